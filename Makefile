@@ -1,0 +1,54 @@
+# Dialogue Hub. Quick start: `make run` (demo at http://127.0.0.1:8000) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: install run test lint format migrate demo clean lock
+
+$(STAMP): requirements/dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+		{ echo "Dialogue Hub needs Python 3.11 or newer (found: $$($(PYTHON) --version))."; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py seed_demo --if-empty
+
+## Start the web server, a Celery worker and Celery beat with the demo data (SQLite, no services needed).
+run: demo
+	@echo ""
+	@echo "  Dialogue Hub is starting at http://127.0.0.1:8000"
+	@echo "  Emails are written to var/outbox/ (one .log file per message)."
+	@echo "  Stop with Ctrl+C."
+	@echo ""
+	$(BIN)/honcho -f Procfile.dev start
+
+## The whole suite: migrations in step, lint, then pytest (SQLite by default; DATABASE_URL/REDIS_URL for the real services).
+test: install
+	DJANGO_SETTINGS_MODULE=dialogue_hub.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## Re-pin dependencies after editing pyproject.toml.
+lock: install
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-find-links --no-emit-index-url -o requirements/base.txt pyproject.toml
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-find-links --no-emit-index-url --extra dev -o requirements/dev.txt pyproject.toml
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

@@ -1,0 +1,37 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from initiatives import demo as initiatives_demo
+from initiatives.models import Initiative
+
+
+class Command(BaseCommand):
+    help = "Load the Riverton demo: a fictional mid-sized city's initiative, coalition and team."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing when the database already holds initiatives.",
+        )
+
+    def handle(self, *args, if_empty=False, **options):
+        if Initiative.objects.exists():
+            if if_empty:
+                self.stdout.write("Demo data already loaded; leaving the database as it is.")
+                self._print_logins()
+                return
+            self.stderr.write(
+                self.style.WARNING(
+                    "The database already holds initiatives; adding the demo anyway."
+                )
+            )
+        with transaction.atomic():
+            result = initiatives_demo.seed_initiatives()
+        self.stdout.write(self.style.SUCCESS(f"Loaded the demo initiative “{result.main.name}”."))
+        self._print_logins()
+
+    def _print_logins(self):
+        self.stdout.write(f"Demo logins (password for all: {initiatives_demo.DEMO_PASSWORD}):")
+        for email, name, role in initiatives_demo.DEMO_USERS:
+            self.stdout.write(f"  {role.label:<16} {email}  ({name})")

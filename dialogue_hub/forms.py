@@ -1,0 +1,18 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class SignupForm(forms.Form):
+    """Extra field for allauth's signup: the name shown to the rest of the team."""
+
+    display_name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        help_text=_("How your name appears to your team, for example “Maria Lopez”."),
+    )
+
+    field_order = ["display_name", "email", "password1", "password2"]
+
+    def signup(self, request, user):
+        user.display_name = self.cleaned_data["display_name"].strip()
+        user.save(update_fields=["display_name"])

@@ -1,0 +1,64 @@
+"""Project-level pages: the home page, the health check and the language switcher."""
+
+import logging
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django.views.i18n import set_language as django_set_language
+
+from initiatives import selectors as initiative_selectors
+
+from .celery import app as celery_app
+
+logger = logging.getLogger(__name__)
+
+
+@login_not_required
+def home(request):
+    """Signed in: my initiatives and what needs attention. Anonymous: published initiatives."""
+    if request.user.is_authenticated:
+        summaries = initiative_selectors.initiative_summaries_for_user(user=request.user)
+        return render(request, "home.html", {"summaries": summaries})
+    initiatives = initiative_selectors.public_initiatives()
+    return render(request, "home_public.html", {"initiatives": initiatives})
+
+
+def _database_status() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # any failure means "not healthy"; the reason goes to the log
+        logger.exception("Health check: database unreachable")
+        return "error"
+    return "ok"
+
+
+def _broker_status() -> str:
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
+    except Exception:
+        logger.exception("Health check: broker unreachable")
+        return "error"
+    return "ok"
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request):
+    checks = {"database": _database_status(), "broker": _broker_status()}
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **checks},
+        status=200 if healthy else 503,
+    )
+
+
+# The language switcher posts here; it must work before anyone signs in.
+set_language = login_not_required(django_set_language)

@@ -1,0 +1,216 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Layout, Submit
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from .models import CoalitionMembership, Initiative, Organization, Role, Sector, timezone_choices
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class InitiativeForm(forms.ModelForm):
+    languages = forms.MultipleChoiceField(
+        label=_("Languages"),
+        choices=settings.LANGUAGES,
+        widget=forms.CheckboxSelectMultiple,
+        initial=["en"],
+        help_text=_("Languages your dialogue circles will be held in."),
+    )
+    timezone = forms.ChoiceField(
+        label=_("Time zone"), choices=timezone_choices, initial="America/New_York"
+    )
+
+    class Meta:
+        model = Initiative
+        fields = [
+            "name",
+            "community",
+            "description",
+            "impact_goals",
+            "process_goals",
+            "languages",
+            "timezone",
+            "starts_on",
+            "ends_on",
+        ]
+        widgets = {
+            "starts_on": DateInput,
+            "ends_on": DateInput,
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "impact_goals": forms.Textarea(attrs={"rows": 3}),
+            "process_goals": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, submit_label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            "name",
+            "community",
+            "description",
+            "impact_goals",
+            "process_goals",
+            "languages",
+            "timezone",
+            Div(
+                Div("starts_on", css_class="col-sm-6"),
+                Div("ends_on", css_class="col-sm-6"),
+                css_class="row",
+            ),
+            Submit("submit", submit_label or _("Save")),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", _("The end date must be on or after the start date."))
+        return cleaned
+
+
+class OrganizationFieldsMixin(forms.Form):
+    name = forms.CharField(label=_("Organization name"), max_length=200, required=False)
+    sector = forms.ChoiceField(
+        label=_("Sector"), choices=[("", "---------"), *Sector.choices], required=False
+    )
+    is_bridge_builder = forms.BooleanField(
+        label=_("Bridge-builder: trusted by both the police and residents"), required=False
+    )
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    description = forms.CharField(
+        label=_("About the organization"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+class CoalitionMemberForm(OrganizationFieldsMixin, forms.ModelForm):
+    """Add an organization to the coalition: pick one you already work with, or describe a new one."""
+
+    existing = forms.ModelChoiceField(
+        label=_("An organization from your other initiatives"),
+        queryset=Organization.objects.none(),
+        required=False,
+        help_text=_("Or leave this empty and describe a new organization below."),
+    )
+
+    class Meta:
+        model = CoalitionMembership
+        fields = ["role", "commitment", "contact_name", "contact_email"]
+        widgets = {"commitment": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, available=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        editing = self.instance.pk is not None
+        if editing:
+            del self.fields["existing"]
+            org = self.instance.organization
+            for name in ["name", "sector", "is_bridge_builder", "website", "description"]:
+                self.initial.setdefault(name, getattr(org, name))
+            self.fields["name"].required = True
+            self.fields["sector"].required = True
+        elif available is not None and available.exists():
+            self.fields["existing"].queryset = available
+        else:
+            del self.fields["existing"]
+        self.helper = FormHelper()
+        layout = []
+        if "existing" in self.fields:
+            layout.append("existing")
+        layout += [
+            "name",
+            "sector",
+            "is_bridge_builder",
+            "website",
+            "description",
+            "role",
+            "commitment",
+            Div(
+                Div("contact_name", css_class="col-sm-6"),
+                Div("contact_email", css_class="col-sm-6"),
+                css_class="row",
+            ),
+            Submit("submit", _("Save") if editing else _("Add to coalition")),
+        ]
+        self.helper.layout = Layout(*layout)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("existing"):
+            return cleaned
+        if not cleaned.get("name", "").strip():
+            self.add_error(
+                "name", _("Give the organization's name (or pick an existing organization).")
+            )
+        if not cleaned.get("sector"):
+            self.add_error("sector", _("Choose the sector this organization belongs to."))
+        return cleaned
+
+    def organization_data(self):
+        return {
+            name: self.cleaned_data[name]
+            for name in ["name", "sector", "is_bridge_builder", "website", "description"]
+        }
+
+    def membership_data(self):
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    message = forms.CharField(
+        label=_("Personal message (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field("email", autocomplete="off"),
+            "role",
+            "message",
+            Submit("submit", _("Send invitation")),
+        )
+
+
+class AcceptWithNewAccountForm(forms.Form):
+    display_name = forms.CharField(label=_("Your name"), max_length=150)
+    password1 = forms.CharField(
+        label=_("Choose a password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            "display_name",
+            "password1",
+            "password2",
+            Submit("submit", _("Create my account and join")),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("password1")
+            and cleaned.get("password2")
+            and cleaned["password1"] != cleaned["password2"]
+        ):
+            self.add_error("password2", _("The two passwords do not match."))
+        return cleaned
+
+
+class PhaseChangeForm(forms.Form):
+    to_phase = forms.CharField()

@@ -1,0 +1,392 @@
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dialogue_hub.models import TimeStampedModel
+
+
+def timezone_choices():
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class Phase(models.TextChoices):
+    ORGANIZING = "organizing", _("Organizing")
+    RECRUITING = "recruiting", _("Recruiting")
+    DIALOGUE = "dialogue", _("Dialogue")
+    ACTION_FORUM = "action_forum", _("Action forum")
+    ACTION = "action", _("Action")
+    EVALUATION = "evaluation", _("Evaluation")
+    CLOSED = "closed", _("Closed")
+
+
+PHASE_ORDER = [choice.value for choice in Phase]
+
+
+class Initiative(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("web address"), max_length=80, unique=True)
+    community = models.CharField(
+        _("community or jurisdiction"),
+        max_length=200,
+        help_text=_("The city, county or neighborhood this initiative serves."),
+    )
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("Shown on the public landing page.")
+    )
+    impact_goals = models.TextField(
+        _("impact goals"),
+        blank=True,
+        help_text=_(
+            "The change you want in the community, e.g. “a youth seat on the police advisory board”."
+        ),
+    )
+    process_goals = models.TextField(
+        _("process goals"),
+        blank=True,
+        help_text=_("How the work should go, e.g. “300 participants, a third of them under 25”."),
+    )
+    languages = models.JSONField(
+        _("languages"), default=list, help_text=_("Languages dialogues are offered in.")
+    )
+    timezone = models.CharField(
+        _("time zone"), max_length=64, choices=timezone_choices, default="America/New_York"
+    )
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    phase = models.CharField(
+        _("phase"), max_length=20, choices=Phase.choices, default=Phase.ORGANIZING
+    )
+    is_published = models.BooleanField(
+        _("published"),
+        default=False,
+        help_text=_("Published initiatives have a public landing page."),
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("initiative")
+        verbose_name_plural = _("initiatives")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True)
+                | Q(starts_on__isnull=True)
+                | Q(ends_on__gte=models.F("starts_on")),
+                name="initiative_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(phase__in=PHASE_ORDER), name="initiative_phase_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["is_published", "phase"], name="initiative_public_idx")]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        known = {code for code, _name in settings.LANGUAGES}
+        if (
+            not self.languages
+            or not isinstance(self.languages, list)
+            or not set(self.languages) <= known
+        ):
+            raise ValidationError({"languages": _("Choose at least one of the offered languages.")})
+
+    def get_absolute_url(self):
+        return reverse("initiatives:detail", kwargs={"slug": self.slug})
+
+    def get_public_url(self):
+        return reverse("initiatives:public", kwargs={"slug": self.slug})
+
+    @property
+    def phase_index(self):
+        return PHASE_ORDER.index(self.phase)
+
+    def language_labels(self):
+        names = dict(settings.LANGUAGES)
+        return [str(names.get(code, code)) for code in self.languages]
+
+
+class Sector(models.TextChoices):
+    FAITH = "faith", _("Faith community")
+    YOUTH = "youth", _("Youth organization")
+    POLICE = "police", _("Police department")
+    LOCAL_GOVERNMENT = "local_government", _("Local government")
+    CIVIL_RIGHTS = "civil_rights", _("Civil rights")
+    NEIGHBORHOOD = "neighborhood", _("Neighborhood association")
+    SCHOOL = "school", _("School or college")
+    BUSINESS = "business", _("Business")
+    SOCIAL_SERVICES = "social_services", _("Social services")
+    OTHER = "other", _("Other")
+
+
+# Sectors the seed brief says a coalition must involve from the start.
+ESSENTIAL_SECTORS = [Sector.POLICE, Sector.LOCAL_GOVERNMENT, Sector.YOUTH]
+
+
+class Organization(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=200)
+    sector = models.CharField(_("sector"), max_length=32, choices=Sector.choices)
+    is_bridge_builder = models.BooleanField(
+        _("bridge-builder"),
+        default=False,
+        help_text=_("Trusted by both the police and residents."),
+    )
+    website = models.URLField(_("website"), blank=True)
+    description = models.TextField(_("about"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sector__in=[choice.value for choice in Sector]),
+                name="organization_sector_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class CoalitionRole(models.TextChoices):
+    CONVENER = "convener", _("Convening partner")
+    STEERING = "steering", _("Steering committee")
+    PARTNER = "partner", _("Partner")
+    SUPPORTER = "supporter", _("Supporter")
+
+
+class CoalitionMembership(TimeStampedModel):
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="coalition_memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="coalition_memberships"
+    )
+    role = models.CharField(
+        _("role in the coalition"),
+        max_length=20,
+        choices=CoalitionRole.choices,
+        default=CoalitionRole.PARTNER,
+    )
+    commitment = models.TextField(
+        _("commitment"),
+        blank=True,
+        help_text=_(
+            "What they have agreed to do, e.g. “host two circles and recruit 20 residents”."
+        ),
+    )
+    contact_name = models.CharField(_("contact person"), max_length=150, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+
+    class Meta:
+        verbose_name = _("coalition member")
+        verbose_name_plural = _("coalition members")
+        ordering = ["organization__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "organization"], name="coalition_membership_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=[choice.value for choice in CoalitionRole]),
+                name="coalition_membership_role_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} — {self.initiative}"
+
+
+class Role(models.TextChoices):
+    ORGANIZER = "organizer", _("Organizer")
+    COALITION_LEAD = "coalition_lead", _("Coalition lead")
+    FACILITATOR = "facilitator", _("Facilitator")
+    RECORDER = "recorder", _("Recorder")
+    DATA_STEWARD = "data_steward", _("Data steward")
+    POLICE_LIAISON = "police_liaison", _("Police liaison")
+    OBSERVER = "observer", _("Observer")
+
+
+class Membership(TimeStampedModel):
+    """A user's role in one initiative. A person may hold several roles."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("team membership")
+        verbose_name_plural = _("team memberships")
+        ordering = ["role", "user__display_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "initiative", "role"], name="membership_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=[choice.value for choice in Role]),
+                name="membership_role_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["initiative", "role"], name="membership_initiative_role_idx")
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} ({self.initiative})"
+
+
+class Invitation(TimeStampedModel):
+    """An emailed, single-use, expiring invitation to join an initiative's team in a role."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    message = models.TextField(_("personal message"), blank=True)
+    key = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    expires_at = models.DateTimeField(_("expires"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            # Only one open invitation per person and role; accepted/revoked ones stay as history.
+            models.UniqueConstraint(
+                fields=["initiative", "email", "role"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_role",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=[choice.value for choice in Role]),
+                name="invitation_role_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
+                name="invitation_not_accepted_and_revoked",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["initiative", "accepted_at", "revoked_at"], name="invitation_open_idx"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.email} as {self.get_role_display()}"
+
+    def get_absolute_url(self):
+        return reverse("initiatives:invitation_accept", kwargs={"key": self.key})
+
+    @property
+    def is_expired(self):
+        return self.expires_at <= timezone.now()
+
+    @property
+    def status(self):
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.is_expired:
+            return "expired"
+        return "pending"
+
+
+class ActivityLogEntry(models.Model):
+    """Who did what to which object of an initiative. Append-only."""
+
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="activity", null=True, blank=True
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=64)
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(_("object"), max_length=255, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("activity log entry")
+        verbose_name_plural = _("activity log")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["initiative", "-created_at"], name="activity_initiative_idx")
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_label}"
+
+    def describe(self) -> str:
+        """A sentence for the log, translated into the reader's language at display time."""
+        template = ACTIVITY_DESCRIPTIONS.get(self.action)
+        if template is None:
+            return self.action
+        details = self.details or {}
+        phases, roles = dict(Phase.choices), dict(Role.choices)
+        return template % {
+            "target": self.target_label,
+            "from": phases.get(details.get("from"), details.get("from", "")),
+            "to": phases.get(details.get("to"), details.get("to", "")),
+            "role": roles.get(details.get("role"), details.get("role", "")),
+        }
+
+
+ACTIVITY_DESCRIPTIONS = {
+    "initiative.created": _("created the initiative"),
+    "initiative.updated": _("edited the initiative details"),
+    "initiative.phase_changed": _("moved the initiative from %(from)s to %(to)s"),
+    "initiative.published": _("published the landing page"),
+    "initiative.unpublished": _("took the landing page offline"),
+    "coalition.added": _("added %(target)s to the coalition"),
+    "coalition.updated": _("updated %(target)s in the coalition"),
+    "coalition.removed": _("removed %(target)s from the coalition"),
+    "invitation.sent": _("invited %(target)s"),
+    "invitation.resent": _("sent a new invitation link to %(target)s"),
+    "invitation.revoked": _("withdrew the invitation to %(target)s"),
+    "invitation.accepted": _("accepted the invitation and joined as %(role)s"),
+    "membership.removed": _("removed %(target)s (%(role)s) from the team"),
+}

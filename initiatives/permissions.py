@@ -1,0 +1,61 @@
+"""Who may do what in an initiative: the one place that answers it.
+
+Views never hand-roll checks: they name a permission from PERMISSIONS and the
+InitiativeAccessMixin (or `require`) enforces it. A user with no role in an
+initiative never learns it exists: they get 404, not 403.
+"""
+
+from django.core.exceptions import PermissionDenied
+
+from .models import Role
+
+ALL_ROLES = frozenset(Role.values)
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    # See the initiative's dashboard, coalition and team (names and roles only).
+    "initiative.view": ALL_ROLES,
+    # Edit details, change phase, publish.
+    "initiative.change": frozenset({Role.ORGANIZER}),
+    # Add, edit and remove coalition organizations.
+    "coalition.change": frozenset({Role.ORGANIZER, Role.COALITION_LEAD}),
+    # Invite people, revoke invitations, remove team members; see team email addresses.
+    "team.manage": frozenset({Role.ORGANIZER}),
+    # Read the activity log (who did what, including who viewed personal data).
+    "activity.view": frozenset({Role.ORGANIZER, Role.DATA_STEWARD}),
+}
+
+
+def has_perm(roles, permission: str) -> bool:
+    """True if any of `roles` (the user's roles in one initiative) grants `permission`."""
+    allowed = PERMISSIONS[permission]
+    return any(role in allowed for role in roles)
+
+
+def require(roles, permission: str) -> None:
+    if not has_perm(roles, permission):
+        raise PermissionDenied
+
+
+def can_view_initiative(roles) -> bool:
+    return has_perm(roles, "initiative.view")
+
+
+def can_manage_initiative(roles) -> bool:
+    return has_perm(roles, "initiative.change")
+
+
+def can_change_coalition(roles) -> bool:
+    return has_perm(roles, "coalition.change")
+
+
+def can_manage_team(roles) -> bool:
+    return has_perm(roles, "team.manage")
+
+
+def can_view_activity(roles) -> bool:
+    return has_perm(roles, "activity.view")
+
+
+def permissions_for(roles) -> dict[str, bool]:
+    """Every permission as a flag, for templates: {{ perms_in.initiative_change }}."""
+    return {name.replace(".", "_"): has_perm(roles, name) for name in PERMISSIONS}

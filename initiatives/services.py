@@ -1,0 +1,542 @@
+"""Writes for initiatives. Each service is atomic, validates, and records the activity log."""
+
+import secrets
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from dialogue_hub.exceptions import DomainError
+
+from .models import (
+    PHASE_ORDER,
+    ActivityLogEntry,
+    CoalitionMembership,
+    Initiative,
+    Invitation,
+    Membership,
+    Organization,
+    Phase,
+    Role,
+)
+
+User = get_user_model()
+
+INITIATIVE_EDITABLE_FIELDS = [
+    "name",
+    "community",
+    "description",
+    "impact_goals",
+    "process_goals",
+    "languages",
+    "timezone",
+    "starts_on",
+    "ends_on",
+]
+
+
+# Slugs that would collide with fixed URLs under /manage/.
+RESERVED_SLUGS = {"new"}
+
+
+# --- activity log -----------------------------------------------------------------------------
+
+
+def activity_record(*, initiative, actor, action: str, target=None, details: dict | None = None):
+    """Append one entry to the activity log (call inside the service's transaction)."""
+    return ActivityLogEntry.objects.create(
+        initiative=initiative,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_label=str(target)[:255] if target is not None else "",
+        details=details or {},
+    )
+
+
+def _validate(instance):
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        messages = []
+        for field_errors in exc.message_dict.values():
+            messages.extend(field_errors)
+        raise DomainError(" ".join(messages)) from exc
+
+
+# --- initiatives ------------------------------------------------------------------------------
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:60].strip("-") or "initiative"
+    if base in RESERVED_SLUGS:
+        base = f"{base}-initiative"
+    slug, n = base, 2
+    while Initiative.objects.filter(slug=slug).exists():
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+@transaction.atomic
+def initiative_create(
+    *,
+    user,
+    name: str,
+    community: str,
+    description: str = "",
+    impact_goals: str = "",
+    process_goals: str = "",
+    languages: list[str] | None = None,
+    timezone_name: str = "America/New_York",
+    starts_on=None,
+    ends_on=None,
+) -> Initiative:
+    """Create an initiative; its creator becomes its first organizer."""
+    initiative = Initiative(
+        name=name.strip(),
+        slug=_unique_slug(name),
+        community=community.strip(),
+        description=description,
+        impact_goals=impact_goals,
+        process_goals=process_goals,
+        languages=languages or ["en"],
+        timezone=timezone_name,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        created_by=user,
+    )
+    _validate(initiative)
+    try:
+        with transaction.atomic():
+            initiative.save()
+    except IntegrityError as exc:
+        raise DomainError(
+            _("Another initiative was just created with the same name; please try again.")
+        ) from exc
+    Membership.objects.create(user=user, initiative=initiative, role=Role.ORGANIZER, added_by=user)
+    activity_record(
+        initiative=initiative, actor=user, action="initiative.created", target=initiative
+    )
+    return initiative
+
+
+@transaction.atomic
+def initiative_update(*, user, initiative: Initiative, data: dict) -> Initiative:
+    changed = []
+    for field_name in INITIATIVE_EDITABLE_FIELDS:
+        if field_name in data and getattr(initiative, field_name) != data[field_name]:
+            setattr(initiative, field_name, data[field_name])
+            changed.append(field_name)
+    if not changed:
+        return initiative
+    _validate(initiative)
+    initiative.save(update_fields=[*changed, "updated_at"])
+    activity_record(
+        initiative=initiative,
+        actor=user,
+        action="initiative.updated",
+        target=initiative,
+        details={"fields": changed},
+    )
+    return initiative
+
+
+def phase_change_problems(*, initiative: Initiative, to_phase: str) -> list[str]:
+    """Why the initiative cannot move to `to_phase` now (empty when it can).
+
+    `initiative` must come from selectors.initiatives_with_counts (it reads the counts).
+    """
+    if to_phase not in PHASE_ORDER:
+        return [_("“%(phase)s” is not a phase.") % {"phase": to_phase}]
+    current = PHASE_ORDER.index(initiative.phase)
+    target = PHASE_ORDER.index(to_phase)
+    if target == current:
+        return [
+            _("The initiative is already in the %(phase)s phase.")
+            % {"phase": Phase(to_phase).label}
+        ]
+    if abs(target - current) > 1:
+        step = PHASE_ORDER[current + (1 if target > current else -1)]
+        return [
+            _("Phases go one step at a time: from %(current)s the next step is %(step)s.")
+            % {"current": Phase(initiative.phase).label, "step": Phase(step).label}
+        ]
+    if target < current:
+        return []  # one step back, to correct a mistake, is always allowed
+    problems = []
+    if to_phase == Phase.RECRUITING:
+        if initiative.coalition_count == 0:
+            problems.append(_("Add at least one organization to the coalition before recruiting."))
+        if not initiative.description.strip():
+            problems.append(
+                _(
+                    "Write a description: it is what people read on the landing page before they sign up."
+                )
+            )
+    elif to_phase == Phase.DIALOGUE and initiative.facilitator_count == 0:
+        problems.append(
+            _("Circles need facilitators: invite at least one facilitator to the team first.")
+        )
+    return problems
+
+
+@transaction.atomic
+def initiative_change_phase(*, user, initiative: Initiative, to_phase: str) -> Initiative:
+    # Lock the row so two organizers clicking at once cannot both move it.
+    locked = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    if locked.phase != initiative.phase:
+        raise DomainError(
+            _("Someone else changed the phase a moment ago; reload the page to see it.")
+        )
+    problems = phase_change_problems(initiative=initiative, to_phase=to_phase)
+    if problems:
+        raise DomainError(" ".join(str(p) for p in problems))
+    from_phase = initiative.phase
+    initiative.phase = to_phase
+    initiative.save(update_fields=["phase", "updated_at"])
+    activity_record(
+        initiative=initiative,
+        actor=user,
+        action="initiative.phase_changed",
+        target=initiative,
+        details={"from": from_phase, "to": to_phase},
+    )
+    return initiative
+
+
+@transaction.atomic
+def initiative_set_published(*, user, initiative: Initiative, published: bool) -> Initiative:
+    if published == initiative.is_published:
+        return initiative
+    if published and not initiative.description.strip():
+        raise DomainError(_("Write a description before publishing: the landing page shows it."))
+    initiative.is_published = published
+    initiative.published_at = timezone.now() if published else initiative.published_at
+    initiative.save(update_fields=["is_published", "published_at", "updated_at"])
+    activity_record(
+        initiative=initiative,
+        actor=user,
+        action="initiative.published" if published else "initiative.unpublished",
+        target=initiative,
+    )
+    return initiative
+
+
+# --- coalition ---------------------------------------------------------------------------------
+
+ORGANIZATION_FIELDS = ["name", "sector", "is_bridge_builder", "website", "description"]
+COALITION_FIELDS = ["role", "commitment", "contact_name", "contact_email"]
+
+
+@transaction.atomic
+def coalition_member_add(
+    *,
+    user,
+    initiative: Initiative,
+    organization: Organization | None = None,
+    organization_data: dict | None = None,
+    membership_data: dict | None = None,
+) -> CoalitionMembership:
+    """Add an existing organization, or a new one described by organization_data, to the coalition."""
+    if organization is None:
+        organization = Organization(created_by=user, **(organization_data or {}))
+        _validate(organization)
+        organization.save()
+    elif CoalitionMembership.objects.filter(
+        initiative=initiative, organization=organization
+    ).exists():
+        raise DomainError(_("%(name)s is already in this coalition.") % {"name": organization.name})
+    member = CoalitionMembership(
+        initiative=initiative, organization=organization, **(membership_data or {})
+    )
+    _validate(member)
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError as exc:
+        raise DomainError(
+            _("%(name)s is already in this coalition.") % {"name": organization.name}
+        ) from exc
+    activity_record(
+        initiative=initiative, actor=user, action="coalition.added", target=organization
+    )
+    return member
+
+
+@transaction.atomic
+def coalition_member_update(
+    *, user, member: CoalitionMembership, organization_data: dict, membership_data: dict
+) -> CoalitionMembership:
+    organization = member.organization
+    org_changed = [
+        f
+        for f in ORGANIZATION_FIELDS
+        if f in organization_data and getattr(organization, f) != organization_data[f]
+    ]
+    member_changed = [
+        f
+        for f in COALITION_FIELDS
+        if f in membership_data and getattr(member, f) != membership_data[f]
+    ]
+    for f in org_changed:
+        setattr(organization, f, organization_data[f])
+    for f in member_changed:
+        setattr(member, f, membership_data[f])
+    if org_changed:
+        _validate(organization)
+        organization.save(update_fields=[*org_changed, "updated_at"])
+    if member_changed:
+        _validate(member)
+        member.save(update_fields=[*member_changed, "updated_at"])
+    if org_changed or member_changed:
+        activity_record(
+            initiative=member.initiative,
+            actor=user,
+            action="coalition.updated",
+            target=organization,
+            details={"fields": org_changed + member_changed},
+        )
+    return member
+
+
+@transaction.atomic
+def coalition_member_remove(*, user, member: CoalitionMembership) -> None:
+    organization = member.organization
+    initiative = member.initiative
+    member.delete()
+    activity_record(
+        initiative=initiative, actor=user, action="coalition.removed", target=organization
+    )
+
+
+# --- team and invitations ----------------------------------------------------------------------
+
+
+def _new_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _invitation_expiry():
+    return timezone.now() + timedelta(days=settings.DIALOGUE_HUB_INVITATION_DAYS)
+
+
+def _send_invitation_after_commit(invitation: Invitation) -> None:
+    from .tasks import invitation_send  # tasks import services; import here to avoid a cycle
+
+    invitation_id = invitation.pk
+    transaction.on_commit(lambda: invitation_send.delay(invitation_id))
+
+
+@transaction.atomic
+def invitation_create(
+    *, user, initiative: Initiative, email: str, role: str, message: str = ""
+) -> Invitation:
+    email = User.objects.normalize_email(email).strip().lower()
+    if role not in Role.values:
+        raise DomainError(_("Choose a role from the list."), field="role")
+    if Membership.objects.filter(
+        initiative=initiative, role=role, user__email__iexact=email
+    ).exists():
+        raise DomainError(
+            _("%(email)s is already on the team as %(role)s.")
+            % {"email": email, "role": Role(role).label},
+            field="email",
+        )
+    existing = (
+        Invitation.objects.select_for_update()
+        .filter(
+            initiative=initiative,
+            email=email,
+            role=role,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+        )
+        .first()
+    )
+    if existing is not None:
+        if not existing.is_expired:
+            raise DomainError(
+                _(
+                    "%(email)s already has an open invitation for this role; resend it from the team page instead."
+                )
+                % {"email": email},
+                field="email",
+            )
+        existing.revoked_at = timezone.now()
+        existing.save(update_fields=["revoked_at", "updated_at"])
+    invitation = Invitation(
+        initiative=initiative,
+        email=email,
+        role=role,
+        message=message.strip(),
+        key=_new_key(),
+        invited_by=user,
+        expires_at=_invitation_expiry(),
+    )
+    _validate(invitation)
+    try:
+        with transaction.atomic():
+            invitation.save()
+    except IntegrityError as exc:
+        raise DomainError(
+            _("%(email)s was just invited by someone else.") % {"email": email}, field="email"
+        ) from exc
+    activity_record(
+        initiative=initiative,
+        actor=user,
+        action="invitation.sent",
+        target=invitation,
+        details={"role": role},
+    )
+    _send_invitation_after_commit(invitation)
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, user, invitation: Invitation) -> Invitation:
+    """Send again with a fresh link and expiry; the old link stops working."""
+    if invitation.accepted_at or invitation.revoked_at:
+        raise DomainError(_("This invitation is no longer open."))
+    invitation.key = _new_key()
+    invitation.expires_at = _invitation_expiry()
+    invitation.save(update_fields=["key", "expires_at", "updated_at"])
+    activity_record(
+        initiative=invitation.initiative,
+        actor=user,
+        action="invitation.resent",
+        target=invitation,
+        details={"role": invitation.role},
+    )
+    _send_invitation_after_commit(invitation)
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, user, invitation: Invitation) -> Invitation:
+    updated = Invitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now(), updated_at=timezone.now())
+    if not updated:
+        raise DomainError(_("This invitation is no longer open."))
+    activity_record(
+        initiative=invitation.initiative,
+        actor=user,
+        action="invitation.revoked",
+        target=invitation,
+        details={"role": invitation.role},
+    )
+    invitation.refresh_from_db()
+    return invitation
+
+
+def invitation_problem(invitation: Invitation | None) -> str | None:
+    """Why an invitation link cannot be used, or None when it can."""
+    if invitation is None:
+        return "invalid"
+    if invitation.accepted_at:
+        return "used"
+    if invitation.revoked_at:
+        return "revoked"
+    if invitation.is_expired:
+        return "expired"
+    return None
+
+
+@transaction.atomic
+def invitation_mark_sent(*, invitation_id: int) -> None:
+    Invitation.objects.filter(pk=invitation_id).update(sent_at=timezone.now())
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user) -> Membership:
+    """Use the invitation (once) to give `user` its role in the initiative."""
+    problem = invitation_problem(invitation)
+    if problem:
+        raise DomainError(_("This invitation can no longer be used."))
+    now = timezone.now()
+    # The conditional UPDATE is what makes the link single-use, even under concurrent clicks.
+    claimed = Invitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+    ).update(accepted_at=now, accepted_by=user, updated_at=now)
+    if claimed != 1:
+        raise DomainError(_("This invitation can no longer be used."))
+    membership, _created = Membership.objects.get_or_create(
+        user=user,
+        initiative=invitation.initiative,
+        role=invitation.role,
+        defaults={"added_by": invitation.invited_by},
+    )
+    activity_record(
+        initiative=invitation.initiative,
+        actor=user,
+        action="invitation.accepted",
+        target=invitation,
+        details={"role": invitation.role},
+    )
+    invitation.refresh_from_db()
+    return membership
+
+
+@transaction.atomic
+def invitation_accept_with_new_account(*, invitation: Invitation, display_name: str, password: str):
+    """Create an account for the invited email (proven by the emailed link) and accept."""
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise DomainError(
+            _("An account with this email already exists: sign in to accept the invitation.")
+        )
+    user = User(email=invitation.email, display_name=display_name.strip())
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages), field="password1") from exc
+    user.set_password(password)
+    _validate(user)
+    user.save()
+    EmailAddress.objects.create(user=user, email=invitation.email, verified=True, primary=True)
+    membership = invitation_accept(invitation=invitation, user=user)
+    return user, membership
+
+
+@transaction.atomic
+def membership_remove(*, user, membership: Membership) -> None:
+    if membership.role == Role.ORGANIZER:
+        organizers = Membership.objects.select_for_update().filter(
+            initiative=membership.initiative, role=Role.ORGANIZER
+        )
+        if len(organizers) <= 1:
+            raise DomainError(
+                _(
+                    "An initiative needs at least one organizer: invite another before removing this one."
+                )
+            )
+    initiative = membership.initiative
+    target = membership.user
+    role = membership.role
+    membership.delete()
+    activity_record(
+        initiative=initiative,
+        actor=user,
+        action="membership.removed",
+        target=target,
+        details={"role": role},
+    )
+
+
+@transaction.atomic
+def invitations_purge_stale(*, now=None) -> int:
+    """Delete never-accepted invitations that expired more than the purge window ago."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.DIALOGUE_HUB_INVITATION_PURGE_DAYS)
+    deleted, _rows = Invitation.objects.filter(
+        accepted_at__isnull=True, expires_at__lt=cutoff
+    ).delete()
+    return deleted

@@ -1,0 +1,485 @@
+"""Initiative, coalition and team pages. Views are thin: check permission, call a service, render."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from dialogue_hub.exceptions import DomainError
+
+from . import selectors, services
+from .forms import AcceptWithNewAccountForm, CoalitionMemberForm, InitiativeForm, InvitationForm
+from .models import Phase, Role
+from .permissions import permissions_for, require
+
+
+class InitiativeAccessMixin:
+    """Loads `self.initiative` for the URL's slug: 404 without a role, 403 without the permission."""
+
+    permission = "initiative.view"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.initiative = selectors.initiative_for_user(user=request.user, slug=kwargs["slug"])
+        require(self.initiative.roles, self.permission)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["initiative"] = self.initiative
+        context["can"] = permissions_for(self.initiative.roles)
+        return context
+
+
+def _apply_domain_error(form, error: DomainError):
+    if error.field and error.field in form.fields:
+        form.add_error(error.field, error.message)
+    else:
+        form.add_error(None, error.message)
+
+
+class PostOnlyMixin:
+    def get(self, request, *args, **kwargs):
+        return HttpResponseNotAllowed(["POST"])
+
+
+# --- initiatives -------------------------------------------------------------------------------
+
+
+class InitiativeCreateView(TemplateView):
+    template_name = "initiatives/initiative_form.html"
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(
+            {"form": InitiativeForm(submit_label=_("Create initiative")), "creating": True}
+        )
+
+    def post(self, request, *args, **kwargs):
+        form = InitiativeForm(request.POST, submit_label=_("Create initiative"))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                initiative = services.initiative_create(
+                    user=request.user,
+                    name=data["name"],
+                    community=data["community"],
+                    description=data["description"],
+                    impact_goals=data["impact_goals"],
+                    process_goals=data["process_goals"],
+                    languages=data["languages"],
+                    timezone_name=data["timezone"],
+                    starts_on=data["starts_on"],
+                    ends_on=data["ends_on"],
+                )
+            except DomainError as error:
+                _apply_domain_error(form, error)
+            else:
+                messages.success(
+                    request, _("Initiative created. Next, add the organizations in your coalition.")
+                )
+                return redirect(initiative.get_absolute_url())
+        return self.render_to_response({"form": form, "creating": True})
+
+
+class InitiativeDetailView(InitiativeAccessMixin, TemplateView):
+    template_name = "initiatives/initiative_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        initiative = self.initiative
+        mix = selectors.coalition_sector_mix(initiative=initiative)
+        sectors = {row.sector: row.count for row in mix.rows}
+        context.update(
+            phases=_phase_steps(initiative),
+            mix=mix,
+            attention=selectors.attention_items(initiative, sectors)
+            if context["can"]["initiative_change"]
+            else [],
+            role_labels=[str(label) for value, label in Role.choices if value in initiative.roles],
+        )
+        if context["can"]["activity_view"]:
+            context["activity"] = selectors.activity_for_initiative(initiative=initiative)[:10]
+        return context
+
+
+def _phase_steps(initiative):
+    steps = []
+    for index, (value, label) in enumerate(Phase.choices):
+        steps.append(
+            {
+                "value": value,
+                "label": label,
+                "state": "done"
+                if index < initiative.phase_index
+                else ("current" if index == initiative.phase_index else "todo"),
+                "is_next": index == initiative.phase_index + 1,
+                "is_previous": index == initiative.phase_index - 1,
+            }
+        )
+    return steps
+
+
+class InitiativeUpdateView(InitiativeAccessMixin, TemplateView):
+    permission = "initiative.change"
+    template_name = "initiatives/initiative_form.html"
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(
+            self.get_context_data(form=InitiativeForm(instance=self.initiative))
+        )
+
+    def post(self, request, *args, **kwargs):
+        # Bind to a copy so a refused save leaves the page's initiative untouched.
+        form = InitiativeForm(
+            request.POST,
+            instance=selectors.initiative_for_user(user=request.user, slug=self.initiative.slug),
+        )
+        if form.is_valid():
+            try:
+                services.initiative_update(
+                    user=request.user, initiative=self.initiative, data=form.cleaned_data
+                )
+            except DomainError as error:
+                _apply_domain_error(form, error)
+            else:
+                messages.success(request, _("Initiative details saved."))
+                return redirect(self.initiative.get_absolute_url())
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class InitiativePhaseView(InitiativeAccessMixin, PostOnlyMixin, View):
+    permission = "initiative.change"
+
+    def post(self, request, *args, **kwargs):
+        to_phase = request.POST.get("to_phase", "")
+        try:
+            services.initiative_change_phase(
+                user=request.user, initiative=self.initiative, to_phase=to_phase
+            )
+        except DomainError as error:
+            messages.error(
+                request, _("The phase was not changed. %(reason)s") % {"reason": error.message}
+            )
+        else:
+            messages.success(
+                request,
+                _("The initiative is now in the %(phase)s phase.")
+                % {"phase": Phase(to_phase).label},
+            )
+        return redirect(self.initiative.get_absolute_url())
+
+
+class InitiativePublishView(InitiativeAccessMixin, PostOnlyMixin, View):
+    permission = "initiative.change"
+
+    def post(self, request, *args, **kwargs):
+        publish = request.POST.get("publish") == "1"
+        try:
+            services.initiative_set_published(
+                user=request.user, initiative=self.initiative, published=publish
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            if publish:
+                messages.success(request, _("The landing page is public now."))
+            else:
+                messages.success(request, _("The landing page is hidden from the public."))
+        return redirect(self.initiative.get_absolute_url())
+
+
+class ActivityLogView(InitiativeAccessMixin, TemplateView):
+    permission = "activity.view"
+    template_name = "initiatives/activity_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        paginator = Paginator(selectors.activity_for_initiative(initiative=self.initiative), 50)
+        context["page_obj"] = paginator.get_page(self.request.GET.get("page"))
+        return context
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PublicInitiativeView(TemplateView):
+    template_name = "initiatives/public_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        initiative = selectors.public_initiative(slug=kwargs["slug"])
+        context["initiative"] = initiative
+        context["coalition"] = selectors.coalition_members(initiative=initiative)
+        return context
+
+
+# --- coalition ---------------------------------------------------------------------------------
+
+
+class CoalitionView(InitiativeAccessMixin, TemplateView):
+    template_name = "initiatives/coalition.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["members"] = selectors.coalition_members(initiative=self.initiative)
+        context["mix"] = selectors.coalition_sector_mix(initiative=self.initiative)
+        return context
+
+
+class CoalitionAddView(InitiativeAccessMixin, TemplateView):
+    permission = "coalition.change"
+    template_name = "initiatives/coalition_form.html"
+
+    def _form(self, data=None):
+        available = selectors.organizations_available(
+            user=self.request.user, initiative=self.initiative
+        )
+        return CoalitionMemberForm(data, available=available)
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(form=self._form()))
+
+    def post(self, request, *args, **kwargs):
+        form = self._form(request.POST)
+        if form.is_valid():
+            try:
+                member = services.coalition_member_add(
+                    user=request.user,
+                    initiative=self.initiative,
+                    organization=form.cleaned_data.get("existing"),
+                    organization_data=form.organization_data(),
+                    membership_data=form.membership_data(),
+                )
+            except DomainError as error:
+                _apply_domain_error(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s joined the coalition.") % {"name": member.organization.name},
+                )
+                return redirect("initiatives:coalition", slug=self.initiative.slug)
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class CoalitionMemberMixin(InitiativeAccessMixin):
+    permission = "coalition.change"
+
+    def get_member(self):
+        return selectors.coalition_member_for_initiative(
+            initiative=self.initiative, pk=self.kwargs["pk"]
+        )
+
+
+class CoalitionEditView(CoalitionMemberMixin, TemplateView):
+    template_name = "initiatives/coalition_form.html"
+
+    def get(self, request, *args, **kwargs):
+        member = self.get_member()
+        return self.render_to_response(
+            self.get_context_data(form=CoalitionMemberForm(instance=member), member=member)
+        )
+
+    def post(self, request, *args, **kwargs):
+        member = self.get_member()
+        form = CoalitionMemberForm(
+            request.POST, instance=self.get_member()
+        )  # a copy: a refused save changes nothing shown
+        if form.is_valid():
+            try:
+                services.coalition_member_update(
+                    user=request.user,
+                    member=member,
+                    organization_data=form.organization_data(),
+                    membership_data=form.membership_data(),
+                )
+            except DomainError as error:
+                _apply_domain_error(form, error)
+            else:
+                messages.success(
+                    request, _("%(name)s updated.") % {"name": member.organization.name}
+                )
+                return redirect("initiatives:coalition", slug=self.initiative.slug)
+        return self.render_to_response(self.get_context_data(form=form, member=member))
+
+
+class CoalitionRemoveView(CoalitionMemberMixin, PostOnlyMixin, View):
+    def post(self, request, *args, **kwargs):
+        member = self.get_member()
+        name = member.organization.name
+        services.coalition_member_remove(user=request.user, member=member)
+        messages.success(request, _("%(name)s was removed from the coalition.") % {"name": name})
+        return redirect("initiatives:coalition", slug=self.initiative.slug)
+
+
+# --- team --------------------------------------------------------------------------------------
+
+
+class TeamView(InitiativeAccessMixin, TemplateView):
+    template_name = "initiatives/team.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["members"] = selectors.team_members(initiative=self.initiative)
+        if context["can"]["team_manage"]:
+            context["invitations"] = selectors.open_invitations(initiative=self.initiative)
+            context.setdefault("form", InvitationForm())
+        return context
+
+
+class InviteView(InitiativeAccessMixin, TemplateView):
+    permission = "team.manage"
+    template_name = "initiatives/invite_form.html"
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(
+            self.get_context_data(form=InvitationForm(initial={"role": request.GET.get("role")}))
+        )
+
+    def post(self, request, *args, **kwargs):
+        form = InvitationForm(request.POST)
+        if form.is_valid():
+            try:
+                invitation = services.invitation_create(
+                    user=request.user,
+                    initiative=self.initiative,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
+                    message=form.cleaned_data["message"],
+                )
+            except DomainError as error:
+                _apply_domain_error(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Invitation sent to %(email)s. The link works for %(days)d days.")
+                    % {
+                        "email": invitation.email,
+                        "days": (invitation.expires_at - invitation.created_at).days,
+                    },
+                )
+                return redirect("initiatives:team", slug=self.initiative.slug)
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class InvitationActionView(InitiativeAccessMixin, PostOnlyMixin, View):
+    permission = "team.manage"
+    action = None
+
+    def post(self, request, *args, **kwargs):
+        invitation = selectors.invitation_for_initiative(
+            initiative=self.initiative, pk=kwargs["pk"]
+        )
+        try:
+            if self.action == "resend":
+                services.invitation_resend(user=request.user, invitation=invitation)
+                messages.success(
+                    request,
+                    _("A new invitation link was sent to %(email)s.") % {"email": invitation.email},
+                )
+            else:
+                services.invitation_revoke(user=request.user, invitation=invitation)
+                messages.success(
+                    request,
+                    _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email},
+                )
+        except DomainError as error:
+            messages.error(request, error.message)
+        return redirect("initiatives:team", slug=self.initiative.slug)
+
+
+class MembershipRemoveView(InitiativeAccessMixin, PostOnlyMixin, View):
+    permission = "team.manage"
+
+    def post(self, request, *args, **kwargs):
+        membership = selectors.membership_for_initiative(
+            initiative=self.initiative, pk=kwargs["pk"]
+        )
+        try:
+            services.membership_remove(user=request.user, membership=membership)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is no longer %(role)s.")
+                % {"name": membership.user, "role": membership.get_role_display()},
+            )
+        return redirect("initiatives:team", slug=self.initiative.slug)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class InvitationAcceptView(View):
+    """The page an invitation email links to. Public: the secret key is the credential."""
+
+    template_name = "initiatives/invitation_accept.html"
+
+    def _context(self, invitation, form=None):
+        from django.contrib.auth import get_user_model
+
+        has_account = get_user_model().objects.filter(email__iexact=invitation.email).exists()
+        return {"invitation": invitation, "form": form, "has_account": has_account}
+
+    def _load(self, key):
+        invitation = selectors.invitation_by_key(key=key)
+        problem = services.invitation_problem(invitation)
+        return invitation, problem
+
+    def _refuse(self, request, invitation, problem):
+        status = 404 if problem == "invalid" else 410
+        return render(
+            request,
+            "initiatives/invitation_problem.html",
+            {"problem": problem, "invitation": invitation},
+            status=status,
+        )
+
+    def get(self, request, key):
+        invitation, problem = self._load(key)
+        if problem:
+            return self._refuse(request, invitation, problem)
+        context = self._context(invitation)
+        if not request.user.is_authenticated and not context["has_account"]:
+            context["form"] = AcceptWithNewAccountForm()
+        return render(request, self.template_name, context)
+
+    def post(self, request, key):
+        invitation, problem = self._load(key)
+        if problem:
+            return self._refuse(request, invitation, problem)
+        if request.user.is_authenticated:
+            try:
+                services.invitation_accept(invitation=invitation, user=request.user)
+            except DomainError:
+                invitation, problem = self._load(key)
+                return self._refuse(request, invitation, problem or "used")
+            return self._welcome(request, invitation)
+        context = self._context(invitation)
+        if context["has_account"]:
+            return redirect(f"{reverse('account_login')}?next={invitation.get_absolute_url()}")
+        form = AcceptWithNewAccountForm(request.POST)
+        if form.is_valid():
+            try:
+                user, _membership = services.invitation_accept_with_new_account(
+                    invitation=invitation,
+                    display_name=form.cleaned_data["display_name"],
+                    password=form.cleaned_data["password1"],
+                )
+            except DomainError as error:
+                _apply_domain_error(form, error)
+            else:
+                login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
+                return self._welcome(request, invitation)
+        context["form"] = form
+        return render(request, self.template_name, context)
+
+    def _welcome(self, request, invitation):
+        messages.success(
+            request,
+            _("Welcome to %(initiative)s. You joined as %(role)s.")
+            % {"initiative": invitation.initiative.name, "role": invitation.get_role_display()},
+        )
+        return redirect(invitation.initiative.get_absolute_url())
