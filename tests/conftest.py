@@ -1,0 +1,76 @@
+import os
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from initiatives.models import Role
+
+from .factories import InitiativeFactory, MembershipFactory, UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _skip_or_fail(reason: str):
+    """Without the service a marked test skips with its reason; in CI that is a failure."""
+    if IN_CI:
+        pytest.fail(
+            f"{reason} (CI=true: tests needing real services must run, not skip)", pytrace=False
+        )
+    pytest.skip(reason)
+
+
+def _redis_reachable() -> bool:
+    if not settings.REDIS_URL:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        _skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://…")
+    if item.get_closest_marker("redis") and not _redis_reachable():
+        _skip_or_fail("needs Redis: set REDIS_URL=redis://… to a running server")
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def initiative(db):
+    return InitiativeFactory()
+
+
+@pytest.fixture
+def other_initiative(db):
+    return InitiativeFactory(name="Another Town Dialogues")
+
+
+@pytest.fixture
+def member_of(db):
+    """member_of(initiative, role) -> a user holding `role` in `initiative`."""
+
+    def make(initiative, role=Role.ORGANIZER, **user_kwargs):
+        user = UserFactory(**user_kwargs)
+        MembershipFactory(user=user, initiative=initiative, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def organizer(initiative, member_of):
+    return member_of(initiative, Role.ORGANIZER)
+
+
+@pytest.fixture
+def organizer_client(client, organizer):
+    client.force_login(organizer)
+    return client

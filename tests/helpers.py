@@ -1,0 +1,21 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return len(ctx.captured_queries)
+
+
+def assert_queries_do_not_grow(client, url, add_rows, *, limit: int):
+    """Load `url`, add many more rows with `add_rows()`, load again: the query count must not change.
+
+    This is what catches an N+1: a per-row query shows up as growth.
+    """
+    before = count_queries(client, url)
+    add_rows()
+    after = count_queries(client, url)
+    assert after == before, f"{url}: {before} queries before, {after} after adding rows (N+1?)"
+    assert after <= limit, f"{url}: {after} queries, expected at most {limit}"
