@@ -64,4 +64,5 @@ def test_celery_is_configured_for_reliability():
     conf = app.conf
     assert conf.task_acks_late is True
     assert conf.task_reject_on_worker_lost is True
-    assert conf.task_serializer == "json" and conf.accept_content == ["json"]
+    assert conf.task_serializer == "json"
+    assert conf.accept_content == ["json"]

@@ -173,7 +173,8 @@ class TestPublish:
 
     def test_publish_and_unpublish_are_logged(self, initiative, organizer):
         services.initiative_set_published(user=organizer, initiative=initiative, published=True)
-        assert initiative.is_published and initiative.published_at
+        assert initiative.is_published
+        assert initiative.published_at
         services.initiative_set_published(user=organizer, initiative=initiative, published=False)
         assert list(ActivityLogEntry.objects.order_by("id").values_list("action", flat=True)) == [
             "initiative.published",
@@ -226,7 +227,8 @@ class TestCoalition:
             membership_data={"commitment": "Host two circles"},
         )
         member.refresh_from_db()
-        assert member.organization.name == "Renamed Org" and member.organization.is_bridge_builder
+        assert member.organization.name == "Renamed Org"
+        assert member.organization.is_bridge_builder
         assert member.commitment == "Host two circles"
         services.coalition_member_remove(user=organizer, member=member)
         assert not initiative.coalition_memberships.exists()
@@ -360,7 +362,8 @@ class TestInvitations:
         old_key = invitation.key
         with django_capture_on_commit_callbacks(execute=True):
             services.invitation_resend(user=organizer, invitation=invitation)
-        assert invitation.key != old_key and not invitation.is_expired
+        assert invitation.key != old_key
+        assert not invitation.is_expired
         assert invitation.key in mail.outbox[0].body
 
     def test_purge_deletes_only_long_expired_unaccepted(self, initiative):

@@ -22,7 +22,6 @@ from ..factories import (
     InitiativeFactory,
     InvitationFactory,
     MembershipFactory,
-    OrganizationFactory,
     UserFactory,
 )
 from ..helpers import assert_queries_do_not_grow
@@ -161,7 +160,8 @@ class TestRoles:
         url = reverse("initiatives:team", args=[initiative.slug])
         client.force_login(liaison)
         page = client.get(url).content.decode()
-        assert organizer.display_name in page and organizer.email not in page
+        assert organizer.display_name in page
+        assert organizer.email not in page
         client.force_login(organizer)
         assert organizer.email in client.get(url).content.decode()
 
@@ -192,7 +192,8 @@ class TestInitiativePages:
             },
         )
         initiative = Initiative.objects.get(name="Southbank Dialogues")
-        assert response.status_code == 302 and response.url == initiative.get_absolute_url()
+        assert response.status_code == 302
+        assert response.url == initiative.get_absolute_url()
         assert initiative.languages == ["en", "es"]
         assert Membership.objects.filter(
             user=user, initiative=initiative, role=Role.ORGANIZER
@@ -265,7 +266,8 @@ class TestInitiativePages:
             reverse("initiatives:publish", args=[initiative.slug]), {"publish": "1"}
         )
         initiative.refresh_from_db()
-        assert initiative.phase == Phase.RECRUITING and initiative.is_published
+        assert initiative.phase == Phase.RECRUITING
+        assert initiative.is_published
 
     def test_dashboard_shows_attention_items_to_organizers_only(
         self, client, initiative, organizer, member_of
@@ -352,9 +354,11 @@ class TestCoalitionPages:
         stranger = CoalitionMembershipFactory(organization__name="Secret Org").organization
         url = reverse("initiatives:coalition_add", args=[initiative.slug])
         page = organizer_client.get(url).content.decode()
-        assert "Known Org" in page and "Secret Org" not in page
+        assert "Known Org" in page
+        assert "Secret Org" not in page
         response = organizer_client.post(url, {"existing": stranger.pk, "role": "partner"})
-        assert response.status_code == 200 and "existing" in response.context["form"].errors
+        assert response.status_code == 200
+        assert "existing" in response.context["form"].errors
         response = organizer_client.post(url, {"existing": known.pk, "role": "partner"})
         assert response.status_code == 302
         assert CoalitionMembership.objects.filter(
@@ -371,7 +375,9 @@ class TestCoalitionPages:
         response = organizer_client.get(reverse("initiatives:coalition", args=[initiative.slug]))
         mix = response.context["mix"]
         counts = {row.sector: row.count for row in mix.rows}
-        assert counts["police"] == 1 and counts["faith"] == 1 and counts["youth"] == 0
+        assert counts["police"] == 1
+        assert counts["faith"] == 1
+        assert counts["youth"] == 0
         assert mix.bridge_builders == 1
         assert {row.sector for row in mix.missing_essential} == {"local_government", "youth"}
         assert "Missing key sectors" in response.content.decode()
@@ -415,7 +421,8 @@ class TestTeamPages:
         page = organizer_client.get(
             reverse("initiatives:team", args=[initiative.slug])
         ).content.decode()
-        assert "fac@example.org" in page and "Invitation sent to fac@example.org" in page
+        assert "fac@example.org" in page
+        assert "Invitation sent to fac@example.org" in page
 
     def test_duplicate_invitation_is_a_field_error(self, organizer_client, initiative):
         InvitationFactory(initiative=initiative, email="fac@example.org", role=Role.FACILITATOR)
@@ -525,7 +532,8 @@ class TestInvitationAcceptance:
         page = client.get(self.url(invitation)).content.decode()
         assert "Sign in to accept" in page
         response = client.post(self.url(invitation))
-        assert response.status_code == 302 and reverse("account_login") in response.url
+        assert response.status_code == 302
+        assert reverse("account_login") in response.url
         assert client.login(email="known@example.org", password=PASSWORD)
         response = client.post(self.url(invitation))
         assert response.status_code == 302
@@ -572,7 +580,8 @@ class TestOrganizerHome:
         client.force_login(organizer)
         response = client.get(reverse("home"))
         page = response.content.decode()
-        assert initiative.name in page and other_initiative.name not in page
+        assert initiative.name in page
+        assert other_initiative.name not in page
         summary = response.context["summaries"][0]
         assert summary.initiative.coalition_count == 1
         assert any("no Local government, Youth organization" in item for item in summary.attention)
