@@ -1,6 +1,7 @@
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.db import IntegrityError
 from django.urls import reverse
 
 from dialogue_hub.models import User
@@ -78,7 +79,7 @@ def test_weak_password_is_refused_at_signup(client):
 
 def test_email_is_unique_case_insensitively():
     UserFactory(email="same@example.org")
-    with pytest.raises(Exception):  # noqa: B017 - IntegrityError from the database constraint
+    with pytest.raises(IntegrityError):
         User.objects.create(email="SAME@example.org", display_name="Dup")
 
 

@@ -66,3 +66,17 @@ def test_celery_is_configured_for_reliability():
     assert conf.task_reject_on_worker_lost is True
     assert conf.task_serializer == "json"
     assert conf.accept_content == ["json"]
+
+
+def test_compose_runs_every_app_service_from_one_image():
+    import yaml
+
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert {"db", "redis", "web", "worker", "beat", "mail"} <= set(services)
+    app_services = [services[name] for name in ("web", "worker", "beat", "migrate")]
+    assert {s["image"] for s in app_services} == {"dialogue-hub:latest"}
+    assert all(s["build"] == "." for s in app_services)
+    assert "gunicorn" in services["web"]["command"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "dialogue_hub", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "dialogue_hub", "beat"]
+    assert services["web"]["environment"]["DJANGO_SETTINGS_MODULE"] == "dialogue_hub.settings.production"

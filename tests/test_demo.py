@@ -1,0 +1,32 @@
+import pytest
+from django.core.management import call_command
+
+from dialogue_hub.models import User
+from initiatives.demo import DEMO_PASSWORD, DEMO_USERS
+from initiatives.models import ActivityLogEntry, Initiative, Membership, Phase, Role, Sector
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_has_a_realistic_coalition_and_one_account_per_role(client, capsys):
+    call_command("seed_demo")
+    main = Initiative.objects.get(slug="riverton-community-police-dialogues-2027")
+    assert main.phase == Phase.RECRUITING
+    assert main.is_published
+    sectors = set(main.coalition_memberships.values_list("organization__sector", flat=True))
+    assert {Sector.POLICE, Sector.LOCAL_GOVERNMENT, Sector.YOUTH, Sector.FAITH, Sector.CIVIL_RIGHTS, Sector.NEIGHBORHOOD} <= sectors
+    assert main.coalition_memberships.filter(organization__is_bridge_builder=True).exists()
+    assert set(Membership.objects.filter(initiative=main).values_list("role", flat=True)) == set(Role.values)
+    assert ActivityLogEntry.objects.filter(initiative=main).count() > 20
+    output = capsys.readouterr().out
+    for email, _name, role in DEMO_USERS:
+        assert email in output
+        assert Membership.objects.filter(initiative=main, user__email=email, role=role).exists()
+        assert client.login(email=email, password=DEMO_PASSWORD)
+
+
+def test_demo_loads_once_with_if_empty():
+    call_command("seed_demo", "--if-empty")
+    call_command("seed_demo", "--if-empty")
+    assert Initiative.objects.filter(name__startswith="Riverton Community").count() == 1
+    assert User.objects.filter(email="organizer@demo.dialoguehub.org").count() == 1
