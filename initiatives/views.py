@@ -1,5 +1,7 @@
 """Initiative, coalition and team pages. Views are thin: check permission, call a service, render."""
 
+import zoneinfo
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
@@ -7,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
@@ -28,7 +31,12 @@ class InitiativeAccessMixin:
     def dispatch(self, request, *args, **kwargs):
         self.initiative = selectors.initiative_for_user(user=request.user, slug=kwargs["slug"])
         require(self.initiative.roles, self.permission)
-        return super().dispatch(request, *args, **kwargs)
+        # Times on an initiative's pages are shown in the initiative's own time zone.
+        with timezone.override(zoneinfo.ZoneInfo(self.initiative.timezone)):
+            response = super().dispatch(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
