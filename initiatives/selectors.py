@@ -107,9 +107,14 @@ def attention_items(initiative: Initiative, sectors: dict) -> list[str]:
             _("No data steward: name one person to look after participants' personal data.")
         )
     if initiative.pending_invitation_count:
+        count = initiative.pending_invitation_count
         items.append(
-            _("%(count)d invitation(s) not yet accepted.")
-            % {"count": initiative.pending_invitation_count}
+            ngettext(
+                "%(count)d invitation not yet accepted.",
+                "%(count)d invitations not yet accepted.",
+                count,
+            )
+            % {"count": count}
         )
     if initiative.phase != Phase.ORGANIZING and not initiative.is_published:
         items.append(

@@ -14,9 +14,18 @@ def test_demo_has_a_realistic_coalition_and_one_account_per_role(client, capsys)
     assert main.phase == Phase.RECRUITING
     assert main.is_published
     sectors = set(main.coalition_memberships.values_list("organization__sector", flat=True))
-    assert {Sector.POLICE, Sector.LOCAL_GOVERNMENT, Sector.YOUTH, Sector.FAITH, Sector.CIVIL_RIGHTS, Sector.NEIGHBORHOOD} <= sectors
+    assert {
+        Sector.POLICE,
+        Sector.LOCAL_GOVERNMENT,
+        Sector.YOUTH,
+        Sector.FAITH,
+        Sector.CIVIL_RIGHTS,
+        Sector.NEIGHBORHOOD,
+    } <= sectors
     assert main.coalition_memberships.filter(organization__is_bridge_builder=True).exists()
-    assert set(Membership.objects.filter(initiative=main).values_list("role", flat=True)) == set(Role.values)
+    assert set(Membership.objects.filter(initiative=main).values_list("role", flat=True)) == set(
+        Role.values
+    )
     assert ActivityLogEntry.objects.filter(initiative=main).count() > 20
     output = capsys.readouterr().out
     for email, _name, role in DEMO_USERS:

@@ -79,4 +79,7 @@ def test_compose_runs_every_app_service_from_one_image():
     assert "gunicorn" in services["web"]["command"]
     assert services["worker"]["command"][:4] == ["celery", "-A", "dialogue_hub", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "dialogue_hub", "beat"]
-    assert services["web"]["environment"]["DJANGO_SETTINGS_MODULE"] == "dialogue_hub.settings.production"
+    assert (
+        services["web"]["environment"]["DJANGO_SETTINGS_MODULE"]
+        == "dialogue_hub.settings.production"
+    )

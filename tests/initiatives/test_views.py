@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -623,3 +623,74 @@ class TestOrganizerHome:
             add_rows,
             limit=12,
         )
+
+
+class TestBadInput:
+    @pytest.mark.parametrize(
+        "data",
+        [{}, {"to_phase": ""}, {"to_phase": "<script>alert(1)</script>"}, {"to_phase": "x" * 5000}],
+    )
+    def test_garbage_phase_is_refused_politely(self, organizer_client, initiative, data):
+        response = organizer_client.post(
+            reverse("initiatives:phase", args=[initiative.slug]), data, follow=True
+        )
+        assert response.status_code == 200
+        assert "The phase was not changed" in response.content.decode()
+        assert "<script>alert(1)</script>" not in response.content.decode()
+
+    def test_non_numeric_and_huge_ids_are_404(self, organizer_client, initiative):
+        assert (
+            organizer_client.get(f"/manage/{initiative.slug}/coalition/abc/edit/").status_code
+            == 404
+        )
+        assert (
+            organizer_client.get(
+                f"/manage/{initiative.slug}/coalition/99999999999999999999/edit/"
+            ).status_code
+            == 404
+        )
+
+    def test_hostile_text_is_escaped_on_every_page_it_shows(self, organizer_client, initiative):
+        hostile = '"><script>alert("x")</script>'
+        organizer_client.post(
+            reverse("initiatives:edit", args=[initiative.slug]),
+            {
+                "name": hostile,
+                "community": hostile,
+                "description": hostile,
+                "languages": ["en"],
+                "timezone": "UTC",
+            },
+        )
+        organizer_client.post(
+            reverse("initiatives:coalition_add", args=[initiative.slug]),
+            {"name": hostile, "sector": "faith", "role": "partner", "commitment": hostile},
+        )
+        organizer_client.post(
+            reverse("initiatives:publish", args=[initiative.slug]), {"publish": "1"}
+        )
+        for url in [
+            reverse("home"),
+            reverse("initiatives:detail", args=[initiative.slug]),
+            reverse("initiatives:coalition", args=[initiative.slug]),
+            reverse("initiatives:activity", args=[initiative.slug]),
+            reverse("initiatives:public", args=[initiative.slug]),
+        ]:
+            page = organizer_client.get(url).content.decode()
+            assert "<script>alert" not in page, url
+            assert "&lt;script&gt;" in page, url
+
+
+def test_times_are_shown_in_the_initiatives_time_zone(organizer_client, organizer):
+    initiative = InitiativeFactory(timezone="Asia/Tokyo")
+    MembershipFactory(user=organizer, initiative=initiative)
+    ActivityLogEntry.objects.create(
+        initiative=initiative,
+        actor=organizer,
+        action="initiative.published",
+        created_at=datetime(2027, 1, 1, 12, 0, tzinfo=UTC),
+    )
+    page = organizer_client.get(
+        reverse("initiatives:activity", args=[initiative.slug])
+    ).content.decode()
+    assert 'datetime="2027-01-01T21:00:00+09:00"' in page
