@@ -210,7 +210,3 @@ class AcceptWithNewAccountForm(forms.Form):
         ):
             self.add_error("password2", _("The two passwords do not match."))
         return cleaned
-
-
-class PhaseChangeForm(forms.Form):
-    to_phase = forms.CharField()

@@ -313,7 +313,7 @@ class Invitation(TimeStampedModel):
         ]
 
     def __str__(self):
-        return f"{self.email} as {self.get_role_display()}"
+        return f"{self.email} ({self.role})"
 
     def get_absolute_url(self):
         return reverse("initiatives:invitation_accept", kwargs={"key": self.key})
@@ -360,15 +360,20 @@ class ActivityLogEntry(models.Model):
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_label}"
 
-    def describe(self) -> str:
-        """A sentence for the log, translated into the reader's language at display time."""
+    def describe(self, *, show_emails: bool = False) -> str:
+        """A sentence for the log, translated into the reader's language at display time.
+
+        Email addresses appear only for readers allowed to see the team's emails.
+        """
         template = ACTIVITY_DESCRIPTIONS.get(self.action)
         if template is None:
             return self.action
         details = self.details or {}
         phases, roles = dict(Phase.choices), dict(Role.choices)
+        email = details.get("email", "")
         return template % {
             "target": self.target_label,
+            "email": email if show_emails or not email else _("a new team member"),
             "from": phases.get(details.get("from"), details.get("from", "")),
             "to": phases.get(details.get("to"), details.get("to", "")),
             "role": roles.get(details.get("role"), details.get("role", "")),
@@ -384,9 +389,9 @@ ACTIVITY_DESCRIPTIONS = {
     "coalition.added": _("added %(target)s to the coalition"),
     "coalition.updated": _("updated %(target)s in the coalition"),
     "coalition.removed": _("removed %(target)s from the coalition"),
-    "invitation.sent": _("invited %(target)s"),
-    "invitation.resent": _("sent a new invitation link to %(target)s"),
-    "invitation.revoked": _("withdrew the invitation to %(target)s"),
+    "invitation.sent": _("invited %(email)s as %(role)s"),
+    "invitation.resent": _("sent a new invitation link to %(email)s (%(role)s)"),
+    "invitation.revoked": _("withdrew the invitation to %(email)s (%(role)s)"),
     "invitation.accepted": _("accepted the invitation and joined as %(role)s"),
     "membership.removed": _("removed %(target)s (%(role)s) from the team"),
 }

@@ -1,5 +1,6 @@
 """Reads for initiatives: every query here is scoped to what the requesting user may see."""
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -330,11 +331,38 @@ def invitation_for_initiative(*, initiative: Initiative, pk) -> Invitation:
     return invitation
 
 
+INVITATION_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 def invitation_by_key(*, key: str) -> Invitation | None:
-    if not key or len(key) > 64:
+    # Keys are URL-safe base64; anything else (a NUL byte, say) cannot match and never reaches SQL.
+    if not key or not INVITATION_KEY.fullmatch(key):
         return None
     return Invitation.objects.filter(key=key).select_related("initiative", "invited_by").first()
 
 
 def activity_for_initiative(*, initiative: Initiative) -> QuerySet[ActivityLogEntry]:
     return ActivityLogEntry.objects.filter(initiative=initiative).select_related("actor")
+
+
+def phase_steps(initiative: Initiative) -> list[dict]:
+    """The phase track for the dashboard: each phase done, current or to do, and its neighbours."""
+    current = initiative.phase_index
+    return [
+        {
+            "value": value,
+            "label": label,
+            "state": "done" if index < current else ("current" if index == current else "todo"),
+            "is_next": index == current + 1,
+            "is_previous": index == current - 1,
+        }
+        for index, (value, label) in enumerate(Phase.choices)
+    ]
+
+
+def activity_page_entries(entries, *, show_emails: bool) -> list:
+    """Attach each entry's sentence, with emails only for readers who may see them."""
+    entries = list(entries)
+    for entry in entries:
+        entry.text = entry.describe(show_emails=show_emails)
+    return entries

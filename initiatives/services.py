@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError
 
+from . import selectors
 from .models import (
     PHASE_ORDER,
     ActivityLogEntry,
@@ -49,22 +50,35 @@ RESERVED_SLUGS = {"new"}
 # --- activity log -----------------------------------------------------------------------------
 
 
-def activity_record(*, initiative, actor, action: str, target=None, details: dict | None = None):
-    """Append one entry to the activity log (call inside the service's transaction)."""
+def activity_record(
+    *,
+    initiative,
+    actor,
+    action: str,
+    target=None,
+    details: dict | None = None,
+    label: str | None = None,
+):
+    """Append one entry to the activity log (call inside the service's transaction).
+
+    `label` replaces str(target) where that would freeze personal data or one language into the log.
+    """
     return ActivityLogEntry.objects.create(
         initiative=initiative,
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
-        target_label=str(target)[:255] if target is not None else "",
+        target_label=(label if label is not None else str(target) if target is not None else "")[
+            :255
+        ],
         details=details or {},
     )
 
 
-def _validate(instance):
+def _validate(instance, exclude=None):
     try:
-        instance.full_clean()
+        instance.full_clean(exclude=exclude)
     except ValidationError as exc:
         messages = []
         for field_errors in exc.message_dict.values():
@@ -114,14 +128,19 @@ def initiative_create(
         ends_on=ends_on,
         created_by=user,
     )
-    _validate(initiative)
-    try:
-        with transaction.atomic():
-            initiative.save()
-    except IntegrityError as exc:
-        raise DomainError(
-            _("Another initiative was just created with the same name; please try again.")
-        ) from exc
+    _validate(initiative, exclude=["slug"])
+    # Two organizers may create same-named initiatives at once: retry with the next free slug.
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                initiative.save()
+            break
+        except IntegrityError as exc:
+            if attempt == 2:
+                raise DomainError(
+                    _("Another initiative was just created with the same name; please try again.")
+                ) from exc
+            initiative.slug = _unique_slug(name)
     Membership.objects.create(user=user, initiative=initiative, role=Role.ORGANIZER, added_by=user)
     activity_record(
         initiative=initiative, actor=user, action="initiative.created", target=initiative
@@ -197,7 +216,10 @@ def initiative_change_phase(*, user, initiative: Initiative, to_phase: str) -> I
         raise DomainError(
             _("Someone else changed the phase a moment ago; reload the page to see it.")
         )
-    problems = phase_change_problems(initiative=initiative, to_phase=to_phase)
+    # Check the rules against counts read after the lock, not the page's copy.
+    problems = phase_change_problems(
+        initiative=selectors.initiatives_with_counts().get(pk=initiative.pk), to_phase=to_phase
+    )
     if problems:
         raise DomainError(" ".join(str(p) for p in problems))
     from_phase = initiative.phase
@@ -255,6 +277,15 @@ def coalition_member_add(
         initiative=initiative, organization=organization
     ).exists():
         raise DomainError(_("%(name)s is already in this coalition.") % {"name": organization.name})
+    elif (
+        not selectors.organizations_available(user=user, initiative=initiative)
+        .filter(pk=organization.pk)
+        .exists()
+    ):
+        # Only organizations from the user's own initiatives may be reused.
+        raise DomainError(
+            _("Choose an organization from your other initiatives."), field="existing"
+        )
     member = CoalitionMembership(
         initiative=initiative, organization=organization, **(membership_data or {})
     )
@@ -287,13 +318,32 @@ def coalition_member_update(
         for f in COALITION_FIELDS
         if f in membership_data and getattr(member, f) != membership_data[f]
     ]
-    for f in org_changed:
-        setattr(organization, f, organization_data[f])
     for f in member_changed:
         setattr(member, f, membership_data[f])
     if org_changed:
-        _validate(organization)
-        organization.save(update_fields=[*org_changed, "updated_at"])
+        shared = (
+            CoalitionMembership.objects.filter(organization=organization)
+            .exclude(pk=member.pk)
+            .exists()
+        )
+        if shared:
+            # Other initiatives' coalitions list this organization too: edit a copy, so a
+            # change made here never rewrites what another initiative shows.
+            organization = Organization(
+                created_by=user,
+                **{f: getattr(member.organization, f) for f in ORGANIZATION_FIELDS},
+            )
+            for f in org_changed:
+                setattr(organization, f, organization_data[f])
+            _validate(organization)
+            organization.save()
+            member.organization = organization
+            member_changed.append("organization")
+        else:
+            for f in org_changed:
+                setattr(organization, f, organization_data[f])
+            _validate(organization)
+            organization.save(update_fields=[*org_changed, "updated_at"])
     if member_changed:
         _validate(member)
         member.save(update_fields=[*member_changed, "updated_at"])
@@ -303,7 +353,7 @@ def coalition_member_update(
             actor=user,
             action="coalition.updated",
             target=organization,
-            details={"fields": org_changed + member_changed},
+            details={"fields": [f for f in org_changed + member_changed if f != "organization"]},
         )
     return member
 
@@ -332,8 +382,8 @@ def _invitation_expiry():
 def _send_invitation_after_commit(invitation: Invitation) -> None:
     from .tasks import invitation_send  # tasks import services; import here to avoid a cycle
 
-    invitation_id = invitation.pk
-    transaction.on_commit(lambda: invitation_send.delay(invitation_id))
+    invitation_id, key = invitation.pk, invitation.key
+    transaction.on_commit(lambda: invitation_send.delay(invitation_id, key))
 
 
 @transaction.atomic
@@ -395,7 +445,8 @@ def invitation_create(
         actor=user,
         action="invitation.sent",
         target=invitation,
-        details={"role": role},
+        label="",
+        details={"role": role, "email": email},
     )
     _send_invitation_after_commit(invitation)
     return invitation
@@ -408,13 +459,15 @@ def invitation_resend(*, user, invitation: Invitation) -> Invitation:
         raise DomainError(_("This invitation is no longer open."))
     invitation.key = _new_key()
     invitation.expires_at = _invitation_expiry()
-    invitation.save(update_fields=["key", "expires_at", "updated_at"])
+    invitation.sent_at = None
+    invitation.save(update_fields=["key", "expires_at", "sent_at", "updated_at"])
     activity_record(
         initiative=invitation.initiative,
         actor=user,
         action="invitation.resent",
         target=invitation,
-        details={"role": invitation.role},
+        label="",
+        details={"role": invitation.role, "email": invitation.email},
     )
     _send_invitation_after_commit(invitation)
     return invitation
@@ -432,7 +485,8 @@ def invitation_revoke(*, user, invitation: Invitation) -> Invitation:
         actor=user,
         action="invitation.revoked",
         target=invitation,
-        details={"role": invitation.role},
+        label="",
+        details={"role": invitation.role, "email": invitation.email},
     )
     invitation.refresh_from_db()
     return invitation
@@ -452,8 +506,19 @@ def invitation_problem(invitation: Invitation | None) -> str | None:
 
 
 @transaction.atomic
-def invitation_mark_sent(*, invitation_id: int) -> None:
-    Invitation.objects.filter(pk=invitation_id).update(sent_at=timezone.now())
+def invitation_mark_sent(*, invitation_id: int, key: str) -> None:
+    Invitation.objects.filter(pk=invitation_id, key=key).update(sent_at=timezone.now())
+
+
+def invitation_is_for(invitation: Invitation, user) -> bool:
+    """True if `user` has verified the address the invitation was sent to.
+
+    A forwarded link, or an organizer clicking it while signed in, must not hand the role
+    to the wrong account.
+    """
+    return EmailAddress.objects.filter(
+        user=user, email__iexact=invitation.email, verified=True
+    ).exists()
 
 
 @transaction.atomic
@@ -462,6 +527,11 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     problem = invitation_problem(invitation)
     if problem:
         raise DomainError(_("This invitation can no longer be used."))
+    if not invitation_is_for(invitation, user):
+        raise DomainError(
+            _("This invitation was sent to %(email)s. Sign in with that address to accept it.")
+            % {"email": invitation.email}
+        )
     now = timezone.now()
     # The conditional UPDATE is what makes the link single-use, even under concurrent clicks.
     claimed = Invitation.objects.filter(
@@ -480,7 +550,8 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
         actor=user,
         action="invitation.accepted",
         target=invitation,
-        details={"role": invitation.role},
+        label="",
+        details={"role": invitation.role, "email": invitation.email},
     )
     invitation.refresh_from_db()
     return membership
@@ -500,7 +571,13 @@ def invitation_accept_with_new_account(*, invitation: Invitation, display_name: 
         raise DomainError(" ".join(exc.messages), field="password1") from exc
     user.set_password(password)
     _validate(user)
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # the same link submitted twice at once
+        raise DomainError(
+            _("An account with this email already exists: sign in to accept the invitation.")
+        ) from exc
     EmailAddress.objects.create(user=user, email=invitation.email, verified=True, primary=True)
     membership = invitation_accept(invitation=invitation, user=user)
     return user, membership

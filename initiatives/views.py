@@ -3,7 +3,7 @@
 import zoneinfo
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed
@@ -104,7 +104,7 @@ class InitiativeDetailView(InitiativeAccessMixin, TemplateView):
         mix = selectors.coalition_sector_mix(initiative=initiative)
         sectors = {row.sector: row.count for row in mix.rows}
         context.update(
-            phases=_phase_steps(initiative),
+            phases=selectors.phase_steps(initiative),
             mix=mix,
             attention=selectors.attention_items(initiative, sectors)
             if context["can"]["initiative_change"]
@@ -112,25 +112,11 @@ class InitiativeDetailView(InitiativeAccessMixin, TemplateView):
             role_labels=[str(label) for value, label in Role.choices if value in initiative.roles],
         )
         if context["can"]["activity_view"]:
-            context["activity"] = selectors.activity_for_initiative(initiative=initiative)[:10]
+            context["activity"] = selectors.activity_page_entries(
+                selectors.activity_for_initiative(initiative=initiative)[:10],
+                show_emails=context["can"]["team_manage"],
+            )
         return context
-
-
-def _phase_steps(initiative):
-    steps = []
-    for index, (value, label) in enumerate(Phase.choices):
-        steps.append(
-            {
-                "value": value,
-                "label": label,
-                "state": "done"
-                if index < initiative.phase_index
-                else ("current" if index == initiative.phase_index else "todo"),
-                "is_next": index == initiative.phase_index + 1,
-                "is_previous": index == initiative.phase_index - 1,
-            }
-        )
-    return steps
 
 
 class InitiativeUpdateView(InitiativeAccessMixin, TemplateView):
@@ -209,7 +195,11 @@ class ActivityLogView(InitiativeAccessMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         paginator = Paginator(selectors.activity_for_initiative(initiative=self.initiative), 50)
-        context["page_obj"] = paginator.get_page(self.request.GET.get("page"))
+        page = paginator.get_page(self.request.GET.get("page"))
+        page.object_list = selectors.activity_page_entries(
+            page.object_list, show_emails=context["can"]["team_manage"]
+        )
+        context["page_obj"] = page
         return context
 
 
@@ -425,11 +415,17 @@ class InvitationAcceptView(View):
 
     template_name = "initiatives/invitation_accept.html"
 
-    def _context(self, invitation, form=None):
-        from django.contrib.auth import get_user_model
-
+    def _context(self, request, invitation, form=None):
         has_account = get_user_model().objects.filter(email__iexact=invitation.email).exists()
-        return {"invitation": invitation, "form": form, "has_account": has_account}
+        wrong_account = request.user.is_authenticated and not services.invitation_is_for(
+            invitation, request.user
+        )
+        return {
+            "invitation": invitation,
+            "form": form,
+            "has_account": has_account,
+            "wrong_account": wrong_account,
+        }
 
     def _load(self, key):
         invitation = selectors.invitation_by_key(key=key)
@@ -449,7 +445,7 @@ class InvitationAcceptView(View):
         invitation, problem = self._load(key)
         if problem:
             return self._refuse(request, invitation, problem)
-        context = self._context(invitation)
+        context = self._context(request, invitation)
         if not request.user.is_authenticated and not context["has_account"]:
             context["form"] = AcceptWithNewAccountForm()
         return render(request, self.template_name, context)
@@ -458,6 +454,9 @@ class InvitationAcceptView(View):
         invitation, problem = self._load(key)
         if problem:
             return self._refuse(request, invitation, problem)
+        context = self._context(request, invitation)
+        if context["wrong_account"]:
+            return render(request, self.template_name, context, status=403)
         if request.user.is_authenticated:
             try:
                 services.invitation_accept(invitation=invitation, user=request.user)
@@ -465,7 +464,6 @@ class InvitationAcceptView(View):
                 invitation, problem = self._load(key)
                 return self._refuse(request, invitation, problem or "used")
             return self._welcome(request, invitation)
-        context = self._context(invitation)
         if context["has_account"]:
             return redirect(f"{reverse('account_login')}?next={invitation.get_absolute_url()}")
         form = AcceptWithNewAccountForm(request.POST)

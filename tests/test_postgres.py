@@ -54,11 +54,11 @@ def test_runs_on_postgresql():
 def test_invitation_link_is_single_use_under_concurrent_clicks():
     for _ in range(ROUNDS):
         invitation = InvitationFactory()
-        users = [UserFactory() for _ in range(THREADS)]
+        invitee = UserFactory(email=invitation.email)  # clicking "accept" in several tabs at once
 
-        def accept(i, invitation=invitation, users=users):
+        def accept(_i, invitation=invitation, invitee=invitee):
             fresh = Invitation.objects.get(pk=invitation.pk)
-            return services.invitation_accept(invitation=fresh, user=users[i])
+            return services.invitation_accept(invitation=fresh, user=invitee)
 
         results = race(accept)
         successes = [r for r in results if isinstance(r, Membership)]
@@ -99,3 +99,28 @@ def test_concurrent_invitations_to_the_same_person_create_one():
         assert sum(isinstance(r, Invitation) for r in results) == 1, results
         assert all(isinstance(r, (Invitation, DomainError)) for r in results), results
         assert Invitation.objects.filter(initiative=initiative).count() == 1
+
+
+def test_same_link_submitted_twice_at_once_creates_one_account():
+    from dialogue_hub.models import User
+
+    for round_number in range(ROUNDS):
+        invitation = InvitationFactory(email=f"new{round_number}@example.org")
+
+        def create_account(_i, invitation=invitation):
+            fresh = Invitation.objects.get(pk=invitation.pk)
+            return services.invitation_accept_with_new_account(
+                invitation=fresh, display_name="Nia", password="a-long-passphrase-7"
+            )
+
+        results = race(create_account)
+        assert sum(isinstance(r, tuple) for r in results) == 1, results
+        assert all(isinstance(r, (tuple, DomainError)) for r in results), results
+        assert User.objects.filter(email=invitation.email).count() == 1
+        assert Membership.objects.filter(initiative=invitation.initiative).count() == 1
+
+
+def test_nul_byte_in_an_invitation_link_is_a_clear_404(client):
+    response = client.get("/invitations/abc%00def/")
+    assert response.status_code == 404
+    assert "not valid" in response.content.decode()

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
@@ -11,16 +13,19 @@ from ..factories import PASSWORD, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_signup_requires_email_verification_then_logs_in(client):
-    response = client.post(
-        reverse("account_signup"),
-        {
-            "display_name": "Maria Lopez",
-            "email": "Maria@Example.org",
-            "password1": "a-long-passphrase-42",
-            "password2": "a-long-passphrase-42",
-        },
-    )
+def test_signup_requires_email_verification_then_logs_in(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("account_signup"),
+            {
+                "display_name": "Maria Lopez",
+                "email": "Maria@Example.org",
+                "password1": "a-long-passphrase-42",
+                "password2": "a-long-passphrase-42",
+            },
+        )
     assert response.status_code == 302
     user = User.objects.get()
     assert (user.email, user.display_name) == ("maria@example.org", "Maria Lopez")
@@ -29,6 +34,13 @@ def test_signup_requires_email_verification_then_logs_in(client):
     assert client.get(reverse("initiatives:create")).status_code == 302
     assert len(mail.outbox) == 1
     assert "confirm" in mail.outbox[0].body.lower()
+    # Follow the confirmation link from the email: the account is verified and signed in.
+    link = re.search(
+        r"https?://[^/]+(/accounts/confirm-email/[^/\s]+/)", mail.outbox[0].body
+    ).group(1)
+    client.post(link)
+    assert EmailAddress.objects.get(user=user).verified
+    assert client.get(reverse("initiatives:create")).status_code == 200
 
 
 def test_unverified_user_cannot_sign_in(client):
@@ -57,10 +69,13 @@ def test_wrong_password_shows_error_and_keeps_email(client):
     assert response.context["form"].errors
 
 
-def test_password_reset_does_not_reveal_whether_an_email_exists(client):
+def test_password_reset_does_not_reveal_whether_an_email_exists(
+    client, django_capture_on_commit_callbacks
+):
     UserFactory(email="known@example.org")
-    known = client.post(reverse("account_reset_password"), {"email": "known@example.org"})
-    unknown = client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        known = client.post(reverse("account_reset_password"), {"email": "known@example.org"})
+        unknown = client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
     assert known.status_code == unknown.status_code == 302
     assert known.url == unknown.url
     assert [m.to for m in mail.outbox] == [["known@example.org"], ["nobody@example.org"]]
@@ -123,3 +138,15 @@ def test_csp_header_forbids_inline_scripts_and_framing(client):
     assert "frame-ancestors 'none'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_account_emails_wait_for_commit_and_go_through_the_task_queue(
+    client, django_capture_on_commit_callbacks
+):
+    UserFactory(email="known@example.org")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(reverse("account_reset_password"), {"email": "known@example.org"})
+    assert mail.outbox == []  # nothing is sent inside the request's transaction
+    assert len(callbacks) == 1
+    callbacks[0]()  # the commit happens: the Celery task (eager in tests) sends it
+    assert [m.to for m in mail.outbox] == [["known@example.org"]]

@@ -22,7 +22,6 @@ from ..factories import (
     InitiativeFactory,
     InvitationFactory,
     MembershipFactory,
-    OrganizationFactory,
     UserFactory,
 )
 
@@ -200,10 +199,7 @@ class TestCoalition:
         ).exists()
 
     def test_adding_the_same_organization_twice_is_refused(self, initiative, organizer):
-        organization = OrganizationFactory()
-        services.coalition_member_add(
-            user=organizer, initiative=initiative, organization=organization
-        )
+        organization = CoalitionMembershipFactory(initiative=initiative).organization
         with pytest.raises(DomainError, match="already in this coalition"):
             services.coalition_member_add(
                 user=organizer, initiative=initiative, organization=organization
@@ -217,6 +213,41 @@ class TestCoalition:
                 organization_data={"name": "X", "sector": "aliens"},
             )
         assert not initiative.coalition_memberships.exists()
+
+    def test_only_organizations_from_my_initiatives_can_be_reused(self, initiative, organizer):
+        stranger = CoalitionMembershipFactory().organization
+        with pytest.raises(DomainError, match="other initiatives") as exc:
+            services.coalition_member_add(
+                user=organizer, initiative=initiative, organization=stranger
+            )
+        assert exc.value.field == "existing"
+        assert not initiative.coalition_memberships.exists()
+
+    def test_editing_a_shared_organization_changes_only_this_coalition(self, initiative, organizer):
+        other = CoalitionMembershipFactory(
+            organization__name="Riverton PD", organization__sector=Sector.POLICE
+        )
+        shared = other.organization
+        mine = CoalitionMembershipFactory(initiative=initiative, organization=shared)
+        services.coalition_member_update(
+            user=organizer,
+            member=mine,
+            organization_data={
+                "name": "Renamed here",
+                "sector": Sector.POLICE,
+                "is_bridge_builder": True,
+            },
+            membership_data={},
+        )
+        mine.refresh_from_db()
+        shared.refresh_from_db()
+        assert (mine.organization.name, mine.organization.is_bridge_builder) == (
+            "Renamed here",
+            True,
+        )
+        assert mine.organization_id != shared.pk
+        assert (shared.name, shared.is_bridge_builder) == ("Riverton PD", False)
+        assert other.organization_id == shared.pk
 
     def test_update_and_remove(self, initiative, organizer):
         member = CoalitionMembershipFactory(initiative=initiative)
@@ -301,21 +332,22 @@ class TestInvitations:
 
     def test_accept_creates_membership_once(self, initiative):
         invitation = InvitationFactory(initiative=initiative, role=Role.FACILITATOR)
-        user = UserFactory()
+        user = UserFactory(email=invitation.email)
         membership = services.invitation_accept(invitation=invitation, user=user)
         assert (membership.user, membership.role) == (user, Role.FACILITATOR)
         invitation.refresh_from_db()
         assert invitation.accepted_by == user
         with pytest.raises(DomainError):
-            services.invitation_accept(invitation=invitation, user=UserFactory())
+            services.invitation_accept(invitation=invitation, user=user)
         assert Membership.objects.filter(initiative=initiative).count() == 1
 
     def test_stale_copy_of_a_used_invitation_cannot_be_used_again(self, initiative):
         invitation = InvitationFactory(initiative=initiative)
         stale_copy = Invitation.objects.get(pk=invitation.pk)
-        services.invitation_accept(invitation=invitation, user=UserFactory())
+        user = UserFactory(email=invitation.email)
+        services.invitation_accept(invitation=invitation, user=user)
         with pytest.raises(DomainError):
-            services.invitation_accept(invitation=stale_copy, user=UserFactory())
+            services.invitation_accept(invitation=stale_copy, user=user)
         assert Membership.objects.filter(initiative=initiative).count() == 1
 
     def test_expired_and_revoked_invitations_cannot_be_accepted(self, initiative, organizer):
@@ -332,6 +364,24 @@ class TestInvitations:
         with pytest.raises(DomainError):
             services.invitation_accept(invitation=revoked, user=UserFactory())
         assert not Membership.objects.filter(initiative=initiative).exclude(user=organizer).exists()
+
+    def test_someone_else_signed_in_cannot_take_the_invitation(self, initiative):
+        invitation = InvitationFactory(
+            initiative=initiative, email="intended@example.org", role=Role.DATA_STEWARD
+        )
+        with pytest.raises(DomainError, match="sent to intended@example.org"):
+            services.invitation_accept(
+                invitation=invitation, user=UserFactory(email="other@example.org")
+            )
+        invitation.refresh_from_db()
+        assert invitation.accepted_at is None
+        assert not Membership.objects.filter(initiative=initiative).exists()
+
+    def test_unverified_address_cannot_accept(self, initiative):
+        invitation = InvitationFactory(initiative=initiative, email="intended@example.org")
+        user = UserFactory(email="intended@example.org", verified=False)
+        with pytest.raises(DomainError):
+            services.invitation_accept(invitation=invitation, user=user)
 
     def test_accept_with_new_account_creates_verified_login(self, initiative):
         invitation = InvitationFactory(initiative=initiative, email="new@example.org")

@@ -556,20 +556,39 @@ class TestInvitationAcceptance:
             assert text in response.content.decode()
         assert not Membership.objects.filter(initiative=initiative).exists()
 
-    @pytest.mark.parametrize("key", ["tampered-key", "x" * 80, "%3Cscript%3E"])
+    @pytest.mark.parametrize(
+        "key", ["tampered-key", "x" * 80, "%3Cscript%3E", "abc%00def", "a%20b"]
+    )
     def test_tampered_link_is_a_clear_not_found_page(self, client, key):
         response = client.get(f"/invitations/{key}/")
         assert response.status_code == 404
         assert "not valid" in response.content.decode()
 
-    def test_used_link_cannot_be_reused_by_someone_else(self, client, initiative):
+    def test_used_link_cannot_be_reused(self, client, initiative):
         invitation = InvitationFactory(initiative=initiative)
-        first, second = UserFactory(), UserFactory()
+        first = UserFactory(email=invitation.email)
         client.force_login(first)
         client.post(self.url(invitation))
-        client.force_login(second)
+        client.force_login(UserFactory())
         assert client.post(self.url(invitation)).status_code == 410
-        assert not Membership.objects.filter(user=second).exists()
+        assert Membership.objects.filter(initiative=initiative).count() == 1
+
+    def test_signed_in_as_someone_else_is_told_to_switch_account(self, client, initiative):
+        invitation = InvitationFactory(
+            initiative=initiative, email="intended@example.org", role=Role.DATA_STEWARD
+        )
+        other = UserFactory(email="organizer@example.org")
+        client.force_login(other)
+        page = client.get(self.url(invitation)).content.decode()
+        assert (
+            "sent to intended@example.org, but you are signed in as organizer@example.org" in page
+        )
+        assert "Accept and join" not in page
+        response = client.post(self.url(invitation))
+        assert response.status_code == 403
+        assert not Membership.objects.filter(user=other).exists()
+        invitation.refresh_from_db()
+        assert invitation.accepted_at is None
 
 
 class TestOrganizerHome:
