@@ -10,4 +10,5 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("initiatives.urls")),
+    path("", include("participants.urls")),
 ]

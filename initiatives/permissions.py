@@ -22,6 +22,24 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "team.manage": frozenset({Role.ORGANIZER}),
     # Read the activity log (who did what, including who viewed personal data).
     "activity.view": frozenset({Role.ORGANIZER, Role.DATA_STEWARD}),
+    # --- participants (the table lives here, with the roles; the participants app enforces it) ---
+    # See the roster: names, contact details, status. Police and officials never do.
+    "participants.view": frozenset({Role.ORGANIZER, Role.DATA_STEWARD}),
+    # Register people on their behalf, import paper sheets, withdraw, change registration settings.
+    "participants.manage": frozenset({Role.ORGANIZER}),
+    # Download the roster as CSV (logged).
+    "participants.export": frozenset({Role.ORGANIZER, Role.DATA_STEWARD}),
+    # Individual demographic answers and consents.
+    "demographics.view": frozenset({Role.DATA_STEWARD}),
+    # The inclusion dashboard: aggregates only, small counts suppressed.
+    "inclusion.view": frozenset(
+        {Role.ORGANIZER, Role.COALITION_LEAD, Role.POLICE_LIAISON, Role.DATA_STEWARD}
+    ),
+    # Community benchmarks and inclusion targets.
+    "inclusion.manage": frozenset({Role.ORGANIZER}),
+    # Referral links and outreach activities.
+    "outreach.view": frozenset({Role.ORGANIZER, Role.COALITION_LEAD}),
+    "outreach.manage": frozenset({Role.ORGANIZER, Role.COALITION_LEAD}),
 }
 
 

@@ -82,3 +82,98 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     role = Role.FACILITATOR
     key = factory.Sequence(lambda n: f"invitation-key-{n:08d}")
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=14))
+
+
+# --- participants -------------------------------------------------------------------------------
+
+from participants.models import (  # noqa: E402 - grouped with their factories
+    Consent,
+    ConsentKind,
+    Demographics,
+    InclusionTarget,
+    OutreachActivity,
+    Participant,
+    ReferralLink,
+    RegistrationSettings,
+    RoleCategory,
+    Status,
+)
+
+
+class RegistrationSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RegistrationSettings
+        django_get_or_create = ("initiative",)
+
+    initiative = factory.SubFactory(InitiativeFactory)
+    is_open = True
+    neighborhoods = factory.LazyFunction(lambda: ["Eastside", "Northgate", "Southbank", "Downtown"])
+    time_slots = factory.LazyFunction(
+        lambda: ["Tuesday evening", "Thursday evening", "Saturday morning"]
+    )
+    lived_experience_groups = factory.LazyFunction(lambda: ["Immigrant", "LGBTQ+", "Disability"])
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Participant
+
+    initiative = factory.SubFactory(InitiativeFactory)
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"participant{n}@example.net")
+    neighborhood = "Eastside"
+    role_category = RoleCategory.RESIDENT
+    age_band = "35_44"
+    status = Status.CONFIRMED
+    availability = factory.LazyFunction(lambda: ["Tuesday evening"])
+
+
+class DemographicsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Demographics
+
+    participant = factory.SubFactory(ParticipantFactory)
+    race_ethnicity = factory.LazyFunction(lambda: ["hispanic"])
+    gender = "woman"
+
+
+class ConsentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Consent
+
+    participant = factory.SubFactory(ParticipantFactory)
+    kind = ConsentKind.PARTICIPATION
+    policy_version = "2026-1"
+    given_at = factory.LazyFunction(timezone.now)
+
+
+class ReferralLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReferralLink
+
+    partner = factory.SubFactory(CoalitionMembershipFactory)
+    initiative = factory.SelfAttribute("partner.initiative")
+    code = factory.Sequence(lambda n: f"ref-{n:05d}")
+
+
+class OutreachActivityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OutreachActivity
+
+    initiative = factory.SubFactory(InitiativeFactory)
+    channel = "door_to_door"
+    segment = "Spanish-speaking parents in Eastside"
+    people_reached = 40
+    happened_on = factory.LazyFunction(lambda: timezone.localdate())
+
+
+class InclusionTargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InclusionTarget
+
+    initiative = factory.SubFactory(InitiativeFactory)
+    dimension = "role_category"
+    group = "young_person"
+    community_share = "0.2000"
+    source = "US Census ACS 5-year"
+    source_year = 2023

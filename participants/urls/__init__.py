@@ -1,0 +1,12 @@
+"""The participants app's URLs, one module per area (each owns its list)."""
+
+from . import inclusion, outreach, public, staff
+
+app_name = "participants"
+
+urlpatterns = [
+    *public.urlpatterns,
+    *staff.urlpatterns,
+    *inclusion.urlpatterns,
+    *outreach.urlpatterns,
+]

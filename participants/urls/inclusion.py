@@ -1,0 +1,3 @@
+"""URL patterns for the inclusion pages of the participants app."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""URL patterns for the outreach pages of the participants app."""
+
+urlpatterns = []

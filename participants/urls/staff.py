@@ -1,0 +1,3 @@
+"""URL patterns for the staff pages of the participants app."""
+
+urlpatterns = []

@@ -1,0 +1,2 @@
+"""Participants views, one module per area: public.py (registration, manage link, guardian),
+staff.py (roster, staff entry, import, export), inclusion.py (dashboard, targets), outreach.py."""
