@@ -3,10 +3,12 @@ consents, guardian consent for minors, outreach, and the community benchmarks th
 inclusion dashboard compares sign-ups against."""
 
 import uuid
+import zoneinfo
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dialogue_hub.models import TimeStampedModel
@@ -122,6 +124,16 @@ class RegistrationSettings(TimeStampedModel):
 
     def __str__(self):
         return f"Registration for {self.initiative}"
+
+    @property
+    def accepting(self) -> bool:
+        """Open now: switched on and the closing date not passed (in the initiative's time zone)."""
+        if not self.is_open:
+            return False
+        if self.closes_on is None:
+            return True
+        today = timezone.localdate(timezone=zoneinfo.ZoneInfo(self.initiative.timezone))
+        return self.closes_on >= today
 
 
 class RoleCap(TimeStampedModel):

@@ -264,3 +264,8 @@ LOGGING = {
 
 # Where links in emails point (emails are sent by Celery, outside any request).
 DIALOGUE_HUB_BASE_URL = env("DIALOGUE_HUB_BASE_URL", default="http://127.0.0.1:8000")
+
+# How long the links emailed to participants work (days).
+DIALOGUE_HUB_MANAGE_LINK_DAYS = env.int("DIALOGUE_HUB_MANAGE_LINK_DAYS", default=30)
+DIALOGUE_HUB_CONFIRM_LINK_DAYS = env.int("DIALOGUE_HUB_CONFIRM_LINK_DAYS", default=14)
+DIALOGUE_HUB_GUARDIAN_LINK_DAYS = env.int("DIALOGUE_HUB_GUARDIAN_LINK_DAYS", default=21)

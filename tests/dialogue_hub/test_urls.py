@@ -34,6 +34,16 @@ PUBLIC = {
     "account_email_verification_sent",
     "account_confirm_login_code",
     "admin:login",
+    "participants:register",
+    "participants:registered",
+    "participants:link_request",
+    "participants:manage",
+    "participants:confirm",
+    "participants:manage_consents",
+    "participants:manage_withdraw",
+    "participants:manage_download",
+    "participants:manage_delete",
+    "participants:guardian",
 }
 
 
@@ -68,6 +78,8 @@ def sample_values():
         "object_id": initiative.pk,
         "content_type_id": 1,
         "id": 1,
+        "token": "not-a-real-token",
+        "code": "no-such-code",
     }
 
 

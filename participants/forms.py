@@ -1,0 +1,296 @@
+"""Forms a participant (or their guardian) fills in: registration, changes, consents."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from .models import AccessibilityNeed, AgeBand, Channel, ConsentKind, Gender, RaceEthnicity, RoleCategory
+
+PREFER_NOT = ("prefer_not", _("Prefer not to say"))
+
+
+def _checkboxes(label, choices, help_text="", required=False):
+    return forms.MultipleChoiceField(
+        label=label, choices=choices, widget=forms.CheckboxSelectMultiple, required=required, help_text=help_text
+    )
+
+
+class SettingsAwareForm(forms.Form):
+    """Takes the initiative's RegistrationSettings (its lists) as `registration_settings`."""
+
+    def __init__(self, *args, registration_settings=None, **kwargs):
+        self.registration_settings = registration_settings
+        super().__init__(*args, **kwargs)
+
+
+class ProfileFields(SettingsAwareForm):
+    """The registration questions, with the initiative's own lists."""
+
+    name = forms.CharField(label=_("Your name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    phone = forms.CharField(label=_("Phone (optional)"), max_length=40, required=False)
+    preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
+    age_band = forms.ChoiceField(
+        label=_("Age"),
+        choices=AgeBand.choices,
+        help_text=_("Young people under 18 need a parent or guardian's consent."),
+    )
+    role_category = forms.ChoiceField(label=_("I am taking part as"), choices=RoleCategory.choices)
+    neighborhood = forms.ChoiceField(label=_("Neighborhood"), required=False)
+    availability = _checkboxes(_("When can you meet?"), [], _("Pick every time that could work."))
+    accessibility_needs = _checkboxes(
+        _("What would help you take part?"), AccessibilityNeed.choices, _("We arrange these for free.")
+    )
+    accessibility_other = forms.CharField(label=_("Tell us more (optional)"), max_length=300, required=False)
+    how_heard = forms.ChoiceField(
+        label=_("How did you hear about the dialogues?"), choices=[("", "—"), *Channel.choices], required=False
+    )
+    guardian_name = forms.CharField(label=_("Parent or guardian's name"), max_length=150, required=False)
+    guardian_email = forms.EmailField(
+        label=_("Parent or guardian's email"),
+        required=False,
+        help_text=_("Only for people under 18: we email them to ask for their consent."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        rs = self.registration_settings
+        neighborhoods = list(rs.neighborhoods) if rs else []
+        self.fields["neighborhood"].choices = [("", "—"), *[(n, n) for n in neighborhoods]]
+        if not neighborhoods:
+            del self.fields["neighborhood"]
+        slots = list(rs.time_slots) if rs else []
+        self.fields["availability"].choices = [(slot, slot) for slot in slots]
+        if not slots:
+            del self.fields["availability"]
+
+    def clean(self):
+        cleaned = super().clean()
+        age = cleaned.get("age_band")
+        if age in (AgeBand.UNDER_13, AgeBand.AGE_13_17) and not cleaned.get("guardian_email"):
+            self.add_error("guardian_email", _("People under 18 need a parent or guardian's email."))
+        if age != AgeBand.UNDER_13:
+            if not cleaned.get("email") and "email" not in self.errors:
+                self.add_error("email", _("Enter your email address."))
+            if not (cleaned.get("name") or "").strip():
+                self.add_error("name", _("Enter your name."))
+        return cleaned
+
+    def profile_data(self):
+        return {
+            key: self.cleaned_data.get(key, [] if key in ("availability",) else "")
+            for key in [
+                "name",
+                "email",
+                "phone",
+                "preferred_language",
+                "neighborhood",
+                "role_category",
+                "age_band",
+                "availability",
+                "accessibility_needs",
+                "accessibility_other",
+                "how_heard",
+                "guardian_name",
+                "guardian_email",
+            ]
+        }
+
+
+class DemographicFields(SettingsAwareForm):
+    """Optional, self-identified. Every question can be skipped or answered 'prefer not to say'."""
+
+    race_ethnicity = _checkboxes(
+        _("Race and ethnicity (select all that apply)"),
+        RaceEthnicity.choices,
+        _("Optional. We ask so we can see whether every part of the community is taking part."),
+    )
+    race_ethnicity_detail = forms.CharField(
+        label=_("Details, if you like (for example Mexican, Somali, Lebanese)"), max_length=200, required=False
+    )
+    gender = forms.ChoiceField(
+        label=_("Gender"),
+        choices=[("", "—"), *Gender.choices],
+        required=False,
+        help_text=_("Optional. We ask so circles can be balanced and nobody is the only one of their gender."),
+    )
+    gender_self_description = forms.CharField(label=_("I describe myself as"), max_length=100, required=False)
+    lived_experience = _checkboxes(
+        _("Do any of these describe you?"),
+        [],
+        _("Optional. We ask so the voices of groups often left out are heard, and we can check they are."),
+    )
+    lived_experience_prefer_not = forms.BooleanField(label=_("Prefer not to say"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        rs = self.registration_settings
+        groups = list(rs.lived_experience_groups) if rs else []
+        self.fields["lived_experience"].choices = [(g, g) for g in groups]
+        if not groups:
+            del self.fields["lived_experience"]
+            del self.fields["lived_experience_prefer_not"]
+
+    def demographic_data(self):
+        return {
+            key: self.cleaned_data.get(key)
+            for key in [
+                "race_ethnicity",
+                "race_ethnicity_detail",
+                "gender",
+                "gender_self_description",
+                "lived_experience",
+                "lived_experience_prefer_not",
+            ]
+            if key in self.cleaned_data
+        }
+
+
+class ConsentFields(forms.Form):
+    consent_participation = forms.BooleanField(
+        label=ConsentKind.PARTICIPATION.label,
+        required=False,
+        help_text=_("You can withdraw at any time with the private link we email you."),
+    )
+    consent_evaluation = forms.BooleanField(label=ConsentKind.EVALUATION.label, required=False)
+    consent_media = forms.BooleanField(label=ConsentKind.MEDIA.label, required=False)
+    consent_contact = forms.BooleanField(label=ConsentKind.CONTACT.label, required=False)
+
+    def clean_consent_participation(self):
+        if not self.cleaned_data.get("consent_participation"):
+            raise forms.ValidationError(_("Please agree to take part: it is needed to register."))
+        return True
+
+    def consent_kinds(self):
+        return {kind for kind in ConsentKind.values if self.cleaned_data.get(f"consent_{kind}")}
+
+
+PROFILE_LAYOUT = [
+    "name",
+    "email",
+    "phone",
+    Div(Div("preferred_language", css_class="col-sm-6"), Div("age_band", css_class="col-sm-6"), css_class="row"),
+    "role_category",
+    "neighborhood",
+    "availability",
+    "accessibility_needs",
+    "accessibility_other",
+    "how_heard",
+]
+GUARDIAN_LAYOUT = Fieldset(_("Under 18?"), "guardian_name", "guardian_email", css_class="mt-3")
+DEMOGRAPHIC_LAYOUT = Fieldset(
+    _("About you (optional)"),
+    HTML(
+        '{% load i18n %}<p class="small text-secondary">{% translate "Only our data steward sees individual '
+        'answers. Everyone else sees totals, and small numbers are hidden." %}</p>'
+    ),
+    "race_ethnicity",
+    "race_ethnicity_detail",
+    "gender",
+    "gender_self_description",
+    "lived_experience",
+    "lived_experience_prefer_not",
+    css_class="mt-3",
+)
+
+
+def _present(form, items):
+    """Keep only layout items whose field exists on this form (lists can be switched off)."""
+    return [item for item in items if not isinstance(item, str) or item in form.fields]
+
+
+class RegistrationForm(ConsentFields, DemographicFields, ProfileFields):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Fieldset(_("About you"), *_present(self, PROFILE_LAYOUT)),
+            GUARDIAN_LAYOUT,
+            Fieldset(_("About you (optional)"), *_present(self, DEMOGRAPHIC_LAYOUT.fields)),
+            Fieldset(
+                _("Your consent"),
+                "consent_participation",
+                "consent_evaluation",
+                "consent_media",
+                "consent_contact",
+                css_class="mt-3",
+            ),
+            Submit("submit", _("Register"), css_class="btn-lg mt-2"),
+        )
+
+
+class ManageForm(DemographicFields, ProfileFields):
+    """Change answers from the private link (email stays as registered)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].disabled = True
+        self.fields["email"].help_text = _("To use another address, delete this registration and register again.")
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Fieldset(_("Your answers"), *_present(self, PROFILE_LAYOUT)),
+            GUARDIAN_LAYOUT,
+            Fieldset(_("About you (optional)"), *_present(self, DEMOGRAPHIC_LAYOUT.fields)),
+            Submit("submit", _("Save changes")),
+        )
+
+    def clean_age_band(self):
+        age = self.cleaned_data["age_band"]
+        if age == AgeBand.UNDER_13:
+            raise forms.ValidationError(_("Ask your parent or guardian to register you."))
+        return age
+
+
+class ConsentChoicesForm(forms.Form):
+    consent_evaluation = forms.BooleanField(label=ConsentKind.EVALUATION.label, required=False)
+    consent_media = forms.BooleanField(label=ConsentKind.MEDIA.label, required=False)
+    consent_contact = forms.BooleanField(
+        label=ConsentKind.CONTACT.label,
+        required=False,
+        help_text=_("Withdrawing this also removes your phone number."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class GuardianConsentForm(ConsentFields):
+    """A parent or guardian consents. For a child under 13 they also give the child's details."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consent_participation"].label = _("I agree that my child takes part in the dialogues")
+        self.fields["consent_participation"].help_text = ""
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class ChildDetailsForm(DemographicFields, ProfileFields):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ["email", "guardian_name", "guardian_email", "age_band"]:
+            del self.fields[name]
+        self.fields["name"].label = _("Child's name")
+        self.fields["name"].required = True
+        self.fields["role_category"].initial = RoleCategory.YOUNG_PERSON
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            *_present(self, PROFILE_LAYOUT), *_present(self, DEMOGRAPHIC_LAYOUT.fields)
+        )
+
+    def clean(self):
+        return forms.Form.clean(self)
+
+
+class ManageLinkRequestForm(forms.Form):
+    email = forms.EmailField(label=_("The email address you registered with"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout("email", Submit("submit", _("Email me my link")))

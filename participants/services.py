@@ -1,0 +1,569 @@
+"""Writes for participants: registration with capacity and waiting list, email confirmation,
+consents, guardian consent for minors, self-service changes, withdrawal and erasure.
+
+Every service is atomic and writes the activity log without personal data (a participant
+appears in the log only by the short id in str(participant)).
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dialogue_hub.exceptions import DomainError
+from initiatives.services import activity_record
+
+from .models import (
+    MINOR_AGE_BANDS,
+    AccessibilityNeed,
+    AgeBand,
+    Channel,
+    Consent,
+    ConsentGiver,
+    ConsentKind,
+    Demographics,
+    Gender,
+    Participant,
+    RaceEthnicity,
+    ReferralLink,
+    RegistrationSettings,
+    RoleCap,
+    RoleCategory,
+    Source,
+    Status,
+)
+
+OPTIONAL_CONSENTS = (ConsentKind.EVALUATION, ConsentKind.MEDIA, ConsentKind.CONTACT)
+
+# Signed links: each kind has its own salt, so a token for one cannot be used for another.
+MANAGE_SALT = "participants.manage"
+CONFIRM_SALT = "participants.confirm"
+GUARDIAN_SALT = "participants.guardian"
+
+# Fields a participant (or staff on their behalf) may set.
+PROFILE_FIELDS = [
+    "name",
+    "email",
+    "phone",
+    "preferred_language",
+    "neighborhood",
+    "role_category",
+    "age_band",
+    "availability",
+    "accessibility_needs",
+    "accessibility_other",
+    "how_heard",
+    "guardian_name",
+    "guardian_email",
+]
+# What is kept for a child under 13 until a guardian consents: the guardian's contact only
+# (plus the age band and language, needed to ask the guardian in the right language).
+UNDER_13_FIELDS = ["age_band", "preferred_language", "guardian_name", "guardian_email"]
+DEMOGRAPHIC_FIELDS = [
+    "race_ethnicity",
+    "race_ethnicity_detail",
+    "gender",
+    "gender_self_description",
+    "lived_experience",
+    "lived_experience_prefer_not",
+]
+
+
+class DuplicateRegistration(DomainError):
+    """This email is already registered in the initiative; `participant` is that registration."""
+
+    def __init__(self, participant):
+        super().__init__(
+            _("This email address is already registered. We have sent its private link to that address."),
+            field="email",
+        )
+        self.participant = participant
+
+
+@dataclass
+class RegistrationResult:
+    participant: Participant
+    waitlisted: bool
+    emails: list = field(default_factory=list)
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def registration_settings_for(initiative) -> RegistrationSettings:
+    settings_row, _created = RegistrationSettings.objects.get_or_create(initiative=initiative)
+    return settings_row
+
+
+def registration_is_open(settings_row: RegistrationSettings) -> bool:
+    return settings_row.accepting
+
+
+# --- signed links ------------------------------------------------------------------------------
+
+
+def make_token(participant: Participant, salt: str) -> str:
+    return signing.dumps({"p": participant.public_id.hex}, salt=salt, compress=True)
+
+
+def resolve_token(token: str, salt: str, max_age_days: int) -> Participant:
+    """The participant a signed link names. Raises signing.SignatureExpired / BadSignature
+    for an old or tampered link, and Participant.DoesNotExist once the data was deleted."""
+    data = signing.loads(token, salt=salt, max_age=max_age_days * 24 * 3600)
+    return Participant.objects.select_related("initiative").get(public_id=data["p"])
+
+
+# --- emails (after commit, through Celery) ------------------------------------------------------
+
+
+def _email_after_commit(participant: Participant, kind: str) -> None:
+    from .tasks import participant_email  # tasks import services
+
+    participant_id = participant.pk
+    transaction.on_commit(lambda: participant_email.delay(participant_id, kind))
+
+
+# --- registration ------------------------------------------------------------------------------
+
+
+def _clean_choices(values, allowed, label):
+    values = list(dict.fromkeys(values or []))
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise DomainError(_("Unknown choice for %(field)s.") % {"field": label})
+    return values
+
+
+def _validate_profile(data: dict, settings_row: RegistrationSettings, *, require_contact: bool = True) -> dict:
+    cleaned = {key: data.get(key) for key in PROFILE_FIELDS if key in data}
+    cleaned["email"] = normalize_email(cleaned.get("email", ""))
+    cleaned["guardian_email"] = normalize_email(cleaned.get("guardian_email", ""))
+    if cleaned.get("role_category", RoleCategory.RESIDENT) not in RoleCategory.values:
+        raise DomainError(_("Choose a role from the list."), field="role_category")
+    if cleaned.get("age_band", AgeBand.PREFER_NOT) not in AgeBand.values:
+        raise DomainError(_("Choose an age range from the list."), field="age_band")
+    languages = {code for code, _name in settings.LANGUAGES}
+    if cleaned.get("preferred_language", "en") not in languages:
+        raise DomainError(_("Choose a language from the list."), field="preferred_language")
+    neighborhood = cleaned.get("neighborhood") or ""
+    if neighborhood and settings_row.neighborhoods and neighborhood not in settings_row.neighborhoods:
+        raise DomainError(_("Choose a neighborhood from the list."), field="neighborhood")
+    cleaned["availability"] = _clean_choices(cleaned.get("availability"), settings_row.time_slots, "availability")
+    cleaned["accessibility_needs"] = _clean_choices(
+        cleaned.get("accessibility_needs"), AccessibilityNeed.values, "accessibility needs"
+    )
+    if cleaned.get("how_heard") and cleaned["how_heard"] not in Channel.values:
+        raise DomainError(_("Choose an answer from the list."), field="how_heard")
+    age_band = cleaned.get("age_band")
+    if age_band in MINOR_AGE_BANDS and not cleaned.get("guardian_email"):
+        raise DomainError(
+            _("People under 18 need a parent or guardian's email: we ask them for consent."),
+            field="guardian_email",
+        )
+    if age_band == AgeBand.UNDER_13:
+        # Nothing but the guardian's contact until the guardian consents.
+        cleaned = {key: value for key, value in cleaned.items() if key in UNDER_13_FIELDS}
+    elif require_contact and not cleaned.get("email"):
+        raise DomainError(_("Enter your email address."), field="email")
+    elif not (cleaned.get("name") or "").strip():
+        raise DomainError(_("Enter your name."), field="name")
+    return cleaned
+
+
+def _validate_demographics(answers: dict | None, settings_row: RegistrationSettings) -> dict | None:
+    if not answers:
+        return None
+    cleaned = {key: answers.get(key) for key in DEMOGRAPHIC_FIELDS if key in answers}
+    cleaned["race_ethnicity"] = _clean_choices(cleaned.get("race_ethnicity"), RaceEthnicity.values, "race")
+    if RaceEthnicity.PREFER_NOT in cleaned["race_ethnicity"]:
+        cleaned["race_ethnicity"] = [RaceEthnicity.PREFER_NOT.value]
+        cleaned["race_ethnicity_detail"] = ""
+    if cleaned.get("gender") and cleaned["gender"] not in Gender.values:
+        raise DomainError(_("Choose an answer from the list."), field="gender")
+    if cleaned.get("gender") != Gender.SELF_DESCRIBE:
+        cleaned["gender_self_description"] = ""
+    cleaned["lived_experience"] = _clean_choices(
+        cleaned.get("lived_experience"), settings_row.lived_experience_groups, "lived experience"
+    )
+    if cleaned.get("lived_experience_prefer_not"):
+        cleaned["lived_experience"] = []
+    meaningful = (
+        cleaned["race_ethnicity"]
+        or cleaned.get("race_ethnicity_detail")
+        or cleaned.get("gender")
+        or cleaned["lived_experience"]
+        or cleaned.get("lived_experience_prefer_not")
+    )
+    return cleaned if meaningful else None
+
+
+def _free_seat(initiative, settings_row: RegistrationSettings, role_category: str) -> int | None:
+    """The seat number to give a new participant, or None when the initiative or the role is full.
+
+    Called with the registration settings row locked, so two registrations never race here.
+    """
+    seated = Participant.objects.filter(initiative=initiative, seat_number__isnull=False)
+    cap = RoleCap.objects.filter(initiative=initiative, role_category=role_category).first()
+    if cap is not None and seated.filter(role_category=role_category).count() >= cap.seats:
+        return None
+    if settings_row.max_participants is None:
+        return (seated.aggregate(top=Max("seat_number"))["top"] or 0) + 1
+    used = set(seated.values_list("seat_number", flat=True))
+    for number in range(1, settings_row.max_participants + 1):
+        if number not in used:
+            return number
+    return None
+
+
+def _lock_settings(initiative) -> RegistrationSettings:
+    registration_settings_for(initiative)
+    return RegistrationSettings.objects.select_for_update().get(initiative=initiative)
+
+
+@transaction.atomic
+def participant_register(
+    *,
+    initiative,
+    data: dict,
+    consents=(),
+    demographics: dict | None = None,
+    source: str = Source.ONLINE,
+    registered_by=None,
+    referral: ReferralLink | None = None,
+) -> RegistrationResult:
+    """Register one person. Raises DuplicateRegistration when the email is already registered,
+    DomainError for anything else refused. Beyond a cap the person joins the waiting list."""
+    settings_row = _lock_settings(initiative)  # serializes registrations of this initiative
+    if source == Source.ONLINE and not registration_is_open(settings_row):
+        raise DomainError(_("Registration for this initiative is closed."))
+    consents = set(consents)
+    if ConsentKind.PARTICIPATION not in consents:
+        raise DomainError(_("Please agree to take part: it is needed to register."), field="consent_participation")
+    profile = _validate_profile(data, settings_row)
+    under_13 = profile.get("age_band") == AgeBand.UNDER_13
+    answers = None if under_13 else _validate_demographics(demographics, settings_row)
+    email = profile.get("email", "")
+    if email:
+        existing = Participant.objects.filter(initiative=initiative, email=email).first()
+        if existing is not None:
+            raise DuplicateRegistration(existing)
+    if referral is not None and referral.initiative_id == initiative.pk:
+        profile["partner"] = referral.partner
+        profile.setdefault("how_heard", referral.channel)
+    else:
+        referral = None
+    role_category = profile.get("role_category", RoleCategory.RESIDENT)
+    seat = _free_seat(initiative, settings_row, role_category)
+    if seat is None:
+        status = Status.WAITLISTED
+    elif source == Source.ONLINE or under_13:
+        status = Status.REGISTERED  # until the email (or the guardian) confirms
+    else:
+        status = Status.CONFIRMED  # staff entry and paper sheets: confirmed in person
+    participant = Participant(
+        initiative=initiative,
+        source=source,
+        registered_by=registered_by,
+        referral_link=referral,
+        status=status,
+        seat_number=seat,
+        email_confirmed_at=timezone.now() if source != Source.ONLINE and email else None,
+        **profile,
+    )
+    participant.full_clean(exclude=["seat_number"], validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            participant.save()
+    except IntegrityError as exc:
+        existing = Participant.objects.filter(initiative=initiative, email=email).first() if email else None
+        if existing is not None:
+            raise DuplicateRegistration(existing) from exc
+        raise DomainError(_("The registration could not be saved; please try again.")) from exc
+    now = timezone.now()
+    giver = ConsentGiver.PAPER if source != Source.ONLINE else ConsentGiver.SELF
+    kinds = [ConsentKind.PARTICIPATION] if under_13 else [k for k in ConsentKind.values if k in consents]
+    if not under_13:
+        Consent.objects.bulk_create(
+            [
+                Consent(
+                    participant=participant,
+                    kind=kind,
+                    given_by=giver,
+                    policy_version=settings_row.policy_version,
+                    given_at=now,
+                )
+                for kind in kinds
+            ]
+        )
+    if answers:
+        Demographics.objects.create(participant=participant, **answers)
+    activity_record(
+        initiative=initiative,
+        actor=registered_by,
+        action="participant.registered",
+        target=participant,
+        details={"source": source, "waitlisted": status == Status.WAITLISTED},
+    )
+    result = RegistrationResult(participant=participant, waitlisted=status == Status.WAITLISTED)
+    if email:
+        kind = "confirm" if source == Source.ONLINE else "welcome"
+        _email_after_commit(participant, kind)
+        result.emails.append(kind)
+    if participant.is_minor:
+        _email_after_commit(participant, "guardian_request")
+        result.emails.append("guardian_request")
+    return result
+
+
+@transaction.atomic
+def participant_confirm_email(*, participant: Participant) -> Participant:
+    """Double opt-in: the person followed the link we emailed them."""
+    if participant.email_confirmed_at is None:
+        participant.email_confirmed_at = timezone.now()
+        fields = ["email_confirmed_at", "updated_at"]
+        if participant.status == Status.REGISTERED:
+            participant.status = Status.CONFIRMED
+            fields.append("status")
+        participant.save(update_fields=fields)
+        activity_record(
+            initiative=participant.initiative, actor=None, action="participant.confirmed", target=participant
+        )
+    return participant
+
+
+@transaction.atomic
+def participant_update(
+    *, participant: Participant, data: dict, demographics: dict | None, actor=None
+) -> Participant:
+    """Change answers (from the manage link, or staff). The email cannot change here: a new
+    address needs its own registration and confirmation."""
+    settings_row = registration_settings_for(participant.initiative)
+    data = {**data, "email": participant.email}
+    if participant.age_band == AgeBand.UNDER_13 and participant.guardian_consented_at is None:
+        raise DomainError(_("A parent or guardian must consent before these details can be given."))
+    profile = _validate_profile(data, settings_row)
+    if profile.get("age_band") == AgeBand.UNDER_13:
+        raise DomainError(_("Ask your parent or guardian to register you."), field="age_band")
+    changed = [key for key, value in profile.items() if getattr(participant, key) != value]
+    for key in changed:
+        setattr(participant, key, profile[key])
+    if changed:
+        participant.save(update_fields=[*changed, "updated_at"])
+    answers = _validate_demographics(demographics, settings_row)
+    existing = Demographics.objects.filter(participant=participant).first()
+    if answers is None and existing is not None:
+        existing.delete()
+    elif answers is not None:
+        Demographics.objects.update_or_create(participant=participant, defaults=answers)
+    activity_record(
+        initiative=participant.initiative,
+        actor=actor,
+        action="participant.updated",
+        target=participant,
+        details={"fields": changed},
+    )
+    return participant
+
+
+@transaction.atomic
+def participant_withdraw(*, participant: Participant, actor=None) -> Participant:
+    if participant.status == Status.WITHDRAWN:
+        return participant
+    _lock_settings(participant.initiative)
+    now = timezone.now()
+    participant.status = Status.WITHDRAWN
+    participant.withdrawn_at = now
+    participant.seat_number = None
+    participant.save(update_fields=["status", "withdrawn_at", "seat_number", "updated_at"])
+    Consent.objects.filter(
+        participant=participant, kind=ConsentKind.PARTICIPATION, withdrawn_at__isnull=True
+    ).update(withdrawn_at=now)
+    activity_record(
+        initiative=participant.initiative, actor=actor, action="participant.withdrawn", target=participant
+    )
+    waitlist_promote(initiative=participant.initiative)
+    return participant
+
+
+@transaction.atomic
+def consent_set(*, participant: Participant, kind: str, given: bool, given_by: str = ConsentGiver.SELF) -> None:
+    """Give or withdraw one optional consent. Withdrawing removes the data it covered."""
+    if kind == ConsentKind.PARTICIPATION:
+        if not given:
+            participant_withdraw(participant=participant)
+        return
+    if kind not in OPTIONAL_CONSENTS:
+        raise DomainError(_("Unknown consent."))
+    active = Consent.objects.filter(participant=participant, kind=kind, withdrawn_at__isnull=True).first()
+    if given and active is None:
+        Consent.objects.create(
+            participant=participant,
+            kind=kind,
+            given_by=given_by,
+            policy_version=registration_settings_for(participant.initiative).policy_version,
+            given_at=timezone.now(),
+        )
+    elif not given and active is not None:
+        active.withdrawn_at = timezone.now()
+        active.save(update_fields=["withdrawn_at"])
+        if kind == ConsentKind.CONTACT and participant.phone:
+            # Contact consent covers the phone number: it goes with it.
+            participant.phone = ""
+            participant.save(update_fields=["phone", "updated_at"])
+    else:
+        return
+    activity_record(
+        initiative=participant.initiative,
+        actor=None,
+        action="consent.given" if given else "consent.withdrawn",
+        target=participant,
+        details={"kind": kind},
+    )
+
+
+@transaction.atomic
+def guardian_consent(
+    *, participant: Participant, consents=(), child_data: dict | None = None, demographics: dict | None = None
+) -> Participant:
+    """The parent or guardian consents (from their emailed link). For a child under 13 they
+    also give the child's details now, since nothing else was stored before."""
+    if not participant.is_minor:
+        raise DomainError(_("This registration does not need a guardian's consent."))
+    if participant.guardian_consented_at is not None:
+        return participant
+    consents = set(consents)
+    if ConsentKind.PARTICIPATION not in consents:
+        raise DomainError(_("Consent to take part is needed."), field="consent_participation")
+    settings_row = registration_settings_for(participant.initiative)
+    now = timezone.now()
+    fields = ["guardian_consented_at", "updated_at"]
+    if participant.age_band == AgeBand.UNDER_13:
+        data = {
+            **(child_data or {}),
+            "age_band": AgeBand.UNDER_13,
+            "guardian_name": participant.guardian_name,
+            "guardian_email": participant.guardian_email,
+            "email": (child_data or {}).get("email", ""),
+        }
+        if not (data.get("name") or "").strip():
+            raise DomainError(_("Enter the child's name."), field="name")
+        profile = {
+            key: value
+            for key, value in _validate_profile(
+                {**data, "age_band": AgeBand.AGE_13_17}, settings_row, require_contact=False
+            ).items()
+            if key not in ("age_band", "guardian_name", "guardian_email", "email")
+        }
+        for key, value in profile.items():
+            setattr(participant, key, value)
+        fields += list(profile)
+        answers = _validate_demographics(demographics, settings_row)
+        if answers:
+            Demographics.objects.update_or_create(participant=participant, defaults=answers)
+        if participant.status == Status.REGISTERED:
+            participant.status = Status.CONFIRMED
+            fields.append("status")
+    participant.guardian_consented_at = now
+    participant.save(update_fields=list(dict.fromkeys(fields)))
+    Consent.objects.filter(participant=participant, withdrawn_at__isnull=True).update(withdrawn_at=now)
+    Consent.objects.bulk_create(
+        [
+            Consent(
+                participant=participant,
+                kind=kind,
+                given_by=ConsentGiver.GUARDIAN,
+                policy_version=settings_row.policy_version,
+                given_at=now,
+            )
+            for kind in ConsentKind.values
+            if kind in consents
+        ]
+    )
+    activity_record(
+        initiative=participant.initiative, actor=None, action="participant.guardian_consented", target=participant
+    )
+    return participant
+
+
+@transaction.atomic
+def waitlist_promote(*, initiative) -> list[Participant]:
+    """Give freed seats to the waiting list, first come first served (respecting role caps)."""
+    settings_row = _lock_settings(initiative)
+    promoted = []
+    waiting = Participant.objects.filter(initiative=initiative, status=Status.WAITLISTED).order_by("created_at", "id")
+    for participant in waiting:
+        seat = _free_seat(initiative, settings_row, participant.role_category)
+        if seat is None:
+            if settings_row.max_participants is not None and not _has_any_seat(initiative, settings_row):
+                break
+            continue
+        participant.seat_number = seat
+        participant.status = Status.CONFIRMED if participant.email_confirmed_at else Status.REGISTERED
+        participant.save(update_fields=["seat_number", "status", "updated_at"])
+        activity_record(
+            initiative=initiative, actor=None, action="participant.promoted", target=participant
+        )
+        if participant.email or participant.guardian_email:
+            _email_after_commit(participant, "promoted")
+        promoted.append(participant)
+    return promoted
+
+
+def _has_any_seat(initiative, settings_row) -> bool:
+    seated = Participant.objects.filter(initiative=initiative, seat_number__isnull=False).count()
+    return seated < settings_row.max_participants
+
+
+@transaction.atomic
+def participant_erase(*, participant: Participant, actor=None) -> None:
+    """Delete the person's data entirely: registration, demographics, consents. The activity
+    log keeps only that an anonymous registration was deleted."""
+    initiative = participant.initiative
+    label = str(participant)
+    _lock_settings(initiative)
+    participant.delete()
+    activity_record(
+        initiative=initiative, actor=actor, action="participant.deleted", label=label, details={}
+    )
+    waitlist_promote(initiative=initiative)
+
+
+def participant_export(participant: Participant) -> dict:
+    """Everything we hold about the person, as JSON-ready data (their right of access)."""
+    demographics = Demographics.objects.filter(participant=participant).first()
+    return {
+        "initiative": participant.initiative.name,
+        "registered_at": participant.created_at.isoformat(),
+        "status": participant.status,
+        "profile": {key: getattr(participant, key) for key in PROFILE_FIELDS},
+        "email_confirmed_at": participant.email_confirmed_at.isoformat() if participant.email_confirmed_at else None,
+        "guardian_consented_at": (
+            participant.guardian_consented_at.isoformat() if participant.guardian_consented_at else None
+        ),
+        "demographics": (
+            {key: getattr(demographics, key) for key in DEMOGRAPHIC_FIELDS} if demographics else None
+        ),
+        "consents": [
+            {
+                "kind": consent.kind,
+                "given_by": consent.given_by,
+                "policy_version": consent.policy_version,
+                "given_at": consent.given_at.isoformat(),
+                "withdrawn_at": consent.withdrawn_at.isoformat() if consent.withdrawn_at else None,
+            }
+            for consent in participant.consents.order_by("given_at", "id")
+        ],
+    }
+
+
+def manage_link_request(*, initiative, email: str) -> None:
+    """Email the private link to whoever registered with `email` (says nothing either way)."""
+    email = normalize_email(email)
+    participant = Participant.objects.filter(initiative=initiative, email=email).first() if email else None
+    if participant is not None:
+        _email_after_commit(participant, "manage_link")

@@ -1,0 +1,331 @@
+"""Pages a participant (or their guardian) reaches without an account: registration, the
+emailed confirmation, the private manage link and the guardian's consent link."""
+
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core import signing
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+
+from dialogue_hub.exceptions import DomainError
+from initiatives import selectors as initiative_selectors
+
+from .. import selectors, services
+from ..forms import (
+    ChildDetailsForm,
+    ConsentChoicesForm,
+    GuardianConsentForm,
+    ManageForm,
+    ManageLinkRequestForm,
+    RegistrationForm,
+)
+from ..models import AgeBand, ConsentKind, Participant
+
+
+def _apply_error(form, error: DomainError):
+    if error.field and error.field in form.fields:
+        form.add_error(error.field, error.message)
+    else:
+        form.add_error(None, error.message)
+
+
+def _remember_language(response, language):
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+def _referral(request, initiative):
+    try:
+        from ..outreach import referral_for_session
+    except ImportError:  # outreach tracking not installed
+        return None
+    return referral_for_session(request=request, initiative=initiative)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class RegisterView(View):
+    template_name = "participants/public/register.html"
+
+    def _context(self, initiative, form):
+        settings_row = services.registration_settings_for(initiative)
+        return {
+            "initiative": initiative,
+            "form": form,
+            "is_open": services.registration_is_open(settings_row),
+        }
+
+    def get(self, request, slug):
+        initiative = initiative_selectors.public_initiative(slug=slug)
+        settings_row = services.registration_settings_for(initiative)
+        form = RegistrationForm(
+            registration_settings=settings_row, initial={"preferred_language": request.LANGUAGE_CODE}
+        )
+        return render(request, self.template_name, self._context(initiative, form))
+
+    def post(self, request, slug):
+        initiative = initiative_selectors.public_initiative(slug=slug)
+        settings_row = services.registration_settings_for(initiative)
+        form = RegistrationForm(request.POST, registration_settings=settings_row)
+        if form.is_valid():
+            try:
+                result = services.participant_register(
+                    initiative=initiative,
+                    data=form.profile_data(),
+                    consents=form.consent_kinds(),
+                    demographics=form.demographic_data(),
+                    referral=_referral(request, initiative),
+                )
+            except services.DuplicateRegistration as duplicate:
+                services.manage_link_request(initiative=initiative, email=duplicate.participant.email)
+                _apply_error(form, duplicate)
+            except DomainError as error:
+                _apply_error(form, error)
+            else:
+                request.session["registered"] = {
+                    "waitlisted": result.waitlisted,
+                    "minor": result.participant.is_minor,
+                    "under_13": result.participant.age_band == AgeBand.UNDER_13,
+                }
+                response = redirect("participants:registered", slug=initiative.slug)
+                return _remember_language(response, result.participant.preferred_language)
+        return render(request, self.template_name, self._context(initiative, form))
+
+
+@method_decorator(login_not_required, name="dispatch")
+class RegisteredView(View):
+    def get(self, request, slug):
+        initiative = initiative_selectors.public_initiative(slug=slug)
+        outcome = request.session.pop("registered", None)
+        if outcome is None:
+            return redirect("participants:register", slug=slug)
+        return render(request, "participants/public/registered.html", {"initiative": initiative, **outcome})
+
+
+@method_decorator(login_not_required, name="dispatch")
+class LinkRequestView(View):
+    template_name = "participants/public/link_request.html"
+
+    def get(self, request, slug):
+        initiative = initiative_selectors.public_initiative(slug=slug)
+        return render(request, self.template_name, {"initiative": initiative, "form": ManageLinkRequestForm()})
+
+    def post(self, request, slug):
+        initiative = initiative_selectors.public_initiative(slug=slug)
+        form = ManageLinkRequestForm(request.POST)
+        if form.is_valid():
+            services.manage_link_request(initiative=initiative, email=form.cleaned_data["email"])
+            # The same answer whether or not the address is registered.
+            messages.success(
+                request,
+                _("If that address is registered, we have just emailed it a new private link."),
+            )
+            return redirect("participants:link_request", slug=slug)
+        return render(request, self.template_name, {"initiative": initiative, "form": form})
+
+
+class TokenMixin:
+    """Resolves the signed link in the URL, or answers with a clear page and a way to get a new one."""
+
+    salt = services.MANAGE_SALT
+    max_age_setting = "DIALOGUE_HUB_MANAGE_LINK_DAYS"
+
+    def dispatch(self, request, token, *args, **kwargs):
+        try:
+            self.participant = services.resolve_token(token, self.salt, getattr(settings, self.max_age_setting))
+        except signing.SignatureExpired:
+            return self._problem(request, "expired", token)
+        except (signing.BadSignature, Participant.DoesNotExist, KeyError, ValueError):
+            return self._problem(request, "invalid", token)
+        self.token = token
+        return super().dispatch(request, *args, **kwargs)
+
+    def _problem(self, request, problem, token):
+        initiative = None
+        if problem == "expired":
+            initiative = selectors.initiative_for_expired_token(token, self.salt)
+        return render(
+            request,
+            "participants/public/link_problem.html",
+            {"problem": problem, "initiative": initiative},
+            status=410 if problem == "expired" else 404,
+        )
+
+
+def _manage_url(view):
+    return reverse("participants:manage", kwargs={"token": view.token})
+
+
+@method_decorator(login_not_required, name="dispatch")
+class ConfirmView(TokenMixin, View):
+    salt = services.CONFIRM_SALT
+    max_age_setting = "DIALOGUE_HUB_CONFIRM_LINK_DAYS"
+
+    def get(self, request):
+        return render(request, "participants/public/confirm.html", {"participant": self.participant})
+
+    def post(self, request):
+        services.participant_confirm_email(participant=self.participant)
+        messages.success(request, _("Thank you: your email address is confirmed."))
+        token = services.make_token(self.participant, services.MANAGE_SALT)
+        return redirect("participants:manage", token=token)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class ManageView(TokenMixin, View):
+    template_name = "participants/public/manage.html"
+
+    def _context(self, form=None, consent_form=None):
+        participant = self.participant
+        settings_row = services.registration_settings_for(participant.initiative)
+        demographics = selectors.demographics_of(participant)
+        if form is None and participant.age_band != AgeBand.UNDER_13:
+            initial = {key: getattr(participant, key) for key in services.PROFILE_FIELDS}
+            if demographics is not None:
+                initial.update({key: getattr(demographics, key) for key in services.DEMOGRAPHIC_FIELDS})
+            form = ManageForm(registration_settings=settings_row, initial=initial)
+        active = selectors.active_consent_kinds(participant)
+        if consent_form is None:
+            consent_form = ConsentChoicesForm(initial={f"consent_{kind}": True for kind in active})
+        return {
+            "participant": participant,
+            "initiative": participant.initiative,
+            "form": form,
+            "consent_form": consent_form,
+            "has_participation_consent": ConsentKind.PARTICIPATION in active,
+            "token": self.token,
+        }
+
+    def get(self, request):
+        return render(request, self.template_name, self._context())
+
+    def post(self, request):
+        participant = self.participant
+        settings_row = services.registration_settings_for(participant.initiative)
+        form = ManageForm(request.POST, registration_settings=settings_row, initial={"email": participant.email})
+        if form.is_valid():
+            try:
+                services.participant_update(
+                    participant=participant, data=form.profile_data(), demographics=form.demographic_data()
+                )
+            except DomainError as error:
+                _apply_error(form, error)
+            else:
+                messages.success(request, _("Your changes are saved."))
+                return redirect(_manage_url(self))
+        return render(request, self.template_name, self._context(form=form))
+
+
+@method_decorator(login_not_required, name="dispatch")
+class ManageConsentsView(TokenMixin, View):
+    def post(self, request):
+        form = ConsentChoicesForm(request.POST)
+        form.is_valid()  # booleans: always valid
+        for kind in services.OPTIONAL_CONSENTS:
+            services.consent_set(
+                participant=self.participant, kind=kind, given=bool(form.cleaned_data.get(f"consent_{kind}"))
+            )
+        messages.success(request, _("Your consent choices are saved."))
+        return redirect(_manage_url(self))
+
+
+@method_decorator(login_not_required, name="dispatch")
+class ManageWithdrawView(TokenMixin, View):
+    def post(self, request):
+        services.participant_withdraw(participant=self.participant)
+        messages.success(
+            request,
+            _("You have withdrawn. Your answers are kept until you delete them; you can do that below."),
+        )
+        return redirect(_manage_url(self))
+
+
+@method_decorator(login_not_required, name="dispatch")
+class ManageDownloadView(TokenMixin, View):
+    def get(self, request):
+        data = services.participant_export(self.participant)
+        services.activity_record(
+            initiative=self.participant.initiative,
+            actor=None,
+            action="participant.data_downloaded",
+            target=self.participant,
+        )
+        response = HttpResponse(
+            json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="my-registration.json"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+@method_decorator(login_not_required, name="dispatch")
+class ManageDeleteView(TokenMixin, View):
+    def get(self, request):
+        return render(
+            request, "participants/public/delete.html", {"participant": self.participant, "token": self.token}
+        )
+
+    def post(self, request):
+        initiative = self.participant.initiative
+        services.participant_erase(participant=self.participant)
+        messages.success(request, _("Your registration and everything you told us have been deleted."))
+        return redirect(initiative.get_public_url())
+
+
+@method_decorator(login_not_required, name="dispatch")
+class GuardianView(TokenMixin, View):
+    salt = services.GUARDIAN_SALT
+    max_age_setting = "DIALOGUE_HUB_GUARDIAN_LINK_DAYS"
+    template_name = "participants/public/guardian.html"
+
+    def _forms(self, data=None):
+        settings_row = services.registration_settings_for(self.participant.initiative)
+        consent_form = GuardianConsentForm(data)
+        child_form = None
+        if self.participant.age_band == AgeBand.UNDER_13:
+            child_form = ChildDetailsForm(
+                data,
+                registration_settings=settings_row,
+                initial={"preferred_language": self.participant.preferred_language},
+            )
+        return consent_form, child_form
+
+    def _render(self, request, consent_form, child_form, status=200):
+        return render(
+            request,
+            self.template_name,
+            {
+                "participant": self.participant,
+                "initiative": self.participant.initiative,
+                "consent_form": consent_form,
+                "child_form": child_form,
+            },
+            status=status,
+        )
+
+    def get(self, request):
+        return self._render(request, *self._forms())
+
+    def post(self, request):
+        consent_form, child_form = self._forms(request.POST)
+        valid = consent_form.is_valid() & (child_form.is_valid() if child_form else True)
+        if valid:
+            try:
+                services.guardian_consent(
+                    participant=self.participant,
+                    consents=consent_form.consent_kinds(),
+                    child_data=child_form.profile_data() if child_form else None,
+                    demographics=child_form.demographic_data() if child_form else None,
+                )
+            except DomainError as error:
+                _apply_error(child_form if child_form and error.field in child_form.fields else consent_form, error)
+            else:
+                messages.success(request, _("Thank you. Your consent is recorded."))
+                return redirect("participants:guardian", token=self.token)
+        return self._render(request, consent_form, child_form)

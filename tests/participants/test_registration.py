@@ -1,0 +1,373 @@
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.apps import apps
+from django.core import mail, signing
+from django.db import connection
+from django.urls import reverse
+from freezegun import freeze_time
+
+from dialogue_hub.exceptions import DomainError
+from initiatives.models import ActivityLogEntry
+from participants import selectors, services
+from participants.models import Consent, Demographics, Participant, RoleCap, Status
+
+from ..factories import InitiativeFactory, ParticipantFactory, RegistrationSettingsFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def person(**overrides):
+    data = {
+        "name": "Ana Torres",
+        "email": "Ana.Torres@Example.net ",
+        "phone": "555-0100",
+        "preferred_language": "es",
+        "neighborhood": "Eastside",
+        "role_category": "resident",
+        "age_band": "25_34",
+        "availability": ["Tuesday evening"],
+        "accessibility_needs": ["childcare"],
+        "accessibility_other": "",
+        "how_heard": "flyer",
+        "guardian_name": "",
+        "guardian_email": "",
+    }
+    return {**data, **overrides}
+
+
+@pytest.fixture
+def open_initiative(db):
+    initiative = InitiativeFactory(is_published=True, languages=["en", "es"])
+    RegistrationSettingsFactory(initiative=initiative)
+    return initiative
+
+
+def register(initiative, **overrides):
+    consents = overrides.pop("consents", {"participation", "evaluation", "contact"})
+    demographics = overrides.pop("demographics", None)
+    return services.participant_register(
+        initiative=initiative, data=person(**overrides), consents=consents, demographics=demographics
+    )
+
+
+class TestRegisterService:
+    def test_registration_is_stored_with_consents_and_separate_demographics(
+        self, open_initiative, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            result = register(
+                open_initiative, demographics={"race_ethnicity": ["hispanic", "white"], "gender": "woman"}
+            )
+        participant = result.participant
+        assert participant.email == "ana.torres@example.net"
+        assert participant.status == Status.REGISTERED
+        assert participant.seat_number == 1
+        assert set(participant.consents.values_list("kind", flat=True)) == {"participation", "evaluation", "contact"}
+        assert participant.consents.first().policy_version == "2026-1"
+        assert Demographics.objects.get(participant=participant).race_ethnicity == ["hispanic", "white"]
+        assert [m.to for m in mail.outbox] == [["ana.torres@example.net"]]
+        entry = ActivityLogEntry.objects.get(action="participant.registered")
+        assert "ana" not in json.dumps(entry.details).lower()
+        assert "Ana" not in entry.target_label
+
+    def test_skipped_demographics_store_nothing(self, open_initiative):
+        result = register(open_initiative, demographics={"race_ethnicity": [], "gender": ""})
+        assert not Demographics.objects.filter(participant=result.participant).exists()
+
+    def test_prefer_not_to_say_overrides_other_race_choices(self, open_initiative):
+        result = register(open_initiative, demographics={"race_ethnicity": ["asian", "prefer_not"]})
+        assert result.participant.demographics.race_ethnicity == ["prefer_not"]
+
+    def test_same_email_again_is_a_duplicate_not_a_crash(self, open_initiative):
+        first = register(open_initiative).participant
+        with pytest.raises(services.DuplicateRegistration) as exc:
+            register(open_initiative, email="ANA.torres@example.net")
+        assert exc.value.participant == first
+        assert Participant.objects.count() == 1
+
+    def test_participation_consent_is_required(self, open_initiative):
+        with pytest.raises(DomainError, match="agree to take part"):
+            register(open_initiative, consents={"evaluation"})
+        assert not Participant.objects.exists()
+
+    def test_closed_registration_is_refused_online(self, open_initiative):
+        open_initiative.registration_settings.is_open = False
+        open_initiative.registration_settings.save()
+        with pytest.raises(DomainError, match="closed"):
+            register(open_initiative)
+
+    def test_unknown_neighborhood_and_slot_are_refused(self, open_initiative):
+        with pytest.raises(DomainError, match="neighborhood"):
+            register(open_initiative, neighborhood="Atlantis")
+        with pytest.raises(DomainError):
+            register(open_initiative, availability=["Midnight"])
+        assert not Participant.objects.exists()
+
+    def test_beyond_the_cap_people_wait_and_are_promoted_first_come(
+        self, open_initiative, django_capture_on_commit_callbacks
+    ):
+        open_initiative.registration_settings.max_participants = 2
+        open_initiative.registration_settings.save()
+        a = register(open_initiative, email="a@example.net").participant
+        register(open_initiative, email="b@example.net")
+        c = register(open_initiative, email="c@example.net")
+        d = register(open_initiative, email="d@example.net")
+        assert c.waitlisted
+        assert d.waitlisted
+        assert c.participant.seat_number is None
+        with django_capture_on_commit_callbacks(execute=True):
+            services.participant_withdraw(participant=a)
+        c.participant.refresh_from_db()
+        d.participant.refresh_from_db()
+        assert c.participant.status == Status.REGISTERED
+        assert c.participant.seat_number == 1
+        assert d.participant.status == Status.WAITLISTED
+        assert any(m.to == ["c@example.net"] for m in mail.outbox)
+
+    def test_role_cap_waitlists_only_that_role(self, open_initiative):
+        RoleCap.objects.create(initiative=open_initiative, role_category="sworn_officer", seats=1)
+        register(open_initiative, email="o1@example.net", role_category="sworn_officer")
+        second = register(open_initiative, email="o2@example.net", role_category="sworn_officer")
+        resident = register(open_initiative, email="r@example.net")
+        assert second.waitlisted
+        assert not resident.waitlisted
+
+    def test_confirm_email_makes_it_count(self, open_initiative):
+        participant = register(open_initiative).participant
+        services.participant_confirm_email(participant=participant)
+        assert participant.status == Status.CONFIRMED
+        assert participant.email_confirmed_at is not None
+        assert list(selectors.eligible_for_placement(initiative=open_initiative)) == [participant]
+
+    def test_withdrawing_contact_consent_removes_the_phone(self, open_initiative):
+        participant = register(open_initiative).participant
+        services.consent_set(participant=participant, kind="contact", given=False)
+        participant.refresh_from_db()
+        assert participant.phone == ""
+        assert Consent.objects.get(participant=participant, kind="contact").withdrawn_at is not None
+
+
+class TestMinors:
+    def test_a_15_year_old_waits_for_the_guardian(self, open_initiative, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            teen = register(
+                open_initiative,
+                email="teen@example.net",
+                age_band="13_17",
+                role_category="young_person",
+                guardian_name="Rosa",
+                guardian_email="rosa@example.net",
+            ).participant
+        assert {tuple(m.to) for m in mail.outbox} == {("teen@example.net",), ("rosa@example.net",)}
+        services.participant_confirm_email(participant=teen)
+        assert teen.needs_guardian_consent
+        assert teen not in selectors.eligible_for_placement(initiative=open_initiative)
+        services.guardian_consent(participant=teen, consents={"participation", "evaluation"})
+        assert not teen.needs_guardian_consent
+        assert teen in selectors.eligible_for_placement(initiative=open_initiative)
+        kinds = dict(teen.consents.filter(withdrawn_at__isnull=True).values_list("kind", "given_by"))
+        assert kinds == {"participation": "guardian", "evaluation": "guardian"}
+
+    def test_minor_without_guardian_email_is_refused(self, open_initiative):
+        with pytest.raises(DomainError, match="guardian") as exc:
+            register(open_initiative, age_band="13_17")
+        assert exc.value.field == "guardian_email"
+
+    def test_under_13_stores_nothing_but_the_guardian_contact(self, open_initiative):
+        child = register(
+            open_initiative,
+            age_band="under_13",
+            guardian_name="Rosa",
+            guardian_email="rosa@example.net",
+            demographics={"race_ethnicity": ["asian"]},
+        ).participant
+        child.refresh_from_db()
+        assert (child.name, child.email, child.phone, child.neighborhood) == ("", "", "", "")
+        assert child.availability == []
+        assert child.accessibility_needs == []
+        assert child.guardian_email == "rosa@example.net"
+        assert not Demographics.objects.filter(participant=child).exists()
+        assert not child.consents.exists()
+        services.guardian_consent(
+            participant=child,
+            consents={"participation"},
+            child_data={"name": "Leo", "neighborhood": "Eastside", "role_category": "young_person",
+                        "preferred_language": "es", "availability": ["Saturday morning"]},
+        )
+        child.refresh_from_db()
+        assert (child.name, child.status) == ("Leo", Status.CONFIRMED)
+        assert child in selectors.eligible_for_placement(initiative=open_initiative)
+
+
+class TestSignedLinks:
+    def test_tampered_token_is_refused(self, open_initiative):
+        participant = register(open_initiative).participant
+        token = services.make_token(participant, services.MANAGE_SALT)
+        with pytest.raises(signing.BadSignature):
+            services.resolve_token(token[:-2] + "xx", services.MANAGE_SALT, 30)
+        with pytest.raises(signing.BadSignature):
+            services.resolve_token(token, services.GUARDIAN_SALT, 30)  # wrong kind of link
+
+    def test_expired_token_is_refused(self, open_initiative):
+        participant = register(open_initiative).participant
+        with freeze_time() as frozen:
+            token = services.make_token(participant, services.MANAGE_SALT)
+            frozen.tick(timedelta(days=31))
+            with pytest.raises(signing.SignatureExpired):
+                services.resolve_token(token, services.MANAGE_SALT, 30)
+
+
+def manage_url(participant, name="participants:manage"):
+    return reverse(name, kwargs={"token": services.make_token(participant, services.MANAGE_SALT)})
+
+
+def link_in(message, path_prefix):
+    return re.search(rf"https?://[^/]+({path_prefix}[^\s\"<]+/)", message.body).group(1)
+
+
+class TestPublicPages:
+    def test_landing_page_offers_registration_when_open(self, client, open_initiative):
+        page = client.get(open_initiative.get_public_url()).content.decode()
+        assert reverse("participants:register", args=[open_initiative.slug]) in page
+
+    def test_register_confirm_update_withdraw_delete(self, client, open_initiative, django_capture_on_commit_callbacks):
+        url = reverse("participants:register", args=[open_initiative.slug])
+        assert client.get(url).status_code == 200
+        form = {
+            "name": "Ana Torres",
+            "email": "ana@example.net",
+            "preferred_language": "en",
+            "age_band": "25_34",
+            "role_category": "resident",
+            "neighborhood": "Eastside",
+            "availability": ["Tuesday evening"],
+            "race_ethnicity": ["hispanic"],
+            "consent_participation": "on",
+            "consent_contact": "on",
+            "phone": "555-0100",
+        }
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, form)
+        assert response.status_code == 302
+        assert "Thank you for registering" in client.get(response.url).content.decode()
+        participant = Participant.objects.get()
+        assert participant.demographics.race_ethnicity == ["hispanic"]
+
+        confirm = link_in(mail.outbox[0], "/registration/")
+        confirm = re.search(r"(/registration/[^\s]+/confirm/)", mail.outbox[0].body).group(1)
+        assert client.get(confirm).status_code == 200
+        response = client.post(confirm)
+        participant.refresh_from_db()
+        assert participant.status == Status.CONFIRMED
+
+        manage = response.url
+        page = client.get(manage).content.decode()
+        assert "ana@example.net" in page
+        response = client.post(manage, {**form, "neighborhood": "Northgate", "email": "ignored@example.net"})
+        assert response.status_code == 302
+        participant.refresh_from_db()
+        assert participant.neighborhood == "Northgate"
+        assert participant.email == "ana@example.net"
+
+        download = client.get(reverse("participants:manage_download", kwargs={"token": manage.split("/")[2]}))
+        data = json.loads(download.content)
+        assert data["profile"]["email"] == "ana@example.net"
+        assert data["demographics"]["race_ethnicity"] == ["hispanic"]
+
+        token = manage.split("/")[2]
+        client.post(reverse("participants:manage_withdraw", kwargs={"token": token}))
+        participant.refresh_from_db()
+        assert participant.status == Status.WITHDRAWN
+
+        response = client.post(reverse("participants:manage_delete", kwargs={"token": token}))
+        assert response.status_code == 302
+        assert not Participant.objects.exists()
+        assert_email_nowhere("ana@example.net")
+        assert client.get(manage).status_code == 404
+
+    def test_field_errors_keep_what_was_typed(self, client, open_initiative):
+        response = client.post(
+            reverse("participants:register", args=[open_initiative.slug]),
+            {"name": "Kept Name", "email": "not-an-email", "age_band": "13_17", "role_category": "resident",
+             "preferred_language": "es"},
+        )
+        assert response.status_code == 200
+        errors = response.context["form"].errors
+        assert {"email", "guardian_email", "consent_participation"} <= set(errors)
+        assert 'value="Kept Name"' in response.content.decode()
+        assert not Participant.objects.exists()
+
+    def test_duplicate_registration_says_so_and_emails_the_link(
+        self, client, open_initiative, django_capture_on_commit_callbacks
+    ):
+        ParticipantFactory(initiative=open_initiative, email="ana@example.net")
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                reverse("participants:register", args=[open_initiative.slug]),
+                {"name": "Ana", "email": "ANA@example.net", "age_band": "25_34", "role_category": "resident",
+                 "preferred_language": "en", "neighborhood": "Eastside", "consent_participation": "on"},
+            )
+        assert response.status_code == 200
+        assert "already registered" in str(response.context["form"].errors["email"])
+        assert [m.to for m in mail.outbox] == [["ana@example.net"]]
+        assert "/registration/" in mail.outbox[0].body
+        assert Participant.objects.count() == 1
+
+    def test_link_request_answers_the_same_either_way(self, client, open_initiative, django_capture_on_commit_callbacks):
+        ParticipantFactory(initiative=open_initiative, email="ana@example.net")
+        url = reverse("participants:link_request", args=[open_initiative.slug])
+        with django_capture_on_commit_callbacks(execute=True):
+            known = client.post(url, {"email": "ana@example.net"}, follow=True)
+            unknown = client.post(url, {"email": "nobody@example.net"}, follow=True)
+        assert known.content.decode().count("we have just emailed") == unknown.content.decode().count("we have just emailed") == 1
+        assert [m.to for m in mail.outbox] == [["ana@example.net"]]
+
+    @pytest.mark.parametrize("token", ["garbage", "a" * 300, "x:y:z"])
+    def test_tampered_links_give_a_clear_page(self, client, token):
+        response = client.get(reverse("participants:manage", kwargs={"token": token}))
+        assert response.status_code == 404
+        assert "This link is not valid" in response.content.decode()
+
+    def test_expired_link_offers_a_new_one(self, client, open_initiative):
+        participant = ParticipantFactory(initiative=open_initiative)
+        with freeze_time() as frozen:
+            url = manage_url(participant)
+            frozen.tick(timedelta(days=40))
+            response = client.get(url)
+        assert response.status_code == 410
+        assert reverse("participants:link_request", args=[open_initiative.slug]) in response.content.decode()
+
+    def test_guardian_consents_through_the_emailed_link(self, client, open_initiative, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            teen = register(open_initiative, email="teen@example.net", age_band="13_17",
+                            guardian_email="rosa@example.net").participant
+        guardian_mail = next(m for m in mail.outbox if m.to == ["rosa@example.net"])
+        url = re.search(r"(/guardian/[^\s]+/)", guardian_mail.body).group(1)
+        assert "Parent or guardian consent" in client.get(url).content.decode()
+        response = client.post(url, {})
+        assert "consent_participation" in response.context["consent_form"].errors
+        client.post(url, {"consent_participation": "on"})
+        teen.refresh_from_db()
+        assert teen.guardian_consented_at is not None
+
+    def test_registration_page_is_404_for_unpublished_initiative(self, client):
+        initiative = InitiativeFactory(is_published=False)
+        assert client.get(reverse("participants:register", args=[initiative.slug])).status_code == 404
+
+
+def assert_email_nowhere(email):
+    """Scan every text-like column of every table for the address."""
+    with connection.cursor() as cursor:
+        for model in apps.get_models():
+            table = model._meta.db_table
+            for field in model._meta.concrete_fields:
+                if field.get_internal_type() in ("CharField", "TextField", "EmailField", "JSONField", "SlugField"):
+                    column = connection.ops.quote_name(field.column)
+                    cursor.execute(
+                        f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)} WHERE CAST({column} AS TEXT) LIKE %s",  # noqa: S608
+                        [f"%{email}%"],
+                    )
+                    assert cursor.fetchone()[0] == 0, f"{email} still in {table}.{field.column}"
