@@ -6,14 +6,26 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .models import AccessibilityNeed, AgeBand, Channel, ConsentKind, Gender, RaceEthnicity, RoleCategory
+from .models import (
+    AccessibilityNeed,
+    AgeBand,
+    Channel,
+    ConsentKind,
+    Gender,
+    RaceEthnicity,
+    RoleCategory,
+)
 
 PREFER_NOT = ("prefer_not", _("Prefer not to say"))
 
 
 def _checkboxes(label, choices, help_text="", required=False):
     return forms.MultipleChoiceField(
-        label=label, choices=choices, widget=forms.CheckboxSelectMultiple, required=required, help_text=help_text
+        label=label,
+        choices=choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=required,
+        help_text=help_text,
     )
 
 
@@ -31,7 +43,9 @@ class ProfileFields(SettingsAwareForm):
     name = forms.CharField(label=_("Your name"), max_length=150, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
     phone = forms.CharField(label=_("Phone (optional)"), max_length=40, required=False)
-    preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
+    preferred_language = forms.ChoiceField(
+        label=_("Preferred language"), choices=settings.LANGUAGES
+    )
     age_band = forms.ChoiceField(
         label=_("Age"),
         choices=AgeBand.choices,
@@ -41,13 +55,21 @@ class ProfileFields(SettingsAwareForm):
     neighborhood = forms.ChoiceField(label=_("Neighborhood"), required=False)
     availability = _checkboxes(_("When can you meet?"), [], _("Pick every time that could work."))
     accessibility_needs = _checkboxes(
-        _("What would help you take part?"), AccessibilityNeed.choices, _("We arrange these for free.")
+        _("What would help you take part?"),
+        AccessibilityNeed.choices,
+        _("We arrange these for free."),
     )
-    accessibility_other = forms.CharField(label=_("Tell us more (optional)"), max_length=300, required=False)
+    accessibility_other = forms.CharField(
+        label=_("Tell us more (optional)"), max_length=300, required=False
+    )
     how_heard = forms.ChoiceField(
-        label=_("How did you hear about the dialogues?"), choices=[("", "—"), *Channel.choices], required=False
+        label=_("How did you hear about the dialogues?"),
+        choices=[("", "—"), *Channel.choices],
+        required=False,
     )
-    guardian_name = forms.CharField(label=_("Parent or guardian's name"), max_length=150, required=False)
+    guardian_name = forms.CharField(
+        label=_("Parent or guardian's name"), max_length=150, required=False
+    )
     guardian_email = forms.EmailField(
         label=_("Parent or guardian's email"),
         required=False,
@@ -70,7 +92,9 @@ class ProfileFields(SettingsAwareForm):
         cleaned = super().clean()
         age = cleaned.get("age_band")
         if age in (AgeBand.UNDER_13, AgeBand.AGE_13_17) and not cleaned.get("guardian_email"):
-            self.add_error("guardian_email", _("People under 18 need a parent or guardian's email."))
+            self.add_error(
+                "guardian_email", _("People under 18 need a parent or guardian's email.")
+            )
         if age != AgeBand.UNDER_13:
             if not cleaned.get("email") and "email" not in self.errors:
                 self.add_error("email", _("Enter your email address."))
@@ -108,19 +132,27 @@ class DemographicFields(SettingsAwareForm):
         _("Optional. We ask so we can see whether every part of the community is taking part."),
     )
     race_ethnicity_detail = forms.CharField(
-        label=_("Details, if you like (for example Mexican, Somali, Lebanese)"), max_length=200, required=False
+        label=_("Details, if you like (for example Mexican, Somali, Lebanese)"),
+        max_length=200,
+        required=False,
     )
     gender = forms.ChoiceField(
         label=_("Gender"),
         choices=[("", "—"), *Gender.choices],
         required=False,
-        help_text=_("Optional. We ask so circles can be balanced and nobody is the only one of their gender."),
+        help_text=_(
+            "Optional. We ask so circles can be balanced and nobody is the only one of their gender."
+        ),
     )
-    gender_self_description = forms.CharField(label=_("I describe myself as"), max_length=100, required=False)
+    gender_self_description = forms.CharField(
+        label=_("I describe myself as"), max_length=100, required=False
+    )
     lived_experience = _checkboxes(
         _("Do any of these describe you?"),
         [],
-        _("Optional. We ask so the voices of groups often left out are heard, and we can check they are."),
+        _(
+            "Optional. We ask so the voices of groups often left out are heard, and we can check they are."
+        ),
     )
     lived_experience_prefer_not = forms.BooleanField(label=_("Prefer not to say"), required=False)
 
@@ -171,7 +203,11 @@ PROFILE_LAYOUT = [
     "name",
     "email",
     "phone",
-    Div(Div("preferred_language", css_class="col-sm-6"), Div("age_band", css_class="col-sm-6"), css_class="row"),
+    Div(
+        Div("preferred_language", css_class="col-sm-6"),
+        Div("age_band", css_class="col-sm-6"),
+        css_class="row",
+    ),
     "role_category",
     "neighborhood",
     "availability",
@@ -227,7 +263,9 @@ class ManageForm(DemographicFields, ProfileFields):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].disabled = True
-        self.fields["email"].help_text = _("To use another address, delete this registration and register again.")
+        self.fields["email"].help_text = _(
+            "To use another address, delete this registration and register again."
+        )
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Fieldset(_("Your answers"), *_present(self, PROFILE_LAYOUT)),
@@ -263,7 +301,9 @@ class GuardianConsentForm(ConsentFields):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["consent_participation"].label = _("I agree that my child takes part in the dialogues")
+        self.fields["consent_participation"].label = _(
+            "I agree that my child takes part in the dialogues"
+        )
         self.fields["consent_participation"].help_text = ""
         self.helper = FormHelper()
         self.helper.form_tag = False

@@ -12,7 +12,9 @@ def demographics_of(participant: Participant) -> Demographics | None:
 
 def active_consent_kinds(participant: Participant) -> set[str]:
     return set(
-        Consent.objects.filter(participant=participant, withdrawn_at__isnull=True).values_list("kind", flat=True)
+        Consent.objects.filter(participant=participant, withdrawn_at__isnull=True).values_list(
+            "kind", flat=True
+        )
     )
 
 
@@ -22,7 +24,9 @@ def initiative_for_expired_token(token: str, salt: str):
         data = signing.loads(token, salt=salt)
     except signing.BadSignature:
         return None
-    participant = Participant.objects.select_related("initiative").filter(public_id=data.get("p")).first()
+    participant = (
+        Participant.objects.select_related("initiative").filter(public_id=data.get("p")).first()
+    )
     return participant.initiative if participant else None
 
 
@@ -33,7 +37,9 @@ def eligible_for_placement(*, initiative):
         participant=OuterRef("pk"), kind=ConsentKind.PARTICIPATION, withdrawn_at__isnull=True
     )
     return (
-        Participant.objects.filter(initiative=initiative, status=Status.CONFIRMED, seat_number__isnull=False)
+        Participant.objects.filter(
+            initiative=initiative, status=Status.CONFIRMED, seat_number__isnull=False
+        )
         .filter(Exists(participation))
         .exclude(Q(age_band__in=MINOR_AGE_BANDS) & Q(guardian_consented_at__isnull=True))
     )

@@ -78,7 +78,9 @@ class DuplicateRegistration(DomainError):
 
     def __init__(self, participant):
         super().__init__(
-            _("This email address is already registered. We have sent its private link to that address."),
+            _(
+                "This email address is already registered. We have sent its private link to that address."
+            ),
             field="email",
         )
         self.participant = participant
@@ -139,7 +141,9 @@ def _clean_choices(values, allowed, label):
     return values
 
 
-def _validate_profile(data: dict, settings_row: RegistrationSettings, *, require_contact: bool = True) -> dict:
+def _validate_profile(
+    data: dict, settings_row: RegistrationSettings, *, require_contact: bool = True
+) -> dict:
     cleaned = {key: data.get(key) for key in PROFILE_FIELDS if key in data}
     cleaned["email"] = normalize_email(cleaned.get("email", ""))
     cleaned["guardian_email"] = normalize_email(cleaned.get("guardian_email", ""))
@@ -151,9 +155,15 @@ def _validate_profile(data: dict, settings_row: RegistrationSettings, *, require
     if cleaned.get("preferred_language", "en") not in languages:
         raise DomainError(_("Choose a language from the list."), field="preferred_language")
     neighborhood = cleaned.get("neighborhood") or ""
-    if neighborhood and settings_row.neighborhoods and neighborhood not in settings_row.neighborhoods:
+    if (
+        neighborhood
+        and settings_row.neighborhoods
+        and neighborhood not in settings_row.neighborhoods
+    ):
         raise DomainError(_("Choose a neighborhood from the list."), field="neighborhood")
-    cleaned["availability"] = _clean_choices(cleaned.get("availability"), settings_row.time_slots, "availability")
+    cleaned["availability"] = _clean_choices(
+        cleaned.get("availability"), settings_row.time_slots, "availability"
+    )
     cleaned["accessibility_needs"] = _clean_choices(
         cleaned.get("accessibility_needs"), AccessibilityNeed.values, "accessibility needs"
     )
@@ -179,7 +189,9 @@ def _validate_demographics(answers: dict | None, settings_row: RegistrationSetti
     if not answers:
         return None
     cleaned = {key: answers.get(key) for key in DEMOGRAPHIC_FIELDS if key in answers}
-    cleaned["race_ethnicity"] = _clean_choices(cleaned.get("race_ethnicity"), RaceEthnicity.values, "race")
+    cleaned["race_ethnicity"] = _clean_choices(
+        cleaned.get("race_ethnicity"), RaceEthnicity.values, "race"
+    )
     if RaceEthnicity.PREFER_NOT in cleaned["race_ethnicity"]:
         cleaned["race_ethnicity"] = [RaceEthnicity.PREFER_NOT.value]
         cleaned["race_ethnicity_detail"] = ""
@@ -243,7 +255,9 @@ def participant_register(
         raise DomainError(_("Registration for this initiative is closed."))
     consents = set(consents)
     if ConsentKind.PARTICIPATION not in consents:
-        raise DomainError(_("Please agree to take part: it is needed to register."), field="consent_participation")
+        raise DomainError(
+            _("Please agree to take part: it is needed to register."), field="consent_participation"
+        )
     profile = _validate_profile(data, settings_row)
     under_13 = profile.get("age_band") == AgeBand.UNDER_13
     answers = None if under_13 else _validate_demographics(demographics, settings_row)
@@ -275,18 +289,28 @@ def participant_register(
         email_confirmed_at=timezone.now() if source != Source.ONLINE and email else None,
         **profile,
     )
-    participant.full_clean(exclude=["seat_number"], validate_unique=False, validate_constraints=False)
+    participant.full_clean(
+        exclude=["seat_number"], validate_unique=False, validate_constraints=False
+    )
     try:
         with transaction.atomic():
             participant.save()
     except IntegrityError as exc:
-        existing = Participant.objects.filter(initiative=initiative, email=email).first() if email else None
+        existing = (
+            Participant.objects.filter(initiative=initiative, email=email).first()
+            if email
+            else None
+        )
         if existing is not None:
             raise DuplicateRegistration(existing) from exc
         raise DomainError(_("The registration could not be saved; please try again.")) from exc
     now = timezone.now()
     giver = ConsentGiver.PAPER if source != Source.ONLINE else ConsentGiver.SELF
-    kinds = [ConsentKind.PARTICIPATION] if under_13 else [k for k in ConsentKind.values if k in consents]
+    kinds = (
+        [ConsentKind.PARTICIPATION]
+        if under_13
+        else [k for k in ConsentKind.values if k in consents]
+    )
     if not under_13:
         Consent.objects.bulk_create(
             [
@@ -331,7 +355,10 @@ def participant_confirm_email(*, participant: Participant) -> Participant:
             fields.append("status")
         participant.save(update_fields=fields)
         activity_record(
-            initiative=participant.initiative, actor=None, action="participant.confirmed", target=participant
+            initiative=participant.initiative,
+            actor=None,
+            action="participant.confirmed",
+            target=participant,
         )
     return participant
 
@@ -384,14 +411,19 @@ def participant_withdraw(*, participant: Participant, actor=None) -> Participant
         participant=participant, kind=ConsentKind.PARTICIPATION, withdrawn_at__isnull=True
     ).update(withdrawn_at=now)
     activity_record(
-        initiative=participant.initiative, actor=actor, action="participant.withdrawn", target=participant
+        initiative=participant.initiative,
+        actor=actor,
+        action="participant.withdrawn",
+        target=participant,
     )
     waitlist_promote(initiative=participant.initiative)
     return participant
 
 
 @transaction.atomic
-def consent_set(*, participant: Participant, kind: str, given: bool, given_by: str = ConsentGiver.SELF) -> None:
+def consent_set(
+    *, participant: Participant, kind: str, given: bool, given_by: str = ConsentGiver.SELF
+) -> None:
     """Give or withdraw one optional consent. Withdrawing removes the data it covered."""
     if kind == ConsentKind.PARTICIPATION:
         if not given:
@@ -399,7 +431,9 @@ def consent_set(*, participant: Participant, kind: str, given: bool, given_by: s
         return
     if kind not in OPTIONAL_CONSENTS:
         raise DomainError(_("Unknown consent."))
-    active = Consent.objects.filter(participant=participant, kind=kind, withdrawn_at__isnull=True).first()
+    active = Consent.objects.filter(
+        participant=participant, kind=kind, withdrawn_at__isnull=True
+    ).first()
     if given and active is None:
         Consent.objects.create(
             participant=participant,
@@ -428,7 +462,11 @@ def consent_set(*, participant: Participant, kind: str, given: bool, given_by: s
 
 @transaction.atomic
 def guardian_consent(
-    *, participant: Participant, consents=(), child_data: dict | None = None, demographics: dict | None = None
+    *,
+    participant: Participant,
+    consents=(),
+    child_data: dict | None = None,
+    demographics: dict | None = None,
 ) -> Participant:
     """The parent or guardian consents (from their emailed link). For a child under 13 they
     also give the child's details now, since nothing else was stored before."""
@@ -470,7 +508,9 @@ def guardian_consent(
             fields.append("status")
     participant.guardian_consented_at = now
     participant.save(update_fields=list(dict.fromkeys(fields)))
-    Consent.objects.filter(participant=participant, withdrawn_at__isnull=True).update(withdrawn_at=now)
+    Consent.objects.filter(participant=participant, withdrawn_at__isnull=True).update(
+        withdrawn_at=now
+    )
     Consent.objects.bulk_create(
         [
             Consent(
@@ -485,7 +525,10 @@ def guardian_consent(
         ]
     )
     activity_record(
-        initiative=participant.initiative, actor=None, action="participant.guardian_consented", target=participant
+        initiative=participant.initiative,
+        actor=None,
+        action="participant.guardian_consented",
+        target=participant,
     )
     return participant
 
@@ -495,15 +538,21 @@ def waitlist_promote(*, initiative) -> list[Participant]:
     """Give freed seats to the waiting list, first come first served (respecting role caps)."""
     settings_row = _lock_settings(initiative)
     promoted = []
-    waiting = Participant.objects.filter(initiative=initiative, status=Status.WAITLISTED).order_by("created_at", "id")
+    waiting = Participant.objects.filter(initiative=initiative, status=Status.WAITLISTED).order_by(
+        "created_at", "id"
+    )
     for participant in waiting:
         seat = _free_seat(initiative, settings_row, participant.role_category)
         if seat is None:
-            if settings_row.max_participants is not None and not _has_any_seat(initiative, settings_row):
+            if settings_row.max_participants is not None and not _has_any_seat(
+                initiative, settings_row
+            ):
                 break
             continue
         participant.seat_number = seat
-        participant.status = Status.CONFIRMED if participant.email_confirmed_at else Status.REGISTERED
+        participant.status = (
+            Status.CONFIRMED if participant.email_confirmed_at else Status.REGISTERED
+        )
         participant.save(update_fields=["seat_number", "status", "updated_at"])
         activity_record(
             initiative=initiative, actor=None, action="participant.promoted", target=participant
@@ -541,12 +590,18 @@ def participant_export(participant: Participant) -> dict:
         "registered_at": participant.created_at.isoformat(),
         "status": participant.status,
         "profile": {key: getattr(participant, key) for key in PROFILE_FIELDS},
-        "email_confirmed_at": participant.email_confirmed_at.isoformat() if participant.email_confirmed_at else None,
+        "email_confirmed_at": participant.email_confirmed_at.isoformat()
+        if participant.email_confirmed_at
+        else None,
         "guardian_consented_at": (
-            participant.guardian_consented_at.isoformat() if participant.guardian_consented_at else None
+            participant.guardian_consented_at.isoformat()
+            if participant.guardian_consented_at
+            else None
         ),
         "demographics": (
-            {key: getattr(demographics, key) for key in DEMOGRAPHIC_FIELDS} if demographics else None
+            {key: getattr(demographics, key) for key in DEMOGRAPHIC_FIELDS}
+            if demographics
+            else None
         ),
         "consents": [
             {
@@ -564,6 +619,8 @@ def participant_export(participant: Participant) -> dict:
 def manage_link_request(*, initiative, email: str) -> None:
     """Email the private link to whoever registered with `email` (says nothing either way)."""
     email = normalize_email(email)
-    participant = Participant.objects.filter(initiative=initiative, email=email).first() if email else None
+    participant = (
+        Participant.objects.filter(initiative=initiative, email=email).first() if email else None
+    )
     if participant is not None:
         _email_after_commit(participant, "manage_link")

@@ -24,13 +24,22 @@ EMAILS = {
 def _links(participant):
     return {
         "manage_url": absolute_url(
-            reverse("participants:manage", kwargs={"token": services.make_token(participant, services.MANAGE_SALT)})
+            reverse(
+                "participants:manage",
+                kwargs={"token": services.make_token(participant, services.MANAGE_SALT)},
+            )
         ),
         "confirm_url": absolute_url(
-            reverse("participants:confirm", kwargs={"token": services.make_token(participant, services.CONFIRM_SALT)})
+            reverse(
+                "participants:confirm",
+                kwargs={"token": services.make_token(participant, services.CONFIRM_SALT)},
+            )
         ),
         "guardian_url": absolute_url(
-            reverse("participants:guardian", kwargs={"token": services.make_token(participant, services.GUARDIAN_SALT)})
+            reverse(
+                "participants:guardian",
+                kwargs={"token": services.make_token(participant, services.GUARDIAN_SALT)},
+            )
         ),
         "manage_days": settings.DIALOGUE_HUB_MANAGE_LINK_DAYS,
         "confirm_days": settings.DIALOGUE_HUB_CONFIRM_LINK_DAYS,
@@ -52,12 +61,20 @@ def participant_email(participant_id: int, kind: str) -> None:
         logger.info("Participant %s no longer exists; %s email not sent.", participant_id, kind)
         return
     template, recipient = EMAILS[kind]
-    to = participant.guardian_email if recipient == "guardian" else (participant.email or participant.guardian_email)
+    to = (
+        participant.guardian_email
+        if recipient == "guardian"
+        else (participant.email or participant.guardian_email)
+    )
     if not to:
         return
     send_templated_email(
         template=template,
         to=to,
         language=participant.preferred_language,
-        context={"participant": participant, "initiative": participant.initiative, **_links(participant)},
+        context={
+            "participant": participant,
+            "initiative": participant.initiative,
+            **_links(participant),
+        },
     )

@@ -37,7 +37,9 @@ def _apply_error(form, error: DomainError):
 
 
 def _remember_language(response, language):
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax"
+    )
     return response
 
 
@@ -65,7 +67,8 @@ class RegisterView(View):
         initiative = initiative_selectors.public_initiative(slug=slug)
         settings_row = services.registration_settings_for(initiative)
         form = RegistrationForm(
-            registration_settings=settings_row, initial={"preferred_language": request.LANGUAGE_CODE}
+            registration_settings=settings_row,
+            initial={"preferred_language": request.LANGUAGE_CODE},
         )
         return render(request, self.template_name, self._context(initiative, form))
 
@@ -83,7 +86,9 @@ class RegisterView(View):
                     referral=_referral(request, initiative),
                 )
             except services.DuplicateRegistration as duplicate:
-                services.manage_link_request(initiative=initiative, email=duplicate.participant.email)
+                services.manage_link_request(
+                    initiative=initiative, email=duplicate.participant.email
+                )
                 _apply_error(form, duplicate)
             except DomainError as error:
                 _apply_error(form, error)
@@ -105,7 +110,9 @@ class RegisteredView(View):
         outcome = request.session.pop("registered", None)
         if outcome is None:
             return redirect("participants:register", slug=slug)
-        return render(request, "participants/public/registered.html", {"initiative": initiative, **outcome})
+        return render(
+            request, "participants/public/registered.html", {"initiative": initiative, **outcome}
+        )
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -114,7 +121,9 @@ class LinkRequestView(View):
 
     def get(self, request, slug):
         initiative = initiative_selectors.public_initiative(slug=slug)
-        return render(request, self.template_name, {"initiative": initiative, "form": ManageLinkRequestForm()})
+        return render(
+            request, self.template_name, {"initiative": initiative, "form": ManageLinkRequestForm()}
+        )
 
     def post(self, request, slug):
         initiative = initiative_selectors.public_initiative(slug=slug)
@@ -138,7 +147,9 @@ class TokenMixin:
 
     def dispatch(self, request, token, *args, **kwargs):
         try:
-            self.participant = services.resolve_token(token, self.salt, getattr(settings, self.max_age_setting))
+            self.participant = services.resolve_token(
+                token, self.salt, getattr(settings, self.max_age_setting)
+            )
         except signing.SignatureExpired:
             return self._problem(request, "expired", token)
         except (signing.BadSignature, Participant.DoesNotExist, KeyError, ValueError):
@@ -168,7 +179,9 @@ class ConfirmView(TokenMixin, View):
     max_age_setting = "DIALOGUE_HUB_CONFIRM_LINK_DAYS"
 
     def get(self, request):
-        return render(request, "participants/public/confirm.html", {"participant": self.participant})
+        return render(
+            request, "participants/public/confirm.html", {"participant": self.participant}
+        )
 
     def post(self, request):
         services.participant_confirm_email(participant=self.participant)
@@ -188,7 +201,9 @@ class ManageView(TokenMixin, View):
         if form is None and participant.age_band != AgeBand.UNDER_13:
             initial = {key: getattr(participant, key) for key in services.PROFILE_FIELDS}
             if demographics is not None:
-                initial.update({key: getattr(demographics, key) for key in services.DEMOGRAPHIC_FIELDS})
+                initial.update(
+                    {key: getattr(demographics, key) for key in services.DEMOGRAPHIC_FIELDS}
+                )
             form = ManageForm(registration_settings=settings_row, initial=initial)
         active = selectors.active_consent_kinds(participant)
         if consent_form is None:
@@ -208,11 +223,15 @@ class ManageView(TokenMixin, View):
     def post(self, request):
         participant = self.participant
         settings_row = services.registration_settings_for(participant.initiative)
-        form = ManageForm(request.POST, registration_settings=settings_row, initial={"email": participant.email})
+        form = ManageForm(
+            request.POST, registration_settings=settings_row, initial={"email": participant.email}
+        )
         if form.is_valid():
             try:
                 services.participant_update(
-                    participant=participant, data=form.profile_data(), demographics=form.demographic_data()
+                    participant=participant,
+                    data=form.profile_data(),
+                    demographics=form.demographic_data(),
                 )
             except DomainError as error:
                 _apply_error(form, error)
@@ -229,7 +248,9 @@ class ManageConsentsView(TokenMixin, View):
         form.is_valid()  # booleans: always valid
         for kind in services.OPTIONAL_CONSENTS:
             services.consent_set(
-                participant=self.participant, kind=kind, given=bool(form.cleaned_data.get(f"consent_{kind}"))
+                participant=self.participant,
+                kind=kind,
+                given=bool(form.cleaned_data.get(f"consent_{kind}")),
             )
         messages.success(request, _("Your consent choices are saved."))
         return redirect(_manage_url(self))
@@ -241,7 +262,9 @@ class ManageWithdrawView(TokenMixin, View):
         services.participant_withdraw(participant=self.participant)
         messages.success(
             request,
-            _("You have withdrawn. Your answers are kept until you delete them; you can do that below."),
+            _(
+                "You have withdrawn. Your answers are kept until you delete them; you can do that below."
+            ),
         )
         return redirect(_manage_url(self))
 
@@ -257,7 +280,8 @@ class ManageDownloadView(TokenMixin, View):
             target=self.participant,
         )
         response = HttpResponse(
-            json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json; charset=utf-8"
+            json.dumps(data, indent=2, ensure_ascii=False),
+            content_type="application/json; charset=utf-8",
         )
         response["Content-Disposition"] = 'attachment; filename="my-registration.json"'
         response["Cache-Control"] = "no-store"
@@ -268,13 +292,17 @@ class ManageDownloadView(TokenMixin, View):
 class ManageDeleteView(TokenMixin, View):
     def get(self, request):
         return render(
-            request, "participants/public/delete.html", {"participant": self.participant, "token": self.token}
+            request,
+            "participants/public/delete.html",
+            {"participant": self.participant, "token": self.token},
         )
 
     def post(self, request):
         initiative = self.participant.initiative
         services.participant_erase(participant=self.participant)
-        messages.success(request, _("Your registration and everything you told us have been deleted."))
+        messages.success(
+            request, _("Your registration and everything you told us have been deleted.")
+        )
         return redirect(initiative.get_public_url())
 
 
@@ -324,7 +352,10 @@ class GuardianView(TokenMixin, View):
                     demographics=child_form.demographic_data() if child_form else None,
                 )
             except DomainError as error:
-                _apply_error(child_form if child_form and error.field in child_form.fields else consent_form, error)
+                _apply_error(
+                    child_form if child_form and error.field in child_form.fields else consent_form,
+                    error,
+                )
             else:
                 messages.success(request, _("Thank you. Your consent is recorded."))
                 return redirect("participants:guardian", token=self.token)

@@ -59,5 +59,8 @@ def test_20_identical_concurrent_submissions_make_one_registration():
 
     results = race(register, n=20)
     assert sum(isinstance(r, services.RegistrationResult) for r in results) == 1
-    assert all(isinstance(r, (services.RegistrationResult, services.DuplicateRegistration)) for r in results), results
+    assert all(
+        isinstance(r, (services.RegistrationResult, services.DuplicateRegistration))
+        for r in results
+    ), results
     assert Participant.objects.filter(initiative=initiative).count() == 1

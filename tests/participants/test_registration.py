@@ -49,7 +49,10 @@ def register(initiative, **overrides):
     consents = overrides.pop("consents", {"participation", "evaluation", "contact"})
     demographics = overrides.pop("demographics", None)
     return services.participant_register(
-        initiative=initiative, data=person(**overrides), consents=consents, demographics=demographics
+        initiative=initiative,
+        data=person(**overrides),
+        consents=consents,
+        demographics=demographics,
     )
 
 
@@ -59,15 +62,23 @@ class TestRegisterService:
     ):
         with django_capture_on_commit_callbacks(execute=True):
             result = register(
-                open_initiative, demographics={"race_ethnicity": ["hispanic", "white"], "gender": "woman"}
+                open_initiative,
+                demographics={"race_ethnicity": ["hispanic", "white"], "gender": "woman"},
             )
         participant = result.participant
         assert participant.email == "ana.torres@example.net"
         assert participant.status == Status.REGISTERED
         assert participant.seat_number == 1
-        assert set(participant.consents.values_list("kind", flat=True)) == {"participation", "evaluation", "contact"}
+        assert set(participant.consents.values_list("kind", flat=True)) == {
+            "participation",
+            "evaluation",
+            "contact",
+        }
         assert participant.consents.first().policy_version == "2026-1"
-        assert Demographics.objects.get(participant=participant).race_ethnicity == ["hispanic", "white"]
+        assert Demographics.objects.get(participant=participant).race_ethnicity == [
+            "hispanic",
+            "white",
+        ]
         assert [m.to for m in mail.outbox] == [["ana.torres@example.net"]]
         entry = ActivityLogEntry.objects.get(action="participant.registered")
         assert "ana" not in json.dumps(entry.details).lower()
@@ -151,7 +162,9 @@ class TestRegisterService:
 
 
 class TestMinors:
-    def test_a_15_year_old_waits_for_the_guardian(self, open_initiative, django_capture_on_commit_callbacks):
+    def test_a_15_year_old_waits_for_the_guardian(
+        self, open_initiative, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=True):
             teen = register(
                 open_initiative,
@@ -168,7 +181,9 @@ class TestMinors:
         services.guardian_consent(participant=teen, consents={"participation", "evaluation"})
         assert not teen.needs_guardian_consent
         assert teen in selectors.eligible_for_placement(initiative=open_initiative)
-        kinds = dict(teen.consents.filter(withdrawn_at__isnull=True).values_list("kind", "given_by"))
+        kinds = dict(
+            teen.consents.filter(withdrawn_at__isnull=True).values_list("kind", "given_by")
+        )
         assert kinds == {"participation": "guardian", "evaluation": "guardian"}
 
     def test_minor_without_guardian_email_is_refused(self, open_initiative):
@@ -194,8 +209,13 @@ class TestMinors:
         services.guardian_consent(
             participant=child,
             consents={"participation"},
-            child_data={"name": "Leo", "neighborhood": "Eastside", "role_category": "young_person",
-                        "preferred_language": "es", "availability": ["Saturday morning"]},
+            child_data={
+                "name": "Leo",
+                "neighborhood": "Eastside",
+                "role_category": "young_person",
+                "preferred_language": "es",
+                "availability": ["Saturday morning"],
+            },
         )
         child.refresh_from_db()
         assert (child.name, child.status) == ("Leo", Status.CONFIRMED)
@@ -233,7 +253,9 @@ class TestPublicPages:
         page = client.get(open_initiative.get_public_url()).content.decode()
         assert reverse("participants:register", args=[open_initiative.slug]) in page
 
-    def test_register_confirm_update_withdraw_delete(self, client, open_initiative, django_capture_on_commit_callbacks):
+    def test_register_confirm_update_withdraw_delete(
+        self, client, open_initiative, django_capture_on_commit_callbacks
+    ):
         url = reverse("participants:register", args=[open_initiative.slug])
         assert client.get(url).status_code == 200
         form = {
@@ -266,13 +288,17 @@ class TestPublicPages:
         manage = response.url
         page = client.get(manage).content.decode()
         assert "ana@example.net" in page
-        response = client.post(manage, {**form, "neighborhood": "Northgate", "email": "ignored@example.net"})
+        response = client.post(
+            manage, {**form, "neighborhood": "Northgate", "email": "ignored@example.net"}
+        )
         assert response.status_code == 302
         participant.refresh_from_db()
         assert participant.neighborhood == "Northgate"
         assert participant.email == "ana@example.net"
 
-        download = client.get(reverse("participants:manage_download", kwargs={"token": manage.split("/")[2]}))
+        download = client.get(
+            reverse("participants:manage_download", kwargs={"token": manage.split("/")[2]})
+        )
         data = json.loads(download.content)
         assert data["profile"]["email"] == "ana@example.net"
         assert data["demographics"]["race_ethnicity"] == ["hispanic"]
@@ -291,8 +317,13 @@ class TestPublicPages:
     def test_field_errors_keep_what_was_typed(self, client, open_initiative):
         response = client.post(
             reverse("participants:register", args=[open_initiative.slug]),
-            {"name": "Kept Name", "email": "not-an-email", "age_band": "13_17", "role_category": "resident",
-             "preferred_language": "es"},
+            {
+                "name": "Kept Name",
+                "email": "not-an-email",
+                "age_band": "13_17",
+                "role_category": "resident",
+                "preferred_language": "es",
+            },
         )
         assert response.status_code == 200
         errors = response.context["form"].errors
@@ -307,8 +338,15 @@ class TestPublicPages:
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(
                 reverse("participants:register", args=[open_initiative.slug]),
-                {"name": "Ana", "email": "ANA@example.net", "age_band": "25_34", "role_category": "resident",
-                 "preferred_language": "en", "neighborhood": "Eastside", "consent_participation": "on"},
+                {
+                    "name": "Ana",
+                    "email": "ANA@example.net",
+                    "age_band": "25_34",
+                    "role_category": "resident",
+                    "preferred_language": "en",
+                    "neighborhood": "Eastside",
+                    "consent_participation": "on",
+                },
             )
         assert response.status_code == 200
         assert "already registered" in str(response.context["form"].errors["email"])
@@ -316,13 +354,19 @@ class TestPublicPages:
         assert "/registration/" in mail.outbox[0].body
         assert Participant.objects.count() == 1
 
-    def test_link_request_answers_the_same_either_way(self, client, open_initiative, django_capture_on_commit_callbacks):
+    def test_link_request_answers_the_same_either_way(
+        self, client, open_initiative, django_capture_on_commit_callbacks
+    ):
         ParticipantFactory(initiative=open_initiative, email="ana@example.net")
         url = reverse("participants:link_request", args=[open_initiative.slug])
         with django_capture_on_commit_callbacks(execute=True):
             known = client.post(url, {"email": "ana@example.net"}, follow=True)
             unknown = client.post(url, {"email": "nobody@example.net"}, follow=True)
-        assert known.content.decode().count("we have just emailed") == unknown.content.decode().count("we have just emailed") == 1
+        assert (
+            known.content.decode().count("we have just emailed")
+            == unknown.content.decode().count("we have just emailed")
+            == 1
+        )
         assert [m.to for m in mail.outbox] == [["ana@example.net"]]
 
     @pytest.mark.parametrize("token", ["garbage", "a" * 300, "x:y:z"])
@@ -338,12 +382,21 @@ class TestPublicPages:
             frozen.tick(timedelta(days=40))
             response = client.get(url)
         assert response.status_code == 410
-        assert reverse("participants:link_request", args=[open_initiative.slug]) in response.content.decode()
+        assert (
+            reverse("participants:link_request", args=[open_initiative.slug])
+            in response.content.decode()
+        )
 
-    def test_guardian_consents_through_the_emailed_link(self, client, open_initiative, django_capture_on_commit_callbacks):
+    def test_guardian_consents_through_the_emailed_link(
+        self, client, open_initiative, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=True):
-            teen = register(open_initiative, email="teen@example.net", age_band="13_17",
-                            guardian_email="rosa@example.net").participant
+            teen = register(
+                open_initiative,
+                email="teen@example.net",
+                age_band="13_17",
+                guardian_email="rosa@example.net",
+            ).participant
         guardian_mail = next(m for m in mail.outbox if m.to == ["rosa@example.net"])
         url = re.search(r"(/guardian/[^\s]+/)", guardian_mail.body).group(1)
         assert "Parent or guardian consent" in client.get(url).content.decode()
@@ -355,7 +408,9 @@ class TestPublicPages:
 
     def test_registration_page_is_404_for_unpublished_initiative(self, client):
         initiative = InitiativeFactory(is_published=False)
-        assert client.get(reverse("participants:register", args=[initiative.slug])).status_code == 404
+        assert (
+            client.get(reverse("participants:register", args=[initiative.slug])).status_code == 404
+        )
 
 
 def assert_email_nowhere(email):
@@ -364,7 +419,13 @@ def assert_email_nowhere(email):
         for model in apps.get_models():
             table = model._meta.db_table
             for field in model._meta.concrete_fields:
-                if field.get_internal_type() in ("CharField", "TextField", "EmailField", "JSONField", "SlugField"):
+                if field.get_internal_type() in (
+                    "CharField",
+                    "TextField",
+                    "EmailField",
+                    "JSONField",
+                    "SlugField",
+                ):
                     column = connection.ops.quote_name(field.column)
                     cursor.execute(
                         f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)} WHERE CAST({column} AS TEXT) LIKE %s",  # noqa: S608

@@ -2,7 +2,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from initiatives import demo as initiatives_demo
-from initiatives.models import Initiative
+from initiatives.models import Initiative, Membership
+from participants import demo as participants_demo
 
 
 class Command(BaseCommand):
@@ -28,7 +29,19 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             result = initiatives_demo.seed_initiatives()
-        self.stdout.write(self.style.SUCCESS(f"Loaded the demo initiative “{result.main.name}”."))
+            team_emails = sorted(
+                set(
+                    Membership.objects.filter(initiative=result.main).values_list(
+                        "user__email", flat=True
+                    )
+                )
+            )
+            count = participants_demo.seed_participants(result.main, team_emails=team_emails)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded the demo initiative “{result.main.name}” with {count} participants."
+            )
+        )
         self._print_logins()
 
     def _print_logins(self):
