@@ -10,7 +10,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.i18n import set_language as django_set_language
 
+from dialogue_hub.privacy import suppress
 from initiatives import selectors as initiative_selectors
+from initiatives.permissions import has_perm
+from participants import selectors as participant_selectors
 
 from .celery import app as celery_app
 
@@ -22,6 +25,17 @@ def home(request):
     """Signed in: my initiatives and what needs attention. Anonymous: published initiatives."""
     if request.user.is_authenticated:
         summaries = initiative_selectors.initiative_summaries_for_user(user=request.user)
+        counts = participant_selectors.participant_counts(s.initiative.pk for s in summaries)
+        for summary in summaries:
+            mine = counts.get(
+                summary.initiative.pk, {"active": 0, "waitlisted": 0, "awaiting_guardian": 0}
+            )
+            if has_perm(summary.roles, "participants.view"):
+                summary.participants = mine
+            else:
+                # Roles without the roster see the total only, small counts suppressed.
+                total = suppress({"all": mine["active"]}).total_value
+                summary.participants = {"active": total}
         return render(request, "home.html", {"summaries": summaries})
     initiatives = initiative_selectors.public_initiatives()
     return render(request, "home_public.html", {"initiatives": initiatives})

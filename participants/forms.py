@@ -48,7 +48,7 @@ class ProfileFields(SettingsAwareForm):
     )
     age_band = forms.ChoiceField(
         label=_("Age"),
-        choices=AgeBand.choices,
+        choices=[("", "—"), *AgeBand.choices],
         help_text=_("Young people under 18 need a parent or guardian's consent."),
     )
     role_category = forms.ChoiceField(label=_("I am taking part as"), choices=RoleCategory.choices)

@@ -1,7 +1,7 @@
 """Reads for participants."""
 
 from django.core import signing
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from .models import MINOR_AGE_BANDS, Consent, ConsentKind, Demographics, Participant, Status
 
@@ -43,3 +43,23 @@ def eligible_for_placement(*, initiative):
         .filter(Exists(participation))
         .exclude(Q(age_band__in=MINOR_AGE_BANDS) & Q(guardian_consented_at__isnull=True))
     )
+
+
+def participant_counts(initiative_ids) -> dict[int, dict[str, int]]:
+    """Per initiative: people taking part (not withdrawn), on the waiting list, and minors
+    awaiting a guardian's consent. One query for any number of initiatives."""
+    rows = (
+        Participant.objects.filter(initiative_id__in=list(initiative_ids))
+        .values("initiative_id")
+        .annotate(
+            active=Count("pk", filter=~Q(status=Status.WITHDRAWN)),
+            waitlisted=Count("pk", filter=Q(status=Status.WAITLISTED)),
+            awaiting_guardian=Count(
+                "pk",
+                filter=Q(age_band__in=MINOR_AGE_BANDS, guardian_consented_at__isnull=True)
+                & ~Q(status=Status.WITHDRAWN),
+            ),
+        )
+        .order_by()
+    )
+    return {row.pop("initiative_id"): row for row in rows}

@@ -268,7 +268,8 @@ def participant_register(
             raise DuplicateRegistration(existing)
     if referral is not None and referral.initiative_id == initiative.pk:
         profile["partner"] = referral.partner
-        profile.setdefault("how_heard", referral.channel)
+        if not profile.get("how_heard"):
+            profile["how_heard"] = referral.channel
     else:
         referral = None
     role_category = profile.get("role_category", RoleCategory.RESIDENT)

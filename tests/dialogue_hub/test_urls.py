@@ -22,6 +22,7 @@ PUBLIC = {
     "set_language",
     "initiatives:public",
     "initiatives:invitation_accept",
+    "participants:referral_join",
     "account_login",
     "account_logout",
     "account_signup",

@@ -713,3 +713,23 @@ def test_times_are_shown_in_the_initiatives_time_zone(organizer_client, organize
         reverse("initiatives:activity", args=[initiative.slug])
     ).content.decode()
     assert 'datetime="2027-01-01T21:00:00+09:00"' in page
+
+
+class TestHomeParticipantCounts:
+    def test_organizer_sees_counts_and_liaison_sees_small_totals_hidden(
+        self, client, initiative, organizer, member_of
+    ):
+        from ..factories import ParticipantFactory
+
+        ParticipantFactory.create_batch(4, initiative=initiative)
+        ParticipantFactory(initiative=initiative, status="waitlisted", seat_number=None)
+        client.force_login(organizer)
+        summary = client.get(reverse("home")).context["summaries"][0]
+        assert summary.participants == {"active": 5, "waitlisted": 1, "awaiting_guardian": 0}
+        liaison = member_of(initiative, Role.POLICE_LIAISON)
+        client.force_login(liaison)
+        response = client.get(reverse("home"))
+        assert response.context["summaries"][0].participants == {"active": None}
+        assert "&lt;10" in response.content.decode()
+        ParticipantFactory.create_batch(10, initiative=initiative)
+        assert client.get(reverse("home")).context["summaries"][0].participants == {"active": 15}

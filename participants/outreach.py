@@ -1,0 +1,500 @@
+"""Outreach tracking: partners' referral links, outreach activities, and sign-ups attributed
+to partner and channel.
+
+Writes (services) are keyword-only, atomic and logged; reads (selectors) aggregate in SQL.
+Every count of *people who signed up* that leaves this module for a page goes through
+dialogue_hub.privacy.suppress: coalition leads see these pages and are not data stewards.
+"""
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, QuerySet, Sum
+from django.http import Http404
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from dialogue_hub.exceptions import DomainError
+from dialogue_hub.privacy import Cell, SuppressedTable, suppress
+from initiatives.models import CoalitionMembership, Initiative
+from initiatives.selectors import coalition_members
+from initiatives.services import activity_record
+
+from .models import Channel, OutreachActivity, Participant, ReferralLink, Status
+
+SESSION_KEY = "referral_code"
+CODE_PATTERN = re.compile(r"[a-z0-9_-]{1,40}")
+NO_PARTNER = "none"  # key of the "no partner" cell
+NOT_GIVEN = ""  # key of the "not given" channel cell (Participant.how_heard is blank)
+NOT_THROUGH_A_LINK = "no-link"  # key of a partner's sign-ups that came without a link
+
+OUTREACH_FIELDS = ["partner", "channel", "segment", "people_reached", "happened_on", "notes"]
+
+
+def _validate(instance, exclude=None):
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(" ".join(messages), field=field if field != "__all__" else None) from exc
+
+
+def _check_partner(*, initiative: Initiative, partner: CoalitionMembership | None) -> None:
+    if partner is not None and partner.initiative_id != initiative.pk:
+        raise DomainError(
+            _("Choose an organization from this initiative's coalition."), field="partner"
+        )
+
+
+def _check_channel(channel: str) -> None:
+    if channel not in Channel.values:
+        raise DomainError(_("Choose a channel from the list."), field="channel")
+
+
+# --- referral links: services -----------------------------------------------------------------
+
+
+def _new_code(partner: CoalitionMembership) -> str:
+    """A readable prefix (the organization) and a random part nobody can guess or enumerate."""
+    prefix = slugify(partner.organization.name)[:20].strip("-_")
+    random_part = secrets.token_urlsafe(8).lower().replace("_", "-").strip("-") or "x"
+    return f"{prefix}-{random_part}" if prefix else random_part
+
+
+CODE_ATTEMPTS = 5
+
+
+@transaction.atomic
+def referral_link_create(
+    *,
+    user,
+    initiative: Initiative,
+    partner: CoalitionMembership,
+    channel: str = Channel.PARTNER,
+    label: str = "",
+) -> ReferralLink:
+    """Create a referral link for one of the initiative's coalition partners."""
+    _check_partner(initiative=initiative, partner=partner)
+    if partner is None:
+        raise DomainError(_("Choose the partner this link is for."), field="partner")
+    _check_channel(channel)
+    link = ReferralLink(
+        initiative=initiative, partner=partner, channel=channel, label=label.strip()
+    )
+    _validate(link, exclude=["code"])
+    for attempt in range(CODE_ATTEMPTS):
+        link.code = _new_code(partner)
+        try:
+            with transaction.atomic():
+                link.save()
+            break
+        except IntegrityError as exc:  # the code was taken a moment ago: draw another
+            if attempt == CODE_ATTEMPTS - 1:
+                raise DomainError(_("Could not create the link; please try again.")) from exc
+    activity_record(
+        initiative=initiative,
+        actor=user,
+        action="referral.created",
+        target=link,
+        label=_link_label(link),
+    )
+    return link
+
+
+@transaction.atomic
+def referral_link_delete(*, user, link: ReferralLink) -> None:
+    """Delete a link. People who came through it keep their partner; the link stops working."""
+    initiative, label = link.initiative, _link_label(link)
+    target_id = link.pk
+    link.delete()
+    link.pk = target_id
+    activity_record(
+        initiative=initiative, actor=user, action="referral.deleted", target=link, label=label
+    )
+
+
+def _link_label(link: ReferralLink) -> str:
+    name = link.partner.organization.name
+    return f"{name}: {link.label or link.code}"
+
+
+# --- referral links: selectors ----------------------------------------------------------------
+
+
+def referral_links(*, initiative: Initiative) -> QuerySet[ReferralLink]:
+    return (
+        ReferralLink.objects.filter(initiative=initiative)
+        .select_related("partner__organization")
+        .order_by("partner__organization__name", "label", "pk")
+    )
+
+
+def referral_link_for_initiative(*, initiative: Initiative, pk) -> ReferralLink:
+    link = referral_links(initiative=initiative).filter(pk=pk).first()
+    if link is None:
+        raise Http404
+    return link
+
+
+def referral_link_by_code(*, code: str) -> ReferralLink | None:
+    code = (code or "").lower()
+    if not CODE_PATTERN.fullmatch(code):
+        return None
+    return ReferralLink.objects.filter(code=code).select_related("initiative").first()
+
+
+def referral_for_session(*, request, initiative: Initiative) -> ReferralLink | None:
+    """The referral link this visitor came through, if it belongs to `initiative`.
+
+    The public registration view calls this to attribute a sign-up: set
+    `participant.referral_link = link`, `participant.partner = link.partner`, and default
+    `how_heard` to `link.channel`.
+    """
+    code = request.session.get(SESSION_KEY)
+    if not isinstance(code, str):
+        return None
+    link = referral_link_by_code(code=code)
+    if link is None or link.initiative_id != initiative.pk:
+        return None
+    return link
+
+
+def referral_remember(*, request, link: ReferralLink) -> None:
+    """Remember in the visitor's session which link they came through (no personal data)."""
+    request.session[SESSION_KEY] = link.code
+
+
+# --- outreach activities: services ------------------------------------------------------------
+
+
+@transaction.atomic
+def outreach_activity_create(
+    *,
+    user,
+    initiative: Initiative,
+    partner: CoalitionMembership | None,
+    channel: str,
+    segment: str,
+    people_reached: int,
+    happened_on: date,
+    notes: str = "",
+) -> OutreachActivity:
+    _check_partner(initiative=initiative, partner=partner)
+    _check_channel(channel)
+    activity = OutreachActivity(
+        initiative=initiative,
+        partner=partner,
+        channel=channel,
+        segment=segment.strip(),
+        people_reached=people_reached,
+        happened_on=happened_on,
+        notes=notes.strip(),
+    )
+    _validate(activity)
+    activity.save()
+    activity_record(
+        initiative=initiative,
+        actor=user,
+        action="outreach.logged",
+        target=activity,
+        label=activity.segment,
+    )
+    return activity
+
+
+@transaction.atomic
+def outreach_activity_update(*, user, activity: OutreachActivity, data: dict) -> OutreachActivity:
+    if "partner" in data:
+        _check_partner(initiative=activity.initiative, partner=data["partner"])
+    if "channel" in data:
+        _check_channel(data["channel"])
+    changed = []
+    for name in OUTREACH_FIELDS:
+        if name not in data:
+            continue
+        value = data[name].strip() if isinstance(data[name], str) else data[name]
+        if getattr(activity, name) != value:
+            setattr(activity, name, value)
+            changed.append(name)
+    if not changed:
+        return activity
+    _validate(activity)
+    activity.save(update_fields=[*changed, "updated_at"])
+    activity_record(
+        initiative=activity.initiative,
+        actor=user,
+        action="outreach.updated",
+        target=activity,
+        label=activity.segment,
+        details={"fields": changed},
+    )
+    return activity
+
+
+@transaction.atomic
+def outreach_activity_delete(*, user, activity: OutreachActivity) -> None:
+    initiative, label, target_id = activity.initiative, activity.segment, activity.pk
+    activity.delete()
+    activity.pk = target_id
+    activity_record(
+        initiative=initiative, actor=user, action="outreach.deleted", target=activity, label=label
+    )
+
+
+# --- outreach activities: selectors -----------------------------------------------------------
+
+
+def outreach_activities(*, initiative: Initiative) -> QuerySet[OutreachActivity]:
+    """Newest first."""
+    return (
+        OutreachActivity.objects.filter(initiative=initiative)
+        .select_related("partner__organization")
+        .order_by("-happened_on", "-id")
+    )
+
+
+def outreach_activity_for_initiative(*, initiative: Initiative, pk) -> OutreachActivity:
+    activity = outreach_activities(initiative=initiative).filter(pk=pk).first()
+    if activity is None:
+        raise Http404
+    return activity
+
+
+@dataclass
+class ReachRow:
+    key: object
+    label: str
+    activities: int
+    people_reached: int
+
+
+@dataclass
+class ReachTotals:
+    by_partner: list
+    by_channel: list
+    activities: int
+    people_reached: int
+
+
+def _reached_by(initiative: Initiative, field: str) -> dict:
+    rows = (
+        OutreachActivity.objects.filter(initiative=initiative)
+        .order_by()
+        .values(field)
+        .annotate(activities=Count("pk"), reached=Sum("people_reached"))
+    )
+    return {row[field]: (row["activities"], row["reached"] or 0) for row in rows}
+
+
+def outreach_totals(*, initiative: Initiative) -> ReachTotals:
+    """People reached per partner and per channel (two grouped queries plus the partner names).
+
+    These are the coalition's own outreach numbers (contacts made, flyers handed out), not
+    data about the people who signed up, so they are shown as they are: no suppression.
+    """
+    partner_names = dict(
+        CoalitionMembership.objects.filter(initiative=initiative).values_list(
+            "pk", "organization__name"
+        )
+    )
+    by_partner_raw = _reached_by(initiative, "partner_id")
+    by_partner = [
+        ReachRow(key=pk, label=partner_names.get(pk, ""), activities=n, people_reached=reached)
+        for pk, (n, reached) in by_partner_raw.items()
+        if pk is not None
+    ]
+    by_partner.sort(key=lambda row: (row.label.lower(), row.key))
+    if None in by_partner_raw:
+        n, reached = by_partner_raw[None]
+        by_partner.append(
+            ReachRow(key=NO_PARTNER, label=_("No partner"), activities=n, people_reached=reached)
+        )
+    by_channel_raw = _reached_by(initiative, "channel")
+    by_channel = [
+        ReachRow(
+            key=value,
+            label=str(label),
+            activities=by_channel_raw[value][0],
+            people_reached=by_channel_raw[value][1],
+        )
+        for value, label in Channel.choices
+        if value in by_channel_raw
+    ]
+    return ReachTotals(
+        by_partner=by_partner,
+        by_channel=by_channel,
+        activities=sum(n for n, _reached in by_partner_raw.values()),
+        people_reached=sum(reached for _n, reached in by_partner_raw.values()),
+    )
+
+
+# --- attribution: sign-ups per partner, channel and link (suppressed) -------------------------
+
+
+def _signups(initiative: Initiative) -> QuerySet[Participant]:
+    return Participant.objects.filter(initiative=initiative).exclude(status=Status.WITHDRAWN)
+
+
+def _signups_by_partner_and_link(initiative: Initiative) -> dict:
+    """{(partner_id or None, referral_link_id or None): count} in one grouped query."""
+    rows = (
+        _signups(initiative)
+        .order_by()
+        .values_list("partner_id", "referral_link_id")
+        .annotate(n=Count("pk"))
+    )
+    return {(partner_id, link_id): n for partner_id, link_id, n in rows}
+
+
+def _partner_table(partners: list, grouped: dict) -> SuppressedTable:
+    """Sign-ups per coalition partner plus "no partner": one additive table.
+
+    The order is fixed (the coalition's order, then "no partner") so every page that shows
+    this table hides the same cells; two pages hiding different complements of one table
+    would together give the hidden cells away.
+    """
+    per_partner: dict = {}
+    for (partner_id, _link_id), n in grouped.items():
+        per_partner[partner_id] = per_partner.get(partner_id, 0) + n
+    items = [(member.pk, per_partner.get(member.pk, 0)) for member in partners]
+    known = {member.pk for member in partners}
+    # People whose partner left the coalition have partner NULL (SET_NULL); any other id
+    # cannot occur, but if it did it is counted with "no partner" rather than lost.
+    stray = sum(n for pk, n in per_partner.items() if pk is not None and pk not in known)
+    items.append((NO_PARTNER, per_partner.get(None, 0) + stray))
+    return suppress(items)
+
+
+def signups_by_partner_table(*, initiative: Initiative) -> SuppressedTable:
+    """Sign-ups (not withdrawn) per partner, keys = CoalitionMembership pk or NO_PARTNER.
+
+    Other pages that show sign-ups per partner should use this very function, so that all of
+    them hide the same cells.
+    """
+    partners = list(coalition_members(initiative=initiative))
+    return _partner_table(partners, _signups_by_partner_and_link(initiative))
+
+
+def signups_by_channel_table(*, initiative: Initiative) -> SuppressedTable:
+    """Sign-ups (not withdrawn) per "how they heard" channel plus "not given"; keys = Channel
+    values or NOT_GIVEN. Additive: each person is in exactly one cell."""
+    counts = dict(_signups(initiative).order_by().values_list("how_heard").annotate(n=Count("pk")))
+    items = [(value, counts.pop(value, 0)) for value in Channel.values]
+    items.append((NOT_GIVEN, sum(counts.values())))  # blank, or a value no longer offered
+    return suppress(items)
+
+
+def link_signup_cells(*, initiative: Initiative) -> dict:
+    """{referral link pk: Cell} of sign-ups through each link, credited to the link's partner.
+
+    Links are a finer breakdown of partners, and the partner table is shown on the
+    attribution page, so the links are suppressed *inside* each partner: a partner's links
+    plus "not through a link" form one additive table whose total is the partner's shown
+    count; when the partner's count is hidden, all its links are hidden too. A flat table of
+    links would let someone subtract a partner's visible links from its visible total.
+    """
+    partners = list(coalition_members(initiative=initiative))
+    grouped = _signups_by_partner_and_link(initiative)
+    partner_table = _partner_table(partners, grouped)
+    cells: dict = {}
+    for partner_cell in partner_table.cells:
+        if partner_cell.key == NO_PARTNER:
+            continue
+        items = [
+            (link_id if link_id is not None else NOT_THROUGH_A_LINK, n)
+            for (partner_id, link_id), n in sorted(
+                grouped.items(), key=lambda kv: (kv[0][1] is None, kv[0][1] or 0)
+            )
+            if partner_id == partner_cell.key
+        ]
+        if partner_cell.suppressed:
+            sub = [Cell(key=key, count=n, suppressed=n > 0) for key, n in items]
+        else:
+            sub = suppress(items).cells
+        for cell in sub:
+            if cell.key != NOT_THROUGH_A_LINK:
+                cells[cell.key] = cell
+    return cells
+
+
+def link_signups(link_ids, cells: dict) -> dict:
+    """The Cell for each link id (a zero cell for links nobody came through)."""
+    return {pk: cells.get(pk, Cell(key=pk, count=0, suppressed=False)) for pk in link_ids}
+
+
+@dataclass
+class AttributionRow:
+    key: object
+    label: str
+    signups: Cell
+    people_reached: int | None
+    activities: int
+
+    @property
+    def conversion(self):
+        """Sign-ups per 100 people reached, only where the sign-up count itself is shown.
+
+        Not for "no partner" / "not given": those sign-ups came from everywhere, so dividing
+        them by the organizers' own outreach would mean nothing.
+        """
+        if self.key in (NO_PARTNER, NOT_GIVEN):
+            return None
+        if self.signups.suppressed or not self.people_reached:
+            return None
+        return round(100 * self.signups.count / self.people_reached, 1)
+
+
+@dataclass
+class Attribution:
+    by_partner: list
+    by_channel: list
+    total: int | None  # None when suppressed
+    has_signups: bool
+
+
+def attribution(*, initiative: Initiative) -> Attribution:
+    """Sign-ups per partner and per channel, next to the outreach that partner or channel did.
+
+    Six queries whatever the number of partners, links, activities or participants.
+    """
+    partners = list(coalition_members(initiative=initiative))
+    partner_table = _partner_table(partners, _signups_by_partner_and_link(initiative))
+    channel_table = signups_by_channel_table(initiative=initiative)
+    reach_partner = _reached_by(initiative, "partner_id")
+    reach_channel = _reached_by(initiative, "channel")
+    names = {member.pk: member.organization.name for member in partners}
+    by_partner = []
+    for cell in partner_table.cells:
+        reach = reach_partner.get(None if cell.key == NO_PARTNER else cell.key, (0, 0))
+        by_partner.append(
+            AttributionRow(
+                key=cell.key,
+                label=names[cell.key] if cell.key != NO_PARTNER else _("No partner"),
+                signups=cell,
+                activities=reach[0],
+                people_reached=reach[1],
+            )
+        )
+    channel_labels = dict(Channel.choices)
+    by_channel = []
+    for cell in channel_table.cells:
+        reach = reach_channel.get(cell.key, (0, 0)) if cell.key != NOT_GIVEN else (0, 0)
+        by_channel.append(
+            AttributionRow(
+                key=cell.key,
+                label=str(channel_labels[cell.key]) if cell.key != NOT_GIVEN else _("Not given"),
+                signups=cell,
+                activities=reach[0],
+                people_reached=reach[1],
+            )
+        )
+    return Attribution(
+        by_partner=by_partner,
+        by_channel=by_channel,
+        total=partner_table.total_value,
+        has_signups=partner_table.total > 0,
+    )
