@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: install run test lint format migrate demo clean lock
+.PHONY: install run test lint format migrate demo clean lock messages
 
 $(STAMP): requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -44,6 +44,11 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## Refresh the Spanish catalogue after changing user-facing text (needs GNU gettext), then compile it.
+messages: install
+	$(BIN)/python manage.py makemessages -l es --ignore=.venv --ignore=var --ignore=tests --no-location
+	$(BIN)/python manage.py compilemessages -l es --ignore=.venv
 
 ## Re-pin dependencies after editing pyproject.toml.
 lock: install

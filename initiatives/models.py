@@ -414,4 +414,9 @@ ACTIVITY_DESCRIPTIONS = {
     "target.updated": _("changed the inclusion benchmark and target for %(target)s"),
     "target.deleted": _("removed the inclusion benchmark and target for %(target)s"),
     "inclusion.exported": _("downloaded the inclusion dashboard as CSV (aggregates only)"),
+    "participants.roster_viewed": _("viewed the participant list"),
+    "participants.exported": _("downloaded the participant list as CSV"),
+    "participant.viewed": _("viewed the registration of %(target)s"),
+    "participants.imported": _("imported a paper sign-in sheet"),
+    "registration.settings_changed": _("changed the registration settings"),
 }

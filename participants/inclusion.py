@@ -1,0 +1,744 @@
+"""Reads for the inclusion dashboard: who has signed up, per dimension, against the community's
+make-up and the initiative's targets, and the same mix for the initiative's decision-making bodies.
+
+Every count is aggregated in SQL (at most one query per dimension or breakdown, however many
+participants there are) and leaves this module only through `dialogue_hub.privacy.suppress`.
+The rows built here never carry a hidden count: a suppressed cell has `value=None`, and
+everything derived from it (share, ratio, bar, gap) is None too. The dashboard is the same for
+every viewer, the data steward included: individual answers live on the steward's own pages.
+"""
+
+import json
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, DateField, Q
+from django.db.models.functions import Lower, TruncWeek
+from django.http import Http404
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from dialogue_hub.privacy import suppress
+from initiatives.models import CoalitionMembership, Initiative, Membership
+
+from .models import (
+    AgeBand,
+    Channel,
+    Dimension,
+    InclusionTarget,
+    Participant,
+    RaceEthnicity,
+    RegistrationSettings,
+    RoleCategory,
+    Status,
+)
+
+# Keys of the rows that are not a group of the dimension itself.
+NOT_GIVEN = "_not_given"
+NOT_ANSWERED = "_not_answered"
+NOT_REGISTERED = "_not_registered"
+NO_PARTNER = "_no_partner"
+
+# Dimensions whose question allows several answers: their cells do not add up to the total.
+MULTI_SELECT = frozenset({Dimension.RACE_ETHNICITY, Dimension.LIVED_EXPERIENCE})
+
+HUNDRED = Decimal(100)
+
+
+# --- result types -------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One group of a table, as it may be shown: no hidden count is kept here."""
+
+    key: str
+    label: str
+    value: int | None  # None when suppressed
+    suppressed: bool
+    share: Decimal | None = None  # percent of the table's population, 0–100
+    target_label: str = ""  # "20%" or "40 people"
+    target_people: int | None = None  # the target as a number of people, when it can be shown
+    gap: int | None = None  # people still needed (0 when met), when it can be shown
+    community_share: Decimal | None = None  # percent, 0–100
+    source: str = ""
+    source_year: int | None = None
+    ratio: Decimal | None = None  # participant share ÷ community share
+    compare_share: Decimal | None = None  # decision bodies: the participants' share of the group
+
+    @property
+    def has_target(self) -> bool:
+        return bool(self.target_label)
+
+    @property
+    def bar(self) -> int:
+        """Bar width in steps of 5 (the .sector-bar.w-NN classes); 0 when hidden."""
+        if self.share is None:
+            return 0
+        return min(100, int((self.share / 5).quantize(Decimal(1), ROUND_HALF_UP)) * 5)
+
+    @property
+    def ratio_display(self) -> Decimal | None:
+        return None if self.ratio is None else self.ratio.quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+@dataclass
+class Table:
+    key: str
+    label: str
+    additive: bool  # each person in exactly one row: the total is shown and adds up
+    rows: list[Row]
+    total: int | None = None  # shown total (additive tables only); None when hidden
+    total_suppressed: bool = False
+    population: int | None = None  # people the shares are taken of, when shown
+    index: Decimal | None = None  # lowest ratio ÷ highest ratio in this table
+    note: str = ""
+
+    @property
+    def has_benchmarks(self) -> bool:
+        return any(row.community_share is not None or row.has_target for row in self.rows)
+
+    @property
+    def any_suppressed(self) -> bool:
+        return any(row.suppressed for row in self.rows) or self.total_suppressed
+
+
+@dataclass
+class RepresentationIndex:
+    value: Decimal
+    lowest: Row
+    lowest_dimension: str
+    highest: Row
+    highest_dimension: str
+
+
+@dataclass
+class DecisionBodyMix:
+    label: str
+    total: int | None  # people in the body, when shown
+    total_suppressed: bool
+    tables: list[Table]
+
+
+@dataclass
+class InclusionDashboard:
+    initiative: Initiative
+    total: int | None  # participants (not withdrawn), when shown
+    total_suppressed: bool
+    dimensions: list[Table]
+    index: RepresentationIndex | None
+    alerts: list[str]
+    partners: Table
+    channels: Table
+    weeks: Table
+    decision_bodies: list[DecisionBodyMix] = field(default_factory=list)
+
+    @property
+    def has_benchmarks(self) -> bool:
+        return any(table.has_benchmarks for table in self.dimensions)
+
+
+# --- small helpers ------------------------------------------------------------------------------
+
+
+def format_percent(value: Decimal) -> str:
+    """12.5 → "12.5%", 20 → "20%" (in the reader's number format)."""
+    rounded = Decimal(value).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    places = 0 if rounded == rounded.to_integral_value() else 1
+    return _("%(value)s%%") % {"value": formats.number_format(rounded, decimal_pos=places)}
+
+
+def _people(n: int) -> str:
+    return ngettext("%(n)d person", "%(n)d people", n) % {"n": n}
+
+
+def _percent_of(count: int, population: int) -> Decimal:
+    return Decimal(count) * HUNDRED / Decimal(population)
+
+
+def _contains(field_path: str, value: str) -> Q:
+    """Rows whose JSON list at `field_path` holds `value`, as SQL on both databases.
+
+    PostgreSQL has jsonb containment; SQLite stores the list as JSON text, so we look for the
+    quoted value in it (quotes included, so "Immigrant" does not match "Immigrant family").
+    """
+    if connection.vendor == "postgresql":
+        return Q(**{f"{field_path}__contains": [value]})
+    return Q(**{f"{field_path}__icontains": json.dumps(value)})
+
+
+def registration_lists(initiative: Initiative) -> tuple[list[str], list[str]]:
+    """The initiative's neighborhoods and lived-experience groups (empty without settings)."""
+    reg = RegistrationSettings.objects.filter(initiative=initiative).first()
+    if reg is None:
+        return [], []
+    return list(reg.neighborhoods or []), list(reg.lived_experience_groups or [])
+
+
+def _participants(initiative: Initiative):
+    return Participant.objects.filter(initiative=initiative).exclude(status=Status.WITHDRAWN)
+
+
+def _grouped(queryset, field_name: str) -> dict:
+    rows = queryset.values(field_name).annotate(n=Count("pk")).order_by()
+    return {row[field_name]: row["n"] for row in rows}
+
+
+def _with_unlisted(groups: list[tuple[str, str]], counts: dict) -> list[tuple[str, str, int]]:
+    """The listed groups in order, then any value found in the data but not listed."""
+    listed = {key for key, _label in groups}
+    result = [(key, str(label), counts.get(key, 0)) for key, label in groups]
+    for key in sorted(k for k in counts if k not in listed and k not in ("", None)):
+        result.append((key, str(key), counts[key]))
+    return result
+
+
+# --- group lists per dimension ------------------------------------------------------------------
+
+
+def group_choices(dimension: str, *, neighborhoods=(), lived_experience=()) -> list[tuple]:
+    """The groups a benchmark or target can be set for, per dimension ("prefer not" excluded)."""
+    if dimension == Dimension.ROLE_CATEGORY:
+        return list(RoleCategory.choices)
+    if dimension == Dimension.AGE_BAND:
+        return [(k, v) for k, v in AgeBand.choices if k != AgeBand.PREFER_NOT]
+    if dimension == Dimension.RACE_ETHNICITY:
+        return [(k, v) for k, v in RaceEthnicity.choices if k != RaceEthnicity.PREFER_NOT]
+    if dimension == Dimension.LANGUAGE:
+        return list(settings.LANGUAGES)
+    if dimension == Dimension.NEIGHBORHOOD:
+        return [(name, name) for name in neighborhoods]
+    if dimension == Dimension.LIVED_EXPERIENCE:
+        return [(name, name) for name in lived_experience]
+    return []
+
+
+def group_label(dimension: str, group: str) -> str:
+    labels = dict(group_choices(dimension))
+    return str(labels.get(group, group))
+
+
+# --- counting, one query per dimension ----------------------------------------------------------
+
+
+def _count_role(qs) -> list[tuple[str, str, int]]:
+    return _with_unlisted(RoleCategory.choices, _grouped(qs, "role_category"))
+
+
+def _count_age(qs) -> list[tuple[str, str, int]]:
+    return _with_unlisted(AgeBand.choices, _grouped(qs, "age_band"))
+
+
+def _count_language(qs) -> list[tuple[str, str, int]]:
+    return _with_unlisted(settings.LANGUAGES, _grouped(qs, "preferred_language"))
+
+
+def _count_neighborhood(qs, neighborhoods) -> list[tuple[str, str, int]]:
+    counts = _grouped(qs, "neighborhood")
+    rows = _with_unlisted([(n, n) for n in neighborhoods], counts)
+    rows.append((NOT_GIVEN, _("Not given"), counts.get("", 0)))
+    return rows
+
+
+def _count_channel(qs) -> list[tuple[str, str, int]]:
+    counts = _grouped(qs, "how_heard")
+    rows = _with_unlisted(Channel.choices, counts)
+    rows.append((NOT_GIVEN, _("Not given"), counts.get("", 0)))
+    return rows
+
+
+def _count_race(qs) -> list[tuple[str, str, int]]:
+    groups = [(k, v) for k, v in RaceEthnicity.choices if k != RaceEthnicity.PREFER_NOT]
+    path = "demographics__race_ethnicity"
+    not_answered = (
+        Q(demographics__isnull=True) | Q(**{path: []}) | _contains(path, RaceEthnicity.PREFER_NOT)
+    )
+    aggregates = {
+        f"g{i}": Count("pk", filter=_contains(path, key) & ~not_answered)
+        for i, (key, _label) in enumerate(groups)
+    }
+    counts = qs.aggregate(**aggregates, none=Count("pk", filter=not_answered))
+    rows = [(key, str(label), counts[f"g{i}"]) for i, (key, label) in enumerate(groups)]
+    rows.append((NOT_ANSWERED, _("Not answered or preferred not to say"), counts["none"]))
+    return rows
+
+
+def _count_lived_experience(qs, groups) -> list[tuple[str, str, int]]:
+    path = "demographics__lived_experience"
+    not_answered = (
+        Q(demographics__isnull=True)
+        | Q(demographics__lived_experience_prefer_not=True)
+        | Q(**{path: []})
+    )
+    aggregates = {
+        f"g{i}": Count("pk", filter=_contains(path, name) & ~not_answered)
+        for i, name in enumerate(groups)
+    }
+    counts = qs.aggregate(**aggregates, none=Count("pk", filter=not_answered))
+    rows = [(name, name, counts[f"g{i}"]) for i, name in enumerate(groups)]
+    rows.append(
+        (NOT_ANSWERED, _("None of these, not answered or preferred not to say"), counts["none"])
+    )
+    return rows
+
+
+# --- building suppressed tables -----------------------------------------------------------------
+
+
+def _table(
+    *,
+    key: str,
+    label: str,
+    counts: list[tuple[str, str, int]],
+    population: int,
+    population_suppressed: bool,
+    additive: bool,
+    targets: dict | None = None,
+    dimension: str | None = None,
+    force_hidden: frozenset = frozenset(),
+) -> Table:
+    """Suppress `counts` and derive shares, targets, gaps and ratios from the shown cells only.
+
+    Multi-select tables are suppressed with complementary suppression too (their total is
+    not shown): with most people picking one answer, "not answered" and the other shown
+    cells would otherwise give a single hidden cell back.
+
+    `force_hidden` names cells that must be hidden because another table hides the same
+    number: they go into `suppress` as a small count, so it hides them and picks their
+    complementary cells as it would for any small cell.
+    """
+    suppressed = suppress(
+        [(k, 1 if k in force_hidden and n > 0 else n) for k, _label, n in counts],
+        additive=True,
+    )
+    true_total = sum(n for _k, _label, n in counts)
+    shares_shown = population > 0 and not population_suppressed
+    rows = []
+    for (k, row_label, _n), cell in zip(counts, suppressed.cells, strict=True):
+        row = Row(key=k, label=row_label, value=cell.value, suppressed=cell.suppressed)
+        if cell.value is not None and shares_shown:
+            row.share = _percent_of(cell.value, population)
+        target = (targets or {}).get((dimension, k))
+        if target is not None:
+            _apply_target(row, target, population=population, shown=shares_shown)
+        rows.append(row)
+    table = Table(
+        key=key,
+        label=label,
+        additive=additive,
+        rows=rows,
+        total=true_total if additive and not suppressed.total_suppressed else None,
+        total_suppressed=suppressed.total_suppressed if additive else False,
+        population=population if shares_shown else None,
+    )
+    table.index = _index([row for row in rows if row.ratio is not None])
+    return table
+
+
+def _apply_target(row: Row, target: InclusionTarget, *, population: int, shown: bool):
+    if target.community_share is not None:
+        row.community_share = target.community_share * HUNDRED
+        row.source = target.source
+        row.source_year = target.source_year
+        if row.share is not None and target.community_share > 0:
+            row.ratio = row.share / row.community_share
+    if target.target_count is not None:
+        row.target_label = _people(target.target_count)
+        row.target_people = target.target_count
+    elif target.target_share is not None:
+        row.target_label = format_percent(target.target_share * HUNDRED)
+        if shown:
+            # "20% of 113 people" is 22.6: 23 people reach it.
+            row.target_people = int(
+                (target.target_share * population).to_integral_value(ROUND_CEILING)
+            )
+    if row.value is not None and row.target_people is not None:
+        row.gap = max(row.target_people - row.value, 0)
+
+
+def _index(rows: list[Row]) -> Decimal | None:
+    if len(rows) < 2:
+        return None
+    highest = max(row.ratio for row in rows)
+    if highest == 0:
+        return None
+    return (min(row.ratio for row in rows) / highest).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def _overall_index(tables: list[Table]) -> RepresentationIndex | None:
+    candidates = [(row, table) for table in tables for row in table.rows if row.ratio is not None]
+    if len(candidates) < 2:
+        return None
+    low = min(candidates, key=lambda pair: pair[0].ratio)
+    high = max(candidates, key=lambda pair: pair[0].ratio)
+    if high[0].ratio == 0:
+        return None
+    return RepresentationIndex(
+        value=(low[0].ratio / high[0].ratio).quantize(Decimal("0.01"), ROUND_HALF_UP),
+        lowest=low[0],
+        lowest_dimension=low[1].label,
+        highest=high[0],
+        highest_dimension=high[1].label,
+    )
+
+
+def gap_alerts(tables: list[Table]) -> list[str]:
+    """Plain-language alerts for every group with a target it has not reached (or may not have)."""
+    alerts = []
+    for table in tables:
+        for row in table.rows:
+            if not row.has_target:
+                continue
+            names = {"dimension": table.label, "group": row.label, "target": row.target_label}
+            if row.suppressed:
+                alerts.append(
+                    _(
+                        "%(dimension)s · %(group)s: the number so far is hidden to protect "
+                        "privacy; the target is %(target)s."
+                    )
+                    % names
+                )
+            elif row.gap is None:  # nobody yet, and the total is too small to show
+                alerts.append(
+                    _("%(dimension)s · %(group)s: no one yet; the target is %(target)s.") % names
+                )
+            elif row.gap > 0:
+                alerts.append(
+                    ngettext(
+                        "%(dimension)s · %(group)s: %(gap)d more person needed to reach %(target)s.",
+                        "%(dimension)s · %(group)s: %(gap)d more people needed to reach %(target)s.",
+                        row.gap,
+                    )
+                    % {**names, "gap": row.gap}
+                )
+    return alerts
+
+
+# --- breakdowns ---------------------------------------------------------------------------------
+
+
+def _partner_counts(initiative: Initiative, qs) -> list[tuple[str, str, int]]:
+    counts = _grouped(qs, "partner_id")
+    members = (
+        CoalitionMembership.objects.filter(initiative=initiative)
+        .select_related("organization")
+        .order_by("organization__name", "pk")
+    )
+    rows = [(str(m.pk), m.organization.name, counts.get(m.pk, 0)) for m in members]
+    rows.append((NO_PARTNER, _("No referring partner"), counts.get(None, 0)))
+    return rows
+
+
+def _week_counts(initiative: Initiative, qs) -> list[tuple[str, str, int]]:
+    """New registrations per week (Monday start, in the initiative's time zone), gaps as 0.
+
+    Per week, never cumulative: differences of cumulative counts would give small weeks back.
+    """
+    tz = zoneinfo.ZoneInfo(initiative.timezone)
+    rows = (
+        qs.annotate(week=TruncWeek("created_at", tzinfo=tz, output_field=DateField()))
+        .values("week")
+        .annotate(n=Count("pk"))
+        .order_by("week")
+    )
+    counts = {row["week"]: row["n"] for row in rows}
+    if not counts:
+        return []
+    week, last = min(counts), max(counts)
+    result = []
+    while week <= last:
+        label = _("Week of %(date)s") % {"date": formats.date_format(week, "DATE_FORMAT")}
+        result.append((week.isoformat(), label, counts.get(week, 0)))
+        week += timedelta(days=7)
+    return result
+
+
+# --- decision-making bodies ---------------------------------------------------------------------
+
+
+def decision_body_mix(
+    *, initiative: Initiative, emails, label: str, participant_tables: dict | None = None
+) -> DecisionBodyMix:
+    """Role, age and race/ethnicity mix of a decision-making body, from the registrations of
+    its members (matched by email, ignoring case) in this initiative.
+
+    `emails` is any iterable of email addresses, typically a `values_list(..., flat=True)`
+    queryset (the initiative team now; action-team conveners later). It is read once. People
+    without a registration count as "not registered". Four queries whatever the sizes.
+    """
+    wanted = sorted({email.strip().lower() for email in emails if email})
+    size = len(wanted)
+    matched = (
+        _participants(initiative)
+        .annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=wanted)
+    )
+    source = matched if wanted else Participant.objects.none()
+    per_dimension = [
+        (Dimension.ROLE_CATEGORY, _count_role(source), True),
+        (Dimension.AGE_BAND, _count_age(source), True),
+        (Dimension.RACE_ETHNICITY, _count_race(source), False),
+    ]
+    # Everyone registered is in exactly one role row: that sum is the registered people.
+    registered = sum(n for _k, _l, n in per_dimension[0][1])
+    size_suppressed = suppress([("all", size)]).total_suppressed
+    for _dimension, counts, _additive in per_dimension:
+        counts.append(
+            (NOT_REGISTERED, _("Not registered as a participant"), max(size - registered, 0))
+        )
+
+    def build(force_hidden=frozenset()):
+        return [
+            _table(
+                key=f"team-{dimension}",
+                label=Dimension(dimension).label,
+                counts=counts,
+                population=size,
+                population_suppressed=size_suppressed,
+                additive=additive,
+                force_hidden=force_hidden,
+            )
+            for dimension, counts, additive in per_dimension
+        ]
+
+    tables = build()
+    # "Not registered" is the same number in every table: hidden in one, hidden in all,
+    # or a table that shows it would give back a cell hidden alongside it in another.
+    if any(row.key == NOT_REGISTERED and row.suppressed for t in tables for row in t.rows):
+        tables = build(frozenset({NOT_REGISTERED}))
+    for table, (dimension, _counts, additive) in zip(tables, per_dimension, strict=True):
+        compare = (participant_tables or {}).get(dimension)
+        if compare is not None:
+            shares = {row.key: row.share for row in compare.rows}
+            for row in table.rows:
+                row.compare_share = shares.get(row.key)
+        if not additive:
+            table.note = _("People could choose several answers, so these rows do not add up.")
+    return DecisionBodyMix(
+        label=label,
+        total=None if size_suppressed else size,
+        total_suppressed=size_suppressed,
+        tables=tables,
+    )
+
+
+def team_emails(initiative: Initiative):
+    """The initiative team's email addresses (each person once), for decision_body_mix."""
+    return (
+        Membership.objects.filter(initiative=initiative)
+        .values_list("user__email", flat=True)
+        .order_by()
+        .distinct()
+    )
+
+
+# --- the dashboard ------------------------------------------------------------------------------
+
+
+def inclusion_dashboard(*, initiative: Initiative) -> InclusionDashboard:
+    """Everything the dashboard and its CSV show, suppressed. About 15 queries, constant."""
+    neighborhoods, lived_groups = registration_lists(initiative)
+    targets = {
+        (t.dimension, t.group): t for t in InclusionTarget.objects.filter(initiative=initiative)
+    }
+    qs = _participants(initiative)
+    role_counts = _count_role(qs)
+    population = sum(n for _k, _l, n in role_counts)
+    population_suppressed = suppress([("all", population)]).total_suppressed
+    per_dimension = {
+        Dimension.ROLE_CATEGORY: role_counts,
+        Dimension.AGE_BAND: _count_age(qs),
+        Dimension.NEIGHBORHOOD: _count_neighborhood(qs, neighborhoods),
+        Dimension.RACE_ETHNICITY: _count_race(qs),
+        Dimension.LANGUAGE: _count_language(qs),
+        Dimension.LIVED_EXPERIENCE: _count_lived_experience(qs, lived_groups),
+    }
+    dimensions = [
+        _table(
+            key=dimension,
+            label=Dimension(dimension).label,
+            counts=per_dimension[dimension],
+            population=population,
+            population_suppressed=population_suppressed,
+            additive=dimension not in MULTI_SELECT,
+            targets=targets,
+            dimension=dimension,
+        )
+        for dimension in Dimension.values
+    ]
+    for table in dimensions:
+        if not table.additive:
+            table.note = _("People could choose several answers, so these rows do not add up.")
+    common = {"population": population, "population_suppressed": population_suppressed}
+    by_dimension = {table.key: table for table in dimensions}
+    team = decision_body_mix(
+        initiative=initiative,
+        emails=team_emails(initiative),
+        label=_("Initiative team"),
+        participant_tables=by_dimension,
+    )
+    return InclusionDashboard(
+        initiative=initiative,
+        total=None if population_suppressed else population,
+        total_suppressed=population_suppressed,
+        dimensions=dimensions,
+        index=_overall_index(dimensions),
+        alerts=gap_alerts(dimensions),
+        partners=_table(
+            key="partner",
+            label=_("Referring partner"),
+            counts=_partner_counts(initiative, qs),
+            additive=True,
+            **common,
+        ),
+        channels=_table(
+            key="channel",
+            label=_("How they heard"),
+            counts=_count_channel(qs),
+            additive=True,
+            **common,
+        ),
+        weeks=_table(
+            key="week",
+            label=_("New registrations per week"),
+            counts=_week_counts(initiative, qs),
+            additive=True,
+            **common,
+        ),
+        decision_bodies=[team],
+    )
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+SUPPRESSED_CSV = "suppressed"  # not "<10": a complementary cell may hold 10 or more
+
+
+def _csv_safe(text) -> str:
+    """Neutralise spreadsheet formulas in names typed by organizers (e.g. "=cmd")."""
+    text = "" if text is None else str(text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv_number(value, places: int = 1) -> str:
+    if value is None:
+        return ""
+    return str(Decimal(value).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP))
+
+
+def csv_header() -> list[str]:
+    return [
+        _("Section"),
+        _("Dimension"),
+        _("Group"),
+        _("Participants"),
+        _("Share of participants (%)"),
+        _("Target"),
+        _("Still needed"),
+        _("Community share (%)"),
+        _("Source"),
+        _("Year"),
+        _("Representation ratio"),
+    ]
+
+
+def csv_rows(dashboard: InclusionDashboard) -> list[list[str]]:
+    """The dashboard's tables as CSV rows; a hidden count is written "suppressed", its share blank."""
+    sections = [(_("Participants"), table) for table in dashboard.dimensions]
+    sections += [
+        (_("Participants"), dashboard.partners),
+        (_("Participants"), dashboard.channels),
+        (_("Participants"), dashboard.weeks),
+    ]
+    for body in dashboard.decision_bodies:
+        sections += [(body.label, table) for table in body.tables]
+    out = []
+    for section, table in sections:
+        for row in table.rows:
+            out.append(
+                [
+                    _csv_safe(section),
+                    _csv_safe(table.label),
+                    _csv_safe(row.label),
+                    SUPPRESSED_CSV if row.suppressed else str(row.value),
+                    _csv_number(row.share),
+                    _csv_safe(row.target_label),
+                    "" if row.gap is None else str(row.gap),
+                    _csv_number(row.community_share),
+                    _csv_safe(row.source),
+                    "" if row.source_year is None else str(row.source_year),
+                    _csv_number(row.ratio, places=2),
+                ]
+            )
+        if table.additive:
+            out.append(
+                [
+                    _csv_safe(section),
+                    _csv_safe(table.label),
+                    _("Total"),
+                    SUPPRESSED_CSV if table.total_suppressed else str(table.total or 0),
+                    *[""] * 7,
+                ]
+            )
+    return out
+
+
+# --- targets ------------------------------------------------------------------------------------
+
+
+@dataclass
+class TargetGroup:
+    dimension: str
+    label: str
+    targets: list = field(default_factory=list)
+    can_add: bool = True
+
+
+def targets_by_dimension(*, initiative: Initiative) -> list[TargetGroup]:
+    """The initiative's benchmarks and targets grouped by dimension, labelled. Two queries."""
+    neighborhoods, lived = registration_lists(initiative)
+    lists = {"neighborhoods": neighborhoods, "lived_experience": lived}
+    groups = {
+        value: TargetGroup(
+            dimension=value,
+            label=str(label),
+            can_add=bool(group_choices(value, **lists)),
+        )
+        for value, label in Dimension.choices
+    }
+    choices = {value: group_choices(value, **lists) for value in Dimension.values}
+    order = {
+        (dimension, key): index
+        for dimension, pairs in choices.items()
+        for index, (key, _label) in enumerate(pairs)
+    }
+    targets = sorted(
+        InclusionTarget.objects.filter(initiative=initiative),
+        key=lambda t: (order.get((t.dimension, t.group), len(order)), t.group),
+    )
+    for target in targets:
+        labels = dict(choices.get(target.dimension, []))
+        target.group_label = str(labels.get(target.group, target.group))
+        if target.community_share is not None:
+            target.community_percent = target.community_share * HUNDRED
+        if target.target_share is not None:
+            target.target_label = format_percent(target.target_share * HUNDRED)
+        elif target.target_count is not None:
+            target.target_label = _people(target.target_count)
+        else:
+            target.target_label = ""
+        if target.dimension in groups:
+            groups[target.dimension].targets.append(target)
+    return list(groups.values())
+
+
+def target_for_initiative(*, initiative: Initiative, pk: int) -> InclusionTarget:
+    target = InclusionTarget.objects.filter(initiative=initiative, pk=pk).first()
+    if target is None:
+        raise Http404
+    return target
