@@ -4,6 +4,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
 from django import forms
 from django.conf import settings
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -218,9 +219,15 @@ PROFILE_LAYOUT = [
 GUARDIAN_LAYOUT = Fieldset(_("Under 18?"), "guardian_name", "guardian_email", css_class="mt-3")
 DEMOGRAPHIC_LAYOUT = Fieldset(
     _("About you (optional)"),
+    # A lazy string: crispy renders it per request, in the reader's language.
     HTML(
-        '{% load i18n %}<p class="small text-secondary">{% translate "Only our data steward sees individual '
-        'answers. Everyone else sees totals, and small numbers are hidden." %}</p>'
+        format_lazy(
+            '<p class="small text-secondary">{}</p>',
+            _(
+                "Only our data steward sees individual answers. Everyone else sees totals, "
+                "and small numbers are hidden."
+            ),
+        )
     ),
     "race_ethnicity",
     "race_ethnicity_detail",
