@@ -1,0 +1,260 @@
+"""Forms the initiative team uses for participants: registration settings, the roster's
+filters, entering a registration on someone's behalf, and importing paper sign-in sheets."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from initiatives.forms import DateInput
+
+from . import imports
+from .forms import GUARDIAN_LAYOUT, PROFILE_LAYOUT, ConsentFields, ProfileFields, _present
+from .models import RegistrationSettings, RoleCategory
+from .roster import DEFAULT_SORT, RosterFilters
+
+
+def _lines(value: str) -> list[str]:
+    """One entry per line, blanks and repeats (ignoring case) dropped, order kept."""
+    seen, result = set(), []
+    for line in (value or "").splitlines():
+        text = " ".join(line.split())
+        if text and text.casefold() not in seen:
+            seen.add(text.casefold())
+            result.append(text)
+    return result
+
+
+class _ListField(forms.CharField):
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def __init__(self, *args, max_item_length=100, **kwargs):
+        self.max_item_length = max_item_length
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return "\n".join(value)
+        return value
+
+    def clean(self, value):
+        items = _lines(super().clean(value))
+        too_long = [item for item in items if len(item) > self.max_item_length]
+        if too_long:
+            raise forms.ValidationError(
+                _("Keep each line under %(n)d characters."), params={"n": self.max_item_length}
+            )
+        return items
+
+
+def cap_field_name(role: str) -> str:
+    return f"cap_{role}"
+
+
+class RegistrationSettingsForm(forms.Form):
+    is_open = forms.BooleanField(
+        label=_("Registration is open"),
+        required=False,
+        help_text=_("The public form accepts sign-ups only while this is on."),
+    )
+    closes_on = forms.DateField(
+        label=_("Registration closes on"),
+        required=False,
+        widget=DateInput,
+        help_text=_("Optional. The last day people can register, in the initiative's time zone."),
+    )
+    neighborhoods = _ListField(
+        label=_("Neighborhoods"), help_text=_("One per line. People choose one when registering.")
+    )
+    time_slots = _ListField(
+        label=_("Time slots"),
+        help_text=_(
+            "One per line, e.g. “Tuesday evening 6–8 pm”. People tick every one that works."
+        ),
+    )
+    lived_experience_groups = _ListField(
+        label=_("Lived-experience groups"),
+        help_text=_("One per line, e.g. immigrant, LGBTQ+, disability. Answering is optional."),
+    )
+    max_participants = forms.IntegerField(
+        label=_("Participant cap"),
+        required=False,
+        min_value=0,
+        help_text=_("Leave blank for no cap. Beyond it people join the waiting list."),
+    )
+    policy_version = forms.CharField(
+        label=_("Privacy policy version"),
+        max_length=32,
+        help_text=_("Stored with every consent, so you know which text each person agreed to."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for value, label in RoleCategory.choices:
+            self.fields[cap_field_name(value)] = forms.IntegerField(
+                label=label, required=False, min_value=0
+            )
+        cap_fields = [
+            Div(Field(cap_field_name(value)), css_class="col-6 col-md-4")
+            for value in RoleCategory.values
+        ]
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Fieldset(_("Sign-ups"), "is_open", "closes_on", "max_participants"),
+            Fieldset(
+                _("Lists on the form"), "neighborhoods", "time_slots", "lived_experience_groups"
+            ),
+            Fieldset(
+                _("Seats per role (blank: no cap)"),
+                Div(*cap_fields, css_class="row"),
+                css_class="mt-2",
+            ),
+            Fieldset(_("Consent"), "policy_version"),
+            Submit("submit", _("Save settings")),
+        )
+
+    @classmethod
+    def initial_for(cls, row: RegistrationSettings, caps: dict[str, int]) -> dict:
+        initial = {
+            "is_open": row.is_open,
+            "closes_on": row.closes_on,
+            "neighborhoods": "\n".join(row.neighborhoods),
+            "time_slots": "\n".join(row.time_slots),
+            "lived_experience_groups": "\n".join(row.lived_experience_groups),
+            "max_participants": row.max_participants,
+            "policy_version": row.policy_version,
+        }
+        initial.update({cap_field_name(role): seats for role, seats in caps.items()})
+        return initial
+
+    def settings_data(self) -> dict:
+        return {
+            key: self.cleaned_data[key]
+            for key in [
+                "is_open",
+                "closes_on",
+                "neighborhoods",
+                "time_slots",
+                "lived_experience_groups",
+                "max_participants",
+                "policy_version",
+            ]
+        }
+
+    def caps(self) -> dict[str, int | None]:
+        return {
+            value: self.cleaned_data.get(cap_field_name(value)) for value in RoleCategory.values
+        }
+
+
+class RosterFilterForm(forms.Form):
+    """The roster's filters (GET). An unknown value is ignored, never an error page."""
+
+    q = forms.CharField(label=_("Search name or email"), required=False, max_length=100)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    role_category = forms.ChoiceField(label=_("Role"), required=False)
+    neighborhood = forms.ChoiceField(label=_("Neighborhood"), required=False)
+    age_band = forms.ChoiceField(label=_("Age"), required=False)
+    source = forms.ChoiceField(label=_("Source"), required=False)
+    partner = forms.ChoiceField(label=_("Partner"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
+
+    def __init__(self, *args, choices: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, options in choices.items():
+            self.fields[name].choices = options
+        if not choices.get("neighborhood") or len(choices["neighborhood"]) <= 1:
+            del self.fields["neighborhood"]
+        if len(choices.get("partner", [])) <= 1:
+            del self.fields["partner"]
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Select):
+                field.widget.attrs["class"] = "form-select form-select-sm"
+            else:
+                field.widget.attrs["class"] = "form-control form-control-sm"
+
+    def filters(self) -> RosterFilters:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        partner = data.get("partner")
+        return RosterFilters(
+            status=data.get("status") or "",
+            role_category=data.get("role_category") or "",
+            neighborhood=data.get("neighborhood") or "",
+            age_band=data.get("age_band") or "",
+            source=data.get("source") or "",
+            partner=int(partner) if partner else None,
+            q=(data.get("q") or "").strip(),
+            sort=data.get("sort") or DEFAULT_SORT,
+        )
+
+
+class StaffRegistrationForm(ConsentFields, ProfileFields):
+    """Register someone on their behalf (by phone, in person, from a paper form). Demographic
+    questions are left to the person: only the data steward may see individual answers, so
+    staff do not type them in; the person can add them with their private link."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = _("Name")
+        self.fields["preferred_language"].label = _("Preferred language")
+        self.fields["role_category"].label = _("Taking part as")
+        if "availability" in self.fields:
+            self.fields["availability"].label = _("When can they meet?")
+            self.fields["availability"].help_text = ""
+        self.fields["accessibility_needs"].label = _("What would help them take part?")
+        self.fields["accessibility_needs"].help_text = ""
+        self.fields["accessibility_other"].label = _("Other needs (optional)")
+        self.fields["how_heard"].label = _("How did they hear about the dialogues?")
+        self.fields["consent_participation"].label = _(
+            "They agreed to take part (signed form or spoken consent)"
+        )
+        self.fields["consent_participation"].help_text = _(
+            "Recorded as given on paper, with the current privacy policy version."
+        )
+        self.fields["consent_evaluation"].label = _("They agree to answer evaluation surveys")
+        self.fields["consent_media"].label = _("They agree to be quoted or photographed")
+        self.fields["consent_contact"].label = _("They agree to be contacted about future work")
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Fieldset(_("The person"), *_present(self, PROFILE_LAYOUT)),
+            GUARDIAN_LAYOUT,
+            Fieldset(
+                _("Consent"),
+                "consent_participation",
+                "consent_evaluation",
+                "consent_media",
+                "consent_contact",
+                css_class="mt-3",
+            ),
+            Submit("submit", _("Register")),
+        )
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Sign-in sheet (CSV file)"),
+        help_text=_("At most 5,000 rows and 2 MB. Nothing is saved until you confirm."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout("file", Submit("submit", _("Check the file")))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > imports.MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is too large (at most %(mb)d MB). Split it into smaller files."),
+                params={"mb": imports.MAX_BYTES // (1024 * 1024)},
+            )
+        return upload
+
+
+class ImportConfirmForm(forms.Form):
+    digest = forms.CharField(max_length=64)
+    expected = forms.IntegerField(min_value=0)
+    choice = forms.ChoiceField(choices=[("import", "import"), ("nothing", "nothing")])

@@ -1,0 +1,398 @@
+"""Pages the initiative team uses for participants: registration settings, the participant
+list (roster) with its CSV export, one participant's page, registering someone on their
+behalf, withdrawing them, and importing paper sign-in sheets.
+
+Thin views: the permission mixin, then a selector or service from participants.roster,
+participants.imports or participants.services. Every look at personal data is logged.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from dialogue_hub.exceptions import DomainError
+from dialogue_hub.privacy import suppress
+from initiatives.permissions import has_perm
+from initiatives.views import InitiativeAccessMixin, PostOnlyMixin, _apply_domain_error
+
+from .. import imports, roster, services
+from ..forms_staff import (
+    ImportConfirmForm,
+    ImportUploadForm,
+    RegistrationSettingsForm,
+    RosterFilterForm,
+    StaffRegistrationForm,
+)
+from ..models import AccessibilityNeed, AgeBand, RaceEthnicity, RoleCap, RoleCategory, Source
+from ..selectors import demographics_of
+
+
+def _csv_response(text: str, filename: str) -> HttpResponse:
+    response = HttpResponse(text.encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _suppressed_count(count: int) -> int | None:
+    """A count for a reader who is not the data steward: None when it is from 1 to 9."""
+    return suppress([("n", count)]).cells[0].value
+
+
+# --- registration settings -----------------------------------------------------------------------
+
+
+class RegistrationSettingsView(InitiativeAccessMixin, TemplateView):
+    permission = "participants.manage"
+    template_name = "participants/staff/settings.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["cap_rows"] = roster.cap_rows(
+            initiative=self.initiative, steward=context["can"]["demographics_view"]
+        )
+        return context
+
+    def get(self, request, *args, **kwargs):
+        row = services.registration_settings_for(self.initiative)
+        caps = dict(
+            RoleCap.objects.filter(initiative=self.initiative).values_list("role_category", "seats")
+        )
+        form = RegistrationSettingsForm(initial=RegistrationSettingsForm.initial_for(row, caps))
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def post(self, request, *args, **kwargs):
+        form = RegistrationSettingsForm(request.POST)
+        if form.is_valid():
+            try:
+                outcome = roster.registration_settings_update(
+                    user=request.user,
+                    initiative=self.initiative,
+                    data=form.settings_data(),
+                    caps=form.caps(),
+                )
+            except DomainError as error:
+                _apply_domain_error(form, error)
+            else:
+                messages.success(request, _("Registration settings saved."))
+                if outcome.promoted:
+                    shown = _suppressed_count(outcome.promoted)
+                    if shown is None:
+                        messages.info(request, _("Some people on the waiting list got a seat."))
+                    else:
+                        messages.info(
+                            request,
+                            _("%(n)d people on the waiting list got a seat.") % {"n": shown},
+                        )
+                for label in outcome.over_cap:
+                    messages.warning(
+                        request,
+                        _(
+                            "More people already hold seats as “%(role)s” than the new cap "
+                            "allows. Nobody was removed; new sign-ups in this role join the "
+                            "waiting list."
+                        )
+                        % {"role": label},
+                    )
+                if outcome.over_total:
+                    messages.warning(
+                        request,
+                        _(
+                            "More people already hold seats than the new participant cap. "
+                            "Nobody was removed; new sign-ups join the waiting list."
+                        ),
+                    )
+                return redirect("participants:registration_settings", slug=self.initiative.slug)
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+# --- roster --------------------------------------------------------------------------------------
+
+
+class RosterMixin(InitiativeAccessMixin):
+    def filter_form(self):
+        settings_row = services.registration_settings_for(self.initiative)
+        return RosterFilterForm(
+            self.request.GET or None,
+            choices=roster.filter_choices(initiative=self.initiative, settings_row=settings_row),
+        )
+
+
+class RosterView(RosterMixin, TemplateView):
+    permission = "participants.view"
+    template_name = "participants/staff/roster.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = self.filter_form()
+        filters = form.filters()
+        queryset = roster.roster(initiative=self.initiative, filters=filters)
+        page = Paginator(queryset, roster.PAGE_SIZE).get_page(self.request.GET.get("page"))
+        steward = context["can"]["demographics_view"]
+        total = page.paginator.count
+        roster.personal_data_access_record(
+            initiative=self.initiative,
+            user=self.request.user,
+            action="participants.roster_viewed",
+            details={"filters": filters.for_log(), "page": page.number},
+        )
+        context.update(
+            form=form,
+            page_obj=page,
+            filtered=bool(filters.for_log()),
+            total=total if steward else _suppressed_count(total),
+            has_any=total > 0 or bool(filters.for_log()),
+        )
+        return context
+
+
+class RosterExportView(RosterMixin, View):
+    permission = "participants.export"
+
+    def get(self, request, *args, **kwargs):
+        filters = self.filter_form().filters()
+        with_demographics = has_perm(self.initiative.roles, "demographics.view")
+        queryset = roster.roster(
+            initiative=self.initiative, filters=filters, with_demographics=with_demographics
+        )
+        text = roster.roster_csv(queryset, with_demographics=with_demographics)
+        roster.personal_data_access_record(
+            initiative=self.initiative,
+            user=request.user,
+            action="participants.exported",
+            details={"filters": filters.for_log(), "demographics": with_demographics},
+        )
+        filename = f"{self.initiative.slug}-participants-{timezone.localdate():%Y-%m-%d}.csv"
+        return _csv_response(text, filename)
+
+
+class ParticipantDetailView(InitiativeAccessMixin, TemplateView):
+    permission = "participants.view"
+    template_name = "participants/staff/participant_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        participant = roster.participant_for_initiative(
+            initiative=self.initiative, pk=self.kwargs["pk"]
+        )
+        roster.personal_data_access_record(
+            initiative=self.initiative,
+            user=self.request.user,
+            action="participant.viewed",
+            target=participant,
+        )
+        context["participant"] = participant
+        needs = dict(AccessibilityNeed.choices)
+        context["needs"] = [needs.get(need, need) for need in participant.accessibility_needs or []]
+        if context["can"]["demographics_view"]:
+            demographics = demographics_of(participant)
+            races = dict(RaceEthnicity.choices)
+            context["demographics"] = demographics
+            context["race_labels"] = [
+                races.get(value, value)
+                for value in (demographics.race_ethnicity if demographics else [])
+            ]
+            context["consents"] = roster.consents_of(participant)
+        context["is_under_13_waiting"] = (
+            participant.age_band == AgeBand.UNDER_13 and participant.guardian_consented_at is None
+        )
+        return context
+
+
+class ParticipantWithdrawView(InitiativeAccessMixin, PostOnlyMixin, View):
+    permission = "participants.manage"
+
+    def post(self, request, *args, **kwargs):
+        participant = roster.participant_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
+        services.participant_withdraw(participant=participant, actor=request.user)
+        messages.success(
+            request,
+            _("The registration was withdrawn. Their seat went to the waiting list, if anyone."),
+        )
+        return redirect("participants:participant", slug=self.initiative.slug, pk=participant.pk)
+
+
+# --- staff entry ---------------------------------------------------------------------------------
+
+
+class ParticipantAddView(InitiativeAccessMixin, TemplateView):
+    permission = "participants.manage"
+    template_name = "participants/staff/participant_form.html"
+
+    def _form(self, data=None):
+        return StaffRegistrationForm(
+            data,
+            registration_settings=services.registration_settings_for(self.initiative),
+            initial=None if data else {"role_category": RoleCategory.RESIDENT},
+        )
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(form=self._form()))
+
+    def post(self, request, *args, **kwargs):
+        form = self._form(request.POST)
+        context = {}
+        if form.is_valid():
+            try:
+                result = services.participant_register(
+                    initiative=self.initiative,
+                    data=form.profile_data(),
+                    consents=form.consent_kinds(),
+                    source=Source.STAFF,
+                    registered_by=request.user,
+                )
+            except services.DuplicateRegistration as duplicate:
+                form.add_error(
+                    "email", _("This email address is already registered in this initiative.")
+                )
+                context["duplicate_url"] = reverse(
+                    "participants:participant",
+                    kwargs={"slug": self.initiative.slug, "pk": duplicate.participant.pk},
+                )
+            except DomainError as error:
+                _apply_domain_error(form, error)
+            else:
+                if result.waitlisted:
+                    messages.warning(
+                        request,
+                        _(
+                            "Registered on the waiting list: the initiative or this role is "
+                            "full. They get a seat automatically when one frees up."
+                        ),
+                    )
+                else:
+                    messages.success(request, _("Registered and confirmed."))
+                return redirect(
+                    "participants:participant",
+                    slug=self.initiative.slug,
+                    pk=result.participant.pk,
+                )
+        return self.render_to_response(self.get_context_data(form=form, **context))
+
+
+# --- import of paper sign-in sheets ----------------------------------------------------------------
+
+
+def _session_key(initiative) -> str:
+    return f"participants_import_{initiative.pk}"
+
+
+class ImportView(InitiativeAccessMixin, TemplateView):
+    """Step 1: upload a CSV; it is checked, kept in the session, and step 2 shows the report."""
+
+    permission = "participants.manage"
+    template_name = "participants/staff/import.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", ImportUploadForm())
+        context["registration_settings"] = services.registration_settings_for(self.initiative)
+        context["columns"] = imports.COLUMNS
+        context["role_choices"] = RoleCategory.choices
+        context["age_choices"] = AgeBand.choices
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = ImportUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        content = form.cleaned_data["file"].read(imports.MAX_BYTES + 1)
+        report, text = imports.check_file(initiative=self.initiative, content=content)
+        if report.file_errors and not text:
+            for message in report.file_errors:
+                form.add_error("file", message)
+            return self.render_to_response(self.get_context_data(form=form))
+        request.session[_session_key(self.initiative)] = {
+            "digest": report.digest,
+            "text": text,
+            "notes": [str(note) for note in report.notes],
+        }
+        return redirect("participants:import_review", slug=self.initiative.slug)
+
+
+class ImportReviewView(InitiativeAccessMixin, TemplateView):
+    """Step 2: the per-row report; import all valid rows (one transaction) or nothing."""
+
+    permission = "participants.manage"
+    template_name = "participants/staff/import_review.html"
+
+    def _stored(self):
+        return self.request.session.get(_session_key(self.initiative))
+
+    def _report(self, stored):
+        return imports.check_text(
+            initiative=self.initiative, text=stored["text"], notes=stored.get("notes", [])
+        )
+
+    def _render(self, report, **extra):
+        return self.render_to_response(self.get_context_data(report=report, **extra))
+
+    def _forget(self):
+        self.request.session.pop(_session_key(self.initiative), None)
+
+    def get(self, request, *args, **kwargs):
+        stored = self._stored()
+        if not stored:
+            messages.info(request, _("Upload a sign-in sheet to check it."))
+            return redirect("participants:import", slug=self.initiative.slug)
+        return self._render(self._report(stored))
+
+    def post(self, request, *args, **kwargs):
+        stored = self._stored()
+        form = ImportConfirmForm(request.POST)
+        if not stored or not form.is_valid() or form.cleaned_data["digest"] != stored["digest"]:
+            messages.error(
+                request,
+                _("That file is no longer waiting to be imported. Upload it again to check it."),
+            )
+            return redirect("participants:import", slug=self.initiative.slug)
+        if form.cleaned_data["choice"] == "nothing":
+            self._forget()
+            messages.info(request, _("Nothing was imported."))
+            return redirect("participants:import", slug=self.initiative.slug)
+        report = self._report(stored)
+        if report.file_errors or len(report.valid_rows) != form.cleaned_data["expected"]:
+            messages.warning(
+                request,
+                _(
+                    "Registrations changed since the file was checked, so the report below "
+                    "was updated. Nothing was imported yet: review it and confirm again."
+                ),
+            )
+            return self._render(report)
+        try:
+            result = imports.import_valid_rows(
+                initiative=self.initiative, user=request.user, report=report
+            )
+        except DomainError as error:
+            return self._render(report, import_error=error.message)
+        self._forget()
+        messages.success(
+            request,
+            _(
+                "Imported %(imported)d people (%(waitlisted)d on the waiting list). "
+                "%(skipped)d were already registered and were skipped."
+            )
+            % {
+                "imported": result.imported,
+                "waitlisted": result.waitlisted,
+                "skipped": result.skipped,
+            },
+        )
+        return redirect(
+            reverse("participants:roster", kwargs={"slug": self.initiative.slug})
+            + f"?source={Source.IMPORT.value}"
+        )
+
+
+class ImportTemplateView(InitiativeAccessMixin, View):
+    permission = "participants.manage"
+
+    def get(self, request, *args, **kwargs):
+        return _csv_response(imports.template_csv(), "sign-in-sheet-template.csv")
