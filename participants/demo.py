@@ -139,7 +139,9 @@ def _pick(rng, weighted):
     return rng.choices(values, weights=weights)[0]
 
 
-def seed_participants(initiative, *, team_emails=(), count=300) -> int:
+def seed_participants(initiative, *, team=(), count=300) -> int:
+    """`team`: (email, name) of team members, who register as participants too (that is how
+    the dashboard can show the mix of the people who decide)."""
     rng = random.Random(2027)
     RegistrationSettings.objects.update_or_create(
         initiative=initiative,
@@ -264,7 +266,8 @@ def seed_participants(initiative, *, team_emails=(), count=300) -> int:
 
     now = timezone.now()
     people = []
-    emails = list(team_emails) + [f"demo.participant{n}@example.org" for n in range(count)]
+    team_names = dict(team)
+    emails = list(team_names) + [f"demo.participant{n}@example.org" for n in range(count)]
     for index, email in enumerate(emails):
         role = _pick(rng, ROLES)
         age = _pick(rng, AGES)
@@ -278,7 +281,7 @@ def seed_participants(initiative, *, team_emails=(), count=300) -> int:
         people.append(
             Participant(
                 initiative=initiative,
-                name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                name=team_names.get(email) or f"{rng.choice(FIRST)} {rng.choice(LAST)}",
                 email=email,
                 preferred_language=rng.choices(["en", "es"], weights=[78, 22])[0],
                 neighborhood=_pick(rng, [(n, float(s)) for n, s in NEIGHBORHOODS]),

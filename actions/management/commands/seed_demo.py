@@ -29,14 +29,14 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             result = initiatives_demo.seed_initiatives()
-            team_emails = sorted(
+            team = sorted(
                 set(
                     Membership.objects.filter(initiative=result.main).values_list(
-                        "user__email", flat=True
+                        "user__email", "user__display_name"
                     )
                 )
             )
-            count = participants_demo.seed_participants(result.main, team_emails=team_emails)
+            count = participants_demo.seed_participants(result.main, team=team)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded the demo initiative “{result.main.name}” with {count} participants."
