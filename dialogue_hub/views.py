@@ -20,6 +20,11 @@ from .celery import app as celery_app
 logger = logging.getLogger(__name__)
 
 
+def _shown(count: int):
+    """A single count as it may be shown: None (rendered "fewer than 10") when 1 to 9."""
+    return suppress({"n": count}).total_value
+
+
 @login_not_required
 def home(request):
     """Signed in: my initiatives and what needs attention. Anonymous: published initiatives."""
@@ -30,12 +35,14 @@ def home(request):
             mine = counts.get(
                 summary.initiative.pk, {"active": 0, "waitlisted": 0, "awaiting_guardian": 0}
             )
-            if has_perm(summary.roles, "participants.view"):
+            # Small counts are hidden from everyone but the data steward (who sees individuals).
+            if has_perm(summary.roles, "demographics.view"):
                 summary.participants = mine
+            elif has_perm(summary.roles, "participants.view"):
+                summary.participants = {key: _shown(value) for key, value in mine.items()}
             else:
-                # Roles without the roster see the total only, small counts suppressed.
-                total = suppress({"all": mine["active"]}).total_value
-                summary.participants = {"active": total}
+                # Roles without the roster see the total only.
+                summary.participants = {"active": _shown(mine["active"])}
         return render(request, "home.html", {"summaries": summaries})
     initiatives = initiative_selectors.public_initiatives()
     return render(request, "home_public.html", {"initiatives": initiatives})

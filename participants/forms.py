@@ -42,7 +42,7 @@ class ProfileFields(SettingsAwareForm):
     """The registration questions, with the initiative's own lists."""
 
     name = forms.CharField(label=_("Your name"), max_length=150, required=False)
-    email = forms.EmailField(label=_("Email"), required=False)
+    email = forms.EmailField(label=_("Email"), required=False, max_length=254)
     phone = forms.CharField(label=_("Phone (optional)"), max_length=40, required=False)
     preferred_language = forms.ChoiceField(
         label=_("Preferred language"), choices=settings.LANGUAGES
@@ -74,6 +74,7 @@ class ProfileFields(SettingsAwareForm):
     guardian_email = forms.EmailField(
         label=_("Parent or guardian's email"),
         required=False,
+        max_length=254,
         help_text=_("Only for people under 18: we email them to ask for their consent."),
     )
 
@@ -335,7 +336,7 @@ class ChildDetailsForm(DemographicFields, ProfileFields):
 
 
 class ManageLinkRequestForm(forms.Form):
-    email = forms.EmailField(label=_("The email address you registered with"))
+    email = forms.EmailField(label=_("The email address you registered with"), max_length=254)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

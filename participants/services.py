@@ -6,11 +6,13 @@ appears in the log only by the short id in str(participant)).
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -170,6 +172,11 @@ def _validate_profile(
     if cleaned.get("how_heard") and cleaned["how_heard"] not in Channel.values:
         raise DomainError(_("Choose an answer from the list."), field="how_heard")
     age_band = cleaned.get("age_band")
+    if cleaned.get("guardian_email") and cleaned["guardian_email"] == cleaned.get("email"):
+        raise DomainError(
+            _("Give your parent or guardian's own email address, not yours."),
+            field="guardian_email",
+        )
     if age_band in MINOR_AGE_BANDS and not cleaned.get("guardian_email"):
         raise DomainError(
             _("People under 18 need a parent or guardian's email: we ask them for consent."),
@@ -232,6 +239,19 @@ def _free_seat(initiative, settings_row: RegistrationSettings, role_category: st
     return None
 
 
+def _full_clean(participant: Participant) -> None:
+    """Model validation (field lengths and the like) as a DomainError on the first bad field."""
+    try:
+        participant.full_clean(
+            exclude=["seat_number"], validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as exc:
+        field_name, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(
+            " ".join(messages), field=None if field_name == "__all__" else field_name
+        ) from exc
+
+
 def _lock_settings(initiative) -> RegistrationSettings:
     registration_settings_for(initiative)
     return RegistrationSettings.objects.select_for_update().get(initiative=initiative)
@@ -290,9 +310,7 @@ def participant_register(
         email_confirmed_at=timezone.now() if source != Source.ONLINE and email else None,
         **profile,
     )
-    participant.full_clean(
-        exclude=["seat_number"], validate_unique=False, validate_constraints=False
-    )
+    _full_clean(participant)
     try:
         with transaction.atomic():
             participant.save()
@@ -377,11 +395,50 @@ def participant_update(
     profile = _validate_profile(data, settings_row)
     if profile.get("age_band") == AgeBand.UNDER_13:
         raise DomainError(_("Ask your parent or guardian to register you."), field="age_band")
+    was_minor = participant.is_minor
+    becomes_minor = profile.get("age_band") in MINOR_AGE_BANDS
+    if (
+        was_minor
+        and not becomes_minor
+        and participant.guardian_consented_at is None
+        and actor is None
+    ):
+        # Otherwise a young person could skip the guardian's consent by changing their age.
+        raise DomainError(
+            _(
+                "Your parent or guardian has not consented yet, so your age can only be changed by the organizers."
+            ),
+            field="age_band",
+        )
     changed = [key for key, value in profile.items() if getattr(participant, key) != value]
+    if "role_category" in changed and participant.seat_number is not None:
+        # A new role must fit that role's seats, checked under the same lock as registration.
+        _lock_settings(participant.initiative)
+        cap = RoleCap.objects.filter(
+            initiative=participant.initiative, role_category=profile["role_category"]
+        ).first()
+        if cap is not None:
+            taken = Participant.objects.filter(
+                initiative=participant.initiative,
+                role_category=cap.role_category,
+                seat_number__isnull=False,
+            ).count()
+            if taken >= cap.seats:
+                raise DomainError(
+                    _("All seats for that role are taken. Please contact the organizers."),
+                    field="role_category",
+                )
     for key in changed:
         setattr(participant, key, profile[key])
     if changed:
+        _full_clean(participant)
         participant.save(update_fields=[*changed, "updated_at"])
+    if (becomes_minor and not was_minor) or (
+        participant.is_minor
+        and "guardian_email" in changed
+        and participant.guardian_consented_at is None
+    ):
+        _email_after_commit(participant, "guardian_request")
     answers = _validate_demographics(demographics, settings_row)
     existing = Demographics.objects.filter(participant=participant).first()
     if answers is None and existing is not None:
@@ -407,7 +464,26 @@ def participant_withdraw(*, participant: Participant, actor=None) -> Participant
     participant.status = Status.WITHDRAWN
     participant.withdrawn_at = now
     participant.seat_number = None
-    participant.save(update_fields=["status", "withdrawn_at", "seat_number", "updated_at"])
+    # Withdrawing the consent to take part removes what it covered: the answers given to take
+    # part (availability, needs, phone, optional demographics). Name and email stay only so we
+    # can honor the withdrawal; deleting the registration removes them too.
+    participant.phone = ""
+    participant.availability = []
+    participant.accessibility_needs = []
+    participant.accessibility_other = ""
+    participant.save(
+        update_fields=[
+            "status",
+            "withdrawn_at",
+            "seat_number",
+            "phone",
+            "availability",
+            "accessibility_needs",
+            "accessibility_other",
+            "updated_at",
+        ]
+    )
+    Demographics.objects.filter(participant=participant).delete()
     Consent.objects.filter(
         participant=participant, kind=ConsentKind.PARTICIPATION, withdrawn_at__isnull=True
     ).update(withdrawn_at=now)
@@ -473,6 +549,12 @@ def guardian_consent(
     also give the child's details now, since nothing else was stored before."""
     if not participant.is_minor:
         raise DomainError(_("This registration does not need a guardian's consent."))
+    # Lock the row: a double-submitted form must record the consent once.
+    participant.guardian_consented_at = (
+        Participant.objects.select_for_update()
+        .values_list("guardian_consented_at", flat=True)
+        .get(pk=participant.pk)
+    )
     if participant.guardian_consented_at is not None:
         return participant
     consents = set(consents)
@@ -551,9 +633,10 @@ def waitlist_promote(*, initiative) -> list[Participant]:
                 break
             continue
         participant.seat_number = seat
-        participant.status = (
-            Status.CONFIRMED if participant.email_confirmed_at else Status.REGISTERED
+        confirmed = participant.email_confirmed_at or (
+            participant.age_band == AgeBand.UNDER_13 and participant.guardian_consented_at
         )
+        participant.status = Status.CONFIRMED if confirmed else Status.REGISTERED
         participant.save(update_fields=["seat_number", "status", "updated_at"])
         activity_record(
             initiative=initiative, actor=None, action="participant.promoted", target=participant
@@ -618,10 +701,56 @@ def participant_export(participant: Participant) -> dict:
 
 
 def manage_link_request(*, initiative, email: str) -> None:
-    """Email the private link to whoever registered with `email` (says nothing either way)."""
+    """Email fresh links to whoever registered with `email` (says nothing either way).
+
+    Sends what the person still needs: the confirmation link while the address is not
+    confirmed (it carries the manage link too), otherwise the manage link; and when `email`
+    is a parent or guardian's, a new consent request for each child still waiting for it.
+    """
     email = normalize_email(email)
-    participant = (
-        Participant.objects.filter(initiative=initiative, email=email).first() if email else None
-    )
+    if not email:
+        return
+    participant = Participant.objects.filter(initiative=initiative, email=email).first()
     if participant is not None:
-        _email_after_commit(participant, "manage_link")
+        kind = "confirm" if participant.email_confirmed_at is None else "manage_link"
+        _email_after_commit(participant, kind)
+    waiting_children = Participant.objects.filter(
+        initiative=initiative,
+        guardian_email=email,
+        age_band__in=MINOR_AGE_BANDS,
+        guardian_consented_at__isnull=True,
+    ).exclude(status=Status.WITHDRAWN)
+    for child in waiting_children:
+        _email_after_commit(child, "guardian_request")
+
+
+@transaction.atomic
+def registrations_expire_unconfirmed(*, now=None) -> int:
+    """Delete online sign-ups nobody confirmed before their link expired, and under-13 sign-ups
+    whose guardian never answered: they hold seats (a script could fill the police seats with
+    made-up addresses) and personal data nobody agreed to keep. Freed seats go to the waiting list."""
+    now = now or timezone.now()
+    confirm_cutoff = now - timedelta(days=settings.DIALOGUE_HUB_CONFIRM_LINK_DAYS + 1)
+    guardian_cutoff = now - timedelta(days=settings.DIALOGUE_HUB_GUARDIAN_LINK_DAYS + 1)
+    stale = Participant.objects.filter(
+        Q(source=Source.ONLINE, email_confirmed_at__isnull=True, created_at__lt=confirm_cutoff)
+        & ~Q(age_band=AgeBand.UNDER_13)
+        | Q(
+            age_band=AgeBand.UNDER_13,
+            guardian_consented_at__isnull=True,
+            created_at__lt=guardian_cutoff,
+        )
+    ).exclude(status=Status.WITHDRAWN)
+    initiatives = {}
+    count = 0
+    for participant in stale.select_related("initiative"):
+        initiatives[participant.initiative_id] = participant.initiative
+        label = str(participant)
+        participant.delete()
+        activity_record(
+            initiative=participant.initiative, actor=None, action="participant.expired", label=label
+        )
+        count += 1
+    for initiative in initiatives.values():
+        waitlist_promote(initiative=initiative)
+    return count

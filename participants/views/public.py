@@ -14,6 +14,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 
+from dialogue_hub import ratelimit
 from dialogue_hub.exceptions import DomainError
 from initiatives import selectors as initiative_selectors
 
@@ -41,6 +42,29 @@ def _remember_language(response, language):
         settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax"
     )
     return response
+
+
+# Public forms that take seats or send email: generous for a family on one connection or a
+# community center's shared wifi, tight enough to stop a script.
+REGISTRATIONS_PER_IP_PER_HOUR = 30
+LINK_REQUESTS_PER_IP_PER_HOUR = 10
+LINK_EMAILS_PER_ADDRESS_PER_HOUR = 3
+
+
+def _send_links(initiative, email, request) -> None:
+    """Email links for `email`, at most a few times an hour per address (never a mail bomb)."""
+    key = f"links:{initiative.pk}:{services.normalize_email(email)}"
+    if ratelimit.allow(key, limit=LINK_EMAILS_PER_ADDRESS_PER_HOUR, window_seconds=3600):
+        services.manage_link_request(initiative=initiative, email=email)
+
+
+def _too_many(request, initiative, template, form):
+    form.add_error(
+        None, _("Too many attempts from your connection. Please wait a while and try again.")
+    )
+    return render(
+        request, template, {"initiative": initiative, "form": form, "is_open": True}, status=429
+    )
 
 
 def _referral(request, initiative):
@@ -76,6 +100,12 @@ class RegisterView(View):
         initiative = initiative_selectors.public_initiative(slug=slug)
         settings_row = services.registration_settings_for(initiative)
         form = RegistrationForm(request.POST, registration_settings=settings_row)
+        if not ratelimit.allow(
+            f"register:{ratelimit.client_ip(request)}",
+            limit=REGISTRATIONS_PER_IP_PER_HOUR,
+            window_seconds=3600,
+        ):
+            return _too_many(request, initiative, self.template_name, form)
         if form.is_valid():
             try:
                 result = services.participant_register(
@@ -128,8 +158,14 @@ class LinkRequestView(View):
     def post(self, request, slug):
         initiative = initiative_selectors.public_initiative(slug=slug)
         form = ManageLinkRequestForm(request.POST)
+        if not ratelimit.allow(
+            f"link-request:{ratelimit.client_ip(request)}",
+            limit=LINK_REQUESTS_PER_IP_PER_HOUR,
+            window_seconds=3600,
+        ):
+            return _too_many(request, initiative, self.template_name, form)
         if form.is_valid():
-            services.manage_link_request(initiative=initiative, email=form.cleaned_data["email"])
+            _send_links(initiative, form.cleaned_data["email"], request)
             # The same answer whether or not the address is registered.
             messages.success(
                 request,

@@ -414,7 +414,14 @@ class TestPublicPages:
 
 
 def assert_email_nowhere(email):
-    """Scan every text-like column of every table for the address."""
+    """Scan every text-like column of every table for the address, and every session's
+    decoded data (sessions are stored encoded, so a SQL LIKE alone would miss it)."""
+    from django.contrib.sessions.models import Session
+
+    for session in Session.objects.all():
+        assert email not in json.dumps(session.get_decoded(), default=str), (
+            "email left in a session"
+        )
     with connection.cursor() as cursor:
         for model in apps.get_models():
             table = model._meta.db_table
@@ -432,3 +439,178 @@ def assert_email_nowhere(email):
                         [f"%{email}%"],
                     )
                     assert cursor.fetchone()[0] == 0, f"{email} still in {table}.{field.column}"
+
+
+class TestReviewFixes:
+    def test_manage_link_cannot_take_a_full_role(self, open_initiative):
+        RoleCap.objects.create(initiative=open_initiative, role_category="sworn_officer", seats=1)
+        register(open_initiative, email="o1@example.net", role_category="sworn_officer")
+        resident = register(open_initiative, email="r@example.net").participant
+        with pytest.raises(DomainError, match="seats for that role") as exc:
+            services.participant_update(
+                participant=resident,
+                data=person(email="r@example.net", role_category="sworn_officer"),
+                demographics=None,
+            )
+        assert exc.value.field == "role_category"
+        resident.refresh_from_db()
+        assert resident.role_category == "resident"
+
+    def test_a_minor_cannot_skip_the_guardian_by_changing_age(self, open_initiative):
+        teen = register(
+            open_initiative,
+            email="teen@example.net",
+            age_band="13_17",
+            guardian_email="rosa@example.net",
+        ).participant
+        with pytest.raises(DomainError, match="organizers"):
+            services.participant_update(
+                participant=teen,
+                data=person(
+                    email="teen@example.net", age_band="18_24", guardian_email="rosa@example.net"
+                ),
+                demographics=None,
+            )
+        teen.refresh_from_db()
+        assert teen.needs_guardian_consent
+
+    def test_becoming_a_minor_asks_the_guardian(
+        self, open_initiative, django_capture_on_commit_callbacks
+    ):
+        adult = register(open_initiative, email="a@example.net").participant
+        with pytest.raises(DomainError, match="guardian"):
+            services.participant_update(
+                participant=adult,
+                data=person(email="a@example.net", age_band="13_17"),
+                demographics=None,
+            )
+        with django_capture_on_commit_callbacks(execute=True):
+            services.participant_update(
+                participant=adult,
+                data=person(
+                    email="a@example.net", age_band="13_17", guardian_email="mom@example.net"
+                ),
+                demographics=None,
+            )
+        assert [m.to for m in mail.outbox] == [["mom@example.net"]]
+        assert adult.needs_guardian_consent
+
+    def test_guardian_email_must_not_be_the_persons_own(self, open_initiative):
+        with pytest.raises(DomainError, match="not yours") as exc:
+            register(
+                open_initiative,
+                email="teen@example.net",
+                age_band="13_17",
+                guardian_email="TEEN@example.net",
+            )
+        assert exc.value.field == "guardian_email"
+
+    def test_overlong_email_is_a_field_error_not_a_500(self, client, open_initiative):
+        long_email = "a" * 250 + "@example.net"
+        response = client.post(
+            reverse("participants:register", args=[open_initiative.slug]),
+            {
+                "name": "A",
+                "email": long_email,
+                "age_band": "25_34",
+                "role_category": "resident",
+                "preferred_language": "en",
+                "consent_participation": "on",
+                "guardian_email": long_email,
+            },
+        )
+        assert response.status_code == 200
+        assert "email" in response.context["form"].errors
+        with pytest.raises(DomainError):
+            register(open_initiative, email="b" * 250 + "@example.net")
+
+    def test_withdrawing_removes_what_participation_covered(self, open_initiative):
+        participant = register(
+            open_initiative, demographics={"race_ethnicity": ["asian"]}
+        ).participant
+        services.participant_withdraw(participant=participant)
+        participant.refresh_from_db()
+        assert (participant.phone, participant.availability, participant.accessibility_needs) == (
+            "",
+            [],
+            [],
+        )
+        assert not Demographics.objects.filter(participant=participant).exists()
+        assert participant.email == "ana.torres@example.net"  # kept to honor the withdrawal
+
+    def test_waitlisted_child_with_guardian_consent_is_confirmed_when_promoted(
+        self, open_initiative
+    ):
+        open_initiative.registration_settings.max_participants = 1
+        open_initiative.registration_settings.save()
+        first = register(open_initiative, email="first@example.net").participant
+        child = register(open_initiative, age_band="under_13", guardian_email="rosa@example.net")
+        assert child.waitlisted
+        services.guardian_consent(
+            participant=child.participant,
+            consents={"participation"},
+            child_data={"name": "Leo", "role_category": "young_person", "preferred_language": "es"},
+        )
+        services.participant_withdraw(participant=first)
+        child.participant.refresh_from_db()
+        assert child.participant.status == Status.CONFIRMED
+        assert child.participant in selectors.eligible_for_placement(initiative=open_initiative)
+
+    def test_unconfirmed_and_unanswered_sign_ups_expire_and_free_their_seats(self, open_initiative):
+        open_initiative.registration_settings.max_participants = 2
+        open_initiative.registration_settings.save()
+        with freeze_time() as frozen:
+            stale = register(open_initiative, email="stale@example.net").participant
+            child = register(
+                open_initiative, age_band="under_13", guardian_email="g@example.net"
+            ).participant
+            waiting = register(open_initiative, email="waiting@example.net").participant
+            frozen.tick(timedelta(days=10))
+            fresh = register(open_initiative, email="fresh@example.net").participant
+            services.participant_confirm_email(participant=waiting)
+            frozen.tick(timedelta(days=13))
+            assert services.registrations_expire_unconfirmed() == 2
+        assert not Participant.objects.filter(pk__in=[stale.pk, child.pk]).exists()
+        waiting.refresh_from_db()
+        assert waiting.seat_number is not None
+        assert Participant.objects.filter(pk=fresh.pk).exists()  # its link has not expired yet
+        assert ActivityLogEntry.objects.filter(action="participant.expired").count() == 2
+
+    def test_link_request_resends_confirmation_and_guardian_links(
+        self, client, open_initiative, django_capture_on_commit_callbacks
+    ):
+        register(
+            open_initiative,
+            email="teen@example.net",
+            age_band="13_17",
+            guardian_email="rosa@example.net",
+        )
+        url = reverse("participants:link_request", args=[open_initiative.slug])
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(url, {"email": "teen@example.net"})
+            client.post(url, {"email": "rosa@example.net"})
+        teen_mail, guardian_mail = mail.outbox
+        assert "/confirm/" in teen_mail.body
+        assert guardian_mail.to == ["rosa@example.net"]
+        assert "/guardian/" in guardian_mail.body
+
+    def test_repeated_requests_do_not_mail_bomb_a_person(
+        self, client, open_initiative, django_capture_on_commit_callbacks
+    ):
+        from django.core.cache import cache
+
+        cache.clear()
+        ParticipantFactory(
+            initiative=open_initiative,
+            email="ana@example.net",
+            email_confirmed_at="2026-01-01T00:00Z",
+        )
+        url = reverse("participants:link_request", args=[open_initiative.slug])
+        with django_capture_on_commit_callbacks(execute=True):
+            for _ in range(6):
+                client.post(url, {"email": "ana@example.net"})
+        assert len(mail.outbox) == 3
+        for _ in range(10):
+            client.post(url, {"email": "other@example.net"})
+        assert client.post(url, {"email": "x@example.net"}).status_code == 429
+        cache.clear()
