@@ -18,4 +18,16 @@ app.conf.beat_schedule = {
         "task": "initiatives.tasks.invitations_purge_stale",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Every hour at 15 minutes past: delete paper sign-in sheets uploaded for checking more
+    # than 24 hours ago and never imported or cancelled (they hold personal data).
+    "purge-stale-import-uploads": {
+        "task": "participants.tasks.import_uploads_purge_stale",
+        "schedule": crontab(minute=15),
+    },
+    # Every day at 04:00 UTC: delete sign-ups never confirmed before their link expired (and
+    # under-13 sign-ups no guardian answered); their seats go to the waiting list.
+    "expire-unconfirmed-registrations": {
+        "task": "participants.tasks.registrations_expire_unconfirmed",
+        "schedule": crontab(hour=4, minute=0),
+    },
 }

@@ -419,5 +419,6 @@ ACTIVITY_DESCRIPTIONS = {
     "participants.exported": _("downloaded the participant list as CSV"),
     "participant.viewed": _("viewed the registration of %(target)s"),
     "participants.imported": _("imported a paper sign-in sheet"),
+    "participants.import_reviewed": _("checked a paper sign-in sheet before importing it"),
     "registration.settings_changed": _("changed the registration settings"),
 }

@@ -235,7 +235,10 @@ class StaffRegistrationForm(ConsentFields, ProfileFields):
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Sign-in sheet (CSV file)"),
-        help_text=_("At most 5,000 rows and 2 MB. Nothing is saved until you confirm."),
+        help_text=_(
+            "At most 1,000 rows and 2 MB: split bigger sheets into several files. Nothing is "
+            "saved until you confirm."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
@@ -255,6 +258,7 @@ class ImportUploadForm(forms.Form):
 
 
 class ImportConfirmForm(forms.Form):
+    upload = forms.IntegerField(min_value=1)
     digest = forms.CharField(max_length=64)
     expected = forms.IntegerField(min_value=0)
     choice = forms.ChoiceField(choices=[("import", "import"), ("nothing", "nothing")])

@@ -4,12 +4,19 @@ Two steps, so nothing is ever half-imported:
 1. `check_file` reads the upload (UTF-8 with or without BOM, UTF-16 from Excel, else
    Windows-1252 with a note), checks the header and EVERY row, and returns a report: for each
    row, what is wrong, or that the person is already registered (skipped, not an error).
+   While the organizer reviews the report, the decoded text waits in an `ImportUpload` row
+   that only they can use (`import_upload_create` / `import_upload_for`), never in the
+   session: it is deleted when they import or cancel, and purged after a day at the latest.
 2. `import_valid_rows` registers all the valid rows in ONE transaction through
    `services.participant_register` (source=IMPORT). If any row is refused at that point,
    nothing is saved and the refusal names the row.
 
+A file has at most MAX_ROWS rows, which bounds how long one import holds the registration
+lock that public sign-ups wait for; bigger sheets are split into several files.
+
 Signing the paper sheet is the consent to take part; the optional consents come from their
-columns. Re-importing the same file creates nobody twice: those emails are reported as
+columns. Re-importing the same file creates nobody twice: those emails, and those children
+under 13 (by their guardian's email and their name, see `_mark_duplicates`), are reported as
 already registered.
 """
 
@@ -18,14 +25,16 @@ import hashlib
 import io
 import re
 import unicodedata
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError
@@ -38,6 +47,7 @@ from .models import (
     AgeBand,
     Channel,
     ConsentKind,
+    ImportUpload,
     Participant,
     RegistrationSettings,
     RoleCategory,
@@ -45,7 +55,12 @@ from .models import (
 )
 
 MAX_BYTES = 2 * 1024 * 1024
-MAX_ROWS = 5000
+# One file is imported in one transaction holding the initiative's registration lock, which
+# public sign-ups wait for: the cap bounds that wait (1,000 rows took about 7 s on PostgreSQL
+# on a laptop, mostly participant_register's queries per row).
+MAX_ROWS = 1000
+# How long an uploaded file may wait to be imported before the beat task deletes it.
+UPLOAD_KEEP = timedelta(hours=24)
 
 COLUMNS = [
     "name",
@@ -79,6 +94,16 @@ HEADER_ALIASES = {
 YES = {"yes", "y", "true", "1", "x", "si", "sí", "s", "✓", "✔"}
 NO = {"no", "n", "false", "0", ""}
 MAX_LENGTHS = {"name": 150, "phone": 40, "guardian_name": 150, "email": 254, "guardian_email": 254}
+
+
+class UploadGone(DomainError):
+    """The file is no longer waiting to be imported (imported, cancelled, purged, or never
+    uploaded by this person)."""
+
+    def __init__(self):
+        super().__init__(
+            _("That file is no longer waiting to be imported. Upload it again to check it.")
+        )
 
 
 class ImportFailed(DomainError):
@@ -459,27 +484,21 @@ def _check_header(columns: list, header: list, report: ImportReport) -> None:
         )
 
 
+def _child_key(name: str) -> str:
+    return " ".join((name or "").casefold().split())
+
+
 def _mark_duplicates(initiative, report: ImportReport) -> None:
-    """Already registered (skipped) and repeated inside the file (an error). A child under 13
-    is stored with nothing but the guardian's contact, so a child is taken as already
-    registered when the same guardian has a child under 13 waiting for their consent."""
+    """Already registered (skipped) and repeated inside the file (an error)."""
     emails = {row.data["email"] for row in report.rows if row.data.get("email")}
     registered = set(
         Participant.objects.filter(initiative=initiative, email__in=emails).values_list(
             "email", flat=True
         )
     )
-    guardians = set(
-        Participant.objects.filter(
-            initiative=initiative,
-            age_band=AgeBand.UNDER_13,
-            guardian_consented_at__isnull=True,
-        ).values_list("guardian_email", flat=True)
-    )
     first_row = {}
     for row in report.rows:
         if row.data.get("age_band") == AgeBand.UNDER_13:
-            row.already_registered = row.data.get("guardian_email") in guardians
             continue
         email = row.data.get("email")
         if not email:
@@ -493,6 +512,61 @@ def _mark_duplicates(initiative, report: ImportReport) -> None:
             )
         else:
             first_row[email] = row.number
+    _mark_children(
+        initiative, [r for r in report.rows if r.data.get("age_band") == AgeBand.UNDER_13]
+    )
+
+
+def _mark_children(initiative, rows: list) -> None:
+    """Children under 13, who have no email of their own: one is already registered when the
+    same guardian has a registration for a child of the same name. Until the guardian
+    consents, a child's registration holds no name, so the guardian's nameless registrations
+    are matched one for one with the rows not matched by name: re-importing creates nobody
+    twice, and a brother or sister with another name is still imported. A row without the
+    child's name is taken as one of the guardian's children not matched by name."""
+    rows = [row for row in rows if row.data.get("guardian_email")]
+    if not rows:
+        return
+    named = defaultdict(Counter)  # guardian email -> the names of their children registered
+    nameless = Counter()  # guardian email -> their children registered without a name yet
+    for guardian, name in Participant.objects.filter(
+        initiative=initiative,
+        age_band=AgeBand.UNDER_13,
+        guardian_email__in={row.data["guardian_email"] for row in rows},
+    ).values_list("guardian_email", "name"):
+        if _child_key(name):
+            named[guardian][_child_key(name)] += 1
+        else:
+            nameless[guardian] += 1
+    pending, first_row = [], {}
+    for row in rows:
+        guardian, child = row.data["guardian_email"], _child_key(row.data.get("name"))
+        if child and named[guardian][child]:
+            row.already_registered = True
+        elif child and (guardian, child) in first_row:
+            row.errors.append(
+                _("The same child and guardian as row %(row)d.")
+                % {"row": first_row[guardian, child]}
+            )
+        else:
+            first_row.setdefault((guardian, child), row.number)
+            pending.append(row)
+    matched = {(row.data["guardian_email"], _child_key(row.data.get("name"))) for row in rows}
+    unmatched_named = Counter(
+        {
+            guardian: sum(n for name, n in names.items() if (guardian, name) not in matched)
+            for guardian, names in named.items()
+        }
+    )
+    for pool, eligible in (
+        (nameless, lambda row: True),
+        (unmatched_named, lambda row: not _child_key(row.data.get("name"))),
+    ):
+        for row in pending:
+            guardian = row.data["guardian_email"]
+            if not row.already_registered and eligible(row) and pool[guardian] > 0:
+                pool[guardian] -= 1
+                row.already_registered = True
 
 
 def check_file(*, initiative, content: bytes) -> tuple[ImportReport, str]:
@@ -509,12 +583,92 @@ def template_csv() -> str:
     return "\ufeff" + ",".join(COLUMNS) + "\r\n"
 
 
+# --- the file waiting to be imported ---------------------------------------------------------------
+
+
+@transaction.atomic
+def import_upload_create(*, initiative, user, text: str, report: ImportReport) -> ImportUpload:
+    """Keep a checked file until `user` imports it or not. One waiting file per person and
+    initiative: a new upload replaces the previous one."""
+    ImportUpload.objects.filter(initiative=initiative, uploaded_by=user).delete()
+    upload = ImportUpload(
+        initiative=initiative,
+        uploaded_by=user,
+        content=text,
+        digest=report.digest,
+        notes=[str(note) for note in report.notes],
+    )
+    upload.full_clean()
+    upload.save()
+    return upload
+
+
+def import_upload_for(*, initiative, user, pk) -> ImportUpload | None:
+    """The file `user` uploaded to `initiative` and has neither imported nor cancelled; None
+    when it is gone, too old, someone else's, or `pk` is not a number."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return ImportUpload.objects.filter(
+        initiative=initiative,
+        uploaded_by=user,
+        pk=pk,
+        created_at__gte=timezone.now() - UPLOAD_KEEP,
+    ).first()
+
+
+def import_upload_report(upload: ImportUpload) -> ImportReport:
+    """Check the waiting file again, against the registrations as they are now."""
+    return check_text(initiative=upload.initiative, text=upload.content, notes=upload.notes)
+
+
+@transaction.atomic
+def import_upload_delete(*, upload: ImportUpload) -> None:
+    """The organizer chose to import nothing: forget the file."""
+    ImportUpload.objects.filter(pk=upload.pk).delete()
+
+
+@transaction.atomic
+def import_uploads_purge_stale(*, now=None) -> int:
+    """Delete the files that waited longer than UPLOAD_KEEP without being imported or
+    cancelled. Run every hour by beat."""
+    cutoff = (now or timezone.now()) - UPLOAD_KEEP
+    deleted, _rows = ImportUpload.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+def import_review_record(*, initiative, user, report: ImportReport) -> None:
+    """Log that `user` was shown the rows of a sign-in sheet (their names and emails): counts
+    only."""
+    activity_record(
+        initiative=initiative,
+        actor=user,
+        action="participants.import_reviewed",
+        details={
+            "rows": len(report.rows),
+            "valid": len(report.valid_rows),
+            "rows_with_errors": len(report.error_rows),
+            "already_registered": len(report.skipped_rows),
+        },
+    )
+
+
 # --- importing -------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def import_valid_rows(*, initiative, user, report: ImportReport) -> ImportResult:
-    """Register every valid row, all in one transaction: if one is refused, none is saved."""
+def import_valid_rows(
+    *, initiative, user, report: ImportReport, upload: ImportUpload | None = None
+) -> ImportResult:
+    """Register every valid row, all in one transaction: if one is refused, none is saved.
+    The waiting `upload` the report comes from is deleted in the same transaction; it is locked
+    first, so a second click on "Import" waits and then finds it gone (UploadGone) instead of
+    importing the children under 13 twice."""
+    if upload is not None:
+        locked = ImportUpload.objects.select_for_update().filter(pk=upload.pk)
+        if not list(locked.values_list("pk", flat=True)):
+            raise UploadGone()
     if report.file_errors:
         raise DomainError(_("Nothing was imported: the file has problems to fix first."))
     imported = waitlisted = skipped = 0
@@ -548,4 +702,6 @@ def import_valid_rows(*, initiative, user, report: ImportReport) -> ImportResult
             "rows_with_errors": len(report.error_rows),
         },
     )
+    if upload is not None:
+        ImportUpload.objects.filter(pk=upload.pk).delete()
     return ImportResult(imported=imported, waitlisted=waitlisted, skipped=skipped)

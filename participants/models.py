@@ -453,3 +453,29 @@ class InclusionTarget(TimeStampedModel):
 
     def __str__(self):
         return f"{self.get_dimension_display()}: {self.group}"
+
+
+class ImportUpload(TimeStampedModel):
+    """A checked paper sign-in sheet waiting for the organizer who uploaded it to import it or
+    not: the decoded CSV text, which holds personal data (a child's name too, before any
+    guardian consented). Deleted as soon as they import it or choose to import nothing, and
+    purged by a beat task a day after upload at the latest. Never shown to anyone else."""
+
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="import_uploads"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    content = models.TextField()
+    digest = models.CharField(max_length=64)
+    notes = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-in sheet waiting to be imported")
+        verbose_name_plural = _("sign-in sheets waiting to be imported")
+        indexes = [models.Index(fields=["created_at"], name="importupload_created_idx")]
+
+    def __str__(self):
+        # Never the content: this string can end up in logs.
+        return f"Import upload {self.pk}"

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from dialogue_hub.emails import TRANSIENT_EMAIL_ERRORS, absolute_url, send_templated_email
 
-from . import services
+from . import imports, services
 from .models import Participant
 
 logger = logging.getLogger(__name__)
@@ -78,3 +78,17 @@ def participant_email(participant_id: int, kind: str) -> None:
             **_links(participant),
         },
     )
+
+
+@shared_task
+def import_uploads_purge_stale() -> int:
+    """Delete sign-in sheets uploaded for checking more than a day ago and never imported or
+    cancelled (they hold personal data)."""
+    return imports.import_uploads_purge_stale()
+
+
+@shared_task
+def registrations_expire_unconfirmed() -> int:
+    """Delete sign-ups whose email was never confirmed (or whose guardian never answered)
+    before the link expired; their seats go to the waiting list."""
+    return services.registrations_expire_unconfirmed()

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -279,12 +280,27 @@ class ParticipantAddView(InitiativeAccessMixin, TemplateView):
 # --- import of paper sign-in sheets ----------------------------------------------------------------
 
 
-def _session_key(initiative) -> str:
-    return f"participants_import_{initiative.pk}"
+def _review_url(initiative, upload) -> str:
+    return reverse("participants:import_review", kwargs={"slug": initiative.slug}) + (
+        f"?upload={upload.pk}"
+    )
 
 
-class ImportView(InitiativeAccessMixin, TemplateView):
-    """Step 1: upload a CSV; it is checked, kept in the session, and step 2 shows the report."""
+class ImportReviewMixin:
+    """Rendering the per-row report, which shows names and emails: every showing is logged."""
+
+    def render_report(self, report, upload=None, **extra):
+        if report.rows:
+            imports.import_review_record(
+                initiative=self.initiative, user=self.request.user, report=report
+            )
+        context = self.get_context_data(report=report, upload=upload, **extra)
+        return TemplateResponse(self.request, "participants/staff/import_review.html", context)
+
+
+class ImportView(ImportReviewMixin, InitiativeAccessMixin, TemplateView):
+    """Step 1: upload a CSV; it is checked and, if there is something to import, kept in an
+    ImportUpload row for step 2 (never in the session)."""
 
     permission = "participants.manage"
     template_name = "participants/staff/import.html"
@@ -296,6 +312,7 @@ class ImportView(InitiativeAccessMixin, TemplateView):
         context["columns"] = imports.COLUMNS
         context["role_choices"] = RoleCategory.choices
         context["age_choices"] = AgeBand.choices
+        context["max_rows"] = imports.MAX_ROWS
         return context
 
     def post(self, request, *args, **kwargs):
@@ -304,59 +321,56 @@ class ImportView(InitiativeAccessMixin, TemplateView):
             return self.render_to_response(self.get_context_data(form=form))
         content = form.cleaned_data["file"].read(imports.MAX_BYTES + 1)
         report, text = imports.check_file(initiative=self.initiative, content=content)
-        if report.file_errors and not text:
+        if report.file_errors:
+            # The file itself is wrong: it has no rows to show, so nothing is kept.
             for message in report.file_errors:
                 form.add_error("file", message)
             return self.render_to_response(self.get_context_data(form=form))
-        request.session[_session_key(self.initiative)] = {
-            "digest": report.digest,
-            "text": text,
-            "notes": [str(note) for note in report.notes],
-        }
-        return redirect("participants:import_review", slug=self.initiative.slug)
+        if not report.valid_rows:
+            # Nothing to confirm: show the report now and keep nothing.
+            return self.render_report(report)
+        upload = imports.import_upload_create(
+            initiative=self.initiative, user=request.user, text=text, report=report
+        )
+        return redirect(_review_url(self.initiative, upload))
 
 
-class ImportReviewView(InitiativeAccessMixin, TemplateView):
-    """Step 2: the per-row report; import all valid rows (one transaction) or nothing."""
+class ImportReviewView(ImportReviewMixin, InitiativeAccessMixin, TemplateView):
+    """Step 2: the per-row report; import all valid rows (one transaction) or nothing. The
+    file is looked up only among those the current user uploaded to this initiative."""
 
     permission = "participants.manage"
     template_name = "participants/staff/import_review.html"
 
-    def _stored(self):
-        return self.request.session.get(_session_key(self.initiative))
+    def _upload(self, pk):
+        return imports.import_upload_for(initiative=self.initiative, user=self.request.user, pk=pk)
 
-    def _report(self, stored):
-        return imports.check_text(
-            initiative=self.initiative, text=stored["text"], notes=stored.get("notes", [])
+    def _gone(self):
+        messages.error(
+            self.request,
+            _("That file is no longer waiting to be imported. Upload it again to check it."),
         )
-
-    def _render(self, report, **extra):
-        return self.render_to_response(self.get_context_data(report=report, **extra))
-
-    def _forget(self):
-        self.request.session.pop(_session_key(self.initiative), None)
+        return redirect("participants:import", slug=self.initiative.slug)
 
     def get(self, request, *args, **kwargs):
-        stored = self._stored()
-        if not stored:
+        upload = self._upload(request.GET.get("upload"))
+        if upload is None:
             messages.info(request, _("Upload a sign-in sheet to check it."))
             return redirect("participants:import", slug=self.initiative.slug)
-        return self._render(self._report(stored))
+        return self.render_report(imports.import_upload_report(upload), upload)
 
     def post(self, request, *args, **kwargs):
-        stored = self._stored()
         form = ImportConfirmForm(request.POST)
-        if not stored or not form.is_valid() or form.cleaned_data["digest"] != stored["digest"]:
-            messages.error(
-                request,
-                _("That file is no longer waiting to be imported. Upload it again to check it."),
-            )
-            return redirect("participants:import", slug=self.initiative.slug)
+        if not form.is_valid():
+            return self._gone()
+        upload = self._upload(form.cleaned_data["upload"])
+        if upload is None or form.cleaned_data["digest"] != upload.digest:
+            return self._gone()
         if form.cleaned_data["choice"] == "nothing":
-            self._forget()
+            imports.import_upload_delete(upload=upload)
             messages.info(request, _("Nothing was imported."))
             return redirect("participants:import", slug=self.initiative.slug)
-        report = self._report(stored)
+        report = imports.import_upload_report(upload)
         if report.file_errors or len(report.valid_rows) != form.cleaned_data["expected"]:
             messages.warning(
                 request,
@@ -365,14 +379,15 @@ class ImportReviewView(InitiativeAccessMixin, TemplateView):
                     "was updated. Nothing was imported yet: review it and confirm again."
                 ),
             )
-            return self._render(report)
+            return self.render_report(report, upload)
         try:
             result = imports.import_valid_rows(
-                initiative=self.initiative, user=request.user, report=report
+                initiative=self.initiative, user=request.user, report=report, upload=upload
             )
+        except imports.UploadGone:
+            return self._gone()
         except DomainError as error:
-            return self._render(report, import_error=error.message)
-        self._forget()
+            return self.render_report(report, upload, import_error=error.message)
         messages.success(
             request,
             _(

@@ -1,17 +1,36 @@
 """CSV import of paper sign-in sheets: every row is checked first and reported; the valid rows
-are imported all together in one transaction or not at all; re-importing creates nobody twice;
+are imported all together in one transaction or not at all; re-importing creates nobody twice
+(children under 13 included); the file waits in a staging row only its uploader can use, never
+in the session, and is gone after import, cancel or a day; every look at its rows is logged;
 malformed files get a clear message, never a 500."""
 
+from datetime import timedelta
+
 import pytest
+from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from dialogue_hub.exceptions import DomainError
 from initiatives.models import ActivityLogEntry, Role
-from participants import imports, services
-from participants.models import Consent, ConsentGiver, Participant, RegistrationSettings, Source
+from participants import imports, services, tasks
+from participants.forms_staff import ImportUploadForm
+from participants.models import (
+    Consent,
+    ConsentGiver,
+    ImportUpload,
+    Participant,
+    RegistrationSettings,
+    Source,
+)
 
-from ..factories import MembershipFactory, ParticipantFactory, RegistrationSettingsFactory
+from ..factories import (
+    MembershipFactory,
+    ParticipantFactory,
+    RegistrationSettingsFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -56,18 +75,39 @@ def upload(client, initiative, content: bytes, name="sheet.csv"):
     )
 
 
+def waiting(initiative) -> ImportUpload:
+    return ImportUpload.objects.filter(initiative=initiative).latest("pk")
+
+
+def review_url(initiative, upload=None):
+    upload = upload or waiting(initiative)
+    return url("import_review", initiative) + f"?upload={upload.pk}"
+
+
 def review(client, initiative):
-    response = client.get(url("import_review", initiative))
+    response = client.get(review_url(initiative))
     assert response.status_code == 200
     return response
 
 
 def confirm(client, initiative, choice="import"):
+    upload = waiting(initiative)
     report = review(client, initiative).context["report"]
     return client.post(
         url("import_review", initiative),
-        {"digest": report.digest, "expected": len(report.valid_rows), "choice": choice},
+        {
+            "upload": upload.pk,
+            "digest": report.digest,
+            "expected": len(report.valid_rows),
+            "choice": choice,
+        },
     )
+
+
+def shown_report(response):
+    """The report of an upload with nothing to import: shown at once, nothing kept."""
+    assert response.status_code == 200
+    return response.context["report"]
 
 
 MIXED = sheet(
@@ -103,7 +143,7 @@ MIXED = sheet(
 def test_mixed_file_reports_each_bad_row_with_its_reason_and_saves_nothing(staff, setup):
     response = upload(staff, setup, MIXED)
     assert response.status_code == 302
-    assert response["Location"] == url("import_review", setup)
+    assert response["Location"] == review_url(setup)
 
     page = review(staff, setup)
     report = page.context["report"]
@@ -139,12 +179,116 @@ def test_labels_and_codes_are_accepted_case_insensitively(setup):
 
 def test_import_nothing_saves_nothing_and_forgets_the_file(staff, setup):
     upload(staff, setup, MIXED)
+    old_review = review_url(setup)
 
     response = confirm(staff, setup, choice="nothing")
 
     assert response.status_code == 302
     assert not Participant.objects.exists()
-    assert staff.get(url("import_review", setup)).status_code == 302  # nothing waiting any more
+    assert not ImportUpload.objects.exists()
+    assert staff.get(old_review).status_code == 302  # nothing waiting any more
+
+
+def test_after_import_no_staging_row_remains(staff, setup):
+    upload(staff, setup, MIXED)
+    old_review = review_url(setup)
+
+    confirm(staff, setup)
+
+    assert Participant.objects.count() == 3
+    assert not ImportUpload.objects.exists()
+    assert staff.get(old_review).status_code == 302
+
+
+def test_the_file_is_never_kept_in_the_session(staff, setup):
+    upload(staff, setup, MIXED)
+    review(staff, setup)
+
+    for session in Session.objects.all():
+        stored = str(session.get_decoded())
+        assert "ana@example.net" not in stored
+        assert "Lucía" not in stored
+    assert "Ana Torres" in waiting(setup).content
+
+
+def test_a_second_click_on_import_imports_nothing_more(staff, setup):
+    content = sheet(
+        row(name="Little One", email="", age_band="9", guardian_email="parent@example.net"),
+        row(name="Ana Torres", email="ana@example.net"),
+    )
+    upload(staff, setup, content)
+    pending = waiting(setup)
+    report = review(staff, setup).context["report"]
+    data = {"upload": pending.pk, "digest": report.digest, "expected": 2, "choice": "import"}
+
+    first = staff.post(url("import_review", setup), data)
+    second = staff.post(url("import_review", setup), data)
+
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == url("import", setup)
+    assert Participant.objects.count() == 2
+
+
+def test_a_new_upload_replaces_the_one_waiting(staff, setup):
+    upload(staff, setup, MIXED)
+    first = waiting(setup)
+
+    upload(staff, setup, sheet(row(email="zed@example.net")))
+
+    assert list(ImportUpload.objects.all()) == [waiting(setup)]
+    assert staff.get(review_url(setup, first)).status_code == 302
+
+
+def test_stale_uploads_are_purged_by_the_beat_task(staff, setup, organizer):
+    upload(staff, setup, MIXED)
+    stale = waiting(setup)
+    ImportUpload.objects.filter(pk=stale.pk).update(created_at=timezone.now() - timedelta(hours=25))
+    fresh = ImportUpload.objects.create(
+        initiative=setup, uploaded_by=UserFactory(), content="name,email\r\n", digest="x"
+    )
+
+    assert staff.get(review_url(setup, stale)).status_code == 302  # too old to use already
+    assert tasks.import_uploads_purge_stale() == 1
+
+    assert list(ImportUpload.objects.all()) == [fresh]
+
+
+def test_the_beat_schedule_runs_the_purge_every_hour():
+    from dialogue_hub.celery import app
+
+    entry = app.conf.beat_schedule["purge-stale-import-uploads"]
+    assert entry["task"] == "participants.tasks.import_uploads_purge_stale"
+    assert entry["task"] in app.tasks
+    assert entry["schedule"].hour == set(range(24))
+
+
+def test_each_showing_of_the_rows_is_logged_with_counts_only(staff, setup, organizer):
+    upload(staff, setup, MIXED)
+
+    review(staff, setup)
+    review(staff, setup)
+
+    entries = ActivityLogEntry.objects.filter(action="participants.import_reviewed")
+    assert entries.count() == 2
+    entry = entries.first()
+    assert entry.actor == organizer
+    assert entry.details == {
+        "rows": 10,
+        "valid": 3,
+        "rows_with_errors": 7,
+        "already_registered": 0,
+    }
+    assert "@" not in str(entry.details) + entry.target_label
+    assert "Ana" not in str(entry.details) + entry.target_label
+    assert entry.describe() != entry.action
+
+
+def test_a_file_with_only_errors_is_logged_when_shown_and_not_kept(staff, setup):
+    report = shown_report(upload(staff, setup, sheet(row(email="not-an-email"))))
+
+    assert len(report.error_rows) == 1
+    assert not ImportUpload.objects.exists()
+    assert ActivityLogEntry.objects.filter(action="participants.import_reviewed").count() == 1
 
 
 def test_importing_the_valid_rows_saves_exactly_them_in_one_go(
@@ -189,9 +333,8 @@ def test_the_same_file_again_creates_nobody_and_reports_already_registered(staff
     confirm(staff, setup)
     assert Participant.objects.count() == 3
 
-    upload(staff, setup, MIXED)
-    page = review(staff, setup)
-    report = page.context["report"]
+    page = upload(staff, setup, MIXED)
+    report = shown_report(page)
 
     assert report.valid_rows == []
     assert sorted(r.email for r in report.skipped_rows) == [
@@ -247,22 +390,43 @@ def test_when_registrations_changed_meanwhile_the_report_is_shown_again(staff, s
 
     response = staff.post(
         url("import_review", setup),
-        {"digest": report.digest, "expected": len(report.valid_rows), "choice": "import"},
+        {
+            "upload": waiting(setup).pk,
+            "digest": report.digest,
+            "expected": len(report.valid_rows),
+            "choice": "import",
+        },
     )
 
     assert response.status_code == 200
     assert "Registrations changed" in response.content.decode()
     assert Participant.objects.count() == 1
+    assert ImportUpload.objects.exists()  # still waiting for the organizer's new decision
 
 
 def test_a_tampered_digest_imports_nothing(staff, setup):
     upload(staff, setup, MIXED)
 
     response = staff.post(
-        url("import_review", setup), {"digest": "0" * 64, "expected": 3, "choice": "import"}
+        url("import_review", setup),
+        {"upload": waiting(setup).pk, "digest": "0" * 64, "expected": 3, "choice": "import"},
     )
 
     assert response.status_code == 302
+    assert not Participant.objects.exists()
+
+
+def test_a_missing_or_bad_upload_id_is_refused_without_a_500(staff, setup):
+    upload(staff, setup, MIXED)
+    digest = waiting(setup).digest
+
+    for value in ("", "abc", "-1", "999999", "9" * 30):
+        response = staff.post(
+            url("import_review", setup),
+            {"upload": value, "digest": digest, "expected": 3, "choice": "import"},
+        )
+        assert response.status_code == 302
+        assert staff.get(url("import_review", setup) + f"?upload={value}").status_code == 302
     assert not Participant.objects.exists()
 
 
@@ -271,8 +435,30 @@ def test_the_stored_file_belongs_to_one_initiative(client, setup, other_initiati
     MembershipFactory(user=organizer, initiative=other_initiative, role=Role.ORGANIZER)
     client.force_login(organizer)
     upload(client, setup, MIXED)
+    pending = waiting(setup)
 
-    assert client.get(url("import_review", other_initiative)).status_code == 302
+    response = client.get(url("import_review", other_initiative) + f"?upload={pending.pk}")
+
+    assert response.status_code == 302
+
+
+def test_the_stored_file_is_usable_only_by_who_uploaded_it(client, staff, setup):
+    upload(staff, setup, MIXED)
+    pending = waiting(setup)
+    colleague = UserFactory()
+    MembershipFactory(user=colleague, initiative=setup, role=Role.ORGANIZER)
+    client.force_login(colleague)
+
+    page = client.get(review_url(setup, pending))
+    post = client.post(
+        url("import_review", setup),
+        {"upload": pending.pk, "digest": pending.digest, "expected": 3, "choice": "import"},
+    )
+
+    assert page.status_code == post.status_code == 302
+    assert b"ana@example.net" not in page.content
+    assert not Participant.objects.exists()
+    assert ImportUpload.objects.filter(pk=pending.pk).exists()
 
 
 # --- malformed files --------------------------------------------------------------------------------
@@ -356,6 +542,18 @@ def test_utf8_with_bom_and_utf16_are_read(setup):
         assert notes == []
 
 
+def test_a_file_holds_at_most_1000_rows_and_the_page_says_so(staff, setup):
+    assert imports.MAX_ROWS == 1000
+    assert "1,000 rows" in str(ImportUploadForm().fields["file"].help_text)
+    assert "At most 1000 rows per file" in staff.get(url("import", setup)).content.decode()
+    content = sheet(*[row(email=f"p{n}@example.net") for n in range(1001)])
+
+    errors = file_errors(staff, setup, content)
+
+    assert any("more than 1000 rows" in e for e in errors)
+    assert not ImportUpload.objects.exists()
+
+
 def test_too_many_rows_is_a_clear_message(staff, setup, monkeypatch):
     monkeypatch.setattr(imports, "MAX_ROWS", 3)
     content = sheet(*[row(email=f"p{n}@example.net") for n in range(4)])
@@ -424,10 +622,90 @@ def test_a_child_under_13_is_imported_once_with_only_the_guardian_contact(staff,
     assert child.name == ""
     assert child.guardian_email == "parent@example.net"
 
-    upload(staff, setup, content)
-    report = review(staff, setup).context["report"]
+    report = shown_report(upload(staff, setup, content))
     assert len(report.skipped_rows) == 1
     assert report.valid_rows == []
+
+
+def child(name, guardian="parent@example.net"):
+    return row(name=name, email="", age_band="9", guardian_email=guardian)
+
+
+def import_children(setup, organizer, *rows):
+    report = imports.check_text(initiative=setup, text=sheet(*rows).decode())
+    imports.import_valid_rows(initiative=setup, user=organizer, report=report)
+    return report
+
+
+def consent_for(participant, name):
+    services.guardian_consent(
+        participant=participant, consents={"participation"}, child_data={"name": name}
+    )
+
+
+def test_a_child_whose_guardian_consented_is_not_imported_again(setup, organizer):
+    import_children(setup, organizer, child("Little One"))
+    consent_for(Participant.objects.get(), "Little One")
+
+    report = import_children(setup, organizer, child("little  ONE"))
+
+    assert [r.number for r in report.skipped_rows] == [2]
+    assert Participant.objects.count() == 1
+
+
+def test_a_sibling_with_another_name_is_still_imported(setup, organizer):
+    import_children(setup, organizer, child("Little One"))
+    consent_for(Participant.objects.get(), "Little One")
+
+    report = import_children(setup, organizer, child("Little One"), child("Baby Two"))
+
+    assert [r.number for r in report.valid_rows] == [3]
+    assert Participant.objects.filter(guardian_email="parent@example.net").count() == 2
+
+
+def test_a_sibling_is_imported_while_the_first_child_still_waits_for_consent(setup, organizer):
+    import_children(setup, organizer, child("Little One"))
+
+    report = import_children(setup, organizer, child("Little One"), child("Baby Two"))
+
+    assert len(report.valid_rows) == 1
+    assert len(report.skipped_rows) == 1
+    assert Participant.objects.filter(guardian_email="parent@example.net").count() == 2
+
+
+def test_re_importing_siblings_creates_nobody_twice_before_or_after_consent(setup, organizer):
+    siblings = (child("Little One"), child("Baby Two"), child("Big Three", "other@example.net"))
+    import_children(setup, organizer, *siblings)
+    assert Participant.objects.count() == 3
+
+    report = import_children(setup, organizer, *siblings)
+    assert report.valid_rows == []
+    assert len(report.skipped_rows) == 3
+
+    first = Participant.objects.filter(guardian_email="parent@example.net").first()
+    consent_for(first, "Baby Two")  # the guardian answers for either child first
+    report = import_children(setup, organizer, *siblings)
+    assert report.valid_rows == []
+    assert Participant.objects.count() == 3
+
+
+def test_a_child_without_a_name_in_the_sheet_matches_the_guardians_registration(setup, organizer):
+    import_children(setup, organizer, child(""))
+    consent_for(Participant.objects.get(), "Little One")
+
+    report = import_children(setup, organizer, child(""))
+
+    assert report.valid_rows == []
+    assert Participant.objects.count() == 1
+
+
+def test_the_same_child_twice_in_one_file_is_an_error(setup):
+    text = sheet(child("Little One"), child("LITTLE ONE"), child("Baby Two")).decode()
+
+    report = imports.check_text(initiative=setup, text=text)
+
+    assert [r.number for r in report.valid_rows] == [2, 4]
+    assert "same child and guardian as row 2" in report.error_rows[0].errors[0]
 
 
 def test_import_beyond_the_cap_goes_to_the_waiting_list(staff, setup):
