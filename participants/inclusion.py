@@ -11,7 +11,7 @@ every viewer, the data steward included: individual answers live on the steward'
 import json
 import zoneinfo
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -23,7 +23,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from dialogue_hub.privacy import suppress
+from dialogue_hub.privacy import THRESHOLD, suppress
 from initiatives.models import CoalitionMembership, Initiative, Membership
 
 from .models import (
@@ -98,6 +98,7 @@ class Table:
     population: int | None = None  # people the shares are taken of, when shown
     index: Decimal | None = None  # lowest ratio ÷ highest ratio in this table
     note: str = ""
+    chart: dict | None = None  # what its chart plots (shown values only), see `chart_data`
 
     @property
     def has_benchmarks(self) -> bool:
@@ -300,7 +301,8 @@ def _table(
     additive: bool,
     targets: dict | None = None,
     dimension: str | None = None,
-    force_hidden: frozenset = frozenset(),
+    also_hide: frozenset = frozenset(),
+    identifiable: bool = False,
 ) -> Table:
     """Suppress `counts` and derive shares, targets, gaps and ratios from the shown cells only.
 
@@ -308,13 +310,17 @@ def _table(
     not shown): with most people picking one answer, "not answered" and the other shown
     cells would otherwise give a single hidden cell back.
 
-    `force_hidden` names cells that must be hidden because another table hides the same
-    number: they go into `suppress` as a small count, so it hides them and picks their
-    complementary cells as it would for any small cell.
+    `also_hide` names cells that must be hidden because another table hides the same number;
+    `suppress` picks their complementary cells as it would for any small cell.
+    `identifiable` is for bodies whose members readers know by name (see `suppress`): there
+    `population` is the number of people in the body.
     """
     suppressed = suppress(
-        [(k, 1 if k in force_hidden and n > 0 else n) for k, _label, n in counts],
+        [(k, n) for k, _label, n in counts],
         additive=True,
+        identifiable=identifiable,
+        population=population if identifiable else None,
+        also_hide=also_hide,
     )
     true_total = sum(n for _k, _label, n in counts)
     shares_shown = population > 0 and not population_suppressed
@@ -470,6 +476,10 @@ def decision_body_mix(
     `emails` is any iterable of email addresses, typically a `values_list(..., flat=True)`
     queryset (the initiative team now; action-team conveners later). It is read once. People
     without a registration count as "not registered". Four queries whatever the sizes.
+
+    Everyone who can open the dashboard knows who sits on these bodies, so their tables use
+    the stricter `identifiable` suppression: below 10 people nothing but "fewer than 10" is
+    shown; otherwise zeros and counts within 9 of the body's size are hidden as well.
     """
     wanted = sorted({email.strip().lower() for email in emails if email})
     size = len(wanted)
@@ -486,13 +496,13 @@ def decision_body_mix(
     ]
     # Everyone registered is in exactly one role row: that sum is the registered people.
     registered = sum(n for _k, _l, n in per_dimension[0][1])
-    size_suppressed = suppress([("all", size)]).total_suppressed
+    size_suppressed = size < THRESHOLD
     for _dimension, counts, _additive in per_dimension:
         counts.append(
             (NOT_REGISTERED, _("Not registered as a participant"), max(size - registered, 0))
         )
 
-    def build(force_hidden=frozenset()):
+    def build(also_hide=frozenset()):
         return [
             _table(
                 key=f"team-{dimension}",
@@ -501,7 +511,8 @@ def decision_body_mix(
                 population=size,
                 population_suppressed=size_suppressed,
                 additive=additive,
-                force_hidden=force_hidden,
+                also_hide=also_hide,
+                identifiable=True,
             )
             for dimension, counts, additive in per_dimension
         ]
@@ -535,6 +546,50 @@ def team_emails(initiative: Initiative):
         .order_by()
         .distinct()
     )
+
+
+# --- charts -------------------------------------------------------------------------------------
+#
+# Each chart plots figures of the table under it, and nothing else: a hidden week is null
+# (drawn as a gap), a hidden group is left out. The dicts end up in the page through
+# json_script, so they must never hold a hidden count or anything worked out from one.
+
+
+def _one_decimal(value: Decimal) -> float:
+    return float(Decimal(value).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+def week_chart(table: Table) -> dict | None:
+    """Bars of new registrations per week; None when there is nothing shown to draw."""
+    if not any(row.value for row in table.rows):
+        return None
+    return {
+        "kind": "weeks",
+        "labels": [
+            formats.date_format(date.fromisoformat(row.key), "SHORT_DATE_FORMAT")
+            for row in table.rows
+        ],
+        "series": [{"label": _("New registrations"), "values": [row.value for row in table.rows]}],
+    }
+
+
+def share_chart(table: Table) -> dict | None:
+    """Share of participants against share of the community, for the groups with a community
+    share whose count is shown; None when there are none."""
+    rows = [row for row in table.rows if row.share is not None and row.community_share is not None]
+    if not rows:
+        return None
+    return {
+        "kind": "shares",
+        "labels": [row.label for row in rows],
+        "series": [
+            {"label": _("Participants"), "values": [_one_decimal(row.share) for row in rows]},
+            {
+                "label": _("Community"),
+                "values": [_one_decimal(row.community_share) for row in rows],
+            },
+        ],
+    }
 
 
 # --- the dashboard ------------------------------------------------------------------------------
@@ -574,6 +629,8 @@ def inclusion_dashboard(*, initiative: Initiative) -> InclusionDashboard:
     for table in dimensions:
         if not table.additive:
             table.note = _("People could choose several answers, so these rows do not add up.")
+    for table in dimensions:
+        table.chart = share_chart(table)
     common = {"population": population, "population_suppressed": population_suppressed}
     by_dimension = {table.key: table for table in dimensions}
     team = decision_body_mix(
@@ -582,6 +639,14 @@ def inclusion_dashboard(*, initiative: Initiative) -> InclusionDashboard:
         label=_("Initiative team"),
         participant_tables=by_dimension,
     )
+    weeks = _table(
+        key="week",
+        label=_("New registrations per week"),
+        counts=_week_counts(initiative, qs),
+        additive=True,
+        **common,
+    )
+    weeks.chart = week_chart(weeks)
     return InclusionDashboard(
         initiative=initiative,
         total=None if population_suppressed else population,
@@ -603,13 +668,7 @@ def inclusion_dashboard(*, initiative: Initiative) -> InclusionDashboard:
             additive=True,
             **common,
         ),
-        weeks=_table(
-            key="week",
-            label=_("New registrations per week"),
-            counts=_week_counts(initiative, qs),
-            additive=True,
-            **common,
-        ),
+        weeks=weeks,
         decision_bodies=[team],
     )
 
@@ -656,9 +715,17 @@ def csv_rows(dashboard: InclusionDashboard) -> list[list[str]]:
         (_("Participants"), dashboard.weeks),
     ]
     for body in dashboard.decision_bodies:
-        sections += [(body.label, table) for table in body.tables]
+        # A body of fewer than 10 people: one row saying its size is hidden, nothing else.
+        sections += (
+            [(body.label, None)]
+            if body.total_suppressed
+            else [(body.label, table) for table in body.tables]
+        )
     out = []
     for section, table in sections:
+        if table is None:
+            out.append([_csv_safe(section), "", _("Total"), SUPPRESSED_CSV, *[""] * 7])
+            continue
         for row in table.rows:
             out.append(
                 [

@@ -46,3 +46,128 @@ def test_no_hidden_cell_can_be_recovered_from_the_total(counts):
         hidden = [cell for cell in table.cells if cell.suppressed]
         # Never exactly one hidden cell next to a shown total (it would equal total - shown).
         assert len(hidden) != 1
+
+
+# --- identifiable populations (a team whose members readers know by name) ----------------------
+
+
+def test_also_hide_hides_a_cell_and_gets_it_a_complementary_one():
+    table = suppress({"a": 30, "b": 40, "c": 12}, also_hide={"c"})
+    assert shown(table) == {"a": None, "b": 40, "c": None}
+    assert table.total_value == 82
+
+
+def test_identifiable_also_hide_keeps_hidden_cells_below_shown_ones():
+    table = suppress({"a": 30, "b": 12, "c": 15, "d": 40}, identifiable=True, also_hide={"a"})
+    assert shown(table) == {"a": None, "b": None, "c": None, "d": 40}
+
+
+def test_identifiable_under_ten_hides_every_cell_zeros_and_total():
+    table = suppress({"black": 0, "white": 6, "asian": 3}, identifiable=True)
+    assert shown(table) == {"black": None, "white": None, "asian": None}
+    assert table.total_value is None
+
+
+def test_identifiable_hides_zeros_and_cells_close_to_the_total():
+    # 33 people: 20 white is 13 short of the total (shown); 0 Black is hidden.
+    table = suppress({"white": 20, "black": 0, "asian": 13}, identifiable=True)
+    assert shown(table)["black"] is None
+    # The hidden cells then hold 0 people, which "33 − 20 − 13" gives back: one more is hidden.
+    assert sum(1 for cell in table.cells if cell.suppressed) >= 2
+    assert shown(table)["asian"] is None
+    assert table.total_value == 33
+
+
+def test_identifiable_hides_all_but_a_few():
+    # "All but 3 are white" names the 3: 27 of 30 is hidden, and with it everything else.
+    table = suppress({"white": 27, "black": 3}, identifiable=True)
+    assert shown(table) == {"white": None, "black": None}
+    # Everyone in one group is hidden too (its complement is zero).
+    table = suppress({"white": 12, "black": 0}, identifiable=True)
+    assert shown(table) == {"white": None, "black": None}
+
+
+def test_identifiable_shows_large_cells_far_from_the_total():
+    table = suppress({"a": 12, "b": 15, "c": 11}, identifiable=True)
+    assert shown(table) == {"a": 12, "b": 15, "c": 11}
+    assert table.total_value == 38
+
+
+def test_identifiable_population_counts_people_not_answers():
+    # Multi-select: 20 people, 18 of whom ticked "white" among other answers.
+    table = suppress(
+        {"white": 18, "black": 11, "none": 2}, identifiable=True, population=20, additive=False
+    )
+    assert shown(table)["white"] is None
+    table = suppress({"white": 5, "black": 6}, identifiable=True, population=9)
+    assert table.total_value is None
+    assert shown(table) == {"white": None, "black": None}
+
+
+def _compositions(cells, most):
+    """Every vector of `cells` non-negative counts adding up to at most `most`."""
+    for counts in itertools.product(range(most + 1), repeat=cells):
+        if sum(counts) <= most:
+            yield counts
+
+
+@pytest.mark.parametrize(("cells", "most"), [(1, 40), (2, 80), (3, 60), (4, 34), (5, 24)])
+def test_identifiable_no_hidden_cell_is_recoverable_by_someone_who_knows_the_rule(cells, most):
+    """Exhaustive over a small grid: group every table by what it publishes; a hidden cell is
+    recoverable when every table publishing the same thing has the same value there.
+
+    Every table with a shown total T ≤ `most` is in the grid (and so is every table with a
+    hidden total, which has fewer than 10 people), so each group holds all the tables a reader
+    could not tell apart."""
+    keys = [f"k{i}" for i in range(cells)]
+    published = {}
+    for counts in _compositions(cells, most):
+        table = suppress(dict(zip(keys, counts, strict=True)), identifiable=True)
+        people = sum(counts)
+        if table.total_value is not None:
+            assert table.total_value >= 10, counts
+        for cell in table.cells:
+            if cell.value is not None:
+                # Never a small cell, a zero, or a cell with a small complement.
+                assert cell.value >= 10, counts
+                assert people - cell.value >= 10, counts
+        hidden = [cell for cell in table.cells if cell.suppressed]
+        if table.total_value is not None and hidden:
+            assert len(hidden) >= 2, counts
+            assert sum(cell.count for cell in hidden) >= 10, counts
+        signature = (tuple(cell.value for cell in table.cells), table.total_value)
+        published.setdefault(signature, []).append(counts)
+    for (values, _total), tables in published.items():
+        for index, value in enumerate(values):
+            if value is None:
+                possible = {counts[index] for counts in tables}
+                assert len(possible) > 1, (values, _total, tables)
+
+
+def _splits(n_cells, total, low, high):
+    """Every way to write `total` as n_cells integers in [low, high]."""
+    if n_cells == 0:
+        return [()] if total == 0 else []
+    result = []
+    for first in range(low, min(high, total) + 1):
+        for rest in _splits(n_cells - 1, total - first, low, high):
+            result.append((first, *rest))
+    return result
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [c for c in itertools.product([0, 1, 2, 5, 9, 10, 12, 20, 40], repeat=4) if sum(c) >= 10],
+)
+def test_usual_rule_hidden_cells_cannot_be_worked_out_by_someone_who_knows_the_rule(counts):
+    table = suppress(dict(zip("abcd", counts, strict=True)))
+    hidden = [cell for cell in table.cells if cell.suppressed]
+    if table.total_value is None or not hidden:
+        return
+    shown_nonzero = [cell.count for cell in table.cells if not cell.suppressed and cell.count > 0]
+    ceiling = min(shown_nonzero)
+    in_hidden = table.total - sum(cell.count for cell in table.cells if not cell.suppressed)
+    assert in_hidden >= 10  # the hidden cells together are not a small count either
+    options = _splits(len(hidden), in_hidden, 1, ceiling)
+    for position in range(len(hidden)):
+        assert len({option[position] for option in options}) > 1, (counts, position)

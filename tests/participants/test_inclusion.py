@@ -7,12 +7,16 @@ hidden cell next to a shown total.
 
 import csv
 import io
+import json
 import math
+import re
+from datetime import timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
 from django.urls import get_resolver, reverse
+from django.utils import timezone
 
 from initiatives.models import ActivityLogEntry, Role
 from initiatives.permissions import PERMISSIONS
@@ -243,7 +247,7 @@ def test_group_names_with_accents_and_symbols_are_counted(initiative):
 
 
 def test_decision_body_mix_matches_team_emails_ignoring_case(initiative):
-    for n in range(10):
+    for n in range(20):
         user = UserFactory(email=f"lead{n}@example.org")
         MembershipFactory(user=user, initiative=initiative, role=Role.FACILITATOR)
         person = ParticipantFactory(
@@ -253,24 +257,37 @@ def test_decision_body_mix_matches_team_emails_ignoring_case(initiative):
             age_band="18_24",
         )
         DemographicsFactory(participant=person, race_ethnicity=["black"])
-    for _ in range(10):  # on the team, never registered
+    for n in range(12):
+        user = UserFactory(email=f"resident{n}@example.org")
+        MembershipFactory(user=user, initiative=initiative, role=Role.OBSERVER)
+        person = ParticipantFactory(
+            initiative=initiative, email=user.email, role_category="resident", age_band="35_44"
+        )
+        DemographicsFactory(participant=person, race_ethnicity=["white"])
+    for _ in range(14):  # on the team, never registered
         MembershipFactory(initiative=initiative, role=Role.OBSERVER)
     ParticipantFactory.create_batch(15, initiative=initiative)  # participants not on the team
     body = inclusion.inclusion_dashboard(initiative=initiative).decision_bodies[0]
-    assert body.total == 20
-    role, age, race = ({row.key: row.value for row in t.rows} for t in body.tables)
-    assert role["young_person"] == 10
-    assert role[inclusion.NOT_REGISTERED] == 10
-    assert role["resident"] == 0
-    assert age["18_24"] == 10
-    assert race["black"] == 10
-    assert race[inclusion.NOT_REGISTERED] == 10
+    assert body.total == 46
+    for table in body.tables:
+        rows = {row.key: row.value for row in table.rows}
+        young = {"team-role_category": "young_person", "team-age_band": "18_24"}
+        assert rows[young.get(table.key, "black")] == 20, table.key
+        assert rows[inclusion.NOT_REGISTERED] == 14, table.key
+        # Zeros are hidden ("no one on the team is…" is about known people), and with them
+        # the smallest shown group (12), so the hidden rows do not add up to a known 0.
+        assert all(
+            value is None
+            for key, value in rows.items()
+            if key not in (young.get(table.key, "black"), inclusion.NOT_REGISTERED)
+        ), table.key
     # The same function takes any list of emails (e.g. action-team conveners later).
     mix = inclusion.decision_body_mix(
         initiative=initiative, emails=["lead1@example.org", "nobody@example.org"], label="x"
     )
     assert mix.total is None
     assert mix.total_suppressed
+    assert all(row.value is None for table in mix.tables for row in table.rows)
 
 
 def test_not_registered_is_hidden_in_every_team_table_or_none(initiative):
@@ -295,18 +312,62 @@ def test_not_registered_is_hidden_in_every_team_table_or_none(initiative):
             assert sum(1 for row in table.rows if row.suppressed) >= 2, table.key
 
 
+def test_a_demo_sized_team_shows_nothing_but_fewer_than_10_people(client, initiative):
+    """Everyone knows who is on a 9-person team: "Black 0" or "45–54: 0" would describe them."""
+    ParticipantFactory.create_batch(30, initiative=initiative, role_category="resident")
+    for n in range(8):
+        user = UserFactory(email=f"team{n}@example.org")
+        MembershipFactory(user=user, initiative=initiative, role=Role.FACILITATOR)
+        if n < 5:
+            person = ParticipantFactory(
+                initiative=initiative, email=user.email, role_category="young_person"
+            )
+            DemographicsFactory(participant=person, race_ethnicity=["white"])
+    viewer(client, initiative, Role.POLICE_LIAISON)  # the ninth member
+
+    body = inclusion.inclusion_dashboard(initiative=initiative).decision_bodies[0]
+    assert body.total is None
+    assert body.total_suppressed
+    for table in body.tables:
+        assert table.total is None, table.key
+        for row in table.rows:
+            assert row.value is None, (table.key, row.key)
+            assert row.share is None, (table.key, row.key)
+
+    page = client.get(url("inclusion", initiative)).content.decode()
+    section = page[page.rindex("<section", 0, page.index('data-body="1"')) :]
+    section = section[: section.index("</section>")]
+    scanner = assert_html_is_suppressed(section, "team section")
+    assert scanner.tables == []  # no table at all, so no zero either
+    assert 'data-total="suppressed"' in section
+    assert "fewer than 10 people" in scanner.visible_text
+    assert not re.search(r"\d", scanner.visible_text.replace("10", ""))
+
+    export = client.get(url("inclusion_export", initiative)).content.decode("utf-8-sig")
+    team_rows = [row for row in csv.reader(io.StringIO(export)) if row[0] == "Initiative team"]
+    assert team_rows == [["Initiative team", "", "Total", "suppressed", *[""] * 7]]
+
+
 # --- privacy scan -----------------------------------------------------------------------------------
 
 
 class CountScanner(HTMLParser):
-    """Collects data-count / data-total values, per table."""
+    """Collects data-count / data-total values per table, the text a reader sees or hears
+    (text nodes, and title / aria-label / alt attributes), and json_script data by id."""
+
+    SPOKEN = ("title", "aria-label", "alt", "placeholder", "data-confirm")
 
     def __init__(self):
         super().__init__()
         self.tables, self.stack, self.loose_totals = [], [], []
+        self.text, self.json = [], {}
+        self._raw = None  # (attrs, chunks) inside <script> or <style>
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        self.text += [attrs[name] for name in self.SPOKEN if attrs.get(name)]
+        if tag in ("script", "style"):
+            self._raw = (attrs, [])
         if tag == "table":
             table = {"additive": attrs.get("data-additive") == "true", "counts": [], "total": None}
             self.tables.append(table)
@@ -320,9 +381,32 @@ class CountScanner(HTMLParser):
             else:
                 self.loose_totals.append(attrs["data-total"])
 
+    def handle_data(self, data):
+        if self._raw is not None:
+            self._raw[1].append(data)
+        else:
+            self.text.append(data)
+
     def handle_endtag(self, tag):
         if tag == "table":
             self.stack.pop()
+        if tag in ("script", "style") and self._raw is not None:
+            attrs, chunks = self._raw
+            if attrs.get("type") == "application/json":
+                self.json[attrs["id"]] = json.loads("".join(chunks))
+            self._raw = None
+
+    @property
+    def visible_text(self) -> str:
+        return " ".join(" ".join(self.text).split())
+
+
+# "3 people", "1 person", "7 participants": a count from 1 to 9 said in words. A digit right
+# after another digit, a point, a comma, a colon, a slash or a dash (years, dates, 4.5, 10-3)
+# does not count, nor does a percentage ("5% people" cannot match: the word must follow).
+SMALL_PEOPLE = re.compile(
+    r"(?<![\d.,:/\-])([1-9])\s+(people|persons?|participants?)\b", re.IGNORECASE
+)
 
 
 def assert_no_small_value(value, where):
@@ -344,7 +428,57 @@ def assert_html_is_suppressed(html, where):
             if table["total"] != "suppressed":
                 hidden = sum(1 for value in table["counts"] if value == "suppressed")
                 assert hidden != 1, f"{where}: one hidden cell next to a shown total"
+    text = scanner.visible_text
+    match = SMALL_PEOPLE.search(text)
+    assert match is None, f"{where}: {text[max(match.start() - 80, 0) : match.end() + 20]!r}"
     return scanner
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<div class="alert">So far 3 people from Eastside.</div>',
+        "<table><caption>1 person</caption></table>",
+        '<h4 title="Team: 7 participants">Team</h4>',
+        "<p>Only 9\xa0People</p>",
+    ],
+)
+def test_the_scan_finds_a_small_count_in_words(html):
+    with pytest.raises(AssertionError):
+        assert_html_is_suppressed(html, "sample")
+
+
+def test_the_scan_lets_dates_years_percentages_and_gaps_through():
+    html = (
+        "<p>Week of 1/6/2026: 12 people. ACS 2023 people counted. 35% people of colour. "
+        "6 more people needed to reach 20%. fewer than 10 people. 4.5 participants. "
+        "Resident: 2 more person needed.</p><script>var x = '3 people';</script>"
+    )
+    assert_html_is_suppressed(html, "sample")
+
+
+def assert_charts_hold_only_shown_figures(scanner, dashboard, where):
+    """Every json_script on the page is chart data; compare it with the dashboard's rows."""
+    tables = {f"chart-{t.key}": t for t in [*dashboard.dimensions, dashboard.weeks]}
+    assert set(scanner.json) <= set(tables), where
+    for element_id, data in scanner.json.items():
+        table = tables[element_id]
+        hidden = {row.label for row in table.rows if row.suppressed}
+        if data["kind"] == "weeks":
+            values = data["series"][0]["values"]
+            # One value per week, null exactly where the table hides it.
+            assert values == [row.value for row in table.rows], where
+            assert all(value is None or not 1 <= value <= 9 for value in values), where
+            continue
+        assert not hidden & set(data["labels"]), f"{where}: hidden group drawn"
+        rows = {row.label: row for row in table.rows}
+        participants, community = (series["values"] for series in data["series"])
+        for label, share, benchmark in zip(data["labels"], participants, community, strict=True):
+            row = rows[label]
+            assert not row.suppressed, where
+            assert row.value is not None, where
+            assert share == pytest.approx(float(row.share), abs=0.05), (where, label)
+            assert benchmark == pytest.approx(float(row.community_share), abs=0.05), where
 
 
 def assert_csv_is_suppressed(content, where):
@@ -366,7 +500,7 @@ def assert_csv_is_suppressed(content, where):
 
 
 def seed_small_groups(initiative):
-    """Many groups of 1–9 in every dimension and breakdown, and a small team."""
+    """Many groups of 1–9 in every dimension and breakdown, over several weeks, and a team."""
     RegistrationSettingsFactory(initiative=initiative)
     partner = CoalitionMembershipFactory(initiative=initiative)
     other = CoalitionMembershipFactory(initiative=initiative)
@@ -398,6 +532,18 @@ def seed_small_groups(initiative):
     InclusionTargetFactory(
         initiative=initiative, dimension="role_category", group="sworn_officer", target_share="0.1"
     )
+    InclusionTargetFactory(initiative=initiative, dimension="role_category", group="resident")
+    # Registrations over four weeks: 1 three weeks ago, 11 two weeks ago, none last week.
+    now = timezone.now()
+    people = Participant.objects.filter(initiative=initiative)
+    people.filter(role_category="business").update(created_at=now - timedelta(weeks=3))
+    people.filter(role_category="faith_leader").update(created_at=now - timedelta(weeks=2))
+    # A team of 38 (with the viewer): 14 residents and 11 faith leaders who registered,
+    # 13 who did not.
+    for person in people.filter(role_category__in=["resident", "faith_leader"]):
+        user = UserFactory(email=person.email)
+        MembershipFactory(user=user, initiative=initiative, role=Role.FACILITATOR)
+    MembershipFactory.create_batch(12, initiative=initiative, role=Role.OBSERVER)
 
 
 @pytest.mark.parametrize("role", VIEWERS)
@@ -417,8 +563,12 @@ def test_no_page_or_export_shows_a_small_count(client, initiative, role):
         assert response.status_code == 200
         scanner = assert_html_is_suppressed(response.content.decode(), f"{role} {name}")
         if name == pages[0]:
-            assert len(scanner.tables) >= 12
+            assert len(scanner.tables) >= 12  # 6 dimensions, 3 breakdowns, 3 team tables
             assert any(v == "suppressed" for t in scanner.tables for v in t["counts"])
+            assert {"chart-week", "chart-role_category"} <= set(scanner.json)
+            assert_charts_hold_only_shown_figures(
+                scanner, response.context["dashboard"], f"{role} {name}"
+            )
     response = client.get(url("inclusion_export", initiative))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")

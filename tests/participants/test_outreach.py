@@ -656,9 +656,10 @@ def test_link_counts_are_suppressed_within_their_partner(initiative, attribution
     cells = outreach.link_signup_cells(initiative=initiative)
     big_link, big_small_link = attribution_data["links"]
 
-    # Partner A shows 25 = 20 (newsletter) + 3 (tiny flyer) + 2 (no link): 3 and 2 hidden,
-    # so 20 can be shown; the B partner's total is hidden, so its link is hidden too.
-    assert cells[big_link.pk].value == 20
+    # Partner A shows 25 = 20 (newsletter) + 3 (tiny flyer) + 2 (no link). Hiding only 3 and 2
+    # would still give away that 5 people came through those two, so 20 is hidden as well.
+    # The B partner's total is hidden, so its link is hidden too.
+    assert cells[big_link.pk].suppressed
     assert cells[big_small_link.pk].suppressed
     small_link = ReferralLink.objects.get(label="small-link")
     assert cells[small_link.pk].suppressed
@@ -706,8 +707,8 @@ def test_link_list_shows_no_count_from_1_to_9(organizer_client, initiative, attr
     ).content.decode()
 
     counts = re.findall(r"\b(\d+) sign-ups?\b", html)
-    assert counts == ["20"]
-    assert html.count("sign-ups hidden for privacy") == 2
+    assert all(int(count) == 0 or int(count) >= 10 for count in counts)
+    assert html.count("sign-ups hidden for privacy") == 3
 
 
 def test_a_tiny_initiative_hides_its_total(organizer_client, initiative, partner):
