@@ -11,4 +11,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("initiatives.urls")),
     path("", include("participants.urls")),
+    path("", include("guides.urls")),
 ]

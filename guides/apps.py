@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class GuidesConfig(AppConfig):
     name = "guides"
-    verbose_name = _("Guides")
+    verbose_name = _("Guides and circles")

@@ -40,6 +40,22 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Referral links and outreach activities.
     "outreach.view": frozenset({Role.ORGANIZER, Role.COALITION_LEAD}),
     "outreach.manage": frozenset({Role.ORGANIZER, Role.COALITION_LEAD}),
+    # --- guides and circles (enforced by the guides app) ---
+    # Copy, adapt and edit the initiative's discussion guides (everyone may read them).
+    "guides.manage": frozenset({Role.ORGANIZER}),
+    # The circles overview: every circle, its members and composition.
+    "circles.view": frozenset({Role.ORGANIZER, Role.DATA_STEWARD}),
+    # Create and edit circles, run the balanced assignment, move people, lock, schedule.
+    "circles.manage": frozenset({Role.ORGANIZER}),
+    # Facilitators and recorders work in the circles they are staff of (checked per circle
+    # in guides/permissions.py); this only says the role can have circles at all.
+    "circles.facilitate": frozenset({Role.FACILITATOR, Role.RECORDER}),
+    # Read approved session logs and their action ideas (never names of participants).
+    "logs.view": frozenset({Role.ORGANIZER, Role.COALITION_LEAD, Role.DATA_STEWARD}),
+    # Read the safety concerns recorded in session logs.
+    "logs.safety": frozenset({Role.ORGANIZER}),
+    # Record facilitator training.
+    "training.manage": frozenset({Role.ORGANIZER}),
 }
 
 

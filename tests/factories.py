@@ -177,3 +177,105 @@ class InclusionTargetFactory(factory.django.DjangoModelFactory):
     community_share = "0.2000"
     source = "US Census ACS 5-year"
     source_year = 2023
+
+
+# --- guides and circles -------------------------------------------------------------------------
+
+from guides.models import (  # noqa: E402 - grouped with their factories
+    Attendance,
+    Circle,
+    CircleMember,
+    CircleSession,
+    CircleStaff,
+    DiscussionGuide,
+    FacilitatorTraining,
+    GuideSession,
+    SessionLog,
+)
+
+
+class DiscussionGuideFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DiscussionGuide
+
+    initiative = factory.SubFactory(InitiativeFactory)
+    title = factory.Sequence(lambda n: f"Guide {n}")
+    languages = factory.LazyFunction(lambda: ["en"])
+
+
+class GuideSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GuideSession
+
+    guide = factory.SubFactory(DiscussionGuideFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Session {n + 1}")
+    agenda = factory.LazyFunction(
+        lambda: [{"title": "Welcome", "minutes": 15}, {"title": "Talk", "minutes": 105}]
+    )
+    questions = factory.LazyFunction(lambda: ["What brought you here?"])
+
+
+class CircleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Circle
+
+    initiative = factory.SubFactory(InitiativeFactory)
+    name = factory.Sequence(lambda n: f"Circle {n}")
+    time_slot = "Tuesday evening"
+    venue_name = "Eastside Library"
+    is_neutral_venue = True
+
+
+class CircleStaffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CircleStaff
+
+    circle = factory.SubFactory(CircleFactory)
+    user = factory.SubFactory(UserFactory)
+    role = "facilitator"
+
+
+class CircleMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CircleMember
+
+    circle = factory.SubFactory(CircleFactory)
+    participant = factory.SubFactory(
+        ParticipantFactory, initiative=factory.SelfAttribute("..circle.initiative")
+    )
+
+
+class CircleSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CircleSession
+
+    circle = factory.SubFactory(CircleFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+
+class AttendanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Attendance
+
+    meeting = factory.SubFactory(CircleSessionFactory)
+    participant = factory.SubFactory(ParticipantFactory)
+    status = "present"
+
+
+class SessionLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SessionLog
+
+    meeting = factory.SubFactory(CircleSessionFactory)
+
+
+class FacilitatorTrainingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FacilitatorTraining
+
+    initiative = factory.SubFactory(InitiativeFactory)
+    user = factory.SubFactory(UserFactory)
+    curriculum = "Everyday Democracy facilitator training"
+    completed_on = factory.LazyFunction(lambda: timezone.localdate())

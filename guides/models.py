@@ -1,0 +1,361 @@
+"""Guides and circles: discussion guides and their sessions, circles with facilitators and
+composition rules, their members (placed by the balanced assignment or by hand), scheduled
+meetings, attendance, session logs with action ideas, and facilitator training records."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from dialogue_hub.models import TimeStampedModel
+from initiatives.models import Initiative
+from participants.models import Participant
+
+
+class DiscussionGuide(TimeStampedModel):
+    """A guide in the library (initiative is null) or an initiative's own adapted copy."""
+
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, null=True, blank=True, related_name="guides"
+    )
+    copied_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies"
+    )
+    slug = models.SlugField(_("short name"), max_length=80, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    based_on = models.CharField(
+        _("based on"),
+        max_length=300,
+        blank=True,
+        help_text=_("The published guide whose structure this follows, if any."),
+    )
+
+    class Meta:
+        verbose_name = _("discussion guide")
+        verbose_name_plural = _("discussion guides")
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=Q(initiative__isnull=True) & ~Q(slug=""),
+                name="guide_library_slug_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_library(self):
+        return self.initiative_id is None
+
+
+class GuideSession(TimeStampedModel):
+    guide = models.ForeignKey(DiscussionGuide, on_delete=models.CASCADE, related_name="sessions")
+    position = models.PositiveSmallIntegerField(_("session number"))
+    title = models.CharField(_("title"), max_length=200)
+    goals = models.TextField(_("goals"), blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), default=120)
+    # [{"title": "Welcome and ground rules", "minutes": 15}, …]
+    agenda = models.JSONField(_("agenda"), default=list, blank=True)
+    # ["What brought you here today?", …]
+    questions = models.JSONField(_("discussion questions"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("guide session")
+        verbose_name_plural = _("guide sessions")
+        ordering = ["guide", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["guide", "position"], name="guide_session_position_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gt=0), name="guide_session_duration_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.position}. {self.title}"
+
+
+class Circle(TimeStampedModel):
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="circles")
+    name = models.CharField(_("name"), max_length=120)
+    guide = models.ForeignKey(
+        DiscussionGuide, on_delete=models.SET_NULL, null=True, blank=True, related_name="circles"
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    min_size = models.PositiveSmallIntegerField(_("smallest size"), default=8)
+    max_size = models.PositiveSmallIntegerField(_("largest size"), default=12)
+    time_slot = models.CharField(
+        _("time slot"),
+        max_length=100,
+        blank=True,
+        help_text=_("One of the initiative's time slots."),
+    )
+    first_meeting_at = models.DateTimeField(_("first meeting"), null=True, blank=True)
+    venue_name = models.CharField(_("venue"), max_length=200, blank=True)
+    venue_address = models.CharField(_("address"), max_length=300, blank=True)
+    is_neutral_venue = models.BooleanField(
+        _("neutral venue"), default=False, help_text=_("Not a police building or a partisan space.")
+    )
+    is_accessible = models.BooleanField(_("wheelchair accessible"), default=False)
+    online_link = models.URLField(_("online meeting link"), blank=True)
+    # {"min_per_role": {"sworn_officer": 1, "young_person": 2}, "max_share_per_role": 0.5}
+    rules = models.JSONField(_("composition rules"), default=dict, blank=True)
+    is_locked = models.BooleanField(
+        _("locked"),
+        default=False,
+        help_text=_("A locked circle keeps its members when the assignment is run again."),
+    )
+
+    class Meta:
+        verbose_name = _("circle")
+        verbose_name_plural = _("circles")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["initiative", "name"], name="circle_name_unique"),
+            models.CheckConstraint(
+                condition=Q(min_size__lte=models.F("max_size")), name="circle_size_range"
+            ),
+            models.CheckConstraint(condition=Q(max_size__gt=0), name="circle_max_size_positive"),
+        ]
+        indexes = [models.Index(fields=["initiative", "time_slot"], name="circle_slot_idx")]
+
+    def __str__(self):
+        return self.name
+
+
+class CircleRole(models.TextChoices):
+    FACILITATOR = "facilitator", _("Facilitator")
+    RECORDER = "recorder", _("Recorder")
+
+
+class CircleStaff(TimeStampedModel):
+    """A facilitator (one or two per circle) or the recorder of a circle."""
+
+    circle = models.ForeignKey(Circle, on_delete=models.CASCADE, related_name="staff")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="circle_roles"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=CircleRole.choices)
+
+    class Meta:
+        verbose_name = _("circle facilitator or recorder")
+        verbose_name_plural = _("circle facilitators and recorders")
+        constraints = [
+            models.UniqueConstraint(fields=["circle", "user", "role"], name="circle_staff_unique"),
+        ]
+        indexes = [models.Index(fields=["user", "role"], name="circle_staff_user_idx")]
+
+    def __str__(self):
+        return f"{self.user} ({self.role}) — {self.circle}"
+
+
+class PlacedBy(models.TextChoices):
+    ASSIGNMENT = "assignment", _("Balanced assignment")
+    ORGANIZER = "organizer", _("Placed by an organizer")
+
+
+class CircleMember(TimeStampedModel):
+    """A participant placed in a circle. One circle per participant."""
+
+    circle = models.ForeignKey(Circle, on_delete=models.CASCADE, related_name="members")
+    participant = models.OneToOneField(
+        Participant, on_delete=models.CASCADE, related_name="circle_membership"
+    )
+    placed_by = models.CharField(
+        max_length=16, choices=PlacedBy.choices, default=PlacedBy.ASSIGNMENT
+    )
+
+    class Meta:
+        verbose_name = _("circle member")
+        verbose_name_plural = _("circle members")
+        indexes = [models.Index(fields=["circle"], name="circle_member_circle_idx")]
+
+    def __str__(self):
+        return f"{self.participant} in {self.circle}"
+
+
+class KeepTogether(TimeStampedModel):
+    """Two participants who asked to be in the same circle (a parent and teen, two friends)."""
+
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="keep_together"
+    )
+    first = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("keep-together request")
+        verbose_name_plural = _("keep-together requests")
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="keep_together_unique"),
+            models.CheckConstraint(
+                condition=Q(first__lt=models.F("second")), name="keep_together_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.first} + {self.second}"
+
+
+class MeetingStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class CircleSession(TimeStampedModel):
+    """One meeting of a circle, for one session of its guide."""
+
+    circle = models.ForeignKey(Circle, on_delete=models.CASCADE, related_name="meetings")
+    guide_session = models.ForeignKey(
+        GuideSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="meetings"
+    )
+    number = models.PositiveSmallIntegerField(_("meeting number"))
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    starts_at = models.DateTimeField(_("starts"))
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), default=120)
+    status = models.CharField(
+        _("status"), max_length=16, choices=MeetingStatus.choices, default=MeetingStatus.SCHEDULED
+    )
+    venue_name = models.CharField(
+        _("venue"), max_length=200, blank=True, help_text=_("Blank: the circle's venue.")
+    )
+
+    class Meta:
+        verbose_name = _("circle meeting")
+        verbose_name_plural = _("circle meetings")
+        ordering = ["circle", "starts_at", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["circle", "number"], name="circle_session_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gt=0), name="circle_session_duration_positive"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["circle", "starts_at"], name="circle_session_start_idx"),
+            models.Index(fields=["starts_at"], name="circle_session_when_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.circle} #{self.number}"
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", _("Present")
+    ABSENT = "absent", _("Absent")
+    EXCUSED = "excused", _("Excused")
+
+
+class Attendance(TimeStampedModel):
+    meeting = models.ForeignKey(CircleSession, on_delete=models.CASCADE, related_name="attendance")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="attendance"
+    )
+    status = models.CharField(_("attendance"), max_length=16, choices=AttendanceStatus.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "participant"], name="attendance_unique"),
+        ]
+        indexes = [models.Index(fields=["participant", "status"], name="attendance_person_idx")]
+
+    def __str__(self):
+        return f"{self.participant} {self.status} at {self.meeting}"
+
+
+class LogStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Waiting for a facilitator's approval")
+    APPROVED = "approved", _("Approved")
+
+
+class SessionLog(TimeStampedModel):
+    """What a circle said in one meeting, drafted by the recorder and approved by a facilitator.
+    Never attributes a statement to a named participant."""
+
+    meeting = models.OneToOneField(CircleSession, on_delete=models.CASCADE, related_name="log")
+    status = models.CharField(
+        _("status"), max_length=16, choices=LogStatus.choices, default=LogStatus.DRAFT
+    )
+    themes = models.JSONField(_("themes"), default=list, blank=True)
+    agreements = models.TextField(_("agreements"), blank=True)
+    disagreements = models.TextField(_("disagreements"), blank=True)
+    open_questions = models.TextField(_("open questions"), blank=True)
+    group_dynamics = models.TextField(_("group dynamics"), blank=True)
+    safety_concerns = models.TextField(
+        _("safety concerns"), blank=True, help_text=_("Visible to organizers only.")
+    )
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("session log")
+        verbose_name_plural = _("session logs")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "submitted", "approved"]),
+                name="session_log_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="approved") | Q(approved_at__isnull=False),
+                name="session_log_approved_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["status"], name="session_log_status_idx")]
+
+    def __str__(self):
+        return f"Log of {self.meeting}"
+
+
+class ActionIdea(TimeStampedModel):
+    """An idea for action raised in a circle meeting; the action forum (actions app) reads these."""
+
+    log = models.ForeignKey(SessionLog, on_delete=models.CASCADE, related_name="action_ideas")
+    text = models.TextField(_("idea"))
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("action idea")
+        verbose_name_plural = _("action ideas")
+        ordering = ["log", "position", "id"]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class FacilitatorTraining(TimeStampedModel):
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="trainings")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="trainings"
+    )
+    curriculum = models.CharField(_("curriculum"), max_length=200)
+    completed_on = models.DateField(_("completed on"))
+    trainer = models.CharField(_("trainer or organization"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("facilitator training")
+        verbose_name_plural = _("facilitator trainings")
+        ordering = ["-completed_on"]
+        indexes = [models.Index(fields=["initiative", "user"], name="training_user_idx")]
+
+    def __str__(self):
+        return f"{self.user}: {self.curriculum} ({self.completed_on})"

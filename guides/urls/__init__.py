@@ -1,0 +1,13 @@
+"""The guides app's URLs, one module per area (each owns its list)."""
+
+from . import assignment, circles, library, logs, meetings
+
+app_name = "guides"
+
+urlpatterns = [
+    *library.urlpatterns,
+    *circles.urlpatterns,
+    *assignment.urlpatterns,
+    *meetings.urlpatterns,
+    *logs.urlpatterns,
+]

@@ -1,0 +1,3 @@
+"""URL patterns for the assignment pages of the guides app."""
+
+urlpatterns = []

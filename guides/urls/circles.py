@@ -1,0 +1,3 @@
+"""URL patterns for the circles pages of the guides app."""
+
+urlpatterns = []

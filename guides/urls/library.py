@@ -1,0 +1,3 @@
+"""URL patterns for the library pages of the guides app."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""URL patterns for the logs pages of the guides app."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""URL patterns for the meetings pages of the guides app."""
+
+urlpatterns = []
