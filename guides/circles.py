@@ -1,0 +1,850 @@
+"""Circles: create, edit and delete a circle with its facilitators, recorder and composition
+rules (services), and the reads behind the circles overview, a facilitator's "my circles" and
+a circle's own page (selectors).
+
+Services are keyword-only, atomic and logged (never a participant's or team member's name
+in the log). Selectors aggregate in SQL with a constant number of queries per page.
+"""
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dialogue_hub.exceptions import DomainError
+from initiatives.models import Initiative, Membership, Role
+from initiatives.services import activity_record
+from participants.models import Participant, RoleCategory, Status
+
+from .models import (
+    Attendance,
+    AttendanceStatus,
+    Circle,
+    CircleMember,
+    CircleRole,
+    CircleSession,
+    CircleStaff,
+    DiscussionGuide,
+    LogStatus,
+    MeetingStatus,
+    SessionLog,
+)
+
+User = get_user_model()
+
+DEFAULT_MIN_SIZE = 8
+DEFAULT_MAX_SIZE = 12
+LARGEST_CIRCLE = 60
+# The role categories an organizer sets a minimum for on the circle form. Rules already stored
+# for other categories (by the assignment or the admin) are kept and checked all the same.
+RULE_ROLES = [
+    RoleCategory.SWORN_OFFICER,
+    RoleCategory.YOUNG_PERSON,
+    RoleCategory.RESIDENT,
+    RoleCategory.ELECTED_OFFICIAL,
+]
+ROLE_LABELS = dict(RoleCategory.choices)
+
+
+def rule_field(role: str) -> str:
+    """The form field (and DomainError field) of the minimum for one role category."""
+    return f"min_{role}"
+
+
+# --- pure checks ---------------------------------------------------------------------------------
+
+
+def make_rules(*, min_per_role: dict[str, int], max_share_percent: int | None) -> dict:
+    """The JSON stored in Circle.rules: {"min_per_role": {...}, "max_share_per_role": 0.5}."""
+    rules: dict = {}
+    mins = {role: int(n) for role, n in min_per_role.items() if n}
+    if mins:
+        rules["min_per_role"] = mins
+    if max_share_percent:
+        rules["max_share_per_role"] = round(max_share_percent / 100, 4)
+    return rules
+
+
+def rules_min_per_role(rules) -> dict[str, int]:
+    mins = (rules or {}).get("min_per_role") or {}
+    return {str(k): int(v) for k, v in mins.items() if isinstance(v, int | float) and v > 0}
+
+
+def rules_max_share(rules) -> float | None:
+    share = (rules or {}).get("max_share_per_role")
+    return float(share) if isinstance(share, int | float) and 0 < share <= 1 else None
+
+
+def circle_problems(
+    *,
+    min_size: int,
+    max_size: int,
+    venue_name: str,
+    online_link: str,
+    min_per_role: dict[str, int],
+    max_share_percent: int | None,
+) -> list[tuple[str, str]]:
+    """Every reason the circle's settings can't be saved, as (field, message)."""
+    problems = []
+    if min_size < 1:
+        problems.append(("min_size", _("A circle needs at least one person.")))
+    if max_size < 1:
+        problems.append(("max_size", _("A circle needs at least one place.")))
+    if max_size > LARGEST_CIRCLE:
+        problems.append(
+            ("max_size", _("Keep circles at %(n)d people or fewer.") % {"n": LARGEST_CIRCLE})
+        )
+    if min_size > max_size:
+        problems.append(("min_size", _("The smallest size can't be larger than the largest size.")))
+    if not venue_name.strip() and not online_link.strip():
+        problems.append(("venue_name", _("Give a venue, an online meeting link, or both.")))
+    for role, n in min_per_role.items():
+        if n < 0:
+            problems.append((rule_field(role), _("Use 0 or a positive number.")))
+    wanted = sum(n for n in min_per_role.values() if n > 0)
+    if max_size >= 1 and wanted > max_size:
+        first = next(role for role, n in min_per_role.items() if n > 0)
+        problems.append(
+            (
+                rule_field(first),
+                _("These minimums add up to %(wanted)d people, more than the %(max)d places.")
+                % {"wanted": wanted, "max": max_size},
+            )
+        )
+    if max_share_percent is not None:
+        if not 1 <= max_share_percent <= 100:
+            problems.append(("max_share_percent", _("Give a share from 1 to 100 %.")))
+        elif max_size >= 1:
+            ceiling = math.floor(max_share_percent / 100 * max_size)
+            for role, n in min_per_role.items():
+                if n > ceiling:
+                    problems.append(
+                        (
+                            "max_share_percent",
+                            _(
+                                "With this share no role may have more than %(ceiling)d people, "
+                                "but the minimum for %(role)s is %(n)d."
+                            )
+                            % {"ceiling": ceiling, "role": ROLE_LABELS.get(role, role), "n": n},
+                        )
+                    )
+                    break
+    return problems
+
+
+@dataclass
+class RoleCount:
+    role: str
+    label: str
+    count: int
+    minimum: int = 0
+
+    @property
+    def short(self) -> bool:
+        return self.count < self.minimum
+
+
+def composition(*, rules, counts: dict[str, int]) -> list[RoleCount]:
+    """Counts per role category in a circle, with each rule's minimum (roles with neither
+    people nor a minimum are left out)."""
+    mins = rules_min_per_role(rules)
+    rows = []
+    for role, label in RoleCategory.choices:
+        if counts.get(role) or mins.get(role):
+            rows.append(RoleCount(role, str(label), counts.get(role, 0), mins.get(role, 0)))
+    return rows
+
+
+def composition_issues(*, rules, counts: dict[str, int], size: int) -> list[str]:
+    """The circle's composition rules that its current members do not meet, in words."""
+    issues = []
+    for role, minimum in rules_min_per_role(rules).items():
+        have = counts.get(role, 0)
+        if have < minimum:
+            issues.append(
+                _("At least %(n)d × %(role)s wanted, %(have)d placed.")
+                % {"n": minimum, "role": ROLE_LABELS.get(role, role), "have": have}
+            )
+    share = rules_max_share(rules)
+    if share is not None and size:
+        ceiling = math.floor(share * size)
+        for role, have in sorted(counts.items()):
+            if have > ceiling and have > 1:
+                issues.append(
+                    _("%(role)s: %(have)d of %(size)d people, above the %(share)d %% limit.")
+                    % {
+                        "role": ROLE_LABELS.get(role, role),
+                        "have": have,
+                        "size": size,
+                        "share": round(share * 100),
+                    }
+                )
+    return issues
+
+
+# --- services ------------------------------------------------------------------------------------
+
+
+def _validate(instance, exclude=None) -> None:
+    """full_clean, with the first problem raised as a DomainError on its field."""
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        field_name, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(
+            " ".join(messages), field=field_name if field_name != "__all__" else None
+        ) from exc
+
+
+def _save(circle: Circle, **kwargs) -> None:
+    """Save; a name taken by a concurrent request a moment ago is a field error, not a 500."""
+    try:
+        with transaction.atomic():
+            circle.save(**kwargs)
+    except IntegrityError as exc:
+        raise DomainError(_("Another circle already has this name."), field="name") from exc
+
+
+def team_members(*, initiative: Initiative, role: str) -> QuerySet:
+    """Users holding `role` in the initiative (for the facilitator and recorder choices)."""
+    return (
+        User.objects.filter(
+            memberships__initiative=initiative, memberships__role=role, is_active=True
+        )
+        .distinct()
+        .order_by("display_name", "email")
+    )
+
+
+def _has_role(*, initiative: Initiative, user, role: str) -> bool:
+    return Membership.objects.filter(initiative=initiative, user=user, role=role).exists()
+
+
+def _check(
+    *,
+    initiative: Initiative,
+    circle: Circle | None,
+    name: str,
+    guide: DiscussionGuide | None,
+    language: str,
+    min_size: int,
+    max_size: int,
+    time_slot: str,
+    venue_name: str,
+    online_link: str,
+    min_per_role: dict[str, int],
+    max_share_percent: int | None,
+    facilitators: list,
+    recorder,
+    time_slots: list[str],
+) -> None:
+    if not name.strip():
+        raise DomainError(_("Give the circle a name."), field="name")
+    same_name = Circle.objects.filter(initiative=initiative, name__iexact=name.strip())
+    if circle is not None:
+        same_name = same_name.exclude(pk=circle.pk)
+    if same_name.exists():
+        raise DomainError(_("Another circle already has this name."), field="name")
+    if guide is not None and guide.initiative_id != initiative.pk:
+        raise DomainError(_("Choose one of this initiative's own guides."), field="guide")
+    allowed_languages = set(initiative.languages or []) | (
+        {circle.language} if circle is not None else set()
+    )
+    if language not in allowed_languages:
+        raise DomainError(_("Choose one of the initiative's languages."), field="language")
+    allowed_slots = set(time_slots) | ({circle.time_slot} if circle is not None else set())
+    if time_slot and time_slot not in allowed_slots:
+        raise DomainError(
+            _("Choose one of the time slots in the registration settings."), field="time_slot"
+        )
+    if time_slots and not time_slot:
+        raise DomainError(_("Choose when this circle meets."), field="time_slot")
+    problems = circle_problems(
+        min_size=min_size,
+        max_size=max_size,
+        venue_name=venue_name,
+        online_link=online_link,
+        min_per_role=min_per_role,
+        max_share_percent=max_share_percent,
+    )
+    if problems:
+        problem_field, message = problems[0]
+        raise DomainError(message, field=problem_field)
+    if not facilitators or facilitators[0] is None:
+        raise DomainError(_("Choose a facilitator."), field="facilitator_1")
+    if len(facilitators) > 2:
+        raise DomainError(_("A circle has one or two facilitators."), field="facilitator_2")
+    if len(facilitators) == 2 and facilitators[0].pk == facilitators[1].pk:
+        raise DomainError(
+            _(
+                "The same person is chosen twice: pick a different co-facilitator or leave it empty."
+            ),
+            field="facilitator_2",
+        )
+    for index, person in enumerate(facilitators, start=1):
+        if not _has_role(initiative=initiative, user=person, role=Role.FACILITATOR):
+            raise DomainError(
+                _("Choose a team member with the facilitator role in this initiative."),
+                field=f"facilitator_{index}",
+            )
+    if recorder is not None and not _has_role(
+        initiative=initiative, user=recorder, role=Role.RECORDER
+    ):
+        raise DomainError(
+            _("Choose a team member with the recorder role in this initiative."), field="recorder"
+        )
+
+
+def _sync_staff(*, circle: Circle, facilitators: list, recorder) -> bool:
+    """Make the circle's staff rows match; True if anything changed."""
+    wanted = {(person.pk, CircleRole.FACILITATOR.value) for person in facilitators}
+    if recorder is not None:
+        wanted.add((recorder.pk, CircleRole.RECORDER.value))
+    existing = {(row.user_id, row.role): row for row in CircleStaff.objects.filter(circle=circle)}
+    stale = [row.pk for key, row in existing.items() if key not in wanted]
+    if stale:
+        CircleStaff.objects.filter(pk__in=stale).delete()
+    new = [
+        CircleStaff(circle=circle, user_id=user_id, role=role)
+        for user_id, role in sorted(wanted - set(existing))
+    ]
+    CircleStaff.objects.bulk_create(new)
+    return bool(stale or new)
+
+
+CIRCLE_FIELDS = [
+    "name",
+    "guide",
+    "language",
+    "min_size",
+    "max_size",
+    "time_slot",
+    "first_meeting_at",
+    "venue_name",
+    "venue_address",
+    "is_neutral_venue",
+    "is_accessible",
+    "online_link",
+    "rules",
+]
+
+
+@transaction.atomic
+def circle_create(
+    *,
+    user,
+    initiative: Initiative,
+    name: str,
+    guide: DiscussionGuide | None = None,
+    language: str = "en",
+    min_size: int = DEFAULT_MIN_SIZE,
+    max_size: int = DEFAULT_MAX_SIZE,
+    time_slot: str = "",
+    first_meeting_at: datetime | None = None,
+    venue_name: str = "",
+    venue_address: str = "",
+    is_neutral_venue: bool = False,
+    is_accessible: bool = False,
+    online_link: str = "",
+    min_per_role: dict[str, int] | None = None,
+    max_share_percent: int | None = None,
+    facilitators: list,
+    recorder=None,
+    time_slots: list[str] | None = None,
+) -> Circle:
+    """Create a circle with one or two facilitators and an optional recorder."""
+    facilitators = [person for person in facilitators if person is not None]
+    min_per_role = min_per_role or {}
+    _check(
+        initiative=initiative,
+        circle=None,
+        name=name,
+        guide=guide,
+        language=language,
+        min_size=min_size,
+        max_size=max_size,
+        time_slot=time_slot,
+        venue_name=venue_name,
+        online_link=online_link,
+        min_per_role=min_per_role,
+        max_share_percent=max_share_percent,
+        facilitators=facilitators,
+        recorder=recorder,
+        time_slots=time_slots or [],
+    )
+    circle = Circle(
+        initiative=initiative,
+        name=name.strip(),
+        guide=guide,
+        language=language,
+        min_size=min_size,
+        max_size=max_size,
+        time_slot=time_slot,
+        first_meeting_at=first_meeting_at,
+        venue_name=venue_name.strip(),
+        venue_address=venue_address.strip(),
+        is_neutral_venue=is_neutral_venue,
+        is_accessible=is_accessible,
+        online_link=online_link.strip(),
+        rules=make_rules(min_per_role=min_per_role, max_share_percent=max_share_percent),
+    )
+    _validate(circle, exclude=["initiative"])
+    _save(circle)
+    _sync_staff(circle=circle, facilitators=facilitators, recorder=recorder)
+    activity_record(initiative=initiative, actor=user, action="circle.created", target=circle)
+    return circle
+
+
+@transaction.atomic
+def circle_update(
+    *,
+    user,
+    circle: Circle,
+    name: str,
+    guide: DiscussionGuide | None,
+    language: str,
+    min_size: int,
+    max_size: int,
+    time_slot: str,
+    first_meeting_at: datetime | None,
+    venue_name: str,
+    venue_address: str,
+    is_neutral_venue: bool,
+    is_accessible: bool,
+    online_link: str,
+    min_per_role: dict[str, int],
+    max_share_percent: int | None,
+    facilitators: list,
+    recorder=None,
+    time_slots: list[str] | None = None,
+) -> Circle:
+    """Change a circle's settings and staff. Minimums for role categories the form does not
+    show are kept."""
+    circle = Circle.objects.select_for_update().get(pk=circle.pk)
+    initiative = circle.initiative
+    facilitators = [person for person in facilitators if person is not None]
+    kept = {
+        role: n for role, n in rules_min_per_role(circle.rules).items() if role not in RULE_ROLES
+    }
+    all_mins = {**kept, **min_per_role}
+    _check(
+        initiative=initiative,
+        circle=circle,
+        name=name,
+        guide=guide,
+        language=language,
+        min_size=min_size,
+        max_size=max_size,
+        time_slot=time_slot,
+        venue_name=venue_name,
+        online_link=online_link,
+        min_per_role=all_mins,
+        max_share_percent=max_share_percent,
+        facilitators=facilitators,
+        recorder=recorder,
+        time_slots=time_slots or [],
+    )
+    rules = {
+        key: value
+        for key, value in (circle.rules or {}).items()
+        if key not in ("min_per_role", "max_share_per_role")
+    }
+    rules.update(make_rules(min_per_role=all_mins, max_share_percent=max_share_percent))
+    values = {
+        "name": name.strip(),
+        "guide": guide,
+        "language": language,
+        "min_size": min_size,
+        "max_size": max_size,
+        "time_slot": time_slot,
+        "first_meeting_at": first_meeting_at,
+        "venue_name": venue_name.strip(),
+        "venue_address": venue_address.strip(),
+        "is_neutral_venue": is_neutral_venue,
+        "is_accessible": is_accessible,
+        "online_link": online_link.strip(),
+        "rules": rules,
+    }
+    changed = [name for name, value in values.items() if getattr(circle, name) != value]
+    for field_name, value in values.items():
+        setattr(circle, field_name, value)
+    _validate(circle, exclude=["initiative"])
+    if changed:
+        _save(circle, update_fields=[*changed, "updated_at"])
+    staff_changed = _sync_staff(circle=circle, facilitators=facilitators, recorder=recorder)
+    if changed or staff_changed:
+        activity_record(
+            initiative=initiative,
+            actor=user,
+            action="circle.updated",
+            target=circle,
+            details={"fields": sorted(changed), "staff_changed": staff_changed},
+        )
+    return circle
+
+
+def circle_has_records(circle: Circle) -> bool:
+    """True once any of its meetings has attendance or a session log."""
+    return (
+        Attendance.objects.filter(meeting__circle=circle).exists()
+        or SessionLog.objects.filter(meeting__circle=circle).exists()
+    )
+
+
+@transaction.atomic
+def circle_delete(*, user, circle: Circle) -> None:
+    """Delete a circle that has no attendance or logs yet. Its members go back to the pool of
+    confirmed people; its scheduled meetings go with it."""
+    circle = Circle.objects.select_for_update().get(pk=circle.pk)
+    if circle_has_records(circle):
+        raise DomainError(
+            _(
+                "This circle has met: its attendance and session logs are kept, so it can't be "
+                "deleted."
+            )
+        )
+    initiative, circle_id, label = circle.initiative, circle.pk, str(circle)
+    released = Participant.objects.filter(
+        circle_membership__circle=circle, status=Status.ASSIGNED
+    ).update(status=Status.CONFIRMED)
+    members = CircleMember.objects.filter(circle=circle).count()
+    circle.delete()
+    circle.pk = circle_id
+    activity_record(
+        initiative=initiative,
+        actor=user,
+        action="circle.deleted",
+        target=circle,
+        label=label,
+        details={"members": members, "released": released},
+    )
+
+
+# --- selectors -----------------------------------------------------------------------------------
+
+
+def circles_for_initiative(*, initiative: Initiative) -> QuerySet[Circle]:
+    return (
+        Circle.objects.filter(initiative=initiative).select_related("guide").order_by("name", "pk")
+    )
+
+
+def circle_for_initiative(*, initiative: Initiative, pk) -> Circle:
+    circle = circles_for_initiative(initiative=initiative).filter(pk=pk).first()
+    if circle is None:
+        raise Http404
+    return circle
+
+
+def circle_staff_roles(*, user, circle: Circle) -> set[str]:
+    return set(CircleStaff.objects.filter(circle=circle, user=user).values_list("role", flat=True))
+
+
+def circle_for_user(*, initiative: Initiative, user, pk, sees_all: bool) -> Circle:
+    """A circle the user may open: any circle of the initiative for `sees_all` (organizers,
+    data steward), otherwise only circles they staff; anything else is 404."""
+    circle = circle_for_initiative(initiative=initiative, pk=pk)
+    if not sees_all and not circle_staff_roles(user=user, circle=circle):
+        raise Http404
+    return circle
+
+
+def staff_prefetch() -> Prefetch:
+    return Prefetch(
+        "staff",
+        queryset=CircleStaff.objects.select_related("user").order_by("role", "user__display_name"),
+        to_attr="staff_rows",
+    )
+
+
+def _next_meeting_subquery(now):
+    return (
+        CircleSession.objects.filter(
+            circle=OuterRef("pk"), status=MeetingStatus.SCHEDULED, starts_at__gte=now
+        )
+        .order_by("starts_at")
+        .values("starts_at")[:1]
+    )
+
+
+def _member_count():
+    sub = (
+        CircleMember.objects.filter(circle=OuterRef("pk"))
+        .order_by()
+        .values("circle")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
+
+
+@dataclass
+class CircleSummary:
+    circle: Circle
+    size: int
+    facilitators: list = field(default_factory=list)
+    recorders: list = field(default_factory=list)
+    composition: list = field(default_factory=list)
+    issues: list = field(default_factory=list)
+    attendance_present: int = 0
+    attendance_recorded: int = 0
+    past_meetings: int = 0
+    logs_submitted: int = 0
+    logs_approved: int = 0
+    next_meeting_at: datetime | None = None
+
+    @property
+    def attendance_rate(self) -> int | None:
+        """Share present of the attendance recorded so far, in %, or None before any."""
+        if not self.attendance_recorded:
+            return None
+        return round(100 * self.attendance_present / self.attendance_recorded)
+
+    @property
+    def logs_missing(self) -> int:
+        return max(self.past_meetings - self.logs_submitted - self.logs_approved, 0)
+
+    @property
+    def too_small(self) -> bool:
+        return self.size < self.circle.min_size
+
+    @property
+    def too_large(self) -> bool:
+        return self.size > self.circle.max_size
+
+
+def circles_overview_queryset(*, initiative: Initiative, now=None) -> QuerySet[Circle]:
+    now = now or timezone.now()
+    return circles_for_initiative(initiative=initiative).annotate(
+        member_count=_member_count(),
+        next_meeting_at=Subquery(_next_meeting_subquery(now)),
+    )
+
+
+def circle_summaries(circles, *, now=None) -> list[CircleSummary]:
+    """Summaries for a page of circles from circles_overview_queryset: a fixed number of
+    queries whatever the number of circles (staff, composition, attendance, logs)."""
+    now = now or timezone.now()
+    circles = list(circles)
+    ids = [circle.pk for circle in circles]
+    if not ids:
+        return []
+    staff: dict[int, list[CircleStaff]] = {}
+    for row in (
+        CircleStaff.objects.filter(circle_id__in=ids)
+        .select_related("user")
+        .order_by("role", "user__display_name", "pk")
+    ):
+        staff.setdefault(row.circle_id, []).append(row)
+    counts: dict[int, dict[str, int]] = {}
+    for row in (
+        CircleMember.objects.filter(circle_id__in=ids)
+        .order_by()
+        .values("circle_id", "participant__role_category")
+        .annotate(n=Count("pk"))
+    ):
+        counts.setdefault(row["circle_id"], {})[row["participant__role_category"]] = row["n"]
+    attendance = {
+        row["meeting__circle_id"]: row
+        for row in Attendance.objects.filter(meeting__circle_id__in=ids, meeting__starts_at__lt=now)
+        .order_by()
+        .values("meeting__circle_id")
+        .annotate(
+            recorded=Count("pk"),
+            present=Count("pk", filter=Q(status=AttendanceStatus.PRESENT)),
+        )
+    }
+    logs = {
+        row["circle_id"]: row
+        for row in CircleSession.objects.filter(
+            circle_id__in=ids, starts_at__lt=now, status=MeetingStatus.SCHEDULED
+        )
+        .order_by()
+        .values("circle_id")
+        .annotate(
+            past=Count("pk"),
+            submitted=Count("pk", filter=Q(log__status=LogStatus.SUBMITTED)),
+            approved=Count("pk", filter=Q(log__status=LogStatus.APPROVED)),
+        )
+    }
+    summaries = []
+    for circle in circles:
+        rows = staff.get(circle.pk, [])
+        role_counts = counts.get(circle.pk, {})
+        size = getattr(circle, "member_count", None)
+        if size is None:
+            size = sum(role_counts.values())
+        seen = attendance.get(circle.pk, {})
+        logged = logs.get(circle.pk, {})
+        summaries.append(
+            CircleSummary(
+                circle=circle,
+                size=size,
+                facilitators=[r.user for r in rows if r.role == CircleRole.FACILITATOR],
+                recorders=[r.user for r in rows if r.role == CircleRole.RECORDER],
+                composition=composition(rules=circle.rules, counts=role_counts),
+                issues=composition_issues(rules=circle.rules, counts=role_counts, size=size),
+                attendance_present=seen.get("present", 0),
+                attendance_recorded=seen.get("recorded", 0),
+                past_meetings=logged.get("past", 0),
+                logs_submitted=logged.get("submitted", 0),
+                logs_approved=logged.get("approved", 0),
+                next_meeting_at=getattr(circle, "next_meeting_at", None),
+            )
+        )
+    return summaries
+
+
+def overview_totals(*, initiative: Initiative) -> dict:
+    """Initiative-wide counts above the overview (two queries)."""
+    return {
+        "circles": Circle.objects.filter(initiative=initiative).count(),
+        "placed": CircleMember.objects.filter(circle__initiative=initiative).count(),
+    }
+
+
+# --- my circles ----------------------------------------------------------------------------------
+
+
+def circles_staffed_by(*, initiative: Initiative, user) -> QuerySet[Circle]:
+    return circles_overview_queryset(initiative=initiative).filter(
+        Exists(CircleStaff.objects.filter(circle=OuterRef("pk"), user=user))
+    )
+
+
+@dataclass
+class MeetingTodo:
+    meeting: CircleSession
+    attendance_taken: bool
+    log_status: str | None  # None: no log yet
+
+    @property
+    def log_missing(self) -> bool:
+        return self.log_status is None
+
+    @property
+    def log_draft(self) -> bool:
+        return self.log_status == LogStatus.DRAFT
+
+    @property
+    def log_waiting(self) -> bool:
+        return self.log_status == LogStatus.SUBMITTED
+
+    @property
+    def done(self) -> bool:
+        return self.attendance_taken and self.log_status == LogStatus.APPROVED
+
+
+@dataclass
+class MyCircle:
+    summary: CircleSummary
+    roles: set
+    todos: list = field(default_factory=list)
+
+    @property
+    def circle(self):
+        return self.summary.circle
+
+    @property
+    def is_facilitator(self) -> bool:
+        return CircleRole.FACILITATOR in self.roles
+
+
+def meetings_with_progress(circle_ids, *, now=None, past_only: bool = True) -> QuerySet:
+    """Meetings annotated with whether attendance was taken, with their log (one query)."""
+    now = now or timezone.now()
+    queryset = CircleSession.objects.filter(circle_id__in=circle_ids).select_related("log")
+    if past_only:
+        queryset = queryset.filter(starts_at__lt=now, status=MeetingStatus.SCHEDULED)
+    return queryset.annotate(
+        attendance_taken=Exists(Attendance.objects.filter(meeting=OuterRef("pk")))
+    ).order_by("circle_id", "starts_at", "number")
+
+
+def _log_status(meeting) -> str | None:
+    try:
+        return meeting.log.status
+    except SessionLog.DoesNotExist:
+        return None
+
+
+def my_circles(*, initiative: Initiative, user, now=None) -> list[MyCircle]:
+    """The circles `user` staffs, with what is still to do for their past meetings."""
+    now = now or timezone.now()
+    circles = list(circles_staffed_by(initiative=initiative, user=user))
+    summaries = circle_summaries(circles, now=now)
+    ids = [circle.pk for circle in circles]
+    roles: dict[int, set] = {}
+    for circle_id, role in CircleStaff.objects.filter(circle_id__in=ids, user=user).values_list(
+        "circle_id", "role"
+    ):
+        roles.setdefault(circle_id, set()).add(role)
+    todos: dict[int, list[MeetingTodo]] = {}
+    for meeting in meetings_with_progress(ids, now=now):
+        todo = MeetingTodo(meeting, meeting.attendance_taken, _log_status(meeting))
+        if not todo.done:
+            todos.setdefault(meeting.circle_id, []).append(todo)
+    return [
+        MyCircle(summary, roles.get(summary.circle.pk, set()), todos.get(summary.circle.pk, []))
+        for summary in summaries
+    ]
+
+
+# --- one circle ----------------------------------------------------------------------------------
+
+
+def circle_members(*, circle: Circle) -> QuerySet[CircleMember]:
+    return (
+        CircleMember.objects.filter(circle=circle)
+        .select_related("participant")
+        .order_by("participant__name", "pk")
+    )
+
+
+def circle_meetings(*, circle: Circle, now=None) -> list[MeetingTodo]:
+    return [
+        MeetingTodo(meeting, meeting.attendance_taken, _log_status(meeting))
+        for meeting in meetings_with_progress([circle.pk], now=now, past_only=False)
+    ]
+
+
+def guides_for_initiative(*, initiative: Initiative) -> QuerySet[DiscussionGuide]:
+    return DiscussionGuide.objects.filter(initiative=initiative).order_by("title", "pk")
+
+
+def untrained_warning_names(*, initiative: Initiative, users) -> list[str]:
+    """Display names of the facilitators among `users` with no training record, or [] while
+    the training records (guides.library) are not there yet."""
+    try:
+        from .library import untrained_facilitators
+    except ImportError:
+        return []
+    users = [person for person in users if person is not None]
+    if not users:
+        return []
+    untrained = untrained_facilitators(initiative=initiative, users=users)
+    by_pk = {person.pk: person for person in users}
+    names = set()
+    for item in untrained or []:
+        person = by_pk.get(item) if isinstance(item, int) else item
+        if person is not None:
+            names.add(str(person))
+    return sorted(names)

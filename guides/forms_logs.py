@@ -1,0 +1,184 @@
+"""Forms for session logs: the log itself (themes, what was said, action ideas) and the note a
+facilitator writes when sending a log back to draft."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Layout, Submit
+from django import forms
+from django.utils.html import escape
+from django.utils.translation import gettext_lazy as _
+
+from .logs import (
+    MAX_IDEA,
+    MAX_IDEAS,
+    MAX_TEXT,
+    MAX_THEME,
+    MAX_THEMES,
+    TEXT_FIELDS,
+    clean_lines,
+    contains_a_name,
+    name_error,
+    names_note,
+)
+
+
+def _area(rows=3, **attrs):
+    return forms.Textarea(attrs={"rows": rows, **attrs})
+
+
+class SessionLogForm(forms.Form):
+    themes = forms.MultipleChoiceField(
+        label=_("Themes"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Themes other circles of this initiative have used."),
+    )
+    new_themes = forms.CharField(
+        label=_("New themes, one per line"),
+        required=False,
+        widget=_area(2),
+    )
+    agreements = forms.CharField(
+        label=_("Where the group agreed"), required=False, max_length=MAX_TEXT, widget=_area()
+    )
+    disagreements = forms.CharField(
+        label=_("Where people disagreed"), required=False, max_length=MAX_TEXT, widget=_area()
+    )
+    open_questions = forms.CharField(
+        label=_("Open questions"), required=False, max_length=MAX_TEXT, widget=_area()
+    )
+    action_ideas = forms.CharField(
+        label=_("Action ideas, one per line"),
+        required=False,
+        widget=_area(5),
+        help_text=_("Each line is saved as its own idea for the action forum."),
+    )
+    group_dynamics = forms.CharField(
+        label=_("Group dynamics"),
+        required=False,
+        max_length=MAX_TEXT,
+        widget=_area(2),
+        help_text=_("How the conversation went: who found it hard to speak up, tensions, trust."),
+    )
+    safety_concerns = forms.CharField(
+        label=_("Safety concerns"),
+        required=False,
+        max_length=MAX_TEXT,
+        widget=_area(2),
+        help_text=_("Seen only by organizers and this circle's facilitators and recorder."),
+    )
+
+    def __init__(self, *args, theme_choices, names, log=None, **kwargs):
+        if log is not None and not args and "data" not in kwargs:
+            kwargs.setdefault("initial", self.initial_for(log))
+        super().__init__(*args, **kwargs)
+        self.names = names
+        choices = list(theme_choices)
+        known = {choice.casefold() for choice in choices}
+        for theme in (log.themes if log is not None else []) or []:
+            if theme.casefold() not in known:
+                choices.append(theme)
+                known.add(theme.casefold())
+        self.fields["themes"].choices = [(theme, theme) for theme in choices]
+        if not choices:
+            self.fields["themes"].help_text = _(
+                "No themes yet: add this meeting's themes below, one per line."
+            )
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            HTML(
+                '<div class="alert alert-warning small" role="note">'
+                + escape(names_note())
+                + "</div>"
+            ),
+            "themes" if choices else HTML(""),
+            "new_themes",
+            "agreements",
+            "disagreements",
+            "open_questions",
+            "action_ideas",
+            "group_dynamics",
+            "safety_concerns",
+            Div(
+                Submit("save", _("Save draft"), css_class="btn-outline-primary"),
+                Submit("submit_log", _("Save and submit for approval")),
+                css_class="d-flex flex-wrap gap-2",
+            ),
+        )
+        if not choices:
+            del self.fields["themes"]
+
+    @staticmethod
+    def initial_for(log) -> dict:
+        initial = {name: getattr(log, name) for name in TEXT_FIELDS}
+        initial["themes"] = list(log.themes or [])
+        initial["action_ideas"] = "\n".join(idea.text for idea in log.action_ideas.all())
+        return initial
+
+    def clean_new_themes(self):
+        themes = clean_lines(self.cleaned_data["new_themes"], max_length=MAX_THEME + 1)
+        if any(len(theme) > MAX_THEME for theme in themes):
+            raise forms.ValidationError(
+                _("Keep each theme under %(n)d characters."), params={"n": MAX_THEME}
+            )
+        return themes
+
+    def clean_action_ideas(self):
+        ideas = clean_lines(self.cleaned_data["action_ideas"], max_length=MAX_IDEA + 1)
+        if any(len(idea) > MAX_IDEA for idea in ideas):
+            raise forms.ValidationError(
+                _("Keep each idea under %(n)d characters."), params={"n": MAX_IDEA}
+            )
+        if len(ideas) > MAX_IDEAS:
+            raise forms.ValidationError(
+                _("Record at most %(n)d action ideas per meeting."), params={"n": MAX_IDEAS}
+            )
+        return ideas
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in [*TEXT_FIELDS, "new_themes", "action_ideas"]:
+            value = cleaned.get(name)
+            if value is None:
+                continue
+            texts = value if isinstance(value, list) else [value]
+            if any(contains_a_name(text, self.names) for text in texts):
+                self.add_error(name, name_error())
+        if len(self.all_themes()) > MAX_THEMES:
+            self.add_error(
+                "new_themes",
+                forms.ValidationError(_("Choose at most %(n)d themes."), params={"n": MAX_THEMES}),
+            )
+        return cleaned
+
+    def all_themes(self) -> list[str]:
+        chosen = list(self.cleaned_data.get("themes") or [])
+        return clean_lines(
+            chosen + list(self.cleaned_data.get("new_themes") or []), max_length=MAX_THEME
+        )
+
+    def service_data(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "themes": self.all_themes(),
+            **{name: data[name] for name in TEXT_FIELDS},
+            "action_ideas": data["action_ideas"],
+        }
+
+
+class ReturnLogForm(forms.Form):
+    note = forms.CharField(
+        label=_("What should change?"),
+        max_length=2000,
+        widget=_area(3),
+        help_text=_("The recorder sees this note with the draft."),
+    )
+
+    def __init__(self, *args, names=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.names = list(names)
+
+    def clean_note(self):
+        note = self.cleaned_data["note"].strip()
+        if contains_a_name(note, self.names):
+            raise forms.ValidationError(name_error())
+        return note

@@ -1,0 +1,494 @@
+"""The guide library and facilitator training records.
+
+Library guides (initiative is null) ship as data and are read-only; an initiative copies one
+and adapts its copy. Training records say who on the team was trained as a facilitator or
+recorder, when and in which curriculum; the circles pages ask `untrained_facilitators` to warn
+when a circle is scheduled with someone untrained.
+
+Writes (services) are keyword-only, atomic and logged; reads (selectors) never query per row.
+Activity log entries name guides and curricula only, never a person.
+"""
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dialogue_hub.exceptions import DomainError
+from initiatives.models import Initiative, Membership, Role
+from initiatives.services import activity_record
+
+from .models import DiscussionGuide, FacilitatorTraining, GuideSession
+
+MAX_SESSIONS = 20
+MAX_AGENDA_ITEMS = 30
+MAX_QUESTIONS = 40
+MAX_MINUTES = 600
+TRAINABLE_ROLES = (Role.FACILITATOR, Role.RECORDER)
+LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
+
+
+# --- agenda helpers ---------------------------------------------------------------------------
+
+
+def agenda_minutes(agenda) -> int:
+    """Total minutes of an agenda (a list of {"title", "minutes"})."""
+    return sum(int(item.get("minutes") or 0) for item in agenda or [])
+
+
+@dataclass
+class SessionView:
+    """A guide session with what its page shows: agenda total and whether it matches."""
+
+    session: GuideSession
+    agenda_total: int
+
+    @property
+    def agenda_matches(self) -> bool:
+        return not self.session.agenda or self.agenda_total == self.session.duration_minutes
+
+
+def session_views(sessions) -> list[SessionView]:
+    return [SessionView(session=s, agenda_total=agenda_minutes(s.agenda)) for s in sessions]
+
+
+# --- guides: selectors ------------------------------------------------------------------------
+
+
+def _with_totals(queryset: QuerySet[DiscussionGuide]) -> QuerySet[DiscussionGuide]:
+    return queryset.annotate(
+        session_count=Count("sessions"), total_minutes=Sum("sessions__duration_minutes")
+    )
+
+
+def library_guides() -> QuerySet[DiscussionGuide]:
+    """The shipped, read-only guides, with session count and total minutes."""
+    return _with_totals(DiscussionGuide.objects.filter(initiative__isnull=True)).order_by(
+        "title", "pk"
+    )
+
+
+def initiative_guides(*, initiative: Initiative) -> QuerySet[DiscussionGuide]:
+    """The initiative's own guides (copies it adapted), with the guide each was copied from."""
+    return (
+        _with_totals(DiscussionGuide.objects.filter(initiative=initiative))
+        .select_related("copied_from")
+        .order_by("title", "pk")
+    )
+
+
+def guide_for_initiative(*, initiative: Initiative, pk) -> DiscussionGuide:
+    """A library guide or one of the initiative's own, with its sessions; else 404."""
+    guide = (
+        DiscussionGuide.objects.filter(Q(initiative__isnull=True) | Q(initiative=initiative))
+        .filter(pk=pk)
+        .select_related("copied_from")
+        .prefetch_related(
+            Prefetch("sessions", queryset=GuideSession.objects.order_by("position", "pk"))
+        )
+        .first()
+    )
+    if guide is None:
+        raise Http404
+    return guide
+
+
+def editable_guide(*, initiative: Initiative, pk) -> DiscussionGuide:
+    """One of the initiative's own guides. A library guide is read-only (403); others 404."""
+    guide = guide_for_initiative(initiative=initiative, pk=pk)
+    if guide.is_library:
+        raise PermissionDenied
+    return guide
+
+
+def editable_session(*, initiative: Initiative, pk) -> GuideSession:
+    """A session of one of the initiative's own guides (403 for a library guide's, else 404)."""
+    session = (
+        GuideSession.objects.filter(
+            Q(guide__initiative__isnull=True) | Q(guide__initiative=initiative), pk=pk
+        )
+        .select_related("guide")
+        .first()
+    )
+    if session is None:
+        raise Http404
+    if session.guide.is_library:
+        raise PermissionDenied
+    return session
+
+
+# --- guides: services -------------------------------------------------------------------------
+
+
+def _validate(instance, exclude=None):
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(" ".join(messages), field=field if field != "__all__" else None) from exc
+
+
+def _check_own(initiative: Initiative, guide: DiscussionGuide) -> None:
+    if guide.initiative_id != initiative.pk:
+        raise DomainError(_("Library guides can't be changed: copy the guide first."))
+
+
+def _clean_languages(languages) -> list[str]:
+    codes = list(dict.fromkeys(languages or []))
+    if not codes:
+        raise DomainError(_("Choose at least one language."), field="languages")
+    unknown = [code for code in codes if code not in LANGUAGE_CODES]
+    if unknown:
+        raise DomainError(_("Choose languages from the list."), field="languages")
+    return codes
+
+
+def clean_agenda(agenda) -> list[dict]:
+    """Check an agenda's shape: titled items with a whole number of minutes (1–600)."""
+    if not isinstance(agenda, list):
+        raise DomainError(_("The agenda is not a list of items."), field="agenda")
+    if len(agenda) > MAX_AGENDA_ITEMS:
+        raise DomainError(
+            _("An agenda can have at most %(n)d items.") % {"n": MAX_AGENDA_ITEMS}, field="agenda"
+        )
+    cleaned = []
+    for number, item in enumerate(agenda, start=1):
+        title = str(item.get("title", "")).strip() if isinstance(item, dict) else ""
+        minutes = item.get("minutes") if isinstance(item, dict) else None
+        if not title or not isinstance(minutes, int) or not 0 < minutes <= MAX_MINUTES:
+            raise DomainError(
+                _("Agenda item %(n)d needs a title and a number of minutes from 1 to 600.")
+                % {"n": number},
+                field="agenda",
+            )
+        cleaned.append({"title": title[:200], "minutes": minutes})
+    return cleaned
+
+
+def clean_questions(questions) -> list[str]:
+    cleaned = [str(q).strip() for q in questions or [] if str(q).strip()]
+    if len(cleaned) > MAX_QUESTIONS:
+        raise DomainError(
+            _("A session can have at most %(n)d questions.") % {"n": MAX_QUESTIONS},
+            field="questions",
+        )
+    return cleaned
+
+
+@transaction.atomic
+def guide_copy(*, user, initiative: Initiative, guide: DiscussionGuide) -> DiscussionGuide:
+    """Deep-copy a library guide (or one of the initiative's own) into the initiative."""
+    if guide.initiative_id not in (None, initiative.pk):
+        raise DomainError(_("This guide is not available to this initiative."))
+    copy = DiscussionGuide(
+        initiative=initiative,
+        copied_from=guide,
+        slug=guide.slug,
+        title=guide.title,
+        description=guide.description,
+        languages=list(guide.languages),
+        based_on=guide.based_on,
+    )
+    _validate(copy)
+    copy.save()
+    GuideSession.objects.bulk_create(
+        GuideSession(
+            guide=copy,
+            position=session.position,
+            title=session.title,
+            goals=session.goals,
+            duration_minutes=session.duration_minutes,
+            agenda=[dict(item) for item in session.agenda],
+            questions=list(session.questions),
+        )
+        for session in guide.sessions.order_by("position")
+    )
+    activity_record(initiative=initiative, actor=user, action="guide.copied", target=copy)
+    return copy
+
+
+@transaction.atomic
+def guide_update(
+    *,
+    user,
+    initiative: Initiative,
+    guide: DiscussionGuide,
+    title: str,
+    description: str = "",
+    languages: list[str],
+) -> DiscussionGuide:
+    _check_own(initiative, guide)
+    guide.title = title.strip()
+    guide.description = description.strip()
+    guide.languages = _clean_languages(languages)
+    _validate(guide)
+    guide.save(update_fields=["title", "description", "languages", "updated_at"])
+    activity_record(initiative=initiative, actor=user, action="guide.updated", target=guide)
+    return guide
+
+
+@transaction.atomic
+def guide_delete(*, user, initiative: Initiative, guide: DiscussionGuide) -> None:
+    """Delete one of the initiative's guides. Circles that used it keep their meetings."""
+    _check_own(initiative, guide)
+    if guide.circles.exists():
+        raise DomainError(
+            _("Circles use this guide. Give them another guide before deleting this one.")
+        )
+    pk, label = guide.pk, str(guide)
+    guide.delete()
+    guide.pk = pk
+    activity_record(
+        initiative=initiative, actor=user, action="guide.deleted", target=guide, label=label
+    )
+
+
+def _renumber(guide: DiscussionGuide) -> None:
+    """Positions 1..n in the current order (two passes keep the unique constraint happy)."""
+    sessions = list(GuideSession.objects.filter(guide=guide).order_by("position", "pk"))
+    if all(s.position == n for n, s in enumerate(sessions, start=1)):
+        return
+    offset = max((s.position for s in sessions), default=0) + len(sessions) + 1
+    for n, session in enumerate(sessions, start=1):
+        GuideSession.objects.filter(pk=session.pk).update(position=offset + n)
+    for n, session in enumerate(sessions, start=1):
+        GuideSession.objects.filter(pk=session.pk).update(position=n)
+
+
+def _session_fields(*, title, goals, duration_minutes, agenda, questions) -> dict:
+    return {
+        "title": title.strip(),
+        "goals": goals.strip(),
+        "duration_minutes": duration_minutes,
+        "agenda": clean_agenda(agenda),
+        "questions": clean_questions(questions),
+    }
+
+
+@transaction.atomic
+def guide_session_create(
+    *,
+    user,
+    initiative: Initiative,
+    guide: DiscussionGuide,
+    title: str,
+    goals: str = "",
+    duration_minutes: int = 120,
+    agenda: list | None = None,
+    questions: list | None = None,
+) -> GuideSession:
+    """Add a session at the end of one of the initiative's guides."""
+    _check_own(initiative, guide)
+    guide = DiscussionGuide.objects.select_for_update().get(pk=guide.pk)
+    last = GuideSession.objects.filter(guide=guide).aggregate(last=Max("position"))["last"] or 0
+    if GuideSession.objects.filter(guide=guide).count() >= MAX_SESSIONS:
+        raise DomainError(_("A guide can have at most %(n)d sessions.") % {"n": MAX_SESSIONS})
+    session = GuideSession(
+        guide=guide,
+        position=last + 1,
+        **_session_fields(
+            title=title,
+            goals=goals,
+            duration_minutes=duration_minutes,
+            agenda=agenda or [],
+            questions=questions or [],
+        ),
+    )
+    _validate(session)
+    session.save()
+    activity_record(initiative=initiative, actor=user, action="guide.session_added", target=guide)
+    return session
+
+
+@transaction.atomic
+def guide_session_update(
+    *,
+    user,
+    initiative: Initiative,
+    session: GuideSession,
+    title: str,
+    goals: str = "",
+    duration_minutes: int,
+    agenda: list,
+    questions: list,
+) -> GuideSession:
+    _check_own(initiative, session.guide)
+    fields = _session_fields(
+        title=title,
+        goals=goals,
+        duration_minutes=duration_minutes,
+        agenda=agenda,
+        questions=questions,
+    )
+    for name, value in fields.items():
+        setattr(session, name, value)
+    _validate(session)
+    session.save(update_fields=[*fields, "updated_at"])
+    activity_record(
+        initiative=initiative, actor=user, action="guide.session_updated", target=session.guide
+    )
+    return session
+
+
+@transaction.atomic
+def guide_session_delete(*, user, initiative: Initiative, session: GuideSession) -> None:
+    """Delete a session; the ones after it move up. Past circle meetings keep their own title."""
+    guide = session.guide
+    _check_own(initiative, guide)
+    DiscussionGuide.objects.select_for_update().filter(pk=guide.pk).first()
+    session.delete()
+    _renumber(guide)
+    activity_record(initiative=initiative, actor=user, action="guide.session_deleted", target=guide)
+
+
+@transaction.atomic
+def guide_session_move(
+    *, user, initiative: Initiative, session: GuideSession, direction: str
+) -> GuideSession:
+    """Swap a session with the one before ("up") or after ("down") it."""
+    guide = session.guide
+    _check_own(initiative, guide)
+    if direction not in ("up", "down"):
+        raise DomainError(_("Move a session up or down."))
+    DiscussionGuide.objects.select_for_update().filter(pk=guide.pk).first()
+    _renumber(guide)
+    sessions = list(GuideSession.objects.filter(guide=guide).order_by("position"))
+    index = next(i for i, s in enumerate(sessions) if s.pk == session.pk)
+    other_index = index - 1 if direction == "up" else index + 1
+    if not 0 <= other_index < len(sessions):
+        raise DomainError(
+            _("This is already the first session.")
+            if direction == "up"
+            else _("This is already the last session.")
+        )
+    mine, other = sessions[index], sessions[other_index]
+    GuideSession.objects.filter(pk=mine.pk).update(position=0)
+    GuideSession.objects.filter(pk=other.pk).update(position=mine.position)
+    GuideSession.objects.filter(pk=mine.pk).update(position=other.position)
+    activity_record(initiative=initiative, actor=user, action="guide.session_moved", target=guide)
+    session.refresh_from_db()
+    return session
+
+
+# --- training: selectors ----------------------------------------------------------------------
+
+
+def training_records(*, initiative: Initiative, user=None) -> QuerySet[FacilitatorTraining]:
+    """The initiative's training records, newest first; only `user`'s when given."""
+    records = FacilitatorTraining.objects.filter(initiative=initiative).select_related("user")
+    if user is not None:
+        records = records.filter(user=user)
+    return records.order_by("-completed_on", "-pk")
+
+
+def training_for_initiative(*, initiative: Initiative, pk) -> FacilitatorTraining:
+    record = training_records(initiative=initiative).filter(pk=pk).first()
+    if record is None:
+        raise Http404
+    return record
+
+
+def trainable_team(*, initiative: Initiative):
+    """Users with the facilitator or recorder role in the initiative, by name."""
+    return (
+        get_user_model()
+        .objects.filter(memberships__initiative=initiative, memberships__role__in=TRAINABLE_ROLES)
+        .distinct()
+        .order_by("display_name", "email")
+    )
+
+
+def is_trained(*, initiative: Initiative, user) -> bool:
+    """True if the user has a training record in this initiative."""
+    return FacilitatorTraining.objects.filter(initiative=initiative, user=user).exists()
+
+
+def untrained_facilitators(*, initiative: Initiative, users) -> set:
+    """The users (or user ids) among `users` without a training record here, in one query.
+
+    Returns the same kind of values it was given: users in, users out; ids in, ids out.
+    """
+    users = list(users)
+    if not users:
+        return set()
+    ids = {getattr(u, "pk", u) for u in users}
+    trained = set(
+        FacilitatorTraining.objects.filter(initiative=initiative, user_id__in=ids).values_list(
+            "user_id", flat=True
+        )
+    )
+    return {u for u in users if getattr(u, "pk", u) not in trained}
+
+
+# --- training: services -----------------------------------------------------------------------
+
+
+def initiative_today(initiative: Initiative) -> date:
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(initiative.timezone))
+
+
+@transaction.atomic
+def training_add(
+    *,
+    user,
+    initiative: Initiative,
+    trainee,
+    curriculum: str,
+    completed_on: date,
+    trainer: str = "",
+) -> FacilitatorTraining:
+    """Record that a facilitator or recorder of this initiative completed a training."""
+    if (
+        trainee is None
+        or not Membership.objects.filter(
+            initiative=initiative, user=trainee, role__in=TRAINABLE_ROLES
+        ).exists()
+    ):
+        raise DomainError(
+            _("Choose a team member with the facilitator or recorder role in this initiative."),
+            field="user",
+        )
+    if completed_on is None or completed_on > initiative_today(initiative):
+        raise DomainError(
+            _("Record a training once it is completed: this date is in the future."),
+            field="completed_on",
+        )
+    if not curriculum.strip():
+        raise DomainError(_("Say which curriculum the training followed."), field="curriculum")
+    record = FacilitatorTraining(
+        initiative=initiative,
+        user=trainee,
+        curriculum=curriculum.strip(),
+        completed_on=completed_on,
+        trainer=trainer.strip(),
+    )
+    _validate(record)
+    record.save()
+    activity_record(
+        initiative=initiative,
+        actor=user,
+        action="training.recorded",
+        target=record,
+        label=record.curriculum,
+    )
+    return record
+
+
+@transaction.atomic
+def training_delete(*, user, initiative: Initiative, record: FacilitatorTraining) -> None:
+    if record.initiative_id != initiative.pk:
+        raise Http404
+    pk, label = record.pk, record.curriculum
+    record.delete()
+    record.pk = pk
+    activity_record(
+        initiative=initiative, actor=user, action="training.deleted", target=record, label=label
+    )

@@ -1,0 +1,417 @@
+"""Session logs: what a circle said in one meeting, with its action ideas.
+
+The circle's recorder (or a facilitator) drafts and submits; a facilitator of the circle
+approves or sends it back with a note. Approved logs are read-only and feed the action forum
+(`approved_action_ideas`). Nothing here may attribute a statement to a named participant:
+text containing the full name of a member of the circle is refused.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dialogue_hub.exceptions import DomainError
+from initiatives.models import ActivityLogEntry, Initiative
+from initiatives.services import activity_record
+
+from .models import (
+    ActionIdea,
+    CircleMember,
+    CircleRole,
+    CircleSession,
+    CircleStaff,
+    LogStatus,
+    MeetingStatus,
+    SessionLog,
+)
+
+TEXT_FIELDS = ["agreements", "disagreements", "open_questions", "group_dynamics", "safety_concerns"]
+MAX_TEXT = 10_000
+MAX_IDEA = 1_000
+MAX_IDEAS = 40
+MAX_THEME = 80
+MAX_THEMES = 20
+PAGE_SIZE = 20
+
+
+def names_note() -> str:
+    return _("Do not write participants' names: record what was said, not who said it.")
+
+
+# --- names ---------------------------------------------------------------------------------------
+
+
+def member_names(*, circle) -> list[str]:
+    """Full names (two words or more) of the circle's members, for the no-names check."""
+    names = CircleMember.objects.filter(circle=circle).values_list("participant__name", flat=True)
+    return [" ".join(name.split()) for name in names if name and len(name.split()) >= 2]
+
+
+def _name_pattern(name: str) -> re.Pattern:
+    words = [re.escape(word) for word in name.split()]
+    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
+
+
+def contains_a_name(text: str, names: list[str]) -> bool:
+    """True if `text` holds any of the full `names` (case-insensitive, whole words)."""
+    if not text:
+        return False
+    return any(_name_pattern(name).search(text) for name in names)
+
+
+def name_error() -> str:
+    return _(
+        "This text names a member of the circle. Record what was said, not who said it: "
+        "remove the name."
+    )
+
+
+# --- cleaning ------------------------------------------------------------------------------------
+
+
+def clean_lines(value, *, max_length: int) -> list[str]:
+    """One entry per line (or list item), blanks and repeats (ignoring case) dropped."""
+    items = value.splitlines() if isinstance(value, str) else list(value or [])
+    seen, result = set(), []
+    for item in items:
+        text = " ".join(str(item).split())[:max_length]
+        if text and text.casefold() not in seen:
+            seen.add(text.casefold())
+            result.append(text)
+    return result
+
+
+def initiative_themes(*, initiative: Initiative) -> list[str]:
+    """The initiative's theme list: every theme used in its session logs, A–Z."""
+    seen: dict[str, str] = {}
+    for themes in SessionLog.objects.filter(meeting__circle__initiative=initiative).values_list(
+        "themes", flat=True
+    ):
+        for theme in themes or []:
+            if isinstance(theme, str) and theme.strip():
+                text = " ".join(theme.split())
+                seen.setdefault(text.casefold(), text)
+    return sorted(seen.values(), key=str.casefold)
+
+
+# --- permissions per circle ----------------------------------------------------------------------
+
+
+def staff_roles(*, user, meeting: CircleSession) -> set[str]:
+    return set(
+        CircleStaff.objects.filter(circle_id=meeting.circle_id, user=user).values_list(
+            "role", flat=True
+        )
+    )
+
+
+def _require_staff(*, user, meeting: CircleSession) -> set[str]:
+    roles = staff_roles(user=user, meeting=meeting)
+    if not roles:
+        raise DomainError(_("Only this circle's recorder and facilitators can write its log."))
+    return roles
+
+
+def _require_facilitator(*, user, meeting: CircleSession) -> None:
+    if CircleRole.FACILITATOR not in staff_roles(user=user, meeting=meeting):
+        raise DomainError(_("Only a facilitator of this circle can approve its log."))
+
+
+# --- services ------------------------------------------------------------------------------------
+
+
+def _label(meeting: CircleSession) -> str:
+    return f"{meeting.circle.name} #{meeting.number}"
+
+
+def _check_names(*, circle, fields: dict[str, str], ideas: list[str], themes: list[str]) -> None:
+    names = member_names(circle=circle)
+    if not names:
+        return
+    for field_name, text in fields.items():
+        if contains_a_name(text, names):
+            raise DomainError(name_error(), field=field_name)
+    if any(contains_a_name(idea, names) for idea in ideas):
+        raise DomainError(name_error(), field="action_ideas")
+    if any(contains_a_name(theme, names) for theme in themes):
+        raise DomainError(name_error(), field="new_themes")
+
+
+def _sync_ideas(*, log: SessionLog, ideas: list[str]) -> None:
+    """Keep one ActionIdea row per idea, in order, reusing rows (and their ids) in place."""
+    existing = list(ActionIdea.objects.filter(log=log).order_by("position", "pk"))
+    for position, text in enumerate(ideas):
+        if position < len(existing):
+            row = existing[position]
+            if row.text != text or row.position != position:
+                row.text, row.position = text, position
+                row.save(update_fields=["text", "position", "updated_at"])
+        else:
+            ActionIdea.objects.create(log=log, text=text, position=position)
+    stale = [row.pk for row in existing[len(ideas) :]]
+    if stale:
+        ActionIdea.objects.filter(pk__in=stale).delete()
+
+
+@transaction.atomic
+def log_save(
+    *,
+    user,
+    meeting: CircleSession,
+    themes: list[str],
+    agreements: str = "",
+    disagreements: str = "",
+    open_questions: str = "",
+    group_dynamics: str = "",
+    safety_concerns: str = "",
+    action_ideas: list[str],
+    now=None,
+) -> SessionLog:
+    """Create or edit the draft log of a meeting (recorder or facilitator of the circle)."""
+    now = now or timezone.now()
+    # Lock the meeting: two first saves at once must not both create its (one) log.
+    meeting = (
+        CircleSession.objects.select_for_update(of=("self",))
+        .select_related("circle__initiative")
+        .get(pk=meeting.pk)
+    )
+    _require_staff(user=user, meeting=meeting)
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise DomainError(_("This meeting was cancelled: there is nothing to log."))
+    if meeting.starts_at > now:
+        raise DomainError(_("You can write the log once the meeting has started."))
+    log = SessionLog.objects.select_for_update(of=("self",)).filter(meeting=meeting).first()
+    if log is not None and log.status != LogStatus.DRAFT:
+        raise DomainError(
+            _("This log was submitted and can't be changed now.")
+            if log.status == LogStatus.SUBMITTED
+            else _("This log is approved and can't be changed.")
+        )
+    fields = {
+        "agreements": agreements.strip(),
+        "disagreements": disagreements.strip(),
+        "open_questions": open_questions.strip(),
+        "group_dynamics": group_dynamics.strip(),
+        "safety_concerns": safety_concerns.strip(),
+    }
+    for field_name, text in fields.items():
+        if len(text) > MAX_TEXT:
+            raise DomainError(
+                _("Keep this under %(n)d characters.") % {"n": MAX_TEXT}, field=field_name
+            )
+    themes = clean_lines(themes, max_length=MAX_THEME)
+    if len(themes) > MAX_THEMES:
+        raise DomainError(_("Choose at most %(n)d themes.") % {"n": MAX_THEMES}, field="themes")
+    ideas = clean_lines(action_ideas, max_length=MAX_IDEA)
+    if len(ideas) > MAX_IDEAS:
+        raise DomainError(
+            _("Record at most %(n)d action ideas per meeting.") % {"n": MAX_IDEAS},
+            field="action_ideas",
+        )
+    _check_names(circle=meeting.circle, fields=fields, ideas=ideas, themes=themes)
+    created = log is None
+    if created:
+        log = SessionLog(meeting=meeting, drafted_by=user)
+    log.themes = themes
+    for field_name, text in fields.items():
+        setattr(log, field_name, text)
+    try:
+        log.full_clean(exclude=["meeting"])
+    except ValidationError as exc:
+        field_name, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(" ".join(messages), field=field_name) from exc
+    log.save()
+    _sync_ideas(log=log, ideas=ideas)
+    activity_record(
+        initiative=meeting.circle.initiative,
+        actor=user,
+        action="log.drafted" if created else "log.edited",
+        target=log,
+        label=_label(meeting),
+        details={"action_ideas": len(ideas)},
+    )
+    return log
+
+
+def _locked_log(log: SessionLog) -> SessionLog:
+    return (
+        SessionLog.objects.select_for_update(of=("self",))
+        .select_related("meeting__circle__initiative")
+        .get(pk=log.pk)
+    )
+
+
+def _has_content(log: SessionLog) -> bool:
+    return bool(
+        log.themes
+        or any(getattr(log, name) for name in TEXT_FIELDS)
+        or ActionIdea.objects.filter(log=log).exists()
+    )
+
+
+@transaction.atomic
+def log_submit(*, user, log: SessionLog) -> SessionLog:
+    """Hand a draft to the facilitators for approval."""
+    log = _locked_log(log)
+    _require_staff(user=user, meeting=log.meeting)
+    if log.status != LogStatus.DRAFT:
+        raise DomainError(_("Only a draft can be submitted."))
+    if not _has_content(log):
+        raise DomainError(_("The log is empty: write down what the circle talked about first."))
+    log.status = LogStatus.SUBMITTED
+    log.submitted_at = timezone.now()
+    log.save(update_fields=["status", "submitted_at", "updated_at"])
+    activity_record(
+        initiative=log.meeting.circle.initiative,
+        actor=user,
+        action="log.submitted",
+        target=log,
+        label=_label(log.meeting),
+    )
+    return log
+
+
+@transaction.atomic
+def log_approve(*, user, log: SessionLog) -> SessionLog:
+    """A facilitator of the circle approves a submitted log; it is read-only from then on."""
+    log = _locked_log(log)
+    _require_facilitator(user=user, meeting=log.meeting)
+    if log.status != LogStatus.SUBMITTED:
+        raise DomainError(_("Only a submitted log can be approved."))
+    log.status = LogStatus.APPROVED
+    log.approved_by = user
+    log.approved_at = timezone.now()
+    log.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+    activity_record(
+        initiative=log.meeting.circle.initiative,
+        actor=user,
+        action="log.approved",
+        target=log,
+        label=_label(log.meeting),
+    )
+    return log
+
+
+@transaction.atomic
+def log_return(*, user, log: SessionLog, note: str) -> SessionLog:
+    """A facilitator sends a submitted log back to draft, saying what to change."""
+    log = _locked_log(log)
+    _require_facilitator(user=user, meeting=log.meeting)
+    if log.status != LogStatus.SUBMITTED:
+        raise DomainError(_("Only a submitted log can be sent back."))
+    note = note.strip()
+    if not note:
+        raise DomainError(_("Say what should change before it can be approved."), field="note")
+    if len(note) > 2000:
+        raise DomainError(_("Keep the note under 2,000 characters."), field="note")
+    if contains_a_name(note, member_names(circle=log.meeting.circle)):
+        raise DomainError(name_error(), field="note")
+    log.status = LogStatus.DRAFT
+    log.submitted_at = None
+    log.save(update_fields=["status", "submitted_at", "updated_at"])
+    activity_record(
+        initiative=log.meeting.circle.initiative,
+        actor=user,
+        action="log.returned",
+        target=log,
+        label=_label(log.meeting),
+        details={"note": note},
+    )
+    return log
+
+
+# --- selectors -----------------------------------------------------------------------------------
+
+
+def meeting_for_initiative(*, initiative: Initiative, pk) -> CircleSession:
+    meeting = (
+        CircleSession.objects.filter(circle__initiative=initiative, pk=pk)
+        .select_related("circle", "guide_session")
+        .first()
+    )
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def log_of(meeting: CircleSession) -> SessionLog | None:
+    return (
+        SessionLog.objects.filter(meeting=meeting)
+        .select_related("drafted_by", "approved_by")
+        .prefetch_related(_ideas())
+        .first()
+    )
+
+
+def _ideas() -> Prefetch:
+    return Prefetch("action_ideas", queryset=ActionIdea.objects.order_by("position", "pk"))
+
+
+def return_note(log: SessionLog) -> str:
+    """The note of the last time the log was sent back to draft, if it is a draft now."""
+    if log is None or log.status != LogStatus.DRAFT:
+        return ""
+    entry = (
+        ActivityLogEntry.objects.filter(
+            action="log.returned", target_type=log._meta.label_lower, target_id=str(log.pk)
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return (entry.details or {}).get("note", "") if entry else ""
+
+
+def approved_logs(*, initiative: Initiative, circle_id=None) -> QuerySet[SessionLog]:
+    """Approved logs of the initiative, newest meeting first, with their action ideas."""
+    queryset = SessionLog.objects.filter(
+        meeting__circle__initiative=initiative, status=LogStatus.APPROVED
+    )
+    if circle_id:
+        queryset = queryset.filter(meeting__circle_id=circle_id)
+    return (
+        queryset.select_related("meeting__circle", "meeting__guide_session")
+        .prefetch_related(_ideas())
+        .order_by("-meeting__starts_at", "-pk")
+    )
+
+
+def approved_action_ideas(*, initiative: Initiative) -> QuerySet[ActionIdea]:
+    """Every action idea of an approved log (what the action forum works from)."""
+    return (
+        ActionIdea.objects.filter(
+            log__meeting__circle__initiative=initiative, log__status=LogStatus.APPROVED
+        )
+        .select_related("log__meeting__circle")
+        .order_by("log__meeting__circle__name", "log__meeting__starts_at", "position", "pk")
+    )
+
+
+@dataclass
+class LogAccess:
+    """What one user may do with one meeting's log."""
+
+    staff: set
+    can_read_approved: bool
+    can_see_safety_everywhere: bool
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.staff)
+
+    @property
+    def can_write(self) -> bool:
+        return self.is_staff
+
+    @property
+    def can_approve(self) -> bool:
+        return CircleRole.FACILITATOR in self.staff
+
+    @property
+    def sees_safety(self) -> bool:
+        return self.is_staff or self.can_see_safety_everywhere

@@ -1,0 +1,226 @@
+"""Circle pages: the circles overview (organizers, data steward), "my circles" for
+facilitators and recorders, one circle's page, and creating, editing and deleting a circle.
+
+Thin views: the permission mixin, then a selector or service from guides.circles.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from dialogue_hub.exceptions import DomainError
+from initiatives.permissions import has_perm
+from initiatives.services import activity_record
+from initiatives.views import InitiativeAccessMixin, PostOnlyMixin, _apply_domain_error
+from participants.services import registration_settings_for
+
+from .. import circles
+from ..forms_circles import CircleForm
+
+PAGE_SIZE = 25
+
+
+def optional_url(name: str, **kwargs) -> str | None:
+    """The URL of a page another part of the app may not have yet (None until it exists)."""
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return None
+
+
+def meeting_links(todos, *, slug: str) -> None:
+    """Attach each meeting's attendance and log links to its MeetingTodo."""
+    for todo in todos:
+        todo.attendance_url = optional_url("guides:attendance", slug=slug, pk=todo.meeting.pk)
+        todo.log_url = optional_url("guides:log_detail", slug=slug, pk=todo.meeting.pk)
+        todo.log_edit_url = optional_url("guides:log_edit", slug=slug, pk=todo.meeting.pk)
+
+
+class CirclesOverviewView(InitiativeAccessMixin, TemplateView):
+    """Every circle at a glance. Facilitators and recorders are sent to their own circles."""
+
+    template_name = "guides/circles/overview.html"
+
+    def get(self, request, *args, **kwargs):
+        roles = self.initiative.roles
+        if not has_perm(roles, "circles.view"):
+            if has_perm(roles, "circles.facilitate"):
+                return redirect("guides:my_circles", slug=self.initiative.slug)
+            raise PermissionDenied
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        queryset = circles.circles_overview_queryset(initiative=self.initiative)
+        page = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page.object_list = circles.circle_summaries(page.object_list)
+        slug = self.initiative.slug
+        context.update(
+            page_obj=page,
+            totals=circles.overview_totals(initiative=self.initiative),
+            assignment_url=optional_url("guides:assignment", slug=slug),
+            active="circles",
+        )
+        return context
+
+
+class MyCirclesView(InitiativeAccessMixin, TemplateView):
+    permission = "circles.facilitate"
+    template_name = "guides/circles/mine.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        mine = circles.my_circles(initiative=self.initiative, user=self.request.user)
+        for item in mine:
+            meeting_links(item.todos, slug=self.initiative.slug)
+        context["my_circles"] = mine
+        return context
+
+
+class CircleDetailView(InitiativeAccessMixin, TemplateView):
+    """One circle. Organizers and the data steward see every circle; facilitators and
+    recorders only their own (others are 404); other roles are refused."""
+
+    template_name = "guides/circles/detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        roles = self.initiative.roles
+        sees_all = has_perm(roles, "circles.view")
+        if not sees_all and not has_perm(roles, "circles.facilitate"):
+            raise PermissionDenied
+        circle = circles.circle_for_user(
+            initiative=self.initiative, user=self.request.user, pk=kwargs["pk"], sees_all=sees_all
+        )
+        staff_roles = circles.circle_staff_roles(user=self.request.user, circle=circle)
+        summary = circles.circle_summaries(
+            circles.circles_overview_queryset(initiative=self.initiative).filter(pk=circle.pk)
+        )[0]
+        members = list(circles.circle_members(circle=circle))
+        meetings = circles.circle_meetings(circle=circle)
+        slug = self.initiative.slug
+        meeting_links(meetings, slug=slug)
+        if members:
+            activity_record(
+                initiative=self.initiative,
+                actor=self.request.user,
+                action="circle.members_viewed",
+                target=circle,
+            )
+        context.update(
+            circle=circle,
+            summary=summary,
+            members=members,
+            meetings=meetings,
+            staff_roles=staff_roles,
+            is_staff=bool(staff_roles),
+            has_records=circles.circle_has_records(circle)
+            if context["can"]["circles_manage"]
+            else True,
+            schedule_url=optional_url("guides:circle_schedule", slug=slug, pk=circle.pk),
+            retention_url=optional_url("guides:circle_attendance", slug=slug, pk=circle.pk),
+            active="circles",
+        )
+        return context
+
+
+class CircleFormMixin(InitiativeAccessMixin):
+    permission = "circles.manage"
+    template_name = "guides/circles/form.html"
+
+    def time_slots(self) -> list[str]:
+        return list(registration_settings_for(self.initiative).time_slots or [])
+
+    def warn_untrained(self, form) -> None:
+        names = circles.untrained_warning_names(
+            initiative=self.initiative,
+            users=[form.cleaned_data.get("facilitator_1"), form.cleaned_data.get("facilitator_2")],
+        )
+        if names:
+            messages.warning(
+                self.request,
+                _(
+                    "No training is on record for %(names)s. Record their facilitator training, "
+                    "or pair them with a trained co-facilitator."
+                )
+                % {"names": ", ".join(names)},
+            )
+
+
+class CircleCreateView(CircleFormMixin, TemplateView):
+    def _form(self, data=None):
+        return CircleForm(
+            data,
+            initiative=self.initiative,
+            time_slots=self.time_slots(),
+            submit_label=_("Create circle"),
+        )
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(form=self._form()))
+
+    def post(self, request, *args, **kwargs):
+        form = self._form(request.POST)
+        if form.is_valid():
+            try:
+                circle = circles.circle_create(
+                    user=request.user, initiative=self.initiative, **form.service_data()
+                )
+            except DomainError as error:
+                _apply_domain_error(form, error)
+            else:
+                messages.success(request, _("Circle created."))
+                self.warn_untrained(form)
+                return redirect("guides:circle_detail", slug=self.initiative.slug, pk=circle.pk)
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class CircleUpdateView(CircleFormMixin, TemplateView):
+    def get_circle(self):
+        return circles.circle_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        circle = self.get_circle()
+        form = CircleForm(
+            initial=CircleForm.initial_for(circle),
+            initiative=self.initiative,
+            time_slots=self.time_slots(),
+            circle=circle,
+        )
+        return self.render_to_response(self.get_context_data(form=form, circle=circle))
+
+    def post(self, request, *args, **kwargs):
+        circle = self.get_circle()
+        form = CircleForm(
+            request.POST, initiative=self.initiative, time_slots=self.time_slots(), circle=circle
+        )
+        if form.is_valid():
+            try:
+                circles.circle_update(user=request.user, circle=circle, **form.service_data())
+            except DomainError as error:
+                _apply_domain_error(form, error)
+            else:
+                messages.success(request, _("Circle saved."))
+                self.warn_untrained(form)
+                return redirect("guides:circle_detail", slug=self.initiative.slug, pk=circle.pk)
+        # Show the name the circle had before this refused change.
+        return self.render_to_response(self.get_context_data(form=form, circle=self.get_circle()))
+
+
+class CircleDeleteView(InitiativeAccessMixin, PostOnlyMixin, View):
+    permission = "circles.manage"
+
+    def post(self, request, *args, **kwargs):
+        circle = circles.circle_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
+        try:
+            circles.circle_delete(user=request.user, circle=circle)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("guides:circle_detail", slug=self.initiative.slug, pk=circle.pk)
+        messages.success(request, _("Circle “%(name)s” deleted.") % {"name": circle.name})
+        return redirect("guides:circles", slug=self.initiative.slug)

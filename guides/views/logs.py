@@ -1,0 +1,226 @@
+"""Session log pages: the approved logs across circles (logs.view), one meeting's log, and the
+recorder's and facilitators' workflow (draft, submit, approve or send back).
+
+Who may open a meeting's log: the circle's own staff (any status, with safety concerns);
+`logs.view` roles once it is approved (safety concerns only with `logs.safety`). Facilitators
+and recorders of other circles get 404; roles with neither permission get 403.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from dialogue_hub.exceptions import DomainError
+from initiatives.permissions import has_perm
+from initiatives.views import InitiativeAccessMixin, PostOnlyMixin, _apply_domain_error
+
+from .. import circles, logs
+from ..forms_logs import ReturnLogForm, SessionLogForm
+from ..models import LogStatus, MeetingStatus
+from .circles import optional_url
+
+
+class LogListView(InitiativeAccessMixin, TemplateView):
+    permission = "logs.view"
+    template_name = "guides/logs/list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        circle_options = list(
+            circles.circles_for_initiative(initiative=self.initiative).values_list("pk", "name")
+        )
+        try:
+            circle_id = int(self.request.GET.get("circle") or 0)
+        except ValueError:
+            circle_id = 0
+        if circle_id not in {pk for pk, _name in circle_options}:
+            circle_id = 0
+        queryset = logs.approved_logs(initiative=self.initiative, circle_id=circle_id or None)
+        page = Paginator(queryset, logs.PAGE_SIZE).get_page(self.request.GET.get("page"))
+        context.update(
+            page_obj=page,
+            circle_options=circle_options,
+            circle_id=circle_id,
+            sees_safety=has_perm(self.initiative.roles, "logs.safety"),
+        )
+        return context
+
+
+class MeetingLogMixin(InitiativeAccessMixin):
+    """Loads self.meeting (404 outside the initiative) and the user's roles in its circle."""
+
+    permission = "initiative.view"
+    staff_only = False
+
+    def load(self):
+        roles = self.initiative.roles
+        reads = has_perm(roles, "logs.view")
+        facilitates = has_perm(roles, "circles.facilitate")
+        if not facilitates and (self.staff_only or not reads):
+            raise PermissionDenied
+        self.meeting = logs.meeting_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
+        self.staff = logs.staff_roles(user=self.request.user, meeting=self.meeting)
+        self.log = logs.log_of(self.meeting)
+        approved = self.log is not None and self.log.status == LogStatus.APPROVED
+        if not self.staff and (self.staff_only or not (reads and approved)):
+            # Known to the initiative but not this circle's staff: the log "does not exist".
+            if facilitates or reads:
+                raise Http404
+            raise PermissionDenied
+        self.access = logs.LogAccess(
+            staff=self.staff,
+            can_read_approved=reads,
+            can_see_safety_everywhere=has_perm(roles, "logs.safety"),
+        )
+
+    def detail_url(self):
+        return redirect("guides:log_detail", slug=self.initiative.slug, pk=self.meeting.pk)
+
+    def base_context(self, **kwargs):
+        slug = self.initiative.slug
+        return self.get_context_data(
+            meeting=self.meeting,
+            circle=self.meeting.circle,
+            log=self.log,
+            access=self.access,
+            names_note=logs.names_note(),
+            attendance_url=optional_url("guides:attendance", slug=slug, pk=self.meeting.pk)
+            if self.access.is_staff
+            else None,
+            **kwargs,
+        )
+
+
+class LogDetailView(MeetingLogMixin, TemplateView):
+    template_name = "guides/logs/detail.html"
+
+    def get(self, request, *args, **kwargs):
+        self.load()
+        context = {}
+        if self.access.can_approve and self.log and self.log.status == LogStatus.SUBMITTED:
+            context["return_form"] = ReturnLogForm()
+        if self.access.is_staff:
+            context["return_note"] = logs.return_note(self.log)
+        return self.render_to_response(self.base_context(**context))
+
+
+class LogEditView(MeetingLogMixin, TemplateView):
+    staff_only = True
+    template_name = "guides/logs/form.html"
+
+    def _form(self, data=None):
+        return SessionLogForm(
+            data,
+            theme_choices=logs.initiative_themes(initiative=self.initiative),
+            names=logs.member_names(circle=self.meeting.circle),
+            log=self.log,
+        )
+
+    def _closed(self):
+        if self.meeting.status == MeetingStatus.CANCELLED:
+            messages.info(self.request, _("This meeting was cancelled: there is nothing to log."))
+            return True
+        if self.log is not None and self.log.status != LogStatus.DRAFT:
+            messages.info(
+                self.request,
+                _("This log was submitted and can't be changed now.")
+                if self.log.status == LogStatus.SUBMITTED
+                else _("This log is approved and can't be changed."),
+            )
+            return True
+        return False
+
+    def get(self, request, *args, **kwargs):
+        self.load()
+        if self._closed():
+            return self.detail_url()
+        return self.render_to_response(
+            self.base_context(form=self._form(), return_note=logs.return_note(self.log))
+        )
+
+    def post(self, request, *args, **kwargs):
+        self.load()
+        if self._closed():
+            return self.detail_url()
+        form = self._form(request.POST)
+        if form.is_valid():
+            try:
+                log = logs.log_save(user=request.user, meeting=self.meeting, **form.service_data())
+                if "submit_log" in request.POST:
+                    logs.log_submit(user=request.user, log=log)
+            except DomainError as error:
+                _apply_domain_error(form, error)
+            else:
+                if "submit_log" in request.POST:
+                    messages.success(
+                        request, _("Log submitted. A facilitator of the circle approves it next.")
+                    )
+                else:
+                    messages.success(request, _("Draft saved."))
+                return self.detail_url()
+        return self.render_to_response(
+            self.base_context(form=form, return_note=logs.return_note(self.log))
+        )
+
+
+class LogActionMixin(MeetingLogMixin, PostOnlyMixin, View):
+    staff_only = True
+
+    def post(self, request, *args, **kwargs):
+        self.load()
+        if self.log is None:
+            raise Http404
+        return self.act()
+
+
+class LogSubmitView(LogActionMixin):
+    def act(self):
+        try:
+            logs.log_submit(user=self.request.user, log=self.log)
+        except DomainError as error:
+            messages.error(self.request, error.message)
+        else:
+            messages.success(
+                self.request, _("Log submitted. A facilitator of the circle approves it next.")
+            )
+        return self.detail_url()
+
+
+class LogApproveView(LogActionMixin):
+    def act(self):
+        if not self.access.can_approve:
+            raise PermissionDenied
+        try:
+            logs.log_approve(user=self.request.user, log=self.log)
+        except DomainError as error:
+            messages.error(self.request, error.message)
+        else:
+            messages.success(self.request, _("Log approved. Organizers can read it now."))
+        return self.detail_url()
+
+
+class LogReturnView(MeetingLogMixin, PostOnlyMixin, TemplateView):
+    staff_only = True
+    template_name = "guides/logs/detail.html"
+
+    def post(self, request, *args, **kwargs):
+        self.load()
+        if self.log is None:
+            raise Http404
+        if not self.access.can_approve:
+            raise PermissionDenied
+        form = ReturnLogForm(request.POST, names=logs.member_names(circle=self.meeting.circle))
+        if form.is_valid():
+            try:
+                logs.log_return(user=request.user, log=self.log, note=form.cleaned_data["note"])
+            except DomainError as error:
+                _apply_domain_error(form, error)
+            else:
+                messages.success(request, _("The log is back in draft with your note."))
+                return self.detail_url()
+        return self.render_to_response(self.base_context(return_form=form, return_note=""))

@@ -1,0 +1,336 @@
+"""Scheduling, attendance and calendars: a circle's schedule (with clashes), generating it from
+the guide, moving or cancelling one meeting, taking attendance on a phone, a circle's retention,
+one meeting as .ics, and the private calendar feeds (no login: signed links).
+
+Thin views: the permission mixin and a per-circle check, then guides.meetings or
+guides.calendars.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from dialogue_hub.exceptions import DomainError
+from initiatives.permissions import has_perm
+from initiatives.views import InitiativeAccessMixin, PostOnlyMixin, _apply_domain_error
+
+from .. import calendars, meetings
+from ..forms_meetings import AttendanceForm, RescheduleForm, ScheduleGenerateForm
+from ..models import MeetingStatus
+from ..permissions import staff_roles
+
+
+def circle_page_url(initiative, circle) -> str | None:
+    """The circle's own page, when the circles pages are installed."""
+    try:
+        return reverse("guides:circle_detail", kwargs={"slug": initiative.slug, "pk": circle.pk})
+    except NoReverseMatch:
+        return None
+
+
+def _ics_response(content: bytes, filename: str, *, download: bool) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    disposition = "attachment" if download else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store" if download else "private, max-age=900"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+class _CircleCheck:
+    """After InitiativeAccessMixin has loaded the initiative: load the circle (or meeting) named
+    by the URL's pk and check the per-circle rule `need`:
+
+    "open": organizers, data stewards and the circle's staff; "staff": organizers and the
+    circle's staff (attendance, calendar file); "manage": organizers (circles.manage).
+    """
+
+    need = "open"
+    loads = "circle"  # or "meeting"
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.loads == "meeting":
+            self.meeting = meetings.meeting_for_initiative(
+                initiative=self.initiative, pk=kwargs["pk"]
+            )
+            self.circle = self.meeting.circle
+        else:
+            self.meeting = None
+            self.circle = meetings.circle_for_initiative(
+                initiative=self.initiative, pk=kwargs["pk"]
+            )
+        roles = self.initiative.roles
+        self.my_circle_roles = staff_roles(request.user, self.circle)
+        allowed = {
+            "open": lambda: has_perm(roles, "circles.view") or bool(self.my_circle_roles),
+            "staff": lambda: has_perm(roles, "circles.manage") or bool(self.my_circle_roles),
+            "manage": lambda: has_perm(roles, "circles.manage"),
+        }[self.need]()
+        if not allowed:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            circle=self.circle,
+            meeting=self.meeting,
+            circle_url=circle_page_url(self.initiative, self.circle),
+            schedule_url=reverse(
+                "guides:circle_schedule",
+                kwargs={"slug": self.initiative.slug, "pk": self.circle.pk},
+            ),
+        )
+        return context
+
+    def schedule_redirect(self):
+        return redirect("guides:circle_schedule", slug=self.initiative.slug, pk=self.circle.pk)
+
+
+# --- schedule ----------------------------------------------------------------------------------
+
+
+class CircleScheduleView(InitiativeAccessMixin, _CircleCheck, TemplateView):
+    template_name = "guides/meetings/schedule.html"
+    need = "open"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        roles = self.initiative.roles
+        schedule = list(meetings.schedule_of(circle=self.circle))
+        conflicts = meetings.schedule_conflicts(initiative=self.initiative, circle=self.circle)
+        now = timezone.now()
+        for meeting in schedule:
+            meeting.conflicts = conflicts.get(meeting.pk, [])
+            meeting.is_past = meeting.starts_at <= now
+        context.update(
+            schedule=schedule,
+            conflict_count=sum(len(m.conflicts) for m in schedule),
+            can_manage=has_perm(roles, "circles.manage"),
+            can_attend=has_perm(roles, "circles.manage") or bool(self.my_circle_roles),
+            is_staff_of_circle=bool(self.my_circle_roles),
+            cancelled=MeetingStatus.CANCELLED,
+        )
+        if context["can_manage"]:
+            context["untrained"] = meetings.untrained_facilitator_names(circle=self.circle)
+        if self.my_circle_roles:
+            feed = calendars.staff_feed_url(self.request.user, self.initiative)
+            context.update(staff_feed=feed, staff_webcal=calendars.webcal_url(feed))
+        return context
+
+
+class ScheduleGenerateView(InitiativeAccessMixin, _CircleCheck, TemplateView):
+    template_name = "guides/meetings/generate.html"
+    need = "manage"
+
+    def _has_meetings(self):
+        return self.circle.meetings.exists()
+
+    def get(self, request, *args, **kwargs):
+        initial = {"interval_days": 7}
+        if self.circle.first_meeting_at:
+            local = timezone.localtime(self.circle.first_meeting_at)
+            initial.update(first_day=local.date(), start_time=local.time())
+        form = ScheduleGenerateForm(initial=initial, has_meetings=self._has_meetings())
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def post(self, request, *args, **kwargs):
+        form = ScheduleGenerateForm(request.POST, has_meetings=self._has_meetings())
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                created = meetings.circle_schedule_generate(
+                    user=request.user,
+                    circle=self.circle,
+                    first_day=data["first_day"],
+                    start_time=data["start_time"],
+                    interval_days=data["interval_days"],
+                    replace_future=data.get("replace_future", False),
+                )
+            except DomainError as error:
+                _apply_domain_error(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("%(n)d meetings scheduled for %(circle)s.")
+                    % {"n": len(created), "circle": self.circle.name},
+                )
+                conflicts = meetings.schedule_conflicts(
+                    initiative=self.initiative, circle=self.circle
+                )
+                if conflicts:
+                    messages.warning(
+                        request, _("Some meetings clash with others: see the warnings below.")
+                    )
+                return self.schedule_redirect()
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["guide"] = self.circle.guide
+        context["sessions"] = list(self.circle.guide.sessions.all()) if self.circle.guide else []
+        context["has_meetings"] = self._has_meetings()
+        context["untrained"] = meetings.untrained_facilitator_names(circle=self.circle)
+        return context
+
+
+class MeetingRescheduleView(InitiativeAccessMixin, _CircleCheck, TemplateView):
+    template_name = "guides/meetings/reschedule.html"
+    need = "manage"
+    loads = "meeting"
+
+    def get(self, request, *args, **kwargs):
+        local = timezone.localtime(self.meeting.starts_at)
+        form = RescheduleForm(
+            initial={"day": local.date(), "at": local.time(), "venue_name": self.meeting.venue_name}
+        )
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def post(self, request, *args, **kwargs):
+        form = RescheduleForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = meetings.meeting_reschedule(
+                    user=request.user,
+                    meeting=self.meeting,
+                    day=data["day"],
+                    at=data["at"],
+                    venue_name=data["venue_name"],
+                )
+            except DomainError as error:
+                _apply_domain_error(form, error)
+            else:
+                messages.success(request, _("Meeting moved. Calendars update on their next check."))
+                for conflict in result.conflicts:
+                    messages.warning(request, conflict.message())
+                return self.schedule_redirect()
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        conflicts = meetings.schedule_conflicts(initiative=self.initiative, circle=self.circle)
+        context["current_conflicts"] = conflicts.get(self.meeting.pk, [])
+        return context
+
+
+class MeetingCancelView(InitiativeAccessMixin, _CircleCheck, PostOnlyMixin, View):
+    need = "manage"
+    loads = "meeting"
+
+    def post(self, request, *args, **kwargs):
+        try:
+            meetings.meeting_cancel(user=request.user, meeting=self.meeting)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("Meeting cancelled. It stays in the schedule and calendars as cancelled."),
+            )
+        return self.schedule_redirect()
+
+
+class MeetingCalendarView(InitiativeAccessMixin, _CircleCheck, View):
+    """One meeting as an .ics file, for the circle's staff and organizers."""
+
+    need = "staff"
+    loads = "meeting"
+
+    def get(self, request, *args, **kwargs):
+        content = calendars.build_calendar([self.meeting], name=self.circle.name)
+        return _ics_response(content, f"meeting-{self.meeting.pk}.ics", download=True)
+
+
+# --- attendance --------------------------------------------------------------------------------
+
+
+class AttendanceView(InitiativeAccessMixin, _CircleCheck, TemplateView):
+    template_name = "guides/meetings/attendance.html"
+    need = "staff"
+    loads = "meeting"
+
+    def _form(self, data=None):
+        rows = meetings.attendance_rows(meeting=self.meeting)
+        return AttendanceForm(data, rows=rows)
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(form=self._form()))
+
+    def post(self, request, *args, **kwargs):
+        form = self._form(request.POST)
+        if form.is_valid():
+            try:
+                counts = meetings.attendance_save(
+                    user=request.user, meeting=self.meeting, marks=form.marks()
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Attendance saved: %(present)d present, %(absent)d absent, %(excused)d excused."
+                    )
+                    % counts,
+                )
+                return redirect("guides:attendance", slug=self.initiative.slug, pk=self.meeting.pk)
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        context["rows"] = form.bound_rows()
+        context["statuses"] = [
+            ("present", _("Present"), "btn-outline-success"),
+            ("absent", _("Absent"), "btn-outline-danger"),
+            ("excused", _("Excused"), "btn-outline-secondary"),
+        ]
+        context["is_cancelled"] = self.meeting.status == MeetingStatus.CANCELLED
+        context["retention_url"] = reverse(
+            "guides:circle_attendance", kwargs={"slug": self.initiative.slug, "pk": self.circle.pk}
+        )
+        return context
+
+
+class CircleAttendanceView(InitiativeAccessMixin, _CircleCheck, TemplateView):
+    """Retention: per meeting the share of members present, per person attended out of held."""
+
+    template_name = "guides/meetings/retention.html"
+    need = "staff"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["retention"] = meetings.circle_retention(circle=self.circle)
+        return context
+
+
+# --- calendar feeds (public: the signed link is the key) ----------------------------------------
+
+
+@method_decorator(login_not_required, name="dispatch")
+class ParticipantFeedView(View):
+    def get(self, request, token):
+        participant = calendars.participant_for_feed(token)
+        content = calendars.build_calendar(
+            calendars.meetings_for_participant(participant), name=participant.initiative.name
+        )
+        return _ics_response(content, "dialogue-circle.ics", download=False)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class StaffFeedView(View):
+    def get(self, request, token):
+        user, initiative = calendars.staff_for_feed(token)
+        content = calendars.build_calendar(
+            calendars.meetings_for_staff(user, initiative), name=initiative.name
+        )
+        return _ics_response(content, "my-circles.ics", download=False)
