@@ -39,3 +39,31 @@ def test_demo_loads_once_with_if_empty():
     call_command("seed_demo", "--if-empty")
     assert Initiative.objects.filter(name__startswith="Riverton Community").count() == 1
     assert User.objects.filter(email="organizer@demo.dialoguehub.org").count() == 1
+
+
+def test_demo_has_circles_formed_by_the_assignment_with_meetings_attendance_and_logs():
+    from guides.models import (
+        ActionIdea,
+        Attendance,
+        Circle,
+        CircleMember,
+        CircleSession,
+        SessionLog,
+    )
+
+    call_command("seed_demo")
+    main = Initiative.objects.get(slug="riverton-community-police-dialogues-2027")
+    circles = Circle.objects.filter(initiative=main)
+    assert circles.count() >= 15
+    assert all(c.guide is not None and c.guide.initiative_id == main.pk for c in circles)
+    members = CircleMember.objects.filter(circle__initiative=main)
+    assert members.count() > 200
+    assert not members.exclude(placed_by="assignment").exists()
+    for circle in circles:
+        assert circle.members.count() <= circle.max_size
+        assert circle.staff.filter(role="facilitator").exists()
+    assert CircleSession.objects.filter(circle__initiative=main).count() == 5 * circles.count()
+    assert Attendance.objects.filter(meeting__circle__initiative=main).count() > 500
+    approved = SessionLog.objects.filter(meeting__circle__initiative=main, status="approved")
+    assert approved.count() >= circles.count()
+    assert ActionIdea.objects.filter(log__in=approved).count() == 2 * approved.count()

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from guides import demo as guides_demo
 from initiatives import demo as initiatives_demo
 from initiatives.models import Initiative, Membership
 from participants import demo as participants_demo
@@ -37,9 +38,12 @@ class Command(BaseCommand):
                 )
             )
             count = participants_demo.seed_participants(result.main, team=team)
+            circles = guides_demo.seed_circles(result.main, organizer=result.users["organizer"])
         self.stdout.write(
             self.style.SUCCESS(
-                f"Loaded the demo initiative “{result.main.name}” with {count} participants."
+                f"Loaded the demo initiative “{result.main.name}” with {count} participants, "
+                f"{circles['circles']} circles ({circles['placed']} people placed) and "
+                f"{circles['ideas']} action ideas in approved session logs."
             )
         )
         self._print_logins()

@@ -1,0 +1,209 @@
+"""Demo circles for Riverton: the police–residents guide copied into the initiative, trained
+facilitators, circles per time slot and language, the balanced assignment, meeting series
+started three weeks ago, attendance and approved session logs with action ideas."""
+
+import random
+from datetime import date, datetime, time, timedelta
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from initiatives.models import Membership, Role
+from participants.models import RegistrationSettings
+from participants.selectors import eligible_for_placement
+
+from . import assignment, circles, library, logs, meetings
+from .models import CircleSession, DiscussionGuide, MeetingStatus
+
+DEMO_PASSWORD = "riverton-demo-2026"  # noqa: S105 - documented demo password, local use only
+
+# Time slot label -> (weekday, Monday = 0; start time)
+SLOT_TIMES = {
+    "Tuesday evening 6–8 pm": (1, time(18, 0)),
+    "Thursday evening 6–8 pm": (3, time(18, 0)),
+    "Saturday morning 10–12": (5, time(10, 0)),
+    "Sunday afternoon 2–4 pm": (6, time(14, 0)),
+}
+VENUES = [
+    ("Eastside Library community room", "410 Fremont St", True),
+    ("Northgate Recreation Center", "77 Linden Ave", True),
+    ("Common Ground Mediation Center", "12 Market Square", True),
+    ("Southbank Public Library", "230 River Rd", True),
+    ("Riverside Heights Community Hall", "5 Elm Ct", False),
+    ("Harbor District Boys & Girls Club", "900 Dock St", True),
+]
+VOLUNTEER_FACILITATORS = [
+    "Maya Thompson",
+    "Jorge Alvarez",
+    "Denise Carter",
+    "Hoang Tran",
+    "Rachel Goldberg",
+    "Samuel Osei",
+    "Carmen Ruiz",
+    "Patrick O'Neill",
+    "Aaliyah Brooks",
+    "Daniel Kim",
+    "Fatou Diallo",
+    "Mark Sullivan",
+]
+THEMES = [
+    "Trust and respect",
+    "Youth and police",
+    "Traffic stops",
+    "Language access",
+    "Police accountability",
+    "Neighborhood safety",
+    "Community events",
+    "Mental health response",
+]
+IDEAS = [
+    "Hold a monthly coffee with officers at the Eastside library",
+    "Add young people to the police advisory board",
+    "Train officers and residents together in de-escalation",
+    "Publish traffic-stop data by neighborhood every quarter",
+    "Start neighborhood walks with district officers",
+    "Offer Spanish interpretation at every community meeting",
+    "Create a youth–police basketball league",
+    "Send a mental health worker with officers on crisis calls",
+]
+
+
+def _user(email, name, initiative, role, organizer):
+    User = get_user_model()
+    user, created = User.objects.get_or_create(email=email, defaults={"display_name": name})
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    Membership.objects.get_or_create(
+        user=user, initiative=initiative, role=role, defaults={"added_by": organizer}
+    )
+    return user
+
+
+def _first_day(weekday: int, today: date) -> date:
+    start = today - timedelta(days=21)
+    return start + timedelta(days=(weekday - start.weekday()) % 7)
+
+
+def seed_circles(initiative, *, organizer) -> dict:
+    rng = random.Random(4)
+    today = timezone.localdate()
+    facilitators = list(
+        get_user_model()
+        .objects.filter(memberships__initiative=initiative, memberships__role=Role.FACILITATOR)
+        .order_by("email")
+    )
+    for index, name in enumerate(VOLUNTEER_FACILITATORS):
+        facilitators.append(
+            _user(
+                f"volunteer{index + 1}@demo.dialoguehub.org",
+                name,
+                initiative,
+                Role.FACILITATOR,
+                organizer,
+            )
+        )
+    recorder = (
+        get_user_model()
+        .objects.filter(memberships__initiative=initiative, memberships__role=Role.RECORDER)
+        .first()
+    )
+
+    source = DiscussionGuide.objects.get(slug="community-police-relations", initiative__isnull=True)
+    guide = library.guide_copy(user=organizer, initiative=initiative, guide=source)
+    for index, person in enumerate(facilitators):
+        if index % 6 != 5:  # a few volunteers are still waiting for their training
+            library.training_add(
+                user=organizer,
+                initiative=initiative,
+                trainee=person,
+                curriculum="Dialogue to Change facilitator training (2 days)",
+                completed_on=today - timedelta(days=40 + index),
+                trainer="Common Ground Mediation Center",
+            )
+
+    slots = list(RegistrationSettings.objects.get(initiative=initiative).time_slots)
+    eligible = list(
+        eligible_for_placement(initiative=initiative).values_list(
+            "preferred_language", "availability"
+        )
+    )
+    plan = []
+    for slot in slots:
+        people = [lang for lang, available in eligible if slot in available]
+        spanish = sum(lang == "es" for lang in people)
+        plan.append((slot, "es", max(1, round(spanish / 22))))
+        plan.append((slot, "en", max(1, round((len(people) - spanish) / 26))))
+    created = []
+    number = 0
+    for slot, language, count in plan:
+        for _ in range(count):
+            number += 1
+            venue, address, accessible = VENUES[number % len(VENUES)]
+            first = facilitators[number % len(facilitators)]
+            second = facilitators[(number + 7) % len(facilitators)]
+            created.append(
+                circles.circle_create(
+                    user=organizer,
+                    initiative=initiative,
+                    name=f"Circle {number} · {slot.split()[0]}{' (español)' if language == 'es' else ''}",
+                    guide=guide,
+                    language=language,
+                    time_slot=slot,
+                    time_slots=slots,
+                    venue_name=venue,
+                    venue_address=address,
+                    is_neutral_venue=True,
+                    is_accessible=accessible,
+                    min_per_role={"sworn_officer": 1, "young_person": 2},
+                    max_share_percent=60,
+                    facilitators=[first, second],
+                    recorder=recorder if number <= 3 else None,
+                )
+            )
+    result = assignment.circle_assign_balanced(user=organizer, initiative=initiative)
+
+    past = timezone.now()
+    for circle in created:
+        weekday, start = SLOT_TIMES.get(circle.time_slot, (1, time(18, 0)))
+        meetings.circle_schedule_generate(
+            user=organizer,
+            circle=circle,
+            first_day=_first_day(weekday, today),
+            start_time=start,
+            now=datetime.combine(
+                today - timedelta(days=30), time(0, 0), tzinfo=timezone.get_current_timezone()
+            ),
+        )
+    held = (
+        CircleSession.objects.filter(
+            circle__in=created, starts_at__lt=past, status=MeetingStatus.SCHEDULED
+        )
+        .select_related("circle")
+        .order_by("circle_id", "number")
+    )
+    ideas_written = 0
+    for meeting in held:
+        member_ids = list(meeting.circle.members.values_list("participant_id", flat=True))
+        marks = {
+            pid: rng.choices(["present", "absent", "excused"], weights=[82, 12, 6])[0]
+            for pid in member_ids
+        }
+        facilitator = meeting.circle.staff.filter(role="facilitator").order_by("id").first().user
+        meetings.attendance_save(user=facilitator, meeting=meeting, marks=marks)
+        draft = logs.log_save(
+            user=facilitator,
+            meeting=meeting,
+            themes=rng.sample(THEMES, k=2),
+            agreements="People agreed that trust grows from regular contact outside of emergencies.",
+            disagreements="Views differed on whether traffic stops are mostly about safety or about quotas.",
+            open_questions="How can residents see what happens after a complaint is filed?",
+            group_dynamics="Everyone spoke; the officers listened more as the evening went on.",
+            action_ideas=rng.sample(IDEAS, k=2),
+        )
+        ideas_written += 2
+        logs.log_submit(user=facilitator, log=draft)
+        logs.log_approve(user=facilitator, log=draft)
+    return {"circles": len(created), "placed": result.placed_count, "ideas": ideas_written}
