@@ -1,6 +1,7 @@
 """Forms for session logs: the log itself (themes, what was said, action ideas) and the note a
 facilitator writes when sending a log back to draft."""
 
+from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Layout, Submit
 from django import forms
@@ -99,7 +100,10 @@ class SessionLogForm(forms.Form):
             "group_dynamics",
             "safety_concerns",
             Div(
-                Submit("save", _("Save draft"), css_class="btn-outline-primary"),
+                # StrictButton: crispy's Submit always adds btn-primary, which hides outline text.
+                StrictButton(
+                    _("Save draft"), type="submit", name="save", css_class="btn-outline-primary"
+                ),
                 Submit("submit_log", _("Save and submit for approval")),
                 css_class="d-flex flex-wrap gap-2",
             ),

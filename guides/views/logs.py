@@ -67,7 +67,10 @@ class MeetingLogMixin(InitiativeAccessMixin):
         self.staff = logs.staff_roles(user=self.request.user, meeting=self.meeting)
         self.log = logs.log_of(self.meeting)
         approved = self.log is not None and self.log.status == LogStatus.APPROVED
-        if not self.staff and (self.staff_only or not (reads and approved)):
+        # Organizers also follow logs waiting for approval (not drafts); others read approved ones.
+        submitted = self.log is not None and self.log.status == LogStatus.SUBMITTED
+        readable = (reads and approved) or (submitted and has_perm(roles, "circles.view"))
+        if not self.staff and (self.staff_only or not readable):
             # Known to the initiative but not this circle's staff: the log "does not exist".
             if facilitates or reads:
                 raise Http404

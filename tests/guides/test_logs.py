@@ -466,3 +466,35 @@ def test_a_meeting_of_another_initiative_is_404(client, initiative, member_of):
         client.get(reverse("guides:log_detail", args=[initiative.slug, foreign.pk])).status_code
         == 404
     )
+
+
+def test_organizer_sees_a_submitted_log_with_its_action_ideas_but_not_a_draft(client):
+    from guides import logs as log_services
+    from initiatives.models import Role
+
+    from ..factories import (
+        CircleMemberFactory,
+        CircleSessionFactory,
+        CircleStaffFactory,
+        MembershipFactory,
+    )
+
+    meeting = CircleSessionFactory(starts_at=timezone.now() - timedelta(days=1))
+    circle = meeting.circle
+    CircleMemberFactory(circle=circle)
+    facilitator = CircleStaffFactory(circle=circle, role="facilitator").user
+    MembershipFactory(user=facilitator, initiative=circle.initiative, role=Role.FACILITATOR)
+    organizer = MembershipFactory(initiative=circle.initiative, role=Role.ORGANIZER).user
+    log = log_services.log_save(
+        user=facilitator,
+        meeting=meeting,
+        themes=["Trust"],
+        action_ideas=["Monthly youth-police basketball", "Bilingual know-your-rights workshops"],
+    )
+    url = reverse("guides:log_detail", args=[circle.initiative.slug, meeting.pk])
+    client.force_login(organizer)
+    assert client.get(url).status_code == 404  # a draft is the recorder's own
+    log_services.log_submit(user=facilitator, log=log)
+    page = client.get(url).content.decode()
+    assert "Monthly youth-police basketball" in page
+    assert "Bilingual know-your-rights workshops" in page
