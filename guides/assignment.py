@@ -1410,9 +1410,17 @@ def circle_assign_balanced(*, user, initiative: Initiative) -> Result:
             _("Nobody could be placed, so nothing was changed. %(reasons)s") % {"reasons": reasons}
         )
 
-    removed, _detail = CircleMember.objects.filter(
+    replaced = CircleMember.objects.filter(
         circle_id__in=[c.pk for c in open_circles], placed_by=PlacedBy.ASSIGNMENT
-    ).delete()
+    )
+    # Their status follows their placement: back to confirmed, then assigned if placed again.
+    Participant.objects.filter(circle_membership__in=replaced, status=Status.ASSIGNED).update(
+        status=Status.CONFIRMED
+    )
+    removed, _detail = replaced.delete()
+    Participant.objects.filter(pk__in=list(result.placements), status=Status.CONFIRMED).update(
+        status=Status.ASSIGNED
+    )
     CircleMember.objects.bulk_create(
         [
             CircleMember(participant_id=pid, circle_id=cid, placed_by=PlacedBy.ASSIGNMENT)
@@ -1439,7 +1447,7 @@ def circle_assign_balanced(*, user, initiative: Initiative) -> Result:
 
 def ineligible_reason(participant: Participant) -> str | None:
     """Why this person may not be placed in a circle, or None if they may."""
-    if participant.status != Status.CONFIRMED:
+    if participant.status not in (Status.CONFIRMED, Status.ASSIGNED):
         return _("their registration is “%(status)s”, not confirmed") % {
             "status": participant.get_status_display()
         }
@@ -1539,6 +1547,9 @@ def circle_member_move(
         action = "circle.member_moved"
     if problems:
         details["override"] = True
+    if participant.status == Status.CONFIRMED:
+        participant.status = Status.ASSIGNED
+        participant.save(update_fields=["status", "updated_at"])
     activity_record(
         initiative=initiative, actor=user, action=action, target=participant, details=details
     )
@@ -1551,6 +1562,9 @@ def circle_member_remove(*, user, member: CircleMember) -> None:
     circle = member.circle
     participant = member.participant
     member.delete()
+    if participant.status == Status.ASSIGNED:
+        participant.status = Status.CONFIRMED
+        participant.save(update_fields=["status", "updated_at"])
     activity_record(
         initiative=circle.initiative,
         actor=user,

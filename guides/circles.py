@@ -84,12 +84,15 @@ def make_rules(*, min_per_role: dict[str, int], max_share_percent: int | None) -
 
 
 def rules_min_per_role(rules) -> dict[str, int]:
-    mins = (rules or {}).get("min_per_role") or {}
+    # Rules are JSON that may have been edited elsewhere (the admin): ignore any odd shape.
+    mins = rules.get("min_per_role") if isinstance(rules, dict) else None
+    if not isinstance(mins, dict):
+        return {}
     return {str(k): int(v) for k, v in mins.items() if isinstance(v, int | float) and v > 0}
 
 
 def rules_max_share(rules) -> float | None:
-    share = (rules or {}).get("max_share_per_role")
+    share = rules.get("max_share_per_role") if isinstance(rules, dict) else None
     return float(share) if isinstance(share, int | float) and 0 < share <= 1 else None
 
 

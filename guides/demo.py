@@ -199,7 +199,10 @@ def seed_circles(initiative, *, organizer) -> dict:
             pid: rng.choices(["present", "absent", "excused"], weights=[82, 12, 6])[0]
             for pid in member_ids
         }
-        facilitator = meeting.circle.staff.filter(role="facilitator").order_by("id").first().user
+        pair = [
+            staff.user for staff in meeting.circle.staff.filter(role="facilitator").order_by("id")
+        ]
+        facilitator, approver = pair[0], pair[-1]
         meetings.attendance_save(user=facilitator, meeting=meeting, marks=marks)
         draft = logs.log_save(
             user=facilitator,
@@ -213,5 +216,5 @@ def seed_circles(initiative, *, organizer) -> dict:
         )
         ideas_written += 2
         logs.log_submit(user=facilitator, log=draft)
-        logs.log_approve(user=facilitator, log=draft)
+        logs.log_approve(user=approver, log=draft)
     return {"circles": len(created), "placed": result.placed_count, "ideas": ideas_written}

@@ -284,6 +284,13 @@ def log_approve(*, user, log: SessionLog) -> SessionLog:
     _require_facilitator(user=user, meeting=log.meeting)
     if log.status != LogStatus.SUBMITTED:
         raise DomainError(_("Only a submitted log can be approved."))
+    if log.drafted_by_id == user.pk and (
+        CircleStaff.objects.filter(circle=log.meeting.circle, role=CircleRole.FACILITATOR)
+        .exclude(user=user)
+        .exists()
+    ):
+        # Two people look at every log: the one who wrote it and a facilitator who approves.
+        raise DomainError(_("You wrote this log, so the circle's other facilitator approves it."))
     log.status = LogStatus.APPROVED
     log.approved_by = user
     log.approved_at = timezone.now()

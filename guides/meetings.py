@@ -56,6 +56,23 @@ def local_to_utc(*, day: date, at: time, zone: zoneinfo.ZoneInfo) -> datetime:
     return local.astimezone(zoneinfo.ZoneInfo("UTC"))
 
 
+# Dates a meeting can be planned on, around today: typos like year 9999 are refused, not
+# scheduled (and never overflow the date arithmetic).
+PLANNING_WINDOW_PAST = timedelta(days=25 * 365)
+PLANNING_WINDOW_FUTURE = timedelta(days=10 * 365)
+
+
+def check_planning_day(day: date, *, field: str, span_days: int = 0) -> None:
+    """Refuse a day (or a series of `span_days` from it) outside the planning window, which is
+    counted from the real today (the services' `now` argument may be moved for seeding)."""
+    today = timezone.now().date()
+    earliest, latest = today - PLANNING_WINDOW_PAST, today + PLANNING_WINDOW_FUTURE
+    if not (earliest <= day <= latest) or (latest - day).days < span_days:
+        raise DomainError(
+            _("Choose a realistic date: this one is decades away from today."), field=field
+        )
+
+
 def meeting_end(meeting) -> datetime:
     return meeting.starts_at + timedelta(minutes=meeting.duration_minutes)
 
@@ -435,6 +452,11 @@ def circle_schedule_generate(
     covered by the meetings kept are scheduled again.
     """
     now = now or timezone.now()
+    check_planning_day(
+        first_day,
+        field="first_day",
+        span_days=min(max(int(interval_days), 1), 31) * 12,
+    )
     circle = (
         Circle.objects.select_for_update(of=("self",))
         .select_related("initiative", "guide")
@@ -541,6 +563,7 @@ def meeting_reschedule(
     Clashes are returned as warnings, not refused.
     """
     now = now or timezone.now()
+    check_planning_day(day, field="day")
     meeting = _refresh_for_update(meeting)
     zone = initiative_zone(meeting.circle.initiative)
     new_start = local_to_utc(day=day, at=at, zone=zone)

@@ -30,6 +30,10 @@ def initiative_for_expired_token(token: str, salt: str):
     return participant.initiative if participant else None
 
 
+# Confirmed people wait for a circle; assigned people are in one and may be moved again.
+PLACEABLE_STATUSES = (Status.CONFIRMED, Status.ASSIGNED)
+
+
 def eligible_for_placement(*, initiative):
     """People who may be placed in a circle: confirmed, holding a seat, consenting to take part,
     and — for minors — with a guardian's consent on record."""
@@ -38,7 +42,9 @@ def eligible_for_placement(*, initiative):
     )
     return (
         Participant.objects.filter(
-            initiative=initiative, status=Status.CONFIRMED, seat_number__isnull=False
+            initiative=initiative,
+            status__in=PLACEABLE_STATUSES,
+            seat_number__isnull=False,
         )
         .filter(Exists(participation))
         .exclude(Q(age_band__in=MINOR_AGE_BANDS) & Q(guardian_consented_at__isnull=True))

@@ -67,6 +67,8 @@ def test_demo_has_circles_formed_by_the_assignment_with_meetings_attendance_and_
     assert Attendance.objects.filter(meeting__circle__initiative=main).count() > 500
     approved = SessionLog.objects.filter(meeting__circle__initiative=main, status="approved")
     assert approved.count() >= circles.count()
-    held = CircleSession.objects.filter(circle__initiative=main, starts_at__lt=timezone.now(), status="scheduled")
+    held = CircleSession.objects.filter(
+        circle__initiative=main, starts_at__lt=timezone.now(), status="scheduled"
+    )
     assert held.filter(log__isnull=True).exists()  # some logs are still to be written
     assert ActionIdea.objects.filter(log__in=approved).count() == 2 * approved.count()

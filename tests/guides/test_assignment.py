@@ -993,3 +993,45 @@ class TestPages:
     def test_get_on_post_only_urls_is_refused(self, organizer_client, initiative, page_objects):
         url = reverse("guides:assignment_lock", args=[initiative.slug, page_objects["circle"].pk])
         assert organizer_client.get(url).status_code == 405
+
+
+@pytest.mark.django_db
+def test_placed_people_become_assigned_and_stay_placeable_on_a_re_run():
+    from guides import assignment as assignment_services
+    from guides.models import CircleMember
+    from participants.models import Participant, Status
+
+    from ..factories import (
+        CircleFactory,
+        CircleStaffFactory,
+        ConsentFactory,
+        InitiativeFactory,
+        MembershipFactory,
+        ParticipantFactory,
+        RegistrationSettingsFactory,
+    )
+
+    initiative = InitiativeFactory()
+    RegistrationSettingsFactory(initiative=initiative, time_slots=["Tuesday evening"])
+    organizer = MembershipFactory(initiative=initiative).user
+    for _n in range(2):
+        circle = CircleFactory(initiative=initiative, time_slot="Tuesday evening")
+        CircleStaffFactory(circle=circle)
+    people = [
+        ParticipantFactory(
+            initiative=initiative, seat_number=n + 1, availability=["Tuesday evening"]
+        )
+        for n in range(12)
+    ]
+    for person in people:
+        ConsentFactory(participant=person)
+    assignment_services.circle_assign_balanced(user=organizer, initiative=initiative)
+    assert set(
+        Participant.objects.filter(initiative=initiative).values_list("status", flat=True)
+    ) == {Status.ASSIGNED}
+    assignment_services.circle_assign_balanced(user=organizer, initiative=initiative)
+    assert CircleMember.objects.filter(circle__initiative=initiative).count() == 12
+    member = CircleMember.objects.filter(circle__initiative=initiative).first()
+    assignment_services.circle_member_remove(user=organizer, member=member)
+    member.participant.refresh_from_db()
+    assert member.participant.status == Status.CONFIRMED

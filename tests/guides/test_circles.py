@@ -646,3 +646,23 @@ def test_role_matrix(client, initiative, role, url_name):
 def test_overview_query_count_is_small(organizer_client, initiative):
     populate_circle(initiative)
     assert count_queries(organizer_client, reverse("guides:circles", args=[initiative.slug])) <= 20
+
+
+@pytest.mark.parametrize(
+    "rules", ["oops", ["a"], {"min_per_role": "x", "max_share_per_role": "y"}, None]
+)
+def test_odd_rules_from_elsewhere_do_not_break_the_overview(client, rules):
+    from guides.models import Circle
+
+    from ..factories import CircleFactory, MembershipFactory
+
+    circle = CircleFactory()
+    Circle.objects.filter(pk=circle.pk).update(rules=rules if rules is not None else {})
+    client.force_login(MembershipFactory(initiative=circle.initiative).user)
+    assert client.get(reverse("guides:circles", args=[circle.initiative.slug])).status_code == 200
+    assert (
+        client.get(
+            reverse("guides:circle_detail", args=[circle.initiative.slug, circle.pk])
+        ).status_code
+        == 200
+    )

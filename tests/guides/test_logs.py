@@ -498,3 +498,20 @@ def test_organizer_sees_a_submitted_log_with_its_action_ideas_but_not_a_draft(cl
     page = client.get(url).content.decode()
     assert "Monthly youth-police basketball" in page
     assert "Bilingual know-your-rights workshops" in page
+
+
+def test_a_facilitator_does_not_approve_their_own_log_when_a_co_facilitator_can():
+    from guides import logs as log_services
+
+    from ..factories import CircleSessionFactory, CircleStaffFactory
+
+    meeting = CircleSessionFactory(starts_at=timezone.now() - timedelta(days=1))
+    first = CircleStaffFactory(circle=meeting.circle, role="facilitator").user
+    second = CircleStaffFactory(circle=meeting.circle, role="facilitator").user
+    log = log_services.log_save(user=first, meeting=meeting, themes=[], action_ideas=["One idea"])
+    log_services.log_submit(user=first, log=log)
+    with pytest.raises(DomainError, match="other facilitator"):
+        log_services.log_approve(user=first, log=log)
+    log_services.log_approve(user=second, log=log)
+    log.refresh_from_db()
+    assert (log.status, log.approved_by) == (LogStatus.APPROVED, second)

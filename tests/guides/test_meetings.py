@@ -829,3 +829,36 @@ def test_retention_page_queries_do_not_grow(client, initiative, scene):
         add_rows,
         limit=15,
     )
+
+
+@pytest.mark.parametrize("year", [9999, 2000])
+def test_dates_far_from_today_are_refused_not_a_500(client, year):
+    from datetime import date, time
+
+    from dialogue_hub.exceptions import DomainError
+    from guides import meetings as meeting_services
+
+    from ..factories import (
+        CircleFactory,
+        DiscussionGuideFactory,
+        GuideSessionFactory,
+        MembershipFactory,
+    )
+
+    circle = CircleFactory(guide=DiscussionGuideFactory())
+    GuideSessionFactory(guide=circle.guide)
+    organizer = MembershipFactory(initiative=circle.initiative).user
+    with pytest.raises(DomainError) as exc:
+        meeting_services.circle_schedule_generate(
+            user=organizer, circle=circle, first_day=date(year, 12, 28), start_time=time(18, 0)
+        )
+    assert exc.value.field == "first_day"
+    meeting = CircleSessionFactory(circle=circle)
+    with pytest.raises(DomainError):
+        meeting_services.meeting_reschedule(
+            user=organizer, meeting=meeting, day=date(year, 12, 31), at=time(23, 30)
+        )
+    client.force_login(organizer)
+    url = reverse("guides:meeting_reschedule", args=[circle.initiative.slug, meeting.pk])
+    response = client.post(url, {"day": f"{year}-12-31", "at": "23:30"})
+    assert response.status_code == 200
