@@ -1,6 +1,6 @@
 """The guides app's URLs, one module per area (each owns its list)."""
 
-from . import assignment, circles, library, logs, meetings
+from . import assignment, circles, library, logs, meetings, participant
 
 app_name = "guides"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     *assignment.urlpatterns,
     *meetings.urlpatterns,
     *logs.urlpatterns,
+    *participant.urlpatterns,
 ]

@@ -45,6 +45,8 @@ PUBLIC = {
     "participants:manage_download",
     "participants:manage_delete",
     "participants:guardian",
+    "guides:participant_circle",
+    "guides:participant_meeting_ics",
     "guides:participant_feed",
     "guides:staff_feed",
 }

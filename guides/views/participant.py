@@ -1,0 +1,68 @@
+"""A participant's own circle, reached from their private manage link: when and where it
+meets, each meeting as an .ics file, and their private calendar feed to subscribe to."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.core import signing
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views import View
+
+from participants import services as participant_services
+from participants.models import Participant
+
+from .. import calendars
+from ..models import Circle
+from .meetings import _ics_response
+
+
+class ParticipantTokenMixin:
+    def dispatch(self, request, token, *args, **kwargs):
+        try:
+            self.participant = participant_services.resolve_token(
+                token, participant_services.MANAGE_SALT, settings.DIALOGUE_HUB_MANAGE_LINK_DAYS
+            )
+        except (signing.BadSignature, Participant.DoesNotExist, KeyError, ValueError) as exc:
+            raise Http404 from exc
+        self.token = token
+        self.circle = (
+            Circle.objects.filter(members__participant=self.participant)
+            .select_related("initiative")
+            .first()
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class ParticipantCircleView(ParticipantTokenMixin, View):
+    def get(self, request):
+        meetings = list(calendars.meetings_for_participant(self.participant)) if self.circle else []
+        feed_url = calendars.participant_feed_url(self.participant) if self.circle else ""
+        with timezone.override(self.participant.initiative.timezone):
+            return render(
+                request,
+                "guides/participant/circle.html",
+                {
+                    "participant": self.participant,
+                    "initiative": self.participant.initiative,
+                    "circle": self.circle,
+                    "meetings": meetings,
+                    "feed_url": request.build_absolute_uri(feed_url) if feed_url else "",
+                    "webcal_url": calendars.webcal_url(request.build_absolute_uri(feed_url))
+                    if feed_url
+                    else "",
+                    "token": self.token,
+                },
+            )
+
+
+@method_decorator(login_not_required, name="dispatch")
+class ParticipantMeetingCalendarView(ParticipantTokenMixin, View):
+    def get(self, request, pk):
+        meeting = calendars.meetings_for_participant(self.participant).filter(pk=pk).first()
+        if meeting is None:
+            raise Http404
+        content = calendars.build_calendar([meeting], name=meeting.circle.name)
+        return _ics_response(content, f"meeting-{meeting.pk}.ics", download=True)
