@@ -16,3 +16,11 @@ class SignupForm(forms.Form):
     def signup(self, request, user):
         user.display_name = self.cleaned_data["display_name"].strip()
         user.save(update_fields=["display_name"])
+
+
+def add_domain_error(form, error) -> None:
+    """Show a service's DomainError on the form: next to its field when the form has it."""
+    if error.field and error.field in form.fields:
+        form.add_error(error.field, error.message)
+    else:
+        form.add_error(None, error.message)

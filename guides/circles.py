@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import (
     Count,
@@ -30,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError
+from dialogue_hub.exceptions import full_clean_or_raise as _validate
 from initiatives.models import Initiative, Membership, Role
 from initiatives.services import activity_record
 from participants.models import Participant, RoleCategory, Status
@@ -204,17 +204,6 @@ def composition_issues(*, rules, counts: dict[str, int], size: int) -> list[str]
 
 
 # --- services ------------------------------------------------------------------------------------
-
-
-def _validate(instance, exclude=None) -> None:
-    """full_clean, with the first problem raised as a DomainError on its field."""
-    try:
-        instance.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        field_name, messages = next(iter(exc.message_dict.items()))
-        raise DomainError(
-            " ".join(messages), field=field_name if field_name != "__all__" else None
-        ) from exc
 
 
 def _save(circle: Circle, **kwargs) -> None:

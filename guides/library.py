@@ -15,7 +15,7 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError
+from dialogue_hub.exceptions import full_clean_or_raise as _validate
 from initiatives.models import Initiative, Membership, Role
 from initiatives.services import activity_record
 
@@ -126,14 +127,6 @@ def editable_session(*, initiative: Initiative, pk) -> GuideSession:
 
 
 # --- guides: services -------------------------------------------------------------------------
-
-
-def _validate(instance, exclude=None):
-    try:
-        instance.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DomainError(" ".join(messages), field=field if field != "__all__" else None) from exc
 
 
 def _check_own(initiative: Initiative, guide: DiscussionGuide) -> None:

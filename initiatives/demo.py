@@ -171,8 +171,7 @@ def seed_initiatives() -> DemoInitiatives:
             _join(main, organizer, user, role)
     for email, name in EXTRA_FACILITATORS:
         _join(main, organizer, _user(email, name), Role.FACILITATOR)
-    # The coalition lead also helps organize.
-    _join(main, organizer, users[Role.COALITION_LEAD], Role.ORGANIZER)
+    # Each demo account holds exactly one role, so trying an account shows what that role sees.
     services.invitation_create(
         user=organizer,
         initiative=main,

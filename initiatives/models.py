@@ -403,7 +403,9 @@ ACTIVITY_DESCRIPTIONS = {
     "participant.guardian_consented": _("a guardian consented for %(target)s"),
     "participant.data_downloaded": _("%(target)s downloaded their data"),
     "participant.deleted": _("%(target)s deleted their registration and data"),
-    "participant.expired": _("deleted %(target)s: the email was never confirmed (or no guardian answered) in time"),
+    "participant.expired": _(
+        "deleted %(target)s: the email was never confirmed (or no guardian answered) in time"
+    ),
     "consent.given": _("%(target)s gave a consent"),
     "consent.withdrawn": _("%(target)s withdrew a consent"),
     "referral.created": _("created the referral link %(target)s"),

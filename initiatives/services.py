@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError
+from dialogue_hub.exceptions import full_clean_or_raise as _validate
 
 from . import selectors
 from .models import (
@@ -74,16 +75,6 @@ def activity_record(
         ],
         details=details or {},
     )
-
-
-def _validate(instance, exclude=None):
-    try:
-        instance.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        messages = []
-        for field_errors in exc.message_dict.values():
-            messages.extend(field_errors)
-        raise DomainError(" ".join(messages)) from exc
 
 
 # --- initiatives ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from dialogue_hub.exceptions import DomainError
+from dialogue_hub.forms import add_domain_error
 
 from . import selectors, services
 from .forms import AcceptWithNewAccountForm, CoalitionMemberForm, InitiativeForm, InvitationForm
@@ -43,13 +44,6 @@ class InitiativeAccessMixin:
         context["initiative"] = self.initiative
         context["can"] = permissions_for(self.initiative.roles)
         return context
-
-
-def _apply_domain_error(form, error: DomainError):
-    if error.field and error.field in form.fields:
-        form.add_error(error.field, error.message)
-    else:
-        form.add_error(None, error.message)
 
 
 class PostOnlyMixin:
@@ -86,7 +80,7 @@ class InitiativeCreateView(TemplateView):
                     ends_on=data["ends_on"],
                 )
             except DomainError as error:
-                _apply_domain_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(
                     request, _("Initiative created. Next, add the organizations in your coalition.")
@@ -140,7 +134,7 @@ class InitiativeUpdateView(InitiativeAccessMixin, TemplateView):
                     user=request.user, initiative=self.initiative, data=form.cleaned_data
                 )
             except DomainError as error:
-                _apply_domain_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(request, _("Initiative details saved."))
                 return redirect(self.initiative.get_absolute_url())
@@ -253,7 +247,7 @@ class CoalitionAddView(InitiativeAccessMixin, TemplateView):
                     membership_data=form.membership_data(),
                 )
             except DomainError as error:
-                _apply_domain_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(
                     request,
@@ -295,7 +289,7 @@ class CoalitionEditView(CoalitionMemberMixin, TemplateView):
                     membership_data=form.membership_data(),
                 )
             except DomainError as error:
-                _apply_domain_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(
                     request, _("%(name)s updated.") % {"name": member.organization.name}
@@ -349,7 +343,7 @@ class InviteView(InitiativeAccessMixin, TemplateView):
                     message=form.cleaned_data["message"],
                 )
             except DomainError as error:
-                _apply_domain_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(
                     request,
@@ -475,7 +469,7 @@ class InvitationAcceptView(View):
                     password=form.cleaned_data["password1"],
                 )
             except DomainError as error:
-                _apply_domain_error(form, error)
+                add_domain_error(form, error)
             else:
                 login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
                 return self._welcome(request, invitation)

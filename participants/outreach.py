@@ -11,7 +11,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet, Sum
 from django.http import Http404
@@ -19,6 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError
+from dialogue_hub.exceptions import full_clean_or_raise as _validate
 from dialogue_hub.privacy import Cell, SuppressedTable, suppress
 from initiatives.models import CoalitionMembership, Initiative
 from initiatives.selectors import coalition_members
@@ -33,14 +33,6 @@ NOT_GIVEN = ""  # key of the "not given" channel cell (Participant.how_heard is 
 NOT_THROUGH_A_LINK = "no-link"  # key of a partner's sign-ups that came without a link
 
 OUTREACH_FIELDS = ["partner", "channel", "segment", "people_reached", "happened_on", "notes"]
-
-
-def _validate(instance, exclude=None):
-    try:
-        instance.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DomainError(" ".join(messages), field=field if field != "__all__" else None) from exc
 
 
 def _check_partner(*, initiative: Initiative, partner: CoalitionMembership | None) -> None:

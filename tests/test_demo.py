@@ -72,3 +72,14 @@ def test_demo_has_circles_formed_by_the_assignment_with_meetings_attendance_and_
     )
     assert held.filter(log__isnull=True).exists()  # some logs are still to be written
     assert ActionIdea.objects.filter(log__in=approved).count() == 2 * approved.count()
+
+
+def test_each_demo_account_holds_exactly_its_own_role():
+    call_command("seed_demo")
+    main = Initiative.objects.get(slug="riverton-community-police-dialogues-2027")
+    for email, _name, role in DEMO_USERS:
+        assert list(
+            Membership.objects.filter(initiative=main, user__email=email).values_list(
+                "role", flat=True
+            )
+        ) == [role]

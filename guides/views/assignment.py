@@ -12,7 +12,8 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from dialogue_hub.exceptions import DomainError
-from initiatives.views import InitiativeAccessMixin, PostOnlyMixin, _apply_domain_error
+from dialogue_hub.forms import add_domain_error
+from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
 
 from .. import assignment
 from ..forms_assignment import KeepTogetherForm, PlaceForm
@@ -111,7 +112,7 @@ class KeepTogetherListView(AssignmentMixin, TemplateView):
                     second=form.cleaned_data["second"],
                 )
             except DomainError as error:
-                _apply_domain_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(
                     request,
@@ -165,7 +166,7 @@ class PlaceMixin(AssignmentMixin):
                     override=form.cleaned_data["override"],
                 )
             except DomainError as error:
-                _apply_domain_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(
                     request,

@@ -14,9 +14,10 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from dialogue_hub.exceptions import DomainError
+from dialogue_hub.forms import add_domain_error
 from initiatives.permissions import has_perm
 from initiatives.services import activity_record
-from initiatives.views import InitiativeAccessMixin, PostOnlyMixin, _apply_domain_error
+from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
 from participants.services import registration_settings_for
 
 from .. import circles
@@ -172,7 +173,7 @@ class CircleCreateView(CircleFormMixin, TemplateView):
                     user=request.user, initiative=self.initiative, **form.service_data()
                 )
             except DomainError as error:
-                _apply_domain_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(request, _("Circle created."))
                 self.warn_untrained(form)
@@ -203,7 +204,7 @@ class CircleUpdateView(CircleFormMixin, TemplateView):
             try:
                 circles.circle_update(user=request.user, circle=circle, **form.service_data())
             except DomainError as error:
-                _apply_domain_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(request, _("Circle saved."))
                 self.warn_untrained(form)

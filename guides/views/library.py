@@ -10,8 +10,9 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from dialogue_hub.exceptions import DomainError
+from dialogue_hub.forms import add_domain_error
 from initiatives.permissions import has_perm
-from initiatives.views import InitiativeAccessMixin, PostOnlyMixin, _apply_domain_error
+from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
 
 from .. import library
 from ..forms_library import GuideForm, GuideSessionForm, TrainingForm
@@ -96,7 +97,7 @@ class GuideEditView(InitiativeAccessMixin, TemplateView):
                     user=request.user, initiative=self.initiative, guide=guide, **form.cleaned_data
                 )
             except DomainError as error:
-                _apply_domain_error(form, error)
+                add_domain_error(form, error)
                 guide.refresh_from_db()
             else:
                 messages.success(request, _("Guide saved."))
@@ -152,7 +153,7 @@ class GuideSessionAddView(InitiativeAccessMixin, TemplateView):
                     user=request.user, initiative=self.initiative, guide=guide, **form.cleaned_data
                 )
             except DomainError as error:
-                _apply_domain_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(request, _("Session added."))
                 _warn_if_agenda_differs(request, session)
@@ -183,7 +184,7 @@ class GuideSessionEditView(InitiativeAccessMixin, TemplateView):
                     **form.cleaned_data,
                 )
             except DomainError as error:
-                _apply_domain_error(form, error)
+                add_domain_error(form, error)
                 session.refresh_from_db()
             else:
                 messages.success(request, _("Session saved."))
@@ -271,7 +272,7 @@ class TrainingAddView(InitiativeAccessMixin, TemplateView):
                     trainer=data["trainer"],
                 )
             except DomainError as error:
-                _apply_domain_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(request, _("Training recorded."))
                 return redirect("guides:training", slug=self.initiative.slug)

@@ -16,8 +16,9 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from dialogue_hub.exceptions import DomainError
+from dialogue_hub.forms import add_domain_error
 from initiatives.permissions import has_perm
-from initiatives.views import InitiativeAccessMixin, PostOnlyMixin, _apply_domain_error
+from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
 
 from .. import circles, logs
 from ..forms_logs import ReturnLogForm, SessionLogForm
@@ -157,7 +158,7 @@ class LogEditView(MeetingLogMixin, TemplateView):
                 if "submit_log" in request.POST:
                     logs.log_submit(user=request.user, log=log)
             except DomainError as error:
-                _apply_domain_error(form, error)
+                add_domain_error(form, error)
             else:
                 if "submit_log" in request.POST:
                     messages.success(
@@ -222,7 +223,7 @@ class LogReturnView(MeetingLogMixin, PostOnlyMixin, TemplateView):
             try:
                 logs.log_return(user=request.user, log=self.log, note=form.cleaned_data["note"])
             except DomainError as error:
-                _apply_domain_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(request, _("The log is back in draft with your note."))
                 return self.detail_url()

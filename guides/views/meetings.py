@@ -19,8 +19,9 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from dialogue_hub.exceptions import DomainError
+from dialogue_hub.forms import add_domain_error
 from initiatives.permissions import has_perm
-from initiatives.views import InitiativeAccessMixin, PostOnlyMixin, _apply_domain_error
+from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
 
 from .. import calendars, meetings
 from ..forms_meetings import AttendanceForm, RescheduleForm, ScheduleGenerateForm
@@ -156,7 +157,7 @@ class ScheduleGenerateView(InitiativeAccessMixin, _CircleCheck, TemplateView):
                     replace_future=data.get("replace_future", False),
                 )
             except DomainError as error:
-                _apply_domain_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(
                     request,
@@ -207,7 +208,7 @@ class MeetingRescheduleView(InitiativeAccessMixin, _CircleCheck, TemplateView):
                     venue_name=data["venue_name"],
                 )
             except DomainError as error:
-                _apply_domain_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(request, _("Meeting moved. Calendars update on their next check."))
                 for conflict in result.conflicts:

@@ -13,7 +13,8 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from dialogue_hub.exceptions import DomainError
-from initiatives.views import InitiativeAccessMixin, PostOnlyMixin, _apply_domain_error
+from dialogue_hub.forms import add_domain_error
+from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
 
 from .. import outreach
 from ..forms_outreach import OutreachActivityForm, ReferralLinkForm
@@ -77,7 +78,7 @@ class ReferralLinkCreateView(InitiativeAccessMixin, TemplateView):
                     label=form.cleaned_data["label"],
                 )
             except DomainError as error:
-                _apply_domain_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(
                     request,
@@ -154,7 +155,7 @@ class OutreachActivityCreateView(InitiativeAccessMixin, TemplateView):
                     user=request.user, initiative=self.initiative, **form.service_data()
                 )
             except DomainError as error:
-                _apply_domain_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(request, _("Outreach logged."))
                 return redirect("participants:outreach", slug=self.initiative.slug)
@@ -190,7 +191,7 @@ class OutreachActivityUpdateView(OutreachActivityMixin, TemplateView):
                     user=request.user, activity=activity, data=form.service_data()
                 )
             except DomainError as error:
-                _apply_domain_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(request, _("Outreach record saved."))
                 return redirect("participants:outreach", slug=self.initiative.slug)

@@ -16,6 +16,7 @@ from django.views import View
 
 from dialogue_hub import ratelimit
 from dialogue_hub.exceptions import DomainError
+from dialogue_hub.forms import add_domain_error
 from initiatives import selectors as initiative_selectors
 
 from .. import selectors, services
@@ -28,13 +29,6 @@ from ..forms import (
     RegistrationForm,
 )
 from ..models import AgeBand, ConsentKind, Participant
-
-
-def _apply_error(form, error: DomainError):
-    if error.field and error.field in form.fields:
-        form.add_error(error.field, error.message)
-    else:
-        form.add_error(None, error.message)
 
 
 def _remember_language(response, language):
@@ -119,9 +113,9 @@ class RegisterView(View):
                 services.manage_link_request(
                     initiative=initiative, email=duplicate.participant.email
                 )
-                _apply_error(form, duplicate)
+                add_domain_error(form, duplicate)
             except DomainError as error:
-                _apply_error(form, error)
+                add_domain_error(form, error)
             else:
                 request.session["registered"] = {
                     "waitlisted": result.waitlisted,
@@ -270,7 +264,7 @@ class ManageView(TokenMixin, View):
                     demographics=form.demographic_data(),
                 )
             except DomainError as error:
-                _apply_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(request, _("Your changes are saved."))
                 return redirect(_manage_url(self))
@@ -388,7 +382,7 @@ class GuardianView(TokenMixin, View):
                     demographics=child_form.demographic_data() if child_form else None,
                 )
             except DomainError as error:
-                _apply_error(
+                add_domain_error(
                     child_form if child_form and error.field in child_form.fields else consent_form,
                     error,
                 )

@@ -18,9 +18,10 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from dialogue_hub.exceptions import DomainError
+from dialogue_hub.forms import add_domain_error
 from dialogue_hub.privacy import suppress
 from initiatives.permissions import has_perm
-from initiatives.views import InitiativeAccessMixin, PostOnlyMixin, _apply_domain_error
+from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
 
 from .. import imports, roster, services
 from ..forms_staff import (
@@ -79,7 +80,7 @@ class RegistrationSettingsView(InitiativeAccessMixin, TemplateView):
                     caps=form.caps(),
                 )
             except DomainError as error:
-                _apply_domain_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(request, _("Registration settings saved."))
                 if outcome.promoted:
@@ -257,7 +258,7 @@ class ParticipantAddView(InitiativeAccessMixin, TemplateView):
                     kwargs={"slug": self.initiative.slug, "pk": duplicate.participant.pk},
                 )
             except DomainError as error:
-                _apply_domain_error(form, error)
+                add_domain_error(form, error)
             else:
                 if result.waitlisted:
                     messages.warning(
