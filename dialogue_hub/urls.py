@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("initiatives.urls")),
     path("", include("participants.urls")),
     path("", include("guides.urls")),
+    path("", include("actions.urls")),
 ]

@@ -56,6 +56,21 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "logs.safety": frozenset({Role.ORGANIZER}),
     # Record facilitator training.
     "training.manage": frozenset({Role.ORGANIZER}),
+    # --- from dialogue to action (enforced by the actions app) ---
+    # The oversight group: add ideas, cluster them into themes, merge duplicates.
+    "ideas.manage": frozenset({Role.ORGANIZER, Role.COALITION_LEAD}),
+    # Run the action forum: ballots, voting windows, paper votes, results.
+    "forum.manage": frozenset({Role.ORGANIZER}),
+    # Form and run action teams: members, goals, milestones, outcomes.
+    "teams.manage": frozenset({Role.ORGANIZER, Role.COALITION_LEAD}),
+    # Post progress updates (also the team's own neutral facilitator, checked per team).
+    "progress.update": frozenset({Role.ORGANIZER, Role.COALITION_LEAD}),
+    # The community assets inventory.
+    "assets.manage": frozenset({Role.ORGANIZER, Role.COALITION_LEAD}),
+    # The progress dashboard across the initiatives one leads, and its CSV.
+    "progress.view": frozenset(
+        {Role.ORGANIZER, Role.COALITION_LEAD, Role.OBSERVER, Role.POLICE_LIAISON}
+    ),
 }
 
 

@@ -63,6 +63,15 @@ class ProfileFields(SettingsAwareForm):
     accessibility_other = forms.CharField(
         label=_("Tell us more (optional)"), max_length=300, required=False
     )
+    offers = forms.CharField(
+        label=_("Could you offer skills, time or a space? (optional)"),
+        help_text=_(
+            "For example: “I can translate”, “our church hall on Tuesdays”, “two hours a week”."
+        ),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     how_heard = forms.ChoiceField(
         label=_("How did you hear about the dialogues?"),
         choices=[("", "—"), *Channel.choices],
@@ -118,6 +127,7 @@ class ProfileFields(SettingsAwareForm):
                 "availability",
                 "accessibility_needs",
                 "accessibility_other",
+                "offers",
                 "how_heard",
                 "guardian_name",
                 "guardian_email",
@@ -215,6 +225,7 @@ PROFILE_LAYOUT = [
     "availability",
     "accessibility_needs",
     "accessibility_other",
+    "offers",
     "how_heard",
 ]
 GUARDIAN_LAYOUT = Fieldset(_("Under 18?"), "guardian_name", "guardian_email", css_class="mt-3")

@@ -206,6 +206,13 @@ class Participant(TimeStampedModel):
     availability = models.JSONField(_("availability"), default=list, blank=True)
     accessibility_needs = models.JSONField(_("accessibility needs"), default=list, blank=True)
     accessibility_other = models.CharField(_("other needs"), max_length=300, blank=True)
+    offers = models.TextField(
+        _("skills, time or space you could offer (optional)"),
+        blank=True,
+        help_text=_(
+            "For example: “I can translate”, “our church hall on Tuesdays”, “two hours a week”."
+        ),
+    )
     how_heard = models.CharField(
         _("how did you hear about it?"), max_length=32, choices=Channel.choices, blank=True
     )

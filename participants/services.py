@@ -58,6 +58,7 @@ PROFILE_FIELDS = [
     "availability",
     "accessibility_needs",
     "accessibility_other",
+    "offers",
     "how_heard",
     "guardian_name",
     "guardian_email",
@@ -471,6 +472,7 @@ def participant_withdraw(*, participant: Participant, actor=None) -> Participant
     participant.availability = []
     participant.accessibility_needs = []
     participant.accessibility_other = ""
+    participant.offers = ""
     participant.save(
         update_fields=[
             "status",
@@ -480,6 +482,7 @@ def participant_withdraw(*, participant: Participant, actor=None) -> Participant
             "availability",
             "accessibility_needs",
             "accessibility_other",
+            "offers",
             "updated_at",
         ]
     )

@@ -1,0 +1,13 @@
+"""The actions app's URLs, one module per area (each owns its list)."""
+
+from . import dashboard, forum, ideas, public, teams
+
+app_name = "actions"
+
+urlpatterns = [
+    *ideas.urlpatterns,
+    *forum.urlpatterns,
+    *teams.urlpatterns,
+    *dashboard.urlpatterns,
+    *public.urlpatterns,
+]

@@ -1,0 +1,3 @@
+"""URL patterns for the dashboard pages of the actions app."""
+
+urlpatterns = []

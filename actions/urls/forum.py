@@ -1,0 +1,3 @@
+"""URL patterns for the forum pages of the actions app."""
+
+urlpatterns = []

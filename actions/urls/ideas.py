@@ -1,0 +1,3 @@
+"""URL patterns for the ideas pages of the actions app."""
+
+urlpatterns = []

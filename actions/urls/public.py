@@ -1,0 +1,3 @@
+"""URL patterns for the public pages of the actions app."""
+
+urlpatterns = []

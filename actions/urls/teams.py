@@ -1,0 +1,3 @@
+"""URL patterns for the teams pages of the actions app."""
+
+urlpatterns = []
