@@ -83,3 +83,21 @@ def test_each_demo_account_holds_exactly_its_own_role():
                 "role", flat=True
             )
         ) == [role]
+
+
+def test_demo_turns_logged_ideas_into_themes_a_forum_teams_and_outcomes():
+    from actions.models import ActionTeam, BallotResponse, Idea, IdeaSource, Outcome
+    from guides.models import ActionIdea
+
+    call_command("seed_demo")
+    main = Initiative.objects.get(slug="riverton-community-police-dialogues-2027")
+    logged = ActionIdea.objects.filter(
+        log__meeting__circle__initiative=main, log__status="approved"
+    ).count()
+    assert IdeaSource.objects.filter(idea__initiative=main).count() == logged  # every source kept
+    assert Idea.objects.filter(initiative=main).count() < logged  # duplicates merged
+    assert BallotResponse.objects.filter(ballot__initiative=main).count() > 50
+    teams = ActionTeam.objects.filter(initiative=main)
+    assert teams.count() == 3
+    assert all(team.ideas.exists() for team in teams)
+    assert Outcome.objects.filter(initiative=main, is_public=True).exists()

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from actions import demo as actions_demo
 from guides import demo as guides_demo
 from initiatives import demo as initiatives_demo
 from initiatives.models import Initiative, Membership
@@ -39,11 +40,18 @@ class Command(BaseCommand):
             )
             count = participants_demo.seed_participants(result.main, team=team)
             circles = guides_demo.seed_circles(result.main, organizer=result.users["organizer"])
+            actions = actions_demo.seed_actions(
+                result.main,
+                organizer=result.users["organizer"],
+                lead=result.users["coalition_lead"],
+                facilitator=result.users["facilitator"],
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded the demo initiative “{result.main.name}” with {count} participants, "
                 f"{circles['circles']} circles ({circles['placed']} people placed) and "
-                f"{circles['ideas']} action ideas in approved session logs."
+                f"{circles['ideas']} action ideas in approved session logs, gathered into "
+                f"{actions['ideas']} ideas and {actions['teams']} action teams."
             )
         )
         self._print_logins()
