@@ -1,6 +1,6 @@
 """The actions app's URLs, one module per area (each owns its list)."""
 
-from . import dashboard, forum, ideas, public, teams
+from . import dashboard, forum, ideas, progress, public, teams
 
 app_name = "actions"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     *ideas.urlpatterns,
     *forum.urlpatterns,
     *teams.urlpatterns,
+    *progress.urlpatterns,
     *dashboard.urlpatterns,
     *public.urlpatterns,
 ]

@@ -49,6 +49,9 @@ PUBLIC = {
     "guides:participant_meeting_ics",
     "guides:participant_feed",
     "guides:staff_feed",
+    "actions:participant_forum",
+    "actions:results",
+    "actions:participant_teams",
 }
 
 

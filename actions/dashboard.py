@@ -1,0 +1,315 @@
+"""The coalition lead's progress dashboard: every initiative where the user holds `progress.view`,
+rolled up from milestones in SQL, with overdue milestones, silent teams, outcomes by level, a
+timeline and the per-team table as CSV.
+
+Definitions (the same everywhere in the actions app):
+- goal progress: the share of its milestones that are done, dropped ones left out, each
+  milestone counted with its weight (a missing weight counts as 1; with no weight set at all
+  this is the plain share). A goal with no countable milestone has no progress (None).
+- team progress: the average of its goals' progress (goals without progress ignored).
+- initiative progress: the average of its teams' progress (teams without progress ignored).
+- overdue milestone: due before today in the initiative's time zone, not done or dropped.
+- silent team: no progress update (or, before the first, since the team was created) within
+  its `update_every_days`.
+
+Only aggregates and team/goal/milestone/outcome names: never a participant's name.
+A constant number of queries whatever the number of initiatives, teams and milestones.
+"""
+
+import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import CharField, Count, F, IntegerField, Max, Q, Sum, Value
+from django.db.models.functions import Coalesce, Left, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from initiatives.models import Initiative, Membership
+from initiatives.permissions import has_perm
+from participants.roster import csv_safe
+
+from .models import ActionTeam, Level, Milestone, MilestoneStatus, Outcome, ProgressUpdate
+
+CLOSED_STATUSES = (MilestoneStatus.DONE, MilestoneStatus.DROPPED)
+
+
+def _average(values) -> float | None:
+    values = [value for value in values if value is not None]
+    return sum(values) / len(values) if values else None
+
+
+def percent(value: float | None) -> int | None:
+    """A progress share (0..1) as a whole percentage for display, None stays None."""
+    return None if value is None else round(value * 100)
+
+
+def bar(value: float | None) -> int:
+    """Bar width in steps of 5 (the .sector-bar.w-NN classes in app.css); 0 without progress."""
+    return 0 if value is None else int(round(value * 20)) * 5
+
+
+def today_in(tz_name: str) -> date:
+    return timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(tz_name)).date()
+
+
+@dataclass
+class TeamRow:
+    team: ActionTeam
+    initiative: Initiative
+    goal_progress: dict = field(default_factory=dict)  # goal id -> share or None
+    overdue: int = 0
+    last_update: datetime | None = None
+    silent: bool = False
+
+    @property
+    def progress(self) -> float | None:
+        return _average(self.goal_progress.values())
+
+    @property
+    def progress_percent(self) -> int | None:
+        return percent(self.progress)
+
+    @property
+    def bar(self) -> int:
+        return bar(self.progress)
+
+    @property
+    def last_update_date(self) -> date | None:
+        if self.last_update is None:
+            return None
+        return timezone.localtime(
+            self.last_update, zoneinfo.ZoneInfo(self.initiative.timezone)
+        ).date()
+
+
+@dataclass
+class InitiativeRow:
+    initiative: Initiative
+    teams: list = field(default_factory=list)
+    outcome_counts: dict = field(default_factory=dict)  # level -> count
+
+    @property
+    def progress(self) -> float | None:
+        return _average(row.progress for row in self.teams)
+
+    @property
+    def progress_percent(self) -> int | None:
+        return percent(self.progress)
+
+    @property
+    def bar(self) -> int:
+        return bar(self.progress)
+
+    @property
+    def team_count(self) -> int:
+        return len(self.teams)
+
+    @property
+    def overdue(self) -> int:
+        return sum(row.overdue for row in self.teams)
+
+    @property
+    def silent_teams(self) -> list:
+        return [row for row in self.teams if row.silent]
+
+    @property
+    def outcomes_by_level(self) -> list[tuple[str, int]]:
+        """[(level label, count), …] in the order of the levels, every level listed."""
+        return [(label, self.outcome_counts.get(value, 0)) for value, label in Level.choices]
+
+    @property
+    def outcome_total(self) -> int:
+        return sum(self.outcome_counts.values())
+
+
+def initiatives_with_progress_view(*, user) -> list[Initiative]:
+    """The initiatives where `user` holds a role granting progress.view (two queries)."""
+    if not user.is_authenticated:
+        return []
+    roles = defaultdict(set)
+    for initiative_id, role in Membership.objects.filter(user=user).values_list(
+        "initiative_id", "role"
+    ):
+        roles[initiative_id].add(role)
+    allowed = [pk for pk, held in roles.items() if has_perm(held, "progress.view")]
+    if not allowed:
+        return []
+    return list(Initiative.objects.filter(pk__in=allowed).order_by("name", "pk"))
+
+
+def _overdue_condition(initiatives) -> Q:
+    """Milestones due before today in their own initiative's time zone, still open."""
+    by_zone = defaultdict(list)
+    for initiative in initiatives:
+        by_zone[initiative.timezone].append(initiative.pk)
+    due = Q(pk__in=[])
+    for tz_name, ids in by_zone.items():
+        due |= Q(goal__team__initiative_id__in=ids, due_on__lt=today_in(tz_name))
+    return due & ~Q(status__in=CLOSED_STATUSES)
+
+
+def milestone_rollup(initiatives) -> dict[int, dict]:
+    """Per team: {"goals": {goal id: share}, "overdue": n}. One query.
+
+    Dropped milestones are left out; a missing weight counts as 1, which makes the weighted
+    share equal to the plain share when no milestone of the goal has a weight.
+    """
+    weight = Coalesce("weight", Value(1), output_field=IntegerField())
+    rows = (
+        Milestone.objects.filter(goal__team__initiative__in=[i.pk for i in initiatives])
+        .exclude(status=MilestoneStatus.DROPPED)
+        .values("goal_id", "goal__team_id")
+        .annotate(
+            total=Sum(weight),
+            done=Coalesce(
+                Sum(weight, filter=Q(status=MilestoneStatus.DONE)),
+                Value(0),
+                output_field=IntegerField(),
+            ),
+            overdue=Count("pk", filter=_overdue_condition(initiatives)),
+        )
+        .order_by()
+    )
+    result = defaultdict(lambda: {"goals": {}, "overdue": 0})
+    for row in rows:
+        team = result[row["goal__team_id"]]
+        team["goals"][row["goal_id"]] = row["done"] / row["total"] if row["total"] else None
+        team["overdue"] += row["overdue"]
+    return result
+
+
+def is_silent(*, team: ActionTeam, last_update: datetime | None, now: datetime) -> bool:
+    reference = last_update or team.created_at
+    return reference < now - timedelta(days=team.update_every_days)
+
+
+def progress_overview(*, user) -> list[InitiativeRow]:
+    """The dashboard's figures for every initiative the user may follow. Five queries."""
+    initiatives = initiatives_with_progress_view(user=user)
+    if not initiatives:
+        return []
+    by_pk = {initiative.pk: InitiativeRow(initiative=initiative) for initiative in initiatives}
+    rollup = milestone_rollup(initiatives)
+    now = timezone.now()
+    teams = (
+        ActionTeam.objects.filter(initiative__in=list(by_pk))
+        .annotate(last_update=Max("updates__created_at"))
+        .order_by("name", "pk")
+    )
+    for team in teams:
+        row = by_pk[team.initiative_id]
+        figures = rollup.get(team.pk, {"goals": {}, "overdue": 0})
+        row.teams.append(
+            TeamRow(
+                team=team,
+                initiative=row.initiative,
+                goal_progress=figures["goals"],
+                overdue=figures["overdue"],
+                last_update=team.last_update,
+                silent=is_silent(team=team, last_update=team.last_update, now=now),
+            )
+        )
+    outcomes = (
+        Outcome.objects.filter(initiative__in=list(by_pk))
+        .values("initiative_id", "level")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for outcome in outcomes:
+        by_pk[outcome["initiative_id"]].outcome_counts[outcome["level"]] = outcome["n"]
+    return list(by_pk.values())
+
+
+# --- timeline ------------------------------------------------------------------------------------
+
+TIMELINE_KINDS = {
+    "update": gettext_lazy("Progress update"),
+    "milestone": gettext_lazy("Milestone done"),
+    "outcome": gettext_lazy("Outcome"),
+}
+
+
+def _timeline_columns(queryset, *, kind: str, when, label, team: str, initiative: str):
+    return queryset.annotate(
+        entry_kind=Value(kind, output_field=CharField()),
+        when=when,
+        item_id=F("pk"),
+        label=label,
+        team_name=Coalesce(F(team), Value(""), output_field=CharField()),
+        initiative_name=F(initiative),
+    ).values("entry_kind", "when", "item_id", "label", "team_name", "initiative_name")
+
+
+def timeline(initiatives):
+    """Progress updates, milestones done and outcomes, newest first, as one UNION queryset of
+    dicts (paginate it). Updates show their team and date only, never their text: it is free
+    text that may name people."""
+    ids = [initiative.pk for initiative in initiatives]
+    updates = _timeline_columns(
+        ProgressUpdate.objects.filter(team__initiative__in=ids),
+        kind="update",
+        when=TruncDate("created_at"),
+        label=Value("", output_field=CharField()),
+        team="team__name",
+        initiative="team__initiative__name",
+    )
+    milestones = _timeline_columns(
+        Milestone.objects.filter(goal__team__initiative__in=ids, status=MilestoneStatus.DONE),
+        kind="milestone",
+        when=Coalesce("completed_on", TruncDate("updated_at")),
+        label=Left("title", 200),
+        team="goal__team__name",
+        initiative="goal__team__initiative__name",
+    )
+    outcomes = _timeline_columns(
+        Outcome.objects.filter(initiative__in=ids),
+        kind="outcome",
+        when=F("happened_on"),
+        label=Left("title", 200),
+        team="team__name",
+        initiative="initiative__name",
+    )
+    return (
+        updates.order_by()
+        .union(milestones.order_by(), outcomes.order_by(), all=True)
+        .order_by("-when", "entry_kind", "-item_id")
+    )
+
+
+def timeline_entries(rows) -> list[dict]:
+    return [
+        {**row, "kind": row["entry_kind"], "kind_label": TIMELINE_KINDS[row["entry_kind"]]}
+        for row in rows
+    ]
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+
+def csv_header() -> list[str]:
+    return [
+        str(gettext_lazy("initiative")),
+        str(gettext_lazy("team")),
+        str(gettext_lazy("level")),
+        str(gettext_lazy("progress_percent")),
+        str(gettext_lazy("overdue_milestones")),
+        str(gettext_lazy("last_update")),
+        str(gettext_lazy("silent")),
+    ]
+
+
+def csv_rows(overview: list[InitiativeRow]):
+    for initiative_row in overview:
+        for row in initiative_row.teams:
+            last = row.last_update_date
+            yield [
+                csv_safe(initiative_row.initiative.name),
+                csv_safe(row.team.name),
+                csv_safe(row.team.get_level_display()),
+                "" if row.progress_percent is None else row.progress_percent,
+                row.overdue,
+                last.isoformat() if last else "",
+                str(gettext_lazy("yes")) if row.silent else str(gettext_lazy("no")),
+            ]

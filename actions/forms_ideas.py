@@ -1,0 +1,117 @@
+"""Forms for action ideas and themes: add or edit an idea, a theme, put ideas under a theme,
+merge duplicates. Choices are always scoped to the initiative; saving goes through
+actions.ideas (the services)."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .ideas import MAX_IDEA_TEXT, open_ideas
+from .models import Level, Theme
+
+
+def _helper(label) -> FormHelper:
+    helper = FormHelper()
+    helper.add_input(Submit("submit", label))
+    return helper
+
+
+class IdeaChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        text = obj.text if len(obj.text) <= 120 else obj.text[:119] + "…"
+        return f"#{obj.pk} {text}"
+
+
+class IdeaMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        text = obj.text if len(obj.text) <= 120 else obj.text[:119] + "…"
+        return f"#{obj.pk} {text}"
+
+
+class IdeaForm(forms.Form):
+    text = forms.CharField(
+        label=_("Idea"),
+        max_length=MAX_IDEA_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What could change, and who could change it. No names of participants."),
+    )
+    theme = forms.ModelChoiceField(
+        label=_("Theme"), queryset=Theme.objects.none(), required=False, empty_label=_("No theme")
+    )
+    level = forms.ChoiceField(
+        label=_("Level of change"),
+        required=False,
+        choices=[("", _("Not decided yet")), *Level.choices],
+    )
+
+    def __init__(self, *args, initiative, submit_label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["theme"].queryset = Theme.objects.filter(initiative=initiative)
+        self.helper = _helper(submit_label or _("Add idea"))
+
+
+class ThemeForm(forms.Form):
+    name = forms.CharField(label=_("Theme name"), max_length=150)
+    description = forms.CharField(
+        label=_("Description (optional)"),
+        required=False,
+        max_length=2_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, submit_label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(submit_label or _("Create theme"))
+
+
+class AssignThemeForm(forms.Form):
+    ideas = forms.ModelMultipleChoiceField(
+        label=_("Ideas"),
+        queryset=None,
+        error_messages={"required": _("Tick at least one idea.")},
+    )
+    theme = forms.ModelChoiceField(
+        label=_("Theme"), queryset=None, required=False, empty_label=_("No theme")
+    )
+
+    def __init__(self, *args, initiative, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ideas"].queryset = open_ideas(initiative=initiative)
+        self.fields["theme"].queryset = Theme.objects.filter(initiative=initiative)
+
+
+class MergeForm(forms.Form):
+    kept = IdeaChoiceField(
+        label=_("Keep this idea"),
+        queryset=None,
+        empty_label=_("Choose the idea to keep"),
+        help_text=_("The kept idea gathers the sources of the ideas merged into it."),
+    )
+    merged = IdeaMultipleChoiceField(
+        label=_("Merge these duplicates into it"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Tick at least one idea to merge.")},
+    )
+    text = forms.CharField(
+        label=_("Wording of the kept idea (optional)"),
+        required=False,
+        max_length=MAX_IDEA_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Leave empty to keep its wording as it is."),
+    )
+
+    def __init__(self, *args, initiative, **kwargs):
+        super().__init__(*args, **kwargs)
+        ideas = open_ideas(initiative=initiative).order_by("text", "pk")
+        self.fields["kept"].queryset = ideas
+        self.fields["merged"].queryset = ideas
+        self.helper = _helper(_("Merge ideas"))
+
+    def clean(self):
+        data = super().clean()
+        kept, merged = data.get("kept"), data.get("merged")
+        if kept and merged and kept in merged:
+            self.add_error("merged", _("An idea cannot be merged into itself."))
+        return data

@@ -1,0 +1,223 @@
+"""Forms for action teams, their members, goals and milestones. Saving goes through
+actions.teams (team_create, goal_create, milestone_update, …); these only validate and lay out."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Layout, Submit
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from . import teams
+from .models import Level, MilestoneStatus
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class ParticipantChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name or str(obj)
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.display_name or obj.email
+
+
+class IdeaChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.text[:120]
+
+
+class PartnerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.organization.name
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    level = forms.ChoiceField(label=_("Level of change"), choices=Level.choices)
+    description = forms.CharField(
+        label=_("What the team works on"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    ideas = IdeaChoiceField(
+        label=_("Ideas the team takes up"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Open ideas of this initiative (merged duplicates are not listed)."),
+    )
+    convener = ParticipantChoiceField(
+        label=_("Convener"), queryset=None, required=False, empty_label=_("Not chosen yet")
+    )
+    facilitator = UserChoiceField(
+        label=_("Neutral facilitator"),
+        queryset=None,
+        required=False,
+        empty_label=_("Not chosen yet"),
+        help_text=_("A member of the initiative's team with the facilitator role."),
+    )
+    update_every_days = forms.IntegerField(
+        label=_("Expected progress update every (days)"),
+        min_value=1,
+        max_value=teams.LONGEST_CADENCE_DAYS,
+        initial=30,
+    )
+    is_public = forms.BooleanField(label=_("Show on the public results page"), required=False)
+
+    def __init__(self, *args, initiative, team=None, show_convener=True, submit_label=None, **kw):
+        super().__init__(*args, **kw)
+        self.fields["ideas"].queryset = teams.idea_choices(initiative=initiative, team=team)
+        self.fields["convener"].queryset = teams.convener_choices(initiative=initiative, team=team)
+        self.fields["facilitator"].queryset = teams.facilitator_choices(initiative=initiative)
+        if not show_convener:
+            # Roles that may not see participants' names keep the current convener unchanged.
+            del self.fields["convener"]
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            "name",
+            Div(
+                Div("level", css_class="col-sm-6"),
+                Div("update_every_days", css_class="col-sm-6"),
+                css_class="row",
+            ),
+            "description",
+            "ideas",
+            *(["convener"] if show_convener else []),
+            "facilitator",
+            "is_public",
+            Submit("submit", submit_label or _("Save team")),
+        )
+
+    @staticmethod
+    def initial_for(team) -> dict:
+        return {
+            "name": team.name,
+            "level": team.level,
+            "description": team.description,
+            "ideas": list(team.ideas.values_list("pk", flat=True)),
+            "convener": team.convener_id,
+            "facilitator": team.facilitator_id,
+            "update_every_days": team.update_every_days,
+            "is_public": team.is_public,
+        }
+
+    def service_data(self, team=None) -> dict:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "level": data["level"],
+            "description": data.get("description", ""),
+            "ideas": list(data.get("ideas") or []),
+            "convener": data["convener"]
+            if "convener" in self.fields
+            else (team.convener if team is not None else None),
+            "facilitator": data.get("facilitator"),
+            "update_every_days": data["update_every_days"],
+            "is_public": data.get("is_public", False),
+        }
+
+
+class MemberParticipantForm(forms.Form):
+    participant = ParticipantChoiceField(label=_("Participant"), queryset=None)
+
+    def __init__(self, *args, initiative, **kwargs):
+        super().__init__(*args, prefix="person", **kwargs)
+        self.fields["participant"].queryset = teams.convener_choices(
+            initiative=initiative
+        ).order_by("name", "pk")
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout("participant")
+
+
+class MemberOrganizationForm(forms.Form):
+    organization = PartnerChoiceField(label=_("Partner organization"), queryset=None)
+
+    def __init__(self, *args, initiative, **kwargs):
+        super().__init__(*args, prefix="org", **kwargs)
+        self.fields["organization"].queryset = teams.partner_choices(initiative=initiative)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout("organization")
+
+
+class GoalForm(forms.Form):
+    title = forms.CharField(label=_("Goal"), max_length=200)
+    indicator = forms.CharField(
+        label=_("Indicator"),
+        max_length=200,
+        required=False,
+        help_text=_("How you will know, e.g. “youth members on the advisory board”."),
+    )
+    baseline = forms.CharField(label=_("Baseline"), max_length=100, required=False)
+    target = forms.CharField(label=_("Target"), max_length=100, required=False)
+    due_on = forms.DateField(label=_("Due"), required=False, widget=DateInput())
+    owner = forms.CharField(
+        label=_("Owner"),
+        max_length=150,
+        required=False,
+        help_text=_("Who answers for this goal (a role or an organization is fine)."),
+    )
+
+    def __init__(self, *args, submit_label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            "title",
+            "indicator",
+            Div(
+                Div("baseline", css_class="col-sm-6"),
+                Div("target", css_class="col-sm-6"),
+                css_class="row",
+            ),
+            Div(
+                Div("due_on", css_class="col-sm-6"),
+                Div("owner", css_class="col-sm-6"),
+                css_class="row",
+            ),
+            Submit("submit", submit_label or _("Save goal")),
+        )
+
+    @staticmethod
+    def initial_for(goal) -> dict:
+        return {key: getattr(goal, key) for key in teams.GOAL_FIELDS}
+
+
+class MilestoneForm(forms.Form):
+    title = forms.CharField(label=_("Milestone"), max_length=200)
+    due_on = forms.DateField(label=_("Due"), required=False, widget=DateInput())
+    status = forms.ChoiceField(
+        label=_("Status"), choices=MilestoneStatus.choices, initial=MilestoneStatus.PLANNED
+    )
+    weight = forms.IntegerField(
+        label=_("Weight (optional)"),
+        min_value=1,
+        max_value=teams.HEAVIEST_WEIGHT,
+        required=False,
+        help_text=_(
+            "Leave empty to count every milestone of the goal equally; a weight of 2 counts "
+            "twice as much as an unweighted milestone."
+        ),
+    )
+
+    def __init__(self, *args, submit_label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            "title",
+            Div(
+                Div("due_on", css_class="col-sm-4"),
+                Div("status", css_class="col-sm-4"),
+                Div("weight", css_class="col-sm-4"),
+                css_class="row",
+            ),
+            Submit("submit", submit_label or _("Save milestone")),
+        )
+
+    @staticmethod
+    def initial_for(milestone) -> dict:
+        return {key: getattr(milestone, key) for key in ["title", "due_on", "status", "weight"]}

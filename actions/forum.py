@@ -1,0 +1,457 @@
+"""The action forum: ballots of themes or ideas with a voting window, and dot-voting.
+
+Each person spreads up to `dots_per_person` dots over a ballot's items, online through their
+private manage link or on paper at the forum (entered by staff). Each person is counted once:
+the unique constraint on BallotResponse(ballot, participant) is the guarantee, and
+`vote_submit` locks the person's row so concurrent submissions replace each other instead of
+colliding (an IntegrityError that still slips through becomes a polite DomainError).
+
+Results count people (voters per item, voters in all): shown to roles without the roster only
+through small-count suppression (`ballot_results`).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from dialogue_hub.exceptions import DomainError, full_clean_or_raise
+from dialogue_hub.privacy import is_small, suppress
+from initiatives.models import Initiative
+from initiatives.services import activity_record
+from participants.models import Participant, Status
+
+from .models import (
+    Ballot,
+    BallotDot,
+    BallotItem,
+    BallotKind,
+    BallotResponse,
+    Idea,
+    Theme,
+    VoteChannel,
+)
+
+MIN_DOTS = 1
+MAX_DOTS = 10
+MAX_ITEMS = 60
+SEARCH_LIMIT = 20
+
+
+class BallotStatus:
+    UPCOMING = "upcoming"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def ballot_status(ballot: Ballot, now: datetime | None = None) -> str:
+    now = now or timezone.now()
+    if now < ballot.opens_at:
+        return BallotStatus.UPCOMING
+    if now >= ballot.closes_at:
+        return BallotStatus.CLOSED
+    return BallotStatus.OPEN
+
+
+def _when(value: datetime) -> str:
+    """A moment in the current (the initiative's) time zone, formatted for the reader."""
+    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
+def window_refusal(ballot: Ballot, now: datetime | None = None) -> str | None:
+    """Why voting is refused right now, or None while the window is open."""
+    status = ballot_status(ballot, now)
+    if status == BallotStatus.UPCOMING:
+        return _("Voting opens on %(when)s.") % {"when": _when(ballot.opens_at)}
+    if status == BallotStatus.CLOSED:
+        return _("Voting closed on %(when)s.") % {"when": _when(ballot.closes_at)}
+    return None
+
+
+# --- selectors -----------------------------------------------------------------------------------
+
+
+def item_choices(*, initiative: Initiative, kind: str) -> QuerySet:
+    """What a ballot of `kind` may list: the initiative's themes, or its open (unmerged) ideas."""
+    if kind == BallotKind.THEMES:
+        return Theme.objects.filter(initiative=initiative).order_by("name")
+    return Idea.objects.filter(initiative=initiative, merged_into__isnull=True).order_by(
+        "created_at", "id"
+    )
+
+
+def ballots_for_initiative(*, initiative: Initiative) -> QuerySet[Ballot]:
+    return (
+        Ballot.objects.filter(initiative=initiative)
+        .annotate(
+            item_count=Count("items", distinct=True),
+            response_count=Count("responses", distinct=True),
+        )
+        .order_by("-opens_at", "-id")
+    )
+
+
+def ballot_for_initiative(*, initiative: Initiative, pk: int) -> Ballot:
+    """A ballot of this initiative, with its items (and their theme or idea); 404 otherwise."""
+    ballot = (
+        Ballot.objects.filter(initiative=initiative, pk=pk)
+        .select_related("initiative")
+        .prefetch_related(
+            Prefetch("items", queryset=BallotItem.objects.select_related("theme", "idea"))
+        )
+        .first()
+    )
+    if ballot is None:
+        raise Http404
+    return ballot
+
+
+def participant_ballots(*, initiative: Initiative, limit: int = 10) -> list[Ballot]:
+    """The initiative's most recent ballots (open, upcoming or closed), with their items."""
+    return list(
+        Ballot.objects.filter(initiative=initiative)
+        .prefetch_related(
+            Prefetch("items", queryset=BallotItem.objects.select_related("theme", "idea"))
+        )
+        .order_by("-opens_at", "-id")[:limit]
+    )
+
+
+def dots_of(*, ballot: Ballot, participant: Participant) -> BallotResponse | None:
+    """The person's response on the ballot with `.dot_map` = {item id: dots}, or None."""
+    response = (
+        BallotResponse.objects.filter(ballot=ballot, participant=participant)
+        .prefetch_related("dots")
+        .first()
+    )
+    if response is not None:
+        response.dot_map = {dot.item_id: dot.dots for dot in response.dots.all()}
+    return response
+
+
+def responses_of(*, ballots: list[Ballot], participant: Participant) -> dict[int, BallotResponse]:
+    """{ballot id: response with .dot_map} for one person, in one query (plus the dots)."""
+    responses = BallotResponse.objects.filter(
+        ballot__in=ballots, participant=participant
+    ).prefetch_related("dots")
+    result = {}
+    for response in responses:
+        response.dot_map = {dot.item_id: dot.dots for dot in response.dots.all()}
+        result[response.ballot_id] = response
+    return result
+
+
+def voters_search(*, initiative: Initiative, query: str) -> list[Participant]:
+    """Participants who may vote (not withdrawn) whose name or email contains `query`."""
+    query = " ".join((query or "").split())
+    if len(query) < 2:
+        return []
+    return list(
+        Participant.objects.filter(initiative=initiative)
+        .exclude(status=Status.WITHDRAWN)
+        .filter(Q(name__icontains=query) | Q(email__icontains=query))
+        .order_by("name", "id")[:SEARCH_LIMIT]
+    )
+
+
+def voter_for_initiative(*, initiative: Initiative, pk) -> Participant | None:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return Participant.objects.filter(initiative=initiative, pk=pk).first()
+
+
+@dataclass
+class ResultRow:
+    item: BallotItem
+    dots: int
+    voters: int | None  # None when suppressed
+    voters_suppressed: bool
+
+
+@dataclass
+class BallotResults:
+    rows: list
+    voters: int | None  # people who voted on the ballot; None when suppressed
+    voters_suppressed: bool
+    dots: int
+    suppressed: bool  # any people count hidden
+
+
+def ballot_results(*, ballot: Ballot, sees_people: bool) -> BallotResults:
+    """Items ranked by total dots, with how many people gave each of them dots.
+
+    Dots are shown to everyone allowed here. The voter counts are counts of people: a reader
+    without the roster (`sees_people=False`) gets them through small-count suppression. One
+    person can put dots on several items, so the per-item counts do not add up to the number
+    of voters: they are a non-additive table (primary suppression only), and the number of
+    voters is suppressed on its own (hidden from 1 to 9). Dot totals are shown as they are:
+    they are not people, and a reader who wants to single out a voter learns no more from
+    them than the per-item counts would tell.
+    """
+    items = list(
+        BallotItem.objects.filter(ballot=ballot)
+        .select_related("theme", "idea")
+        .annotate(total_dots=Sum("dots__dots", default=0), voter_count=Count("dots"))
+        .order_by("position", "id")
+    )
+    items.sort(key=lambda item: (-item.total_dots, item.position, item.pk))
+    voters = BallotResponse.objects.filter(ballot=ballot).count()
+    if sees_people:
+        rows = [ResultRow(item, item.total_dots, item.voter_count, False) for item in items]
+        return BallotResults(
+            rows=rows,
+            voters=voters,
+            voters_suppressed=False,
+            dots=sum(item.total_dots for item in items),
+            suppressed=False,
+        )
+    table = suppress([(item.pk, item.voter_count) for item in items], additive=False)
+    rows = []
+    for item, cell in zip(items, table.cells, strict=True):
+        rows.append(ResultRow(item, item.total_dots, cell.value, cell.suppressed))
+    hide_total = is_small(voters)
+    return BallotResults(
+        rows=rows,
+        voters=None if hide_total else voters,
+        voters_suppressed=hide_total,
+        dots=sum(item.total_dots for item in items),
+        suppressed=hide_total or any(row.voters_suppressed for row in rows),
+    )
+
+
+# --- services: ballots -------------------------------------------------------------------------
+
+
+def _clean_ballot(
+    *, initiative: Initiative, title: str, kind: str, opens_at, closes_at, dots_per_person: int
+) -> str:
+    title = " ".join((title or "").split())
+    if not title:
+        raise DomainError(_("Give the ballot a title."), field="title")
+    if kind not in BallotKind.values:
+        raise DomainError(_("Choose themes or ideas."), field="kind")
+    if opens_at is None or closes_at is None:
+        raise DomainError(_("Give the voting window."), field="opens_at")
+    if closes_at <= opens_at:
+        raise DomainError(_("Voting must close after it opens."), field="closes_at")
+    if not MIN_DOTS <= (dots_per_person or 0) <= MAX_DOTS:
+        raise DomainError(
+            _("Each person gets between %(low)d and %(high)d dots.")
+            % {"low": MIN_DOTS, "high": MAX_DOTS},
+            field="dots_per_person",
+        )
+    return title
+
+
+def _set_items(*, ballot: Ballot, kind: str, item_ids: list) -> None:
+    ids = list(dict.fromkeys(int(pk) for pk in item_ids))
+    if len(ids) < 2:
+        raise DomainError(_("Choose at least two items to vote on."), field="items")
+    if len(ids) > MAX_ITEMS:
+        raise DomainError(
+            _("A ballot holds at most %(count)d items.") % {"count": MAX_ITEMS}, field="items"
+        )
+    allowed = set(
+        item_choices(initiative=ballot.initiative, kind=kind)
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
+    )
+    if set(ids) - allowed:
+        raise DomainError(
+            _("Some of the chosen items are not part of this initiative (or were merged)."),
+            field="items",
+        )
+    BallotItem.objects.filter(ballot=ballot).delete()
+    field = "theme_id" if kind == BallotKind.THEMES else "idea_id"
+    BallotItem.objects.bulk_create(
+        [BallotItem(ballot=ballot, position=index, **{field: pk}) for index, pk in enumerate(ids)]
+    )
+
+
+@transaction.atomic
+def ballot_create(
+    *,
+    user,
+    initiative: Initiative,
+    title: str,
+    kind: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    dots_per_person: int = 3,
+    item_ids: list,
+) -> Ballot:
+    title = _clean_ballot(
+        initiative=initiative,
+        title=title,
+        kind=kind,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        dots_per_person=dots_per_person,
+    )
+    ballot = Ballot(
+        initiative=initiative,
+        title=title,
+        kind=kind,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        dots_per_person=dots_per_person,
+    )
+    full_clean_or_raise(ballot)
+    ballot.save()
+    _set_items(ballot=ballot, kind=kind, item_ids=item_ids)
+    activity_record(initiative=initiative, actor=user, action="ballot.created", target=ballot)
+    return ballot
+
+
+@transaction.atomic
+def ballot_update(
+    *,
+    user,
+    ballot: Ballot,
+    title: str,
+    kind: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    dots_per_person: int,
+    item_ids: list,
+    now: datetime | None = None,
+) -> Ballot:
+    """Edit a ballot that has not opened yet (once people vote, its items and dots are fixed)."""
+    ballot = Ballot.objects.select_for_update().select_related("initiative").get(pk=ballot.pk)
+    if ballot_status(ballot, now) != BallotStatus.UPCOMING:
+        raise DomainError(_("Voting has started: the ballot can no longer be changed."))
+    title = _clean_ballot(
+        initiative=ballot.initiative,
+        title=title,
+        kind=kind,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        dots_per_person=dots_per_person,
+    )
+    ballot.title, ballot.kind = title, kind
+    ballot.opens_at, ballot.closes_at = opens_at, closes_at
+    ballot.dots_per_person = dots_per_person
+    full_clean_or_raise(ballot)
+    ballot.save(
+        update_fields=["title", "kind", "opens_at", "closes_at", "dots_per_person", "updated_at"]
+    )
+    _set_items(ballot=ballot, kind=kind, item_ids=item_ids)
+    activity_record(
+        initiative=ballot.initiative, actor=user, action="ballot.updated", target=ballot
+    )
+    return ballot
+
+
+# --- services: votes -----------------------------------------------------------------------------
+
+
+def _clean_dots(*, ballot: Ballot, dots: dict) -> dict[int, int]:
+    item_ids = set(BallotItem.objects.filter(ballot=ballot).values_list("pk", flat=True))
+    cleaned: dict[int, int] = {}
+    for key, value in (dots or {}).items():
+        try:
+            item_id, count = int(key), int(value or 0)
+        except (TypeError, ValueError) as exc:
+            raise DomainError(_("Dots must be whole numbers.")) from exc
+        if item_id not in item_ids:
+            raise DomainError(_("That item is not on this ballot."))
+        if count < 0:
+            raise DomainError(_("Dots cannot be negative."))
+        if count:
+            cleaned[item_id] = count
+    total = sum(cleaned.values())
+    if total > ballot.dots_per_person:
+        raise DomainError(
+            _("You gave %(total)d dots: each person has %(dots)d. Take some away and try again.")
+            % {"total": total, "dots": ballot.dots_per_person}
+        )
+    if total == 0:
+        raise DomainError(_("Put at least one dot on an item."))
+    return cleaned
+
+
+class AlreadyVoted(DomainError):
+    """Staff entering a paper vote for someone who already voted; `response` is that vote."""
+
+    def __init__(self, response):
+        message = (
+            _("This person already voted online. Tick “replace” to replace their vote.")
+            if response.channel == VoteChannel.ONLINE
+            else _(
+                "A paper vote was already entered for this person. Tick “replace” to replace it."
+            )
+        )
+        super().__init__(message, field="replace")
+        self.response = response
+
+
+@transaction.atomic
+def vote_submit(
+    *,
+    ballot: Ballot,
+    participant: Participant,
+    dots: dict,
+    channel: str = VoteChannel.ONLINE,
+    entered_by=None,
+    replace: bool = False,
+    now: datetime | None = None,
+) -> BallotResponse:
+    """Record (or replace) one person's dots on a ballot; the person is counted once.
+
+    Online, a person who voted already simply changes their dots until the window closes.
+    Staff entering a paper vote for someone who has a vote already must pass `replace=True`.
+    """
+    # Lock the person: their concurrent submissions queue up here and replace one another.
+    person = (
+        Participant.objects.select_for_update(of=("self",))
+        .filter(pk=participant.pk, initiative_id=ballot.initiative_id)
+        .first()
+    )
+    if person is None:
+        raise DomainError(_("This person is not registered in this initiative."))
+    if person.status == Status.WITHDRAWN:
+        raise DomainError(_("People who withdrew from the dialogues cannot vote."))
+    ballot = Ballot.objects.select_related("initiative").get(pk=ballot.pk)
+    refusal = window_refusal(ballot, now)
+    if refusal:
+        raise DomainError(refusal)
+    cleaned = _clean_dots(ballot=ballot, dots=dots)
+    response = (
+        BallotResponse.objects.select_for_update().filter(ballot=ballot, participant=person).first()
+    )
+    if response is not None and channel == VoteChannel.PAPER and not replace:
+        raise AlreadyVoted(response)
+    try:
+        with transaction.atomic():
+            if response is None:
+                response = BallotResponse.objects.create(
+                    ballot=ballot, participant=person, channel=channel, entered_by=entered_by
+                )
+            else:
+                response.channel, response.entered_by = channel, entered_by
+                response.save(update_fields=["channel", "entered_by", "updated_at"])
+                BallotDot.objects.filter(response=response).delete()
+    except IntegrityError as exc:
+        # Only reachable where the row lock is not available: the other submission won.
+        raise DomainError(
+            _("Your vote was being saved at the same moment. Reload the page to check it.")
+        ) from exc
+    BallotDot.objects.bulk_create(
+        [
+            BallotDot(response=response, item_id=item_id, dots=count)
+            for item_id, count in cleaned.items()
+        ]
+    )
+    activity_record(
+        initiative=ballot.initiative,
+        actor=entered_by,
+        action="ballot.paper_vote_entered" if channel == VoteChannel.PAPER else "ballot.voted",
+        target=person,
+    )
+    return response

@@ -1,0 +1,334 @@
+"""Action ideas and themes: reads (selectors) and writes (services).
+
+Ideas come from the action ideas of approved session logs (`ideas_collect`, which keeps each
+source through an IdeaSource) or are added by the oversight group (organizers and coalition
+leads). The group clusters ideas into themes and merges duplicates; a merged idea is kept for
+history (`merged_into`) and every source moves to the kept idea. Ideas are never attributed to
+people: a source names its circle and meeting, nobody else.
+"""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from dialogue_hub.exceptions import DomainError
+from dialogue_hub.exceptions import full_clean_or_raise as _validate
+from guides.logs import approved_action_ideas
+from initiatives.models import Initiative
+from initiatives.services import activity_record
+
+from .models import ActionTeam, BallotItem, Idea, IdeaSource, Level, Theme
+
+PAGE_SIZE = 25
+NO_THEME = "none"
+MAX_IDEA_TEXT = 1_000
+MAX_MERGE = 50
+
+
+# --- selectors -----------------------------------------------------------------------------------
+
+
+def _sources_prefetch() -> Prefetch:
+    return Prefetch(
+        "sources",
+        queryset=IdeaSource.objects.select_related("action_idea__log__meeting__circle").order_by(
+            "action_idea__log__meeting__starts_at", "pk"
+        ),
+    )
+
+
+def open_ideas(*, initiative: Initiative) -> QuerySet[Idea]:
+    """The initiative's ideas that were not merged into another one."""
+    return Idea.objects.filter(initiative=initiative, merged_into__isnull=True)
+
+
+def idea_list(
+    *, initiative: Initiative, theme: str = "", level: str = "", query: str = ""
+) -> QuerySet[Idea]:
+    """Open ideas with their theme and sources (circle, meeting), filtered.
+
+    `theme` is a theme id, NO_THEME ("none": ideas without a theme) or "" (all);
+    unknown values are ignored by the caller (see `clean_filters`)."""
+    queryset = open_ideas(initiative=initiative)
+    if theme == NO_THEME:
+        queryset = queryset.filter(theme__isnull=True)
+    elif theme:
+        queryset = queryset.filter(theme_id=int(theme))
+    if level:
+        queryset = queryset.filter(level=level)
+    if query:
+        queryset = queryset.filter(text__icontains=query)
+    return (
+        queryset.select_related("theme")
+        .prefetch_related(_sources_prefetch())
+        .order_by("theme__name", "created_at", "pk")
+    )
+
+
+def themes_for_initiative(*, initiative: Initiative) -> QuerySet[Theme]:
+    """Themes A–Z with how many open ideas each holds."""
+    return Theme.objects.filter(initiative=initiative).annotate(
+        idea_count=Count("ideas", filter=Q(ideas__merged_into__isnull=True))
+    )
+
+
+def clean_filters(*, initiative: Initiative, params) -> dict[str, str]:
+    """The list's filters from a query string, anything unknown dropped (never an error)."""
+    theme = (params.get("theme") or "").strip()
+    if (
+        theme
+        and theme != NO_THEME
+        and not (
+            theme.isdigit()
+            and len(theme) < 10
+            and Theme.objects.filter(initiative=initiative, pk=int(theme)).exists()
+        )
+    ):
+        theme = ""
+    level = (params.get("level") or "").strip()
+    if level not in Level.values:
+        level = ""
+    query = " ".join((params.get("q") or "").split())[:200]
+    return {"theme": theme, "level": level, "query": query}
+
+
+def idea_for_initiative(*, initiative: Initiative, pk: int) -> Idea:
+    idea = Idea.objects.filter(initiative=initiative, pk=pk).select_related("theme").first()
+    if idea is None:
+        raise Http404
+    return idea
+
+
+def theme_for_initiative(*, initiative: Initiative, pk: int) -> Theme:
+    theme = Theme.objects.filter(initiative=initiative, pk=pk).first()
+    if theme is None:
+        raise Http404
+    return theme
+
+
+def pending_action_ideas(*, initiative: Initiative):
+    """Action ideas of approved logs not yet brought in as ideas."""
+    return approved_action_ideas(initiative=initiative).filter(idea_source__isnull=True)
+
+
+# --- services ------------------------------------------------------------------------------------
+
+
+def _check_theme(*, initiative: Initiative, theme: Theme | None) -> None:
+    if theme is not None and theme.initiative_id != initiative.pk:
+        raise DomainError(_("Choose one of this initiative's themes."), field="theme")
+
+
+def _clean_text(text: str) -> str:
+    text = " ".join((text or "").split())
+    if not text:
+        raise DomainError(_("Write the idea."), field="text")
+    if len(text) > MAX_IDEA_TEXT:
+        raise DomainError(
+            _("Keep the idea under %(n)s characters.") % {"n": MAX_IDEA_TEXT}, field="text"
+        )
+    return text
+
+
+@transaction.atomic
+def ideas_collect(*, user, initiative: Initiative) -> int:
+    """Bring in every action idea of an approved log that has no idea yet. Returns how many.
+
+    Idempotent: the OneToOne on IdeaSource.action_idea means an action idea is brought in once,
+    even if two people press the button at the same time."""
+    created = 0
+    for action_idea in pending_action_ideas(initiative=initiative):
+        text = " ".join(action_idea.text.split())[:MAX_IDEA_TEXT]
+        if not text:
+            continue
+        try:
+            with transaction.atomic():
+                idea = Idea.objects.create(initiative=initiative, text=text)
+                IdeaSource.objects.create(idea=idea, action_idea=action_idea)
+        except IntegrityError:
+            continue  # brought in by a concurrent request
+        created += 1
+    if created:
+        activity_record(
+            initiative=initiative,
+            actor=user,
+            action="ideas.collected",
+            label=str(created),
+            details={"created": created},
+        )
+    return created
+
+
+@transaction.atomic
+def idea_create(
+    *, user, initiative: Initiative, text: str, theme: Theme | None = None, level: str = ""
+) -> Idea:
+    _check_theme(initiative=initiative, theme=theme)
+    idea = Idea(
+        initiative=initiative, text=_clean_text(text), theme=theme, level=level, added_by=user
+    )
+    _validate(idea)
+    idea.save()
+    activity_record(initiative=initiative, actor=user, action="idea.added", label=f"#{idea.pk}")
+    return idea
+
+
+@transaction.atomic
+def idea_update(*, user, idea: Idea, text: str, theme: Theme | None, level: str) -> Idea:
+    if idea.merged_into_id:
+        raise DomainError(_("This idea was merged into another one; edit that one instead."))
+    _check_theme(initiative=idea.initiative, theme=theme)
+    idea.text, idea.theme, idea.level = _clean_text(text), theme, level
+    _validate(idea)
+    idea.save(update_fields=["text", "theme", "level", "updated_at"])
+    activity_record(
+        initiative=idea.initiative, actor=user, action="idea.updated", label=f"#{idea.pk}"
+    )
+    return idea
+
+
+@transaction.atomic
+def idea_set_public(*, user, idea: Idea, is_public: bool) -> Idea:
+    if idea.merged_into_id:
+        raise DomainError(_("This idea was merged into another one."))
+    if idea.is_public != is_public:
+        idea.is_public = is_public
+        idea.save(update_fields=["is_public", "updated_at"])
+        activity_record(
+            initiative=idea.initiative,
+            actor=user,
+            action="idea.published" if is_public else "idea.unpublished",
+            label=f"#{idea.pk}",
+        )
+    return idea
+
+
+def _clean_theme_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise DomainError(_("Give the theme a name."), field="name")
+    return name
+
+
+def _check_unique_theme(*, initiative: Initiative, name: str, exclude_pk=None) -> None:
+    clash = Theme.objects.filter(initiative=initiative, name__iexact=name)
+    if exclude_pk:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise DomainError(_("There is already a theme with this name."), field="name")
+
+
+@transaction.atomic
+def theme_create(*, user, initiative: Initiative, name: str, description: str = "") -> Theme:
+    name = _clean_theme_name(name)
+    _check_unique_theme(initiative=initiative, name=name)
+    theme = Theme(initiative=initiative, name=name, description=(description or "").strip())
+    _validate(theme, exclude=["initiative"])
+    theme.save()
+    activity_record(initiative=initiative, actor=user, action="theme.created", target=theme)
+    return theme
+
+
+@transaction.atomic
+def theme_update(*, user, theme: Theme, name: str, description: str = "") -> Theme:
+    name = _clean_theme_name(name)
+    _check_unique_theme(initiative=theme.initiative, name=name, exclude_pk=theme.pk)
+    theme.name, theme.description = name, (description or "").strip()
+    _validate(theme, exclude=["initiative"])
+    theme.save(update_fields=["name", "description", "updated_at"])
+    activity_record(initiative=theme.initiative, actor=user, action="theme.updated", target=theme)
+    return theme
+
+
+@transaction.atomic
+def theme_delete(*, user, theme: Theme) -> int:
+    """Delete a theme; its ideas go back to "no theme". Returns how many ideas that was."""
+    moved = Idea.objects.filter(theme=theme).update(theme=None)
+    activity_record(
+        initiative=theme.initiative,
+        actor=user,
+        action="theme.deleted",
+        target=theme,
+        details={"ideas": moved},
+    )
+    theme.delete()
+    return moved
+
+
+@transaction.atomic
+def ideas_assign_theme(
+    *, user, initiative: Initiative, ideas: list[Idea], theme: Theme | None
+) -> int:
+    """Put several open ideas under `theme` (None: no theme). Returns how many changed."""
+    if not ideas:
+        raise DomainError(_("Choose at least one idea."), field="ideas")
+    _check_theme(initiative=initiative, theme=theme)
+    ids = [idea.pk for idea in ideas]
+    scoped = open_ideas(initiative=initiative).filter(pk__in=ids)
+    if scoped.count() != len(set(ids)):
+        raise DomainError(_("Choose open ideas of this initiative."), field="ideas")
+    changed = scoped.update(theme=theme)
+    activity_record(
+        initiative=initiative,
+        actor=user,
+        action="ideas.themed" if theme else "ideas.unthemed",
+        target=theme,
+        label=theme.name if theme else str(changed),
+        details={"ideas": changed},
+    )
+    return changed
+
+
+@transaction.atomic
+def ideas_merge(
+    *, user, initiative: Initiative, kept: Idea, merged: list[Idea], text: str = ""
+) -> Idea:
+    """Merge duplicate ideas into `kept`: every source, ballot item and team link moves to it;
+    the merged ideas stay (merged_into=kept) for history and leave every list."""
+    merged_ids = {idea.pk for idea in merged}
+    if not merged_ids:
+        raise DomainError(_("Choose the ideas to merge into the kept one."), field="merged")
+    if kept.pk in merged_ids:
+        raise DomainError(_("An idea cannot be merged into itself."), field="merged")
+    if len(merged_ids) > MAX_MERGE:
+        raise DomainError(
+            _("Merge at most %(n)s ideas at a time.") % {"n": MAX_MERGE}, field="merged"
+        )
+    # Lock the rows and check them as they are now, not as the form saw them.
+    locked = {
+        idea.pk: idea
+        for idea in Idea.objects.select_for_update().filter(pk__in=merged_ids | {kept.pk})
+    }
+    kept_now = locked.get(kept.pk)
+    if kept_now is None or kept_now.initiative_id != initiative.pk or kept_now.merged_into_id:
+        raise DomainError(_("Choose an open idea of this initiative to keep."), field="kept")
+    for pk in merged_ids:
+        idea = locked.get(pk)
+        if idea is None or idea.initiative_id != initiative.pk or idea.merged_into_id:
+            raise DomainError(_("Choose open ideas of this initiative to merge."), field="merged")
+    kept = kept_now
+    text = " ".join((text or "").split())
+    if text and text != kept.text:
+        kept.text = _clean_text(text)
+        kept.save(update_fields=["text", "updated_at"])
+
+    sources = IdeaSource.objects.filter(idea_id__in=merged_ids).update(idea=kept)
+    BallotItem.objects.filter(idea_id__in=merged_ids).update(idea=kept)
+    links = ActionTeam.ideas.through.objects
+    team_ids = set(links.filter(idea_id__in=merged_ids).values_list("actionteam_id", flat=True))
+    already = set(links.filter(idea_id=kept.pk).values_list("actionteam_id", flat=True))
+    links.bulk_create(
+        [links.model(actionteam_id=team_id, idea_id=kept.pk) for team_id in team_ids - already]
+    )
+    links.filter(idea_id__in=merged_ids).delete()
+    Idea.objects.filter(pk__in=merged_ids).update(merged_into=kept)
+
+    activity_record(
+        initiative=initiative,
+        actor=user,
+        action="ideas.merged",
+        label=f"#{kept.pk}",
+        details={"merged": sorted(merged_ids), "sources_moved": sources},
+    )
+    return kept

@@ -1,0 +1,779 @@
+"""Action teams, their goals and milestones: services (writes, logged) and selectors (reads),
+including the progress roll-up from milestones that the team pages and the coalition dashboard
+share.
+
+Progress roll-up (the one definition used everywhere)
+-----------------------------------------------------
+* A milestone *counts* unless its status is ``dropped``. Its weight is ``milestone.weight``
+  when set, otherwise 1. So a goal whose milestones have no weights gets a plain average, and a
+  goal where weights are set gets a weighted average (unweighted milestones next to weighted
+  ones count as weight 1).
+* **Goal progress** = Σ weight of its counted milestones that are ``done`` ÷ Σ weight of all its
+  counted milestones. A goal with no counted milestone has no progress (None).
+* **Team progress** = the plain average of the progress of its goals that have one (goals
+  without counted milestones are left out, they are not 0). None when no goal has progress.
+* **Initiative progress** = the plain average of the progress of its teams that have one.
+* Every value is a ``Decimal`` share from 0 to 1, rounded half-up to 4 decimal places only at
+  the end (goal values are averaged unrounded), so 2 of 3 milestones done is 0.6667.
+
+Services take keyword-only arguments, run in one transaction and write the activity log in
+it; a participant appears in the log only as str(participant), never by name.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dialogue_hub.exceptions import DomainError
+from dialogue_hub.exceptions import full_clean_or_raise as _validate
+from initiatives.models import CoalitionMembership, Initiative, Membership, Role
+from initiatives.services import activity_record
+from participants.models import Participant, Status
+
+from .models import (
+    ActionTeam,
+    Goal,
+    Idea,
+    Level,
+    Milestone,
+    MilestoneStatus,
+    ProgressUpdate,
+    TeamMember,
+)
+
+LONGEST_CADENCE_DAYS = 365
+HEAVIEST_WEIGHT = 100
+PLACES = Decimal("0.0001")
+
+# --- progress roll-up ---------------------------------------------------------------------------
+
+
+def _round(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(PLACES, rounding=ROUND_HALF_UP)
+
+
+def _mean(values) -> Decimal | None:
+    values = [value for value in values if value is not None]
+    if not values:
+        return None
+    return sum(values, Decimal(0)) / len(values)
+
+
+def _share(done_weight: int, total_weight: int) -> Decimal | None:
+    return Decimal(done_weight) / Decimal(total_weight) if total_weight else None
+
+
+def _goal_shares(team_ids) -> dict[int, dict[int, Decimal | None]]:
+    """{team_id: {goal_id: unrounded share}} for goals with counted milestones, in one query."""
+    weight = Coalesce("weight", Value(1), output_field=IntegerField())
+    rows = (
+        Milestone.objects.filter(goal__team_id__in=team_ids)
+        .exclude(status=MilestoneStatus.DROPPED)
+        .values("goal_id", "goal__team_id")
+        .annotate(
+            total=Sum(weight),
+            done=Sum(
+                Case(
+                    When(status=MilestoneStatus.DONE, then=weight),
+                    default=Value(0),
+                    output_field=IntegerField(),
+                )
+            ),
+        )
+        .order_by()
+    )
+    shares: dict[int, dict[int, Decimal | None]] = defaultdict(dict)
+    for row in rows:
+        shares[row["goal__team_id"]][row["goal_id"]] = _share(row["done"], row["total"])
+    return shares
+
+
+def _team_ids(teams) -> list[int]:
+    if isinstance(teams, QuerySet):
+        return list(teams.values_list("pk", flat=True))
+    return [team.pk for team in teams]
+
+
+def teams_progress(teams) -> dict[int, Decimal | None]:
+    """{team.pk: team progress} for every team in `teams` (a queryset or an iterable of
+    ActionTeam), one query whatever the number of teams. See the module docstring."""
+    ids = _team_ids(teams)
+    shares = _goal_shares(ids)
+    return {pk: _round(_mean(shares.get(pk, {}).values())) for pk in ids}
+
+
+def team_progress(team: ActionTeam) -> Decimal | None:
+    """The team's progress: the plain average of its goals' milestone shares (dropped milestones
+    left out, weight = milestone.weight or 1), a Decimal from 0 to 1 rounded to 4 places, or
+    None when no goal has a milestone that counts. One query."""
+    return teams_progress([team])[team.pk]
+
+
+def initiative_progress(teams) -> Decimal | None:
+    """The plain average of the progress of the `teams` that have one (teams without any
+    counted milestone are left out), a Decimal from 0 to 1 rounded to 4 places, or None.
+    Pass an initiative's teams, e.g. ``initiative.action_teams.all()``. One query (two if a
+    queryset is passed)."""
+    ids = _team_ids(teams)
+    shares = _goal_shares(ids)
+    return _round(_mean(_mean(shares.get(pk, {}).values()) for pk in ids))
+
+
+def goal_progress_from(milestones) -> Decimal | None:
+    """A goal's progress from its already-loaded milestones (same rule, no query)."""
+    counted = [m for m in milestones if m.status != MilestoneStatus.DROPPED]
+    total = sum(m.weight or 1 for m in counted)
+    done = sum(m.weight or 1 for m in counted if m.status == MilestoneStatus.DONE)
+    return _share(done, total)
+
+
+# --- selectors ----------------------------------------------------------------------------------
+
+
+def today_for(initiative: Initiative):
+    """Today's date in the initiative's own time zone."""
+    import zoneinfo
+
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(initiative.timezone))
+
+
+def teams_queryset(*, initiative: Initiative) -> QuerySet:
+    """The initiative's teams with their member counts, for the list."""
+    return (
+        ActionTeam.objects.filter(initiative=initiative)
+        .select_related("facilitator")
+        .annotate(
+            people_count=Count(
+                "members", filter=Q(members__participant__isnull=False), distinct=True
+            ),
+            organization_count=Count(
+                "members", filter=Q(members__organization__isnull=False), distinct=True
+            ),
+            goal_count=Count("goals", distinct=True),
+        )
+        .order_by("name", "pk")
+    )
+
+
+def team_for_initiative(*, initiative: Initiative, pk: int) -> ActionTeam:
+    """One team of the initiative (404 for a team of another initiative)."""
+    team = (
+        ActionTeam.objects.filter(initiative=initiative, pk=pk)
+        .select_related("convener", "facilitator", "initiative")
+        .first()
+    )
+    if team is None:
+        raise Http404
+    return team
+
+
+def goal_for_team(*, team: ActionTeam, pk: int) -> Goal:
+    goal = Goal.objects.filter(team=team, pk=pk).first()
+    if goal is None:
+        raise Http404
+    return goal
+
+
+def milestone_for_team(*, team: ActionTeam, pk: int) -> Milestone:
+    milestone = Milestone.objects.filter(goal__team=team, pk=pk).select_related("goal").first()
+    if milestone is None:
+        raise Http404
+    return milestone
+
+
+def member_for_team(*, team: ActionTeam, pk: int) -> TeamMember:
+    member = TeamMember.objects.filter(team=team, pk=pk).first()
+    if member is None:
+        raise Http404
+    return member
+
+
+@dataclass
+class GoalView:
+    goal: Goal
+    milestones: list
+    progress: Decimal | None
+
+
+def team_goals(*, team: ActionTeam, today) -> list[GoalView]:
+    """The team's goals with their milestones (two queries), each milestone flagged `is_overdue`
+    (due before `today` and neither done nor dropped) and each goal with its progress."""
+    goals = Goal.objects.filter(team=team).prefetch_related(
+        Prefetch("milestones", queryset=Milestone.objects.order_by("due_on", "id"))
+    )
+    result = []
+    for goal in goals:
+        milestones = list(goal.milestones.all())
+        for milestone in milestones:
+            milestone.is_overdue = is_overdue(milestone, today)
+        result.append(GoalView(goal, milestones, _round(goal_progress_from(milestones))))
+    return result
+
+
+def is_overdue(milestone: Milestone, today) -> bool:
+    return (
+        milestone.due_on is not None
+        and milestone.due_on < today
+        and milestone.status not in (MilestoneStatus.DONE, MilestoneStatus.DROPPED)
+    )
+
+
+def team_members(*, team: ActionTeam) -> tuple[list, list]:
+    """(participant members, partner organization members) of the team, one query."""
+    rows = TeamMember.objects.filter(team=team).select_related(
+        "participant", "organization__organization"
+    )
+    people = sorted(
+        (row for row in rows if row.participant_id), key=lambda r: r.participant.name.lower()
+    )
+    organizations = sorted(
+        (row for row in rows if row.organization_id),
+        key=lambda r: r.organization.organization.name.lower(),
+    )
+    return people, organizations
+
+
+def open_ideas(*, initiative: Initiative) -> QuerySet:
+    """Ideas a team can take up: the initiative's ideas not merged into another one."""
+    return Idea.objects.filter(initiative=initiative, merged_into__isnull=True).order_by("pk")
+
+
+def idea_choices(*, initiative: Initiative, team: ActionTeam | None = None) -> QuerySet:
+    """Open ideas, plus any idea the team already has (even if merged away since)."""
+    wanted = Q(initiative=initiative, merged_into__isnull=True)
+    if team is not None:
+        wanted |= Q(pk__in=team.ideas.values("pk"))
+    return Idea.objects.filter(wanted).order_by("pk")
+
+
+def convener_choices(*, initiative: Initiative, team: ActionTeam | None = None) -> QuerySet:
+    """Participants who have not withdrawn, plus the team's current convener."""
+    wanted = Q(initiative=initiative) & ~Q(status=Status.WITHDRAWN)
+    if team is not None and team.convener_id:
+        wanted |= Q(pk=team.convener_id)
+    return Participant.objects.filter(wanted).order_by("name", "pk")
+
+
+def facilitator_choices(*, initiative: Initiative) -> QuerySet:
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(
+            memberships__initiative=initiative,
+            memberships__role=Role.FACILITATOR,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("display_name", "email")
+    )
+
+
+def partner_choices(*, initiative: Initiative) -> QuerySet:
+    return (
+        CoalitionMembership.objects.filter(initiative=initiative)
+        .select_related("organization")
+        .order_by("organization__name")
+    )
+
+
+def teams_for_participant(*, participant: Participant) -> list[ActionTeam]:
+    """The participant's initiative's teams, each with `is_member` set. One query."""
+    return list(
+        ActionTeam.objects.filter(initiative_id=participant.initiative_id)
+        .annotate(
+            member_rows=Count("members", filter=Q(members__participant=participant)),
+        )
+        .order_by("name", "pk")
+    )
+
+
+# --- team services ------------------------------------------------------------------------------
+
+
+TEAM_FIELDS = [
+    "name",
+    "level",
+    "description",
+    "convener",
+    "facilitator",
+    "update_every_days",
+    "is_public",
+]
+
+
+def _check_team(
+    *,
+    initiative: Initiative,
+    team: ActionTeam | None,
+    name: str,
+    level: str,
+    ideas,
+    convener,
+    facilitator,
+    update_every_days: int,
+) -> None:
+    if not name.strip():
+        raise DomainError(_("Give the team a name."), field="name")
+    same = ActionTeam.objects.filter(initiative=initiative, name__iexact=name.strip())
+    if team is not None:
+        same = same.exclude(pk=team.pk)
+    if same.exists():
+        raise DomainError(_("Another team already has this name."), field="name")
+    if level not in Level.values:
+        raise DomainError(_("Choose a level of change."), field="level")
+    if not 1 <= update_every_days <= LONGEST_CADENCE_DAYS:
+        raise DomainError(
+            _("Give a number of days from 1 to %(n)d.") % {"n": LONGEST_CADENCE_DAYS},
+            field="update_every_days",
+        )
+    idea_ids = {idea.pk for idea in ideas}
+    if idea_ids:
+        allowed = set(
+            open_ideas(initiative=initiative).filter(pk__in=idea_ids).values_list("pk", flat=True)
+        )
+        if team is not None:  # an idea merged away after it was linked may stay linked
+            allowed |= set(team.ideas.filter(pk__in=idea_ids).values_list("pk", flat=True))
+        if idea_ids - allowed:
+            raise DomainError(_("Choose open ideas of this initiative."), field="ideas")
+    if convener is not None and convener.initiative_id != initiative.pk:
+        raise DomainError(_("Choose a participant of this initiative."), field="convener")
+    if (
+        convener is not None
+        and convener.status == Status.WITHDRAWN
+        and (team is None or team.convener_id != convener.pk)
+    ):
+        raise DomainError(_("This participant has withdrawn."), field="convener")
+    if (
+        facilitator is not None
+        and not Membership.objects.filter(
+            initiative=initiative, user=facilitator, role=Role.FACILITATOR
+        ).exists()
+    ):
+        raise DomainError(
+            _("Choose a team member with the facilitator role in this initiative."),
+            field="facilitator",
+        )
+
+
+def _save_team(team: ActionTeam, **kwargs) -> None:
+    try:
+        with transaction.atomic():
+            team.save(**kwargs)
+    except IntegrityError as exc:  # a concurrent request took the name a moment ago
+        raise DomainError(_("Another team already has this name."), field="name") from exc
+
+
+@transaction.atomic
+def team_create(
+    *,
+    user,
+    initiative: Initiative,
+    name: str,
+    level: str,
+    description: str = "",
+    ideas=(),
+    convener: Participant | None = None,
+    facilitator=None,
+    update_every_days: int = 30,
+    is_public: bool = False,
+) -> ActionTeam:
+    ideas = list(ideas)
+    _check_team(
+        initiative=initiative,
+        team=None,
+        name=name,
+        level=level,
+        ideas=ideas,
+        convener=convener,
+        facilitator=facilitator,
+        update_every_days=update_every_days,
+    )
+    team = ActionTeam(
+        initiative=initiative,
+        name=name.strip(),
+        level=level,
+        description=description.strip(),
+        convener=convener,
+        facilitator=facilitator,
+        update_every_days=update_every_days,
+        is_public=is_public,
+    )
+    _validate(team, exclude=["name"])
+    _save_team(team)
+    team.ideas.set(ideas)
+    activity_record(initiative=initiative, actor=user, action="action_team.created", target=team)
+    return team
+
+
+@transaction.atomic
+def team_update(
+    *,
+    user,
+    team: ActionTeam,
+    name: str,
+    level: str,
+    description: str = "",
+    ideas=(),
+    convener: Participant | None = None,
+    facilitator=None,
+    update_every_days: int = 30,
+    is_public: bool = False,
+) -> ActionTeam:
+    ideas = list(ideas)
+    _check_team(
+        initiative=team.initiative,
+        team=team,
+        name=name,
+        level=level,
+        ideas=ideas,
+        convener=convener,
+        facilitator=facilitator,
+        update_every_days=update_every_days,
+    )
+    team.name = name.strip()
+    team.level = level
+    team.description = description.strip()
+    team.convener = convener
+    team.facilitator = facilitator
+    team.update_every_days = update_every_days
+    team.is_public = is_public
+    _validate(team, exclude=["name"])
+    _save_team(team, update_fields=[*TEAM_FIELDS, "updated_at"])
+    team.ideas.set(ideas)
+    activity_record(
+        initiative=team.initiative, actor=user, action="action_team.updated", target=team
+    )
+    return team
+
+
+class TeamHasHistory(DomainError):
+    """The team has progress updates: deleting it needs an explicit confirmation."""
+
+    def __init__(self, updates: int):
+        super().__init__(
+            _(
+                "This team has %(n)d progress updates. Deleting it deletes them too; "
+                "confirm to go ahead."
+            )
+            % {"n": updates}
+        )
+        self.updates = updates
+
+
+def team_history_counts(team: ActionTeam) -> dict[str, int]:
+    """What deleting the team would take with it (one query)."""
+    counts = ActionTeam.objects.filter(pk=team.pk).aggregate(
+        n_updates=Count("updates", distinct=True),
+        n_goals=Count("goals", distinct=True),
+        n_milestones=Count("goals__milestones", distinct=True),
+        n_members=Count("members", distinct=True),
+        n_outcomes=Count("outcomes", distinct=True),
+    )
+    return {key.removeprefix("n_"): value or 0 for key, value in counts.items()}
+
+
+@transaction.atomic
+def team_delete(*, user, team: ActionTeam, confirm: bool = False) -> dict[str, int]:
+    """Delete the team. With progress updates, refuses (TeamHasHistory) unless `confirm`.
+    The log entry keeps the team's name and what went with it (counts); outcomes stay, unlinked."""
+    counts = team_history_counts(team)
+    if counts["updates"] and not confirm:
+        raise TeamHasHistory(counts["updates"])
+    activity_record(
+        initiative=team.initiative,
+        actor=user,
+        action="action_team.deleted",
+        target=team,
+        details={"name": team.name, "level": team.level, **counts},
+    )
+    team.delete()
+    return counts
+
+
+# --- members -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def team_member_add(
+    *,
+    user,
+    team: ActionTeam,
+    participant: Participant | None = None,
+    organization: CoalitionMembership | None = None,
+) -> TeamMember:
+    if (participant is None) == (organization is None):
+        raise DomainError(_("Choose a participant or a partner organization."))
+    if participant is not None:
+        if participant.initiative_id != team.initiative_id:
+            raise DomainError(_("Choose a participant of this initiative."), field="participant")
+        if participant.status == Status.WITHDRAWN:
+            raise DomainError(_("This participant has withdrawn."), field="participant")
+        if TeamMember.objects.filter(team=team, participant=participant).exists():
+            raise DomainError(_("This person is already on the team."), field="participant")
+    else:
+        if organization.initiative_id != team.initiative_id:
+            raise DomainError(
+                _("Choose an organization in this initiative's coalition."), field="organization"
+            )
+        if TeamMember.objects.filter(team=team, organization=organization).exists():
+            raise DomainError(_("This organization is already on the team."), field="organization")
+    member = TeamMember(team=team, participant=participant, organization=organization)
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError as exc:
+        raise DomainError(_("Already on the team.")) from exc
+    activity_record(
+        initiative=team.initiative,
+        actor=user,
+        action="action_team.member_added",
+        target=participant if participant is not None else organization,
+        label=str(participant) if participant is not None else organization.organization.name,
+        details={"team": team.name, "team_id": team.pk},
+    )
+    return member
+
+
+@transaction.atomic
+def team_member_remove(*, user, member: TeamMember) -> None:
+    team = member.team
+    label = (
+        str(member.participant) if member.participant_id else member.organization.organization.name
+    )
+    activity_record(
+        initiative=team.initiative,
+        actor=user,
+        action="action_team.member_removed",
+        target=member.participant or member.organization,
+        label=label,
+        details={"team": team.name, "team_id": team.pk},
+    )
+    member.delete()
+
+
+@transaction.atomic
+def team_join(*, participant: Participant, team: ActionTeam) -> TeamMember:
+    """A participant joins a team from their manage link (no account)."""
+    if team.initiative_id != participant.initiative_id:
+        raise Http404
+    if participant.status == Status.WITHDRAWN:
+        raise DomainError(_("You have withdrawn, so you can't join a team."))
+    existing = TeamMember.objects.filter(team=team, participant=participant).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            member = TeamMember.objects.create(team=team, participant=participant)
+    except IntegrityError:  # a double click: already a member
+        return TeamMember.objects.get(team=team, participant=participant)
+    activity_record(
+        initiative=team.initiative,
+        actor=None,
+        action="action_team.joined",
+        target=participant,
+        details={"team": team.name, "team_id": team.pk},
+    )
+    return member
+
+
+@transaction.atomic
+def team_leave(*, participant: Participant, team: ActionTeam) -> bool:
+    if team.initiative_id != participant.initiative_id:
+        raise Http404
+    deleted, _rows = TeamMember.objects.filter(team=team, participant=participant).delete()
+    if deleted:
+        activity_record(
+            initiative=team.initiative,
+            actor=None,
+            action="action_team.left",
+            target=participant,
+            details={"team": team.name, "team_id": team.pk},
+        )
+    return bool(deleted)
+
+
+# --- goals and milestones ------------------------------------------------------------------------
+
+
+GOAL_FIELDS = ["title", "indicator", "baseline", "target", "due_on", "owner"]
+
+
+def _goal_values(*, title: str, **values) -> dict:
+    if not title.strip():
+        raise DomainError(_("Give the goal a title."), field="title")
+    cleaned = {"title": title.strip()}
+    for key in ["indicator", "baseline", "target", "owner"]:
+        cleaned[key] = (values.get(key) or "").strip()
+    cleaned["due_on"] = values.get("due_on")
+    return cleaned
+
+
+@transaction.atomic
+def goal_create(
+    *,
+    user,
+    team: ActionTeam,
+    title: str,
+    indicator: str = "",
+    baseline: str = "",
+    target: str = "",
+    due_on=None,
+    owner: str = "",
+) -> Goal:
+    values = _goal_values(
+        title=title,
+        indicator=indicator,
+        baseline=baseline,
+        target=target,
+        due_on=due_on,
+        owner=owner,
+    )
+    goal = Goal(team=team, **values)
+    _validate(goal)
+    goal.save()
+    activity_record(
+        initiative=team.initiative,
+        actor=user,
+        action="goal.created",
+        target=goal,
+        details={"team": team.name, "team_id": team.pk},
+    )
+    return goal
+
+
+@transaction.atomic
+def goal_update(
+    *,
+    user,
+    goal: Goal,
+    title: str,
+    indicator: str = "",
+    baseline: str = "",
+    target: str = "",
+    due_on=None,
+    owner: str = "",
+) -> Goal:
+    values = _goal_values(
+        title=title,
+        indicator=indicator,
+        baseline=baseline,
+        target=target,
+        due_on=due_on,
+        owner=owner,
+    )
+    for key, value in values.items():
+        setattr(goal, key, value)
+    _validate(goal)
+    goal.save(update_fields=[*GOAL_FIELDS, "updated_at"])
+    activity_record(initiative=goal.team.initiative, actor=user, action="goal.updated", target=goal)
+    return goal
+
+
+@transaction.atomic
+def goal_delete(*, user, goal: Goal) -> None:
+    activity_record(
+        initiative=goal.team.initiative,
+        actor=user,
+        action="goal.deleted",
+        target=goal,
+        details={"team": goal.team.name, "milestones": goal.milestones.count()},
+    )
+    goal.delete()
+
+
+MILESTONE_FIELDS = ["title", "due_on", "status", "weight", "completed_on"]
+
+
+def _milestone_values(*, title: str, due_on, status: str, weight: int | None) -> dict:
+    if not title.strip():
+        raise DomainError(_("Give the milestone a title."), field="title")
+    if status not in MilestoneStatus.values:
+        raise DomainError(_("Choose a status."), field="status")
+    if weight is not None and not 1 <= weight <= HEAVIEST_WEIGHT:
+        raise DomainError(
+            _("Give a weight from 1 to %(n)d, or leave it empty.") % {"n": HEAVIEST_WEIGHT},
+            field="weight",
+        )
+    return {"title": title.strip(), "due_on": due_on, "status": status, "weight": weight}
+
+
+@transaction.atomic
+def milestone_create(
+    *,
+    user,
+    goal: Goal,
+    title: str,
+    due_on=None,
+    status: str = MilestoneStatus.PLANNED,
+    weight: int | None = None,
+) -> Milestone:
+    values = _milestone_values(title=title, due_on=due_on, status=status, weight=weight)
+    milestone = Milestone(goal=goal, **values)
+    if status == MilestoneStatus.DONE:
+        milestone.completed_on = today_for(goal.team.initiative)
+    _validate(milestone)
+    milestone.save()
+    activity_record(
+        initiative=goal.team.initiative,
+        actor=user,
+        action="milestone.created",
+        target=milestone,
+        details={"team": goal.team.name, "goal_id": goal.pk},
+    )
+    return milestone
+
+
+@transaction.atomic
+def milestone_update(
+    *,
+    user,
+    milestone: Milestone,
+    title: str,
+    due_on=None,
+    status: str,
+    weight: int | None = None,
+) -> Milestone:
+    """Edit a milestone. Becoming done sets completed_on to today (initiative's time zone);
+    leaving done clears it."""
+    values = _milestone_values(title=title, due_on=due_on, status=status, weight=weight)
+    before = milestone.status
+    for key, value in values.items():
+        setattr(milestone, key, value)
+    initiative = milestone.goal.team.initiative
+    if status == MilestoneStatus.DONE and before != MilestoneStatus.DONE:
+        milestone.completed_on = today_for(initiative)
+    elif status != MilestoneStatus.DONE:
+        milestone.completed_on = None
+    _validate(milestone)
+    milestone.save(update_fields=[*MILESTONE_FIELDS, "updated_at"])
+    activity_record(
+        initiative=initiative,
+        actor=user,
+        action="milestone.updated",
+        target=milestone,
+        details={"from": before, "to": status} if before != status else {},
+    )
+    return milestone
+
+
+@transaction.atomic
+def milestone_delete(*, user, milestone: Milestone) -> None:
+    activity_record(
+        initiative=milestone.goal.team.initiative,
+        actor=user,
+        action="milestone.deleted",
+        target=milestone,
+    )
+    milestone.delete()
+
+
+def team_has_updates(team: ActionTeam) -> bool:
+    return ProgressUpdate.objects.filter(team=team).exists()
