@@ -7,6 +7,8 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dialogue_hub.forms import SafeModelMultipleChoiceField
+
 from .forum import MAX_DOTS, MIN_DOTS, item_choices
 from .models import BallotKind
 
@@ -36,14 +38,14 @@ class BallotForm(forms.Form):
     dots_per_person = forms.IntegerField(
         label=_("Dots per person"), min_value=MIN_DOTS, max_value=MAX_DOTS, initial=3
     )
-    themes = forms.ModelMultipleChoiceField(
+    themes = SafeModelMultipleChoiceField(
         label=_("Themes on the ballot"),
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Used when the ballot is on themes."),
     )
-    ideas = forms.ModelMultipleChoiceField(
+    ideas = SafeModelMultipleChoiceField(
         label=_("Ideas on the ballot"),
         queryset=None,
         required=False,

@@ -7,6 +7,8 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dialogue_hub.forms import SafeModelMultipleChoiceField
+
 from .ideas import MAX_IDEA_TEXT, open_ideas
 from .models import Level, Theme
 
@@ -23,7 +25,7 @@ class IdeaChoiceField(forms.ModelChoiceField):
         return f"#{obj.pk} {text}"
 
 
-class IdeaMultipleChoiceField(forms.ModelMultipleChoiceField):
+class IdeaMultipleChoiceField(SafeModelMultipleChoiceField):
     def label_from_instance(self, obj):
         text = obj.text if len(obj.text) <= 120 else obj.text[:119] + "…"
         return f"#{obj.pk} {text}"
@@ -66,7 +68,7 @@ class ThemeForm(forms.Form):
 
 
 class AssignThemeForm(forms.Form):
-    ideas = forms.ModelMultipleChoiceField(
+    ideas = SafeModelMultipleChoiceField(
         label=_("Ideas"),
         queryset=None,
         error_messages={"required": _("Tick at least one idea.")},

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dialogue_hub.exceptions import DomainError
+from dialogue_hub.forms import SafeModelMultipleChoiceField
 from initiatives.selectors import coalition_members
 
 from . import assets as asset_selectors
@@ -34,7 +35,7 @@ class TeamChoiceField(forms.ModelChoiceField):
         return obj.name
 
 
-class GoalChoiceField(forms.ModelMultipleChoiceField):
+class GoalChoiceField(SafeModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.team.name}: {obj.title}"
 

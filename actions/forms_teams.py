@@ -6,6 +6,8 @@ from crispy_forms.layout import Div, Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dialogue_hub.forms import SafeModelMultipleChoiceField
+
 from . import teams
 from .models import Level, MilestoneStatus
 
@@ -27,7 +29,7 @@ class UserChoiceField(forms.ModelChoiceField):
         return obj.display_name or obj.email
 
 
-class IdeaChoiceField(forms.ModelMultipleChoiceField):
+class IdeaChoiceField(SafeModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return obj.text[:120]
 

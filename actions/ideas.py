@@ -243,7 +243,17 @@ def theme_update(*, user, theme: Theme, name: str, description: str = "") -> The
 
 @transaction.atomic
 def theme_delete(*, user, theme: Theme) -> int:
-    """Delete a theme; its ideas go back to "no theme". Returns how many ideas that was."""
+    """Delete a theme; its ideas go back to "no theme". Returns how many ideas that was.
+
+    Refused while the theme is on a ballot: deleting it would take the votes on it away."""
+    ballots = sorted(
+        set(BallotItem.objects.filter(theme=theme).values_list("ballot__title", flat=True))
+    )
+    if ballots:
+        raise DomainError(
+            _("This theme is on the ballot “%(ballots)s”, so it can't be deleted.")
+            % {"ballots": "”, “".join(ballots)}
+        )
     moved = Idea.objects.filter(theme=theme).update(theme=None)
     activity_record(
         initiative=theme.initiative,

@@ -116,10 +116,10 @@ class Ballot(TimeStampedModel):
 class BallotItem(TimeStampedModel):
     ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="items")
     theme = models.ForeignKey(
-        Theme, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Theme, on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
     )
     idea = models.ForeignKey(
-        Idea, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Idea, on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
     )
     position = models.PositiveSmallIntegerField(default=0)
 

@@ -24,3 +24,19 @@ def add_domain_error(form, error) -> None:
         form.add_error(error.field, error.message)
     else:
         form.add_error(None, error.message)
+
+
+class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A multi-select of rows that answers a field error, not a 500, when a posted id is not a
+    plain integer the database can hold (e.g. 99999999999999999999 overflows SQLite)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            text = str(pk)
+            if not (text.isascii() and text.isdigit() and 0 < int(text) < 2**63):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)

@@ -316,6 +316,10 @@ class ThemeDeleteView(IdeasMixin, PostOnlyMixin, View):
 
     def post(self, request, *args, **kwargs):
         theme = ideas.theme_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
-        ideas.theme_delete(user=request.user, theme=theme)
-        messages.success(request, _("Theme deleted; its ideas now have no theme."))
+        try:
+            ideas.theme_delete(user=request.user, theme=theme)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Theme deleted; its ideas now have no theme."))
         return redirect("actions:themes", slug=self.initiative.slug)

@@ -6,6 +6,8 @@ link.
 Thin views: the permission mixin, then a selector or service from actions.teams.
 """
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
@@ -437,7 +439,7 @@ class ParticipantTeamsView(TokenMixin, View):
         team_id = request.POST.get("team", "")
         team = (
             ActionTeam.objects.filter(initiative_id=participant.initiative_id, pk=team_id).first()
-            if team_id.isdigit()
+            if re.fullmatch(r"[0-9]{1,18}", team_id)
             else None
         )
         if team is None:

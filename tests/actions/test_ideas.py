@@ -574,3 +574,47 @@ def test_nav_has_the_action_tab_for_every_role(client, initiative, member_of):
         client.force_login(member_of(initiative, role))
         response = client.get(reverse("actions:ideas", args=[initiative.slug]))
         assert reverse("actions:ideas", args=[initiative.slug]) in response.content.decode()
+
+
+def test_a_theme_on_a_ballot_cannot_be_deleted_and_votes_stay():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from actions import ideas as idea_services
+    from actions.models import Ballot, BallotItem, Theme
+    from dialogue_hub.exceptions import DomainError
+    from initiatives.models import Initiative
+
+    from ..factories import InitiativeFactory, MembershipFactory
+
+    initiative = InitiativeFactory()
+    organizer = MembershipFactory(initiative=initiative).user
+    theme = Theme.objects.create(initiative=initiative, name="Youth and police")
+    ballot = Ballot.objects.create(
+        initiative=initiative,
+        title="Forum",
+        kind="themes",
+        opens_at=timezone.now() - timedelta(days=1),
+        closes_at=timezone.now() + timedelta(days=1),
+    )
+    BallotItem.objects.create(ballot=ballot, theme=theme)
+    with pytest.raises(DomainError, match="Forum"):
+        idea_services.theme_delete(user=organizer, theme=theme)
+    assert Theme.objects.filter(pk=theme.pk).exists()
+    Initiative.objects.filter(pk=initiative.pk).delete()  # the whole initiative can still go
+    assert not Theme.objects.filter(pk=theme.pk).exists()
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "²", "-1", "abc"])
+def test_odd_ids_in_multi_selects_are_field_errors(client, value):
+    from django.urls import reverse
+
+    from ..factories import InitiativeFactory, MembershipFactory
+
+    initiative = InitiativeFactory()
+    client.force_login(MembershipFactory(initiative=initiative).user)
+    response = client.post(
+        reverse("actions:ideas_merge", args=[initiative.slug]), {"merged": [value], "kept": value}
+    )
+    assert response.status_code in (200, 302)
