@@ -5,10 +5,8 @@ own voting page reached from their private manage link.
 Thin views: the permission mixin (or the signed link), then actions.forum.
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -24,8 +22,8 @@ from dialogue_hub.exceptions import DomainError
 from dialogue_hub.forms import add_domain_error
 from initiatives.permissions import has_perm
 from initiatives.views import InitiativeAccessMixin
-from participants import services as participant_services
-from participants.models import Participant, Status
+from participants.models import Status
+from participants.views.public import TokenMixin
 
 from .. import forum
 from ..forms_forum import BallotForm, PaperVoteForm, VoteForm, VoterSearchForm
@@ -245,20 +243,12 @@ class PaperVoteView(ForumReadMixin, TemplateView):
 
 
 @method_decorator(login_not_required, name="dispatch")
-class ParticipantForumView(View):
+class ParticipantForumView(TokenMixin, View):
     template_name = "actions/forum/participant.html"
 
-    def dispatch(self, request, token, *args, **kwargs):
-        try:
-            self.participant = participant_services.resolve_token(
-                token, participant_services.MANAGE_SALT, settings.DIALOGUE_HUB_MANAGE_LINK_DAYS
-            )
-        except (signing.BadSignature, Participant.DoesNotExist, KeyError, ValueError) as exc:
-            raise Http404 from exc
-        self.token = token
-        self.initiative = self.participant.initiative
-        with timezone.override(self.initiative.timezone):
-            return super().dispatch(request, *args, **kwargs)
+    @property
+    def initiative(self):
+        return self.participant.initiative
 
     def context(self, bound=None):
         """The initiative's recent ballots: a form on each open one (the posted one kept bound),

@@ -1,38 +1,30 @@
 """A participant's own circle, reached from their private manage link: when and where it
 meets, each meeting as an .ics file, and their private calendar feed to subscribe to."""
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core import signing
 from django.http import Http404
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.views import View
 
-from participants import services as participant_services
-from participants.models import Participant
+from participants.views.public import TokenMixin
 
 from .. import calendars
 from ..models import Circle
 from .meetings import _ics_response
 
 
-class ParticipantTokenMixin:
-    def dispatch(self, request, token, *args, **kwargs):
-        try:
-            self.participant = participant_services.resolve_token(
-                token, participant_services.MANAGE_SALT, settings.DIALOGUE_HUB_MANAGE_LINK_DAYS
-            )
-        except (signing.BadSignature, Participant.DoesNotExist, KeyError, ValueError) as exc:
-            raise Http404 from exc
-        self.token = token
-        self.circle = (
+class ParticipantTokenMixin(TokenMixin):
+    """The private manage link (participants' TokenMixin), plus the person's circle."""
+
+    @cached_property
+    def circle(self):
+        return (
             Circle.objects.filter(members__participant=self.participant)
             .select_related("initiative")
             .first()
         )
-        return super().dispatch(request, *args, **kwargs)
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -40,22 +32,21 @@ class ParticipantCircleView(ParticipantTokenMixin, View):
     def get(self, request):
         meetings = list(calendars.meetings_for_participant(self.participant)) if self.circle else []
         feed_url = calendars.participant_feed_url(self.participant) if self.circle else ""
-        with timezone.override(self.participant.initiative.timezone):
-            return render(
-                request,
-                "guides/participant/circle.html",
-                {
-                    "participant": self.participant,
-                    "initiative": self.participant.initiative,
-                    "circle": self.circle,
-                    "meetings": meetings,
-                    "feed_url": request.build_absolute_uri(feed_url) if feed_url else "",
-                    "webcal_url": calendars.webcal_url(request.build_absolute_uri(feed_url))
-                    if feed_url
-                    else "",
-                    "token": self.token,
-                },
-            )
+        return render(
+            request,
+            "guides/participant/circle.html",
+            {
+                "participant": self.participant,
+                "initiative": self.participant.initiative,
+                "circle": self.circle,
+                "meetings": meetings,
+                "feed_url": request.build_absolute_uri(feed_url) if feed_url else "",
+                "webcal_url": calendars.webcal_url(request.build_absolute_uri(feed_url))
+                if feed_url
+                else "",
+                "token": self.token,
+            },
+        )
 
 
 @method_decorator(login_not_required, name="dispatch")

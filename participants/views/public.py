@@ -10,6 +10,7 @@ from django.core import signing
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
@@ -170,7 +171,10 @@ class LinkRequestView(View):
 
 
 class TokenMixin:
-    """Resolves the signed link in the URL, or answers with a clear page and a way to get a new one."""
+    """Resolves the signed link in the URL, or answers with a clear page and a way to get a new one.
+
+    Every page reached through a participant's private link uses this one mixin (the guides and
+    actions apps too), so a tampered or expired link always gets the same helpful page."""
 
     salt = services.MANAGE_SALT
     max_age_setting = "DIALOGUE_HUB_MANAGE_LINK_DAYS"
@@ -185,7 +189,9 @@ class TokenMixin:
         except (signing.BadSignature, Participant.DoesNotExist, KeyError, ValueError):
             return self._problem(request, "invalid", token)
         self.token = token
-        return super().dispatch(request, *args, **kwargs)
+        # Participant pages show dates in the initiative's own time zone.
+        with timezone.override(self.participant.initiative.timezone):
+            return super().dispatch(request, *args, **kwargs)
 
     def _problem(self, request, problem, token):
         initiative = None

@@ -40,3 +40,26 @@ def test_not_placed_yet_and_bad_tokens(client):
         in client.get(reverse("guides:participant_circle", args=[token])).content.decode()
     )
     assert client.get(reverse("guides:participant_circle", args=["tampered"])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    ["guides:participant_circle", "actions:participant_forum", "actions:participant_teams"],
+)
+def test_every_private_link_page_answers_an_expired_link_with_a_way_to_get_a_new_one(
+    client, url_name
+):
+    from datetime import timedelta
+
+    from freezegun import freeze_time
+
+    participant = ParticipantFactory(initiative__is_published=True)
+    with freeze_time() as frozen:
+        token = token_for(participant)
+        frozen.tick(timedelta(days=60))
+        response = client.get(reverse(url_name, args=[token]))
+    assert response.status_code == 410
+    assert (
+        reverse("participants:link_request", args=[participant.initiative.slug])
+        in response.content.decode()
+    )
