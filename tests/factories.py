@@ -279,3 +279,119 @@ class FacilitatorTrainingFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     curriculum = "Everyday Democracy facilitator training"
     completed_on = factory.LazyFunction(lambda: timezone.localdate())
+
+
+# --- from dialogue to action --------------------------------------------------------------------
+
+from actions.models import (  # noqa: E402 - grouped with their factories
+    ActionTeam,
+    AssetKind,
+    Ballot,
+    BallotKind,
+    CommunityAsset,
+    Goal,
+    Idea,
+    IdeaSource,
+    Level,
+    Milestone,
+    MilestoneStatus,
+    Outcome,
+    OutcomeKind,
+    ProgressUpdate,
+    Theme,
+)
+
+
+class ThemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Theme
+
+    initiative = factory.SubFactory(InitiativeFactory)
+    name = factory.Sequence(lambda n: f"Theme {n}")
+
+
+class IdeaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Idea
+
+    initiative = factory.SubFactory(InitiativeFactory)
+    text = factory.Sequence(lambda n: f"Idea {n}: a youth–police basketball league")
+
+
+class IdeaSourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IdeaSource
+
+    idea = factory.SubFactory(IdeaFactory)
+    action_idea = None  # pass one: it belongs to a session log
+
+
+class BallotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Ballot
+
+    initiative = factory.SubFactory(InitiativeFactory)
+    title = factory.Sequence(lambda n: f"Forum ballot {n}")
+    kind = BallotKind.IDEAS
+    opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=2))
+    dots_per_person = 3
+
+
+class ActionTeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ActionTeam
+
+    initiative = factory.SubFactory(InitiativeFactory)
+    name = factory.Sequence(lambda n: f"Team {n:03d}")
+    level = Level.COMMUNITY
+
+
+class GoalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Goal
+
+    team = factory.SubFactory(ActionTeamFactory)
+    title = factory.Sequence(lambda n: f"Goal {n}")
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Milestone
+
+    goal = factory.SubFactory(GoalFactory)
+    title = factory.Sequence(lambda n: f"Milestone {n}")
+    status = MilestoneStatus.PLANNED
+
+
+class ProgressUpdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgressUpdate
+
+    team = factory.SubFactory(ActionTeamFactory)
+    narrative = "We met with the school board."
+
+
+class OutcomeFactory(factory.django.DjangoModelFactory):
+    """Pass `team` (the initiative follows it) or `initiative` (an outcome without a team)."""
+
+    class Meta:
+        model = Outcome
+
+    team = None
+    initiative = factory.LazyAttribute(
+        lambda o: o.team.initiative if o.team else InitiativeFactory()
+    )
+    kind = OutcomeKind.PROGRAM
+    level = Level.COMMUNITY
+    title = factory.Sequence(lambda n: f"Outcome {n}")
+    happened_on = factory.LazyFunction(timezone.localdate)
+
+
+class CommunityAssetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CommunityAsset
+
+    initiative = factory.SubFactory(InitiativeFactory)
+    kind = AssetKind.PLACE
+    name = factory.Sequence(lambda n: f"Asset {n}")

@@ -1,7 +1,6 @@
 """Community assets (privacy of participants' offers, goal links) and the role × URL matrix for
 every page of progress updates, outcomes and assets."""
 
-import factory
 import pytest
 from django.urls import reverse
 
@@ -13,26 +12,20 @@ from initiatives.models import ActivityLogEntry, Role
 from initiatives.permissions import PERMISSIONS
 
 from ..factories import (
+    ActionTeamFactory,
     CoalitionMembershipFactory,
+    CommunityAssetFactory,
+    GoalFactory,
     InitiativeFactory,
     MembershipFactory,
+    OutcomeFactory,
     ParticipantFactory,
 )
 from ..helpers import assert_queries_do_not_grow
-from .test_progress import ActionTeamFactory, GoalFactory, OutcomeFactory
 
 pytestmark = pytest.mark.django_db
 
 OFFERER_NAME = "Rosalind Quackenbush"
-
-
-class CommunityAssetFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = CommunityAsset
-
-    initiative = factory.SubFactory(InitiativeFactory)
-    kind = AssetKind.PLACE
-    name = factory.Sequence(lambda n: f"Asset {n}")
 
 
 # --- services ----------------------------------------------------------------------------------------

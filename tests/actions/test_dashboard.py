@@ -6,7 +6,6 @@ import io
 import zoneinfo
 from datetime import timedelta
 
-import factory
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -14,22 +13,21 @@ from django.utils import timezone
 from actions import dashboard
 from actions.models import (
     ActionTeam,
-    Goal,
-    Idea,
-    IdeaSource,
     Level,
     Milestone,
-    MilestoneStatus,
-    Outcome,
-    OutcomeKind,
     ProgressUpdate,
 )
 from initiatives.models import Role
 
 from ..factories import (
+    ActionTeamFactory,
+    GoalFactory,
     InitiativeFactory,
     MembershipFactory,
+    MilestoneFactory,
+    OutcomeFactory,
     ParticipantFactory,
+    ProgressUpdateFactory,
     UserFactory,
 )
 from ..helpers import assert_queries_do_not_grow
@@ -41,68 +39,6 @@ CSV_URL = reverse("actions:dashboard_csv")
 
 
 # --- factories (local to the actions tests) ------------------------------------------------------
-
-
-class IdeaFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Idea
-
-    initiative = factory.SubFactory(InitiativeFactory)
-    text = factory.Sequence(lambda n: f"Idea number {n}")
-
-
-class IdeaSourceFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = IdeaSource
-
-    idea = factory.SubFactory(IdeaFactory)
-    action_idea = None  # pass one: it belongs to a session log
-
-
-class ActionTeamFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = ActionTeam
-
-    initiative = factory.SubFactory(InitiativeFactory)
-    name = factory.Sequence(lambda n: f"Team {n}")
-    level = Level.COMMUNITY
-
-
-class GoalFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Goal
-
-    team = factory.SubFactory(ActionTeamFactory)
-    title = factory.Sequence(lambda n: f"Goal {n}")
-
-
-class MilestoneFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Milestone
-
-    goal = factory.SubFactory(GoalFactory)
-    title = factory.Sequence(lambda n: f"Milestone {n}")
-    status = MilestoneStatus.PLANNED
-
-
-class ProgressUpdateFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = ProgressUpdate
-
-    team = factory.SubFactory(ActionTeamFactory)
-    narrative = "We met with the school board."
-
-
-class OutcomeFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Outcome
-
-    team = factory.SubFactory(ActionTeamFactory)
-    initiative = factory.SelfAttribute("team.initiative")
-    kind = OutcomeKind.PROGRAM
-    level = Level.COMMUNITY
-    title = factory.Sequence(lambda n: f"Outcome {n}")
-    happened_on = factory.LazyFunction(timezone.localdate)
 
 
 # --- independent recomputation -------------------------------------------------------------------
@@ -313,7 +249,7 @@ def test_dashboard_lists_only_initiatives_with_progress_view(
 
 def test_organizer_of_another_initiative_sees_nothing_of_it(client, initiative, other_initiative):
     ActionTeamFactory(initiative=initiative, name="Their Team Beta")
-    OutcomeFactory(team__initiative=initiative, title="Their Outcome Gamma")
+    OutcomeFactory(team=ActionTeamFactory(initiative=initiative), title="Their Outcome Gamma")
     ActionTeamFactory(initiative=other_initiative, name="My Team Delta")
     outsider = UserFactory()
     MembershipFactory(user=outsider, initiative=other_initiative, role=Role.ORGANIZER)

@@ -4,7 +4,6 @@ staff, results with small-count suppression, who may open which page, and query 
 import datetime
 from datetime import timedelta
 
-import factory
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -16,8 +15,6 @@ from actions.models import (
     BallotItem,
     BallotKind,
     BallotResponse,
-    Idea,
-    Theme,
     VoteChannel,
 )
 from dialogue_hub.exceptions import DomainError
@@ -26,41 +23,21 @@ from initiatives.permissions import PERMISSIONS
 from participants.models import Status
 from participants.services import MANAGE_SALT, make_token
 
-from ..factories import InitiativeFactory, MembershipFactory, ParticipantFactory, UserFactory
+from ..factories import (
+    BallotFactory,
+    IdeaFactory,
+    InitiativeFactory,
+    MembershipFactory,
+    ParticipantFactory,
+    ThemeFactory,
+    UserFactory,
+)
 from ..helpers import assert_queries_do_not_grow
 
 pytestmark = pytest.mark.django_db
 
 
 # --- factories (local to the forum tests) ------------------------------------------------------
-
-
-class ThemeFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Theme
-
-    initiative = factory.SubFactory(InitiativeFactory)
-    name = factory.Sequence(lambda n: f"Theme {n}")
-
-
-class IdeaFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Idea
-
-    initiative = factory.SubFactory(InitiativeFactory)
-    text = factory.Sequence(lambda n: f"Idea {n}: a youth–police sports league")
-
-
-class BallotFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Ballot
-
-    initiative = factory.SubFactory(InitiativeFactory)
-    title = factory.Sequence(lambda n: f"Forum ballot {n}")
-    kind = BallotKind.IDEAS
-    opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
-    closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=2))
-    dots_per_person = 3
 
 
 def open_ballot(initiative, n_items=3, **kwargs):

@@ -5,7 +5,6 @@ flat query counts and field errors on bad input."""
 
 from datetime import timedelta
 
-import factory
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -29,9 +28,11 @@ from ..factories import (
     CircleFactory,
     CircleMemberFactory,
     CircleSessionFactory,
+    IdeaFactory,
     InitiativeFactory,
     MembershipFactory,
     SessionLogFactory,
+    ThemeFactory,
     UserFactory,
 )
 from ..helpers import assert_queries_do_not_grow
@@ -40,22 +41,6 @@ pytestmark = pytest.mark.django_db
 
 
 # --- factories -----------------------------------------------------------------------------------
-
-
-class ThemeFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Theme
-
-    initiative = factory.SubFactory(InitiativeFactory)
-    name = factory.Sequence(lambda n: f"Theme {n}")
-
-
-class IdeaFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Idea
-
-    initiative = factory.SubFactory(InitiativeFactory)
-    text = factory.Sequence(lambda n: f"Idea number {n}")
 
 
 def approved_log(initiative, *, circle=None, ideas=("Idea one", "Idea two"), **meeting_kwargs):

@@ -3,7 +3,6 @@
 import zoneinfo
 from datetime import datetime, timedelta
 
-import factory
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -11,9 +10,7 @@ from django.utils import timezone
 from actions import progress
 from actions.models import (
     ActionTeam,
-    Goal,
     Level,
-    Milestone,
     MilestoneStatus,
     Outcome,
     OutcomeKind,
@@ -22,7 +19,14 @@ from actions.models import (
 from dialogue_hub.exceptions import DomainError
 from initiatives.models import ActivityLogEntry, Role
 
-from ..factories import InitiativeFactory, UserFactory
+from ..factories import (
+    ActionTeamFactory,
+    InitiativeFactory,
+    MilestoneFactory,
+    OutcomeFactory,
+    ProgressUpdateFactory,
+    UserFactory,
+)
 from ..helpers import assert_queries_do_not_grow
 
 pytestmark = pytest.mark.django_db
@@ -31,50 +35,6 @@ CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
 
 
 # --- factories (this area's own) -----------------------------------------------------------------
-
-
-class ActionTeamFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = ActionTeam
-
-    initiative = factory.SubFactory(InitiativeFactory)
-    name = factory.Sequence(lambda n: f"Action team {n}")
-    level = Level.COMMUNITY
-
-
-class GoalFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Goal
-
-    team = factory.SubFactory(ActionTeamFactory)
-    title = factory.Sequence(lambda n: f"Goal {n}")
-
-
-class MilestoneFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Milestone
-
-    goal = factory.SubFactory(GoalFactory)
-    title = factory.Sequence(lambda n: f"Milestone {n}")
-
-
-class ProgressUpdateFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = ProgressUpdate
-
-    team = factory.SubFactory(ActionTeamFactory)
-    narrative = "We met the council's clerk."
-
-
-class OutcomeFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Outcome
-
-    initiative = factory.SubFactory(InitiativeFactory)
-    kind = OutcomeKind.PROGRAM
-    level = Level.COMMUNITY
-    title = factory.Sequence(lambda n: f"Outcome {n}")
-    happened_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=3))
 
 
 def set_created(obj, when):

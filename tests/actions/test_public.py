@@ -14,14 +14,17 @@ from guides.models import ActionIdea, LogStatus
 from participants.models import Status
 
 from ..factories import (
+    ActionTeamFactory,
     CircleFactory,
     CircleMemberFactory,
     CircleSessionFactory,
+    IdeaFactory,
+    IdeaSourceFactory,
     InitiativeFactory,
+    OutcomeFactory,
     SessionLogFactory,
 )
 from ..helpers import assert_queries_do_not_grow
-from .test_dashboard import ActionTeamFactory, IdeaFactory, IdeaSourceFactory, OutcomeFactory
 
 pytestmark = pytest.mark.django_db
 

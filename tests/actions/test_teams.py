@@ -6,7 +6,6 @@ and query counts that stay flat at 10× teams, goals and milestones."""
 from datetime import date, timedelta
 from decimal import Decimal
 
-import factory
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -16,8 +15,6 @@ from actions import teams
 from actions.models import (
     ActionTeam,
     Goal,
-    Idea,
-    Level,
     Milestone,
     MilestoneStatus,
     ProgressUpdate,
@@ -30,9 +27,13 @@ from participants import services as participant_services
 from participants.models import Status
 
 from ..factories import (
+    ActionTeamFactory,
     CoalitionMembershipFactory,
+    GoalFactory,
+    IdeaFactory,
     InitiativeFactory,
     MembershipFactory,
+    MilestoneFactory,
     ParticipantFactory,
     UserFactory,
 )
@@ -44,40 +45,6 @@ DONE, DROPPED, PLANNED = MilestoneStatus.DONE, MilestoneStatus.DROPPED, Mileston
 
 
 # --- factories (local to this module) ----------------------------------------------------------
-
-
-class ActionTeamFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = ActionTeam
-
-    initiative = factory.SubFactory(InitiativeFactory)
-    name = factory.Sequence(lambda n: f"Team {n:03d}")
-    level = Level.COMMUNITY
-
-
-class GoalFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Goal
-
-    team = factory.SubFactory(ActionTeamFactory)
-    title = factory.Sequence(lambda n: f"Goal {n}")
-
-
-class MilestoneFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Milestone
-
-    goal = factory.SubFactory(GoalFactory)
-    title = factory.Sequence(lambda n: f"Milestone {n}")
-    status = PLANNED
-
-
-class IdeaFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Idea
-
-    initiative = factory.SubFactory(InitiativeFactory)
-    text = factory.Sequence(lambda n: f"Idea {n}: a youth–police basketball league")
 
 
 def goal_with(team, *milestones):
