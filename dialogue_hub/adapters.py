@@ -1,13 +1,16 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.contrib.sites.shortcuts import get_current_site
+from django.utils import translation
 
-from .emails import send_after_commit
+from . import outbox
+from .emails import message_to_payload
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """allauth's emails (address confirmation, password reset) go out through Celery,
-    after the request's transaction commits, so a slow mail server never holds up a page."""
+    """allauth's emails (address confirmation, password reset) go through the outbox: a row
+    committed with the request, sent by a Celery worker, so a slow or down mail server or
+    broker never holds up a page and never loses the email."""
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         request = allauth_context.request
@@ -17,4 +20,10 @@ class AccountAdapter(DefaultAccountAdapter):
             "current_site": get_current_site(request),
             **context,
         }
-        send_after_commit(self.render_mail(template_prefix, email, full_context))
+        message = self.render_mail(template_prefix, email, full_context)
+        outbox.outbox_add(
+            kind="account",
+            to=email,
+            language=translation.get_language() or "",
+            payload=message_to_payload(message),
+        )

@@ -12,6 +12,38 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    # Every minute: hand due emails to workers (those the broker missed while it was down,
+    # and those a stopped worker had claimed). See dialogue_hub/outbox.py.
+    "outbox-relay": {
+        "task": "dialogue_hub.tasks.outbox_relay",
+        "schedule": crontab(),
+    },
+    # Every day at 03:45 UTC: delete sent and cancelled emails past their retention period.
+    "purge-old-outbox": {
+        "task": "dialogue_hub.tasks.outbox_purge_old",
+        "schedule": crontab(hour=3, minute=45),
+    },
+    # Every 5 minutes: plan meeting reminders (participants and staff), "write your session
+    # notes" nudges and alerts about circles without a facilitator.
+    "plan-meeting-reminders": {
+        "task": "guides.tasks.reminders_plan",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Every hour at 5 past: guardian consent reminders and "registration nearly full" alerts.
+    "plan-participant-reminders": {
+        "task": "participants.tasks.reminders_plan",
+        "schedule": crontab(minute=5),
+    },
+    # Every hour at 10 past: milestone due (3 days before) and overdue reminders.
+    "plan-milestone-reminders": {
+        "task": "actions.tasks.reminders_plan",
+        "schedule": crontab(minute=10),
+    },
+    # Mondays at 12:00 UTC (early morning in the Americas): the coalition leads' digest.
+    "weekly-digest": {
+        "task": "actions.tasks.digest_weekly",
+        "schedule": crontab(day_of_week=1, hour=12, minute=0),
+    },
     # Every day at 03:30 UTC: delete invitations that expired long ago without being accepted
     # (they hold an email address we no longer need).
     "purge-stale-invitations": {

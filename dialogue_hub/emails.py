@@ -1,4 +1,4 @@
-"""Render and send email from templates in the recipient's language.
+"""Render email from templates in the recipient's language (sending: dialogue_hub/outbox.py).
 
 Templates live in templates/email/<name>_subject.txt, <name>.txt and <name>.html.
 """
@@ -7,19 +7,32 @@ import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
-from django.db import transaction
 from django.template import engines
 from django.template.loader import render_to_string
 from django.utils import translation
 
-# Errors worth retrying: the mail server or the network hiccuped. Anything else is a bug.
-TRANSIENT_EMAIL_ERRORS = (
+# What talking to a mail server can raise. Worth retrying (is_transient): the server or the
+# network hiccuped, or the server said "try later" (a 4xx reply); a 5xx reply is permanent.
+EMAIL_ERRORS = (
     smtplib.SMTPServerDisconnected,
     smtplib.SMTPConnectError,
-    smtplib.SMTPDataError,
+    smtplib.SMTPResponseException,
+    smtplib.SMTPRecipientsRefused,
     ConnectionError,
     TimeoutError,
+    OSError,
 )
+
+
+def is_transient(exc: Exception) -> bool:
+    if isinstance(exc, smtplib.SMTPConnectError | smtplib.SMTPServerDisconnected):
+        return True
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in exc.recipients.values()]
+        return bool(codes) and all(400 <= code < 500 for code in codes)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    return isinstance(exc, EMAIL_ERRORS)
 
 
 def render_email(*, template: str, context: dict, to: str, language: str | None = None):
@@ -36,10 +49,6 @@ def render_email(*, template: str, context: dict, to: str, language: str | None 
     )
     message.attach_alternative(html, "text/html")
     return message
-
-
-def send_templated_email(*, template: str, context: dict, to: str, language: str | None = None):
-    render_email(template=template, context=context, to=to, language=language).send()
 
 
 def absolute_url(path: str) -> str:
@@ -72,11 +81,3 @@ def payload_to_message(payload: dict) -> EmailMultiAlternatives:
     for content, mimetype in payload.get("alternatives", []):
         message.attach_alternative(content, mimetype)
     return message
-
-
-def send_after_commit(message: EmailMessage) -> None:
-    """Queue an already rendered message for the Celery worker once the transaction commits."""
-    from .tasks import email_send  # tasks import this module
-
-    payload = message_to_payload(message)
-    transaction.on_commit(lambda: email_send.delay(payload))

@@ -40,3 +40,37 @@ class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                     params={"pk": pk},
                 )
         return super()._check_values(value)
+
+
+class EmailPreferencesForm(forms.Form):
+    """Which non-essential emails a person wants; essential ones always go."""
+
+    wanted = forms.MultipleChoiceField(
+        label=_("Emails I want"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Confirmations, consent requests, cancellations and changes to your meetings "
+            "are always sent."
+        ),
+    )
+
+    def __init__(self, *args, categories: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["wanted"].choices = list(categories.items())
+        from crispy_forms.helper import FormHelper
+        from crispy_forms.layout import Submit
+
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", _("Save my choices")))
+
+
+class AccountEmailPreferencesForm(EmailPreferencesForm):
+    language = forms.ChoiceField(label=_("Language of my emails"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.conf import settings
+
+        self.fields["language"].choices = [(c, _(n)) for c, n in settings.LANGUAGES]
+        self.order_fields(["language", "wanted"])

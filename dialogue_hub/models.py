@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
@@ -50,6 +51,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("site staff"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    preferred_language = models.CharField(
+        _("email language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text=_("The language of the emails we send you."),
+    )
 
     objects = UserManager()
 
@@ -76,3 +84,94 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.display_name or self.email
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("No longer needed")
+    SKIPPED = "skipped", _("Not sent: unsubscribed")
+
+
+class OutboxMessage(models.Model):
+    """One email: written in the transaction that decided to send it, sent by a Celery worker.
+
+    The unique `key` names what the message is about (kind, object, recipient and the time it
+    refers to), so a sweep that runs twice, a redelivered task or a retried request can never
+    make a second row. Messages are rendered when they are sent, in the recipient's language,
+    from the ids in `params`; the few rendered ahead (account emails) keep theirs in `payload`
+    until they are sent. See dialogue_hub/outbox.py.
+    """
+
+    initiative = models.ForeignKey(
+        "initiatives.Initiative",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outbox_messages",
+    )
+    kind = models.CharField(_("kind"), max_length=48)
+    key = models.CharField(max_length=255, unique=True)
+    to_email = models.EmailField(_("to"), max_length=254)
+    language = models.CharField(_("language"), max_length=8, default="en")
+    params = models.JSONField(default=dict, blank=True)
+    payload = models.JSONField(null=True, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    scheduled_for = models.DateTimeField(_("about the event at"), null=True, blank=True)
+    send_after = models.DateTimeField(_("send at"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=OutboxStatus.values), name="outbox_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
+                name="outbox_sent_has_time",
+            ),
+        ]
+        indexes = [
+            # The relay: due messages waiting to be sent, and claims that timed out.
+            models.Index(fields=["status", "send_after"], name="outbox_due_idx"),
+            # The organizer's outbox page: one initiative, one status, newest first.
+            models.Index(
+                fields=["initiative", "status", "-created_at"], name="outbox_initiative_idx"
+            ),
+            models.Index(fields=["initiative", "kind"], name="outbox_kind_idx"),
+            # Erasure: every message to one address.
+            models.Index(fields=["to_email"], name="outbox_to_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk}"
+
+
+class EmailPreference(models.Model):
+    """What a person chose not to receive. Keyed by a one-way hash of the address, so it
+    outlives the deletion of their data without keeping the address itself."""
+
+    address_hash = models.CharField(max_length=64, unique=True)
+    opted_out = models.JSONField(_("categories not wanted"), default=list, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("email preference")
+        verbose_name_plural = _("email preferences")
+
+    def __str__(self):
+        return self.address_hash[:12]

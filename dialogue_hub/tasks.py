@@ -1,15 +1,25 @@
+"""Outbox tasks. Sending is idempotent (rows are claimed atomically), so a task delivered
+twice, or re-published by the relay, never sends a message twice."""
+
 from celery import shared_task
 
-from .emails import TRANSIENT_EMAIL_ERRORS, payload_to_message
+from . import outbox
 
 
-@shared_task(
-    autoretry_for=TRANSIENT_EMAIL_ERRORS,
-    retry_backoff=30,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
-)
-def email_send(payload: dict) -> None:
-    """Send one message rendered earlier (see emails.send_after_commit)."""
-    payload_to_message(payload).send()
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def outbox_send(ids: list[int]) -> dict:
+    """Send these outbox messages. Transient mail errors are retried by the outbox itself
+    (the row goes back with a growing delay), not by re-running this task."""
+    return outbox.send_batch([int(i) for i in ids])
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def outbox_relay() -> int:
+    """Hand due, forgotten or abandoned messages to workers (beat: every minute)."""
+    return outbox.outbox_relay()
+
+
+@shared_task
+def outbox_purge_old() -> int:
+    """Delete finished messages past the retention period (beat: daily)."""
+    return outbox.outbox_purge_old()

@@ -28,6 +28,10 @@ class Phase(models.TextChoices):
 PHASE_ORDER = [choice.value for choice in Phase]
 
 
+def default_reminder_hours():
+    return [48, 2]
+
+
 class Initiative(TimeStampedModel):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("web address"), max_length=80, unique=True)
@@ -68,6 +72,12 @@ class Initiative(TimeStampedModel):
         help_text=_("Published initiatives have a public landing page."),
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    reminder_hours = models.JSONField(
+        _("session reminders (hours before)"),
+        default=default_reminder_hours,
+        blank=True,
+        help_text=_("When participants and facilitators are reminded of a meeting."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from dialogue_hub import outbox
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
 
@@ -371,10 +372,15 @@ def _invitation_expiry():
 
 
 def _send_invitation_after_commit(invitation: Invitation) -> None:
-    from .tasks import invitation_send  # tasks import services; import here to avoid a cycle
-
-    invitation_id, key = invitation.pk, invitation.key
-    transaction.on_commit(lambda: invitation_send.delay(invitation_id, key))
+    """Queue the invitation email in the outbox; each link is emailed once (the key says so)."""
+    outbox.outbox_add(
+        kind="invitation",
+        key=f"invitation:{invitation.pk}:{invitation.key}",
+        to=invitation.email,
+        initiative=invitation.initiative,
+        language=(invitation.initiative.languages or [""])[0],
+        params={"invitation": invitation.pk, "key": invitation.key},
+    )
 
 
 @transaction.atomic

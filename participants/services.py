@@ -16,6 +16,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dialogue_hub import outbox
 from dialogue_hub.exceptions import DomainError
 from initiatives.services import activity_record
 
@@ -123,14 +124,25 @@ def resolve_token(token: str, salt: str, max_age_days: int) -> Participant:
     return Participant.objects.select_related("initiative").get(public_id=data["p"])
 
 
-# --- emails (after commit, through Celery) ------------------------------------------------------
+# --- emails (through the outbox: a row in this transaction, sent by Celery after commit) -----
+
+GUARDIAN_KINDS = ("guardian_request", "guardian_reminder")
 
 
-def _email_after_commit(participant: Participant, kind: str) -> None:
-    from .tasks import participant_email  # tasks import services
-
-    participant_id = participant.pk
-    transaction.on_commit(lambda: participant_email.delay(participant_id, kind))
+def _email_after_commit(participant: Participant, kind: str, *, key: str | None = None) -> None:
+    to = (
+        participant.guardian_email
+        if kind in GUARDIAN_KINDS
+        else (participant.email or participant.guardian_email)
+    )
+    outbox.outbox_add(
+        kind=f"participant.{kind}",
+        to=to,
+        key=key,
+        initiative=participant.initiative,
+        language=participant.preferred_language,
+        params={"participant": participant.pk},
+    )
 
 
 # --- registration ------------------------------------------------------------------------------
@@ -662,6 +674,13 @@ def participant_erase(*, participant: Participant, actor=None) -> None:
     initiative = participant.initiative
     label = str(participant)
     _lock_settings(initiative)
+    # The emails we sent or were about to send hold the address: they go too.
+    outbox.outbox_forget(initiative=initiative, emails=[participant.email])
+    outbox.outbox_forget(
+        initiative=initiative,
+        emails=[participant.guardian_email],
+        params_match={"participant": participant.pk},
+    )
     participant.delete()
     activity_record(
         initiative=initiative, actor=actor, action="participant.deleted", label=label, details={}

@@ -188,7 +188,9 @@ if REDIS_URL:
     CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": 3600,
-        "socket_connect_timeout": 2,
+        # A request whose email cannot be handed to a down broker must not wait for it
+        # (the outbox row is committed; the relay hands it over later).
+        "socket_connect_timeout": 1,
         "socket_timeout": 5,
     }
 else:
@@ -264,6 +266,19 @@ LOGGING = {
 
 # Where links in emails point (emails are sent by Celery, outside any request).
 DIALOGUE_HUB_BASE_URL = env("DIALOGUE_HUB_BASE_URL", default="http://127.0.0.1:8000")
+
+# The outbox (dialogue_hub/outbox.py): messages per worker task, attempts before a message
+# is failed, the first retry delay (doubling up to an hour), how long a claim by a worker
+# may last before the relay takes it back, and when a handed-over message is handed over again.
+DIALOGUE_HUB_OUTBOX_BATCH_SIZE = env.int("DIALOGUE_HUB_OUTBOX_BATCH_SIZE", default=50)
+DIALOGUE_HUB_OUTBOX_MAX_ATTEMPTS = env.int("DIALOGUE_HUB_OUTBOX_MAX_ATTEMPTS", default=6)
+DIALOGUE_HUB_OUTBOX_RETRY_SECONDS = env.int("DIALOGUE_HUB_OUTBOX_RETRY_SECONDS", default=60)
+DIALOGUE_HUB_OUTBOX_LEASE_SECONDS = env.int("DIALOGUE_HUB_OUTBOX_LEASE_SECONDS", default=600)
+DIALOGUE_HUB_OUTBOX_REPUBLISH_SECONDS = env.int(
+    "DIALOGUE_HUB_OUTBOX_REPUBLISH_SECONDS", default=900
+)
+# Sent, cancelled and skipped messages are deleted after this many days (they hold addresses).
+DIALOGUE_HUB_OUTBOX_KEEP_DAYS = env.int("DIALOGUE_HUB_OUTBOX_KEEP_DAYS", default=90)
 
 # How long the links emailed to participants work (days).
 DIALOGUE_HUB_MANAGE_LINK_DAYS = env.int("DIALOGUE_HUB_MANAGE_LINK_DAYS", default=30)

@@ -20,6 +20,8 @@ PUBLIC = {
     "home",
     "healthz",
     "set_language",
+    "email_preferences",
+    "email_unsubscribe",
     "initiatives:public",
     "initiatives:invitation_accept",
     "participants:referral_join",

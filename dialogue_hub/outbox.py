@@ -1,0 +1,593 @@
+"""The outbox: every email is a database row first, and a Celery task second.
+
+How a message travels:
+
+1. A service calls `outbox_add()` (one message) or `outbox_add_many()` (a sweep) inside its
+   own transaction. The row commits together with the data that made it necessary, or not
+   at all. Its unique `key` (kind, object, recipient and, for reminders, the time of the event)
+   makes a second row for the same message impossible.
+2. After the commit the ids are handed to the broker (`publish`). When the broker is down
+   this fails fast and quietly: the page answers, the row waits.
+3. `outbox_relay()` (Celery beat, every minute) hands over due rows that were never handed
+   over or were handed over long ago, and takes back claims of workers that died.
+4. The worker's `outbox_send` task claims its rows atomically (pending → sending), builds
+   each message from the database in the recipient's language, sends the batch over one
+   SMTP connection and marks each row sent the moment the server accepted it. A transient
+   error puts the row back with a growing delay; after DIALOGUE_HUB_OUTBOX_MAX_ATTEMPTS it
+   ends as failed, where organizers see it and can resend it.
+
+Messages are rendered when they are sent, not when they are queued, so a reminder always
+shows the meeting as it is now, and a builder that finds its message no longer applies (the
+meeting moved, the person withdrew) raises `Stale` and the row ends as cancelled. Each app
+registers the kinds it sends in its AppConfig.ready() (apps depend one way; this module
+imports none of them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+
+from .emails import (
+    EMAIL_ERRORS,
+    absolute_url,
+    is_transient,
+    payload_to_message,
+    render_email,
+)
+from .models import EmailPreference, OutboxMessage, OutboxStatus
+
+logger = logging.getLogger(__name__)
+
+# Non-essential kinds belong to a category a person can turn off. Essential kinds
+# (category None: confirmations, guardian consent, cancellations…) always go.
+CATEGORIES = {
+    "reminders": _("Meeting reminders"),
+    "nudges": _("Reminders to write up session notes"),
+    "milestones": _("Action team milestone reminders"),
+    "digest": _("Weekly digest for coalition leads"),
+    "alerts": _("Alerts for organizers"),
+}
+
+UNSUBSCRIBE_SALT = "dialogue_hub.unsubscribe"
+PREFERENCE_HASH_SALT = "dialogue_hub.email-preference"
+
+
+class Stale(Exception):
+    """The message no longer applies (the meeting moved or was cancelled, the person left)."""
+
+
+@dataclass
+class Built:
+    """What a kind's builder returns: the template and its context, plus any attachments
+    as (filename, content, mimetype)."""
+
+    template: str
+    context: dict
+    attachments: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    label: str
+    category: str | None
+    build: Callable[[OutboxMessage], Built] | None
+    on_sent: Callable[[OutboxMessage], None] | None = None
+
+    @property
+    def essential(self) -> bool:
+        return self.category is None
+
+
+KINDS: dict[str, Kind] = {}
+# Extra steps a higher app adds to a lower app's kind (e.g. guides adds the .ics of a
+# participant's meetings to the participants app's confirmation email).
+EXTENSIONS: dict[str, list[Callable[[OutboxMessage, Built], None]]] = {}
+
+
+def register(
+    name: str,
+    *,
+    label,
+    category: str | None = None,
+    build: Callable[[OutboxMessage], Built] | None = None,
+    on_sent: Callable[[OutboxMessage], None] | None = None,
+) -> None:
+    """Declare a kind of email. `build(message)` loads what it needs from `message.params`
+    and returns a `Built`, or raises `Stale`. Without a builder the message must carry a
+    pre-rendered `payload`."""
+    if category is not None and category not in CATEGORIES:
+        raise ValueError(f"Unknown email category {category!r}")
+    KINDS[name] = Kind(name=name, label=label, category=category, build=build, on_sent=on_sent)
+
+
+def extend(name: str, step: Callable[[OutboxMessage, Built], None]) -> None:
+    EXTENSIONS.setdefault(name, []).append(step)
+
+
+def kind_label(name: str) -> str:
+    kind = KINDS.get(name)
+    return str(kind.label) if kind else name
+
+
+register("account", label=_("Account email (sign-up, password)"))
+
+
+# --- preferences --------------------------------------------------------------------------------
+
+
+def normalize(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def address_hash(email: str) -> str:
+    return salted_hmac(PREFERENCE_HASH_SALT, normalize(email), algorithm="sha256").hexdigest()
+
+
+def opted_out_categories(email: str) -> set[str]:
+    row = EmailPreference.objects.filter(address_hash=address_hash(email)).first()
+    return set(row.opted_out) if row else set()
+
+
+@transaction.atomic
+def preferences_set(*, address: str, opted_out: Iterable[str]) -> EmailPreference:
+    """`address` is a hash (from an unsubscribe link) or a plain email address."""
+    digest = address if "@" not in address else address_hash(address)
+    wanted = sorted({c for c in opted_out if c in CATEGORIES})
+    row, _created = EmailPreference.objects.select_for_update().get_or_create(
+        address_hash=digest, defaults={"opted_out": wanted}
+    )
+    if row.opted_out != wanted:
+        row.opted_out = wanted
+        row.save(update_fields=["opted_out", "updated_at"])
+    return row
+
+
+def preferences_for_hash(digest: str) -> set[str]:
+    row = EmailPreference.objects.filter(address_hash=digest).first()
+    return set(row.opted_out) if row else set()
+
+
+def unsubscribe_token(*, email: str, category: str, language: str) -> str:
+    return signing.dumps(
+        {"h": address_hash(email), "c": category, "l": language}, salt=UNSUBSCRIBE_SALT
+    )
+
+
+def read_unsubscribe_token(token: str) -> dict:
+    """Raises signing.BadSignature for a tampered link. Links do not expire: an old email's
+    unsubscribe link must keep working."""
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    if not isinstance(data, dict) or not isinstance(data.get("h"), str):
+        raise signing.BadSignature("malformed")
+    return data
+
+
+def unsubscribe_urls(*, email: str, category: str, language: str) -> tuple[str, str]:
+    """(the preferences page for the email's footer, the one-click address for the header)."""
+    token = unsubscribe_token(email=email, category=category, language=language)
+    return (
+        absolute_url(reverse("email_preferences", kwargs={"token": token})),
+        absolute_url(reverse("email_unsubscribe", kwargs={"token": token})),
+    )
+
+
+# --- adding messages ---------------------------------------------------------------------------
+
+
+def new_key(kind: str) -> str:
+    """A key for a one-off message (a link someone asked for): never the same twice."""
+    return f"{kind}:{uuid.uuid4().hex}"
+
+
+def _row(
+    *,
+    kind: str,
+    to: str,
+    key: str | None = None,
+    initiative=None,
+    language: str = "",
+    params: dict | None = None,
+    payload: dict | None = None,
+    scheduled_for: datetime | None = None,
+    send_after: datetime | None = None,
+) -> OutboxMessage:
+    if kind not in KINDS:
+        raise ValueError(f"Unknown email kind {kind!r}; register it first")
+    if payload is None and KINDS[kind].build is None:
+        raise ValueError(f"{kind} has no builder, so it needs a rendered payload")
+    languages = {code for code, _name in settings.LANGUAGES}
+    return OutboxMessage(
+        initiative=initiative,
+        kind=kind,
+        key=(key or new_key(kind))[:255],
+        to_email=normalize(to),
+        language=language if language in languages else settings.LANGUAGE_CODE,
+        params=params or {},
+        payload=payload,
+        scheduled_for=scheduled_for,
+        send_after=send_after or timezone.now(),
+    )
+
+
+def outbox_add(**kwargs) -> OutboxMessage | None:
+    """Add one message in the caller's transaction; it is handed to a worker after commit.
+
+    Returns None when there is no address, or when a message with the same key exists
+    (it was already sent or is on its way). Keyword arguments as in `_row`.
+    """
+    row = _row(**kwargs)
+    if not row.to_email:
+        return None
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        return None
+    if row.send_after <= timezone.now():
+        publish_on_commit([row.pk])
+    return row
+
+
+def outbox_add_many(rows: list[dict]) -> int:
+    """Add many messages at once (a sweep); rows whose key exists are left alone.
+
+    Returns how many were new. Due ones are handed to workers after commit.
+    """
+    built = [_row(**row) for row in rows]
+    built = [row for row in built if row.to_email]
+    if not built:
+        return 0
+    keys = [row.key for row in built]
+    with transaction.atomic():
+        existing = set(
+            OutboxMessage.objects.filter(key__in=keys).values_list("key", flat=True)
+        )
+        fresh = [row for row in built if row.key not in existing]
+        OutboxMessage.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=500)
+        due = list(
+            OutboxMessage.objects.filter(
+                key__in=[row.key for row in fresh],
+                status=OutboxStatus.PENDING,
+                send_after__lte=timezone.now(),
+                enqueued_at__isnull=True,
+            ).values_list("pk", flat=True)
+        )
+    publish_on_commit(due)
+    return len(fresh)
+
+
+def outbox_cancel(*, queryset, reason: str) -> int:
+    """Cancel messages that no longer apply, before a worker picks them up."""
+    return queryset.filter(status=OutboxStatus.PENDING).update(
+        status=OutboxStatus.CANCELLED, last_error=reason[:500], updated_at=timezone.now()
+    )
+
+
+def outbox_forget(*, initiative, emails: Iterable[str], params_match: dict | None = None) -> int:
+    """Delete messages to these addresses in one initiative (a person's data was erased).
+
+    With `params_match`, only messages whose params contain it (e.g. one child's guardian
+    emails, when the guardian may have another child registered).
+    """
+    addresses = [normalize(e) for e in emails if e]
+    if not addresses:
+        return 0
+    queryset = OutboxMessage.objects.filter(initiative=initiative, to_email__in=addresses)
+    if params_match:
+        queryset = queryset.filter(**{f"params__{k}": v for k, v in params_match.items()})
+    deleted, _by_model = queryset.delete()
+    return deleted
+
+
+def outbox_purge_old(*, now: datetime | None = None) -> int:
+    """Delete finished messages (sent, cancelled, skipped) older than the retention period:
+    they hold addresses we no longer need. Failed ones stay until someone resends them."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.DIALOGUE_HUB_OUTBOX_KEEP_DAYS)
+    deleted, _by_model = OutboxMessage.objects.filter(
+        status__in=[OutboxStatus.SENT, OutboxStatus.CANCELLED, OutboxStatus.SKIPPED],
+        updated_at__lt=cutoff,
+    ).delete()
+    return deleted
+
+
+# --- handing over to the broker ----------------------------------------------------------------
+
+
+def _batches(ids: list[int]) -> Iterable[list[int]]:
+    size = settings.DIALOGUE_HUB_OUTBOX_BATCH_SIZE
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def publish(ids: list[int]) -> bool:
+    """Hand message ids to the broker. Never raises and never waits long: when the broker is
+    unreachable the rows stay pending and the relay hands them over later."""
+    from .tasks import outbox_send  # tasks import this module
+
+    if not ids:
+        return True
+    try:
+        for batch in _batches(list(ids)):
+            outbox_send.apply_async(args=[batch], retry=False)
+    except Exception as exc:  # the broker is down or misconfigured; the relay will retry
+        if outbox_send.app.conf.task_always_eager:
+            raise  # eager (unit tests): this is the task itself failing, a bug to see
+        logger.warning("Broker unreachable (%s); %d emails wait for the relay.", exc, len(ids))
+        return False
+    OutboxMessage.objects.filter(pk__in=ids, enqueued_at__isnull=True).update(
+        enqueued_at=timezone.now()
+    )
+    return True
+
+
+def publish_on_commit(ids: list[int]) -> None:
+    if ids:
+        ids = list(ids)
+        transaction.on_commit(lambda: publish(ids))
+
+
+def outbox_relay(*, now: datetime | None = None, limit: int | None = None) -> int:
+    """Hand due messages to workers: those never handed over (the broker was down), those
+    handed over long ago and still not sent (the task was lost), and those a dead worker
+    had claimed. Returns how many were handed over."""
+    now = now or timezone.now()
+    max_attempts = settings.DIALOGUE_HUB_OUTBOX_MAX_ATTEMPTS
+    lease = timedelta(seconds=settings.DIALOGUE_HUB_OUTBOX_LEASE_SECONDS)
+    dead = OutboxMessage.objects.filter(status=OutboxStatus.SENDING, claimed_at__lt=now - lease)
+    dead.filter(attempts__gte=max_attempts).update(
+        status=OutboxStatus.FAILED,
+        last_error="The sending worker stopped every time it tried this message.",
+        updated_at=now,
+    )
+    reclaimed = dead.update(status=OutboxStatus.PENDING, enqueued_at=None, updated_at=now)
+    if reclaimed:
+        logger.warning("Outbox: %d messages claimed by a stopped worker go out again.", reclaimed)
+    republish_before = now - timedelta(seconds=settings.DIALOGUE_HUB_OUTBOX_REPUBLISH_SECONDS)
+    due = (
+        OutboxMessage.objects.filter(status=OutboxStatus.PENDING, send_after__lte=now)
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=republish_before))
+        .order_by("send_after", "pk")
+        .values_list("pk", flat=True)
+    )
+    ids = list(due[:limit] if limit else due)
+    handed = 0
+    for batch in _batches(ids):
+        if not publish(batch):
+            break
+        handed += len(batch)
+    return handed
+
+
+# --- sending -----------------------------------------------------------------------------------
+
+
+def _claim(ids: list[int], now: datetime) -> list[int]:
+    with transaction.atomic():
+        claimable = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=ids, status=OutboxStatus.PENDING, send_after__lte=now)
+            .values_list("pk", flat=True)
+        )
+        if claimable:
+            OutboxMessage.objects.filter(pk__in=claimable).update(
+                status=OutboxStatus.SENDING,
+                claimed_at=now,
+                attempts=F("attempts") + 1,
+                updated_at=now,
+            )
+    return claimable
+
+
+def _message_id(row: OutboxMessage) -> str:
+    """The same Message-ID every time a row is sent, so a rare second delivery (a worker
+    killed between sending and recording it) is recognisably the same message."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "dialoguehub.local"
+    digest = hashlib.sha256(row.key.encode()).hexdigest()[:16]
+    return f"<dh-{row.pk}-{digest}@{domain}>"
+
+
+def render(row: OutboxMessage, kind: Kind):
+    """The message for one row (raises Stale when it no longer applies)."""
+    headers = {"Message-ID": _message_id(row), "X-Dialogue-Hub-Kind": row.kind}
+    if kind.build is None:
+        message = payload_to_message(row.payload)
+        message.extra_headers.update(headers)
+        return message
+    built = kind.build(row)
+    for step in EXTENSIONS.get(row.kind, []):
+        step(row, built)
+    context = {**built.context}
+    if kind.category:
+        page, one_click = unsubscribe_urls(
+            email=row.to_email, category=kind.category, language=row.language
+        )
+        with translation.override(row.language):
+            context["unsubscribe_url"] = page
+            context["unsubscribe_label"] = str(CATEGORIES[kind.category])
+        headers["List-Unsubscribe"] = f"<{one_click}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message = render_email(
+        template=built.template, context=context, to=row.to_email, language=row.language
+    )
+    message.extra_headers.update(headers)
+    for filename, content, mimetype in built.attachments:
+        message.attach(filename, content, mimetype)
+    return message
+
+
+def _backoff_seconds(attempts: int) -> int:
+    base = settings.DIALOGUE_HUB_OUTBOX_RETRY_SECONDS
+    delay = min(base * 2 ** max(attempts - 1, 0), 3600)
+    return int(delay + random.uniform(0, delay / 4))  # noqa: S311 (jitter, not security)
+
+
+def _finish(row: OutboxMessage, status: str, *, error: str = "", **fields) -> None:
+    OutboxMessage.objects.filter(pk=row.pk, status=OutboxStatus.SENDING).update(
+        status=status, last_error=error[:500], updated_at=timezone.now(), **fields
+    )
+
+
+def _retry_later(row: OutboxMessage, exc: Exception) -> None:
+    error = f"{type(exc).__name__}: {exc}"
+    if row.attempts >= settings.DIALOGUE_HUB_OUTBOX_MAX_ATTEMPTS:
+        logger.error("Outbox: giving up on %s after %d attempts: %s", row, row.attempts, error)
+        _finish(row, OutboxStatus.FAILED, error=error)
+        return
+    delay = _backoff_seconds(row.attempts)
+    logger.warning("Outbox: %s failed (%s); trying again in %ss.", row, error, delay)
+    _finish(
+        row,
+        OutboxStatus.PENDING,
+        error=error,
+        send_after=timezone.now() + timedelta(seconds=delay),
+        enqueued_at=None,
+    )
+
+
+def send_batch(ids: list[int]) -> dict[str, int]:
+    """Claim, build and send these messages over one mail connection. Safe to run twice for
+    the same ids: only one run can claim a row."""
+    now = timezone.now()
+    claimed = _claim(list(ids), now)
+    outcome = {"sent": 0, "retry": 0, "failed": 0, "cancelled": 0, "skipped": 0}
+    if not claimed:
+        return outcome
+    rows = list(OutboxMessage.objects.filter(pk__in=claimed).order_by("pk"))
+    hashes = {row.pk: address_hash(row.to_email) for row in rows}
+    opted = {
+        pref.address_hash: set(pref.opted_out)
+        for pref in EmailPreference.objects.filter(address_hash__in=set(hashes.values()))
+    }
+    connection = get_connection()
+    try:
+        for row in rows:
+            kind = KINDS.get(row.kind)
+            if kind is None:
+                _finish(row, OutboxStatus.FAILED, error=f"Unknown kind {row.kind}")
+                outcome["failed"] += 1
+                continue
+            if kind.category and kind.category in opted.get(hashes[row.pk], ()):
+                _finish(row, OutboxStatus.SKIPPED, payload=None)
+                outcome["skipped"] += 1
+                continue
+            try:
+                message = render(row, kind)
+            except Stale as exc:
+                _finish(row, OutboxStatus.CANCELLED, error=str(exc), payload=None)
+                outcome["cancelled"] += 1
+                continue
+            except Exception as exc:  # a bug in a builder or template: fail it, show it
+                logger.exception("Outbox: %s could not be built", row)
+                _finish(row, OutboxStatus.FAILED, error=f"Could not be built: {exc}")
+                outcome["failed"] += 1
+                continue
+            message.connection = connection
+            try:
+                message.send()
+            except EMAIL_ERRORS as exc:
+                if is_transient(exc):
+                    _retry_later(row, exc)
+                    outcome["retry"] += 1
+                else:
+                    _finish(row, OutboxStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+                    outcome["failed"] += 1
+                _close_quietly(connection)  # start the next message on a fresh connection
+            else:
+                _finish(
+                    row,
+                    OutboxStatus.SENT,
+                    sent_at=timezone.now(),
+                    subject=str(message.subject)[:300],
+                    payload=None,
+                )
+                outcome["sent"] += 1
+                if kind.on_sent is not None:
+                    kind.on_sent(row)
+    finally:
+        _close_quietly(connection)
+    return outcome
+
+
+def _close_quietly(connection) -> None:
+    try:
+        connection.close()
+    except Exception:  # closing a connection the server already dropped
+        logger.debug("Outbox: mail connection was already closed")
+
+
+# --- the organizer's outbox page ---------------------------------------------------------------
+
+
+@transaction.atomic
+def outbox_resend(*, initiative, ids: Iterable[int] | None = None) -> int:
+    """Give failed messages of one initiative (all, or the ones in `ids`) a fresh start."""
+    queryset = OutboxMessage.objects.filter(initiative=initiative, status=OutboxStatus.FAILED)
+    if ids is not None:
+        queryset = queryset.filter(pk__in=list(ids))
+    chosen = list(queryset.values_list("pk", flat=True))
+    OutboxMessage.objects.filter(pk__in=chosen).update(
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        send_after=timezone.now(),
+        enqueued_at=None,
+        claimed_at=None,
+        last_error="",
+        updated_at=timezone.now(),
+    )
+    publish_on_commit(chosen)
+    return len(chosen)
+
+
+def status_counts(*, initiative, now: datetime | None = None) -> dict[str, int]:
+    """How many messages of the initiative are scheduled (not yet due), waiting (due),
+    sending, sent, failed, cancelled and skipped, in one query."""
+    now = now or timezone.now()
+    pending = Q(status=OutboxStatus.PENDING)
+    counts = OutboxMessage.objects.filter(initiative=initiative).aggregate(
+        scheduled=Count("pk", filter=pending & Q(send_after__gt=now)),
+        waiting=Count("pk", filter=pending & Q(send_after__lte=now)),
+        sending=Count("pk", filter=Q(status=OutboxStatus.SENDING)),
+        sent=Count("pk", filter=Q(status=OutboxStatus.SENT)),
+        failed=Count("pk", filter=Q(status=OutboxStatus.FAILED)),
+        cancelled=Count("pk", filter=Q(status=OutboxStatus.CANCELLED)),
+        skipped=Count("pk", filter=Q(status=OutboxStatus.SKIPPED)),
+    )
+    return counts
+
+
+def messages_for(*, initiative, show: str, now: datetime | None = None, kind: str = ""):
+    now = now or timezone.now()
+    queryset = OutboxMessage.objects.filter(initiative=initiative).defer("payload", "params")
+    filters = {
+        "scheduled": Q(status=OutboxStatus.PENDING, send_after__gt=now),
+        "waiting": Q(status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING], send_after__lte=now),
+        "sent": Q(status=OutboxStatus.SENT),
+        "failed": Q(status=OutboxStatus.FAILED),
+        "cancelled": Q(status__in=[OutboxStatus.CANCELLED, OutboxStatus.SKIPPED]),
+    }
+    if show in filters:
+        queryset = queryset.filter(filters[show])
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if show == "scheduled":
+        return queryset.order_by("send_after", "pk")
+    return queryset.order_by("-created_at", "-pk")
