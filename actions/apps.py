@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ActionsConfig(AppConfig):
     name = "actions"
     verbose_name = _("Actions")
+
+    def ready(self):
+        from . import emails
+
+        emails.register_kinds()

@@ -574,6 +574,10 @@ def status_counts(*, initiative, now: datetime | None = None) -> dict[str, int]:
     return counts
 
 
+def failed_count(*, initiative) -> int:
+    return OutboxMessage.objects.filter(initiative=initiative, status=OutboxStatus.FAILED).count()
+
+
 def messages_for(*, initiative, show: str, now: datetime | None = None, kind: str = ""):
     now = now or timezone.now()
     queryset = OutboxMessage.objects.filter(initiative=initiative).defer("payload", "params")

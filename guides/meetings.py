@@ -22,6 +22,7 @@ from dialogue_hub.exceptions import DomainError
 from initiatives.services import activity_record
 from participants.models import Status
 
+from . import reminders
 from .library import untrained_facilitators
 from .models import (
     Attendance,
@@ -488,6 +489,7 @@ def circle_schedule_generate(
         removable = existing.filter(starts_at__gt=now).exclude(
             pk__in=_has_records(existing).values("pk")
         )
+        reminders.meetings_removed(meeting_ids=removable.values_list("pk", flat=True))
         removable.delete()
         kept = list(existing.values_list("number", "starts_at"))
         kept_numbers = {number for number, _start in kept}
@@ -582,6 +584,7 @@ def meeting_reschedule(
         )
     fields = ["starts_at", "updated_at"]
     old_start = meeting.starts_at
+    was_cancelled = meeting.status == MeetingStatus.CANCELLED
     meeting.starts_at = new_start
     if venue_name is not None and venue_name.strip() != meeting.venue_name:
         meeting.venue_name = venue_name.strip()
@@ -598,6 +601,10 @@ def meeting_reschedule(
         actor=user,
         action="meeting.rescheduled",
         target=meeting,
+    )
+    # Cancel the reminders for the old time, plan the new ones, tell the circle.
+    reminders.meeting_moved(
+        meeting=meeting, old_start=old_start, was_cancelled=was_cancelled, now=now
     )
     return RescheduleResult(
         meeting=meeting, conflicts=conflicts_for_time(meeting=meeting, starts_at=new_start)
@@ -623,6 +630,7 @@ def meeting_cancel(*, user, meeting: CircleSession, now: datetime | None = None)
         action="meeting.cancelled",
         target=meeting,
     )
+    reminders.meeting_called_off(meeting=meeting, now=now)
     return meeting
 
 

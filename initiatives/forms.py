@@ -4,11 +4,46 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .models import CoalitionMembership, Initiative, Organization, Role, Sector, timezone_choices
+from .models import (
+    MAX_REMINDER_HOURS,
+    MAX_REMINDERS,
+    CoalitionMembership,
+    Initiative,
+    Organization,
+    Role,
+    Sector,
+    timezone_choices,
+)
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
+
+
+class ReminderHoursField(forms.CharField):
+    """“48, 2” ↔ [48, 2]: whole hours before a meeting, largest first."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return value
+
+    def to_python(self, value):
+        text = (super().to_python(value) or "").replace(";", ",")
+        parts = [part.strip() for part in text.split(",") if part.strip()]
+        hours = []
+        for part in parts:
+            if not (part.isascii() and part.isdigit()) or not 1 <= int(part) <= MAX_REMINDER_HOURS:
+                raise forms.ValidationError(
+                    _("Give whole hours between 1 and %(max)s, separated by commas."),
+                    params={"max": MAX_REMINDER_HOURS},
+                )
+            hours.append(int(part))
+        if len(hours) > MAX_REMINDERS or len(set(hours)) != len(hours):
+            raise forms.ValidationError(
+                _("Give at most %(n)s different times."), params={"n": MAX_REMINDERS}
+            )
+        return sorted(hours, reverse=True)
 
 
 class InitiativeForm(forms.ModelForm):
@@ -21,6 +56,15 @@ class InitiativeForm(forms.ModelForm):
     )
     timezone = forms.ChoiceField(
         label=_("Time zone"), choices=timezone_choices, initial="America/New_York"
+    )
+    reminder_hours = ReminderHoursField(
+        label=_("Meeting reminders (hours before)"),
+        required=False,
+        initial="48, 2",
+        help_text=_(
+            "Participants and facilitators get an email this many hours before each meeting, "
+            "e.g. “48, 2”. Leave empty for no reminders."
+        ),
     )
 
     class Meta:
@@ -35,6 +79,7 @@ class InitiativeForm(forms.ModelForm):
             "timezone",
             "starts_on",
             "ends_on",
+            "reminder_hours",
         ]
         widgets = {
             "starts_on": DateInput,
@@ -60,6 +105,7 @@ class InitiativeForm(forms.ModelForm):
                 Div("ends_on", css_class="col-sm-6"),
                 css_class="row",
             ),
+            "reminder_hours",
             Submit("submit", submit_label or _("Save")),
         )
 

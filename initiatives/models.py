@@ -28,6 +28,11 @@ class Phase(models.TextChoices):
 PHASE_ORDER = [choice.value for choice in Phase]
 
 
+# Meeting reminders: hours before the start, at most three of them, at most two weeks ahead.
+MAX_REMINDER_HOURS = 14 * 24
+MAX_REMINDERS = 3
+
+
 def default_reminder_hours():
     return [48, 2]
 
@@ -116,6 +121,26 @@ class Initiative(TimeStampedModel):
             or not set(self.languages) <= known
         ):
             raise ValidationError({"languages": _("Choose at least one of the offered languages.")})
+        hours = self.reminder_hours
+        if not isinstance(hours, list) or not all(
+            isinstance(h, int) and not isinstance(h, bool) and 1 <= h <= MAX_REMINDER_HOURS
+            for h in hours
+        ):
+            raise ValidationError(
+                {
+                    "reminder_hours": _(
+                        "Give whole hours between 1 and %(max)s, separated by commas."
+                    )
+                    % {"max": MAX_REMINDER_HOURS}
+                }
+            )
+        if len(hours) > MAX_REMINDERS or len(set(hours)) != len(hours):
+            raise ValidationError(
+                {
+                    "reminder_hours": _("Give at most %(n)s different times.")
+                    % {"n": MAX_REMINDERS}
+                }
+            )
 
     def get_absolute_url(self):
         return reverse("initiatives:detail", kwargs={"slug": self.slug})

@@ -22,6 +22,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "team.manage": frozenset({Role.ORGANIZER}),
     # Read the activity log (who did what, including who viewed personal data).
     "activity.view": frozenset({Role.ORGANIZER, Role.DATA_STEWARD}),
+    # The initiative's outbox: every email scheduled, sent or failed (recipient addresses,
+    # never bodies), and resending failed ones.
+    "outbox.view": frozenset({Role.ORGANIZER}),
+    "outbox.manage": frozenset({Role.ORGANIZER}),
     # --- participants (the table lives here, with the roles; the participants app enforces it) ---
     # See the roster: names, contact details, status. Police and officials never do.
     "participants.view": frozenset({Role.ORGANIZER, Role.DATA_STEWARD}),

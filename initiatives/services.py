@@ -42,6 +42,7 @@ INITIATIVE_EDITABLE_FIELDS = [
     "timezone",
     "starts_on",
     "ends_on",
+    "reminder_hours",
 ]
 
 
@@ -105,6 +106,7 @@ def initiative_create(
     timezone_name: str = "America/New_York",
     starts_on=None,
     ends_on=None,
+    reminder_hours: list[int] | None = None,
 ) -> Initiative:
     """Create an initiative; its creator becomes its first organizer."""
     initiative = Initiative(
@@ -118,6 +120,7 @@ def initiative_create(
         timezone=timezone_name,
         starts_on=starts_on,
         ends_on=ends_on,
+        reminder_hours=[48, 2] if reminder_hours is None else reminder_hours,
         created_by=user,
     )
     _validate(initiative, exclude=["slug"])

@@ -12,9 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
+from dialogue_hub import outbox
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.forms import add_domain_error
 
@@ -78,6 +81,7 @@ class InitiativeCreateView(TemplateView):
                     timezone_name=data["timezone"],
                     starts_on=data["starts_on"],
                     ends_on=data["ends_on"],
+                    reminder_hours=data["reminder_hours"],
                 )
             except DomainError as error:
                 add_domain_error(form, error)
@@ -105,6 +109,8 @@ class InitiativeDetailView(InitiativeAccessMixin, TemplateView):
             else [],
             role_labels=[str(label) for value, label in Role.choices if value in initiative.roles],
         )
+        if context["can"]["outbox_view"]:
+            context["failed_emails"] = outbox.failed_count(initiative=initiative)
         if context["can"]["activity_view"]:
             context["activity"] = selectors.activity_page_entries(
                 selectors.activity_for_initiative(initiative=initiative)[:10],
@@ -195,6 +201,81 @@ class ActivityLogView(InitiativeAccessMixin, TemplateView):
         )
         context["page_obj"] = page
         return context
+
+
+# --- outbox ------------------------------------------------------------------------------------
+
+OUTBOX_TABS = [
+    ("scheduled", _lazy("Scheduled")),
+    ("waiting", _lazy("Being sent")),
+    ("sent", _lazy("Sent")),
+    ("failed", _lazy("Failed")),
+    ("cancelled", _lazy("Not sent")),
+]
+
+
+class OutboxView(InitiativeAccessMixin, TemplateView):
+    """Every email of the initiative: scheduled reminders, sent and failed messages."""
+
+    permission = "outbox.view"
+    template_name = "initiatives/outbox.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        now = timezone.now()
+        counts = outbox.status_counts(initiative=self.initiative, now=now)
+        shown = {
+            **counts,
+            "waiting": counts["waiting"] + counts["sending"],
+            "cancelled": counts["cancelled"] + counts["skipped"],
+        }
+        show = self.request.GET.get("show")
+        if show not in dict(OUTBOX_TABS):
+            show = "failed" if counts["failed"] else "scheduled"
+        kind = self.request.GET.get("kind", "")
+        if kind not in outbox.KINDS:
+            kind = ""
+        queryset = outbox.messages_for(initiative=self.initiative, show=show, now=now, kind=kind)
+        page = Paginator(queryset, 50).get_page(self.request.GET.get("page"))
+        for message in page.object_list:
+            message.kind_label = outbox.kind_label(message.kind)
+        context.update(
+            tabs=[(key, label, shown[key]) for key, label in OUTBOX_TABS],
+            show=show,
+            kind=kind,
+            kinds=sorted(
+                ((name, str(k.label)) for name, k in outbox.KINDS.items()), key=lambda p: p[1]
+            ),
+            page_obj=page,
+            counts=counts,
+            now=now,
+        )
+        return context
+
+
+class OutboxResendView(PostOnlyMixin, InitiativeAccessMixin, View):
+    permission = "outbox.manage"
+
+    def post(self, request, *args, **kwargs):
+        raw = request.POST.get("message", "")
+        if raw:
+            ids = [int(raw)] if raw.isascii() and raw.isdigit() and int(raw) < 2**63 else []
+            count = outbox.outbox_resend(initiative=self.initiative, ids=ids)
+        else:
+            count = outbox.outbox_resend(initiative=self.initiative)
+        if count:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d email will be sent again.",
+                    "%(count)d emails will be sent again.",
+                    count,
+                )
+                % {"count": count},
+            )
+        else:
+            messages.info(request, _("There was no failed email to send again."))
+        return redirect(f"{reverse('initiatives:outbox', args=[self.initiative.slug])}?show=failed")
 
 
 @method_decorator(login_not_required, name="dispatch")

@@ -10,9 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from dialogue_hub import outbox
 from dialogue_hub.emails import absolute_url
+from initiatives.models import Initiative, Membership, Role
 
-from . import services
-from .models import Participant, Status
+from . import reminders, services
+from .models import Participant, RegistrationSettings, RoleCap, RoleCategory, Status
 
 # kind -> (template, label, who receives it)
 KINDS = {
@@ -53,14 +54,22 @@ def participant_of(message) -> Participant:
     return participant
 
 
+def _check_guardian_reminder(message, participant: Participant) -> None:
+    """A reminder goes only while the guardian still has to answer, to the guardian it was
+    planned for (a changed guardian email got its own request)."""
+    if participant.guardian_consented_at is not None or participant.status == Status.WITHDRAWN:
+        raise outbox.Stale("The guardian has answered, or the registration was withdrawn.")
+    if not participant.is_minor:
+        raise outbox.Stale("The participant is no longer registered as a minor.")
+    if outbox.normalize(participant.guardian_email) != message.to_email:
+        raise outbox.Stale("The guardian's email address changed.")
+
+
 def _builder(template: str):
     def build(message) -> outbox.Built:
         participant = participant_of(message)
-        if message.kind == "participant.guardian_reminder" and (
-            participant.guardian_consented_at is not None
-            or participant.status == Status.WITHDRAWN
-        ):
-            raise outbox.Stale("The guardian has answered, or the registration was withdrawn.")
+        if message.kind == "participant.guardian_reminder":
+            _check_guardian_reminder(message, participant)
         return outbox.Built(
             template=template,
             context={
@@ -73,6 +82,60 @@ def _builder(template: str):
     return build
 
 
+def build_nearly_full(message) -> outbox.Built:
+    """To one organizer: a cap of seats is nearly reached. Cancelled when the person is no
+    longer an organizer, the cap changed (its own alert follows) or seats were freed since."""
+    params = message.params
+    initiative = Initiative.objects.filter(pk=params.get("initiative")).first()
+    if initiative is None:
+        raise outbox.Stale("The initiative was deleted.")
+    if not Membership.objects.filter(
+        initiative=initiative, user_id=params.get("user"), role=Role.ORGANIZER
+    ).exists():
+        raise outbox.Stale("The recipient is no longer an organizer.")
+    cap = params.get("cap")
+    seated = Participant.objects.filter(initiative=initiative, seat_number__isnull=False)
+    if cap == reminders.TOTAL_CAP:
+        seats = (
+            RegistrationSettings.objects.filter(initiative=initiative)
+            .values_list("max_participants", flat=True)
+            .first()
+        )
+        role_label = ""
+    else:
+        seats = (
+            RoleCap.objects.filter(initiative=initiative, role_category=cap)
+            .values_list("seats", flat=True)
+            .first()
+        )
+        seated = seated.filter(role_category=cap)
+        role_label = dict(RoleCategory.choices).get(cap, cap)
+    if seats is None or seats != params.get("seats"):
+        raise outbox.Stale("The cap changed since the alert was planned.")
+    taken = seated.count()
+    if not reminders.is_nearly_full(seated=taken, seats=seats):
+        raise outbox.Stale("Seats were freed since the alert was planned.")
+    return outbox.Built(
+        template="nearly_full",
+        context={
+            "initiative": initiative,
+            "role_label": role_label,
+            "seats": seats,
+            "taken": taken,
+            "seats_left": max(seats - taken, 0),
+            "settings_url": absolute_url(
+                reverse("participants:registration_settings", kwargs={"slug": initiative.slug})
+            ),
+        },
+    )
+
+
 def register_kinds() -> None:
     for kind, (template, label) in KINDS.items():
         outbox.register(kind, label=label, build=_builder(template))
+    outbox.register(
+        "alert.nearly_full",
+        label=_("Alert: registration nearly full"),
+        category="alerts",
+        build=build_nearly_full,
+    )

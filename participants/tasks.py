@@ -2,7 +2,7 @@ import logging
 
 from celery import shared_task
 
-from . import imports, services
+from . import imports, reminders, services
 
 logger = logging.getLogger(__name__)
 
@@ -18,3 +18,9 @@ def registrations_expire_unconfirmed() -> int:
     """Delete sign-ups whose email was never confirmed (or whose guardian never answered)
     before the link expired; their seats go to the waiting list."""
     return services.registrations_expire_unconfirmed()
+
+
+@shared_task
+def reminders_plan() -> dict:
+    """Plan guardian consent reminders and "registration nearly full" alerts (beat: hourly)."""
+    return reminders.reminders_plan()

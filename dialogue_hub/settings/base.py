@@ -191,6 +191,9 @@ if REDIS_URL:
         # A request whose email cannot be handed to a down broker must not wait for it
         # (the outbox row is committed; the relay hands it over later).
         "socket_connect_timeout": 1,
+        # Publishing makes one connection attempt, not kombu's default of retrying for
+        # several seconds (the worker's own reconnect loop is configured separately).
+        "max_retries": 0,
         "socket_timeout": 5,
     }
 else:

@@ -18,6 +18,7 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     "socket_connect_timeout": 1,
+    "max_retries": 0,  # publish: one connection attempt (see base.py)
     "socket_timeout": 5,
 }
 CACHES = {

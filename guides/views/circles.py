@@ -1,5 +1,6 @@
 """Circle pages: the circles overview (organizers, data steward), "my circles" for
-facilitators and recorders, one circle's page, and creating, editing and deleting a circle.
+facilitators and recorders, one circle's page, creating, editing and deleting a circle, and
+emailing placement notices to the people placed in circles.
 
 Thin views: the permission mixin, then a selector or service from guides.circles.
 """
@@ -10,6 +11,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -20,7 +22,7 @@ from initiatives.services import activity_record
 from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
 from participants.services import registration_settings_for
 
-from .. import circles
+from .. import circles, reminders
 from ..forms_circles import CircleForm
 
 PAGE_SIZE = 25
@@ -224,4 +226,44 @@ class CircleDeleteView(InitiativeAccessMixin, PostOnlyMixin, View):
             messages.error(request, error.message)
             return redirect("guides:circle_detail", slug=self.initiative.slug, pk=circle.pk)
         messages.success(request, _("Circle “%(name)s” deleted.") % {"name": circle.name})
+        return redirect("guides:circles", slug=self.initiative.slug)
+
+
+class PlacementNoticesView(InitiativeAccessMixin, PostOnlyMixin, View):
+    """Organizers: email everyone placed in a circle (once per person and circle)."""
+
+    permission = "circles.manage"
+
+    def post(self, request, *args, **kwargs):
+        queued = reminders.placement_notices_send(user=request.user, initiative=self.initiative)
+        if queued:
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)d placement notice is on its way.",
+                    "%(n)d placement notices are on their way.",
+                    queued,
+                )
+                % {"n": queued},
+            )
+        else:
+            messages.info(
+                request,
+                _(
+                    "No placement notices were sent: everyone placed in a circle has already "
+                    "been emailed about it, or nobody is placed yet. People placed later get "
+                    "theirs the next time you use this button."
+                ),
+            )
+        missing = reminders.placed_without_email(initiative=self.initiative)
+        if missing:
+            messages.warning(
+                request,
+                ngettext(
+                    "%(n)d placed person has no email address: tell them another way.",
+                    "%(n)d placed people have no email address: tell them another way.",
+                    missing,
+                )
+                % {"n": missing},
+            )
         return redirect("guides:circles", slug=self.initiative.slug)

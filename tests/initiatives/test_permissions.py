@@ -24,6 +24,8 @@ URL_PERMISSIONS = {
     "phase": ("post", "initiative.change", None),
     "publish": ("post", "initiative.change", None),
     "activity": ("get", "activity.view", None),
+    "outbox": ("get", "outbox.view", None),
+    "outbox_resend": ("post", "outbox.manage", None),
     "coalition": ("get", "initiative.view", None),
     "coalition_add": ("post", "coalition.change", None),
     "coalition_edit": ("post", "coalition.change", "coalition"),

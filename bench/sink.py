@@ -1,0 +1,67 @@
+"""The benchmark's SMTP server in a process of its own (as a real mail server would be): the
+tests' aiosmtpd sink, counting into shared memory instead of keeping the messages."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _serve(port, count, last_at, ready, stop) -> None:
+    sys.path.insert(0, str(ROOT))
+    from tests.smtp_sink import SmtpSink
+
+    def on_message(received) -> None:
+        with count.get_lock():
+            count.value += 1
+            last_at.value = received.received_at
+
+    with SmtpSink(port=port, keep=False, on_message=on_message):
+        ready.set()
+        stop.wait()
+
+
+class SinkProcess:
+    def __init__(self, port: int):
+        self.port = port
+        context = multiprocessing.get_context("spawn")
+        self._count = context.Value("q", 0)
+        self._last_at = context.Value("d", 0.0)  # time.monotonic() of the latest message
+        self._ready = context.Event()
+        self._stop = context.Event()
+        self._process = context.Process(
+            target=_serve,
+            args=(port, self._count, self._last_at, self._ready, self._stop),
+            name="bench-smtp-sink",
+            daemon=True,
+        )
+
+    def start(self) -> SinkProcess:
+        self._process.start()
+        if not self._ready.wait(20):
+            self.stop()
+            raise RuntimeError("the SMTP sink did not start")
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._process.join(10)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(5)
+
+    def reset(self) -> None:
+        with self._count.get_lock():
+            self._count.value = 0
+            self._last_at.value = 0.0
+
+    @property
+    def count(self) -> int:
+        return self._count.value
+
+    @property
+    def last_at(self) -> float:
+        return self._last_at.value

@@ -1,0 +1,352 @@
+"""The emails the guides app sends, built at sending time from the database (see
+dialogue_hub/outbox.py): meeting reminders, "write up your notes" nudges, organizer alerts,
+rescheduled and cancelled notices, circle placement notices, and the .ics of a person's
+circle meetings added to the participants app's welcome and confirmation emails.
+
+Registered in GuidesConfig.ready(). Every builder checks that its message still applies
+(the meeting did not move, was not cancelled, the person is still in the circle) and raises
+`outbox.Stale` otherwise, so the row ends cancelled instead of sending something wrong.
+Rows are planned in guides/reminders.py.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format, time_format
+from django.utils.translation import gettext_lazy as _
+
+from dialogue_hub import outbox
+from dialogue_hub.emails import absolute_url
+from initiatives.models import Membership, Role
+from participants import services as participant_services
+from participants.models import Participant
+
+from . import calendars, reminders
+from .models import (
+    CircleMember,
+    CircleRole,
+    CircleSession,
+    CircleStaff,
+    LogStatus,
+    MeetingStatus,
+    SessionLog,
+)
+
+User = get_user_model()
+ICS_MIMETYPE = "text/calendar"
+
+
+# --- loading and checking ------------------------------------------------------------------------
+
+
+def _meeting(message) -> CircleSession:
+    meeting = (
+        CircleSession.objects.select_related("circle", "circle__initiative", "guide_session")
+        .filter(pk=message.params.get("meeting"))
+        .first()
+    )
+    if meeting is None:
+        raise outbox.Stale("The meeting was removed from the schedule.")
+    return meeting
+
+
+def _check_time(meeting: CircleSession, message) -> None:
+    if message.scheduled_for is not None and meeting.starts_at != message.scheduled_for:
+        raise outbox.Stale("The meeting was moved to another time.")
+
+
+def _check_upcoming(meeting: CircleSession, message) -> None:
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise outbox.Stale("The meeting was cancelled.")
+    _check_time(meeting, message)
+    if meeting.starts_at <= timezone.now():
+        raise outbox.Stale("The meeting has already started.")
+
+
+def _participant_in(message, circle_id: int) -> Participant:
+    participant = (
+        Participant.objects.select_related("initiative")
+        .filter(pk=message.params.get("participant"))
+        .first()
+    )
+    if participant is None:
+        raise outbox.Stale("The registration was deleted.")
+    if participant.status in reminders.SILENT_STATUSES:
+        raise outbox.Stale("The person no longer takes part.")
+    if not CircleMember.objects.filter(participant=participant, circle_id=circle_id).exists():
+        raise outbox.Stale("The person is no longer in this circle.")
+    return participant
+
+
+def _staff_of(message, circle_id: int):
+    user = User.objects.filter(pk=message.params.get("user"), is_active=True).first()
+    if user is None:
+        raise outbox.Stale("The account is gone or inactive.")
+    if not CircleStaff.objects.filter(user=user, circle_id=circle_id).exists():
+        raise outbox.Stale("The person is no longer on this circle's staff.")
+    return user
+
+
+def _recipient(message, meeting: CircleSession) -> dict:
+    """Who the message is for, and the page their links open."""
+    circle = meeting.circle
+    if "participant" in message.params:
+        participant = _participant_in(message, circle.pk)
+        return {
+            "participant": participant,
+            "name": participant.name,
+            "is_staff": False,
+            "page_url": circle_page_url(participant),
+        }
+    user = _staff_of(message, circle.pk)
+    slug = circle.initiative.slug
+    return {
+        "user": user,
+        "name": user.display_name,
+        "is_staff": True,
+        "page_url": absolute_url(
+            reverse("guides:attendance", kwargs={"slug": slug, "pk": meeting.pk})
+        ),
+        "feed_url": calendars.staff_feed_url(user, circle.initiative),
+    }
+
+
+# --- presenting ----------------------------------------------------------------------------------
+
+
+def circle_page_url(participant: Participant) -> str:
+    """The participant's private circle page (their manage link's token, signed now)."""
+    token = participant_services.make_token(participant, participant_services.MANAGE_SALT)
+    return absolute_url(reverse("guides:participant_circle", kwargs={"token": token}))
+
+
+def local_when(starts_at: datetime, *, initiative, language: str) -> dict:
+    """Date and time of a meeting on the initiative's wall clock, formatted in `language`."""
+    local = timezone.localtime(starts_at, zoneinfo.ZoneInfo(initiative.timezone))
+    with translation.override(language):
+        return {
+            "date": date_format(local, "DATE_FORMAT"),
+            "time": time_format(local, "TIME_FORMAT"),
+            "weekday": date_format(local, "l"),
+            "zone": initiative.timezone,
+        }
+
+
+def _meeting_context(meeting: CircleSession, message) -> dict:
+    circle = meeting.circle
+    initiative = circle.initiative
+    return {
+        "initiative": initiative,
+        "circle": circle,
+        "meeting": meeting,
+        "meeting_title": meeting.title
+        or (meeting.guide_session.title if meeting.guide_session else ""),
+        "when": local_when(meeting.starts_at, initiative=initiative, language=message.language),
+        "location": calendars.meeting_location(meeting),
+        "address": circle.venue_address,
+        "online_link": circle.online_link,
+    }
+
+
+def meeting_ics(meeting: CircleSession) -> tuple[str, str, str]:
+    content = calendars.build_calendar([meeting], name=meeting.circle.name)
+    return (f"meeting-{meeting.pk}.ics", content.decode(), ICS_MIMETYPE)
+
+
+def circle_ics(circle, meetings) -> tuple[str, str, str]:
+    content = calendars.build_calendar(meetings, name=circle.name)
+    return (f"circle-{circle.pk}.ics", content.decode(), ICS_MIMETYPE)
+
+
+def upcoming_meetings(circle_id: int):
+    return list(
+        CircleSession.objects.filter(
+            circle_id=circle_id, status=MeetingStatus.SCHEDULED, starts_at__gt=timezone.now()
+        )
+        .select_related("circle", "circle__initiative", "guide_session")
+        .order_by("starts_at", "number")
+    )
+
+
+# --- builders ------------------------------------------------------------------------------------
+
+
+def build_reminder(message) -> outbox.Built:
+    meeting = _meeting(message)
+    _check_upcoming(meeting, message)
+    return outbox.Built(
+        template="meeting_reminder",
+        context={
+            **_meeting_context(meeting, message),
+            **_recipient(message, meeting),
+            "hours": message.params.get("hours"),
+        },
+        attachments=[meeting_ics(meeting)],
+    )
+
+
+def build_rescheduled(message) -> outbox.Built:
+    meeting = _meeting(message)
+    # Moved again: the newer notice goes instead. Cancelled since: the cancellation goes.
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise outbox.Stale("The meeting was cancelled.")
+    _check_time(meeting, message)
+    initiative = meeting.circle.initiative
+    old_start = parse_datetime(message.params.get("old_start") or "")
+    return outbox.Built(
+        template="meeting_rescheduled",
+        context={
+            **_meeting_context(meeting, message),
+            **_recipient(message, meeting),
+            "was_cancelled": bool(message.params.get("was_cancelled")),
+            "old_when": local_when(old_start, initiative=initiative, language=message.language)
+            if old_start
+            else None,
+        },
+        attachments=[meeting_ics(meeting)],
+    )
+
+
+def build_cancelled(message) -> outbox.Built:
+    meeting = _meeting(message)
+    if meeting.status != MeetingStatus.CANCELLED:
+        raise outbox.Stale("The meeting was scheduled again.")
+    _check_time(meeting, message)
+    return outbox.Built(
+        template="meeting_cancelled",
+        context={**_meeting_context(meeting, message), **_recipient(message, meeting)},
+        attachments=[meeting_ics(meeting)],
+    )
+
+
+def build_nudge(message) -> outbox.Built:
+    meeting = _meeting(message)
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise outbox.Stale("The meeting was cancelled.")
+    if SessionLog.objects.filter(
+        meeting=meeting, status__in=[LogStatus.SUBMITTED, LogStatus.APPROVED]
+    ).exists():
+        raise outbox.Stale("The session log was written meanwhile.")
+    user = _staff_of(message, meeting.circle_id)
+    slug = meeting.circle.initiative.slug
+    return outbox.Built(
+        template="log_nudge",
+        context={
+            **_meeting_context(meeting, message),
+            "name": user.display_name,
+            "log_url": absolute_url(
+                reverse("guides:log_edit", kwargs={"slug": slug, "pk": meeting.pk})
+            ),
+        },
+    )
+
+
+def build_no_facilitator(message) -> outbox.Built:
+    meeting = _meeting(message)
+    _check_upcoming(meeting, message)
+    circle = meeting.circle
+    if CircleStaff.objects.filter(circle=circle, role=CircleRole.FACILITATOR).exists():
+        raise outbox.Stale("The circle has a facilitator now.")
+    user = User.objects.filter(pk=message.params.get("user"), is_active=True).first()
+    if (
+        user is None
+        or not Membership.objects.filter(
+            user=user, initiative=circle.initiative, role=Role.ORGANIZER
+        ).exists()
+    ):
+        raise outbox.Stale("The person is no longer an organizer.")
+    slug = circle.initiative.slug
+    return outbox.Built(
+        template="alert_no_facilitator",
+        context={
+            **_meeting_context(meeting, message),
+            "name": user.display_name,
+            "edit_url": absolute_url(
+                reverse("guides:circle_edit", kwargs={"slug": slug, "pk": circle.pk})
+            ),
+        },
+    )
+
+
+def build_assigned(message) -> outbox.Built:
+    circle_id = message.params.get("circle")
+    participant = _participant_in(message, circle_id)
+    meetings = upcoming_meetings(circle_id)
+    circle = participant.circle_membership.circle
+    initiative = participant.initiative
+    feed_url = calendars.participant_feed_url(participant)
+    return outbox.Built(
+        template="circle_assigned",
+        context={
+            "participant": participant,
+            "name": participant.name,
+            "initiative": initiative,
+            "circle": circle,
+            "meetings": [
+                {
+                    "number": m.number,
+                    "title": m.title or (m.guide_session.title if m.guide_session else ""),
+                    "when": local_when(
+                        m.starts_at, initiative=initiative, language=message.language
+                    ),
+                    "location": calendars.meeting_location(m),
+                }
+                for m in meetings
+            ],
+            "location": ", ".join(p for p in (circle.venue_name, circle.venue_address) if p),
+            "online_link": circle.online_link,
+            "page_url": circle_page_url(participant),
+            "feed_url": feed_url,
+            "webcal_url": calendars.webcal_url(feed_url),
+            "zone": initiative.timezone,
+        },
+        attachments=[circle_ics(circle, meetings)] if meetings else [],
+    )
+
+
+def attach_circle_calendar(message, built: outbox.Built) -> None:
+    """Extension of the participants app's welcome and confirmation emails: the .ics of the
+    person's circle meetings, once they are placed and meetings are scheduled."""
+    membership = (
+        CircleMember.objects.select_related("circle")
+        .filter(participant_id=message.params.get("participant"))
+        .first()
+    )
+    if membership is None:
+        return
+    meetings = upcoming_meetings(membership.circle_id)
+    if meetings:
+        built.attachments.append(circle_ics(membership.circle, meetings))
+
+
+def register_kinds() -> None:
+    outbox.register(
+        reminders.REMINDER,
+        label=_("Meeting reminder"),
+        category="reminders",
+        build=build_reminder,
+    )
+    outbox.register(
+        reminders.NUDGE,
+        label=_("Reminder to write up session notes"),
+        category="nudges",
+        build=build_nudge,
+    )
+    outbox.register(
+        reminders.NO_FACILITATOR,
+        label=_("Alert: circle without a facilitator"),
+        category="alerts",
+        build=build_no_facilitator,
+    )
+    outbox.register(reminders.RESCHEDULED, label=_("Meeting moved"), build=build_rescheduled)
+    outbox.register(reminders.CANCELLED, label=_("Meeting cancelled"), build=build_cancelled)
+    outbox.register(reminders.ASSIGNED, label=_("Circle placement"), build=build_assigned)
+    for kind in ("participant.welcome", "participant.confirm"):
+        if attach_circle_calendar not in outbox.EXTENSIONS.get(kind, []):
+            outbox.extend(kind, attach_circle_calendar)

@@ -1,0 +1,424 @@
+"""Meeting emails planned by a sweep (Celery beat, every 5 minutes) and by the meeting services.
+
+`reminders_plan()` writes outbox rows, in bulk, for:
+
+- session reminders ("meeting.reminder") to a circle's members and staff, one per offset of
+  the initiative's `reminder_hours`, due `offset` hours before the meeting;
+- "write up your session notes" nudges ("log.nudge") to the staff of a meeting that ended a
+  day ago or more and still has no submitted or approved log;
+- alerts to organizers ("alert.no_facilitator") about a circle that meets within a week and
+  has no facilitator.
+
+Every row has a unique key (kind, object, recipient and, for reminders, the offset and the
+meeting's time), so running the sweep twice adds nothing, and a rescheduled meeting gets
+fresh reminders while the old ones are cancelled (and refused by the builder at sending time,
+see guides/emails.py). A fixed number of queries whatever the number of meetings.
+
+Meeting notices (rescheduled, cancelled) and circle placement notices are written by
+`meeting_notices_add()` and `placement_notices_send()` below, called by the services.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from dialogue_hub import outbox
+from dialogue_hub.models import OutboxMessage, OutboxStatus
+from initiatives.models import Initiative, Membership, Role
+from initiatives.services import activity_record
+from participants.models import Status
+
+from .models import (
+    CircleMember,
+    CircleRole,
+    CircleSession,
+    CircleStaff,
+    LogStatus,
+    MeetingStatus,
+    SessionLog,
+)
+
+REMINDER = "meeting.reminder"
+NUDGE = "log.nudge"
+NO_FACILITATOR = "alert.no_facilitator"
+RESCHEDULED = "meeting.rescheduled"
+CANCELLED = "meeting.cancelled"
+ASSIGNED = "circle.assigned"
+
+# Reminders are planned for meetings starting within max(reminder_hours) + this margin.
+PLANNING_MARGIN = timedelta(hours=1)
+# Nudges: meetings that ended at least NUDGE_AFTER ago and at most NUDGE_WITHIN ago.
+NUDGE_AFTER = timedelta(hours=24)
+NUDGE_WITHIN = timedelta(days=7)
+# Longest meeting the nudge query allows for when it turns "ended" into "started" bounds.
+LONGEST_MEETING = timedelta(hours=24)
+# Alerts: circles meeting within this period without a facilitator.
+ALERT_WITHIN = timedelta(days=7)
+
+# People who get no meeting emails (they left, or never came).
+SILENT_STATUSES = (Status.WITHDRAWN, Status.NO_SHOW)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A circle member ("p", participant id) or staff member ("u", user id)."""
+
+    who: str
+    pk: int
+    email: str
+    language: str
+
+    @property
+    def tag(self) -> str:
+        return f"{self.who}{self.pk}"
+
+    def params(self) -> dict:
+        return {"participant": self.pk} if self.who == "p" else {"user": self.pk}
+
+
+def circle_recipients(circle_ids) -> dict[int, list[Recipient]]:
+    """Each circle's members (not withdrawn or no-show, with an email address) and its staff
+    (active users, once each even when facilitator and recorder). Two queries."""
+    circle_ids = list(set(circle_ids))
+    found: dict[int, list[Recipient]] = defaultdict(list)
+    if not circle_ids:
+        return found
+    members = (
+        CircleMember.objects.filter(circle_id__in=circle_ids)
+        .exclude(participant__status__in=SILENT_STATUSES)
+        .exclude(participant__email="")
+        .order_by("circle_id", "participant_id")
+        .values_list(
+            "circle_id", "participant_id", "participant__email", "participant__preferred_language"
+        )
+    )
+    for circle_id, pk, email, language in members:
+        found[circle_id].append(Recipient("p", pk, email, language))
+    seen = set()
+    staff = (
+        CircleStaff.objects.filter(circle_id__in=circle_ids, user__is_active=True)
+        .exclude(user__email="")
+        .order_by("circle_id", "user_id")
+        .values_list("circle_id", "user_id", "user__email", "user__preferred_language")
+    )
+    for circle_id, pk, email, language in staff:
+        if (circle_id, pk) not in seen:
+            seen.add((circle_id, pk))
+            found[circle_id].append(Recipient("u", pk, email, language))
+    return found
+
+
+def reminder_key(meeting_id: int, recipient: Recipient, hours: int, starts_at: datetime) -> str:
+    return f"{REMINDER}:{meeting_id}:{recipient.tag}:{hours}h:{starts_at.isoformat()}"
+
+
+def offsets_to_plan(hours, *, starts_at: datetime, now: datetime) -> list[int]:
+    """The offsets (hours before the meeting) to plan a reminder for: every offset still
+    ahead, and of those already past only the smallest (a meeting planned at short notice
+    gets one reminder now, not one per missed offset). None once the meeting has started."""
+    if starts_at <= now:
+        return []
+    wanted = sorted({h for h in hours or [] if isinstance(h, int) and h > 0})
+    ahead = [h for h in wanted if starts_at - timedelta(hours=h) > now]
+    past = [h for h in wanted if starts_at - timedelta(hours=h) <= now]
+    return ahead + past[:1]
+
+
+def _reminder_rows(meetings: list[CircleSession], now: datetime) -> list[dict]:
+    recipients = circle_recipients(m.circle_id for m in meetings)
+    rows = []
+    for meeting in meetings:
+        initiative = meeting.circle.initiative
+        offsets = offsets_to_plan(initiative.reminder_hours, starts_at=meeting.starts_at, now=now)
+        if not offsets:
+            continue
+        for recipient in recipients.get(meeting.circle_id, ()):
+            params = {"meeting": meeting.pk, **recipient.params()}
+            for hours in offsets:
+                rows.append(
+                    dict(
+                        kind=REMINDER,
+                        to=recipient.email,
+                        key=reminder_key(meeting.pk, recipient, hours, meeting.starts_at),
+                        initiative=initiative,
+                        language=recipient.language,
+                        params={**params, "hours": hours},
+                        scheduled_for=meeting.starts_at,
+                        send_after=meeting.starts_at - timedelta(hours=hours),
+                    )
+                )
+    return rows
+
+
+def _upcoming_meetings(now: datetime, *, meeting_ids=None) -> list[CircleSession]:
+    """Scheduled meetings close enough for their initiative's first reminder. Two queries."""
+    longest = {
+        pk: max((h for h in hours if isinstance(h, int)), default=0)
+        for pk, hours in Initiative.objects.values_list("pk", "reminder_hours")
+        if isinstance(hours, list)
+    }
+    horizon = max(longest.values(), default=0)
+    if horizon <= 0:
+        return []
+    queryset = CircleSession.objects.filter(
+        status=MeetingStatus.SCHEDULED,
+        starts_at__gt=now,
+        starts_at__lte=now + timedelta(hours=horizon) + PLANNING_MARGIN,
+    )
+    if meeting_ids is not None:
+        queryset = queryset.filter(pk__in=list(meeting_ids))
+    meetings = queryset.select_related("circle", "circle__initiative").order_by("starts_at", "pk")
+    return [
+        m
+        for m in meetings
+        if m.starts_at
+        <= now + timedelta(hours=longest.get(m.circle.initiative_id, 0)) + PLANNING_MARGIN
+        and longest.get(m.circle.initiative_id, 0) > 0
+    ]
+
+
+def meeting_reminders_plan(*, meeting_ids, now: datetime | None = None) -> int:
+    """Plan the reminders of these meetings now (after a reschedule). Returns how many."""
+    now = now or timezone.now()
+    return outbox.outbox_add_many(
+        _reminder_rows(_upcoming_meetings(now, meeting_ids=meeting_ids), now)
+    )
+
+
+def _nudge_rows(now: datetime) -> list[dict]:
+    finished_log = SessionLog.objects.filter(
+        meeting=OuterRef("pk"), status__in=[LogStatus.SUBMITTED, LogStatus.APPROVED]
+    )
+    meetings = [
+        m
+        for m in CircleSession.objects.filter(
+            status=MeetingStatus.SCHEDULED,
+            starts_at__gte=now - NUDGE_WITHIN - LONGEST_MEETING,
+            starts_at__lte=now - NUDGE_AFTER,
+        )
+        .exclude(Exists(finished_log))
+        .select_related("circle", "circle__initiative")
+        .order_by("starts_at", "pk")
+        if now - NUDGE_WITHIN
+        <= m.starts_at + timedelta(minutes=m.duration_minutes)
+        <= now - NUDGE_AFTER
+    ]
+    if not meetings:
+        return []
+    staff = defaultdict(dict)
+    for circle_id, pk, email, language in (
+        CircleStaff.objects.filter(
+            circle_id__in={m.circle_id for m in meetings}, user__is_active=True
+        )
+        .exclude(user__email="")
+        .order_by("circle_id", "user_id")
+        .values_list("circle_id", "user_id", "user__email", "user__preferred_language")
+    ):
+        staff[circle_id][pk] = (email, language)
+    rows = []
+    for meeting in meetings:
+        for user_id, (email, language) in staff.get(meeting.circle_id, {}).items():
+            rows.append(
+                dict(
+                    kind=NUDGE,
+                    to=email,
+                    key=f"{NUDGE}:{meeting.pk}:u{user_id}",
+                    initiative=meeting.circle.initiative,
+                    language=language,
+                    params={"meeting": meeting.pk, "user": user_id},
+                    scheduled_for=meeting.starts_at,
+                    send_after=now,
+                )
+            )
+    return rows
+
+
+def _alert_rows(now: datetime) -> list[dict]:
+    has_facilitator = CircleStaff.objects.filter(
+        circle_id=OuterRef("circle_id"), role=CircleRole.FACILITATOR
+    )
+    first_meeting = {}
+    for meeting in (
+        CircleSession.objects.filter(
+            status=MeetingStatus.SCHEDULED,
+            starts_at__gt=now,
+            starts_at__lte=now + ALERT_WITHIN,
+        )
+        .exclude(Exists(has_facilitator))
+        .select_related("circle", "circle__initiative")
+        .order_by("starts_at", "pk")
+    ):
+        first_meeting.setdefault(meeting.circle_id, meeting)
+    if not first_meeting:
+        return []
+    organizers = defaultdict(list)
+    for initiative_id, pk, email, language in (
+        Membership.objects.filter(
+            initiative_id__in={m.circle.initiative_id for m in first_meeting.values()},
+            role=Role.ORGANIZER,
+            user__is_active=True,
+        )
+        .exclude(user__email="")
+        .order_by("initiative_id", "user_id")
+        .values_list("initiative_id", "user_id", "user__email", "user__preferred_language")
+    ):
+        organizers[initiative_id].append((pk, email, language))
+    rows = []
+    for circle_id, meeting in first_meeting.items():
+        initiative = meeting.circle.initiative
+        for user_id, email, language in organizers.get(initiative.pk, ()):
+            rows.append(
+                dict(
+                    kind=NO_FACILITATOR,
+                    to=email,
+                    key=f"{NO_FACILITATOR}:{circle_id}:u{user_id}:{meeting.starts_at.isoformat()}",
+                    initiative=initiative,
+                    language=language,
+                    params={"circle": circle_id, "meeting": meeting.pk, "user": user_id},
+                    scheduled_for=meeting.starts_at,
+                    send_after=now,
+                )
+            )
+    return rows
+
+
+def reminders_plan(*, now: datetime | None = None) -> dict[str, int]:
+    """The sweep: plan reminders, nudges and alerts. Returns how many new rows of each."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        reminders = outbox.outbox_add_many(_reminder_rows(_upcoming_meetings(now), now))
+        nudges = outbox.outbox_add_many(_nudge_rows(now))
+        alerts = outbox.outbox_add_many(_alert_rows(now))
+    return {"reminders": reminders, "nudges": nudges, "alerts": alerts}
+
+
+# --- notices written by the services ------------------------------------------------------------
+
+
+def reminders_cancel(
+    *, meeting: CircleSession, keep_for: datetime | None = None, reason: str
+) -> int:
+    """Cancel the meeting's pending reminders (all, or all but those for `keep_for`)."""
+    queryset = OutboxMessage.objects.filter(key__startswith=f"{REMINDER}:{meeting.pk}:")
+    if keep_for is not None:
+        queryset = queryset.exclude(scheduled_for=keep_for)
+    return outbox.outbox_cancel(queryset=queryset, reason=reason)
+
+
+def meeting_notices_add(*, meeting: CircleSession, kind: str, params: dict | None = None) -> int:
+    """One rescheduled or cancelled notice per member and staff member of the meeting's
+    circle. The key carries the moment of the change, so every change is announced once."""
+    stamp = meeting.updated_at.isoformat()
+    rows = [
+        dict(
+            kind=kind,
+            to=recipient.email,
+            key=f"{kind}:{meeting.pk}:{recipient.tag}:{stamp}",
+            initiative=meeting.circle.initiative,
+            language=recipient.language,
+            params={"meeting": meeting.pk, **recipient.params(), **(params or {})},
+            scheduled_for=meeting.starts_at,
+        )
+        for recipient in circle_recipients([meeting.circle_id]).get(meeting.circle_id, ())
+    ]
+    return outbox.outbox_add_many(rows)
+
+
+def meeting_moved(
+    *, meeting: CircleSession, old_start: datetime, was_cancelled: bool, now: datetime
+) -> int:
+    """After a reschedule: cancel the reminders for the old time, plan the new ones and
+    tell the circle (when the meeting is or was still ahead). Returns the notices queued."""
+    reminders_cancel(meeting=meeting, keep_for=meeting.starts_at, reason="The meeting was moved.")
+    # Moved back to a time it had before: its reminders for that time were cancelled, and
+    # their keys would keep the new ones out.
+    OutboxMessage.objects.filter(
+        key__startswith=f"{REMINDER}:{meeting.pk}:",
+        scheduled_for=meeting.starts_at,
+        status=OutboxStatus.CANCELLED,
+    ).delete()
+    queued = 0
+    if meeting.starts_at > now or old_start > now:
+        queued = meeting_notices_add(
+            meeting=meeting,
+            kind=RESCHEDULED,
+            params={"old_start": old_start.isoformat(), "was_cancelled": was_cancelled},
+        )
+    meeting_reminders_plan(meeting_ids=[meeting.pk], now=now)
+    return queued
+
+
+def meeting_called_off(*, meeting: CircleSession, now: datetime) -> int:
+    """After a cancellation: cancel its reminders and tell the circle if it was still ahead."""
+    reminders_cancel(meeting=meeting, reason="The meeting was cancelled.")
+    if meeting.starts_at <= now:
+        return 0
+    return meeting_notices_add(meeting=meeting, kind=CANCELLED)
+
+
+def meetings_removed(*, meeting_ids) -> int:
+    """Meetings about to be deleted (a regenerated schedule): cancel their pending emails."""
+    ids = list(meeting_ids)
+    if not ids:
+        return 0
+    return outbox.outbox_cancel(
+        queryset=OutboxMessage.objects.filter(
+            kind__in=[REMINDER, RESCHEDULED], params__meeting__in=ids
+        ),
+        reason="The meeting was removed from the schedule.",
+    )
+
+
+def placement_key(circle_id: int, participant_id: int) -> str:
+    return f"{ASSIGNED}:{circle_id}:{participant_id}"
+
+
+@transaction.atomic
+def placement_notices_send(*, user, initiative) -> int:
+    """Email every person placed in one of the initiative's circles that their circle is
+    ready. Once per person and circle: clicking again only reaches people placed since (or
+    moved to another circle). Returns how many were queued."""
+    members = (
+        CircleMember.objects.filter(circle__initiative=initiative)
+        .exclude(participant__status__in=SILENT_STATUSES)
+        .exclude(participant__email="")
+        .order_by("circle_id", "participant_id")
+        .values_list(
+            "circle_id", "participant_id", "participant__email", "participant__preferred_language"
+        )
+    )
+    rows = [
+        dict(
+            kind=ASSIGNED,
+            to=email,
+            key=placement_key(circle_id, participant_id),
+            initiative=initiative,
+            language=language,
+            params={"circle": circle_id, "participant": participant_id},
+        )
+        for circle_id, participant_id, email, language in members
+    ]
+    queued = outbox.outbox_add_many(rows)
+    if queued:
+        activity_record(
+            initiative=initiative,
+            actor=user,
+            action="circle.placement_notices_sent",
+            details={"queued": queued},
+        )
+    return queued
+
+
+def placed_without_email(*, initiative) -> int:
+    """How many placed people (still taking part) have no email address to notify."""
+    return (
+        CircleMember.objects.filter(circle__initiative=initiative, participant__email="")
+        .exclude(participant__status__in=SILENT_STATUSES)
+        .count()
+    )

@@ -1,0 +1,29 @@
+"""Mail backends that fail the way real mail servers do, for the outbox tests."""
+
+import smtplib
+
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+
+
+class FlakyBackend(LocmemBackend):
+    """Raises `FlakyBackend.error` for every message while it is set; otherwise delivers
+    to django.core.mail.outbox like the locmem backend."""
+
+    error: Exception | None = None
+
+    def send_messages(self, messages):
+        if FlakyBackend.error is not None:
+            raise FlakyBackend.error
+        return super().send_messages(messages)
+
+
+def disconnected():
+    return smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+def mailbox_unknown(address):
+    return smtplib.SMTPRecipientsRefused({address: (550, b"5.1.1 No such mailbox")})
+
+
+def try_later(address):
+    return smtplib.SMTPRecipientsRefused({address: (451, b"4.7.1 Greylisted, try later")})

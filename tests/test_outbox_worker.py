@@ -1,0 +1,373 @@
+"""The outbox against the real things: PostgreSQL, Redis, a Celery worker in its own process
+group (prefork, two children) and an SMTP server. Nothing here is mocked.
+
+- A worker killed with SIGKILL mid-sweep loses no reminder: the relay takes back its claims
+  once their lease expired and every recipient gets the reminder; the only duplicates are
+  messages that were in flight when it died.
+- With the broker down the registration page still answers at once; the email waits as a
+  row and goes out when the relay hands it over later.
+- A meeting moved after its reminder was queued sends only the reminder for the new time.
+
+The tests commit their data (transaction=True) so the worker's own connections see it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import redis
+from django.conf import settings as django_settings
+from django.db import connection
+from django.urls import reverse
+
+from dialogue_hub.celery import app
+from dialogue_hub.models import OutboxMessage, OutboxStatus
+from dialogue_hub.outbox import outbox_relay
+
+from .factories import InitiativeFactory, RegistrationSettingsFactory
+from .smtp_sink import SmtpSink
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.django_db(transaction=True),
+]
+
+BASE_DIR = Path(django_settings.BASE_DIR)
+# Short enough for a test, long enough that no live worker's batch outlasts its claim.
+LEASE_SECONDS = 4
+REPUBLISH_SECONDS = 4
+QUEUE = "celery"
+DOWN_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+
+# --- the broker -----------------------------------------------------------------------------
+
+
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(django_settings.REDIS_URL, socket_connect_timeout=2)
+
+
+def _queue_keys() -> list[str]:
+    # kombu's Redis transport keeps one list per priority step next to the plain queue name.
+    return [QUEUE] + [f"{QUEUE}\x06\x16{p}" for p in range(10)]
+
+
+def purge_queue() -> None:
+    """Empty the task queue and kombu's unacked bookkeeping (tasks a killed worker held)."""
+    _redis().delete(*_queue_keys(), "unacked", "unacked_index", "unacked_mutex")
+
+
+def queued_tasks() -> int:
+    client = _redis()
+    return sum(client.llen(key) for key in _queue_keys())
+
+
+def _reset_producers() -> None:
+    """Celery caches its broker connection and producers; drop them so the next publish
+    connects to whatever broker_url says now."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@contextmanager
+def broker_at(url: str):
+    real = app.conf.broker_url
+    app.conf.broker_url = url
+    _reset_producers()
+    try:
+        yield
+    finally:
+        app.conf.broker_url = real
+        _reset_producers()
+
+
+@pytest.fixture
+def real_broker(settings):
+    """publish() in this process goes to the real Redis instead of running the task eagerly;
+    the queue starts and ends empty. The relay here uses the same short lease as the worker."""
+    assert app.conf.broker_url.startswith("redis://")
+    settings.DIALOGUE_HUB_OUTBOX_LEASE_SECONDS = LEASE_SECONDS
+    settings.DIALOGUE_HUB_OUTBOX_REPUBLISH_SECONDS = REPUBLISH_SECONDS
+    purge_queue()
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = eager
+        _reset_producers()
+        purge_queue()
+
+
+# --- the SMTP server and the worker ----------------------------------------------------------
+
+
+@pytest.fixture
+def smtp_sink():
+    with SmtpSink() as sink:
+        yield sink
+
+
+def _database_url() -> str:
+    """The test database pytest-django created (test_<name>), for the worker's connections."""
+    db = connection.settings_dict
+    user = quote(db["USER"] or "", safe="")
+    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
+    host = db["HOST"] or "127.0.0.1"
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{user}{password}@{host}{port}/{db['NAME']}"
+
+
+class Worker:
+    """`celery worker` as a subprocess in its own session, so SIGKILL reaches the main process
+    and its prefork children at once, as when a machine loses power or the OOM killer strikes."""
+
+    def __init__(self, *, smtp_port: int, log_dir: Path):
+        self.smtp_port = smtp_port
+        self.log_dir = log_dir
+        self.process: subprocess.Popen | None = None
+        self.log_path: Path | None = None
+        self.runs = 0
+
+    def environment(self) -> dict[str, str]:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("PYTEST_", "CELERY_", "DJANGO_"))
+        }
+        env.update(
+            DJANGO_SETTINGS_MODULE="dialogue_hub.settings.worker_test",
+            DATABASE_URL=_database_url(),
+            REDIS_URL=django_settings.REDIS_URL,
+            CELERY_BROKER_URL=django_settings.REDIS_URL,
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=str(self.smtp_port),
+            DIALOGUE_HUB_OUTBOX_LEASE_SECONDS=str(LEASE_SECONDS),
+            DIALOGUE_HUB_OUTBOX_REPUBLISH_SECONDS=str(REPUBLISH_SECONDS),
+            PYTHONUNBUFFERED="1",
+        )
+        return env
+
+    def start(self, *, timeout: float = 60) -> Worker:
+        assert self.process is None, "the worker is already running"
+        self.runs += 1
+        self.log_path = self.log_dir / f"worker-{self.runs}.log"
+        log = self.log_path.open("wb")
+        self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "dialogue_hub",
+                "worker",
+                "--pool=prefork",
+                "--concurrency=2",
+                "-Q",
+                QUEUE,
+                "--without-heartbeat",
+                "--without-mingle",
+                "--without-gossip",
+                "--loglevel=INFO",
+                f"--hostname=outbox-test-{uuid.uuid4().hex[:8]}@%h",
+            ],
+            cwd=BASE_DIR,
+            env=self.environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"the worker exited at start-up:\n{self.log_tail()}")
+            if b" ready." in self.log_path.read_bytes():
+                return self
+            time.sleep(0.1)
+        self.kill()
+        raise AssertionError(f"the worker was not ready after {timeout}s:\n{self.log_tail()}")
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: no shutdown, no acks, claims left behind."""
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait(timeout=10)
+        self._wait_group_gone()
+        self.process = None
+
+    def stop(self) -> None:
+        """A warm shutdown (SIGTERM: finish the running tasks), SIGKILL if it hangs."""
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=20)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            pass
+        self.kill()
+
+    def _wait_group_gone(self, timeout: float = 10) -> None:
+        """The prefork children are reparented when the main process dies; wait until none of
+        the group is alive (zombies waiting for a reaper don't count)."""
+        pgid = self.process.pid
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            alive = [pid for pid in _group_members(pgid) if not _is_zombie(pid)]
+            if not alive:
+                return
+            for pid in alive:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.05)
+        raise AssertionError(f"worker processes of group {pgid} survived SIGKILL")
+
+    def log_tail(self, lines: int = 40) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return "(no log)"
+        text = self.log_path.read_text(errors="replace").splitlines()
+        return "\n".join(text[-lines:])
+
+
+def _group_members(pgid: int) -> list[int]:
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(entry.name)) == pgid:
+                members.append(int(entry.name))
+        except (ProcessLookupError, PermissionError):
+            continue
+    return members
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[0] in {"Z", "X"}
+
+
+@pytest.fixture
+def worker(real_broker, smtp_sink, tmp_path):
+    """A worker (not yet started: call .start()) that sends to `smtp_sink`; always stopped at
+    the end of the test, before pytest-django empties the database."""
+    w = Worker(smtp_port=smtp_sink.port, log_dir=tmp_path)
+    try:
+        yield w
+    finally:
+        w.stop()
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def wait_until(predicate, *, timeout: float, every: float = 0.1, message: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() >= deadline:
+            raise AssertionError(message or f"not true after {timeout}s")
+        time.sleep(every)
+
+
+def status_counts() -> dict[str, int]:
+    counts = dict.fromkeys(OutboxStatus.values, 0)
+    for status in OutboxMessage.objects.values_list("status", flat=True):
+        counts[status] += 1
+    return counts
+
+
+def other_database_sessions() -> int:
+    """Connections to the test database other than this test's own (the worker's)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'"
+        )
+        return cursor.fetchone()[0]
+
+
+# --- broker down ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def open_initiative(db):
+    initiative = InitiativeFactory(is_published=True, languages=["en", "es"])
+    RegistrationSettingsFactory(initiative=initiative)
+    return initiative
+
+
+REGISTRATION = {
+    "name": "Ana Torres",
+    "email": "ana.broker-down@example.net",
+    "preferred_language": "en",
+    "age_band": "25_34",
+    "role_category": "resident",
+    "neighborhood": "Eastside",
+    "availability": ["Tuesday evening"],
+    "consent_participation": "on",
+    "consent_contact": "on",
+}
+
+
+def test_registration_answers_at_once_with_the_broker_down_and_the_relay_sends_it_later(
+    client, open_initiative, worker, smtp_sink, caplog
+):
+    url = reverse("participants:register", args=[open_initiative.slug])
+    with broker_at(DOWN_BROKER):
+        # The producer really points at the closed port, not at a cached Redis connection.
+        producer_connection = app.connection_for_write()
+        assert (producer_connection.hostname, producer_connection.port) == ("127.0.0.1", 1)
+        started = time.monotonic()
+        response = client.post(url, REGISTRATION)
+        elapsed = time.monotonic() - started
+
+    assert response.status_code == 302
+    assert response.url == reverse("participants:registered", args=[open_initiative.slug])
+    assert elapsed < 2, f"the registration took {elapsed:.2f}s with the broker down"
+    row = OutboxMessage.objects.get(kind="participant.confirm")
+    assert row.to_email == REGISTRATION["email"]
+    assert row.status == OutboxStatus.PENDING
+    assert row.enqueued_at is None  # publish() failed: it tried the closed port…
+    assert "Broker unreachable" in caplog.text
+    assert "127.0.0.1:1" in caplog.text
+    assert queued_tasks() == 0  # …and nothing reached the real Redis
+
+    # The broker is back: the relay hands the row over and a worker sends it.
+    assert outbox_relay() == 1
+    assert queued_tasks() == 1
+    worker.start()
+    assert smtp_sink.wait_for(1, timeout=60), worker.log_tail()
+    wait_until(
+        lambda: OutboxMessage.objects.get(pk=row.pk).status == OutboxStatus.SENT,
+        timeout=30,
+        message=worker.log_tail(),
+    )
+    [received] = smtp_sink.messages
+    assert received.recipients == (REGISTRATION["email"],)
+    assert received.kind == "participant.confirm"
+    assert received.message_id.startswith(f"<dh-{row.pk}-")
