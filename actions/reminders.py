@@ -159,9 +159,7 @@ def digest_key(*, user_id: int, week: str) -> str:
 def lead_initiatives(*, user) -> list[Initiative]:
     """The initiatives (not closed) where the user is a coalition lead, by name."""
     return list(
-        Initiative.objects.filter(
-            memberships__user=user, memberships__role=Role.COALITION_LEAD
-        )
+        Initiative.objects.filter(memberships__user=user, memberships__role=Role.COALITION_LEAD)
         .exclude(phase=Phase.CLOSED)
         .distinct()
         .order_by("name", "pk")

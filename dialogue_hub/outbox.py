@@ -213,13 +213,12 @@ def _row(
         raise ValueError(f"Unknown email kind {kind!r}; register it first")
     if payload is None and KINDS[kind].build is None:
         raise ValueError(f"{kind} has no builder, so it needs a rendered payload")
-    languages = {code for code, _name in settings.LANGUAGES}
     return OutboxMessage(
         initiative=initiative,
         kind=kind,
         key=(key or new_key(kind))[:255],
         to_email=normalize(to),
-        language=language if language in languages else settings.LANGUAGE_CODE,
+        language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
         params=params or {},
         payload=payload,
         scheduled_for=scheduled_for,
@@ -251,27 +250,36 @@ def outbox_add_many(rows: list[dict]) -> int:
 
     Returns how many were new. Due ones are handed to workers after commit.
     """
+    now = timezone.now()
     built = [_row(**row) for row in rows]
     built = [row for row in built if row.to_email]
     if not built:
         return 0
-    keys = [row.key for row in built]
+    due: list[int] = []
+    added = 0
     with transaction.atomic():
-        existing = set(
-            OutboxMessage.objects.filter(key__in=keys).values_list("key", flat=True)
-        )
-        fresh = [row for row in built if row.key not in existing]
-        OutboxMessage.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=500)
-        due = list(
-            OutboxMessage.objects.filter(
-                key__in=[row.key for row in fresh],
+        for start in range(0, len(built), 500):  # stay under the database's parameter limit
+            chunk = built[start : start + 500]
+            existing = set(
+                OutboxMessage.objects.filter(key__in=[row.key for row in chunk]).values_list(
+                    "key", flat=True
+                )
+            )
+            fresh = [row for row in chunk if row.key not in existing]
+            if not fresh:
+                continue
+            OutboxMessage.objects.bulk_create(fresh, ignore_conflicts=True)
+            mine = OutboxMessage.objects.filter(
+                key__in=[row.key for row in fresh], created_at__gte=now
+            )
+            added += mine.count()
+            due += mine.filter(
                 status=OutboxStatus.PENDING,
                 send_after__lte=timezone.now(),
                 enqueued_at__isnull=True,
             ).values_list("pk", flat=True)
-        )
     publish_on_commit(due)
-    return len(fresh)
+    return added
 
 
 def outbox_cancel(*, queryset, reason: str) -> int:
@@ -325,17 +333,27 @@ def publish(ids: list[int]) -> bool:
 
     if not ids:
         return True
+    ids = list(ids)
+    # Stamp first: a worker may finish (or put a message back for a retry) before
+    # apply_async returns, and its state must not be overwritten afterwards.
+    OutboxMessage.objects.filter(pk__in=ids, status=OutboxStatus.PENDING).update(
+        enqueued_at=timezone.now()
+    )
+    published = 0
     try:
-        for batch in _batches(list(ids)):
+        for batch in _batches(ids):
             outbox_send.apply_async(args=[batch], retry=False)
+            published += len(batch)
     except Exception as exc:  # the broker is down or misconfigured; the relay will retry
         if outbox_send.app.conf.task_always_eager:
             raise  # eager (unit tests): this is the task itself failing, a bug to see
-        logger.warning("Broker unreachable (%s); %d emails wait for the relay.", exc, len(ids))
+        logger.warning(
+            "Broker unreachable (%s); %d emails wait for the relay.", exc, len(ids) - published
+        )
+        OutboxMessage.objects.filter(
+            pk__in=ids[published:], status=OutboxStatus.PENDING
+        ).update(enqueued_at=None)
         return False
-    OutboxMessage.objects.filter(pk__in=ids, enqueued_at__isnull=True).update(
-        enqueued_at=timezone.now()
-    )
     return True
 
 
@@ -521,7 +539,10 @@ def send_batch(ids: list[int]) -> dict[str, int]:
                 )
                 outcome["sent"] += 1
                 if kind.on_sent is not None:
-                    kind.on_sent(row)
+                    try:
+                        kind.on_sent(row)
+                    except Exception:  # the email went; a bookkeeping bug must not stall the batch
+                        logger.exception("Outbox: after-send step of %s failed", row)
     finally:
         _close_quietly(connection)
     return outcome

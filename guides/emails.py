@@ -46,14 +46,15 @@ ICS_MIMETYPE = "text/calendar"
 
 
 def _meeting(message) -> CircleSession:
-    meeting = (
-        CircleSession.objects.select_related("circle", "circle__initiative", "guide_session")
-        .filter(pk=message.params.get("meeting"))
-        .first()
-    )
-    if meeting is None:
-        raise outbox.Stale("The meeting was removed from the schedule.")
-    return meeting
+    # order_by(): no default ordering (it joins the circle) for a lookup by primary key.
+    try:
+        return (
+            CircleSession.objects.select_related("circle", "circle__initiative", "guide_session")
+            .order_by()
+            .get(pk=message.params.get("meeting"))
+        )
+    except (CircleSession.DoesNotExist, ValueError, TypeError) as exc:
+        raise outbox.Stale("The meeting was removed from the schedule.") from exc
 
 
 def _check_time(meeting: CircleSession, message) -> None:
@@ -69,19 +70,24 @@ def _check_upcoming(meeting: CircleSession, message) -> None:
         raise outbox.Stale("The meeting has already started.")
 
 
-def _participant_in(message, circle_id: int) -> Participant:
-    participant = (
-        Participant.objects.select_related("initiative")
-        .filter(pk=message.params.get("participant"))
+def _membership_of(message, circle_id) -> CircleMember:
+    """The participant's place in this circle (one query), or Stale when they withdrew, left
+    the circle or their registration was deleted."""
+    membership = (
+        CircleMember.objects.select_related("participant", "participant__initiative", "circle")
+        .order_by()
+        .filter(participant_id=message.params.get("participant"), circle_id=circle_id)
         .first()
     )
-    if participant is None:
-        raise outbox.Stale("The registration was deleted.")
-    if participant.status in reminders.SILENT_STATUSES:
-        raise outbox.Stale("The person no longer takes part.")
-    if not CircleMember.objects.filter(participant=participant, circle_id=circle_id).exists():
+    if membership is None:
         raise outbox.Stale("The person is no longer in this circle.")
-    return participant
+    if membership.participant.status in reminders.SILENT_STATUSES:
+        raise outbox.Stale("The person no longer takes part.")
+    return membership
+
+
+def _participant_in(message, circle_id: int) -> Participant:
+    return _membership_of(message, circle_id).participant
 
 
 def _staff_of(message, circle_id: int):
@@ -154,9 +160,22 @@ def _meeting_context(meeting: CircleSession, message) -> dict:
     }
 
 
+# The .ics of one meeting, by everything it is made of: a sweep sends the same meeting to
+# its whole circle, and the calendar is the same for each of them.
+_ICS_CACHE: dict[tuple, str] = {}
+_ICS_CACHE_SIZE = 256
+
+
 def meeting_ics(meeting: CircleSession) -> tuple[str, str, str]:
-    content = calendars.build_calendar([meeting], name=meeting.circle.name)
-    return (f"meeting-{meeting.pk}.ics", content.decode(), ICS_MIMETYPE)
+    circle = meeting.circle
+    version = (meeting.pk, meeting.updated_at, circle.updated_at, circle.initiative.updated_at)
+    content = _ICS_CACHE.get(version)
+    if content is None:
+        content = calendars.build_calendar([meeting], name=circle.name).decode()
+        if len(_ICS_CACHE) >= _ICS_CACHE_SIZE:
+            _ICS_CACHE.clear()
+        _ICS_CACHE[version] = content
+    return (f"meeting-{meeting.pk}.ics", content, ICS_MIMETYPE)
 
 
 def circle_ics(circle, meetings) -> tuple[str, str, str]:
@@ -276,9 +295,9 @@ def build_no_facilitator(message) -> outbox.Built:
 
 def build_assigned(message) -> outbox.Built:
     circle_id = message.params.get("circle")
-    participant = _participant_in(message, circle_id)
+    membership = _membership_of(message, circle_id)
+    participant, circle = membership.participant, membership.circle
     meetings = upcoming_meetings(circle_id)
-    circle = participant.circle_membership.circle
     initiative = participant.initiative
     feed_url = calendars.participant_feed_url(participant)
     return outbox.Built(

@@ -114,6 +114,27 @@ def circle_recipients(circle_ids) -> dict[int, list[Recipient]]:
     return found
 
 
+# Rows handed to the outbox at once: keeps every `key IN (...)` under SQLite's variable limit.
+CHUNK = 5000
+
+
+def add_rows(rows: list[dict]) -> int:
+    """Hand planned rows to the outbox, leaving out (cheaply, before any model is built) the
+    ones already there: a sweep every 5 minutes mostly re-plans rows that exist."""
+    added = 0
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        existing = set(
+            OutboxMessage.objects.filter(key__in=[row["key"] for row in chunk]).values_list(
+                "key", flat=True
+            )
+        )
+        fresh = [row for row in chunk if row["key"] not in existing]
+        if fresh:
+            added += outbox.outbox_add_many(fresh)
+    return added
+
+
 def reminder_key(meeting_id: int, recipient: Recipient, hours: int, starts_at: datetime) -> str:
     return f"{REMINDER}:{meeting_id}:{recipient.tag}:{hours}h:{starts_at.isoformat()}"
 
@@ -186,9 +207,7 @@ def _upcoming_meetings(now: datetime, *, meeting_ids=None) -> list[CircleSession
 def meeting_reminders_plan(*, meeting_ids, now: datetime | None = None) -> int:
     """Plan the reminders of these meetings now (after a reschedule). Returns how many."""
     now = now or timezone.now()
-    return outbox.outbox_add_many(
-        _reminder_rows(_upcoming_meetings(now, meeting_ids=meeting_ids), now)
-    )
+    return add_rows(_reminder_rows(_upcoming_meetings(now, meeting_ids=meeting_ids), now))
 
 
 def _nudge_rows(now: datetime) -> list[dict]:
@@ -292,9 +311,9 @@ def reminders_plan(*, now: datetime | None = None) -> dict[str, int]:
     """The sweep: plan reminders, nudges and alerts. Returns how many new rows of each."""
     now = now or timezone.now()
     with transaction.atomic():
-        reminders = outbox.outbox_add_many(_reminder_rows(_upcoming_meetings(now), now))
-        nudges = outbox.outbox_add_many(_nudge_rows(now))
-        alerts = outbox.outbox_add_many(_alert_rows(now))
+        reminders = add_rows(_reminder_rows(_upcoming_meetings(now), now))
+        nudges = add_rows(_nudge_rows(now))
+        alerts = add_rows(_alert_rows(now))
     return {"reminders": reminders, "nudges": nudges, "alerts": alerts}
 
 
@@ -327,7 +346,7 @@ def meeting_notices_add(*, meeting: CircleSession, kind: str, params: dict | Non
         )
         for recipient in circle_recipients([meeting.circle_id]).get(meeting.circle_id, ())
     ]
-    return outbox.outbox_add_many(rows)
+    return add_rows(rows)
 
 
 def meeting_moved(
@@ -404,7 +423,7 @@ def placement_notices_send(*, user, initiative) -> int:
         )
         for circle_id, participant_id, email, language in members
     ]
-    queued = outbox.outbox_add_many(rows)
+    queued = add_rows(rows)
     if queued:
         activity_record(
             initiative=initiative,

@@ -28,9 +28,7 @@ KINDS = {
 
 def links(participant: Participant) -> dict:
     def url(name, salt):
-        return absolute_url(
-            reverse(name, kwargs={"token": services.make_token(participant, salt)})
-        )
+        return absolute_url(reverse(name, kwargs={"token": services.make_token(participant, salt)}))
 
     return {
         "manage_url": url("participants:manage", services.MANAGE_SALT),

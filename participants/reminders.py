@@ -120,7 +120,9 @@ def nearly_full_caps() -> list[dict]:
     for initiative_id, role, seats in role_caps:
         seated = seated_by_role[initiative_id].get(role, 0)
         if is_nearly_full(seated=seated, seats=seats):
-            caps.append({"initiative": initiative_id, "cap": role, "seats": seats, "seated": seated})
+            caps.append(
+                {"initiative": initiative_id, "cap": role, "seats": seats, "seated": seated}
+            )
     return caps
 
 

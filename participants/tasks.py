@@ -6,6 +6,7 @@ from . import imports, reminders, services
 
 logger = logging.getLogger(__name__)
 
+
 @shared_task
 def import_uploads_purge_stale() -> int:
     """Delete sign-in sheets uploaded for checking more than a day ago and never imported or

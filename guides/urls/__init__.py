@@ -1,12 +1,13 @@
 """The guides app's URLs, one module per area (each owns its list)."""
 
-from . import assignment, circles, library, logs, meetings, participant
+from . import assignment, circles, library, logs, meetings, notices, participant
 
 app_name = "guides"
 
 urlpatterns = [
     *library.urlpatterns,
     *circles.urlpatterns,
+    *notices.urlpatterns,
     *assignment.urlpatterns,
     *meetings.urlpatterns,
     *logs.urlpatterns,

@@ -1,5 +1,5 @@
 """URL patterns for the circles pages of the guides app: the overview, my circles, one circle,
-creating, editing and deleting a circle, and emailing placement notices."""
+and creating, editing and deleting a circle."""
 
 from django.urls import path
 
@@ -9,11 +9,6 @@ urlpatterns = [
     path("manage/<slug:slug>/circles/", views.CirclesOverviewView.as_view(), name="circles"),
     path("manage/<slug:slug>/circles/mine/", views.MyCirclesView.as_view(), name="my_circles"),
     path("manage/<slug:slug>/circles/new/", views.CircleCreateView.as_view(), name="circle_add"),
-    path(
-        "manage/<slug:slug>/circles/placement-notices/",
-        views.PlacementNoticesView.as_view(),
-        name="circle_placement_notices",
-    ),
     path(
         "manage/<slug:slug>/circles/<int:pk>/",
         views.CircleDetailView.as_view(),
