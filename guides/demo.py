@@ -218,3 +218,37 @@ def seed_circles(initiative, *, organizer) -> dict:
         logs.log_submit(user=facilitator, log=draft)
         logs.log_approve(user=approver, log=draft)
     return {"circles": len(created), "placed": result.placed_count, "ideas": ideas_written}
+
+
+def seed_email_history(initiative, *, organizer) -> dict:
+    """The Emails page as it looks three weeks into the dialogues: placement notices went out
+    when the circles were formed (one bounced: a mistyped address), and the reminder sweep has
+    planned the coming meetings' reminders (the worker sends the due ones when `make run`
+    starts, into var/outbox/)."""
+    from dialogue_hub.models import OutboxMessage, OutboxStatus
+
+    from . import reminders
+
+    queued = reminders.placement_notices_send(user=organizer, initiative=initiative)
+    formed = timezone.now() - timedelta(days=23)
+    rows = OutboxMessage.objects.filter(initiative=initiative, kind=reminders.ASSIGNED)
+    rows.update(
+        status=OutboxStatus.SENT,
+        created_at=formed,
+        send_after=formed,
+        enqueued_at=formed,
+        claimed_at=formed,
+        sent_at=formed + timedelta(seconds=40),
+        attempts=1,
+        subject="Your dialogue circle is ready",
+    )
+    bounced = rows.order_by("pk").first()
+    if bounced is not None:
+        OutboxMessage.objects.filter(pk=bounced.pk).update(
+            status=OutboxStatus.FAILED,
+            sent_at=None,
+            subject="",
+            last_error="SMTPRecipientsRefused: 550 5.1.1 The email account does not exist",
+        )
+    planned = reminders.reminders_plan()
+    return {"notices": queued, **planned}

@@ -101,3 +101,22 @@ def test_demo_turns_logged_ideas_into_themes_a_forum_teams_and_outcomes():
     assert teams.count() == 3
     assert all(team.ideas.exists() for team in teams)
     assert Outcome.objects.filter(initiative=main, is_public=True).exists()
+
+
+def test_demo_emails_page_shows_sent_notices_a_bounce_and_planned_reminders(client):
+    from dialogue_hub.models import OutboxMessage, OutboxStatus
+
+    call_command("seed_demo")
+    main = Initiative.objects.get(slug="riverton-community-police-dialogues-2027")
+    rows = OutboxMessage.objects.filter(initiative=main)
+    assert rows.filter(kind="circle.assigned", status=OutboxStatus.SENT).count() > 100
+    assert rows.filter(status=OutboxStatus.FAILED).count() == 1
+    upcoming = rows.filter(kind="meeting.reminder", status=OutboxStatus.PENDING)
+    assert upcoming.filter(send_after__gt=timezone.now()).exists()
+    # Every planned reminder is for a meeting that has not started yet.
+    assert not upcoming.filter(scheduled_for__lte=timezone.now()).exists()
+    organizer = User.objects.get(email="organizer@demo.dialoguehub.org")
+    client.force_login(organizer)
+    page = client.get(f"/manage/{main.slug}/outbox/")
+    assert page.status_code == 200
+    assert "550 5.1.1" in page.content.decode()

@@ -46,6 +46,7 @@ class Command(BaseCommand):
                 lead=result.users["coalition_lead"],
                 facilitator=result.users["facilitator"],
             )
+            guides_demo.seed_email_history(result.main, organizer=result.users["organizer"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded the demo initiative “{result.main.name}” with {count} participants, "
