@@ -499,3 +499,15 @@ class TestReminderSettings:
         client.post(url, {**base, "reminder_hours": ""})
         initiative.refresh_from_db()
         assert initiative.reminder_hours == []
+
+
+def test_the_local_outbox_folder_gets_one_file_per_message(tmp_path, test_kinds, settings):
+    settings.EMAIL_BACKEND = "dialogue_hub.mail_backends.OneFilePerMessageBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    participants = ParticipantFactory.create_batch(3)
+    ids = [add("test.essential", p).pk for p in participants]
+    assert outbox.send_batch(ids)["sent"] == 3
+    files = sorted(tmp_path.iterdir())
+    assert len(files) == 3
+    assert all("test.essential" in f.name for f in files)
+    assert participants[0].email in files[0].read_text()
