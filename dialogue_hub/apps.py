@@ -1,7 +1,14 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
 from django.utils.translation import gettext_lazy as _
 
 
 class DialogueHubConfig(AppConfig):
     name = "dialogue_hub"
     verbose_name = _("Dialogue Hub")
+
+
+class AdminConfig(DjangoAdminConfig):
+    """The Django admin on our AdminSite (its sign-in is throttled)."""
+
+    default_site = "dialogue_hub.admin_site.AdminSite"

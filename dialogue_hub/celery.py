@@ -12,6 +12,12 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    # Every day at 02:30 UTC: delete the personal data of initiatives closed longer than
+    # DIALOGUE_HUB_RETENTION_DAYS (participants/retention.py).
+    "purge-closed-initiatives": {
+        "task": "participants.tasks.personal_data_purge_closed",
+        "schedule": crontab(hour=2, minute=30),
+    },
     # Every minute: hand due emails to workers (those the broker missed while it was down,
     # and those a stopped worker had claimed). See dialogue_hub/outbox.py.
     "outbox-relay": {

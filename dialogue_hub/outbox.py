@@ -350,9 +350,9 @@ def publish(ids: list[int]) -> bool:
         logger.warning(
             "Broker unreachable (%s); %d emails wait for the relay.", exc, len(ids) - published
         )
-        OutboxMessage.objects.filter(
-            pk__in=ids[published:], status=OutboxStatus.PENDING
-        ).update(enqueued_at=None)
+        OutboxMessage.objects.filter(pk__in=ids[published:], status=OutboxStatus.PENDING).update(
+            enqueued_at=None
+        )
         return False
     return True
 

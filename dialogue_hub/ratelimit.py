@@ -1,5 +1,6 @@
 """A small fixed-window rate limit on the shared cache (Redis in production), for public forms
-that send email or take seats. Login throttling is allauth's own."""
+that send email or take seats, and the admin's sign-in (dialogue_hub/admin_site.py). The
+sign-in pages of the site itself are throttled by allauth (ACCOUNT_RATE_LIMITS)."""
 
 from django.core.cache import cache
 
@@ -21,3 +22,8 @@ def allow(key: str, *, limit: int, window_seconds: int) -> bool:
         cache.add(cache_key, 1, timeout=window_seconds)
         return True
     return count <= limit
+
+
+def attempts(key: str) -> int:
+    """How many attempts `allow` has counted under `key` in the current window (counts none)."""
+    return cache.get(f"ratelimit:{key}", 0)

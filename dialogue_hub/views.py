@@ -26,6 +26,7 @@ def _shown(count: int):
 
 
 @login_not_required
+@require_GET
 def home(request):
     """Signed in: my initiatives and what needs attention. Anonymous: published initiatives."""
     if request.user.is_authenticated:

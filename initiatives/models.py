@@ -136,10 +136,7 @@ class Initiative(TimeStampedModel):
             )
         if len(hours) > MAX_REMINDERS or len(set(hours)) != len(hours):
             raise ValidationError(
-                {
-                    "reminder_hours": _("Give at most %(n)s different times.")
-                    % {"n": MAX_REMINDERS}
-                }
+                {"reminder_hours": _("Give at most %(n)s different times.") % {"n": MAX_REMINDERS}}
             )
 
     def get_absolute_url(self):
@@ -421,6 +418,9 @@ ACTIVITY_DESCRIPTIONS = {
     "initiative.phase_changed": _("moved the initiative from %(from)s to %(to)s"),
     "initiative.published": _("published the landing page"),
     "initiative.unpublished": _("took the landing page offline"),
+    "initiative.personal_data_purged": _(
+        "deleted the participants' personal data: the retention period after closing ended"
+    ),
     "coalition.added": _("added %(target)s to the coalition"),
     "coalition.updated": _("updated %(target)s in the coalition"),
     "coalition.removed": _("removed %(target)s from the coalition"),

@@ -25,3 +25,12 @@ def registrations_expire_unconfirmed() -> int:
 def reminders_plan() -> dict:
     """Plan guardian consent reminders and "registration nearly full" alerts (beat: hourly)."""
     return reminders.reminders_plan()
+
+
+@shared_task
+def personal_data_purge_closed() -> int:
+    """Delete the personal data of initiatives closed longer than the retention period
+    (beat: daily). Returns how many initiatives were purged."""
+    from . import retention
+
+    return len(retention.purge_closed_initiatives())

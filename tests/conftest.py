@@ -84,3 +84,25 @@ def organizer(initiative, member_of):
 def organizer_client(client, organizer):
     client.force_login(organizer)
     return client
+
+
+# --- safety summary (tests/security/stats.py) ---------------------------------------------------
+
+
+def _count_server_error(sender, **kwargs):
+    from .security import stats
+
+    stats.server_error_seen()
+
+
+def pytest_configure(config):
+    from django.core.signals import got_request_exception
+
+    # Every exception a view raises (a 500 in production), whichever test provoked it.
+    got_request_exception.connect(_count_server_error, dispatch_uid="safety-server-errors")
+
+
+def pytest_terminal_summary(terminalreporter):
+    from .security import stats
+
+    terminalreporter.write_line(stats.summary_line())

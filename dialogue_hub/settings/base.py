@@ -24,7 +24,9 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin on our own AdminSite, whose sign-in is throttled.
+    # https://docs.djangoproject.com/en/5.2/ref/contrib/admin/#overriding-the-default-admin-site
+    "dialogue_hub.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -53,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: no-store on anything that may hold personal data (see the module).
+    "dialogue_hub.middleware.NoStorePersonalDataMiddleware",
     # Deny by default: every view needs a login unless marked @login_not_required.
     # https://docs.djangoproject.com/en/5.2/ref/middleware/#django.contrib.auth.middleware.LoginRequiredMiddleware
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -140,12 +144,19 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# Changing the password keeps this session (update_session_auth_hash) and ends every other
+# session of the user: Django checks each session's password hash on its next request.
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SIGNUP_FORM_CLASS = "dialogue_hub.forms.SignupForm"
 ACCOUNT_ADAPTER = "dialogue_hub.adapters.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Dialogue Hub] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("DJANGO_HTTP_PROTOCOL", default="http")
+# allauth's defaults, with the failed-login limit spelled out: at most 10 failed logins a
+# minute from one address, and 5 per account in 5 minutes; the 6th is refused even with the
+# right password. Counted in the shared cache (Redis in production, so across all web processes).
+# https://docs.allauth.org/en/latest/account/rate_limits.html
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 
 # Internationalization: English is complete; Spanish arrives with the participant pages.
 # https://docs.djangoproject.com/en/5.2/topics/i18n/
@@ -173,7 +184,7 @@ EMAIL_OUTBOX_DIR = Path(env("DIALOGUE_HUB_OUTBOX_DIR", default=str(VAR_DIR / "ou
 if env("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_BACKEND = "dialogue_hub.mail_backends.OneFilePerMessageBackend"
     EMAIL_FILE_PATH = str(EMAIL_OUTBOX_DIR)
 DEFAULT_FROM_EMAIL = env(
     "DJANGO_DEFAULT_FROM_EMAIL", default="Dialogue Hub <noreply@dialoguehub.local>"
@@ -253,6 +264,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Error reports (DEBUG off) show no posted value and no local variable: they hold personal data.
+# https://docs.djangoproject.com/en/5.2/howto/error-reporting/#custom-error-reports
+DEFAULT_EXCEPTION_REPORTER_FILTER = "dialogue_hub.debug.PersonalDataExceptionReporterFilter"
 
 # How long an invitation to a team stays valid.
 DIALOGUE_HUB_INVITATION_DAYS = env.int("DIALOGUE_HUB_INVITATION_DAYS", default=14)
@@ -287,3 +301,8 @@ DIALOGUE_HUB_OUTBOX_KEEP_DAYS = env.int("DIALOGUE_HUB_OUTBOX_KEEP_DAYS", default
 DIALOGUE_HUB_MANAGE_LINK_DAYS = env.int("DIALOGUE_HUB_MANAGE_LINK_DAYS", default=30)
 DIALOGUE_HUB_CONFIRM_LINK_DAYS = env.int("DIALOGUE_HUB_CONFIRM_LINK_DAYS", default=14)
 DIALOGUE_HUB_GUARDIAN_LINK_DAYS = env.int("DIALOGUE_HUB_GUARDIAN_LINK_DAYS", default=21)
+
+# Retention: the personal data of an initiative (participants, their demographics and consents,
+# its emails) is deleted this many days after it closed (participants/retention.py; run
+# `manage.py purge_closed_initiatives`, e.g. nightly).
+DIALOGUE_HUB_RETENTION_DAYS = env.int("DIALOGUE_HUB_RETENTION_DAYS", default=365)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.debug import sensitive_post_parameters
 
 from dialogue_hub import ratelimit
 from dialogue_hub.exceptions import DomainError
@@ -30,6 +31,10 @@ from ..forms import (
     RegistrationForm,
 )
 from ..models import AgeBand, ConsentKind, Participant
+
+# Pages whose forms carry personal data (names, contacts, demographics, a guardian's details):
+# error reports hide every field they post (and, with dialogue_hub/debug.py, every local).
+hide_personal_data = method_decorator(sensitive_post_parameters(), name="dispatch")
 
 
 def _remember_language(response, language):
@@ -71,6 +76,7 @@ def _referral(request, initiative):
 
 
 @method_decorator(login_not_required, name="dispatch")
+@hide_personal_data
 class RegisterView(View):
     template_name = "participants/public/register.html"
 
@@ -141,6 +147,7 @@ class RegisteredView(View):
 
 
 @method_decorator(login_not_required, name="dispatch")
+@hide_personal_data
 class LinkRequestView(View):
     template_name = "participants/public/link_request.html"
 
@@ -210,6 +217,7 @@ def _manage_url(view):
 
 
 @method_decorator(login_not_required, name="dispatch")
+@hide_personal_data
 class ConfirmView(TokenMixin, View):
     salt = services.CONFIRM_SALT
     max_age_setting = "DIALOGUE_HUB_CONFIRM_LINK_DAYS"
@@ -227,6 +235,7 @@ class ConfirmView(TokenMixin, View):
 
 
 @method_decorator(login_not_required, name="dispatch")
+@hide_personal_data
 class ManageView(TokenMixin, View):
     template_name = "participants/public/manage.html"
 
@@ -278,6 +287,7 @@ class ManageView(TokenMixin, View):
 
 
 @method_decorator(login_not_required, name="dispatch")
+@hide_personal_data
 class ManageConsentsView(TokenMixin, View):
     def post(self, request):
         form = ConsentChoicesForm(request.POST)
@@ -293,6 +303,7 @@ class ManageConsentsView(TokenMixin, View):
 
 
 @method_decorator(login_not_required, name="dispatch")
+@hide_personal_data
 class ManageWithdrawView(TokenMixin, View):
     def post(self, request):
         services.participant_withdraw(participant=self.participant)
@@ -325,6 +336,7 @@ class ManageDownloadView(TokenMixin, View):
 
 
 @method_decorator(login_not_required, name="dispatch")
+@hide_personal_data
 class ManageDeleteView(TokenMixin, View):
     def get(self, request):
         return render(
@@ -343,6 +355,7 @@ class ManageDeleteView(TokenMixin, View):
 
 
 @method_decorator(login_not_required, name="dispatch")
+@hide_personal_data
 class GuardianView(TokenMixin, View):
     salt = services.GUARDIAN_SALT
     max_age_setting = "DIALOGUE_HUB_GUARDIAN_LINK_DAYS"
