@@ -12,7 +12,9 @@ urlpatterns = [
     path("manage/<slug:slug>/publish/", views.InitiativePublishView.as_view(), name="publish"),
     path("manage/<slug:slug>/activity/", views.ActivityLogView.as_view(), name="activity"),
     path("manage/<slug:slug>/outbox/", views.OutboxView.as_view(), name="outbox"),
-    path("manage/<slug:slug>/outbox/resend/", views.OutboxResendView.as_view(), name="outbox_resend"),
+    path(
+        "manage/<slug:slug>/outbox/resend/", views.OutboxResendView.as_view(), name="outbox_resend"
+    ),
     path("manage/<slug:slug>/coalition/", views.CoalitionView.as_view(), name="coalition"),
     path(
         "manage/<slug:slug>/coalition/add/", views.CoalitionAddView.as_view(), name="coalition_add"

@@ -35,12 +35,17 @@ class InitiativeAccessMixin:
     def dispatch(self, request, *args, **kwargs):
         self.initiative = selectors.initiative_for_user(user=request.user, slug=kwargs["slug"])
         require(self.initiative.roles, self.permission)
+        self.check_access()
         # Times on an initiative's pages are shown in the initiative's own time zone.
         with timezone.override(zoneinfo.ZoneInfo(self.initiative.timezone)):
             response = super().dispatch(request, *args, **kwargs)
             if hasattr(response, "render") and not response.is_rendered:
                 response.render()
             return response
+
+    def check_access(self):
+        """A view's rule beyond `permission` (raise PermissionDenied). It runs before the
+        method's handler, so a refused role gets 403 whatever the method, never 405."""
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

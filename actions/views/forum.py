@@ -40,7 +40,7 @@ class ForumReadMixin(InitiativeAccessMixin):
         context["active"] = "action"
         return context
 
-    def check_read(self):
+    def check_access(self):
         roles = self.initiative.roles
         if not (has_perm(roles, "forum.manage") or has_perm(roles, "ideas.manage")):
             raise PermissionDenied
@@ -48,10 +48,6 @@ class ForumReadMixin(InitiativeAccessMixin):
 
 class BallotListView(ForumReadMixin, TemplateView):
     template_name = "actions/forum/ballot_list.html"
-
-    def get(self, request, *args, **kwargs):
-        self.check_read()
-        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -144,10 +140,6 @@ class BallotUpdateView(BallotFormMixin, TemplateView):
 
 class BallotResultsView(ForumReadMixin, TemplateView):
     template_name = "actions/forum/results.html"
-
-    def get(self, request, *args, **kwargs):
-        self.check_read()
-        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -49,12 +49,14 @@ class CirclesOverviewView(InitiativeAccessMixin, TemplateView):
 
     template_name = "guides/circles/overview.html"
 
-    def get(self, request, *args, **kwargs):
+    def check_access(self):
         roles = self.initiative.roles
-        if not has_perm(roles, "circles.view"):
-            if has_perm(roles, "circles.facilitate"):
-                return redirect("guides:my_circles", slug=self.initiative.slug)
+        if not (has_perm(roles, "circles.view") or has_perm(roles, "circles.facilitate")):
             raise PermissionDenied
+
+    def get(self, request, *args, **kwargs):
+        if not has_perm(self.initiative.roles, "circles.view"):
+            return redirect("guides:my_circles", slug=self.initiative.slug)
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -91,12 +93,15 @@ class CircleDetailView(InitiativeAccessMixin, TemplateView):
 
     template_name = "guides/circles/detail.html"
 
+    def check_access(self):
+        roles = self.initiative.roles
+        if not (has_perm(roles, "circles.view") or has_perm(roles, "circles.facilitate")):
+            raise PermissionDenied
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         roles = self.initiative.roles
         sees_all = has_perm(roles, "circles.view")
-        if not sees_all and not has_perm(roles, "circles.facilitate"):
-            raise PermissionDenied
         circle = circles.circle_for_user(
             initiative=self.initiative, user=self.request.user, pk=kwargs["pk"], sees_all=sees_all
         )

@@ -233,17 +233,20 @@ class TrainingListView(InitiativeAccessMixin, TemplateView):
 
     template_name = "guides/library/training_list.html"
 
+    def check_access(self):
+        roles = self.initiative.roles
+        if not (has_perm(roles, "training.manage") or has_perm(roles, "circles.facilitate")):
+            raise PermissionDenied
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         roles = self.initiative.roles
         if has_perm(roles, "training.manage"):
             records = library.training_records(initiative=self.initiative)
             context["own_only"] = False
-        elif has_perm(roles, "circles.facilitate"):
+        else:  # a facilitator or recorder (check_access): their own records
             records = library.training_records(initiative=self.initiative, user=self.request.user)
             context["own_only"] = True
-        else:
-            raise PermissionDenied
         context["page_obj"] = Paginator(records, PAGE_SIZE).get_page(self.request.GET.get("page"))
         return context
 
