@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: install run test lint format migrate demo clean lock messages
+.PHONY: install run test lint format migrate demo clean lock messages bench
 
 $(STAMP): requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -36,6 +36,11 @@ test: install
 	DJANGO_SETTINGS_MODULE=dialogue_hub.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+## Time 10,000 session reminders through planner → Redis → Celery worker → SMTP against a plain
+## SMTP loop (starts PostgreSQL/Redis if down; its own database); writes bench/results.{json,md}.
+bench: install
+	bench/run
 
 lint: install
 	$(BIN)/ruff check .

@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _serve(port, count, last_at, ready, stop) -> None:
+def _serve(port, count, connections, last_at, ready, stop) -> None:
     sys.path.insert(0, str(ROOT))
     from tests.smtp_sink import SmtpSink
 
@@ -19,7 +19,13 @@ def _serve(port, count, last_at, ready, stop) -> None:
             count.value += 1
             last_at.value = received.received_at
 
-    with SmtpSink(port=port, keep=False, on_message=on_message):
+    def on_connect() -> None:
+        with connections.get_lock():
+            connections.value += 1
+
+    with SmtpSink(port=port, keep=False, on_message=on_message, on_connect=on_connect):
+        with connections.get_lock():
+            connections.value = 0  # the start-up probe
         ready.set()
         stop.wait()
 
@@ -29,12 +35,13 @@ class SinkProcess:
         self.port = port
         context = multiprocessing.get_context("spawn")
         self._count = context.Value("q", 0)
+        self._connections = context.Value("q", 0)
         self._last_at = context.Value("d", 0.0)  # time.monotonic() of the latest message
         self._ready = context.Event()
         self._stop = context.Event()
         self._process = context.Process(
             target=_serve,
-            args=(port, self._count, self._last_at, self._ready, self._stop),
+            args=(port, self._count, self._connections, self._last_at, self._ready, self._stop),
             name="bench-smtp-sink",
             daemon=True,
         )
@@ -57,10 +64,16 @@ class SinkProcess:
         with self._count.get_lock():
             self._count.value = 0
             self._last_at.value = 0.0
+        with self._connections.get_lock():
+            self._connections.value = 0
 
     @property
     def count(self) -> int:
         return self._count.value
+
+    @property
+    def connections(self) -> int:
+        return self._connections.value
 
     @property
     def last_at(self) -> float:

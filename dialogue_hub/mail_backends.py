@@ -9,6 +9,13 @@ from django.utils import timezone
 
 
 class OneFilePerMessageBackend(FileBackend):
+    def open(self):
+        # Files are opened per message in send_messages; an explicit open() (a sender
+        # keeping one connection for a batch) must not create an empty file.
+        if self._fname is None:
+            return False
+        return super().open()
+
     def send_messages(self, email_messages):
         sent = 0
         for message in email_messages:
@@ -18,4 +25,5 @@ class OneFilePerMessageBackend(FileBackend):
             self._fname = os.path.join(self.file_path, f"{stamp}-{kind}-{uuid.uuid4().hex[:6]}.log")
             sent += super().send_messages([message])
         self.close()
+        self._fname = None
         return sent

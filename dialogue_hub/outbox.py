@@ -90,6 +90,9 @@ class Kind:
     category: str | None
     build: Callable[[OutboxMessage], Built] | None
     on_sent: Callable[[OutboxMessage], None] | None = None
+    # Loads what a batch of this kind needs in a few queries (set as `message.prefetched`,
+    # which the builder reads instead of querying per message).
+    prefetch: Callable[[list[OutboxMessage]], dict] | None = None
 
     @property
     def essential(self) -> bool:
@@ -109,13 +112,21 @@ def register(
     category: str | None = None,
     build: Callable[[OutboxMessage], Built] | None = None,
     on_sent: Callable[[OutboxMessage], None] | None = None,
+    prefetch: Callable[[list[OutboxMessage]], dict] | None = None,
 ) -> None:
     """Declare a kind of email. `build(message)` loads what it needs from `message.params`
     and returns a `Built`, or raises `Stale`. Without a builder the message must carry a
     pre-rendered `payload`."""
     if category is not None and category not in CATEGORIES:
         raise ValueError(f"Unknown email category {category!r}")
-    KINDS[name] = Kind(name=name, label=label, category=category, build=build, on_sent=on_sent)
+    KINDS[name] = Kind(
+        name=name,
+        label=label,
+        category=category,
+        build=build,
+        on_sent=on_sent,
+        prefetch=prefetch,
+    )
 
 
 def extend(name: str, step: Callable[[OutboxMessage, Built], None]) -> None:
@@ -495,6 +506,17 @@ def send_batch(ids: list[int]) -> dict[str, int]:
         pref.address_hash: set(pref.opted_out)
         for pref in EmailPreference.objects.filter(address_hash__in=set(hashes.values()))
     }
+    by_kind: dict[str, list[OutboxMessage]] = {}
+    for row in rows:
+        by_kind.setdefault(row.kind, []).append(row)
+    for name, group in by_kind.items():
+        kind = KINDS.get(name)
+        if kind is not None and kind.prefetch is not None:
+            cache = kind.prefetch(group)
+            for row in group:
+                row.prefetched = cache
+    # One connection for the whole batch (message.send() on an open connection keeps it
+    # open); after a transient error it is closed and the next message reconnects.
     connection = get_connection()
     try:
         for row in rows:
@@ -520,6 +542,7 @@ def send_batch(ids: list[int]) -> dict[str, int]:
                 continue
             message.connection = connection
             try:
+                connection.open()
                 message.send()
             except EMAIL_ERRORS as exc:
                 if is_transient(exc):

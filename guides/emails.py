@@ -45,7 +45,54 @@ ICS_MIMETYPE = "text/calendar"
 # --- loading and checking ------------------------------------------------------------------------
 
 
+def _id(value):
+    """An id from a message's params (JSON), or None for anything else."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def prefetch_meetings(messages) -> dict:
+    """What a batch of meeting emails needs, in four queries whatever its size: the meetings,
+    the recipients' places in their circles, the staff accounts and who staffs which circle."""
+    meeting_ids = {_id(m.params.get("meeting")) for m in messages} - {None}
+    meetings = {
+        meeting.pk: meeting
+        for meeting in CircleSession.objects.select_related(
+            "circle", "circle__initiative", "guide_session"
+        )
+        .order_by()
+        .filter(pk__in=meeting_ids)
+    }
+    circle_ids = {meeting.circle_id for meeting in meetings.values()}
+    participant_ids = {_id(m.params.get("participant")) for m in messages} - {None}
+    user_ids = {_id(m.params.get("user")) for m in messages} - {None}
+    memberships = {
+        (member.participant_id, member.circle_id): member
+        for member in CircleMember.objects.select_related(
+            "participant", "participant__initiative", "circle"
+        )
+        .order_by()
+        .filter(participant_id__in=participant_ids, circle_id__in=circle_ids)
+    }
+    users = {user.pk: user for user in User.objects.filter(pk__in=user_ids, is_active=True)}
+    staff = set(
+        CircleStaff.objects.filter(user_id__in=user_ids, circle_id__in=circle_ids).values_list(
+            "user_id", "circle_id"
+        )
+    )
+    return {"meetings": meetings, "memberships": memberships, "users": users, "staff": staff}
+
+
+def _prefetched(message):
+    return getattr(message, "prefetched", None)
+
+
 def _meeting(message) -> CircleSession:
+    cache = _prefetched(message)
+    if cache is not None:
+        meeting = cache["meetings"].get(_id(message.params.get("meeting")))
+        if meeting is None:
+            raise outbox.Stale("The meeting was removed from the schedule.")
+        return meeting
     # order_by(): no default ordering (it joins the circle) for a lookup by primary key.
     try:
         return (
@@ -73,12 +120,16 @@ def _check_upcoming(meeting: CircleSession, message) -> None:
 def _membership_of(message, circle_id) -> CircleMember:
     """The participant's place in this circle (one query), or Stale when they withdrew, left
     the circle or their registration was deleted."""
-    membership = (
-        CircleMember.objects.select_related("participant", "participant__initiative", "circle")
-        .order_by()
-        .filter(participant_id=message.params.get("participant"), circle_id=circle_id)
-        .first()
-    )
+    cache = _prefetched(message)
+    if cache is not None:
+        membership = cache["memberships"].get((_id(message.params.get("participant")), circle_id))
+    else:
+        membership = (
+            CircleMember.objects.select_related("participant", "participant__initiative", "circle")
+            .order_by()
+            .filter(participant_id=message.params.get("participant"), circle_id=circle_id)
+            .first()
+        )
     if membership is None:
         raise outbox.Stale("The person is no longer in this circle.")
     if membership.participant.status in reminders.SILENT_STATUSES:
@@ -91,10 +142,18 @@ def _participant_in(message, circle_id: int) -> Participant:
 
 
 def _staff_of(message, circle_id: int):
-    user = User.objects.filter(pk=message.params.get("user"), is_active=True).first()
+    cache = _prefetched(message)
+    if cache is not None:
+        user = cache["users"].get(_id(message.params.get("user")))
+        on_staff = user is not None and (user.pk, circle_id) in cache["staff"]
+    else:
+        user = User.objects.filter(pk=message.params.get("user"), is_active=True).first()
+        on_staff = (
+            user is not None and CircleStaff.objects.filter(user=user, circle_id=circle_id).exists()
+        )
     if user is None:
         raise outbox.Stale("The account is gone or inactive.")
-    if not CircleStaff.objects.filter(user=user, circle_id=circle_id).exists():
+    if not on_staff:
         raise outbox.Stale("The person is no longer on this circle's staff.")
     return user
 
@@ -350,6 +409,7 @@ def register_kinds() -> None:
         label=_("Meeting reminder"),
         category="reminders",
         build=build_reminder,
+        prefetch=prefetch_meetings,
     )
     outbox.register(
         reminders.NUDGE,
@@ -363,8 +423,18 @@ def register_kinds() -> None:
         category="alerts",
         build=build_no_facilitator,
     )
-    outbox.register(reminders.RESCHEDULED, label=_("Meeting moved"), build=build_rescheduled)
-    outbox.register(reminders.CANCELLED, label=_("Meeting cancelled"), build=build_cancelled)
+    outbox.register(
+        reminders.RESCHEDULED,
+        label=_("Meeting moved"),
+        build=build_rescheduled,
+        prefetch=prefetch_meetings,
+    )
+    outbox.register(
+        reminders.CANCELLED,
+        label=_("Meeting cancelled"),
+        build=build_cancelled,
+        prefetch=prefetch_meetings,
+    )
     outbox.register(reminders.ASSIGNED, label=_("Circle placement"), build=build_assigned)
     for kind in ("participant.welcome", "participant.confirm"):
         if attach_circle_calendar not in outbox.EXTENSIONS.get(kind, []):

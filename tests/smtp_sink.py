@@ -20,7 +20,8 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.parser import BytesHeaderParser
+from email import policy
+from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses
 
 from aiosmtpd.controller import Controller
@@ -40,6 +41,11 @@ class Received:
     subject: str
     headers: dict[str, str]
     received_at: float  # time.monotonic()
+    raw: bytes = b""  # the whole message as it arrived
+
+    def email(self):
+        """The whole message parsed (body, attachments)."""
+        return BytesParser(policy=policy.default).parsebytes(self.raw)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -65,15 +71,28 @@ class _Handler:
             subject=" ".join(str(headers.get("Subject", "")).split()),
             headers={key: str(value) for key, value in headers.items()},
             received_at=time.monotonic(),
+            raw=raw if self.sink.keep else b"",
         )
         self.sink._record(received)
         return "250 Message accepted for delivery"
 
 
+class _Controller(Controller):
+    def __init__(self, sink: SmtpSink, **kwargs):
+        self.sink = sink
+        super().__init__(_Handler(sink), **kwargs)
+
+    def factory(self):
+        # One SMTP server instance per client connection: count them.
+        self.sink._connected()
+        return super().factory()
+
+
 class SmtpSink:
-    """An SMTP server that keeps what it receives. `on_message(received)`, if given, is called
-    (in the server's thread) after each message is recorded; with `keep=False` only the count
-    and the callback remain (the benchmark: no memory for 10,000 messages)."""
+    """An SMTP server that keeps what it receives. `on_message(received)` and `on_connect()`,
+    if given, are called (in the server's thread) after each message and on each new client
+    connection; with `keep=False` only the counts and the callbacks remain (the benchmark: no
+    memory for 10,000 messages)."""
 
     def __init__(
         self,
@@ -82,23 +101,32 @@ class SmtpSink:
         port: int | None = None,
         keep: bool = True,
         on_message: Callable[[Received], None] | None = None,
+        on_connect: Callable[[], None] | None = None,
     ):
         self.host = host
         self.port = port or free_port(host)
         self.keep = keep
         self.on_message = on_message
+        self.on_connect = on_connect
         self._lock = threading.Condition()
         self._messages: list[Received] = []
         self._count = 0
+        self._connections = 0
         self._controller: Controller | None = None
 
     # --- life cycle ---------------------------------------------------------------------------
 
     def start(self) -> SmtpSink:
-        self._controller = Controller(
-            _Handler(self), hostname=self.host, port=self.port, ready_timeout=10
+        self._controller = _Controller(
+            self,
+            hostname=self.host,
+            port=self.port,
+            ready_timeout=10,
+            # A fixed name: otherwise aiosmtpd looks up the machine's FQDN on every connection.
+            server_hostname="sink.dialoguehub.test",
         )
         self._controller.start()
+        self.clear()  # start() connects once to check the server is up
         return self
 
     def stop(self) -> None:
@@ -123,10 +151,23 @@ class SmtpSink:
         if self.on_message is not None:
             self.on_message(received)
 
+    def _connected(self) -> None:
+        with self._lock:
+            self._connections += 1
+        if self.on_connect is not None:
+            self.on_connect()
+
     def clear(self) -> None:
         with self._lock:
             self._messages.clear()
             self._count = 0
+            self._connections = 0
+
+    @property
+    def connections(self) -> int:
+        """How many SMTP connections clients opened (the trigger probe at start-up excluded)."""
+        with self._lock:
+            return self._connections
 
     @property
     def count(self) -> int:

@@ -19,21 +19,36 @@ import subprocess
 import sys
 import time
 import uuid
-from contextlib import contextmanager
+import zoneinfo
+from contextlib import contextmanager, suppress
+from datetime import UTC, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
+import kombu.pools
 import pytest
 import redis
 from django.conf import settings as django_settings
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
 
 from dialogue_hub.celery import app
 from dialogue_hub.models import OutboxMessage, OutboxStatus
-from dialogue_hub.outbox import outbox_relay
+from dialogue_hub.outbox import _message_id, outbox_relay
+from guides import meetings, reminders
+from guides.models import Circle, CircleMember, CircleSession
+from initiatives.models import Role
+from participants.models import Participant
 
-from .factories import InitiativeFactory, RegistrationSettingsFactory
+from .factories import (
+    CircleFactory,
+    InitiativeFactory,
+    MembershipFactory,
+    ParticipantFactory,
+    RegistrationSettingsFactory,
+)
 from .smtp_sink import SmtpSink
 
 pytestmark = [
@@ -43,9 +58,11 @@ pytestmark = [
 ]
 
 BASE_DIR = Path(django_settings.BASE_DIR)
-# Short enough for a test, long enough that no live worker's batch outlasts its claim.
-LEASE_SECONDS = 4
-REPUBLISH_SECONDS = 4
+# Short for a test, yet longer than a live worker needs for a batch (about 3-4 s for 50
+# reminders here): send_batch does not check that it still holds a claim before each message,
+# so a lease shorter than a batch would let the relay hand a live worker's rows to another.
+LEASE_SECONDS = 20
+REPUBLISH_SECONDS = 10
 QUEUE = "celery"
 DOWN_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
@@ -74,9 +91,8 @@ def queued_tasks() -> int:
 
 def _reset_producers() -> None:
     """Celery caches its broker connection and producers; drop them so the next publish
-    connects to whatever broker_url says now."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    connects to whatever broker_url says now (kombu keeps them in global pools too)."""
+    kombu.pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 
@@ -205,10 +221,8 @@ class Worker:
         """SIGKILL the whole process group: no shutdown, no acks, claims left behind."""
         if self.process is None:
             return
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.process.wait(timeout=10)
         self._wait_group_gone()
         self.process = None
@@ -236,10 +250,8 @@ class Worker:
             if not alive:
                 return
             for pid in alive:
-                try:
+                with suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
             time.sleep(0.05)
         raise AssertionError(f"worker processes of group {pgid} survived SIGKILL")
 
@@ -371,3 +383,183 @@ def test_registration_answers_at_once_with_the_broker_down_and_the_relay_sends_i
     assert received.recipients == (REGISTRATION["email"],)
     assert received.kind == "participant.confirm"
     assert received.message_id.startswith(f"<dh-{row.pk}-")
+
+
+# --- meeting reminders ------------------------------------------------------------------------
+
+
+def circles_meeting_in(starts_in: timedelta, *, circles: int, members: int):
+    """An initiative with `circles` circles of `members` confirmed participants each (every
+    fourth one reading Spanish), each circle meeting once, `starts_in` from now. Bulk inserts:
+    a thousand people in well under a second."""
+    initiative = InitiativeFactory(languages=["en", "es"], phase="dialogue")
+    circle_rows = Circle.objects.bulk_create(
+        [CircleFactory.build(initiative=initiative, name=f"Circle {i:03d}") for i in range(circles)]
+    )
+    people = Participant.objects.bulk_create(
+        [
+            ParticipantFactory.build(
+                initiative=initiative,
+                email=f"member-{initiative.pk}-{n:05d}@example.net",
+                preferred_language="es" if n % 4 == 3 else "en",
+            )
+            for n in range(circles * members)
+        ]
+    )
+    CircleMember.objects.bulk_create(
+        [
+            CircleMember(circle=circle_rows[n // members], participant=person)
+            for n, person in enumerate(people)
+        ]
+    )
+    starts_at = (timezone.now() + starts_in).replace(second=0, microsecond=0)
+    meeting_rows = CircleSession.objects.bulk_create(
+        [CircleSession(circle=circle, number=1, starts_at=starts_at) for circle in circle_rows]
+    )
+    return initiative, meeting_rows
+
+
+def due_reminders():
+    return OutboxMessage.objects.filter(kind=reminders.REMINDER, send_after__lte=timezone.now())
+
+
+def relay_until(predicate, *, worker: Worker, timeout: float, every: float = 2.0) -> int:
+    """Call the relay (as beat would, only more often) until `predicate()`; returns how many
+    messages the relay handed over in all."""
+    handed = 0
+    deadline = time.monotonic() + timeout
+    next_relay = time.monotonic()
+    while not predicate():
+        now = time.monotonic()
+        if now >= deadline:
+            raise AssertionError(
+                f"not done after {timeout}s: {status_counts()}\n{worker.log_tail()}"
+            )
+        if now >= next_relay:
+            handed += outbox_relay()
+            next_relay = now + every
+        time.sleep(0.1)
+    return handed
+
+
+def test_a_worker_killed_mid_sweep_loses_no_reminder_and_repeats_only_what_was_in_flight(
+    worker, smtp_sink
+):
+    circles, members = 100, 10
+    people = circles * members
+    circles_meeting_in(timedelta(hours=47), circles=circles, members=members)
+
+    planned = reminders.reminders_plan()
+    # Default reminder_hours [48, 2]: the 48-hour reminder is due now, the 2-hour one later.
+    assert planned["reminders"] == 2 * people
+    due = {row.pk: row for row in due_reminders()}
+    assert len(due) == people
+    assert all(row.enqueued_at is not None for row in due.values())  # published on commit
+    assert queued_tasks() == people // django_settings.DIALOGUE_HUB_OUTBOX_BATCH_SIZE
+    expected_ids = {_message_id(row) for row in due.values()}
+    expected_recipients = {row.to_email for row in due.values()}
+    assert len(expected_recipients) == people
+
+    worker.start()
+    deadline = time.monotonic() + 60
+    while smtp_sink.count < people // 10:  # 10 %
+        assert time.monotonic() < deadline, f"no progress: {worker.log_tail()}"
+        time.sleep(0.002)
+    worker.kill()
+    received_at_kill = smtp_sink.count
+    assert received_at_kill <= people * 6 // 10, "the kill came too late to prove anything"
+    # The dead worker's connections are gone (PostgreSQL rolled back whatever they had open),
+    # so what the database says now is what the worker left behind.
+    wait_until(lambda: other_database_sessions() == 0, timeout=15)
+    at_kill = status_counts()
+    in_flight = at_kill[OutboxStatus.SENDING]
+    assert at_kill[OutboxStatus.SENT] < people
+
+    worker.start()
+    handed = relay_until(
+        lambda: due_reminders().filter(status=OutboxStatus.SENT).count() == people,
+        worker=worker,
+        timeout=180,
+    )
+
+    received = [m for m in smtp_sink.messages if m.kind == reminders.REMINDER]
+    ids = [m.message_id for m in received]
+    assert set(ids) == expected_ids
+    assert {r for m in received for r in m.recipients} == expected_recipients
+    duplicates = len(received) - len(set(ids))
+    assert duplicates <= in_flight, (
+        f"{duplicates} duplicates, but only {in_flight} messages were in flight at the kill"
+    )
+    final = status_counts()
+    assert final[OutboxStatus.SENT] == people
+    assert final[OutboxStatus.SENDING] == 0
+    assert final[OutboxStatus.FAILED] == 0
+    # The 2-hour reminders wait for their time; none went early.
+    assert final[OutboxStatus.PENDING] == people
+    assert not OutboxMessage.objects.filter(
+        status=OutboxStatus.PENDING, send_after__lte=timezone.now()
+    ).exists()
+    print(  # shown with -s or on failure: what the kill left behind
+        f"\nkill at {received_at_kill} received; in flight {in_flight}; "
+        f"duplicates {duplicates}; relay handed over {handed}"
+    )
+
+
+def _ics_start(received) -> str:
+    for part in received.email().walk():
+        if part.get_content_type() == "text/calendar":
+            calendar = Calendar.from_ical(part.get_content())
+            [event] = calendar.walk("VEVENT")
+            return event.decoded("DTSTART").astimezone(UTC).isoformat()
+    raise AssertionError("no calendar attached")
+
+
+def test_c_a_meeting_moved_after_its_reminders_were_queued_sends_only_the_new_time(
+    worker, smtp_sink
+):
+    initiative, [meeting] = circles_meeting_in(timedelta(hours=47), circles=1, members=3)
+    old_start = meeting.starts_at
+
+    reminders.reminders_plan()
+    # (The organizer joins after the sweep, so it queued no "circle without a facilitator" alert.)
+    organizer = MembershipFactory(initiative=initiative, role=Role.ORGANIZER).user
+    old_due = list(due_reminders())
+    assert len(old_due) == 3
+    assert all(row.enqueued_at is not None for row in old_due)
+    assert queued_tasks() == 1  # handed to the broker, waiting for a worker
+
+    # Moved three hours earlier, before any worker ran.
+    zone = zoneinfo.ZoneInfo(initiative.timezone)
+    local = (old_start - timedelta(hours=3)).astimezone(zone)
+    meetings.meeting_reschedule(
+        user=organizer, meeting=meeting, day=local.date(), at=local.time().replace(tzinfo=None)
+    )
+    meeting.refresh_from_db()
+    new_start = meeting.starts_at
+    assert new_start == old_start - timedelta(hours=3)
+    old_rows = OutboxMessage.objects.filter(kind=reminders.REMINDER, scheduled_for=old_start)
+    assert set(old_rows.values_list("status", flat=True)) == {OutboxStatus.CANCELLED}
+    new_due = list(due_reminders().filter(scheduled_for=new_start))
+    assert len(new_due) == 3
+    notices = list(OutboxMessage.objects.filter(kind=reminders.RESCHEDULED))
+    assert len(notices) == 3
+
+    worker.start()
+    expected = {row.pk for row in new_due + notices}
+    wait_until(
+        lambda: (
+            OutboxMessage.objects.filter(pk__in=expected, status=OutboxStatus.SENT).count()
+            == len(expected)
+        ),
+        timeout=60,
+        message=worker.log_tail(),
+    )
+    wait_until(lambda: queued_tasks() == 0, timeout=30, message=worker.log_tail())
+
+    received = [m for m in smtp_sink.messages if m.kind == reminders.REMINDER]
+    assert sorted(m.message_id for m in received) == sorted(_message_id(r) for r in new_due)
+    assert not {m.message_id for m in smtp_sink.messages} & {_message_id(r) for r in old_due}
+    assert {_ics_start(m) for m in received} == {new_start.isoformat()}
+    # The old rows were never claimed by the worker: nothing for the old time could go out.
+    assert not old_rows.exclude(attempts=0).exists()
+    assert set(old_rows.values_list("status", flat=True)) == {OutboxStatus.CANCELLED}

@@ -27,3 +27,32 @@ def mailbox_unknown(address):
 
 def try_later(address):
     return smtplib.SMTPRecipientsRefused({address: (451, b"4.7.1 Greylisted, try later")})
+
+
+class CountingBackend(LocmemBackend):
+    """Behaves like the SMTP backend about connections: send_messages opens one if none is
+    open and closes only what it opened. Counts the connections made."""
+
+    connections = 0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.is_open = False
+
+    def open(self):
+        if self.is_open:
+            return False
+        self.is_open = True
+        CountingBackend.connections += 1
+        return True
+
+    def close(self):
+        self.is_open = False
+
+    def send_messages(self, messages):
+        created = self.open()
+        try:
+            return super().send_messages(messages)
+        finally:
+            if created:
+                self.close()

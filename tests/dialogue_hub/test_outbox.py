@@ -528,3 +528,14 @@ def test_the_local_outbox_folder_gets_one_file_per_message(tmp_path, test_kinds,
     assert len(files) == 3
     assert all("test.essential" in f.name for f in files)
     assert participants[0].email in files[0].read_text()
+
+
+def test_a_batch_is_sent_over_one_mail_connection(settings, test_kinds):
+    from .mail_backends import CountingBackend
+
+    settings.EMAIL_BACKEND = "tests.dialogue_hub.mail_backends.CountingBackend"
+    CountingBackend.connections = 0
+    ids = [add("test.essential", p).pk for p in ParticipantFactory.create_batch(5)]
+    assert outbox.send_batch(ids)["sent"] == 5
+    assert CountingBackend.connections == 1
+    assert len(mail.outbox) == 5
