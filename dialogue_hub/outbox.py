@@ -37,7 +37,7 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.core import signing
 from django.core.mail import get_connection
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -256,12 +256,23 @@ def outbox_add(**kwargs) -> OutboxMessage | None:
     return row
 
 
+# PostgreSQL advisory lock id (any constant): bulk additions take turns, so two sweeps
+# running at once never both count (or both try to insert) the same rows.
+SWEEP_LOCK_ID = 0x0D1A_0600
+
+
+def _one_sweep_at_a_time() -> None:
+    """Hold the sweep lock until the transaction ends (SQLite already serializes writers)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SWEEP_LOCK_ID])
+
+
 def outbox_add_many(rows: list[dict]) -> int:
     """Add many messages at once (a sweep); rows whose key exists are left alone.
 
     Returns how many were new. Due ones are handed to workers after commit.
     """
-    now = timezone.now()
     built = [_row(**row) for row in rows]
     built = [row for row in built if row.to_email]
     if not built:
@@ -269,6 +280,7 @@ def outbox_add_many(rows: list[dict]) -> int:
     due: list[int] = []
     added = 0
     with transaction.atomic():
+        _one_sweep_at_a_time()
         for start in range(0, len(built), 500):  # stay under the database's parameter limit
             chunk = built[start : start + 500]
             existing = set(
@@ -279,12 +291,11 @@ def outbox_add_many(rows: list[dict]) -> int:
             fresh = [row for row in chunk if row.key not in existing]
             if not fresh:
                 continue
+            # ignore_conflicts: a one-off outbox_add() may still race us for a key.
             OutboxMessage.objects.bulk_create(fresh, ignore_conflicts=True)
-            mine = OutboxMessage.objects.filter(
-                key__in=[row.key for row in fresh], created_at__gte=now
-            )
-            added += mine.count()
-            due += mine.filter(
+            added += len(fresh)
+            due += OutboxMessage.objects.filter(
+                key__in=[row.key for row in fresh],
                 status=OutboxStatus.PENDING,
                 send_after__lte=timezone.now(),
                 enqueued_at__isnull=True,

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core import signing
 from django.http import Http404
 from django.urls import reverse
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 
 from dialogue_hub.emails import absolute_url
 from initiatives.models import Initiative, Membership
@@ -185,7 +185,9 @@ def build_calendar(meetings, *, name: str) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
+    # An X- property has no known type: say it is text, so a line break in a name is escaped
+    # (icalendar refuses to write it raw).
+    calendar.add("x-wr-calname", vText(name))
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
     for meeting in meetings:

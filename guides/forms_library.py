@@ -8,6 +8,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Layout, Submit
 from django import forms
 from django.conf import settings
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 from .library import (
@@ -40,6 +41,8 @@ class AgendaField(forms.CharField):
 
     def to_python(self, value):
         text = super().to_python(value) or ""
+        # CharField checks for NUL on what to_python returns: a list here, which hides it.
+        ProhibitNullCharactersValidator()(text)
         items = []
         for number, raw in enumerate(text.splitlines(), start=1):
             line = raw.strip()
@@ -81,6 +84,7 @@ class QuestionsField(forms.CharField):
 
     def to_python(self, value):
         text = super().to_python(value) or ""
+        ProhibitNullCharactersValidator()(text)  # PostgreSQL refuses NUL, even inside JSON
         questions = [line.strip() for line in text.splitlines() if line.strip()]
         if len(questions) > MAX_QUESTIONS:
             raise forms.ValidationError(

@@ -48,6 +48,10 @@ class _ListField(forms.CharField):
         return items
 
 
+# More seats than any dialogue has; it keeps a typo like 10**20 from overflowing the column.
+MAX_SEATS = 100_000
+
+
 def cap_field_name(role: str) -> str:
     return f"cap_{role}"
 
@@ -81,6 +85,7 @@ class RegistrationSettingsForm(forms.Form):
         label=_("Participant cap"),
         required=False,
         min_value=0,
+        max_value=MAX_SEATS,
         help_text=_("Leave blank for no cap. Beyond it people join the waiting list."),
     )
     policy_version = forms.CharField(
@@ -93,7 +98,7 @@ class RegistrationSettingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         for value, label in RoleCategory.choices:
             self.fields[cap_field_name(value)] = forms.IntegerField(
-                label=label, required=False, min_value=0
+                label=label, required=False, min_value=0, max_value=MAX_SEATS
             )
         cap_fields = [
             Div(Field(cap_field_name(value)), css_class="col-6 col-md-4")
