@@ -273,8 +273,11 @@ def outbox_add_many(rows: list[dict]) -> int:
 
     Returns how many were new. Due ones are handed to workers after commit.
     """
-    built = [_row(**row) for row in rows]
-    built = [row for row in built if row.to_email]
+    by_key: dict[str, OutboxMessage] = {}
+    for row in (_row(**row) for row in rows):
+        if row.to_email and row.key not in by_key:  # one row per key: the first
+            by_key[row.key] = row
+    built = list(by_key.values())
     if not built:
         return 0
     due: list[int] = []

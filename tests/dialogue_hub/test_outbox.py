@@ -539,3 +539,16 @@ def test_a_batch_is_sent_over_one_mail_connection(settings, test_kinds):
     assert outbox.send_batch(ids)["sent"] == 5
     assert CountingBackend.connections == 1
     assert len(mail.outbox) == 5
+
+
+def test_add_many_counts_a_key_given_twice_once(test_kinds):
+    participant = ParticipantFactory()
+    row = {
+        "kind": "test.reminder",
+        "to": participant.email,
+        "initiative": participant.initiative,
+        "params": {"participant": participant.pk},
+        "key": "same",
+    }
+    assert outbox.outbox_add_many([row, {**row, "to": "other@example.org"}]) == 1
+    assert OutboxMessage.objects.get().to_email == participant.email
