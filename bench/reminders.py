@@ -46,6 +46,8 @@ from tests.smtp_sink import free_port  # noqa: E402
 
 GOAL = 0.5
 QUEUE = "celery"
+# Worker processes (the Procfile and docker-compose.yml run the same number).
+WORKER_CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", "2"))
 
 
 def log(message: str) -> None:
@@ -78,7 +80,7 @@ class Worker:
                     "dialogue_hub",
                     "worker",
                     "--pool=prefork",
-                    "--concurrency=2",
+                    f"--concurrency={WORKER_CONCURRENCY}",
                     "-Q",
                     QUEUE,
                     "--without-heartbeat",

@@ -483,6 +483,8 @@ ACTIVITY_DESCRIPTIONS = {
     "log.submitted": _("submitted the session log of %(target)s for approval"),
     "log.approved": _("approved the session log of %(target)s"),
     "log.returned": _("sent the session log of %(target)s back to draft with a note"),
+    "log.viewed": _("read the session log of %(target)s"),
+    "logs.viewed": _("read the approved session logs"),
     # Balanced assignment: counts only; a participant appears only as their short anonymous id.
     "circles.assigned": _("ran the balanced circle assignment"),
     "circle.member_placed": _("placed %(target)s in the circle %(to)s"),

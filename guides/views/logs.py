@@ -18,6 +18,7 @@ from django.views.generic import TemplateView
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.forms import add_domain_error
 from initiatives.permissions import has_perm
+from initiatives.services import activity_record
 from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
 
 from .. import circles, logs
@@ -43,6 +44,14 @@ class LogListView(InitiativeAccessMixin, TemplateView):
             circle_id = 0
         queryset = logs.approved_logs(initiative=self.initiative, circle_id=circle_id or None)
         page = Paginator(queryset, logs.PAGE_SIZE).get_page(self.request.GET.get("page"))
+        if page.object_list:
+            # What was said in the circles is sensitive: every reading is on the record.
+            activity_record(
+                initiative=self.initiative,
+                actor=self.request.user,
+                action="logs.viewed",
+                details={"page": page.number, "circle": circle_id or None},
+            )
         context.update(
             page_obj=page,
             circle_options=circle_options,
@@ -110,6 +119,13 @@ class LogDetailView(MeetingLogMixin, TemplateView):
             context["return_form"] = ReturnLogForm()
         if self.access.is_staff:
             context["return_note"] = logs.return_note(self.log)
+        if self.log is not None:
+            activity_record(
+                initiative=self.initiative,
+                actor=request.user,
+                action="log.viewed",
+                target=self.meeting,
+            )
         return self.render_to_response(self.base_context(**context))
 
 

@@ -515,3 +515,34 @@ def test_a_facilitator_does_not_approve_their_own_log_when_a_co_facilitator_can(
     log_services.log_approve(user=second, log=log)
     log.refresh_from_db()
     assert (log.status, log.approved_by) == (LogStatus.APPROVED, second)
+
+
+def test_every_reading_of_session_logs_is_on_the_activity_log(client):
+    """What was said in the circles is sensitive: the list and each log leave an audit row."""
+    from initiatives.models import ActivityLogEntry, Role
+
+    from ..factories import (
+        CircleFactory,
+        CircleSessionFactory,
+        InitiativeFactory,
+        MembershipFactory,
+        SessionLogFactory,
+    )
+
+    initiative = InitiativeFactory()
+    lead = MembershipFactory(initiative=initiative, role=Role.COALITION_LEAD).user
+    meeting = CircleSessionFactory(circle=CircleFactory(initiative=initiative))
+    from django.utils import timezone
+
+    SessionLogFactory(meeting=meeting, status="approved", approved_at=timezone.now())
+    client.force_login(lead)
+    assert client.get(f"/manage/{initiative.slug}/logs/").status_code == 200
+    assert client.get(f"/manage/{initiative.slug}/meetings/{meeting.pk}/log/").status_code == 200
+    actions = list(
+        ActivityLogEntry.objects.filter(initiative=initiative, actor=lead).values_list(
+            "action", flat=True
+        )
+    )
+    assert sorted(actions) == ["log.viewed", "logs.viewed"]
+    entry = ActivityLogEntry.objects.get(action="log.viewed")
+    assert "read the session log" in entry.describe()

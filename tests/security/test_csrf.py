@@ -30,6 +30,8 @@ VIEW_LOG_ACTIONS = {
     "participant.data_downloaded",
     "inclusion.exported",
     "circle.members_viewed",
+    "log.viewed",
+    "logs.viewed",
 }
 
 
