@@ -3,8 +3,8 @@
 Run it with `make bench` (bench/run sets up the database and the environment). Steps:
 
 1. Build 1,000 circles of 10 participants, each circle meeting once in 47 hours (bulk inserts).
-2. Start an SMTP sink in its own process and a real Celery worker (prefork, 2 children) on
-   the real Redis and PostgreSQL.
+2. Start an SMTP sink in its own process and a real Celery worker (prefork, 4 children,
+   BENCH_WORKER_CONCURRENCY) on the real Redis and PostgreSQL.
 3. Pipeline, timed: the guides planner (`reminders_plan`, which writes the outbox rows and
    publishes them after commit) plus `outbox_relay()` every 5 seconds, until the sink has all
    10,000 messages (the clock stops at the last message's arrival).
@@ -46,8 +46,9 @@ from tests.smtp_sink import free_port  # noqa: E402
 
 GOAL = 0.5
 QUEUE = "celery"
-# Worker processes (the Procfile and docker-compose.yml run the same number).
-WORKER_CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", "2"))
+# Worker processes: sending email mostly waits on the network and the database, so four
+# processes on two cores (the Procfile and docker-compose.yml run the same number).
+WORKER_CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", "4"))
 
 
 def log(message: str) -> None:
@@ -433,7 +434,8 @@ def write_results(result: dict) -> None:
             "",
             f"{result['reminder_messages']:,} due reminders ({result['reminder_circles']:,} circles "
             f"× {result['reminder_members']} participants, meetings in 47 h). Pipeline: "
-            "`reminders_plan()` + `outbox_relay()` → Redis → Celery worker (prefork, 2 children) "
+            "`reminders_plan()` + `outbox_relay()` → Redis → Celery worker "
+            f"(prefork, {WORKER_CONCURRENCY} children) "
             "→ SMTP sink (its own process). Baseline: the same messages rendered beforehand, sent "
             "by one loop over one SMTP connection to the same sink.",
             "",
