@@ -36,6 +36,8 @@ def pytest_runtest_setup(item):
         _skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://…")
     if item.get_closest_marker("redis") and not _redis_reachable():
         _skip_or_fail("needs Redis: set REDIS_URL=redis://… to a running server")
+    if item.get_closest_marker("browser") and not os.path.exists("/usr/bin/chromium"):
+        _skip_or_fail("needs Chromium: apt-get install chromium (/usr/bin/chromium)")
 
 
 @pytest.fixture(autouse=True)
