@@ -7,7 +7,7 @@ database (dialogue_hub_bench_pages, dropped first) and sets the environment. Ste
    participants (80 % with demographics), 2,000 circles of 10, 12,000 meetings, 5,000 action
    items (ideas and milestones); a "1×" initiative a tenth its size (for `queries_10x`: the
    same page's query count with 10× the rows); 98 small ones. An organizer, a coalition lead
-   and a facilitator (staffing circles) for each of the two measured initiatives.
+   and a facilitator (staffing circles) for each of the two measured initiatives. ANALYZE.
 2. SQL queries per page, in this process (django.test.Client + CaptureQueriesContext), at 1×
    and 10×.
 3. Gunicorn (2 sync workers, bench/settings.py: production settings + bench/urls.py, which adds
@@ -368,7 +368,11 @@ def profile_pages(c: Community, names: list[str], *, repeat: int = 10) -> str:
 
     out = io.StringIO()
     urls = page_urls(c)
+    if "register_post" in names:
+        out.write(profile_registration(c))
     for name in names:
+        if name == "register_post":
+            continue
         path, role = urls[name]
         client = Client(SERVER_NAME=HOST)
         if role:
@@ -385,15 +389,59 @@ def profile_pages(c: Community, names: list[str], *, repeat: int = 10) -> str:
         )
         slow = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:5]
         for query in slow:
-            out.write(f"  {float(query['time']) * 1000:7.1f} ms  {query['sql'][:300]}\n")
+            out.write(f"  {float(query['time']) * 1000:7.1f} ms  {query['sql']}\n")
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(repeat):
             client.get(path)
         profiler.disable()
         stats = pstats.Stats(profiler, stream=out)
-        stats.sort_stats("cumulative").print_stats(r"/work/|site-packages/(django|crispy)", 30)
+        stats.sort_stats("cumulative").print_stats(str(ROOT) + r"/(?!\.venv)", 25)
         stats.sort_stats("tottime").print_stats(15)
+    return out.getvalue()
+
+
+def profile_registration(c: Community, *, repeat: int = 20) -> str:
+    """`repeat` registration POSTs in-process (distinct emails, distinct client addresses) under
+    cProfile, with the queries of one of them."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    path = page_urls(c)["register"][0]
+    stamp = int(time.time())
+
+    client = Client(SERVER_NAME=HOST)  # one client: a new one loads the middleware again
+
+    def post(i):
+        email = f"prof-{stamp}-{i}@bench.example.net"
+        response = client.post(path, registration_form(email, i), REMOTE_ADDR=source_ip(i // 20)[0])
+        if response.status_code != 302:
+            raise RuntimeError(f"registration POST answered {response.status_code}")
+
+    out = io.StringIO()
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        post(0)
+        one = time.perf_counter() - started
+    out.write(
+        f"\n=== register_post {path}: {one * 1000:.0f} ms in-process, "
+        f"{len(captured.captured_queries)} queries\n"
+    )
+    for query in captured.captured_queries:
+        out.write(f"  {float(query['time']) * 1000:7.1f} ms  {query['sql'][:160]}\n")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in range(1, repeat + 1):
+        post(i)
+    profiler.disable()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(str(ROOT) + r"/(?!\.venv)", 25)
+    stats.sort_stats("tottime").print_stats(15)
     return out.getvalue()
 
 
@@ -634,6 +682,22 @@ def source_ip(n: int) -> tuple[str, int]:
     return (f"127.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255 or 1}", 0)
 
 
+def registration_form(email: str, index: int) -> dict:
+    return {
+        "name": f"Registrant {index}",
+        "email": email,
+        "phone": "",
+        "preferred_language": "en",
+        "age_band": "25_34",
+        "role_category": "resident",
+        "neighborhood": "Eastside",
+        "availability": "Tuesday evening",
+        "race_ethnicity": "hispanic",
+        "consent_participation": "on",
+        "consent_contact": "on",
+    }
+
+
 def registration_posts(load: Load, path: str, run_id: str) -> tuple[dict, set[str]]:
     # One CSRF cookie + form token, fetched once (tokens are not tied to the client address).
     status, headers, body = request("GET", path, port=load.port)
@@ -649,20 +713,7 @@ def registration_posts(load: Load, path: str, run_id: str) -> tuple[dict, set[st
         email = f"reg-{run_id}-{index:06d}@bench.example.net"
         emails.add(email)
         form = urllib.parse.urlencode(
-            {
-                "csrfmiddlewaretoken": token,
-                "name": f"Registrant {index}",
-                "email": email,
-                "phone": "",
-                "preferred_language": "en",
-                "age_band": "25_34",
-                "role_category": "resident",
-                "neighborhood": "Eastside",
-                "availability": "Tuesday evening",
-                "race_ethnicity": "hispanic",
-                "consent_participation": "on",
-                "consent_contact": "on",
-            }
+            {"csrfmiddlewaretoken": token, **registration_form(email, index)}
         )
         ok = lambda status, body: status == 302  # noqa: E731 (the thank-you redirect)
         return "POST", path, headers, form, ok, source_ip(index // 20)
@@ -705,21 +756,32 @@ def write_results(result: dict, notes: dict) -> None:
         f"({notes['base_participants']:,} participants) and the 10× one "
         f"({notes['large_participants']:,}).",
         "",
-        "| page | req/s | ratio | target | p50 ms | p99 ms | queries 1× | queries 10× | met |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| page | req/s | ratio to trivial | p50 ms | p99 ms | queries 1× | queries 10× "
+        "| ratio target | p99 ≤ 150 ms | ≤ 15 queries, same at 10× |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|---|",
     ]
+    misses = {"ratio": [], "p99": [], "queries": []}
     for name, row in result["pages"].items():
         target = TARGETS["public_ratio" if name in PUBLIC_PAGES else "staff_ratio"]
-        good = (
-            row["ratio"] >= target
-            and row["p99_ms"] <= TARGETS["p99_ms"]
-            and row["queries"] <= TARGETS["queries"]
-            and row["queries"] == row["queries_10x"]
-        )
+        checks = {
+            "ratio": row["ratio"] >= target,
+            "p99": row["p99_ms"] <= TARGETS["p99_ms"],
+            "queries": row["queries"] <= TARGETS["queries"]
+            and row["queries"] == row["queries_10x"],
+        }
+        for key, good in checks.items():
+            if not good:
+                misses[key].append(name)
         lines.append(
-            f"| {name} | {row['rps']:.1f} | {row['ratio']:.3f} | ≥ {target} | {row['p50_ms']:.0f} "
-            f"| {row['p99_ms']:.0f} | {row['queries']} | {row['queries_10x']} | {verdict(good)} |"
+            f"| {name} | {row['rps']:.1f} | {row['ratio']:.3f} | {row['p50_ms']:.0f} "
+            f"| {row['p99_ms']:.0f} | {row['queries']} | {row['queries_10x']} "
+            f"| ≥ {target}: {verdict(checks['ratio'])} | {verdict(checks['p99'])} "
+            f"| {verdict(checks['queries'])} |"
         )
+
+    def missed(key):
+        return verdict(not misses[key]) + (f" ({', '.join(misses[key])})" if misses[key] else "")
+
     reg_good = (
         result["registration_post_rps"] >= TARGETS["registration_rps"]
         and result["registration_errors"] == 0
@@ -731,22 +793,9 @@ def write_results(result: dict, notes: dict) -> None:
         "Targets:",
         "",
         f"- dashboards/staff pages ≥ {TARGETS['staff_ratio']}× trivial, public pages ≥ "
-        f"{TARGETS['public_ratio']}×: "
-        + verdict(
-            all(
-                row["ratio"] >= TARGETS["public_ratio" if name in PUBLIC_PAGES else "staff_ratio"]
-                for name, row in result["pages"].items()
-            )
-        ),
-        f"- p99 ≤ {TARGETS['p99_ms']} ms at {CONNECTIONS} connections: "
-        + verdict(all(row["p99_ms"] <= TARGETS["p99_ms"] for row in result["pages"].values())),
-        f"- ≤ {TARGETS['queries']} queries per page, identical at 1× and 10×: "
-        + verdict(
-            all(
-                row["queries"] <= TARGETS["queries"] and row["queries"] == row["queries_10x"]
-                for row in result["pages"].values()
-            )
-        ),
+        f"{TARGETS['public_ratio']}×: " + missed("ratio"),
+        f"- p99 ≤ {TARGETS['p99_ms']} ms at {CONNECTIONS} connections: " + missed("p99"),
+        f"- ≤ {TARGETS['queries']} queries per page, identical at 1× and 10×: " + missed("queries"),
         f"- registration POST ≥ {TARGETS['registration_rps']}/s, zero errors, exact count: "
         f"{result['registration_post_rps']:.1f}/s, {result['registration_errors']} errors, "
         f"{notes['registration_detail']}: {verdict(reg_good)}",
@@ -817,20 +866,25 @@ def main() -> int:
     from guides.assignment import benchmark_5000
     from participants.models import Participant
 
-    if args.profile_only is not None:
-        names = args.profile_only or list(page_urls(existing("10x")))
-        log(profile_pages(existing("10x"), names))
-        return 0
-
     server = None
     try:
         call_command("collectstatic", "--noinput", verbosity=0)
+        if args.profile_only is not None:
+            names = args.profile_only or list(page_urls(existing("10x")))
+            log(profile_pages(existing("10x"), names))
+            return 0
         log(
             f"Building 2 + {args.smalls} initiatives ({args.participants:,} and "
             f"{args.participants // 10:,} participants, {args.smalls} × {args.small})…"
         )
         started = time.monotonic()
         large, base = build(large=args.participants, small=args.small, smalls=args.smalls)
+        # Planner statistics, as autovacuum would have them on a real database: without them
+        # PostgreSQL guesses ~15 rows per initiative and sorts all 20,000 for the roster's page.
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         build_s = time.monotonic() - started
         log(f"  built in {build_s:.1f}s")
 
