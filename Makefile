@@ -38,7 +38,9 @@ test: install
 	$(BIN)/python -m pytest
 
 ## Time 10,000 session reminders through planner → Redis → Celery worker → SMTP against a plain
-## SMTP loop (starts PostgreSQL/Redis if down; its own database); writes bench/results.{json,md}.
+## SMTP loop, then the main pages of a 100-initiative community under gunicorn against a trivial
+## view (starts PostgreSQL/Redis if down; own databases); writes bench/results.{json,md}.
+## `bench/run reminders` or `bench/run pages` runs one of the two.
 bench: install
 	bench/run
 
