@@ -55,6 +55,25 @@ def log(message: str) -> None:
     print(message, flush=True)
 
 
+def stop_process_group(process) -> None:
+    """Stop a subprocess started with start_new_session=True and everything it forked:
+    SIGTERM, then SIGKILL, then SIGKILL again for children that outlived their parent."""
+    if process is None:
+        return
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            process.wait(timeout=wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
 # --- the worker ---------------------------------------------------------------------------
 
 
@@ -109,20 +128,7 @@ class Worker:
         raise RuntimeError(f"the worker did not answer within {timeout}s")
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
-            try:
-                os.killpg(self.process.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                self.process.wait(timeout=wait)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        with suppress(ProcessLookupError):  # prefork children that outlived their parent
-            os.killpg(self.process.pid, signal.SIGKILL)
+        stop_process_group(self.process)
         self.process = None
 
 

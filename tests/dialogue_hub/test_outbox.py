@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.db import transaction
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -355,9 +356,7 @@ class TestPreferences:
         assert outbox.opted_out_categories("ana@example.net ") == {"digest"}
 
     def test_one_click_unsubscribe_needs_no_csrf_token(self, test_kinds):
-        csrf_client = __import__("django.test", fromlist=["Client"]).Client(
-            enforce_csrf_checks=True
-        )
+        csrf_client = Client(enforce_csrf_checks=True)
         participant = ParticipantFactory()
         outbox.send_batch([add("test.reminder", participant).pk])
         url = mail.outbox[0].extra_headers["List-Unsubscribe"].strip("<>")
@@ -492,6 +491,8 @@ class TestOutboxPage:
         client.force_login(organizer)
         url = reverse("initiatives:outbox", args=[initiative.slug]) + "?show=sent"
         assert_queries_do_not_grow(client, url, lambda: self.make_rows(initiative, 60), limit=12)
+        first = client.get(url + "&kind=participant.confirm").content.decode()
+        assert 'href="?show=sent&amp;kind=participant.confirm&amp;page=2"' in first
         page = client.get(url + "&page=2")
         assert page.context["page_obj"].number == 2
 
