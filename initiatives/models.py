@@ -412,6 +412,22 @@ class ActivityLogEntry(models.Model):
         }
 
 
+# Entries that record a reading of data, not a change to it: they leave cached figures valid
+# (initiatives/cache.py). Every other action is a change.
+READ_ACTIONS = frozenset(
+    {
+        "participant.data_downloaded",
+        "inclusion.exported",
+        "participants.roster_viewed",
+        "participants.exported",
+        "participant.viewed",
+        "participants.import_reviewed",
+        "circle.members_viewed",
+        "log.viewed",
+        "logs.viewed",
+    }
+)
+
 ACTIVITY_DESCRIPTIONS = {
     "initiative.created": _("created the initiative"),
     "initiative.updated": _("edited the initiative details"),

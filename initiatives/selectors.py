@@ -177,12 +177,14 @@ def initiative_summaries_for_user(*, user) -> list[InitiativeSummary]:
     return summaries
 
 
-def initiative_for_user(*, user, slug: str) -> Initiative:
+def initiative_for_user(*, user, slug: str, with_counts: bool = False) -> Initiative:
     """The initiative with `slug` if the user holds a role in it, else 404.
 
-    The user's roles are attached as `initiative.roles`.
+    The user's roles are attached as `initiative.roles`; `with_counts` adds the annotations of
+    `initiatives_with_counts` (only the pages that show them ask: six subqueries).
     """
-    initiative = initiatives_with_counts().filter(slug=slug).first()
+    initiatives = initiatives_with_counts() if with_counts else Initiative.objects.all()
+    initiative = initiatives.filter(slug=slug).first()
     if initiative is None or not user.is_authenticated:
         raise Http404
     roles = _roles_by_initiative(user, [initiative.pk]).get(initiative.pk)

@@ -17,9 +17,11 @@ from dialogue_hub import outbox
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
 
+from . import cache as initiative_cache
 from . import selectors
 from .models import (
     PHASE_ORDER,
+    READ_ACTIONS,
     ActivityLogEntry,
     CoalitionMembership,
     Initiative,
@@ -65,7 +67,11 @@ def activity_record(
     """Append one entry to the activity log (call inside the service's transaction).
 
     `label` replaces str(target) where that would freeze personal data or one language into the log.
+    A change (any action but READ_ACTIONS) also makes the initiative's cached figures stale once
+    the transaction commits (initiatives/cache.py).
     """
+    if action not in READ_ACTIONS and initiative is not None:
+        initiative_cache.changed(initiative.pk)
     return ActivityLogEntry.objects.create(
         initiative=initiative,
         actor=actor if actor is not None and actor.is_authenticated else None,

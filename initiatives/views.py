@@ -31,9 +31,12 @@ class InitiativeAccessMixin:
     """Loads `self.initiative` for the URL's slug: 404 without a role, 403 without the permission."""
 
     permission = "initiative.view"
+    with_counts = False  # True: the page shows initiatives_with_counts' figures
 
     def dispatch(self, request, *args, **kwargs):
-        self.initiative = selectors.initiative_for_user(user=request.user, slug=kwargs["slug"])
+        self.initiative = selectors.initiative_for_user(
+            user=request.user, slug=kwargs["slug"], with_counts=self.with_counts
+        )
         require(self.initiative.roles, self.permission)
         self.check_access()
         # Times on an initiative's pages are shown in the initiative's own time zone.
@@ -100,6 +103,7 @@ class InitiativeCreateView(TemplateView):
 
 class InitiativeDetailView(InitiativeAccessMixin, TemplateView):
     template_name = "initiatives/initiative_detail.html"
+    with_counts = True
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

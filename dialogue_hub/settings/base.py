@@ -242,7 +242,14 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # A file cache under var/: shared by the web server and the Celery worker of `make run`
+    # (separate processes), so rate limits and initiatives/cache.py's versions hold across them.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 # Content-Security-Policy (django-csp 4): no inline scripts or styles anywhere.
 # https://django-csp.readthedocs.io/en/latest/configuration.html

@@ -35,6 +35,7 @@ def registration_url(initiative) -> str:
 
 class ReferralLinkListView(InitiativeAccessMixin, TemplateView):
     permission = "outreach.view"
+    with_counts = True  # whether the coalition has partners yet
     template_name = "participants/outreach/referral_links.html"
 
     def get_context_data(self, **kwargs):
@@ -58,6 +59,7 @@ class ReferralLinkListView(InitiativeAccessMixin, TemplateView):
 
 class ReferralLinkCreateView(InitiativeAccessMixin, TemplateView):
     permission = "outreach.manage"
+    with_counts = True  # whether the coalition has partners yet
     template_name = "participants/outreach/referral_link_form.html"
 
     def get(self, request, *args, **kwargs):

@@ -294,8 +294,11 @@ class TestInvitations:
             services.invitation_create(
                 user=organizer, initiative=initiative, email="a@example.org", role=Role.RECORDER
             )
-        assert len(callbacks) == 1  # queued for after commit, not sent inside the transaction
+        assert callbacks  # queued for after commit, not sent inside the transaction
         assert mail.outbox == []
+        for callback in callbacks:
+            callback()
+        assert len(mail.outbox) == 1
 
     def test_second_open_invitation_for_same_role_is_refused(self, initiative, organizer):
         services.invitation_create(

@@ -1,0 +1,103 @@
+"""initiatives/cache.py: cached figures are recomputed after any change to the initiative."""
+
+import pytest
+from django.core.cache import cache as django_cache
+from django.db import transaction
+
+from initiatives import cache
+from initiatives.models import ACTIVITY_DESCRIPTIONS, READ_ACTIONS
+from initiatives.services import activity_record
+from tests.factories import InitiativeFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def counter():
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    return compute, calls
+
+
+def test_a_value_is_computed_once_while_nothing_changes():
+    initiative = InitiativeFactory()
+    compute, calls = counter()
+    assert cache.cached(initiative.pk, "n", compute) == 1
+    assert cache.cached(initiative.pk, "n", compute) == 1
+    assert len(calls) == 1
+
+
+def test_vary_keeps_values_apart():
+    initiative = InitiativeFactory()
+    assert cache.cached(initiative.pk, "n", lambda: "en", vary=["en"]) == "en"
+    assert cache.cached(initiative.pk, "n", lambda: "es", vary=["es"]) == "es"
+    assert cache.cached(initiative.pk, "n", lambda: "other", vary=["en"]) == "en"
+
+
+def test_a_logged_change_makes_the_value_stale_after_commit(django_capture_on_commit_callbacks):
+    initiative = InitiativeFactory()
+    other = InitiativeFactory()
+    compute, calls = counter()
+    cache.cached(initiative.pk, "n", compute)
+    cache.cached(other.pk, "n", lambda: "other")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        activity_record(initiative=initiative, actor=None, action="participant.registered")
+        # Inside the transaction the old value is still the committed truth.
+        assert cache.cached(initiative.pk, "n", compute) == 1
+    assert len(callbacks) == 1
+    assert cache.cached(initiative.pk, "n", compute) == 2
+    assert cache.cached(other.pk, "n", lambda: "recomputed") == "other"
+
+
+def test_a_rolled_back_change_keeps_the_value(django_capture_on_commit_callbacks):
+    initiative = InitiativeFactory()
+    compute, calls = counter()
+    cache.cached(initiative.pk, "n", compute)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        try:
+            with transaction.atomic():
+                activity_record(initiative=initiative, actor=None, action="participant.registered")
+                raise RuntimeError
+        except RuntimeError:
+            pass
+    assert callbacks == []
+    assert cache.cached(initiative.pk, "n", compute) == 1
+
+
+def test_reading_audit_entries_keep_the_value(django_capture_on_commit_callbacks):
+    initiative = InitiativeFactory()
+    user = UserFactory()
+    compute, calls = counter()
+    cache.cached(initiative.pk, "n", compute)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        for action in sorted(READ_ACTIONS):
+            activity_record(initiative=initiative, actor=user, action=action)
+    assert callbacks == []
+    assert cache.cached(initiative.pk, "n", compute) == 1
+
+
+def test_read_actions_are_known_actions():
+    assert READ_ACTIONS <= set(ACTIVITY_DESCRIPTIONS)
+
+
+def test_a_reader_that_started_before_the_change_cannot_make_its_result_current(
+    django_capture_on_commit_callbacks,
+):
+    initiative = InitiativeFactory()
+    token = cache.version(initiative.pk)  # a slow reader took the version, then…
+    with django_capture_on_commit_callbacks(execute=True):
+        activity_record(initiative=initiative, actor=None, action="participant.withdrawn")
+    # …stores what it computed from the old data under the old token:
+    django_cache.set(f"initiative-cache:n:{initiative.pk}:{token}", "old")
+    assert cache.version(initiative.pk) != token
+    assert cache.cached(initiative.pk, "n", lambda: "new") == "new"
+
+
+def test_a_cleared_cache_never_brings_an_old_value_back():
+    initiative = InitiativeFactory()
+    first = cache.version(initiative.pk)
+    django_cache.clear()
+    assert cache.version(initiative.pk) != first
