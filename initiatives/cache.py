@@ -16,9 +16,12 @@ The cache must be shared by every process that writes (Redis in production; a fi
 `make run`, where the web server and the Celery worker are separate processes).
 """
 
+import hashlib
 import uuid
+from functools import cached_property
 
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db import transaction
 
 TIMEOUT = 120  # seconds
@@ -47,15 +50,35 @@ def changed(initiative_id) -> None:
     transaction.on_commit(lambda: cache.delete(key))
 
 
-def cached(initiative_id, name: str, compute, *, vary=(), timeout: int = TIMEOUT):
+def cached(initiative_id, name: str, compute, *, vary=(), timeout: int = TIMEOUT, token=None):
     """compute() for this initiative, from the cache while its data has not changed.
 
-    `vary` lists what else the value depends on (the language, a page number, a role…).
+    `vary` lists what else the value depends on (the language, a page number, a role, filters…);
+    it enters the key hashed, so a search text typed by a user is never written out in it.
+    `token`: the version, when the caller has already read it for this request.
     """
-    parts = [str(part) for part in vary]
-    key = ":".join(["initiative-cache", name, str(initiative_id), version(initiative_id), *parts])
+    token = token or version(initiative_id)
+    key = ":".join(["initiative-cache", name, str(initiative_id), token])
+    if vary:
+        key += ":" + hashlib.sha256(repr([str(part) for part in vary]).encode()).hexdigest()[:32]
     value = cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, timeout)
     return value
+
+
+class CachedCountPaginator(Paginator):
+    """A Paginator whose total is kept with `cached`: counting every matching row of a large
+    initiative is the slowest query of a list page, and the total only moves on a change."""
+
+    def __init__(self, object_list, per_page, *, initiative_id, name: str, vary=(), token=None):
+        super().__init__(object_list, per_page)
+        self._cache_key = (initiative_id, name, tuple(vary), token)
+
+    @cached_property
+    def count(self):
+        initiative_id, name, vary, token = self._cache_key
+        return cached(
+            initiative_id, name, lambda: Paginator.count.func(self), vary=vary, token=token
+        )

@@ -6,6 +6,8 @@ Thin views: the permission mixin, then a selector or service from participants.r
 participants.imports or participants.services. Every look at personal data is logged.
 """
 
+import functools
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -13,6 +15,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -20,6 +23,8 @@ from django.views.generic import TemplateView
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.forms import add_domain_error
 from dialogue_hub.privacy import suppress
+from dialogue_hub.urls_fast import url_for_each
+from initiatives import cache as initiative_cache
 from initiatives.permissions import has_perm
 from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
 
@@ -118,11 +123,24 @@ class RegistrationSettingsView(InitiativeAccessMixin, TemplateView):
 
 
 class RosterMixin(InitiativeAccessMixin):
-    def filter_form(self):
-        settings_row = services.registration_settings_for(self.initiative)
+    def filter_form(self, token=None):
+        def choices():
+            settings_row = services.registration_settings_for(self.initiative)
+            found = roster.filter_choices(initiative=self.initiative, settings_row=settings_row)
+            return {
+                name: [(value, str(label)) for value, label in options]
+                for name, options in found.items()
+            }
+
         return RosterFilterForm(
             self.request.GET or None,
-            choices=roster.filter_choices(initiative=self.initiative, settings_row=settings_row),
+            choices=initiative_cache.cached(
+                self.initiative.pk,
+                "roster-filter-choices",
+                choices,
+                vary=[get_language()],
+                token=token,
+            ),
         )
 
 
@@ -132,10 +150,32 @@ class RosterView(RosterMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form = self.filter_form()
+        token = initiative_cache.version(self.initiative.pk)
+        form = self.filter_form(token)
         filters = form.filters()
         queryset = roster.roster(initiative=self.initiative, filters=filters)
-        page = Paginator(queryset, roster.PAGE_SIZE).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        paginator = initiative_cache.CachedCountPaginator(
+            queryset,
+            roster.PAGE_SIZE,
+            initiative_id=self.initiative.pk,
+            name="roster-count",
+            vary=[query.urlencode()],
+            token=token,
+        )
+        page = paginator.get_page(self.request.GET.get("page"))
+        slug = self.initiative.slug
+
+        @functools.cache
+        def rows():
+            # Read only when the rows' fragment is not in the cache (see the template).
+            found = list(page.object_list)
+            urls = url_for_each("participants:participant", [slug], [p.pk for p in found])
+            for participant in found:
+                participant.detail_url = urls[participant.pk]
+            return found
+
         steward = context["can"]["demographics_view"]
         total = page.paginator.count
         roster.personal_data_access_record(
@@ -150,6 +190,12 @@ class RosterView(RosterMixin, TemplateView):
             filtered=bool(filters.for_log()),
             total=total if steward else _suppressed_count(total),
             has_any=total > 0 or bool(filters.for_log()),
+            rows=rows,
+            # The filter form's and the rows' HTML are the same for everyone who may see the
+            # list (the rows show no role-dependent part) until the initiative changes.
+            fragment_version=token,
+            fragment_timeout=initiative_cache.TIMEOUT,
+            filter_query=query.urlencode(),
         )
         return context
 

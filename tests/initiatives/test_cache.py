@@ -92,6 +92,7 @@ def test_a_reader_that_started_before_the_change_cannot_make_its_result_current(
         activity_record(initiative=initiative, actor=None, action="participant.withdrawn")
     # …stores what it computed from the old data under the old token:
     django_cache.set(f"initiative-cache:n:{initiative.pk}:{token}", "old")
+    assert django_cache.get(f"initiative-cache:n:{initiative.pk}:{token}") == "old"
     assert cache.version(initiative.pk) != token
     assert cache.cached(initiative.pk, "n", lambda: "new") == "new"
 

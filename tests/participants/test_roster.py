@@ -679,3 +679,65 @@ def test_raising_a_cap_promotes_from_the_waiting_list(setup, organizer):
     assert outcome.promoted == 2
     statuses = [Participant.objects.get(pk=p.pk).status for p in people]
     assert statuses == [Status.CONFIRMED, Status.CONFIRMED, Status.WAITLISTED]
+
+
+# --- cached figures and fragments (initiatives/cache.py) ------------------------------------------
+
+
+def _roster_queries(client, path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200
+    return response, [q["sql"] for q in captured.captured_queries]
+
+
+def test_a_repeat_view_of_the_roster_reads_no_participant_but_is_still_logged(client, setup):
+    ParticipantFactory.create_batch(12, initiative=setup, name="Ana Cached")
+    login(client, setup, Role.ORGANIZER)
+    first, cold = _roster_queries(client, url("roster", setup))
+    second, warm = _roster_queries(client, url("roster", setup))
+    assert first.content.count(b"Ana Cached") == second.content.count(b"Ana Cached") == 12
+    assert any("participants_participant" in sql for sql in cold)
+    assert not any('FROM "participants_participant"' in sql for sql in warm), warm
+    assert len(warm) < len(cold)
+    assert (
+        ActivityLogEntry.objects.filter(
+            initiative=setup, action="participants.roster_viewed"
+        ).count()
+        == 2
+    )
+
+
+def test_the_roster_shows_a_change_made_through_a_service_at_once(
+    client, setup, django_capture_on_commit_callbacks
+):
+    person = ParticipantFactory(initiative=setup, name="Berta Changes", status=Status.CONFIRMED)
+    user = login(client, setup, Role.ORGANIZER)
+    before = client.get(url("roster", setup)).content.decode()
+    assert "<td>Confirmed " in before and "<td>Withdrawn " not in before
+    with django_capture_on_commit_callbacks(execute=True):
+        services.participant_withdraw(participant=person, actor=user)
+    after = client.get(url("roster", setup)).content.decode()
+    assert "<td>Withdrawn " in after and "<td>Confirmed " not in after
+
+
+def test_cached_rosters_are_kept_apart_by_initiative_filters_and_language(client, setup):
+    other = InitiativeFactory()
+    RegistrationSettingsFactory(initiative=other)
+    ParticipantFactory.create_batch(11, initiative=setup, name="Here Person")
+    ParticipantFactory.create_batch(11, initiative=other, name="Elsewhere Person")
+    user = login(client, setup, Role.ORGANIZER)
+    MembershipFactory(user=user, initiative=other, role=Role.ORGANIZER)
+    mine = client.get(url("roster", setup)).content.decode()
+    theirs = client.get(url("roster", other)).content.decode()
+    assert "Here Person" in mine and "Elsewhere Person" not in mine
+    assert "Elsewhere Person" in theirs and "Here Person" not in theirs
+    searched = client.get(url("roster", setup, query="?q=nobody-matches")).content.decode()
+    assert "Here Person" not in searched and "Nobody matches these filters." in searched
+    english = client.get(url("roster", setup)).content.decode()
+    spanish = client.get(url("roster", setup), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "<td>Confirmed " in english
+    assert "<td>Confirmed " not in spanish and "<td>Confirmad" in spanish
