@@ -9,7 +9,6 @@ participants.imports or participants.services. Every look at personal data is lo
 import functools
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse

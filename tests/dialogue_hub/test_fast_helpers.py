@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_choice_label_is_what_get_display_shows_in_each_language():
-    person = Participant(role_category=RoleCategory.POLICE, status=Status.WAITLISTED)
+    person = Participant(role_category=RoleCategory.SWORN_OFFICER, status=Status.WAITLISTED)
     for language in ("en", "es"):
         with translation.override(language):
             assert choice_label_of(person, "role_category") == person.get_role_category_display()
