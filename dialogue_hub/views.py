@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from django.views.i18n import set_language as django_set_language
 
 from dialogue_hub.privacy import suppress
+from initiatives import cache as initiative_cache
 from initiatives import selectors as initiative_selectors
 from initiatives.permissions import has_perm
 from participants import selectors as participant_selectors
@@ -31,11 +32,19 @@ def home(request):
     """Signed in: my initiatives and what needs attention. Anonymous: published initiatives."""
     if request.user.is_authenticated:
         summaries = initiative_selectors.initiative_summaries_for_user(user=request.user)
-        counts = participant_selectors.participant_counts(s.initiative.pk for s in summaries)
+        # Counting every participant of a large initiative on each visit is the page's slowest
+        # query: the counts are kept per initiative until it changes (initiatives/cache.py).
+        counts = initiative_cache.cached_many(
+            [s.initiative.pk for s in summaries],
+            "participant-counts",
+            participant_selectors.participant_counts,
+        )
         for summary in summaries:
-            mine = counts.get(
-                summary.initiative.pk, {"active": 0, "waitlisted": 0, "awaiting_guardian": 0}
-            )
+            mine = counts.get(summary.initiative.pk) or {
+                "active": 0,
+                "waitlisted": 0,
+                "awaiting_guardian": 0,
+            }
             # Small counts are hidden from everyone but the data steward (who sees individuals).
             if has_perm(summary.roles, "demographics.view"):
                 summary.participants = mine

@@ -68,6 +68,41 @@ def cached(initiative_id, name: str, compute, *, vary=(), timeout: int = TIMEOUT
     return value
 
 
+def versions(initiative_ids) -> dict:
+    """{initiative id: version token} for several initiatives, in one cache round trip when
+    they all have one."""
+    keys = {_version_key(pk): pk for pk in initiative_ids}
+    found = cache.get_many(list(keys))
+    tokens = {keys[key]: token for key, token in found.items()}
+    for key, pk in keys.items():
+        if pk not in tokens:
+            tokens[pk] = version(pk)
+    return tokens
+
+
+def cached_many(initiative_ids, name: str, compute, *, vary=(), timeout: int = TIMEOUT) -> dict:
+    """{initiative id: value} like `cached`, for several initiatives at once: compute(ids) is
+    called only for the initiatives whose value is not cached, and returns {id: value} (an id
+    it leaves out is stored and returned as None)."""
+    ids = list(dict.fromkeys(initiative_ids))
+    if not ids:
+        return {}
+    tokens = versions(ids)
+    suffix = ""
+    if vary:
+        suffix = ":" + hashlib.sha256(repr([str(part) for part in vary]).encode()).hexdigest()[:32]
+    keys = {pk: f"initiative-cache:{name}:{pk}:{tokens[pk]}{suffix}" for pk in ids}
+    found = cache.get_many(list(keys.values()))
+    result = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [pk for pk in ids if pk not in result]
+    if missing:
+        computed = compute(missing)
+        fresh = {pk: computed.get(pk) for pk in missing}
+        cache.set_many({keys[pk]: value for pk, value in fresh.items()}, timeout)
+        result.update(fresh)
+    return result
+
+
 class CachedCountPaginator(Paginator):
     """A Paginator whose total is kept with `cached`: counting every matching row of a large
     initiative is the slowest query of a list page, and the total only moves on a change."""

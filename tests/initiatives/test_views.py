@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -716,6 +717,31 @@ def test_times_are_shown_in_the_initiatives_time_zone(organizer_client, organize
 
 
 class TestHomeParticipantCounts:
+    def test_kept_counts_follow_changes_made_through_the_services(
+        self, client, initiative, organizer, member_of, django_capture_on_commit_callbacks
+    ):
+        from initiatives import services as initiative_services
+        from participants import services as participant_services
+
+        from ..factories import ParticipantFactory
+
+        people = ParticipantFactory.create_batch(12, initiative=initiative)
+        steward = member_of(initiative, Role.DATA_STEWARD)
+        client.force_login(steward)
+        first = client.get(reverse("home")).context["summaries"][0]
+        assert first.participants["active"] == 12
+        assert first.initiative.coalition_count == 0
+        with django_capture_on_commit_callbacks(execute=True):
+            participant_services.participant_withdraw(participant=people[0], actor=organizer)
+            initiative_services.coalition_member_add(
+                user=organizer,
+                initiative=initiative,
+                organization_data={"name": "Eastside Tenants Union", "sector": Sector.NEIGHBORHOOD},
+            )
+        again = client.get(reverse("home")).context["summaries"][0]
+        assert again.participants["active"] == 11
+        assert again.initiative.coalition_count == 1
+
     def test_organizer_sees_counts_and_liaison_sees_small_totals_hidden(
         self, client, initiative, organizer, member_of
     ):
@@ -736,4 +762,6 @@ class TestHomeParticipantCounts:
         assert response.context["summaries"][0].participants == {"active": None}
         assert "&lt;10" in response.content.decode()
         ParticipantFactory.create_batch(10, initiative=initiative)
+        # Factories skip the services, so nothing marked the kept counts stale.
+        cache.clear()
         assert client.get(reverse("home")).context["summaries"][0].participants == {"active": 15}
