@@ -74,7 +74,7 @@ def versions(initiative_ids) -> dict:
     keys = {_version_key(pk): pk for pk in initiative_ids}
     found = cache.get_many(list(keys))
     tokens = {keys[key]: token for key, token in found.items()}
-    for key, pk in keys.items():
+    for pk in keys.values():
         if pk not in tokens:
             tokens[pk] = version(pk)
     return tokens
