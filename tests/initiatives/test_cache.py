@@ -102,3 +102,24 @@ def test_a_cleared_cache_never_brings_an_old_value_back():
     first = cache.version(initiative.pk)
     django_cache.clear()
     assert cache.version(initiative.pk) != first
+
+
+def test_cached_many_computes_only_the_initiatives_that_changed(
+    django_capture_on_commit_callbacks,
+):
+    first, second = InitiativeFactory(), InitiativeFactory()
+    asked = []
+
+    def compute(ids):
+        asked.append(sorted(ids))
+        return {pk: f"value {len(asked)}" for pk in ids if pk == first.pk}
+
+    ids = [first.pk, second.pk]
+    assert cache.cached_many(ids, "m", compute) == {first.pk: "value 1", second.pk: None}
+    assert cache.cached_many(ids, "m", compute) == {first.pk: "value 1", second.pk: None}
+    assert asked == [sorted(ids)]
+    with django_capture_on_commit_callbacks(execute=True):
+        activity_record(initiative=first, actor=None, action="participant.registered")
+    assert cache.cached_many(ids, "m", compute) == {first.pk: "value 2", second.pk: None}
+    assert asked == [sorted(ids), [first.pk]]
+    assert cache.cached_many([], "m", compute) == {}
