@@ -60,7 +60,30 @@ def cached(initiative_id, name: str, compute, *, vary=(), timeout: int = TIMEOUT
     token = token or version(initiative_id)
     key = ":".join(["initiative-cache", name, str(initiative_id), token])
     if vary:
-        key += ":" + hashlib.sha256(repr([str(part) for part in vary]).encode()).hexdigest()[:32]
+        key += ":" + _hashed(vary)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout)
+    return value
+
+
+def _hashed(parts) -> str:
+    return hashlib.sha256(repr([str(part) for part in parts]).encode()).hexdigest()[:32]
+
+
+def version_of(initiative_ids) -> str:
+    """One token for several initiatives together: it changes when any of them changes (for
+    the `{% cache %}` key of a page across a user's initiatives)."""
+    ids = sorted(set(initiative_ids))
+    tokens = versions(ids)
+    return _hashed([f"{pk}={tokens[pk]}" for pk in ids])
+
+
+def cached_for(initiative_ids, name: str, compute, *, vary=(), timeout: int = TIMEOUT):
+    """Like `cached`, for one value that depends on several initiatives (a page across all of
+    a user's initiatives): computed again when any of them changes."""
+    key = f"initiative-cache:{name}:" + _hashed([version_of(initiative_ids), *vary])
     value = cache.get(key)
     if value is None:
         value = compute()
@@ -88,9 +111,7 @@ def cached_many(initiative_ids, name: str, compute, *, vary=(), timeout: int = T
     if not ids:
         return {}
     tokens = versions(ids)
-    suffix = ""
-    if vary:
-        suffix = ":" + hashlib.sha256(repr([str(part) for part in vary]).encode()).hexdigest()[:32]
+    suffix = ":" + _hashed(vary) if vary else ""
     keys = {pk: f"initiative-cache:{name}:{pk}:{tokens[pk]}{suffix}" for pk in ids}
     found = cache.get_many(list(keys.values()))
     result = {pk: found[key] for pk, key in keys.items() if key in found}
@@ -105,7 +126,8 @@ def cached_many(initiative_ids, name: str, compute, *, vary=(), timeout: int = T
 
 class CachedCountPaginator(Paginator):
     """A Paginator whose total is kept with `cached`: counting every matching row of a large
-    initiative is the slowest query of a list page, and the total only moves on a change."""
+    initiative is the slowest query of a list page, and the total only moves on a change.
+    `initiative_id` may be a list: the total of a page across several initiatives."""
 
     def __init__(self, object_list, per_page, *, initiative_id, name: str, vary=(), token=None):
         super().__init__(object_list, per_page)
@@ -114,6 +136,8 @@ class CachedCountPaginator(Paginator):
     @cached_property
     def count(self):
         initiative_id, name, vary, token = self._cache_key
+        if isinstance(initiative_id, list | tuple):
+            return cached_for(initiative_id, name, lambda: Paginator.count.func(self), vary=vary)
         return cached(
             initiative_id, name, lambda: Paginator.count.func(self), vary=vary, token=token
         )

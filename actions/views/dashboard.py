@@ -1,12 +1,14 @@
 """The coalition lead's progress dashboard across initiatives, and its per-team CSV."""
 
 import csv
+import functools
 
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
+
+from initiatives import cache as initiative_cache
 
 from .. import dashboard
 
@@ -21,15 +23,44 @@ class DashboardView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        overview = dashboard.progress_overview(user=self.request.user)
-        context["overview"] = overview
-        if overview:
-            paginator = Paginator(
-                dashboard.timeline([row.initiative for row in overview]), TIMELINE_PAGE_SIZE
+        # Who may see what is read fresh; the figures are kept until one of the initiatives
+        # changes (initiatives/cache.py: every action service logs its change).
+        initiatives = dashboard.initiatives_with_progress_view(user=self.request.user)
+        ids = [initiative.pk for initiative in initiatives]
+
+        # The dashboard's HTML is the same for everyone who may follow the same initiatives
+        # (no role-dependent part): the template caches it, and these run only on a miss.
+        @functools.cache
+        def overview():
+            return initiative_cache.cached_for(
+                ids, "progress-overview", lambda: dashboard.progress_rows(initiatives)
+            )
+
+        @functools.cache
+        def page_obj():
+            paginator = initiative_cache.CachedCountPaginator(
+                dashboard.timeline(initiatives),
+                TIMELINE_PAGE_SIZE,
+                initiative_id=ids,
+                name="progress-timeline-count",
             )
             page = paginator.get_page(self.request.GET.get("page"))
-            page.object_list = dashboard.timeline_entries(page.object_list)
-            context["page_obj"] = page
+            page.object_list = initiative_cache.cached_for(
+                ids,
+                "progress-timeline",
+                lambda: dashboard.timeline_entries(page.object_list),
+                vary=[page.number],
+            )
+            return page
+
+        context.update(
+            has_initiatives=bool(initiatives),
+            overview=overview,
+            page_obj=page_obj,
+            fragment_version=initiative_cache.version_of(ids),
+            fragment_timeout=initiative_cache.TIMEOUT,
+            page_number=self.request.GET.get("page", ""),
+        )
         return context
 
 

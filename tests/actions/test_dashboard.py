@@ -7,6 +7,7 @@ import zoneinfo
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,7 +18,7 @@ from actions.models import (
     Milestone,
     ProgressUpdate,
 )
-from initiatives.models import Role
+from initiatives.models import Membership, Role
 
 from ..factories import (
     ActionTeamFactory,
@@ -317,6 +318,7 @@ def test_timeline_is_newest_first_and_paginated(lead_client, initiative, lead):
 
     for day in range(25):
         OutcomeFactory(team=team, title=f"Bulk outcome {day}", happened_on=today - timedelta(30))
+    cache.clear()  # factories skip the services: nothing marked the kept dashboard stale
     first = lead_client.get(URL).content.decode()
     second = lead_client.get(URL + "?page=2").content.decode()
     assert "Outcome newest" in first
@@ -395,3 +397,54 @@ def test_csv_query_count_is_flat(lead_client, initiative, lead):
             _populate(more, teams=3)
 
     assert_queries_do_not_grow(lead_client, CSV_URL, add_rows, limit=12)
+
+
+# --- kept figures (initiatives/cache.py) ----------------------------------------------------------
+
+
+def test_a_repeat_view_is_served_without_the_rollup_and_follows_a_logged_change(
+    lead_client, initiative, lead, member_of, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from actions import progress
+    from actions.models import Level, OutcomeKind
+
+    team = ActionTeamFactory(initiative=initiative, name="Cached Team")
+    MilestoneFactory(goal__team=team, title="Cached milestone", status="planned")
+    first = lead_client.get(URL).content.decode()
+    with CaptureQueriesContext(connection) as captured:
+        second = lead_client.get(URL).content.decode()
+    assert second.split('id="main"')[1] == first.split('id="main"')[1]
+    assert "Cached Team" in second
+    assert not any("actions_" in query["sql"] for query in captured.captured_queries)
+    organizer = member_of(initiative, Role.ORGANIZER)
+    with django_capture_on_commit_callbacks(execute=True):
+        progress.outcome_create(
+            user=organizer,
+            initiative=initiative,
+            kind=OutcomeKind.PROGRAM,
+            level=Level.COMMUNITY,
+            title="Fresh outcome Omega",
+            happened_on=today_in(initiative),
+            team=team,
+        )
+    assert "Fresh outcome Omega" in lead_client.get(URL).content.decode()
+
+
+def test_users_following_different_initiatives_never_share_a_kept_dashboard(
+    client, initiative, member_of
+):
+    other = InitiativeFactory(name="Other Town Dialogues")
+    ActionTeamFactory(initiative=initiative, name="Team Here")
+    ActionTeamFactory(initiative=other, name="Team Elsewhere")
+    here = member_of(initiative, Role.COALITION_LEAD)
+    both = member_of(initiative, Role.COALITION_LEAD)
+    Membership.objects.create(user=both, initiative=other, role=Role.COALITION_LEAD)
+    client.force_login(both)
+    assert "Team Elsewhere" in client.get(URL).content.decode()
+    client.force_login(here)
+    page = client.get(URL).content.decode()
+    assert "Team Here" in page
+    assert "Team Elsewhere" not in page
