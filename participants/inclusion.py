@@ -1,8 +1,10 @@
 """Reads for the inclusion dashboard: who has signed up, per dimension, against the community's
 make-up and the initiative's targets, and the same mix for the initiative's decision-making bodies.
 
-Every count is aggregated in SQL (at most one query per dimension or breakdown, however many
-participants there are) and leaves this module only through `dialogue_hub.privacy.suppress`.
+Every count is aggregated in SQL (one scan of the participants for every table but the weeks
+and the team, however many participants there are; see `_scan`) and leaves this module only
+through `dialogue_hub.privacy.suppress`. The page caches its rendered HTML per initiative version
+(initiatives/cache.py), so this runs again only after a logged change.
 The rows built here never carry a hidden count: a suppressed cell has `value=None`, and
 everything derived from it (share, ratio, bar, gap) is None too. The dashboard is the same for
 every viewer, the data steward included: individual answers live on the steward's own pages.
