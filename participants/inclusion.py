@@ -1,22 +1,22 @@
 """Reads for the inclusion dashboard: who has signed up, per dimension, against the community's
 make-up and the initiative's targets, and the same mix for the initiative's decision-making bodies.
 
-Every count is aggregated in SQL (at most one query per dimension or breakdown, however many
-participants there are) and leaves this module only through `dialogue_hub.privacy.suppress`.
+Every count is aggregated in SQL (one scan of the participants for every table but the weeks
+and the team, however many participants there are; see `_scan`) and leaves this module only
+through `dialogue_hub.privacy.suppress`. The page caches its rendered HTML per initiative version
+(initiatives/cache.py), so this runs again only after a logged change.
 The rows built here never carry a hidden count: a suppressed cell has `value=None`, and
 everything derived from it (share, ratio, bar, gap) is None too. The dashboard is the same for
 every viewer, the data steward included: individual answers live on the steward's own pages.
 """
 
-import json
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Count, DateField, Q
+from django.db.models import BooleanField, Count, DateField, ExpressionWrapper, Q
 from django.db.models.functions import Lower, TruncWeek
 from django.http import Http404
 from django.utils import formats
@@ -162,17 +162,6 @@ def _percent_of(count: int, population: int) -> Decimal:
     return Decimal(count) * HUNDRED / Decimal(population)
 
 
-def _contains(field_path: str, value: str) -> Q:
-    """Rows whose JSON list at `field_path` holds `value`, as SQL on both databases.
-
-    PostgreSQL has jsonb containment; SQLite stores the list as JSON text, so we look for the
-    quoted value in it (quotes included, so "Immigrant" does not match "Immigrant family").
-    """
-    if connection.vendor == "postgresql":
-        return Q(**{f"{field_path}__contains": [value]})
-    return Q(**{f"{field_path}__icontains": json.dumps(value)})
-
-
 def registration_lists(initiative: Initiative) -> tuple[list[str], list[str]]:
     """The initiative's neighborhoods and lived-experience groups (empty without settings)."""
     reg = RegistrationSettings.objects.filter(initiative=initiative).first()
@@ -224,67 +213,135 @@ def group_label(dimension: str, group: str) -> str:
     return str(labels.get(group, group))
 
 
-# --- counting, one query per dimension ----------------------------------------------------------
+# --- counting: one scan for every dimension -------------------------------------------------------
+#
+# The fixed-choice columns (role, age, language, channel, neighborhood, partner) are counted with
+# one COUNT … FILTER per listed value, and the multi-select answers (race/ethnicity, lived
+# experience) by grouping the scan on the answers themselves: the distinct answer lists are few
+# (they depend on the choices, not on the number of people), and `_multi_select` folds them into
+# per-group counts exactly as the per-group SQL tests did (see `_race_groups`, `_lived_groups`).
+# A value found in the data but not listed (possible: choices are not enforced by the database,
+# and a neighborhood can leave the settings' list) is detected by an "other" count in the same
+# scan, and only then counted by a GROUP BY of its own.
+
+RACE_GROUPS = [(k, v) for k, v in RaceEthnicity.choices if k != RaceEthnicity.PREFER_NOT]
+
+# Where the multi-select answers are in a row of `_participants(...).values(...)`.
+ANSWERED = "answered"  # the person has a demographics row
+RACE = "demographics__race_ethnicity"
+LIVED = "demographics__lived_experience"
+LIVED_PREFER_NOT = "demographics__lived_experience_prefer_not"
 
 
-def _count_role(qs) -> list[tuple[str, str, int]]:
-    return _with_unlisted(RoleCategory.choices, _grouped(qs, "role_category"))
+def _answered():
+    return ExpressionWrapper(Q(demographics__isnull=False), output_field=BooleanField())
 
 
-def _count_age(qs) -> list[tuple[str, str, int]]:
-    return _with_unlisted(AgeBand.choices, _grouped(qs, "age_band"))
+def _race_groups(row) -> list[str] | None:
+    """The race/ethnicity groups a person counts in; None: "not answered or preferred not to say"
+    (no answers, an empty list, or "prefer not" among the answers)."""
+    answers = row[RACE]
+    if not row[ANSWERED] or answers == [] or _holds(answers, RaceEthnicity.PREFER_NOT):
+        return None
+    return [key for key, _label in RACE_GROUPS if _holds(answers, key)]
 
 
-def _count_language(qs) -> list[tuple[str, str, int]]:
-    return _with_unlisted(settings.LANGUAGES, _grouped(qs, "preferred_language"))
+def _lived_groups(row, groups) -> list[str] | None:
+    """The listed lived-experience groups a person counts in; None: not answered (no answers,
+    "prefer not", or an empty list)."""
+    answers = row[LIVED]
+    if not row[ANSWERED] or row[LIVED_PREFER_NOT] or answers == []:
+        return None
+    return [name for name in dict.fromkeys(groups) if _holds(answers, name)]
 
 
-def _count_neighborhood(qs, neighborhoods) -> list[tuple[str, str, int]]:
-    counts = _grouped(qs, "neighborhood")
-    rows = _with_unlisted([(n, n) for n in neighborhoods], counts)
-    rows.append((NOT_GIVEN, _("Not given"), counts.get("", 0)))
+def _holds(answers, value) -> bool:
+    return isinstance(answers, list) and value in answers
+
+
+def _multi_select(rows, pick, keys) -> dict:
+    """{key: people, None: people not answered} from grouped rows (each with its count `n`)."""
+    counts = dict.fromkeys([*keys, None], 0)
+    for row in rows:
+        picked = pick(row)
+        if picked is None:
+            counts[None] += row["n"]
+        else:
+            for key in picked:
+                counts[key] += row["n"]
+    return counts
+
+
+def _race_rows(counts: dict) -> list[tuple[str, str, int]]:
+    rows = [(key, str(label), counts[key]) for key, label in RACE_GROUPS]
+    rows.append((NOT_ANSWERED, _("Not answered or preferred not to say"), counts[None]))
     return rows
 
 
-def _count_channel(qs) -> list[tuple[str, str, int]]:
-    counts = _grouped(qs, "how_heard")
-    rows = _with_unlisted(Channel.choices, counts)
-    rows.append((NOT_GIVEN, _("Not given"), counts.get("", 0)))
-    return rows
-
-
-def _count_race(qs) -> list[tuple[str, str, int]]:
-    groups = [(k, v) for k, v in RaceEthnicity.choices if k != RaceEthnicity.PREFER_NOT]
-    path = "demographics__race_ethnicity"
-    not_answered = (
-        Q(demographics__isnull=True) | Q(**{path: []}) | _contains(path, RaceEthnicity.PREFER_NOT)
-    )
-    aggregates = {
-        f"g{i}": Count("pk", filter=_contains(path, key) & ~not_answered)
-        for i, (key, _label) in enumerate(groups)
-    }
-    counts = qs.aggregate(**aggregates, none=Count("pk", filter=not_answered))
-    rows = [(key, str(label), counts[f"g{i}"]) for i, (key, label) in enumerate(groups)]
-    rows.append((NOT_ANSWERED, _("Not answered or preferred not to say"), counts["none"]))
-    return rows
-
-
-def _count_lived_experience(qs, groups) -> list[tuple[str, str, int]]:
-    path = "demographics__lived_experience"
-    not_answered = (
-        Q(demographics__isnull=True)
-        | Q(demographics__lived_experience_prefer_not=True)
-        | Q(**{path: []})
-    )
-    aggregates = {
-        f"g{i}": Count("pk", filter=_contains(path, name) & ~not_answered)
-        for i, name in enumerate(groups)
-    }
-    counts = qs.aggregate(**aggregates, none=Count("pk", filter=not_answered))
-    rows = [(name, name, counts[f"g{i}"]) for i, name in enumerate(groups)]
+def _lived_rows(counts: dict, groups) -> list[tuple[str, str, int]]:
+    rows = [(name, name, counts[name]) for name in groups]
     rows.append(
-        (NOT_ANSWERED, _("None of these, not answered or preferred not to say"), counts["none"])
+        (NOT_ANSWERED, _("None of these, not answered or preferred not to say"), counts[None])
     )
+    return rows
+
+
+def _grouped_in_python(rows, field_name: str) -> dict:
+    counts = {}
+    for row in rows:
+        counts[row[field_name]] = counts.get(row[field_name], 0) + row["n"]
+    return counts
+
+
+@dataclass
+class _Scan:
+    """What `_scan` counted: per field, {value: people} for the listed values."""
+
+    counts: dict
+    race: dict
+    lived: dict
+
+
+def _scan(qs, *, listed: dict[str, list], partner_ids: list[int], lived_groups) -> _Scan:
+    """Every count of the dashboard's participant tables but the weeks, in one query.
+
+    `listed` maps a column to the values that get a row (plus "" where "not given" has one);
+    a column holding anything else is counted again with a GROUP BY (`_grouped`).
+    """
+    aggregates, where = {}, {}
+    for field_name, values in listed.items():
+        for value in dict.fromkeys(values):
+            alias = f"c{len(aggregates)}"
+            aggregates[alias] = Count("pk", filter=Q(**{field_name: value}))
+            where[alias] = (field_name, value)
+        aggregates[f"other_{field_name}"] = Count("pk", filter=~Q(**{f"{field_name}__in": values}))
+    for pk in partner_ids:
+        alias = f"c{len(aggregates)}"
+        aggregates[alias] = Count("pk", filter=Q(partner_id=pk))
+        where[alias] = ("partner_id", pk)
+    aggregates["no_partner"] = Count("pk", filter=Q(partner__isnull=True))
+    rows = list(
+        qs.values(RACE, LIVED, LIVED_PREFER_NOT, **{ANSWERED: _answered()})
+        .annotate(n=Count("pk"), **aggregates)
+        .order_by()
+    )
+    counts = {field_name: {} for field_name in [*listed, "partner_id"]}
+    for alias, (field_name, value) in where.items():
+        counts[field_name][value] = sum(row[alias] for row in rows)
+    counts["partner_id"][None] = sum(row["no_partner"] for row in rows)
+    for field_name in listed:
+        if any(row[f"other_{field_name}"] for row in rows):
+            counts[field_name] = _grouped(qs, field_name)
+    return _Scan(
+        counts=counts,
+        race=_multi_select(rows, _race_groups, [key for key, _label in RACE_GROUPS]),
+        lived=_multi_select(rows, lambda row: _lived_groups(row, lived_groups), lived_groups),
+    )
+
+
+def _with_not_given(groups, counts: dict) -> list[tuple[str, str, int]]:
+    rows = _with_unlisted(groups, counts)
+    rows.append((NOT_GIVEN, _("Not given"), counts.get("", 0)))
     return rows
 
 
@@ -428,13 +485,15 @@ def gap_alerts(tables: list[Table]) -> list[str]:
 # --- breakdowns ---------------------------------------------------------------------------------
 
 
-def _partner_counts(initiative: Initiative, qs) -> list[tuple[str, str, int]]:
-    counts = _grouped(qs, "partner_id")
-    members = (
+def _partners(initiative: Initiative) -> list[CoalitionMembership]:
+    return list(
         CoalitionMembership.objects.filter(initiative=initiative)
         .select_related("organization")
         .order_by("organization__name", "pk")
     )
+
+
+def _partner_rows(members, counts: dict) -> list[tuple[str, str, int]]:
     rows = [(str(m.pk), m.organization.name, counts.get(m.pk, 0)) for m in members]
     rows.append((NO_PARTNER, _("No referring partner"), counts.get(None, 0)))
     return rows
@@ -475,7 +534,9 @@ def decision_body_mix(
 
     `emails` is any iterable of email addresses, typically a `values_list(..., flat=True)`
     queryset (the initiative team now; action-team conveners later). It is read once. People
-    without a registration count as "not registered". Four queries whatever the sizes.
+    without a registration count as "not registered". Two queries whatever the sizes (the
+    emails, then one GROUP BY of the matched registrations, found through an index on
+    LOWER(email)).
 
     Everyone who can open the dashboard knows who sits on these bodies, so their tables use
     the stricter `identifiable` suppression: below 10 people nothing but "fewer than 10" is
@@ -483,16 +544,29 @@ def decision_body_mix(
     """
     wanted = sorted({email.strip().lower() for email in emails if email})
     size = len(wanted)
-    matched = (
-        _participants(initiative)
-        .annotate(email_lower=Lower("email"))
-        .filter(email_lower__in=wanted)
-    )
-    source = matched if wanted else Participant.objects.none()
+    rows = []
+    if wanted:
+        rows = list(
+            _participants(initiative)
+            .annotate(email_lower=Lower("email"))
+            .filter(email_lower__in=wanted)
+            .values("role_category", "age_band", RACE, **{ANSWERED: _answered()})
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+    race = _multi_select(rows, _race_groups, [key for key, _label in RACE_GROUPS])
     per_dimension = [
-        (Dimension.ROLE_CATEGORY, _count_role(source), True),
-        (Dimension.AGE_BAND, _count_age(source), True),
-        (Dimension.RACE_ETHNICITY, _count_race(source), False),
+        (
+            Dimension.ROLE_CATEGORY,
+            _with_unlisted(RoleCategory.choices, _grouped_in_python(rows, "role_category")),
+            True,
+        ),
+        (
+            Dimension.AGE_BAND,
+            _with_unlisted(AgeBand.choices, _grouped_in_python(rows, "age_band")),
+            True,
+        ),
+        (Dimension.RACE_ETHNICITY, _race_rows(race), False),
     ]
     # Everyone registered is in exactly one role row: that sum is the registered people.
     registered = sum(n for _k, _l, n in per_dimension[0][1])
@@ -596,22 +670,39 @@ def share_chart(table: Table) -> dict | None:
 
 
 def inclusion_dashboard(*, initiative: Initiative) -> InclusionDashboard:
-    """Everything the dashboard and its CSV show, suppressed. About 15 queries, constant."""
+    """Everything the dashboard and its CSV show, suppressed. Eight queries, whatever the number
+    of participants: settings, targets, partners, one scan of the participants with their
+    demographics, the weeks, and the team (its emails, its registrations)."""
     neighborhoods, lived_groups = registration_lists(initiative)
     targets = {
         (t.dimension, t.group): t for t in InclusionTarget.objects.filter(initiative=initiative)
     }
+    members = _partners(initiative)
     qs = _participants(initiative)
-    role_counts = _count_role(qs)
+    scan = _scan(
+        qs,
+        listed={
+            "role_category": RoleCategory.values,
+            "age_band": AgeBand.values,
+            "preferred_language": [code for code, _name in settings.LANGUAGES],
+            "neighborhood": [*neighborhoods, ""],
+            "how_heard": [*Channel.values, ""],
+        },
+        partner_ids=[m.pk for m in members],
+        lived_groups=lived_groups,
+    )
+    role_counts = _with_unlisted(RoleCategory.choices, scan.counts["role_category"])
     population = sum(n for _k, _l, n in role_counts)
     population_suppressed = suppress([("all", population)]).total_suppressed
     per_dimension = {
         Dimension.ROLE_CATEGORY: role_counts,
-        Dimension.AGE_BAND: _count_age(qs),
-        Dimension.NEIGHBORHOOD: _count_neighborhood(qs, neighborhoods),
-        Dimension.RACE_ETHNICITY: _count_race(qs),
-        Dimension.LANGUAGE: _count_language(qs),
-        Dimension.LIVED_EXPERIENCE: _count_lived_experience(qs, lived_groups),
+        Dimension.AGE_BAND: _with_unlisted(AgeBand.choices, scan.counts["age_band"]),
+        Dimension.NEIGHBORHOOD: _with_not_given(
+            [(n, n) for n in neighborhoods], scan.counts["neighborhood"]
+        ),
+        Dimension.RACE_ETHNICITY: _race_rows(scan.race),
+        Dimension.LANGUAGE: _with_unlisted(settings.LANGUAGES, scan.counts["preferred_language"]),
+        Dimension.LIVED_EXPERIENCE: _lived_rows(scan.lived, lived_groups),
     }
     dimensions = [
         _table(
@@ -657,14 +748,14 @@ def inclusion_dashboard(*, initiative: Initiative) -> InclusionDashboard:
         partners=_table(
             key="partner",
             label=_("Referring partner"),
-            counts=_partner_counts(initiative, qs),
+            counts=_partner_rows(members, scan.counts["partner_id"]),
             additive=True,
             **common,
         ),
         channels=_table(
             key="channel",
             label=_("How they heard"),
-            counts=_count_channel(qs),
+            counts=_with_not_given(Channel.choices, scan.counts["how_heard"]),
             additive=True,
             **common,
         ),

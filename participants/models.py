@@ -7,7 +7,8 @@ import zoneinfo
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -277,6 +278,8 @@ class Participant(TimeStampedModel):
             models.Index(fields=["initiative", "role_category"], name="participant_role_idx"),
             models.Index(fields=["initiative", "created_at"], name="participant_created_idx"),
             models.Index(fields=["initiative", "partner"], name="participant_partner_idx"),
+            # The inclusion dashboard matches the team's emails ignoring case.
+            models.Index(F("initiative"), Lower("email"), name="participant_email_lower_idx"),
         ]
 
     def __str__(self):

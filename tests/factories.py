@@ -2,9 +2,11 @@ from datetime import timedelta
 
 import factory
 from allauth.account.models import EmailAddress
+from django.core.cache import cache as django_cache
 from django.utils import timezone
 
 from dialogue_hub.models import User
+from initiatives import cache as initiative_cache
 from initiatives.models import (
     CoalitionMembership,
     CoalitionRole,
@@ -17,6 +19,26 @@ from initiatives.models import (
 )
 
 PASSWORD = "correct-horse-battery-9"
+
+
+class InitiativeDataFactory(factory.django.DjangoModelFactory):
+    """A row an initiative's cached figures depend on (initiatives/cache.py). The services log
+    every change, which makes those figures stale once the transaction commits; a factory
+    writes the row directly, inside the test's transaction, so it makes them stale itself, at
+    once. Tests of that invalidation go through the services instead."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        instance = super()._create(model_class, *args, **kwargs)
+        initiative_id = getattr(instance, "initiative_id", None)
+        if initiative_id is None and getattr(instance, "participant_id", None) is not None:
+            initiative_id = instance.participant.initiative_id
+        if initiative_id is not None:
+            django_cache.delete(initiative_cache._version_key(initiative_id))
+        return instance
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -55,7 +77,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     sector = Sector.NEIGHBORHOOD
 
 
-class CoalitionMembershipFactory(factory.django.DjangoModelFactory):
+class CoalitionMembershipFactory(InitiativeDataFactory):
     class Meta:
         model = CoalitionMembership
 
@@ -64,7 +86,7 @@ class CoalitionMembershipFactory(factory.django.DjangoModelFactory):
     role = CoalitionRole.PARTNER
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(InitiativeDataFactory):
     class Meta:
         model = Membership
 
@@ -100,7 +122,7 @@ from participants.models import (  # noqa: E402 - grouped with their factories
 )
 
 
-class RegistrationSettingsFactory(factory.django.DjangoModelFactory):
+class RegistrationSettingsFactory(InitiativeDataFactory):
     class Meta:
         model = RegistrationSettings
         django_get_or_create = ("initiative",)
@@ -114,7 +136,7 @@ class RegistrationSettingsFactory(factory.django.DjangoModelFactory):
     lived_experience_groups = factory.LazyFunction(lambda: ["Immigrant", "LGBTQ+", "Disability"])
 
 
-class ParticipantFactory(factory.django.DjangoModelFactory):
+class ParticipantFactory(InitiativeDataFactory):
     class Meta:
         model = Participant
 
@@ -128,7 +150,7 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
     availability = factory.LazyFunction(lambda: ["Tuesday evening"])
 
 
-class DemographicsFactory(factory.django.DjangoModelFactory):
+class DemographicsFactory(InitiativeDataFactory):
     class Meta:
         model = Demographics
 
@@ -167,7 +189,7 @@ class OutreachActivityFactory(factory.django.DjangoModelFactory):
     happened_on = factory.LazyFunction(lambda: timezone.localdate())
 
 
-class InclusionTargetFactory(factory.django.DjangoModelFactory):
+class InclusionTargetFactory(InitiativeDataFactory):
     class Meta:
         model = InclusionTarget
 

@@ -7,11 +7,13 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from dialogue_hub.exceptions import DomainError
+from initiatives import cache as initiative_cache
 from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
 
 from .. import inclusion, services_inclusion
@@ -36,7 +38,14 @@ class InclusionDashboardView(InitiativeAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["dashboard"] = inclusion.inclusion_dashboard(initiative=self.initiative)
+        initiative = self.initiative
+        # The template caches the dashboard's HTML per initiative, version (initiatives/cache.py),
+        # language and role-dependent links; it is computed only when that fragment is missing.
+        context["dashboard"] = SimpleLazyObject(
+            lambda: inclusion.inclusion_dashboard(initiative=initiative)
+        )
+        context["cache_version"] = initiative_cache.version(initiative.pk)
+        context["cache_timeout"] = initiative_cache.TIMEOUT
         return context
 
 
