@@ -47,15 +47,17 @@ def changed(initiative_id) -> None:
     transaction.on_commit(lambda: cache.delete(key))
 
 
-def cached(initiative_id, name: str, compute, *, vary=(), timeout: int = TIMEOUT):
+def cached(initiative_id, name: str, compute, *, vary=(), timeout: int = TIMEOUT, fresh=None):
     """compute() for this initiative, from the cache while its data has not changed.
 
     `vary` lists what else the value depends on (the language, a page number, a role…).
+    `fresh(value)` False: the value went stale without a change to the data (it depends on
+    time, and the moment it was right until has passed), so it is computed again.
     """
     parts = [str(part) for part in vary]
     key = ":".join(["initiative-cache", name, str(initiative_id), version(initiative_id), *parts])
     value = cache.get(key)
-    if value is None:
+    if value is None or (fresh is not None and not fresh(value)):
         value = compute()
         cache.set(key, value, timeout)
     return value

@@ -101,3 +101,13 @@ def test_a_cleared_cache_never_brings_an_old_value_back():
     first = cache.version(initiative.pk)
     django_cache.clear()
     assert cache.version(initiative.pk) != first
+
+
+def test_a_value_that_is_no_longer_fresh_is_computed_again():
+    initiative = InitiativeFactory()
+    compute, calls = counter()
+    assert cache.cached(initiative.pk, "n", compute, fresh=lambda value: True) == 1
+    assert cache.cached(initiative.pk, "n", compute, fresh=lambda value: True) == 1
+    assert cache.cached(initiative.pk, "n", compute, fresh=lambda value: value > 1) == 2
+    assert cache.cached(initiative.pk, "n", compute) == 2  # stored again under the same key
+    assert len(calls) == 2
