@@ -95,29 +95,17 @@ def circle_for_initiative(*, initiative, pk) -> Circle:
     return circle
 
 
-def meeting_for_initiative(*, initiative, pk, user=None) -> CircleSession:
+def meeting_for_initiative(*, initiative, pk) -> CircleSession:
     """The meeting `pk` of one of this initiative's circles (404 otherwise), with its circle;
-    `meeting.circle.initiative` is the `initiative` given (not loaded again). With `user`,
-    `meeting.staff_roles` is the user's roles in the circle, as guides.permissions.staff_roles
-    gives them (in the same query)."""
-    meetings = CircleSession.objects.select_related("circle").filter(
-        circle__initiative=initiative, pk=pk
+    `meeting.circle.initiative` is the `initiative` given (not loaded again)."""
+    meeting = (
+        CircleSession.objects.select_related("circle")
+        .filter(circle__initiative=initiative, pk=pk)
+        .first()
     )
-    if user is not None:
-        meetings = meetings.annotate(
-            **{
-                f"is_{role}": Exists(
-                    CircleStaff.objects.filter(circle=OuterRef("circle"), user=user, role=role)
-                )
-                for role in CircleRole.values
-            }
-        )
-    meeting = meetings.first()
     if meeting is None:
         raise Http404
     meeting.circle.initiative = initiative
-    if user is not None:
-        meeting.staff_roles = {role for role in CircleRole.values if getattr(meeting, f"is_{role}")}
     return meeting
 
 

@@ -60,17 +60,16 @@ class _CircleCheck:
     def dispatch(self, request, *args, **kwargs):
         if self.loads == "meeting":
             self.meeting = meetings.meeting_for_initiative(
-                initiative=self.initiative, pk=kwargs["pk"], user=request.user
+                initiative=self.initiative, pk=kwargs["pk"]
             )
             self.circle = self.meeting.circle
-            self.my_circle_roles = self.meeting.staff_roles
         else:
             self.meeting = None
             self.circle = meetings.circle_for_initiative(
                 initiative=self.initiative, pk=kwargs["pk"]
             )
-            self.my_circle_roles = staff_roles(request.user, self.circle)
         roles = self.initiative.roles
+        self.my_circle_roles = staff_roles(request.user, self.circle)
         allowed = {
             "open": lambda: has_perm(roles, "circles.view") or bool(self.my_circle_roles),
             "staff": lambda: has_perm(roles, "circles.manage") or bool(self.my_circle_roles),

@@ -826,9 +826,9 @@ def test_attendance_page_queries_are_few_for_a_full_circle_first_view_and_again(
     cache.clear()
     first, again = count_queries(client, url), count_queries(client, url)
 
-    # The session, the user, the initiative, the roles, the meeting with its circle and the
-    # user's roles in it, and the members with their marks.
-    assert first == again <= 6
+    # The session, the user, the initiative, the roles, the meeting with its circle, the
+    # user's roles in the circle, and the members with their marks.
+    assert first == again <= 7
 
 
 def test_attendance_rows_are_one_query_with_marks_and_without_withdrawn_people(
@@ -859,27 +859,6 @@ def test_a_meetings_circle_comes_with_the_initiative_already_loaded(
         meeting = meetings.meeting_for_initiative(initiative=initiative, pk=scene["meeting"].pk)
         assert meeting.circle.initiative is initiative
         assert meeting.circle.name == "Circle A"
-
-
-@pytest.mark.parametrize(
-    "roles", [(), ("facilitator",), ("recorder",), ("facilitator", "recorder")]
-)
-def test_a_meeting_loaded_for_a_user_knows_their_roles_in_its_circle(
-    initiative, scene, roles, django_assert_num_queries
-):
-    from guides.permissions import staff_roles
-
-    user = UserFactory()
-    for role in roles:
-        CircleStaffFactory(circle=scene["circle"], user=user, role=role)
-    CircleStaffFactory(circle=CircleFactory(initiative=initiative), user=user, role="recorder")
-
-    with django_assert_num_queries(1):
-        meeting = meetings.meeting_for_initiative(
-            initiative=initiative, pk=scene["meeting"].pk, user=user
-        )
-
-    assert meeting.staff_roles == set(roles) == staff_roles(user, scene["circle"])
 
 
 def test_retention_page_queries_do_not_grow(client, initiative, scene):
