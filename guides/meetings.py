@@ -88,9 +88,10 @@ def meeting_has_started(meeting, now=None) -> bool:
 def circle_for_initiative(*, initiative, pk) -> Circle:
     """The circle `pk` of this initiative (404 otherwise), with its guide; `circle.initiative`
     is the `initiative` given (not loaded again)."""
-    circle = Circle.objects.select_related("guide").filter(initiative=initiative, pk=pk).first()
-    if circle is None:
-        raise Http404
+    try:
+        circle = Circle.objects.select_related("guide").get(initiative=initiative, pk=pk)
+    except Circle.DoesNotExist as exc:
+        raise Http404 from exc
     circle.initiative = initiative
     return circle
 
@@ -98,13 +99,13 @@ def circle_for_initiative(*, initiative, pk) -> Circle:
 def meeting_for_initiative(*, initiative, pk) -> CircleSession:
     """The meeting `pk` of one of this initiative's circles (404 otherwise), with its circle;
     `meeting.circle.initiative` is the `initiative` given (not loaded again)."""
-    meeting = (
-        CircleSession.objects.select_related("circle")
-        .filter(circle__initiative=initiative, pk=pk)
-        .first()
-    )
-    if meeting is None:
-        raise Http404
+    # get(), not first(): no ORDER BY by the meetings' (and circles') default ordering.
+    try:
+        meeting = CircleSession.objects.select_related("circle").get(
+            circle__initiative=initiative, pk=pk
+        )
+    except CircleSession.DoesNotExist as exc:
+        raise Http404 from exc
     meeting.circle.initiative = initiative
     return meeting
 
