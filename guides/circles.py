@@ -7,6 +7,7 @@ in the log). Selectors aggregate in SQL with a constant number of queries per pa
 """
 
 import math
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
+from initiatives import cache as initiative_cache
 from initiatives.models import Initiative, Membership, Role
 from initiatives.services import activity_record
 from participants.models import Participant, RoleCategory, Status
@@ -165,14 +167,19 @@ class RoleCount:
         return self.count < self.minimum
 
 
-def composition(*, rules, counts: dict[str, int]) -> list[RoleCount]:
+def role_labels() -> list[tuple[str, str]]:
+    """(role category, label in the active language), in the choices' order."""
+    return [(role, str(label)) for role, label in RoleCategory.choices]
+
+
+def composition(*, rules, counts: dict[str, int], labels=None) -> list[RoleCount]:
     """Counts per role category in a circle, with each rule's minimum (roles with neither
-    people nor a minimum are left out)."""
+    people nor a minimum are left out). `labels`: role_labels(), when the caller has them."""
     mins = rules_min_per_role(rules)
     rows = []
-    for role, label in RoleCategory.choices:
+    for role, label in labels or role_labels():
         if counts.get(role) or mins.get(role):
-            rows.append(RoleCount(role, str(label), counts.get(role, 0), mins.get(role, 0)))
+            rows.append(RoleCount(role, label, counts.get(role, 0), mins.get(role, 0)))
     return rows
 
 
@@ -677,6 +684,7 @@ def circle_summaries(circles, *, now=None) -> list[CircleSummary]:
             approved=Count("pk", filter=Q(log__status=LogStatus.APPROVED)),
         )
     }
+    labels = role_labels()
     summaries = []
     for circle in circles:
         rows = staff.get(circle.pk, [])
@@ -692,7 +700,7 @@ def circle_summaries(circles, *, now=None) -> list[CircleSummary]:
                 size=size,
                 facilitators=[r.user for r in rows if r.role == CircleRole.FACILITATOR],
                 recorders=[r.user for r in rows if r.role == CircleRole.RECORDER],
-                composition=composition(rules=circle.rules, counts=role_counts),
+                composition=composition(rules=circle.rules, counts=role_counts, labels=labels),
                 issues=composition_issues(rules=circle.rules, counts=role_counts, size=size),
                 attendance_present=seen.get("present", 0),
                 attendance_recorded=seen.get("recorded", 0),
@@ -705,12 +713,60 @@ def circle_summaries(circles, *, now=None) -> list[CircleSummary]:
     return summaries
 
 
-def overview_totals(*, initiative: Initiative) -> dict:
-    """Initiative-wide counts above the overview (two queries)."""
-    return {
-        "circles": Circle.objects.filter(initiative=initiative).count(),
-        "placed": CircleMember.objects.filter(circle__initiative=initiative).count(),
-    }
+def _count_per_initiative(queryset, path: str):
+    """How many rows of `queryset` have `path` = the outer initiative, as a subquery."""
+    sub = (
+        queryset.filter(**{path: OuterRef("pk")})
+        .order_by()
+        .values(path)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
+
+
+def overview_state(*, initiative: Initiative, now) -> dict:
+    """What the overview shows above its cards, and what its cached cards depend on: the
+    number of circles, of people placed, the next meeting start and a token naming this
+    state. One query, then none until the initiative changes or that meeting starts.
+
+    The overview depends on time only through which meetings have started (past meetings,
+    attendance and logs so far, the next meeting), so it is the same at every moment before
+    the next start of any of the initiative's meetings (whatever their status). Its cached
+    cards are keyed by `token`, which is new whenever this state is computed again.
+    """
+
+    def compute():
+        row = (
+            Initiative.objects.filter(pk=initiative.pk)
+            .annotate(
+                circle_count=_count_per_initiative(Circle.objects, "initiative"),
+                placed_count=_count_per_initiative(CircleMember.objects, "circle__initiative"),
+                # The first at or after now, by the starts_at index (not MIN over all).
+                next_start=Subquery(
+                    CircleSession.objects.filter(
+                        circle__initiative=OuterRef("pk"), starts_at__gte=now
+                    )
+                    .order_by("starts_at")
+                    .values("starts_at")[:1]
+                ),
+            )
+            .values_list("circle_count", "placed_count", "next_start")
+            .get()
+        )
+        return {
+            "circles": row[0],
+            "placed": row[1],
+            "next_start": row[2],
+            "token": uuid.uuid4().hex,
+        }
+
+    return initiative_cache.cached(
+        initiative.pk,
+        "circles-overview",
+        compute,
+        fresh=lambda state: state["next_start"] is None or state["next_start"] >= now,
+    )
 
 
 # --- my circles ----------------------------------------------------------------------------------

@@ -80,6 +80,14 @@ class RescheduleForm(forms.Form):
         )
 
 
+# The buttons of each person's row: (status, Bootstrap button style), in this order.
+STATUS_BUTTONS = [
+    (AttendanceStatus.PRESENT, "btn-outline-success"),
+    (AttendanceStatus.ABSENT, "btn-outline-danger"),
+    (AttendanceStatus.EXCUSED, "btn-outline-secondary"),
+]
+
+
 class AttendanceForm(forms.Form):
     """One radio group per member, named p<participant id>; rendered by hand as big buttons."""
 
@@ -108,18 +116,22 @@ class AttendanceForm(forms.Form):
         }
 
     def bound_rows(self):
-        """Participant, current value, field name and errors of each row, for the template."""
+        """Each row for the template: the person's name, the field name, its errors and its
+        buttons as (id, status, label, style, checked), labels translated once per page."""
+        buttons = [(status.value, str(status.label), style) for status, style in STATUS_BUTTONS]
         items = []
         for row in self.rows:
             name = self.field_name(row.participant)
-            value = self[name].value() if self.is_bound else row.status
-            errors = self[name].errors if self.is_bound else []
+            value = (self[name].value() if self.is_bound else row.status) or ""
             items.append(
                 {
-                    "participant": row.participant,
-                    "value": value or "",
+                    "label": row.participant.display_name,
                     "name": name,
-                    "errors": errors,
+                    "errors": self[name].errors if self.is_bound else [],
+                    "buttons": [
+                        (f"{name}-{status}", status, label, style, status == value)
+                        for status, label, style in buttons
+                    ],
                 }
             )
         return items

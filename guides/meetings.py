@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError
 from initiatives.services import activity_record
-from participants.models import Status
+from participants.models import Participant, Status
 
 from . import reminders
 from .library import untrained_facilitators
@@ -86,26 +86,27 @@ def meeting_has_started(meeting, now=None) -> bool:
 
 
 def circle_for_initiative(*, initiative, pk) -> Circle:
-    """The circle `pk` of this initiative (404 otherwise), with its guide."""
-    circle = (
-        Circle.objects.select_related("guide", "initiative")
-        .filter(initiative=initiative, pk=pk)
-        .first()
-    )
-    if circle is None:
-        raise Http404
+    """The circle `pk` of this initiative (404 otherwise), with its guide; `circle.initiative`
+    is the `initiative` given (not loaded again)."""
+    try:
+        circle = Circle.objects.select_related("guide").get(initiative=initiative, pk=pk)
+    except Circle.DoesNotExist as exc:
+        raise Http404 from exc
+    circle.initiative = initiative
     return circle
 
 
 def meeting_for_initiative(*, initiative, pk) -> CircleSession:
-    """The meeting `pk` of one of this initiative's circles (404 otherwise)."""
-    meeting = (
-        CircleSession.objects.select_related("circle", "circle__initiative", "guide_session")
-        .filter(circle__initiative=initiative, pk=pk)
-        .first()
-    )
-    if meeting is None:
-        raise Http404
+    """The meeting `pk` of one of this initiative's circles (404 otherwise), with its circle;
+    `meeting.circle.initiative` is the `initiative` given (not loaded again)."""
+    # get(), not first(): no ORDER BY by the meetings' (and circles') default ordering.
+    try:
+        meeting = CircleSession.objects.select_related("circle").get(
+            circle__initiative=initiative, pk=pk
+        )
+    except CircleSession.DoesNotExist as exc:
+        raise Http404 from exc
+    meeting.circle.initiative = initiative
     return meeting
 
 
@@ -317,18 +318,16 @@ class AttendanceRow:
 
 def attendance_rows(*, meeting) -> list[AttendanceRow]:
     """The circle's members (withdrawn people left out), by name, with their mark at this
-    meeting. Two queries."""
-    members = (
-        CircleMember.objects.filter(circle_id=meeting.circle_id)
-        .exclude(participant__status=Status.WITHDRAWN)
-        .select_related("participant")
-        .order_by("participant__name", "participant_id")
+    meeting. One query; only the participants' id and name are loaded."""
+    mark = Attendance.objects.filter(meeting=meeting, participant=OuterRef("pk")).values("status")
+    people = (
+        Participant.objects.filter(circle_membership__circle_id=meeting.circle_id)
+        .exclude(status=Status.WITHDRAWN)
+        .only("pk", "name")
+        .annotate(mark=Subquery(mark))
+        .order_by("name", "pk")
     )
-    marks = dict(Attendance.objects.filter(meeting=meeting).values_list("participant_id", "status"))
-    return [
-        AttendanceRow(participant=m.participant, status=marks.get(m.participant_id, ""))
-        for m in members
-    ]
+    return [AttendanceRow(participant=person, status=person.mark or "") for person in people]
 
 
 @dataclass

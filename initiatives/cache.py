@@ -50,19 +50,23 @@ def changed(initiative_id) -> None:
     transaction.on_commit(lambda: cache.delete(key))
 
 
-def cached(initiative_id, name: str, compute, *, vary=(), timeout: int = TIMEOUT, token=None):
+def cached(
+    initiative_id, name: str, compute, *, vary=(), timeout: int = TIMEOUT, token=None, fresh=None
+):
     """compute() for this initiative, from the cache while its data has not changed.
 
     `vary` lists what else the value depends on (the language, a page number, a role, filters…);
     it enters the key hashed, so a search text typed by a user is never written out in it.
     `token`: the version, when the caller has already read it for this request.
+    `fresh(value)` False: the value went stale without a change to the data (it depends on
+    time, and the moment it was right until has passed), so it is computed again.
     """
     token = token or version(initiative_id)
     key = ":".join(["initiative-cache", name, str(initiative_id), token])
     if vary:
         key += ":" + _hashed(vary)
     value = cache.get(key)
-    if value is None:
+    if value is None or (fresh is not None and not fresh(value)):
         value = compute()
         cache.set(key, value, timeout)
     return value

@@ -5,11 +5,14 @@ emailing placement notices to the people placed in circles.
 Thin views: the permission mixin, then a selector or service from guides.circles.
 """
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -17,6 +20,7 @@ from django.views.generic import TemplateView
 
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.forms import add_domain_error
+from initiatives import cache as initiative_cache
 from initiatives.permissions import has_perm
 from initiatives.services import activity_record
 from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
@@ -44,8 +48,22 @@ def meeting_links(todos, *, slug: str) -> None:
         todo.log_edit_url = optional_url("guides:log_edit", slug=slug, pk=todo.meeting.pk)
 
 
+def page_summaries(*, initiative, page, now) -> list:
+    """The summaries of the circles on `page` (a page of range(number of circles))."""
+    queryset = circles.circles_overview_queryset(initiative=initiative, now=now)
+    bottom = (page.number - 1) * page.paginator.per_page
+    return circles.circle_summaries(queryset[bottom : bottom + page.paginator.per_page], now=now)
+
+
 class CirclesOverviewView(InitiativeAccessMixin, TemplateView):
-    """Every circle at a glance. Facilitators and recorders are sent to their own circles."""
+    """Every circle at a glance. Facilitators and recorders are sent to their own circles.
+
+    The cards of a page are a cached fragment (see the template). The view only builds a lazy
+    `summaries`, which the template calls when the fragment is not in the cache (no query for
+    the circles otherwise), and what the fragment's key needs besides the language: the
+    overview's state token (new after any change to the initiative, and when a meeting
+    starts), the page and the viewer's roles.
+    """
 
     template_name = "guides/circles/overview.html"
 
@@ -61,14 +79,23 @@ class CirclesOverviewView(InitiativeAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        queryset = circles.circles_overview_queryset(initiative=self.initiative)
-        page = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
-        page.object_list = circles.circle_summaries(page.object_list)
-        slug = self.initiative.slug
+        initiative = self.initiative
+        now = timezone.now()
+        state = circles.overview_state(initiative=initiative, now=now)
+        # Pages of numbers: the count is known, and the circles are only loaded by summaries().
+        page = Paginator(range(state["circles"]), PAGE_SIZE).get_page(self.request.GET.get("page"))
         context.update(
             page_obj=page,
-            totals=circles.overview_totals(initiative=self.initiative),
-            assignment_url=optional_url("guides:assignment", slug=slug),
+            summaries=partial(page_summaries, initiative=initiative, page=page, now=now),
+            cards_key=[
+                initiative.pk,
+                state["token"],
+                page.number,
+                ",".join(sorted(initiative.roles)),
+                initiative.timezone,
+            ],
+            cards_timeout=initiative_cache.TIMEOUT,
+            totals=state,
             active="circles",
         )
         return context

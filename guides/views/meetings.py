@@ -290,11 +290,6 @@ class AttendanceView(InitiativeAccessMixin, _CircleCheck, TemplateView):
         context = super().get_context_data(**kwargs)
         form = context["form"]
         context["rows"] = form.bound_rows()
-        context["statuses"] = [
-            ("present", _("Present"), "btn-outline-success"),
-            ("absent", _("Absent"), "btn-outline-danger"),
-            ("excused", _("Excused"), "btn-outline-secondary"),
-        ]
         context["is_cancelled"] = self.meeting.status == MeetingStatus.CANCELLED
         context["retention_url"] = reverse(
             "guides:circle_attendance", kwargs={"slug": self.initiative.slug, "pk": self.circle.pk}

@@ -6,6 +6,7 @@ import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,6 +15,7 @@ from guides import meetings
 from guides.models import Attendance, CircleSession, MeetingStatus, SessionLog
 from initiatives.models import ActivityLogEntry, Role
 from initiatives.permissions import PERMISSIONS
+from participants.models import Status
 
 from ..factories import (
     AttendanceFactory,
@@ -29,7 +31,7 @@ from ..factories import (
     SessionLogFactory,
     UserFactory,
 )
-from ..helpers import assert_queries_do_not_grow
+from ..helpers import assert_queries_do_not_grow, count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -808,6 +810,55 @@ def test_attendance_page_queries_do_not_grow(client, initiative, scene):
     assert_queries_do_not_grow(
         client, reverse("guides:attendance", args=[initiative.slug, meeting.pk]), add_rows, limit=15
     )
+
+
+def test_attendance_page_queries_are_few_for_a_full_circle_first_view_and_again(
+    client, initiative, scene
+):
+    circle, meeting = scene["circle"], scene["meeting"]
+    for index in range(11):  # a full circle of 12, most of them marked
+        person = CircleMemberFactory(circle=circle).participant
+        if index % 3:
+            AttendanceFactory(meeting=meeting, participant=person, status="absent")
+    client.force_login(scene["facilitator"])
+    url = reverse("guides:attendance", args=[initiative.slug, meeting.pk])
+
+    cache.clear()
+    first, again = count_queries(client, url), count_queries(client, url)
+
+    # The session, the user, the initiative, the roles, the meeting with its circle, the
+    # user's roles in the circle, and the members with their marks.
+    assert first == again <= 7
+
+
+def test_attendance_rows_are_one_query_with_marks_and_without_withdrawn_people(
+    initiative, scene, django_assert_num_queries
+):
+    circle, meeting = scene["circle"], scene["meeting"]
+    later = circle.members.get().participant
+    later.name = "Bea Later"
+    later.save(update_fields=["name"])
+    early = CircleMemberFactory(circle=circle, participant__name="Ann Early").participant
+    AttendanceFactory(meeting=meeting, participant=early, status="excused")
+    AttendanceFactory(meeting=meeting_at(circle, timezone.now(), number=2), participant=later)
+    CircleMemberFactory(circle=circle, participant__status=Status.WITHDRAWN)
+
+    with django_assert_num_queries(1):
+        rows = [
+            (row.participant.pk, row.participant.display_name, row.status)
+            for row in meetings.attendance_rows(meeting=meeting)
+        ]
+
+    assert rows == [(early.pk, "Ann Early", "excused"), (later.pk, "Bea Later", "")]
+
+
+def test_a_meetings_circle_comes_with_the_initiative_already_loaded(
+    initiative, scene, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        meeting = meetings.meeting_for_initiative(initiative=initiative, pk=scene["meeting"].pk)
+        assert meeting.circle.initiative is initiative
+        assert meeting.circle.name == "Circle A"
 
 
 def test_retention_page_queries_do_not_grow(client, initiative, scene):

@@ -123,3 +123,13 @@ def test_cached_many_computes_only_the_initiatives_that_changed(
     assert cache.cached_many(ids, "m", compute) == {first.pk: "value 2", second.pk: None}
     assert asked == [sorted(ids), [first.pk]]
     assert cache.cached_many([], "m", compute) == {}
+
+
+def test_a_value_that_is_no_longer_fresh_is_computed_again():
+    initiative = InitiativeFactory()
+    compute, calls = counter()
+    assert cache.cached(initiative.pk, "n", compute, fresh=lambda value: True) == 1
+    assert cache.cached(initiative.pk, "n", compute, fresh=lambda value: True) == 1
+    assert cache.cached(initiative.pk, "n", compute, fresh=lambda value: value > 1) == 2
+    assert cache.cached(initiative.pk, "n", compute) == 2  # stored again under the same key
+    assert len(calls) == 2
