@@ -204,14 +204,25 @@ def initiative_for_user(*, user, slug: str, with_counts: bool = False) -> Initia
     The user's roles are attached as `initiative.roles`; `with_counts` adds the annotations of
     `initiatives_with_counts` (only the pages that show them ask: six subqueries).
     """
-    initiatives = initiatives_with_counts() if with_counts else Initiative.objects.all()
-    initiative = initiatives.filter(slug=slug).first()
-    if initiative is None or not user.is_authenticated:
+    if not user.is_authenticated:
         raise Http404
-    roles = _roles_by_initiative(user, [initiative.pk]).get(initiative.pk)
+    if with_counts:
+        initiative = initiatives_with_counts().filter(slug=slug).first()
+        if initiative is None:
+            raise Http404
+        roles = _roles_by_initiative(user, [initiative.pk]).get(initiative.pk)
+    else:
+        # One query: the user's memberships in it (a row per role), each with the initiative.
+        memberships = list(
+            Membership.objects.filter(user=user, initiative__slug=slug)
+            .select_related("initiative")
+            .order_by()
+        )
+        initiative = memberships[0].initiative if memberships else None
+        roles = frozenset(m.role for m in memberships)
     if not roles:
         raise Http404
-    initiative.roles = roles
+    initiative.roles = frozenset(roles)
     return initiative
 
 
