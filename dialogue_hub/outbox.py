@@ -246,11 +246,14 @@ def outbox_add(**kwargs) -> OutboxMessage | None:
     row = _row(**kwargs)
     if not row.to_email:
         return None
-    try:
-        with transaction.atomic():
-            row.save()
-    except IntegrityError:
-        return None
+    if not kwargs.get("key"):
+        row.save()  # a fresh key (new_key) is never taken: no savepoint needed
+    else:
+        try:
+            with transaction.atomic():
+                row.save()
+        except IntegrityError:
+            return None
     if row.send_after <= timezone.now():
         publish_on_commit([row.pk])
     return row
