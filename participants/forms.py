@@ -272,6 +272,8 @@ class RegistrationForm(ConsentFields, DemographicFields, ProfileFields):
         """Built when the form is rendered, not for a post that redirects."""
         helper = FormHelper()
         helper.form_tag = False
+        # The page's own <form> holds the CSRF token: the (cached) fields never hold one.
+        helper.disable_csrf = True
         helper.layout = Layout(
             Fieldset(_("About you"), *_present(self, PROFILE_LAYOUT)),
             GUARDIAN_LAYOUT,
