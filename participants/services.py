@@ -144,7 +144,9 @@ def resolve_token(token: str, salt: str, max_age_days: int) -> Participant:
 GUARDIAN_KINDS = ("guardian_request", "guardian_reminder")
 
 
-def _email_after_commit(participant: Participant, kind: str, *, key: str | None = None) -> None:
+def _email_after_commit(
+    participant: Participant, kind: str, *, key: str | None = None, handed_over: bool = False
+) -> None:
     to = (
         participant.guardian_email
         if kind in GUARDIAN_KINDS
@@ -157,6 +159,7 @@ def _email_after_commit(participant: Participant, kind: str, *, key: str | None 
         initiative=participant.initiative,
         language=participant.preferred_language,
         params={"participant": participant.pk},
+        handed_over=handed_over,
     )
 
 
@@ -446,12 +449,13 @@ def _register(
         details={"source": source, "waitlisted": status == Status.WAITLISTED},
     )
     result = RegistrationResult(participant=participant, waitlisted=status == Status.WAITLISTED)
+    # Stamped as handed over when written: no UPDATE after the commit (outbox_add).
     if email:
         kind = "confirm" if source == Source.ONLINE else "welcome"
-        _email_after_commit(participant, kind)
+        _email_after_commit(participant, kind, handed_over=True)
         result.emails.append(kind)
     if participant.is_minor:
-        _email_after_commit(participant, "guardian_request")
+        _email_after_commit(participant, "guardian_request", handed_over=True)
         result.emails.append("guardian_request")
     return result
 
