@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
@@ -181,8 +182,9 @@ class RegisteredView(View):
         response = render(
             request, "participants/public/registered.html", {"initiative": initiative, **outcome}
         )
-        # Shown once, as before (a reload goes back to the form).
+        # Shown once, as before (a reload goes back to the form), and to this browser only.
         response.delete_cookie(REGISTERED_COOKIE, path=_registered_path(slug), samesite="Lax")
+        add_never_cache_headers(response)
         return response
 
 

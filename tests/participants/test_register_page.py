@@ -218,6 +218,7 @@ class TestThankYouPage:
         assert cookie["path"] == response.url
         page = client.get(response.url)
         assert "Thank you for registering" in page.content.decode()
+        assert "no-store" in page["Cache-Control"]  # never from a shared cache
         assert "waiting list" not in page.content.decode()
         again = client.get(response.url)
         assert again.status_code == 302
