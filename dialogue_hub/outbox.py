@@ -237,22 +237,34 @@ def _row(
     )
 
 
-def outbox_add(**kwargs) -> OutboxMessage | None:
+def outbox_add(*, handed_over: bool = False, **kwargs) -> OutboxMessage | None:
     """Add one message in the caller's transaction; it is handed to a worker after commit.
 
     Returns None when there is no address, or when a message with the same key exists
     (it was already sent or is on its way). Keyword arguments as in `_row`.
+
+    `handed_over` (for pages that must answer fast: registration) writes a due row already
+    stamped as handed over, so the publish after commit needs no UPDATE of its own. A broker
+    that is down un-stamps it as usual (the relay sends it at its next run); the one price is a
+    process that stops between the commit and the publish: the relay then hands the row over
+    after DIALOGUE_HUB_OUTBOX_REPUBLISH_SECONDS, as for a lost task, instead of at its next run.
     """
     row = _row(**kwargs)
     if not row.to_email:
         return None
-    try:
-        with transaction.atomic():
-            row.save()
-    except IntegrityError:
-        return None
-    if row.send_after <= timezone.now():
-        publish_on_commit([row.pk])
+    due = row.send_after <= timezone.now()
+    if handed_over and due:
+        row.enqueued_at = timezone.now()
+    if not kwargs.get("key"):
+        row.save()  # a fresh key (new_key) is never taken: no savepoint needed
+    else:
+        try:
+            with transaction.atomic():
+                row.save()
+        except IntegrityError:
+            return None
+    if due:
+        publish_on_commit([row.pk], stamped=handed_over)
     return row
 
 
@@ -351,19 +363,21 @@ def _batches(ids: list[int]) -> Iterable[list[int]]:
         yield ids[start : start + size]
 
 
-def publish(ids: list[int]) -> bool:
+def publish(ids: list[int], *, stamped: bool = False) -> bool:
     """Hand message ids to the broker. Never raises and never waits long: when the broker is
-    unreachable the rows stay pending and the relay hands them over later."""
+    unreachable the rows stay pending and the relay hands them over later. `stamped`: the
+    rows were written already stamped as handed over (outbox_add(handed_over=True))."""
     from .tasks import outbox_send  # tasks import this module
 
     if not ids:
         return True
     ids = list(ids)
-    # Stamp first: a worker may finish (or put a message back for a retry) before
-    # apply_async returns, and its state must not be overwritten afterwards.
-    OutboxMessage.objects.filter(pk__in=ids, status=OutboxStatus.PENDING).update(
-        enqueued_at=timezone.now()
-    )
+    if not stamped:
+        # Stamp first: a worker may finish (or put a message back for a retry) before
+        # apply_async returns, and its state must not be overwritten afterwards.
+        OutboxMessage.objects.filter(pk__in=ids, status=OutboxStatus.PENDING).update(
+            enqueued_at=timezone.now()
+        )
     published = 0
     try:
         for batch in _batches(ids):
@@ -382,10 +396,10 @@ def publish(ids: list[int]) -> bool:
     return True
 
 
-def publish_on_commit(ids: list[int]) -> None:
+def publish_on_commit(ids: list[int], *, stamped: bool = False) -> None:
     if ids:
         ids = list(ids)
-        transaction.on_commit(lambda: publish(ids))
+        transaction.on_commit(lambda: publish(ids, stamped=stamped))
 
 
 def outbox_relay(*, now: datetime | None = None, limit: int | None = None) -> int:

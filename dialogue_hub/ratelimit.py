@@ -2,7 +2,8 @@
 that send email or take seats, and the admin's sign-in (dialogue_hub/admin_site.py). The
 sign-in pages of the site itself are throttled by allauth (ACCOUNT_RATE_LIMITS)."""
 
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 
 def client_ip(request) -> str:
@@ -11,9 +12,26 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
+def _count_on_redis(backend: RedisCache, cache_key: str, window_seconds: int) -> int:
+    """Count one attempt in one round trip: create the counter with the window's expiry if
+    it does not exist, then increment it (MULTI/EXEC: nothing runs in between). The value is
+    the plain integer Django's Redis cache stores for ints, so `attempts` reads it."""
+    key = backend.make_and_validate_key(cache_key)
+    # Django's cache API has no "increment or create"; its Redis client gives the connection.
+    client = backend._cache.get_client(key, write=True)
+    with client.pipeline(transaction=True) as pipe:
+        pipe.set(key, 0, ex=window_seconds, nx=True)
+        pipe.incr(key)
+        _created, count = pipe.execute()
+    return count
+
+
 def allow(key: str, *, limit: int, window_seconds: int) -> bool:
     """Count one attempt under `key`; False once more than `limit` happened in the window."""
     cache_key = f"ratelimit:{key}"
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(backend, RedisCache):  # add + exists + incr would be three round trips
+        return _count_on_redis(backend, cache_key, window_seconds) <= limit
     if cache.add(cache_key, 1, timeout=window_seconds):
         return True
     try:

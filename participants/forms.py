@@ -2,10 +2,16 @@
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
+from crispy_forms.utils import render_crispy_form
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
+from django.utils import translation
+from django.utils.functional import cached_property
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+
+from initiatives import cache as initiative_cache
 
 from .models import (
     AccessibilityNeed,
@@ -257,10 +263,18 @@ def _present(form, items):
 
 
 class RegistrationForm(ConsentFields, DemographicFields, ProfileFields):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.layout = Layout(
+    """The public registration form. The page renders the <form> tag and its CSRF token
+    itself (`form_tag = False`), so the blank form's fields can be cached
+    (`blank_registration_form_html`)."""
+
+    @cached_property
+    def helper(self):
+        """Built when the form is rendered, not for a post that redirects."""
+        helper = FormHelper()
+        helper.form_tag = False
+        # The page's own <form> holds the CSRF token: the (cached) fields never hold one.
+        helper.disable_csrf = True
+        helper.layout = Layout(
             Fieldset(_("About you"), *_present(self, PROFILE_LAYOUT)),
             GUARDIAN_LAYOUT,
             Fieldset(_("About you (optional)"), *_present(self, DEMOGRAPHIC_LAYOUT.fields)),
@@ -274,6 +288,36 @@ class RegistrationForm(ConsentFields, DemographicFields, ProfileFields):
             ),
             Submit("submit", _("Register"), css_class="btn-lg mt-2"),
         )
+        return helper
+
+
+def blank_registration_form_html(*, registration_settings, language: str) -> str:
+    """The fields of an unbound RegistrationForm, rendered by crispy-forms, from the cache.
+
+    They are the same for every visitor of an initiative in one language: nothing in them is
+    per visitor (the CSRF token and any referral are outside them, in the page or the session).
+    The key holds the settings row's `updated_at`, which every change of its lists (neighborhoods,
+    time slots, groups) moves, and the language: the person's, which is also the prefilled
+    preferred language. A form with errors is never cached (it holds what the person typed).
+    """
+    rs = registration_settings
+    key = ":".join(
+        [
+            "registration-form",
+            str(rs.initiative_id),
+            str(rs.pk),
+            rs.updated_at.isoformat(),
+            language,
+            translation.get_language() or "",
+        ]
+    )
+    html = cache.get(key)
+    if html is None:
+        form = RegistrationForm(registration_settings=rs, initial={"preferred_language": language})
+        html = render_crispy_form(form)
+        # The timeout bounds memory and how long a previous release's form can be served.
+        cache.set(key, html, initiative_cache.TIMEOUT)
+    return html
 
 
 class ManageForm(DemographicFields, ProfileFields):

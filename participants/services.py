@@ -12,12 +12,13 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue_hub import outbox
 from dialogue_hub.exceptions import DomainError
+from initiatives.selectors import public_initiative
 from initiatives.services import activity_record
 
 from .models import (
@@ -103,6 +104,20 @@ def normalize_email(email: str) -> str:
 
 def registration_settings_for(initiative) -> RegistrationSettings:
     settings_row, _created = RegistrationSettings.objects.get_or_create(initiative=initiative)
+    settings_row.initiative = initiative  # `accepting` reads its time zone: no second query
+    return settings_row
+
+
+def public_registration_settings(*, slug: str) -> RegistrationSettings:
+    """The registration settings of the published initiative `slug`, with the initiative
+    loaded (`.initiative`), in one query; Http404 for an unknown or unpublished initiative."""
+    settings_row = (
+        RegistrationSettings.objects.select_related("initiative")
+        .filter(initiative__slug=slug, initiative__is_published=True)
+        .first()
+    )
+    if settings_row is None:  # no settings row yet (or no such initiative: Http404)
+        settings_row = registration_settings_for(public_initiative(slug=slug))
     return settings_row
 
 
@@ -129,7 +144,9 @@ def resolve_token(token: str, salt: str, max_age_days: int) -> Participant:
 GUARDIAN_KINDS = ("guardian_request", "guardian_reminder")
 
 
-def _email_after_commit(participant: Participant, kind: str, *, key: str | None = None) -> None:
+def _email_after_commit(
+    participant: Participant, kind: str, *, key: str | None = None, handed_over: bool = False
+) -> None:
     to = (
         participant.guardian_email
         if kind in GUARDIAN_KINDS
@@ -142,6 +159,7 @@ def _email_after_commit(participant: Participant, kind: str, *, key: str | None 
         initiative=participant.initiative,
         language=participant.preferred_language,
         params={"participant": participant.pk},
+        handed_over=handed_over,
     )
 
 
@@ -240,11 +258,28 @@ def _free_seat(initiative, settings_row: RegistrationSettings, role_category: st
     Called with the registration settings row locked, so two registrations never race here.
     """
     seated = Participant.objects.filter(initiative=initiative, seat_number__isnull=False)
-    cap = RoleCap.objects.filter(initiative=initiative, role_category=role_category).first()
-    if cap is not None and seated.filter(role_category=role_category).count() >= cap.seats:
+    # One query for the role's cap and the highest seat number (a statement of its own, after
+    # the lock: it sees every registration committed before).
+    figures = (
+        RegistrationSettings.objects.filter(pk=settings_row.pk)
+        .annotate(
+            cap=Subquery(
+                RoleCap.objects.filter(initiative=initiative, role_category=role_category).values(
+                    "seats"
+                )[:1]
+            ),
+            # ORDER BY … LIMIT 1, not MAX(): one step down the seat index.
+            top=Subquery(seated.order_by("-seat_number").values("seat_number")[:1]),
+        )
+        .values("cap", "top")
+        .get()
+    )
+    if figures["cap"] is not None and (
+        seated.filter(role_category=role_category).count() >= figures["cap"]
+    ):
         return None
     if settings_row.max_participants is None:
-        return (seated.aggregate(top=Max("seat_number"))["top"] or 0) + 1
+        return (figures["top"] or 0) + 1
     used = set(seated.values_list("seat_number", flat=True))
     for number in range(1, settings_row.max_participants + 1):
         if number not in used:
@@ -252,11 +287,16 @@ def _free_seat(initiative, settings_row: RegistrationSettings, role_category: st
     return None
 
 
-def _full_clean(participant: Participant) -> None:
+# Foreign keys a service sets from objects it was given (never from what someone typed):
+# full_clean need not query their tables to see that the rows exist.
+TRUSTED_RELATIONS = ["initiative", "registered_by", "referral_link", "partner"]
+
+
+def _full_clean(participant: Participant, *, exclude=()) -> None:
     """Model validation (field lengths and the like) as a DomainError on the first bad field."""
     try:
         participant.full_clean(
-            exclude=["seat_number"], validate_unique=False, validate_constraints=False
+            exclude=["seat_number", *exclude], validate_unique=False, validate_constraints=False
         )
     except ValidationError as exc:
         field_name, messages = next(iter(exc.message_dict.items()))
@@ -266,11 +306,26 @@ def _full_clean(participant: Participant) -> None:
 
 
 def _lock_settings(initiative) -> RegistrationSettings:
-    registration_settings_for(initiative)
-    return RegistrationSettings.objects.select_for_update().get(initiative=initiative)
+    """The initiative's registration settings, read fresh and locked until the transaction
+    ends (created first if the initiative has none yet)."""
+    locked = RegistrationSettings.objects.select_for_update()
+    try:
+        settings_row = locked.get(initiative=initiative)
+    except RegistrationSettings.DoesNotExist:
+        registration_settings_for(initiative)
+        settings_row = locked.get(initiative=initiative)
+    settings_row.initiative = initiative
+    return settings_row
 
 
-@transaction.atomic
+class _NotSaved(Exception):
+    """The participant's row broke a constraint (`email`: the address it was saved with)."""
+
+    def __init__(self, email: str):
+        super().__init__(email)
+        self.email = email
+
+
 def participant_register(
     *,
     initiative,
@@ -282,7 +337,47 @@ def participant_register(
     referral: ReferralLink | None = None,
 ) -> RegistrationResult:
     """Register one person. Raises DuplicateRegistration when the email is already registered,
-    DomainError for anything else refused. Beyond a cap the person joins the waiting list."""
+    DomainError for anything else refused. Beyond a cap the person joins the waiting list.
+
+    All of it happens in one transaction (`_register`). An address already registered is found
+    by the unique constraint when the row is inserted, not by a query first; the transaction
+    (or, inside a caller's transaction, its savepoint) is then rolled back, and the existing
+    registration is looked up here.
+    """
+    try:
+        return _register(
+            initiative=initiative,
+            data=data,
+            consents=consents,
+            demographics=demographics,
+            source=source,
+            registered_by=registered_by,
+            referral=referral,
+        )
+    except _NotSaved as failure:
+        existing = (
+            Participant.objects.filter(initiative=initiative, email=failure.email).first()
+            if failure.email
+            else None
+        )
+        if existing is not None:
+            raise DuplicateRegistration(existing) from failure.__cause__
+        raise DomainError(
+            _("The registration could not be saved; please try again.")
+        ) from failure.__cause__
+
+
+@transaction.atomic
+def _register(
+    *,
+    initiative,
+    data: dict,
+    consents,
+    demographics: dict | None,
+    source: str,
+    registered_by,
+    referral: ReferralLink | None,
+) -> RegistrationResult:
     settings_row = _lock_settings(initiative)  # serializes registrations of this initiative
     if source == Source.ONLINE and not registration_is_open(settings_row):
         raise DomainError(_("Registration for this initiative is closed."))
@@ -295,10 +390,6 @@ def participant_register(
     under_13 = profile.get("age_band") == AgeBand.UNDER_13
     answers = None if under_13 else _validate_demographics(demographics, settings_row)
     email = profile.get("email", "")
-    if email:
-        existing = Participant.objects.filter(initiative=initiative, email=email).first()
-        if existing is not None:
-            raise DuplicateRegistration(existing)
     if referral is not None and referral.initiative_id == initiative.pk:
         profile["partner"] = referral.partner
         if not profile.get("how_heard"):
@@ -323,19 +414,11 @@ def participant_register(
         email_confirmed_at=timezone.now() if source != Source.ONLINE and email else None,
         **profile,
     )
-    _full_clean(participant)
+    _full_clean(participant, exclude=TRUSTED_RELATIONS)
     try:
-        with transaction.atomic():
-            participant.save()
+        participant.save()  # no savepoint: a failure ends this transaction (see above)
     except IntegrityError as exc:
-        existing = (
-            Participant.objects.filter(initiative=initiative, email=email).first()
-            if email
-            else None
-        )
-        if existing is not None:
-            raise DuplicateRegistration(existing) from exc
-        raise DomainError(_("The registration could not be saved; please try again.")) from exc
+        raise _NotSaved(email) from exc
     now = timezone.now()
     giver = ConsentGiver.PAPER if source != Source.ONLINE else ConsentGiver.SELF
     kinds = (
@@ -366,12 +449,13 @@ def participant_register(
         details={"source": source, "waitlisted": status == Status.WAITLISTED},
     )
     result = RegistrationResult(participant=participant, waitlisted=status == Status.WAITLISTED)
+    # Stamped as handed over when written: no UPDATE after the commit (outbox_add).
     if email:
         kind = "confirm" if source == Source.ONLINE else "welcome"
-        _email_after_commit(participant, kind)
+        _email_after_commit(participant, kind, handed_over=True)
         result.emails.append(kind)
     if participant.is_minor:
-        _email_after_commit(participant, "guardian_request")
+        _email_after_commit(participant, "guardian_request", handed_over=True)
         result.emails.append("guardian_request")
     return result
 

@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
@@ -29,6 +30,7 @@ from ..forms import (
     ManageForm,
     ManageLinkRequestForm,
     RegistrationForm,
+    blank_registration_form_html,
 )
 from ..models import AgeBand, ConsentKind, Participant
 
@@ -75,31 +77,71 @@ def _referral(request, initiative):
     return referral_for_session(request=request, initiative=initiative)
 
 
+# The thank-you page's outcome travels in a short-lived signed cookie only that page receives
+# (no session, so no session row for an anonymous registrant); the page deletes it.
+REGISTERED_COOKIE = "registered"
+REGISTERED_SALT = "participants.registered"
+REGISTERED_MAX_AGE = 60 * 60
+OUTCOME_KEYS = ("waitlisted", "minor", "under_13")
+
+
+def _registered_path(slug):
+    return reverse("participants:registered", kwargs={"slug": slug})
+
+
+def _remember_outcome(response, slug, result):
+    outcome = {
+        "waitlisted": result.waitlisted,
+        "minor": result.participant.is_minor,
+        "under_13": result.participant.age_band == AgeBand.UNDER_13,
+    }
+    response.set_cookie(
+        REGISTERED_COOKIE,
+        signing.dumps(outcome, salt=REGISTERED_SALT, compress=True),
+        max_age=REGISTERED_MAX_AGE,
+        path=_registered_path(slug),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+def _read_outcome(request):
+    """The outcome the registration left for the thank-you page, or None."""
+    value = request.COOKIES.get(REGISTERED_COOKIE)
+    if not value:
+        return None
+    try:
+        outcome = signing.loads(value, salt=REGISTERED_SALT, max_age=REGISTERED_MAX_AGE)
+    except signing.BadSignature:  # tampered, or older than an hour (SignatureExpired)
+        return None
+    if not isinstance(outcome, dict):
+        return None
+    return {key: bool(outcome.get(key)) for key in OUTCOME_KEYS}
+
+
 @method_decorator(login_not_required, name="dispatch")
 @hide_personal_data
 class RegisterView(View):
     template_name = "participants/public/register.html"
 
-    def _context(self, initiative, form):
-        settings_row = services.registration_settings_for(initiative)
-        return {
-            "initiative": initiative,
-            "form": form,
-            "is_open": services.registration_is_open(settings_row),
-        }
+    def _render(self, request, settings_row, form=None):
+        """The page; without `form`, the blank form's fields come from the cache."""
+        is_open = services.registration_is_open(settings_row)
+        context = {"initiative": settings_row.initiative, "form": form, "is_open": is_open}
+        if is_open and form is None:
+            context["form_html"] = blank_registration_form_html(
+                registration_settings=settings_row, language=request.LANGUAGE_CODE
+            )
+        return render(request, self.template_name, context)
 
     def get(self, request, slug):
-        initiative = initiative_selectors.public_initiative(slug=slug)
-        settings_row = services.registration_settings_for(initiative)
-        form = RegistrationForm(
-            registration_settings=settings_row,
-            initial={"preferred_language": request.LANGUAGE_CODE},
-        )
-        return render(request, self.template_name, self._context(initiative, form))
+        return self._render(request, services.public_registration_settings(slug=slug))
 
     def post(self, request, slug):
-        initiative = initiative_selectors.public_initiative(slug=slug)
-        settings_row = services.registration_settings_for(initiative)
+        settings_row = services.public_registration_settings(slug=slug)
+        initiative = settings_row.initiative
         form = RegistrationForm(request.POST, registration_settings=settings_row)
         if not ratelimit.allow(
             f"register:{ratelimit.client_ip(request)}",
@@ -124,26 +166,26 @@ class RegisterView(View):
             except DomainError as error:
                 add_domain_error(form, error)
             else:
-                request.session["registered"] = {
-                    "waitlisted": result.waitlisted,
-                    "minor": result.participant.is_minor,
-                    "under_13": result.participant.age_band == AgeBand.UNDER_13,
-                }
                 response = redirect("participants:registered", slug=initiative.slug)
+                _remember_outcome(response, initiative.slug, result)
                 return _remember_language(response, result.participant.preferred_language)
-        return render(request, self.template_name, self._context(initiative, form))
+        return self._render(request, settings_row, form)
 
 
 @method_decorator(login_not_required, name="dispatch")
 class RegisteredView(View):
     def get(self, request, slug):
         initiative = initiative_selectors.public_initiative(slug=slug)
-        outcome = request.session.pop("registered", None)
+        outcome = _read_outcome(request)
         if outcome is None:
             return redirect("participants:register", slug=slug)
-        return render(
+        response = render(
             request, "participants/public/registered.html", {"initiative": initiative, **outcome}
         )
+        # Shown once, as before (a reload goes back to the form), and to this browser only.
+        response.delete_cookie(REGISTERED_COOKIE, path=_registered_path(slug), samesite="Lax")
+        add_never_cache_headers(response)
+        return response
 
 
 @method_decorator(login_not_required, name="dispatch")

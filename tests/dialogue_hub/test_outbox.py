@@ -324,6 +324,42 @@ class TestRelay:
         add("test.reminder", participant, send_after=timezone.now() + timedelta(hours=2))
         assert outbox.outbox_relay() == 0
 
+    def test_a_row_written_handed_over_is_published_without_another_write(
+        self,
+        test_kinds,
+        monkeypatch,
+        django_capture_on_commit_callbacks,
+        django_assert_num_queries,
+    ):
+        from dialogue_hub.tasks import outbox_send
+
+        published = []
+        monkeypatch.setattr(
+            outbox_send, "apply_async", lambda args, **kwargs: published.append(args[0])
+        )
+        participant = ParticipantFactory()
+        with django_capture_on_commit_callbacks() as callbacks:
+            row = add("test.essential", participant, handed_over=True)
+        assert OutboxMessage.objects.get(pk=row.pk).enqueued_at is not None
+        with django_assert_num_queries(0):
+            for callback in callbacks:
+                callback()
+        assert published == [[row.pk]]
+
+    def test_a_handed_over_row_whose_publish_never_ran_goes_out_after_the_republish_delay(
+        self, test_kinds, settings, django_capture_on_commit_callbacks
+    ):
+        participant = ParticipantFactory()
+        row = add("test.essential", participant, handed_over=True)  # on_commit never ran
+        assert outbox.outbox_relay() == 0  # looks handed over: not yet
+        OutboxMessage.objects.filter(pk=row.pk).update(
+            enqueued_at=timezone.now()
+            - timedelta(seconds=settings.DIALOGUE_HUB_OUTBOX_REPUBLISH_SECONDS + 1)
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            assert outbox.outbox_relay() == 1
+        assert OutboxMessage.objects.get(pk=row.pk).status == OutboxStatus.SENT
+
     def test_purge_deletes_finished_messages_past_retention_and_keeps_failed(
         self, test_kinds, settings
     ):

@@ -1,0 +1,44 @@
+"""The rate limit counts each attempt once, on the real Redis (one round trip) and on the other
+caches alike, and its window expires."""
+
+import uuid
+
+import pytest
+from django.core.cache import caches
+
+from dialogue_hub import ratelimit
+
+
+def test_attempts_beyond_the_limit_are_refused_and_counted():
+    key = f"test:{uuid.uuid4().hex}"
+    assert [ratelimit.allow(key, limit=3, window_seconds=60) for _ in range(5)] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+    assert ratelimit.attempts(key) == 5
+    assert ratelimit.attempts(f"{key}:other") == 0
+
+
+@pytest.mark.redis
+def test_on_redis_one_counter_with_the_windows_expiry(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": settings.REDIS_URL,
+            "KEY_PREFIX": f"test-ratelimit-{uuid.uuid4().hex}",
+        }
+    }
+    backend = caches["default"]
+    key = "register:203.0.113.7"
+    try:
+        results = [ratelimit.allow(key, limit=2, window_seconds=30) for _ in range(4)]
+        assert results == [True, True, False, False]
+        assert ratelimit.attempts(key) == 4
+        client = backend._cache.get_client()
+        ttl = client.ttl(backend.make_key(f"ratelimit:{key}"))
+        assert 0 < ttl <= 30  # set once, by the first attempt: later ones do not extend it
+    finally:
+        backend.delete(f"ratelimit:{key}")
