@@ -274,7 +274,10 @@ class CircleSessionFactory(factory.django.DjangoModelFactory):
 
     circle = factory.SubFactory(CircleFactory)
     number = factory.Sequence(lambda n: n + 1)
-    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    # Never on the hour: a time like 5 p.m. is written "5 p.m.", and tests look for "5:00".
+    starts_at = factory.LazyFunction(
+        lambda: (timezone.now() + timedelta(days=7)).replace(minute=31, second=0, microsecond=0)
+    )
 
 
 class AttendanceFactory(factory.django.DjangoModelFactory):

@@ -48,7 +48,8 @@ def everyone(circle):
 
 def later_local(hours):
     local = (timezone.now() + timedelta(hours=hours)).astimezone(CHICAGO)
-    return local.date(), local.time().replace(second=0, microsecond=0)
+    # Not on the hour: "11 p.m." has no ":00" for the body assertions to find.
+    return local.date(), local.time().replace(minute=17, second=0, microsecond=0)
 
 
 # --- moved ---------------------------------------------------------------------------------------
@@ -58,7 +59,8 @@ def test_reschedule_cancels_old_reminders_plans_new_ones_and_tells_everyone(
     initiative, organizer, django_capture_on_commit_callbacks
 ):
     circle = circle_with_people(initiative)
-    meeting = CircleSessionFactory(circle=circle, starts_at=timezone.now() + timedelta(hours=40))
+    starts_at = (timezone.now() + timedelta(hours=40)).replace(minute=23, second=0, microsecond=0)
+    meeting = CircleSessionFactory(circle=circle, starts_at=starts_at)
     reminders.reminders_plan()
     old_start = meeting.starts_at
     old_rows = list(OutboxMessage.objects.filter(kind=reminders.REMINDER))
