@@ -237,7 +237,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "dialogue_hub.cache_backends.RedisCache",
             "LOCATION": REDIS_URL,
         }
     }

@@ -22,7 +22,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
 }
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    "default": {"BACKEND": "dialogue_hub.cache_backends.RedisCache", "LOCATION": REDIS_URL}
 }
 vars().update(env.email_url("EMAIL_URL"))
 CELERY_BEAT_SCHEDULE_FILENAME = env(

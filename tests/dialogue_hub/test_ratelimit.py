@@ -26,7 +26,7 @@ def test_attempts_beyond_the_limit_are_refused_and_counted():
 def test_on_redis_one_counter_with_the_windows_expiry(settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "dialogue_hub.cache_backends.RedisCache",
             "LOCATION": settings.REDIS_URL,
             "KEY_PREFIX": f"test-ratelimit-{uuid.uuid4().hex}",
         }
@@ -42,3 +42,24 @@ def test_on_redis_one_counter_with_the_windows_expiry(settings):
         assert 0 < ttl <= 30  # set once, by the first attempt: later ones do not extend it
     finally:
         backend.delete(f"ratelimit:{key}")
+
+
+@pytest.mark.redis
+def test_the_redis_cache_reuses_one_client_and_still_reads_and_writes(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "dialogue_hub.cache_backends.RedisCache",
+            "LOCATION": settings.REDIS_URL,
+            "KEY_PREFIX": f"test-client-{uuid.uuid4().hex}",
+        }
+    }
+    backend = caches["default"]
+    try:
+        assert backend._cache.get_client() is backend._cache.get_client(write=True)
+        backend.set("a", {"n": 1}, 30)
+        assert backend.get_many(["a", "b"]) == {"a": {"n": 1}}
+        assert backend.add("a", 2) is False
+        backend.delete("a")
+        assert backend.get("a") is None
+    finally:
+        backend.delete("a")

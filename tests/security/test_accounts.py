@@ -32,7 +32,7 @@ def redis_cache():
     with override_settings(
         CACHES={
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "dialogue_hub.cache_backends.RedisCache",
                 "LOCATION": settings.REDIS_URL,
                 "KEY_PREFIX": prefix,
             }
