@@ -3,10 +3,11 @@
 Correct by version, not by timeout: each initiative has a version token in the cache, and every
 cached value is stored under the token current when it was computed. Every write service logs
 what it did with `initiatives.services.activity_record` in its own transaction (the project's
-rule); that call also drops the initiative's token once the transaction commits (`changed`), so
-the next read gets a fresh token and computes again from the committed data. A reader that
-started before the commit can only store its result under the old token, which nobody reads any
-more. Reading audit entries (a roster viewed, a CSV exported) change nothing and keep the token.
+rule); that call also drops the initiative's token at once and again once the transaction
+commits (`changed`), so the next read after the commit gets a fresh token and computes again
+from the committed data. A reader that computed from the data before the commit can only have
+stored its result under a token nobody reads any more. Reading audit entries (a roster viewed,
+a CSV exported) change nothing and keep the token.
 
 TIMEOUT is a backstop for a write path that does not log (none is known) and a bound on memory;
 a value is never served past it. Tokens are random, so a cleared or evicted cache can never
@@ -44,9 +45,12 @@ def version(initiative_id) -> str:
 
 
 def changed(initiative_id) -> None:
-    """The initiative's data changed: cached values are stale once the transaction commits
-    (immediately outside a transaction)."""
+    """The initiative's data changed: drop its token now, so this transaction's own later
+    reads (the page after a form, a test) compute afresh, and again once it commits, so that
+    nothing another request computed meanwhile from the data before the commit stays current.
+    A rolled-back change only costs one recomputation."""
     key = _version_key(initiative_id)
+    cache.delete(key)
     transaction.on_commit(lambda: cache.delete(key))
 
 

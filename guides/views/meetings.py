@@ -6,6 +6,8 @@ Thin views: the permission mixin and a per-circle check, then guides.meetings or
 guides.calendars.
 """
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
@@ -20,6 +22,7 @@ from django.views.generic import TemplateView
 
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.forms import add_domain_error
+from initiatives import cache as initiative_cache
 from initiatives.permissions import has_perm
 from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
 
@@ -264,7 +267,8 @@ class AttendanceView(InitiativeAccessMixin, _CircleCheck, TemplateView):
         return AttendanceForm(data, rows=rows)
 
     def get(self, request, *args, **kwargs):
-        return self.render_to_response(self.get_context_data(form=self._form()))
+        # The blank form: its rows come from the cache (see get_context_data).
+        return self.render_to_response(self.get_context_data(form=None))
 
     def post(self, request, *args, **kwargs):
         form = self._form(request.POST)
@@ -289,7 +293,27 @@ class AttendanceView(InitiativeAccessMixin, _CircleCheck, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = context["form"]
-        context["rows"] = form.bound_rows()
+        if form is None:
+            # The blank form's rows (names and current marks) are the same for everyone who
+            # may take attendance, until the initiative changes (a mark saved, a member moved):
+            # the template caches their HTML, and the members are read only on a miss.
+            token = initiative_cache.version(self.initiative.pk)
+            rows = functools.cache(lambda: self._form().bound_rows())
+            context.update(
+                rows=rows,
+                has_rows=initiative_cache.cached(
+                    self.initiative.pk,
+                    "attendance-has-rows",
+                    lambda: bool(rows()),
+                    vary=[self.meeting.pk],
+                    token=token,
+                ),
+                fragment_version=token,
+                fragment_timeout=initiative_cache.TIMEOUT,
+            )
+        else:
+            context["rows"] = form.bound_rows()
+            context["has_rows"] = bool(context["rows"])
         context["is_cancelled"] = self.meeting.status == MeetingStatus.CANCELLED
         context["retention_url"] = reverse(
             "guides:circle_attendance", kwargs={"slug": self.initiative.slug, "pk": self.circle.pk}
