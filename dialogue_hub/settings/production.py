@@ -21,9 +21,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 0,  # publish: one connection attempt (see base.py)
     "socket_timeout": 5,
 }
-CACHES = {
-    "default": {"BACKEND": "dialogue_hub.cache_backends.RedisCache", "LOCATION": REDIS_URL}
-}
+CACHES = {"default": {"BACKEND": "dialogue_hub.cache_backends.RedisCache", "LOCATION": REDIS_URL}}
 vars().update(env.email_url("EMAIL_URL"))
 CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default="/app/var/celerybeat-schedule"
