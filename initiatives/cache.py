@@ -21,12 +21,28 @@ import hashlib
 import uuid
 from functools import cached_property
 
-from django.core.cache import cache
+from django.core.cache import InvalidCacheBackendError, caches
 from django.core.paginator import Paginator
 from django.db import transaction
 
 TIMEOUT = 120  # seconds
 VERSION_TIMEOUT = 24 * 60 * 60
+
+
+class _Store:
+    """The cache `{% cache %}` uses too: "template_fragments" where configured (production: a
+    Redis cache for which an unreachable server is a miss, dialogue_hub/cache_backends.py),
+    else the default one."""
+
+    def __getattr__(self, name):
+        try:
+            backend = caches["template_fragments"]
+        except InvalidCacheBackendError:
+            backend = caches["default"]
+        return getattr(backend, name)
+
+
+cache = _Store()
 
 
 def _version_key(initiative_id) -> str:
@@ -51,7 +67,8 @@ def changed(initiative_id) -> None:
     A rolled-back change only costs one recomputation."""
     key = _version_key(initiative_id)
     cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    # robust: a failing cache must not keep the other after-commit work (emails) from running.
+    transaction.on_commit(lambda: cache.delete(key), robust=True)
 
 
 def cached(

@@ -239,7 +239,14 @@ if REDIS_URL:
         "default": {
             "BACKEND": "dialogue_hub.cache_backends.RedisCache",
             "LOCATION": REDIS_URL,
-        }
+        },
+        # Kept figures and {% cache %} fragments (initiatives/cache.py): an unreachable Redis
+        # is a miss there, never an error, and is given up on quickly.
+        "template_fragments": {
+            "BACKEND": "dialogue_hub.cache_backends.TolerantRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        },
     }
 else:
     # A file cache under var/: shared by the web server and the Celery worker of `make run`
@@ -248,6 +255,8 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
+            # The default (300) culls a third of the entries, rate-limit counters among them.
+            "OPTIONS": {"MAX_ENTRIES": 20000},
         }
     }
 

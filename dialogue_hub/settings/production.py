@@ -21,7 +21,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 0,  # publish: one connection attempt (see base.py)
     "socket_timeout": 5,
 }
-CACHES = {"default": {"BACKEND": "dialogue_hub.cache_backends.RedisCache", "LOCATION": REDIS_URL}}
+CACHES = {
+    "default": {"BACKEND": "dialogue_hub.cache_backends.RedisCache", "LOCATION": REDIS_URL},
+    # Kept figures and {% cache %} fragments (initiatives/cache.py): an unreachable Redis is a
+    # miss there, never an error, and is given up on quickly.
+    "template_fragments": {
+        "BACKEND": "dialogue_hub.cache_backends.TolerantRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    },
+}
 vars().update(env.email_url("EMAIL_URL"))
 CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default="/app/var/celerybeat-schedule"

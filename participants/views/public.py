@@ -91,6 +91,7 @@ def _registered_path(slug):
 
 def _remember_outcome(response, slug, result):
     outcome = {
+        "initiative": slug,  # the path scopes the cookie; this makes a copied one useless
         "waitlisted": result.waitlisted,
         "minor": result.participant.is_minor,
         "under_13": result.participant.age_band == AgeBand.UNDER_13,
@@ -107,8 +108,8 @@ def _remember_outcome(response, slug, result):
     return response
 
 
-def _read_outcome(request):
-    """The outcome the registration left for the thank-you page, or None."""
+def _read_outcome(request, slug):
+    """The outcome the registration left for this initiative's thank-you page, or None."""
     value = request.COOKIES.get(REGISTERED_COOKIE)
     if not value:
         return None
@@ -116,7 +117,7 @@ def _read_outcome(request):
         outcome = signing.loads(value, salt=REGISTERED_SALT, max_age=REGISTERED_MAX_AGE)
     except signing.BadSignature:  # tampered, or older than an hour (SignatureExpired)
         return None
-    if not isinstance(outcome, dict):
+    if not isinstance(outcome, dict) or outcome.get("initiative") != slug:
         return None
     return {key: bool(outcome.get(key)) for key in OUTCOME_KEYS}
 
@@ -176,7 +177,7 @@ class RegisterView(View):
 class RegisteredView(View):
     def get(self, request, slug):
         initiative = initiative_selectors.public_initiative(slug=slug)
-        outcome = _read_outcome(request)
+        outcome = _read_outcome(request, slug)
         if outcome is None:
             return redirect("participants:register", slug=slug)
         response = render(

@@ -141,3 +141,38 @@ def test_a_value_that_is_no_longer_fresh_is_computed_again():
     assert cache.cached(initiative.pk, "n", compute, fresh=lambda value: value > 1) == 2
     assert cache.cached(initiative.pk, "n", compute) == 2  # stored again under the same key
     assert len(calls) == 2
+
+
+def test_an_unreachable_cache_server_is_a_miss_never_an_error(
+    settings, client, django_capture_on_commit_callbacks
+):
+    """Kept figures and fragments live in "template_fragments" (production: Redis); with that
+    server down, pages are computed without them and writes still commit."""
+    from django.urls import reverse
+
+    from initiatives.models import Role
+    from participants import services as participant_services
+    from tests.factories import MembershipFactory, ParticipantFactory, RegistrationSettingsFactory
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "template_fragments": {
+            "BACKEND": "dialogue_hub.cache_backends.TolerantRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        },
+    }
+    initiative = InitiativeFactory()
+    RegistrationSettingsFactory(initiative=initiative)
+    person = ParticipantFactory(initiative=initiative, name="Dora Down")
+    user = UserFactory()
+    MembershipFactory(user=user, initiative=initiative, role=Role.ORGANIZER)
+    client.force_login(user)
+    roster = reverse("participants:roster", args=[initiative.slug])
+    assert "Dora Down" in client.get(roster).content.decode()
+    assert client.get(reverse("home")).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        participant_services.participant_withdraw(participant=person, actor=user)
+    person.refresh_from_db()
+    assert person.status == "withdrawn"
+    assert "<td>Withdrawn " in client.get(roster).content.decode()

@@ -239,3 +239,16 @@ class TestThankYouPage:
         assert response.status_code == 302
         assert response.url == url
         assert client.get(thanks).url == url  # and without any cookie
+
+    def test_an_outcome_copied_to_another_initiative_goes_back_to_its_form(
+        self, client, url, initiative
+    ):
+        response = client.post(url, answers())
+        value = response.cookies[public.REGISTERED_COOKIE].value
+        other = InitiativeFactory(is_published=True)
+        RegistrationSettingsFactory(initiative=other, is_open=True)
+        thanks = reverse("participants:registered", args=[other.slug])
+        client.cookies[public.REGISTERED_COOKIE] = value
+        response = client.get(thanks)
+        assert response.status_code == 302
+        assert response.url == reverse("participants:register", args=[other.slug])
