@@ -44,7 +44,7 @@ BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
-from reminders import log, machine, stop_process_group  # noqa: E402
+from reminders import log, machine, stop_process_group, write_md_section  # noqa: E402
 
 from tests.smtp_sink import free_port  # noqa: E402
 
@@ -813,25 +813,10 @@ def write_results(result: dict, notes: dict) -> None:
         "<!-- findings: kept across runs, edit by hand -->",
         "<!-- /pages -->",
     ]
-    section = "\n".join(lines)
-    md_path = BENCH / "results.md"
-    text = md_path.read_text() if md_path.exists() else "# Benchmark results\n\n`make bench`\n"
-    start = text.find("<!-- pages:")
-    end = text.find("<!-- /pages -->")
-    if start != -1 and end != -1:
-        old = text[start:end]
-        kept = old.find("<!-- findings:")
-        if kept != -1:  # the hand-written profile findings survive a new run
-            findings = old[kept:]
-            section = section.replace(
-                "<!-- findings: kept across runs, edit by hand -->\n", findings
-            )
-        text = text[:start] + section + text[end + len("<!-- /pages -->") :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    tmp = BENCH / "results.md.tmp"
-    tmp.write_text(text)
-    tmp.replace(md_path)
+    # The hand-written profile findings survive a new run.
+    write_md_section(
+        "pages", "\n".join(lines), keep_from="<!-- findings: kept across runs, edit by hand -->"
+    )
 
 
 # --- main ---------------------------------------------------------------------------------

@@ -461,12 +461,24 @@ def write_results(result: dict) -> None:
             "<!-- /reminders -->",
         ]
     )
+    write_md_section("reminders", section)
+
+
+def write_md_section(name: str, section: str, *, keep_from: str | None = None) -> None:
+    """Put `section` (from "<!-- name:" to "<!-- /name -->") into bench/results.md, replacing
+    the last run's. `keep_from`: a marker line inside the section; what follows it in the old
+    section (hand-written findings) replaces that line in the new one."""
     md_path = BENCH / "results.md"
     text = md_path.read_text() if md_path.exists() else "# Benchmark results\n\n`make bench`\n"
-    start = text.find("<!-- reminders:")
-    end = text.find("<!-- /reminders -->")
+    start = text.find(f"<!-- {name}:")
+    closing = f"<!-- /{name} -->"
+    end = text.find(closing)
     if start != -1 and end != -1:
-        text = text[:start] + section + text[end + len("<!-- /reminders -->") :]
+        old = text[start:end]
+        kept = old.find(keep_from) if keep_from else -1
+        if kept != -1:
+            section = section.replace(keep_from + "\n", old[kept:])
+        text = text[:start] + section + text[end + len(closing) :]
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     tmp = BENCH / "results.md.tmp"

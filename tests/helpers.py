@@ -24,3 +24,20 @@ def assert_queries_do_not_grow(client, url, add_rows, *, limit: int):
     after = count_queries(client, url)
     assert after == before, f"{url}: {before} queries before, {after} after adding rows (N+1?)"
     assert after <= limit, f"{url}: {after} queries, expected at most {limit}"
+
+
+def registration_answers(email="ana@example.net", **overrides) -> dict:
+    """A valid POST of the public registration form (an adult resident who consents)."""
+    return {
+        "name": "Ana Torres",
+        "email": email,
+        "preferred_language": "en",
+        "age_band": "25_34",
+        "role_category": "resident",
+        "neighborhood": "Eastside",
+        "availability": ["Tuesday evening"],
+        "race_ethnicity": ["hispanic"],
+        "consent_participation": "on",
+        "consent_contact": "on",
+        **overrides,
+    }

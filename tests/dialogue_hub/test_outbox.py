@@ -71,6 +71,17 @@ def add(kind, participant, **extra):
     )
 
 
+def reminder_row(participant, **extra) -> dict:
+    """An outbox_add_many row of the test reminder kind for `participant`."""
+    return {
+        "kind": "test.reminder",
+        "to": participant.email,
+        "initiative": participant.initiative,
+        "params": {"participant": participant.pk},
+        **extra,
+    }
+
+
 class TestAdding:
     def test_a_rolled_back_transaction_leaves_no_row_and_sends_nothing(
         self, test_kinds, django_capture_on_commit_callbacks
@@ -96,13 +107,7 @@ class TestAdding:
         assert OutboxMessage.objects.count() == 1
 
     def test_add_many_ignores_existing_keys_and_counts_new_rows(self, test_kinds):
-        participant = ParticipantFactory()
-        row = {
-            "kind": "test.reminder",
-            "to": participant.email,
-            "initiative": participant.initiative,
-            "params": {"participant": participant.pk},
-        }
+        row = reminder_row(ParticipantFactory())
         assert outbox.outbox_add_many([{**row, "key": "a"}, {**row, "key": "b"}]) == 2
         assert outbox.outbox_add_many([{**row, "key": "b"}, {**row, "key": "c"}]) == 1
         assert set(OutboxMessage.objects.values_list("key", flat=True)) == {"a", "b", "c"}
@@ -580,12 +585,6 @@ def test_a_batch_is_sent_over_one_mail_connection(settings, test_kinds):
 
 def test_add_many_counts_a_key_given_twice_once(test_kinds):
     participant = ParticipantFactory()
-    row = {
-        "kind": "test.reminder",
-        "to": participant.email,
-        "initiative": participant.initiative,
-        "params": {"participant": participant.pk},
-        "key": "same",
-    }
+    row = reminder_row(participant, key="same")
     assert outbox.outbox_add_many([row, {**row, "to": "other@example.org"}]) == 1
     assert OutboxMessage.objects.get().to_email == participant.email

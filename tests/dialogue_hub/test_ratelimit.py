@@ -22,16 +22,22 @@ def test_attempts_beyond_the_limit_are_refused_and_counted():
     assert ratelimit.attempts(f"{key}:other") == 0
 
 
-@pytest.mark.redis
-def test_on_redis_one_counter_with_the_windows_expiry(settings):
+@pytest.fixture
+def redis_cache(settings):
+    """The default cache on the real Redis, as in production, under a key prefix of its own."""
     settings.CACHES = {
         "default": {
             "BACKEND": "dialogue_hub.cache_backends.RedisCache",
             "LOCATION": settings.REDIS_URL,
-            "KEY_PREFIX": f"test-ratelimit-{uuid.uuid4().hex}",
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
         }
     }
-    backend = caches["default"]
+    return caches["default"]
+
+
+@pytest.mark.redis
+def test_on_redis_one_counter_with_the_windows_expiry(redis_cache):
+    backend = redis_cache
     key = "register:203.0.113.7"
     try:
         results = [ratelimit.allow(key, limit=2, window_seconds=30) for _ in range(4)]
@@ -45,15 +51,8 @@ def test_on_redis_one_counter_with_the_windows_expiry(settings):
 
 
 @pytest.mark.redis
-def test_the_redis_cache_reuses_one_client_and_still_reads_and_writes(settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "dialogue_hub.cache_backends.RedisCache",
-            "LOCATION": settings.REDIS_URL,
-            "KEY_PREFIX": f"test-client-{uuid.uuid4().hex}",
-        }
-    }
-    backend = caches["default"]
+def test_the_redis_cache_reuses_one_client_and_still_reads_and_writes(redis_cache):
+    backend = redis_cache
     try:
         assert backend._cache.get_client() is backend._cache.get_client(write=True)
         backend.set("a", {"n": 1}, 30)

@@ -176,3 +176,9 @@ def test_an_unreachable_cache_server_is_a_miss_never_an_error(
     person.refresh_from_db()
     assert person.status == "withdrawn"
     assert "<td>Withdrawn " in client.get(roster).content.decode()
+    # Nothing was kept in the default cache instead: the kept figures went to the (down) one.
+    from django.core.cache import caches
+
+    kept = [key for key in caches["default"]._cache if "initiative-" in key]
+    assert kept == []
+    assert cache.cache.add.__self__ is caches["template_fragments"]

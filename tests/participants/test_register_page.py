@@ -16,6 +16,7 @@ from participants.models import Participant, RegistrationSettings
 from participants.views import public
 
 from ..factories import InitiativeFactory, RegistrationSettingsFactory
+from ..helpers import registration_answers as answers
 
 pytestmark = pytest.mark.django_db
 
@@ -46,22 +47,6 @@ def renders(monkeypatch):
 
     monkeypatch.setattr(forms, "render_crispy_form", counting)
     return calls
-
-
-def answers(email="ana@example.net", **overrides):
-    return {
-        "name": "Ana Torres",
-        "email": email,
-        "preferred_language": "en",
-        "age_band": "25_34",
-        "role_category": "resident",
-        "neighborhood": "Eastside",
-        "availability": ["Tuesday evening"],
-        "race_ethnicity": ["hispanic"],
-        "consent_participation": "on",
-        "consent_contact": "on",
-        **overrides,
-    }
 
 
 def in_spanish(client):

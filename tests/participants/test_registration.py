@@ -15,6 +15,7 @@ from participants import selectors, services
 from participants.models import Consent, Demographics, Participant, RoleCap, Status
 
 from ..factories import InitiativeFactory, ParticipantFactory, RegistrationSettingsFactory
+from ..helpers import registration_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -258,19 +259,7 @@ class TestPublicPages:
     ):
         url = reverse("participants:register", args=[open_initiative.slug])
         assert client.get(url).status_code == 200
-        form = {
-            "name": "Ana Torres",
-            "email": "ana@example.net",
-            "preferred_language": "en",
-            "age_band": "25_34",
-            "role_category": "resident",
-            "neighborhood": "Eastside",
-            "availability": ["Tuesday evening"],
-            "race_ethnicity": ["hispanic"],
-            "consent_participation": "on",
-            "consent_contact": "on",
-            "phone": "555-0100",
-        }
+        form = registration_answers(phone="555-0100")
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(url, form)
         assert response.status_code == 302
