@@ -26,6 +26,7 @@ from django.db.models.functions import Coalesce, Left, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from initiatives import cache as initiative_cache
 from initiatives.models import Initiative, Membership
 from initiatives.permissions import has_perm
 from participants.roster import csv_safe
@@ -288,6 +289,32 @@ def timeline_entries(rows) -> list[dict]:
         {**row, "kind": row["entry_kind"], "kind_label": TIMELINE_KINDS[row["entry_kind"]]}
         for row in rows
     ]
+
+
+# --- kept for the page (initiatives/cache.py) ------------------------------------------------------
+
+
+def kept_progress_rows(initiatives: list[Initiative]) -> list[InitiativeRow]:
+    """progress_rows, kept until one of the initiatives changes (every action service logs)."""
+    ids = [initiative.pk for initiative in initiatives]
+    return initiative_cache.cached_for(ids, "progress-overview", lambda: progress_rows(initiatives))
+
+
+def kept_timeline_page(initiatives: list[Initiative], number, *, per_page: int):
+    """Page `number` of the timeline (a Django Page of timeline_entries), its total and its
+    entries kept until one of the initiatives changes."""
+    ids = [initiative.pk for initiative in initiatives]
+    paginator = initiative_cache.CachedCountPaginator(
+        timeline(initiatives), per_page, initiative_id=ids, name="progress-timeline-count"
+    )
+    page = paginator.get_page(number)
+    page.object_list = initiative_cache.cached_for(
+        ids,
+        "progress-timeline",
+        lambda: timeline_entries(page.object_list),
+        vary=[page.number],
+    )
+    return page
 
 
 # --- CSV -----------------------------------------------------------------------------------------

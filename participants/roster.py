@@ -15,11 +15,13 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.privacy import suppress
+from dialogue_hub.urls_fast import url_for_each
+from initiatives import cache as initiative_cache
 from initiatives.models import CoalitionMembership
 from initiatives.services import activity_record
 
@@ -385,6 +387,45 @@ def registration_settings_update(
     if row.max_participants is not None:
         outcome.over_total = sum(taken.values()) > row.max_participants
     return outcome
+
+
+def kept_filter_choices(*, initiative, token=None) -> dict:
+    """filter_choices with the labels in the current language, kept until the initiative
+    changes (initiatives/cache.py)."""
+
+    def choices():
+        settings_row = services.registration_settings_for(initiative)
+        found = filter_choices(initiative=initiative, settings_row=settings_row)
+        return {
+            name: [(value, str(label)) for value, label in options]
+            for name, options in found.items()
+        }
+
+    return initiative_cache.cached(
+        initiative.pk, "roster-filter-choices", choices, vary=[get_language()], token=token
+    )
+
+
+def roster_page(queryset, number, *, initiative, filter_query: str, token=None):
+    """Page `number` of the roster; its total (per filters) kept until the initiative changes."""
+    paginator = initiative_cache.CachedCountPaginator(
+        queryset,
+        PAGE_SIZE,
+        initiative_id=initiative.pk,
+        name="roster-count",
+        vary=[filter_query],
+        token=token,
+    )
+    return paginator.get_page(number)
+
+
+def page_rows(page, *, initiative) -> list[Participant]:
+    """The page's participants, each with `detail_url` (one reverse for the whole page)."""
+    found = list(page.object_list)
+    urls = url_for_each("participants:participant", [initiative.slug], [p.pk for p in found])
+    for participant in found:
+        participant.detail_url = urls[participant.pk]
+    return found
 
 
 def filter_choices(*, initiative, settings_row: RegistrationSettings) -> dict:

@@ -27,32 +27,13 @@ class DashboardView(TemplateView):
         # changes (initiatives/cache.py: every action service logs its change).
         initiatives = dashboard.initiatives_with_progress_view(user=self.request.user)
         ids = [initiative.pk for initiative in initiatives]
-
+        number = self.request.GET.get("page")
         # The dashboard's HTML is the same for everyone who may follow the same initiatives
         # (no role-dependent part): the template caches it, and these run only on a miss.
-        @functools.cache
-        def overview():
-            return initiative_cache.cached_for(
-                ids, "progress-overview", lambda: dashboard.progress_rows(initiatives)
-            )
-
-        @functools.cache
-        def page_obj():
-            paginator = initiative_cache.CachedCountPaginator(
-                dashboard.timeline(initiatives),
-                TIMELINE_PAGE_SIZE,
-                initiative_id=ids,
-                name="progress-timeline-count",
-            )
-            page = paginator.get_page(self.request.GET.get("page"))
-            page.object_list = initiative_cache.cached_for(
-                ids,
-                "progress-timeline",
-                lambda: dashboard.timeline_entries(page.object_list),
-                vary=[page.number],
-            )
-            return page
-
+        overview = functools.cache(lambda: dashboard.kept_progress_rows(initiatives))
+        page_obj = functools.cache(
+            lambda: dashboard.kept_timeline_page(initiatives, number, per_page=TIMELINE_PAGE_SIZE)
+        )
         context.update(
             has_initiatives=bool(initiatives),
             overview=overview,

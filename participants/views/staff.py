@@ -14,7 +14,6 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -22,7 +21,6 @@ from django.views.generic import TemplateView
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.forms import add_domain_error
 from dialogue_hub.privacy import suppress
-from dialogue_hub.urls_fast import url_for_each
 from initiatives import cache as initiative_cache
 from initiatives.permissions import has_perm
 from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
@@ -123,23 +121,9 @@ class RegistrationSettingsView(InitiativeAccessMixin, TemplateView):
 
 class RosterMixin(InitiativeAccessMixin):
     def filter_form(self, token=None):
-        def choices():
-            settings_row = services.registration_settings_for(self.initiative)
-            found = roster.filter_choices(initiative=self.initiative, settings_row=settings_row)
-            return {
-                name: [(value, str(label)) for value, label in options]
-                for name, options in found.items()
-            }
-
         return RosterFilterForm(
             self.request.GET or None,
-            choices=initiative_cache.cached(
-                self.initiative.pk,
-                "roster-filter-choices",
-                choices,
-                vary=[get_language()],
-                token=token,
-            ),
+            choices=roster.kept_filter_choices(initiative=self.initiative, token=token),
         )
 
 
@@ -155,26 +139,15 @@ class RosterView(RosterMixin, TemplateView):
         queryset = roster.roster(initiative=self.initiative, filters=filters)
         query = self.request.GET.copy()
         query.pop("page", None)
-        paginator = initiative_cache.CachedCountPaginator(
+        page = roster.roster_page(
             queryset,
-            roster.PAGE_SIZE,
-            initiative_id=self.initiative.pk,
-            name="roster-count",
-            vary=[query.urlencode()],
+            self.request.GET.get("page"),
+            initiative=self.initiative,
+            filter_query=query.urlencode(),
             token=token,
         )
-        page = paginator.get_page(self.request.GET.get("page"))
-        slug = self.initiative.slug
-
-        @functools.cache
-        def rows():
-            # Read only when the rows' fragment is not in the cache (see the template).
-            found = list(page.object_list)
-            urls = url_for_each("participants:participant", [slug], [p.pk for p in found])
-            for participant in found:
-                participant.detail_url = urls[participant.pk]
-            return found
-
+        # Read only when the rows' fragment is not in the cache (see the template).
+        rows = functools.cache(lambda: roster.page_rows(page, initiative=self.initiative))
         steward = context["can"]["demographics_view"]
         total = page.paginator.count
         roster.personal_data_access_record(
