@@ -186,7 +186,8 @@ class OutreachActivityFactory(factory.django.DjangoModelFactory):
     channel = "door_to_door"
     segment = "Spanish-speaking parents in Eastside"
     people_reached = 40
-    happened_on = factory.LazyFunction(lambda: timezone.localdate())
+    # Yesterday: a past day in every time zone (at 01:00 UTC "today" is tomorrow in Chicago).
+    happened_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=1))
 
 
 class InclusionTargetFactory(InitiativeDataFactory):
@@ -303,7 +304,7 @@ class FacilitatorTrainingFactory(factory.django.DjangoModelFactory):
     initiative = factory.SubFactory(InitiativeFactory)
     user = factory.SubFactory(UserFactory)
     curriculum = "Everyday Democracy facilitator training"
-    completed_on = factory.LazyFunction(lambda: timezone.localdate())
+    completed_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=1))
 
 
 # --- from dialogue to action --------------------------------------------------------------------
@@ -410,7 +411,7 @@ class OutcomeFactory(factory.django.DjangoModelFactory):
     kind = OutcomeKind.PROGRAM
     level = Level.COMMUNITY
     title = factory.Sequence(lambda n: f"Outcome {n}")
-    happened_on = factory.LazyFunction(timezone.localdate)
+    happened_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=1))
 
 
 class CommunityAssetFactory(factory.django.DjangoModelFactory):

@@ -355,7 +355,7 @@ def test_outcome_form_rejects_future_date_and_bad_url_keeping_input(client, init
     assert "in the future" in body
     assert "Kept title" in body
     assert not Outcome.objects.exists()
-    data["happened_on"] = timezone.localdate().isoformat()
+    data["happened_on"] = (timezone.localdate() - timedelta(days=1)).isoformat()
     data["evidence_url"] = "https://example.org/news"
     assert client.post(url, data).status_code == 302
     assert Outcome.objects.get().title == "Kept title"

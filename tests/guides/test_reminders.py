@@ -210,6 +210,7 @@ def test_reminder_email_has_local_time_links_ics_and_unsubscribe_header(
     )  # fmt: skip
     member = circle.members.get().participant
     starts = (timezone.now() + timedelta(minutes=90)).replace(second=0, microsecond=0)
+    starts += timedelta(minutes=1) if starts.minute == 0 else timedelta()  # "8 p.m." has no ":00"
     meeting = CircleSessionFactory(circle=circle, starts_at=starts, title="Our stories")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -244,6 +245,7 @@ def test_reminder_shows_the_time_in_the_initiatives_own_zone(
     initiative = InitiativeFactory(timezone="Asia/Tokyo")
     circle = circle_with_people(initiative, members=1, staff=False)
     starts = (timezone.now() + timedelta(minutes=90)).replace(second=0, microsecond=0)
+    starts += timedelta(minutes=1) if starts.minute == 0 else timedelta()  # "8 p.m." has no ":00"
     CircleSessionFactory(circle=circle, starts_at=starts)
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -287,7 +287,7 @@ def test_every_outreach_url_has_an_entry():
 
 
 def post_data(url_name, partner):
-    today = timezone.localdate().isoformat()
+    today = (timezone.localdate() - timedelta(days=1)).isoformat()
     return {
         "referral_link_add": {"partner": partner.pk, "channel": "partner", "label": "New"},
         "outreach_add": {
