@@ -13,7 +13,7 @@ RUN pip install --no-cache-dir -r requirements/base.txt
 COPY . .
 # collectstatic needs settings but no real secrets or services.
 RUN DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.sqlite3 \
-    REDIS_URL=redis://build:6379/0 EMAIL_URL=consolemail:// \
+    REDIS_URL=redis://build:6379/0 EMAIL_URL=consolemail:// DIALOGUE_HUB_BASE_URL=http://build \
     python manage.py collectstatic --noinput \
  && mkdir -p /app/var && chown -R app:app /app/var
 USER app

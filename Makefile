@@ -1,5 +1,9 @@
 # Dialogue Hub. Quick start: `make run` (demo at http://127.0.0.1:8000) and `make test`.
 PYTHON ?= python3
+# The port `make run` serves on (`make run PORT=8101`). Every link in the emails it writes points
+# there too, unless DIALOGUE_HUB_BASE_URL is set (e.g. to an address others reach you on).
+PORT ?= 8000
+DIALOGUE_HUB_BASE_URL ?= http://127.0.0.1:$(PORT)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
@@ -23,13 +27,15 @@ demo: migrate
 	$(BIN)/python manage.py seed_demo --if-empty
 
 ## Start the web server, a Celery worker and Celery beat with the demo data (SQLite, no services needed).
+## `make run PORT=8101` serves on another port; DEBUG is off unless DJANGO_DEBUG=true.
 run: demo
 	@echo ""
-	@echo "  Dialogue Hub is starting at http://127.0.0.1:8000"
-	@echo "  Emails are written to var/outbox/ (one .log file per message)."
+	@echo "  Dialogue Hub is starting at http://127.0.0.1:$(PORT)"
+	@echo "  Emails are written to var/outbox/ (one .log file per message); their links point to"
+	@echo "  $(DIALOGUE_HUB_BASE_URL)."
 	@echo "  Stop with Ctrl+C."
 	@echo ""
-	$(BIN)/honcho -f Procfile.dev start
+	DIALOGUE_HUB_BASE_URL=$(DIALOGUE_HUB_BASE_URL) $(BIN)/honcho -f Procfile.dev start -p $(PORT)
 
 ## The whole suite: migrations in step, lint, then pytest (SQLite by default; DATABASE_URL/REDIS_URL for the real services).
 test: install

@@ -280,6 +280,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# A refused form answers in the site's layout (templates/403_csrf.html), like every error page.
+# https://docs.djangoproject.com/en/5.2/ref/settings/#csrf-failure-view
+CSRF_FAILURE_VIEW = "dialogue_hub.views_errors.csrf_failure"
 # Error reports (DEBUG off) show no posted value and no local variable: they hold personal data.
 # https://docs.djangoproject.com/en/5.2/howto/error-reporting/#custom-error-reports
 DEFAULT_EXCEPTION_REPORTER_FILTER = "dialogue_hub.debug.PersonalDataExceptionReporterFilter"

@@ -1,11 +1,15 @@
-"""Production settings: refuse to start without secrets; pass `check --deploy` with them."""
+"""Production settings: refuse to start without secrets; pass `check --deploy` with them.
+`make run`: serves on the port it is given, links its emails there, DEBUG off unless asked."""
 
+import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from honcho.environ import expand_processes, parse_procfile
 
 from dialogue_hub.celery import app
 
@@ -18,6 +22,7 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://dialogue:secret@db:5432/dialogue",
     "REDIS_URL": "redis://redis:6379/0",
     "EMAIL_URL": "smtp://mail:1025",
+    "DIALOGUE_HUB_BASE_URL": "https://dialogue.example.org",
 }
 
 
@@ -25,7 +30,7 @@ def run_manage(*args, env):
     clean = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "EMAIL_URL"))
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "EMAIL_URL", "DIALOGUE_HUB_"))
     }
     return subprocess.run(  # noqa: S603 - fixed arguments
         [sys.executable, "manage.py", *args],
@@ -45,7 +50,14 @@ def test_check_deploy_passes_with_production_settings():
 
 @pytest.mark.parametrize(
     "missing",
-    ["DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOWED_HOSTS", "EMAIL_URL"],
+    [
+        "DJANGO_SECRET_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "DJANGO_ALLOWED_HOSTS",
+        "EMAIL_URL",
+        "DIALOGUE_HUB_BASE_URL",
+    ],
 )
 def test_production_refuses_to_start_without_a_secret(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
@@ -83,3 +95,95 @@ def test_compose_runs_every_app_service_from_one_image():
         services["web"]["environment"]["DJANGO_SETTINGS_MODULE"]
         == "dialogue_hub.settings.production"
     )
+
+
+# --- `make run`: the port it serves is the port its emails link to; DEBUG off unless asked -----
+
+
+def make_run_command(*make_args) -> tuple[dict, int]:
+    """What `make run` would start (make -n): the environment it gives honcho and the port."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PORT", "DIALOGUE_HUB_BASE_URL")}
+    result = subprocess.run(  # noqa: S603 - fixed arguments
+        ["make", "-n", "run", *make_args],  # noqa: S607 - make from PATH, as a developer runs it
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    line = next(line for line in result.stdout.splitlines() if "honcho" in line)
+    words = shlex.split(line)
+    honcho = next(i for i, word in enumerate(words) if word.endswith("honcho"))
+    assignments = dict(word.split("=", 1) for word in words[:honcho] if "=" in word)
+    options = words[honcho + 1 :]
+    assert options[options.index("-f") + 1] == "Procfile.dev", line
+    # honcho's first port: -p, else $PORT (make passes `PORT=…` on to its commands), else 5000.
+    given = dict(arg.split("=", 1) for arg in make_args)
+    port = options[options.index("-p") + 1] if "-p" in options else given.get("PORT", 5000)
+    return {**given, **assignments}, int(port)
+
+
+def started_processes(assignments: dict, port: int) -> dict:
+    """Each process honcho starts from Procfile.dev: name -> (its command line, expanded by the
+    shell as honcho does, and its environment)."""
+    procfile = parse_procfile((ROOT / "Procfile.dev").read_text(encoding="utf-8"))
+    started = {}
+    for process in expand_processes(procfile.processes, env=assignments, port=port):
+        env = {**os.environ, **assignments, **process.env}
+        command = subprocess.run(  # noqa: S603 - our own Procfile, echoed, not run
+            ["/bin/sh", "-c", f"echo {process.cmd}"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        started[process.name.split(".")[0]] = (command, env)
+    return started
+
+
+@pytest.mark.parametrize(("make_args", "port"), [((), 8000), (("PORT=8101",), 8101)])
+def test_make_run_serves_and_links_on_the_port_it_is_given(make_args, port):
+    processes = started_processes(*make_run_command(*make_args))
+    assert set(processes) == {"web", "worker", "beat"}
+    web_command, _env = processes["web"]
+    assert "runserver" in web_command
+    assert f"127.0.0.1:{port}" in web_command.split()
+    for name, (_command, env) in processes.items():
+        assert env.get("DIALOGUE_HUB_BASE_URL") == f"http://127.0.0.1:{port}", name
+
+
+SERVE_CHECK = """
+import json
+from django.conf import settings
+from django.test import Client
+client = Client()
+seen = {"debug": settings.DEBUG}
+for host in ("127.0.0.1:8101", "localhost:8101"):
+    response = client.get("/no/such/page/", HTTP_HOST=host)
+    body = response.content.decode()
+    seen[host] = [response.status_code, "URLconf" in body, "/static/css/app.css" in body]
+css = client.get("/static/css/app.css", HTTP_HOST="127.0.0.1:8101")
+seen["css"] = [css.status_code, css.get("Content-Type", "")]
+print(json.dumps(seen))
+"""
+
+
+def test_make_run_serves_without_debug_unless_a_developer_asks(tmp_path):
+    # `make run`'s settings (manage.py's default), on a database with no tables: the error
+    # page and the static files must need none.
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}"}
+    result = run_manage("shell", "-c", SERVE_CHECK, env=env)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["debug"] is False
+    for host in ("127.0.0.1:8101", "localhost:8101"):
+        status, lists_patterns, styled = seen[host]
+        assert status == 404, host  # our 404 page, not 400 for a host that is not allowed
+        assert not lists_patterns, host
+        assert styled, host
+    assert seen["css"][0] == 200
+    assert seen["css"][1].startswith("text/css")
+
+    debug = run_manage("shell", "-c", SERVE_CHECK, env={**env, "DJANGO_DEBUG": "true"})
+    assert json.loads(debug.stdout.strip().splitlines()[-1])["debug"] is True
