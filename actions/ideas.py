@@ -44,9 +44,16 @@ def open_ideas(*, initiative: Initiative) -> QuerySet[Idea]:
 
 
 def idea_list(
-    *, initiative: Initiative, theme: str = "", level: str = "", query: str = ""
+    *,
+    initiative: Initiative,
+    theme: str = "",
+    level: str = "",
+    query: str = "",
+    with_provenance: bool = False,
 ) -> QuerySet[Idea]:
-    """Open ideas with their theme and sources (circle, meeting), filtered.
+    """Open ideas with their theme, filtered, and where each came from: with `with_provenance`
+    (initiatives.permissions.can_see_idea_provenance) their sources (circle, meeting), else
+    only how many circle meetings raised each (`source_count`).
 
     `theme` is a theme id, NO_THEME ("none": ideas without a theme) or "" (all);
     unknown values are ignored by the caller (see `clean_filters`)."""
@@ -59,11 +66,10 @@ def idea_list(
         queryset = queryset.filter(level=level)
     if query:
         queryset = queryset.filter(text__icontains=query)
-    return (
-        queryset.select_related("theme")
-        .prefetch_related(_sources_prefetch())
-        .order_by("theme__name", "created_at", "pk")
-    )
+    queryset = queryset.select_related("theme").order_by("theme__name", "created_at", "pk")
+    if with_provenance:
+        return queryset.prefetch_related(_sources_prefetch())
+    return queryset.annotate(source_count=Count("sources"))
 
 
 def themes_for_initiative(*, initiative: Initiative) -> QuerySet[Theme]:
@@ -93,8 +99,13 @@ def clean_filters(*, initiative: Initiative, params) -> dict[str, str]:
     return {"theme": theme, "level": level, "query": query}
 
 
-def idea_for_initiative(*, initiative: Initiative, pk: int) -> Idea:
-    idea = Idea.objects.filter(initiative=initiative, pk=pk).select_related("theme").first()
+def idea_for_initiative(*, initiative: Initiative, pk: int, with_provenance: bool = False) -> Idea:
+    queryset = Idea.objects.filter(initiative=initiative, pk=pk).select_related("theme")
+    if with_provenance:
+        queryset = queryset.prefetch_related(_sources_prefetch())
+    else:
+        queryset = queryset.annotate(source_count=Count("sources"))
+    idea = queryset.first()
     if idea is None:
         raise Http404
     return idea

@@ -1628,6 +1628,22 @@ class AssignmentSummary:
     pairs: int
     without_facilitator: int
 
+    @property
+    def blocker(self) -> str:
+        """Why the assignment can't run now (what `circle_assign_balanced` refuses first), or
+        "" when it can: the page offers the button only then."""
+        if not self.circles:
+            return _(
+                "Create the circles first, each with a time slot, a language and a facilitator."
+            )
+        if not self.open_circles:
+            return _("Every circle is locked: unlock a circle or create a new one.")
+        if not self.eligible:
+            return _("Nobody can be placed yet (see who can be placed above).")
+        if self.without_facilitator:
+            return _("Add a facilitator to every unlocked circle (or lock it) first.")
+        return ""
+
 
 def unplaced_people(*, initiative: Initiative) -> QuerySet[Participant]:
     """Eligible people who are in no circle, oldest registration first."""

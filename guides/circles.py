@@ -49,6 +49,7 @@ from .models import (
     MeetingStatus,
     SessionLog,
 )
+from .permissions import approvers_among
 
 User = get_user_model()
 
@@ -783,6 +784,9 @@ class MeetingTodo:
     meeting: CircleSession
     attendance_taken: bool
     log_status: str | None  # None: no log yet
+    # For a log waiting for approval: who may approve it (names), and whether the viewer may.
+    approver_names: list = field(default_factory=list)
+    may_approve: bool = False
 
     @property
     def log_missing(self) -> bool:
@@ -845,9 +849,25 @@ def my_circles(*, initiative: Initiative, user, now=None) -> list[MyCircle]:
         "circle_id", "role"
     ):
         roles.setdefault(circle_id, set()).add(role)
+    facilitators: dict[int, dict[int, str]] = {}
+    for circle_id, user_id, name in (
+        CircleStaff.objects.filter(circle_id__in=ids, role=CircleRole.FACILITATOR)
+        .order_by("user__display_name", "user_id")
+        .values_list("circle_id", "user_id", "user__display_name")
+    ):
+        facilitators.setdefault(circle_id, {})[user_id] = name
     todos: dict[int, list[MeetingTodo]] = {}
     for meeting in meetings_with_progress(ids, now=now):
         todo = MeetingTodo(meeting, meeting.attendance_taken, _log_status(meeting))
+        if todo.log_waiting:
+            names = facilitators.get(meeting.circle_id, {})
+            allowed = approvers_among(names, author_id=meeting.log.drafted_by_id)
+            todo.approver_names = [
+                name or _("a facilitator of this circle")
+                for pk, name in names.items()
+                if pk in allowed
+            ]
+            todo.may_approve = user.pk in allowed
         if not todo.done:
             todos.setdefault(meeting.circle_id, []).append(todo)
     return [

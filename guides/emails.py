@@ -37,6 +37,7 @@ from .models import (
     MeetingStatus,
     SessionLog,
 )
+from .permissions import can_approve_log
 
 User = get_user_model()
 ICS_MIMETYPE = "text/calendar"
@@ -325,6 +326,40 @@ def build_nudge(message) -> outbox.Built:
     )
 
 
+def build_log_to_approve(message) -> outbox.Built:
+    """ "A session log waits for your approval": still true when it is sent (the log is still
+    the submission the message was for, and the person may still approve it)."""
+    log = (
+        SessionLog.objects.select_related(
+            "drafted_by", "meeting__circle__initiative", "meeting__guide_session"
+        )
+        .filter(pk=_id(message.params.get("log")))
+        .first()
+    )
+    if log is None or log.status != LogStatus.SUBMITTED:
+        raise outbox.Stale("The log was approved, sent back or removed meanwhile.")
+    if log.submitted_at is None or log.submitted_at.isoformat() != message.params.get(
+        "submitted_at"
+    ):
+        raise outbox.Stale("The log was submitted again since.")
+    user = User.objects.filter(pk=_id(message.params.get("user")), is_active=True).first()
+    if user is None or not can_approve_log(user, log):
+        raise outbox.Stale("The person may no longer approve this log.")
+    meeting = log.meeting
+    slug = meeting.circle.initiative.slug
+    return outbox.Built(
+        template="log_to_approve",
+        context={
+            **_meeting_context(meeting, message),
+            "name": user.display_name,
+            "author": log.drafted_by.display_name if log.drafted_by else "",
+            "log_url": absolute_url(
+                reverse("guides:log_detail", kwargs={"slug": slug, "pk": meeting.pk})
+            ),
+        },
+    )
+
+
 def build_no_facilitator(message) -> outbox.Built:
     meeting = _meeting(message)
     _check_upcoming(meeting, message)
@@ -436,6 +471,11 @@ def register_kinds() -> None:
         prefetch=prefetch_meetings,
     )
     outbox.register(reminders.ASSIGNED, label=_("Circle placement"), build=build_assigned)
+    outbox.register(
+        reminders.LOG_TO_APPROVE,
+        label=_("A session log to approve"),
+        build=build_log_to_approve,
+    )
     for kind in ("participant.welcome", "participant.confirm"):
         if attach_circle_calendar not in outbox.EXTENSIONS.get(kind, []):
             outbox.extend(kind, attach_circle_calendar)

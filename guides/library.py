@@ -229,10 +229,15 @@ def guide_update(
 
 
 @transaction.atomic
+def guide_in_use(guide: DiscussionGuide) -> bool:
+    """A guide circles use can't be deleted (they need another one first)."""
+    return guide.circles.exists()
+
+
 def guide_delete(*, user, initiative: Initiative, guide: DiscussionGuide) -> None:
     """Delete one of the initiative's guides. Circles that used it keep their meetings."""
     _check_own(initiative, guide)
-    if guide.circles.exists():
+    if guide_in_use(guide):
         raise DomainError(
             _("Circles use this guide. Give them another guide before deleting this one.")
         )

@@ -7,7 +7,7 @@ text containing the full name of a member of the circle is refused.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,6 +20,7 @@ from dialogue_hub.exceptions import DomainError
 from initiatives.models import ActivityLogEntry, Initiative
 from initiatives.services import activity_record
 
+from . import permissions, reminders
 from .models import (
     ActionIdea,
     CircleMember,
@@ -267,6 +268,8 @@ def log_submit(*, user, log: SessionLog) -> SessionLog:
     log.status = LogStatus.SUBMITTED
     log.submitted_at = timezone.now()
     log.save(update_fields=["status", "submitted_at", "updated_at"])
+    # Whoever may approve it hears about it (an email through the outbox, after commit).
+    reminders.log_approval_requests_add(log=log, submitted_by=user)
     activity_record(
         initiative=log.meeting.circle.initiative,
         actor=user,
@@ -284,11 +287,7 @@ def log_approve(*, user, log: SessionLog) -> SessionLog:
     _require_facilitator(user=user, meeting=log.meeting)
     if log.status != LogStatus.SUBMITTED:
         raise DomainError(_("Only a submitted log can be approved."))
-    if log.drafted_by_id == user.pk and (
-        CircleStaff.objects.filter(circle=log.meeting.circle, role=CircleRole.FACILITATOR)
-        .exclude(user=user)
-        .exists()
-    ):
+    if not permissions.can_approve_log(user, log):
         # Two people look at every log: the one who wrote it and a facilitator who approves.
         raise DomainError(_("You wrote this log, so the circle's other facilitator approves it."))
     log.status = LogStatus.APPROVED
@@ -406,6 +405,9 @@ class LogAccess:
     staff: set
     can_read_approved: bool
     can_see_safety_everywhere: bool
+    # Who may approve the log (guides.permissions.log_approvers), and who is looking.
+    approvers: list = field(default_factory=list)
+    user_id: int | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -417,7 +419,19 @@ class LogAccess:
 
     @property
     def can_approve(self) -> bool:
+        return any(approver.pk == self.user_id for approver in self.approvers)
+
+    @property
+    def can_return(self) -> bool:
+        """Any facilitator of the circle may send a submitted log back to draft."""
         return CircleRole.FACILITATOR in self.staff
+
+    @property
+    def approver_names(self) -> list[str]:
+        return [
+            approver.display_name or _("a facilitator of this circle")
+            for approver in self.approvers
+        ]
 
     @property
     def sees_safety(self) -> bool:

@@ -136,6 +136,11 @@ def meeting_is_held(meeting, now=None) -> bool:
     return SessionLog.objects.filter(meeting=meeting).exists()
 
 
+def held_in_schedule(meeting, now=None) -> bool:
+    """`meeting_is_held` for a meeting of `schedule_of` (read from its annotations)."""
+    return meeting_has_started(meeting, now) and bool(meeting.present_count or meeting.has_log)
+
+
 def _has_records(meetings_qs):
     """Meetings (of the queryset) that have any attendance or a log."""
     return meetings_qs.filter(

@@ -25,5 +25,31 @@ def can_draft_log(user, roles, circle) -> bool:
     return bool(staff_roles(user, circle))
 
 
-def can_approve_log(user, roles, circle) -> bool:
-    return CircleRole.FACILITATOR in staff_roles(user, circle)
+# --- who approves a session log ------------------------------------------------------------------
+# Two people look at every log: the one who wrote it and a facilitator of the circle who did not.
+# The author approves their own log only when they are the circle's one facilitator. These two
+# functions are the rule: the approve service, the log page, the to-do list and the "waiting for
+# your approval" email all ask them.
+
+
+def approvers_among(facilitator_ids, *, author_id) -> set:
+    """Which of a circle's facilitators (ids) may approve a log written by `author_id`."""
+    facilitators = set(facilitator_ids)
+    others = facilitators - {author_id}
+    return others or facilitators
+
+
+def log_approvers(log) -> list:
+    """The users who may approve `log` (a facilitator of its circle, not its author when the
+    circle has another facilitator), by name. Empty when the circle has no facilitator."""
+    staff = list(
+        CircleStaff.objects.filter(circle_id=log.meeting.circle_id, role=CircleRole.FACILITATOR)
+        .select_related("user")
+        .order_by("user__display_name", "user_id")
+    )
+    allowed = approvers_among((row.user_id for row in staff), author_id=log.drafted_by_id)
+    return [row.user for row in staff if row.user_id in allowed]
+
+
+def can_approve_log(user, log) -> bool:
+    return any(approver.pk == user.pk for approver in log_approvers(log))

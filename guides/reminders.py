@@ -14,8 +14,9 @@ meeting's time), so running the sweep twice adds nothing, and a rescheduled meet
 fresh reminders while the old ones are cancelled (and refused by the builder at sending time,
 see guides/emails.py). A fixed number of queries whatever the number of meetings.
 
-Meeting notices (rescheduled, cancelled) and circle placement notices are written by
-`meeting_notices_add()` and `placement_notices_send()` below, called by the services.
+Meeting notices (rescheduled, cancelled), circle placement notices and "a log waits for your
+approval" requests are written by `meeting_notices_add()`, `placement_notices_send()` and
+`log_approval_requests_add()` below, called by the services.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from .models import (
     MeetingStatus,
     SessionLog,
 )
+from .permissions import log_approvers
 
 REMINDER = "meeting.reminder"
 NUDGE = "log.nudge"
@@ -50,6 +52,7 @@ NO_FACILITATOR = "alert.no_facilitator"
 RESCHEDULED = "meeting.rescheduled"
 CANCELLED = "meeting.cancelled"
 ASSIGNED = "circle.assigned"
+LOG_TO_APPROVE = "log.to_approve"
 
 # Reminders are planned for meetings starting within max(reminder_hours) + this margin.
 PLANNING_MARGIN = timedelta(hours=1)
@@ -318,6 +321,27 @@ def reminders_plan(*, now: datetime | None = None) -> dict[str, int]:
 
 
 # --- notices written by the services ------------------------------------------------------------
+
+
+def log_approval_requests_add(*, log: SessionLog, submitted_by) -> int:
+    """Ask whoever may approve a just-submitted log to do it ("log.to_approve"), one email
+    each (not to the person who submitted it). Sent after the submission commits; the key
+    carries the submission time, so a log sent back and submitted again asks again."""
+    stamp = log.submitted_at.isoformat()
+    added = 0
+    for user in log_approvers(log):
+        if user.pk == submitted_by.pk or not user.is_active or not user.email:
+            continue
+        row = outbox.outbox_add(
+            kind=LOG_TO_APPROVE,
+            to=user.email,
+            key=f"{LOG_TO_APPROVE}:{log.pk}:u{user.pk}:{stamp}",
+            initiative=log.meeting.circle.initiative,
+            language=user.preferred_language,
+            params={"log": log.pk, "user": user.pk, "submitted_at": stamp},
+        )
+        added += row is not None
+    return added
 
 
 def reminders_cancel(

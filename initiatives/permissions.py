@@ -61,6 +61,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Record facilitator training.
     "training.manage": frozenset({Role.ORGANIZER}),
     # --- from dialogue to action (enforced by the actions app) ---
+    # Where each action idea came from: its circle, meeting and date (what the session logs
+    # say). Every role reads the ideas; the others read them without this.
+    "ideas.provenance": frozenset({Role.ORGANIZER, Role.COALITION_LEAD, Role.DATA_STEWARD}),
     # The oversight group: add ideas, cluster them into themes, merge duplicates.
     "ideas.manage": frozenset({Role.ORGANIZER, Role.COALITION_LEAD}),
     # Run the action forum: ballots, voting windows, paper votes, results.
@@ -107,6 +110,11 @@ def can_manage_team(roles) -> bool:
 
 def can_view_activity(roles) -> bool:
     return has_perm(roles, "activity.view")
+
+
+def can_see_idea_provenance(roles) -> bool:
+    """May see which circle, meeting and date each action idea came from."""
+    return has_perm(roles, "ideas.provenance")
 
 
 def permissions_for(roles) -> dict[str, bool]:

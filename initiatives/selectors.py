@@ -338,6 +338,12 @@ def team_members(*, initiative: Initiative) -> list[TeamMember]:
     return list(people.values())
 
 
+def sole_organizer_membership(*, members: list[TeamMember]) -> Membership | None:
+    """The organizer membership that can't be removed (the initiative's only one), if any."""
+    organizers = [m for person in members for m in person.memberships if m.role == Role.ORGANIZER]
+    return organizers[0] if len(organizers) == 1 else None
+
+
 def membership_for_initiative(*, initiative: Initiative, pk) -> Membership:
     membership = (
         Membership.objects.filter(initiative=initiative, pk=pk).select_related("user").first()

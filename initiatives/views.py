@@ -407,6 +407,9 @@ class TeamView(InitiativeAccessMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["members"] = selectors.team_members(initiative=self.initiative)
         if context["can"]["team_manage"]:
+            context["sole_organizer"] = selectors.sole_organizer_membership(
+                members=context["members"]
+            )
             context["invitations"] = selectors.open_invitations(initiative=self.initiative)
             context.setdefault("form", InvitationForm())
         return context

@@ -18,6 +18,7 @@ from django.views.generic import TemplateView
 
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.forms import add_domain_error
+from initiatives.permissions import can_see_idea_provenance
 from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
 
 from .. import ideas
@@ -42,7 +43,11 @@ class IdeaListView(IdeasMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         filters = ideas.clean_filters(initiative=self.initiative, params=self.request.GET)
-        queryset = ideas.idea_list(initiative=self.initiative, **filters)
+        queryset = ideas.idea_list(
+            initiative=self.initiative,
+            **filters,
+            with_provenance=can_see_idea_provenance(self.initiative.roles),
+        )
         page = Paginator(queryset, ideas.PAGE_SIZE).get_page(self.request.GET.get("page"))
         query_string = urlencode(
             {
@@ -124,7 +129,11 @@ class IdeaEditView(IdeasMixin, TemplateView):
     template_name = "actions/ideas/form.html"
 
     def get_idea(self):
-        idea = ideas.idea_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
+        idea = ideas.idea_for_initiative(
+            initiative=self.initiative,
+            pk=self.kwargs["pk"],
+            with_provenance=can_see_idea_provenance(self.initiative.roles),
+        )
         if idea.merged_into_id:
             messages.info(self.request, _("This idea was merged into another one."))
         return idea

@@ -47,6 +47,8 @@ class GuideDetailView(InitiativeAccessMixin, TemplateView):
             total_minutes=sum(view.session.duration_minutes for view in sessions),
             editable=not guide.is_library and context["can"]["guides_manage"],
         )
+        if context["editable"]:
+            context["in_use"] = library.guide_in_use(guide)
         return context
 
 

@@ -24,6 +24,7 @@ from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
 from .. import circles, logs
 from ..forms_logs import ReturnLogForm, SessionLogForm
 from ..models import LogStatus, MeetingStatus
+from ..permissions import log_approvers
 from .circles import optional_url
 
 
@@ -89,6 +90,8 @@ class MeetingLogMixin(InitiativeAccessMixin):
             staff=self.staff,
             can_read_approved=reads,
             can_see_safety_everywhere=has_perm(roles, "logs.safety"),
+            approvers=log_approvers(self.log) if self.log is not None else [],
+            user_id=self.request.user.pk,
         )
 
     def detail_url(self):
@@ -115,7 +118,7 @@ class LogDetailView(MeetingLogMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         self.load()
         context = {}
-        if self.access.can_approve and self.log and self.log.status == LogStatus.SUBMITTED:
+        if self.access.can_return and self.log and self.log.status == LogStatus.SUBMITTED:
             context["return_form"] = ReturnLogForm()
         if self.access.is_staff:
             context["return_note"] = logs.return_note(self.log)
@@ -232,7 +235,7 @@ class LogReturnView(MeetingLogMixin, PostOnlyMixin, TemplateView):
         self.load()
         if self.log is None:
             raise Http404
-        if not self.access.can_approve:
+        if not self.access.can_return:
             raise PermissionDenied
         form = ReturnLogForm(request.POST, names=logs.member_names(circle=self.meeting.circle))
         if form.is_valid():

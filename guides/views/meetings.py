@@ -115,6 +115,7 @@ class CircleScheduleView(InitiativeAccessMixin, _CircleCheck, TemplateView):
         for meeting in schedule:
             meeting.conflicts = conflicts.get(meeting.pk, [])
             meeting.is_past = meeting.starts_at <= now
+            meeting.is_held = meetings.held_in_schedule(meeting, now)
         context.update(
             schedule=schedule,
             conflict_count=sum(len(m.conflicts) for m in schedule),

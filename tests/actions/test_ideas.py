@@ -402,11 +402,19 @@ def test_list_shows_sources_never_names_and_filters(client, initiative, member_o
     body = response.content.decode()
     assert "Night bus" in body
     assert "Bus shelter" in body
+    # Observers read the ideas, not where they came from (ideas.provenance).
+    assert "Raised in 1 circle meeting" in body
+    assert "Northside Circle" not in body
+    assert "Trust and safety" not in body
+    assert "Maria Lopez" not in body
+    assert "Bring in new ideas" not in body  # observers only read
+    client.force_login(user)
+    body = client.get(url).content.decode()
     assert "Northside Circle" in body
     assert "Trust and safety" in body
     assert f"meeting {log.meeting.number}" in body
     assert "Maria Lopez" not in body
-    assert "Bring in new ideas" not in body  # observers only read
+    client.force_login(observer)
 
     def texts(query):
         return [idea.text for idea in client.get(url + query).context["page_obj"]]
