@@ -22,6 +22,7 @@ from actions import reminders as action_reminders
 from dialogue_hub import outbox
 from dialogue_hub.emails import payload_to_message
 from dialogue_hub.models import OutboxMessage
+from guides import logs
 from guides import reminders as guide_reminders
 from guides.models import MeetingStatus
 from initiatives import services as initiative_services
@@ -156,6 +157,16 @@ def every_app_email():
     bare = CircleFactory(initiative=initiative)
     CircleSessionFactory(circle=bare, starts_at=now + timedelta(days=2))
     guide_reminders.reminders_plan(now=now)
+
+    # A session log submitted by one facilitator: the circle's other facilitator is asked to
+    # approve it.
+    author, approver = UserFactory(), UserFactory()
+    for user in (author, approver):
+        MembershipFactory(user=user, initiative=initiative, role=Role.FACILITATOR)
+        CircleStaffFactory(circle=circle, user=user, role="facilitator")
+    held = CircleSessionFactory(circle=circle, starts_at=now - timedelta(days=1))
+    log = logs.log_save(user=author, meeting=held, themes=[], action_ideas=["Youth council"])
+    logs.log_submit(user=author, log=log)
 
     # Action teams: a milestone due soon and one overdue; the coalition lead's weekly digest.
     team = ActionTeamFactory(initiative=initiative, convener=confirmed, facilitator=organizer)
