@@ -294,6 +294,7 @@ def log_approve(*, user, log: SessionLog) -> SessionLog:
     log.approved_by = user
     log.approved_at = timezone.now()
     log.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+    reminders.log_approval_requests_cancel(log=log, reason="approved")
     activity_record(
         initiative=log.meeting.circle.initiative,
         actor=user,
@@ -321,6 +322,7 @@ def log_return(*, user, log: SessionLog, note: str) -> SessionLog:
     log.status = LogStatus.DRAFT
     log.submitted_at = None
     log.save(update_fields=["status", "submitted_at", "updated_at"])
+    reminders.log_approval_requests_cancel(log=log, reason="sent back")
     activity_record(
         initiative=log.meeting.circle.initiative,
         actor=user,

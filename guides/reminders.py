@@ -344,6 +344,12 @@ def log_approval_requests_add(*, log: SessionLog, submitted_by) -> int:
     return added
 
 
+def log_approval_requests_cancel(*, log: SessionLog, reason: str) -> int:
+    """Withdraw the approval requests of a log that was approved or sent back, before they go."""
+    queryset = OutboxMessage.objects.filter(key__startswith=f"{LOG_TO_APPROVE}:{log.pk}:")
+    return outbox.outbox_cancel(queryset=queryset, reason=reason)
+
+
 def reminders_cancel(
     *, meeting: CircleSession, keep_for: datetime | None = None, reason: str
 ) -> int:

@@ -145,9 +145,20 @@ def test_an_approval_request_for_a_log_approved_meanwhile_is_not_sent(
     log.refresh_from_db()
     logs.log_approve(user=staff["other"], log=log)
     row = OutboxMessage.objects.get(kind=reminders.LOG_TO_APPROVE)
+    assert row.status == OutboxStatus.CANCELLED  # withdrawn by the approval itself
+    OutboxMessage.objects.filter(pk=row.pk).update(status=OutboxStatus.PENDING)
     from dialogue_hub.tasks import outbox_send
 
     outbox_send([row.pk])
     row.refresh_from_db()
     assert row.status == OutboxStatus.CANCELLED
     assert mail.outbox == []
+
+
+def test_sending_a_log_back_withdraws_its_approval_requests(meeting, staff):
+    log = logs.log_save(user=staff["author"], meeting=meeting, themes=[], action_ideas=["Idea"])
+    logs.log_submit(user=staff["author"], log=log)
+    log.refresh_from_db()
+    logs.log_return(user=staff["other"], log=log, note="Add the agreements.")
+    row = OutboxMessage.objects.get(kind=reminders.LOG_TO_APPROVE)
+    assert row.status == OutboxStatus.CANCELLED
