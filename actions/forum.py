@@ -267,11 +267,26 @@ def _set_items(*, ballot: Ballot, kind: str, item_ids: list) -> None:
             _("Some of the chosen items are not part of this initiative (or were merged)."),
             field="items",
         )
-    BallotItem.objects.filter(ballot=ballot).delete()
+    # Items that stay keep their rows (saving an unchanged ballot changes nothing); the others
+    # go, new ones are added, each at its place in the chosen order.
     field = "theme_id" if kind == BallotKind.THEMES else "idea_id"
-    BallotItem.objects.bulk_create(
-        [BallotItem(ballot=ballot, position=index, **{field: pk}) for index, pk in enumerate(ids)]
-    )
+    existing = {
+        getattr(item, field): item
+        for item in BallotItem.objects.filter(ballot=ballot)
+        if getattr(item, field) is not None
+    }
+    BallotItem.objects.filter(ballot=ballot).exclude(
+        pk__in=[existing[pk].pk for pk in ids if pk in existing]
+    ).delete()
+    added = []
+    for index, pk in enumerate(ids):
+        item = existing.get(pk)
+        if item is None:
+            added.append(BallotItem(ballot=ballot, position=index, **{field: pk}))
+        elif item.position != index:
+            item.position = index
+            item.save(update_fields=["position", "updated_at"])
+    BallotItem.objects.bulk_create(added)
 
 
 @transaction.atomic
