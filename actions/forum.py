@@ -406,6 +406,22 @@ class AlreadyVoted(DomainError):
         self.response = response
 
 
+def _set_dots(*, response: BallotResponse, dots: dict[int, int]) -> None:
+    """Make the response's dots these: dots kept as they were keep their rows (the same vote
+    sent again changes nothing), the others are changed, added or removed."""
+    existing = {dot.item_id: dot for dot in BallotDot.objects.filter(response=response)}
+    BallotDot.objects.filter(response=response).exclude(item_id__in=list(dots)).delete()
+    added = []
+    for item_id, count in dots.items():
+        dot = existing.get(item_id)
+        if dot is None:
+            added.append(BallotDot(response=response, item_id=item_id, dots=count))
+        elif dot.dots != count:
+            dot.dots = count
+            dot.save(update_fields=["dots"])
+    BallotDot.objects.bulk_create(added)
+
+
 @transaction.atomic
 def vote_submit(
     *,
@@ -451,18 +467,12 @@ def vote_submit(
             else:
                 response.channel, response.entered_by = channel, entered_by
                 response.save(update_fields=["channel", "entered_by", "updated_at"])
-                BallotDot.objects.filter(response=response).delete()
     except IntegrityError as exc:
         # Only reachable where the row lock is not available: the other submission won.
         raise DomainError(
             _("Your vote was being saved at the same moment. Reload the page to check it.")
         ) from exc
-    BallotDot.objects.bulk_create(
-        [
-            BallotDot(response=response, item_id=item_id, dots=count)
-            for item_id, count in cleaned.items()
-        ]
-    )
+    _set_dots(response=response, dots=cleaned)
     activity_record(
         initiative=ballot.initiative,
         actor=entered_by,

@@ -32,7 +32,7 @@ from django.forms.models import model_to_dict
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
-from actions.models import ActionTeam, BallotItem, Goal
+from actions.models import ActionTeam, BallotDot, BallotItem, BallotResponse, Goal
 from dialogue_hub import outbox
 from dialogue_hub.models import EmailPreference
 from guides.models import ActionIdea, Attendance, CircleStaff
@@ -494,6 +494,22 @@ EDITS = {
         shows=lambda s: {"goals": list(s.objects["asset"].goals.all())},
         page="actions:asset_detail",
     ),
+    # A participant's dots on an open ballot: they change them until it closes.
+    "actions:participant_forum": Edit(
+        objects=lambda s: [],
+        rows=lambda s: [
+            BallotResponse.objects.filter(ballot=s.objects["ballot"]),
+            BallotDot.objects.filter(response__ballot=s.objects["ballot"]),
+        ],
+        shows=lambda s: {
+            f"item_{dot.item_id}": dot.dots
+            for dot in BallotDot.objects.filter(
+                response__ballot=s.objects["ballot"],
+                response__participant=s.objects["participant"],
+            )
+        },
+        role=PARTICIPANT,
+    ),
     # A signed-in person's own email choices, and anyone's through an email's link.
     "my_email_preferences": Edit(
         objects=lambda s: [],
@@ -546,7 +562,6 @@ NOT_EDITS = {
     "actions:ideas_assign": "gives chosen ideas a theme",
     "actions:themes": "creates a theme",
     "actions:ballot_add": "creates a ballot",
-    "actions:participant_forum": "casts a participant's dots",
     "actions:team_add": "creates a team",
     "actions:team_members": "adds a member",
     "actions:goal_add": "adds a goal",
