@@ -243,7 +243,8 @@ class Edit:
     their many-to-many links). `shows(side)`: form field -> the stored value it shows, for fields
     named otherwise than a model field. `adds`: fields that add something new (empty by design).
     `left_unfilled`: form fields a fully filled object leaves empty or at the model's default,
-    with the reason in a comment. `objects_for_url`: the world objects the URL names instead of the default ones.
+    with the reason in a comment. `role`: who opens and posts it. `objects_for_url`: world
+    objects the URL names instead of the default ones (e.g. a draft log, not the approved one).
     `page`: the URL name of the page showing the form, when it is not the form's own.
     `refuses_unchanged`: the error a form that only acts on a change answers when posted back
     unchanged (instead of a redirect)."""
