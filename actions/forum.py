@@ -267,11 +267,26 @@ def _set_items(*, ballot: Ballot, kind: str, item_ids: list) -> None:
             _("Some of the chosen items are not part of this initiative (or were merged)."),
             field="items",
         )
-    BallotItem.objects.filter(ballot=ballot).delete()
+    # Items that stay keep their rows (saving an unchanged ballot changes nothing); the others
+    # go, new ones are added, each at its place in the chosen order.
     field = "theme_id" if kind == BallotKind.THEMES else "idea_id"
-    BallotItem.objects.bulk_create(
-        [BallotItem(ballot=ballot, position=index, **{field: pk}) for index, pk in enumerate(ids)]
-    )
+    existing = {
+        getattr(item, field): item
+        for item in BallotItem.objects.filter(ballot=ballot)
+        if getattr(item, field) is not None
+    }
+    BallotItem.objects.filter(ballot=ballot).exclude(
+        pk__in=[existing[pk].pk for pk in ids if pk in existing]
+    ).delete()
+    added = []
+    for index, pk in enumerate(ids):
+        item = existing.get(pk)
+        if item is None:
+            added.append(BallotItem(ballot=ballot, position=index, **{field: pk}))
+        elif item.position != index:
+            item.position = index
+            item.save(update_fields=["position", "updated_at"])
+    BallotItem.objects.bulk_create(added)
 
 
 @transaction.atomic
@@ -391,6 +406,22 @@ class AlreadyVoted(DomainError):
         self.response = response
 
 
+def _set_dots(*, response: BallotResponse, dots: dict[int, int]) -> None:
+    """Make the response's dots these: dots kept as they were keep their rows (the same vote
+    sent again changes nothing), the others are changed, added or removed."""
+    existing = {dot.item_id: dot for dot in BallotDot.objects.filter(response=response)}
+    BallotDot.objects.filter(response=response).exclude(item_id__in=list(dots)).delete()
+    added = []
+    for item_id, count in dots.items():
+        dot = existing.get(item_id)
+        if dot is None:
+            added.append(BallotDot(response=response, item_id=item_id, dots=count))
+        elif dot.dots != count:
+            dot.dots = count
+            dot.save(update_fields=["dots"])
+    BallotDot.objects.bulk_create(added)
+
+
 @transaction.atomic
 def vote_submit(
     *,
@@ -436,18 +467,12 @@ def vote_submit(
             else:
                 response.channel, response.entered_by = channel, entered_by
                 response.save(update_fields=["channel", "entered_by", "updated_at"])
-                BallotDot.objects.filter(response=response).delete()
     except IntegrityError as exc:
         # Only reachable where the row lock is not available: the other submission won.
         raise DomainError(
             _("Your vote was being saved at the same moment. Reload the page to check it.")
         ) from exc
-    BallotDot.objects.bulk_create(
-        [
-            BallotDot(response=response, item_id=item_id, dots=count)
-            for item_id, count in cleaned.items()
-        ]
-    )
+    _set_dots(response=response, dots=cleaned)
     activity_record(
         initiative=ballot.initiative,
         actor=entered_by,

@@ -68,10 +68,11 @@ class SessionLogForm(forms.Form):
         help_text=_("Seen only by organizers and this circle's facilitators and recorder."),
     )
 
-    def __init__(self, *args, theme_choices, names, log=None, **kwargs):
-        if log is not None and not args and "data" not in kwargs:
+    def __init__(self, data=None, *args, theme_choices, names, log=None, **kwargs):
+        # An unbound form opens with the stored log (the view passes `data=None` for a GET).
+        if log is not None and data is None:
             kwargs.setdefault("initial", self.initial_for(log))
-        super().__init__(*args, **kwargs)
+        super().__init__(data, *args, **kwargs)
         self.names = names
         choices = list(theme_choices)
         known = {choice.casefold() for choice in choices}

@@ -658,6 +658,11 @@ def attendance_save(*, user, meeting: CircleSession, marks: dict[int, str]) -> d
     )
     if set(marks) - members:
         raise DomainError(_("Only members of this circle can be marked. Reload the page."))
+    # A mark that is already stored stays as it is, with who recorded it.
+    stored = dict(
+        Attendance.objects.filter(meeting=meeting).values_list("participant_id", "status")
+    )
+    marks = {pid: status for pid, status in marks.items() if stored.get(pid) != status}
     if marks:
         stamp = timezone.now()
         Attendance.objects.bulk_create(

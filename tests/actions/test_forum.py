@@ -150,6 +150,24 @@ def test_ballot_on_themes_and_edit_only_before_it_opens(initiative, organizer):
     ballot.refresh_from_db()
     assert (ballot.title, ballot.dots_per_person) == ("Themes (edited)", 5)
     assert [item.theme_id for item in items_of(ballot)] == [themes[0].pk, themes[1].pk]
+    # Saved again with its items in another order: the same rows, in the new order.
+    kept = {item.theme_id: item.pk for item in items_of(ballot)}
+    forum.ballot_update(
+        user=organizer,
+        ballot=ballot,
+        title="Themes (edited)",
+        kind=BallotKind.THEMES,
+        opens_at=opens,
+        closes_at=opens + timedelta(hours=4),
+        dots_per_person=5,
+        item_ids=[themes[1].pk, themes[0].pk, themes[2].pk],
+    )
+    assert [(item.theme_id, item.position) for item in items_of(ballot)] == [
+        (themes[1].pk, 0),
+        (themes[0].pk, 1),
+        (themes[2].pk, 2),
+    ]
+    assert {item.theme_id: item.pk for item in items_of(ballot)[:2]} == kept
     with pytest.raises(DomainError, match="Voting has started"):
         forum.ballot_update(
             user=organizer,
@@ -224,10 +242,12 @@ def test_vote_change_and_dots_shown(client, initiative):
     assert "Vote at the action forum" in client.get(url).content.decode()
     response = client.post(url, vote_post(ballot, {a: 2, b: 1, c: 0}))
     assert response.status_code == 302
-    response = client.post(url, vote_post(ballot, {a: 0, b: 0, c: 3}))
+    kept = BallotDot.objects.get(item=b).pk
+    response = client.post(url, vote_post(ballot, {a: 0, b: 1, c: 2}))
     assert response.status_code == 302
     assert BallotResponse.objects.filter(ballot=ballot).count() == 1
-    assert dict(BallotDot.objects.values_list("item_id", "dots")) == {c.pk: 3}
+    assert dict(BallotDot.objects.values_list("item_id", "dots")) == {b.pk: 1, c.pk: 2}
+    assert BallotDot.objects.get(item=b).pk == kept  # an unchanged dot keeps its row
     page = client.get(url).content.decode()
     assert "Change my vote" in page
     assert ActivityLogEntry.objects.filter(action="ballot.voted").count() == 2

@@ -139,6 +139,35 @@ def test_save_and_submit_in_one_step(client, meeting, recorder):
     assert SessionLog.objects.get(meeting=meeting).status == LogStatus.SUBMITTED
 
 
+def test_edit_draft_opens_with_the_saved_draft_and_saving_it_again_keeps_it(
+    client, meeting, recorder
+):
+    """The facilitator's field report: "Edit draft" opened empty, and saving erased the draft."""
+    client.force_login(recorder)
+    client.post(url("log_edit", meeting), log_post())
+    log = SessionLog.objects.get(meeting=meeting)
+
+    form = client.get(url("log_edit", meeting)).context["form"]
+    assert form.initial["agreements"] == "Everyone wants safer streets."
+    assert form.initial["themes"] == ["Trust", "Youth and police"]
+    assert form.initial["action_ideas"] == (
+        "Monthly coffee with officers\nYouth seat on the advisory board"
+    )
+    page = client.get(url("log_edit", meeting)).content.decode()
+    assert "One person worried about being seen here." in page
+
+    resent = {name: form.initial.get(name, "") for name in form.fields}
+    resent["save"] = ""
+    assert client.post(url("log_edit", meeting), resent).status_code == 302
+    saved = SessionLog.objects.get(pk=log.pk)
+    assert saved.agreements == "Everyone wants safer streets."
+    assert saved.themes == ["Trust", "Youth and police"]
+    assert list(saved.action_ideas.values_list("text", flat=True)) == [
+        "Monthly coffee with officers",
+        "Youth seat on the advisory board",
+    ]
+
+
 def test_editing_a_draft_keeps_idea_rows_in_place(meeting, recorder):
     log = save(meeting, recorder, action_ideas=["First", "Second", "Third"])
     first_id = ActionIdea.objects.get(log=log, position=0).pk

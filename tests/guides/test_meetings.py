@@ -398,6 +398,26 @@ def test_attendance_save_upserts_and_is_idempotent(initiative):
     assert a.name not in str(entry.details) + entry.target_label
 
 
+def test_saving_the_same_marks_again_keeps_who_recorded_them(initiative):
+    circle = CircleFactory(initiative=initiative)
+    facilitator = CircleStaffFactory(circle=circle).user
+    organizer = UserFactory()
+    a, b = (CircleMemberFactory(circle=circle).participant for _ in range(2))
+    meeting = meeting_at(circle, timezone.now())
+    meetings.attendance_save(
+        user=facilitator, meeting=meeting, marks={a.pk: "present", b.pk: "absent"}
+    )
+
+    meetings.attendance_save(
+        user=organizer, meeting=meeting, marks={a.pk: "present", b.pk: "excused"}
+    )
+
+    recorded = dict(
+        Attendance.objects.filter(meeting=meeting).values_list("participant_id", "recorded_by")
+    )
+    assert recorded == {a.pk: facilitator.pk, b.pk: organizer.pk}
+
+
 def test_attendance_only_for_members_of_that_circle(initiative):
     circle = CircleFactory(initiative=initiative)
     meeting = meeting_at(circle, timezone.now())

@@ -31,6 +31,7 @@ from guides.reminders import placement_notices_send
 from initiatives import services as initiative_services
 from initiatives.models import Role
 from participants import services as participant_services
+from participants.models import RoleCap, RoleCategory
 
 from ..factories import (
     ActionTeamFactory,
@@ -106,14 +107,26 @@ def _marker(letter):
     return mark
 
 
+def _plain_marker(letter):
+    """Markers of the texts that make objects fully filled for the edit-form round trip: not
+    through `_marker`, so the hostile world's order of payloads (test_hostile.py) is kept."""
+
+    def mark(model, field_name, n=1):
+        return f"MARK-{letter}-{model}-{field_name}-{n}"
+
+    return mark
+
+
 def _email(letter, what, n=1):
     return f"mark-{letter.lower()}-{what}-{n}@example.net"
 
 
 def _build_side(letter) -> Side:
-    mark = _marker(letter)
+    mark, filled = _marker(letter), _plain_marker(letter)
     side = Side(letter=letter)
-    now = timezone.now()
+    # To the minute, as a person types times into a form.
+    now = timezone.now().replace(second=0, microsecond=0)
+    today = timezone.localdate()
     initiative = InitiativeFactory(
         name=mark("initiative", "name"),
         slug=f"mark-{letter.lower()}-dialogues",
@@ -124,6 +137,10 @@ def _build_side(letter) -> Side:
         is_published=True,
         published_at=now,
         phase="action",
+        languages=["en", "es"],
+        starts_on=today - timedelta(days=60),
+        ends_on=today + timedelta(days=120),
+        reminder_hours=[72, 3],
     )
     side.initiative = initiative
     RegistrationSettingsFactory(
@@ -131,7 +148,14 @@ def _build_side(letter) -> Side:
         neighborhoods=[mark("settings", "neighborhood"), "Eastside"],
         time_slots=["Tuesday evening", mark("settings", "time_slot")],
         lived_experience_groups=["Immigrant", mark("settings", "lived_experience")],
+        is_open=True,
+        closes_on=today + timedelta(days=30),
+        max_participants=240,
+        policy_version="2026-2",
     )
+    # A seat cap for every role category (each a different number).
+    for n, role_category in enumerate(RoleCategory.values, start=1):
+        RoleCap.objects.create(initiative=initiative, role_category=role_category, seats=10 + n)
 
     # --- the team: one user per role, and a second facilitator for circle 2 ---
     for role in Role.values:
@@ -166,8 +190,17 @@ def _build_side(letter) -> Side:
     # A second coalition row the matrix may remove/edit (keeps the first for referral links).
     coalition2 = CoalitionMembershipFactory(
         initiative=initiative,
-        organization=OrganizationFactory(name=mark("organization", "name", 2)),
+        organization=OrganizationFactory(
+            name=mark("organization", "name", 2),
+            sector="faith",
+            is_bridge_builder=True,
+            website=f"https://mark-{letter.lower()}-org-2.example.net/",
+            description=filled("organization", "description", 2),
+        ),
+        role="steering",
         commitment=mark("coalition", "commitment", 2),
+        contact_name=filled("coalition", "contact_name", 2),
+        contact_email=_email(letter, "coalition-contact", 2),
     )
     referral = ReferralLinkFactory(
         partner=coalition,
@@ -181,7 +214,9 @@ def _build_side(letter) -> Side:
         segment=mark("outreach", "segment"),
         notes=mark("outreach", "notes"),
     )
-    target = InclusionTargetFactory(initiative=initiative, source=mark("target", "source"))
+    target = InclusionTargetFactory(
+        initiative=initiative, source=mark("target", "source"), target_count=9
+    )
 
     # --- participants: four adults and a minor with a guardian ---
     people = []
@@ -199,7 +234,7 @@ def _build_side(letter) -> Side:
             status="assigned",
             email_confirmed_at=now,
         )
-        ConsentFactory(participant=person, policy_version="2026-1")
+        ConsentFactory(participant=person, policy_version="2026-2")
         DemographicsFactory(
             participant=person,
             race_ethnicity=["hispanic", "white"],
@@ -224,6 +259,17 @@ def _build_side(letter) -> Side:
         guardian_email=_email(letter, "guardian", 5),
         status="registered",
     )
+    # The first participant, whose private link the URLs use, answered every question.
+    first = people[0]
+    first.preferred_language = "es"
+    first.role_category = "educator"
+    first.accessibility_needs = ["interpretation", "childcare"]
+    first.how_heard = "partner"
+    first.save(
+        update_fields=["preferred_language", "role_category", "accessibility_needs", "how_heard"]
+    )
+    for kind in ("evaluation", "media", "contact"):
+        ConsentFactory(participant=first, kind=kind, policy_version="2026-2")
     side.participant_names += [minor.name, minor.guardian_name]
     side.participant_emails.append(minor.guardian_email)
 
@@ -240,11 +286,17 @@ def _build_side(letter) -> Side:
             position=n,
             title=mark("guidesession", "title", n),
             goals=mark("guidesession", "goals", n),
-            questions=[mark("guidesession", "question", n)],
+            duration_minutes=90,
+            questions=[mark("guidesession", "question", n), filled("guidesession", "question2", n)],
         )
         for n in (1, 2)
     ]
     facilitator, recorder = side.users[Role.FACILITATOR], side.users[Role.RECORDER]
+    # Circle 1's second facilitator: on the team, in no role the access tests act as.
+    co_facilitator = UserFactory(
+        email=_email(letter, "user-facilitator", 3), display_name=filled("user", "facilitator", 3)
+    )
+    MembershipFactory(user=co_facilitator, initiative=initiative, role=Role.FACILITATOR)
     circles, meetings_by_circle, logs_by_circle = [], [], []
     for c in (1, 2):
         circle = CircleFactory(
@@ -256,7 +308,22 @@ def _build_side(letter) -> Side:
             first_meeting_at=now - timedelta(days=14),
         )
         if c == 1:
+            circle.language = "es"
+            circle.min_size, circle.max_size = 6, 10
+            circle.is_accessible = True
+            circle.online_link = f"https://mark-{letter.lower()}-meet.example.net/circle-1"
+            circle.rules = {
+                "min_per_role": {
+                    "sworn_officer": 1,
+                    "young_person": 2,
+                    "resident": 3,
+                    "elected_official": 1,
+                },
+                "max_share_per_role": 0.5,
+            }
+            circle.save()
             CircleStaffFactory(circle=circle, user=facilitator, role="facilitator")
+            CircleStaffFactory(circle=circle, user=co_facilitator, role="facilitator")
             CircleStaffFactory(circle=circle, user=recorder, role="recorder")
         else:
             CircleStaffFactory(circle=circle, user=other_facilitator, role="facilitator")
@@ -289,8 +356,13 @@ def _build_side(letter) -> Side:
             ),
         ]
         for meeting in meetings[:2]:
-            for member in members:
-                AttendanceFactory(meeting=meeting, participant=member.participant)
+            for member, status in zip(members, ("present", "absent"), strict=True):
+                AttendanceFactory(
+                    meeting=meeting,
+                    participant=member.participant,
+                    status=status,
+                    recorded_by=facilitator if c == 1 else other_facilitator,
+                )
         staff = facilitator if c == 1 else other_facilitator
         approved = SessionLogFactory(
             meeting=meetings[0],
@@ -319,8 +391,11 @@ def _build_side(letter) -> Side:
         )
         for log in (approved, draft):
             ActionIdea.objects.create(
-                log=log, text=mark("actionidea", "text", f"{c}{log.meeting.number}"), position=1
+                log=log, text=mark("actionidea", "text", f"{c}{log.meeting.number}"), position=0
             )
+        ActionIdea.objects.create(
+            log=draft, text=filled("actionidea", "text", f"{c}{draft.meeting.number}b"), position=1
+        )
         if c == 2:
             side.circle2_markers += [p.name for p in people[2:4]]
             side.circle2_markers += [
@@ -343,12 +418,30 @@ def _build_side(letter) -> Side:
     theme = ThemeFactory(
         initiative=initiative, name=mark("theme", "name"), description=mark("theme", "description")
     )
-    idea = IdeaFactory(initiative=initiative, text=mark("idea", "text"), theme=theme)
+    idea = IdeaFactory(
+        initiative=initiative, text=mark("idea", "text"), theme=theme, level="community"
+    )
     IdeaSourceFactory(idea=idea, action_idea=logs_by_circle[0][0].action_ideas.first())
-    IdeaFactory(initiative=initiative, text=mark("idea", "text", 2))
-    ballot = BallotFactory(initiative=initiative, title=mark("ballot", "title"))
+    idea2 = IdeaFactory(initiative=initiative, text=mark("idea", "text", 2), level="policy")
+    ballot = BallotFactory(
+        initiative=initiative,
+        title=mark("ballot", "title"),
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(days=2),
+        dots_per_person=5,
+    )
     item = BallotItem.objects.create(ballot=ballot, idea=idea, position=1)
     response = BallotResponse.objects.create(ballot=ballot, participant=people[0])
+    # A ballot still being prepared: voting opens next week.
+    upcoming_ballot = BallotFactory(
+        initiative=initiative,
+        title=filled("ballot", "title", 2),
+        opens_at=now + timedelta(days=7),
+        closes_at=now + timedelta(days=9),
+        dots_per_person=4,
+    )
+    for position, item_idea in enumerate((idea, idea2)):
+        BallotItem.objects.create(ballot=upcoming_ballot, idea=item_idea, position=position)
     BallotDot.objects.create(response=response, item=item, dots=2)
     team = ActionTeamFactory(
         initiative=initiative,
@@ -356,15 +449,17 @@ def _build_side(letter) -> Side:
         description=mark("team", "description"),
         convener=people[0],
         facilitator=side.users[Role.FACILITATOR],  # the team's neutral facilitator
+        update_every_days=14,
+        is_public=True,
     )
+    team.ideas.add(idea)
     team_member = TeamMember.objects.create(team=team, participant=people[1])
     TeamMember.objects.create(team=team, organization=coalition)
     asset = CommunityAssetFactory(
         initiative=initiative,
         name=mark("asset", "name"),
         description=mark("asset", "description"),
-        partner=coalition,
-        offered_by=people[0],
+        offered_by=people[0],  # a participant's offer (a partner's asset has no participant)
     )
     goal = GoalFactory(
         team=team,
@@ -373,9 +468,16 @@ def _build_side(letter) -> Side:
         baseline=mark("goal", "baseline"),
         target=mark("goal", "target"),
         owner=mark("goal", "owner"),
+        due_on=today + timedelta(days=90),
     )
     goal.assets.add(asset)
-    milestone = MilestoneFactory(goal=goal, title=mark("milestone", "title"))
+    milestone = MilestoneFactory(
+        goal=goal,
+        title=mark("milestone", "title"),
+        due_on=today + timedelta(days=45),
+        status="in_progress",
+        weight=3,
+    )
     ProgressUpdateFactory(
         team=team,
         author=organizer,
@@ -399,6 +501,9 @@ def _build_side(letter) -> Side:
         role=Role.OBSERVER,
         message=mark("invitation", "message"),
     )
+    # Email choices: each has turned one kind of email off.
+    outbox.preferences_set(address=organizer.email, opted_out={"digest"})
+    outbox.preferences_set(address=people[0].email, opted_out={"nudges"})
     participant_services.manage_link_request(initiative=initiative, email=people[0].email)
     participant_services.manage_link_request(initiative=initiative, email=minor.guardian_email)
     placement_notices_send(user=organizer, initiative=initiative)
@@ -432,6 +537,7 @@ def _build_side(letter) -> Side:
         "theme": theme,
         "idea": idea,
         "ballot": ballot,
+        "upcoming_ballot": upcoming_ballot,
         "team": team,
         "team_member": team_member,
         "goal": goal,
