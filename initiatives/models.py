@@ -1,4 +1,6 @@
 import zoneinfo
+from dataclasses import dataclass
+from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -299,6 +301,14 @@ class Membership(TimeStampedModel):
         return f"{self.user} — {self.get_role_display()} ({self.initiative})"
 
 
+@dataclass(frozen=True)
+class Validity:
+    """How long an invitation link still works: `days` from today to `until`, its last day."""
+
+    days: int
+    until: date
+
+
 class Invitation(TimeStampedModel):
     """An emailed, single-use, expiring invitation to join an initiative's team in a role."""
 
@@ -353,6 +363,15 @@ class Invitation(TimeStampedModel):
     @property
     def is_expired(self):
         return self.expires_at <= timezone.now()
+
+    def validity(self, now=None) -> Validity:
+        """The one reckoning of "works for N days" and "valid until <date>", so the two always
+        agree at any time of day, on the page and in the email alike: the date the link expires
+        on in the initiative's time zone, and the calendar days from today there to it."""
+        zone = zoneinfo.ZoneInfo(self.initiative.timezone)
+        until = timezone.localtime(self.expires_at, zone).date()
+        days = (until - timezone.localdate(now or timezone.now(), zone)).days
+        return Validity(days=max(days, 0), until=until)
 
     @property
     def status(self):
