@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from dialogue_hub.models import TimeStampedModel
@@ -33,6 +34,8 @@ PHASE_ORDER = [choice.value for choice in Phase]
 # Meeting reminders: hours before the start, at most three of them, at most two weeks ahead.
 MAX_REMINDER_HOURS = 14 * 24
 MAX_REMINDERS = 3
+# The longest meta description search engines show in full.
+SUMMARY_LENGTH = 160
 
 
 def default_reminder_hours():
@@ -150,6 +153,13 @@ class Initiative(TimeStampedModel):
     @property
     def phase_index(self):
         return PHASE_ORDER.index(self.phase)
+
+    @property
+    def summary(self) -> str:
+        """The description's first paragraph on one line, at most 160 characters: what search
+        engines and link previews show for the public pages (their meta description)."""
+        first = next((part for part in self.description.split("\n\n") if part.strip()), "")
+        return Truncator(" ".join(first.split())).chars(SUMMARY_LENGTH)
 
     def language_labels(self):
         names = dict(settings.LANGUAGES)

@@ -24,7 +24,7 @@ EXPIRES_ON = re.compile(r"expires on (.+)\.\s*$", re.M)
 
 
 @pytest.mark.parametrize("zone", ["UTC", "America/Chicago"])
-@pytest.mark.parametrize("clock", ["00:00:01", "09:30:00", "12:00:00", "23:59:59"])
+@pytest.mark.parametrize("clock", ["00:00:01", "23:59:59"])
 def test_works_for_n_days_and_valid_until_agree_at_any_time_of_day(
     client, initiative, member_of, django_capture_on_commit_callbacks, zone, clock
 ):
