@@ -118,7 +118,7 @@ def seed_actions(initiative, *, organizer, lead, facilitator) -> dict:
         ]
     )
 
-    def team(name, level, idea_texts, days_since_update, goals):
+    def team(name, level, description, idea_texts, days_since_update, goals):
         created_at = now - timedelta(days=60)
         action_team = ActionTeam.objects.create(
             initiative=initiative,
@@ -126,7 +126,7 @@ def seed_actions(initiative, *, organizer, lead, facilitator) -> dict:
             level=level,
             update_every_days=30,
             is_public=True,
-            description=f"Working on: {', '.join(idea_texts)}.",
+            description=description,
             convener=members_pool.pop(0) if members_pool else None,
             facilitator=facilitator,
         )
@@ -171,6 +171,8 @@ def seed_actions(initiative, *, organizer, lead, facilitator) -> dict:
     youth = team(
         "Youth and police together",
         Level.COMMUNITY,
+        "Young people and officers meeting as equals, on the court and at the table where "
+        "policing is discussed.",
         [
             "Create a youth–police basketball league",
             "Add young people to the police advisory board",
@@ -205,6 +207,8 @@ def seed_actions(initiative, *, organizer, lead, facilitator) -> dict:
     accountability = team(
         "Open data on stops",
         Level.POLICY,
+        "Residents, the police department and the city clerk making traffic-stop figures "
+        "public, neighborhood by neighborhood, so everyone argues from the same facts.",
         ["Publish traffic-stop data by neighborhood every quarter"],
         45,
         [
@@ -230,6 +234,8 @@ def seed_actions(initiative, *, organizer, lead, facilitator) -> dict:
     language = team(
         "Every meeting in two languages",
         Level.INSTITUTIONAL,
+        "Interpreters and translated notices, so Spanish-speaking neighbors can take part in "
+        "every community meeting about public safety.",
         ["Offer Spanish interpretation at every community meeting"],
         12,
         [

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dialogue_hub.exceptions import DomainError
-from dialogue_hub.forms import SafeModelMultipleChoiceField
+from dialogue_hub.forms import DateInput, SafeModelMultipleChoiceField
 from initiatives.selectors import coalition_members
 
 from . import assets as asset_selectors
@@ -14,10 +14,6 @@ from .models import CommunityAsset, MilestoneStatus, Outcome
 from .progress import initiative_today, parse_evidence_links
 
 MILESTONE_PREFIX = "milestone_"
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class PartnerChoiceField(forms.ModelChoiceField):

@@ -30,6 +30,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
@@ -459,9 +460,12 @@ class TeamHasHistory(DomainError):
 
     def __init__(self, updates: int):
         super().__init__(
-            _(
+            ngettext(
+                "This team has %(n)d progress update. Deleting it deletes it too; "
+                "confirm to go ahead.",
                 "This team has %(n)d progress updates. Deleting it deletes them too; "
-                "confirm to go ahead."
+                "confirm to go ahead.",
+                updates,
             )
             % {"n": updates}
         )

@@ -18,6 +18,17 @@ class SignupForm(forms.Form):
         user.save(update_fields=["display_name"])
 
 
+class DateInput(forms.DateInput):
+    """The browser's date picker. Its value is always ISO (2026-11-22), the only one
+    <input type="date"> reads: the language's numeric format (22/11/2026 in Spanish) would open
+    the field empty and show a numeric date in the page."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 def add_domain_error(form, error) -> None:
     """Show a service's DomainError on the form: next to its field when the form has it."""
     if error.field and error.field in form.fields:

@@ -1104,11 +1104,16 @@ def problem_message(code: str, params: Mapping) -> str:
     if code == "circle_small":
         return (
             ngettext(
-                "%(circle)s has %(size)s person, fewer than its smallest size of %(min)s: only "
-                "%(supply)s people can come on %(slot)s in %(language)s.",
-                "%(circle)s has %(size)s people, fewer than its smallest size of %(min)s: only "
-                "%(supply)s people can come on %(slot)s in %(language)s.",
+                "%(circle)s has %(size)s person, fewer than its smallest size of %(min)s.",
+                "%(circle)s has %(size)s people, fewer than its smallest size of %(min)s.",
                 p.get("size", 0),
+            )
+            % p
+            + " "
+            + ngettext(
+                "Only %(supply)s person can come on %(slot)s in %(language)s.",
+                "Only %(supply)s people can come on %(slot)s in %(language)s.",
+                p.get("supply", 0),
             )
             % p
         )
@@ -1154,9 +1159,12 @@ def problem_message(code: str, params: Mapping) -> str:
         )
     if code == "role_over_share":
         return (
-            _(
+            ngettext(
+                "%(circle)s: %(have)s of %(size)s person is %(role)s, above its %(percent)s%% "
+                "limit: not enough people of other roles fit this circle.",
                 "%(circle)s: %(have)s of %(size)s people are %(role)s, above its %(percent)s%% "
-                "limit: not enough people of other roles fit this circle."
+                "limit: not enough people of other roles fit this circle.",
+                p.get("size", 0),
             )
             % p
         )

@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
@@ -131,7 +132,9 @@ def circle_problems(
         problems.append(
             (
                 rule_field(first),
-                _("These minimums add up to %(wanted)d people, more than the %(max)d places.")
+                _(
+                    "These minimums add up to %(wanted)d people, more than the largest size (%(max)d)."
+                )
                 % {"wanted": wanted, "max": max_size},
             )
         )
@@ -145,9 +148,12 @@ def circle_problems(
                     problems.append(
                         (
                             "max_share_percent",
-                            _(
+                            ngettext(
+                                "With this share no role may have more than %(ceiling)d person, "
+                                "but the minimum for %(role)s is %(n)d.",
                                 "With this share no role may have more than %(ceiling)d people, "
-                                "but the minimum for %(role)s is %(n)d."
+                                "but the minimum for %(role)s is %(n)d.",
+                                ceiling,
                             )
                             % {"ceiling": ceiling, "role": ROLE_LABELS.get(role, role), "n": n},
                         )

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
+from dialogue_hub.forms import DateInput
+
 from .library import (
     MAX_AGENDA_ITEMS,
     MAX_MINUTES,
@@ -18,10 +20,6 @@ from .library import (
     initiative_today,
     trainable_team,
 )
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 def format_agenda(agenda) -> str:

@@ -5,11 +5,9 @@ from crispy_forms.layout import Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dialogue_hub.forms import DateInput
+
 from .models import AttendanceStatus
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class TimeInput(forms.TimeInput):

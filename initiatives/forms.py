@@ -4,6 +4,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from dialogue_hub.forms import DateInput
+
 from .models import (
     MAX_REMINDER_HOURS,
     MAX_REMINDERS,
@@ -14,10 +16,6 @@ from .models import (
     Sector,
     timezone_choices,
 )
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class ReminderHoursField(forms.CharField):

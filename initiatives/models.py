@@ -1,4 +1,6 @@
 import zoneinfo
+from dataclasses import dataclass
+from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -6,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from dialogue_hub.models import TimeStampedModel
@@ -31,6 +34,8 @@ PHASE_ORDER = [choice.value for choice in Phase]
 # Meeting reminders: hours before the start, at most three of them, at most two weeks ahead.
 MAX_REMINDER_HOURS = 14 * 24
 MAX_REMINDERS = 3
+# The longest meta description search engines show in full.
+SUMMARY_LENGTH = 160
 
 
 def default_reminder_hours():
@@ -148,6 +153,13 @@ class Initiative(TimeStampedModel):
     @property
     def phase_index(self):
         return PHASE_ORDER.index(self.phase)
+
+    @property
+    def summary(self) -> str:
+        """The description's first paragraph on one line, at most 160 characters: what search
+        engines and link previews show for the public pages (their meta description)."""
+        first = next((part for part in self.description.split("\n\n") if part.strip()), "")
+        return Truncator(" ".join(first.split())).chars(SUMMARY_LENGTH)
 
     def language_labels(self):
         names = dict(settings.LANGUAGES)
@@ -299,6 +311,14 @@ class Membership(TimeStampedModel):
         return f"{self.user} — {self.get_role_display()} ({self.initiative})"
 
 
+@dataclass(frozen=True)
+class Validity:
+    """How long an invitation link still works: `days` from today to `until`, its last day."""
+
+    days: int
+    until: date
+
+
 class Invitation(TimeStampedModel):
     """An emailed, single-use, expiring invitation to join an initiative's team in a role."""
 
@@ -353,6 +373,15 @@ class Invitation(TimeStampedModel):
     @property
     def is_expired(self):
         return self.expires_at <= timezone.now()
+
+    def validity(self, now=None) -> Validity:
+        """The one reckoning of "works for N days" and "valid until <date>", so the two always
+        agree at any time of day, on the page and in the email alike: the date the link expires
+        on in the initiative's time zone, and the calendar days from today there to it."""
+        zone = zoneinfo.ZoneInfo(self.initiative.timezone)
+        until = timezone.localtime(self.expires_at, zone).date()
+        days = (until - timezone.localdate(now or timezone.now(), zone)).days
+        return Validity(days=max(days, 0), until=until)
 
     @property
     def status(self):
@@ -511,14 +540,14 @@ ACTIVITY_DESCRIPTIONS = {
     "keep_together.added": _("recorded that %(target)s asked to be in the same circle"),
     "keep_together.deleted": _("deleted the keep-together request %(target)s"),
     # Action ideas: an idea appears only as its number (its text may be long); themes are named.
-    "ideas.collected": _("brought in %(target)s new ideas from approved session logs"),
+    "ideas.collected": _("brought in new ideas from approved session logs (%(target)s)"),
     "idea.added": _("added the idea %(target)s"),
     "idea.updated": _("edited the idea %(target)s"),
     "idea.published": _("chose to show the idea %(target)s on the public results page"),
     "idea.unpublished": _("hid the idea %(target)s from the public results page"),
     "ideas.merged": _("merged duplicate ideas into the idea %(target)s"),
     "ideas.themed": _("put ideas under the theme “%(target)s”"),
-    "ideas.unthemed": _("took %(target)s ideas out of their themes"),
+    "ideas.unthemed": _("took ideas out of their themes (%(target)s)"),
     "theme.created": _("created the theme “%(target)s”"),
     "theme.updated": _("renamed or edited the theme “%(target)s”"),
     "theme.deleted": _("deleted the theme “%(target)s”"),

@@ -359,7 +359,7 @@ def open_invitations(*, initiative: Initiative) -> QuerySet[Invitation]:
         Invitation.objects.filter(
             initiative=initiative, accepted_at__isnull=True, revoked_at__isnull=True
         )
-        .select_related("invited_by")
+        .select_related("invited_by", "initiative")
         .order_by("-created_at")
     )
 

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
@@ -438,12 +439,20 @@ class InviteView(InitiativeAccessMixin, TemplateView):
             except DomainError as error:
                 add_domain_error(form, error)
             else:
+                validity = invitation.validity()
                 messages.success(
                     request,
-                    _("Invitation sent to %(email)s. The link works for %(days)d days.")
+                    ngettext(
+                        "Invitation sent to %(email)s. The link works for %(days)d day, "
+                        "until %(date)s.",
+                        "Invitation sent to %(email)s. The link works for %(days)d days, "
+                        "until %(date)s.",
+                        validity.days,
+                    )
                     % {
                         "email": invitation.email,
-                        "days": (invitation.expires_at - invitation.created_at).days,
+                        "days": validity.days,
+                        "date": date_format(validity.until, "DATE_FORMAT"),
                     },
                 )
                 return redirect("initiatives:team", slug=self.initiative.slug)

@@ -6,15 +6,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dialogue_hub.forms import DateInput
 from initiatives.selectors import coalition_members
 
 from .models import Channel, OutreachActivity
 
 MAX_PEOPLE_REACHED = 10_000_000
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class PartnerChoiceField(forms.ModelChoiceField):

@@ -640,8 +640,7 @@ def week_chart(table: Table) -> dict | None:
     return {
         "kind": "weeks",
         "labels": [
-            formats.date_format(date.fromisoformat(row.key), "SHORT_DATE_FORMAT")
-            for row in table.rows
+            formats.date_format(date.fromisoformat(row.key), "DATE_FORMAT") for row in table.rows
         ],
         "series": [{"label": _("New registrations"), "values": [row.value for row in table.rows]}],
     }

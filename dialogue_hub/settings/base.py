@@ -164,6 +164,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
+# One written date style per language, short formats included (see dialogue_hub/formats/).
+FORMAT_MODULE_PATH = ["dialogue_hub.formats"]
 USE_I18N = True
 USE_TZ = True
 

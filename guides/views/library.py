@@ -128,8 +128,8 @@ def _warn_if_agenda_differs(request, session) -> None:
         messages.warning(
             request,
             _(
-                "The agenda of “%(title)s” adds up to %(total)d minutes, but the session lasts "
-                "%(duration)d minutes. Saved anyway: adjust it when you can."
+                "The agenda of “%(title)s” adds up to %(total)d min, but the session lasts "
+                "%(duration)d min. Saved anyway: adjust it when you can."
             )
             % {"title": session.title, "total": total, "duration": session.duration_minutes},
         )

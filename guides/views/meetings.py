@@ -17,6 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -165,7 +166,11 @@ class ScheduleGenerateView(InitiativeAccessMixin, _CircleCheck, TemplateView):
             else:
                 messages.success(
                     request,
-                    _("%(n)d meetings scheduled for %(circle)s.")
+                    ngettext(
+                        "%(n)d meeting scheduled for %(circle)s.",
+                        "%(n)d meetings scheduled for %(circle)s.",
+                        len(created),
+                    )
                     % {"n": len(created), "circle": self.circle.name},
                 )
                 conflicts = meetings.schedule_conflicts(

@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -409,15 +410,19 @@ class ImportReviewView(ImportReviewMixin, InitiativeAccessMixin, TemplateView):
             return self.render_report(report, upload, import_error=error.message)
         messages.success(
             request,
-            _(
-                "Imported %(imported)d people (%(waitlisted)d on the waiting list). "
-                "%(skipped)d were already registered and were skipped."
+            ngettext(
+                "Imported %(imported)d person (%(waitlisted)d on the waiting list).",
+                "Imported %(imported)d people (%(waitlisted)d on the waiting list).",
+                result.imported,
             )
-            % {
-                "imported": result.imported,
-                "waitlisted": result.waitlisted,
-                "skipped": result.skipped,
-            },
+            % {"imported": result.imported, "waitlisted": result.waitlisted}
+            + " "
+            + ngettext(
+                "%(skipped)d was already registered and was skipped.",
+                "%(skipped)d were already registered and were skipped.",
+                result.skipped,
+            )
+            % {"skipped": result.skipped},
         )
         return redirect(
             reverse("participants:roster", kwargs={"slug": self.initiative.slug})
