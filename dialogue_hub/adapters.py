@@ -3,7 +3,7 @@ from allauth.core import context as allauth_context
 from django.contrib.sites.shortcuts import get_current_site
 from django.utils import translation
 
-from . import outbox
+from . import outbox, ratelimit
 from .emails import message_to_payload
 
 
@@ -27,3 +27,8 @@ class AccountAdapter(DefaultAccountAdapter):
             language=translation.get_language() or "",
             payload=message_to_payload(message),
         )
+
+    def get_client_ip(self, request) -> str:
+        """The client address allauth's rate limits count under: ours (dialogue_hub/ratelimit.py,
+        DIALOGUE_HUB_TRUSTED_PROXY_HOPS), not the proxy's."""
+        return ratelimit.client_ip(request)
