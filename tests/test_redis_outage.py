@@ -430,6 +430,17 @@ def walk_public_site(stack: Stack, world, *, label: str, email: str) -> list[str
     return problems
 
 
+def wait_for_redis_in_use(stack: Stack, register: str) -> None:
+    """Until the app uses Redis again (it keeps the blank registration form there)."""
+    client = stack.redis.client()
+    client.flushall()
+    deadline = time.monotonic() + 30
+    while not client.keys("*registration-form*"):
+        assert time.monotonic() < deadline, f"the app did not use Redis again:\n{stack.logs()}"
+        stack.request("GET", register)
+        time.sleep(0.5)
+
+
 def _production_password(user) -> None:
     """The test settings hash with MD5, which production does not accept: Argon2, as there."""
     hasher = Argon2PasswordHasher()
@@ -449,12 +460,7 @@ def test_every_public_page_and_sign_in_answers_with_redis_stopped_or_paused(stac
     problems = walk_public_site(stack, world, label="stopped", email="stopped@example.net")
 
     stack.redis.start()  # same port, empty: as after a restart
-    # The app goes back to Redis: the blank registration form is kept there again.
-    deadline = time.monotonic() + 30
-    while not stack.redis.client().keys("*registration-form*"):
-        assert time.monotonic() < deadline, f"the app did not use Redis again:\n{stack.logs()}"
-        stack.request("GET", register)
-        time.sleep(0.5)
+    wait_for_redis_in_use(stack, register)
 
     stack.redis.pause()
     try:
@@ -463,8 +469,15 @@ def test_every_public_page_and_sign_in_answers_with_redis_stopped_or_paused(stac
         stack.redis.resume()
     assert not problems, "\n".join(problems) + "\n" + stack.logs()
 
-    # Redis is back: the relay (beat, every minute) hands the waiting emails to a worker,
-    # which sends each once: the registrations' confirmations, the links, the password reset.
+    # Redis is back, and once the app tries it again its registrations are handed over at once.
+    wait_for_redis_in_use(stack, register)
+    after = stack.request("POST", register, registration_answers(email="after@example.net"))
+    assert after.status == 302, stack.logs()
+    handed = OutboxMessage.objects.get(to_email="after@example.net", kind="participant.confirm")
+    assert handed.enqueued_at is not None, stack.logs()
+
+    # The relay (beat, every minute) hands the waiting emails to a worker, which sends each
+    # once: the registrations' confirmations, the links, the password reset.
     emails = ("stopped@example.net", "paused@example.net", world.a.users["organizer"].email)
     waiting = OutboxMessage.objects.filter(to_email__in=emails)
     confirmations = waiting.filter(kind="participant.confirm")
