@@ -60,11 +60,14 @@ LINK_EMAILS_PER_ADDRESS_PER_HOUR = 3
 
 def _over_limit(request, initiative, form_name, *, per_client, per_address) -> str:
     """Count a public form's POST per client and per email address posted (any text: junk is
-    counted like an address); "client" or "address" when one is over its hourly limit."""
+    counted like an address; none, nothing to count); "client" or "address" when one is over
+    its hourly limit."""
     client = f"{form_name}:{ratelimit.client_key(request)}"
     if not ratelimit.allow(client, limit=per_client, window_seconds=3600):
         return "client"
     posted = services.normalize_email(str(request.POST.get("email", "")))
+    if not posted:
+        return ""
     digest = hashlib.sha256(posted.encode("utf-8", "replace")).hexdigest()
     address = f"{form_name}-address:{initiative.pk}:{digest}"
     if not ratelimit.allow(address, limit=per_address, window_seconds=3600):
