@@ -7,7 +7,8 @@ accepted, never answered), every public page (each URL pattern a signed-out visi
 from the URL conf, with the seeded world's slugs and tokens) and the sign-in, sign-up, password
 reset, manage-link request and registration POSTs answer without a server error within two
 seconds; the registrations are saved; /healthz answers 503 naming the broker and the cache.
-Once Redis is back, the relay hands the waiting emails to a worker, which sends each once.
+Once Redis is back, the app uses it again (a new registration's email is handed to the broker
+at once), and the relay hands the waiting emails to a worker, which sends each once.
 
 Everything is committed (transaction=True) so the app's and the worker's connections see it.
 """
