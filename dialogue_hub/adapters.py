@@ -7,7 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from . import outbox
+from . import outbox, ratelimit
 from .emails import absolute_url, message_to_payload
 
 
@@ -64,3 +64,8 @@ class AccountAdapter(DefaultAccountAdapter):
             language=translation.get_language() or "",
             payload=message_to_payload(message),
         )
+
+    def get_client_ip(self, request) -> str:
+        """The client address allauth's rate limits count under: ours (dialogue_hub/ratelimit.py,
+        DIALOGUE_HUB_TRUSTED_PROXY_HOPS), not the proxy's."""
+        return ratelimit.client_ip(request)

@@ -1,7 +1,9 @@
 """The Django admin's site, with its sign-in throttled the way allauth throttles ours: after
 five failed attempts for one username within five minutes, the admin refuses that username,
-even with the right password, until the five minutes are over. A successful sign-in does not
-reset the count. Counted in the shared cache (dialogue_hub/ratelimit.py)."""
+even with the right password, until the five minutes are over; and after ten failed attempts
+from one client (its address, dialogue_hub/ratelimit.py) within five minutes, it refuses that
+client whatever the username. A successful sign-in does not reset the counts. Counted in the
+shared cache (dialogue_hub/ratelimit.py)."""
 
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -14,11 +16,16 @@ from django.views.decorators.cache import never_cache
 from . import ratelimit
 
 ADMIN_LOGIN_FAILURES = 5
+ADMIN_LOGIN_FAILURES_PER_CLIENT = 10
 ADMIN_LOGIN_WINDOW_SECONDS = 5 * 60
 
 
 def _failures_key(username: str) -> str:
     return f"admin-login-failed:{username.strip().lower()}"
+
+
+def _client_failures_key(request) -> str:
+    return f"admin-login-failed-client:{ratelimit.client_key(request)}"
 
 
 class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
@@ -27,16 +34,29 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
         "throttled": _(
             "Too many failed sign-in attempts for this account. Wait five minutes and try again."
         ),
+        "throttled_client": _(
+            "Too many failed sign-in attempts from your connection. Wait five minutes and try "
+            "again."
+        ),
     }
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
         key = _failures_key(username)
+        client_key = _client_failures_key(self.request) if self.request is not None else ""
+        if client_key and ratelimit.attempts(client_key) >= ADMIN_LOGIN_FAILURES_PER_CLIENT:
+            raise ValidationError(self.error_messages["throttled_client"], code="throttled")
         if username and ratelimit.attempts(key) >= ADMIN_LOGIN_FAILURES:
             raise ValidationError(self.error_messages["throttled"], code="throttled")
         try:
             return super().clean()
         except ValidationError:
+            if client_key:
+                ratelimit.allow(
+                    client_key,
+                    limit=ADMIN_LOGIN_FAILURES_PER_CLIENT,
+                    window_seconds=ADMIN_LOGIN_WINDOW_SECONDS,
+                )
             if username:
                 ratelimit.allow(
                     key, limit=ADMIN_LOGIN_FAILURES, window_seconds=ADMIN_LOGIN_WINDOW_SECONDS

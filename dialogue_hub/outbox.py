@@ -363,6 +363,17 @@ def _batches(ids: list[int]) -> Iterable[list[int]]:
         yield ids[start : start + size]
 
 
+def _broker_breaker(app):
+    """The circuit breaker of a Redis broker (dialogue_hub/cache_backends.py), shared with the
+    caches on the same server; None for other brokers and eager tasks."""
+    url = app.conf.broker_url or ""
+    if app.conf.task_always_eager or not url.startswith(("redis://", "rediss://")):
+        return None
+    from .cache_backends import breaker_for
+
+    return breaker_for(url)
+
+
 def publish(ids: list[int], *, stamped: bool = False) -> bool:
     """Hand message ids to the broker. Never raises and never waits long: when the broker is
     unreachable the rows stay pending and the relay hands them over later. `stamped`: the
@@ -379,13 +390,21 @@ def publish(ids: list[int], *, stamped: bool = False) -> bool:
             enqueued_at=timezone.now()
         )
     published = 0
+    breaker = _broker_breaker(outbox_send.app)
     try:
+        if breaker is not None and breaker.is_open:
+            # Redis failed a moment ago (a cache call or a publish): don't wait for it again.
+            raise ConnectionError(f"Redis at {breaker.server} was unreachable moments ago")
         for batch in _batches(ids):
             outbox_send.apply_async(args=[batch], retry=False)
             published += len(batch)
+        if breaker is not None:
+            breaker.succeeded()
     except Exception as exc:  # the broker is down or misconfigured; the relay will retry
         if outbox_send.app.conf.task_always_eager:
             raise  # eager (unit tests): this is the task itself failing, a bug to see
+        if breaker is not None and not breaker.is_open:
+            breaker.trip(exc)
         logger.warning(
             "Broker unreachable (%s); %d emails wait for the relay.", exc, len(ids) - published
         )

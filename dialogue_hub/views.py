@@ -2,7 +2,9 @@
 
 import logging
 
+import redis
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -16,6 +18,7 @@ from initiatives import selectors as initiative_selectors
 from initiatives.permissions import has_perm
 from participants import selectors as participant_selectors
 
+from .cache_backends import RedisCache
 from .celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -70,11 +73,28 @@ def _database_status() -> str:
 
 
 def _broker_status() -> str:
+    url = celery_app.conf.broker_url or ""
     try:
-        with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
+        if url.startswith(("redis://", "rediss://")):
+            # A hung Redis accepts the connection and never answers: give up after half a second.
+            client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+            try:
+                client.ping()
+            finally:
+                client.close()
+        else:
+            with celery_app.connection_for_write() as conn:
+                conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
     except Exception:
         logger.exception("Health check: broker unreachable")
+        return "error"
+    return "ok"
+
+
+def _cache_status() -> str:
+    """The shared cache (Redis in production; other caches have nothing to be down)."""
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(backend, RedisCache) and not backend.ping():
         return "error"
     return "ok"
 
@@ -83,7 +103,11 @@ def _broker_status() -> str:
 @never_cache
 @require_GET
 def healthz(request):
-    checks = {"database": _database_status(), "broker": _broker_status()}
+    checks = {
+        "database": _database_status(),
+        "broker": _broker_status(),
+        "cache": _cache_status(),
+    }
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "error", **checks},

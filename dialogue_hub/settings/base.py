@@ -207,7 +207,9 @@ if REDIS_URL:
         # Publishing makes one connection attempt, not kombu's default of retrying for
         # several seconds (the worker's own reconnect loop is configured separately).
         "max_retries": 0,
-        "socket_timeout": 5,
+        # A hung Redis (accepting connections, never answering) holds a publish this long;
+        # the worker reads its queue only when Redis has answered, so this never cuts it short.
+        "socket_timeout": 1,
     }
 else:
     CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://localhost//")
@@ -236,18 +238,18 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The beat schedule lives in code (dialogue_hub/celery.py), each entry with its crontab in words.
 
 # Cache: Redis when configured (shared by every web process), local memory otherwise.
+# An unreachable Redis is never an error (dialogue_hub/cache_backends.py): rate limits and the
+# blank registration form ("default") fall back to per-process memory, kept figures and
+# {% cache %} fragments ("template_fragments") are missed.
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "dialogue_hub.cache_backends.RedisCache",
+            "BACKEND": "dialogue_hub.cache_backends.FallbackRedisCache",
             "LOCATION": REDIS_URL,
         },
-        # Kept figures and {% cache %} fragments (initiatives/cache.py): an unreachable Redis
-        # is a miss there, never an error, and is given up on quickly.
         "template_fragments": {
             "BACKEND": "dialogue_hub.cache_backends.TolerantRedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         },
     }
 else:
@@ -288,6 +290,12 @@ CSRF_FAILURE_VIEW = "dialogue_hub.views_errors.csrf_failure"
 # Error reports (DEBUG off) show no posted value and no local variable: they hold personal data.
 # https://docs.djangoproject.com/en/5.2/howto/error-reporting/#custom-error-reports
 DEFAULT_EXCEPTION_REPORTER_FILTER = "dialogue_hub.debug.PersonalDataExceptionReporterFilter"
+
+# How many proxies of our own stand in front of the app (e.g. 1: a TLS proxy), each appending
+# the address it received the request from to X-Forwarded-For: rate limits count per client,
+# the N-th address from the right (dialogue_hub/ratelimit.py). 0: no proxy, REMOTE_ADDR is the
+# client and X-Forwarded-For is ignored. Too high a number lets clients choose their address.
+DIALOGUE_HUB_TRUSTED_PROXY_HOPS = env.int("DJANGO_TRUSTED_PROXY_HOPS", default=0)
 
 # How long an invitation to a team stays valid.
 DIALOGUE_HUB_INVITATION_DAYS = env.int("DIALOGUE_HUB_INVITATION_DAYS", default=14)

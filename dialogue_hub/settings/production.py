@@ -21,16 +21,23 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     "socket_connect_timeout": 1,
     "max_retries": 0,  # publish: one connection attempt (see base.py)
-    "socket_timeout": 5,
+    "socket_timeout": 1,  # a hung Redis holds a publish at most this long (see base.py)
 }
+# Redis unreachable (stopped or hung) is never an error (dialogue_hub/cache_backends.py): rate
+# limits and the blank registration form fall back to per-process memory; kept figures,
+# {% cache %} fragments and sessions' copies are missed (sessions are read from PostgreSQL).
 CACHES = {
-    "default": {"BACKEND": "dialogue_hub.cache_backends.RedisCache", "LOCATION": REDIS_URL},
-    # Kept figures and {% cache %} fragments (initiatives/cache.py): an unreachable Redis is a
-    # miss there, never an error, and is given up on quickly.
+    "default": {
+        "BACKEND": "dialogue_hub.cache_backends.FallbackRedisCache",
+        "LOCATION": REDIS_URL,
+    },
     "template_fragments": {
         "BACKEND": "dialogue_hub.cache_backends.TolerantRedisCache",
         "LOCATION": REDIS_URL,
-        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    },
+    "sessions": {
+        "BACKEND": "dialogue_hub.cache_backends.TolerantRedisCache",
+        "LOCATION": REDIS_URL,
     },
 }
 vars().update(env.email_url("EMAIL_URL"))
@@ -52,6 +59,7 @@ SESSION_COOKIE_SECURE = True
 # Sessions read from Redis (written through to PostgreSQL): no session query on each request.
 # https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-cached-sessions
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "sessions"
 CSRF_COOKIE_SECURE = True
 # https://docs.djangoproject.com/en/5.2/ref/middleware/#http-strict-transport-security
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)

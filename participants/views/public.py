@@ -1,6 +1,7 @@
 """Pages a participant (or their guardian) reaches without an account: registration, the
 emailed confirmation, the private manage link and the guardian's consent link."""
 
+import hashlib
 import json
 
 from django.conf import settings
@@ -46,11 +47,32 @@ def _remember_language(response, language):
     return response
 
 
-# Public forms that take seats or send email: generous for a family on one connection or a
-# community center's shared wifi, tight enough to stop a script.
+# Public forms that take seats or send email, counted per client (its address: behind a proxy,
+# see DIALOGUE_HUB_TRUSTED_PROXY_HOPS) and per email address posted: generous for a family on
+# one connection or a community center's shared wifi, tight enough to stop a script, and a
+# stream of clients cannot pound one address.
 REGISTRATIONS_PER_IP_PER_HOUR = 30
+REGISTRATIONS_PER_ADDRESS_PER_HOUR = 10
 LINK_REQUESTS_PER_IP_PER_HOUR = 10
+LINK_REQUESTS_PER_ADDRESS_PER_HOUR = 10
 LINK_EMAILS_PER_ADDRESS_PER_HOUR = 3
+
+
+def _over_limit(request, initiative, form_name, *, per_client, per_address) -> str:
+    """Count a public form's POST per client and per email address posted (any text: junk is
+    counted like an address; none, nothing to count); "client" or "address" when one is over
+    its hourly limit."""
+    client = f"{form_name}:{ratelimit.client_key(request)}"
+    if not ratelimit.allow(client, limit=per_client, window_seconds=3600):
+        return "client"
+    posted = services.normalize_email(str(request.POST.get("email", "")))
+    if not posted:
+        return ""
+    digest = hashlib.sha256(posted.encode("utf-8", "replace")).hexdigest()
+    address = f"{form_name}-address:{initiative.pk}:{digest}"
+    if not ratelimit.allow(address, limit=per_address, window_seconds=3600):
+        return "address"
+    return ""
 
 
 def _send_links(initiative, email, request) -> None:
@@ -60,10 +82,12 @@ def _send_links(initiative, email, request) -> None:
         services.manage_link_request(initiative=initiative, email=email)
 
 
-def _too_many(request, initiative, template, form):
-    form.add_error(
-        None, _("Too many attempts from your connection. Please wait a while and try again.")
-    )
+def _too_many(request, initiative, template, form, refused="client"):
+    if refused == "address":
+        message = _("Too many attempts for this email address. Please wait a while and try again.")
+    else:
+        message = _("Too many attempts from your connection. Please wait a while and try again.")
+    form.add_error(None, message)
     return render(
         request, template, {"initiative": initiative, "form": form, "is_open": True}, status=429
     )
@@ -144,12 +168,15 @@ class RegisterView(View):
         settings_row = services.public_registration_settings(slug=slug)
         initiative = settings_row.initiative
         form = RegistrationForm(request.POST, registration_settings=settings_row)
-        if not ratelimit.allow(
-            f"register:{ratelimit.client_ip(request)}",
-            limit=REGISTRATIONS_PER_IP_PER_HOUR,
-            window_seconds=3600,
-        ):
-            return _too_many(request, initiative, self.template_name, form)
+        refused = _over_limit(
+            request,
+            initiative,
+            "register",
+            per_client=REGISTRATIONS_PER_IP_PER_HOUR,
+            per_address=REGISTRATIONS_PER_ADDRESS_PER_HOUR,
+        )
+        if refused:
+            return _too_many(request, initiative, self.template_name, form, refused)
         if form.is_valid():
             try:
                 result = services.participant_register(
@@ -203,12 +230,15 @@ class LinkRequestView(View):
     def post(self, request, slug):
         initiative = initiative_selectors.public_initiative(slug=slug)
         form = ManageLinkRequestForm(request.POST)
-        if not ratelimit.allow(
-            f"link-request:{ratelimit.client_ip(request)}",
-            limit=LINK_REQUESTS_PER_IP_PER_HOUR,
-            window_seconds=3600,
-        ):
-            return _too_many(request, initiative, self.template_name, form)
+        refused = _over_limit(
+            request,
+            initiative,
+            "link-request",
+            per_client=LINK_REQUESTS_PER_IP_PER_HOUR,
+            per_address=LINK_REQUESTS_PER_ADDRESS_PER_HOUR,
+        )
+        if refused:
+            return _too_many(request, initiative, self.template_name, form, refused)
         if form.is_valid():
             _send_links(initiative, form.cleaned_data["email"], request)
             # The same answer whether or not the address is registered.

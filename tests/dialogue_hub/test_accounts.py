@@ -113,7 +113,7 @@ def test_pages_have_a_language_switcher(client):
 def test_healthz_reports_database_and_broker(client):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok", "cache": "ok"}
 
 
 def test_healthz_reports_a_broken_broker_as_503(client, settings):
