@@ -138,6 +138,7 @@ def _production_environment(redis_url: str, smtp_port: int, static_root: Path) -
         DJANGO_SETTINGS_MODULE="dialogue_hub.settings.production",
         DJANGO_SECRET_KEY=django_settings.SECRET_KEY,  # the world's links are signed with it
         DJANGO_ALLOWED_HOSTS=HOST,
+        DIALOGUE_HUB_BASE_URL=f"http://{HOST}",
         DJANGO_SECURE_SSL_REDIRECT="false",
         DJANGO_STATIC_ROOT=str(static_root),
         DJANGO_LOG_LEVEL="WARNING",
