@@ -110,6 +110,16 @@ def neutralize(text: str) -> str:
     return _TEXT_PIECES.sub(lambda m: _neutral_piece(m.group(0)), text)
 
 
+def csv_cell(value) -> str:
+    """A cell of an exported CSV: without bidirectional embeddings, overrides or isolates (a
+    spreadsheet shows no isolation), and never a formula a spreadsheet would run (CSV
+    injection: a cell starting = + - @, a tab or a carriage return gets a leading ')."""
+    text = "" if value is None else BIDI_EMBEDDINGS.sub("", str(value))
+    if text and text[0] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
 # --- every form's one-line text fields ----------------------------------------------------------
 
 _MULTI_LINE_WIDGETS = (forms.Textarea, forms.PasswordInput)
