@@ -12,9 +12,9 @@ Two kinds of characters are never meant for us:
   name — and whatever the page or the email writes after it on the same line — display
   backwards, e.g. to disguise a file name or a link. One-line fields drop them on the way in
   (`clean_line`, applied to every form's one-line text field by `install_form_cleaning`);
-  what is shown is isolated on the way out (`isolate`, the `bdi` template filter, and
-  `neutralize` for whole pages, emails and exports), so text stored before still cannot
-  reorder what follows it.
+  what is shown is isolated on the way out (`isolate`, the `bdi` template filter,
+  `neutralize` for whole HTML pages and emails, `csv_cell` for CSV exports), so text stored
+  before still cannot reorder what follows it.
 """
 
 import re
