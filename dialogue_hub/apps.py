@@ -7,6 +7,12 @@ class DialogueHubConfig(AppConfig):
     name = "dialogue_hub"
     verbose_name = _("Dialogue Hub")
 
+    def ready(self):
+        from .text import install_form_cleaning
+
+        # Every one-line text field of every form drops bidirectional and control characters.
+        install_form_cleaning()
+
 
 class AdminConfig(DjangoAdminConfig):
     """The Django admin on our AdminSite (its sign-in is throttled)."""

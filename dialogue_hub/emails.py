@@ -11,6 +11,8 @@ from django.template import engines
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from .text import neutralize
+
 # What talking to a mail server can raise. Worth retrying (is_transient): the server or the
 # network hiccuped, or the server said "try later" (a 4xx reply); a 5xx reply is permanent.
 EMAIL_ERRORS = (
@@ -44,6 +46,8 @@ def render_email(*, template: str, context: dict, to: str, language: str | None 
         subject = " ".join(subject.split())
         text = text_engine.get_template(f"email/{template}.txt").render(ctx)
         html = render_to_string(f"email/{template}.html", ctx)
+    # A bidirectional override in a name (U+202E) never reorders what the email says after it.
+    subject, text, html = neutralize(subject), neutralize(text), neutralize(html)
     message = EmailMultiAlternatives(
         subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[to]
     )

@@ -38,6 +38,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError
+from dialogue_hub.text import clean_line
 from initiatives.services import activity_record
 
 from . import services
@@ -325,7 +326,7 @@ def _check_row(cells: dict, lookups: _Lookups) -> tuple[dict, set, list]:
     errors = []
 
     def get(key):
-        return (cells.get(key) or "").strip()
+        return clean_line(cells.get(key) or "").strip()
 
     data = {
         "name": " ".join(get("name").split()),

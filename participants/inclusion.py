@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from dialogue_hub.privacy import THRESHOLD, suppress
+from dialogue_hub.text import csv_cell
 from initiatives.models import CoalitionMembership, Initiative, Membership
 
 from .models import (
@@ -769,9 +770,9 @@ SUPPRESSED_CSV = "suppressed"  # not "<10": a complementary cell may hold 10 or 
 
 
 def _csv_safe(text) -> str:
-    """Neutralise spreadsheet formulas in names typed by organizers (e.g. "=cmd")."""
-    text = "" if text is None else str(text)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """Neutralise spreadsheet formulas (e.g. "=cmd") and bidirectional overrides in names
+    typed by organizers (see dialogue_hub.text.csv_cell)."""
+    return csv_cell(text)
 
 
 def _csv_number(value, places: int = 1) -> str:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.privacy import suppress
+from dialogue_hub.text import csv_cell
 from dialogue_hub.urls_fast import url_for_each
 from initiatives import cache as initiative_cache
 from initiatives.models import CoalitionMembership
@@ -154,11 +155,9 @@ def _labels(choices, values):
 
 
 def csv_safe(value) -> str:
-    """A cell that a spreadsheet will not run as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    if text and text[0] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
+    """A cell that a spreadsheet will not run as a formula (CSV injection) and that holds no
+    bidirectional override (see dialogue_hub.text.csv_cell)."""
+    return csv_cell(value)
 
 
 EXPORT_COLUMNS = [

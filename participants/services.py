@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from dialogue_hub import outbox
 from dialogue_hub.exceptions import DomainError
+from dialogue_hub.text import clean_line
 from initiatives.selectors import public_initiative
 from initiatives.services import activity_record
 
@@ -174,10 +175,17 @@ def _clean_choices(values, allowed, label):
     return values
 
 
+# The profile's one-line texts (see dialogue_hub.text.clean_line).
+ONE_LINE_FIELDS = frozenset({"name", "phone", "guardian_name", "accessibility_other"})
+
+
 def _validate_profile(
     data: dict, settings_row: RegistrationSettings, *, require_contact: bool = True
 ) -> dict:
     cleaned = {key: data.get(key) for key in PROFILE_FIELDS if key in data}
+    for key in ONE_LINE_FIELDS.intersection(cleaned):
+        # Whoever calls (a form, the CSV import), a name holds no bidirectional override.
+        cleaned[key] = clean_line(cleaned[key] or "").strip()
     cleaned["email"] = normalize_email(cleaned.get("email", ""))
     cleaned["guardian_email"] = normalize_email(cleaned.get("guardian_email", ""))
     if cleaned.get("role_category", RoleCategory.RESIDENT) not in RoleCategory.values:

@@ -65,6 +65,11 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so that every answer below has a session, a language and a user: a bidirectional
+    # override a person typed never reorders a page; a link with a NUL or another control
+    # character answers a clear 400 page (see dialogue_hub/text.py).
+    "dialogue_hub.middleware.NeutralizeBidiControlsMiddleware",
+    "dialogue_hub.middleware.RefuseControlCharactersMiddleware",
 ]
 
 ROOT_URLCONF = "dialogue_hub.urls"

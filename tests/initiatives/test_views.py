@@ -557,13 +557,17 @@ class TestInvitationAcceptance:
             assert text in response.content.decode()
         assert not Membership.objects.filter(initiative=initiative).exists()
 
-    @pytest.mark.parametrize(
-        "key", ["tampered-key", "x" * 80, "%3Cscript%3E", "abc%00def", "a%20b"]
-    )
+    @pytest.mark.parametrize("key", ["tampered-key", "x" * 80, "%3Cscript%3E", "a%20b"])
     def test_tampered_link_is_a_clear_not_found_page(self, client, key):
         response = client.get(f"/invitations/{key}/")
         assert response.status_code == 404
         assert "not valid" in response.content.decode()
+
+    def test_a_link_with_a_nul_is_a_clear_bad_request_page(self, client):
+        """Like every path with a control character (tests/security/test_control_characters)."""
+        response = client.get("/invitations/abc%00def/")
+        assert response.status_code == 400
+        assert "This link cannot be opened" in response.content.decode()
 
     def test_used_link_cannot_be_reused(self, client, initiative):
         invitation = InvitationFactory(initiative=initiative)

@@ -76,6 +76,9 @@ RAW_IN_HTML = [
     'href="javascript:',
     "href='javascript:",
 ]
+# A bidirectional override or embedding someone typed ("\u202eevil\u202c") reorders the text
+# after it: no page, export or email carries one (dialogue_hub/text.py neutralizes them).
+BIDI_OVERRIDE = re.compile("[\u202a-\u202e]")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 LONG = ("<script>alert(1)</script> " * 4000)[:100_000]
 
@@ -125,11 +128,21 @@ def test_the_world_is_hostile(world):
 
 
 def html_problems(body):
-    return [raw for raw in RAW_IN_HTML if raw in body]
+    found = [raw for raw in RAW_IN_HTML if raw in body]
+    return found + bidi_problems(body)
+
+
+def bidi_problems(text):
+    match = BIDI_OVERRIDE.search(text)
+    return (
+        [f"a bidirectional override: {text[max(0, match.start() - 40) : match.end() + 40]!r}"]
+        if match
+        else []
+    )
 
 
 def csv_problems(body):
-    problems = []
+    problems = bidi_problems(body)
     for row in csv.reader(io.StringIO(body.lstrip("\ufeff"))):
         for cell in row:
             if cell.startswith(FORMULA_START) and not re.fullmatch(r"-\d+(\.\d+)?", cell):
@@ -250,6 +263,7 @@ def test_every_email_escapes_what_people_typed(world):
                 continue
         assert "\n" not in message.subject, row.kind
         assert "\r" not in message.subject, row.kind
+        found += [f"{row.kind}: {p}" for p in bidi_problems(message.subject + message.body)]
         for content, mimetype in getattr(message, "alternatives", []):
             if "html" in mimetype:
                 found += [f"{row.kind}: {p!r}" for p in html_problems(str(content))]

@@ -41,6 +41,10 @@ ALLOWLIST = {
         "the plain-text email engine: it renders text/plain subjects and bodies only "
         "(see test_the_text_engine_renders_only_text_email_templates)"
     ),
+    (
+        "dialogue_hub/templatetags/bidi.py",
+        'return format_html("<bdi>{}</bdi>", isolate(value))',
+    ): "the |bdi filter: format_html escapes the person's text; only the <bdi> tags are markup",
 }
 
 
