@@ -206,6 +206,10 @@ def _validate_profile(
     cleaned = {key: data.get(key) for key in PROFILE_FIELDS if key in data}
     cleaned["email"] = normalize_email(cleaned.get("email", ""))
     cleaned["guardian_email"] = normalize_email(cleaned.get("guardian_email", ""))
+    if cleaned.get("age_band") == AgeBand.UNDER_13:
+        # Only the guardian's part is kept (see below), so only it is checked: what else a
+        # browser sent is dropped unread.
+        cleaned = {key: value for key, value in cleaned.items() if key in UNDER_13_FIELDS}
     if cleaned.get("role_category", RoleCategory.RESIDENT) not in RoleCategory.values:
         raise DomainError(_("Choose a role from the list."), field="role_category")
     if cleaned.get("age_band", AgeBand.PREFER_NOT) not in AgeBand.values:
