@@ -20,6 +20,10 @@ KINDS = {
     "participant.confirm": ("participant_confirm", _("Registration: confirm your email")),
     "participant.welcome": ("participant_welcome", _("Registration: welcome")),
     "participant.manage_link": ("participant_manage_link", _("Registration: private link")),
+    "participant.already_registered": (
+        "participant_already_registered",
+        _("Registration: already registered"),
+    ),
     "participant.guardian_request": ("guardian_request", _("Guardian consent request")),
     "participant.guardian_reminder": ("guardian_reminder", _("Guardian consent reminder")),
     "participant.promoted": ("participant_promoted", _("Waiting list: place offered")),

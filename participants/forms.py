@@ -1,11 +1,14 @@
 """Forms a participant (or their guardian) fills in: registration, changes, consents."""
 
+import copy
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
 from crispy_forms.utils import render_crispy_form
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import translation
 from django.utils.functional import cached_property
 from django.utils.text import format_lazy
@@ -24,6 +27,9 @@ from .models import (
 )
 
 PREFER_NOT = ("prefer_not", _("Prefer not to say"))
+# What the registration form asks of a child under 13 (besides the consent to take part):
+# the guardian's contact and the language to write to them in (services.UNDER_13_FIELDS).
+UNDER_13_ASKED = ("age_band", "preferred_language", "guardian_name", "guardian_email")
 
 
 def _checkboxes(label, choices, help_text="", required=False):
@@ -258,8 +264,30 @@ DEMOGRAPHIC_LAYOUT = Fieldset(
 
 
 def _present(form, items):
-    """Keep only layout items whose field exists on this form (lists can be switched off)."""
-    return [item for item in items if not isinstance(item, str) or item in form.fields]
+    """Keep only layout items whose field exists on this form (lists can be switched off, and
+    some forms drop fields), inside containers too (Div, Fieldset): crispy-forms would log
+    "Could not resolve form field" for each missing one (and raise under test settings)."""
+    kept = []
+    for item in items:
+        if isinstance(item, str):
+            if item in form.fields:
+                kept.append(item)
+        elif hasattr(item, "fields"):
+            container = copy.copy(item)
+            container.fields = _present(form, item.fields)
+            if any(not isinstance(child, HTML) for child in container.fields):
+                kept.append(container)
+        else:
+            kept.append(item)
+    return kept
+
+
+# The registration form for a child under 13 is the guardian's part alone: everything else
+# sits in parts marked HIDE_UNDER_13, which static/css/app.css hides without JavaScript (CSS
+# `:has()` on the chosen age) and static/js/registration.js also disables (so it is not sent).
+# The server keeps none of it for an under-13 in any case (services.UNDER_13_FIELDS).
+HIDE_UNDER_13 = "dh-not-under-13"
+ONLY_UNDER_13 = "dh-only-under-13"
 
 
 class RegistrationForm(ConsentFields, DemographicFields, ProfileFields):
@@ -267,28 +295,100 @@ class RegistrationForm(ConsentFields, DemographicFields, ProfileFields):
     itself (`form_tag = False`), so the blank form's fields can be cached
     (`blank_registration_form_html`)."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Not asked of a child under 13 (hidden and not sent): required in clean() otherwise.
+        self.fields["role_category"].required = False
+
     @cached_property
     def helper(self):
-        """Built when the form is rendered, not for a post that redirects."""
+        """Built when the form is rendered, not for a post that redirects. The age comes
+        first: for a child under 13, the guardian's part is all that is asked."""
         helper = FormHelper()
         helper.form_tag = False
         # The page's own <form> holds the CSRF token: the (cached) fields never hold one.
         helper.disable_csrf = True
         helper.layout = Layout(
-            Fieldset(_("About you"), *_present(self, PROFILE_LAYOUT)),
-            GUARDIAN_LAYOUT,
-            Fieldset(_("About you (optional)"), *_present(self, DEMOGRAPHIC_LAYOUT.fields)),
-            Fieldset(
-                _("Your consent"),
-                "consent_participation",
-                "consent_evaluation",
-                "consent_media",
-                "consent_contact",
-                css_class="mt-3",
+            *_present(
+                self,
+                [
+                    Fieldset(
+                        _("About you"),
+                        Div(
+                            Div("preferred_language", css_class="col-sm-6"),
+                            Div("age_band", css_class="col-sm-6"),
+                            css_class="row",
+                        ),
+                        HTML(
+                            format_lazy(
+                                '<p class="alert alert-info {}" role="note">{}</p>',
+                                ONLY_UNDER_13,
+                                _(
+                                    "Under 13: we need only your parent or guardian's name and "
+                                    "email now. We ask them for their consent, and they give us "
+                                    "the rest of your details."
+                                ),
+                            )
+                        ),
+                        Div(
+                            *[
+                                item
+                                for item in PROFILE_LAYOUT
+                                if not isinstance(item, Div)  # the language and age, above
+                            ],
+                            css_class=HIDE_UNDER_13,
+                        ),
+                    ),
+                    GUARDIAN_LAYOUT,
+                    Div(DEMOGRAPHIC_LAYOUT, css_class=HIDE_UNDER_13),
+                    Fieldset(
+                        _("Your consent"),
+                        "consent_participation",
+                        Div(
+                            "consent_evaluation",
+                            "consent_media",
+                            "consent_contact",
+                            css_class=HIDE_UNDER_13,
+                        ),
+                        css_class="mt-3",
+                    ),
+                ],
             ),
             Submit("submit", _("Register"), css_class="btn-lg mt-2"),
         )
         return helper
+
+    @property
+    def under_13(self) -> bool:
+        return self.cleaned_data.get("age_band") == AgeBand.UNDER_13
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("age_band") == AgeBand.UNDER_13:
+            # Nothing but the guardian's part is kept: a hidden answer must not block it.
+            for name in list(self.errors):
+                if name not in (*UNDER_13_ASKED, "consent_participation", NON_FIELD_ERRORS):
+                    del self.errors[name]
+        elif not cleaned.get("role_category") and "role_category" not in self.errors:
+            self.add_error("role_category", self.fields["role_category"].error_messages["required"])
+        return cleaned
+
+    def profile_data(self):
+        data = super().profile_data()
+        if self.under_13:
+            return {key: data[key] for key in UNDER_13_ASKED}
+        return data
+
+    def demographic_data(self):
+        return {} if self.under_13 else super().demographic_data()
+
+    def consent_kinds(self):
+        kinds = super().consent_kinds()
+        return kinds & {ConsentKind.PARTICIPATION} if self.under_13 else kinds
+
+
+# Part of the cached form's key: a new layout is not served from a previous release's cache.
+LAYOUT_VERSION = "2"
 
 
 def blank_registration_form_html(*, registration_settings, language: str) -> str:
@@ -304,6 +404,7 @@ def blank_registration_form_html(*, registration_settings, language: str) -> str
     key = ":".join(
         [
             "registration-form",
+            LAYOUT_VERSION,
             str(rs.initiative_id),
             str(rs.pk),
             rs.updated_at.isoformat(),

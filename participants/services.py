@@ -79,10 +79,31 @@ DEMOGRAPHIC_FIELDS = [
 ]
 
 
-class DuplicateRegistration(DomainError):
-    """This email is already registered in the initiative; `participant` is that registration."""
+@dataclass(frozen=True)
+class RegistrationOutcome:
+    """What the public thank-you page tells the person: the same for a new registration and
+    for a repeated one (the page must not reveal whether an address was registered)."""
 
-    def __init__(self, participant):
+    waitlisted: bool
+    minor: bool
+    under_13: bool
+    language: str
+
+    @classmethod
+    def of(cls, participant: Participant) -> "RegistrationOutcome":
+        return cls(
+            waitlisted=participant.status == Status.WAITLISTED,
+            minor=participant.is_minor,
+            under_13=participant.age_band == AgeBand.UNDER_13,
+            language=participant.preferred_language,
+        )
+
+
+class DuplicateRegistration(DomainError):
+    """This email is already registered in the initiative; `participant` is that registration,
+    `outcome` what a new registration with the refused answers would have been told."""
+
+    def __init__(self, participant, outcome: RegistrationOutcome | None = None):
         super().__init__(
             _(
                 "This email address is already registered. We have sent its private link to that address."
@@ -90,6 +111,7 @@ class DuplicateRegistration(DomainError):
             field="email",
         )
         self.participant = participant
+        self.outcome = outcome or RegistrationOutcome.of(participant)
 
 
 @dataclass
@@ -97,6 +119,10 @@ class RegistrationResult:
     participant: Participant
     waitlisted: bool
     emails: list = field(default_factory=list)
+
+    @property
+    def outcome(self) -> RegistrationOutcome:
+        return RegistrationOutcome.of(self.participant)
 
 
 def normalize_email(email: str) -> str:
@@ -188,6 +214,10 @@ def _validate_profile(
         cleaned[key] = clean_line(cleaned[key] or "").strip()
     cleaned["email"] = normalize_email(cleaned.get("email", ""))
     cleaned["guardian_email"] = normalize_email(cleaned.get("guardian_email", ""))
+    if cleaned.get("age_band") == AgeBand.UNDER_13:
+        # Only the guardian's part is kept (see below), so only it is checked: what else a
+        # browser sent is dropped unread.
+        cleaned = {key: value for key, value in cleaned.items() if key in UNDER_13_FIELDS}
     if cleaned.get("role_category", RoleCategory.RESIDENT) not in RoleCategory.values:
         raise DomainError(_("Choose a role from the list."), field="role_category")
     if cleaned.get("age_band", AgeBand.PREFER_NOT) not in AgeBand.values:
@@ -327,11 +357,13 @@ def _lock_settings(initiative) -> RegistrationSettings:
 
 
 class _NotSaved(Exception):
-    """The participant's row broke a constraint (`email`: the address it was saved with)."""
+    """The participant's row broke a constraint (`email`: the address it was saved with;
+    `outcome`: what the registration would have been told had it been saved)."""
 
-    def __init__(self, email: str):
+    def __init__(self, email: str, outcome: RegistrationOutcome):
         super().__init__(email)
         self.email = email
+        self.outcome = outcome
 
 
 def participant_register(
@@ -369,7 +401,7 @@ def participant_register(
             else None
         )
         if existing is not None:
-            raise DuplicateRegistration(existing) from failure.__cause__
+            raise DuplicateRegistration(existing, failure.outcome) from failure.__cause__
         raise DomainError(
             _("The registration could not be saved; please try again.")
         ) from failure.__cause__
@@ -426,7 +458,7 @@ def _register(
     try:
         participant.save()  # no savepoint: a failure ends this transaction (see above)
     except IntegrityError as exc:
-        raise _NotSaved(email) from exc
+        raise _NotSaved(email, RegistrationOutcome.of(participant)) from exc
     now = timezone.now()
     giver = ConsentGiver.PAPER if source != Source.ONLINE else ConsentGiver.SELF
     kinds = (
@@ -466,6 +498,66 @@ def _register(
         _email_after_commit(participant, "guardian_request", handed_over=True)
         result.emails.append("guardian_request")
     return result
+
+
+def participant_register_online(
+    *,
+    initiative,
+    data: dict,
+    consents=(),
+    demographics: dict | None = None,
+    referral: ReferralLink | None = None,
+) -> RegistrationOutcome:
+    """A registration from the public form. An address already registered gets exactly the
+    answer a new one gets (the page must not tell a neighbour, an employer or an officer who
+    signed up): the stored registration stays as it is, and its owner is emailed that they are
+    registered, with their private link (`participant_remind_registered`). Raises DomainError
+    for anything else refused."""
+    try:
+        result = participant_register(
+            initiative=initiative,
+            data=data,
+            consents=consents,
+            demographics=demographics,
+            referral=referral,
+        )
+    except DuplicateRegistration as duplicate:
+        participant_remind_registered(participant=duplicate.participant)
+        return duplicate.outcome
+    return result.outcome
+
+
+# At most this many "you are already registered" emails per registration and hour, like the
+# link requests (participants/views/public.py): a stranger must not be able to mail-bomb it.
+ALREADY_REGISTERED_EMAILS_PER_HOUR = 3
+
+
+@transaction.atomic
+def participant_remind_registered(*, participant: Participant, now=None) -> bool:
+    """Email `participant` that someone tried to register their address again, with their
+    private link. False when the hour's emails are used up.
+
+    The cap is counted by the database, not the cache: each email of the hour takes one of
+    ALREADY_REGISTERED_EMAILS_PER_HOUR outbox keys (registration, hour, slot), and the outbox
+    key is unique. Two requests at once cannot take the same slot (PostgreSQL makes the second
+    wait for the first to commit, then refuses its row), on every database and with any cache
+    backend, on one web process or many; and a slot is taken only if its email is.
+    """
+    now = now or timezone.now()
+    hour = int(now.timestamp()) // 3600
+    for slot in range(ALREADY_REGISTERED_EMAILS_PER_HOUR):
+        row = outbox.outbox_add(
+            kind="participant.already_registered",
+            to=participant.email,
+            key=f"participant.already_registered:{participant.pk}:{hour}:{slot}",
+            initiative=participant.initiative,
+            language=participant.preferred_language,
+            params={"participant": participant.pk},
+            handed_over=True,
+        )
+        if row is not None:
+            return True
+    return False
 
 
 @transaction.atomic

@@ -16,6 +16,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# A form layout naming a field the form does not have fails the test that renders it (crispy-forms
+# only logs "Could not resolve form field" by default).
+CRISPY_FAIL_SILENTLY = False
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Serve static files from the finders; no collectstatic in tests.
 STATIC_ROOT = None

@@ -11,7 +11,7 @@ from django.core import signing
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -38,13 +38,6 @@ from ..models import AgeBand, ConsentKind, Participant
 # Pages whose forms carry personal data (names, contacts, demographics, a guardian's details):
 # error reports hide every field they post (and, with dialogue_hub/debug.py, every local).
 hide_personal_data = method_decorator(sensitive_post_parameters(), name="dispatch")
-
-
-def _remember_language(response, language):
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax"
-    )
-    return response
 
 
 # Public forms that take seats or send email, counted per client (its address: behind a proxy,
@@ -113,16 +106,19 @@ def _registered_path(slug):
     return reverse("participants:registered", kwargs={"slug": slug})
 
 
-def _remember_outcome(response, slug, result):
-    outcome = {
+def _remember_outcome(response, slug, outcome: services.RegistrationOutcome):
+    value = {
         "initiative": slug,  # the path scopes the cookie; this makes a copied one useless
-        "waitlisted": result.waitlisted,
-        "minor": result.participant.is_minor,
-        "under_13": result.participant.age_band == AgeBand.UNDER_13,
+        "waitlisted": outcome.waitlisted,
+        "minor": outcome.minor,
+        "under_13": outcome.under_13,
+        # The registration's own language, for its thank-you page only: the browser's
+        # language (the next person at a sign-up table) changes only with the switcher.
+        "language": outcome.language,
     }
     response.set_cookie(
         REGISTERED_COOKIE,
-        signing.dumps(outcome, salt=REGISTERED_SALT, compress=True),
+        signing.dumps(value, salt=REGISTERED_SALT, compress=True),
         max_age=REGISTERED_MAX_AGE,
         path=_registered_path(slug),
         secure=settings.SESSION_COOKIE_SECURE,
@@ -143,7 +139,11 @@ def _read_outcome(request, slug):
         return None
     if not isinstance(outcome, dict) or outcome.get("initiative") != slug:
         return None
-    return {key: bool(outcome.get(key)) for key in OUTCOME_KEYS}
+    language = outcome.get("language")
+    return {
+        **{key: bool(outcome.get(key)) for key in OUTCOME_KEYS},
+        "language": language if language in dict(settings.LANGUAGES) else None,
+    }
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -179,24 +179,19 @@ class RegisterView(View):
             return _too_many(request, initiative, self.template_name, form, refused)
         if form.is_valid():
             try:
-                result = services.participant_register(
+                # The same answer for an address already registered (its owner is emailed).
+                outcome = services.participant_register_online(
                     initiative=initiative,
                     data=form.profile_data(),
                     consents=form.consent_kinds(),
                     demographics=form.demographic_data(),
                     referral=_referral(request, initiative),
                 )
-            except services.DuplicateRegistration as duplicate:
-                services.manage_link_request(
-                    initiative=initiative, email=duplicate.participant.email
-                )
-                add_domain_error(form, duplicate)
             except DomainError as error:
                 add_domain_error(form, error)
             else:
                 response = redirect("participants:registered", slug=initiative.slug)
-                _remember_outcome(response, initiative.slug, result)
-                return _remember_language(response, result.participant.preferred_language)
+                return _remember_outcome(response, initiative.slug, outcome)
         return self._render(request, settings_row, form)
 
 
@@ -207,9 +202,15 @@ class RegisteredView(View):
         outcome = _read_outcome(request, slug)
         if outcome is None:
             return redirect("participants:register", slug=slug)
-        response = render(
-            request, "participants/public/registered.html", {"initiative": initiative, **outcome}
-        )
+        # In the language the person registered in (their page, not the browser's setting).
+        language = outcome.pop("language") or request.LANGUAGE_CODE
+        with translation.override(language):
+            response = render(
+                request,
+                "participants/public/registered.html",
+                {"initiative": initiative, **outcome},
+            )
+        response["Content-Language"] = language
         # Shown once, as before (a reload goes back to the form), and to this browser only.
         response.delete_cookie(REGISTERED_COOKIE, path=_registered_path(slug), samesite="Lax")
         add_never_cache_headers(response)

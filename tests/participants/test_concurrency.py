@@ -64,3 +64,39 @@ def test_20_identical_concurrent_submissions_make_one_registration():
         for r in results
     ), results
     assert Participant.objects.filter(initiative=initiative).count() == 1
+
+
+def test_20_concurrent_duplicate_registrations_email_the_owner_at_most_3_times():
+    """A script posting someone's address 20 times at once: every post gets the thank-you
+    redirect, the stored registration stays as it was, and the owner gets at most 3 emails
+    (the cap is the outbox's unique key, so it holds across processes and under any cache)."""
+    from django.core import mail
+    from django.test import Client
+    from django.urls import reverse
+
+    from dialogue_hub.models import OutboxMessage
+
+    from ..helpers import registration_answers
+
+    initiative = InitiativeFactory(is_published=True)
+    RegistrationSettingsFactory(initiative=initiative)
+    owner = ParticipantFactory(initiative=initiative, email="owner@example.net", name="Owner")
+    url = reverse("participants:register", args=[initiative.slug])
+
+    def post(_i):
+        return Client().post(url, registration_answers(email="Owner@Example.net", name="Other"))
+
+    import time
+
+    seconds_left = 3600 - time.time() % 3600
+    if seconds_left < 10:  # all 20 posts in one hour's window (the cap is per hour)
+        time.sleep(seconds_left + 0.1)
+    results = race(post, n=20)
+    assert [getattr(r, "status_code", r) for r in results] == [302] * 20
+    sent = OutboxMessage.objects.filter(kind="participant.already_registered")
+    assert sent.count() == services.ALREADY_REGISTERED_EMAILS_PER_HOUR == 3
+    assert set(sent.values_list("to_email", flat=True)) == {"owner@example.net"}
+    assert len([m for m in mail.outbox if m.to == ["owner@example.net"]]) == 3
+    owner.refresh_from_db()
+    assert owner.name == "Owner"
+    assert Participant.objects.filter(initiative=initiative).count() == 1

@@ -320,7 +320,7 @@ class TestPublicPages:
         assert 'value="Kept Name"' in response.content.decode()
         assert not Participant.objects.exists()
 
-    def test_duplicate_registration_says_so_and_emails_the_link(
+    def test_duplicate_registration_answers_as_a_new_one_and_emails_the_link(
         self, client, open_initiative, django_capture_on_commit_callbacks
     ):
         ParticipantFactory(initiative=open_initiative, email="ana@example.net")
@@ -337,9 +337,11 @@ class TestPublicPages:
                     "consent_participation": "on",
                 },
             )
-        assert response.status_code == 200
-        assert "already registered" in str(response.context["form"].errors["email"])
+        # Nothing on the page says the address was registered (issue 13): only its owner is told.
+        assert response.status_code == 302
+        assert response.url == reverse("participants:registered", args=[open_initiative.slug])
         assert [m.to for m in mail.outbox] == [["ana@example.net"]]
+        assert "already registered" in mail.outbox[0].subject
         assert "/registration/" in mail.outbox[0].body
         assert Participant.objects.count() == 1
 

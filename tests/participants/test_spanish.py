@@ -72,7 +72,9 @@ def test_a_person_registers_in_spanish_and_gets_spanish_email(
             },
         )
     assert response.status_code == 302
-    assert response.cookies["django_language"].value == "es"
+    # The registration's language is its own: only the switcher sets the browser's (issue 13).
+    assert "django_language" not in response.cookies
+    assert client.cookies["django_language"].value == "es"
     participant = Participant.objects.get()
     assert participant.preferred_language == "es"
     message = mail.outbox[0]

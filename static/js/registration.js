@@ -1,0 +1,40 @@
+// The registration form: once "Under 13" is chosen, only the guardian's part is asked.
+// CSS hides the rest without JavaScript (static/css/app.css); here it is also disabled, so
+// a child's answers are not even sent, and hidden in browsers without CSS :has().
+(function () {
+  "use strict";
+
+  function update(form) {
+    const age = form.querySelector("select[name=age_band]");
+    if (!age) {
+      return;
+    }
+    const under13 = age.value === "under_13";
+    form.querySelectorAll(".dh-not-under-13").forEach((part) => {
+      part.hidden = under13;
+      part.querySelectorAll("input, select, textarea").forEach((field) => {
+        field.disabled = under13;
+      });
+    });
+    form.querySelectorAll(".dh-only-under-13").forEach((note) => {
+      note.hidden = !under13;
+    });
+  }
+
+  function init() {
+    document.querySelectorAll("form.dh-registration").forEach((form) => {
+      update(form);
+      form.addEventListener("change", (event) => {
+        if (event.target.name === "age_band") {
+          update(form);
+        }
+      });
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
