@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # between browser steps are plain synchronous code, not async code.
@@ -101,7 +102,11 @@ def blocking_time(events: list[dict], loader_id: str) -> dict:
 
 
 class Tracer:
-    """The browser's one Chromium trace, running while journeys run and cut at every check."""
+    """The browser's one Chromium trace, running while a test's journeys run, cut at every check.
+
+    Chromium takes about 5 s to stop a trace in which a renderer process was started, so a
+    journey's tab is opened on the site (its process running) before the trace starts: see
+    `journey`. A new tab (a page loaded again, see MainThread) may still cost those 5 s."""
 
     def __init__(self, browser):
         self.browser = browser
@@ -289,8 +294,11 @@ def journey(request, chromium, live_server):
         context.set_default_timeout(10_000)
         context.add_init_script(PAGE_OBSERVER)
         contexts.append(context)
+        page = context.new_page()
+        tracer.stop()  # (a journey made while another runs: start it before the other's steps)
+        page.goto(live_server.url + settings.STATIC_URL + "favicon.svg")
         tracer.start()
-        return Journey(context.new_page(), live_server.url, name, tracer)
+        return Journey(page, live_server.url, name, tracer)
 
     yield make
     tracer.stop()
