@@ -27,6 +27,7 @@ from dialogue_hub.privacy import THRESHOLD, suppress
 from dialogue_hub.text import csv_cell
 from initiatives.models import CoalitionMembership, Initiative, Membership
 
+from .charts import BarChart, count_columns, share_bars
 from .models import (
     AgeBand,
     Channel,
@@ -99,7 +100,7 @@ class Table:
     population: int | None = None  # people the shares are taken of, when shown
     index: Decimal | None = None  # lowest ratio ÷ highest ratio in this table
     note: str = ""
-    chart: dict | None = None  # what its chart plots (shown values only), see `chart_data`
+    chart: BarChart | None = None  # what its chart plots (shown values only), see `share_chart`
 
     @property
     def has_benchmarks(self) -> bool:
@@ -625,45 +626,34 @@ def team_emails(initiative: Initiative):
 
 # --- charts -------------------------------------------------------------------------------------
 #
-# Each chart plots figures of the table under it, and nothing else: a hidden week is null
-# (drawn as a gap), a hidden group is left out. The dicts end up in the page through
-# json_script, so they must never hold a hidden count or anything worked out from one.
+# Each chart plots figures of the table under it, and nothing else: a hidden week is a gap, a
+# hidden group is left out. They are drawn on the server (participants/charts.py), so they must
+# never hold a hidden count or anything worked out from one.
 
 
-def _one_decimal(value: Decimal) -> float:
-    return float(Decimal(value).quantize(Decimal("0.1"), ROUND_HALF_UP))
-
-
-def week_chart(table: Table) -> dict | None:
-    """Bars of new registrations per week; None when there is nothing shown to draw."""
+def week_chart(table: Table) -> BarChart | None:
+    """A column of new registrations per week; None when there is nothing shown to draw."""
     if not any(row.value for row in table.rows):
         return None
-    return {
-        "kind": "weeks",
-        "labels": [
-            formats.date_format(date.fromisoformat(row.key), "DATE_FORMAT") for row in table.rows
+    return count_columns(
+        _("New registrations"),
+        [
+            (formats.date_format(date.fromisoformat(row.key), "DATE_FORMAT"), row.value)
+            for row in table.rows
         ],
-        "series": [{"label": _("New registrations"), "values": [row.value for row in table.rows]}],
-    }
+    )
 
 
-def share_chart(table: Table) -> dict | None:
+def share_chart(table: Table) -> BarChart | None:
     """Share of participants against share of the community, for the groups with a community
     share whose count is shown; None when there are none."""
     rows = [row for row in table.rows if row.share is not None and row.community_share is not None]
     if not rows:
         return None
-    return {
-        "kind": "shares",
-        "labels": [row.label for row in rows],
-        "series": [
-            {"label": _("Participants"), "values": [_one_decimal(row.share) for row in rows]},
-            {
-                "label": _("Community"),
-                "values": [_one_decimal(row.community_share) for row in rows],
-            },
-        ],
-    }
+    return share_bars(
+        [_("Participants"), _("Community")],
+        [(row.label, [row.share, row.community_share]) for row in rows],
+    )
 
 
 # --- the dashboard ------------------------------------------------------------------------------

@@ -353,14 +353,15 @@ def test_a_demo_sized_team_shows_nothing_but_fewer_than_10_people(client, initia
 
 class CountScanner(HTMLParser):
     """Collects data-count / data-total values per table, the text a reader sees or hears
-    (text nodes, and title / aria-label / alt attributes), and json_script data by id."""
+    (text nodes, and title / aria-label / alt attributes), json_script data by id, and what
+    each chart draws: per data-chart id, its marks' data-group / data-series / data-value."""
 
     SPOKEN = ("title", "aria-label", "alt", "placeholder", "data-confirm")
 
     def __init__(self):
         super().__init__()
         self.tables, self.stack, self.loose_totals = [], [], []
-        self.text, self.json = [], {}
+        self.text, self.json, self.charts = [], {}, {}
         self._raw = None  # (attrs, chunks) inside <script> or <style>
 
     def handle_starttag(self, tag, attrs):
@@ -372,6 +373,12 @@ class CountScanner(HTMLParser):
             table = {"additive": attrs.get("data-additive") == "true", "counts": [], "total": None}
             self.tables.append(table)
             self.stack.append(table)
+        if "data-chart" in attrs:
+            self.charts[attrs["data-chart"]] = []
+        if "data-value" in attrs:
+            assert self.charts, "a drawn figure outside a chart"
+            chart = self.charts[list(self.charts)[-1]]
+            chart.append((attrs.get("data-group"), attrs.get("data-series"), attrs["data-value"]))
         if "data-count" in attrs:
             assert self.stack, "a count outside a table"
             self.stack[-1]["counts"].append(attrs["data-count"])
@@ -458,27 +465,29 @@ def test_the_scan_lets_dates_years_percentages_and_gaps_through():
 
 
 def assert_charts_hold_only_shown_figures(scanner, dashboard, where):
-    """Every json_script on the page is chart data; compare it with the dashboard's rows."""
+    """Every chart on the page draws figures of its table, and none that the table hides."""
+    assert not scanner.json, f"{where}: data sent to the page for a script: {list(scanner.json)}"
     tables = {f"chart-{t.key}": t for t in [*dashboard.dimensions, dashboard.weeks]}
-    assert set(scanner.json) <= set(tables), where
-    for element_id, data in scanner.json.items():
-        table = tables[element_id]
-        hidden = {row.label for row in table.rows if row.suppressed}
-        if data["kind"] == "weeks":
-            values = data["series"][0]["values"]
-            # One value per week, null exactly where the table hides it.
-            assert values == [row.value for row in table.rows], where
-            assert all(value is None or not 1 <= value <= 9 for value in values), where
+    assert set(scanner.charts) <= set(tables), where
+    for chart_id, marks in scanner.charts.items():
+        table = tables[chart_id]
+        if chart_id == "chart-week":
+            # One column per week, "suppressed" exactly where the table hides the count.
+            values = [value for _group, _series, value in marks]
+            assert values == [
+                "suppressed" if row.suppressed else str(row.value) for row in table.rows
+            ], where
+            assert all(v == "suppressed" or not 1 <= int(v) <= 9 for v in values), where
             continue
-        assert not hidden & set(data["labels"]), f"{where}: hidden group drawn"
+        hidden = {row.label for row in table.rows if row.suppressed}
+        assert not hidden & {group for group, _series, _value in marks}, f"{where}: hidden drawn"
         rows = {row.label: row for row in table.rows}
-        participants, community = (series["values"] for series in data["series"])
-        for label, share, benchmark in zip(data["labels"], participants, community, strict=True):
-            row = rows[label]
-            assert not row.suppressed, where
+        for group, series, value in marks:
+            row = rows[group]
             assert row.value is not None, where
-            assert share == pytest.approx(float(row.share), abs=0.05), (where, label)
-            assert benchmark == pytest.approx(float(row.community_share), abs=0.05), where
+            shown = row.share if series == "0" else row.community_share
+            assert float(value) == pytest.approx(float(shown), abs=0.05), (where, group, series)
+        assert len(marks) == 2 * len({group for group, _series, _value in marks}), where
 
 
 def assert_csv_is_suppressed(content, where):
@@ -565,7 +574,7 @@ def test_no_page_or_export_shows_a_small_count(client, initiative, role):
         if name == pages[0]:
             assert len(scanner.tables) >= 12  # 6 dimensions, 3 breakdowns, 3 team tables
             assert any(v == "suppressed" for t in scanner.tables for v in t["counts"])
-            assert {"chart-week", "chart-role_category"} <= set(scanner.json)
+            assert {"chart-week", "chart-role_category"} <= set(scanner.charts)
             assert_charts_hold_only_shown_figures(
                 scanner, response.context["dashboard"], f"{role} {name}"
             )
