@@ -129,6 +129,20 @@ def every_app_email():
     )
     for email in (unconfirmed.email, confirmed.email, minor.guardian_email):
         participant_services.manage_link_request(initiative=initiative, email=email)
+    # Someone registers online with an address already registered: its owner is told.
+    participant_services.participant_register_online(
+        initiative=initiative,
+        data={
+            "name": "Someone Else",
+            "email": confirmed.email,
+            "preferred_language": "en",
+            "neighborhood": "Eastside",
+            "role_category": "resident",
+            "age_band": "25_34",
+            "how_heard": "flyer",
+        },
+        consents={"participation"},
+    )
     ParticipantFactory(initiative=initiative, status=Status.WAITLISTED)
     participant_services.waitlist_promote(initiative=initiative)
     taken = set(initiative.participants.values_list("seat_number", flat=True))
