@@ -104,6 +104,8 @@ ALLOWLIST = {
             "participant_manage_link.html",
             "participant_manage_link.txt",
             "participant_welcome.txt",
+            "participant_already_registered.html",
+            "participant_already_registered.txt",
         )
     },
     ("templates/email/nearly_full.html", "{{ seats }} places"): "a registration cap: 'nearly full'",
