@@ -41,12 +41,22 @@ def client_ip(request) -> str:
         return remote
     # Fewer entries than proxies: the request came through fewer (or a proxy did not append);
     # the leftmost is then the address our outermost proxy that appended saw.
-    candidate = entries[-min(hops, len(entries))]
+    candidate = _without_port(entries[-min(hops, len(entries))])
     try:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         logger.warning("Unusable X-Forwarded-For entry %r: counting REMOTE_ADDR.", candidate)
         return remote
+
+
+def _without_port(entry: str) -> str:
+    """An X-Forwarded-For entry as an address: some load balancers write "203.0.113.5:4711"
+    or "[2001:db8::1]:4711"."""
+    if entry.startswith("["):
+        return entry[1:].split("]", 1)[0]
+    if entry.count(":") == 1:  # IPv4 with a port (a bare IPv6 address has several colons)
+        return entry.split(":", 1)[0]
+    return entry
 
 
 def client_key(request) -> str:

@@ -10,7 +10,7 @@ Two kinds of characters are never meant for us:
 - Bidirectional controls (U+202A–U+202E embeddings and overrides, U+2066–U+2069 isolates,
   U+200E/U+200F and U+061C marks). A U+202E (right-to-left override) in a name makes the
   name — and whatever the page or the email writes after it on the same line — display
-  backwards, e.g. to disguise a file name or a link. One-line fields drop them on the way in
+  backwards, e.g. to disguise a file name or a link. One-line fields drop all but the marks on the way in
   (`clean_line`, applied to every form's one-line text field by `install_form_cleaning`);
   what is shown is isolated on the way out (`isolate`, the `bdi` template filter,
   `neutralize` for whole HTML pages and emails, `csv_cell` for CSV exports), so text stored
@@ -35,9 +35,9 @@ _ISOLATES = re.compile("[\u2066-\u2069]")
 _ISOLATE_CHARS = {"\u2066", "\u2067", "\u2068", "\u2069"}
 _TEXT_PIECES = re.compile(r"[^<>]+")
 # Everything a one-line field drops (NUL stays, for the form to refuse with a field error).
-_LINE_DROPPED = re.compile(
-    "[\x01-\x08\x0b\x0c\x0e-\x1f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]"
-)
+# The marks (U+200E, U+200F, U+061C) stay: they reach no further than themselves, and real
+# Arabic and Hebrew names use them.
+_LINE_DROPPED = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAKS = re.compile(r"[\t\n\r]+")
 
 
@@ -46,8 +46,8 @@ def has_control_characters(value: str) -> bool:
 
 
 def clean_line(value):
-    """A one-line text as stored: without bidirectional controls or control characters (line
-    breaks and tabs become a space). Anything but a str is returned as it is."""
+    """A one-line text as stored: without embeddings, overrides, isolates or control
+    characters (line breaks and tabs become a space). Anything but a str is returned as it is."""
     if not isinstance(value, str):
         return value
     return _LINE_DROPPED.sub("", _LINE_BREAKS.sub(" ", value))

@@ -228,12 +228,12 @@ def guide_update(
     return guide
 
 
-@transaction.atomic
 def guide_in_use(guide: DiscussionGuide) -> bool:
     """A guide circles use can't be deleted (they need another one first)."""
     return guide.circles.exists()
 
 
+@transaction.atomic
 def guide_delete(*, user, initiative: Initiative, guide: DiscussionGuide) -> None:
     """Delete one of the initiative's guides. Circles that used it keep their meetings."""
     _check_own(initiative, guide)

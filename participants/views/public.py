@@ -21,6 +21,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from dialogue_hub import ratelimit
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.forms import add_domain_error
+from dialogue_hub.text import BIDI_CONTROLS, clean_line
 from initiatives import selectors as initiative_selectors
 
 from .. import selectors, services
@@ -51,20 +52,30 @@ LINK_REQUESTS_PER_ADDRESS_PER_HOUR = 10
 LINK_EMAILS_PER_ADDRESS_PER_HOUR = 3
 
 
+def _posted_addresses(request) -> set[str]:
+    """The email addresses a public form was posted with (the person's and a guardian's), as
+    the form will read them: invisible characters that the form drops cannot make one address
+    look like many."""
+    addresses = set()
+    for field in ("email", "guardian_email"):
+        posted = BIDI_CONTROLS.sub("", clean_line(str(request.POST.get(field, ""))))
+        if normalized := services.normalize_email(posted):
+            addresses.add(normalized)
+    return addresses
+
+
 def _over_limit(request, initiative, form_name, *, per_client, per_address) -> str:
-    """Count a public form's POST per client and per email address posted (any text: junk is
-    counted like an address; none, nothing to count); "client" or "address" when one is over
-    its hourly limit."""
+    """Count a public form's POST per client and per email address posted, the person's and a
+    guardian's (any text: junk is counted like an address; none, nothing to count); "client"
+    or "address" when one is over its hourly limit."""
     client = f"{form_name}:{ratelimit.client_key(request)}"
     if not ratelimit.allow(client, limit=per_client, window_seconds=3600):
         return "client"
-    posted = services.normalize_email(str(request.POST.get("email", "")))
-    if not posted:
-        return ""
-    digest = hashlib.sha256(posted.encode("utf-8", "replace")).hexdigest()
-    address = f"{form_name}-address:{initiative.pk}:{digest}"
-    if not ratelimit.allow(address, limit=per_address, window_seconds=3600):
-        return "address"
+    for posted in sorted(_posted_addresses(request)):
+        digest = hashlib.sha256(posted.encode("utf-8", "replace")).hexdigest()
+        address = f"{form_name}-address:{initiative.pk}:{digest}"
+        if not ratelimit.allow(address, limit=per_address, window_seconds=3600):
+            return "address"
     return ""
 
 

@@ -37,6 +37,8 @@ def one_proxy(settings):
         (1, "6.6.6.6, 203.0.113.5", "203.0.113.5"),  # the proxy appended the client
         (2, "6.6.6.6, 203.0.113.5, 10.0.0.1", "203.0.113.5"),  # two proxies of ours
         (2, "203.0.113.5", "203.0.113.5"),  # fewer entries than proxies: the leftmost
+        (1, "6.6.6.6, 203.0.113.5:4711", "203.0.113.5"),  # a load balancer wrote the port
+        (1, "[2001:db8::1]:4711", "2001:db8::1"),  # IPv6 in brackets, with a port
         (1, "6.6.6.6, not-an-address", "10.0.0.2"),  # garbage: REMOTE_ADDR
         (1, "", "10.0.0.2"),  # no header
     ],
@@ -90,6 +92,27 @@ def test_registration_attempts_for_one_address_are_limited_across_clients(
     assert "Too many attempts for this email address" in answer.content.decode()
     other = client.post(url, {"email": "other@example.net"}, **through_proxy("203.0.113.201"))
     assert other.status_code == 200
+
+
+def test_invisible_characters_do_not_make_one_address_many(client, one_proxy, open_initiative):
+    """The form drops bidi controls from the address it reads; the limit counts the same one."""
+    url = reverse("participants:register", args=[open_initiative.slug])
+    for n in range(public.REGISTRATIONS_PER_ADDRESS_PER_HOUR):
+        disguised = "target@example.net" + "\u200e" * n + "\u202e" * (n % 2)
+        answer = client.post(url, {"email": disguised}, **through_proxy(f"203.0.113.{n}"))
+        assert answer.status_code == 200
+    answer = client.post(url, {"email": "target@example.net"}, **through_proxy("203.0.113.99"))
+    assert answer.status_code == 429
+
+
+def test_a_guardians_address_is_limited_across_clients(client, one_proxy, open_initiative):
+    """A child's registration names a guardian who is emailed: their address is a target too."""
+    url = reverse("participants:register", args=[open_initiative.slug])
+    for n in range(public.REGISTRATIONS_PER_ADDRESS_PER_HOUR):
+        posted = {"age_band": "under_13", "guardian_email": "parent@example.net"}
+        assert client.post(url, posted, **through_proxy(f"203.0.113.{n}")).status_code == 200
+    posted = {"age_band": "under_13", "guardian_email": "Parent@Example.net"}
+    assert client.post(url, posted, **through_proxy("203.0.113.99")).status_code == 429
 
 
 def test_link_requests_count_per_client_and_per_address(client, one_proxy, open_initiative):

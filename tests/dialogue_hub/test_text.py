@@ -10,7 +10,9 @@ RLO, PDF, LRI, FSI, PDI = "\u202e", "\u202c", "\u2066", "\u2068", "\u2069"
 
 
 def test_one_line_text_loses_bidi_and_control_characters_but_keeps_a_nul_to_refuse():
-    assert clean_line(f"Ana{RLO} Torres\u200f{LRI}\x01\x1b") == "Ana Torres"
+    assert clean_line(f"Ana{RLO} Torres{LRI}\x01\x1b") == "Ana Torres"
+    # Marks reach no further than themselves; names written right to left use them.
+    assert clean_line("\u05d3\u05e0\u05d4\u200f (3)") == "\u05d3\u05e0\u05d4\u200f (3)"
     assert clean_line("two\nlines\tand a tab") == "two lines and a tab"
     assert clean_line("a\x00b") == "a\x00b"  # the form's validator says so: a field error
     assert clean_line(None) is None
