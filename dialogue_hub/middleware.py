@@ -67,7 +67,12 @@ class RefuseControlCharactersMiddleware:
 
     def __call__(self, request):
         if self._has_control_characters(request):
-            logger.warning("Refused control characters in %r", request.get_full_path()[:200])
+            # The path and the parameters' names, never their values (a search, an address).
+            logger.warning(
+                "Refused control characters in %r (parameters: %s)",
+                request.path_info[:200],
+                ", ".join(sorted(repr(name[:40]) for name in request.GET)) or "none",
+            )
             return render(request, "control_characters.html", status=400)
         return self.get_response(request)
 

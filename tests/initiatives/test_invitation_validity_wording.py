@@ -57,7 +57,8 @@ def test_validity_counts_calendar_days_to_the_expiry_date(initiative):
     now = timezone.now()
     invitation = Invitation(initiative=initiative, expires_at=now + timedelta(days=3))
     validity = invitation.validity(now)
-    assert validity.until == timezone.localdate(now) + timedelta(days=validity.days)
+    today = timezone.localdate(now, timezone=ZoneInfo(initiative.timezone))
+    assert validity.until == today + timedelta(days=validity.days)
     assert validity.days == 3
     assert (
         Invitation(initiative=initiative, expires_at=now - timedelta(days=1)).validity(now).days

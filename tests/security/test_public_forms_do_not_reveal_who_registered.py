@@ -12,6 +12,7 @@ by email.
 """
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -212,6 +213,9 @@ class TestDuplicateRegistration:
     ):
         _known_participant(site, KNOWN)
         url = reverse("participants:register", args=[site.initiative.slug])
+        seconds_left = 3600 - time.time() % 3600
+        if seconds_left < 30:  # all six posts in one clock hour (the cap is per clock hour)
+            time.sleep(seconds_left + 0.1)
         with django_capture_on_commit_callbacks(execute=True):
             answers = [Client().post(url, _registration_data(KNOWN)) for _ in range(6)]
         assert {a.status_code for a in answers} == {302}
