@@ -9,8 +9,8 @@ an unreachable Redis (stopped, or hung: a paused server accepts connections and 
   when Redis is unreachable: for tests and tools that must see that.
 - `TolerantRedisCache`: Redis unreachable is a miss, and a write is skipped. For what is kept only
   to be fast and is correct to recompute: the kept figures and `{% cache %}` fragments
-  (initiatives/cache.py) and the sessions' cache (sessions are read from and written to
-  PostgreSQL too: `cached_db`).
+  (initiatives/cache.py). Sessions are not cached (production keeps them in PostgreSQL): a
+  session's copy that Redis kept through an outage could outlive a sign-out made during it.
 - `FallbackRedisCache`: Redis unreachable, a per-process local-memory cache stands in. For the
   default cache: the rate limits (ours, dialogue_hub/ratelimit.py, and allauth's) then count per
   web process (each process allows the limit, so N processes allow N times it) instead of
@@ -327,10 +327,11 @@ class TolerantRedisCache(RedisCache):
 
     def count_in_window(self, key, window_seconds: int, version=None) -> int:
         # Unreachable: one attempt in a fresh window (a miss cache has nothing to count in).
+        # Not remembered as missed: the count Redis kept from before the outage is still right
+        # to go on from (deleting it on recovery would give every client a fresh window).
         return self._attempt(
             "count_in_window",
             lambda: super(TolerantRedisCache, self).count_in_window(key, window_seconds, version),
-            writes=lambda: [self._key(key, version)],
             default=1,
             args=(key, window_seconds, version),
         )

@@ -1,6 +1,6 @@
 """Redis stopped or hung never breaks the public site: the app as production runs it (gunicorn,
 `dialogue_hub.settings.production`) against a redis-server of the test's own, which carries the
-cache, the sessions' cache, every rate limit and the Celery broker.
+cache, every rate limit and the Celery broker.
 
 With that Redis stopped (connections refused) and then paused with SIGSTOP (connections
 accepted, never answered), every public page (each URL pattern a signed-out visitor may open,

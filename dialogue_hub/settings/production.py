@@ -24,18 +24,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 1,  # a hung Redis holds a publish at most this long (see base.py)
 }
 # Redis unreachable (stopped or hung) is never an error (dialogue_hub/cache_backends.py): rate
-# limits and the blank registration form fall back to per-process memory; kept figures,
-# {% cache %} fragments and sessions' copies are missed (sessions are read from PostgreSQL).
+# limits and the blank registration form fall back to per-process memory; kept figures and
+# {% cache %} fragments are missed. Sessions live in PostgreSQL alone (below).
 CACHES = {
     "default": {
         "BACKEND": "dialogue_hub.cache_backends.FallbackRedisCache",
         "LOCATION": REDIS_URL,
     },
     "template_fragments": {
-        "BACKEND": "dialogue_hub.cache_backends.TolerantRedisCache",
-        "LOCATION": REDIS_URL,
-    },
-    "sessions": {
         "BACKEND": "dialogue_hub.cache_backends.TolerantRedisCache",
         "LOCATION": REDIS_URL,
     },
@@ -56,10 +52,11 @@ SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 # /healthz is probed over plain HTTP inside the container network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = True
-# Sessions read from Redis (written through to PostgreSQL): no session query on each request.
-# https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-cached-sessions
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-SESSION_CACHE_ALIAS = "sessions"
+# Sessions in PostgreSQL alone (one primary-key read a signed-in request), not cached_db: a
+# cached copy that Redis kept through an outage would outlive a sign-out made during it, and
+# would bring a signed-out session back for whoever held its cookie.
+# https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-database-backed-sessions
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 CSRF_COOKIE_SECURE = True
 # https://docs.djangoproject.com/en/5.2/ref/middleware/#http-strict-transport-security
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
