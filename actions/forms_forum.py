@@ -7,17 +7,10 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dialogue_hub.forms import SafeModelMultipleChoiceField
+from dialogue_hub.forms import DateTimeInput, SafeModelMultipleChoiceField
 
 from .forum import MAX_DOTS, MIN_DOTS, item_choices
 from .models import BallotKind
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
 
 
 class BallotForm(forms.Form):

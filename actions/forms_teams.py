@@ -6,17 +6,10 @@ from crispy_forms.layout import Div, Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dialogue_hub.forms import SafeModelMultipleChoiceField
+from dialogue_hub.forms import DateInput, SafeModelMultipleChoiceField
 
 from . import teams
 from .models import Level, MilestoneStatus
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class ParticipantChoiceField(forms.ModelChoiceField):

@@ -29,6 +29,15 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+class DateTimeInput(forms.DateTimeInput):
+    """The browser's date-and-time picker, its value always ISO (2026-11-22T18:30)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
 def add_domain_error(form, error) -> None:
     """Show a service's DomainError on the form: next to its field when the form has it."""
     if error.field and error.field in form.fields:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dialogue_hub.forms import DateTimeInput
 from initiatives.models import Role
 
 from .circles import (
@@ -24,13 +25,6 @@ from .circles import (
     team_members,
 )
 from .models import CircleRole
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
 
 
 class TeamMemberField(forms.ModelChoiceField):
