@@ -16,7 +16,7 @@ database (dialogue_hub_bench_pages, dropped first) and sets the environment. Ste
    form with CSRF, one session per role) measures requests/s and p50/p99 latency, as a ratio to
    `bench/ok` in the same run. Registration POSTs: 16 clients, distinct emails, then the exact
    participant count is checked in the database. Worker RSS after the run.
-4. `guides.assignment.benchmark_5000()`; bench/results.json (merged) and a section of
+4. `bench.assignment.benchmark_5000()`; bench/results.json (merged) and a section of
    bench/results.md with each target met / NOT met.
 """
 
@@ -850,7 +850,7 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    from guides.assignment import benchmark_5000
+    from bench.assignment import benchmark_5000
     from participants.models import Participant
 
     server = None

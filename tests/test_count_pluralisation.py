@@ -56,10 +56,10 @@ ALLOWLIST = {
     ("participants/views/staff.py", "%(n)d people on the waiting list"): (
         "a suppressed count: 1 to 9 are never shown"
     ),
-    ("guides/assignment.py", "%(groups)s group of people who asked"): (
+    ("guides/assignment/messages.py", "%(groups)s group of people who asked"): (
         "people in keep-together groups: a group is at least two"
     ),
-    ("guides/assignment.py", "%(count)s people who asked to stay together"): (
+    ("guides/assignment/messages.py", "%(count)s people who asked to stay together"): (
         "people in a keep-together group: at least two"
     ),
     ("guides/circles.py", "Keep circles at %(n)d people or fewer"): "LARGEST_CIRCLE, 60",

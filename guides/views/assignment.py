@@ -16,9 +16,36 @@ from dialogue_hub.forms import add_domain_error
 from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
 
 from .. import assignment
+from ..assignment import Problem, Result
 from ..forms_assignment import KeepTogetherForm, PlaceForm
 
 PAGE_SIZE = 25
+
+REPORT_SESSION_KEY = "assignment_report:%s"
+
+
+def report_save(session, *, initiative, result: Result) -> None:
+    """Keep the last run's report (counts and problems, never names) for the result page."""
+    session[REPORT_SESSION_KEY % initiative.pk] = result.as_dict()
+
+
+def report_load(session, *, initiative) -> dict | None:
+    """The last run's report kept by `report_save`, or None (anything malformed is skipped)."""
+    data = session.get(REPORT_SESSION_KEY % initiative.pk)
+    if not isinstance(data, dict):
+        return None
+    problems = []
+    for item in data.get("problems", []):
+        try:
+            problems.append(Problem(item["code"], dict(item["params"]), item.get("circle_id")))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return {
+        "placed": data.get("placed", 0),
+        "unplaced": data.get("unplaced", 0),
+        "kept": data.get("kept", 0),
+        "problems": problems,
+    }
 
 
 def circles_overview_url(initiative) -> str | None:
@@ -52,7 +79,7 @@ class AssignmentView(AssignmentMixin, TemplateView):
         context.update(
             summary=assignment.assignment_summary(initiative=self.initiative),
             page_obj=paginator.get_page(self.request.GET.get("page")),
-            report=assignment.report_load(self.request.session, initiative=self.initiative),
+            report=report_load(self.request.session, initiative=self.initiative),
         )
         return context
 
@@ -66,7 +93,7 @@ class AssignmentRunView(AssignmentMixin, PostOnlyMixin, View):
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            assignment.report_save(request.session, initiative=self.initiative, result=result)
+            report_save(request.session, initiative=self.initiative, result=result)
             messages.success(
                 request,
                 _(

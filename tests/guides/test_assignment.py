@@ -19,9 +19,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
+from bench import assignment as bench_assignment
+from bench.assignment import synthetic_population
 from dialogue_hub.exceptions import DomainError
 from guides import assignment
-from guides.assignment import CircleSpec, Person, assign, fits, synthetic_population
+from guides.assignment import CircleSpec, Person, assign, fits
 from guides.models import Circle, CircleMember, KeepTogether, PlacedBy
 from initiatives.models import ActivityLogEntry, Role
 from initiatives.permissions import PERMISSIONS
@@ -335,7 +337,8 @@ import hashlib, json, os
 import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dialogue_hub.settings.test")
 django.setup()
-from guides.assignment import assign, synthetic_population
+from bench.assignment import synthetic_population
+from guides.assignment import assign
 people, circles, pairs = synthetic_population(300, 30, seed=61)
 result = assign(people, circles, pairs, {})
 print(json.dumps(sorted(result.placements.items())))
@@ -364,11 +367,13 @@ def test_result_does_not_depend_on_the_hash_seed():
 
 def test_benchmark_helper_returns_seconds(monkeypatch):
     """The benchmark calls benchmark_5000(); here only its plumbing, on a small population."""
-    real = assignment.synthetic_population
+    real = bench_assignment.synthetic_population
     monkeypatch.setattr(
-        assignment, "synthetic_population", lambda n, c, seed: real(n // 50, c // 50, seed=seed)
+        bench_assignment,
+        "synthetic_population",
+        lambda n, c, seed: real(n // 50, c // 50, seed=seed),
     )
-    seconds = assignment.benchmark_5000()
+    seconds = bench_assignment.benchmark_5000()
     assert isinstance(seconds, float)
     assert seconds >= 0
 

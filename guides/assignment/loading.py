@@ -1,0 +1,56 @@
+"""Loading from the database: `Person`s and `CircleSpec`s from participants and circles."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from participants.models import AccessibilityNeed
+
+from ..models import Circle
+from .model import CircleSpec, Person
+
+INTERPRETATION = AccessibilityNeed.INTERPRETATION.value
+
+PERSON_FIELDS = (
+    "pk",
+    "preferred_language",
+    "availability",
+    "role_category",
+    "age_band",
+    "neighborhood",
+    "accessibility_needs",
+    "demographics__race_ethnicity",
+)
+
+
+def strings(value) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple):
+        return ()
+    return tuple(sorted({str(item) for item in value if item is not None}))
+
+
+def person_from_row(row: Mapping) -> Person:
+    """A Person from a Participant.values(*PERSON_FIELDS) row (JSON fields read defensively)."""
+    return Person(
+        id=row["pk"],
+        language=row["preferred_language"] or "",
+        availability=strings(row["availability"]),
+        role=row["role_category"] or "",
+        age_band=row["age_band"] or "",
+        neighborhood=row["neighborhood"] or "",
+        race=strings(row["demographics__race_ethnicity"]),
+        needs_interpretation=INTERPRETATION in strings(row["accessibility_needs"]),
+    )
+
+
+def circle_spec(circle: Circle) -> CircleSpec:
+    return CircleSpec(
+        id=circle.pk,
+        name=circle.name,
+        language=circle.language,
+        time_slot=circle.time_slot,
+        min_size=circle.min_size,
+        max_size=circle.max_size,
+        rules=circle.rules if isinstance(circle.rules, dict) else {},
+        locked=circle.is_locked,
+    )
