@@ -1,10 +1,33 @@
 """Test settings: SQLite by default, the real PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set."""
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL
+from .base import REDIS_URL, TEMPLATES
 
 DEBUG = False
+# A fast hasher: Argon2 (base.py) costs a tenth of a second per password set or checked.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Every template compiled once per process, for both engines (Django's default with DEBUG off,
+# spelled out so that turning DEBUG on to look into a failure does not slow the suite down).
+# https://docs.djangoproject.com/en/5.2/ref/templates/api/#django.template.loaders.cached.Loader
+TEMPLATES = [
+    {
+        **engine,
+        "APP_DIRS": False,  # the loaders below read the apps' templates/ folders
+        "OPTIONS": {
+            **engine["OPTIONS"],
+            "loaders": [
+                (
+                    "django.template.loaders.cached.Loader",
+                    [
+                        "django.template.loaders.filesystem.Loader",
+                        "django.template.loaders.app_directories.Loader",
+                    ],
+                )
+            ],
+        },
+    }
+    for engine in TEMPLATES
+]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Unit tests run tasks eagerly; tests marked `redis` use a real broker and worker.
 CELERY_TASK_ALWAYS_EAGER = True

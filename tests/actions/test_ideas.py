@@ -601,13 +601,20 @@ def test_a_theme_on_a_ballot_cannot_be_deleted_and_votes_stay():
 
 @pytest.mark.parametrize("value", ["99999999999999999999999", "²", "-1", "abc"])
 def test_odd_ids_in_multi_selects_are_field_errors(client, value):
-    from django.urls import reverse
-
-    from ..factories import InitiativeFactory, MembershipFactory
+    """An id that is no row's among real ones is the multi-select's field error on a re-rendered
+    form, never dropped: the real idea beside it is not merged (a silent merge answers 302)."""
+    from django.utils.html import escape
 
     initiative = InitiativeFactory()
+    kept, duplicate = IdeaFactory(initiative=initiative), IdeaFactory(initiative=initiative)
     client.force_login(MembershipFactory(initiative=initiative).user)
     response = client.post(
-        reverse("actions:ideas_merge", args=[initiative.slug]), {"merged": [value], "kept": value}
+        reverse("actions:ideas_merge", args=[initiative.slug]),
+        {"merged": [str(duplicate.pk), value], "kept": str(kept.pk)},
     )
-    assert response.status_code in (200, 302)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.has_error("merged", "invalid_pk_value"), form.errors.as_json()
+    assert set(form.errors) == {"merged"}
+    assert escape(form.errors["merged"][0]) in response.content.decode()
+    assert list(Idea.objects.filter(merged_into__isnull=False)) == []

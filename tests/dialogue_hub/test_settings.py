@@ -3,9 +3,11 @@
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -86,7 +88,8 @@ def test_compose_runs_every_app_service_from_one_image():
     services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
     assert {"db", "redis", "web", "worker", "beat", "mail"} <= set(services)
     app_services = [services[name] for name in ("web", "worker", "beat", "migrate")]
-    assert {s["image"] for s in app_services} == {"dialogue-hub:latest"}
+    assert len({s["image"] for s in app_services}) == 1
+    assert app_services[0]["image"].startswith("dialogue-hub:")
     assert all(s["build"] == "." for s in app_services)
     assert "gunicorn" in services["web"]["command"]
     assert services["worker"]["command"][:4] == ["celery", "-A", "dialogue_hub", "worker"]
@@ -95,6 +98,149 @@ def test_compose_runs_every_app_service_from_one_image():
         services["web"]["environment"]["DJANGO_SETTINGS_MODULE"]
         == "dialogue_hub.settings.production"
     )
+
+
+# --- conventions: pinned images, every production variable in .env.example, pre-commit ----------
+
+INTERPOLATED = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?[^}]*\}")
+PINNED_TAG = re.compile(r"^v?\d+\.\d+(\.\d+)?(-[a-z0-9.]+)?$")
+
+
+def project_version() -> str:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "version"
+    ]
+
+
+def test_compose_pins_every_image():
+    """Every service runs an image at a release (no `latest`, no bare major): the app's own is
+    built from the Dockerfile and tagged with the project's version."""
+    import yaml
+
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    for name, service in services.items():
+        assert "image" in service, name
+        image = INTERPOLATED.sub(lambda match: match.group(2) or "", service["image"])
+        repository, _colon, tag = image.rpartition(":")
+        assert repository, f"{name}: {service['image']} has no tag"
+        assert "/" not in tag, f"{name}: {service['image']} has no tag"
+        assert PINNED_TAG.match(tag), f"{name}: {service['image']} is not pinned to a release"
+        if "build" in service:
+            assert (repository, tag) == ("dialogue-hub", project_version()), name
+
+
+ENV_ENTRY = re.compile(r"^(?:#\s*)?([A-Z][A-Z0-9_]*)=(.*)$")
+
+
+def env_example() -> dict[str, str]:
+    """.env.example's variables, set or commented out, with their example values; each entry
+    must have its own comment right above it."""
+    entries, previous = {}, ""
+    for number, line in enumerate((ROOT / ".env.example").read_text().splitlines(), 1):
+        if match := ENV_ENTRY.match(line):
+            name, value = match.groups()
+            assert name not in entries, f".env.example:{number}: {name} twice"
+            commented = previous.startswith("#") and not ENV_ENTRY.match(previous)
+            assert commented, f".env.example:{number}: no comment says what {name} does"
+            entries[name] = value
+        previous = line
+    return entries
+
+
+# Read by base.py and without effect in production (the test below checks it): not listed.
+IGNORED_IN_PRODUCTION = {"DJANGO_DEBUG", "DJANGO_HTTP_PROTOCOL", "DIALOGUE_HUB_OUTBOX_DIR"}
+
+READ_PRODUCTION_SETTINGS = """
+import json
+import environ
+read = set()
+get_value = environ.Env.get_value
+def recording(self, var, *args, **kwargs):
+    read.add(var)
+    return get_value(self, var, *args, **kwargs)
+environ.Env.get_value = recording
+import django
+django.setup()
+from django.conf import settings
+print(json.dumps({
+    "read": sorted(read),
+    "debug": settings.DEBUG,
+    "protocol": settings.ACCOUNT_DEFAULT_HTTP_PROTOCOL,
+    "email_backend": settings.EMAIL_BACKEND,
+}))
+from django.core.management import call_command
+call_command("check", deploy=True, fail_level="WARNING")
+"""
+
+
+def test_env_example_lists_every_production_variable():
+    """Every variable the production settings read (base.py's included, recorded as they are
+    read) and every one docker-compose.yml interpolates is in .env.example, and nothing else;
+    its example values, secrets filled in, give settings that pass `check --deploy`."""
+    listed = env_example()
+    compose = {m.group(1) for m in INTERPOLATED.finditer((ROOT / "docker-compose.yml").read_text())}
+    values = {name: value or PRODUCTION_ENV.get(name, "x") for name, value in listed.items()}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "EMAIL_URL", "DIALOGUE_HUB_"))
+        and not k.startswith("CELERY_")
+    }
+    ignored = {"DJANGO_DEBUG": "true", "DJANGO_HTTP_PROTOCOL": "http"}
+    result = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", READ_PRODUCTION_SETTINGS],
+        cwd=ROOT,
+        env={
+            **clean,
+            **values,
+            **ignored,
+            "DJANGO_SETTINGS_MODULE": "dialogue_hub.settings.production",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    seen = json.loads(next(line for line in result.stdout.splitlines() if line.startswith("{")))
+    read = set(seen["read"])
+    assert read - IGNORED_IN_PRODUCTION - set(listed) == set(), "not in .env.example"
+    assert compose - set(listed) == set(), "not in .env.example"
+    assert set(listed) - read - compose == set(), "in .env.example, read by nobody"
+    assert read >= IGNORED_IN_PRODUCTION  # still read, and without effect:
+    assert seen["debug"] is False
+    assert seen["protocol"] == "https"
+    assert seen["email_backend"] == "django.core.mail.backends.smtp.EmailBackend"
+
+
+def test_pre_commit_runs_ruff_at_the_pinned_version():
+    import yaml
+
+    pinned = re.search(r"^ruff==(\S+)$", (ROOT / "requirements/dev.txt").read_text(), re.M)
+    hooks = [
+        hook
+        for repo in yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())["repos"]
+        for hook in repo["hooks"]
+    ]
+    entries = {
+        hook["entry"].split()[:2][-1]: hook for hook in hooks if hook["entry"].startswith("ruff ")
+    }
+    assert set(entries) == {"check", "format"}
+    for hook in entries.values():
+        assert hook["additional_dependencies"] == [f"ruff=={pinned.group(1)}"], hook["id"]
+
+
+def test_test_settings_compile_each_template_once_and_hash_fast():
+    from django.conf import settings
+    from django.template import engines
+
+    assert settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.MD5PasswordHasher"
+    assert [engine.name for engine in engines.all()] == ["django", "text"]
+    for engine in engines.all():
+        loaders = engine.engine.template_loaders
+        assert [type(loader).__module__ for loader in loaders] == [
+            "django.template.loaders.cached"
+        ], engine.name
 
 
 # --- `make run`: the port it serves is the port its emails link to; DEBUG off unless asked -----

@@ -12,6 +12,7 @@ import sys
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -366,16 +367,30 @@ def test_result_does_not_depend_on_the_hash_seed():
 
 
 def test_benchmark_helper_returns_seconds(monkeypatch):
-    """The benchmark calls benchmark_5000(); here only its plumbing, on a small population."""
-    real = bench_assignment.synthetic_population
-    monkeypatch.setattr(
-        bench_assignment,
-        "synthetic_population",
-        lambda n, c, seed: real(n // 50, c // 50, seed=seed),
-    )
+    """benchmark_5000() returns the seconds its assignment of 5,000 people into 450 circles took:
+    not the making of the population, not another unit. Here a clock that only the two steps
+    move (making the people 60 s, placing them 2.5 s), on a population 50 times smaller."""
+    now = [1000.0]
+    calls = []
+    real_population, real_assign = bench_assignment.synthetic_population, bench_assignment.assign
+
+    def population(n_people, n_circles, seed):
+        calls.append(("population", n_people, n_circles))
+        now[0] += 60.0
+        return real_population(n_people // 50, n_circles // 50, seed=seed)
+
+    def timed_assign(people, circles, pairs, *args):
+        calls.append(("assign", len(people), len(circles)))
+        result = real_assign(people, circles, pairs, *args)
+        now[0] += 2.5
+        return result
+
+    monkeypatch.setattr(bench_assignment, "synthetic_population", population)
+    monkeypatch.setattr(bench_assignment, "assign", timed_assign)
+    monkeypatch.setattr(bench_assignment, "time", SimpleNamespace(perf_counter=lambda: now[0]))
     seconds = bench_assignment.benchmark_5000()
-    assert isinstance(seconds, float)
-    assert seconds >= 0
+    assert calls == [("population", 5000, 450), ("assign", 100, 9)]
+    assert seconds == 2.5
 
 
 # --- the service, on people in the database ---------------------------------------------------------
