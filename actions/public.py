@@ -12,7 +12,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dialogue_hub.privacy import suppress
+from dialogue_hub.privacy import shown_count
 from guides.models import (
     ActionIdea,
     Circle,
@@ -25,11 +25,6 @@ from initiatives.models import Initiative
 from participants.models import Status
 
 from .models import ActionTeam, Idea, IdeaSource, Outcome
-
-
-def shown(count: int) -> int | None:
-    """A single count as the public may see it: None (rendered "fewer than 10") when 1 to 9."""
-    return suppress({"n": count}).total_value
 
 
 @dataclass(frozen=True)
@@ -57,10 +52,10 @@ def participation_figures(*, initiative: Initiative) -> list[Figure]:
         log__meeting__circle__initiative=initiative, log__status=LogStatus.APPROVED
     ).count()
     return [
-        Figure("people", _("People taking part"), shown(people)),
-        Figure("circles", _("Dialogue circles"), shown(circles)),
-        Figure("meetings", _("Circle meetings held"), shown(meetings)),
-        Figure("ideas", _("Ideas for action raised"), shown(ideas)),
+        Figure("people", _("People taking part"), shown_count(people)),
+        Figure("circles", _("Dialogue circles"), shown_count(circles)),
+        Figure("meetings", _("Circle meetings held"), shown_count(meetings)),
+        Figure("ideas", _("Ideas for action raised"), shown_count(ideas)),
     ]
 
 

@@ -52,6 +52,13 @@ def is_small(count: int) -> bool:
     return 0 < count < THRESHOLD
 
 
+def shown_count(count: int) -> int | None:
+    """A single count as anyone but the data steward may see it: None (rendered "fewer than
+    10") when it is from 1 to 9, else the count (zero included). The same as `suppress` on a
+    table of one cell, which has no other cell to recover it from."""
+    return None if is_small(count) else count
+
+
 def suppress(
     counts,
     *,

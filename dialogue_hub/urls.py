@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from participants.views.home import home
+
 from . import views, views_email
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("email/preferences/", views_email.my_preferences, name="my_email_preferences"),

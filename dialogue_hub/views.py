@@ -1,4 +1,5 @@
-"""Project-level pages: the home page, the health check and the language switcher."""
+"""Project-level pages: the health check and the language switcher (the home page reads the
+apps, so it lives in participants/views/home.py)."""
 
 import logging
 
@@ -7,58 +8,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.i18n import set_language as django_set_language
-
-from dialogue_hub.privacy import suppress
-from initiatives import cache as initiative_cache
-from initiatives import selectors as initiative_selectors
-from initiatives.permissions import has_perm
-from participants import selectors as participant_selectors
 
 from .cache_backends import RedisCache
 from .celery import app as celery_app
 
 logger = logging.getLogger(__name__)
-
-
-def _shown(count: int):
-    """A single count as it may be shown: None (rendered "fewer than 10") when 1 to 9."""
-    return suppress({"n": count}).total_value
-
-
-@login_not_required
-@require_GET
-def home(request):
-    """Signed in: my initiatives and what needs attention. Anonymous: published initiatives."""
-    if request.user.is_authenticated:
-        summaries = initiative_selectors.initiative_summaries_for_user(user=request.user)
-        # Counting every participant of a large initiative on each visit is the page's slowest
-        # query: the counts are kept per initiative until it changes (initiatives/cache.py).
-        counts = initiative_cache.cached_many(
-            [s.initiative.pk for s in summaries],
-            "participant-counts",
-            participant_selectors.participant_counts,
-        )
-        for summary in summaries:
-            mine = counts.get(summary.initiative.pk) or {
-                "active": 0,
-                "waitlisted": 0,
-                "awaiting_guardian": 0,
-            }
-            # Small counts are hidden from everyone but the data steward (who sees individuals).
-            if has_perm(summary.roles, "demographics.view"):
-                summary.participants = mine
-            elif has_perm(summary.roles, "participants.view"):
-                summary.participants = {key: _shown(value) for key, value in mine.items()}
-            else:
-                # Roles without the roster see the total only.
-                summary.participants = {"active": _shown(mine["active"])}
-        return render(request, "home.html", {"summaries": summaries})
-    initiatives = initiative_selectors.public_initiatives()
-    return render(request, "home_public.html", {"initiatives": initiatives})
 
 
 def _database_status() -> str:

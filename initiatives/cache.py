@@ -17,29 +17,43 @@ The cache must be shared by every process that writes (Redis in production; a fi
 `make run`, where the web server and the Celery worker are separate processes).
 """
 
+import functools
 import hashlib
 import uuid
 from functools import cached_property
 
-from django.core.cache import InvalidCacheBackendError, caches
+from django.conf import settings
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.paginator import Paginator
+from django.core.signals import setting_changed
 from django.db import transaction
+from django.dispatch import receiver
 
 TIMEOUT = 120  # seconds
 VERSION_TIMEOUT = 24 * 60 * 60
+FRAGMENTS_ALIAS = "template_fragments"  # the alias Django's {% cache %} tag looks for first
+
+
+@functools.cache
+def _alias() -> str:
+    """The cache `{% cache %}` uses too: "template_fragments" where configured (production: a
+    Redis cache for which an unreachable server is a miss, dialogue_hub/cache_backends.py),
+    else the default one. Decided once from the settings (again when a test changes CACHES)."""
+    return FRAGMENTS_ALIAS if FRAGMENTS_ALIAS in settings.CACHES else DEFAULT_CACHE_ALIAS
+
+
+@receiver(setting_changed)
+def _caches_changed(*, setting, **kwargs):
+    if setting == "CACHES":
+        _alias.cache_clear()
 
 
 class _Store:
-    """The cache `{% cache %}` uses too: "template_fragments" where configured (production: a
-    Redis cache for which an unreachable server is a miss, dialogue_hub/cache_backends.py),
-    else the default one."""
+    """The cache of `_alias()`, reached as `django.core.cache.cache` reaches the default one
+    (`caches` keeps one connection per thread)."""
 
     def __getattr__(self, name):
-        try:
-            backend = caches["template_fragments"]
-        except InvalidCacheBackendError:
-            backend = caches["default"]
-        return getattr(backend, name)
+        return getattr(caches[_alias()], name)
 
 
 cache = _Store()

@@ -25,11 +25,9 @@ from .models import (
     RaceEthnicity,
     RoleCategory,
 )
+from .services import DEMOGRAPHIC_FIELDS, PROFILE_FIELDS, UNDER_13_FIELDS
 
 PREFER_NOT = ("prefer_not", _("Prefer not to say"))
-# What the registration form asks of a child under 13 (besides the consent to take part):
-# the guardian's contact and the language to write to them in (services.UNDER_13_FIELDS).
-UNDER_13_ASKED = ("age_band", "preferred_language", "guardian_name", "guardian_email")
 
 
 def _checkboxes(label, choices, help_text="", required=False):
@@ -128,22 +126,7 @@ class ProfileFields(SettingsAwareForm):
     def profile_data(self):
         return {
             key: self.cleaned_data.get(key, [] if key in ("availability",) else "")
-            for key in [
-                "name",
-                "email",
-                "phone",
-                "preferred_language",
-                "neighborhood",
-                "role_category",
-                "age_band",
-                "availability",
-                "accessibility_needs",
-                "accessibility_other",
-                "offers",
-                "how_heard",
-                "guardian_name",
-                "guardian_email",
-            ]
+            for key in PROFILE_FIELDS
         }
 
 
@@ -192,14 +175,7 @@ class DemographicFields(SettingsAwareForm):
     def demographic_data(self):
         return {
             key: self.cleaned_data.get(key)
-            for key in [
-                "race_ethnicity",
-                "race_ethnicity_detail",
-                "gender",
-                "gender_self_description",
-                "lived_experience",
-                "lived_experience_prefer_not",
-            ]
+            for key in DEMOGRAPHIC_FIELDS
             if key in self.cleaned_data
         }
 
@@ -367,7 +343,7 @@ class RegistrationForm(ConsentFields, DemographicFields, ProfileFields):
         if cleaned.get("age_band") == AgeBand.UNDER_13:
             # Nothing but the guardian's part is kept: a hidden answer must not block it.
             for name in list(self.errors):
-                if name not in (*UNDER_13_ASKED, "consent_participation", NON_FIELD_ERRORS):
+                if name not in (*UNDER_13_FIELDS, "consent_participation", NON_FIELD_ERRORS):
                     del self.errors[name]
         elif not cleaned.get("role_category") and "role_category" not in self.errors:
             self.add_error("role_category", self.fields["role_category"].error_messages["required"])
@@ -376,7 +352,7 @@ class RegistrationForm(ConsentFields, DemographicFields, ProfileFields):
     def profile_data(self):
         data = super().profile_data()
         if self.under_13:
-            return {key: data[key] for key in UNDER_13_ASKED}
+            return {key: data[key] for key in UNDER_13_FIELDS}
         return data
 
     def demographic_data(self):

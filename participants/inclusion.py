@@ -23,7 +23,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from dialogue_hub.privacy import THRESHOLD, suppress
+from dialogue_hub.privacy import THRESHOLD, shown_count, suppress
 from dialogue_hub.text import csv_cell
 from initiatives.models import CoalitionMembership, Initiative, Membership
 
@@ -683,7 +683,7 @@ def inclusion_dashboard(*, initiative: Initiative) -> InclusionDashboard:
     )
     role_counts = _with_unlisted(RoleCategory.choices, scan.counts["role_category"])
     population = sum(n for _k, _l, n in role_counts)
-    population_suppressed = suppress([("all", population)]).total_suppressed
+    population_suppressed = shown_count(population) is None
     per_dimension = {
         Dimension.ROLE_CATEGORY: role_counts,
         Dimension.AGE_BAND: _with_unlisted(AgeBand.choices, scan.counts["age_band"]),

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -23,17 +23,13 @@ PAGE_SIZE = 20
 
 
 def team_urls(initiative, team) -> dict:
-    """Links to the teams pages (built by another part of the app; absent until it exists)."""
-    urls = {}
-    for key, name, kwargs in (
-        ("teams", "actions:teams", {"slug": initiative.slug}),
-        ("team", "actions:team_detail", {"slug": initiative.slug, "pk": team.pk if team else 0}),
-    ):
-        try:
-            urls[key] = reverse(name, kwargs=kwargs)
-        except NoReverseMatch:
-            urls[key] = ""
-    return urls
+    """Links to the teams list and the team's page."""
+    return {
+        "teams": reverse("actions:teams", kwargs={"slug": initiative.slug}),
+        "team": reverse(
+            "actions:team_detail", kwargs={"slug": initiative.slug, "pk": team.pk if team else 0}
+        ),
+    }
 
 
 # --- progress updates ----------------------------------------------------------------------------

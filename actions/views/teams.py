@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
@@ -20,7 +20,7 @@ from django.views.generic import TemplateView
 
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.forms import add_domain_error
-from dialogue_hub.privacy import suppress
+from dialogue_hub.privacy import shown_count
 from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
 from participants.views.public import TokenMixin
 
@@ -35,19 +35,6 @@ from ..forms_teams import (
 from ..models import ActionTeam
 
 PAGE_SIZE = 25
-
-
-def optional_url(name: str, **kwargs) -> str | None:
-    """The URL of a page another part of the app may not have yet (None until it exists)."""
-    try:
-        return reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return None
-
-
-def shown_count(count: int) -> int | None:
-    """A count of people for roles without the roster: None (hidden) when 1–9."""
-    return suppress([("people", count)]).cells[0].value
 
 
 class TeamMixin(InitiativeAccessMixin):
@@ -106,7 +93,7 @@ class TeamDetailView(TeamMixin, TemplateView):
             overdue_count=sum(1 for g in goals for m in g.milestones if m.is_overdue),
             progress=teams.team_progress(team),
             today=today,
-            updates_url=optional_url("actions:team_updates", slug=slug, pk=team.pk),
+            updates_url=reverse("actions:team_updates", kwargs={"slug": slug, "pk": team.pk}),
             active="action",
         )
         return context

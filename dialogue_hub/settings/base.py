@@ -242,21 +242,27 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The beat schedule lives in code (dialogue_hub/celery.py), each entry with its crontab in words.
 
+
+def redis_caches(url: str) -> dict:
+    """CACHES on the Redis at `url` (production.py uses this too: one definition)."""
+    return {
+        "default": {
+            "BACKEND": "dialogue_hub.cache_backends.FallbackRedisCache",
+            "LOCATION": url,
+        },
+        "template_fragments": {
+            "BACKEND": "dialogue_hub.cache_backends.TolerantRedisCache",
+            "LOCATION": url,
+        },
+    }
+
+
 # Cache: Redis when configured (shared by every web process), local memory otherwise.
 # An unreachable Redis is never an error (dialogue_hub/cache_backends.py): rate limits and the
 # blank registration form ("default") fall back to per-process memory, kept figures and
 # {% cache %} fragments ("template_fragments") are missed.
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "dialogue_hub.cache_backends.FallbackRedisCache",
-            "LOCATION": REDIS_URL,
-        },
-        "template_fragments": {
-            "BACKEND": "dialogue_hub.cache_backends.TolerantRedisCache",
-            "LOCATION": REDIS_URL,
-        },
-    }
+    CACHES = redis_caches(REDIS_URL)
 else:
     # A file cache under var/: shared by the web server and the Celery worker of `make run`
     # (separate processes), so rate limits and initiatives/cache.py's versions hold across them.

@@ -5,7 +5,7 @@ ImproperlyConfigured message naming the variable.
 """
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, redis_caches
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -26,16 +26,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # Redis unreachable (stopped or hung) is never an error (dialogue_hub/cache_backends.py): rate
 # limits and the blank registration form fall back to per-process memory; kept figures and
 # {% cache %} fragments are missed. Sessions live in PostgreSQL alone (below).
-CACHES = {
-    "default": {
-        "BACKEND": "dialogue_hub.cache_backends.FallbackRedisCache",
-        "LOCATION": REDIS_URL,
-    },
-    "template_fragments": {
-        "BACKEND": "dialogue_hub.cache_backends.TolerantRedisCache",
-        "LOCATION": REDIS_URL,
-    },
-}
+CACHES = redis_caches(REDIS_URL)
 vars().update(env.email_url("EMAIL_URL"))
 CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default="/app/var/celerybeat-schedule"

@@ -6,7 +6,7 @@ guides.assignment. Every object is looked up inside the URL's initiative (404 ot
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -48,12 +48,9 @@ def report_load(session, *, initiative) -> dict | None:
     }
 
 
-def circles_overview_url(initiative) -> str | None:
-    """The circles overview (built alongside these pages), if it exists yet."""
-    try:
-        return reverse("guides:circles", kwargs={"slug": initiative.slug})
-    except NoReverseMatch:
-        return None
+def circles_overview_url(initiative) -> str:
+    """The circles overview."""
+    return reverse("guides:circles", kwargs={"slug": initiative.slug})
 
 
 class AssignmentMixin(InitiativeAccessMixin):

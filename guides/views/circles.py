@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -32,20 +32,14 @@ from ..forms_circles import CircleForm
 PAGE_SIZE = 25
 
 
-def optional_url(name: str, **kwargs) -> str | None:
-    """The URL of a page another part of the app may not have yet (None until it exists)."""
-    try:
-        return reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return None
-
-
 def meeting_links(todos, *, slug: str) -> None:
     """Attach each meeting's attendance and log links to its MeetingTodo."""
     for todo in todos:
-        todo.attendance_url = optional_url("guides:attendance", slug=slug, pk=todo.meeting.pk)
-        todo.log_url = optional_url("guides:log_detail", slug=slug, pk=todo.meeting.pk)
-        todo.log_edit_url = optional_url("guides:log_edit", slug=slug, pk=todo.meeting.pk)
+        todo.attendance_url = reverse(
+            "guides:attendance", kwargs={"slug": slug, "pk": todo.meeting.pk}
+        )
+        todo.log_url = reverse("guides:log_detail", kwargs={"slug": slug, "pk": todo.meeting.pk})
+        todo.log_edit_url = reverse("guides:log_edit", kwargs={"slug": slug, "pk": todo.meeting.pk})
 
 
 def page_summaries(*, initiative, page, now) -> list:
@@ -157,8 +151,10 @@ class CircleDetailView(InitiativeAccessMixin, TemplateView):
             has_records=circles.circle_has_records(circle)
             if context["can"]["circles_manage"]
             else True,
-            schedule_url=optional_url("guides:circle_schedule", slug=slug, pk=circle.pk),
-            retention_url=optional_url("guides:circle_attendance", slug=slug, pk=circle.pk),
+            schedule_url=reverse("guides:circle_schedule", kwargs={"slug": slug, "pk": circle.pk}),
+            retention_url=reverse(
+                "guides:circle_attendance", kwargs={"slug": slug, "pk": circle.pk}
+            ),
             active="circles",
         )
         return context

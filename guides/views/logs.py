@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -25,7 +26,6 @@ from .. import circles, logs
 from ..forms_logs import ReturnLogForm, SessionLogForm
 from ..models import LogStatus, MeetingStatus
 from ..permissions import log_approvers
-from .circles import optional_url
 
 
 class LogListView(InitiativeAccessMixin, TemplateView):
@@ -105,7 +105,9 @@ class MeetingLogMixin(InitiativeAccessMixin):
             log=self.log,
             access=self.access,
             names_note=logs.names_note(),
-            attendance_url=optional_url("guides:attendance", slug=slug, pk=self.meeting.pk)
+            attendance_url=reverse(
+                "guides:attendance", kwargs={"slug": slug, "pk": self.meeting.pk}
+            )
             if self.access.is_staff
             else None,
             **kwargs,

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -33,12 +33,9 @@ from ..models import MeetingStatus
 from ..permissions import staff_roles
 
 
-def circle_page_url(initiative, circle) -> str | None:
-    """The circle's own page, when the circles pages are installed."""
-    try:
-        return reverse("guides:circle_detail", kwargs={"slug": initiative.slug, "pk": circle.pk})
-    except NoReverseMatch:
-        return None
+def circle_page_url(initiative, circle) -> str:
+    """The circle's own page."""
+    return reverse("guides:circle_detail", kwargs={"slug": initiative.slug, "pk": circle.pk})
 
 
 def _ics_response(content: bytes, filename: str, *, download: bool) -> HttpResponse:

@@ -1,2 +1,3 @@
 """Participants views, one module per area: public.py (registration, manage link, guardian),
-staff.py (roster, staff entry, import, export), inclusion.py (dashboard, targets), outreach.py."""
+staff.py (roster, staff entry, import, export), inclusion.py (dashboard, targets), outreach.py,
+home.py (the site's home page: my initiatives with their participant counts)."""

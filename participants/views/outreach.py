@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
@@ -23,11 +23,8 @@ PAGE_SIZE = 25
 
 
 def registration_url(initiative) -> str:
-    """The initiative's public registration page, or its landing page until that exists."""
-    try:
-        return reverse("participants:register", kwargs={"slug": initiative.slug})
-    except NoReverseMatch:
-        return reverse("initiatives:public", kwargs={"slug": initiative.slug})
+    """The initiative's public registration page."""
+    return reverse("participants:register", kwargs={"slug": initiative.slug})
 
 
 # --- referral links ------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from django.views.generic import TemplateView
 
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.forms import add_domain_error
-from dialogue_hub.privacy import suppress
+from dialogue_hub.privacy import shown_count
 from initiatives import cache as initiative_cache
 from initiatives.permissions import has_perm
 from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
@@ -43,11 +43,6 @@ def _csv_response(text: str, filename: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
-
-
-def _suppressed_count(count: int) -> int | None:
-    """A count for a reader who is not the data steward: None when it is from 1 to 9."""
-    return suppress([("n", count)]).cells[0].value
 
 
 # --- registration settings -----------------------------------------------------------------------
@@ -87,7 +82,7 @@ class RegistrationSettingsView(InitiativeAccessMixin, TemplateView):
             else:
                 messages.success(request, _("Registration settings saved."))
                 if outcome.promoted:
-                    shown = _suppressed_count(outcome.promoted)
+                    shown = shown_count(outcome.promoted)
                     if shown is None:
                         messages.info(request, _("Some people on the waiting list got a seat."))
                     else:
@@ -161,7 +156,7 @@ class RosterView(RosterMixin, TemplateView):
             form=form,
             page_obj=page,
             filtered=bool(filters.for_log()),
-            total=total if steward else _suppressed_count(total),
+            total=total if steward else shown_count(total),
             has_any=total > 0 or bool(filters.for_log()),
             rows=rows,
             # The filter form's and the rows' HTML are the same for everyone who may see the

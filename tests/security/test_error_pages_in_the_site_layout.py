@@ -102,7 +102,7 @@ def test_a_server_error_page_is_in_the_site_layout_without_the_database(
     def broken():
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("dialogue_hub.views.initiative_selectors.public_initiatives", broken)
+    monkeypatch.setattr("initiatives.selectors.public_initiatives", broken)
     client.raise_request_exception = False
     with stats.expected_server_errors(), django_assert_num_queries(0):
         response = client.get(reverse("home"), **SPANISH)
@@ -118,7 +118,7 @@ def test_a_malformed_request_is_answered_in_the_site_layout(client, monkeypatch)
     def suspicious():
         raise SuspiciousOperation("malformed")
 
-    monkeypatch.setattr("dialogue_hub.views.initiative_selectors.public_initiatives", suspicious)
+    monkeypatch.setattr("initiatives.selectors.public_initiatives", suspicious)
     response = client.get(reverse("home"), **SPANISH)
     body = body_of(response)
     assert response.status_code == 400

@@ -21,7 +21,7 @@ def test_an_exception_in_any_view_counts_as_a_server_error(client, monkeypatch):
     def broken():
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("dialogue_hub.views.initiative_selectors.public_initiatives", broken)
+    monkeypatch.setattr("initiatives.selectors.public_initiatives", broken)
     client.raise_request_exception = False
     before = stats.get("server_errors")
     with stats.expected_server_errors():

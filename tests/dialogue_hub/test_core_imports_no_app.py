@@ -1,0 +1,59 @@
+"""The core imports no app: apps depend one way only (actions → guides → participants →
+initiatives → dialogue_hub, DESIGN.md), and only the root urls.py of dialogue_hub looks upward.
+
+Every module under dialogue_hub/ is parsed (not imported), so an import inside a function
+counts as much as one at the top.
+"""
+
+import ast
+from pathlib import Path
+
+from django.apps import apps
+
+CORE = Path(__file__).resolve().parents[2] / "dialogue_hub"
+ALLOWED = {CORE / "urls.py"}  # the root URL conf includes every app's URLs
+
+
+def project_apps() -> set[str]:
+    """The top-level packages of the project's own apps (every installed app beside the core)."""
+    root = CORE.parent
+    return {
+        config.name.split(".")[0]
+        for config in apps.get_app_configs()
+        if Path(config.path).parent == root and config.name.split(".")[0] != "dialogue_hub"
+    }
+
+
+def imported_modules(path: Path):
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.lineno, node.module
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name | ast.Attribute)
+            and getattr(node.func, "id", getattr(node.func, "attr", None))
+            in ("import_module", "import_string", "__import__")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            yield node.lineno, node.args[0].value
+
+
+def test_the_project_apps_are_found():
+    assert {"initiatives", "participants", "guides", "actions"} <= project_apps()
+
+
+def test_no_module_of_the_core_imports_an_app():
+    higher = project_apps()
+    offences = [
+        f"{path.relative_to(CORE.parent)}:{line} imports {module}"
+        for path in sorted(CORE.rglob("*.py"))
+        if path not in ALLOWED
+        for line, module in imported_modules(path)
+        if module.split(".")[0] in higher
+    ]
+    assert offences == []
