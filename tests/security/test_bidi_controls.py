@@ -212,6 +212,16 @@ def test_names_stored_with_bidi_controls_are_shown_isolated(world, clients):
     for url, response in pages.items():
         assert response.status_code == 200, url
         assert not reordering_problems(body_of(response)), url
+    # Where a page lists the person by name, the name is isolated: it cannot reorder what
+    # follows it (a count, a role), whatever script it is written in.
+    for url in (
+        f"/manage/{slug}/participants/{person.pk}/",
+        f"/manage/{slug}/circles/{side.objects['circle'].pk}/",
+    ):
+        body = body_of(pages[url])
+        assert "evil" in body, f"{url} does not show the name: the check proves nothing"
+        outside = re.sub(r"<bdi>.*?</bdi>", "", body, flags=re.S)
+        assert "evil" not in outside, (url, outside[outside.index("evil") - 200 :][:300])
     rows = list(csv.reader(io.StringIO(body_of(export).lstrip("\ufeff"))))
     assert any("Ana evil" in cell for row in rows for cell in row), "the name is not exported"
     assert not reordering_problems(body_of(export))
