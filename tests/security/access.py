@@ -164,6 +164,23 @@ def client_for(role, world, *, side=None, **client_kwargs) -> Client:
     return client
 
 
+# The order pages are opened in by the walks over every form (fuzzing, edit round trips,
+# control and bidi characters): the first role a page answers 200 shows its forms. The
+# organizer for most forms, the circle's facilitator and recorder for attendance and logs, the
+# participant (their private link) and anonymous visitors last.
+FORM_ROLE_ORDER = (
+    Role.ORGANIZER,
+    Role.FACILITATOR,
+    Role.RECORDER,
+    Role.DATA_STEWARD,
+    Role.COALITION_LEAD,
+    Role.POLICE_LIAISON,
+    Role.OBSERVER,
+    PARTICIPANT,
+    ANONYMOUS,
+)
+
+
 def clients_fixture(side_name="a"):
     """A module-scoped `clients` fixture: role -> a client acting as that role in A, made
     once (in the world's transaction). Use each request inside `kept_cookies(client)`."""
@@ -197,4 +214,13 @@ def is_login_redirect(response) -> bool:
 def body_of(response) -> str:
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content).decode("utf-8", "replace")
+    return response.content.decode("utf-8", "replace")
+
+
+def html_of(response) -> str | None:
+    """The page's HTML when the response is a page (200, not streamed, text/html); else None."""
+    if response.status_code != 200 or getattr(response, "streaming", False):
+        return None
+    if "html" not in response.get("Content-Type", ""):
+        return None
     return response.content.decode("utf-8", "replace")

@@ -27,7 +27,14 @@ from initiatives.models import Role
 from participants.models import Participant
 
 from ..helpers import registration_answers
-from .access import body_of, client_for, kept_cookies, url_for, url_patterns
+from .access import (
+    body_of,
+    clients_fixture,
+    html_of,
+    kept_cookies,
+    url_for,
+    url_patterns,
+)
 from .test_fuzz_forms import NOT_FUZZED, ROLE_ORDER, FormParser, page_values
 from .world import isolated, main_models, world_fixture
 
@@ -86,18 +93,7 @@ def stored():
         return cursor.fetchone()
 
 
-def _html(response):
-    if response.status_code != 200 or getattr(response, "streaming", False):
-        return None
-    if "html" not in response.get("Content-Type", ""):
-        return None
-    return response.content.decode("utf-8", "replace")
-
-
-@pytest.fixture(scope="module")
-def clients(world, django_db_blocker):
-    with django_db_blocker.unblock():
-        return {role: client_for(role, world) for role in ROLE_ORDER}
+clients = clients_fixture()
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +108,7 @@ def found_forms(world, clients, django_db_blocker):
             for role in ROLE_ORDER:
                 cache.clear()
                 with isolated(), kept_cookies(clients[role]) as client:
-                    html = _html(client.get(url))
+                    html = html_of(client.get(url))
                 if html is None:
                     continue
                 parser = FormParser(url)

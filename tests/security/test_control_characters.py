@@ -20,7 +20,15 @@ from django.core.cache import cache
 
 from initiatives.models import Role
 
-from .access import ANONYMOUS, body_of, client_for, kept_cookies, url_for, url_patterns
+from .access import (
+    ANONYMOUS,
+    body_of,
+    clients_fixture,
+    html_of,
+    kept_cookies,
+    url_for,
+    url_patterns,
+)
 from .test_fuzz_forms import NOT_FUZZED, ROLE_ORDER, FormParser, page_values, url_name_of
 from .world import isolated, world_fixture
 
@@ -71,18 +79,7 @@ class PageParser(FormParser):
         self.params.setdefault(url.path, set()).update(names)
 
 
-def _html(response):
-    if response.status_code != 200 or getattr(response, "streaming", False):
-        return None
-    if "html" not in response.get("Content-Type", ""):
-        return None
-    return response.content.decode("utf-8", "replace")
-
-
-@pytest.fixture(scope="module")
-def clients(world, django_db_blocker):
-    with django_db_blocker.unblock():
-        return {role: client_for(role, world) for role in ROLE_ORDER}
+clients = clients_fixture()
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +95,7 @@ def walked(world, clients, django_db_blocker):
             for role in ROLE_ORDER:
                 cache.clear()
                 with isolated(), kept_cookies(clients[role]) as client:
-                    html = _html(client.get(url))
+                    html = html_of(client.get(url))
                 if html is None:
                     continue
                 pages[name] = (role, url)

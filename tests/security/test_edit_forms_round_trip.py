@@ -39,25 +39,22 @@ from guides.models import ActionIdea, Attendance, CircleStaff
 from initiatives.models import Role
 from participants.models import Consent, Demographics, RegistrationSettings, RoleCap
 
-from .access import ANONYMOUS, PARTICIPANT, client_for, kept_cookies, url_for, url_patterns
+from .access import (
+    ANONYMOUS,
+    FORM_ROLE_ORDER,
+    PARTICIPANT,
+    clients_fixture,
+    kept_cookies,
+    url_for,
+    url_patterns,
+)
 from .world import isolated, world_fixture
 
 pytestmark = pytest.mark.django_db
 
 world = world_fixture()
 
-# The roles pages are opened as, in order: the first one the page answers 200 shows its forms.
-ROLE_ORDER = (
-    Role.ORGANIZER,
-    Role.FACILITATOR,
-    Role.RECORDER,
-    Role.DATA_STEWARD,
-    Role.COALITION_LEAD,
-    Role.POLICE_LIAISON,
-    Role.OBSERVER,
-    PARTICIPANT,
-    ANONYMOUS,
-)
+ROLE_ORDER = FORM_ROLE_ORDER
 # A URL name that says "this edits": it must be classified even if no page shows its form.
 EDIT_NAME = re.compile(r"edit|update|settings|preferences|change")
 # Input types a person does not change.
@@ -593,10 +590,7 @@ def url_of(name, side) -> str:
 # --- every form is classified -------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def clients(world, django_db_blocker):
-    with django_db_blocker.unblock():
-        return {role: client_for(role, world) for role in ROLE_ORDER}
+clients = clients_fixture()
 
 
 def test_every_form_that_may_show_stored_data_is_checked(world, clients):

@@ -26,26 +26,21 @@ from hypothesis import strategies as st
 from initiatives.models import Role
 
 from . import stats
-from .access import ANONYMOUS, PARTICIPANT, client_for, kept_cookies, url_for, url_patterns
+from .access import (
+    FORM_ROLE_ORDER,
+    clients_fixture,
+    html_of,
+    kept_cookies,
+    url_for,
+    url_patterns,
+)
 from .world import isolated, world_fixture
 
 pytestmark = pytest.mark.django_db
 
 world = world_fixture()
 
-# Who may post what: the organizer for most forms, the circle's facilitator and recorder for
-# attendance and logs, the participant (their private link) and anonymous visitors last.
-ROLE_ORDER = (
-    Role.ORGANIZER,
-    Role.FACILITATOR,
-    Role.RECORDER,
-    Role.DATA_STEWARD,
-    Role.COALITION_LEAD,
-    Role.POLICE_LIAISON,
-    Role.OBSERVER,
-    PARTICIPANT,
-    ANONYMOUS,
-)
+ROLE_ORDER = FORM_ROLE_ORDER
 # Pages whose POST changes who the client is or that belong to someone else's code.
 NOT_FUZZED = {"admin:index", "account_logout"}
 
@@ -185,18 +180,7 @@ def page_values(form: FoundForm) -> list:
 # --- the world's forms --------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def clients(world, django_db_blocker):
-    with django_db_blocker.unblock():
-        return {role: client_for(role, world) for role in ROLE_ORDER}
-
-
-def _html(response):
-    if response.status_code != 200 or getattr(response, "streaming", False):
-        return None
-    if "html" not in response.get("Content-Type", ""):
-        return None
-    return response.content.decode("utf-8", "replace")
+clients = clients_fixture()
 
 
 @pytest.fixture(scope="module")
@@ -212,7 +196,7 @@ def found_forms(world, clients, django_db_blocker):
                 cache.clear()
                 with isolated(), kept_cookies(clients[role]) as client:
                     try:
-                        html = _html(client.get(url))
+                        html = html_of(client.get(url))
                     except Exception:  # a broken page is test_matrix's finding, not ours
                         html = None
                 if html is None:
