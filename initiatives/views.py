@@ -19,6 +19,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from dialogue_hub import outbox
+from dialogue_hub.editing import ServiceActionView, ServiceFormView
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.forms import add_domain_error
 
@@ -63,43 +64,45 @@ class PostOnlyMixin:
         return HttpResponseNotAllowed(["POST"])
 
 
+class InitiativeFormView(InitiativeAccessMixin, ServiceFormView):
+    """A form page of an initiative (dialogue_hub/editing.py): permission first, then the form."""
+
+
+class InitiativeActionView(InitiativeAccessMixin, ServiceActionView):
+    """A POST-only action on an initiative: permission first (403 whatever the method), then 405
+    for anything but POST."""
+
+
 # --- initiatives -------------------------------------------------------------------------------
 
 
-class InitiativeCreateView(TemplateView):
+class InitiativeCreateView(ServiceFormView):
     template_name = "initiatives/initiative_form.html"
+    form_class = InitiativeForm
+    extra_context = {"creating": True}
+    success_message = _lazy("Initiative created. Next, add the organizations in your coalition.")
 
-    def get(self, request, *args, **kwargs):
-        return self.render_to_response(
-            {"form": InitiativeForm(submit_label=_("Create initiative")), "creating": True}
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "submit_label": _("Create initiative")}
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.initiative_create(
+            user=self.request.user,
+            name=data["name"],
+            community=data["community"],
+            description=data["description"],
+            impact_goals=data["impact_goals"],
+            process_goals=data["process_goals"],
+            languages=data["languages"],
+            timezone_name=data["timezone"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+            reminder_hours=data["reminder_hours"],
         )
 
-    def post(self, request, *args, **kwargs):
-        form = InitiativeForm(request.POST, submit_label=_("Create initiative"))
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                initiative = services.initiative_create(
-                    user=request.user,
-                    name=data["name"],
-                    community=data["community"],
-                    description=data["description"],
-                    impact_goals=data["impact_goals"],
-                    process_goals=data["process_goals"],
-                    languages=data["languages"],
-                    timezone_name=data["timezone"],
-                    starts_on=data["starts_on"],
-                    ends_on=data["ends_on"],
-                    reminder_hours=data["reminder_hours"],
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(
-                    request, _("Initiative created. Next, add the organizations in your coalition.")
-                )
-                return redirect(initiative.get_absolute_url())
-        return self.render_to_response({"form": form, "creating": True})
+    def get_success_url(self):
+        return self.result.get_absolute_url()
 
 
 class InitiativeDetailView(InitiativeAccessMixin, TemplateView):
@@ -129,73 +132,63 @@ class InitiativeDetailView(InitiativeAccessMixin, TemplateView):
         return context
 
 
-class InitiativeUpdateView(InitiativeAccessMixin, TemplateView):
+class InitiativeUpdateView(InitiativeFormView):
     permission = "initiative.change"
     template_name = "initiatives/initiative_form.html"
+    form_class = InitiativeForm
+    success_message = _lazy("Initiative details saved.")
 
-    def get(self, request, *args, **kwargs):
-        return self.render_to_response(
-            self.get_context_data(form=InitiativeForm(instance=self.initiative))
+    def get_object(self):
+        return self.initiative
+
+    def perform(self, form):
+        services.initiative_update(
+            user=self.request.user, initiative=self.initiative, data=form.cleaned_data
         )
 
-    def post(self, request, *args, **kwargs):
-        # Bind to a copy so a refused save leaves the page's initiative untouched.
-        form = InitiativeForm(
-            request.POST,
-            instance=selectors.initiative_for_user(user=request.user, slug=self.initiative.slug),
+    def get_success_url(self):
+        return self.initiative.get_absolute_url()
+
+
+class InitiativePhaseView(InitiativeActionView):
+    permission = "initiative.change"
+
+    def perform(self):
+        to_phase = self.request.POST.get("to_phase", "")
+        services.initiative_change_phase(
+            user=self.request.user, initiative=self.initiative, to_phase=to_phase
         )
-        if form.is_valid():
-            try:
-                services.initiative_update(
-                    user=request.user, initiative=self.initiative, data=form.cleaned_data
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Initiative details saved."))
-                return redirect(self.initiative.get_absolute_url())
-        return self.render_to_response(self.get_context_data(form=form))
+        return to_phase
+
+    def get_error_message(self, error):
+        return _("The phase was not changed. %(reason)s") % {"reason": error.message}
+
+    def get_success_message(self):
+        return _("The initiative is now in the %(phase)s phase.") % {
+            "phase": Phase(self.result).label
+        }
+
+    def get_success_url(self):
+        return self.initiative.get_absolute_url()
 
 
-class InitiativePhaseView(InitiativeAccessMixin, PostOnlyMixin, View):
+class InitiativePublishView(InitiativeActionView):
     permission = "initiative.change"
 
-    def post(self, request, *args, **kwargs):
-        to_phase = request.POST.get("to_phase", "")
-        try:
-            services.initiative_change_phase(
-                user=request.user, initiative=self.initiative, to_phase=to_phase
-            )
-        except DomainError as error:
-            messages.error(
-                request, _("The phase was not changed. %(reason)s") % {"reason": error.message}
-            )
-        else:
-            messages.success(
-                request,
-                _("The initiative is now in the %(phase)s phase.")
-                % {"phase": Phase(to_phase).label},
-            )
-        return redirect(self.initiative.get_absolute_url())
+    def perform(self):
+        publish = self.request.POST.get("publish") == "1"
+        services.initiative_set_published(
+            user=self.request.user, initiative=self.initiative, published=publish
+        )
+        return publish
 
+    def get_success_message(self):
+        if self.result:
+            return _("The landing page is public now.")
+        return _("The landing page is hidden from the public.")
 
-class InitiativePublishView(InitiativeAccessMixin, PostOnlyMixin, View):
-    permission = "initiative.change"
-
-    def post(self, request, *args, **kwargs):
-        publish = request.POST.get("publish") == "1"
-        try:
-            services.initiative_set_published(
-                user=request.user, initiative=self.initiative, published=publish
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            if publish:
-                messages.success(request, _("The landing page is public now."))
-            else:
-                messages.success(request, _("The landing page is hidden from the public."))
-        return redirect(self.initiative.get_absolute_url())
+    def get_success_url(self):
+        return self.initiative.get_absolute_url()
 
 
 class ActivityLogView(InitiativeAccessMixin, TemplateView):
