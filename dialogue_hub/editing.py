@@ -54,6 +54,8 @@ class ServiceFormView(ObjectMixin, FormView):
     `success_message` (or override `get_success_message`) and `success_url` (or
     `get_success_url`)."""
 
+    # Not "put": Django's FormView would take a PUT as a POST.
+    http_method_names = ["get", "post", "head", "options"]
     success_message = ""
 
     def get_form_kwargs(self):
