@@ -9,8 +9,14 @@ urlpatterns = [
     path("", home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", views.set_language, name="set_language"),
-    path("email/preferences/", views_email.my_preferences, name="my_email_preferences"),
-    path("email/preferences/<str:token>/", views_email.preferences, name="email_preferences"),
+    path(
+        "email/preferences/", views_email.MyPreferencesView.as_view(), name="my_email_preferences"
+    ),
+    path(
+        "email/preferences/<str:token>/",
+        views_email.PreferencesView.as_view(),
+        name="email_preferences",
+    ),
     path(
         "email/unsubscribe/<str:token>/",
         views_email.one_click_unsubscribe,
