@@ -380,6 +380,19 @@ def _invitation_expiry():
     return timezone.now() + timedelta(days=settings.DIALOGUE_HUB_INVITATION_DAYS)
 
 
+def _record_invitation(invitation: Invitation, *, actor, action: str) -> None:
+    """Log a step of an invitation: its role and address in `details`, and an empty label, so
+    no address is frozen into the log's text."""
+    activity_record(
+        initiative=invitation.initiative,
+        actor=actor,
+        action=action,
+        target=invitation,
+        label="",
+        details={"role": invitation.role, "email": invitation.email},
+    )
+
+
 def _send_invitation_after_commit(invitation: Invitation) -> None:
     """Queue the invitation email in the outbox; each link is emailed once (the key says so)."""
     outbox.outbox_add(
@@ -446,14 +459,7 @@ def invitation_create(
         raise DomainError(
             _("%(email)s was just invited by someone else.") % {"email": email}, field="email"
         ) from exc
-    activity_record(
-        initiative=initiative,
-        actor=user,
-        action="invitation.sent",
-        target=invitation,
-        label="",
-        details={"role": role, "email": email},
-    )
+    _record_invitation(invitation, actor=user, action="invitation.sent")
     _send_invitation_after_commit(invitation)
     return invitation
 
@@ -467,14 +473,7 @@ def invitation_resend(*, user, invitation: Invitation) -> Invitation:
     invitation.expires_at = _invitation_expiry()
     invitation.sent_at = None
     invitation.save(update_fields=["key", "expires_at", "sent_at", "updated_at"])
-    activity_record(
-        initiative=invitation.initiative,
-        actor=user,
-        action="invitation.resent",
-        target=invitation,
-        label="",
-        details={"role": invitation.role, "email": invitation.email},
-    )
+    _record_invitation(invitation, actor=user, action="invitation.resent")
     _send_invitation_after_commit(invitation)
     return invitation
 
@@ -486,14 +485,7 @@ def invitation_revoke(*, user, invitation: Invitation) -> Invitation:
     ).update(revoked_at=timezone.now(), updated_at=timezone.now())
     if not updated:
         raise DomainError(_("This invitation is no longer open."))
-    activity_record(
-        initiative=invitation.initiative,
-        actor=user,
-        action="invitation.revoked",
-        target=invitation,
-        label="",
-        details={"role": invitation.role, "email": invitation.email},
-    )
+    _record_invitation(invitation, actor=user, action="invitation.revoked")
     invitation.refresh_from_db()
     return invitation
 
@@ -551,14 +543,7 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
         role=invitation.role,
         defaults={"added_by": invitation.invited_by},
     )
-    activity_record(
-        initiative=invitation.initiative,
-        actor=user,
-        action="invitation.accepted",
-        target=invitation,
-        label="",
-        details={"role": invitation.role, "email": invitation.email},
-    )
+    _record_invitation(invitation, actor=user, action="invitation.accepted")
     invitation.refresh_from_db()
     return membership
 
