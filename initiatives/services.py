@@ -20,6 +20,9 @@ from dialogue_hub.exceptions import full_clean_or_raise as _validate
 from . import cache as initiative_cache
 from . import selectors
 from .models import (
+    COALITION_FIELDS,
+    INITIATIVE_EDITABLE_FIELDS,
+    ORGANIZATION_FIELDS,
     PHASE_ORDER,
     READ_ACTIONS,
     ActivityLogEntry,
@@ -34,22 +37,14 @@ from .models import (
 
 User = get_user_model()
 
-INITIATIVE_EDITABLE_FIELDS = [
-    "name",
-    "community",
-    "description",
-    "impact_goals",
-    "process_goals",
-    "languages",
-    "timezone",
-    "starts_on",
-    "ends_on",
-    "reminder_hours",
-]
-
 
 # Slugs that would collide with fixed URLs under /manage/.
 RESERVED_SLUGS = {"new"}
+
+
+def _changed_fields(obj, data: dict, fields: list[str]) -> list[str]:
+    """Which of `fields` `data` gives a value other than `obj`'s (what an edit changes)."""
+    return [f for f in fields if f in data and getattr(obj, f) != data[f]]
 
 
 # --- activity log -----------------------------------------------------------------------------
@@ -151,13 +146,11 @@ def initiative_create(
 
 @transaction.atomic
 def initiative_update(*, user, initiative: Initiative, data: dict) -> Initiative:
-    changed = []
-    for field_name in INITIATIVE_EDITABLE_FIELDS:
-        if field_name in data and getattr(initiative, field_name) != data[field_name]:
-            setattr(initiative, field_name, data[field_name])
-            changed.append(field_name)
+    changed = _changed_fields(initiative, data, INITIATIVE_EDITABLE_FIELDS)
     if not changed:
         return initiative
+    for field_name in changed:
+        setattr(initiative, field_name, data[field_name])
     _validate(initiative)
     initiative.save(update_fields=[*changed, "updated_at"])
     activity_record(
@@ -256,9 +249,6 @@ def initiative_set_published(*, user, initiative: Initiative, published: bool) -
 
 # --- coalition ---------------------------------------------------------------------------------
 
-ORGANIZATION_FIELDS = ["name", "sector", "is_bridge_builder", "website", "description"]
-COALITION_FIELDS = ["role", "commitment", "contact_name", "contact_email"]
-
 
 @transaction.atomic
 def coalition_member_add(
@@ -309,16 +299,8 @@ def coalition_member_update(
     *, user, member: CoalitionMembership, organization_data: dict, membership_data: dict
 ) -> CoalitionMembership:
     organization = member.organization
-    org_changed = [
-        f
-        for f in ORGANIZATION_FIELDS
-        if f in organization_data and getattr(organization, f) != organization_data[f]
-    ]
-    member_changed = [
-        f
-        for f in COALITION_FIELDS
-        if f in membership_data and getattr(member, f) != membership_data[f]
-    ]
+    org_changed = _changed_fields(organization, organization_data, ORGANIZATION_FIELDS)
+    member_changed = _changed_fields(member, membership_data, COALITION_FIELDS)
     for f in member_changed:
         setattr(member, f, membership_data[f])
     if org_changed:
