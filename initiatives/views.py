@@ -471,6 +471,7 @@ class InvitationAcceptView(ServiceFormView):
     """The page an invitation email links to. Public: the secret key is the credential. Signed
     in, the button accepts; with no account yet, the form makes one and accepts."""
 
+    http_method_names = ["get", "post", "head", "options"]  # a PUT must not accept (FormView's put)
     template_name = "initiatives/invitation_accept.html"
     form_class = AcceptWithNewAccountForm
     context_object_name = "invitation"
