@@ -59,6 +59,8 @@ class InitiativeAccessMixin:
 
 
 class PostOnlyMixin:
+    """Kept for the other apps' buttons until they move onto InitiativeActionView."""
+
     def get(self, request, *args, **kwargs):
         return HttpResponseNotAllowed(["POST"])
 
@@ -131,8 +133,16 @@ class InitiativeDetailView(InitiativeAccessMixin, TemplateView):
         return context
 
 
-class InitiativeUpdateView(InitiativeFormView):
+class InitiativeChangeMixin:
+    """The initiative's own edit page and buttons: who may use them, and back to its page."""
+
     permission = "initiative.change"
+
+    def get_success_url(self):
+        return self.initiative.get_absolute_url()
+
+
+class InitiativeUpdateView(InitiativeChangeMixin, InitiativeFormView):
     template_name = "initiatives/initiative_form.html"
     form_class = InitiativeForm
     success_message = _lazy("Initiative details saved.")
@@ -145,13 +155,8 @@ class InitiativeUpdateView(InitiativeFormView):
             user=self.request.user, initiative=self.initiative, data=form.cleaned_data
         )
 
-    def get_success_url(self):
-        return self.initiative.get_absolute_url()
 
-
-class InitiativePhaseView(InitiativeActionView):
-    permission = "initiative.change"
-
+class InitiativePhaseView(InitiativeChangeMixin, InitiativeActionView):
     def perform(self):
         to_phase = self.request.POST.get("to_phase", "")
         services.initiative_change_phase(
@@ -167,13 +172,8 @@ class InitiativePhaseView(InitiativeActionView):
             "phase": Phase(self.result).label
         }
 
-    def get_success_url(self):
-        return self.initiative.get_absolute_url()
 
-
-class InitiativePublishView(InitiativeActionView):
-    permission = "initiative.change"
-
+class InitiativePublishView(InitiativeChangeMixin, InitiativeActionView):
     def perform(self):
         publish = self.request.POST.get("publish") == "1"
         services.initiative_set_published(
@@ -185,9 +185,6 @@ class InitiativePublishView(InitiativeActionView):
         if self.result:
             return _("The landing page is public now.")
         return _("The landing page is hidden from the public.")
-
-    def get_success_url(self):
-        return self.initiative.get_absolute_url()
 
 
 class ActivityLogView(InitiativeAccessMixin, TemplateView):
@@ -272,7 +269,7 @@ class OutboxResendView(InitiativeActionView):
                 "%(count)d emails will be sent again.",
                 self.result,
             ) % {"count": self.result}
-        # Nothing was failed: not a success, a note.
+        # No failed email: a note, not a success.
         messages.info(self.request, _("There was no failed email to send again."))
         return ""
 
