@@ -10,8 +10,14 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("i18n/setlang/", views.set_language, name="set_language"),
-    path("email/preferences/", views_email.my_preferences, name="my_email_preferences"),
-    path("email/preferences/<str:token>/", views_email.preferences, name="email_preferences"),
+    path(
+        "email/preferences/", views_email.MyPreferencesView.as_view(), name="my_email_preferences"
+    ),
+    path(
+        "email/preferences/<str:token>/",
+        views_email.PreferencesView.as_view(),
+        name="email_preferences",
+    ),
     path(
         "email/unsubscribe/<str:token>/",
         views_email.one_click_unsubscribe,

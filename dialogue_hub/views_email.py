@@ -8,13 +8,18 @@ from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
 from django.utils import translation
+from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from . import outbox
+from .editing import ServiceFormView
 from .forms import AccountEmailPreferencesForm, EmailPreferencesForm
 
 logger = logging.getLogger(__name__)
@@ -31,49 +36,79 @@ def _wanted(opted_out: set[str]) -> list[str]:
     return [c for c in outbox.CATEGORIES if c not in opted_out]
 
 
-@login_not_required
-@never_cache
-@require_http_methods(["GET", "POST"])
-def preferences(request, token):
-    data = _read(token)
-    if data is None:
-        return render(request, "email/preferences_invalid.html", status=404)
-    if data.get("l") in {"en", "es"} and not request.COOKIES.get("django_language"):
-        translation.activate(data["l"])
-        request.LANGUAGE_CODE = data["l"]
-    digest = data["h"]
-    category = data.get("c") if data.get("c") in outbox.CATEGORIES else None
-    opted_out = outbox.preferences_for_hash(digest)
-    if request.method == "POST" and "unsubscribe" in request.POST and category:
-        outbox.preferences_set(address=digest, opted_out=opted_out | {category})
-        messages.success(
-            request,
-            _("Done: you will no longer get “%(category)s”.")
-            % {"category": outbox.CATEGORIES[category]},
-        )
-        return redirect("email_preferences", token=token)
-    form = EmailPreferencesForm(
-        request.POST or None,
-        categories=outbox.CATEGORIES,
-        initial={"wanted": _wanted(opted_out)},
-    )
-    if request.method == "POST" and form.is_valid():
+@method_decorator([login_not_required, never_cache], name="dispatch")
+class PreferencesView(ServiceFormView):
+    """The page the link at the bottom of an email opens (no account needed: the signed token is
+    the key). It names the email's category, with a button to stop just that one."""
+
+    http_method_names = ["get", "post"]
+    template_name = "email/preferences.html"
+    form_class = EmailPreferencesForm
+    success_message = _lazy("Your email choices are saved.")
+
+    def get_object(self):
+        return _read(self.kwargs["token"])
+
+    @cached_property
+    def category(self):
+        category = self.object.get("c")
+        return category if category in outbox.CATEGORIES else None
+
+    @cached_property
+    def opted_out(self):
+        return outbox.preferences_for_hash(self.object["h"])
+
+    def open_token(self):
+        """The refusal for a token that does not read (404); else None, and the page speaks the
+        email's language unless the person chose one on the site."""
+        if self.object is None:
+            return render(self.request, "email/preferences_invalid.html", status=404)
+        language = self.object.get("l")
+        if language in {"en", "es"} and not self.request.COOKIES.get("django_language"):
+            translation.activate(language)
+            self.request.LANGUAGE_CODE = language
+        return None
+
+    def get(self, request, *args, **kwargs):
+        return self.open_token() or super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if refused := self.open_token():
+            return refused
+        if "unsubscribe" in request.POST and self.category:
+            opted_out = self.opted_out | {self.category}
+            outbox.preferences_set(address=self.object["h"], opted_out=opted_out)
+            messages.success(
+                request,
+                _("Done: you will no longer get “%(category)s”.")
+                % {"category": outbox.CATEGORIES[self.category]},
+            )
+            return redirect(self.get_success_url())
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "categories": outbox.CATEGORIES}
+
+    def get_initial(self):
+        return {"wanted": _wanted(self.opted_out)}
+
+    def perform(self, form):
         chosen = set(form.cleaned_data["wanted"])
         outbox.preferences_set(
-            address=digest, opted_out={c for c in outbox.CATEGORIES if c not in chosen}
+            address=self.object["h"], opted_out={c for c in outbox.CATEGORIES if c not in chosen}
         )
-        messages.success(request, _("Your email choices are saved."))
-        return redirect("email_preferences", token=token)
-    return render(
-        request,
-        "email/preferences.html",
-        {
-            "form": form,
-            "category": category,
-            "category_label": outbox.CATEGORIES.get(category) if category else None,
-            "already_off": category in opted_out if category else False,
-        },
-    )
+
+    def get_success_url(self):
+        return reverse("email_preferences", kwargs={"token": self.kwargs["token"]})
+
+    def get_context_data(self, **kwargs):
+        category = self.category
+        return super().get_context_data(
+            category=category,
+            category_label=outbox.CATEGORIES.get(category) if category else None,
+            already_off=category in self.opted_out if category else False,
+            **kwargs,
+        )
 
 
 @login_not_required
@@ -96,17 +131,26 @@ def one_click_unsubscribe(request, token):
     return redirect("email_preferences", token=token)
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def my_preferences(request):
-    user = request.user
-    opted_out = outbox.opted_out_categories(user.email)
-    form = AccountEmailPreferencesForm(
-        request.POST or None,
-        categories=outbox.CATEGORIES,
-        initial={"wanted": _wanted(opted_out), "language": user.preferred_language},
-    )
-    if request.method == "POST" and form.is_valid():
+@method_decorator(never_cache, name="dispatch")
+class MyPreferencesView(ServiceFormView):
+    """The signed-in user's own email choices, and the language of their emails."""
+
+    http_method_names = ["get", "post"]
+    template_name = "email/my_preferences.html"
+    form_class = AccountEmailPreferencesForm
+    success_message = _lazy("Your email choices are saved.")
+    success_url = reverse_lazy("my_email_preferences")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "categories": outbox.CATEGORIES}
+
+    def get_initial(self):
+        user = self.request.user
+        opted_out = outbox.opted_out_categories(user.email)
+        return {"wanted": _wanted(opted_out), "language": user.preferred_language}
+
+    def perform(self, form):
+        user = self.request.user
         chosen = set(form.cleaned_data["wanted"])
         outbox.preferences_set(
             address=user.email, opted_out={c for c in outbox.CATEGORIES if c not in chosen}
@@ -114,6 +158,3 @@ def my_preferences(request):
         if form.cleaned_data["language"] != user.preferred_language:
             user.preferred_language = form.cleaned_data["language"]
             user.save(update_fields=["preferred_language"])
-        messages.success(request, _("Your email choices are saved."))
-        return redirect("my_email_preferences")
-    return render(request, "email/my_preferences.html", {"form": form})

@@ -7,8 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from dialogue_hub.forms import DateInput
 
 from .models import (
+    COALITION_FIELDS,
+    INITIATIVE_EDITABLE_FIELDS,
     MAX_REMINDER_HOURS,
     MAX_REMINDERS,
+    ORGANIZATION_FIELDS,
     CoalitionMembership,
     Initiative,
     Organization,
@@ -67,18 +70,7 @@ class InitiativeForm(forms.ModelForm):
 
     class Meta:
         model = Initiative
-        fields = [
-            "name",
-            "community",
-            "description",
-            "impact_goals",
-            "process_goals",
-            "languages",
-            "timezone",
-            "starts_on",
-            "ends_on",
-            "reminder_hours",
-        ]
+        fields = INITIATIVE_EDITABLE_FIELDS
         widgets = {
             "starts_on": DateInput,
             "ends_on": DateInput,
@@ -141,7 +133,7 @@ class CoalitionMemberForm(OrganizationFieldsMixin, forms.ModelForm):
 
     class Meta:
         model = CoalitionMembership
-        fields = ["role", "commitment", "contact_name", "contact_email"]
+        fields = COALITION_FIELDS
         widgets = {"commitment": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, available=None, **kwargs):
@@ -150,7 +142,7 @@ class CoalitionMemberForm(OrganizationFieldsMixin, forms.ModelForm):
         if editing:
             del self.fields["existing"]
             org = self.instance.organization
-            for name in ["name", "sector", "is_bridge_builder", "website", "description"]:
+            for name in ORGANIZATION_FIELDS:
                 self.initial.setdefault(name, getattr(org, name))
             self.fields["name"].required = True
             self.fields["sector"].required = True
@@ -192,10 +184,7 @@ class CoalitionMemberForm(OrganizationFieldsMixin, forms.ModelForm):
         return cleaned
 
     def organization_data(self):
-        return {
-            name: self.cleaned_data[name]
-            for name in ["name", "sector", "is_bridge_builder", "website", "description"]
-        }
+        return {name: self.cleaned_data[name] for name in ORGANIZATION_FIELDS}
 
     def membership_data(self):
         return {name: self.cleaned_data[name] for name in self._meta.fields}

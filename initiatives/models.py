@@ -166,6 +166,21 @@ class Initiative(TimeStampedModel):
         return [str(names.get(code, code)) for code in self.languages]
 
 
+# What an organizer edits: the form shows these, the service writes only these.
+INITIATIVE_EDITABLE_FIELDS = [
+    "name",
+    "community",
+    "description",
+    "impact_goals",
+    "process_goals",
+    "languages",
+    "timezone",
+    "starts_on",
+    "ends_on",
+    "reminder_hours",
+]
+
+
 class Sector(models.TextChoices):
     FAITH = "faith", _("Faith community")
     YOUTH = "youth", _("Youth organization")
@@ -216,6 +231,10 @@ class Organization(TimeStampedModel):
         return self.name
 
 
+# An organization's own details, edited from its coalition membership.
+ORGANIZATION_FIELDS = ["name", "sector", "is_bridge_builder", "website", "description"]
+
+
 class CoalitionRole(models.TextChoices):
     CONVENER = "convener", _("Convening partner")
     STEERING = "steering", _("Steering committee")
@@ -262,6 +281,10 @@ class CoalitionMembership(TimeStampedModel):
 
     def __str__(self):
         return f"{self.organization} — {self.initiative}"
+
+
+# What a coalition membership says of the organization's part in this initiative.
+COALITION_FIELDS = ["role", "commitment", "contact_name", "contact_email"]
 
 
 class Role(models.TextChoices):

@@ -20,6 +20,9 @@ from dialogue_hub.exceptions import full_clean_or_raise as _validate
 from . import cache as initiative_cache
 from . import selectors
 from .models import (
+    COALITION_FIELDS,
+    INITIATIVE_EDITABLE_FIELDS,
+    ORGANIZATION_FIELDS,
     PHASE_ORDER,
     READ_ACTIONS,
     ActivityLogEntry,
@@ -34,22 +37,14 @@ from .models import (
 
 User = get_user_model()
 
-INITIATIVE_EDITABLE_FIELDS = [
-    "name",
-    "community",
-    "description",
-    "impact_goals",
-    "process_goals",
-    "languages",
-    "timezone",
-    "starts_on",
-    "ends_on",
-    "reminder_hours",
-]
-
 
 # Slugs that would collide with fixed URLs under /manage/.
 RESERVED_SLUGS = {"new"}
+
+
+def _changed_fields(obj, data: dict, fields: list[str]) -> list[str]:
+    """Which of `fields` `data` gives a value other than `obj`'s (what an edit changes)."""
+    return [f for f in fields if f in data and getattr(obj, f) != data[f]]
 
 
 # --- activity log -----------------------------------------------------------------------------
@@ -151,13 +146,11 @@ def initiative_create(
 
 @transaction.atomic
 def initiative_update(*, user, initiative: Initiative, data: dict) -> Initiative:
-    changed = []
-    for field_name in INITIATIVE_EDITABLE_FIELDS:
-        if field_name in data and getattr(initiative, field_name) != data[field_name]:
-            setattr(initiative, field_name, data[field_name])
-            changed.append(field_name)
+    changed = _changed_fields(initiative, data, INITIATIVE_EDITABLE_FIELDS)
     if not changed:
         return initiative
+    for field_name in changed:
+        setattr(initiative, field_name, data[field_name])
     _validate(initiative)
     initiative.save(update_fields=[*changed, "updated_at"])
     activity_record(
@@ -256,9 +249,6 @@ def initiative_set_published(*, user, initiative: Initiative, published: bool) -
 
 # --- coalition ---------------------------------------------------------------------------------
 
-ORGANIZATION_FIELDS = ["name", "sector", "is_bridge_builder", "website", "description"]
-COALITION_FIELDS = ["role", "commitment", "contact_name", "contact_email"]
-
 
 @transaction.atomic
 def coalition_member_add(
@@ -309,16 +299,8 @@ def coalition_member_update(
     *, user, member: CoalitionMembership, organization_data: dict, membership_data: dict
 ) -> CoalitionMembership:
     organization = member.organization
-    org_changed = [
-        f
-        for f in ORGANIZATION_FIELDS
-        if f in organization_data and getattr(organization, f) != organization_data[f]
-    ]
-    member_changed = [
-        f
-        for f in COALITION_FIELDS
-        if f in membership_data and getattr(member, f) != membership_data[f]
-    ]
+    org_changed = _changed_fields(organization, organization_data, ORGANIZATION_FIELDS)
+    member_changed = _changed_fields(member, membership_data, COALITION_FIELDS)
     for f in member_changed:
         setattr(member, f, membership_data[f])
     if org_changed:
@@ -378,6 +360,19 @@ def _new_key() -> str:
 
 def _invitation_expiry():
     return timezone.now() + timedelta(days=settings.DIALOGUE_HUB_INVITATION_DAYS)
+
+
+def _record_invitation(invitation: Invitation, *, actor, action: str) -> None:
+    """Log a step of an invitation: its role and address in `details`, and an empty label, so
+    no address is frozen into the log's text."""
+    activity_record(
+        initiative=invitation.initiative,
+        actor=actor,
+        action=action,
+        target=invitation,
+        label="",
+        details={"role": invitation.role, "email": invitation.email},
+    )
 
 
 def _send_invitation_after_commit(invitation: Invitation) -> None:
@@ -446,14 +441,7 @@ def invitation_create(
         raise DomainError(
             _("%(email)s was just invited by someone else.") % {"email": email}, field="email"
         ) from exc
-    activity_record(
-        initiative=initiative,
-        actor=user,
-        action="invitation.sent",
-        target=invitation,
-        label="",
-        details={"role": role, "email": email},
-    )
+    _record_invitation(invitation, actor=user, action="invitation.sent")
     _send_invitation_after_commit(invitation)
     return invitation
 
@@ -467,14 +455,7 @@ def invitation_resend(*, user, invitation: Invitation) -> Invitation:
     invitation.expires_at = _invitation_expiry()
     invitation.sent_at = None
     invitation.save(update_fields=["key", "expires_at", "sent_at", "updated_at"])
-    activity_record(
-        initiative=invitation.initiative,
-        actor=user,
-        action="invitation.resent",
-        target=invitation,
-        label="",
-        details={"role": invitation.role, "email": invitation.email},
-    )
+    _record_invitation(invitation, actor=user, action="invitation.resent")
     _send_invitation_after_commit(invitation)
     return invitation
 
@@ -486,14 +467,7 @@ def invitation_revoke(*, user, invitation: Invitation) -> Invitation:
     ).update(revoked_at=timezone.now(), updated_at=timezone.now())
     if not updated:
         raise DomainError(_("This invitation is no longer open."))
-    activity_record(
-        initiative=invitation.initiative,
-        actor=user,
-        action="invitation.revoked",
-        target=invitation,
-        label="",
-        details={"role": invitation.role, "email": invitation.email},
-    )
+    _record_invitation(invitation, actor=user, action="invitation.revoked")
     invitation.refresh_from_db()
     return invitation
 
@@ -551,14 +525,7 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
         role=invitation.role,
         defaults={"added_by": invitation.invited_by},
     )
-    activity_record(
-        initiative=invitation.initiative,
-        actor=user,
-        action="invitation.accepted",
-        target=invitation,
-        label="",
-        details={"role": invitation.role, "email": invitation.email},
-    )
+    _record_invitation(invitation, actor=user, action="invitation.accepted")
     invitation.refresh_from_db()
     return membership
 

@@ -33,12 +33,12 @@ urlpatterns = [
     path("manage/<slug:slug>/team/invite/", views.InviteView.as_view(), name="invite"),
     path(
         "manage/<slug:slug>/team/invitations/<int:pk>/resend/",
-        views.InvitationActionView.as_view(action="resend"),
+        views.InvitationResendView.as_view(),
         name="invitation_resend",
     ),
     path(
         "manage/<slug:slug>/team/invitations/<int:pk>/revoke/",
-        views.InvitationActionView.as_view(action="revoke"),
+        views.InvitationRevokeView.as_view(),
         name="invitation_revoke",
     ),
     path(
