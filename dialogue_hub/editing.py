@@ -76,12 +76,17 @@ class ServiceFormView(ObjectMixin, FormView):
         try:
             self.result = self.perform(form)
         except DomainError as error:
-            add_domain_error(form, error)
+            self.add_domain_error(form, error)
             return self.form_invalid(form)
         message = self.get_success_message(form)
         if message:
             messages.success(self.request, message)
         return HttpResponseRedirect(self.get_success_url())
+
+    def add_domain_error(self, form, error: DomainError) -> None:
+        """Show the service's refusal on the form; override to put it elsewhere (another form
+        of the page, the form's own name for the field)."""
+        add_domain_error(form, error)
 
     def get_success_message(self, form) -> str:
         return self.success_message

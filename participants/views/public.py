@@ -4,8 +4,8 @@ emailed confirmation, the private manage link and the guardian's consent link.""
 import hashlib
 import json
 
+from django import forms
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.http import HttpResponse
@@ -14,17 +14,18 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
 
 from dialogue_hub import ratelimit
-from dialogue_hub.exceptions import DomainError
-from dialogue_hub.forms import add_domain_error
+from dialogue_hub.editing import ServiceActionView, ServiceFormView
 from dialogue_hub.text import BIDI_CONTROLS, clean_line
 from initiatives import selectors as initiative_selectors
 
-from .. import selectors, services
+from .. import outreach, selectors, services
 from ..forms import (
     ChildDetailsForm,
     ConsentChoicesForm,
@@ -97,14 +98,6 @@ def _too_many(request, initiative, template, form, refused="client"):
     )
 
 
-def _referral(request, initiative):
-    try:
-        from ..outreach import referral_for_session
-    except ImportError:  # outreach tracking not installed
-        return None
-    return referral_for_session(request=request, initiative=initiative)
-
-
 # The thank-you page's outcome travels in a short-lived signed cookie only that page receives
 # (no session, so no session row for an anonymous registrant); the page deletes it.
 REGISTERED_COOKIE = "registered"
@@ -157,53 +150,86 @@ def _read_outcome(request, slug):
     }
 
 
-@method_decorator(login_not_required, name="dispatch")
-@hide_personal_data
-class RegisterView(View):
-    template_name = "participants/public/register.html"
+class RateLimitedFormView(ServiceFormView):
+    """A public form that takes seats or sends email: every POST is counted, per client and
+    per email address posted, before anything else; over a limit, the form answers 429."""
 
-    def _render(self, request, settings_row, form=None):
-        """The page; without `form`, the blank form's fields come from the cache."""
-        is_open = services.registration_is_open(settings_row)
-        context = {"initiative": settings_row.initiative, "form": form, "is_open": is_open}
-        if is_open and form is None:
-            context["form_html"] = blank_registration_form_html(
-                registration_settings=settings_row, language=request.LANGUAGE_CODE
-            )
-        return render(request, self.template_name, context)
+    limit_name = ""
+    per_client = per_address = 0
 
-    def get(self, request, slug):
-        return self._render(request, services.public_registration_settings(slug=slug))
-
-    def post(self, request, slug):
-        settings_row = services.public_registration_settings(slug=slug)
-        initiative = settings_row.initiative
-        form = RegistrationForm(request.POST, registration_settings=settings_row)
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
         refused = _over_limit(
             request,
-            initiative,
-            "register",
-            per_client=REGISTRATIONS_PER_IP_PER_HOUR,
-            per_address=REGISTRATIONS_PER_ADDRESS_PER_HOUR,
+            self.initiative,
+            self.limit_name,
+            per_client=self.per_client,
+            per_address=self.per_address,
         )
         if refused:
-            return _too_many(request, initiative, self.template_name, form, refused)
-        if form.is_valid():
-            try:
-                # The same answer for an address already registered (its owner is emailed).
-                outcome = services.participant_register_online(
-                    initiative=initiative,
-                    data=form.profile_data(),
-                    consents=form.consent_kinds(),
-                    demographics=form.demographic_data(),
-                    referral=_referral(request, initiative),
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                response = redirect("participants:registered", slug=initiative.slug)
-                return _remember_outcome(response, initiative.slug, outcome)
-        return self._render(request, settings_row, form)
+            return _too_many(request, self.initiative, self.template_name, form, refused)
+        return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(initiative=self.initiative, **kwargs)
+
+
+@method_decorator(login_not_required, name="dispatch")
+@hide_personal_data
+class RegisterView(RateLimitedFormView):
+    template_name = "participants/public/register.html"
+    form_class = RegistrationForm
+    limit_name = "register"
+    per_client = REGISTRATIONS_PER_IP_PER_HOUR
+    per_address = REGISTRATIONS_PER_ADDRESS_PER_HOUR
+
+    @cached_property
+    def settings_row(self):
+        return services.public_registration_settings(slug=self.kwargs["slug"])
+
+    @property
+    def initiative(self):
+        return self.settings_row.initiative
+
+    def _render(self, form=None):
+        """The page; without `form`, the blank form's fields come from the cache."""
+        is_open = services.registration_is_open(self.settings_row)
+        context = {"initiative": self.initiative, "form": form, "is_open": is_open}
+        if is_open and form is None:
+            context["form_html"] = blank_registration_form_html(
+                registration_settings=self.settings_row, language=self.request.LANGUAGE_CODE
+            )
+        return render(self.request, self.template_name, context)
+
+    def get(self, request, *args, **kwargs):
+        return self._render()
+
+    def form_invalid(self, form):
+        return self._render(form)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "registration_settings": self.settings_row}
+
+    def perform(self, form):
+        # The same answer for an address already registered (its owner is emailed).
+        return services.participant_register_online(
+            initiative=self.initiative,
+            data=form.profile_data(),
+            consents=form.consent_kinds(),
+            demographics=form.demographic_data(),
+            referral=outreach.referral_for_session(
+                request=self.request, initiative=self.initiative
+            ),
+        )
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if response.status_code == 302:  # registered: the thank-you page's outcome
+            _remember_outcome(response, self.initiative.slug, self.result)
+        return response
+
+    def get_success_url(self):
+        return _registered_path(self.initiative.slug)
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -230,36 +256,26 @@ class RegisteredView(View):
 
 @method_decorator(login_not_required, name="dispatch")
 @hide_personal_data
-class LinkRequestView(View):
+class LinkRequestView(RateLimitedFormView):
     template_name = "participants/public/link_request.html"
+    form_class = ManageLinkRequestForm
+    limit_name = "link-request"
+    per_client = LINK_REQUESTS_PER_IP_PER_HOUR
+    per_address = LINK_REQUESTS_PER_ADDRESS_PER_HOUR
+    # The same answer whether or not the address is registered.
+    success_message = _lazy(
+        "If that address is registered, we have just emailed it a new private link."
+    )
 
-    def get(self, request, slug):
-        initiative = initiative_selectors.public_initiative(slug=slug)
-        return render(
-            request, self.template_name, {"initiative": initiative, "form": ManageLinkRequestForm()}
-        )
+    @cached_property
+    def initiative(self):
+        return initiative_selectors.public_initiative(slug=self.kwargs["slug"])
 
-    def post(self, request, slug):
-        initiative = initiative_selectors.public_initiative(slug=slug)
-        form = ManageLinkRequestForm(request.POST)
-        refused = _over_limit(
-            request,
-            initiative,
-            "link-request",
-            per_client=LINK_REQUESTS_PER_IP_PER_HOUR,
-            per_address=LINK_REQUESTS_PER_ADDRESS_PER_HOUR,
-        )
-        if refused:
-            return _too_many(request, initiative, self.template_name, form, refused)
-        if form.is_valid():
-            _send_links(initiative, form.cleaned_data["email"], request)
-            # The same answer whether or not the address is registered.
-            messages.success(
-                request,
-                _("If that address is registered, we have just emailed it a new private link."),
-            )
-            return redirect("participants:link_request", slug=slug)
-        return render(request, self.template_name, {"initiative": initiative, "form": form})
+    def perform(self, form):
+        _send_links(self.initiative, form.cleaned_data["email"], self.request)
+
+    def get_success_url(self):
+        return reverse("participants:link_request", kwargs={"slug": self.initiative.slug})
 
 
 class TokenMixin:
@@ -297,85 +313,98 @@ class TokenMixin:
         )
 
 
-def _manage_url(view):
-    return reverse("participants:manage", kwargs={"token": view.token})
+class TokenFormView(TokenMixin, ServiceFormView):
+    """A form page reached through a participant's private link."""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(participant=self.participant, **kwargs)
+
+    def manage_url(self):
+        return reverse("participants:manage", kwargs={"token": self.token})
+
+
+class TokenActionView(TokenMixin, ServiceActionView):
+    """A button on the manage page: it acts, then goes back to the manage page."""
+
+    def get_success_url(self):
+        return reverse("participants:manage", kwargs={"token": self.token})
 
 
 @method_decorator(login_not_required, name="dispatch")
 @hide_personal_data
-class ConfirmView(TokenMixin, View):
+class ConfirmView(TokenFormView):
     salt = services.CONFIRM_SALT
     max_age_setting = "DIALOGUE_HUB_CONFIRM_LINK_DAYS"
+    template_name = "participants/public/confirm.html"
+    form_class = forms.Form  # one button
+    success_message = _lazy("Thank you: your email address is confirmed.")
 
-    def get(self, request):
-        return render(
-            request, "participants/public/confirm.html", {"participant": self.participant}
-        )
-
-    def post(self, request):
+    def perform(self, form):
         services.participant_confirm_email(participant=self.participant)
-        messages.success(request, _("Thank you: your email address is confirmed."))
+
+    def get_success_url(self):
         token = services.make_token(self.participant, services.MANAGE_SALT)
-        return redirect("participants:manage", token=token)
+        return reverse("participants:manage", kwargs={"token": token})
 
 
 @method_decorator(login_not_required, name="dispatch")
 @hide_personal_data
-class ManageView(TokenMixin, View):
+class ManageView(TokenFormView):
     template_name = "participants/public/manage.html"
+    form_class = ManageForm
+    success_message = _lazy("Your changes are saved.")
 
-    def _context(self, form=None, consent_form=None):
+    @cached_property
+    def settings_row(self):
+        return services.registration_settings_for(self.participant.initiative)
+
+    def get_form(self, form_class=None):
+        if self.request.method != "POST" and self.participant.age_band == AgeBand.UNDER_13:
+            return None  # a child's details are their guardian's to give
+        return super().get_form(form_class)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "registration_settings": self.settings_row}
+
+    def get_initial(self):
         participant = self.participant
-        settings_row = services.registration_settings_for(participant.initiative)
+        if self.request.method == "POST":
+            return {"email": participant.email}
+        initial = {key: getattr(participant, key) for key in services.PROFILE_FIELDS}
         demographics = selectors.demographics_of(participant)
-        if form is None and participant.age_band != AgeBand.UNDER_13:
-            initial = {key: getattr(participant, key) for key in services.PROFILE_FIELDS}
-            if demographics is not None:
-                initial.update(
-                    {key: getattr(demographics, key) for key in services.DEMOGRAPHIC_FIELDS}
-                )
-            form = ManageForm(registration_settings=settings_row, initial=initial)
-        active = selectors.active_consent_kinds(participant)
-        if consent_form is None:
-            consent_form = ConsentChoicesForm(initial={f"consent_{kind}": True for kind in active})
-        return {
-            "participant": participant,
-            "initiative": participant.initiative,
-            "form": form,
-            "consent_form": consent_form,
-            "has_participation_consent": ConsentKind.PARTICIPATION in active,
-            "token": self.token,
-        }
+        if demographics is not None:
+            initial.update({key: getattr(demographics, key) for key in services.DEMOGRAPHIC_FIELDS})
+        return initial
 
-    def get(self, request):
-        return render(request, self.template_name, self._context())
-
-    def post(self, request):
-        participant = self.participant
-        settings_row = services.registration_settings_for(participant.initiative)
-        form = ManageForm(
-            request.POST, registration_settings=settings_row, initial={"email": participant.email}
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        active = selectors.active_consent_kinds(self.participant)
+        context.update(
+            initiative=self.participant.initiative,
+            consent_form=ConsentChoicesForm(initial={f"consent_{kind}": True for kind in active}),
+            has_participation_consent=ConsentKind.PARTICIPATION in active,
+            token=self.token,
         )
-        if form.is_valid():
-            try:
-                services.participant_update(
-                    participant=participant,
-                    data=form.profile_data(),
-                    demographics=form.demographic_data(),
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Your changes are saved."))
-                return redirect(_manage_url(self))
-        return render(request, self.template_name, self._context(form=form))
+        return context
+
+    def perform(self, form):
+        services.participant_update(
+            participant=self.participant,
+            data=form.profile_data(),
+            demographics=form.demographic_data(),
+        )
+
+    def get_success_url(self):
+        return self.manage_url()
 
 
 @method_decorator(login_not_required, name="dispatch")
 @hide_personal_data
-class ManageConsentsView(TokenMixin, View):
-    def post(self, request):
-        form = ConsentChoicesForm(request.POST)
+class ManageConsentsView(TokenActionView):
+    success_message = _lazy("Your consent choices are saved.")
+
+    def perform(self):
+        form = ConsentChoicesForm(self.request.POST)
         form.is_valid()  # booleans: always valid
         for kind in services.OPTIONAL_CONSENTS:
             services.consent_set(
@@ -383,22 +412,17 @@ class ManageConsentsView(TokenMixin, View):
                 kind=kind,
                 given=bool(form.cleaned_data.get(f"consent_{kind}")),
             )
-        messages.success(request, _("Your consent choices are saved."))
-        return redirect(_manage_url(self))
 
 
 @method_decorator(login_not_required, name="dispatch")
 @hide_personal_data
-class ManageWithdrawView(TokenMixin, View):
-    def post(self, request):
+class ManageWithdrawView(TokenActionView):
+    success_message = _lazy(
+        "You have withdrawn. Your answers are kept until you delete them; you can do that below."
+    )
+
+    def perform(self):
         services.participant_withdraw(participant=self.participant)
-        messages.success(
-            request,
-            _(
-                "You have withdrawn. Your answers are kept until you delete them; you can do that below."
-            ),
-        )
-        return redirect(_manage_url(self))
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -422,75 +446,72 @@ class ManageDownloadView(TokenMixin, View):
 
 @method_decorator(login_not_required, name="dispatch")
 @hide_personal_data
-class ManageDeleteView(TokenMixin, View):
-    def get(self, request):
-        return render(
-            request,
-            "participants/public/delete.html",
-            {"participant": self.participant, "token": self.token},
-        )
+class ManageDeleteView(TokenFormView):
+    template_name = "participants/public/delete.html"
+    form_class = forms.Form  # one button
+    success_message = _lazy("Your registration and everything you told us have been deleted.")
 
-    def post(self, request):
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(token=self.token, **kwargs)
+
+    def perform(self, form):
         initiative = self.participant.initiative
         services.participant_erase(participant=self.participant)
-        messages.success(
-            request, _("Your registration and everything you told us have been deleted.")
-        )
-        return redirect(initiative.get_public_url())
+        return initiative
+
+    def get_success_url(self):
+        return self.result.get_public_url()
 
 
 @method_decorator(login_not_required, name="dispatch")
 @hide_personal_data
-class GuardianView(TokenMixin, View):
+class GuardianView(TokenFormView):
+    """The guardian's consent, and for a child under 13 the child's details, in one page."""
+
     salt = services.GUARDIAN_SALT
     max_age_setting = "DIALOGUE_HUB_GUARDIAN_LINK_DAYS"
     template_name = "participants/public/guardian.html"
+    form_class = GuardianConsentForm
+    success_message = _lazy("Thank you. Your consent is recorded.")
 
-    def _forms(self, data=None):
-        settings_row = services.registration_settings_for(self.participant.initiative)
-        consent_form = GuardianConsentForm(data)
-        child_form = None
-        if self.participant.age_band == AgeBand.UNDER_13:
-            child_form = ChildDetailsForm(
-                data,
-                registration_settings=settings_row,
-                initial={"preferred_language": self.participant.preferred_language},
-            )
-        return consent_form, child_form
-
-    def _render(self, request, consent_form, child_form, status=200):
-        return render(
-            request,
-            self.template_name,
-            {
-                "participant": self.participant,
-                "initiative": self.participant.initiative,
-                "consent_form": consent_form,
-                "child_form": child_form,
-            },
-            status=status,
+    @cached_property
+    def child_form(self):
+        if self.participant.age_band != AgeBand.UNDER_13:
+            return None
+        return ChildDetailsForm(
+            self.request.POST if self.request.method == "POST" else None,
+            registration_settings=services.registration_settings_for(self.participant.initiative),
+            initial={"preferred_language": self.participant.preferred_language},
         )
 
-    def get(self, request):
-        return self._render(request, *self._forms())
+    def post(self, request, *args, **kwargs):
+        form, child_form = self.get_form(), self.child_form
+        valid = form.is_valid() & (child_form.is_valid() if child_form else True)
+        return self.form_valid(form) if valid else self.form_invalid(form)
 
-    def post(self, request):
-        consent_form, child_form = self._forms(request.POST)
-        valid = consent_form.is_valid() & (child_form.is_valid() if child_form else True)
-        if valid:
-            try:
-                services.guardian_consent(
-                    participant=self.participant,
-                    consents=consent_form.consent_kinds(),
-                    child_data=child_form.profile_data() if child_form else None,
-                    demographics=child_form.demographic_data() if child_form else None,
-                )
-            except DomainError as error:
-                add_domain_error(
-                    child_form if child_form and error.field in child_form.fields else consent_form,
-                    error,
-                )
-            else:
-                messages.success(request, _("Thank you. Your consent is recorded."))
-                return redirect("participants:guardian", token=self.token)
-        return self._render(request, consent_form, child_form)
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            initiative=self.participant.initiative,
+            consent_form=context.pop("form"),
+            child_form=self.child_form,
+        )
+        return context
+
+    def perform(self, form):
+        child_form = self.child_form
+        services.guardian_consent(
+            participant=self.participant,
+            consents=form.consent_kinds(),
+            child_data=child_form.profile_data() if child_form else None,
+            demographics=child_form.demographic_data() if child_form else None,
+        )
+
+    def add_domain_error(self, form, error):
+        # A refusal about the child's details is shown on their form.
+        if self.child_form and error.field in self.child_form.fields:
+            form = self.child_form
+        super().add_domain_error(form, error)
+
+    def get_success_url(self):
+        return reverse("participants:guardian", kwargs={"token": self.token})

@@ -15,16 +15,16 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
 from dialogue_hub.exceptions import DomainError
-from dialogue_hub.forms import add_domain_error
 from dialogue_hub.privacy import shown_count
 from initiatives import cache as initiative_cache
 from initiatives.permissions import has_perm
-from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
+from initiatives.views import InitiativeAccessMixin, InitiativeActionView, InitiativeFormView
 
 from .. import imports, roster, services
 from ..forms_staff import (
@@ -38,6 +38,12 @@ from ..models import AccessibilityNeed, AgeBand, RaceEthnicity, RoleCap, RoleCat
 from ..selectors import demographics_of
 
 
+def _participant_url(initiative, participant) -> str:
+    return reverse(
+        "participants:participant", kwargs={"slug": initiative.slug, "pk": participant.pk}
+    )
+
+
 def _csv_response(text: str, filename: str) -> HttpResponse:
     response = HttpResponse(text.encode("utf-8"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -48,9 +54,11 @@ def _csv_response(text: str, filename: str) -> HttpResponse:
 # --- registration settings -----------------------------------------------------------------------
 
 
-class RegistrationSettingsView(InitiativeAccessMixin, TemplateView):
+class RegistrationSettingsView(InitiativeFormView):
     permission = "participants.manage"
     template_name = "participants/staff/settings.html"
+    form_class = RegistrationSettingsForm
+    success_message = _lazy("Registration settings saved.")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -59,57 +67,61 @@ class RegistrationSettingsView(InitiativeAccessMixin, TemplateView):
         )
         return context
 
-    def get(self, request, *args, **kwargs):
+    def get_initial(self):
+        if self.request.method == "POST":
+            return {}  # the form shows what was posted
         row = services.registration_settings_for(self.initiative)
         caps = dict(
             RoleCap.objects.filter(initiative=self.initiative).values_list("role_category", "seats")
         )
-        form = RegistrationSettingsForm(initial=RegistrationSettingsForm.initial_for(row, caps))
-        return self.render_to_response(self.get_context_data(form=form))
+        return RegistrationSettingsForm.initial_for(row, caps)
 
-    def post(self, request, *args, **kwargs):
-        form = RegistrationSettingsForm(request.POST)
-        if form.is_valid():
-            try:
-                outcome = roster.registration_settings_update(
-                    user=request.user,
-                    initiative=self.initiative,
-                    data=form.settings_data(),
-                    caps=form.caps(),
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
+    def perform(self, form):
+        return roster.registration_settings_update(
+            user=self.request.user,
+            initiative=self.initiative,
+            data=form.settings_data(),
+            caps=form.caps(),
+        )
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if response.status_code == 302:
+            self.tell_outcome(self.result)
+        return response
+
+    def tell_outcome(self, outcome):
+        """What the new settings did to seats already given, after "saved"."""
+        if outcome.promoted:
+            shown = shown_count(outcome.promoted)
+            if shown is None:
+                messages.info(self.request, _("Some people on the waiting list got a seat."))
             else:
-                messages.success(request, _("Registration settings saved."))
-                if outcome.promoted:
-                    shown = shown_count(outcome.promoted)
-                    if shown is None:
-                        messages.info(request, _("Some people on the waiting list got a seat."))
-                    else:
-                        messages.info(
-                            request,
-                            _("%(n)d people on the waiting list got a seat.") % {"n": shown},
-                        )
-                for label in outcome.over_cap:
-                    messages.warning(
-                        request,
-                        _(
-                            "More people already hold seats as “%(role)s” than the new cap "
-                            "allows. Nobody was removed; new sign-ups in this role join the "
-                            "waiting list."
-                        )
-                        % {"role": label},
-                    )
-                if outcome.over_total:
-                    messages.warning(
-                        request,
-                        _(
-                            "More people already hold seats than the new participant cap. "
-                            "Nobody was removed; new sign-ups join the waiting list."
-                        ),
-                    )
-                return redirect("participants:registration_settings", slug=self.initiative.slug)
-        return self.render_to_response(self.get_context_data(form=form))
+                messages.info(
+                    self.request,
+                    _("%(n)d people on the waiting list got a seat.") % {"n": shown},
+                )
+        for label in outcome.over_cap:
+            messages.warning(
+                self.request,
+                _(
+                    "More people already hold seats as “%(role)s” than the new cap "
+                    "allows. Nobody was removed; new sign-ups in this role join the "
+                    "waiting list."
+                )
+                % {"role": label},
+            )
+        if outcome.over_total:
+            messages.warning(
+                self.request,
+                _(
+                    "More people already hold seats than the new participant cap. "
+                    "Nobody was removed; new sign-ups join the waiting list."
+                ),
+            )
+
+    def get_success_url(self):
+        return reverse("participants:registration_settings", kwargs={"slug": self.initiative.slug})
 
 
 # --- roster --------------------------------------------------------------------------------------
@@ -221,75 +233,72 @@ class ParticipantDetailView(InitiativeAccessMixin, TemplateView):
         return context
 
 
-class ParticipantWithdrawView(InitiativeAccessMixin, PostOnlyMixin, View):
+class ParticipantWithdrawView(InitiativeActionView):
     permission = "participants.manage"
+    success_message = _lazy(
+        "The registration was withdrawn. Their seat went to the waiting list, if anyone."
+    )
 
-    def post(self, request, *args, **kwargs):
-        participant = roster.participant_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
-        services.participant_withdraw(participant=participant, actor=request.user)
-        messages.success(
-            request,
-            _("The registration was withdrawn. Their seat went to the waiting list, if anyone."),
-        )
-        return redirect("participants:participant", slug=self.initiative.slug, pk=participant.pk)
+    def get_object(self):
+        return roster.participant_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
+
+    def perform(self):
+        services.participant_withdraw(participant=self.object, actor=self.request.user)
+
+    def get_success_url(self):
+        return _participant_url(self.initiative, self.object)
 
 
 # --- staff entry ---------------------------------------------------------------------------------
 
 
-class ParticipantAddView(InitiativeAccessMixin, TemplateView):
+class ParticipantAddView(InitiativeFormView):
     permission = "participants.manage"
     template_name = "participants/staff/participant_form.html"
+    form_class = StaffRegistrationForm
+    initial = {"role_category": RoleCategory.RESIDENT}
 
-    def _form(self, data=None):
-        return StaffRegistrationForm(
-            data,
-            registration_settings=services.registration_settings_for(self.initiative),
-            initial=None if data else {"role_category": RoleCategory.RESIDENT},
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "registration_settings": services.registration_settings_for(self.initiative),
+        }
+
+    def perform(self, form):
+        return services.participant_register(
+            initiative=self.initiative,
+            data=form.profile_data(),
+            consents=form.consent_kinds(),
+            source=Source.STAFF,
+            registered_by=self.request.user,
         )
 
-    def get(self, request, *args, **kwargs):
-        return self.render_to_response(self.get_context_data(form=self._form()))
+    def add_domain_error(self, form, error):
+        if isinstance(error, services.DuplicateRegistration):
+            # Staff see who it is: a link to that registration.
+            form.add_error(
+                "email", _("This email address is already registered in this initiative.")
+            )
+            self.extra_context = {
+                "duplicate_url": _participant_url(self.initiative, error.participant)
+            }
+        else:
+            super().add_domain_error(form, error)
 
-    def post(self, request, *args, **kwargs):
-        form = self._form(request.POST)
-        context = {}
-        if form.is_valid():
-            try:
-                result = services.participant_register(
-                    initiative=self.initiative,
-                    data=form.profile_data(),
-                    consents=form.consent_kinds(),
-                    source=Source.STAFF,
-                    registered_by=request.user,
-                )
-            except services.DuplicateRegistration as duplicate:
-                form.add_error(
-                    "email", _("This email address is already registered in this initiative.")
-                )
-                context["duplicate_url"] = reverse(
-                    "participants:participant",
-                    kwargs={"slug": self.initiative.slug, "pk": duplicate.participant.pk},
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                if result.waitlisted:
-                    messages.warning(
-                        request,
-                        _(
-                            "Registered on the waiting list: the initiative or this role is "
-                            "full. They get a seat automatically when one frees up."
-                        ),
-                    )
-                else:
-                    messages.success(request, _("Registered and confirmed."))
-                return redirect(
-                    "participants:participant",
-                    slug=self.initiative.slug,
-                    pk=result.participant.pk,
-                )
-        return self.render_to_response(self.get_context_data(form=form, **context))
+    def get_success_message(self, form):
+        if self.result.waitlisted:
+            messages.warning(
+                self.request,
+                _(
+                    "Registered on the waiting list: the initiative or this role is "
+                    "full. They get a seat automatically when one frees up."
+                ),
+            )
+            return ""
+        return _("Registered and confirmed.")
+
+    def get_success_url(self):
+        return _participant_url(self.initiative, self.result.participant)
 
 
 # --- import of paper sign-in sheets ----------------------------------------------------------------
@@ -313,16 +322,16 @@ class ImportReviewMixin:
         return TemplateResponse(self.request, "participants/staff/import_review.html", context)
 
 
-class ImportView(ImportReviewMixin, InitiativeAccessMixin, TemplateView):
+class ImportView(ImportReviewMixin, InitiativeFormView):
     """Step 1: upload a CSV; it is checked and, if there is something to import, kept in an
     ImportUpload row for step 2 (never in the session)."""
 
     permission = "participants.manage"
     template_name = "participants/staff/import.html"
+    form_class = ImportUploadForm
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.setdefault("form", ImportUploadForm())
         context["registration_settings"] = services.registration_settings_for(self.initiative)
         context["columns"] = imports.COLUMNS
         context["role_choices"] = RoleCategory.choices
@@ -330,22 +339,19 @@ class ImportView(ImportReviewMixin, InitiativeAccessMixin, TemplateView):
         context["max_rows"] = imports.MAX_ROWS
         return context
 
-    def post(self, request, *args, **kwargs):
-        form = ImportUploadForm(request.POST, request.FILES)
-        if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form))
+    def form_valid(self, form):
         content = form.cleaned_data["file"].read(imports.MAX_BYTES + 1)
         report, text = imports.check_file(initiative=self.initiative, content=content)
         if report.file_errors:
             # The file itself is wrong: it has no rows to show, so nothing is kept.
             for message in report.file_errors:
                 form.add_error("file", message)
-            return self.render_to_response(self.get_context_data(form=form))
+            return self.form_invalid(form)
         if not report.valid_rows:
             # Nothing to confirm: show the report now and keep nothing.
             return self.render_report(report)
         upload = imports.import_upload_create(
-            initiative=self.initiative, user=request.user, text=text, report=report
+            initiative=self.initiative, user=self.request.user, text=text, report=report
         )
         return redirect(_review_url(self.initiative, upload))
 
