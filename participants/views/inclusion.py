@@ -15,9 +15,11 @@ from django.views.generic import TemplateView
 from initiatives import cache as initiative_cache
 from initiatives.views import InitiativeAccessMixin, InitiativeActionView, InitiativeFormView
 
-from .. import inclusion, services_inclusion
-from ..forms_inclusion import DimensionPickForm, InclusionTargetForm
+from ..exports import csv_header, csv_rows
+from ..forms.inclusion import DimensionPickForm, InclusionTargetForm
 from ..models import Dimension
+from ..selectors import inclusion as selectors
+from ..services import inclusion as services
 
 
 class InclusionDashboardView(InitiativeAccessMixin, TemplateView):
@@ -30,7 +32,7 @@ class InclusionDashboardView(InitiativeAccessMixin, TemplateView):
         # The template caches the dashboard's HTML per initiative, version (initiatives/cache.py),
         # language and role-dependent links; it is computed only when that fragment is missing.
         context["dashboard"] = SimpleLazyObject(
-            lambda: inclusion.inclusion_dashboard(initiative=initiative)
+            lambda: selectors.inclusion_dashboard(initiative=initiative)
         )
         context["cache_version"] = initiative_cache.version(initiative.pk)
         context["cache_timeout"] = initiative_cache.TIMEOUT
@@ -43,15 +45,15 @@ class InclusionExportView(InitiativeAccessMixin, View):
     permission = "inclusion.view"
 
     def get(self, request, *args, **kwargs):
-        dashboard = inclusion.inclusion_dashboard(initiative=self.initiative)
-        services_inclusion.inclusion_export_record(user=request.user, initiative=self.initiative)
+        dashboard = selectors.inclusion_dashboard(initiative=self.initiative)
+        services.inclusion_export_record(user=request.user, initiative=self.initiative)
         filename = f"inclusion-{self.initiative.slug}-{timezone.localdate():%Y-%m-%d}.csv"
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response.write("\ufeff")  # so spreadsheet programs read UTF-8
         writer = csv.writer(response)
-        writer.writerow(inclusion.csv_header())
-        writer.writerows(inclusion.csv_rows(dashboard))
+        writer.writerow(csv_header())
+        writer.writerows(csv_rows(dashboard))
         return response
 
 
@@ -61,7 +63,7 @@ class TargetListView(InitiativeAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["groups"] = inclusion.targets_by_dimension(initiative=self.initiative)
+        context["groups"] = selectors.targets_by_dimension(initiative=self.initiative)
         return context
 
 
@@ -76,8 +78,8 @@ class TargetFormView(InitiativeFormView):
     FORM_FIELDS = {"community_share": "community_percent", "target_share": "target_percent"}
 
     def get_form_kwargs(self):
-        neighborhoods, lived = inclusion.registration_lists(self.initiative)
-        choices = inclusion.group_choices(
+        neighborhoods, lived = selectors.registration_lists(self.initiative)
+        choices = selectors.group_choices(
             self.dimension, neighborhoods=neighborhoods, lived_experience=lived
         )
         return {**super().get_form_kwargs(), "dimension": self.dimension, "choices": choices}
@@ -119,7 +121,7 @@ class TargetAddView(TargetFormView):
         return {**super().get_form_kwargs(), "submit_label": _("Add")}
 
     def perform(self, form):
-        services_inclusion.inclusion_target_create(
+        services.inclusion_target_create(
             user=self.request.user,
             initiative=self.initiative,
             dimension=self.dimension,
@@ -131,7 +133,7 @@ class TargetMixin:
     """The benchmark and target the URL names, in this initiative."""
 
     def get_object(self):
-        return inclusion.target_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
+        return selectors.target_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
 
 
 class TargetEditView(TargetMixin, TargetFormView):
@@ -145,7 +147,7 @@ class TargetEditView(TargetMixin, TargetFormView):
         return {**super().get_form_kwargs(), "instance": self.object}
 
     def perform(self, form):
-        services_inclusion.inclusion_target_update(
+        services.inclusion_target_update(
             user=self.request.user, target=self.object, data=form.service_data()
         )
 
@@ -155,7 +157,7 @@ class TargetDeleteView(TargetMixin, InitiativeActionView):
     success_message = _lazy("Benchmark and target removed.")
 
     def perform(self):
-        services_inclusion.inclusion_target_delete(user=self.request.user, target=self.object)
+        services.inclusion_target_delete(user=self.request.user, target=self.object)
 
     def get_success_url(self):
         return reverse("participants:inclusion_targets", kwargs={"slug": self.initiative.slug})

@@ -1,6 +1,6 @@
 """Outreach pages: partners' referral links (and the public link they share), outreach
 activities, and sign-ups attributed to partner and channel. Thin views: permission mixin,
-then a service or selector from participants.outreach."""
+then services.outreach or selectors.outreach."""
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
@@ -14,8 +14,9 @@ from django.views.generic import TemplateView
 
 from initiatives.views import InitiativeAccessMixin, InitiativeActionView, InitiativeFormView
 
-from .. import outreach
-from ..forms_outreach import OutreachActivityForm, ReferralLinkForm
+from ..forms.outreach import OutreachActivityForm, ReferralLinkForm
+from ..selectors import outreach as selectors
+from ..services import outreach as services
 
 PAGE_SIZE = 25
 
@@ -35,11 +36,11 @@ class ReferralLinkListView(InitiativeAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        paginator = Paginator(outreach.referral_links(initiative=self.initiative), PAGE_SIZE)
+        paginator = Paginator(selectors.referral_links(initiative=self.initiative), PAGE_SIZE)
         page = paginator.get_page(self.request.GET.get("page"))
         links = list(page.object_list)
-        cells = outreach.link_signups(
-            [link.pk for link in links], outreach.link_signup_cells(initiative=self.initiative)
+        cells = selectors.link_signups(
+            [link.pk for link in links], selectors.link_signup_cells(initiative=self.initiative)
         )
         for link in links:
             link.signups = cells[link.pk]
@@ -65,7 +66,7 @@ class ReferralLinkCreateView(InitiativeFormView):
         return {**super().get_form_kwargs(), "initiative": self.initiative}
 
     def perform(self, form):
-        return outreach.referral_link_create(
+        return services.referral_link_create(
             user=self.request.user,
             initiative=self.initiative,
             partner=form.cleaned_data["partner"],
@@ -86,12 +87,12 @@ class ReferralLinkDeleteView(InitiativeActionView):
     permission = "outreach.manage"
 
     def get_object(self):
-        return outreach.referral_link_for_initiative(
+        return selectors.referral_link_for_initiative(
             initiative=self.initiative, pk=self.kwargs["pk"]
         )
 
     def perform(self):
-        outreach.referral_link_delete(user=self.request.user, link=self.object)
+        services.referral_link_delete(user=self.request.user, link=self.object)
 
     def get_success_message(self):
         return _(
@@ -107,7 +108,7 @@ class ReferralJoinView(View):
     """The link a partner shares: remember the referral, then go to registration."""
 
     def get(self, request, code):
-        link = outreach.referral_link_by_code(code=code)
+        link = selectors.referral_link_by_code(code=code)
         if link is None or not link.initiative.is_published:
             return render(
                 request,
@@ -115,7 +116,7 @@ class ReferralJoinView(View):
                 {"initiative": link.initiative if link else None},
                 status=404,
             )
-        outreach.referral_remember(request=request, link=link)
+        services.referral_remember(request=request, link=link)
         return redirect(registration_url(link.initiative))
 
 
@@ -128,9 +129,9 @@ class OutreachActivityListView(InitiativeAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        paginator = Paginator(outreach.outreach_activities(initiative=self.initiative), PAGE_SIZE)
+        paginator = Paginator(selectors.outreach_activities(initiative=self.initiative), PAGE_SIZE)
         context["page_obj"] = paginator.get_page(self.request.GET.get("page"))
-        context["totals"] = outreach.outreach_totals(initiative=self.initiative)
+        context["totals"] = selectors.outreach_totals(initiative=self.initiative)
         return context
 
 
@@ -156,7 +157,7 @@ class OutreachActivityCreateView(OutreachActivityFormView):
         return {**super().get_form_kwargs(), "submit_label": _("Log outreach")}
 
     def perform(self, form):
-        outreach.outreach_activity_create(
+        services.outreach_activity_create(
             user=self.request.user, initiative=self.initiative, **form.service_data()
         )
 
@@ -165,7 +166,7 @@ class OutreachActivityMixin:
     """The outreach record the URL names, in this initiative."""
 
     def get_object(self):
-        return outreach.outreach_activity_for_initiative(
+        return selectors.outreach_activity_for_initiative(
             initiative=self.initiative, pk=self.kwargs["pk"]
         )
 
@@ -174,7 +175,7 @@ class OutreachActivityUpdateView(OutreachActivityMixin, OutreachActivityFormView
     success_message = _lazy("Outreach record saved.")
 
     def perform(self, form):
-        outreach.outreach_activity_update(
+        services.outreach_activity_update(
             user=self.request.user, activity=self.object, data=form.service_data()
         )
 
@@ -184,7 +185,7 @@ class OutreachActivityDeleteView(OutreachActivityMixin, InitiativeActionView):
     success_message = _lazy("Outreach record deleted.")
 
     def perform(self):
-        outreach.outreach_activity_delete(user=self.request.user, activity=self.object)
+        services.outreach_activity_delete(user=self.request.user, activity=self.object)
 
     def get_success_url(self):
         return reverse("participants:outreach", kwargs={"slug": self.initiative.slug})
@@ -199,5 +200,5 @@ class AttributionView(InitiativeAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["attribution"] = outreach.attribution(initiative=self.initiative)
+        context["attribution"] = selectors.attribution(initiative=self.initiative)
         return context

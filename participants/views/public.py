@@ -24,9 +24,9 @@ from dialogue_hub import ratelimit
 from dialogue_hub.editing import ServiceActionView, ServiceFormView
 from dialogue_hub.text import BIDI_CONTROLS, clean_line
 from initiatives import selectors as initiative_selectors
+from initiatives.services import activity_record
 
-from .. import outreach, selectors, services
-from ..forms import (
+from ..forms.public import (
     ChildDetailsForm,
     ConsentChoicesForm,
     GuardianConsentForm,
@@ -36,6 +36,11 @@ from ..forms import (
     blank_registration_form_html,
 )
 from ..models import AgeBand, ConsentKind, Participant
+from ..selectors.outreach import referral_for_session
+from ..selectors.public import initiative_for_expired_token, participant_export
+from ..selectors.registration import active_consent_kinds, demographics_of
+from ..services import public as services
+from ..services import registration
 
 # Pages whose forms carry personal data (names, contacts, demographics, a guardian's details):
 # error reports hide every field they post (and, with dialogue_hub/debug.py, every local).
@@ -60,7 +65,7 @@ def _posted_addresses(request) -> set[str]:
     addresses = set()
     for field in ("email", "guardian_email"):
         posted = BIDI_CONTROLS.sub("", clean_line(str(request.POST.get(field, ""))))
-        if normalized := services.normalize_email(posted):
+        if normalized := registration.normalize_email(posted):
             addresses.add(normalized)
     return addresses
 
@@ -82,7 +87,7 @@ def _over_limit(request, initiative, form_name, *, per_client, per_address) -> s
 
 def _send_links(initiative, email, request) -> None:
     """Email links for `email`, at most a few times an hour per address (never a mail bomb)."""
-    key = f"links:{initiative.pk}:{services.normalize_email(email)}"
+    key = f"links:{initiative.pk}:{registration.normalize_email(email)}"
     if ratelimit.allow(key, limit=LINK_EMAILS_PER_ADDRESS_PER_HOUR, window_seconds=3600):
         services.manage_link_request(initiative=initiative, email=email)
 
@@ -110,7 +115,7 @@ def _registered_path(slug):
     return reverse("participants:registered", kwargs={"slug": slug})
 
 
-def _remember_outcome(response, slug, outcome: services.RegistrationOutcome):
+def _remember_outcome(response, slug, outcome: registration.RegistrationOutcome):
     value = {
         "initiative": slug,  # the path scopes the cookie; this makes a copied one useless
         "waitlisted": outcome.waitlisted,
@@ -185,7 +190,7 @@ class RegisterView(RateLimitedFormView):
 
     @cached_property
     def settings_row(self):
-        return services.public_registration_settings(slug=self.kwargs["slug"])
+        return registration.public_registration_settings(slug=self.kwargs["slug"])
 
     @property
     def initiative(self):
@@ -193,7 +198,7 @@ class RegisterView(RateLimitedFormView):
 
     def _render(self, form=None):
         """The page; without `form`, the blank form's fields come from the cache."""
-        is_open = services.registration_is_open(self.settings_row)
+        is_open = registration.registration_is_open(self.settings_row)
         context = {"initiative": self.initiative, "form": form, "is_open": is_open}
         if is_open and form is None:
             context["form_html"] = blank_registration_form_html(
@@ -212,14 +217,12 @@ class RegisterView(RateLimitedFormView):
 
     def perform(self, form):
         # The same answer for an address already registered (its owner is emailed).
-        return services.participant_register_online(
+        return registration.participant_register_online(
             initiative=self.initiative,
             data=form.profile_data(),
             consents=form.consent_kinds(),
             demographics=form.demographic_data(),
-            referral=outreach.referral_for_session(
-                request=self.request, initiative=self.initiative
-            ),
+            referral=referral_for_session(request=self.request, initiative=self.initiative),
         )
 
     def form_valid(self, form):
@@ -284,12 +287,12 @@ class TokenMixin:
     Every page reached through a participant's private link uses this one mixin (the guides and
     actions apps too), so a tampered or expired link always gets the same helpful page."""
 
-    salt = services.MANAGE_SALT
+    salt = registration.MANAGE_SALT
     max_age_setting = "DIALOGUE_HUB_MANAGE_LINK_DAYS"
 
     def dispatch(self, request, token, *args, **kwargs):
         try:
-            self.participant = services.resolve_token(
+            self.participant = registration.resolve_token(
                 token, self.salt, getattr(settings, self.max_age_setting)
             )
         except signing.SignatureExpired:
@@ -304,7 +307,7 @@ class TokenMixin:
     def _problem(self, request, problem, token):
         initiative = None
         if problem == "expired":
-            initiative = selectors.initiative_for_expired_token(token, self.salt)
+            initiative = initiative_for_expired_token(token, self.salt)
         return render(
             request,
             "participants/public/link_problem.html",
@@ -333,7 +336,7 @@ class TokenActionView(TokenMixin, ServiceActionView):
 @method_decorator(login_not_required, name="dispatch")
 @hide_personal_data
 class ConfirmView(TokenFormView):
-    salt = services.CONFIRM_SALT
+    salt = registration.CONFIRM_SALT
     max_age_setting = "DIALOGUE_HUB_CONFIRM_LINK_DAYS"
     template_name = "participants/public/confirm.html"
     form_class = forms.Form  # one button
@@ -343,7 +346,7 @@ class ConfirmView(TokenFormView):
         services.participant_confirm_email(participant=self.participant)
 
     def get_success_url(self):
-        token = services.make_token(self.participant, services.MANAGE_SALT)
+        token = registration.make_token(self.participant, registration.MANAGE_SALT)
         return reverse("participants:manage", kwargs={"token": token})
 
 
@@ -356,7 +359,7 @@ class ManageView(TokenFormView):
 
     @cached_property
     def settings_row(self):
-        return services.registration_settings_for(self.participant.initiative)
+        return registration.registration_settings_for(self.participant.initiative)
 
     def get_form(self, form_class=None):
         if self.request.method != "POST" and self.participant.age_band == AgeBand.UNDER_13:
@@ -370,15 +373,17 @@ class ManageView(TokenFormView):
         participant = self.participant
         if self.request.method == "POST":
             return {"email": participant.email}
-        initial = {key: getattr(participant, key) for key in services.PROFILE_FIELDS}
-        demographics = selectors.demographics_of(participant)
+        initial = {key: getattr(participant, key) for key in registration.PROFILE_FIELDS}
+        demographics = demographics_of(participant)
         if demographics is not None:
-            initial.update({key: getattr(demographics, key) for key in services.DEMOGRAPHIC_FIELDS})
+            initial.update(
+                {key: getattr(demographics, key) for key in registration.DEMOGRAPHIC_FIELDS}
+            )
         return initial
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        active = selectors.active_consent_kinds(self.participant)
+        active = active_consent_kinds(self.participant)
         context.update(
             initiative=self.participant.initiative,
             consent_form=ConsentChoicesForm(initial={f"consent_{kind}": True for kind in active}),
@@ -406,7 +411,7 @@ class ManageConsentsView(TokenActionView):
     def perform(self):
         form = ConsentChoicesForm(self.request.POST)
         form.is_valid()  # booleans: always valid
-        for kind in services.OPTIONAL_CONSENTS:
+        for kind in registration.OPTIONAL_CONSENTS:
             services.consent_set(
                 participant=self.participant,
                 kind=kind,
@@ -428,8 +433,8 @@ class ManageWithdrawView(TokenActionView):
 @method_decorator(login_not_required, name="dispatch")
 class ManageDownloadView(TokenMixin, View):
     def get(self, request):
-        data = services.participant_export(self.participant)
-        services.activity_record(
+        data = participant_export(self.participant)
+        activity_record(
             initiative=self.participant.initiative,
             actor=None,
             action="participant.data_downloaded",
@@ -468,7 +473,7 @@ class ManageDeleteView(TokenFormView):
 class GuardianView(TokenFormView):
     """The guardian's consent, and for a child under 13 the child's details, in one page."""
 
-    salt = services.GUARDIAN_SALT
+    salt = registration.GUARDIAN_SALT
     max_age_setting = "DIALOGUE_HUB_GUARDIAN_LINK_DAYS"
     template_name = "participants/public/guardian.html"
     form_class = GuardianConsentForm
@@ -480,7 +485,9 @@ class GuardianView(TokenFormView):
             return None
         return ChildDetailsForm(
             self.request.POST if self.request.method == "POST" else None,
-            registration_settings=services.registration_settings_for(self.participant.initiative),
+            registration_settings=registration.registration_settings_for(
+                self.participant.initiative
+            ),
             initial={"preferred_language": self.participant.preferred_language},
         )
 

@@ -2,8 +2,9 @@
 list (roster) with its CSV export, one participant's page, registering someone on their
 behalf, withdrawing them, and importing paper sign-in sheets.
 
-Thin views: the permission mixin, then a selector or service from participants.roster,
-participants.imports or participants.services. Every look at personal data is logged.
+Thin views: the permission mixin, then selectors.staff and services.staff (the roster and the
+settings), services.imports (the CSV import) or services.registration. Every look at personal
+data is logged.
 """
 
 import functools
@@ -26,8 +27,8 @@ from initiatives import cache as initiative_cache
 from initiatives.permissions import has_perm
 from initiatives.views import InitiativeAccessMixin, InitiativeActionView, InitiativeFormView
 
-from .. import imports, roster, services
-from ..forms_staff import (
+from ..exports import roster_csv
+from ..forms.staff import (
     ImportConfirmForm,
     ImportUploadForm,
     RegistrationSettingsForm,
@@ -35,7 +36,11 @@ from ..forms_staff import (
     StaffRegistrationForm,
 )
 from ..models import AccessibilityNeed, AgeBand, RaceEthnicity, RoleCap, RoleCategory, Source
-from ..selectors import demographics_of
+from ..selectors import staff as selectors
+from ..selectors.registration import demographics_of
+from ..services import imports, registration
+from ..services import public as public_services
+from ..services import staff as services
 
 
 def _participant_url(initiative, participant) -> str:
@@ -62,7 +67,7 @@ class RegistrationSettingsView(InitiativeFormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["cap_rows"] = roster.cap_rows(
+        context["cap_rows"] = selectors.cap_rows(
             initiative=self.initiative, steward=context["can"]["demographics_view"]
         )
         return context
@@ -70,14 +75,14 @@ class RegistrationSettingsView(InitiativeFormView):
     def get_initial(self):
         if self.request.method == "POST":
             return {}  # the form shows what was posted
-        row = services.registration_settings_for(self.initiative)
+        row = registration.registration_settings_for(self.initiative)
         caps = dict(
             RoleCap.objects.filter(initiative=self.initiative).values_list("role_category", "seats")
         )
         return RegistrationSettingsForm.initial_for(row, caps)
 
     def perform(self, form):
-        return roster.registration_settings_update(
+        return services.registration_settings_update(
             user=self.request.user,
             initiative=self.initiative,
             data=form.settings_data(),
@@ -131,7 +136,7 @@ class RosterMixin(InitiativeAccessMixin):
     def filter_form(self, token=None):
         return RosterFilterForm(
             self.request.GET or None,
-            choices=roster.kept_filter_choices(initiative=self.initiative, token=token),
+            choices=selectors.kept_filter_choices(initiative=self.initiative, token=token),
         )
 
 
@@ -144,10 +149,10 @@ class RosterView(RosterMixin, TemplateView):
         token = initiative_cache.version(self.initiative.pk)
         form = self.filter_form(token)
         filters = form.filters()
-        queryset = roster.roster(initiative=self.initiative, filters=filters)
+        queryset = selectors.roster(initiative=self.initiative, filters=filters)
         query = self.request.GET.copy()
         query.pop("page", None)
-        page = roster.roster_page(
+        page = selectors.roster_page(
             queryset,
             self.request.GET.get("page"),
             initiative=self.initiative,
@@ -155,10 +160,10 @@ class RosterView(RosterMixin, TemplateView):
             token=token,
         )
         # Read only when the rows' fragment is not in the cache (see the template).
-        rows = functools.cache(lambda: roster.page_rows(page, initiative=self.initiative))
+        rows = functools.cache(lambda: selectors.page_rows(page, initiative=self.initiative))
         steward = context["can"]["demographics_view"]
         total = page.paginator.count
-        roster.personal_data_access_record(
+        services.personal_data_access_record(
             initiative=self.initiative,
             user=self.request.user,
             action="participants.roster_viewed",
@@ -186,11 +191,11 @@ class RosterExportView(RosterMixin, View):
     def get(self, request, *args, **kwargs):
         filters = self.filter_form().filters()
         with_demographics = has_perm(self.initiative.roles, "demographics.view")
-        queryset = roster.roster(
+        queryset = selectors.roster(
             initiative=self.initiative, filters=filters, with_demographics=with_demographics
         )
-        text = roster.roster_csv(queryset, with_demographics=with_demographics)
-        roster.personal_data_access_record(
+        text = roster_csv(queryset, with_demographics=with_demographics)
+        services.personal_data_access_record(
             initiative=self.initiative,
             user=request.user,
             action="participants.exported",
@@ -206,10 +211,10 @@ class ParticipantDetailView(InitiativeAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        participant = roster.participant_for_initiative(
+        participant = selectors.participant_for_initiative(
             initiative=self.initiative, pk=self.kwargs["pk"]
         )
-        roster.personal_data_access_record(
+        services.personal_data_access_record(
             initiative=self.initiative,
             user=self.request.user,
             action="participant.viewed",
@@ -226,7 +231,7 @@ class ParticipantDetailView(InitiativeAccessMixin, TemplateView):
                 races.get(value, value)
                 for value in (demographics.race_ethnicity if demographics else [])
             ]
-            context["consents"] = roster.consents_of(participant)
+            context["consents"] = selectors.consents_of(participant)
         context["is_under_13_waiting"] = (
             participant.age_band == AgeBand.UNDER_13 and participant.guardian_consented_at is None
         )
@@ -240,10 +245,12 @@ class ParticipantWithdrawView(InitiativeActionView):
     )
 
     def get_object(self):
-        return roster.participant_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
+        return selectors.participant_for_initiative(
+            initiative=self.initiative, pk=self.kwargs["pk"]
+        )
 
     def perform(self):
-        services.participant_withdraw(participant=self.object, actor=self.request.user)
+        public_services.participant_withdraw(participant=self.object, actor=self.request.user)
 
     def get_success_url(self):
         return _participant_url(self.initiative, self.object)
@@ -261,11 +268,11 @@ class ParticipantAddView(InitiativeFormView):
     def get_form_kwargs(self):
         return {
             **super().get_form_kwargs(),
-            "registration_settings": services.registration_settings_for(self.initiative),
+            "registration_settings": registration.registration_settings_for(self.initiative),
         }
 
     def perform(self, form):
-        return services.participant_register(
+        return registration.participant_register(
             initiative=self.initiative,
             data=form.profile_data(),
             consents=form.consent_kinds(),
@@ -274,7 +281,7 @@ class ParticipantAddView(InitiativeFormView):
         )
 
     def add_domain_error(self, form, error):
-        if isinstance(error, services.DuplicateRegistration):
+        if isinstance(error, registration.DuplicateRegistration):
             # Staff see who it is: a link to that registration.
             form.add_error(
                 "email", _("This email address is already registered in this initiative.")
@@ -332,7 +339,7 @@ class ImportView(ImportReviewMixin, InitiativeFormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["registration_settings"] = services.registration_settings_for(self.initiative)
+        context["registration_settings"] = registration.registration_settings_for(self.initiative)
         context["columns"] = imports.COLUMNS
         context["role_choices"] = RoleCategory.choices
         context["age_choices"] = AgeBand.choices

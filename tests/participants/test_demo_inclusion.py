@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from initiatives.models import Initiative, Role
-from participants.inclusion import inclusion_dashboard
 from participants.models import Participant
+from participants.selectors.inclusion import inclusion_dashboard
 
 pytestmark = pytest.mark.django_db
 

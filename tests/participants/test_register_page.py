@@ -11,8 +11,9 @@ from django.test import Client
 from django.urls import reverse
 
 from initiatives.models import Role
-from participants import forms, roster
+from participants.forms import public as forms
 from participants.models import Participant, RegistrationSettings
+from participants.services import staff as roster
 from participants.views import public
 
 from ..factories import InitiativeFactory, RegistrationSettingsFactory

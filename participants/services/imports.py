@@ -8,7 +8,7 @@ Two steps, so nothing is ever half-imported:
    that only they can use (`import_upload_create` / `import_upload_for`), never in the
    session: it is deleted when they import or cancel, and purged after a day at the latest.
 2. `import_valid_rows` registers all the valid rows in ONE transaction through
-   `services.participant_register` (source=IMPORT). If any row is refused at that point,
+   `registration.participant_register` (source=IMPORT). If any row is refused at that point,
    nothing is saved and the refusal names the row.
 
 A file has at most MAX_ROWS rows, which bounds how long one import holds the registration
@@ -41,8 +41,7 @@ from dialogue_hub.exceptions import DomainError
 from dialogue_hub.text import clean_line
 from initiatives.services import activity_record
 
-from . import services
-from .models import (
+from ..models import (
     MINOR_AGE_BANDS,
     AccessibilityNeed,
     AgeBand,
@@ -54,6 +53,7 @@ from .models import (
     RoleCategory,
     Source,
 )
+from . import registration
 
 MAX_BYTES = 2 * 1024 * 1024
 # One file is imported in one transaction holding the initiative's registration lock, which
@@ -306,7 +306,7 @@ def _split(value: str) -> list[str]:
 
 
 def _check_email(value: str, label: str, errors: list) -> str:
-    email = services.normalize_email(value)
+    email = registration.normalize_email(value)
     if email:
         try:
             validate_email(email)
@@ -424,7 +424,7 @@ def check_text(*, initiative, text: str, notes=()) -> ImportReport:
         _check_header(columns, header, report)
         if report.file_errors:
             return report
-        registration_settings = services.registration_settings_for(initiative)
+        registration_settings = registration.registration_settings_for(initiative)
         lookups = _Lookups(registration_settings)
         for number, cells in enumerate(reader, start=header_number + 1):
             if not any(cell.strip() for cell in cells):
@@ -675,14 +675,14 @@ def import_valid_rows(
     imported = waitlisted = skipped = 0
     for row in report.valid_rows:
         try:
-            result = services.participant_register(
+            result = registration.participant_register(
                 initiative=initiative,
                 data=row.data,
                 consents=row.consents,
                 source=Source.IMPORT,
                 registered_by=user,
             )
-        except services.DuplicateRegistration:
+        except registration.DuplicateRegistration:
             skipped += 1  # registered meanwhile: the same as already registered
             continue
         except DomainError as error:
