@@ -641,9 +641,7 @@ def import_children(setup, organizer, *rows):
 
 
 def consent_for(participant, name):
-    guardian_consent(
-        participant=participant, consents={"participation"}, child_data={"name": name}
-    )
+    guardian_consent(participant=participant, consents={"participation"}, child_data={"name": name})
 
 
 def test_a_child_whose_guardian_consented_is_not_imported_again(setup, organizer):
