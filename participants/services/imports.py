@@ -305,6 +305,19 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in (value or "").split(";") if part.strip()]
 
 
+def _picked(raw: str, lookup: dict, unknown: str, errors: list) -> list:
+    """The choices a cell lists (split on ";"), each once, in order; each unknown one adds
+    `unknown` (with %(value)s) to `errors`."""
+    picked = []
+    for part in _split(raw):
+        value = lookup.get(_norm(part))
+        if value is None:
+            errors.append(unknown % {"value": part})
+        elif value not in picked:
+            picked.append(value)
+    return picked
+
+
 def _check_email(value: str, label: str, errors: list) -> str:
     email = registration.normalize_email(value)
     if email:
@@ -373,20 +386,15 @@ def _check_row(cells: dict, lookups: _Lookups) -> tuple[dict, set, list]:
     if age_error:
         errors.append(age_error)
     data["age_band"] = age_band or AgeBand.PREFER_NOT
-    data["availability"] = []
-    for part in _split(get("availability")):
-        slot = lookups.slot.get(_norm(part))
-        if slot is None:
-            errors.append(_("Unknown time slot “%(value)s”.") % {"value": part})
-        elif slot not in data["availability"]:
-            data["availability"].append(slot)
-    data["accessibility_needs"] = []
-    for part in _split(get("accessibility_needs")):
-        need = lookups.need.get(_norm(part))
-        if need is None:
-            errors.append(_("Unknown accessibility need “%(value)s”.") % {"value": part})
-        elif need not in data["accessibility_needs"]:
-            data["accessibility_needs"].append(need)
+    data["availability"] = _picked(
+        get("availability"), lookups.slot, _("Unknown time slot “%(value)s”."), errors
+    )
+    data["accessibility_needs"] = _picked(
+        get("accessibility_needs"),
+        lookups.need,
+        _("Unknown accessibility need “%(value)s”."),
+        errors,
+    )
     consents = {ConsentKind.PARTICIPATION.value}  # signing the sheet
     for kind in ("evaluation", "media", "contact"):
         raw = get(f"consent_{kind}")
