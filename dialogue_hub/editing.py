@@ -54,6 +54,8 @@ class ServiceFormView(ObjectMixin, FormView):
     `success_message` (or override `get_success_message`) and `success_url` (or
     `get_success_url`)."""
 
+    # Django's ProcessFormView takes a PUT as a POST; a form page answers 405 to it, as before.
+    http_method_names = ["get", "post", "head", "options"]
     success_message = ""
 
     def get_form_kwargs(self):
