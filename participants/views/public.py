@@ -160,16 +160,20 @@ class RateLimitedFormView(ServiceFormView):
     per email address posted, before anything else; over a limit, the form answers 429."""
 
     limit_name = ""
-    per_client = per_address = 0
+
+    def hourly_limits(self) -> tuple[int, int]:
+        """(per client, per email address posted), read when counting."""
+        raise NotImplementedError
 
     def post(self, request, *args, **kwargs):
         form = self.get_form()
+        per_client, per_address = self.hourly_limits()
         refused = _over_limit(
             request,
             self.initiative,
             self.limit_name,
-            per_client=self.per_client,
-            per_address=self.per_address,
+            per_client=per_client,
+            per_address=per_address,
         )
         if refused:
             return _too_many(request, self.initiative, self.template_name, form, refused)
@@ -185,8 +189,9 @@ class RegisterView(RateLimitedFormView):
     template_name = "participants/public/register.html"
     form_class = RegistrationForm
     limit_name = "register"
-    per_client = REGISTRATIONS_PER_IP_PER_HOUR
-    per_address = REGISTRATIONS_PER_ADDRESS_PER_HOUR
+
+    def hourly_limits(self):
+        return REGISTRATIONS_PER_IP_PER_HOUR, REGISTRATIONS_PER_ADDRESS_PER_HOUR
 
     @cached_property
     def settings_row(self):
@@ -263,12 +268,13 @@ class LinkRequestView(RateLimitedFormView):
     template_name = "participants/public/link_request.html"
     form_class = ManageLinkRequestForm
     limit_name = "link-request"
-    per_client = LINK_REQUESTS_PER_IP_PER_HOUR
-    per_address = LINK_REQUESTS_PER_ADDRESS_PER_HOUR
     # The same answer whether or not the address is registered.
     success_message = _lazy(
         "If that address is registered, we have just emailed it a new private link."
     )
+
+    def hourly_limits(self):
+        return LINK_REQUESTS_PER_IP_PER_HOUR, LINK_REQUESTS_PER_ADDRESS_PER_HOUR
 
     @cached_property
     def initiative(self):
