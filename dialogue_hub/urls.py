@@ -8,6 +8,7 @@ from . import views, views_email
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("email/preferences/", views_email.my_preferences, name="my_email_preferences"),
     path("email/preferences/<str:token>/", views_email.preferences, name="email_preferences"),

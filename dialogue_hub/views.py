@@ -7,8 +7,9 @@ import redis
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.db import connection
-from django.http import JsonResponse
-from django.views.decorators.cache import never_cache
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 from django.views.i18n import set_language as django_set_language
 
@@ -70,6 +71,17 @@ def healthz(request):
         {"status": "ok" if healthy else "error", **checks},
         status=200 if healthy else 503,
     )
+
+
+@login_not_required
+@cache_control(max_age=86400, public=True)
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico where a document names no icon (an image, a PDF, a CSV opened
+    in a tab). Answering with the site's icon, not the 404 page, keeps such requests from
+    rendering a page: a 404 in the site's layout carries a form, so to a visitor without a CSRF
+    cookie it issues one, which can overwrite the cookie of the page they are filling in."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
 # The language switcher posts here; it must work before anyone signs in.

@@ -55,6 +55,34 @@ def _fresh_cache():
     cache.clear()
 
 
+DEMO_SLUG = "riverton-community-police-dialogues-2027"
+
+
+@pytest.fixture(scope="module")
+def demo_world(django_db_setup, django_db_blocker):
+    """The Riverton demo, loaded as `make run` loads it (`seed_demo --if-empty` on an empty
+    database) once for a test module, in a transaction rolled back after the module's last test;
+    each test runs in a savepoint inside it. Yields what the command printed."""
+    import io
+
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        out = io.StringIO()
+        call_command("seed_demo", "--if-empty", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo(demo_world, db):
+    """The demo's main initiative (see demo_world: seeded once a module, opt-in)."""
+    from initiatives.models import Initiative
+
+    return Initiative.objects.get(slug=DEMO_SLUG)
+
+
 @pytest.fixture
 def initiative(db):
     return InitiativeFactory()
@@ -102,6 +130,22 @@ def pytest_configure(config):
 
     # Every exception a view raises (a 500 in production), whichever test provoked it.
     got_request_exception.connect(_count_server_error, dispatch_uid="safety-server-errors")
+
+
+def pytest_sessionfinish(session):
+    # An xdist worker hands its counts to the controller, which prints the one summary line.
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        from .security import stats
+
+        workeroutput["safety_counts"] = stats.snapshot()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    from .security import stats
+
+    stats.merge(getattr(node, "workeroutput", {}).get("safety_counts", {}))
 
 
 def pytest_terminal_summary(terminalreporter):

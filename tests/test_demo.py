@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
@@ -9,9 +11,8 @@ from initiatives.models import ActivityLogEntry, Initiative, Membership, Phase, 
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_has_a_realistic_coalition_and_one_account_per_role(client, capsys):
-    call_command("seed_demo")
-    main = Initiative.objects.get(slug="riverton-community-police-dialogues-2027")
+def test_demo_has_a_realistic_coalition_and_one_account_per_role(client, demo, demo_world):
+    main = demo
     assert main.phase == Phase.RECRUITING
     assert main.is_published
     sectors = set(main.coalition_memberships.values_list("organization__sector", flat=True))
@@ -28,21 +29,23 @@ def test_demo_has_a_realistic_coalition_and_one_account_per_role(client, capsys)
         Role.values
     )
     assert ActivityLogEntry.objects.filter(initiative=main).count() > 20
-    output = capsys.readouterr().out
+    output = demo_world  # what `seed_demo --if-empty` printed on the empty database
     for email, _name, role in DEMO_USERS:
         assert email in output
         assert Membership.objects.filter(initiative=main, user__email=email, role=role).exists()
         assert client.login(email=email, password=DEMO_PASSWORD)
 
 
-def test_demo_loads_once_with_if_empty():
-    call_command("seed_demo", "--if-empty")
-    call_command("seed_demo", "--if-empty")
+def test_demo_loads_once_with_if_empty(demo):
+    # `demo` ran `seed_demo --if-empty` on the empty database; once more changes nothing.
+    out = io.StringIO()
+    call_command("seed_demo", "--if-empty", stdout=out)
+    assert "already loaded" in out.getvalue()
     assert Initiative.objects.filter(name__startswith="Riverton Community").count() == 1
     assert User.objects.filter(email="organizer@demo.dialoguehub.org").count() == 1
 
 
-def test_demo_has_circles_formed_by_the_assignment_with_meetings_attendance_and_logs():
+def test_demo_has_circles_formed_by_the_assignment_with_meetings_attendance_and_logs(demo):
     from guides.models import (
         ActionIdea,
         Attendance,
@@ -52,8 +55,7 @@ def test_demo_has_circles_formed_by_the_assignment_with_meetings_attendance_and_
         SessionLog,
     )
 
-    call_command("seed_demo")
-    main = Initiative.objects.get(slug="riverton-community-police-dialogues-2027")
+    main = demo
     circles = Circle.objects.filter(initiative=main)
     assert circles.count() >= 15
     assert all(c.guide is not None and c.guide.initiative_id == main.pk for c in circles)
@@ -74,9 +76,8 @@ def test_demo_has_circles_formed_by_the_assignment_with_meetings_attendance_and_
     assert ActionIdea.objects.filter(log__in=approved).count() == 2 * approved.count()
 
 
-def test_each_demo_account_holds_exactly_its_own_role():
-    call_command("seed_demo")
-    main = Initiative.objects.get(slug="riverton-community-police-dialogues-2027")
+def test_each_demo_account_holds_exactly_its_own_role(demo):
+    main = demo
     for email, _name, role in DEMO_USERS:
         assert list(
             Membership.objects.filter(initiative=main, user__email=email).values_list(
@@ -85,12 +86,11 @@ def test_each_demo_account_holds_exactly_its_own_role():
         ) == [role]
 
 
-def test_demo_turns_logged_ideas_into_themes_a_forum_teams_and_outcomes():
+def test_demo_turns_logged_ideas_into_themes_a_forum_teams_and_outcomes(demo):
     from actions.models import ActionTeam, BallotResponse, Idea, IdeaSource, Outcome
     from guides.models import ActionIdea
 
-    call_command("seed_demo")
-    main = Initiative.objects.get(slug="riverton-community-police-dialogues-2027")
+    main = demo
     logged = ActionIdea.objects.filter(
         log__meeting__circle__initiative=main, log__status="approved"
     ).count()
@@ -103,11 +103,10 @@ def test_demo_turns_logged_ideas_into_themes_a_forum_teams_and_outcomes():
     assert Outcome.objects.filter(initiative=main, is_public=True).exists()
 
 
-def test_demo_emails_page_shows_sent_notices_a_bounce_and_planned_reminders(client):
+def test_demo_emails_page_shows_sent_notices_a_bounce_and_planned_reminders(client, demo):
     from dialogue_hub.models import OutboxMessage, OutboxStatus
 
-    call_command("seed_demo")
-    main = Initiative.objects.get(slug="riverton-community-police-dialogues-2027")
+    main = demo
     rows = OutboxMessage.objects.filter(initiative=main)
     assert rows.filter(kind="circle.assigned", status=OutboxStatus.SENT).count() > 100
     assert rows.filter(status=OutboxStatus.FAILED).count() == 1

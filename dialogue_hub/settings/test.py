@@ -1,7 +1,19 @@
 """Test settings: SQLite by default, the real PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set."""
 
-from .base import *  # noqa: F403
-from .base import REDIS_URL, TEMPLATES
+import os
+import re
+
+# Parallel test runs (pytest-xdist): each worker process gets a Redis database of its own (db N+1
+# for worker gwN), as it gets a test database of its own, so one worker's flushes, broker queues
+# and rate limits never meet another's. Set before base.py reads REDIS_URL.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker.startswith("gw") and os.environ.get("REDIS_URL"):
+    os.environ["REDIS_URL"] = re.sub(
+        r"(/\d+)?$", f"/{int(_worker[2:]) + 1}", os.environ["REDIS_URL"].rstrip("/"), count=1
+    )
+
+from .base import *  # noqa: E402, F403
+from .base import REDIS_URL, TEMPLATES  # noqa: E402
 
 DEBUG = False
 # A fast hasher: Argon2 (base.py) costs a tenth of a second per password set or checked.

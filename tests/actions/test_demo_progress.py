@@ -3,21 +3,13 @@ independently, the late teams, and one idea followed from its session log to a t
 outcome on the public results page."""
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from actions.dashboard import progress_overview
 from actions.models import ActionTeam, Milestone, Outcome
-from initiatives.models import Initiative
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo():
-    call_command("seed_demo")
-    return Initiative.objects.get(slug="riverton-community-police-dialogues-2027")
 
 
 def expected_team_progress(team):

@@ -7,12 +7,10 @@ import re
 from collections import Counter
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils.html import strip_tags
 
 from actions.models import ActionTeam
-from initiatives.models import Initiative
 
 from ..factories import ActionTeamFactory, IdeaFactory, InitiativeFactory, OutcomeFactory
 
@@ -33,9 +31,7 @@ def repeated_labels(text):
     return [label for label, n in Counter(LABEL.findall(text)).items() if n > 1]
 
 
-def test_demo_results_page_says_each_team_label_once(client):
-    call_command("seed_demo")
-    demo = Initiative.objects.get(slug="riverton-community-police-dialogues-2027")
+def test_demo_results_page_says_each_team_label_once(client, demo):
 
     html = client.get(reverse("actions:results", args=[demo.slug])).content.decode()
 

@@ -4,20 +4,13 @@ independently with plain Python over the rows."""
 import math
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
-from initiatives.models import Initiative, Role
+from initiatives.models import Role
 from participants.models import Participant
 from participants.selectors.inclusion import inclusion_dashboard
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo():
-    call_command("seed_demo")
-    return Initiative.objects.get(slug="riverton-community-police-dialogues-2027")
 
 
 def test_gaps_on_the_demo_match_an_independent_count(demo):

@@ -7,10 +7,9 @@ import io
 import re
 
 import pytest
-from django.core.management import call_command
 from django.urls import URLResolver, get_resolver, reverse
 
-from initiatives.models import Initiative, Role
+from initiatives.models import Role
 
 from ..factories import MembershipFactory
 
@@ -63,9 +62,8 @@ def test_pages_list_is_not_empty():
 
 
 @pytest.mark.parametrize("role", NON_STEWARD_ROLES)
-def test_every_page_a_non_steward_can_open_hides_small_counts(client, role):
-    call_command("seed_demo")
-    initiative = Initiative.objects.get(slug="riverton-community-police-dialogues-2027")
+def test_every_page_a_non_steward_can_open_hides_small_counts(client, role, demo):
+    initiative = demo
     user = MembershipFactory(initiative=initiative, role=role).user
     client.force_login(user)
     opened = 0

@@ -46,5 +46,15 @@ def get(name: str) -> int:
     return _counts[name]
 
 
+def snapshot() -> dict:
+    """This process's counts (an xdist worker sends them to the controller when it finishes)."""
+    return dict(_counts)
+
+
+def merge(counts: dict) -> None:
+    """Add a worker's counts into this process's (the controller's summary covers all)."""
+    _counts.update(counts)
+
+
 def summary_line() -> str:
     return "safety: " + ", ".join(f"{_counts[name]} {label}" for name, label in LABELS.items())

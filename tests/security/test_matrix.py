@@ -101,6 +101,7 @@ EXPECTED = {
     # --- project pages ---
     "home": {"get": everyone(OK), "post": everyone(NOT_ALLOWED)},
     "healthz": {"get": everyone(OK), "post": everyone(NOT_ALLOWED)},
+    "favicon": {"get": everyone(OK), "post": everyone(NOT_ALLOWED)},
     "set_language": {"get": everyone(OK), "post": everyone(OK)},
     "my_email_preferences": {"get": signed_in(OK), "post": signed_in(OK)},
     "email_preferences": token_page(post=OK),
