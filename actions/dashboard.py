@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 from initiatives import cache as initiative_cache
 from initiatives.models import Initiative, Membership
 from initiatives.permissions import has_perm
-from participants.roster import csv_safe
+from participants.exports import csv_safe
 
 from .models import ActionTeam, Level, Milestone, MilestoneStatus, Outcome, ProgressUpdate
 

@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from dialogue_hub import outbox
 from dialogue_hub.emails import absolute_url
 from initiatives.models import Phase
-from participants import services as participant_services
 from participants.models import Status
+from participants.services import registration as participant_services
 
 from . import dashboard, reminders
 from .models import Milestone

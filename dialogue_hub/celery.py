@@ -13,7 +13,7 @@ app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
     # Every day at 02:30 UTC: delete the personal data of initiatives closed longer than
-    # DIALOGUE_HUB_RETENTION_DAYS (participants/retention.py).
+    # DIALOGUE_HUB_RETENTION_DAYS (participants/services/retention.py).
     "purge-closed-initiatives": {
         "task": "participants.tasks.personal_data_purge_closed",
         "schedule": crontab(hour=2, minute=30),

@@ -54,7 +54,7 @@ class ServiceFormView(ObjectMixin, FormView):
     `success_message` (or override `get_success_message`) and `success_url` (or
     `get_success_url`)."""
 
-    # Not "put": Django's FormView would take a PUT as a POST.
+    # Django's ProcessFormView takes a PUT as a POST; a form page answers 405 to it, as before.
     http_method_names = ["get", "post", "head", "options"]
     success_message = ""
 
@@ -78,12 +78,17 @@ class ServiceFormView(ObjectMixin, FormView):
         try:
             self.result = self.perform(form)
         except DomainError as error:
-            add_domain_error(form, error)
+            self.add_domain_error(form, error)
             return self.form_invalid(form)
         message = self.get_success_message(form)
         if message:
             messages.success(self.request, message)
         return HttpResponseRedirect(self.get_success_url())
+
+    def add_domain_error(self, form, error: DomainError) -> None:
+        """Show the service's refusal on the form; override to put it elsewhere (another form
+        of the page, the form's own name for the field)."""
+        add_domain_error(form, error)
 
     def get_success_message(self, form) -> str:
         return self.success_message

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from initiatives.models import Membership, Role
 from participants.models import RegistrationSettings
-from participants.selectors import eligible_for_placement
+from participants.selectors.registration import eligible_for_placement
 
 from . import assignment, circles, library, logs, meetings
 from .models import CircleSession, DiscussionGuide, MeetingStatus

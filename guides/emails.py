@@ -24,8 +24,8 @@ from django.utils.translation import gettext_lazy as _
 from dialogue_hub import outbox
 from dialogue_hub.emails import absolute_url
 from initiatives.models import Membership, Role
-from participants import services as participant_services
 from participants.models import Participant
+from participants.services import registration as participant_services
 
 from . import calendars, reminders
 from .models import (

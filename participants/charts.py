@@ -13,9 +13,11 @@ A chart only ever holds figures its table shows: a hidden group has no bar and n
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import formats
+from django.utils.translation import gettext as _
 
 # Horizontal bars: each bar's height and the gap between the bars of one group, in px.
 BAR_PX = 14
@@ -133,3 +135,31 @@ def count_columns(series: str, groups: list[tuple[str, int | None]]) -> BarChart
         )
         drawn.append(Group(label=label, bars=[bar]))
     return BarChart(horizontal=False, series=[series], groups=drawn)
+
+
+# --- the inclusion dashboard's charts (its tables: participants/selectors/inclusion.py) ----
+
+
+def week_chart(table) -> BarChart | None:
+    """A column of new registrations per week; None when there is nothing shown to draw."""
+    if not any(row.value for row in table.rows):
+        return None
+    return count_columns(
+        _("New registrations"),
+        [
+            (formats.date_format(date.fromisoformat(row.key), "DATE_FORMAT"), row.value)
+            for row in table.rows
+        ],
+    )
+
+
+def share_chart(table) -> BarChart | None:
+    """Share of participants against share of the community, for the groups with a community
+    share whose count is shown; None when there are none."""
+    rows = [row for row in table.rows if row.share is not None and row.community_share is not None]
+    if not rows:
+        return None
+    return share_bars(
+        [_("Participants"), _("Community")],
+        [(row.label, [row.share, row.community_share]) for row in rows],
+    )

@@ -12,8 +12,8 @@ from dialogue_hub import outbox
 from dialogue_hub.emails import absolute_url
 from initiatives.models import Initiative, Membership, Role
 
-from . import reminders, services
 from .models import Participant, RegistrationSettings, RoleCap, RoleCategory, Status
+from .services import registration, reminders
 
 # kind -> (template, label, who receives it)
 KINDS = {
@@ -32,12 +32,14 @@ KINDS = {
 
 def links(participant: Participant) -> dict:
     def url(name, salt):
-        return absolute_url(reverse(name, kwargs={"token": services.make_token(participant, salt)}))
+        return absolute_url(
+            reverse(name, kwargs={"token": registration.make_token(participant, salt)})
+        )
 
     return {
-        "manage_url": url("participants:manage", services.MANAGE_SALT),
-        "confirm_url": url("participants:confirm", services.CONFIRM_SALT),
-        "guardian_url": url("participants:guardian", services.GUARDIAN_SALT),
+        "manage_url": url("participants:manage", registration.MANAGE_SALT),
+        "confirm_url": url("participants:confirm", registration.CONFIRM_SALT),
+        "guardian_url": url("participants:guardian", registration.GUARDIAN_SALT),
         "manage_days": settings.DIALOGUE_HUB_MANAGE_LINK_DAYS,
         "confirm_days": settings.DIALOGUE_HUB_CONFIRM_LINK_DAYS,
         "guardian_days": settings.DIALOGUE_HUB_GUARDIAN_LINK_DAYS,

@@ -2,7 +2,7 @@ import logging
 
 from celery import shared_task
 
-from . import imports, reminders, services
+from .services import imports, registration, reminders
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +18,7 @@ def import_uploads_purge_stale() -> int:
 def registrations_expire_unconfirmed() -> int:
     """Delete sign-ups whose email was never confirmed (or whose guardian never answered)
     before the link expired; their seats go to the waiting list."""
-    return services.registrations_expire_unconfirmed()
+    return registration.registrations_expire_unconfirmed()
 
 
 @shared_task
@@ -31,6 +31,6 @@ def reminders_plan() -> dict:
 def personal_data_purge_closed() -> int:
     """Delete the personal data of initiatives closed longer than the retention period
     (beat: daily). Returns how many initiatives were purged."""
-    from . import retention
+    from .services import retention
 
     return len(retention.purge_closed_initiatives())

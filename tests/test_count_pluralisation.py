@@ -52,7 +52,7 @@ NGETTEXT = {"ngettext", "ngettext_lazy", "npgettext", "npgettext_lazy"}
 ALLOWLIST = {
     ("initiatives/forms.py", "Give at most %(n)s different times"): "MAX_REMINDERS, 3",
     ("initiatives/models.py", "Give at most %(n)s different times"): "MAX_REMINDERS, 3",
-    ("participants/imports.py", "The file has more than %(max)d rows"): "MAX_ROWS, 1000",
+    ("participants/services/imports.py", "The file has more than %(max)d rows"): "MAX_ROWS, 1000",
     ("participants/views/staff.py", "%(n)d people on the waiting list"): (
         "a suppressed count: 1 to 9 are never shown"
     ),

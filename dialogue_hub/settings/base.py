@@ -343,6 +343,6 @@ DIALOGUE_HUB_CONFIRM_LINK_DAYS = env.int("DIALOGUE_HUB_CONFIRM_LINK_DAYS", defau
 DIALOGUE_HUB_GUARDIAN_LINK_DAYS = env.int("DIALOGUE_HUB_GUARDIAN_LINK_DAYS", default=21)
 
 # Retention: the personal data of an initiative (participants, their demographics and consents,
-# its emails) is deleted this many days after it closed (participants/retention.py; run
+# its emails) is deleted this many days after it closed (participants/services/retention.py; run
 # `manage.py purge_closed_initiatives`, e.g. nightly).
 DIALOGUE_HUB_RETENTION_DAYS = env.int("DIALOGUE_HUB_RETENTION_DAYS", default=365)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from initiatives.models import Initiative
 from participants.models import Participant, Status
-from participants.selectors import eligible_for_placement
+from participants.selectors.registration import eligible_for_placement
 
 from ..models import Circle, CircleMember, CircleRole, CircleStaff, KeepTogether
 

@@ -12,7 +12,7 @@ from dialogue_hub.exceptions import DomainError
 from initiatives.models import Initiative
 from initiatives.services import activity_record
 from participants.models import Participant, Status
-from participants.selectors import eligible_for_placement
+from participants.selectors.registration import eligible_for_placement
 
 from ..models import Circle, CircleMember, CircleRole, CircleStaff, KeepTogether, PlacedBy
 from .algorithm import assign

@@ -24,7 +24,7 @@ from initiatives import cache as initiative_cache
 from initiatives.permissions import has_perm
 from initiatives.services import activity_record
 from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
-from participants.services import registration_settings_for
+from participants.services.registration import registration_settings_for
 
 from .. import circles, reminders
 from ..forms_circles import CircleForm

@@ -11,7 +11,7 @@ from initiatives import cache as initiative_cache
 from initiatives import selectors as initiative_selectors
 from initiatives.permissions import has_perm
 
-from .. import selectors as participant_selectors
+from ..selectors import home as participant_selectors
 
 
 @login_not_required

@@ -3,33 +3,23 @@ export, and the community benchmarks and targets it compares sign-ups against.""
 
 import csv
 
-from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from dialogue_hub.exceptions import DomainError
 from initiatives import cache as initiative_cache
-from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
+from initiatives.views import InitiativeAccessMixin, InitiativeActionView, InitiativeFormView
 
-from .. import inclusion, services_inclusion
-from ..forms_inclusion import DimensionPickForm, InclusionTargetForm
+from ..exports import csv_header, csv_rows
+from ..forms.inclusion import DimensionPickForm, InclusionTargetForm
 from ..models import Dimension
-
-
-def _apply_domain_error(form, error: DomainError):
-    if error.field and error.field in form.fields:
-        form.add_error(error.field, error.message)
-    elif error.field == "community_share" and "community_percent" in form.fields:
-        form.add_error("community_percent", error.message)
-    elif error.field == "target_share" and "target_percent" in form.fields:
-        form.add_error("target_percent", error.message)
-    else:
-        form.add_error(None, error.message)
+from ..selectors import inclusion as selectors
+from ..services import inclusion as services
 
 
 class InclusionDashboardView(InitiativeAccessMixin, TemplateView):
@@ -42,7 +32,7 @@ class InclusionDashboardView(InitiativeAccessMixin, TemplateView):
         # The template caches the dashboard's HTML per initiative, version (initiatives/cache.py),
         # language and role-dependent links; it is computed only when that fragment is missing.
         context["dashboard"] = SimpleLazyObject(
-            lambda: inclusion.inclusion_dashboard(initiative=initiative)
+            lambda: selectors.inclusion_dashboard(initiative=initiative)
         )
         context["cache_version"] = initiative_cache.version(initiative.pk)
         context["cache_timeout"] = initiative_cache.TIMEOUT
@@ -55,15 +45,15 @@ class InclusionExportView(InitiativeAccessMixin, View):
     permission = "inclusion.view"
 
     def get(self, request, *args, **kwargs):
-        dashboard = inclusion.inclusion_dashboard(initiative=self.initiative)
-        services_inclusion.inclusion_export_record(user=request.user, initiative=self.initiative)
+        dashboard = selectors.inclusion_dashboard(initiative=self.initiative)
+        services.inclusion_export_record(user=request.user, initiative=self.initiative)
         filename = f"inclusion-{self.initiative.slug}-{timezone.localdate():%Y-%m-%d}.csv"
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response.write("\ufeff")  # so spreadsheet programs read UTF-8
         writer = csv.writer(response)
-        writer.writerow(inclusion.csv_header())
-        writer.writerows(inclusion.csv_rows(dashboard))
+        writer.writerow(csv_header())
+        writer.writerows(csv_rows(dashboard))
         return response
 
 
@@ -73,112 +63,101 @@ class TargetListView(InitiativeAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["groups"] = inclusion.targets_by_dimension(initiative=self.initiative)
+        context["groups"] = selectors.targets_by_dimension(initiative=self.initiative)
         return context
 
 
-class TargetFormMixin(InitiativeAccessMixin):
+class TargetFormView(InitiativeFormView):
+    """Adding or editing a benchmark and target. The form takes percents where the services
+    take shares, so a refusal about a share is shown next to its percent."""
+
     permission = "inclusion.manage"
     template_name = "participants/inclusion/target_form.html"
+    form_class = InclusionTargetForm
+    success_message = _lazy("Benchmark and target saved.")
+    FORM_FIELDS = {"community_share": "community_percent", "target_share": "target_percent"}
 
-    def group_choices(self, dimension):
-        neighborhoods, lived = inclusion.registration_lists(self.initiative)
-        return inclusion.group_choices(
-            dimension, neighborhoods=neighborhoods, lived_experience=lived
+    def get_form_kwargs(self):
+        neighborhoods, lived = selectors.registration_lists(self.initiative)
+        choices = selectors.group_choices(
+            self.dimension, neighborhoods=neighborhoods, lived_experience=lived
         )
+        return {**super().get_form_kwargs(), "dimension": self.dimension, "choices": choices}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.dimension is not None:
+            context["dimension"] = Dimension(self.dimension)
+        return context
+
+    def add_domain_error(self, form, error):
+        field = self.FORM_FIELDS.get(error.field, error.field)
+        form.add_error(field if field in form.fields else None, error.message)
+
+    def get_success_url(self):
+        return reverse("participants:inclusion_targets", kwargs={"slug": self.initiative.slug})
 
 
-class TargetAddView(TargetFormMixin, TemplateView):
+class TargetAddView(TargetFormView):
     """Step one picks the dimension (?dimension=…); step two the group, share and target."""
 
-    def _dimension(self):
+    @cached_property
+    def dimension(self):
         value = self.request.GET.get("dimension", "")
         return value if value in Dimension.values else None
 
-    def _form(self, dimension, data=None):
-        return InclusionTargetForm(
-            data,
-            dimension=dimension,
-            choices=self.group_choices(dimension),
-            submit_label=_("Add"),
-        )
-
     def get(self, request, *args, **kwargs):
-        dimension = self._dimension()
-        if dimension is None:
+        if self.dimension is None:
             pick = DimensionPickForm(request.GET or None)
-            return self.render_to_response(self.get_context_data(pick_form=pick))
-        return self.render_to_response(
-            self.get_context_data(form=self._form(dimension), dimension=Dimension(dimension))
-        )
+            return self.render_to_response(self.get_context_data(form=None, pick_form=pick))
+        return super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        dimension = self._dimension()
-        if dimension is None:
-            pick = DimensionPickForm(request.GET or None)
-            return self.render_to_response(self.get_context_data(pick_form=pick))
-        form = self._form(dimension, request.POST)
-        if form.is_valid():
-            try:
-                services_inclusion.inclusion_target_create(
-                    user=request.user,
-                    initiative=self.initiative,
-                    dimension=dimension,
-                    **form.service_data(),
-                )
-            except DomainError as error:
-                _apply_domain_error(form, error)
-            else:
-                messages.success(request, _("Benchmark and target saved."))
-                return redirect("participants:inclusion_targets", slug=self.initiative.slug)
-        return self.render_to_response(
-            self.get_context_data(form=form, dimension=Dimension(dimension))
+        if self.dimension is None:
+            return self.get(request, *args, **kwargs)
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "submit_label": _("Add")}
+
+    def perform(self, form):
+        services.inclusion_target_create(
+            user=self.request.user,
+            initiative=self.initiative,
+            dimension=self.dimension,
+            **form.service_data(),
         )
 
 
-class TargetEditView(TargetFormMixin, TemplateView):
-    def get_target(self):
-        return inclusion.target_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
+class TargetMixin:
+    """The benchmark and target the URL names, in this initiative."""
 
-    def _form(self, target, data=None):
-        return InclusionTargetForm(
-            data,
-            dimension=target.dimension,
-            choices=self.group_choices(target.dimension),
-            instance=target,
-        )
+    def get_object(self):
+        return selectors.target_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
 
-    def get(self, request, *args, **kwargs):
-        target = self.get_target()
-        return self.render_to_response(
-            self.get_context_data(
-                form=self._form(target), target=target, dimension=Dimension(target.dimension)
-            )
-        )
 
-    def post(self, request, *args, **kwargs):
-        target = self.get_target()
-        form = self._form(target, request.POST)
-        if form.is_valid():
-            try:
-                services_inclusion.inclusion_target_update(
-                    user=request.user, target=target, data=form.service_data()
-                )
-            except DomainError as error:
-                _apply_domain_error(form, error)
-            else:
-                messages.success(request, _("Benchmark and target saved."))
-                return redirect("participants:inclusion_targets", slug=self.initiative.slug)
-        return self.render_to_response(
-            self.get_context_data(form=form, target=target, dimension=Dimension(target.dimension))
+class TargetEditView(TargetMixin, TargetFormView):
+    context_object_name = "target"
+
+    @property
+    def dimension(self):
+        return self.object.dimension
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.object}
+
+    def perform(self, form):
+        services.inclusion_target_update(
+            user=self.request.user, target=self.object, data=form.service_data()
         )
 
 
-class TargetDeleteView(InitiativeAccessMixin, PostOnlyMixin, View):
+class TargetDeleteView(TargetMixin, InitiativeActionView):
     permission = "inclusion.manage"
+    success_message = _lazy("Benchmark and target removed.")
 
-    def post(self, request, *args, **kwargs):
-        target = inclusion.target_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
-        services_inclusion.inclusion_target_delete(user=request.user, target=target)
-        messages.success(request, _("Benchmark and target removed."))
-        return redirect("participants:inclusion_targets", slug=self.initiative.slug)
+    def perform(self):
+        services.inclusion_target_delete(user=self.request.user, target=self.object)
+
+    def get_success_url(self):
+        return reverse("participants:inclusion_targets", kwargs={"slug": self.initiative.slug})

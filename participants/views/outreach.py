@@ -1,23 +1,22 @@
 """Outreach pages: partners' referral links (and the public link they share), outreach
 activities, and sign-ups attributed to partner and channel. Thin views: permission mixin,
-then a service or selector from participants.outreach."""
+then services.outreach or selectors.outreach."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from dialogue_hub.exceptions import DomainError
-from dialogue_hub.forms import add_domain_error
-from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
+from initiatives.views import InitiativeAccessMixin, InitiativeActionView, InitiativeFormView
 
-from .. import outreach
-from ..forms_outreach import OutreachActivityForm, ReferralLinkForm
+from ..forms.outreach import OutreachActivityForm, ReferralLinkForm
+from ..selectors import outreach as selectors
+from ..services import outreach as services
 
 PAGE_SIZE = 25
 
@@ -37,11 +36,11 @@ class ReferralLinkListView(InitiativeAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        paginator = Paginator(outreach.referral_links(initiative=self.initiative), PAGE_SIZE)
+        paginator = Paginator(selectors.referral_links(initiative=self.initiative), PAGE_SIZE)
         page = paginator.get_page(self.request.GET.get("page"))
         links = list(page.object_list)
-        cells = outreach.link_signups(
-            [link.pk for link in links], outreach.link_signup_cells(initiative=self.initiative)
+        cells = selectors.link_signups(
+            [link.pk for link in links], selectors.link_signup_cells(initiative=self.initiative)
         )
         for link in links:
             link.signups = cells[link.pk]
@@ -54,52 +53,54 @@ class ReferralLinkListView(InitiativeAccessMixin, TemplateView):
         return context
 
 
-class ReferralLinkCreateView(InitiativeAccessMixin, TemplateView):
+class ReferralLinkCreateView(InitiativeFormView):
     permission = "outreach.manage"
     with_counts = True  # whether the coalition has partners yet
     template_name = "participants/outreach/referral_link_form.html"
+    form_class = ReferralLinkForm
 
-    def get(self, request, *args, **kwargs):
-        form = ReferralLinkForm(
-            initiative=self.initiative, initial={"partner": request.GET.get("partner")}
+    def get_initial(self):
+        return {"partner": self.request.GET.get("partner")}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "initiative": self.initiative}
+
+    def perform(self, form):
+        return services.referral_link_create(
+            user=self.request.user,
+            initiative=self.initiative,
+            partner=form.cleaned_data["partner"],
+            channel=form.cleaned_data["channel"],
+            label=form.cleaned_data["label"],
         )
-        return self.render_to_response(self.get_context_data(form=form))
 
-    def post(self, request, *args, **kwargs):
-        form = ReferralLinkForm(request.POST, initiative=self.initiative)
-        if form.is_valid():
-            try:
-                link = outreach.referral_link_create(
-                    user=request.user,
-                    initiative=self.initiative,
-                    partner=form.cleaned_data["partner"],
-                    channel=form.cleaned_data["channel"],
-                    label=form.cleaned_data["label"],
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(
-                    request,
-                    _("Link created for %(name)s. Copy it from the list and send it to them.")
-                    % {"name": link.partner.organization.name},
-                )
-                return redirect("participants:referral_links", slug=self.initiative.slug)
-        return self.render_to_response(self.get_context_data(form=form))
+    def get_success_message(self, form):
+        return _("Link created for %(name)s. Copy it from the list and send it to them.") % {
+            "name": self.result.partner.organization.name
+        }
+
+    def get_success_url(self):
+        return reverse("participants:referral_links", kwargs={"slug": self.initiative.slug})
 
 
-class ReferralLinkDeleteView(InitiativeAccessMixin, PostOnlyMixin, View):
+class ReferralLinkDeleteView(InitiativeActionView):
     permission = "outreach.manage"
 
-    def post(self, request, *args, **kwargs):
-        link = outreach.referral_link_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
-        outreach.referral_link_delete(user=request.user, link=link)
-        messages.success(
-            request,
-            _("The link was deleted. People who signed up through it stay credited to %(name)s.")
-            % {"name": link.partner.organization.name},
+    def get_object(self):
+        return selectors.referral_link_for_initiative(
+            initiative=self.initiative, pk=self.kwargs["pk"]
         )
-        return redirect("participants:referral_links", slug=self.initiative.slug)
+
+    def perform(self):
+        services.referral_link_delete(user=self.request.user, link=self.object)
+
+    def get_success_message(self):
+        return _(
+            "The link was deleted. People who signed up through it stay credited to %(name)s."
+        ) % {"name": self.object.partner.organization.name}
+
+    def get_success_url(self):
+        return reverse("participants:referral_links", kwargs={"slug": self.initiative.slug})
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -107,7 +108,7 @@ class ReferralJoinView(View):
     """The link a partner shares: remember the referral, then go to registration."""
 
     def get(self, request, code):
-        link = outreach.referral_link_by_code(code=code)
+        link = selectors.referral_link_by_code(code=code)
         if link is None or not link.initiative.is_published:
             return render(
                 request,
@@ -115,7 +116,7 @@ class ReferralJoinView(View):
                 {"initiative": link.initiative if link else None},
                 status=404,
             )
-        outreach.referral_remember(request=request, link=link)
+        services.referral_remember(request=request, link=link)
         return redirect(registration_url(link.initiative))
 
 
@@ -128,80 +129,66 @@ class OutreachActivityListView(InitiativeAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        paginator = Paginator(outreach.outreach_activities(initiative=self.initiative), PAGE_SIZE)
+        paginator = Paginator(selectors.outreach_activities(initiative=self.initiative), PAGE_SIZE)
         context["page_obj"] = paginator.get_page(self.request.GET.get("page"))
-        context["totals"] = outreach.outreach_totals(initiative=self.initiative)
+        context["totals"] = selectors.outreach_totals(initiative=self.initiative)
         return context
 
 
-class OutreachActivityCreateView(InitiativeAccessMixin, TemplateView):
+class OutreachActivityFormView(InitiativeFormView):
+    """Logging an outreach activity or editing one (`activity` in the context when editing)."""
+
     permission = "outreach.manage"
     template_name = "participants/outreach/activity_form.html"
+    form_class = OutreachActivityForm
+    context_object_name = "activity"
 
-    def _form(self, data=None):
-        return OutreachActivityForm(
-            data, initiative=self.initiative, submit_label=_("Log outreach")
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "initiative": self.initiative}
+
+    def get_success_url(self):
+        return reverse("participants:outreach", kwargs={"slug": self.initiative.slug})
+
+
+class OutreachActivityCreateView(OutreachActivityFormView):
+    success_message = _lazy("Outreach logged.")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "submit_label": _("Log outreach")}
+
+    def perform(self, form):
+        services.outreach_activity_create(
+            user=self.request.user, initiative=self.initiative, **form.service_data()
         )
 
-    def get(self, request, *args, **kwargs):
-        return self.render_to_response(self.get_context_data(form=self._form()))
 
-    def post(self, request, *args, **kwargs):
-        form = self._form(request.POST)
-        if form.is_valid():
-            try:
-                outreach.outreach_activity_create(
-                    user=request.user, initiative=self.initiative, **form.service_data()
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Outreach logged."))
-                return redirect("participants:outreach", slug=self.initiative.slug)
-        return self.render_to_response(self.get_context_data(form=form))
+class OutreachActivityMixin:
+    """The outreach record the URL names, in this initiative."""
 
-
-class OutreachActivityMixin(InitiativeAccessMixin):
-    permission = "outreach.manage"
-
-    def get_activity(self):
-        return outreach.outreach_activity_for_initiative(
+    def get_object(self):
+        return selectors.outreach_activity_for_initiative(
             initiative=self.initiative, pk=self.kwargs["pk"]
         )
 
 
-class OutreachActivityUpdateView(OutreachActivityMixin, TemplateView):
-    template_name = "participants/outreach/activity_form.html"
+class OutreachActivityUpdateView(OutreachActivityMixin, OutreachActivityFormView):
+    success_message = _lazy("Outreach record saved.")
 
-    def get(self, request, *args, **kwargs):
-        activity = self.get_activity()
-        form = OutreachActivityForm(instance=activity, initiative=self.initiative)
-        return self.render_to_response(self.get_context_data(form=form, activity=activity))
-
-    def post(self, request, *args, **kwargs):
-        activity = self.get_activity()
-        # Bind to a copy so a refused save leaves the record the service changes untouched.
-        form = OutreachActivityForm(
-            request.POST, instance=self.get_activity(), initiative=self.initiative
+    def perform(self, form):
+        services.outreach_activity_update(
+            user=self.request.user, activity=self.object, data=form.service_data()
         )
-        if form.is_valid():
-            try:
-                outreach.outreach_activity_update(
-                    user=request.user, activity=activity, data=form.service_data()
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Outreach record saved."))
-                return redirect("participants:outreach", slug=self.initiative.slug)
-        return self.render_to_response(self.get_context_data(form=form, activity=activity))
 
 
-class OutreachActivityDeleteView(OutreachActivityMixin, PostOnlyMixin, View):
-    def post(self, request, *args, **kwargs):
-        outreach.outreach_activity_delete(user=request.user, activity=self.get_activity())
-        messages.success(request, _("Outreach record deleted."))
-        return redirect("participants:outreach", slug=self.initiative.slug)
+class OutreachActivityDeleteView(OutreachActivityMixin, InitiativeActionView):
+    permission = "outreach.manage"
+    success_message = _lazy("Outreach record deleted.")
+
+    def perform(self):
+        services.outreach_activity_delete(user=self.request.user, activity=self.object)
+
+    def get_success_url(self):
+        return reverse("participants:outreach", kwargs={"slug": self.initiative.slug})
 
 
 # --- attribution ---------------------------------------------------------------------------------
@@ -213,5 +200,5 @@ class AttributionView(InitiativeAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["attribution"] = outreach.attribution(initiative=self.initiative)
+        context["attribution"] = selectors.attribution(initiative=self.initiative)
         return context

@@ -4,8 +4,8 @@ emailed confirmation, the private manage link and the guardian's consent link.""
 import hashlib
 import json
 
+from django import forms
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.http import HttpResponse
@@ -14,18 +14,19 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
 
 from dialogue_hub import ratelimit
-from dialogue_hub.exceptions import DomainError
-from dialogue_hub.forms import add_domain_error
+from dialogue_hub.editing import ServiceActionView, ServiceFormView
 from dialogue_hub.text import BIDI_CONTROLS, clean_line
 from initiatives import selectors as initiative_selectors
+from initiatives.services import activity_record
 
-from .. import selectors, services
-from ..forms import (
+from ..forms.public import (
     ChildDetailsForm,
     ConsentChoicesForm,
     GuardianConsentForm,
@@ -35,6 +36,11 @@ from ..forms import (
     blank_registration_form_html,
 )
 from ..models import AgeBand, ConsentKind, Participant
+from ..selectors.outreach import referral_for_session
+from ..selectors.public import initiative_for_expired_token, participant_export
+from ..selectors.registration import active_consent_kinds, demographics_of
+from ..services import public as services
+from ..services import registration
 
 # Pages whose forms carry personal data (names, contacts, demographics, a guardian's details):
 # error reports hide every field they post (and, with dialogue_hub/debug.py, every local).
@@ -59,7 +65,7 @@ def _posted_addresses(request) -> set[str]:
     addresses = set()
     for field in ("email", "guardian_email"):
         posted = BIDI_CONTROLS.sub("", clean_line(str(request.POST.get(field, ""))))
-        if normalized := services.normalize_email(posted):
+        if normalized := registration.normalize_email(posted):
             addresses.add(normalized)
     return addresses
 
@@ -81,7 +87,7 @@ def _over_limit(request, initiative, form_name, *, per_client, per_address) -> s
 
 def _send_links(initiative, email, request) -> None:
     """Email links for `email`, at most a few times an hour per address (never a mail bomb)."""
-    key = f"links:{initiative.pk}:{services.normalize_email(email)}"
+    key = f"links:{initiative.pk}:{registration.normalize_email(email)}"
     if ratelimit.allow(key, limit=LINK_EMAILS_PER_ADDRESS_PER_HOUR, window_seconds=3600):
         services.manage_link_request(initiative=initiative, email=email)
 
@@ -97,14 +103,6 @@ def _too_many(request, initiative, template, form, refused="client"):
     )
 
 
-def _referral(request, initiative):
-    try:
-        from ..outreach import referral_for_session
-    except ImportError:  # outreach tracking not installed
-        return None
-    return referral_for_session(request=request, initiative=initiative)
-
-
 # The thank-you page's outcome travels in a short-lived signed cookie only that page receives
 # (no session, so no session row for an anonymous registrant); the page deletes it.
 REGISTERED_COOKIE = "registered"
@@ -117,7 +115,7 @@ def _registered_path(slug):
     return reverse("participants:registered", kwargs={"slug": slug})
 
 
-def _remember_outcome(response, slug, outcome: services.RegistrationOutcome):
+def _remember_outcome(response, slug, outcome: registration.RegistrationOutcome):
     value = {
         "initiative": slug,  # the path scopes the cookie; this makes a copied one useless
         "waitlisted": outcome.waitlisted,
@@ -157,53 +155,89 @@ def _read_outcome(request, slug):
     }
 
 
-@method_decorator(login_not_required, name="dispatch")
-@hide_personal_data
-class RegisterView(View):
-    template_name = "participants/public/register.html"
+class RateLimitedFormView(ServiceFormView):
+    """A public form that takes seats or sends email: every POST is counted, per client and
+    per email address posted, before anything else; over a limit, the form answers 429."""
 
-    def _render(self, request, settings_row, form=None):
-        """The page; without `form`, the blank form's fields come from the cache."""
-        is_open = services.registration_is_open(settings_row)
-        context = {"initiative": settings_row.initiative, "form": form, "is_open": is_open}
-        if is_open and form is None:
-            context["form_html"] = blank_registration_form_html(
-                registration_settings=settings_row, language=request.LANGUAGE_CODE
-            )
-        return render(request, self.template_name, context)
+    limit_name = ""
 
-    def get(self, request, slug):
-        return self._render(request, services.public_registration_settings(slug=slug))
+    def hourly_limits(self) -> tuple[int, int]:
+        """(per client, per email address posted), read when counting."""
+        raise NotImplementedError
 
-    def post(self, request, slug):
-        settings_row = services.public_registration_settings(slug=slug)
-        initiative = settings_row.initiative
-        form = RegistrationForm(request.POST, registration_settings=settings_row)
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        per_client, per_address = self.hourly_limits()
         refused = _over_limit(
             request,
-            initiative,
-            "register",
-            per_client=REGISTRATIONS_PER_IP_PER_HOUR,
-            per_address=REGISTRATIONS_PER_ADDRESS_PER_HOUR,
+            self.initiative,
+            self.limit_name,
+            per_client=per_client,
+            per_address=per_address,
         )
         if refused:
-            return _too_many(request, initiative, self.template_name, form, refused)
-        if form.is_valid():
-            try:
-                # The same answer for an address already registered (its owner is emailed).
-                outcome = services.participant_register_online(
-                    initiative=initiative,
-                    data=form.profile_data(),
-                    consents=form.consent_kinds(),
-                    demographics=form.demographic_data(),
-                    referral=_referral(request, initiative),
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                response = redirect("participants:registered", slug=initiative.slug)
-                return _remember_outcome(response, initiative.slug, outcome)
-        return self._render(request, settings_row, form)
+            return _too_many(request, self.initiative, self.template_name, form, refused)
+        return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(initiative=self.initiative, **kwargs)
+
+
+@method_decorator(login_not_required, name="dispatch")
+@hide_personal_data
+class RegisterView(RateLimitedFormView):
+    template_name = "participants/public/register.html"
+    form_class = RegistrationForm
+    limit_name = "register"
+
+    def hourly_limits(self):
+        return REGISTRATIONS_PER_IP_PER_HOUR, REGISTRATIONS_PER_ADDRESS_PER_HOUR
+
+    @cached_property
+    def settings_row(self):
+        return registration.public_registration_settings(slug=self.kwargs["slug"])
+
+    @property
+    def initiative(self):
+        return self.settings_row.initiative
+
+    def _render(self, form=None):
+        """The page; without `form`, the blank form's fields come from the cache."""
+        is_open = registration.registration_is_open(self.settings_row)
+        context = {"initiative": self.initiative, "form": form, "is_open": is_open}
+        if is_open and form is None:
+            context["form_html"] = blank_registration_form_html(
+                registration_settings=self.settings_row, language=self.request.LANGUAGE_CODE
+            )
+        return render(self.request, self.template_name, context)
+
+    def get(self, request, *args, **kwargs):
+        return self._render()
+
+    def form_invalid(self, form):
+        return self._render(form)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "registration_settings": self.settings_row}
+
+    def perform(self, form):
+        # The same answer for an address already registered (its owner is emailed).
+        return registration.participant_register_online(
+            initiative=self.initiative,
+            data=form.profile_data(),
+            consents=form.consent_kinds(),
+            demographics=form.demographic_data(),
+            referral=referral_for_session(request=self.request, initiative=self.initiative),
+        )
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if response.status_code == 302:  # registered: the thank-you page's outcome
+            _remember_outcome(response, self.initiative.slug, self.result)
+        return response
+
+    def get_success_url(self):
+        return _registered_path(self.initiative.slug)
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -230,36 +264,27 @@ class RegisteredView(View):
 
 @method_decorator(login_not_required, name="dispatch")
 @hide_personal_data
-class LinkRequestView(View):
+class LinkRequestView(RateLimitedFormView):
     template_name = "participants/public/link_request.html"
+    form_class = ManageLinkRequestForm
+    limit_name = "link-request"
+    # The same answer whether or not the address is registered.
+    success_message = _lazy(
+        "If that address is registered, we have just emailed it a new private link."
+    )
 
-    def get(self, request, slug):
-        initiative = initiative_selectors.public_initiative(slug=slug)
-        return render(
-            request, self.template_name, {"initiative": initiative, "form": ManageLinkRequestForm()}
-        )
+    def hourly_limits(self):
+        return LINK_REQUESTS_PER_IP_PER_HOUR, LINK_REQUESTS_PER_ADDRESS_PER_HOUR
 
-    def post(self, request, slug):
-        initiative = initiative_selectors.public_initiative(slug=slug)
-        form = ManageLinkRequestForm(request.POST)
-        refused = _over_limit(
-            request,
-            initiative,
-            "link-request",
-            per_client=LINK_REQUESTS_PER_IP_PER_HOUR,
-            per_address=LINK_REQUESTS_PER_ADDRESS_PER_HOUR,
-        )
-        if refused:
-            return _too_many(request, initiative, self.template_name, form, refused)
-        if form.is_valid():
-            _send_links(initiative, form.cleaned_data["email"], request)
-            # The same answer whether or not the address is registered.
-            messages.success(
-                request,
-                _("If that address is registered, we have just emailed it a new private link."),
-            )
-            return redirect("participants:link_request", slug=slug)
-        return render(request, self.template_name, {"initiative": initiative, "form": form})
+    @cached_property
+    def initiative(self):
+        return initiative_selectors.public_initiative(slug=self.kwargs["slug"])
+
+    def perform(self, form):
+        _send_links(self.initiative, form.cleaned_data["email"], self.request)
+
+    def get_success_url(self):
+        return reverse("participants:link_request", kwargs={"slug": self.initiative.slug})
 
 
 class TokenMixin:
@@ -268,12 +293,12 @@ class TokenMixin:
     Every page reached through a participant's private link uses this one mixin (the guides and
     actions apps too), so a tampered or expired link always gets the same helpful page."""
 
-    salt = services.MANAGE_SALT
+    salt = registration.MANAGE_SALT
     max_age_setting = "DIALOGUE_HUB_MANAGE_LINK_DAYS"
 
     def dispatch(self, request, token, *args, **kwargs):
         try:
-            self.participant = services.resolve_token(
+            self.participant = registration.resolve_token(
                 token, self.salt, getattr(settings, self.max_age_setting)
             )
         except signing.SignatureExpired:
@@ -288,7 +313,7 @@ class TokenMixin:
     def _problem(self, request, problem, token):
         initiative = None
         if problem == "expired":
-            initiative = selectors.initiative_for_expired_token(token, self.salt)
+            initiative = initiative_for_expired_token(token, self.salt)
         return render(
             request,
             "participants/public/link_problem.html",
@@ -297,115 +322,125 @@ class TokenMixin:
         )
 
 
-def _manage_url(view):
-    return reverse("participants:manage", kwargs={"token": view.token})
+class TokenFormView(TokenMixin, ServiceFormView):
+    """A form page reached through a participant's private link."""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(participant=self.participant, **kwargs)
+
+    def manage_url(self):
+        return reverse("participants:manage", kwargs={"token": self.token})
+
+
+class TokenActionView(TokenMixin, ServiceActionView):
+    """A button on the manage page: it acts, then goes back to the manage page."""
+
+    def get_success_url(self):
+        return reverse("participants:manage", kwargs={"token": self.token})
 
 
 @method_decorator(login_not_required, name="dispatch")
 @hide_personal_data
-class ConfirmView(TokenMixin, View):
-    salt = services.CONFIRM_SALT
+class ConfirmView(TokenFormView):
+    salt = registration.CONFIRM_SALT
     max_age_setting = "DIALOGUE_HUB_CONFIRM_LINK_DAYS"
+    template_name = "participants/public/confirm.html"
+    form_class = forms.Form  # one button
+    success_message = _lazy("Thank you: your email address is confirmed.")
 
-    def get(self, request):
-        return render(
-            request, "participants/public/confirm.html", {"participant": self.participant}
-        )
-
-    def post(self, request):
+    def perform(self, form):
         services.participant_confirm_email(participant=self.participant)
-        messages.success(request, _("Thank you: your email address is confirmed."))
-        token = services.make_token(self.participant, services.MANAGE_SALT)
-        return redirect("participants:manage", token=token)
+
+    def get_success_url(self):
+        token = registration.make_token(self.participant, registration.MANAGE_SALT)
+        return reverse("participants:manage", kwargs={"token": token})
 
 
 @method_decorator(login_not_required, name="dispatch")
 @hide_personal_data
-class ManageView(TokenMixin, View):
+class ManageView(TokenFormView):
     template_name = "participants/public/manage.html"
+    form_class = ManageForm
+    success_message = _lazy("Your changes are saved.")
 
-    def _context(self, form=None, consent_form=None):
+    @cached_property
+    def settings_row(self):
+        return registration.registration_settings_for(self.participant.initiative)
+
+    def get_form(self, form_class=None):
+        if self.request.method != "POST" and self.participant.age_band == AgeBand.UNDER_13:
+            return None  # a child's details are their guardian's to give
+        return super().get_form(form_class)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "registration_settings": self.settings_row}
+
+    def get_initial(self):
         participant = self.participant
-        settings_row = services.registration_settings_for(participant.initiative)
-        demographics = selectors.demographics_of(participant)
-        if form is None and participant.age_band != AgeBand.UNDER_13:
-            initial = {key: getattr(participant, key) for key in services.PROFILE_FIELDS}
-            if demographics is not None:
-                initial.update(
-                    {key: getattr(demographics, key) for key in services.DEMOGRAPHIC_FIELDS}
-                )
-            form = ManageForm(registration_settings=settings_row, initial=initial)
-        active = selectors.active_consent_kinds(participant)
-        if consent_form is None:
-            consent_form = ConsentChoicesForm(initial={f"consent_{kind}": True for kind in active})
-        return {
-            "participant": participant,
-            "initiative": participant.initiative,
-            "form": form,
-            "consent_form": consent_form,
-            "has_participation_consent": ConsentKind.PARTICIPATION in active,
-            "token": self.token,
-        }
+        if self.request.method == "POST":
+            return {"email": participant.email}
+        initial = {key: getattr(participant, key) for key in registration.PROFILE_FIELDS}
+        demographics = demographics_of(participant)
+        if demographics is not None:
+            initial.update(
+                {key: getattr(demographics, key) for key in registration.DEMOGRAPHIC_FIELDS}
+            )
+        return initial
 
-    def get(self, request):
-        return render(request, self.template_name, self._context())
-
-    def post(self, request):
-        participant = self.participant
-        settings_row = services.registration_settings_for(participant.initiative)
-        form = ManageForm(
-            request.POST, registration_settings=settings_row, initial={"email": participant.email}
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        active = active_consent_kinds(self.participant)
+        context.update(
+            initiative=self.participant.initiative,
+            consent_form=ConsentChoicesForm(initial={f"consent_{kind}": True for kind in active}),
+            has_participation_consent=ConsentKind.PARTICIPATION in active,
+            token=self.token,
         )
-        if form.is_valid():
-            try:
-                services.participant_update(
-                    participant=participant,
-                    data=form.profile_data(),
-                    demographics=form.demographic_data(),
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Your changes are saved."))
-                return redirect(_manage_url(self))
-        return render(request, self.template_name, self._context(form=form))
+        return context
+
+    def perform(self, form):
+        services.participant_update(
+            participant=self.participant,
+            data=form.profile_data(),
+            demographics=form.demographic_data(),
+        )
+
+    def get_success_url(self):
+        return self.manage_url()
 
 
 @method_decorator(login_not_required, name="dispatch")
 @hide_personal_data
-class ManageConsentsView(TokenMixin, View):
-    def post(self, request):
-        form = ConsentChoicesForm(request.POST)
+class ManageConsentsView(TokenActionView):
+    success_message = _lazy("Your consent choices are saved.")
+
+    def perform(self):
+        form = ConsentChoicesForm(self.request.POST)
         form.is_valid()  # booleans: always valid
-        for kind in services.OPTIONAL_CONSENTS:
+        for kind in registration.OPTIONAL_CONSENTS:
             services.consent_set(
                 participant=self.participant,
                 kind=kind,
                 given=bool(form.cleaned_data.get(f"consent_{kind}")),
             )
-        messages.success(request, _("Your consent choices are saved."))
-        return redirect(_manage_url(self))
 
 
 @method_decorator(login_not_required, name="dispatch")
 @hide_personal_data
-class ManageWithdrawView(TokenMixin, View):
-    def post(self, request):
+class ManageWithdrawView(TokenActionView):
+    success_message = _lazy(
+        "You have withdrawn. Your answers are kept until you delete them; you can do that below."
+    )
+
+    def perform(self):
         services.participant_withdraw(participant=self.participant)
-        messages.success(
-            request,
-            _(
-                "You have withdrawn. Your answers are kept until you delete them; you can do that below."
-            ),
-        )
-        return redirect(_manage_url(self))
 
 
 @method_decorator(login_not_required, name="dispatch")
 class ManageDownloadView(TokenMixin, View):
     def get(self, request):
-        data = services.participant_export(self.participant)
-        services.activity_record(
+        data = participant_export(self.participant)
+        activity_record(
             initiative=self.participant.initiative,
             actor=None,
             action="participant.data_downloaded",
@@ -422,75 +457,74 @@ class ManageDownloadView(TokenMixin, View):
 
 @method_decorator(login_not_required, name="dispatch")
 @hide_personal_data
-class ManageDeleteView(TokenMixin, View):
-    def get(self, request):
-        return render(
-            request,
-            "participants/public/delete.html",
-            {"participant": self.participant, "token": self.token},
-        )
+class ManageDeleteView(TokenFormView):
+    template_name = "participants/public/delete.html"
+    form_class = forms.Form  # one button
+    success_message = _lazy("Your registration and everything you told us have been deleted.")
 
-    def post(self, request):
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(token=self.token, **kwargs)
+
+    def perform(self, form):
         initiative = self.participant.initiative
         services.participant_erase(participant=self.participant)
-        messages.success(
-            request, _("Your registration and everything you told us have been deleted.")
-        )
-        return redirect(initiative.get_public_url())
+        return initiative
+
+    def get_success_url(self):
+        return self.result.get_public_url()
 
 
 @method_decorator(login_not_required, name="dispatch")
 @hide_personal_data
-class GuardianView(TokenMixin, View):
-    salt = services.GUARDIAN_SALT
+class GuardianView(TokenFormView):
+    """The guardian's consent, and for a child under 13 the child's details, in one page."""
+
+    salt = registration.GUARDIAN_SALT
     max_age_setting = "DIALOGUE_HUB_GUARDIAN_LINK_DAYS"
     template_name = "participants/public/guardian.html"
+    form_class = GuardianConsentForm
+    success_message = _lazy("Thank you. Your consent is recorded.")
 
-    def _forms(self, data=None):
-        settings_row = services.registration_settings_for(self.participant.initiative)
-        consent_form = GuardianConsentForm(data)
-        child_form = None
-        if self.participant.age_band == AgeBand.UNDER_13:
-            child_form = ChildDetailsForm(
-                data,
-                registration_settings=settings_row,
-                initial={"preferred_language": self.participant.preferred_language},
-            )
-        return consent_form, child_form
-
-    def _render(self, request, consent_form, child_form, status=200):
-        return render(
-            request,
-            self.template_name,
-            {
-                "participant": self.participant,
-                "initiative": self.participant.initiative,
-                "consent_form": consent_form,
-                "child_form": child_form,
-            },
-            status=status,
+    @cached_property
+    def child_form(self):
+        if self.participant.age_band != AgeBand.UNDER_13:
+            return None
+        return ChildDetailsForm(
+            self.request.POST if self.request.method == "POST" else None,
+            registration_settings=registration.registration_settings_for(
+                self.participant.initiative
+            ),
+            initial={"preferred_language": self.participant.preferred_language},
         )
 
-    def get(self, request):
-        return self._render(request, *self._forms())
+    def post(self, request, *args, **kwargs):
+        form, child_form = self.get_form(), self.child_form
+        valid = form.is_valid() & (child_form.is_valid() if child_form else True)
+        return self.form_valid(form) if valid else self.form_invalid(form)
 
-    def post(self, request):
-        consent_form, child_form = self._forms(request.POST)
-        valid = consent_form.is_valid() & (child_form.is_valid() if child_form else True)
-        if valid:
-            try:
-                services.guardian_consent(
-                    participant=self.participant,
-                    consents=consent_form.consent_kinds(),
-                    child_data=child_form.profile_data() if child_form else None,
-                    demographics=child_form.demographic_data() if child_form else None,
-                )
-            except DomainError as error:
-                add_domain_error(
-                    child_form if child_form and error.field in child_form.fields else consent_form,
-                    error,
-                )
-            else:
-                messages.success(request, _("Thank you. Your consent is recorded."))
-                return redirect("participants:guardian", token=self.token)
-        return self._render(request, consent_form, child_form)
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            initiative=self.participant.initiative,
+            consent_form=context.pop("form"),
+            child_form=self.child_form,
+        )
+        return context
+
+    def perform(self, form):
+        child_form = self.child_form
+        services.guardian_consent(
+            participant=self.participant,
+            consents=form.consent_kinds(),
+            child_data=child_form.profile_data() if child_form else None,
+            demographics=child_form.demographic_data() if child_form else None,
+        )
+
+    def add_domain_error(self, form, error):
+        # A refusal about the child's details is shown on their form.
+        if self.child_form and error.field in self.child_form.fields:
+            form = self.child_form
+        super().add_domain_error(form, error)
+
+    def get_success_url(self):
+        return reverse("participants:guardian", kwargs={"token": self.token})

@@ -2,8 +2,9 @@
 list (roster) with its CSV export, one participant's page, registering someone on their
 behalf, withdrawing them, and importing paper sign-in sheets.
 
-Thin views: the permission mixin, then a selector or service from participants.roster,
-participants.imports or participants.services. Every look at personal data is logged.
+Thin views: the permission mixin, then selectors.staff and services.staff (the roster and the
+settings), services.imports (the CSV import) or services.registration. Every look at personal
+data is logged.
 """
 
 import functools
@@ -15,19 +16,19 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
 from dialogue_hub.exceptions import DomainError
-from dialogue_hub.forms import add_domain_error
 from dialogue_hub.privacy import shown_count
 from initiatives import cache as initiative_cache
 from initiatives.permissions import has_perm
-from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
+from initiatives.views import InitiativeAccessMixin, InitiativeActionView, InitiativeFormView
 
-from .. import imports, roster, services
-from ..forms_staff import (
+from ..exports import roster_csv
+from ..forms.staff import (
     ImportConfirmForm,
     ImportUploadForm,
     RegistrationSettingsForm,
@@ -35,7 +36,17 @@ from ..forms_staff import (
     StaffRegistrationForm,
 )
 from ..models import AccessibilityNeed, AgeBand, RaceEthnicity, RoleCap, RoleCategory, Source
-from ..selectors import demographics_of
+from ..selectors import staff as selectors
+from ..selectors.registration import demographics_of
+from ..services import imports, registration
+from ..services import public as public_services
+from ..services import staff as services
+
+
+def _participant_url(initiative, participant) -> str:
+    return reverse(
+        "participants:participant", kwargs={"slug": initiative.slug, "pk": participant.pk}
+    )
 
 
 def _csv_response(text: str, filename: str) -> HttpResponse:
@@ -48,68 +59,74 @@ def _csv_response(text: str, filename: str) -> HttpResponse:
 # --- registration settings -----------------------------------------------------------------------
 
 
-class RegistrationSettingsView(InitiativeAccessMixin, TemplateView):
+class RegistrationSettingsView(InitiativeFormView):
     permission = "participants.manage"
     template_name = "participants/staff/settings.html"
+    form_class = RegistrationSettingsForm
+    success_message = _lazy("Registration settings saved.")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["cap_rows"] = roster.cap_rows(
+        context["cap_rows"] = selectors.cap_rows(
             initiative=self.initiative, steward=context["can"]["demographics_view"]
         )
         return context
 
-    def get(self, request, *args, **kwargs):
-        row = services.registration_settings_for(self.initiative)
+    def get_initial(self):
+        if self.request.method == "POST":
+            return {}  # the form shows what was posted
+        row = registration.registration_settings_for(self.initiative)
         caps = dict(
             RoleCap.objects.filter(initiative=self.initiative).values_list("role_category", "seats")
         )
-        form = RegistrationSettingsForm(initial=RegistrationSettingsForm.initial_for(row, caps))
-        return self.render_to_response(self.get_context_data(form=form))
+        return RegistrationSettingsForm.initial_for(row, caps)
 
-    def post(self, request, *args, **kwargs):
-        form = RegistrationSettingsForm(request.POST)
-        if form.is_valid():
-            try:
-                outcome = roster.registration_settings_update(
-                    user=request.user,
-                    initiative=self.initiative,
-                    data=form.settings_data(),
-                    caps=form.caps(),
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
+    def perform(self, form):
+        return services.registration_settings_update(
+            user=self.request.user,
+            initiative=self.initiative,
+            data=form.settings_data(),
+            caps=form.caps(),
+        )
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if response.status_code == 302:
+            self.tell_outcome(self.result)
+        return response
+
+    def tell_outcome(self, outcome):
+        """What the new settings did to seats already given, after "saved"."""
+        if outcome.promoted:
+            shown = shown_count(outcome.promoted)
+            if shown is None:
+                messages.info(self.request, _("Some people on the waiting list got a seat."))
             else:
-                messages.success(request, _("Registration settings saved."))
-                if outcome.promoted:
-                    shown = shown_count(outcome.promoted)
-                    if shown is None:
-                        messages.info(request, _("Some people on the waiting list got a seat."))
-                    else:
-                        messages.info(
-                            request,
-                            _("%(n)d people on the waiting list got a seat.") % {"n": shown},
-                        )
-                for label in outcome.over_cap:
-                    messages.warning(
-                        request,
-                        _(
-                            "More people already hold seats as “%(role)s” than the new cap "
-                            "allows. Nobody was removed; new sign-ups in this role join the "
-                            "waiting list."
-                        )
-                        % {"role": label},
-                    )
-                if outcome.over_total:
-                    messages.warning(
-                        request,
-                        _(
-                            "More people already hold seats than the new participant cap. "
-                            "Nobody was removed; new sign-ups join the waiting list."
-                        ),
-                    )
-                return redirect("participants:registration_settings", slug=self.initiative.slug)
-        return self.render_to_response(self.get_context_data(form=form))
+                messages.info(
+                    self.request,
+                    _("%(n)d people on the waiting list got a seat.") % {"n": shown},
+                )
+        for label in outcome.over_cap:
+            messages.warning(
+                self.request,
+                _(
+                    "More people already hold seats as “%(role)s” than the new cap "
+                    "allows. Nobody was removed; new sign-ups in this role join the "
+                    "waiting list."
+                )
+                % {"role": label},
+            )
+        if outcome.over_total:
+            messages.warning(
+                self.request,
+                _(
+                    "More people already hold seats than the new participant cap. "
+                    "Nobody was removed; new sign-ups join the waiting list."
+                ),
+            )
+
+    def get_success_url(self):
+        return reverse("participants:registration_settings", kwargs={"slug": self.initiative.slug})
 
 
 # --- roster --------------------------------------------------------------------------------------
@@ -119,7 +136,7 @@ class RosterMixin(InitiativeAccessMixin):
     def filter_form(self, token=None):
         return RosterFilterForm(
             self.request.GET or None,
-            choices=roster.kept_filter_choices(initiative=self.initiative, token=token),
+            choices=selectors.kept_filter_choices(initiative=self.initiative, token=token),
         )
 
 
@@ -132,10 +149,10 @@ class RosterView(RosterMixin, TemplateView):
         token = initiative_cache.version(self.initiative.pk)
         form = self.filter_form(token)
         filters = form.filters()
-        queryset = roster.roster(initiative=self.initiative, filters=filters)
+        queryset = selectors.roster(initiative=self.initiative, filters=filters)
         query = self.request.GET.copy()
         query.pop("page", None)
-        page = roster.roster_page(
+        page = selectors.roster_page(
             queryset,
             self.request.GET.get("page"),
             initiative=self.initiative,
@@ -143,10 +160,10 @@ class RosterView(RosterMixin, TemplateView):
             token=token,
         )
         # Read only when the rows' fragment is not in the cache (see the template).
-        rows = functools.cache(lambda: roster.page_rows(page, initiative=self.initiative))
+        rows = functools.cache(lambda: selectors.page_rows(page, initiative=self.initiative))
         steward = context["can"]["demographics_view"]
         total = page.paginator.count
-        roster.personal_data_access_record(
+        services.personal_data_access_record(
             initiative=self.initiative,
             user=self.request.user,
             action="participants.roster_viewed",
@@ -174,11 +191,11 @@ class RosterExportView(RosterMixin, View):
     def get(self, request, *args, **kwargs):
         filters = self.filter_form().filters()
         with_demographics = has_perm(self.initiative.roles, "demographics.view")
-        queryset = roster.roster(
+        queryset = selectors.roster(
             initiative=self.initiative, filters=filters, with_demographics=with_demographics
         )
-        text = roster.roster_csv(queryset, with_demographics=with_demographics)
-        roster.personal_data_access_record(
+        text = roster_csv(queryset, with_demographics=with_demographics)
+        services.personal_data_access_record(
             initiative=self.initiative,
             user=request.user,
             action="participants.exported",
@@ -194,10 +211,10 @@ class ParticipantDetailView(InitiativeAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        participant = roster.participant_for_initiative(
+        participant = selectors.participant_for_initiative(
             initiative=self.initiative, pk=self.kwargs["pk"]
         )
-        roster.personal_data_access_record(
+        services.personal_data_access_record(
             initiative=self.initiative,
             user=self.request.user,
             action="participant.viewed",
@@ -214,82 +231,81 @@ class ParticipantDetailView(InitiativeAccessMixin, TemplateView):
                 races.get(value, value)
                 for value in (demographics.race_ethnicity if demographics else [])
             ]
-            context["consents"] = roster.consents_of(participant)
+            context["consents"] = selectors.consents_of(participant)
         context["is_under_13_waiting"] = (
             participant.age_band == AgeBand.UNDER_13 and participant.guardian_consented_at is None
         )
         return context
 
 
-class ParticipantWithdrawView(InitiativeAccessMixin, PostOnlyMixin, View):
+class ParticipantWithdrawView(InitiativeActionView):
     permission = "participants.manage"
+    success_message = _lazy(
+        "The registration was withdrawn. Their seat went to the waiting list, if anyone."
+    )
 
-    def post(self, request, *args, **kwargs):
-        participant = roster.participant_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
-        services.participant_withdraw(participant=participant, actor=request.user)
-        messages.success(
-            request,
-            _("The registration was withdrawn. Their seat went to the waiting list, if anyone."),
+    def get_object(self):
+        return selectors.participant_for_initiative(
+            initiative=self.initiative, pk=self.kwargs["pk"]
         )
-        return redirect("participants:participant", slug=self.initiative.slug, pk=participant.pk)
+
+    def perform(self):
+        public_services.participant_withdraw(participant=self.object, actor=self.request.user)
+
+    def get_success_url(self):
+        return _participant_url(self.initiative, self.object)
 
 
 # --- staff entry ---------------------------------------------------------------------------------
 
 
-class ParticipantAddView(InitiativeAccessMixin, TemplateView):
+class ParticipantAddView(InitiativeFormView):
     permission = "participants.manage"
     template_name = "participants/staff/participant_form.html"
+    form_class = StaffRegistrationForm
+    initial = {"role_category": RoleCategory.RESIDENT}
 
-    def _form(self, data=None):
-        return StaffRegistrationForm(
-            data,
-            registration_settings=services.registration_settings_for(self.initiative),
-            initial=None if data else {"role_category": RoleCategory.RESIDENT},
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "registration_settings": registration.registration_settings_for(self.initiative),
+        }
+
+    def perform(self, form):
+        return registration.participant_register(
+            initiative=self.initiative,
+            data=form.profile_data(),
+            consents=form.consent_kinds(),
+            source=Source.STAFF,
+            registered_by=self.request.user,
         )
 
-    def get(self, request, *args, **kwargs):
-        return self.render_to_response(self.get_context_data(form=self._form()))
+    def add_domain_error(self, form, error):
+        if isinstance(error, registration.DuplicateRegistration):
+            # Staff see who it is: a link to that registration.
+            form.add_error(
+                "email", _("This email address is already registered in this initiative.")
+            )
+            self.extra_context = {
+                "duplicate_url": _participant_url(self.initiative, error.participant)
+            }
+        else:
+            super().add_domain_error(form, error)
 
-    def post(self, request, *args, **kwargs):
-        form = self._form(request.POST)
-        context = {}
-        if form.is_valid():
-            try:
-                result = services.participant_register(
-                    initiative=self.initiative,
-                    data=form.profile_data(),
-                    consents=form.consent_kinds(),
-                    source=Source.STAFF,
-                    registered_by=request.user,
-                )
-            except services.DuplicateRegistration as duplicate:
-                form.add_error(
-                    "email", _("This email address is already registered in this initiative.")
-                )
-                context["duplicate_url"] = reverse(
-                    "participants:participant",
-                    kwargs={"slug": self.initiative.slug, "pk": duplicate.participant.pk},
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                if result.waitlisted:
-                    messages.warning(
-                        request,
-                        _(
-                            "Registered on the waiting list: the initiative or this role is "
-                            "full. They get a seat automatically when one frees up."
-                        ),
-                    )
-                else:
-                    messages.success(request, _("Registered and confirmed."))
-                return redirect(
-                    "participants:participant",
-                    slug=self.initiative.slug,
-                    pk=result.participant.pk,
-                )
-        return self.render_to_response(self.get_context_data(form=form, **context))
+    def get_success_message(self, form):
+        if self.result.waitlisted:
+            messages.warning(
+                self.request,
+                _(
+                    "Registered on the waiting list: the initiative or this role is "
+                    "full. They get a seat automatically when one frees up."
+                ),
+            )
+            return ""
+        return _("Registered and confirmed.")
+
+    def get_success_url(self):
+        return _participant_url(self.initiative, self.result.participant)
 
 
 # --- import of paper sign-in sheets ----------------------------------------------------------------
@@ -313,39 +329,36 @@ class ImportReviewMixin:
         return TemplateResponse(self.request, "participants/staff/import_review.html", context)
 
 
-class ImportView(ImportReviewMixin, InitiativeAccessMixin, TemplateView):
+class ImportView(ImportReviewMixin, InitiativeFormView):
     """Step 1: upload a CSV; it is checked and, if there is something to import, kept in an
     ImportUpload row for step 2 (never in the session)."""
 
     permission = "participants.manage"
     template_name = "participants/staff/import.html"
+    form_class = ImportUploadForm
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.setdefault("form", ImportUploadForm())
-        context["registration_settings"] = services.registration_settings_for(self.initiative)
+        context["registration_settings"] = registration.registration_settings_for(self.initiative)
         context["columns"] = imports.COLUMNS
         context["role_choices"] = RoleCategory.choices
         context["age_choices"] = AgeBand.choices
         context["max_rows"] = imports.MAX_ROWS
         return context
 
-    def post(self, request, *args, **kwargs):
-        form = ImportUploadForm(request.POST, request.FILES)
-        if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form))
+    def form_valid(self, form):
         content = form.cleaned_data["file"].read(imports.MAX_BYTES + 1)
         report, text = imports.check_file(initiative=self.initiative, content=content)
         if report.file_errors:
             # The file itself is wrong: it has no rows to show, so nothing is kept.
             for message in report.file_errors:
                 form.add_error("file", message)
-            return self.render_to_response(self.get_context_data(form=form))
+            return self.form_invalid(form)
         if not report.valid_rows:
             # Nothing to confirm: show the report now and keep nothing.
             return self.render_report(report)
         upload = imports.import_upload_create(
-            initiative=self.initiative, user=request.user, text=text, report=report
+            initiative=self.initiative, user=self.request.user, text=text, report=report
         )
         return redirect(_review_url(self.initiative, upload))
 

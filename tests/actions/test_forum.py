@@ -21,7 +21,7 @@ from dialogue_hub.exceptions import DomainError
 from initiatives.models import ActivityLogEntry, Role
 from initiatives.permissions import PERMISSIONS
 from participants.models import Status
-from participants.services import MANAGE_SALT, make_token
+from participants.services.registration import MANAGE_SALT, make_token
 
 from ..factories import (
     BallotFactory,

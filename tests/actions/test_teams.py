@@ -23,8 +23,8 @@ from actions.models import (
 from dialogue_hub.exceptions import DomainError
 from initiatives.models import ActivityLogEntry, Role
 from initiatives.permissions import PERMISSIONS
-from participants import services as participant_services
 from participants.models import Status
+from participants.services import registration as participant_services
 
 from ..factories import (
     ActionTeamFactory,

@@ -27,9 +27,10 @@ from guides import reminders as guide_reminders
 from guides.models import MeetingStatus
 from initiatives import services as initiative_services
 from initiatives.models import Role
-from participants import reminders as participant_reminders
-from participants import services as participant_services
 from participants.models import Source, Status
+from participants.services import registration as participant_services
+from participants.services import reminders as participant_reminders
+from participants.services.public import manage_link_request
 
 from ..factories import (
     PASSWORD,
@@ -128,7 +129,7 @@ def every_app_email():
         created_at=now - timedelta(days=participant_reminders.guardian_reminder_days() + 1),
     )
     for email in (unconfirmed.email, confirmed.email, minor.guardian_email):
-        participant_services.manage_link_request(initiative=initiative, email=email)
+        manage_link_request(initiative=initiative, email=email)
     # Someone registers online with an address already registered: its owner is told.
     participant_services.participant_register_online(
         initiative=initiative,

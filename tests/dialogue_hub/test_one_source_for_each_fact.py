@@ -4,7 +4,7 @@ The app code is parsed (not imported), so a copy anywhere in it is found:
 - a single count is hidden from 1 to 9 by `dialogue_hub.privacy.shown_count`, never by a
   module of its own calling `suppress()` on a table of one cell;
 - the profile fields a participant may set, and what is kept for a child under 13, are the
-  lists in participants/services.py, not a copy of them;
+  lists in participants/services/registration.py, not a copy of them;
 - a link to a page of the app is `reverse()`d and fails loudly when its name is wrong: no
   view catches NoReverseMatch to hide the link instead.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from dialogue_hub.privacy import shown_count, suppress
-from participants import services as participant_services
+from participants.services import registration as participant_services
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("dialogue_hub", "initiatives", "participants", "guides", "actions")
@@ -67,7 +67,7 @@ def _strings(node) -> tuple | None:
 @pytest.mark.parametrize("name", ["PROFILE_FIELDS", "UNDER_13_FIELDS", "DEMOGRAPHIC_FIELDS"])
 def test_participant_field_lists_are_stated_once(name):
     fields = set(getattr(participant_services, name))
-    home = ROOT / "participants" / "services.py"
+    home = ROOT / "participants" / "services" / "registration.py"
     copies = [
         where(path, node)
         for path, tree in app_modules()

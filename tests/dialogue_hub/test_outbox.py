@@ -13,7 +13,7 @@ from django.utils import timezone
 from dialogue_hub import outbox
 from dialogue_hub.models import EmailPreference, OutboxMessage, OutboxStatus
 from initiatives.models import Role
-from participants import services as participant_services
+from participants.services import registration as participant_services
 
 from ..factories import (
     InitiativeFactory,

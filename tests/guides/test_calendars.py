@@ -14,8 +14,8 @@ from icalendar import Calendar
 from guides import calendars, meetings
 from guides.models import MeetingStatus
 from initiatives.models import Membership, Role
-from participants import services as participant_services
 from participants.models import Status
+from participants.services import registration as participant_services
 
 from ..factories import (
     CircleFactory,

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from participants import services as participant_services
+from participants.services import registration as participant_services
 
 from ..factories import CircleMemberFactory, CircleSessionFactory, ParticipantFactory
 

@@ -151,7 +151,7 @@ def test_an_unreachable_cache_server_is_a_miss_never_an_error(
     from django.urls import reverse
 
     from initiatives.models import Role
-    from participants import services as participant_services
+    from participants.services import public as participant_services
     from tests.factories import MembershipFactory, ParticipantFactory, RegistrationSettingsFactory
 
     settings.CACHES = {

@@ -725,7 +725,7 @@ class TestHomeParticipantCounts:
         self, client, initiative, organizer, member_of, django_capture_on_commit_callbacks
     ):
         from initiatives import services as initiative_services
-        from participants import services as participant_services
+        from participants.services import public as participant_services
 
         from ..factories import ParticipantFactory
 

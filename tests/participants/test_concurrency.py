@@ -3,8 +3,8 @@
 import pytest
 from django.db import connection
 
-from participants import services
 from participants.models import Participant, Status
+from participants.services import registration as services
 
 from ..factories import InitiativeFactory, ParticipantFactory, RegistrationSettingsFactory
 from ..test_postgres import race

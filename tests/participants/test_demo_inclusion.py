@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from initiatives.models import Role
-from participants.inclusion import inclusion_dashboard
 from participants.models import Participant
+from participants.selectors.inclusion import inclusion_dashboard
 
 pytestmark = pytest.mark.django_db
 

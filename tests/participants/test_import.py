@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from dialogue_hub.exceptions import DomainError
 from initiatives.models import ActivityLogEntry, Role
-from participants import imports, services, tasks
-from participants.forms_staff import ImportUploadForm
+from participants import tasks
+from participants.forms.staff import ImportUploadForm
 from participants.models import (
     Consent,
     ConsentGiver,
@@ -24,6 +24,9 @@ from participants.models import (
     RegistrationSettings,
     Source,
 )
+from participants.services import imports
+from participants.services import registration as services
+from participants.services.public import guardian_consent
 
 from ..factories import (
     MembershipFactory,
@@ -638,9 +641,7 @@ def import_children(setup, organizer, *rows):
 
 
 def consent_for(participant, name):
-    services.guardian_consent(
-        participant=participant, consents={"participation"}, child_data={"name": name}
-    )
+    guardian_consent(participant=participant, consents={"participation"}, child_data={"name": name})
 
 
 def test_a_child_whose_guardian_consented_is_not_imported_again(setup, organizer):

@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from initiatives.models import ActivityLogEntry, Role
 from initiatives.permissions import PERMISSIONS
-from participants import inclusion, services_inclusion
 from participants.models import InclusionTarget, Participant, Status
+from participants.selectors import inclusion
+from participants.services import inclusion as services_inclusion
 from participants.urls import inclusion as inclusion_urls
 
 from ..factories import (

@@ -15,9 +15,11 @@ from django.urls import reverse
 
 from initiatives import services as initiative_services
 from initiatives.models import Role, Sector
-from participants import services, services_inclusion
 from participants.models import Participant, Status
-from participants.roster import registration_settings_update
+from participants.services import inclusion as services_inclusion
+from participants.services import registration as services
+from participants.services.public import participant_withdraw
+from participants.services.staff import registration_settings_update
 
 from ..factories import (
     DemographicsFactory,
@@ -145,7 +147,7 @@ def test_a_registration_and_a_withdrawal_show_after_commit(
         person = register(initiative, "new.person@example.net")
     assert shown_total(page(client, initiative)) == 13
     with django_capture_on_commit_callbacks(execute=True):
-        services.participant_withdraw(participant=person)
+        participant_withdraw(participant=person)
     assert shown_total(page(client, initiative)) == 12
 
 

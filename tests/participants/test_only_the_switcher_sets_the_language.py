@@ -16,8 +16,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import get_resolver, reverse
 
-from participants import services
 from participants.models import Participant
+from participants.services import registration as services
 
 from ..dialogue_hub.test_urls import PUBLIC, sample_path, walk
 from ..factories import InitiativeFactory, ParticipantFactory, RegistrationSettingsFactory

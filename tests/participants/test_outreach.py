@@ -11,8 +11,17 @@ from django.utils import timezone
 from dialogue_hub.exceptions import DomainError
 from initiatives.models import ActivityLogEntry, Role
 from initiatives.permissions import PERMISSIONS
-from participants import outreach
 from participants.models import Channel, OutreachActivity, ReferralLink, Status
+from participants.selectors.outreach import (
+    SESSION_KEY,
+    attribution,
+    link_signup_cells,
+    outreach_totals,
+    referral_for_session,
+    signups_by_channel_table,
+    signups_by_partner_table,
+)
+from participants.services import outreach
 from participants.views.outreach import registration_url
 
 from ..factories import (
@@ -166,7 +175,7 @@ def test_outreach_totals_per_partner_and_channel(initiative, partner):
     )
     OutreachActivityFactory(initiative=initiative, partner=None, people_reached=3)
 
-    totals = outreach.outreach_totals(initiative=initiative)
+    totals = outreach_totals(initiative=initiative)
 
     assert [(r.label, r.people_reached) for r in totals.by_partner] == [
         ("Eastside Church", 45),
@@ -191,7 +200,7 @@ def test_join_link_remembers_the_referral_and_goes_to_registration(client, initi
 
     assert response.status_code == 302
     assert response.url == registration_url(initiative)
-    assert client.session[outreach.SESSION_KEY] == link.code
+    assert client.session[SESSION_KEY] == link.code
 
 
 def test_a_sign_up_through_a_join_link_is_credited_to_the_partner_and_channel(
@@ -233,14 +242,14 @@ def test_referral_for_session_only_matches_the_links_own_initiative(
 ):
     link = ReferralLinkFactory(partner=partner)
     request = rf.get("/")
-    request.session = {outreach.SESSION_KEY: link.code}
+    request.session = {SESSION_KEY: link.code}
 
-    assert outreach.referral_for_session(request=request, initiative=initiative) == link
-    assert outreach.referral_for_session(request=request, initiative=other_initiative) is None
-    request.session = {outreach.SESSION_KEY: "gone"}
-    assert outreach.referral_for_session(request=request, initiative=initiative) is None
+    assert referral_for_session(request=request, initiative=initiative) == link
+    assert referral_for_session(request=request, initiative=other_initiative) is None
+    request.session = {SESSION_KEY: "gone"}
+    assert referral_for_session(request=request, initiative=initiative) is None
     request.session = {}
-    assert outreach.referral_for_session(request=request, initiative=initiative) is None
+    assert referral_for_session(request=request, initiative=initiative) is None
 
 
 @pytest.mark.parametrize("code", ["no-such-code", "x" * 60, "UPPER-but-unknown"])
@@ -249,7 +258,7 @@ def test_unknown_join_code_gives_a_friendly_404(client, code):
 
     assert response.status_code == 404
     assert b"This sign-up link is not valid" in response.content
-    assert outreach.SESSION_KEY not in client.session
+    assert SESSION_KEY not in client.session
 
 
 def test_join_link_of_an_unpublished_initiative_says_not_open_yet(client, partner):
@@ -259,7 +268,7 @@ def test_join_link_of_an_unpublished_initiative_says_not_open_yet(client, partne
 
     assert response.status_code == 404
     assert b"not open yet" in response.content
-    assert outreach.SESSION_KEY not in client.session
+    assert SESSION_KEY not in client.session
 
 
 # --- role × URL matrix ---------------------------------------------------------------------------
@@ -624,7 +633,7 @@ def attribution_data(initiative):
 
 
 def test_attribution_tables_are_additive_and_suppressed(initiative, attribution_data):
-    result = outreach.attribution(initiative=initiative)
+    result = attribution(initiative=initiative)
 
     partners = {row.label: row.signups for row in result.by_partner}
     assert {label: cell.count for label, cell in partners.items()} == {
@@ -653,7 +662,7 @@ def test_attribution_tables_are_additive_and_suppressed(initiative, attribution_
 
 
 def test_link_counts_are_suppressed_within_their_partner(initiative, attribution_data):
-    cells = outreach.link_signup_cells(initiative=initiative)
+    cells = link_signup_cells(initiative=initiative)
     big_link, big_small_link = attribution_data["links"]
 
     # Partner A shows 25 = 20 (newsletter) + 3 (tiny flyer) + 2 (no link). Hiding only 3 and 2
@@ -672,7 +681,7 @@ def test_a_lone_small_link_takes_a_complement_with_it(initiative):
     signups(initiative, 15, partner=partner, referral_link=two)
     signups(initiative, 20, partner=partner)
 
-    cells = outreach.link_signup_cells(initiative=initiative)
+    cells = link_signup_cells(initiative=initiative)
 
     # 39 shown for the partner; hiding only the 4 would leave 39 − 15 − 20.
     assert cells[one.pk].suppressed
@@ -737,15 +746,15 @@ def test_no_hidden_cell_stands_alone_next_to_a_shown_total(initiative, sizes):
     signups(initiative, sizes[-1], how_heard=Channel.EVENT)
 
     tables = [
-        outreach.signups_by_partner_table(initiative=initiative),
-        outreach.signups_by_channel_table(initiative=initiative),
+        signups_by_partner_table(initiative=initiative),
+        signups_by_channel_table(initiative=initiative),
     ]
     for table in tables:
         hidden = [cell for cell in table.cells if cell.suppressed and cell.count]
         assert table.total_suppressed or len(hidden) != 1
         assert all(not (0 < cell.count < 10) or cell.suppressed for cell in table.cells)
     partner_cells = {cell.key: cell for cell in tables[0].cells}
-    link_cells = outreach.link_signup_cells(initiative=initiative)
+    link_cells = link_signup_cells(initiative=initiative)
     for member in members:
         links = [
             cell

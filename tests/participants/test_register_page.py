@@ -11,8 +11,9 @@ from django.test import Client
 from django.urls import reverse
 
 from initiatives.models import Role
-from participants import forms, roster
+from participants.forms import public as forms
 from participants.models import Participant, RegistrationSettings
+from participants.services.staff import registration_settings_update
 from participants.views import public
 
 from ..factories import InitiativeFactory, RegistrationSettingsFactory
@@ -100,7 +101,7 @@ class TestCachedForm:
         assert "Northgate" in client.get(url).content.decode()
         client.get(url)
         assert len(renders) == 1
-        roster.registration_settings_update(
+        registration_settings_update(
             user=member_of(initiative, Role.ORGANIZER),
             initiative=initiative,
             data={

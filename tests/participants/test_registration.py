@@ -11,8 +11,16 @@ from freezegun import freeze_time
 
 from dialogue_hub.exceptions import DomainError
 from initiatives.models import ActivityLogEntry
-from participants import selectors, services
 from participants.models import Consent, Demographics, Participant, RoleCap, Status
+from participants.selectors import registration as selectors
+from participants.services import registration as services
+from participants.services.public import (
+    consent_set,
+    guardian_consent,
+    participant_confirm_email,
+    participant_update,
+    participant_withdraw,
+)
 
 from ..factories import InitiativeFactory, ParticipantFactory, RegistrationSettingsFactory
 from ..helpers import registration_answers
@@ -131,7 +139,7 @@ class TestRegisterService:
         assert d.waitlisted
         assert c.participant.seat_number is None
         with django_capture_on_commit_callbacks(execute=True):
-            services.participant_withdraw(participant=a)
+            participant_withdraw(participant=a)
         c.participant.refresh_from_db()
         d.participant.refresh_from_db()
         assert c.participant.status == Status.REGISTERED
@@ -149,14 +157,14 @@ class TestRegisterService:
 
     def test_confirm_email_makes_it_count(self, open_initiative):
         participant = register(open_initiative).participant
-        services.participant_confirm_email(participant=participant)
+        participant_confirm_email(participant=participant)
         assert participant.status == Status.CONFIRMED
         assert participant.email_confirmed_at is not None
         assert list(selectors.eligible_for_placement(initiative=open_initiative)) == [participant]
 
     def test_withdrawing_contact_consent_removes_the_phone(self, open_initiative):
         participant = register(open_initiative).participant
-        services.consent_set(participant=participant, kind="contact", given=False)
+        consent_set(participant=participant, kind="contact", given=False)
         participant.refresh_from_db()
         assert participant.phone == ""
         assert Consent.objects.get(participant=participant, kind="contact").withdrawn_at is not None
@@ -176,10 +184,10 @@ class TestMinors:
                 guardian_email="rosa@example.net",
             ).participant
         assert {tuple(m.to) for m in mail.outbox} == {("teen@example.net",), ("rosa@example.net",)}
-        services.participant_confirm_email(participant=teen)
+        participant_confirm_email(participant=teen)
         assert teen.needs_guardian_consent
         assert teen not in selectors.eligible_for_placement(initiative=open_initiative)
-        services.guardian_consent(participant=teen, consents={"participation", "evaluation"})
+        guardian_consent(participant=teen, consents={"participation", "evaluation"})
         assert not teen.needs_guardian_consent
         assert teen in selectors.eligible_for_placement(initiative=open_initiative)
         kinds = dict(
@@ -207,7 +215,7 @@ class TestMinors:
         assert child.guardian_email == "rosa@example.net"
         assert not Demographics.objects.filter(participant=child).exists()
         assert not child.consents.exists()
-        services.guardian_consent(
+        guardian_consent(
             participant=child,
             consents={"participation"},
             child_data={
@@ -438,7 +446,7 @@ class TestReviewFixes:
         register(open_initiative, email="o1@example.net", role_category="sworn_officer")
         resident = register(open_initiative, email="r@example.net").participant
         with pytest.raises(DomainError, match="seats for that role") as exc:
-            services.participant_update(
+            participant_update(
                 participant=resident,
                 data=person(email="r@example.net", role_category="sworn_officer"),
                 demographics=None,
@@ -455,7 +463,7 @@ class TestReviewFixes:
             guardian_email="rosa@example.net",
         ).participant
         with pytest.raises(DomainError, match="organizers"):
-            services.participant_update(
+            participant_update(
                 participant=teen,
                 data=person(
                     email="teen@example.net", age_band="18_24", guardian_email="rosa@example.net"
@@ -470,13 +478,13 @@ class TestReviewFixes:
     ):
         adult = register(open_initiative, email="a@example.net").participant
         with pytest.raises(DomainError, match="guardian"):
-            services.participant_update(
+            participant_update(
                 participant=adult,
                 data=person(email="a@example.net", age_band="13_17"),
                 demographics=None,
             )
         with django_capture_on_commit_callbacks(execute=True):
-            services.participant_update(
+            participant_update(
                 participant=adult,
                 data=person(
                     email="a@example.net", age_band="13_17", guardian_email="mom@example.net"
@@ -519,7 +527,7 @@ class TestReviewFixes:
         participant = register(
             open_initiative, demographics={"race_ethnicity": ["asian"]}
         ).participant
-        services.participant_withdraw(participant=participant)
+        participant_withdraw(participant=participant)
         participant.refresh_from_db()
         assert (participant.phone, participant.availability, participant.accessibility_needs) == (
             "",
@@ -537,12 +545,12 @@ class TestReviewFixes:
         first = register(open_initiative, email="first@example.net").participant
         child = register(open_initiative, age_band="under_13", guardian_email="rosa@example.net")
         assert child.waitlisted
-        services.guardian_consent(
+        guardian_consent(
             participant=child.participant,
             consents={"participation"},
             child_data={"name": "Leo", "role_category": "young_person", "preferred_language": "es"},
         )
-        services.participant_withdraw(participant=first)
+        participant_withdraw(participant=first)
         child.participant.refresh_from_db()
         assert child.participant.status == Status.CONFIRMED
         assert child.participant in selectors.eligible_for_placement(initiative=open_initiative)
@@ -558,7 +566,7 @@ class TestReviewFixes:
             waiting = register(open_initiative, email="waiting@example.net").participant
             frozen.tick(timedelta(days=10))
             fresh = register(open_initiative, email="fresh@example.net").participant
-            services.participant_confirm_email(participant=waiting)
+            participant_confirm_email(participant=waiting)
             frozen.tick(timedelta(days=13))
             assert services.registrations_expire_unconfirmed() == 2
         assert not Participant.objects.filter(pk__in=[stale.pk, child.pk]).exists()

@@ -11,8 +11,9 @@ from django.utils import timezone
 from dialogue_hub import outbox
 from dialogue_hub.models import OutboxMessage, OutboxStatus
 from initiatives.models import Role
-from participants import reminders, tasks
+from participants import tasks
 from participants.models import RoleCap, Status
+from participants.services import reminders
 
 from ..factories import (
     InitiativeFactory,

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from initiatives.models import ActivityLogEntry, Role
 from initiatives.permissions import PERMISSIONS
-from participants import roster, services
+from participants.exports import csv_safe
 from participants.models import (
     Consent,
     ConsentGiver,
@@ -20,6 +20,9 @@ from participants.models import (
     Source,
     Status,
 )
+from participants.services import registration as services
+from participants.services.public import participant_withdraw
+from participants.services.staff import registration_settings_update
 from participants.urls import staff as staff_urls
 
 from ..factories import (
@@ -454,10 +457,10 @@ def test_export_neutralizes_csv_formula_injection(client, setup):
 
 
 def test_csv_safe_leaves_ordinary_text_alone():
-    assert roster.csv_safe("Ana") == "Ana"
-    assert roster.csv_safe("") == ""
-    assert roster.csv_safe(None) == ""
-    assert roster.csv_safe("=1+1") == "'=1+1"
+    assert csv_safe("Ana") == "Ana"
+    assert csv_safe("") == ""
+    assert csv_safe(None) == ""
+    assert csv_safe("=1+1") == "'=1+1"
 
 
 def test_every_export_writes_a_log_entry_with_the_filters(client, setup):
@@ -669,7 +672,7 @@ def test_raising_a_cap_promotes_from_the_waiting_list(setup, organizer):
     ]
     assert {p.status for p in people} == {Status.WAITLISTED}
 
-    outcome = roster.registration_settings_update(
+    outcome = registration_settings_update(
         user=organizer,
         initiative=setup,
         data={"is_open": True, "policy_version": "2026-1", "neighborhoods": ["Eastside"]},
@@ -720,7 +723,7 @@ def test_the_roster_shows_a_change_made_through_a_service_at_once(
     assert "<td>Confirmed " in before
     assert "<td>Withdrawn " not in before
     with django_capture_on_commit_callbacks(execute=True):
-        services.participant_withdraw(participant=person, actor=user)
+        participant_withdraw(participant=person, actor=user)
     after = client.get(url("roster", setup)).content.decode()
     assert "<td>Withdrawn " in after
     assert "<td>Confirmed " not in after

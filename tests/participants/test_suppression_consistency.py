@@ -5,8 +5,8 @@ import random
 
 import pytest
 
-from participants import inclusion, outreach
 from participants.models import Channel
+from participants.selectors import inclusion, outreach
 
 from ..factories import (
     CoalitionMembershipFactory,

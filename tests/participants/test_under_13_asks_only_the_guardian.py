@@ -22,8 +22,9 @@ from django.core import mail
 from django.template import Context, Template
 from django.urls import reverse
 
-from participants import forms, services
+from participants.forms import public as forms
 from participants.models import Consent, Demographics, Participant
+from participants.services import registration as services
 
 from ..factories import InitiativeFactory, RegistrationSettingsFactory
 from ..helpers import registration_answers

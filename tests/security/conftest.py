@@ -3,7 +3,7 @@ import pytest
 from dialogue_hub import outbox
 from guides import calendars
 from initiatives.models import Role
-from participants import services
+from participants.services import registration as services
 
 from ..factories import (
     DemographicsFactory,

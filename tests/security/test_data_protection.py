@@ -125,7 +125,7 @@ def assert_nothing_leaked(log, report, values):
 
 
 def test_a_crash_during_registration_leaks_no_personal_data(client, site, caplog, monkeypatch):
-    monkeypatch.setattr("participants.services.participant_register", broken)
+    monkeypatch.setattr("participants.services.registration.participant_register", broken)
     data = {
         **SECRET_VALUES,
         "preferred_language": "en",
@@ -145,7 +145,7 @@ def test_a_crash_during_registration_leaks_no_personal_data(client, site, caplog
 def test_a_crash_while_changing_a_registration_leaks_no_personal_data(
     client, site, caplog, monkeypatch
 ):
-    monkeypatch.setattr("participants.services.participant_update", broken)
+    monkeypatch.setattr("participants.services.public.participant_update", broken)
     data = {
         **SECRET_VALUES,
         "email": site.participant.email,
@@ -186,7 +186,7 @@ def test_a_crash_during_admin_login_leaks_no_password(client, site, caplog, monk
 
 def test_a_crash_during_staff_entry_leaks_no_personal_data(client, site, caplog, monkeypatch):
     # Staff pages are not marked one by one: the report filter hides every posted value.
-    monkeypatch.setattr("participants.services.participant_register", broken)
+    monkeypatch.setattr("participants.services.registration.participant_register", broken)
     client.force_login(site.organizer)
     data = {
         **SECRET_VALUES,

@@ -26,8 +26,8 @@ from dialogue_hub import outbox
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.models import OutboxMessage, OutboxStatus
 from guides import reminders
-from participants import services
 from participants.models import Participant, RoleCap, RoleCategory, Status
+from participants.services import registration as services
 
 from ..factories import (
     CircleFactory,

@@ -30,8 +30,9 @@ from guides.models import ActionIdea, KeepTogether
 from guides.reminders import placement_notices_send
 from initiatives import services as initiative_services
 from initiatives.models import Role
-from participants import services as participant_services
 from participants.models import RoleCap, RoleCategory
+from participants.services import registration as participant_services
+from participants.services.public import manage_link_request
 
 from ..factories import (
     ActionTeamFactory,
@@ -504,8 +505,8 @@ def _build_side(letter) -> Side:
     # Email choices: each has turned one kind of email off.
     outbox.preferences_set(address=organizer.email, opted_out={"digest"})
     outbox.preferences_set(address=people[0].email, opted_out={"nudges"})
-    participant_services.manage_link_request(initiative=initiative, email=people[0].email)
-    participant_services.manage_link_request(initiative=initiative, email=minor.guardian_email)
+    manage_link_request(initiative=initiative, email=people[0].email)
+    manage_link_request(initiative=initiative, email=minor.guardian_email)
     placement_notices_send(user=organizer, initiative=initiative)
     failed = OutboxMessage.objects.filter(initiative=initiative).order_by("pk").first()
     failed.status = "failed"

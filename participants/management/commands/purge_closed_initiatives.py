@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from participants import retention
+from participants.selectors import retention
+from participants.services.retention import purge_closed_initiatives
 
 
 def _describe(counts) -> str:
@@ -34,7 +35,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"Would delete, in {_describe(counts)}")
             self.stdout.write(f"Dry run: {len(due)} initiatives closed over {days} days ago.")
             return
-        done = retention.purge_closed_initiatives()
+        done = purge_closed_initiatives()
         for counts in done:
             self.stdout.write(f"Deleted, in {_describe(counts)}")
         self.stdout.write(

@@ -1,5 +1,5 @@
 """Retention: a closed initiative's personal data is deleted DIALOGUE_HUB_RETENTION_DAYS after
-it closed (`python manage.py purge_closed_initiatives`).
+it closed (`python manage.py purge_closed_initiatives`, and tasks.py).
 
 Deleted: every participant with their demographics, consents and, through the database's
 cascades, their circle places, attendance, keep-together requests, forum votes, action-team
@@ -7,69 +7,25 @@ places and offered assets; every email of the initiative in the outbox (they hol
 paper sign-in sheets still waiting to be imported. Kept: everything that names nobody: the
 initiative, its coalition and team, guides, circles and meetings, approved session logs, ideas,
 themes, action teams and their progress, targets, outreach records and the activity log (which
-names participants only by an anonymous short id).
-"""
+names participants only by an anonymous short id). What is due is read in selectors/retention.py."""
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dialogue_hub.models import OutboxMessage
-from initiatives.models import ActivityLogEntry, Initiative, Phase
+from initiatives.models import Initiative
 from initiatives.services import activity_record
 
-from .models import ImportUpload, Participant
-
-
-@dataclass(frozen=True)
-class PurgeCounts:
-    initiative: Initiative
-    closed_at: datetime
-    participants: int
-    emails: int
-    sign_in_sheets: int
-
-    @property
-    def anything(self) -> bool:
-        return bool(self.participants or self.emails or self.sign_in_sheets)
-
-
-def _closed_initiatives():
-    """Closed initiatives annotated with when they closed: the last move to "closed" in the
-    activity log (a phase can be moved back and closed again), else their last change."""
-    closed_on = (
-        ActivityLogEntry.objects.filter(
-            initiative=OuterRef("pk"), action="initiative.phase_changed", details__to=Phase.CLOSED
-        )
-        .order_by("-created_at")
-        .values("created_at")[:1]
-    )
-    return Initiative.objects.filter(phase=Phase.CLOSED).annotate(
-        closed_at=Coalesce(Subquery(closed_on), F("updated_at"))
-    )
-
-
-def _counts(initiative) -> PurgeCounts:
-    return PurgeCounts(
-        initiative=initiative,
-        closed_at=initiative.closed_at,
-        participants=Participant.objects.filter(initiative=initiative).count(),
-        emails=OutboxMessage.objects.filter(initiative=initiative).count(),
-        sign_in_sheets=ImportUpload.objects.filter(initiative=initiative).count(),
-    )
-
-
-def initiatives_due_for_purge(*, now: datetime | None = None) -> list[PurgeCounts]:
-    """Closed initiatives past the retention period that still hold personal data."""
-    now = now or timezone.now()
-    cutoff = now - timedelta(days=settings.DIALOGUE_HUB_RETENTION_DAYS)
-    due = _closed_initiatives().filter(closed_at__lt=cutoff).order_by("closed_at", "pk")
-    return [counts for counts in map(_counts, due) if counts.anything]
+from ..models import ImportUpload, Participant
+from ..selectors.retention import (
+    PurgeCounts,
+    closed_initiatives,
+    initiatives_due_for_purge,
+    purge_counts,
+)
 
 
 @transaction.atomic
@@ -79,10 +35,10 @@ def initiative_purge_personal_data(*, initiative: Initiative, now: datetime | No
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.DIALOGUE_HUB_RETENTION_DAYS)
     Initiative.objects.select_for_update().filter(pk=initiative.pk).first()
-    locked = _closed_initiatives().filter(pk=initiative.pk, closed_at__lt=cutoff).first()
+    locked = closed_initiatives().filter(pk=initiative.pk, closed_at__lt=cutoff).first()
     if locked is None:
         return None
-    counts = _counts(locked)
+    counts = purge_counts(locked)
     if not counts.anything:
         return counts
     OutboxMessage.objects.filter(initiative=locked).delete()

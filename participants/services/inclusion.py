@@ -14,8 +14,8 @@ from dialogue_hub.exceptions import DomainError
 from initiatives.models import Initiative
 from initiatives.services import activity_record
 
-from .inclusion import group_choices, registration_lists
-from .models import Dimension, InclusionTarget
+from ..models import Dimension, InclusionTarget
+from ..selectors.inclusion import group_choices, registration_lists
 
 TARGET_FIELDS = [
     "dimension",

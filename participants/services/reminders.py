@@ -22,7 +22,7 @@ from django.utils import timezone
 from dialogue_hub import outbox
 from initiatives.models import Initiative, Membership, Phase, Role
 
-from .models import MINOR_AGE_BANDS, Participant, RegistrationSettings, RoleCap, Status
+from ..models import MINOR_AGE_BANDS, Participant, RegistrationSettings, RoleCap, Status
 
 # Alert when this share of a cap's seats is taken (as a fraction: numerator / denominator).
 NEARLY_FULL_NUMERATOR = 9

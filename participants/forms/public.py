@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from initiatives import cache as initiative_cache
 
-from .models import (
+from ..models import (
     AccessibilityNeed,
     AgeBand,
     Channel,
@@ -25,7 +25,7 @@ from .models import (
     RaceEthnicity,
     RoleCategory,
 )
-from .services import DEMOGRAPHIC_FIELDS, PROFILE_FIELDS, UNDER_13_FIELDS
+from ..services.registration import DEMOGRAPHIC_FIELDS, PROFILE_FIELDS, UNDER_13_FIELDS
 
 PREFER_NOT = ("prefer_not", _("Prefer not to say"))
 

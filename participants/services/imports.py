@@ -8,7 +8,7 @@ Two steps, so nothing is ever half-imported:
    that only they can use (`import_upload_create` / `import_upload_for`), never in the
    session: it is deleted when they import or cancel, and purged after a day at the latest.
 2. `import_valid_rows` registers all the valid rows in ONE transaction through
-   `services.participant_register` (source=IMPORT). If any row is refused at that point,
+   `registration.participant_register` (source=IMPORT). If any row is refused at that point,
    nothing is saved and the refusal names the row.
 
 A file has at most MAX_ROWS rows, which bounds how long one import holds the registration
@@ -41,8 +41,7 @@ from dialogue_hub.exceptions import DomainError
 from dialogue_hub.text import clean_line
 from initiatives.services import activity_record
 
-from . import services
-from .models import (
+from ..models import (
     MINOR_AGE_BANDS,
     AccessibilityNeed,
     AgeBand,
@@ -54,6 +53,7 @@ from .models import (
     RoleCategory,
     Source,
 )
+from . import registration
 
 MAX_BYTES = 2 * 1024 * 1024
 # One file is imported in one transaction holding the initiative's registration lock, which
@@ -305,8 +305,21 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in (value or "").split(";") if part.strip()]
 
 
+def _picked(raw: str, lookup: dict, unknown: str, errors: list) -> list:
+    """The choices a cell lists (split on ";"), each once, in order; each unknown one adds
+    `unknown` (with %(value)s) to `errors`."""
+    picked = []
+    for part in _split(raw):
+        value = lookup.get(_norm(part))
+        if value is None:
+            errors.append(unknown % {"value": part})
+        elif value not in picked:
+            picked.append(value)
+    return picked
+
+
 def _check_email(value: str, label: str, errors: list) -> str:
-    email = services.normalize_email(value)
+    email = registration.normalize_email(value)
     if email:
         try:
             validate_email(email)
@@ -373,20 +386,15 @@ def _check_row(cells: dict, lookups: _Lookups) -> tuple[dict, set, list]:
     if age_error:
         errors.append(age_error)
     data["age_band"] = age_band or AgeBand.PREFER_NOT
-    data["availability"] = []
-    for part in _split(get("availability")):
-        slot = lookups.slot.get(_norm(part))
-        if slot is None:
-            errors.append(_("Unknown time slot “%(value)s”.") % {"value": part})
-        elif slot not in data["availability"]:
-            data["availability"].append(slot)
-    data["accessibility_needs"] = []
-    for part in _split(get("accessibility_needs")):
-        need = lookups.need.get(_norm(part))
-        if need is None:
-            errors.append(_("Unknown accessibility need “%(value)s”.") % {"value": part})
-        elif need not in data["accessibility_needs"]:
-            data["accessibility_needs"].append(need)
+    data["availability"] = _picked(
+        get("availability"), lookups.slot, _("Unknown time slot “%(value)s”."), errors
+    )
+    data["accessibility_needs"] = _picked(
+        get("accessibility_needs"),
+        lookups.need,
+        _("Unknown accessibility need “%(value)s”."),
+        errors,
+    )
     consents = {ConsentKind.PARTICIPATION.value}  # signing the sheet
     for kind in ("evaluation", "media", "contact"):
         raw = get(f"consent_{kind}")
@@ -424,7 +432,7 @@ def check_text(*, initiative, text: str, notes=()) -> ImportReport:
         _check_header(columns, header, report)
         if report.file_errors:
             return report
-        registration_settings = services.registration_settings_for(initiative)
+        registration_settings = registration.registration_settings_for(initiative)
         lookups = _Lookups(registration_settings)
         for number, cells in enumerate(reader, start=header_number + 1):
             if not any(cell.strip() for cell in cells):
@@ -675,14 +683,14 @@ def import_valid_rows(
     imported = waitlisted = skipped = 0
     for row in report.valid_rows:
         try:
-            result = services.participant_register(
+            result = registration.participant_register(
                 initiative=initiative,
                 data=row.data,
                 consents=row.consents,
                 source=Source.IMPORT,
                 registered_by=user,
             )
-        except services.DuplicateRegistration:
+        except registration.DuplicateRegistration:
             skipped += 1  # registered meanwhile: the same as already registered
             continue
         except DomainError as error:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from dialogue_hub.forms import DateInput
 from initiatives.selectors import coalition_members
 
-from .models import Channel, OutreachActivity
+from ..models import Channel, OutreachActivity
 
 MAX_PEOPLE_REACHED = 10_000_000
 

@@ -1,9 +1,9 @@
-"""Writes for participants: registration with capacity and waiting list, email confirmation,
-consents, guardian consent for minors, self-service changes, withdrawal and erasure.
+"""Registration, the way in that the public page, staff entry and the CSV import share: answers
+checked, seats with capacity, role caps and the waiting list, the signed links and the emails
+registration sends; expiring unconfirmed sign-ups.
 
 Every service is atomic and writes the activity log without personal data (a participant
-appears in the log only by the short id in str(participant)).
-"""
+appears in the log only by the short id in str(participant))."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,7 +22,7 @@ from dialogue_hub.text import clean_line
 from initiatives.selectors import public_initiative
 from initiatives.services import activity_record
 
-from .models import (
+from ..models import (
     MINOR_AGE_BANDS,
     AccessibilityNeed,
     AgeBand,
@@ -171,7 +171,7 @@ def resolve_token(token: str, salt: str, max_age_days: int) -> Participant:
 GUARDIAN_KINDS = ("guardian_request", "guardian_reminder")
 
 
-def _email_after_commit(
+def email_after_commit(
     participant: Participant, kind: str, *, key: str | None = None, handed_over: bool = False
 ) -> None:
     to = (
@@ -205,7 +205,7 @@ def _clean_choices(values, allowed, label):
 ONE_LINE_FIELDS = frozenset({"name", "phone", "guardian_name", "accessibility_other"})
 
 
-def _validate_profile(
+def validate_profile(
     data: dict, settings_row: RegistrationSettings, *, require_contact: bool = True
 ) -> dict:
     cleaned = {key: data.get(key) for key in PROFILE_FIELDS if key in data}
@@ -261,7 +261,7 @@ def _validate_profile(
     return cleaned
 
 
-def _validate_demographics(answers: dict | None, settings_row: RegistrationSettings) -> dict | None:
+def validate_demographics(answers: dict | None, settings_row: RegistrationSettings) -> dict | None:
     if not answers:
         return None
     cleaned = {key: answers.get(key) for key in DEMOGRAPHIC_FIELDS if key in answers}
@@ -330,7 +330,7 @@ def _free_seat(initiative, settings_row: RegistrationSettings, role_category: st
 TRUSTED_RELATIONS = ["initiative", "registered_by", "referral_link", "partner"]
 
 
-def _full_clean(participant: Participant, *, exclude=()) -> None:
+def full_clean(participant: Participant, *, exclude=()) -> None:
     """Model validation (field lengths and the like) as a DomainError on the first bad field."""
     try:
         participant.full_clean(
@@ -343,7 +343,7 @@ def _full_clean(participant: Participant, *, exclude=()) -> None:
         ) from exc
 
 
-def _lock_settings(initiative) -> RegistrationSettings:
+def lock_settings(initiative) -> RegistrationSettings:
     """The initiative's registration settings, read fresh and locked until the transaction
     ends (created first if the initiative has none yet)."""
     locked = RegistrationSettings.objects.select_for_update()
@@ -418,7 +418,7 @@ def _register(
     registered_by,
     referral: ReferralLink | None,
 ) -> RegistrationResult:
-    settings_row = _lock_settings(initiative)  # serializes registrations of this initiative
+    settings_row = lock_settings(initiative)  # serializes registrations of this initiative
     if source == Source.ONLINE and not registration_is_open(settings_row):
         raise DomainError(_("Registration for this initiative is closed."))
     consents = set(consents)
@@ -426,9 +426,9 @@ def _register(
         raise DomainError(
             _("Please agree to take part: it is needed to register."), field="consent_participation"
         )
-    profile = _validate_profile(data, settings_row)
+    profile = validate_profile(data, settings_row)
     under_13 = profile.get("age_band") == AgeBand.UNDER_13
-    answers = None if under_13 else _validate_demographics(demographics, settings_row)
+    answers = None if under_13 else validate_demographics(demographics, settings_row)
     email = profile.get("email", "")
     if referral is not None and referral.initiative_id == initiative.pk:
         profile["partner"] = referral.partner
@@ -454,7 +454,7 @@ def _register(
         email_confirmed_at=timezone.now() if source != Source.ONLINE and email else None,
         **profile,
     )
-    _full_clean(participant, exclude=TRUSTED_RELATIONS)
+    full_clean(participant, exclude=TRUSTED_RELATIONS)
     try:
         participant.save()  # no savepoint: a failure ends this transaction (see above)
     except IntegrityError as exc:
@@ -492,10 +492,10 @@ def _register(
     # Stamped as handed over when written: no UPDATE after the commit (outbox_add).
     if email:
         kind = "confirm" if source == Source.ONLINE else "welcome"
-        _email_after_commit(participant, kind, handed_over=True)
+        email_after_commit(participant, kind, handed_over=True)
         result.emails.append(kind)
     if participant.is_minor:
-        _email_after_commit(participant, "guardian_request", handed_over=True)
+        email_after_commit(participant, "guardian_request", handed_over=True)
         result.emails.append("guardian_request")
     return result
 
@@ -561,264 +561,9 @@ def participant_remind_registered(*, participant: Participant, now=None) -> bool
 
 
 @transaction.atomic
-def participant_confirm_email(*, participant: Participant) -> Participant:
-    """Double opt-in: the person followed the link we emailed them."""
-    if participant.email_confirmed_at is None:
-        participant.email_confirmed_at = timezone.now()
-        fields = ["email_confirmed_at", "updated_at"]
-        if participant.status == Status.REGISTERED:
-            participant.status = Status.CONFIRMED
-            fields.append("status")
-        participant.save(update_fields=fields)
-        activity_record(
-            initiative=participant.initiative,
-            actor=None,
-            action="participant.confirmed",
-            target=participant,
-        )
-    return participant
-
-
-@transaction.atomic
-def participant_update(
-    *, participant: Participant, data: dict, demographics: dict | None, actor=None
-) -> Participant:
-    """Change answers (from the manage link, or staff). The email cannot change here: a new
-    address needs its own registration and confirmation."""
-    settings_row = registration_settings_for(participant.initiative)
-    data = {**data, "email": participant.email}
-    if participant.age_band == AgeBand.UNDER_13 and participant.guardian_consented_at is None:
-        raise DomainError(_("A parent or guardian must consent before these details can be given."))
-    profile = _validate_profile(data, settings_row)
-    if profile.get("age_band") == AgeBand.UNDER_13:
-        raise DomainError(_("Ask your parent or guardian to register you."), field="age_band")
-    was_minor = participant.is_minor
-    becomes_minor = profile.get("age_band") in MINOR_AGE_BANDS
-    if (
-        was_minor
-        and not becomes_minor
-        and participant.guardian_consented_at is None
-        and actor is None
-    ):
-        # Otherwise a young person could skip the guardian's consent by changing their age.
-        raise DomainError(
-            _(
-                "Your parent or guardian has not consented yet, so your age can only be changed by the organizers."
-            ),
-            field="age_band",
-        )
-    changed = [key for key, value in profile.items() if getattr(participant, key) != value]
-    if "role_category" in changed and participant.seat_number is not None:
-        # A new role must fit that role's seats, checked under the same lock as registration.
-        _lock_settings(participant.initiative)
-        cap = RoleCap.objects.filter(
-            initiative=participant.initiative, role_category=profile["role_category"]
-        ).first()
-        if cap is not None:
-            taken = Participant.objects.filter(
-                initiative=participant.initiative,
-                role_category=cap.role_category,
-                seat_number__isnull=False,
-            ).count()
-            if taken >= cap.seats:
-                raise DomainError(
-                    _("All seats for that role are taken. Please contact the organizers."),
-                    field="role_category",
-                )
-    for key in changed:
-        setattr(participant, key, profile[key])
-    if changed:
-        _full_clean(participant)
-        participant.save(update_fields=[*changed, "updated_at"])
-    if (becomes_minor and not was_minor) or (
-        participant.is_minor
-        and "guardian_email" in changed
-        and participant.guardian_consented_at is None
-    ):
-        _email_after_commit(participant, "guardian_request")
-    answers = _validate_demographics(demographics, settings_row)
-    existing = Demographics.objects.filter(participant=participant).first()
-    if answers is None and existing is not None:
-        existing.delete()
-    elif answers is not None:
-        Demographics.objects.update_or_create(participant=participant, defaults=answers)
-    activity_record(
-        initiative=participant.initiative,
-        actor=actor,
-        action="participant.updated",
-        target=participant,
-        details={"fields": changed},
-    )
-    return participant
-
-
-@transaction.atomic
-def participant_withdraw(*, participant: Participant, actor=None) -> Participant:
-    if participant.status == Status.WITHDRAWN:
-        return participant
-    _lock_settings(participant.initiative)
-    now = timezone.now()
-    participant.status = Status.WITHDRAWN
-    participant.withdrawn_at = now
-    participant.seat_number = None
-    # Withdrawing the consent to take part removes what it covered: the answers given to take
-    # part (availability, needs, phone, optional demographics). Name and email stay only so we
-    # can honor the withdrawal; deleting the registration removes them too.
-    participant.phone = ""
-    participant.availability = []
-    participant.accessibility_needs = []
-    participant.accessibility_other = ""
-    participant.offers = ""
-    participant.save(
-        update_fields=[
-            "status",
-            "withdrawn_at",
-            "seat_number",
-            "phone",
-            "availability",
-            "accessibility_needs",
-            "accessibility_other",
-            "offers",
-            "updated_at",
-        ]
-    )
-    Demographics.objects.filter(participant=participant).delete()
-    Consent.objects.filter(
-        participant=participant, kind=ConsentKind.PARTICIPATION, withdrawn_at__isnull=True
-    ).update(withdrawn_at=now)
-    activity_record(
-        initiative=participant.initiative,
-        actor=actor,
-        action="participant.withdrawn",
-        target=participant,
-    )
-    waitlist_promote(initiative=participant.initiative)
-    return participant
-
-
-@transaction.atomic
-def consent_set(
-    *, participant: Participant, kind: str, given: bool, given_by: str = ConsentGiver.SELF
-) -> None:
-    """Give or withdraw one optional consent. Withdrawing removes the data it covered."""
-    if kind == ConsentKind.PARTICIPATION:
-        if not given:
-            participant_withdraw(participant=participant)
-        return
-    if kind not in OPTIONAL_CONSENTS:
-        raise DomainError(_("Unknown consent."))
-    active = Consent.objects.filter(
-        participant=participant, kind=kind, withdrawn_at__isnull=True
-    ).first()
-    if given and active is None:
-        Consent.objects.create(
-            participant=participant,
-            kind=kind,
-            given_by=given_by,
-            policy_version=registration_settings_for(participant.initiative).policy_version,
-            given_at=timezone.now(),
-        )
-    elif not given and active is not None:
-        active.withdrawn_at = timezone.now()
-        active.save(update_fields=["withdrawn_at"])
-        if kind == ConsentKind.CONTACT and participant.phone:
-            # Contact consent covers the phone number: it goes with it.
-            participant.phone = ""
-            participant.save(update_fields=["phone", "updated_at"])
-    else:
-        return
-    activity_record(
-        initiative=participant.initiative,
-        actor=None,
-        action="consent.given" if given else "consent.withdrawn",
-        target=participant,
-        details={"kind": kind},
-    )
-
-
-@transaction.atomic
-def guardian_consent(
-    *,
-    participant: Participant,
-    consents=(),
-    child_data: dict | None = None,
-    demographics: dict | None = None,
-) -> Participant:
-    """The parent or guardian consents (from their emailed link). For a child under 13 they
-    also give the child's details now, since nothing else was stored before."""
-    if not participant.is_minor:
-        raise DomainError(_("This registration does not need a guardian's consent."))
-    # Lock the row: a double-submitted form must record the consent once.
-    participant.guardian_consented_at = (
-        Participant.objects.select_for_update()
-        .values_list("guardian_consented_at", flat=True)
-        .get(pk=participant.pk)
-    )
-    if participant.guardian_consented_at is not None:
-        return participant
-    consents = set(consents)
-    if ConsentKind.PARTICIPATION not in consents:
-        raise DomainError(_("Consent to take part is needed."), field="consent_participation")
-    settings_row = registration_settings_for(participant.initiative)
-    now = timezone.now()
-    fields = ["guardian_consented_at", "updated_at"]
-    if participant.age_band == AgeBand.UNDER_13:
-        data = {
-            **(child_data or {}),
-            "age_band": AgeBand.UNDER_13,
-            "guardian_name": participant.guardian_name,
-            "guardian_email": participant.guardian_email,
-            "email": (child_data or {}).get("email", ""),
-        }
-        if not (data.get("name") or "").strip():
-            raise DomainError(_("Enter the child's name."), field="name")
-        profile = {
-            key: value
-            for key, value in _validate_profile(
-                {**data, "age_band": AgeBand.AGE_13_17}, settings_row, require_contact=False
-            ).items()
-            if key not in ("age_band", "guardian_name", "guardian_email", "email")
-        }
-        for key, value in profile.items():
-            setattr(participant, key, value)
-        fields += list(profile)
-        answers = _validate_demographics(demographics, settings_row)
-        if answers:
-            Demographics.objects.update_or_create(participant=participant, defaults=answers)
-        if participant.status == Status.REGISTERED:
-            participant.status = Status.CONFIRMED
-            fields.append("status")
-    participant.guardian_consented_at = now
-    participant.save(update_fields=list(dict.fromkeys(fields)))
-    Consent.objects.filter(participant=participant, withdrawn_at__isnull=True).update(
-        withdrawn_at=now
-    )
-    Consent.objects.bulk_create(
-        [
-            Consent(
-                participant=participant,
-                kind=kind,
-                given_by=ConsentGiver.GUARDIAN,
-                policy_version=settings_row.policy_version,
-                given_at=now,
-            )
-            for kind in ConsentKind.values
-            if kind in consents
-        ]
-    )
-    activity_record(
-        initiative=participant.initiative,
-        actor=None,
-        action="participant.guardian_consented",
-        target=participant,
-    )
-    return participant
-
-
-@transaction.atomic
 def waitlist_promote(*, initiative) -> list[Participant]:
     """Give freed seats to the waiting list, first come first served (respecting role caps)."""
-    settings_row = _lock_settings(initiative)
+    settings_row = lock_settings(initiative)
     promoted = []
     waiting = Participant.objects.filter(initiative=initiative, status=Status.WAITLISTED).order_by(
         "created_at", "id"
@@ -841,7 +586,7 @@ def waitlist_promote(*, initiative) -> list[Participant]:
             initiative=initiative, actor=None, action="participant.promoted", target=participant
         )
         if participant.email or participant.guardian_email:
-            _email_after_commit(participant, "promoted")
+            email_after_commit(participant, "promoted")
         promoted.append(participant)
     return promoted
 
@@ -849,85 +594,6 @@ def waitlist_promote(*, initiative) -> list[Participant]:
 def _has_any_seat(initiative, settings_row) -> bool:
     seated = Participant.objects.filter(initiative=initiative, seat_number__isnull=False).count()
     return seated < settings_row.max_participants
-
-
-@transaction.atomic
-def participant_erase(*, participant: Participant, actor=None) -> None:
-    """Delete the person's data entirely: registration, demographics, consents. The activity
-    log keeps only that an anonymous registration was deleted."""
-    initiative = participant.initiative
-    label = str(participant)
-    _lock_settings(initiative)
-    # The emails we sent or were about to send hold the address: they go too.
-    outbox.outbox_forget(initiative=initiative, emails=[participant.email])
-    outbox.outbox_forget(
-        initiative=initiative,
-        emails=[participant.guardian_email],
-        params_match={"participant": participant.pk},
-    )
-    participant.delete()
-    activity_record(
-        initiative=initiative, actor=actor, action="participant.deleted", label=label, details={}
-    )
-    waitlist_promote(initiative=initiative)
-
-
-def participant_export(participant: Participant) -> dict:
-    """Everything we hold about the person, as JSON-ready data (their right of access)."""
-    demographics = Demographics.objects.filter(participant=participant).first()
-    return {
-        "initiative": participant.initiative.name,
-        "registered_at": participant.created_at.isoformat(),
-        "status": participant.status,
-        "profile": {key: getattr(participant, key) for key in PROFILE_FIELDS},
-        "email_confirmed_at": participant.email_confirmed_at.isoformat()
-        if participant.email_confirmed_at
-        else None,
-        "guardian_consented_at": (
-            participant.guardian_consented_at.isoformat()
-            if participant.guardian_consented_at
-            else None
-        ),
-        "demographics": (
-            {key: getattr(demographics, key) for key in DEMOGRAPHIC_FIELDS}
-            if demographics
-            else None
-        ),
-        "consents": [
-            {
-                "kind": consent.kind,
-                "given_by": consent.given_by,
-                "policy_version": consent.policy_version,
-                "given_at": consent.given_at.isoformat(),
-                "withdrawn_at": consent.withdrawn_at.isoformat() if consent.withdrawn_at else None,
-            }
-            for consent in participant.consents.order_by("given_at", "id")
-        ],
-    }
-
-
-def manage_link_request(*, initiative, email: str) -> None:
-    """Email fresh links to whoever registered with `email` (says nothing either way).
-
-    Sends what the person still needs: the confirmation link while the address is not
-    confirmed (it carries the manage link too), otherwise the manage link; and when `email`
-    is a parent or guardian's, a new consent request for each child still waiting for it.
-    """
-    email = normalize_email(email)
-    if not email:
-        return
-    participant = Participant.objects.filter(initiative=initiative, email=email).first()
-    if participant is not None:
-        kind = "confirm" if participant.email_confirmed_at is None else "manage_link"
-        _email_after_commit(participant, kind)
-    waiting_children = Participant.objects.filter(
-        initiative=initiative,
-        guardian_email=email,
-        age_band__in=MINOR_AGE_BANDS,
-        guardian_consented_at__isnull=True,
-    ).exclude(status=Status.WITHDRAWN)
-    for child in waiting_children:
-        _email_after_commit(child, "guardian_request")
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from crispy_forms.layout import HTML, Div, Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Dimension
+from ..models import Dimension
 
 PERCENT_STEP = Decimal("0.0001")
 

@@ -8,10 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from initiatives.forms import DateInput
 
-from . import imports
-from .forms import GUARDIAN_LAYOUT, PROFILE_LAYOUT, ConsentFields, ProfileFields, _present
-from .models import RegistrationSettings, RoleCategory
-from .roster import DEFAULT_SORT, RosterFilters
+from ..models import RegistrationSettings, RoleCategory
+from ..selectors.staff import DEFAULT_SORT, RosterFilters
+from ..services import imports
+from .public import GUARDIAN_LAYOUT, PROFILE_LAYOUT, ConsentFields, ProfileFields, _present
 
 
 def _lines(value: str) -> list[str]:

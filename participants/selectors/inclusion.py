@@ -7,12 +7,11 @@ through `dialogue_hub.privacy.suppress`. The page caches its rendered HTML per i
 (initiatives/cache.py), so this runs again only after a logged change.
 The rows built here never carry a hidden count: a suppressed cell has `value=None`, and
 everything derived from it (share, ratio, bar, gap) is None too. The dashboard is the same for
-every viewer, the data steward included: individual answers live on the steward's own pages.
-"""
+every viewer, the data steward included: individual answers live on the steward's own pages."""
 
 import zoneinfo
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -24,11 +23,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from dialogue_hub.privacy import THRESHOLD, shown_count, suppress
-from dialogue_hub.text import csv_cell
 from initiatives.models import CoalitionMembership, Initiative, Membership
 
-from .charts import BarChart, count_columns, share_bars
-from .models import (
+from ..charts import BarChart, share_chart, week_chart
+from ..models import (
     AgeBand,
     Channel,
     Dimension,
@@ -631,31 +629,6 @@ def team_emails(initiative: Initiative):
 # never hold a hidden count or anything worked out from one.
 
 
-def week_chart(table: Table) -> BarChart | None:
-    """A column of new registrations per week; None when there is nothing shown to draw."""
-    if not any(row.value for row in table.rows):
-        return None
-    return count_columns(
-        _("New registrations"),
-        [
-            (formats.date_format(date.fromisoformat(row.key), "DATE_FORMAT"), row.value)
-            for row in table.rows
-        ],
-    )
-
-
-def share_chart(table: Table) -> BarChart | None:
-    """Share of participants against share of the community, for the groups with a community
-    share whose count is shown; None when there are none."""
-    rows = [row for row in table.rows if row.share is not None and row.community_share is not None]
-    if not rows:
-        return None
-    return share_bars(
-        [_("Participants"), _("Community")],
-        [(row.label, [row.share, row.community_share]) for row in rows],
-    )
-
-
 # --- the dashboard ------------------------------------------------------------------------------
 
 
@@ -752,88 +725,6 @@ def inclusion_dashboard(*, initiative: Initiative) -> InclusionDashboard:
         weeks=weeks,
         decision_bodies=[team],
     )
-
-
-# --- CSV ----------------------------------------------------------------------------------------
-
-SUPPRESSED_CSV = "suppressed"  # not "<10": a complementary cell may hold 10 or more
-
-
-def _csv_safe(text) -> str:
-    """Neutralise spreadsheet formulas (e.g. "=cmd") and bidirectional overrides in names
-    typed by organizers (see dialogue_hub.text.csv_cell)."""
-    return csv_cell(text)
-
-
-def _csv_number(value, places: int = 1) -> str:
-    if value is None:
-        return ""
-    return str(Decimal(value).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP))
-
-
-def csv_header() -> list[str]:
-    return [
-        _("Section"),
-        _("Dimension"),
-        _("Group"),
-        _("Participants"),
-        _("Share of participants (%)"),
-        _("Target"),
-        _("Still needed"),
-        _("Community share (%)"),
-        _("Source"),
-        _("Year"),
-        _("Representation ratio"),
-    ]
-
-
-def csv_rows(dashboard: InclusionDashboard) -> list[list[str]]:
-    """The dashboard's tables as CSV rows; a hidden count is written "suppressed", its share blank."""
-    sections = [(_("Participants"), table) for table in dashboard.dimensions]
-    sections += [
-        (_("Participants"), dashboard.partners),
-        (_("Participants"), dashboard.channels),
-        (_("Participants"), dashboard.weeks),
-    ]
-    for body in dashboard.decision_bodies:
-        # A body of fewer than 10 people: one row saying its size is hidden, nothing else.
-        sections += (
-            [(body.label, None)]
-            if body.total_suppressed
-            else [(body.label, table) for table in body.tables]
-        )
-    out = []
-    for section, table in sections:
-        if table is None:
-            out.append([_csv_safe(section), "", _("Total"), SUPPRESSED_CSV, *[""] * 7])
-            continue
-        for row in table.rows:
-            out.append(
-                [
-                    _csv_safe(section),
-                    _csv_safe(table.label),
-                    _csv_safe(row.label),
-                    SUPPRESSED_CSV if row.suppressed else str(row.value),
-                    _csv_number(row.share),
-                    _csv_safe(row.target_label),
-                    "" if row.gap is None else str(row.gap),
-                    _csv_number(row.community_share),
-                    _csv_safe(row.source),
-                    "" if row.source_year is None else str(row.source_year),
-                    _csv_number(row.ratio, places=2),
-                ]
-            )
-        if table.additive:
-            out.append(
-                [
-                    _csv_safe(section),
-                    _csv_safe(table.label),
-                    _("Total"),
-                    SUPPRESSED_CSV if table.total_suppressed else str(table.total or 0),
-                    *[""] * 7,
-                ]
-            )
-    return out
 
 
 # --- targets ------------------------------------------------------------------------------------

@@ -1,0 +1,12 @@
+"""The participants app's reads, one module per feature, named as in views/ and services/:
+
+- registration.py: a participant's demographics and consents, who can be placed in a circle;
+- public.py: the private link's pages (an expired link's initiative, the person's own data);
+- staff.py: the roster (list, filters, pages, one participant) and the seats per role;
+- home.py: participant counts for the home page;
+- outreach.py, inclusion.py: referral links, outreach totals and attribution; the inclusion
+  dashboard and the benchmarks and targets;
+- retention.py: closed initiatives whose personal data is due for purging.
+
+The CSV files staff download are built in ../exports.py, the dashboard's charts in ../charts.py.
+"""

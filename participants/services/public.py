@@ -1,0 +1,336 @@
+"""Writes a participant (or their guardian) makes through a private link: confirming the email,
+changing answers, consents, guardian consent for minors, withdrawal and erasure, and asking for
+a new link. Staff withdraw someone with the same `participant_withdraw` (with `actor`).
+
+Every service is atomic and writes the activity log without personal data."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dialogue_hub import outbox
+from dialogue_hub.exceptions import DomainError
+from initiatives.services import activity_record
+
+from ..models import (
+    MINOR_AGE_BANDS,
+    AgeBand,
+    Consent,
+    ConsentGiver,
+    ConsentKind,
+    Demographics,
+    Participant,
+    RoleCap,
+    Status,
+)
+from .registration import (
+    OPTIONAL_CONSENTS,
+    email_after_commit,
+    full_clean,
+    lock_settings,
+    normalize_email,
+    registration_settings_for,
+    validate_demographics,
+    validate_profile,
+    waitlist_promote,
+)
+
+
+@transaction.atomic
+def participant_confirm_email(*, participant: Participant) -> Participant:
+    """Double opt-in: the person followed the link we emailed them."""
+    if participant.email_confirmed_at is None:
+        participant.email_confirmed_at = timezone.now()
+        fields = ["email_confirmed_at", "updated_at"]
+        if participant.status == Status.REGISTERED:
+            participant.status = Status.CONFIRMED
+            fields.append("status")
+        participant.save(update_fields=fields)
+        activity_record(
+            initiative=participant.initiative,
+            actor=None,
+            action="participant.confirmed",
+            target=participant,
+        )
+    return participant
+
+
+@transaction.atomic
+def participant_update(
+    *, participant: Participant, data: dict, demographics: dict | None, actor=None
+) -> Participant:
+    """Change answers (from the manage link, or staff). The email cannot change here: a new
+    address needs its own registration and confirmation."""
+    settings_row = registration_settings_for(participant.initiative)
+    data = {**data, "email": participant.email}
+    if participant.age_band == AgeBand.UNDER_13 and participant.guardian_consented_at is None:
+        raise DomainError(_("A parent or guardian must consent before these details can be given."))
+    profile = validate_profile(data, settings_row)
+    if profile.get("age_band") == AgeBand.UNDER_13:
+        raise DomainError(_("Ask your parent or guardian to register you."), field="age_band")
+    was_minor = participant.is_minor
+    becomes_minor = profile.get("age_band") in MINOR_AGE_BANDS
+    if (
+        was_minor
+        and not becomes_minor
+        and participant.guardian_consented_at is None
+        and actor is None
+    ):
+        # Otherwise a young person could skip the guardian's consent by changing their age.
+        raise DomainError(
+            _(
+                "Your parent or guardian has not consented yet, so your age can only be changed by the organizers."
+            ),
+            field="age_band",
+        )
+    changed = [key for key, value in profile.items() if getattr(participant, key) != value]
+    if "role_category" in changed and participant.seat_number is not None:
+        # A new role must fit that role's seats, checked under the same lock as registration.
+        lock_settings(participant.initiative)
+        cap = RoleCap.objects.filter(
+            initiative=participant.initiative, role_category=profile["role_category"]
+        ).first()
+        if cap is not None:
+            taken = Participant.objects.filter(
+                initiative=participant.initiative,
+                role_category=cap.role_category,
+                seat_number__isnull=False,
+            ).count()
+            if taken >= cap.seats:
+                raise DomainError(
+                    _("All seats for that role are taken. Please contact the organizers."),
+                    field="role_category",
+                )
+    for key in changed:
+        setattr(participant, key, profile[key])
+    if changed:
+        full_clean(participant)
+        participant.save(update_fields=[*changed, "updated_at"])
+    if (becomes_minor and not was_minor) or (
+        participant.is_minor
+        and "guardian_email" in changed
+        and participant.guardian_consented_at is None
+    ):
+        email_after_commit(participant, "guardian_request")
+    answers = validate_demographics(demographics, settings_row)
+    existing = Demographics.objects.filter(participant=participant).first()
+    if answers is None and existing is not None:
+        existing.delete()
+    elif answers is not None:
+        Demographics.objects.update_or_create(participant=participant, defaults=answers)
+    activity_record(
+        initiative=participant.initiative,
+        actor=actor,
+        action="participant.updated",
+        target=participant,
+        details={"fields": changed},
+    )
+    return participant
+
+
+@transaction.atomic
+def participant_withdraw(*, participant: Participant, actor=None) -> Participant:
+    if participant.status == Status.WITHDRAWN:
+        return participant
+    lock_settings(participant.initiative)
+    now = timezone.now()
+    participant.status = Status.WITHDRAWN
+    participant.withdrawn_at = now
+    participant.seat_number = None
+    # Withdrawing the consent to take part removes what it covered: the answers given to take
+    # part (availability, needs, phone, optional demographics). Name and email stay only so we
+    # can honor the withdrawal; deleting the registration removes them too.
+    participant.phone = ""
+    participant.availability = []
+    participant.accessibility_needs = []
+    participant.accessibility_other = ""
+    participant.offers = ""
+    participant.save(
+        update_fields=[
+            "status",
+            "withdrawn_at",
+            "seat_number",
+            "phone",
+            "availability",
+            "accessibility_needs",
+            "accessibility_other",
+            "offers",
+            "updated_at",
+        ]
+    )
+    Demographics.objects.filter(participant=participant).delete()
+    Consent.objects.filter(
+        participant=participant, kind=ConsentKind.PARTICIPATION, withdrawn_at__isnull=True
+    ).update(withdrawn_at=now)
+    activity_record(
+        initiative=participant.initiative,
+        actor=actor,
+        action="participant.withdrawn",
+        target=participant,
+    )
+    waitlist_promote(initiative=participant.initiative)
+    return participant
+
+
+@transaction.atomic
+def consent_set(
+    *, participant: Participant, kind: str, given: bool, given_by: str = ConsentGiver.SELF
+) -> None:
+    """Give or withdraw one optional consent. Withdrawing removes the data it covered."""
+    if kind == ConsentKind.PARTICIPATION:
+        if not given:
+            participant_withdraw(participant=participant)
+        return
+    if kind not in OPTIONAL_CONSENTS:
+        raise DomainError(_("Unknown consent."))
+    active = Consent.objects.filter(
+        participant=participant, kind=kind, withdrawn_at__isnull=True
+    ).first()
+    if given and active is None:
+        Consent.objects.create(
+            participant=participant,
+            kind=kind,
+            given_by=given_by,
+            policy_version=registration_settings_for(participant.initiative).policy_version,
+            given_at=timezone.now(),
+        )
+    elif not given and active is not None:
+        active.withdrawn_at = timezone.now()
+        active.save(update_fields=["withdrawn_at"])
+        if kind == ConsentKind.CONTACT and participant.phone:
+            # Contact consent covers the phone number: it goes with it.
+            participant.phone = ""
+            participant.save(update_fields=["phone", "updated_at"])
+    else:
+        return
+    activity_record(
+        initiative=participant.initiative,
+        actor=None,
+        action="consent.given" if given else "consent.withdrawn",
+        target=participant,
+        details={"kind": kind},
+    )
+
+
+@transaction.atomic
+def guardian_consent(
+    *,
+    participant: Participant,
+    consents=(),
+    child_data: dict | None = None,
+    demographics: dict | None = None,
+) -> Participant:
+    """The parent or guardian consents (from their emailed link). For a child under 13 they
+    also give the child's details now, since nothing else was stored before."""
+    if not participant.is_minor:
+        raise DomainError(_("This registration does not need a guardian's consent."))
+    # Lock the row: a double-submitted form must record the consent once.
+    participant.guardian_consented_at = (
+        Participant.objects.select_for_update()
+        .values_list("guardian_consented_at", flat=True)
+        .get(pk=participant.pk)
+    )
+    if participant.guardian_consented_at is not None:
+        return participant
+    consents = set(consents)
+    if ConsentKind.PARTICIPATION not in consents:
+        raise DomainError(_("Consent to take part is needed."), field="consent_participation")
+    settings_row = registration_settings_for(participant.initiative)
+    now = timezone.now()
+    fields = ["guardian_consented_at", "updated_at"]
+    if participant.age_band == AgeBand.UNDER_13:
+        data = {
+            **(child_data or {}),
+            "age_band": AgeBand.UNDER_13,
+            "guardian_name": participant.guardian_name,
+            "guardian_email": participant.guardian_email,
+            "email": (child_data or {}).get("email", ""),
+        }
+        if not (data.get("name") or "").strip():
+            raise DomainError(_("Enter the child's name."), field="name")
+        profile = {
+            key: value
+            for key, value in validate_profile(
+                {**data, "age_band": AgeBand.AGE_13_17}, settings_row, require_contact=False
+            ).items()
+            if key not in ("age_band", "guardian_name", "guardian_email", "email")
+        }
+        for key, value in profile.items():
+            setattr(participant, key, value)
+        fields += list(profile)
+        answers = validate_demographics(demographics, settings_row)
+        if answers:
+            Demographics.objects.update_or_create(participant=participant, defaults=answers)
+        if participant.status == Status.REGISTERED:
+            participant.status = Status.CONFIRMED
+            fields.append("status")
+    participant.guardian_consented_at = now
+    participant.save(update_fields=list(dict.fromkeys(fields)))
+    Consent.objects.filter(participant=participant, withdrawn_at__isnull=True).update(
+        withdrawn_at=now
+    )
+    Consent.objects.bulk_create(
+        [
+            Consent(
+                participant=participant,
+                kind=kind,
+                given_by=ConsentGiver.GUARDIAN,
+                policy_version=settings_row.policy_version,
+                given_at=now,
+            )
+            for kind in ConsentKind.values
+            if kind in consents
+        ]
+    )
+    activity_record(
+        initiative=participant.initiative,
+        actor=None,
+        action="participant.guardian_consented",
+        target=participant,
+    )
+    return participant
+
+
+@transaction.atomic
+def participant_erase(*, participant: Participant, actor=None) -> None:
+    """Delete the person's data entirely: registration, demographics, consents. The activity
+    log keeps only that an anonymous registration was deleted."""
+    initiative = participant.initiative
+    label = str(participant)
+    lock_settings(initiative)
+    # The emails we sent or were about to send hold the address: they go too.
+    outbox.outbox_forget(initiative=initiative, emails=[participant.email])
+    outbox.outbox_forget(
+        initiative=initiative,
+        emails=[participant.guardian_email],
+        params_match={"participant": participant.pk},
+    )
+    participant.delete()
+    activity_record(
+        initiative=initiative, actor=actor, action="participant.deleted", label=label, details={}
+    )
+    waitlist_promote(initiative=initiative)
+
+
+def manage_link_request(*, initiative, email: str) -> None:
+    """Email fresh links to whoever registered with `email` (says nothing either way).
+
+    Sends what the person still needs: the confirmation link while the address is not
+    confirmed (it carries the manage link too), otherwise the manage link; and when `email`
+    is a parent or guardian's, a new consent request for each child still waiting for it.
+    """
+    email = normalize_email(email)
+    if not email:
+        return
+    participant = Participant.objects.filter(initiative=initiative, email=email).first()
+    if participant is not None:
+        kind = "confirm" if participant.email_confirmed_at is None else "manage_link"
+        email_after_commit(participant, kind)
+    waiting_children = Participant.objects.filter(
+        initiative=initiative,
+        guardian_email=email,
+        age_band__in=MINOR_AGE_BANDS,
+        guardian_consented_at__isnull=True,
+    ).exclude(status=Status.WITHDRAWN)
+    for child in waiting_children:
+        email_after_commit(child, "guardian_request")
