@@ -15,9 +15,10 @@ from dialogue_hub.exceptions import DomainError
 from dialogue_hub.forms import add_domain_error
 from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
 
-from .. import assignment
 from ..assignment import Problem, Result
-from ..forms_assignment import KeepTogetherForm, PlaceForm
+from ..forms.assignment import KeepTogetherForm, PlaceForm
+from ..selectors import assignment as assignment_selectors
+from ..services import assignment as assignment_services
 
 PAGE_SIZE = 25
 
@@ -71,10 +72,10 @@ class AssignmentView(AssignmentMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         paginator = Paginator(
-            assignment.circles_for_assignment(initiative=self.initiative), PAGE_SIZE
+            assignment_selectors.circles_for_assignment(initiative=self.initiative), PAGE_SIZE
         )
         context.update(
-            summary=assignment.assignment_summary(initiative=self.initiative),
+            summary=assignment_selectors.assignment_summary(initiative=self.initiative),
             page_obj=paginator.get_page(self.request.GET.get("page")),
             report=report_load(self.request.session, initiative=self.initiative),
         )
@@ -84,7 +85,7 @@ class AssignmentView(AssignmentMixin, TemplateView):
 class AssignmentRunView(AssignmentMixin, PostOnlyMixin, View):
     def post(self, request, *args, **kwargs):
         try:
-            result = assignment.circle_assign_balanced(
+            result = assignment_services.circle_assign_balanced(
                 user=request.user, initiative=self.initiative
             )
         except DomainError as error:
@@ -111,13 +112,13 @@ class KeepTogetherListView(AssignmentMixin, TemplateView):
 
     def _form(self, data=None):
         return KeepTogetherForm(
-            data, people=assignment.choosable_people(initiative=self.initiative)
+            data, people=assignment_selectors.choosable_people(initiative=self.initiative)
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         paginator = Paginator(
-            assignment.keep_together_requests(initiative=self.initiative), PAGE_SIZE
+            assignment_selectors.keep_together_requests(initiative=self.initiative), PAGE_SIZE
         )
         context["page_obj"] = paginator.get_page(self.request.GET.get("page"))
         return context
@@ -129,7 +130,7 @@ class KeepTogetherListView(AssignmentMixin, TemplateView):
         form = self._form(request.POST)
         if form.is_valid():
             try:
-                assignment.keep_together_add(
+                assignment_services.keep_together_add(
                     user=request.user,
                     initiative=self.initiative,
                     first=form.cleaned_data["first"],
@@ -148,8 +149,10 @@ class KeepTogetherListView(AssignmentMixin, TemplateView):
 
 class KeepTogetherDeleteView(AssignmentMixin, PostOnlyMixin, View):
     def post(self, request, *args, **kwargs):
-        pair = assignment.keep_together_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
-        assignment.keep_together_delete(user=request.user, pair=pair)
+        pair = assignment_selectors.keep_together_for_initiative(
+            initiative=self.initiative, pk=kwargs["pk"]
+        )
+        assignment_services.keep_together_delete(user=request.user, pair=pair)
         messages.success(request, _("Keep-together request deleted."))
         return redirect("guides:assignment_pairs", slug=self.initiative.slug)
 
@@ -169,7 +172,7 @@ class PlaceMixin(AssignmentMixin):
         return PlaceForm(
             data,
             people=self.people(),
-            circles=assignment.circles_for_assignment(initiative=self.initiative),
+            circles=assignment_selectors.circles_for_assignment(initiative=self.initiative),
             submit_label=self.submit_label,
         )
 
@@ -182,7 +185,7 @@ class PlaceMixin(AssignmentMixin):
             participant = form.cleaned_data["participant"]
             circle = form.cleaned_data["circle"]
             try:
-                assignment.circle_member_move(
+                assignment_services.circle_member_move(
                     user=request.user,
                     initiative=self.initiative,
                     participant=participant,
@@ -205,7 +208,7 @@ class UnplacedView(PlaceMixin, TemplateView):
     template_name = "guides/assignment/unplaced.html"
 
     def people(self):
-        return assignment.unplaced_people(initiative=self.initiative)
+        return assignment_selectors.unplaced_people(initiative=self.initiative)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -222,27 +225,29 @@ class AssignmentCircleView(PlaceMixin, TemplateView):
 
     def get_circle(self):
         if not hasattr(self, "_circle"):
-            self._circle = assignment.circle_for_initiative(
+            self._circle = assignment_selectors.circle_for_initiative(
                 initiative=self.initiative, pk=self.kwargs["pk"]
             )
         return self._circle
 
     def people(self):
-        return assignment.people_in_circle(circle=self.get_circle())
+        return assignment_selectors.people_in_circle(circle=self.get_circle())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         circle = self.get_circle()
         context["circle"] = circle
-        context["members"] = list(assignment.members_of(circle=circle))
+        context["members"] = list(assignment_selectors.members_of(circle=circle))
         return context
 
 
 class MemberRemoveView(AssignmentMixin, PostOnlyMixin, View):
     def post(self, request, *args, **kwargs):
-        member = assignment.member_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
+        member = assignment_selectors.member_for_initiative(
+            initiative=self.initiative, pk=kwargs["pk"]
+        )
         circle = member.circle
-        assignment.circle_member_remove(user=request.user, member=member)
+        assignment_services.circle_member_remove(user=request.user, member=member)
         messages.success(
             request,
             _("%(person)s is no longer in %(circle)s.")
@@ -253,9 +258,11 @@ class MemberRemoveView(AssignmentMixin, PostOnlyMixin, View):
 
 class CircleLockView(AssignmentMixin, PostOnlyMixin, View):
     def post(self, request, *args, **kwargs):
-        circle = assignment.circle_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
+        circle = assignment_selectors.circle_for_initiative(
+            initiative=self.initiative, pk=kwargs["pk"]
+        )
         locked = request.POST.get("locked") == "1"
-        assignment.circle_set_locked(user=request.user, circle=circle, locked=locked)
+        assignment_services.circle_set_locked(user=request.user, circle=circle, locked=locked)
         if locked:
             messages.success(
                 request,

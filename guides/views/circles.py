@@ -26,8 +26,11 @@ from initiatives.services import activity_record
 from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
 from participants.services import registration_settings_for
 
-from .. import circles, reminders
-from ..forms_circles import CircleForm
+from ..forms.circles import CircleForm
+from ..selectors import circles as circle_selectors
+from ..selectors import reminders as reminder_selectors
+from ..services import circles as circle_services
+from ..services import reminders as reminder_services
 
 PAGE_SIZE = 25
 
@@ -44,9 +47,11 @@ def meeting_links(todos, *, slug: str) -> None:
 
 def page_summaries(*, initiative, page, now) -> list:
     """The summaries of the circles on `page` (a page of range(number of circles))."""
-    queryset = circles.circles_overview_queryset(initiative=initiative, now=now)
+    queryset = circle_selectors.circles_overview_queryset(initiative=initiative, now=now)
     bottom = (page.number - 1) * page.paginator.per_page
-    return circles.circle_summaries(queryset[bottom : bottom + page.paginator.per_page], now=now)
+    return circle_selectors.circle_summaries(
+        queryset[bottom : bottom + page.paginator.per_page], now=now
+    )
 
 
 class CirclesOverviewView(InitiativeAccessMixin, TemplateView):
@@ -75,7 +80,7 @@ class CirclesOverviewView(InitiativeAccessMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         initiative = self.initiative
         now = timezone.now()
-        state = circles.overview_state(initiative=initiative, now=now)
+        state = circle_selectors.overview_state(initiative=initiative, now=now)
         # Pages of numbers: the count is known, and the circles are only loaded by summaries().
         page = Paginator(range(state["circles"]), PAGE_SIZE).get_page(self.request.GET.get("page"))
         context.update(
@@ -101,7 +106,7 @@ class MyCirclesView(InitiativeAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        mine = circles.my_circles(initiative=self.initiative, user=self.request.user)
+        mine = circle_selectors.my_circles(initiative=self.initiative, user=self.request.user)
         for item in mine:
             meeting_links(item.todos, slug=self.initiative.slug)
         context["my_circles"] = mine
@@ -123,15 +128,17 @@ class CircleDetailView(InitiativeAccessMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         roles = self.initiative.roles
         sees_all = has_perm(roles, "circles.view")
-        circle = circles.circle_for_user(
+        circle = circle_selectors.circle_for_user(
             initiative=self.initiative, user=self.request.user, pk=kwargs["pk"], sees_all=sees_all
         )
-        staff_roles = circles.circle_staff_roles(user=self.request.user, circle=circle)
-        summary = circles.circle_summaries(
-            circles.circles_overview_queryset(initiative=self.initiative).filter(pk=circle.pk)
+        staff_roles = circle_selectors.circle_staff_roles(user=self.request.user, circle=circle)
+        summary = circle_selectors.circle_summaries(
+            circle_selectors.circles_overview_queryset(initiative=self.initiative).filter(
+                pk=circle.pk
+            )
         )[0]
-        members = list(circles.circle_members(circle=circle))
-        meetings = circles.circle_meetings(circle=circle)
+        members = list(circle_selectors.circle_members(circle=circle))
+        meetings = circle_selectors.circle_meetings(circle=circle)
         slug = self.initiative.slug
         meeting_links(meetings, slug=slug)
         if members:
@@ -148,7 +155,7 @@ class CircleDetailView(InitiativeAccessMixin, TemplateView):
             meetings=meetings,
             staff_roles=staff_roles,
             is_staff=bool(staff_roles),
-            has_records=circles.circle_has_records(circle)
+            has_records=circle_selectors.circle_has_records(circle)
             if context["can"]["circles_manage"]
             else True,
             schedule_url=reverse("guides:circle_schedule", kwargs={"slug": slug, "pk": circle.pk}),
@@ -168,7 +175,7 @@ class CircleFormMixin(InitiativeAccessMixin):
         return list(registration_settings_for(self.initiative).time_slots or [])
 
     def warn_untrained(self, form) -> None:
-        names = circles.untrained_warning_names(
+        names = circle_selectors.untrained_warning_names(
             initiative=self.initiative,
             users=[form.cleaned_data.get("facilitator_1"), form.cleaned_data.get("facilitator_2")],
         )
@@ -199,7 +206,7 @@ class CircleCreateView(CircleFormMixin, TemplateView):
         form = self._form(request.POST)
         if form.is_valid():
             try:
-                circle = circles.circle_create(
+                circle = circle_services.circle_create(
                     user=request.user, initiative=self.initiative, **form.service_data()
                 )
             except DomainError as error:
@@ -213,7 +220,9 @@ class CircleCreateView(CircleFormMixin, TemplateView):
 
 class CircleUpdateView(CircleFormMixin, TemplateView):
     def get_circle(self):
-        return circles.circle_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
+        return circle_selectors.circle_for_initiative(
+            initiative=self.initiative, pk=self.kwargs["pk"]
+        )
 
     def get(self, request, *args, **kwargs):
         circle = self.get_circle()
@@ -232,7 +241,9 @@ class CircleUpdateView(CircleFormMixin, TemplateView):
         )
         if form.is_valid():
             try:
-                circles.circle_update(user=request.user, circle=circle, **form.service_data())
+                circle_services.circle_update(
+                    user=request.user, circle=circle, **form.service_data()
+                )
             except DomainError as error:
                 add_domain_error(form, error)
             else:
@@ -247,9 +258,9 @@ class CircleDeleteView(InitiativeAccessMixin, PostOnlyMixin, View):
     permission = "circles.manage"
 
     def post(self, request, *args, **kwargs):
-        circle = circles.circle_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
+        circle = circle_selectors.circle_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
         try:
-            circles.circle_delete(user=request.user, circle=circle)
+            circle_services.circle_delete(user=request.user, circle=circle)
         except DomainError as error:
             messages.error(request, error.message)
             return redirect("guides:circle_detail", slug=self.initiative.slug, pk=circle.pk)
@@ -263,7 +274,9 @@ class PlacementNoticesView(InitiativeAccessMixin, PostOnlyMixin, View):
     permission = "circles.manage"
 
     def post(self, request, *args, **kwargs):
-        queued = reminders.placement_notices_send(user=request.user, initiative=self.initiative)
+        queued = reminder_services.placement_notices_send(
+            user=request.user, initiative=self.initiative
+        )
         if queued:
             messages.success(
                 request,
@@ -283,7 +296,7 @@ class PlacementNoticesView(InitiativeAccessMixin, PostOnlyMixin, View):
                     "theirs the next time you use this button."
                 ),
             )
-        missing = reminders.placed_without_email(initiative=self.initiative)
+        missing = reminder_selectors.placed_without_email(initiative=self.initiative)
         if missing:
             messages.warning(
                 request,

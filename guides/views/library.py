@@ -14,8 +14,9 @@ from dialogue_hub.forms import add_domain_error
 from initiatives.permissions import has_perm
 from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
 
-from .. import library
-from ..forms_library import GuideForm, GuideSessionForm, TrainingForm
+from ..forms.library import GuideForm, GuideSessionForm, TrainingForm
+from ..selectors import library as library_selectors
+from ..services import library as library_services
 
 PAGE_SIZE = 25
 
@@ -28,9 +29,11 @@ class GuideListView(InitiativeAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        paginator = Paginator(library.initiative_guides(initiative=self.initiative), PAGE_SIZE)
+        paginator = Paginator(
+            library_selectors.initiative_guides(initiative=self.initiative), PAGE_SIZE
+        )
         context["page_obj"] = paginator.get_page(self.request.GET.get("page"))
-        context["library_guides"] = library.library_guides()
+        context["library_guides"] = library_selectors.library_guides()
         return context
 
 
@@ -39,8 +42,10 @@ class GuideDetailView(InitiativeAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        guide = library.guide_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
-        sessions = library.session_views(guide.sessions.all())
+        guide = library_selectors.guide_for_initiative(
+            initiative=self.initiative, pk=self.kwargs["pk"]
+        )
+        sessions = library_selectors.session_views(guide.sessions.all())
         context.update(
             guide=guide,
             sessions=sessions,
@@ -48,7 +53,7 @@ class GuideDetailView(InitiativeAccessMixin, TemplateView):
             editable=not guide.is_library and context["can"]["guides_manage"],
         )
         if context["editable"]:
-            context["in_use"] = library.guide_in_use(guide)
+            context["in_use"] = library_selectors.guide_in_use(guide)
         return context
 
 
@@ -59,9 +64,11 @@ class GuideCopyView(InitiativeAccessMixin, PostOnlyMixin, View):
     permission = "guides.manage"
 
     def post(self, request, *args, **kwargs):
-        guide = library.guide_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
+        guide = library_selectors.guide_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
         try:
-            copy = library.guide_copy(user=request.user, initiative=self.initiative, guide=guide)
+            copy = library_services.guide_copy(
+                user=request.user, initiative=self.initiative, guide=guide
+            )
         except DomainError as error:
             messages.error(request, error.message)
             return redirect("guides:guide_detail", slug=self.initiative.slug, pk=guide.pk)
@@ -80,7 +87,7 @@ class GuideEditView(InitiativeAccessMixin, TemplateView):
     template_name = "guides/library/guide_form.html"
 
     def get(self, request, *args, **kwargs):
-        guide = library.editable_guide(initiative=self.initiative, pk=kwargs["pk"])
+        guide = library_selectors.editable_guide(initiative=self.initiative, pk=kwargs["pk"])
         form = GuideForm(
             initial={
                 "title": guide.title,
@@ -91,11 +98,11 @@ class GuideEditView(InitiativeAccessMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form, guide=guide))
 
     def post(self, request, *args, **kwargs):
-        guide = library.editable_guide(initiative=self.initiative, pk=kwargs["pk"])
+        guide = library_selectors.editable_guide(initiative=self.initiative, pk=kwargs["pk"])
         form = GuideForm(request.POST)
         if form.is_valid():
             try:
-                library.guide_update(
+                library_services.guide_update(
                     user=request.user, initiative=self.initiative, guide=guide, **form.cleaned_data
                 )
             except DomainError as error:
@@ -111,10 +118,12 @@ class GuideDeleteView(InitiativeAccessMixin, PostOnlyMixin, View):
     permission = "guides.manage"
 
     def post(self, request, *args, **kwargs):
-        guide = library.editable_guide(initiative=self.initiative, pk=kwargs["pk"])
+        guide = library_selectors.editable_guide(initiative=self.initiative, pk=kwargs["pk"])
         title = guide.title
         try:
-            library.guide_delete(user=request.user, initiative=self.initiative, guide=guide)
+            library_services.guide_delete(
+                user=request.user, initiative=self.initiative, guide=guide
+            )
         except DomainError as error:
             messages.error(request, error.message)
             return redirect("guides:guide_detail", slug=self.initiative.slug, pk=guide.pk)
@@ -123,7 +132,7 @@ class GuideDeleteView(InitiativeAccessMixin, PostOnlyMixin, View):
 
 
 def _warn_if_agenda_differs(request, session) -> None:
-    total = library.agenda_minutes(session.agenda)
+    total = library_selectors.agenda_minutes(session.agenda)
     if session.agenda and total != session.duration_minutes:
         messages.warning(
             request,
@@ -143,15 +152,15 @@ class GuideSessionAddView(InitiativeAccessMixin, TemplateView):
         return GuideSessionForm(data, submit_label=_("Add session"))
 
     def get(self, request, *args, **kwargs):
-        guide = library.editable_guide(initiative=self.initiative, pk=kwargs["pk"])
+        guide = library_selectors.editable_guide(initiative=self.initiative, pk=kwargs["pk"])
         return self.render_to_response(self.get_context_data(form=self._form(), guide=guide))
 
     def post(self, request, *args, **kwargs):
-        guide = library.editable_guide(initiative=self.initiative, pk=kwargs["pk"])
+        guide = library_selectors.editable_guide(initiative=self.initiative, pk=kwargs["pk"])
         form = self._form(request.POST)
         if form.is_valid():
             try:
-                session = library.guide_session_create(
+                session = library_services.guide_session_create(
                     user=request.user, initiative=self.initiative, guide=guide, **form.cleaned_data
                 )
             except DomainError as error:
@@ -168,18 +177,18 @@ class GuideSessionEditView(InitiativeAccessMixin, TemplateView):
     template_name = "guides/library/session_form.html"
 
     def get(self, request, *args, **kwargs):
-        session = library.editable_session(initiative=self.initiative, pk=kwargs["pk"])
+        session = library_selectors.editable_session(initiative=self.initiative, pk=kwargs["pk"])
         form = GuideSessionForm(initial=GuideSessionForm.initial_for(session))
         return self.render_to_response(
             self.get_context_data(form=form, guide=session.guide, session=session)
         )
 
     def post(self, request, *args, **kwargs):
-        session = library.editable_session(initiative=self.initiative, pk=kwargs["pk"])
+        session = library_selectors.editable_session(initiative=self.initiative, pk=kwargs["pk"])
         form = GuideSessionForm(request.POST)
         if form.is_valid():
             try:
-                library.guide_session_update(
+                library_services.guide_session_update(
                     user=request.user,
                     initiative=self.initiative,
                     session=session,
@@ -203,9 +212,11 @@ class GuideSessionDeleteView(InitiativeAccessMixin, PostOnlyMixin, View):
     permission = "guides.manage"
 
     def post(self, request, *args, **kwargs):
-        session = library.editable_session(initiative=self.initiative, pk=kwargs["pk"])
+        session = library_selectors.editable_session(initiative=self.initiative, pk=kwargs["pk"])
         guide_pk = session.guide_id
-        library.guide_session_delete(user=request.user, initiative=self.initiative, session=session)
+        library_services.guide_session_delete(
+            user=request.user, initiative=self.initiative, session=session
+        )
         messages.success(request, _("Session deleted; the sessions after it moved up."))
         return redirect("guides:guide_detail", slug=self.initiative.slug, pk=guide_pk)
 
@@ -214,9 +225,9 @@ class GuideSessionMoveView(InitiativeAccessMixin, PostOnlyMixin, View):
     permission = "guides.manage"
 
     def post(self, request, *args, **kwargs):
-        session = library.editable_session(initiative=self.initiative, pk=kwargs["pk"])
+        session = library_selectors.editable_session(initiative=self.initiative, pk=kwargs["pk"])
         try:
-            library.guide_session_move(
+            library_services.guide_session_move(
                 user=request.user,
                 initiative=self.initiative,
                 session=session,
@@ -244,10 +255,12 @@ class TrainingListView(InitiativeAccessMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         roles = self.initiative.roles
         if has_perm(roles, "training.manage"):
-            records = library.training_records(initiative=self.initiative)
+            records = library_selectors.training_records(initiative=self.initiative)
             context["own_only"] = False
         else:  # a facilitator or recorder (check_access): their own records
-            records = library.training_records(initiative=self.initiative, user=self.request.user)
+            records = library_selectors.training_records(
+                initiative=self.initiative, user=self.request.user
+            )
             context["own_only"] = True
         context["page_obj"] = Paginator(records, PAGE_SIZE).get_page(self.request.GET.get("page"))
         return context
@@ -268,7 +281,7 @@ class TrainingAddView(InitiativeAccessMixin, TemplateView):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                library.training_add(
+                library_services.training_add(
                     user=request.user,
                     initiative=self.initiative,
                     trainee=data["user"],
@@ -288,7 +301,11 @@ class TrainingDeleteView(InitiativeAccessMixin, PostOnlyMixin, View):
     permission = "training.manage"
 
     def post(self, request, *args, **kwargs):
-        record = library.training_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
-        library.training_delete(user=request.user, initiative=self.initiative, record=record)
+        record = library_selectors.training_for_initiative(
+            initiative=self.initiative, pk=kwargs["pk"]
+        )
+        library_services.training_delete(
+            user=request.user, initiative=self.initiative, record=record
+        )
         messages.success(request, _("Training record deleted."))
         return redirect("guides:training", slug=self.initiative.slug)

@@ -22,10 +22,12 @@ from initiatives.permissions import has_perm
 from initiatives.services import activity_record
 from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
 
-from .. import circles, logs
-from ..forms_logs import ReturnLogForm, SessionLogForm
+from ..forms.logs import ReturnLogForm, SessionLogForm
 from ..models import LogStatus, MeetingStatus
 from ..permissions import log_approvers
+from ..selectors import circles as circle_selectors
+from ..selectors import logs as log_selectors
+from ..services import logs as log_services
 
 
 class LogListView(InitiativeAccessMixin, TemplateView):
@@ -35,7 +37,9 @@ class LogListView(InitiativeAccessMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         circle_options = list(
-            circles.circles_for_initiative(initiative=self.initiative).values_list("pk", "name")
+            circle_selectors.circles_for_initiative(initiative=self.initiative).values_list(
+                "pk", "name"
+            )
         )
         try:
             circle_id = int(self.request.GET.get("circle") or 0)
@@ -43,8 +47,10 @@ class LogListView(InitiativeAccessMixin, TemplateView):
             circle_id = 0
         if circle_id not in {pk for pk, _name in circle_options}:
             circle_id = 0
-        queryset = logs.approved_logs(initiative=self.initiative, circle_id=circle_id or None)
-        page = Paginator(queryset, logs.PAGE_SIZE).get_page(self.request.GET.get("page"))
+        queryset = log_selectors.approved_logs(
+            initiative=self.initiative, circle_id=circle_id or None
+        )
+        page = Paginator(queryset, log_selectors.PAGE_SIZE).get_page(self.request.GET.get("page"))
         if page.object_list:
             # What was said in the circles is sensitive: every reading is on the record.
             activity_record(
@@ -74,9 +80,11 @@ class MeetingLogMixin(InitiativeAccessMixin):
         facilitates = has_perm(roles, "circles.facilitate")
         if not facilitates and (self.staff_only or not reads):
             raise PermissionDenied
-        self.meeting = logs.meeting_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
-        self.staff = logs.staff_roles(user=self.request.user, meeting=self.meeting)
-        self.log = logs.log_of(self.meeting)
+        self.meeting = log_selectors.meeting_for_initiative(
+            initiative=self.initiative, pk=self.kwargs["pk"]
+        )
+        self.staff = log_selectors.staff_roles(user=self.request.user, meeting=self.meeting)
+        self.log = log_selectors.log_of(self.meeting)
         approved = self.log is not None and self.log.status == LogStatus.APPROVED
         # Organizers also follow logs waiting for approval (not drafts); others read approved ones.
         submitted = self.log is not None and self.log.status == LogStatus.SUBMITTED
@@ -86,7 +94,7 @@ class MeetingLogMixin(InitiativeAccessMixin):
             if facilitates or reads:
                 raise Http404
             raise PermissionDenied
-        self.access = logs.LogAccess(
+        self.access = log_selectors.LogAccess(
             staff=self.staff,
             can_read_approved=reads,
             can_see_safety_everywhere=has_perm(roles, "logs.safety"),
@@ -104,7 +112,7 @@ class MeetingLogMixin(InitiativeAccessMixin):
             circle=self.meeting.circle,
             log=self.log,
             access=self.access,
-            names_note=logs.names_note(),
+            names_note=log_selectors.names_note(),
             attendance_url=reverse(
                 "guides:attendance", kwargs={"slug": slug, "pk": self.meeting.pk}
             )
@@ -123,7 +131,7 @@ class LogDetailView(MeetingLogMixin, TemplateView):
         if self.access.can_return and self.log and self.log.status == LogStatus.SUBMITTED:
             context["return_form"] = ReturnLogForm()
         if self.access.is_staff:
-            context["return_note"] = logs.return_note(self.log)
+            context["return_note"] = log_selectors.return_note(self.log)
         if self.log is not None:
             activity_record(
                 initiative=self.initiative,
@@ -141,8 +149,8 @@ class LogEditView(MeetingLogMixin, TemplateView):
     def _form(self, data=None):
         return SessionLogForm(
             data,
-            theme_choices=logs.initiative_themes(initiative=self.initiative),
-            names=logs.member_names(circle=self.meeting.circle),
+            theme_choices=log_selectors.initiative_themes(initiative=self.initiative),
+            names=log_selectors.member_names(circle=self.meeting.circle),
             log=self.log,
         )
 
@@ -165,7 +173,7 @@ class LogEditView(MeetingLogMixin, TemplateView):
         if self._closed():
             return self.detail_url()
         return self.render_to_response(
-            self.base_context(form=self._form(), return_note=logs.return_note(self.log))
+            self.base_context(form=self._form(), return_note=log_selectors.return_note(self.log))
         )
 
     def post(self, request, *args, **kwargs):
@@ -175,9 +183,11 @@ class LogEditView(MeetingLogMixin, TemplateView):
         form = self._form(request.POST)
         if form.is_valid():
             try:
-                log = logs.log_save(user=request.user, meeting=self.meeting, **form.service_data())
+                log = log_services.log_save(
+                    user=request.user, meeting=self.meeting, **form.service_data()
+                )
                 if "submit_log" in request.POST:
-                    logs.log_submit(user=request.user, log=log)
+                    log_services.log_submit(user=request.user, log=log)
             except DomainError as error:
                 add_domain_error(form, error)
             else:
@@ -189,7 +199,7 @@ class LogEditView(MeetingLogMixin, TemplateView):
                     messages.success(request, _("Draft saved."))
                 return self.detail_url()
         return self.render_to_response(
-            self.base_context(form=form, return_note=logs.return_note(self.log))
+            self.base_context(form=form, return_note=log_selectors.return_note(self.log))
         )
 
 
@@ -206,7 +216,7 @@ class LogActionMixin(MeetingLogMixin, PostOnlyMixin, View):
 class LogSubmitView(LogActionMixin):
     def act(self):
         try:
-            logs.log_submit(user=self.request.user, log=self.log)
+            log_services.log_submit(user=self.request.user, log=self.log)
         except DomainError as error:
             messages.error(self.request, error.message)
         else:
@@ -221,7 +231,7 @@ class LogApproveView(LogActionMixin):
         if not self.access.can_approve:
             raise PermissionDenied
         try:
-            logs.log_approve(user=self.request.user, log=self.log)
+            log_services.log_approve(user=self.request.user, log=self.log)
         except DomainError as error:
             messages.error(self.request, error.message)
         else:
@@ -239,10 +249,14 @@ class LogReturnView(MeetingLogMixin, PostOnlyMixin, TemplateView):
             raise Http404
         if not self.access.can_return:
             raise PermissionDenied
-        form = ReturnLogForm(request.POST, names=logs.member_names(circle=self.meeting.circle))
+        form = ReturnLogForm(
+            request.POST, names=log_selectors.member_names(circle=self.meeting.circle)
+        )
         if form.is_valid():
             try:
-                logs.log_return(user=request.user, log=self.log, note=form.cleaned_data["note"])
+                log_services.log_return(
+                    user=request.user, log=self.log, note=form.cleaned_data["note"]
+                )
             except DomainError as error:
                 add_domain_error(form, error)
             else:

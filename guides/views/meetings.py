@@ -27,10 +27,12 @@ from initiatives import cache as initiative_cache
 from initiatives.permissions import has_perm
 from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
 
-from .. import calendars, meetings
-from ..forms_meetings import AttendanceForm, RescheduleForm, ScheduleGenerateForm
+from .. import calendars
+from ..forms.meetings import AttendanceForm, RescheduleForm, ScheduleGenerateForm
 from ..models import MeetingStatus
 from ..permissions import staff_roles
+from ..selectors import meetings as meeting_selectors
+from ..services import meetings as meeting_services
 
 
 def circle_page_url(initiative, circle) -> str:
@@ -60,13 +62,13 @@ class _CircleCheck:
 
     def dispatch(self, request, *args, **kwargs):
         if self.loads == "meeting":
-            self.meeting = meetings.meeting_for_initiative(
+            self.meeting = meeting_selectors.meeting_for_initiative(
                 initiative=self.initiative, pk=kwargs["pk"]
             )
             self.circle = self.meeting.circle
         else:
             self.meeting = None
-            self.circle = meetings.circle_for_initiative(
+            self.circle = meeting_selectors.circle_for_initiative(
                 initiative=self.initiative, pk=kwargs["pk"]
             )
         roles = self.initiative.roles
@@ -107,13 +109,15 @@ class CircleScheduleView(InitiativeAccessMixin, _CircleCheck, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         roles = self.initiative.roles
-        schedule = list(meetings.schedule_of(circle=self.circle))
-        conflicts = meetings.schedule_conflicts(initiative=self.initiative, circle=self.circle)
+        schedule = list(meeting_selectors.schedule_of(circle=self.circle))
+        conflicts = meeting_selectors.schedule_conflicts(
+            initiative=self.initiative, circle=self.circle
+        )
         now = timezone.now()
         for meeting in schedule:
             meeting.conflicts = conflicts.get(meeting.pk, [])
             meeting.is_past = meeting.starts_at <= now
-            meeting.is_held = meetings.held_in_schedule(meeting, now)
+            meeting.is_held = meeting_selectors.held_in_schedule(meeting, now)
         context.update(
             schedule=schedule,
             conflict_count=sum(len(m.conflicts) for m in schedule),
@@ -123,7 +127,7 @@ class CircleScheduleView(InitiativeAccessMixin, _CircleCheck, TemplateView):
             cancelled=MeetingStatus.CANCELLED,
         )
         if context["can_manage"]:
-            context["untrained"] = meetings.untrained_facilitator_names(circle=self.circle)
+            context["untrained"] = meeting_selectors.untrained_facilitator_names(circle=self.circle)
         if self.my_circle_roles:
             feed = calendars.staff_feed_url(self.request.user, self.initiative)
             context.update(staff_feed=feed, staff_webcal=calendars.webcal_url(feed))
@@ -150,7 +154,7 @@ class ScheduleGenerateView(InitiativeAccessMixin, _CircleCheck, TemplateView):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                created = meetings.circle_schedule_generate(
+                created = meeting_services.circle_schedule_generate(
                     user=request.user,
                     circle=self.circle,
                     first_day=data["first_day"],
@@ -170,7 +174,7 @@ class ScheduleGenerateView(InitiativeAccessMixin, _CircleCheck, TemplateView):
                     )
                     % {"n": len(created), "circle": self.circle.name},
                 )
-                conflicts = meetings.schedule_conflicts(
+                conflicts = meeting_selectors.schedule_conflicts(
                     initiative=self.initiative, circle=self.circle
                 )
                 if conflicts:
@@ -185,7 +189,7 @@ class ScheduleGenerateView(InitiativeAccessMixin, _CircleCheck, TemplateView):
         context["guide"] = self.circle.guide
         context["sessions"] = list(self.circle.guide.sessions.all()) if self.circle.guide else []
         context["has_meetings"] = self._has_meetings()
-        context["untrained"] = meetings.untrained_facilitator_names(circle=self.circle)
+        context["untrained"] = meeting_selectors.untrained_facilitator_names(circle=self.circle)
         return context
 
 
@@ -206,7 +210,7 @@ class MeetingRescheduleView(InitiativeAccessMixin, _CircleCheck, TemplateView):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                result = meetings.meeting_reschedule(
+                result = meeting_services.meeting_reschedule(
                     user=request.user,
                     meeting=self.meeting,
                     day=data["day"],
@@ -224,7 +228,9 @@ class MeetingRescheduleView(InitiativeAccessMixin, _CircleCheck, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        conflicts = meetings.schedule_conflicts(initiative=self.initiative, circle=self.circle)
+        conflicts = meeting_selectors.schedule_conflicts(
+            initiative=self.initiative, circle=self.circle
+        )
         context["current_conflicts"] = conflicts.get(self.meeting.pk, [])
         return context
 
@@ -235,7 +241,7 @@ class MeetingCancelView(InitiativeAccessMixin, _CircleCheck, PostOnlyMixin, View
 
     def post(self, request, *args, **kwargs):
         try:
-            meetings.meeting_cancel(user=request.user, meeting=self.meeting)
+            meeting_services.meeting_cancel(user=request.user, meeting=self.meeting)
         except DomainError as error:
             messages.error(request, error.message)
         else:
@@ -266,7 +272,7 @@ class AttendanceView(InitiativeAccessMixin, _CircleCheck, TemplateView):
     loads = "meeting"
 
     def _form(self, data=None):
-        rows = meetings.attendance_rows(meeting=self.meeting)
+        rows = meeting_selectors.attendance_rows(meeting=self.meeting)
         return AttendanceForm(data, rows=rows)
 
     def get(self, request, *args, **kwargs):
@@ -277,7 +283,7 @@ class AttendanceView(InitiativeAccessMixin, _CircleCheck, TemplateView):
         form = self._form(request.POST)
         if form.is_valid():
             try:
-                counts = meetings.attendance_save(
+                counts = meeting_services.attendance_save(
                     user=request.user, meeting=self.meeting, marks=form.marks()
                 )
             except DomainError as error:
@@ -332,7 +338,7 @@ class CircleAttendanceView(InitiativeAccessMixin, _CircleCheck, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["retention"] = meetings.circle_retention(circle=self.circle)
+        context["retention"] = meeting_selectors.circle_retention(circle=self.circle)
         return context
 
 
@@ -342,9 +348,10 @@ class CircleAttendanceView(InitiativeAccessMixin, _CircleCheck, TemplateView):
 @method_decorator(login_not_required, name="dispatch")
 class ParticipantFeedView(View):
     def get(self, request, token):
-        participant = calendars.participant_for_feed(token)
+        participant = meeting_selectors.participant_for_feed(token)
         content = calendars.build_calendar(
-            calendars.meetings_for_participant(participant), name=participant.initiative.name
+            meeting_selectors.meetings_for_participant(participant),
+            name=participant.initiative.name,
         )
         return _ics_response(content, "dialogue-circle.ics", download=False)
 
@@ -352,8 +359,8 @@ class ParticipantFeedView(View):
 @method_decorator(login_not_required, name="dispatch")
 class StaffFeedView(View):
     def get(self, request, token):
-        user, initiative = calendars.staff_for_feed(token)
+        user, initiative = meeting_selectors.staff_for_feed(token)
         content = calendars.build_calendar(
-            calendars.meetings_for_staff(user, initiative), name=initiative.name
+            meeting_selectors.meetings_for_staff(user, initiative), name=initiative.name
         )
         return _ics_response(content, "my-circles.ics", download=False)

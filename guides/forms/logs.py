@@ -8,7 +8,8 @@ from django import forms
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
-from .logs import (
+from ..selectors.logs import names_note
+from ..services.logs import (
     MAX_IDEA,
     MAX_IDEAS,
     MAX_TEXT,
@@ -18,7 +19,6 @@ from .logs import (
     clean_lines,
     contains_a_name,
     name_error,
-    names_note,
 )
 
 
