@@ -68,11 +68,9 @@ class SessionLogForm(forms.Form):
         help_text=_("Seen only by organizers and this circle's facilitators and recorder."),
     )
 
-    def __init__(self, data=None, *args, theme_choices, names, log=None, **kwargs):
-        # An unbound form opens with the stored log (the view passes `data=None` for a GET).
-        if log is not None and data is None:
-            kwargs.setdefault("initial", self.initial_for(log))
-        super().__init__(data, *args, **kwargs)
+    def __init__(self, *args, theme_choices, names, log=None, **kwargs):
+        # The view opens an unbound form with the stored log (`initial_for`).
+        super().__init__(*args, **kwargs)
         self.names = names
         choices = list(theme_choices)
         known = {choice.casefold() for choice in choices}

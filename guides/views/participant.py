@@ -13,7 +13,7 @@ from participants.views.public import TokenMixin
 from .. import calendars
 from ..models import Circle
 from ..selectors import meetings as meeting_selectors
-from .meetings import _ics_response
+from .meetings import ics_response
 
 
 class ParticipantTokenMixin(TokenMixin):
@@ -61,4 +61,4 @@ class ParticipantMeetingCalendarView(ParticipantTokenMixin, View):
         if meeting is None:
             raise Http404
         content = calendars.build_calendar([meeting], name=meeting.circle.name)
-        return _ics_response(content, f"meeting-{meeting.pk}.ics", download=True)
+        return ics_response(content, f"meeting-{meeting.pk}.ics", download=True)
