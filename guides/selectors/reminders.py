@@ -33,15 +33,11 @@ class Recipient:
         return {"participant": self.pk} if self.who == "p" else {"user": self.pk}
 
 
-def circle_recipients(circle_ids) -> dict[int, list[Recipient]]:
-    """Each circle's members (not withdrawn or no-show, with an email address) and its staff
-    (active users, once each even when facilitator and recorder). Two queries."""
-    circle_ids = list(set(circle_ids))
-    found: dict[int, list[Recipient]] = defaultdict(list)
-    if not circle_ids:
-        return found
-    members = (
-        CircleMember.objects.filter(circle_id__in=circle_ids)
+def member_addresses(**filters):
+    """(circle id, participant id, email, language) of the circle members `filters` choose who
+    get meeting emails: not withdrawn or no-show, with an email address. In circle order."""
+    return (
+        CircleMember.objects.filter(**filters)
         .exclude(participant__status__in=SILENT_STATUSES)
         .exclude(participant__email="")
         .order_by("circle_id", "participant_id")
@@ -49,6 +45,16 @@ def circle_recipients(circle_ids) -> dict[int, list[Recipient]]:
             "circle_id", "participant_id", "participant__email", "participant__preferred_language"
         )
     )
+
+
+def circle_recipients(circle_ids) -> dict[int, list[Recipient]]:
+    """Each circle's members (not withdrawn or no-show, with an email address) and its staff
+    (active users, once each even when facilitator and recorder). Two queries."""
+    circle_ids = list(set(circle_ids))
+    found: dict[int, list[Recipient]] = defaultdict(list)
+    if not circle_ids:
+        return found
+    members = member_addresses(circle_id__in=circle_ids)
     for circle_id, pk, email, language in members:
         found[circle_id].append(Recipient("p", pk, email, language))
     seen = set()

@@ -85,6 +85,19 @@ def _label(meeting: CircleSession) -> str:
     return f"{meeting.circle.name} #{meeting.number}"
 
 
+def _record(*, user, log: SessionLog, action: str, details: dict | None = None) -> None:
+    """A step of a session log in the activity log: the circle and meeting number as its label,
+    never what the log says."""
+    activity_record(
+        initiative=log.meeting.circle.initiative,
+        actor=user,
+        action=action,
+        target=log,
+        label=_label(log.meeting),
+        details=details,
+    )
+
+
 def _check_names(*, circle, fields: dict[str, str], ideas: list[str], themes: list[str]) -> None:
     names = member_names(circle=circle)
     if not names:
@@ -224,13 +237,7 @@ def log_submit(*, user, log: SessionLog) -> SessionLog:
     log.save(update_fields=["status", "submitted_at", "updated_at"])
     # Whoever may approve it hears about it (an email through the outbox, after commit).
     reminders.log_approval_requests_add(log=log, submitted_by=user)
-    activity_record(
-        initiative=log.meeting.circle.initiative,
-        actor=user,
-        action="log.submitted",
-        target=log,
-        label=_label(log.meeting),
-    )
+    _record(user=user, log=log, action="log.submitted")
     return log
 
 
@@ -249,13 +256,7 @@ def log_approve(*, user, log: SessionLog) -> SessionLog:
     log.approved_at = timezone.now()
     log.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
     reminders.log_approval_requests_cancel(log=log, reason="approved")
-    activity_record(
-        initiative=log.meeting.circle.initiative,
-        actor=user,
-        action="log.approved",
-        target=log,
-        label=_label(log.meeting),
-    )
+    _record(user=user, log=log, action="log.approved")
     return log
 
 
@@ -277,12 +278,5 @@ def log_return(*, user, log: SessionLog, note: str) -> SessionLog:
     log.submitted_at = None
     log.save(update_fields=["status", "submitted_at", "updated_at"])
     reminders.log_approval_requests_cancel(log=log, reason="sent back")
-    activity_record(
-        initiative=log.meeting.circle.initiative,
-        actor=user,
-        action="log.returned",
-        target=log,
-        label=_label(log.meeting),
-        details={"note": note},
-    )
+    _record(user=user, log=log, action="log.returned", details={"note": note})
     return log

@@ -34,7 +34,6 @@ from initiatives.models import Initiative, Membership, Role
 from initiatives.services import activity_record
 
 from ..models import (
-    CircleMember,
     CircleRole,
     CircleSession,
     CircleStaff,
@@ -43,7 +42,7 @@ from ..models import (
     SessionLog,
 )
 from ..permissions import log_approvers
-from ..selectors.reminders import SILENT_STATUSES, Recipient, circle_recipients
+from ..selectors.reminders import Recipient, circle_recipients, member_addresses
 
 REMINDER = "meeting.reminder"
 NUDGE = "log.nudge"
@@ -380,15 +379,7 @@ def placement_notices_send(*, user, initiative) -> int:
     """Email every person placed in one of the initiative's circles that their circle is
     ready. Once per person and circle: clicking again only reaches people placed since (or
     moved to another circle). Returns how many were queued."""
-    members = (
-        CircleMember.objects.filter(circle__initiative=initiative)
-        .exclude(participant__status__in=SILENT_STATUSES)
-        .exclude(participant__email="")
-        .order_by("circle_id", "participant_id")
-        .values_list(
-            "circle_id", "participant_id", "participant__email", "participant__preferred_language"
-        )
-    )
+    members = member_addresses(circle__initiative=initiative)
     rows = [
         dict(
             kind=ASSIGNED,
