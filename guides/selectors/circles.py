@@ -230,7 +230,7 @@ def circle_has_records(circle: Circle) -> bool:
     )
 
 
-# --- selectors -----------------------------------------------------------------------------------
+# --- the circles overview ------------------------------------------------------------------------
 
 
 def circles_for_initiative(*, initiative: Initiative) -> QuerySet[Circle]:

@@ -43,7 +43,7 @@ def session_views(sessions) -> list[SessionView]:
     return [SessionView(session=s, agenda_total=agenda_minutes(s.agenda)) for s in sessions]
 
 
-# --- guides: selectors ------------------------------------------------------------------------
+# --- guides -----------------------------------------------------------------------------------
 
 
 def _with_totals(queryset: QuerySet[DiscussionGuide]) -> QuerySet[DiscussionGuide]:
@@ -113,7 +113,7 @@ def guide_in_use(guide: DiscussionGuide) -> bool:
     return guide.circles.exists()
 
 
-# --- training: selectors ----------------------------------------------------------------------
+# --- training ---------------------------------------------------------------------------------
 
 
 def training_records(*, initiative: Initiative, user=None) -> QuerySet[FacilitatorTraining]:
@@ -163,7 +163,7 @@ def untrained_facilitators(*, initiative: Initiative, users) -> set:
     return {u for u in users if getattr(u, "pk", u) not in trained}
 
 
-# --- training: services -----------------------------------------------------------------------
+# --- dates ------------------------------------------------------------------------------------
 
 
 def initiative_today(initiative: Initiative) -> date:

@@ -60,7 +60,7 @@ def staff_roles(*, user, meeting: CircleSession) -> set[str]:
     )
 
 
-# --- selectors -----------------------------------------------------------------------------------
+# --- logs ----------------------------------------------------------------------------------------
 
 
 def meeting_for_initiative(*, initiative: Initiative, pk) -> CircleSession:

@@ -61,7 +61,7 @@ def meeting_has_started(meeting, now=None) -> bool:
     return meeting.starts_at <= (now or timezone.now())
 
 
-# --- selectors ----------------------------------------------------------------------------------
+# --- schedule, clashes, attendance --------------------------------------------------------------
 
 
 def circle_for_initiative(*, initiative, pk) -> Circle:
@@ -450,9 +450,6 @@ def staff_for_feed(token: str):
     if membership is None:
         raise Http404
     return membership.user, membership.initiative
-
-
-# --- what a feed lists --------------------------------------------------------------------------
 
 
 def _meetings():

@@ -30,8 +30,6 @@ from ..selectors.circles import (
     rules_min_per_role,
 )
 
-# --- services ------------------------------------------------------------------------------------
-
 
 def _save(circle: Circle, **kwargs) -> None:
     """Save; a name taken by a concurrent request a moment ago is a field error, not a 500."""
@@ -136,23 +134,6 @@ def _sync_staff(*, circle: Circle, facilitators: list, recorder) -> bool:
     ]
     CircleStaff.objects.bulk_create(new)
     return bool(stale or new)
-
-
-CIRCLE_FIELDS = [
-    "name",
-    "guide",
-    "language",
-    "min_size",
-    "max_size",
-    "time_slot",
-    "first_meeting_at",
-    "venue_name",
-    "venue_address",
-    "is_neutral_venue",
-    "is_accessible",
-    "online_link",
-    "rules",
-]
 
 
 @transaction.atomic

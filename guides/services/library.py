@@ -25,7 +25,7 @@ MAX_MINUTES = 600
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
 
-# --- guides: services -------------------------------------------------------------------------
+# --- guides -----------------------------------------------------------------------------------
 
 
 def _check_own(initiative: Initiative, guide: DiscussionGuide) -> None:

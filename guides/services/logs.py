@@ -78,7 +78,7 @@ def _require_facilitator(*, user, meeting: CircleSession) -> None:
         raise DomainError(_("Only a facilitator of this circle can approve its log."))
 
 
-# --- services ------------------------------------------------------------------------------------
+# --- the log's steps -----------------------------------------------------------------------------
 
 
 def _label(meeting: CircleSession) -> str:

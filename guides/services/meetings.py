@@ -52,9 +52,6 @@ def check_planning_day(day: date, *, field: str, span_days: int = 0) -> None:
         )
 
 
-# --- services -----------------------------------------------------------------------------------
-
-
 @transaction.atomic
 def circle_schedule_generate(
     *,
