@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
-from guides.logs import approved_action_ideas
+from guides.selectors.logs import approved_action_ideas
 from initiatives.models import Initiative
 from initiatives.services import activity_record
 

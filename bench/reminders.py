@@ -231,7 +231,7 @@ def time_pipeline(sink: SinkProcess, expected: int, *, timeout: float) -> dict:
 
     from dialogue_hub.models import OutboxMessage
     from dialogue_hub.outbox import outbox_relay
-    from guides.reminders import REMINDER, reminders_plan
+    from guides.services.reminders import REMINDER, reminders_plan
 
     handed = 0
 
@@ -536,7 +536,7 @@ def main() -> int:
         )
         worker.stop()
 
-        from guides.reminders import REMINDER
+        from guides.services.reminders import REMINDER
 
         rows = list(
             OutboxMessage.objects.filter(kind=REMINDER, status="sent").order_by("pk")[:expected]

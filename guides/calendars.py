@@ -10,7 +10,6 @@ What goes into a feed: circle name, session title, times in UTC, status, the pla
 address, or the online link) and the initiative's name. Never a participant's name.
 """
 
-import uuid
 from datetime import timedelta
 from urllib.parse import urlparse
 
@@ -21,8 +20,8 @@ from django.urls import reverse
 from icalendar import Calendar, Event, vText
 
 from dialogue_hub.emails import absolute_url
-from initiatives.models import Initiative, Membership
-from participants.models import Participant, Status
+from initiatives.models import Initiative
+from participants.models import Participant
 
 from .models import CircleSession, MeetingStatus
 
@@ -67,7 +66,7 @@ def webcal_url(url: str) -> str:
     return parsed._replace(scheme="webcal").geturl()
 
 
-def _load(token: str, salt: str) -> dict:
+def load_token(token: str, salt: str) -> dict:
     try:
         data = _signer(salt).unsign_object(token)
     except (signing.BadSignature, ValueError) as exc:
@@ -75,58 +74,6 @@ def _load(token: str, salt: str) -> dict:
     if not isinstance(data, dict):
         raise Http404
     return data
-
-
-def participant_for_feed(token: str) -> Participant:
-    """The participant a feed token names; 404 when tampered, of another kind, withdrawn or gone."""
-    data = _load(token, PARTICIPANT_FEED_SALT)
-    try:
-        public_id = uuid.UUID(str(data.get("p")))
-    except ValueError as exc:
-        raise Http404 from exc
-    participant = (
-        Participant.objects.filter(public_id=public_id)
-        .exclude(status=Status.WITHDRAWN)
-        .select_related("initiative")
-        .first()
-    )
-    if participant is None:
-        raise Http404
-    return participant
-
-
-def staff_for_feed(token: str):
-    """(user, initiative) a staff feed token names; 404 unless the user is still active and on
-    the initiative's team."""
-    data = _load(token, STAFF_FEED_SALT)
-    user_id, initiative_id = data.get("u"), data.get("i")
-    if not isinstance(user_id, int) or not isinstance(initiative_id, int):
-        raise Http404
-    membership = (
-        Membership.objects.select_related("user", "initiative")
-        .filter(user_id=user_id, initiative_id=initiative_id, user__is_active=True)
-        .first()
-    )
-    if membership is None:
-        raise Http404
-    return membership.user, membership.initiative
-
-
-# --- what a feed lists --------------------------------------------------------------------------
-
-
-def _meetings():
-    return CircleSession.objects.select_related("circle", "circle__initiative").order_by(
-        "starts_at", "number"
-    )
-
-
-def meetings_for_participant(participant: Participant):
-    return _meetings().filter(circle__members__participant=participant)
-
-
-def meetings_for_staff(user, initiative: Initiative):
-    return _meetings().filter(circle__initiative=initiative, circle__staff__user=user).distinct()
 
 
 # --- building the calendar ----------------------------------------------------------------------

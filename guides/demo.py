@@ -13,8 +13,12 @@ from initiatives.models import Membership, Role
 from participants.models import RegistrationSettings
 from participants.selectors.registration import eligible_for_placement
 
-from . import assignment, circles, library, logs, meetings
 from .models import CircleSession, DiscussionGuide, MeetingStatus
+from .services import assignment as assignment_services
+from .services import circles as circle_services
+from .services import library as library_services
+from .services import logs as log_services
+from .services import meetings as meeting_services
 
 DEMO_PASSWORD = "riverton-demo-2026"  # noqa: S105 - documented demo password, local use only
 
@@ -112,10 +116,10 @@ def seed_circles(initiative, *, organizer) -> dict:
     )
 
     source = DiscussionGuide.objects.get(slug="community-police-relations", initiative__isnull=True)
-    guide = library.guide_copy(user=organizer, initiative=initiative, guide=source)
+    guide = library_services.guide_copy(user=organizer, initiative=initiative, guide=source)
     for index, person in enumerate(facilitators):
         if index % 6 != 5:  # a few volunteers are still waiting for their training
-            library.training_add(
+            library_services.training_add(
                 user=organizer,
                 initiative=initiative,
                 trainee=person,
@@ -145,7 +149,7 @@ def seed_circles(initiative, *, organizer) -> dict:
             first = facilitators[number % len(facilitators)]
             second = facilitators[(number + 7) % len(facilitators)]
             created.append(
-                circles.circle_create(
+                circle_services.circle_create(
                     user=organizer,
                     initiative=initiative,
                     name=f"Circle {number} · {slot.split()[0]}{' (español)' if language == 'es' else ''}",
@@ -163,12 +167,12 @@ def seed_circles(initiative, *, organizer) -> dict:
                     recorder=recorder if number <= 3 else None,
                 )
             )
-    result = assignment.circle_assign_balanced(user=organizer, initiative=initiative)
+    result = assignment_services.circle_assign_balanced(user=organizer, initiative=initiative)
 
     past = timezone.now()
     for circle in created:
         weekday, start = SLOT_TIMES.get(circle.time_slot, (1, time(18, 0)))
-        meetings.circle_schedule_generate(
+        meeting_services.circle_schedule_generate(
             user=organizer,
             circle=circle,
             first_day=_first_day(weekday, today),
@@ -203,8 +207,8 @@ def seed_circles(initiative, *, organizer) -> dict:
             staff.user for staff in meeting.circle.staff.filter(role="facilitator").order_by("id")
         ]
         facilitator, approver = pair[0], pair[-1]
-        meetings.attendance_save(user=facilitator, meeting=meeting, marks=marks)
-        draft = logs.log_save(
+        meeting_services.attendance_save(user=facilitator, meeting=meeting, marks=marks)
+        draft = log_services.log_save(
             user=facilitator,
             meeting=meeting,
             themes=rng.sample(THEMES, k=2),
@@ -215,8 +219,8 @@ def seed_circles(initiative, *, organizer) -> dict:
             action_ideas=rng.sample(IDEAS, k=2),
         )
         ideas_written += 2
-        logs.log_submit(user=facilitator, log=draft)
-        logs.log_approve(user=approver, log=draft)
+        log_services.log_submit(user=facilitator, log=draft)
+        log_services.log_approve(user=approver, log=draft)
     return {"circles": len(created), "placed": result.placed_count, "ideas": ideas_written}
 
 
@@ -227,11 +231,11 @@ def seed_email_history(initiative, *, organizer) -> dict:
     starts, into var/outbox/)."""
     from dialogue_hub.models import OutboxMessage, OutboxStatus
 
-    from . import reminders
+    from .services import reminders as reminder_services
 
-    queued = reminders.placement_notices_send(user=organizer, initiative=initiative)
+    queued = reminder_services.placement_notices_send(user=organizer, initiative=initiative)
     formed = timezone.now() - timedelta(days=23)
-    rows = OutboxMessage.objects.filter(initiative=initiative, kind=reminders.ASSIGNED)
+    rows = OutboxMessage.objects.filter(initiative=initiative, kind=reminder_services.ASSIGNED)
     rows.update(
         status=OutboxStatus.SENT,
         created_at=formed,
@@ -250,5 +254,5 @@ def seed_email_history(initiative, *, organizer) -> dict:
             subject="",
             last_error="SMTPRecipientsRefused: 550 5.1.1 The email account does not exist",
         )
-    planned = reminders.reminders_plan()
+    planned = reminder_services.reminders_plan()
     return {"notices": queued, **planned}

@@ -6,7 +6,7 @@ circle meetings added to the participants app's welcome and confirmation emails.
 Registered in GuidesConfig.ready(). Every builder checks that its message still applies
 (the meeting did not move, was not cancelled, the person is still in the circle) and raises
 `outbox.Stale` otherwise, so the row ends cancelled instead of sending something wrong.
-Rows are planned in guides/reminders.py.
+Rows are planned in guides/services/reminders.py.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from initiatives.models import Membership, Role
 from participants.models import Participant
 from participants.services import registration as participant_services
 
-from . import calendars, reminders
+from . import calendars
 from .models import (
     CircleMember,
     CircleRole,
@@ -38,6 +38,8 @@ from .models import (
     SessionLog,
 )
 from .permissions import can_approve_log
+from .selectors import reminders as reminder_selectors
+from .services import reminders as reminder_services
 
 User = get_user_model()
 ICS_MIMETYPE = "text/calendar"
@@ -133,7 +135,7 @@ def _membership_of(message, circle_id) -> CircleMember:
         )
     if membership is None:
         raise outbox.Stale("The person is no longer in this circle.")
-    if membership.participant.status in reminders.SILENT_STATUSES:
+    if membership.participant.status in reminder_selectors.SILENT_STATUSES:
         raise outbox.Stale("The person no longer takes part.")
     return membership
 
@@ -440,39 +442,39 @@ def attach_circle_calendar(message, built: outbox.Built) -> None:
 
 def register_kinds() -> None:
     outbox.register(
-        reminders.REMINDER,
+        reminder_services.REMINDER,
         label=_("Meeting reminder"),
         category="reminders",
         build=build_reminder,
         prefetch=prefetch_meetings,
     )
     outbox.register(
-        reminders.NUDGE,
+        reminder_services.NUDGE,
         label=_("Reminder to write up session notes"),
         category="nudges",
         build=build_nudge,
     )
     outbox.register(
-        reminders.NO_FACILITATOR,
+        reminder_services.NO_FACILITATOR,
         label=_("Alert: circle without a facilitator"),
         category="alerts",
         build=build_no_facilitator,
     )
     outbox.register(
-        reminders.RESCHEDULED,
+        reminder_services.RESCHEDULED,
         label=_("Meeting moved"),
         build=build_rescheduled,
         prefetch=prefetch_meetings,
     )
     outbox.register(
-        reminders.CANCELLED,
+        reminder_services.CANCELLED,
         label=_("Meeting cancelled"),
         build=build_cancelled,
         prefetch=prefetch_meetings,
     )
-    outbox.register(reminders.ASSIGNED, label=_("Circle placement"), build=build_assigned)
+    outbox.register(reminder_services.ASSIGNED, label=_("Circle placement"), build=build_assigned)
     outbox.register(
-        reminders.LOG_TO_APPROVE,
+        reminder_services.LOG_TO_APPROVE,
         label=_("A session log to approve"),
         build=build_log_to_approve,
     )

@@ -2,10 +2,10 @@
 
 from celery import shared_task
 
-from . import reminders
+from .services import reminders as reminder_services
 
 
 @shared_task
 def reminders_plan() -> dict[str, int]:
     """Plan meeting reminders, session-notes nudges and no-facilitator alerts (every 5 min)."""
-    return reminders.reminders_plan()
+    return reminder_services.reminders_plan()

@@ -62,21 +62,24 @@ ALLOWLIST = {
     ("guides/assignment/messages.py", "%(count)s people who asked to stay together"): (
         "people in a keep-together group: at least two"
     ),
-    ("guides/circles.py", "Keep circles at %(n)d people or fewer"): "LARGEST_CIRCLE, 60",
-    ("guides/circles.py", "These minimums add up to %(wanted)d people"): (
+    ("guides/selectors/circles.py", "Keep circles at %(n)d people or fewer"): "LARGEST_CIRCLE, 60",
+    ("guides/selectors/circles.py", "These minimums add up to %(wanted)d people"): (
         "more than the largest size, which is at least 1"
     ),
-    ("guides/circles.py", "%(role)s: %(have)d of %(size)d people"): (
+    ("guides/selectors/circles.py", "%(role)s: %(have)d of %(size)d people"): (
         "only when have > 1, and size >= have"
     ),
-    ("guides/forms_library.py", "Line %(n)d: an agenda item lasts"): "MAX_AGENDA_MINUTES",
-    ("guides/forms_logs.py", "Record at most %(n)d action ideas"): "MAX_IDEAS, 40",
-    ("guides/forms_logs.py", "Choose at most %(n)d themes"): "MAX_THEMES, 20",
-    ("guides/logs.py", "Record at most %(n)d action ideas"): "MAX_IDEAS, 40",
-    ("guides/logs.py", "Choose at most %(n)d themes"): "MAX_THEMES, 20",
-    ("guides/library.py", "A guide can have at most %(n)d sessions"): "MAX_SESSIONS, 20",
-    ("guides/library.py", "An agenda can have at most %(n)d items"): "MAX_AGENDA_ITEMS, 30",
-    ("guides/forms_library.py", "An agenda can have at most %(n)d items"): "MAX_AGENDA_ITEMS, 30",
+    ("guides/forms/library.py", "Line %(n)d: an agenda item lasts"): "MAX_AGENDA_MINUTES",
+    ("guides/forms/logs.py", "Record at most %(n)d action ideas"): "MAX_IDEAS, 40",
+    ("guides/forms/logs.py", "Choose at most %(n)d themes"): "MAX_THEMES, 20",
+    ("guides/services/logs.py", "Record at most %(n)d action ideas"): "MAX_IDEAS, 40",
+    ("guides/services/logs.py", "Choose at most %(n)d themes"): "MAX_THEMES, 20",
+    ("guides/services/library.py", "A guide can have at most %(n)d sessions"): "MAX_SESSIONS, 20",
+    (
+        "guides/services/library.py",
+        "An agenda can have at most %(n)d items",
+    ): "MAX_AGENDA_ITEMS, 30",
+    ("guides/forms/library.py", "An agenda can have at most %(n)d items"): "MAX_AGENDA_ITEMS, 30",
     ("actions/forum.py", "A ballot holds at most %(count)d items"): "MAX_ITEMS, 60",
     ("actions/forms_forum.py", "You gave %(total)d dots"): "more than each person's, >= 1",
     ("actions/forum.py", "You gave %(total)d dots"): "more than each person's, >= 1",

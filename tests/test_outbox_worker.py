@@ -37,8 +37,9 @@ from icalendar import Calendar
 from dialogue_hub.celery import app
 from dialogue_hub.models import OutboxMessage, OutboxStatus
 from dialogue_hub.outbox import _message_id, outbox_relay
-from guides import meetings, reminders
 from guides.models import Circle, CircleMember, CircleSession
+from guides.services import meetings as meeting_services
+from guides.services import reminders as reminder_services
 from initiatives.models import Role
 from participants.models import Participant
 
@@ -420,7 +421,9 @@ def circles_meeting_in(starts_in: timedelta, *, circles: int, members: int):
 
 
 def due_reminders():
-    return OutboxMessage.objects.filter(kind=reminders.REMINDER, send_after__lte=timezone.now())
+    return OutboxMessage.objects.filter(
+        kind=reminder_services.REMINDER, send_after__lte=timezone.now()
+    )
 
 
 def relay_until(predicate, *, worker: Worker, timeout: float, every: float = 2.0) -> int:
@@ -449,7 +452,7 @@ def test_a_worker_killed_mid_sweep_loses_no_reminder_and_repeats_only_what_was_i
     people = circles * members
     circles_meeting_in(timedelta(hours=47), circles=circles, members=members)
 
-    planned = reminders.reminders_plan()
+    planned = reminder_services.reminders_plan()
     # Default reminder_hours [48, 2]: the 48-hour reminder is due now, the 2-hour one later.
     assert planned["reminders"] == 2 * people
     due = {row.pk: row for row in due_reminders()}
@@ -482,7 +485,7 @@ def test_a_worker_killed_mid_sweep_loses_no_reminder_and_repeats_only_what_was_i
         timeout=180,
     )
 
-    received = [m for m in smtp_sink.messages if m.kind == reminders.REMINDER]
+    received = [m for m in smtp_sink.messages if m.kind == reminder_services.REMINDER]
     ids = [m.message_id for m in received]
     assert set(ids) == expected_ids
     assert {r for m in received for r in m.recipients} == expected_recipients
@@ -520,7 +523,7 @@ def test_c_a_meeting_moved_after_its_reminders_were_queued_sends_only_the_new_ti
     initiative, [meeting] = circles_meeting_in(timedelta(hours=47), circles=1, members=3)
     old_start = meeting.starts_at
 
-    reminders.reminders_plan()
+    reminder_services.reminders_plan()
     # (The organizer joins after the sweep, so it queued no "circle without a facilitator" alert.)
     organizer = MembershipFactory(initiative=initiative, role=Role.ORGANIZER).user
     old_due = list(due_reminders())
@@ -531,17 +534,19 @@ def test_c_a_meeting_moved_after_its_reminders_were_queued_sends_only_the_new_ti
     # Moved three hours earlier, before any worker ran.
     zone = zoneinfo.ZoneInfo(initiative.timezone)
     local = (old_start - timedelta(hours=3)).astimezone(zone)
-    meetings.meeting_reschedule(
+    meeting_services.meeting_reschedule(
         user=organizer, meeting=meeting, day=local.date(), at=local.time().replace(tzinfo=None)
     )
     meeting.refresh_from_db()
     new_start = meeting.starts_at
     assert new_start == old_start - timedelta(hours=3)
-    old_rows = OutboxMessage.objects.filter(kind=reminders.REMINDER, scheduled_for=old_start)
+    old_rows = OutboxMessage.objects.filter(
+        kind=reminder_services.REMINDER, scheduled_for=old_start
+    )
     assert set(old_rows.values_list("status", flat=True)) == {OutboxStatus.CANCELLED}
     new_due = list(due_reminders().filter(scheduled_for=new_start))
     assert len(new_due) == 3
-    notices = list(OutboxMessage.objects.filter(kind=reminders.RESCHEDULED))
+    notices = list(OutboxMessage.objects.filter(kind=reminder_services.RESCHEDULED))
     assert len(notices) == 3
 
     worker.start()
@@ -556,7 +561,7 @@ def test_c_a_meeting_moved_after_its_reminders_were_queued_sends_only_the_new_ti
     )
     wait_until(lambda: queued_tasks() == 0, timeout=30, message=worker.log_tail())
 
-    received = [m for m in smtp_sink.messages if m.kind == reminders.REMINDER]
+    received = [m for m in smtp_sink.messages if m.kind == reminder_services.REMINDER]
     assert sorted(m.message_id for m in received) == sorted(_message_id(r) for r in new_due)
     assert not {m.message_id for m in smtp_sink.messages} & {_message_id(r) for r in old_due}
     assert {_ics_start(m) for m in received} == {new_start.isoformat()}

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actions.models import ProgressUpdate
-from guides import meetings
+from guides.services import meetings as meeting_services
 from initiatives.models import Role
 
 from .factories import (
@@ -112,7 +112,7 @@ def test_retention_rows_link_to_each_meeting_and_person(client, member_of, role,
         for n, d in ((1, 14), (2, 7))
     ]
     for meeting in held:
-        meetings.attendance_save(
+        meeting_services.attendance_save(
             user=None, meeting=meeting, marks={p.pk: "present" for p in people}
         )
     client.force_login(user)

@@ -1,5 +1,6 @@
 """URL patterns for the circles pages of the guides app: the overview, my circles, one circle,
-and creating, editing and deleting a circle."""
+creating, editing and deleting a circle, and emailing the placement notices (the circle, its
+meeting times and a calendar file, once per person and circle)."""
 
 from django.urls import path
 
@@ -23,5 +24,10 @@ urlpatterns = [
         "manage/<slug:slug>/circles/<int:pk>/delete/",
         views.CircleDeleteView.as_view(),
         name="circle_delete",
+    ),
+    path(
+        "manage/<slug:slug>/circles/placement-notices/",
+        views.PlacementNoticesView.as_view(),
+        name="circle_placement_notices",
     ),
 ]

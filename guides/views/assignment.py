@@ -1,23 +1,20 @@
 """Assignment pages (organizers, `circles.manage`): run the balanced assignment and read its
 report, keep-together requests, people not placed, one circle's members (move, remove), and
-locking a circle. Thin views: the permission mixin, then a service or selector from
-guides.assignment. Every object is looked up inside the URL's initiative (404 otherwise)."""
+locking a circle. Thin views: the permission mixin, then a service or selector
+(guides/services/assignment.py, guides/selectors/assignment.py). Every object is looked up inside the URL's initiative (404 otherwise)."""
 
-from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views import View
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import TemplateView
 
-from dialogue_hub.exceptions import DomainError
-from dialogue_hub.forms import add_domain_error
-from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
+from initiatives.views import InitiativeAccessMixin, InitiativeActionView, InitiativeFormView
 
-from .. import assignment
 from ..assignment import Problem, Result
-from ..forms_assignment import KeepTogetherForm, PlaceForm
+from ..forms.assignment import KeepTogetherForm, PlaceForm
+from ..selectors import assignment as assignment_selectors
+from ..services import assignment as assignment_services
 
 PAGE_SIZE = 25
 
@@ -53,7 +50,9 @@ def circles_overview_url(initiative) -> str:
     return reverse("guides:circles", kwargs={"slug": initiative.slug})
 
 
-class AssignmentMixin(InitiativeAccessMixin):
+class AssignmentMixin:
+    """The assignment pages' permission and their link back to the circles overview."""
+
     permission = "circles.manage"
 
     def get_context_data(self, **kwargs):
@@ -61,151 +60,140 @@ class AssignmentMixin(InitiativeAccessMixin):
         context["circles_url"] = circles_overview_url(self.initiative)
         return context
 
-    def back_to_assignment(self):
-        return redirect("guides:assignment", slug=self.initiative.slug)
+    def assignment_url(self) -> str:
+        return reverse("guides:assignment", kwargs={"slug": self.initiative.slug})
 
 
-class AssignmentView(AssignmentMixin, TemplateView):
+class AssignmentActionView(AssignmentMixin, InitiativeActionView):
+    """A button of the assignment pages; back to the assignment page unless told otherwise."""
+
+    def get_success_url(self):
+        return self.assignment_url()
+
+
+class AssignmentView(AssignmentMixin, InitiativeAccessMixin, TemplateView):
     template_name = "guides/assignment/assignment.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         paginator = Paginator(
-            assignment.circles_for_assignment(initiative=self.initiative), PAGE_SIZE
+            assignment_selectors.circles_for_assignment(initiative=self.initiative), PAGE_SIZE
         )
         context.update(
-            summary=assignment.assignment_summary(initiative=self.initiative),
+            summary=assignment_selectors.assignment_summary(initiative=self.initiative),
             page_obj=paginator.get_page(self.request.GET.get("page")),
             report=report_load(self.request.session, initiative=self.initiative),
         )
         return context
 
 
-class AssignmentRunView(AssignmentMixin, PostOnlyMixin, View):
-    def post(self, request, *args, **kwargs):
-        try:
-            result = assignment.circle_assign_balanced(
-                user=request.user, initiative=self.initiative
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            report_save(request.session, initiative=self.initiative, result=result)
-            messages.success(
-                request,
-                _(
-                    "Assignment done: %(placed)s placed, %(unplaced)s not placed. Review the "
-                    "report below, move people where needed, lock circles you are happy with "
-                    "and run it again for the rest."
-                )
-                % {"placed": result.placed_count, "unplaced": len(result.unplaced)},
-            )
-        return self.back_to_assignment()
+class AssignmentRunView(AssignmentActionView):
+    def perform(self):
+        result = assignment_services.circle_assign_balanced(
+            user=self.request.user, initiative=self.initiative
+        )
+        report_save(self.request.session, initiative=self.initiative, result=result)
+        return result
+
+    def get_success_message(self):
+        return _(
+            "Assignment done: %(placed)s placed, %(unplaced)s not placed. Review the "
+            "report below, move people where needed, lock circles you are happy with "
+            "and run it again for the rest."
+        ) % {"placed": self.result.placed_count, "unplaced": len(self.result.unplaced)}
 
 
 # --- keep-together requests ---------------------------------------------------------------------
 
 
-class KeepTogetherListView(AssignmentMixin, TemplateView):
+class KeepTogetherListView(AssignmentMixin, InitiativeFormView):
     template_name = "guides/assignment/pairs.html"
+    form_class = KeepTogetherForm
+    success_message = _lazy("Saved. The next assignment places these two in the same circle.")
 
-    def _form(self, data=None):
-        return KeepTogetherForm(
-            data, people=assignment.choosable_people(initiative=self.initiative)
-        )
+    def get_form_kwargs(self):
+        people = assignment_selectors.choosable_people(initiative=self.initiative)
+        return {**super().get_form_kwargs(), "people": people}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         paginator = Paginator(
-            assignment.keep_together_requests(initiative=self.initiative), PAGE_SIZE
+            assignment_selectors.keep_together_requests(initiative=self.initiative), PAGE_SIZE
         )
         context["page_obj"] = paginator.get_page(self.request.GET.get("page"))
         return context
 
-    def get(self, request, *args, **kwargs):
-        return self.render_to_response(self.get_context_data(form=self._form()))
+    def perform(self, form):
+        assignment_services.keep_together_add(
+            user=self.request.user,
+            initiative=self.initiative,
+            first=form.cleaned_data["first"],
+            second=form.cleaned_data["second"],
+        )
 
-    def post(self, request, *args, **kwargs):
-        form = self._form(request.POST)
-        if form.is_valid():
-            try:
-                assignment.keep_together_add(
-                    user=request.user,
-                    initiative=self.initiative,
-                    first=form.cleaned_data["first"],
-                    second=form.cleaned_data["second"],
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(
-                    request,
-                    _("Saved. The next assignment places these two in the same circle."),
-                )
-                return redirect("guides:assignment_pairs", slug=self.initiative.slug)
-        return self.render_to_response(self.get_context_data(form=form))
+    def get_success_url(self):
+        return reverse("guides:assignment_pairs", kwargs={"slug": self.initiative.slug})
 
 
-class KeepTogetherDeleteView(AssignmentMixin, PostOnlyMixin, View):
-    def post(self, request, *args, **kwargs):
-        pair = assignment.keep_together_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
-        assignment.keep_together_delete(user=request.user, pair=pair)
-        messages.success(request, _("Keep-together request deleted."))
-        return redirect("guides:assignment_pairs", slug=self.initiative.slug)
+class KeepTogetherDeleteView(AssignmentActionView):
+    success_message = _lazy("Keep-together request deleted.")
+
+    def get_object(self):
+        return assignment_selectors.keep_together_for_initiative(
+            initiative=self.initiative, pk=self.kwargs["pk"]
+        )
+
+    def perform(self):
+        assignment_services.keep_together_delete(user=self.request.user, pair=self.object)
+
+    def get_success_url(self):
+        return reverse("guides:assignment_pairs", kwargs={"slug": self.initiative.slug})
 
 
 # --- placing and moving people ------------------------------------------------------------------
 
 
-class PlaceMixin(AssignmentMixin):
+class PlaceFormView(AssignmentMixin, InitiativeFormView):
     """A page with a form that puts one person into one circle."""
 
+    form_class = PlaceForm
     submit_label = _("Place in circle")
 
     def people(self):
         raise NotImplementedError
 
-    def _form(self, data=None):
-        return PlaceForm(
-            data,
-            people=self.people(),
-            circles=assignment.circles_for_assignment(initiative=self.initiative),
-            submit_label=self.submit_label,
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "people": self.people(),
+            "circles": assignment_selectors.circles_for_assignment(initiative=self.initiative),
+            "submit_label": self.submit_label,
+        }
+
+    def perform(self, form):
+        assignment_services.circle_member_move(
+            user=self.request.user,
+            initiative=self.initiative,
+            participant=form.cleaned_data["participant"],
+            circle=form.cleaned_data["circle"],
+            override=form.cleaned_data["override"],
         )
 
-    def get(self, request, *args, **kwargs):
-        return self.render_to_response(self.get_context_data(form=self._form()))
+    def get_success_message(self, form):
+        return _("%(person)s is now in %(circle)s.") % {
+            "person": form.cleaned_data["participant"].display_name,
+            "circle": form.cleaned_data["circle"].name,
+        }
 
-    def post(self, request, *args, **kwargs):
-        form = self._form(request.POST)
-        if form.is_valid():
-            participant = form.cleaned_data["participant"]
-            circle = form.cleaned_data["circle"]
-            try:
-                assignment.circle_member_move(
-                    user=request.user,
-                    initiative=self.initiative,
-                    participant=participant,
-                    circle=circle,
-                    override=form.cleaned_data["override"],
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(
-                    request,
-                    _("%(person)s is now in %(circle)s.")
-                    % {"person": participant.display_name, "circle": circle.name},
-                )
-                return redirect(request.path)
-        return self.render_to_response(self.get_context_data(form=form))
+    def get_success_url(self):
+        return self.request.path
 
 
-class UnplacedView(PlaceMixin, TemplateView):
+class UnplacedView(PlaceFormView):
     template_name = "guides/assignment/unplaced.html"
 
     def people(self):
-        return assignment.unplaced_people(initiative=self.initiative)
+        return assignment_selectors.unplaced_people(initiative=self.initiative)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -214,61 +202,72 @@ class UnplacedView(PlaceMixin, TemplateView):
         return context
 
 
-class AssignmentCircleView(PlaceMixin, TemplateView):
+class AssignmentCircleMixin:
+    """The circle the URL names, inside the initiative (404 otherwise), loaded once."""
+
+    context_object_name = "circle"
+
+    def get_object(self):
+        return assignment_selectors.circle_for_initiative(
+            initiative=self.initiative, pk=self.kwargs["pk"]
+        )
+
+    def circle_url(self, circle) -> str:
+        return reverse(
+            "guides:assignment_circle", kwargs={"slug": self.initiative.slug, "pk": circle.pk}
+        )
+
+
+class AssignmentCircleView(AssignmentCircleMixin, PlaceFormView):
     """One circle's members, with a form to move one of them to another circle."""
 
     template_name = "guides/assignment/circle.html"
     submit_label = _("Move")
 
-    def get_circle(self):
-        if not hasattr(self, "_circle"):
-            self._circle = assignment.circle_for_initiative(
-                initiative=self.initiative, pk=self.kwargs["pk"]
-            )
-        return self._circle
-
     def people(self):
-        return assignment.people_in_circle(circle=self.get_circle())
+        return assignment_selectors.people_in_circle(circle=self.object)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        circle = self.get_circle()
-        context["circle"] = circle
-        context["members"] = list(assignment.members_of(circle=circle))
+        context["members"] = list(assignment_selectors.members_of(circle=self.object))
         return context
 
 
-class MemberRemoveView(AssignmentMixin, PostOnlyMixin, View):
-    def post(self, request, *args, **kwargs):
-        member = assignment.member_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
-        circle = member.circle
-        assignment.circle_member_remove(user=request.user, member=member)
-        messages.success(
-            request,
-            _("%(person)s is no longer in %(circle)s.")
-            % {"person": member.participant.display_name, "circle": circle.name},
+class MemberRemoveView(AssignmentCircleMixin, AssignmentActionView):
+    def get_object(self):
+        return assignment_selectors.member_for_initiative(
+            initiative=self.initiative, pk=self.kwargs["pk"]
         )
-        return redirect("guides:assignment_circle", slug=self.initiative.slug, pk=circle.pk)
+
+    def perform(self):
+        assignment_services.circle_member_remove(user=self.request.user, member=self.object)
+
+    def get_success_message(self):
+        return _("%(person)s is no longer in %(circle)s.") % {
+            "person": self.object.participant.display_name,
+            "circle": self.object.circle.name,
+        }
+
+    def get_success_url(self):
+        return self.circle_url(self.object.circle)
 
 
-class CircleLockView(AssignmentMixin, PostOnlyMixin, View):
-    def post(self, request, *args, **kwargs):
-        circle = assignment.circle_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
-        locked = request.POST.get("locked") == "1"
-        assignment.circle_set_locked(user=request.user, circle=circle, locked=locked)
-        if locked:
-            messages.success(
-                request,
-                _("%(circle)s is locked: the assignment will leave it and its members alone.")
-                % {"circle": circle.name},
-            )
+class CircleLockView(AssignmentCircleMixin, AssignmentActionView):
+    def perform(self):
+        locked = self.request.POST.get("locked") == "1"
+        assignment_services.circle_set_locked(
+            user=self.request.user, circle=self.object, locked=locked
+        )
+        return locked
+
+    def get_success_message(self):
+        if self.result:
+            message = _("%(circle)s is locked: the assignment will leave it and its members alone.")
         else:
-            messages.success(
-                request,
-                _("%(circle)s is unlocked: the next assignment may change its members.")
-                % {"circle": circle.name},
-            )
-        target = request.POST.get("next")
-        if target == "circle":
-            return redirect("guides:assignment_circle", slug=self.initiative.slug, pk=circle.pk)
-        return self.back_to_assignment()
+            message = _("%(circle)s is unlocked: the next assignment may change its members.")
+        return message % {"circle": self.object.name}
+
+    def get_success_url(self):
+        if self.request.POST.get("next") == "circle":
+            return self.circle_url(self.object)
+        return self.assignment_url()

@@ -2,7 +2,8 @@
 facilitators and recorders, one circle's page, creating, editing and deleting a circle, and
 emailing placement notices to the people placed in circles.
 
-Thin views: the permission mixin, then a selector or service from guides.circles.
+Thin views: the permission mixin, then a selector or service (guides/selectors/circles.py,
+guides/services/circles.py).
 """
 
 from functools import partial
@@ -14,20 +15,22 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
-from django.views import View
 from django.views.generic import TemplateView
 
-from dialogue_hub.exceptions import DomainError
-from dialogue_hub.forms import add_domain_error
 from initiatives import cache as initiative_cache
 from initiatives.permissions import has_perm
 from initiatives.services import activity_record
-from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
+from initiatives.views import InitiativeAccessMixin, InitiativeActionView, InitiativeFormView
 from participants.services.registration import registration_settings_for
 
-from .. import circles, reminders
-from ..forms_circles import CircleForm
+from ..forms.circles import CircleForm
+from ..selectors import circles as circle_selectors
+from ..selectors import reminders as reminder_selectors
+from ..services import circles as circle_services
+from ..services import reminders as reminder_services
+from . import SuccessWarningsMixin
 
 PAGE_SIZE = 25
 
@@ -42,11 +45,18 @@ def meeting_links(todos, *, slug: str) -> None:
         todo.log_edit_url = reverse("guides:log_edit", kwargs={"slug": slug, "pk": todo.meeting.pk})
 
 
+def circle_page_url(initiative, circle) -> str:
+    """The circle's own page."""
+    return reverse("guides:circle_detail", kwargs={"slug": initiative.slug, "pk": circle.pk})
+
+
 def page_summaries(*, initiative, page, now) -> list:
     """The summaries of the circles on `page` (a page of range(number of circles))."""
-    queryset = circles.circles_overview_queryset(initiative=initiative, now=now)
+    queryset = circle_selectors.circles_overview_queryset(initiative=initiative, now=now)
     bottom = (page.number - 1) * page.paginator.per_page
-    return circles.circle_summaries(queryset[bottom : bottom + page.paginator.per_page], now=now)
+    return circle_selectors.circle_summaries(
+        queryset[bottom : bottom + page.paginator.per_page], now=now
+    )
 
 
 class CirclesOverviewView(InitiativeAccessMixin, TemplateView):
@@ -75,7 +85,7 @@ class CirclesOverviewView(InitiativeAccessMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         initiative = self.initiative
         now = timezone.now()
-        state = circles.overview_state(initiative=initiative, now=now)
+        state = circle_selectors.overview_state(initiative=initiative, now=now)
         # Pages of numbers: the count is known, and the circles are only loaded by summaries().
         page = Paginator(range(state["circles"]), PAGE_SIZE).get_page(self.request.GET.get("page"))
         context.update(
@@ -101,7 +111,7 @@ class MyCirclesView(InitiativeAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        mine = circles.my_circles(initiative=self.initiative, user=self.request.user)
+        mine = circle_selectors.my_circles(initiative=self.initiative, user=self.request.user)
         for item in mine:
             meeting_links(item.todos, slug=self.initiative.slug)
         context["my_circles"] = mine
@@ -123,15 +133,17 @@ class CircleDetailView(InitiativeAccessMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         roles = self.initiative.roles
         sees_all = has_perm(roles, "circles.view")
-        circle = circles.circle_for_user(
+        circle = circle_selectors.circle_for_user(
             initiative=self.initiative, user=self.request.user, pk=kwargs["pk"], sees_all=sees_all
         )
-        staff_roles = circles.circle_staff_roles(user=self.request.user, circle=circle)
-        summary = circles.circle_summaries(
-            circles.circles_overview_queryset(initiative=self.initiative).filter(pk=circle.pk)
+        staff_roles = circle_selectors.circle_staff_roles(user=self.request.user, circle=circle)
+        summary = circle_selectors.circle_summaries(
+            circle_selectors.circles_overview_queryset(initiative=self.initiative).filter(
+                pk=circle.pk
+            )
         )[0]
-        members = list(circles.circle_members(circle=circle))
-        meetings = circles.circle_meetings(circle=circle)
+        members = list(circle_selectors.circle_members(circle=circle))
+        meetings = circle_selectors.circle_meetings(circle=circle)
         slug = self.initiative.slug
         meeting_links(meetings, slug=slug)
         if members:
@@ -148,7 +160,7 @@ class CircleDetailView(InitiativeAccessMixin, TemplateView):
             meetings=meetings,
             staff_roles=staff_roles,
             is_staff=bool(staff_roles),
-            has_records=circles.circle_has_records(circle)
+            has_records=circle_selectors.circle_has_records(circle)
             if context["can"]["circles_manage"]
             else True,
             schedule_url=reverse("guides:circle_schedule", kwargs={"slug": slug, "pk": circle.pk}),
@@ -160,121 +172,118 @@ class CircleDetailView(InitiativeAccessMixin, TemplateView):
         return context
 
 
-class CircleFormMixin(InitiativeAccessMixin):
+class CircleFormView(SuccessWarningsMixin, InitiativeFormView):
+    """Creating or editing a circle: the form knows the initiative's time slots, and a saved
+    circle whose facilitators have no training on record gets a warning."""
+
     permission = "circles.manage"
     template_name = "guides/circles/form.html"
+    form_class = CircleForm
 
-    def time_slots(self) -> list[str]:
-        return list(registration_settings_for(self.initiative).time_slots or [])
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "initiative": self.initiative,
+            "time_slots": list(registration_settings_for(self.initiative).time_slots or []),
+        }
 
-    def warn_untrained(self, form) -> None:
-        names = circles.untrained_warning_names(
+    def success_warnings(self, form):
+        names = circle_selectors.untrained_warning_names(
             initiative=self.initiative,
             users=[form.cleaned_data.get("facilitator_1"), form.cleaned_data.get("facilitator_2")],
         )
-        if names:
-            messages.warning(
-                self.request,
-                _(
-                    "No training is on record for %(names)s. Record their facilitator training, "
-                    "or pair them with a trained co-facilitator."
-                )
-                % {"names": ", ".join(names)},
+        if not names:
+            return []
+        return [
+            _(
+                "No training is on record for %(names)s. Record their facilitator training, "
+                "or pair them with a trained co-facilitator."
             )
+            % {"names": ", ".join(names)}
+        ]
+
+    def get_success_url(self):
+        return circle_page_url(self.initiative, self.result)
 
 
-class CircleCreateView(CircleFormMixin, TemplateView):
-    def _form(self, data=None):
-        return CircleForm(
-            data,
-            initiative=self.initiative,
-            time_slots=self.time_slots(),
-            submit_label=_("Create circle"),
+class CircleCreateView(CircleFormView):
+    success_message = _lazy("Circle created.")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "submit_label": _("Create circle")}
+
+    def perform(self, form):
+        return circle_services.circle_create(
+            user=self.request.user, initiative=self.initiative, **form.service_data()
         )
 
-    def get(self, request, *args, **kwargs):
-        return self.render_to_response(self.get_context_data(form=self._form()))
 
-    def post(self, request, *args, **kwargs):
-        form = self._form(request.POST)
-        if form.is_valid():
-            try:
-                circle = circles.circle_create(
-                    user=request.user, initiative=self.initiative, **form.service_data()
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Circle created."))
-                self.warn_untrained(form)
-                return redirect("guides:circle_detail", slug=self.initiative.slug, pk=circle.pk)
-        return self.render_to_response(self.get_context_data(form=form))
+class CircleMixin:
+    """The circle the URL names, inside the initiative (404 otherwise), loaded once."""
 
+    context_object_name = "circle"
 
-class CircleUpdateView(CircleFormMixin, TemplateView):
-    def get_circle(self):
-        return circles.circle_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
-
-    def get(self, request, *args, **kwargs):
-        circle = self.get_circle()
-        form = CircleForm(
-            initial=CircleForm.initial_for(circle),
-            initiative=self.initiative,
-            time_slots=self.time_slots(),
-            circle=circle,
+    def get_object(self):
+        return circle_selectors.circle_for_initiative(
+            initiative=self.initiative, pk=self.kwargs["pk"]
         )
-        return self.render_to_response(self.get_context_data(form=form, circle=circle))
-
-    def post(self, request, *args, **kwargs):
-        circle = self.get_circle()
-        form = CircleForm(
-            request.POST, initiative=self.initiative, time_slots=self.time_slots(), circle=circle
-        )
-        if form.is_valid():
-            try:
-                circles.circle_update(user=request.user, circle=circle, **form.service_data())
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Circle saved."))
-                self.warn_untrained(form)
-                return redirect("guides:circle_detail", slug=self.initiative.slug, pk=circle.pk)
-        # Show the name the circle had before this refused change.
-        return self.render_to_response(self.get_context_data(form=form, circle=self.get_circle()))
 
 
-class CircleDeleteView(InitiativeAccessMixin, PostOnlyMixin, View):
+class CircleUpdateView(CircleMixin, CircleFormView):
+    success_message = _lazy("Circle saved.")
+
+    def get_initial(self):
+        return CircleForm.initial_for(self.object)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "circle": self.object}
+
+    def perform(self, form):
+        # A copy: the page shown after a refused change keeps the circle as stored.
+        circle = self.fresh_object()
+        circle_services.circle_update(user=self.request.user, circle=circle, **form.service_data())
+        return circle
+
+
+class CircleDeleteView(CircleMixin, InitiativeActionView):
     permission = "circles.manage"
 
-    def post(self, request, *args, **kwargs):
-        circle = circles.circle_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
-        try:
-            circles.circle_delete(user=request.user, circle=circle)
-        except DomainError as error:
-            messages.error(request, error.message)
-            return redirect("guides:circle_detail", slug=self.initiative.slug, pk=circle.pk)
-        messages.success(request, _("Circle “%(name)s” deleted.") % {"name": circle.name})
-        return redirect("guides:circles", slug=self.initiative.slug)
+    def perform(self):
+        circle_services.circle_delete(user=self.request.user, circle=self.object)
+
+    def get_success_message(self):
+        return _("Circle “%(name)s” deleted.") % {"name": self.object.name}
+
+    def get_success_url(self):
+        return reverse("guides:circles", kwargs={"slug": self.initiative.slug})
+
+    def get_failure_url(self):
+        return circle_page_url(self.initiative, self.object)
 
 
-class PlacementNoticesView(InitiativeAccessMixin, PostOnlyMixin, View):
+class PlacementNoticesView(InitiativeActionView):
     """Organizers: email everyone placed in a circle (once per person and circle)."""
 
     permission = "circles.manage"
 
+    def perform(self):
+        return reminder_services.placement_notices_send(
+            user=self.request.user, initiative=self.initiative
+        )
+
+    def get_success_message(self):
+        queued = self.result
+        if not queued:
+            return ""
+        return ngettext(
+            "%(n)d placement notice is on its way.",
+            "%(n)d placement notices are on their way.",
+            queued,
+        ) % {"n": queued}
+
     def post(self, request, *args, **kwargs):
-        queued = reminders.placement_notices_send(user=request.user, initiative=self.initiative)
-        if queued:
-            messages.success(
-                request,
-                ngettext(
-                    "%(n)d placement notice is on its way.",
-                    "%(n)d placement notices are on their way.",
-                    queued,
-                )
-                % {"n": queued},
-            )
-        else:
+        response = super().post(request, *args, **kwargs)
+        if not self.result:
             messages.info(
                 request,
                 _(
@@ -283,7 +292,7 @@ class PlacementNoticesView(InitiativeAccessMixin, PostOnlyMixin, View):
                     "theirs the next time you use this button."
                 ),
             )
-        missing = reminders.placed_without_email(initiative=self.initiative)
+        missing = reminder_selectors.placed_without_email(initiative=self.initiative)
         if missing:
             messages.warning(
                 request,
@@ -294,4 +303,7 @@ class PlacementNoticesView(InitiativeAccessMixin, PostOnlyMixin, View):
                 )
                 % {"n": missing},
             )
-        return redirect("guides:circles", slug=self.initiative.slug)
+        return response
+
+    def get_success_url(self):
+        return reverse("guides:circles", kwargs={"slug": self.initiative.slug})

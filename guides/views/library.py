@@ -1,21 +1,21 @@
 """Guide library pages (read a guide, copy it into the initiative, adapt the copy) and
-facilitator training records. Thin views: permission mixin, then guides.library."""
+facilitator training records. Thin views: permission mixin, then guides/selectors/library.py
+or guides/services/library.py."""
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views import View
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import TemplateView
 
-from dialogue_hub.exceptions import DomainError
-from dialogue_hub.forms import add_domain_error
 from initiatives.permissions import has_perm
-from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
+from initiatives.views import InitiativeAccessMixin, InitiativeActionView, InitiativeFormView
 
-from .. import library
-from ..forms_library import GuideForm, GuideSessionForm, TrainingForm
+from ..forms.library import GuideForm, GuideSessionForm, TrainingForm
+from ..selectors import library as library_selectors
+from ..services import library as library_services
+from . import SuccessWarningsMixin
 
 PAGE_SIZE = 25
 
@@ -28,9 +28,11 @@ class GuideListView(InitiativeAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        paginator = Paginator(library.initiative_guides(initiative=self.initiative), PAGE_SIZE)
+        paginator = Paginator(
+            library_selectors.initiative_guides(initiative=self.initiative), PAGE_SIZE
+        )
         context["page_obj"] = paginator.get_page(self.request.GET.get("page"))
-        context["library_guides"] = library.library_guides()
+        context["library_guides"] = library_selectors.library_guides()
         return context
 
 
@@ -39,8 +41,10 @@ class GuideDetailView(InitiativeAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        guide = library.guide_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
-        sessions = library.session_views(guide.sessions.all())
+        guide = library_selectors.guide_for_initiative(
+            initiative=self.initiative, pk=self.kwargs["pk"]
+        )
+        sessions = library_selectors.session_views(guide.sessions.all())
         context.update(
             guide=guide,
             sessions=sessions,
@@ -48,183 +52,185 @@ class GuideDetailView(InitiativeAccessMixin, TemplateView):
             editable=not guide.is_library and context["can"]["guides_manage"],
         )
         if context["editable"]:
-            context["in_use"] = library.guide_in_use(guide)
+            context["in_use"] = library_selectors.guide_in_use(guide)
         return context
 
 
 # --- copying and adapting ----------------------------------------------------------------------
 
 
-class GuideCopyView(InitiativeAccessMixin, PostOnlyMixin, View):
+def guide_url(initiative, guide_pk) -> str:
+    return reverse("guides:guide_detail", kwargs={"slug": initiative.slug, "pk": guide_pk})
+
+
+class GuideCopyView(InitiativeActionView):
     permission = "guides.manage"
 
-    def post(self, request, *args, **kwargs):
-        guide = library.guide_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
-        try:
-            copy = library.guide_copy(user=request.user, initiative=self.initiative, guide=guide)
-        except DomainError as error:
-            messages.error(request, error.message)
-            return redirect("guides:guide_detail", slug=self.initiative.slug, pk=guide.pk)
-        messages.success(
-            request,
-            _(
-                "“%(title)s” is now one of your initiative's guides. Adapt it to your community here."
-            )
-            % {"title": copy.title},
+    def get_object(self):
+        return library_selectors.guide_for_initiative(
+            initiative=self.initiative, pk=self.kwargs["pk"]
         )
-        return redirect("guides:guide_detail", slug=self.initiative.slug, pk=copy.pk)
+
+    def perform(self):
+        return library_services.guide_copy(
+            user=self.request.user, initiative=self.initiative, guide=self.object
+        )
+
+    def get_success_message(self):
+        return _(
+            "“%(title)s” is now one of your initiative's guides. Adapt it to your community here."
+        ) % {"title": self.result.title}
+
+    def get_success_url(self):
+        return guide_url(self.initiative, self.result.pk)
+
+    def get_failure_url(self):
+        return guide_url(self.initiative, self.object.pk)
 
 
-class GuideEditView(InitiativeAccessMixin, TemplateView):
+class EditableGuideMixin:
+    """One of the initiative's own guides (a library guide is 404), loaded once."""
+
     permission = "guides.manage"
+    context_object_name = "guide"
+
+    def get_object(self):
+        return library_selectors.editable_guide(initiative=self.initiative, pk=self.kwargs["pk"])
+
+
+class GuideEditView(EditableGuideMixin, InitiativeFormView):
     template_name = "guides/library/guide_form.html"
+    form_class = GuideForm
+    success_message = _lazy("Guide saved.")
 
-    def get(self, request, *args, **kwargs):
-        guide = library.editable_guide(initiative=self.initiative, pk=kwargs["pk"])
-        form = GuideForm(
-            initial={
-                "title": guide.title,
-                "description": guide.description,
-                "languages": guide.languages,
-            }
+    def get_initial(self):
+        guide = self.object
+        return {
+            "title": guide.title,
+            "description": guide.description,
+            "languages": guide.languages,
+        }
+
+    def perform(self, form):
+        library_services.guide_update(
+            user=self.request.user,
+            initiative=self.initiative,
+            guide=self.fresh_object(),
+            **form.cleaned_data,
         )
-        return self.render_to_response(self.get_context_data(form=form, guide=guide))
 
-    def post(self, request, *args, **kwargs):
-        guide = library.editable_guide(initiative=self.initiative, pk=kwargs["pk"])
-        form = GuideForm(request.POST)
-        if form.is_valid():
-            try:
-                library.guide_update(
-                    user=request.user, initiative=self.initiative, guide=guide, **form.cleaned_data
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-                guide.refresh_from_db()
-            else:
-                messages.success(request, _("Guide saved."))
-                return redirect("guides:guide_detail", slug=self.initiative.slug, pk=guide.pk)
-        return self.render_to_response(self.get_context_data(form=form, guide=guide))
+    def get_success_url(self):
+        return guide_url(self.initiative, self.object.pk)
 
 
-class GuideDeleteView(InitiativeAccessMixin, PostOnlyMixin, View):
+class GuideDeleteView(EditableGuideMixin, InitiativeActionView):
+    def perform(self):
+        library_services.guide_delete(
+            user=self.request.user, initiative=self.initiative, guide=self.object
+        )
+
+    def get_success_message(self):
+        return _("“%(title)s” was deleted.") % {"title": self.object.title}
+
+    def get_success_url(self):
+        return reverse("guides:library", kwargs={"slug": self.initiative.slug})
+
+    def get_failure_url(self):
+        return guide_url(self.initiative, self.object.pk)
+
+
+class GuideSessionFormView(SuccessWarningsMixin, InitiativeFormView):
+    """Adding or editing a session of a guide: saved, with a warning when its agenda does not add
+    up to its length; back to the guide."""
+
     permission = "guides.manage"
+    template_name = "guides/library/session_form.html"
+    form_class = GuideSessionForm
 
-    def post(self, request, *args, **kwargs):
-        guide = library.editable_guide(initiative=self.initiative, pk=kwargs["pk"])
-        title = guide.title
-        try:
-            library.guide_delete(user=request.user, initiative=self.initiative, guide=guide)
-        except DomainError as error:
-            messages.error(request, error.message)
-            return redirect("guides:guide_detail", slug=self.initiative.slug, pk=guide.pk)
-        messages.success(request, _("“%(title)s” was deleted.") % {"title": title})
-        return redirect("guides:library", slug=self.initiative.slug)
-
-
-def _warn_if_agenda_differs(request, session) -> None:
-    total = library.agenda_minutes(session.agenda)
-    if session.agenda and total != session.duration_minutes:
-        messages.warning(
-            request,
+    def success_warnings(self, form):
+        session = self.result
+        total = library_selectors.agenda_minutes(session.agenda)
+        if not session.agenda or total == session.duration_minutes:
+            return []
+        return [
             _(
                 "The agenda of “%(title)s” adds up to %(total)d min, but the session lasts "
                 "%(duration)d min. Saved anyway: adjust it when you can."
             )
-            % {"title": session.title, "total": total, "duration": session.duration_minutes},
+            % {"title": session.title, "total": total, "duration": session.duration_minutes}
+        ]
+
+    def get_success_url(self):
+        return guide_url(self.initiative, self.result.guide_id)
+
+
+class GuideSessionAddView(EditableGuideMixin, GuideSessionFormView):
+    success_message = _lazy("Session added.")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "submit_label": _("Add session")}
+
+    def perform(self, form):
+        return library_services.guide_session_create(
+            user=self.request.user,
+            initiative=self.initiative,
+            guide=self.object,
+            **form.cleaned_data,
         )
 
 
-class GuideSessionAddView(InitiativeAccessMixin, TemplateView):
+class EditableSessionMixin:
+    """A session of one of the initiative's own guides, loaded once."""
+
     permission = "guides.manage"
-    template_name = "guides/library/session_form.html"
+    context_object_name = "session"
 
-    def _form(self, data=None):
-        return GuideSessionForm(data, submit_label=_("Add session"))
-
-    def get(self, request, *args, **kwargs):
-        guide = library.editable_guide(initiative=self.initiative, pk=kwargs["pk"])
-        return self.render_to_response(self.get_context_data(form=self._form(), guide=guide))
-
-    def post(self, request, *args, **kwargs):
-        guide = library.editable_guide(initiative=self.initiative, pk=kwargs["pk"])
-        form = self._form(request.POST)
-        if form.is_valid():
-            try:
-                session = library.guide_session_create(
-                    user=request.user, initiative=self.initiative, guide=guide, **form.cleaned_data
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Session added."))
-                _warn_if_agenda_differs(request, session)
-                return redirect("guides:guide_detail", slug=self.initiative.slug, pk=guide.pk)
-        return self.render_to_response(self.get_context_data(form=form, guide=guide))
+    def get_object(self):
+        return library_selectors.editable_session(initiative=self.initiative, pk=self.kwargs["pk"])
 
 
-class GuideSessionEditView(InitiativeAccessMixin, TemplateView):
-    permission = "guides.manage"
-    template_name = "guides/library/session_form.html"
+class GuideSessionEditView(EditableSessionMixin, GuideSessionFormView):
+    success_message = _lazy("Session saved.")
 
-    def get(self, request, *args, **kwargs):
-        session = library.editable_session(initiative=self.initiative, pk=kwargs["pk"])
-        form = GuideSessionForm(initial=GuideSessionForm.initial_for(session))
-        return self.render_to_response(
-            self.get_context_data(form=form, guide=session.guide, session=session)
-        )
+    def get_initial(self):
+        return GuideSessionForm.initial_for(self.object)
 
-    def post(self, request, *args, **kwargs):
-        session = library.editable_session(initiative=self.initiative, pk=kwargs["pk"])
-        form = GuideSessionForm(request.POST)
-        if form.is_valid():
-            try:
-                library.guide_session_update(
-                    user=request.user,
-                    initiative=self.initiative,
-                    session=session,
-                    **form.cleaned_data,
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-                session.refresh_from_db()
-            else:
-                messages.success(request, _("Session saved."))
-                _warn_if_agenda_differs(request, session)
-                return redirect(
-                    "guides:guide_detail", slug=self.initiative.slug, pk=session.guide_id
-                )
-        return self.render_to_response(
-            self.get_context_data(form=form, guide=session.guide, session=session)
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(guide=self.object.guide, **kwargs)
+
+    def perform(self, form):
+        return library_services.guide_session_update(
+            user=self.request.user,
+            initiative=self.initiative,
+            session=self.fresh_object(),
+            **form.cleaned_data,
         )
 
 
-class GuideSessionDeleteView(InitiativeAccessMixin, PostOnlyMixin, View):
-    permission = "guides.manage"
+class GuideSessionActionView(EditableSessionMixin, InitiativeActionView):
+    """A button on a session: back to its guide."""
 
-    def post(self, request, *args, **kwargs):
-        session = library.editable_session(initiative=self.initiative, pk=kwargs["pk"])
-        guide_pk = session.guide_id
-        library.guide_session_delete(user=request.user, initiative=self.initiative, session=session)
-        messages.success(request, _("Session deleted; the sessions after it moved up."))
-        return redirect("guides:guide_detail", slug=self.initiative.slug, pk=guide_pk)
+    def get_success_url(self):
+        return guide_url(self.initiative, self.object.guide_id)
 
 
-class GuideSessionMoveView(InitiativeAccessMixin, PostOnlyMixin, View):
-    permission = "guides.manage"
+class GuideSessionDeleteView(GuideSessionActionView):
+    success_message = _lazy("Session deleted; the sessions after it moved up.")
 
-    def post(self, request, *args, **kwargs):
-        session = library.editable_session(initiative=self.initiative, pk=kwargs["pk"])
-        try:
-            library.guide_session_move(
-                user=request.user,
-                initiative=self.initiative,
-                session=session,
-                direction=request.POST.get("direction", ""),
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
-        return redirect("guides:guide_detail", slug=self.initiative.slug, pk=session.guide_id)
+    def perform(self):
+        library_services.guide_session_delete(
+            user=self.request.user, initiative=self.initiative, session=self.object
+        )
+
+
+class GuideSessionMoveView(GuideSessionActionView):
+    def perform(self):
+        library_services.guide_session_move(
+            user=self.request.user,
+            initiative=self.initiative,
+            session=self.object,
+            direction=self.request.POST.get("direction", ""),
+        )
 
 
 # --- facilitator training ----------------------------------------------------------------------
@@ -244,51 +250,57 @@ class TrainingListView(InitiativeAccessMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         roles = self.initiative.roles
         if has_perm(roles, "training.manage"):
-            records = library.training_records(initiative=self.initiative)
+            records = library_selectors.training_records(initiative=self.initiative)
             context["own_only"] = False
         else:  # a facilitator or recorder (check_access): their own records
-            records = library.training_records(initiative=self.initiative, user=self.request.user)
+            records = library_selectors.training_records(
+                initiative=self.initiative, user=self.request.user
+            )
             context["own_only"] = True
         context["page_obj"] = Paginator(records, PAGE_SIZE).get_page(self.request.GET.get("page"))
         return context
 
 
-class TrainingAddView(InitiativeAccessMixin, TemplateView):
+class TrainingAddView(InitiativeFormView):
     permission = "training.manage"
     template_name = "guides/library/training_form.html"
+    form_class = TrainingForm
+    success_message = _lazy("Training recorded.")
 
-    def get(self, request, *args, **kwargs):
-        form = TrainingForm(
-            initiative=self.initiative, initial={"user": request.GET.get("user") or None}
+    def get_initial(self):
+        return {"user": self.request.GET.get("user") or None}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "initiative": self.initiative}
+
+    def perform(self, form):
+        data = form.cleaned_data
+        library_services.training_add(
+            user=self.request.user,
+            initiative=self.initiative,
+            trainee=data["user"],
+            curriculum=data["curriculum"],
+            completed_on=data["completed_on"],
+            trainer=data["trainer"],
         )
-        return self.render_to_response(self.get_context_data(form=form))
 
-    def post(self, request, *args, **kwargs):
-        form = TrainingForm(request.POST, initiative=self.initiative)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                library.training_add(
-                    user=request.user,
-                    initiative=self.initiative,
-                    trainee=data["user"],
-                    curriculum=data["curriculum"],
-                    completed_on=data["completed_on"],
-                    trainer=data["trainer"],
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Training recorded."))
-                return redirect("guides:training", slug=self.initiative.slug)
-        return self.render_to_response(self.get_context_data(form=form))
+    def get_success_url(self):
+        return reverse("guides:training", kwargs={"slug": self.initiative.slug})
 
 
-class TrainingDeleteView(InitiativeAccessMixin, PostOnlyMixin, View):
+class TrainingDeleteView(InitiativeActionView):
     permission = "training.manage"
+    success_message = _lazy("Training record deleted.")
 
-    def post(self, request, *args, **kwargs):
-        record = library.training_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
-        library.training_delete(user=request.user, initiative=self.initiative, record=record)
-        messages.success(request, _("Training record deleted."))
-        return redirect("guides:training", slug=self.initiative.slug)
+    def get_object(self):
+        return library_selectors.training_for_initiative(
+            initiative=self.initiative, pk=self.kwargs["pk"]
+        )
+
+    def perform(self):
+        library_services.training_delete(
+            user=self.request.user, initiative=self.initiative, record=self.object
+        )
+
+    def get_success_url(self):
+        return reverse("guides:training", kwargs={"slug": self.initiative.slug})

@@ -2,43 +2,40 @@
 the guide, moving or cancelling one meeting, taking attendance on a phone, a circle's retention,
 one meeting as .ics, and the private calendar feeds (no login: signed links).
 
-Thin views: the permission mixin and a per-circle check, then guides.meetings or
-guides.calendars.
+Thin views: the permission mixin and a per-circle check, then guides/selectors/meetings.py,
+guides/services/meetings.py or guides/calendars.py.
 """
 
 import functools
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
-from dialogue_hub.exceptions import DomainError
-from dialogue_hub.forms import add_domain_error
+from dialogue_hub.editing import ObjectMixin
 from initiatives import cache as initiative_cache
 from initiatives.permissions import has_perm
-from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
+from initiatives.views import InitiativeAccessMixin, InitiativeActionView, InitiativeFormView
 
-from .. import calendars, meetings
-from ..forms_meetings import AttendanceForm, RescheduleForm, ScheduleGenerateForm
+from .. import calendars
+from ..forms.meetings import AttendanceForm, RescheduleForm, ScheduleGenerateForm
 from ..models import MeetingStatus
 from ..permissions import staff_roles
+from ..selectors import meetings as meeting_selectors
+from ..services import meetings as meeting_services
+from . import SuccessWarningsMixin
+from .circles import circle_page_url
 
 
-def circle_page_url(initiative, circle) -> str:
-    """The circle's own page."""
-    return reverse("guides:circle_detail", kwargs={"slug": initiative.slug, "pk": circle.pk})
-
-
-def _ics_response(content: bytes, filename: str, *, download: bool) -> HttpResponse:
+def ics_response(content: bytes, filename: str, *, download: bool) -> HttpResponse:
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
     disposition = "attachment" if download else "inline"
     response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
@@ -47,9 +44,9 @@ def _ics_response(content: bytes, filename: str, *, download: bool) -> HttpRespo
     return response
 
 
-class _CircleCheck:
-    """After InitiativeAccessMixin has loaded the initiative: load the circle (or meeting) named
-    by the URL's pk and check the per-circle rule `need`:
+class CircleAccessMixin(ObjectMixin):
+    """Before the page: load the circle (or meeting) named by the URL's pk, once, and check the
+    per-circle rule `need`:
 
     "open": organizers, data stewards and the circle's staff; "staff": organizers and the
     circle's staff (attendance, calendar file); "manage": organizers (circles.manage).
@@ -58,19 +55,24 @@ class _CircleCheck:
     need = "open"
     loads = "circle"  # or "meeting"
 
-    def dispatch(self, request, *args, **kwargs):
+    def get_object(self):
         if self.loads == "meeting":
-            self.meeting = meetings.meeting_for_initiative(
-                initiative=self.initiative, pk=kwargs["pk"]
+            return meeting_selectors.meeting_for_initiative(
+                initiative=self.initiative, pk=self.kwargs["pk"]
             )
+        return meeting_selectors.circle_for_initiative(
+            initiative=self.initiative, pk=self.kwargs["pk"]
+        )
+
+    def check_access(self):
+        if self.loads == "meeting":
+            self.meeting = self.object
             self.circle = self.meeting.circle
         else:
             self.meeting = None
-            self.circle = meetings.circle_for_initiative(
-                initiative=self.initiative, pk=kwargs["pk"]
-            )
+            self.circle = self.object
         roles = self.initiative.roles
-        self.my_circle_roles = staff_roles(request.user, self.circle)
+        self.my_circle_roles = staff_roles(self.request.user, self.circle)
         allowed = {
             "open": lambda: has_perm(roles, "circles.view") or bool(self.my_circle_roles),
             "staff": lambda: has_perm(roles, "circles.manage") or bool(self.my_circle_roles),
@@ -78,7 +80,6 @@ class _CircleCheck:
         }[self.need]()
         if not allowed:
             raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -86,34 +87,44 @@ class _CircleCheck:
             circle=self.circle,
             meeting=self.meeting,
             circle_url=circle_page_url(self.initiative, self.circle),
-            schedule_url=reverse(
-                "guides:circle_schedule",
-                kwargs={"slug": self.initiative.slug, "pk": self.circle.pk},
-            ),
+            schedule_url=self.schedule_url(),
         )
         return context
 
-    def schedule_redirect(self):
-        return redirect("guides:circle_schedule", slug=self.initiative.slug, pk=self.circle.pk)
+    def schedule_url(self) -> str:
+        return reverse(
+            "guides:circle_schedule", kwargs={"slug": self.initiative.slug, "pk": self.circle.pk}
+        )
+
+
+class ScheduleFormView(CircleAccessMixin, SuccessWarningsMixin, InitiativeFormView):
+    """Changing a circle's schedule (organizers); back to the schedule."""
+
+    need = "manage"
+
+    def get_success_url(self):
+        return self.schedule_url()
 
 
 # --- schedule ----------------------------------------------------------------------------------
 
 
-class CircleScheduleView(InitiativeAccessMixin, _CircleCheck, TemplateView):
+class CircleScheduleView(CircleAccessMixin, InitiativeAccessMixin, TemplateView):
     template_name = "guides/meetings/schedule.html"
     need = "open"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         roles = self.initiative.roles
-        schedule = list(meetings.schedule_of(circle=self.circle))
-        conflicts = meetings.schedule_conflicts(initiative=self.initiative, circle=self.circle)
+        schedule = list(meeting_selectors.schedule_of(circle=self.circle))
+        conflicts = meeting_selectors.schedule_conflicts(
+            initiative=self.initiative, circle=self.circle
+        )
         now = timezone.now()
         for meeting in schedule:
             meeting.conflicts = conflicts.get(meeting.pk, [])
             meeting.is_past = meeting.starts_at <= now
-            meeting.is_held = meetings.held_in_schedule(meeting, now)
+            meeting.is_held = meeting_selectors.held_in_schedule(meeting, now)
         context.update(
             schedule=schedule,
             conflict_count=sum(len(m.conflicts) for m in schedule),
@@ -123,130 +134,110 @@ class CircleScheduleView(InitiativeAccessMixin, _CircleCheck, TemplateView):
             cancelled=MeetingStatus.CANCELLED,
         )
         if context["can_manage"]:
-            context["untrained"] = meetings.untrained_facilitator_names(circle=self.circle)
+            context["untrained"] = meeting_selectors.untrained_facilitator_names(circle=self.circle)
         if self.my_circle_roles:
             feed = calendars.staff_feed_url(self.request.user, self.initiative)
             context.update(staff_feed=feed, staff_webcal=calendars.webcal_url(feed))
         return context
 
 
-class ScheduleGenerateView(InitiativeAccessMixin, _CircleCheck, TemplateView):
+class ScheduleGenerateView(ScheduleFormView):
     template_name = "guides/meetings/generate.html"
-    need = "manage"
+    form_class = ScheduleGenerateForm
 
     def _has_meetings(self):
         return self.circle.meetings.exists()
 
-    def get(self, request, *args, **kwargs):
+    def get_initial(self):
         initial = {"interval_days": 7}
         if self.circle.first_meeting_at:
             local = timezone.localtime(self.circle.first_meeting_at)
             initial.update(first_day=local.date(), start_time=local.time())
-        form = ScheduleGenerateForm(initial=initial, has_meetings=self._has_meetings())
-        return self.render_to_response(self.get_context_data(form=form))
+        return initial
 
-    def post(self, request, *args, **kwargs):
-        form = ScheduleGenerateForm(request.POST, has_meetings=self._has_meetings())
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                created = meetings.circle_schedule_generate(
-                    user=request.user,
-                    circle=self.circle,
-                    first_day=data["first_day"],
-                    start_time=data["start_time"],
-                    interval_days=data["interval_days"],
-                    replace_future=data.get("replace_future", False),
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(
-                    request,
-                    ngettext(
-                        "%(n)d meeting scheduled for %(circle)s.",
-                        "%(n)d meetings scheduled for %(circle)s.",
-                        len(created),
-                    )
-                    % {"n": len(created), "circle": self.circle.name},
-                )
-                conflicts = meetings.schedule_conflicts(
-                    initiative=self.initiative, circle=self.circle
-                )
-                if conflicts:
-                    messages.warning(
-                        request, _("Some meetings clash with others: see the warnings below.")
-                    )
-                return self.schedule_redirect()
-        return self.render_to_response(self.get_context_data(form=form))
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "has_meetings": self._has_meetings()}
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return meeting_services.circle_schedule_generate(
+            user=self.request.user,
+            circle=self.circle,
+            first_day=data["first_day"],
+            start_time=data["start_time"],
+            interval_days=data["interval_days"],
+            replace_future=data.get("replace_future", False),
+        )
+
+    def get_success_message(self, form):
+        created = len(self.result)
+        return ngettext(
+            "%(n)d meeting scheduled for %(circle)s.",
+            "%(n)d meetings scheduled for %(circle)s.",
+            created,
+        ) % {"n": created, "circle": self.circle.name}
+
+    def success_warnings(self, form):
+        if meeting_selectors.schedule_conflicts(initiative=self.initiative, circle=self.circle):
+            return [_("Some meetings clash with others: see the warnings below.")]
+        return []
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["guide"] = self.circle.guide
         context["sessions"] = list(self.circle.guide.sessions.all()) if self.circle.guide else []
         context["has_meetings"] = self._has_meetings()
-        context["untrained"] = meetings.untrained_facilitator_names(circle=self.circle)
+        context["untrained"] = meeting_selectors.untrained_facilitator_names(circle=self.circle)
         return context
 
 
-class MeetingRescheduleView(InitiativeAccessMixin, _CircleCheck, TemplateView):
+class MeetingRescheduleView(ScheduleFormView):
     template_name = "guides/meetings/reschedule.html"
-    need = "manage"
+    form_class = RescheduleForm
     loads = "meeting"
+    success_message = _lazy("Meeting moved. Calendars update on their next check.")
 
-    def get(self, request, *args, **kwargs):
+    def get_initial(self):
         local = timezone.localtime(self.meeting.starts_at)
-        form = RescheduleForm(
-            initial={"day": local.date(), "at": local.time(), "venue_name": self.meeting.venue_name}
-        )
-        return self.render_to_response(self.get_context_data(form=form))
+        return {"day": local.date(), "at": local.time(), "venue_name": self.meeting.venue_name}
 
-    def post(self, request, *args, **kwargs):
-        form = RescheduleForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                result = meetings.meeting_reschedule(
-                    user=request.user,
-                    meeting=self.meeting,
-                    day=data["day"],
-                    at=data["at"],
-                    venue_name=data["venue_name"],
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Meeting moved. Calendars update on their next check."))
-                for conflict in result.conflicts:
-                    messages.warning(request, conflict.message())
-                return self.schedule_redirect()
-        return self.render_to_response(self.get_context_data(form=form))
+    def perform(self, form):
+        data = form.cleaned_data
+        return meeting_services.meeting_reschedule(
+            user=self.request.user,
+            meeting=self.meeting,
+            day=data["day"],
+            at=data["at"],
+            venue_name=data["venue_name"],
+        )
+
+    def success_warnings(self, form):
+        return [conflict.message() for conflict in self.result.conflicts]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        conflicts = meetings.schedule_conflicts(initiative=self.initiative, circle=self.circle)
+        conflicts = meeting_selectors.schedule_conflicts(
+            initiative=self.initiative, circle=self.circle
+        )
         context["current_conflicts"] = conflicts.get(self.meeting.pk, [])
         return context
 
 
-class MeetingCancelView(InitiativeAccessMixin, _CircleCheck, PostOnlyMixin, View):
+class MeetingCancelView(CircleAccessMixin, InitiativeActionView):
     need = "manage"
     loads = "meeting"
+    success_message = _lazy(
+        "Meeting cancelled. It stays in the schedule and calendars as cancelled."
+    )
 
-    def post(self, request, *args, **kwargs):
-        try:
-            meetings.meeting_cancel(user=request.user, meeting=self.meeting)
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request,
-                _("Meeting cancelled. It stays in the schedule and calendars as cancelled."),
-            )
-        return self.schedule_redirect()
+    def perform(self):
+        meeting_services.meeting_cancel(user=self.request.user, meeting=self.meeting)
+
+    def get_success_url(self):
+        return self.schedule_url()
 
 
-class MeetingCalendarView(InitiativeAccessMixin, _CircleCheck, View):
+class MeetingCalendarView(CircleAccessMixin, InitiativeAccessMixin, View):
     """One meeting as an .ics file, for the circle's staff and organizers."""
 
     need = "staff"
@@ -254,44 +245,43 @@ class MeetingCalendarView(InitiativeAccessMixin, _CircleCheck, View):
 
     def get(self, request, *args, **kwargs):
         content = calendars.build_calendar([self.meeting], name=self.circle.name)
-        return _ics_response(content, f"meeting-{self.meeting.pk}.ics", download=True)
+        return ics_response(content, f"meeting-{self.meeting.pk}.ics", download=True)
 
 
 # --- attendance --------------------------------------------------------------------------------
 
 
-class AttendanceView(InitiativeAccessMixin, _CircleCheck, TemplateView):
+class AttendanceView(CircleAccessMixin, InitiativeFormView):
     template_name = "guides/meetings/attendance.html"
+    form_class = AttendanceForm
     need = "staff"
     loads = "meeting"
 
-    def _form(self, data=None):
-        rows = meetings.attendance_rows(meeting=self.meeting)
-        return AttendanceForm(data, rows=rows)
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "rows": meeting_selectors.attendance_rows(meeting=self.meeting),
+        }
 
     def get(self, request, *args, **kwargs):
         # The blank form: its rows come from the cache (see get_context_data).
         return self.render_to_response(self.get_context_data(form=None))
 
-    def post(self, request, *args, **kwargs):
-        form = self._form(request.POST)
-        if form.is_valid():
-            try:
-                counts = meetings.attendance_save(
-                    user=request.user, meeting=self.meeting, marks=form.marks()
-                )
-            except DomainError as error:
-                form.add_error(None, error.message)
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "Attendance saved: %(present)d present, %(absent)d absent, %(excused)d excused."
-                    )
-                    % counts,
-                )
-                return redirect("guides:attendance", slug=self.initiative.slug, pk=self.meeting.pk)
-        return self.render_to_response(self.get_context_data(form=form))
+    def perform(self, form):
+        return meeting_services.attendance_save(
+            user=self.request.user, meeting=self.meeting, marks=form.marks()
+        )
+
+    def get_success_message(self, form):
+        return (
+            _("Attendance saved: %(present)d present, %(absent)d absent, %(excused)d excused.")
+            % self.result
+        )
+
+    def get_success_url(self):
+        return reverse(
+            "guides:attendance", kwargs={"slug": self.initiative.slug, "pk": self.meeting.pk}
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -301,7 +291,7 @@ class AttendanceView(InitiativeAccessMixin, _CircleCheck, TemplateView):
             # may take attendance, until the initiative changes (a mark saved, a member moved):
             # the template caches their HTML, and the members are read only on a miss.
             token = initiative_cache.version(self.initiative.pk)
-            rows = functools.cache(lambda: self._form().bound_rows())
+            rows = functools.cache(lambda: self.get_form().bound_rows())
             context.update(
                 rows=rows,
                 has_rows=initiative_cache.cached(
@@ -324,7 +314,7 @@ class AttendanceView(InitiativeAccessMixin, _CircleCheck, TemplateView):
         return context
 
 
-class CircleAttendanceView(InitiativeAccessMixin, _CircleCheck, TemplateView):
+class CircleAttendanceView(CircleAccessMixin, InitiativeAccessMixin, TemplateView):
     """Retention: per meeting the share of members present, per person attended out of held."""
 
     template_name = "guides/meetings/retention.html"
@@ -332,7 +322,7 @@ class CircleAttendanceView(InitiativeAccessMixin, _CircleCheck, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["retention"] = meetings.circle_retention(circle=self.circle)
+        context["retention"] = meeting_selectors.circle_retention(circle=self.circle)
         return context
 
 
@@ -342,18 +332,19 @@ class CircleAttendanceView(InitiativeAccessMixin, _CircleCheck, TemplateView):
 @method_decorator(login_not_required, name="dispatch")
 class ParticipantFeedView(View):
     def get(self, request, token):
-        participant = calendars.participant_for_feed(token)
+        participant = meeting_selectors.participant_for_feed(token)
         content = calendars.build_calendar(
-            calendars.meetings_for_participant(participant), name=participant.initiative.name
+            meeting_selectors.meetings_for_participant(participant),
+            name=participant.initiative.name,
         )
-        return _ics_response(content, "dialogue-circle.ics", download=False)
+        return ics_response(content, "dialogue-circle.ics", download=False)
 
 
 @method_decorator(login_not_required, name="dispatch")
 class StaffFeedView(View):
     def get(self, request, token):
-        user, initiative = calendars.staff_for_feed(token)
+        user, initiative = meeting_selectors.staff_for_feed(token)
         content = calendars.build_calendar(
-            calendars.meetings_for_staff(user, initiative), name=initiative.name
+            meeting_selectors.meetings_for_staff(user, initiative), name=initiative.name
         )
-        return _ics_response(content, "my-circles.ics", download=False)
+        return ics_response(content, "my-circles.ics", download=False)

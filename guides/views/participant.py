@@ -12,7 +12,8 @@ from participants.views.public import TokenMixin
 
 from .. import calendars
 from ..models import Circle
-from .meetings import _ics_response
+from ..selectors import meetings as meeting_selectors
+from .meetings import ics_response
 
 
 class ParticipantTokenMixin(TokenMixin):
@@ -30,7 +31,11 @@ class ParticipantTokenMixin(TokenMixin):
 @method_decorator(login_not_required, name="dispatch")
 class ParticipantCircleView(ParticipantTokenMixin, View):
     def get(self, request):
-        meetings = list(calendars.meetings_for_participant(self.participant)) if self.circle else []
+        meetings = (
+            list(meeting_selectors.meetings_for_participant(self.participant))
+            if self.circle
+            else []
+        )
         feed_url = calendars.participant_feed_url(self.participant) if self.circle else ""
         return render(
             request,
@@ -52,8 +57,8 @@ class ParticipantCircleView(ParticipantTokenMixin, View):
 @method_decorator(login_not_required, name="dispatch")
 class ParticipantMeetingCalendarView(ParticipantTokenMixin, View):
     def get(self, request, pk):
-        meeting = calendars.meetings_for_participant(self.participant).filter(pk=pk).first()
+        meeting = meeting_selectors.meetings_for_participant(self.participant).filter(pk=pk).first()
         if meeting is None:
             raise Http404
         content = calendars.build_calendar([meeting], name=meeting.circle.name)
-        return _ics_response(content, f"meeting-{meeting.pk}.ics", download=True)
+        return ics_response(content, f"meeting-{meeting.pk}.ics", download=True)

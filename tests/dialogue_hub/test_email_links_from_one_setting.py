@@ -22,9 +22,9 @@ from actions import reminders as action_reminders
 from dialogue_hub import outbox
 from dialogue_hub.emails import payload_to_message
 from dialogue_hub.models import OutboxMessage
-from guides import logs
-from guides import reminders as guide_reminders
 from guides.models import MeetingStatus
+from guides.services import logs as log_services
+from guides.services import reminders as reminder_services
 from initiatives import services as initiative_services
 from initiatives.models import Role
 from participants.models import Source, Status
@@ -156,22 +156,22 @@ def every_app_email():
     circle = CircleFactory(initiative=initiative)
     CircleMemberFactory(circle=circle, participant=confirmed)
     CircleStaffFactory(circle=circle, role="facilitator")
-    guide_reminders.placement_notices_send(user=organizer, initiative=initiative)
+    reminder_services.placement_notices_send(user=organizer, initiative=initiative)
     CircleSessionFactory(circle=circle, starts_at=now + timedelta(hours=49))
     CircleSessionFactory(circle=circle, starts_at=now - timedelta(days=2))
     moved = CircleSessionFactory(circle=circle, starts_at=now + timedelta(days=9))
-    guide_reminders.meeting_notices_add(
+    reminder_services.meeting_notices_add(
         meeting=moved,
-        kind=guide_reminders.RESCHEDULED,
+        kind=reminder_services.RESCHEDULED,
         params={"old_start": (now + timedelta(days=8)).isoformat(), "was_cancelled": False},
     )
     called_off = CircleSessionFactory(
         circle=circle, starts_at=now + timedelta(days=10), status=MeetingStatus.CANCELLED
     )
-    guide_reminders.meeting_notices_add(meeting=called_off, kind=guide_reminders.CANCELLED)
+    reminder_services.meeting_notices_add(meeting=called_off, kind=reminder_services.CANCELLED)
     bare = CircleFactory(initiative=initiative)
     CircleSessionFactory(circle=bare, starts_at=now + timedelta(days=2))
-    guide_reminders.reminders_plan(now=now)
+    reminder_services.reminders_plan(now=now)
 
     # A session log submitted by one facilitator: the circle's other facilitator is asked to
     # approve it.
@@ -180,8 +180,10 @@ def every_app_email():
         MembershipFactory(user=user, initiative=initiative, role=Role.FACILITATOR)
         CircleStaffFactory(circle=circle, user=user, role="facilitator")
     held = CircleSessionFactory(circle=circle, starts_at=now - timedelta(days=1))
-    log = logs.log_save(user=author, meeting=held, themes=[], action_ideas=["Youth council"])
-    logs.log_submit(user=author, log=log)
+    log = log_services.log_save(
+        user=author, meeting=held, themes=[], action_ideas=["Youth council"]
+    )
+    log_services.log_submit(user=author, log=log)
 
     # Action teams: a milestone due soon and one overdue; the coalition lead's weekly digest.
     team = ActionTeamFactory(initiative=initiative, convener=confirmed, facilitator=organizer)

@@ -23,9 +23,9 @@ from django.utils import timezone
 from bench import assignment as bench_assignment
 from bench.assignment import synthetic_population
 from dialogue_hub.exceptions import DomainError
-from guides import assignment
 from guides.assignment import CircleSpec, Person, assign, fits
 from guides.models import Circle, CircleMember, KeepTogether, PlacedBy
+from guides.services import assignment as assignment_services
 from initiatives.models import ActivityLogEntry, Role
 from initiatives.permissions import PERMISSIONS
 from participants.models import Consent, ConsentKind, Demographics, Participant, Status
@@ -490,7 +490,7 @@ def big(db, initiative):
 class TestService:
     def test_places_people_respecting_time_language_and_size(self, big, initiative, organizer):
         people, circles = big
-        result = assignment.circle_assign_balanced(user=organizer, initiative=initiative)
+        result = assignment_services.circle_assign_balanced(user=organizer, initiative=initiative)
         members = list(
             CircleMember.objects.filter(circle__initiative=initiative).select_related(
                 "participant", "circle"
@@ -512,15 +512,17 @@ class TestService:
         self, big, initiative, organizer
     ):
         with CaptureQueriesContext(connection) as ctx:
-            result = assignment.circle_assign_balanced(user=organizer, initiative=initiative)
+            result = assignment_services.circle_assign_balanced(
+                user=organizer, initiative=initiative
+            )
         assert result.placed_count > 250
         assert len(ctx.captured_queries) <= 15, [q["sql"][:80] for q in ctx.captured_queries]
 
     def test_rerun_keeps_locked_circles_and_organizer_placements(self, big, initiative, organizer):
         people, circles = big
-        assignment.circle_assign_balanced(user=organizer, initiative=initiative)
+        assignment_services.circle_assign_balanced(user=organizer, initiative=initiative)
         locked = circles[0]
-        assignment.circle_set_locked(user=organizer, circle=locked, locked=True)
+        assignment_services.circle_set_locked(user=organizer, circle=locked, locked=True)
         locked_before = sorted(
             CircleMember.objects.filter(circle=locked).values_list("participant_id", "placed_by")
         )
@@ -536,11 +538,11 @@ class TestService:
         )
         if CircleMember.objects.filter(circle=target).count() >= target.max_size:
             CircleMember.objects.filter(circle=target).exclude(participant=mover).first().delete()
-        assignment.circle_member_move(
+        assignment_services.circle_member_move(
             user=organizer, initiative=initiative, participant=mover, circle=target
         )
 
-        assignment.circle_assign_balanced(user=organizer, initiative=initiative)
+        assignment_services.circle_assign_balanced(user=organizer, initiative=initiative)
 
         locked_after = sorted(
             CircleMember.objects.filter(circle=locked).values_list("participant_id", "placed_by")
@@ -550,9 +552,9 @@ class TestService:
         assert (member.circle_id, member.placed_by) == (target.pk, PlacedBy.ORGANIZER)
 
     def test_same_data_same_placements(self, big, initiative, organizer):
-        assignment.circle_assign_balanced(user=organizer, initiative=initiative)
+        assignment_services.circle_assign_balanced(user=organizer, initiative=initiative)
         first = db_state(initiative)
-        assignment.circle_assign_balanced(user=organizer, initiative=initiative)
+        assignment_services.circle_assign_balanced(user=organizer, initiative=initiative)
         assert db_state(initiative) == first
 
     def test_keep_together_pairs_end_up_in_one_circle(self, big, initiative, organizer):
@@ -562,10 +564,10 @@ class TestService:
             for p in people
             if p.availability == ["Tuesday evening"] and p.preferred_language == "en"
         ]
-        assignment.keep_together_add(
+        assignment_services.keep_together_add(
             user=organizer, initiative=initiative, first=tuesday[0], second=tuesday[1]
         )
-        assignment.circle_assign_balanced(user=organizer, initiative=initiative)
+        assignment_services.circle_assign_balanced(user=organizer, initiative=initiative)
         a = CircleMember.objects.get(participant=tuesday[0])
         b = CircleMember.objects.get(participant=tuesday[1])
         assert a.circle_id == b.circle_id
@@ -581,7 +583,7 @@ class TestService:
             guardian_consented_at=timezone.now()
         )
         seat_people(initiative, [{"availability": list(SLOTS)} for _ in range(10)])
-        assignment.circle_assign_balanced(user=organizer, initiative=initiative)
+        assignment_services.circle_assign_balanced(user=organizer, initiative=initiative)
         placed = set(CircleMember.objects.values_list("participant_id", flat=True))
         assert {m.pk for m in minors[:3]} <= placed
         assert not {m.pk for m in minors[3:]} & placed
@@ -594,7 +596,7 @@ class TestService:
         no_consent = ParticipantFactory(initiative=initiative, seat_number=900)
         waitlisted = ParticipantFactory(initiative=initiative, status=Status.WAITLISTED)
         ConsentFactory(participant=waitlisted)
-        assignment.circle_assign_balanced(user=organizer, initiative=initiative)
+        assignment_services.circle_assign_balanced(user=organizer, initiative=initiative)
         assert list(CircleMember.objects.values_list("participant_id", flat=True)) == [placed_ok.pk]
         del no_consent
 
@@ -603,7 +605,7 @@ class TestService:
     def assert_refused(self, initiative, organizer, *phrases):
         before = (db_state(initiative), ActivityLogEntry.objects.count())
         with pytest.raises(DomainError) as exc:
-            assignment.circle_assign_balanced(user=organizer, initiative=initiative)
+            assignment_services.circle_assign_balanced(user=organizer, initiative=initiative)
         for phrase in phrases:
             assert phrase in exc.value.message
         assert (db_state(initiative), ActivityLogEntry.objects.count()) == before
@@ -641,7 +643,7 @@ class TestService:
 
     def test_refuses_when_every_circle_is_locked(self, initiative, organizer):
         for circle in make_circles(initiative, 2):
-            assignment.circle_set_locked(user=organizer, circle=circle, locked=True)
+            assignment_services.circle_set_locked(user=organizer, circle=circle, locked=True)
         seat_people(initiative, [{"availability": list(SLOTS)}])
         self.assert_refused(initiative, organizer, "Every circle is locked")
 
@@ -666,7 +668,7 @@ class TestMove:
 
     def test_move_places_by_hand_and_logs_without_names(self, setup, initiative, organizer):
         tuesday, _saturday, person = setup
-        member = assignment.circle_member_move(
+        member = assignment_services.circle_member_move(
             user=organizer, initiative=initiative, participant=person, circle=tuesday
         )
         assert (member.circle, member.placed_by) == (tuesday, PlacedBy.ORGANIZER)
@@ -678,7 +680,7 @@ class TestMove:
         tuesday, _saturday, person = setup
         CircleMemberFactory.create_batch(2, circle=tuesday)
         with pytest.raises(DomainError, match="Tuesday is full"):
-            assignment.circle_member_move(
+            assignment_services.circle_member_move(
                 user=organizer,
                 initiative=initiative,
                 participant=person,
@@ -689,15 +691,15 @@ class TestMove:
 
     def test_move_to_a_time_they_cannot_come_needs_the_override(self, setup, initiative, organizer):
         tuesday, saturday, person = setup
-        assignment.circle_member_move(
+        assignment_services.circle_member_move(
             user=organizer, initiative=initiative, participant=person, circle=tuesday
         )
         with pytest.raises(DomainError, match="not available on Saturday morning"):
-            assignment.circle_member_move(
+            assignment_services.circle_member_move(
                 user=organizer, initiative=initiative, participant=person, circle=saturday
             )
         assert CircleMember.objects.get(participant=person).circle == tuesday
-        assignment.circle_member_move(
+        assignment_services.circle_member_move(
             user=organizer,
             initiative=initiative,
             participant=person,
@@ -714,7 +716,7 @@ class TestMove:
             initiative, [{"availability": [SLOTS[0]], "preferred_language": "es"}]
         )[0]
         with pytest.raises(DomainError, match="the circle is in English"):
-            assignment.circle_member_move(
+            assignment_services.circle_member_move(
                 user=organizer, initiative=initiative, participant=spanish, circle=tuesday
             )
 
@@ -722,7 +724,7 @@ class TestMove:
         tuesday, _saturday, _person = setup
         minor = seat_people(initiative, [{"availability": [SLOTS[0]], "age_band": "13_17"}])[0]
         with pytest.raises(DomainError, match="guardian has not consented"):
-            assignment.circle_member_move(
+            assignment_services.circle_member_move(
                 user=organizer,
                 initiative=initiative,
                 participant=minor,
@@ -731,7 +733,7 @@ class TestMove:
             )
         withdrawn = ParticipantFactory(initiative=initiative, status=Status.WITHDRAWN)
         with pytest.raises(DomainError, match="not confirmed"):
-            assignment.circle_member_move(
+            assignment_services.circle_member_move(
                 user=organizer, initiative=initiative, participant=withdrawn, circle=tuesday
             )
 
@@ -739,19 +741,19 @@ class TestMove:
         _tuesday, _saturday, person = setup
         elsewhere = CircleFactory(time_slot=SLOTS[0])
         with pytest.raises(DomainError):
-            assignment.circle_member_move(
+            assignment_services.circle_member_move(
                 user=organizer, initiative=initiative, participant=person, circle=elsewhere
             )
 
     def test_remove_and_lock_are_logged(self, setup, initiative, organizer):
         tuesday, _saturday, person = setup
-        member = assignment.circle_member_move(
+        member = assignment_services.circle_member_move(
             user=organizer, initiative=initiative, participant=person, circle=tuesday
         )
-        assignment.circle_member_remove(user=organizer, member=member)
+        assignment_services.circle_member_remove(user=organizer, member=member)
         assert not CircleMember.objects.filter(participant=person).exists()
-        assignment.circle_set_locked(user=organizer, circle=tuesday, locked=True)
-        assignment.circle_set_locked(user=organizer, circle=tuesday, locked=True)  # no-op
+        assignment_services.circle_set_locked(user=organizer, circle=tuesday, locked=True)
+        assignment_services.circle_set_locked(user=organizer, circle=tuesday, locked=True)  # no-op
         tuesday.refresh_from_db()
         assert tuesday.is_locked
         actions = list(ActivityLogEntry.objects.values_list("action", flat=True))
@@ -760,20 +762,24 @@ class TestMove:
 
     def test_keep_together_rules(self, initiative, organizer):
         a, b = seat_people(initiative, [{}, {}])
-        pair = assignment.keep_together_add(
+        pair = assignment_services.keep_together_add(
             user=organizer, initiative=initiative, first=b, second=a
         )
         assert (pair.first, pair.second) == (a, b)  # stored in order
         with pytest.raises(DomainError, match="already kept together"):
-            assignment.keep_together_add(user=organizer, initiative=initiative, first=a, second=b)
+            assignment_services.keep_together_add(
+                user=organizer, initiative=initiative, first=a, second=b
+            )
         with pytest.raises(DomainError, match="two different people"):
-            assignment.keep_together_add(user=organizer, initiative=initiative, first=a, second=a)
+            assignment_services.keep_together_add(
+                user=organizer, initiative=initiative, first=a, second=a
+            )
         stranger = ParticipantFactory()
         with pytest.raises(DomainError):
-            assignment.keep_together_add(
+            assignment_services.keep_together_add(
                 user=organizer, initiative=initiative, first=a, second=stranger
             )
-        assignment.keep_together_delete(user=organizer, pair=pair)
+        assignment_services.keep_together_delete(user=organizer, pair=pair)
         assert not KeepTogether.objects.exists()
 
 
@@ -894,12 +900,12 @@ class TestPages:
     def test_assignment_page_query_count_does_not_grow(self, organizer_client, initiative):
         make_circles(initiative, 3)
         seat_people(initiative, generated_rows(20, seed=1))
-        assignment.circle_assign_balanced(user=UserFactory(), initiative=initiative)
+        assignment_services.circle_assign_balanced(user=UserFactory(), initiative=initiative)
 
         def add_rows():
             make_circles(initiative, 27, prefix="More")
             seat_people(initiative, generated_rows(200, seed=2))
-            assignment.circle_assign_balanced(user=UserFactory(), initiative=initiative)
+            assignment_services.circle_assign_balanced(user=UserFactory(), initiative=initiative)
 
         assert_queries_do_not_grow(
             organizer_client,
@@ -1017,8 +1023,8 @@ class TestPages:
 
 @pytest.mark.django_db
 def test_placed_people_become_assigned_and_stay_placeable_on_a_re_run():
-    from guides import assignment as assignment_services
     from guides.models import CircleMember
+    from guides.services import assignment as assignment_services
     from participants.models import Participant, Status
 
     from ..factories import (

@@ -11,8 +11,9 @@ from django.utils import timezone
 from freezegun import freeze_time
 from icalendar import Calendar
 
-from guides import calendars, meetings
+from guides import calendars
 from guides.models import MeetingStatus
+from guides.services import meetings as meeting_services
 from initiatives.models import Membership, Role
 from participants.models import Status
 from participants.services import registration as participant_services
@@ -86,7 +87,7 @@ def test_uid_is_stable_and_sequence_grows_when_rescheduled(meeting, organizer):
     before = one_event(meeting)
 
     with freeze_time(timezone.now() + timedelta(minutes=5)):
-        meetings.meeting_reschedule(
+        meeting_services.meeting_reschedule(
             user=organizer,
             meeting=meeting,
             day=(meeting.starts_at + timedelta(days=2)).date(),
@@ -104,7 +105,7 @@ def test_uid_is_stable_and_sequence_grows_when_rescheduled(meeting, organizer):
 def test_cancelled_meeting_is_marked_cancelled_with_a_higher_sequence(meeting, organizer):
     before = one_event(meeting)
     with freeze_time(timezone.now() + timedelta(minutes=5)):
-        meetings.meeting_cancel(user=organizer, meeting=meeting)
+        meeting_services.meeting_cancel(user=organizer, meeting=meeting)
     meeting.refresh_from_db()
     after = one_event(meeting)
     assert str(after["STATUS"]) == "CANCELLED"
@@ -116,7 +117,9 @@ def test_feeds_never_contain_participant_names(client, circle, meeting):
     people = [CircleMemberFactory(circle=circle).participant for _ in range(3)]
     facilitator = CircleStaffFactory(circle=circle).user
     MembershipFactory(user=facilitator, initiative=circle.initiative, role=Role.FACILITATOR)
-    meetings.attendance_save(user=facilitator, meeting=meeting, marks={people[0].pk: "present"})
+    meeting_services.attendance_save(
+        user=facilitator, meeting=meeting, marks={people[0].pk: "present"}
+    )
 
     for url in (
         calendars.participant_feed_url(people[0]),

@@ -1,4 +1,4 @@
-"""The circles overview's cached cards (guides.circles.overview_state, the template's
+"""The circles overview's cached cards (guides.selectors.circles.overview_state, the template's
 {% cache %} fragment): a flat query count cold and warm, fresh figures after every change made
 through the services, after a meeting starts, and never another viewer's, initiative's or
 language's cards."""
@@ -13,7 +13,10 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from freezegun import freeze_time
 
-from guides import assignment, circles, logs, meetings
+from guides.services import assignment as assignment_services
+from guides.services import circles as circle_services
+from guides.services import logs as log_services
+from guides.services import meetings as meeting_services
 from initiatives.models import Role
 from participants.models import RoleCategory
 
@@ -94,7 +97,7 @@ def world(initiative, organizer, member_of):
     ]
     past = CircleSessionFactory(circle=circle, number=1, starts_at=now - timedelta(days=1))
     future = CircleSessionFactory(circle=circle, number=2, starts_at=now + timedelta(days=3))
-    draft = logs.log_save(
+    draft = log_services.log_save(
         user=fran, meeting=past, themes=[], agreements="Meet again.", action_ideas=[]
     )
     return {
@@ -144,7 +147,7 @@ def _circle_kwargs(w, **overrides):
 
 
 def create_circle(w):
-    circles.circle_create(
+    circle_services.circle_create(
         user=w["organizer"],
         initiative=w["circle"].initiative,
         name="Westside Saturday",
@@ -155,14 +158,14 @@ def create_circle(w):
 
 
 def rename_circle(w):
-    circles.circle_update(
+    circle_services.circle_update(
         user=w["organizer"], circle=w["circle"], **_circle_kwargs(w, name="Riverside Tuesday")
     )
     return "Riverside Tuesday", ">Eastside<"
 
 
 def add_co_facilitator(w):
-    circles.circle_update(
+    circle_services.circle_update(
         user=w["organizer"],
         circle=w["circle"],
         **_circle_kwargs(w, facilitators=[w["fran"], w["cal"]]),
@@ -173,19 +176,23 @@ def add_co_facilitator(w):
 def delete_circle(w):
     spare = CircleFactory(initiative=w["circle"].initiative, name="Spare Thursday")
     cache.clear()  # the factory logged nothing
-    return lambda: circles.circle_delete(user=w["organizer"], circle=spare), None, "Spare Thursday"
+    return (
+        lambda: circle_services.circle_delete(user=w["organizer"], circle=spare),
+        None,
+        "Spare Thursday",
+    )
 
 
 def remove_member(w):
     member = w["members"][0]
-    assignment.circle_member_remove(user=w["organizer"], member=member)
+    assignment_services.circle_member_remove(user=w["organizer"], member=member)
     return "1 person (wanted 8–12)", "2 people (wanted 8–12)"
 
 
 def move_member_in(w):
     person = seat_people(w["circle"].initiative, [{"availability": ["Tuesday evening"]}])[0]
     cache.clear()  # the bulk insert logged nothing
-    move = lambda: assignment.circle_member_move(  # noqa: E731
+    move = lambda: assignment_services.circle_member_move(  # noqa: E731
         user=w["organizer"],
         initiative=w["circle"].initiative,
         participant=person,
@@ -195,14 +202,14 @@ def move_member_in(w):
 
 
 def cancel_next_meeting(w):
-    meetings.meeting_cancel(user=w["organizer"], meeting=w["future"])
+    meeting_services.meeting_cancel(user=w["organizer"], meeting=w["future"])
     return "none scheduled", when(w["future"])
 
 
 def reschedule_next_meeting(w):
     old = when(w["future"])
     moved = local(w["circle"].initiative, w["future"].starts_at + timedelta(days=2))
-    result = meetings.meeting_reschedule(
+    result = meeting_services.meeting_reschedule(
         user=w["organizer"], meeting=w["future"], day=moved.date(), at=moved.time()
     )
     return when(result.meeting), old
@@ -210,18 +217,18 @@ def reschedule_next_meeting(w):
 
 def take_attendance(w):
     marks = {m.participant_id: "present" for m in w["members"]}
-    meetings.attendance_save(user=w["fran"], meeting=w["past"], marks=marks)
+    meeting_services.attendance_save(user=w["fran"], meeting=w["past"], marks=marks)
     return "100 % present", "not taken yet"
 
 
 def submit_log(w):
-    logs.log_submit(user=w["fran"], log=w["draft"])
+    log_services.log_submit(user=w["fran"], log=w["draft"])
     return "0 approved · 1 waiting · 0 missing", "0 approved · 0 waiting · 1 missing"
 
 
 def approve_log(w):
-    logs.log_submit(user=w["fran"], log=w["draft"])
-    logs.log_approve(user=w["fran"], log=w["draft"])
+    log_services.log_submit(user=w["fran"], log=w["draft"])
+    log_services.log_approve(user=w["fran"], log=w["draft"])
     return "1 approved · 0 waiting · 0 missing", "0 approved · 0 waiting · 1 missing"
 
 
@@ -232,7 +239,7 @@ def schedule_circle(w):
     start = local(initiative, timezone.now() + timedelta(days=10))
 
     def generate():
-        meetings.circle_schedule_generate(
+        meeting_services.circle_schedule_generate(
             user=w["organizer"], circle=circle, first_day=start.date(), start_time=start.time()
         )
 

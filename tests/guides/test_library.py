@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dialogue_hub.exceptions import DomainError
-from guides import library
-from guides.forms_library import GuideSessionForm
+from guides.forms.library import GuideSessionForm
 from guides.models import DiscussionGuide, FacilitatorTraining, GuideSession
+from guides.selectors import library as library_selectors
+from guides.services import library as library_services
 from initiatives.models import ActivityLogEntry, Role
 from initiatives.permissions import PERMISSIONS
 
@@ -80,7 +81,9 @@ def test_data_migration_creates_exactly_the_two_guides_with_agendas_that_add_up(
         for session in guide.sessions.all():
             assert session.duration_minutes == 120
             assert 4 <= len(session.agenda) <= 6, session
-            assert library.agenda_minutes(session.agenda) == session.duration_minutes, session
+            assert library_selectors.agenda_minutes(session.agenda) == session.duration_minutes, (
+                session
+            )
             assert 4 <= len(session.questions) <= 6, session
             assert session.goals
     problem = police.sessions.get(position=2)
@@ -96,7 +99,7 @@ def test_reversing_the_data_migration_keeps_initiatives_copies(initiative, organ
     DiscussionGuide.objects.filter(initiative__isnull=True).delete()
     migration.create_library_guides(django_apps, None)
     source = DiscussionGuide.objects.get(slug="facing-racism", initiative__isnull=True)
-    copy = library.guide_copy(user=organizer, initiative=initiative, guide=source)
+    copy = library_services.guide_copy(user=organizer, initiative=initiative, guide=source)
 
     migration.delete_library_guides(django_apps, None)
 
@@ -112,7 +115,7 @@ def test_copy_is_an_independent_deep_copy(initiative, organizer):
     source = library_guide(sessions=3, slug="lib")
     before = [(s.title, s.agenda, s.questions) for s in source.sessions.order_by("position")]
 
-    copy = library.guide_copy(user=organizer, initiative=initiative, guide=source)
+    copy = library_services.guide_copy(user=organizer, initiative=initiative, guide=source)
 
     assert copy.initiative == initiative
     assert copy.copied_from == source
@@ -122,7 +125,7 @@ def test_copy_is_an_independent_deep_copy(initiative, organizer):
         source.sessions.values_list("pk", flat=True)
     )
     first = copy.sessions.get(position=1)
-    library.guide_session_update(
+    library_services.guide_session_update(
         user=organizer,
         initiative=initiative,
         session=first,
@@ -131,10 +134,10 @@ def test_copy_is_an_independent_deep_copy(initiative, organizer):
         agenda=[{"title": "All of it", "minutes": 90}],
         questions=["New?"],
     )
-    library.guide_update(
+    library_services.guide_update(
         user=organizer, initiative=initiative, guide=copy, title="Ours now", languages=["es"]
     )
-    library.guide_session_delete(
+    library_services.guide_session_delete(
         user=organizer, initiative=initiative, session=copy.sessions.get(position=3)
     )
 
@@ -152,22 +155,22 @@ def test_copy_is_an_independent_deep_copy(initiative, organizer):
 def test_guides_of_another_initiative_cannot_be_copied(initiative, other_initiative, organizer):
     foreign = own_guide(other_initiative)
     with pytest.raises(DomainError):
-        library.guide_copy(user=organizer, initiative=initiative, guide=foreign)
+        library_services.guide_copy(user=organizer, initiative=initiative, guide=foreign)
     assert not DiscussionGuide.objects.filter(initiative=initiative).exists()
 
 
 def test_library_guides_cannot_be_changed_through_the_services(initiative, organizer):
     source = library_guide()
     with pytest.raises(DomainError):
-        library.guide_update(
+        library_services.guide_update(
             user=organizer, initiative=initiative, guide=source, title="X", languages=["en"]
         )
     with pytest.raises(DomainError):
-        library.guide_session_create(
+        library_services.guide_session_create(
             user=organizer, initiative=initiative, guide=source, title="Extra"
         )
     with pytest.raises(DomainError):
-        library.guide_session_delete(
+        library_services.guide_session_delete(
             user=organizer, initiative=initiative, session=source.sessions.first()
         )
     assert source.sessions.count() == 3
@@ -177,7 +180,9 @@ def test_sessions_move_up_and_down_and_renumber_after_a_delete(initiative, organ
     guide = own_guide(initiative, sessions=4)
     third = guide.sessions.get(position=3)
 
-    library.guide_session_move(user=organizer, initiative=initiative, session=third, direction="up")
+    library_services.guide_session_move(
+        user=organizer, initiative=initiative, session=third, direction="up"
+    )
     assert [t for _n, t in titles(guide)] == [
         "Our part 1",
         "Our part 3",
@@ -185,10 +190,10 @@ def test_sessions_move_up_and_down_and_renumber_after_a_delete(initiative, organ
         "Our part 4",
     ]
 
-    library.guide_session_move(
+    library_services.guide_session_move(
         user=organizer, initiative=initiative, session=third, direction="down"
     )
-    library.guide_session_move(
+    library_services.guide_session_move(
         user=organizer, initiative=initiative, session=third, direction="down"
     )
     assert [t for _n, t in titles(guide)] == [
@@ -199,23 +204,23 @@ def test_sessions_move_up_and_down_and_renumber_after_a_delete(initiative, organ
     ]
 
     with pytest.raises(DomainError):
-        library.guide_session_move(
+        library_services.guide_session_move(
             user=organizer, initiative=initiative, session=third, direction="down"
         )
     with pytest.raises(DomainError):
-        library.guide_session_move(
+        library_services.guide_session_move(
             user=organizer,
             initiative=initiative,
             session=guide.sessions.get(position=1),
             direction="up",
         )
 
-    library.guide_session_delete(
+    library_services.guide_session_delete(
         user=organizer, initiative=initiative, session=guide.sessions.get(position=2)
     )
     assert titles(guide) == [(1, "Our part 1"), (2, "Our part 4"), (3, "Our part 3")]
 
-    added = library.guide_session_create(
+    added = library_services.guide_session_create(
         user=organizer, initiative=initiative, guide=guide, title="Closing"
     )
     assert added.position == 4
@@ -238,7 +243,7 @@ def test_deleting_a_guide_used_by_a_circle_is_refused(initiative, organizer):
     guide = own_guide(initiative)
     CircleFactory(initiative=initiative, guide=guide)
     with pytest.raises(DomainError):
-        library.guide_delete(user=organizer, initiative=initiative, guide=guide)
+        library_services.guide_delete(user=organizer, initiative=initiative, guide=guide)
     assert DiscussionGuide.objects.filter(pk=guide.pk).exists()
 
 
@@ -577,7 +582,7 @@ def test_someone_outside_the_initiative_gets_404(client, initiative, url_name):
 
 def test_training_add_records_and_logs_without_the_persons_name(initiative, organizer, member_of):
     trainee = member_of(initiative, Role.RECORDER, display_name="Rosa Recorder")
-    record = library.training_add(
+    record = library_services.training_add(
         user=organizer,
         initiative=initiative,
         trainee=trainee,
@@ -596,7 +601,7 @@ def test_training_add_records_and_logs_without_the_persons_name(initiative, orga
 def test_training_only_for_facilitators_and_recorders(initiative, organizer, member_of, role):
     someone = member_of(initiative, role)
     with pytest.raises(DomainError) as error:
-        library.training_add(
+        library_services.training_add(
             user=organizer,
             initiative=initiative,
             trainee=someone,
@@ -612,7 +617,7 @@ def test_training_for_a_facilitator_of_another_initiative_is_refused(
 ):
     outsider = member_of(other_initiative, Role.FACILITATOR)
     with pytest.raises(DomainError):
-        library.training_add(
+        library_services.training_add(
             user=organizer,
             initiative=initiative,
             trainee=outsider,
@@ -624,7 +629,7 @@ def test_training_for_a_facilitator_of_another_initiative_is_refused(
 def test_training_in_the_future_is_refused(initiative, organizer, member_of):
     trainee = member_of(initiative, Role.FACILITATOR)
     with pytest.raises(DomainError) as error:
-        library.training_add(
+        library_services.training_add(
             user=organizer,
             initiative=initiative,
             trainee=trainee,
@@ -711,15 +716,15 @@ def test_is_trained_and_untrained_facilitators_in_one_query(
     FacilitatorTrainingFactory(initiative=initiative, user=trained)
     FacilitatorTrainingFactory(initiative=other_initiative, user=trained_elsewhere)
 
-    assert library.is_trained(initiative=initiative, user=trained)
-    assert not library.is_trained(initiative=initiative, user=untrained)
+    assert library_selectors.is_trained(initiative=initiative, user=trained)
+    assert not library_selectors.is_trained(initiative=initiative, user=untrained)
     with django_assert_num_queries(1):
-        result = library.untrained_facilitators(
+        result = library_selectors.untrained_facilitators(
             initiative=initiative, users=[trained, untrained, trained_elsewhere]
         )
     assert result == {untrained, trained_elsewhere}
-    assert library.untrained_facilitators(
+    assert library_selectors.untrained_facilitators(
         initiative=initiative, users=[trained.pk, untrained.pk]
     ) == {untrained.pk}
     with django_assert_num_queries(0):
-        assert library.untrained_facilitators(initiative=initiative, users=[]) == set()
+        assert library_selectors.untrained_facilitators(initiative=initiative, users=[]) == set()

@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dialogue_hub.models import OutboxMessage, OutboxStatus
-from guides import logs, reminders
 from guides.models import SessionLog
 from guides.permissions import log_approvers
+from guides.services import logs as log_services
+from guides.services import reminders as reminder_services
 from initiatives.models import Role
 
 from ..factories import CircleFactory, CircleSessionFactory, CircleStaffFactory
@@ -42,9 +43,11 @@ def staff(initiative, circle, member_of):
 
 
 def submitted_log(meeting, author, callbacks):
-    log = logs.log_save(user=author, meeting=meeting, themes=[], action_ideas=["Youth council"])
+    log = log_services.log_save(
+        user=author, meeting=meeting, themes=[], action_ideas=["Youth council"]
+    )
     with callbacks(execute=True):
-        logs.log_submit(user=author, log=log)
+        log_services.log_submit(user=author, log=log)
     log.refresh_from_db()
     return log
 
@@ -130,9 +133,9 @@ def test_submitting_emails_whoever_may_approve_in_their_language(
 
     # Sent back and submitted again: asked again (a new key), once.
     with django_capture_on_commit_callbacks(execute=True):
-        logs.log_return(user=staff["other"], log=log, note="Add the open questions.")
-        logs.log_submit(user=staff["author"], log=log)
-    rows = OutboxMessage.objects.filter(kind=reminders.LOG_TO_APPROVE)
+        log_services.log_return(user=staff["other"], log=log, note="Add the open questions.")
+        log_services.log_submit(user=staff["author"], log=log)
+    rows = OutboxMessage.objects.filter(kind=reminder_services.LOG_TO_APPROVE)
     assert rows.count() == 2
     assert set(rows.values_list("status", flat=True)) == {OutboxStatus.SENT}
 
@@ -140,11 +143,13 @@ def test_submitting_emails_whoever_may_approve_in_their_language(
 def test_an_approval_request_for_a_log_approved_meanwhile_is_not_sent(
     meeting, staff, django_capture_on_commit_callbacks
 ):
-    log = logs.log_save(user=staff["author"], meeting=meeting, themes=[], action_ideas=["Idea"])
-    logs.log_submit(user=staff["author"], log=log)  # commit callbacks not run: not yet sent
+    log = log_services.log_save(
+        user=staff["author"], meeting=meeting, themes=[], action_ideas=["Idea"]
+    )
+    log_services.log_submit(user=staff["author"], log=log)  # commit callbacks not run: not yet sent
     log.refresh_from_db()
-    logs.log_approve(user=staff["other"], log=log)
-    row = OutboxMessage.objects.get(kind=reminders.LOG_TO_APPROVE)
+    log_services.log_approve(user=staff["other"], log=log)
+    row = OutboxMessage.objects.get(kind=reminder_services.LOG_TO_APPROVE)
     assert row.status == OutboxStatus.CANCELLED  # withdrawn by the approval itself
     OutboxMessage.objects.filter(pk=row.pk).update(status=OutboxStatus.PENDING)
     from dialogue_hub.tasks import outbox_send
@@ -156,9 +161,11 @@ def test_an_approval_request_for_a_log_approved_meanwhile_is_not_sent(
 
 
 def test_sending_a_log_back_withdraws_its_approval_requests(meeting, staff):
-    log = logs.log_save(user=staff["author"], meeting=meeting, themes=[], action_ideas=["Idea"])
-    logs.log_submit(user=staff["author"], log=log)
+    log = log_services.log_save(
+        user=staff["author"], meeting=meeting, themes=[], action_ideas=["Idea"]
+    )
+    log_services.log_submit(user=staff["author"], log=log)
     log.refresh_from_db()
-    logs.log_return(user=staff["other"], log=log, note="Add the agreements.")
-    row = OutboxMessage.objects.get(kind=reminders.LOG_TO_APPROVE)
+    log_services.log_return(user=staff["other"], log=log, note="Add the agreements.")
+    row = OutboxMessage.objects.get(kind=reminder_services.LOG_TO_APPROVE)
     assert row.status == OutboxStatus.CANCELLED

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dialogue_hub.exceptions import DomainError
-from guides import logs
 from guides.models import ActionIdea, LogStatus, SessionLog
+from guides.selectors import logs as log_selectors
+from guides.services import logs as log_services
 from initiatives.models import ActivityLogEntry, Role
 from initiatives.permissions import PERMISSIONS
 
@@ -93,7 +94,7 @@ def save(meeting, user, **overrides):
         "action_ideas": ["Idea one", "Idea two"],
     }
     kwargs.update(overrides)
-    return logs.log_save(**kwargs)
+    return log_services.log_save(**kwargs)
 
 
 # --- workflow ------------------------------------------------------------------------------------
@@ -182,7 +183,7 @@ def test_editing_a_draft_keeps_idea_rows_in_place(meeting, recorder):
 
 def test_facilitator_sends_a_log_back_with_a_note(client, meeting, recorder, facilitator):
     log = save(meeting, recorder)
-    logs.log_submit(user=recorder, log=log)
+    log_services.log_submit(user=recorder, log=log)
     client.force_login(facilitator)
 
     response = client.post(url("log_return", meeting), {"note": "Please add the open questions."})
@@ -199,7 +200,7 @@ def test_facilitator_sends_a_log_back_with_a_note(client, meeting, recorder, fac
 
 def test_sending_back_needs_a_note_without_names(client, meeting, recorder, facilitator):
     log = save(meeting, recorder)
-    logs.log_submit(user=recorder, log=log)
+    log_services.log_submit(user=recorder, log=log)
     client.force_login(facilitator)
 
     empty = client.post(url("log_return", meeting), {"note": ""})
@@ -214,8 +215,8 @@ def test_sending_back_needs_a_note_without_names(client, meeting, recorder, faci
 
 def test_approved_logs_are_read_only(client, meeting, recorder, facilitator):
     log = save(meeting, recorder)
-    logs.log_submit(user=recorder, log=log)
-    logs.log_approve(user=facilitator, log=log)
+    log_services.log_submit(user=recorder, log=log)
+    log_services.log_approve(user=facilitator, log=log)
 
     with pytest.raises(DomainError):
         save(meeting, recorder, agreements="Changed")
@@ -231,16 +232,16 @@ def test_approved_logs_are_read_only(client, meeting, recorder, facilitator):
 def test_only_a_submitted_log_can_be_approved(meeting, recorder, facilitator):
     log = save(meeting, recorder)
     with pytest.raises(DomainError):
-        logs.log_approve(user=facilitator, log=log)
-    logs.log_submit(user=recorder, log=log)
+        log_services.log_approve(user=facilitator, log=log)
+    log_services.log_submit(user=recorder, log=log)
     with pytest.raises(DomainError):
-        logs.log_approve(user=recorder, log=log)
+        log_services.log_approve(user=recorder, log=log)
 
 
 def test_an_empty_log_cannot_be_submitted(meeting, recorder):
     log = save(meeting, recorder, themes=[], agreements="", action_ideas=[])
     with pytest.raises(DomainError):
-        logs.log_submit(user=recorder, log=log)
+        log_services.log_submit(user=recorder, log=log)
 
 
 def test_no_log_before_the_meeting_or_for_a_cancelled_one(circle, recorder):
@@ -256,7 +257,7 @@ def test_no_log_before_the_meeting_or_for_a_cancelled_one(circle, recorder):
 
 def test_facilitator_of_another_circle_gets_404(client, meeting, recorder, other_facilitator):
     log = save(meeting, recorder)
-    logs.log_submit(user=recorder, log=log)
+    log_services.log_submit(user=recorder, log=log)
     client.force_login(other_facilitator)
 
     for name in ("log_detail", "log_edit"):
@@ -266,7 +267,7 @@ def test_facilitator_of_another_circle_gets_404(client, meeting, recorder, other
     log.refresh_from_db()
     assert log.status == LogStatus.SUBMITTED
     with pytest.raises(DomainError):
-        logs.log_approve(user=other_facilitator, log=log)
+        log_services.log_approve(user=other_facilitator, log=log)
 
 
 # --- names -----------------------------------------------------------------------------------------
@@ -333,8 +334,8 @@ def test_themes_from_other_logs_are_offered(client, initiative, meeting, recorde
 
 def approved_log(meeting, recorder, facilitator, **overrides):
     log = save(meeting, recorder, safety_concerns="Someone felt watched.", **overrides)
-    logs.log_submit(user=recorder, log=log)
-    return logs.log_approve(user=facilitator, log=log)
+    log_services.log_submit(user=recorder, log=log)
+    return log_services.log_approve(user=facilitator, log=log)
 
 
 def test_safety_concerns_only_for_logs_safety_and_the_circles_staff(
@@ -416,7 +417,7 @@ def test_logs_list_query_count_does_not_grow(client, initiative, member_of):
 
 def test_approved_action_ideas_for_the_action_forum(initiative, meeting, recorder, facilitator):
     approved_log(meeting, recorder, facilitator)
-    assert [idea.text for idea in logs.approved_action_ideas(initiative=initiative)] == [
+    assert [idea.text for idea in log_selectors.approved_action_ideas(initiative=initiative)] == [
         "Idea one",
         "Idea two",
     ]
@@ -498,7 +499,7 @@ def test_a_meeting_of_another_initiative_is_404(client, initiative, member_of):
 
 
 def test_organizer_sees_a_submitted_log_with_its_action_ideas_but_not_a_draft(client):
-    from guides import logs as log_services
+
     from initiatives.models import Role
 
     from ..factories import (
@@ -530,7 +531,7 @@ def test_organizer_sees_a_submitted_log_with_its_action_ideas_but_not_a_draft(cl
 
 
 def test_a_facilitator_does_not_approve_their_own_log_when_a_co_facilitator_can():
-    from guides import logs as log_services
+    from guides.services import logs as log_services
 
     from ..factories import CircleSessionFactory, CircleStaffFactory
 

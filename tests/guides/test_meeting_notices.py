@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from dialogue_hub import outbox
 from dialogue_hub.models import OutboxMessage, OutboxStatus
-from guides import meetings, reminders
 from guides.models import CircleMember, CircleSession, MeetingStatus
+from guides.services import meetings as meeting_services
+from guides.services import reminders as reminder_services
 from initiatives.models import ActivityLogEntry, Role
 from initiatives.permissions import PERMISSIONS
 
@@ -61,14 +62,14 @@ def test_reschedule_cancels_old_reminders_plans_new_ones_and_tells_everyone(
     circle = circle_with_people(initiative)
     starts_at = (timezone.now() + timedelta(hours=40)).replace(minute=23, second=0, microsecond=0)
     meeting = CircleSessionFactory(circle=circle, starts_at=starts_at)
-    reminders.reminders_plan()
+    reminder_services.reminders_plan()
     old_start = meeting.starts_at
-    old_rows = list(OutboxMessage.objects.filter(kind=reminders.REMINDER))
+    old_rows = list(OutboxMessage.objects.filter(kind=reminder_services.REMINDER))
     assert len(old_rows) == 8
     day, at = later_local(30)
 
     with django_capture_on_commit_callbacks(execute=True):
-        meetings.meeting_reschedule(user=organizer, meeting=meeting, day=day, at=at)
+        meeting_services.meeting_reschedule(user=organizer, meeting=meeting, day=day, at=at)
 
     meeting.refresh_from_db()
     for row in old_rows:
@@ -77,7 +78,7 @@ def test_reschedule_cancels_old_reminders_plans_new_ones_and_tells_everyone(
         assert row.status in {OutboxStatus.CANCELLED, OutboxStatus.SENT}
     assert {r.status for r in old_rows if r.params["hours"] == 2} == {OutboxStatus.CANCELLED}
     new_rows = OutboxMessage.objects.filter(
-        kind=reminders.REMINDER, scheduled_for=meeting.starts_at
+        kind=reminder_services.REMINDER, scheduled_for=meeting.starts_at
     )
     assert new_rows.count() == 8
     assert all(meeting.starts_at.isoformat() in row.key for row in new_rows)
@@ -102,7 +103,7 @@ def test_rescheduled_notice_goes_even_to_people_who_turned_reminders_off(
     day, at = later_local(24 * 6)
 
     with django_capture_on_commit_callbacks(execute=True):
-        meetings.meeting_reschedule(user=organizer, meeting=meeting, day=day, at=at)
+        meeting_services.meeting_reschedule(user=organizer, meeting=meeting, day=day, at=at)
 
     assert member.email in {m.to[0] for m in mail.outbox}
 
@@ -110,23 +111,29 @@ def test_rescheduled_notice_goes_even_to_people_who_turned_reminders_off(
 def test_a_notice_for_a_time_the_meeting_no_longer_has_is_cancelled(initiative, organizer):
     circle = circle_with_people(initiative, members=1)
     meeting = CircleSessionFactory(circle=circle, starts_at=timezone.now() + timedelta(days=5))
-    meetings.meeting_reschedule(user=organizer, meeting=meeting, day=later_local(24 * 6)[0],
+    meeting_services.meeting_reschedule(user=organizer, meeting=meeting, day=later_local(24 * 6)[0],
                                 at=later_local(24 * 6)[1])  # fmt: skip
     first = set(
-        OutboxMessage.objects.filter(kind=reminders.RESCHEDULED).values_list("pk", flat=True)
+        OutboxMessage.objects.filter(kind=reminder_services.RESCHEDULED).values_list(
+            "pk", flat=True
+        )
     )
     meeting.refresh_from_db()
-    meetings.meeting_reschedule(user=organizer, meeting=meeting, day=later_local(24 * 8)[0],
+    meeting_services.meeting_reschedule(user=organizer, meeting=meeting, day=later_local(24 * 8)[0],
                                 at=later_local(24 * 8)[1])  # fmt: skip
 
     outcome = outbox.send_batch(
-        list(OutboxMessage.objects.filter(kind=reminders.RESCHEDULED).values_list("pk", flat=True))
+        list(
+            OutboxMessage.objects.filter(kind=reminder_services.RESCHEDULED).values_list(
+                "pk", flat=True
+            )
+        )
     )
 
     assert outcome["cancelled"] == len(first) == 3
     assert outcome["sent"] == 3
     assert set(
-        OutboxMessage.objects.filter(status=OutboxStatus.CANCELLED, kind=reminders.RESCHEDULED)
+        OutboxMessage.objects.filter(status=OutboxStatus.CANCELLED, kind=reminder_services.RESCHEDULED)
         .values_list("pk", flat=True)
     ) == first  # fmt: skip
 
@@ -137,18 +144,20 @@ def test_moving_a_meeting_back_to_its_old_time_plans_its_reminders_again(initiat
     meeting.starts_at = meeting.starts_at.replace(second=0, microsecond=0)
     meeting.save(update_fields=["starts_at"])
     original = meeting.starts_at.astimezone(CHICAGO)
-    reminders.reminders_plan()
-    meetings.meeting_reschedule(user=organizer, meeting=meeting, day=later_local(40)[0],
+    reminder_services.reminders_plan()
+    meeting_services.meeting_reschedule(user=organizer, meeting=meeting, day=later_local(40)[0],
                                 at=later_local(40)[1])  # fmt: skip
     meeting.refresh_from_db()
 
-    meetings.meeting_reschedule(
+    meeting_services.meeting_reschedule(
         user=organizer, meeting=meeting, day=original.date(), at=original.time()
     )
 
     meeting.refresh_from_db()
     pending = OutboxMessage.objects.filter(
-        kind=reminders.REMINDER, status=OutboxStatus.PENDING, scheduled_for=meeting.starts_at
+        kind=reminder_services.REMINDER,
+        status=OutboxStatus.PENDING,
+        scheduled_for=meeting.starts_at,
     )
     assert pending.count() == 6  # 3 people x (48 h, 2 h)
 
@@ -158,7 +167,7 @@ def test_correcting_the_time_of_a_past_meeting_tells_nobody(initiative, organize
     meeting = CircleSessionFactory(circle=circle, starts_at=timezone.now() - timedelta(days=3))
     day, at = later_local(-24 * 2)
 
-    meetings.meeting_reschedule(user=organizer, meeting=meeting, day=day, at=at)
+    meeting_services.meeting_reschedule(user=organizer, meeting=meeting, day=day, at=at)
 
     assert not OutboxMessage.objects.exists()
 
@@ -172,13 +181,13 @@ def test_cancel_tells_members_and_staff_and_cancels_reminders(
     circle = circle_with_people(initiative)
     spanish = CircleMemberFactory(circle=circle, participant__preferred_language="es")
     meeting = CircleSessionFactory(circle=circle, starts_at=timezone.now() + timedelta(hours=30))
-    reminders.reminders_plan()
+    reminder_services.reminders_plan()
 
     with django_capture_on_commit_callbacks(execute=True):
-        meetings.meeting_cancel(user=organizer, meeting=meeting)
+        meeting_services.meeting_cancel(user=organizer, meeting=meeting)
 
     assert not OutboxMessage.objects.filter(
-        kind=reminders.REMINDER, params__hours=2
+        kind=reminder_services.REMINDER, params__hours=2
     ).exclude(status=OutboxStatus.CANCELLED).exists()  # fmt: skip
     notices = [
         m for m in mail.outbox if m.extra_headers["X-Dialogue-Hub-Kind"] == "meeting.cancelled"
@@ -190,17 +199,21 @@ def test_cancel_tells_members_and_staff_and_cancels_reminders(
     in_spanish = next(m for m in notices if m.to[0] == spanish.participant.email)
     assert '<html lang="es">' in in_spanish.alternatives[0][0]
     assert OutboxMessage.objects.get(to_email=spanish.participant.email,
-                                     kind=reminders.CANCELLED).language == "es"  # fmt: skip
+                                     kind=reminder_services.CANCELLED).language == "es"  # fmt: skip
 
 
 def test_cancel_notice_is_dropped_when_the_meeting_is_back_on(initiative, organizer):
     circle = circle_with_people(initiative, members=1)
     meeting = CircleSessionFactory(circle=circle, starts_at=timezone.now() + timedelta(days=3))
-    meetings.meeting_cancel(user=organizer, meeting=meeting)
+    meeting_services.meeting_cancel(user=organizer, meeting=meeting)
     CircleSession.objects.filter(pk=meeting.pk).update(status=MeetingStatus.SCHEDULED)
 
     outcome = outbox.send_batch(
-        list(OutboxMessage.objects.filter(kind=reminders.CANCELLED).values_list("pk", flat=True))
+        list(
+            OutboxMessage.objects.filter(kind=reminder_services.CANCELLED).values_list(
+                "pk", flat=True
+            )
+        )
     )
 
     assert outcome["cancelled"] == 3
@@ -212,12 +225,12 @@ def test_reinstating_a_cancelled_meeting_says_it_is_back_on(
 ):
     circle = circle_with_people(initiative, members=1)
     meeting = CircleSessionFactory(circle=circle, starts_at=timezone.now() + timedelta(days=3))
-    meetings.meeting_cancel(user=organizer, meeting=meeting)
+    meeting_services.meeting_cancel(user=organizer, meeting=meeting)
     meeting.refresh_from_db()
     day, at = later_local(24 * 10)
 
     with django_capture_on_commit_callbacks(execute=True):
-        meetings.meeting_reschedule(user=organizer, meeting=meeting, day=day, at=at)
+        meeting_services.meeting_reschedule(user=organizer, meeting=meeting, day=day, at=at)
 
     moved = [
         m for m in mail.outbox if m.extra_headers["X-Dialogue-Hub-Kind"] == "meeting.rescheduled"
@@ -230,9 +243,9 @@ def test_cancelling_a_past_meeting_tells_nobody(initiative, organizer):
     circle = circle_with_people(initiative)
     meeting = CircleSessionFactory(circle=circle, starts_at=timezone.now() - timedelta(days=1))
 
-    meetings.meeting_cancel(user=organizer, meeting=meeting)
+    meeting_services.meeting_cancel(user=organizer, meeting=meeting)
 
-    assert not OutboxMessage.objects.filter(kind=reminders.CANCELLED).exists()
+    assert not OutboxMessage.objects.filter(kind=reminder_services.CANCELLED).exists()
 
 
 # --- placement notices -------------------------------------------------------------------------
@@ -260,7 +273,9 @@ def test_organizer_emails_placement_notices_once_per_person_and_circle(
     assert response.redirect_chain[-1][0] == reverse("guides:circles", args=[initiative.slug])
     assert "3 placement notices are on their way." in response.content.decode()
     assert len(mail.outbox) == 3
-    keys = set(OutboxMessage.objects.filter(kind=reminders.ASSIGNED).values_list("key", flat=True))
+    keys = set(
+        OutboxMessage.objects.filter(kind=reminder_services.ASSIGNED).values_list("key", flat=True)
+    )
     assert keys == {
         f"circle.assigned:{m.circle_id}:{m.participant_id}"
         for m in CircleMember.objects.filter(circle__in=[first, second])
@@ -285,7 +300,7 @@ def test_organizer_emails_placement_notices_once_per_person_and_circle(
     moved.save(update_fields=["circle"])
     response = client.post(notices_url(initiative), follow=True)
     assert "2 placement notices are on their way." in response.content.decode()
-    latest = OutboxMessage.objects.filter(kind=reminders.ASSIGNED).order_by("-pk")[:2]
+    latest = OutboxMessage.objects.filter(kind=reminder_services.ASSIGNED).order_by("-pk")[:2]
     assert {row.key for row in latest} == {
         f"circle.assigned:{second.pk}:{newcomer.participant_id}",
         f"circle.assigned:{second.pk}:{moved.participant_id}",
@@ -295,7 +310,7 @@ def test_organizer_emails_placement_notices_once_per_person_and_circle(
 def test_placement_notice_for_someone_moved_before_sending_is_cancelled(initiative, organizer):
     first = circle_with_people(initiative, members=1)
     second = circle_with_people(initiative, members=0)
-    reminders.placement_notices_send(user=organizer, initiative=initiative)
+    reminder_services.placement_notices_send(user=organizer, initiative=initiative)
     CircleMember.objects.filter(circle=first).update(circle=second)
 
     outcome = outbox.send_batch(list(OutboxMessage.objects.values_list("pk", flat=True)))
@@ -307,7 +322,7 @@ def test_placement_notice_in_the_participants_language(client, initiative, organ
     circle = circle_with_people(initiative, members=0)
     CircleMemberFactory(circle=circle, participant__preferred_language="es")
 
-    reminders.placement_notices_send(user=organizer, initiative=initiative)
+    reminder_services.placement_notices_send(user=organizer, initiative=initiative)
     outbox.send_batch(list(OutboxMessage.objects.values_list("pk", flat=True)))
 
     assert '<html lang="es">' in mail.outbox[0].alternatives[0][0]
@@ -379,7 +394,7 @@ def test_welcome_email_of_a_placed_person_carries_their_circle_calendar(initiati
 def test_staff_reminder_is_dropped_when_they_left_the_circle(initiative):
     circle = circle_with_people(initiative, members=0)
     CircleSessionFactory(circle=circle, starts_at=timezone.now() + timedelta(hours=1))
-    reminders.reminders_plan()
+    reminder_services.reminders_plan()
     circle.staff.all().delete()
 
     outcome = outbox.send_batch(list(OutboxMessage.objects.values_list("pk", flat=True)))
@@ -387,15 +402,16 @@ def test_staff_reminder_is_dropped_when_they_left_the_circle(initiative):
     assert outcome["cancelled"] == 2
 
 
-# --- role × URL matrix (guides/urls/notices.py) -----------------------------------------------
+# --- role × URL matrix (the placement notices in guides/urls/circles.py) ---------------------
 
 NOTICE_URLS = {"circle_placement_notices"}
 
 
 def test_every_notices_url_is_in_the_matrix():
-    from guides.urls import notices as notice_urls
+    from guides.urls import circles as circle_urls
 
-    assert {pattern.name for pattern in notice_urls.urlpatterns} == NOTICE_URLS
+    notice_names = {p.name for p in circle_urls.urlpatterns if "notices" in p.name}
+    assert notice_names == NOTICE_URLS
 
 
 @pytest.mark.parametrize("role", Role.values)

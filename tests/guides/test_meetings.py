@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dialogue_hub.exceptions import DomainError
-from guides import meetings
 from guides.models import Attendance, CircleSession, MeetingStatus, SessionLog
+from guides.selectors import meetings as meeting_selectors
+from guides.services import meetings as meeting_services
 from initiatives.models import ActivityLogEntry, Role
 from initiatives.permissions import PERMISSIONS
 from participants.models import Status
@@ -71,7 +72,7 @@ def meeting_at(circle, start, minutes=120, **kwargs):
 def test_generate_makes_one_meeting_per_guide_session_weekly(initiative, organizer):
     circle = circle_with_guide(initiative, sessions=5)
 
-    created = meetings.circle_schedule_generate(
+    created = meeting_services.circle_schedule_generate(
         user=organizer,
         circle=circle,
         first_day=date(2030, 9, 3),
@@ -93,7 +94,7 @@ def test_generate_keeps_the_wall_clock_time_across_a_dst_change_in_chicago(initi
     # US daylight saving time ends on Sunday 3 November 2030.
     circle = circle_with_guide(initiative, sessions=4)
 
-    meetings.circle_schedule_generate(
+    meeting_services.circle_schedule_generate(
         user=organizer,
         circle=circle,
         first_day=date(2030, 10, 22),
@@ -116,7 +117,7 @@ def test_generate_keeps_the_wall_clock_time_across_a_dst_change_in_chicago(initi
 
 def test_generate_every_two_weeks(initiative, organizer):
     circle = circle_with_guide(initiative, sessions=3)
-    meetings.circle_schedule_generate(
+    meeting_services.circle_schedule_generate(
         user=organizer,
         circle=circle,
         first_day=date(2030, 9, 3),
@@ -149,7 +150,7 @@ def test_generate_refuses_bad_input_and_changes_nothing(
     arguments = {"first_day": date(2030, 9, 3), "start_time": time(18, 0), **kwargs}
 
     with pytest.raises(DomainError) as error:
-        meetings.circle_schedule_generate(
+        meeting_services.circle_schedule_generate(
             user=organizer, circle=circle, now=datetime(2025, 1, 1, tzinfo=UTC), **arguments
         )
 
@@ -162,7 +163,7 @@ def test_generate_refuses_a_circle_that_already_has_meetings(initiative, organiz
     meeting_at(circle, timezone.now() + timedelta(days=3), number=1)
 
     with pytest.raises(DomainError) as error:
-        meetings.circle_schedule_generate(
+        meeting_services.circle_schedule_generate(
             user=organizer, circle=circle, first_day=date(2030, 9, 3), start_time=time(18, 0)
         )
 
@@ -181,7 +182,7 @@ def test_regenerate_replaces_only_future_meetings_without_records(initiative, or
     plain = meeting_at(circle, now + timedelta(days=8), number=3)
     first_day, at = soon(days=20)
 
-    created = meetings.circle_schedule_generate(
+    created = meeting_services.circle_schedule_generate(
         user=organizer, circle=circle, first_day=first_day, start_time=at, replace_future=True
     )
 
@@ -200,7 +201,7 @@ def test_regenerate_must_start_after_the_last_meeting_kept(initiative, organizer
     first_day, at = soon(days=3)
 
     with pytest.raises(DomainError) as error:
-        meetings.circle_schedule_generate(
+        meeting_services.circle_schedule_generate(
             user=organizer, circle=circle, first_day=first_day, start_time=at, replace_future=True
         )
     assert error.value.field == "first_day"
@@ -216,7 +217,7 @@ def test_reschedule_moves_a_future_meeting_and_keeps_its_attendance(initiative, 
     AttendanceFactory(meeting=meeting, participant=member.participant, status="excused")
     day, at = soon(days=9, hour=19)
 
-    result = meetings.meeting_reschedule(user=organizer, meeting=meeting, day=day, at=at)
+    result = meeting_services.meeting_reschedule(user=organizer, meeting=meeting, day=day, at=at)
 
     meeting.refresh_from_db()
     assert local(meeting.starts_at).date() == day
@@ -236,7 +237,7 @@ def test_reschedule_corrects_when_a_held_meeting_took_place_and_keeps_attendance
     SessionLogFactory(meeting=meeting)
     day = (timezone.now() - timedelta(days=2)).astimezone(CHICAGO).date()
 
-    meetings.meeting_reschedule(user=organizer, meeting=meeting, day=day, at=time(9, 0))
+    meeting_services.meeting_reschedule(user=organizer, meeting=meeting, day=day, at=time(9, 0))
 
     meeting.refresh_from_db()
     assert local(meeting.starts_at).date() == day
@@ -248,7 +249,7 @@ def test_reschedule_refuses_moving_a_future_meeting_into_the_past(initiative, or
     meeting = meeting_at(CircleFactory(initiative=initiative), timezone.now() + timedelta(days=2))
     before = meeting.starts_at
     with pytest.raises(DomainError):
-        meetings.meeting_reschedule(
+        meeting_services.meeting_reschedule(
             user=organizer, meeting=meeting, day=date(2021, 5, 4), at=time(18, 0)
         )
     meeting.refresh_from_db()
@@ -262,13 +263,13 @@ def test_reschedule_refuses_moving_a_held_meeting_into_the_future(initiative, or
     AttendanceFactory(meeting=meeting, participant=member.participant, status="present")
     day, at = soon()
     with pytest.raises(DomainError):
-        meetings.meeting_reschedule(user=organizer, meeting=meeting, day=day, at=at)
+        meeting_services.meeting_reschedule(user=organizer, meeting=meeting, day=day, at=at)
 
 
 def test_a_past_meeting_that_never_happened_can_be_moved_to_the_future(initiative, organizer):
     meeting = meeting_at(CircleFactory(initiative=initiative), timezone.now() - timedelta(days=3))
     day, at = soon()
-    meetings.meeting_reschedule(user=organizer, meeting=meeting, day=day, at=at)
+    meeting_services.meeting_reschedule(user=organizer, meeting=meeting, day=day, at=at)
     meeting.refresh_from_db()
     assert meeting.starts_at > timezone.now()
 
@@ -280,7 +281,7 @@ def test_rescheduling_a_cancelled_meeting_schedules_it_again(initiative, organiz
         status=MeetingStatus.CANCELLED,
     )
     day, at = soon(days=12)
-    meetings.meeting_reschedule(user=organizer, meeting=meeting, day=day, at=at)
+    meeting_services.meeting_reschedule(user=organizer, meeting=meeting, day=day, at=at)
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.SCHEDULED
 
@@ -288,12 +289,12 @@ def test_rescheduling_a_cancelled_meeting_schedules_it_again(initiative, organiz
 def test_cancel_keeps_the_meeting_as_cancelled(initiative, organizer):
     meeting = meeting_at(CircleFactory(initiative=initiative), timezone.now() + timedelta(days=2))
 
-    meetings.meeting_cancel(user=organizer, meeting=meeting)
+    meeting_services.meeting_cancel(user=organizer, meeting=meeting)
 
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.CANCELLED
     with pytest.raises(DomainError):
-        meetings.meeting_cancel(user=organizer, meeting=meeting)
+        meeting_services.meeting_cancel(user=organizer, meeting=meeting)
     assert ActivityLogEntry.objects.filter(action="meeting.cancelled").count() == 1
 
 
@@ -301,7 +302,7 @@ def test_a_held_meeting_cannot_be_cancelled(initiative, organizer):
     meeting = meeting_at(CircleFactory(initiative=initiative), timezone.now() - timedelta(days=1))
     SessionLogFactory(meeting=meeting)
     with pytest.raises(DomainError):
-        meetings.meeting_cancel(user=organizer, meeting=meeting)
+        meeting_services.meeting_cancel(user=organizer, meeting=meeting)
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.SCHEDULED
 
@@ -320,7 +321,7 @@ def test_double_booked_venue_is_reported_with_the_other_circle(initiative):
     other_place = CircleFactory(initiative=initiative, venue_name="Town Hall")
     meeting_at(other_place, start)
 
-    conflicts = meetings.schedule_conflicts(initiative=initiative, circle=ours)
+    conflicts = meeting_selectors.schedule_conflicts(initiative=initiative, circle=ours)
 
     assert list(conflicts) == [mine.pk]
     [conflict] = conflicts[mine.pk]
@@ -335,7 +336,7 @@ def test_venue_clash_only_within_the_same_initiative(initiative):
     elsewhere = CircleFactory(venue_name="Eastside Library")
     meeting_at(ours, start)
     meeting_at(elsewhere, start)
-    assert meetings.schedule_conflicts(initiative=initiative, circle=ours) == {}
+    assert meeting_selectors.schedule_conflicts(initiative=initiative, circle=ours) == {}
 
 
 def test_double_booked_facilitator_is_reported(initiative):
@@ -348,7 +349,7 @@ def test_double_booked_facilitator_is_reported(initiative):
     mine = meeting_at(ours, start)
     meeting_at(theirs, start + timedelta(minutes=30))
 
-    conflicts = meetings.schedule_conflicts(initiative=initiative, circle=ours)
+    conflicts = meeting_selectors.schedule_conflicts(initiative=initiative, circle=ours)
 
     [conflict] = conflicts[mine.pk]
     assert conflict.kind == "staff"
@@ -360,10 +361,10 @@ def test_rescheduling_into_a_clash_warns_but_moves(initiative, organizer):
     day, at = soon(days=10)
     ours = CircleFactory(initiative=initiative, venue_name="Library")
     theirs = CircleFactory(initiative=initiative, name="Circle Q", venue_name="Library")
-    meeting_at(theirs, meetings.local_to_utc(day=day, at=at, zone=CHICAGO))
+    meeting_at(theirs, meeting_selectors.local_to_utc(day=day, at=at, zone=CHICAGO))
     meeting = meeting_at(ours, timezone.now() + timedelta(days=3))
 
-    result = meetings.meeting_reschedule(user=organizer, meeting=meeting, day=day, at=at)
+    result = meeting_services.meeting_reschedule(user=organizer, meeting=meeting, day=day, at=at)
 
     assert [c.other_circle for c in result.conflicts] == ["Circle Q"]
     meeting.refresh_from_db()
@@ -380,12 +381,12 @@ def test_attendance_save_upserts_and_is_idempotent(initiative):
     meeting = meeting_at(circle, timezone.now())
     marks = {a.pk: "present", b.pk: "absent", c.pk: "excused"}
 
-    first = meetings.attendance_save(user=facilitator, meeting=meeting, marks=marks)
-    second = meetings.attendance_save(user=facilitator, meeting=meeting, marks=marks)
+    first = meeting_services.attendance_save(user=facilitator, meeting=meeting, marks=marks)
+    second = meeting_services.attendance_save(user=facilitator, meeting=meeting, marks=marks)
 
     assert first == second == {"present": 1, "absent": 1, "excused": 1}
     assert Attendance.objects.filter(meeting=meeting).count() == 3
-    meetings.attendance_save(user=facilitator, meeting=meeting, marks={b.pk: "present"})
+    meeting_services.attendance_save(user=facilitator, meeting=meeting, marks={b.pk: "present"})
     assert dict(
         Attendance.objects.filter(meeting=meeting).values_list("participant_id", "status")
     ) == {
@@ -404,11 +405,11 @@ def test_saving_the_same_marks_again_keeps_who_recorded_them(initiative):
     organizer = UserFactory()
     a, b = (CircleMemberFactory(circle=circle).participant for _ in range(2))
     meeting = meeting_at(circle, timezone.now())
-    meetings.attendance_save(
+    meeting_services.attendance_save(
         user=facilitator, meeting=meeting, marks={a.pk: "present", b.pk: "absent"}
     )
 
-    meetings.attendance_save(
+    meeting_services.attendance_save(
         user=organizer, meeting=meeting, marks={a.pk: "present", b.pk: "excused"}
     )
 
@@ -423,7 +424,7 @@ def test_attendance_only_for_members_of_that_circle(initiative):
     meeting = meeting_at(circle, timezone.now())
     outsider = CircleMemberFactory(circle=CircleFactory(initiative=initiative)).participant
     with pytest.raises(DomainError):
-        meetings.attendance_save(user=None, meeting=meeting, marks={outsider.pk: "present"})
+        meeting_services.attendance_save(user=None, meeting=meeting, marks={outsider.pk: "present"})
     assert not Attendance.objects.exists()
 
 
@@ -432,10 +433,10 @@ def test_attendance_refused_for_a_cancelled_meeting_or_unknown_status(initiative
     person = CircleMemberFactory(circle=circle).participant
     cancelled = meeting_at(circle, timezone.now(), status=MeetingStatus.CANCELLED)
     with pytest.raises(DomainError):
-        meetings.attendance_save(user=None, meeting=cancelled, marks={person.pk: "present"})
+        meeting_services.attendance_save(user=None, meeting=cancelled, marks={person.pk: "present"})
     ok = meeting_at(circle, timezone.now() - timedelta(days=7))
     with pytest.raises(DomainError):
-        meetings.attendance_save(user=None, meeting=ok, marks={person.pk: "late"})
+        meeting_services.attendance_save(user=None, meeting=ok, marks={person.pk: "late"})
     assert not Attendance.objects.exists()
 
 
@@ -448,19 +449,19 @@ def test_retention_per_meeting_and_per_person(initiative):
     m2 = meeting_at(circle, now - timedelta(days=7), number=2)
     meeting_at(circle, now + timedelta(days=7), number=3)  # not held yet
     gone = meeting_at(circle, now - timedelta(days=3), number=4, status=MeetingStatus.CANCELLED)
-    meetings.attendance_save(
+    meeting_services.attendance_save(
         user=None,
         meeting=m1,
         marks={p1.pk: "present", p2.pk: "present", p3.pk: "present", p4.pk: "absent"},
     )
-    meetings.attendance_save(
+    meeting_services.attendance_save(
         user=None,
         meeting=m2,
         marks={p1.pk: "present", p2.pk: "excused", p3.pk: "absent", p4.pk: "absent"},
     )
     Attendance.objects.create(meeting=gone, participant=p4, status="present")  # ignored
 
-    retention = meetings.circle_retention(circle=circle)
+    retention = meeting_selectors.circle_retention(circle=circle)
 
     assert retention.held == 2
     assert [(r.meeting.number, r.present, r.percent) for r in retention.meetings] == [
@@ -673,7 +674,7 @@ def test_reschedule_page_moves_and_warns_naming_the_clashing_circle(client, init
     day, at = soon(days=10)
     ours = CircleFactory(initiative=initiative, venue_name="Library")
     theirs = CircleFactory(initiative=initiative, name="Circle Q", venue_name="Library")
-    meeting_at(theirs, meetings.local_to_utc(day=day, at=at, zone=CHICAGO))
+    meeting_at(theirs, meeting_selectors.local_to_utc(day=day, at=at, zone=CHICAGO))
     meeting = meeting_at(ours, timezone.now() + timedelta(days=3))
     client.force_login(organizer)
 
@@ -772,7 +773,7 @@ def test_retention_page_shows_figures(client, initiative, organizer):
     circle = CircleFactory(initiative=initiative)
     person = CircleMemberFactory(circle=circle).participant
     meeting = meeting_at(circle, timezone.now() - timedelta(days=1))
-    meetings.attendance_save(user=None, meeting=meeting, marks={person.pk: "present"})
+    meeting_services.attendance_save(user=None, meeting=meeting, marks={person.pk: "present"})
     client.force_login(organizer)
     response = client.get(reverse("guides:circle_attendance", args=[initiative.slug, circle.pk]))
     content = response.content.decode()
@@ -870,7 +871,7 @@ def test_attendance_rows_are_one_query_with_marks_and_without_withdrawn_people(
     with django_assert_num_queries(1):
         rows = [
             (row.participant.pk, row.participant.display_name, row.status)
-            for row in meetings.attendance_rows(meeting=meeting)
+            for row in meeting_selectors.attendance_rows(meeting=meeting)
         ]
 
     assert rows == [(early.pk, "Ann Early", "excused"), (later.pk, "Bea Later", "")]
@@ -880,7 +881,9 @@ def test_a_meetings_circle_comes_with_the_initiative_already_loaded(
     initiative, scene, django_assert_num_queries
 ):
     with django_assert_num_queries(1):
-        meeting = meetings.meeting_for_initiative(initiative=initiative, pk=scene["meeting"].pk)
+        meeting = meeting_selectors.meeting_for_initiative(
+            initiative=initiative, pk=scene["meeting"].pk
+        )
         assert meeting.circle.initiative is initiative
         assert meeting.circle.name == "Circle A"
 
@@ -911,7 +914,7 @@ def test_dates_far_from_today_are_refused_not_a_500(client, year):
     from datetime import date, time
 
     from dialogue_hub.exceptions import DomainError
-    from guides import meetings as meeting_services
+    from guides.services import meetings as meeting_services
 
     from ..factories import (
         CircleFactory,

@@ -1,4 +1,4 @@
-"""The meeting sweep (guides/reminders.py) and the emails it plans (guides/emails.py): session
+"""The meeting sweep (guides/services/reminders.py) and the emails it plans (guides/emails.py): session
 reminders per offset, once, in the recipient's language with an .ics and an unsubscribe
 header; nudges to write up session notes; alerts about circles without a facilitator; and a
 fixed number of queries whatever the number of meetings."""
@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from dialogue_hub import outbox
 from dialogue_hub.models import OutboxMessage, OutboxStatus
-from guides import reminders
 from guides.models import CircleMember, CircleSession, MeetingStatus
+from guides.services import reminders as reminder_services
 from guides.tasks import reminders_plan as reminders_plan_task
 from initiatives.models import Role
 from participants.models import Participant, Status
@@ -46,7 +46,7 @@ def circle_with_people(initiative, *, members=2, staff=True, **kwargs):
 
 
 def reminder_rows(meeting=None):
-    rows = OutboxMessage.objects.filter(kind=reminders.REMINDER)
+    rows = OutboxMessage.objects.filter(kind=reminder_services.REMINDER)
     if meeting is not None:
         rows = rows.filter(params__meeting=meeting.pk)
     return rows
@@ -64,7 +64,7 @@ def test_reminders_are_planned_per_offset_for_members_and_staff(initiative):
     circle = circle_with_people(initiative)
     meeting = CircleSessionFactory(circle=circle, starts_at=now + timedelta(hours=49))
 
-    result = reminders.reminders_plan(now=now)
+    result = reminder_services.reminders_plan(now=now)
 
     rows = list(reminder_rows(meeting))
     assert result["reminders"] == 8 == len(rows)  # (2 members + 2 staff) x (48 h, 2 h)
@@ -94,7 +94,7 @@ def test_offsets_follow_the_initiatives_own_reminder_hours(initiative):
         circle=circle_with_people(other), starts_at=now + timedelta(hours=72, minutes=30)
     )
 
-    reminders.reminders_plan(now=now)
+    reminder_services.reminders_plan(now=now)
 
     assert offsets(mine) == [24, 72]
     assert offsets(theirs) == []  # beyond 2 h + the margin: planned in a later sweep
@@ -106,10 +106,10 @@ def test_meetings_beyond_the_first_reminder_get_none_yet(initiative):
         circle=circle_with_people(initiative), starts_at=now + timedelta(hours=50)
     )
 
-    assert reminders.reminders_plan(now=now)["reminders"] == 0
+    assert reminder_services.reminders_plan(now=now)["reminders"] == 0
 
     later = now + timedelta(hours=2)
-    assert reminders.reminders_plan(now=later)["reminders"] == 8
+    assert reminder_services.reminders_plan(now=later)["reminders"] == 8
     assert offsets(meeting) == [2, 48]
 
 
@@ -117,8 +117,8 @@ def test_running_the_planner_twice_adds_nothing(initiative):
     now = timezone.now()
     CircleSessionFactory(circle=circle_with_people(initiative), starts_at=now + timedelta(hours=30))
 
-    first = reminders.reminders_plan(now=now)
-    second = reminders.reminders_plan(now=now + timedelta(minutes=5))
+    first = reminder_services.reminders_plan(now=now)
+    second = reminder_services.reminders_plan(now=now + timedelta(minutes=5))
     reminders_plan_task.delay()  # the beat task: the same, with the real clock
 
     assert first["reminders"] == 8
@@ -134,20 +134,20 @@ def test_short_notice_meeting_gets_only_the_smallest_missed_reminder(initiative)
     in_ten_hours = CircleSessionFactory(circle=circle, starts_at=now + timedelta(hours=10))
     in_one_hour = CircleSessionFactory(circle=circle, starts_at=now + timedelta(hours=1))
 
-    reminders.reminders_plan(now=now)
+    reminder_services.reminders_plan(now=now)
 
     assert offsets(in_ten_hours) == [2, 24]  # 24 h goes now (not 48 h too), 2 h later
     assert offsets(in_one_hour) == [2]
     due_now = reminder_rows(in_ten_hours).get(params__hours=24)
     assert due_now.send_after <= now
     # An hour later nothing new: the 48 h reminder is never added afterwards.
-    reminders.reminders_plan(now=now + timedelta(hours=1))
+    reminder_services.reminders_plan(now=now + timedelta(hours=1))
     assert offsets(in_ten_hours) == [2, 24]
 
 
 def test_offsets_to_plan_rule():
     start = datetime(2031, 5, 1, 18, tzinfo=UTC)
-    plan = reminders.offsets_to_plan
+    plan = reminder_services.offsets_to_plan
 
     assert plan([48, 2], starts_at=start, now=start - timedelta(hours=49)) == [2, 48]
     assert plan([48, 2], starts_at=start, now=start - timedelta(hours=47)) == [2, 48]
@@ -170,7 +170,7 @@ def test_withdrawn_and_no_show_people_and_cancelled_meetings_get_no_reminder(ini
     )
     CircleSessionFactory(circle=circle, starts_at=now - timedelta(hours=1))  # started
 
-    reminders.reminders_plan(now=now)
+    reminder_services.reminders_plan(now=now)
 
     emails = set(reminder_rows().values_list("to_email", flat=True))
     assert emails == {
@@ -190,7 +190,7 @@ def test_staff_reminder_once_even_when_facilitator_and_recorder(initiative):
     CircleStaffFactory(circle=circle, user=user, role="recorder")
     CircleSessionFactory(circle=circle, starts_at=now + timedelta(hours=1))
 
-    reminders.reminders_plan(now=now)
+    reminder_services.reminders_plan(now=now)
 
     row = reminder_rows().get()
     assert row.to_email == user.email
@@ -214,7 +214,7 @@ def test_reminder_email_has_local_time_links_ics_and_unsubscribe_header(
     meeting = CircleSessionFactory(circle=circle, starts_at=starts, title="Our stories")
 
     with django_capture_on_commit_callbacks(execute=True):
-        reminders.reminders_plan()
+        reminder_services.reminders_plan()
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -249,7 +249,7 @@ def test_reminder_shows_the_time_in_the_initiatives_own_zone(
     CircleSessionFactory(circle=circle, starts_at=starts)
 
     with django_capture_on_commit_callbacks(execute=True):
-        reminders.reminders_plan()
+        reminder_services.reminders_plan()
 
     tokyo = starts.astimezone(zoneinfo.ZoneInfo("Asia/Tokyo"))
     body = mail.outbox[0].body
@@ -266,7 +266,7 @@ def test_staff_reminder_links_to_attendance_in_their_language(
     meeting = CircleSessionFactory(circle=circle, starts_at=timezone.now() + timedelta(hours=1))
 
     with django_capture_on_commit_callbacks(execute=True):
-        reminders.reminders_plan()
+        reminder_services.reminders_plan()
 
     message = mail.outbox[0]
     assert f"/meetings/{meeting.pk}/attendance/" in message.body
@@ -281,7 +281,7 @@ def test_spanish_participant_gets_the_reminder_rendered_in_spanish(
     CircleSessionFactory(circle=circle, starts_at=timezone.now() + timedelta(hours=1))
 
     with django_capture_on_commit_callbacks(execute=True):
-        reminders.reminders_plan()
+        reminder_services.reminders_plan()
 
     assert reminder_rows().get().language == "es"
     assert '<html lang="es">' in mail.outbox[0].alternatives[0][0]
@@ -294,7 +294,7 @@ def test_opted_out_of_reminders_the_row_is_skipped(initiative, django_capture_on
     CircleSessionFactory(circle=circle, starts_at=timezone.now() + timedelta(hours=1))
 
     with django_capture_on_commit_callbacks(execute=True):
-        reminders.reminders_plan()
+        reminder_services.reminders_plan()
 
     assert mail.outbox == []
     assert reminder_rows().get().status == OutboxStatus.SKIPPED
@@ -303,7 +303,7 @@ def test_opted_out_of_reminders_the_row_is_skipped(initiative, django_capture_on
 def test_a_reminder_for_a_meeting_moved_behind_the_planners_back_is_cancelled(initiative):
     circle = circle_with_people(initiative, members=1, staff=False)
     meeting = CircleSessionFactory(circle=circle, starts_at=timezone.now() + timedelta(hours=1))
-    reminders.reminders_plan()
+    reminder_services.reminders_plan()
     row = reminder_rows().get()
     CircleSession.objects.filter(pk=meeting.pk).update(
         starts_at=meeting.starts_at + timedelta(days=1)
@@ -334,7 +334,7 @@ def test_reminder_that_no_longer_applies_is_cancelled_not_sent(initiative, chang
     circle = circle_with_people(initiative, members=1, staff=False)
     participant = circle.members.get().participant
     meeting = CircleSessionFactory(circle=circle, starts_at=timezone.now() + timedelta(hours=1))
-    reminders.reminders_plan()
+    reminder_services.reminders_plan()
     row = reminder_rows().get()
     change(meeting, participant)
 
@@ -356,10 +356,10 @@ def test_nudge_to_staff_of_a_meeting_without_notes_once(initiative):
     )
     SessionLogFactory(meeting=meeting, status="draft")  # a draft still needs writing up
 
-    first = reminders.reminders_plan(now=now)
-    second = reminders.reminders_plan(now=now + timedelta(hours=5))
+    first = reminder_services.reminders_plan(now=now)
+    second = reminder_services.reminders_plan(now=now + timedelta(hours=5))
 
-    rows = OutboxMessage.objects.filter(kind=reminders.NUDGE)
+    rows = OutboxMessage.objects.filter(kind=reminder_services.NUDGE)
     assert first["nudges"] == 2
     assert second["nudges"] == 0
     assert {row.to_email for row in rows} == {s.user.email for s in circle.staff.all()}
@@ -390,7 +390,7 @@ def test_no_nudge_when_notes_are_in_or_out_of_the_window(
     if log_status:
         SessionLogFactory(meeting=meeting, status=log_status, approved_at=now)
 
-    assert reminders.reminders_plan(now=now)["nudges"] == 0
+    assert reminder_services.reminders_plan(now=now)["nudges"] == 0
 
 
 def test_nudge_is_sent_with_the_log_link_and_dropped_once_notes_are_submitted(
@@ -398,8 +398,8 @@ def test_nudge_is_sent_with_the_log_link_and_dropped_once_notes_are_submitted(
 ):
     circle = circle_with_people(initiative, members=1)
     meeting = CircleSessionFactory(circle=circle, starts_at=timezone.now() - timedelta(days=2))
-    reminders.reminders_plan()
-    first, second = OutboxMessage.objects.filter(kind=reminders.NUDGE).order_by("pk")
+    reminder_services.reminders_plan()
+    first, second = OutboxMessage.objects.filter(kind=reminder_services.NUDGE).order_by("pk")
 
     outbox.send_batch([first.pk])
     SessionLogFactory(meeting=meeting, status="submitted")
@@ -431,10 +431,10 @@ def test_organizers_are_alerted_about_a_circle_meeting_without_a_facilitator(
     far = circle_with_people(initiative, staff=False)
     CircleSessionFactory(circle=far, starts_at=now + timedelta(days=9))
 
-    result = reminders.reminders_plan(now=now)
-    again = reminders.reminders_plan(now=now + timedelta(hours=1))
+    result = reminder_services.reminders_plan(now=now)
+    again = reminder_services.reminders_plan(now=now + timedelta(hours=1))
 
-    rows = OutboxMessage.objects.filter(kind=reminders.NO_FACILITATOR)
+    rows = OutboxMessage.objects.filter(kind=reminder_services.NO_FACILITATOR)
     assert result["alerts"] == 2
     assert again["alerts"] == 0
     assert {row.to_email for row in rows} == {organizer.email, second_organizer.email}
@@ -451,8 +451,8 @@ def test_alert_is_dropped_when_a_facilitator_was_added_meanwhile(
 ):
     circle = circle_with_people(initiative, staff=False)
     CircleSessionFactory(circle=circle, starts_at=timezone.now() + timedelta(days=2))
-    reminders.reminders_plan()
-    row = OutboxMessage.objects.get(kind=reminders.NO_FACILITATOR)
+    reminder_services.reminders_plan()
+    row = OutboxMessage.objects.get(kind=reminder_services.NO_FACILITATOR)
     CircleStaffFactory(circle=circle, role="facilitator")
 
     outbox.send_batch([row.pk])
@@ -464,7 +464,7 @@ def test_alert_is_dropped_when_a_facilitator_was_added_meanwhile(
 def test_alert_email_links_to_the_circle(initiative, organizer):
     circle = circle_with_people(initiative, staff=False)
     CircleSessionFactory(circle=circle, starts_at=timezone.now() + timedelta(days=2))
-    reminders.reminders_plan()
+    reminder_services.reminders_plan()
 
     outbox.send_batch(list(OutboxMessage.objects.values_list("pk", flat=True)))
 
@@ -498,14 +498,14 @@ def test_planner_queries_do_not_grow_with_meetings(
     now = timezone.now()
     _add_meetings(initiative, now, 1)
     with CaptureQueriesContext(connection) as few:
-        reminders.reminders_plan(now=now)
+        reminder_services.reminders_plan(now=now)
     _add_meetings(initiative, now, 12)
     with CaptureQueriesContext(connection) as many:
-        reminders.reminders_plan(now=now)
+        reminder_services.reminders_plan(now=now)
 
     assert len(many.captured_queries) == len(few.captured_queries)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        reminders.reminders_plan(now=now + timedelta(minutes=5))
+        reminder_services.reminders_plan(now=now + timedelta(minutes=5))
 
 
 def test_ten_thousand_reminders_are_planned_in_one_bulk_path(initiative):
@@ -530,14 +530,14 @@ def test_ten_thousand_reminders_are_planned_in_one_bulk_path(initiative):
     )
 
     with CaptureQueriesContext(connection) as ctx:
-        result = reminders.reminders_plan(now=now)
+        result = reminder_services.reminders_plan(now=now)
 
     assert result["reminders"] == 10_000
     assert reminder_rows().count() == 10_000
     # Batched reads and inserts (500 rows a chunk, fewer per insert on SQLite), nothing per
     # row or per meeting: 10,000 rows in a few hundred queries at most.
     assert len(ctx.captured_queries) <= 10_000 // 25
-    assert reminders.reminders_plan(now=now)["reminders"] == 0
+    assert reminder_services.reminders_plan(now=now)["reminders"] == 0
 
 
 def test_sending_a_batch_of_reminders_reads_in_a_few_queries_and_writes_one_per_message(
@@ -551,7 +551,7 @@ def test_sending_a_batch_of_reminders_reads_in_a_few_queries_and_writes_one_per_
     for _n in range(6):
         circle = circle_with_people(initiative, members=4)
         CircleSessionFactory(circle=circle, starts_at=now + timedelta(hours=1))
-    reminders.reminders_plan(now=now)
+    reminder_services.reminders_plan(now=now)
     ids = list(reminder_rows().values_list("pk", flat=True))
     assert len(ids) >= 24
     with CaptureQueriesContext(connection) as ctx:

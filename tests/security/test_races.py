@@ -25,7 +25,7 @@ from actions.models import Ballot, BallotDot, BallotItem, BallotResponse, Idea
 from dialogue_hub import outbox
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.models import OutboxMessage, OutboxStatus
-from guides import reminders
+from guides.services import reminders as reminder_services
 from participants.models import Participant, RoleCap, RoleCategory, Status
 from participants.services import registration as services
 
@@ -205,8 +205,8 @@ def test_the_same_outbox_rows_sent_by_eight_workers_go_out_once_each():
         # 49 h ahead: the 48 h and 2 h reminders are planned but not due, so nothing is sent yet.
         for _n in range(3):
             _circle_with_meeting(initiative, starts_in=timedelta(hours=49))
-        reminders.reminders_plan()
-        rows = OutboxMessage.objects.filter(initiative=initiative, kind=reminders.REMINDER)
+        reminder_services.reminders_plan()
+        rows = OutboxMessage.objects.filter(initiative=initiative, kind=reminder_services.REMINDER)
         ids = list(rows.values_list("pk", flat=True))
         assert len(ids) == 3 * 4 * 2  # 3 meetings × (3 members + 1 facilitator) × 2 offsets
         rows.update(send_after=timezone.now() - timedelta(minutes=1))
@@ -230,10 +230,10 @@ def test_eight_reminder_planners_at_once_write_each_reminder_once():
             _circle_with_meeting(initiative, starts_in=timedelta(hours=49))
         now = timezone.now()
 
-        results = race(lambda _i, now=now: reminders.reminders_plan(now=now), n=8)
+        results = race(lambda _i, now=now: reminder_services.reminders_plan(now=now), n=8)
 
         assert all(isinstance(r, dict) for r in results), results
-        rows = OutboxMessage.objects.filter(initiative=initiative, kind=reminders.REMINDER)
+        rows = OutboxMessage.objects.filter(initiative=initiative, kind=reminder_services.REMINDER)
         keys = list(rows.values_list("key", flat=True))
         assert len(keys) == len(set(keys)) == 4 * 4 * 2
     stats.add("races", ROUNDS)
@@ -246,7 +246,7 @@ def test_concurrent_planners_report_only_the_rows_they_wrote():
             _circle_with_meeting(initiative, starts_in=timedelta(hours=49))
         now = timezone.now()
 
-        results = race(lambda _i, now=now: reminders.reminders_plan(now=now), n=8)
+        results = race(lambda _i, now=now: reminder_services.reminders_plan(now=now), n=8)
 
-        rows = OutboxMessage.objects.filter(initiative=initiative, kind=reminders.REMINDER)
+        rows = OutboxMessage.objects.filter(initiative=initiative, kind=reminder_services.REMINDER)
         assert sum(r["reminders"] for r in results) == rows.count(), results

@@ -27,7 +27,7 @@ from dialogue_hub import outbox
 from dialogue_hub.models import OutboxMessage
 from guides import calendars
 from guides.models import ActionIdea, KeepTogether
-from guides.reminders import placement_notices_send
+from guides.services.reminders import placement_notices_send
 from initiatives import services as initiative_services
 from initiatives.models import Role
 from participants.models import RoleCap, RoleCategory

@@ -22,7 +22,6 @@ approval" requests are written by `meeting_notices_add()`, `placement_notices_se
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -33,10 +32,8 @@ from dialogue_hub import outbox
 from dialogue_hub.models import OutboxMessage, OutboxStatus
 from initiatives.models import Initiative, Membership, Role
 from initiatives.services import activity_record
-from participants.models import Status
 
-from .models import (
-    CircleMember,
+from ..models import (
     CircleRole,
     CircleSession,
     CircleStaff,
@@ -44,7 +41,8 @@ from .models import (
     MeetingStatus,
     SessionLog,
 )
-from .permissions import log_approvers
+from ..permissions import log_approvers
+from ..selectors.reminders import Recipient, circle_recipients, member_addresses
 
 REMINDER = "meeting.reminder"
 NUDGE = "log.nudge"
@@ -63,58 +61,6 @@ NUDGE_WITHIN = timedelta(days=7)
 LONGEST_MEETING = timedelta(hours=24)
 # Alerts: circles meeting within this period without a facilitator.
 ALERT_WITHIN = timedelta(days=7)
-
-# People who get no meeting emails (they left, or never came).
-SILENT_STATUSES = (Status.WITHDRAWN, Status.NO_SHOW)
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """A circle member ("p", participant id) or staff member ("u", user id)."""
-
-    who: str
-    pk: int
-    email: str
-    language: str
-
-    @property
-    def tag(self) -> str:
-        return f"{self.who}{self.pk}"
-
-    def params(self) -> dict:
-        return {"participant": self.pk} if self.who == "p" else {"user": self.pk}
-
-
-def circle_recipients(circle_ids) -> dict[int, list[Recipient]]:
-    """Each circle's members (not withdrawn or no-show, with an email address) and its staff
-    (active users, once each even when facilitator and recorder). Two queries."""
-    circle_ids = list(set(circle_ids))
-    found: dict[int, list[Recipient]] = defaultdict(list)
-    if not circle_ids:
-        return found
-    members = (
-        CircleMember.objects.filter(circle_id__in=circle_ids)
-        .exclude(participant__status__in=SILENT_STATUSES)
-        .exclude(participant__email="")
-        .order_by("circle_id", "participant_id")
-        .values_list(
-            "circle_id", "participant_id", "participant__email", "participant__preferred_language"
-        )
-    )
-    for circle_id, pk, email, language in members:
-        found[circle_id].append(Recipient("p", pk, email, language))
-    seen = set()
-    staff = (
-        CircleStaff.objects.filter(circle_id__in=circle_ids, user__is_active=True)
-        .exclude(user__email="")
-        .order_by("circle_id", "user_id")
-        .values_list("circle_id", "user_id", "user__email", "user__preferred_language")
-    )
-    for circle_id, pk, email, language in staff:
-        if (circle_id, pk) not in seen:
-            seen.add((circle_id, pk))
-            found[circle_id].append(Recipient("u", pk, email, language))
-    return found
 
 
 # Rows handed to the outbox at once: keeps every `key IN (...)` under SQLite's variable limit.
@@ -433,15 +379,7 @@ def placement_notices_send(*, user, initiative) -> int:
     """Email every person placed in one of the initiative's circles that their circle is
     ready. Once per person and circle: clicking again only reaches people placed since (or
     moved to another circle). Returns how many were queued."""
-    members = (
-        CircleMember.objects.filter(circle__initiative=initiative)
-        .exclude(participant__status__in=SILENT_STATUSES)
-        .exclude(participant__email="")
-        .order_by("circle_id", "participant_id")
-        .values_list(
-            "circle_id", "participant_id", "participant__email", "participant__preferred_language"
-        )
-    )
+    members = member_addresses(circle__initiative=initiative)
     rows = [
         dict(
             kind=ASSIGNED,
@@ -462,12 +400,3 @@ def placement_notices_send(*, user, initiative) -> int:
             details={"queued": queued},
         )
     return queued
-
-
-def placed_without_email(*, initiative) -> int:
-    """How many placed people (still taking part) have no email address to notify."""
-    return (
-        CircleMember.objects.filter(circle__initiative=initiative, participant__email="")
-        .exclude(participant__status__in=SILENT_STATUSES)
-        .count()
-    )

@@ -13,13 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from dialogue_hub.forms import DateInput
 
-from .library import (
-    MAX_AGENDA_ITEMS,
-    MAX_MINUTES,
-    MAX_QUESTIONS,
-    initiative_today,
-    trainable_team,
-)
+from ..selectors.library import initiative_today, trainable_team
+from ..services.library import MAX_AGENDA_ITEMS, MAX_MINUTES, MAX_QUESTIONS
 
 
 def format_agenda(agenda) -> str:

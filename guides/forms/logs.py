@@ -8,7 +8,8 @@ from django import forms
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
-from .logs import (
+from ..selectors.logs import names_note
+from ..services.logs import (
     MAX_IDEA,
     MAX_IDEAS,
     MAX_TEXT,
@@ -18,7 +19,6 @@ from .logs import (
     clean_lines,
     contains_a_name,
     name_error,
-    names_note,
 )
 
 
@@ -68,11 +68,9 @@ class SessionLogForm(forms.Form):
         help_text=_("Seen only by organizers and this circle's facilitators and recorder."),
     )
 
-    def __init__(self, data=None, *args, theme_choices, names, log=None, **kwargs):
-        # An unbound form opens with the stored log (the view passes `data=None` for a GET).
-        if log is not None and data is None:
-            kwargs.setdefault("initial", self.initial_for(log))
-        super().__init__(data, *args, **kwargs)
+    def __init__(self, *args, theme_choices, names, log=None, **kwargs):
+        # The view opens an unbound form with the stored log (`initial_for`).
+        super().__init__(*args, **kwargs)
         self.names = names
         choices = list(theme_choices)
         known = {choice.casefold() for choice in choices}

@@ -1,36 +1,28 @@
-"""Session logs: what a circle said in one meeting, with its action ideas.
-
-The circle's recorder (or a facilitator) drafts and submits; a facilitator of the circle
-approves or sends it back with a note. Approved logs are read-only and feed the action forum
-(`approved_action_ideas`). Nothing here may attribute a statement to a named participant:
-text containing the full name of a member of the circle is refused.
+"""Session logs' writes: the recorder's draft (no participant's name in it), submitting it,
+and a facilitator approving it or sending it back. Keyword-only, atomic and logged.
 """
 
 import re
-from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError
-from initiatives.models import ActivityLogEntry, Initiative
 from initiatives.services import activity_record
 
-from . import permissions, reminders
-from .models import (
+from .. import permissions
+from ..models import (
     ActionIdea,
-    CircleMember,
     CircleRole,
     CircleSession,
-    CircleStaff,
     LogStatus,
     MeetingStatus,
     SessionLog,
 )
+from ..selectors.logs import member_names, staff_roles
+from . import reminders
 
 TEXT_FIELDS = ["agreements", "disagreements", "open_questions", "group_dynamics", "safety_concerns"]
 MAX_TEXT = 10_000
@@ -38,20 +30,6 @@ MAX_IDEA = 1_000
 MAX_IDEAS = 40
 MAX_THEME = 80
 MAX_THEMES = 20
-PAGE_SIZE = 20
-
-
-def names_note() -> str:
-    return _("Do not write participants' names: record what was said, not who said it.")
-
-
-# --- names ---------------------------------------------------------------------------------------
-
-
-def member_names(*, circle) -> list[str]:
-    """Full names (two words or more) of the circle's members, for the no-names check."""
-    names = CircleMember.objects.filter(circle=circle).values_list("participant__name", flat=True)
-    return [" ".join(name.split()) for name in names if name and len(name.split()) >= 2]
 
 
 def _name_pattern(name: str) -> re.Pattern:
@@ -88,30 +66,6 @@ def clean_lines(value, *, max_length: int) -> list[str]:
     return result
 
 
-def initiative_themes(*, initiative: Initiative) -> list[str]:
-    """The initiative's theme list: every theme used in its session logs, A–Z."""
-    seen: dict[str, str] = {}
-    for themes in SessionLog.objects.filter(meeting__circle__initiative=initiative).values_list(
-        "themes", flat=True
-    ):
-        for theme in themes or []:
-            if isinstance(theme, str) and theme.strip():
-                text = " ".join(theme.split())
-                seen.setdefault(text.casefold(), text)
-    return sorted(seen.values(), key=str.casefold)
-
-
-# --- permissions per circle ----------------------------------------------------------------------
-
-
-def staff_roles(*, user, meeting: CircleSession) -> set[str]:
-    return set(
-        CircleStaff.objects.filter(circle_id=meeting.circle_id, user=user).values_list(
-            "role", flat=True
-        )
-    )
-
-
 def _require_staff(*, user, meeting: CircleSession) -> set[str]:
     roles = staff_roles(user=user, meeting=meeting)
     if not roles:
@@ -124,11 +78,24 @@ def _require_facilitator(*, user, meeting: CircleSession) -> None:
         raise DomainError(_("Only a facilitator of this circle can approve its log."))
 
 
-# --- services ------------------------------------------------------------------------------------
+# --- the log's steps -----------------------------------------------------------------------------
 
 
 def _label(meeting: CircleSession) -> str:
     return f"{meeting.circle.name} #{meeting.number}"
+
+
+def _record(*, user, log: SessionLog, action: str, details: dict | None = None) -> None:
+    """A step of a session log in the activity log: the circle and meeting number as its label,
+    never what the log says."""
+    activity_record(
+        initiative=log.meeting.circle.initiative,
+        actor=user,
+        action=action,
+        target=log,
+        label=_label(log.meeting),
+        details=details,
+    )
 
 
 def _check_names(*, circle, fields: dict[str, str], ideas: list[str], themes: list[str]) -> None:
@@ -270,13 +237,7 @@ def log_submit(*, user, log: SessionLog) -> SessionLog:
     log.save(update_fields=["status", "submitted_at", "updated_at"])
     # Whoever may approve it hears about it (an email through the outbox, after commit).
     reminders.log_approval_requests_add(log=log, submitted_by=user)
-    activity_record(
-        initiative=log.meeting.circle.initiative,
-        actor=user,
-        action="log.submitted",
-        target=log,
-        label=_label(log.meeting),
-    )
+    _record(user=user, log=log, action="log.submitted")
     return log
 
 
@@ -295,13 +256,7 @@ def log_approve(*, user, log: SessionLog) -> SessionLog:
     log.approved_at = timezone.now()
     log.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
     reminders.log_approval_requests_cancel(log=log, reason="approved")
-    activity_record(
-        initiative=log.meeting.circle.initiative,
-        actor=user,
-        action="log.approved",
-        target=log,
-        label=_label(log.meeting),
-    )
+    _record(user=user, log=log, action="log.approved")
     return log
 
 
@@ -323,118 +278,5 @@ def log_return(*, user, log: SessionLog, note: str) -> SessionLog:
     log.submitted_at = None
     log.save(update_fields=["status", "submitted_at", "updated_at"])
     reminders.log_approval_requests_cancel(log=log, reason="sent back")
-    activity_record(
-        initiative=log.meeting.circle.initiative,
-        actor=user,
-        action="log.returned",
-        target=log,
-        label=_label(log.meeting),
-        details={"note": note},
-    )
+    _record(user=user, log=log, action="log.returned", details={"note": note})
     return log
-
-
-# --- selectors -----------------------------------------------------------------------------------
-
-
-def meeting_for_initiative(*, initiative: Initiative, pk) -> CircleSession:
-    meeting = (
-        CircleSession.objects.filter(circle__initiative=initiative, pk=pk)
-        .select_related("circle", "guide_session")
-        .first()
-    )
-    if meeting is None:
-        raise Http404
-    return meeting
-
-
-def log_of(meeting: CircleSession) -> SessionLog | None:
-    return (
-        SessionLog.objects.filter(meeting=meeting)
-        .select_related("drafted_by", "approved_by")
-        .prefetch_related(_ideas())
-        .first()
-    )
-
-
-def _ideas() -> Prefetch:
-    return Prefetch("action_ideas", queryset=ActionIdea.objects.order_by("position", "pk"))
-
-
-def return_note(log: SessionLog) -> str:
-    """The note of the last time the log was sent back to draft, if it is a draft now."""
-    if log is None or log.status != LogStatus.DRAFT:
-        return ""
-    entry = (
-        ActivityLogEntry.objects.filter(
-            action="log.returned", target_type=log._meta.label_lower, target_id=str(log.pk)
-        )
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-    return (entry.details or {}).get("note", "") if entry else ""
-
-
-def approved_logs(*, initiative: Initiative, circle_id=None) -> QuerySet[SessionLog]:
-    """Approved logs of the initiative, newest meeting first, with their action ideas."""
-    queryset = SessionLog.objects.filter(
-        meeting__circle__initiative=initiative, status=LogStatus.APPROVED
-    )
-    if circle_id:
-        queryset = queryset.filter(meeting__circle_id=circle_id)
-    return (
-        queryset.select_related("meeting__circle", "meeting__guide_session")
-        .prefetch_related(_ideas())
-        .order_by("-meeting__starts_at", "-pk")
-    )
-
-
-def approved_action_ideas(*, initiative: Initiative) -> QuerySet[ActionIdea]:
-    """Every action idea of an approved log (what the action forum works from)."""
-    return (
-        ActionIdea.objects.filter(
-            log__meeting__circle__initiative=initiative, log__status=LogStatus.APPROVED
-        )
-        .select_related("log__meeting__circle")
-        .order_by("log__meeting__circle__name", "log__meeting__starts_at", "position", "pk")
-    )
-
-
-@dataclass
-class LogAccess:
-    """What one user may do with one meeting's log."""
-
-    staff: set
-    can_read_approved: bool
-    can_see_safety_everywhere: bool
-    # Who may approve the log (guides.permissions.log_approvers), and who is looking.
-    approvers: list = field(default_factory=list)
-    user_id: int | None = None
-
-    @property
-    def is_staff(self) -> bool:
-        return bool(self.staff)
-
-    @property
-    def can_write(self) -> bool:
-        return self.is_staff
-
-    @property
-    def can_approve(self) -> bool:
-        return any(approver.pk == self.user_id for approver in self.approvers)
-
-    @property
-    def can_return(self) -> bool:
-        """Any facilitator of the circle may send a submitted log back to draft."""
-        return CircleRole.FACILITATOR in self.staff
-
-    @property
-    def approver_names(self) -> list[str]:
-        return [
-            approver.display_name or _("a facilitator of this circle")
-            for approver in self.approvers
-        ]
-
-    @property
-    def sees_safety(self) -> bool:
-        return self.is_staff or self.can_see_safety_everywhere

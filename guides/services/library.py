@@ -1,132 +1,31 @@
-"""The guide library and facilitator training records.
-
-Library guides (initiative is null) ship as data and are read-only; an initiative copies one
-and adapts its copy. Training records say who on the team was trained as a facilitator or
-recorder, when and in which curriculum; the circles pages ask `untrained_facilitators` to warn
-when a circle is scheduled with someone untrained.
-
-Writes (services) are keyword-only, atomic and logged; reads (selectors) never query per row.
-Activity log entries name guides and curricula only, never a person.
+"""The guide library's writes: copying a guide into an initiative, adapting the copy (its
+details and sessions) and facilitator training records. Keyword-only, atomic and logged.
 """
 
-import zoneinfo
-from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models import Max
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
-from initiatives.models import Initiative, Membership, Role
+from initiatives.models import Initiative, Membership
 from initiatives.services import activity_record
 
-from .models import DiscussionGuide, FacilitatorTraining, GuideSession
+from ..models import DiscussionGuide, FacilitatorTraining, GuideSession
+from ..selectors.library import TRAINABLE_ROLES, guide_in_use, initiative_today
 
 MAX_SESSIONS = 20
 MAX_AGENDA_ITEMS = 30
 MAX_QUESTIONS = 40
 MAX_MINUTES = 600
-TRAINABLE_ROLES = (Role.FACILITATOR, Role.RECORDER)
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
 
-# --- agenda helpers ---------------------------------------------------------------------------
-
-
-def agenda_minutes(agenda) -> int:
-    """Total minutes of an agenda (a list of {"title", "minutes"})."""
-    return sum(int(item.get("minutes") or 0) for item in agenda or [])
-
-
-@dataclass
-class SessionView:
-    """A guide session with what its page shows: agenda total and whether it matches."""
-
-    session: GuideSession
-    agenda_total: int
-
-    @property
-    def agenda_matches(self) -> bool:
-        return not self.session.agenda or self.agenda_total == self.session.duration_minutes
-
-
-def session_views(sessions) -> list[SessionView]:
-    return [SessionView(session=s, agenda_total=agenda_minutes(s.agenda)) for s in sessions]
-
-
-# --- guides: selectors ------------------------------------------------------------------------
-
-
-def _with_totals(queryset: QuerySet[DiscussionGuide]) -> QuerySet[DiscussionGuide]:
-    return queryset.annotate(
-        session_count=Count("sessions"), total_minutes=Sum("sessions__duration_minutes")
-    )
-
-
-def library_guides() -> QuerySet[DiscussionGuide]:
-    """The shipped, read-only guides, with session count and total minutes."""
-    return _with_totals(DiscussionGuide.objects.filter(initiative__isnull=True)).order_by(
-        "title", "pk"
-    )
-
-
-def initiative_guides(*, initiative: Initiative) -> QuerySet[DiscussionGuide]:
-    """The initiative's own guides (copies it adapted), with the guide each was copied from."""
-    return (
-        _with_totals(DiscussionGuide.objects.filter(initiative=initiative))
-        .select_related("copied_from")
-        .order_by("title", "pk")
-    )
-
-
-def guide_for_initiative(*, initiative: Initiative, pk) -> DiscussionGuide:
-    """A library guide or one of the initiative's own, with its sessions; else 404."""
-    guide = (
-        DiscussionGuide.objects.filter(Q(initiative__isnull=True) | Q(initiative=initiative))
-        .filter(pk=pk)
-        .select_related("copied_from")
-        .prefetch_related(
-            Prefetch("sessions", queryset=GuideSession.objects.order_by("position", "pk"))
-        )
-        .first()
-    )
-    if guide is None:
-        raise Http404
-    return guide
-
-
-def editable_guide(*, initiative: Initiative, pk) -> DiscussionGuide:
-    """One of the initiative's own guides. A library guide is read-only (403); others 404."""
-    guide = guide_for_initiative(initiative=initiative, pk=pk)
-    if guide.is_library:
-        raise PermissionDenied
-    return guide
-
-
-def editable_session(*, initiative: Initiative, pk) -> GuideSession:
-    """A session of one of the initiative's own guides (403 for a library guide's, else 404)."""
-    session = (
-        GuideSession.objects.filter(
-            Q(guide__initiative__isnull=True) | Q(guide__initiative=initiative), pk=pk
-        )
-        .select_related("guide")
-        .first()
-    )
-    if session is None:
-        raise Http404
-    if session.guide.is_library:
-        raise PermissionDenied
-    return session
-
-
-# --- guides: services -------------------------------------------------------------------------
+# --- guides -----------------------------------------------------------------------------------
 
 
 def _check_own(initiative: Initiative, guide: DiscussionGuide) -> None:
@@ -226,11 +125,6 @@ def guide_update(
     guide.save(update_fields=["title", "description", "languages", "updated_at"])
     activity_record(initiative=initiative, actor=user, action="guide.updated", target=guide)
     return guide
-
-
-def guide_in_use(guide: DiscussionGuide) -> bool:
-    """A guide circles use can't be deleted (they need another one first)."""
-    return guide.circles.exists()
 
 
 @transaction.atomic
@@ -374,63 +268,6 @@ def guide_session_move(
     activity_record(initiative=initiative, actor=user, action="guide.session_moved", target=guide)
     session.refresh_from_db()
     return session
-
-
-# --- training: selectors ----------------------------------------------------------------------
-
-
-def training_records(*, initiative: Initiative, user=None) -> QuerySet[FacilitatorTraining]:
-    """The initiative's training records, newest first; only `user`'s when given."""
-    records = FacilitatorTraining.objects.filter(initiative=initiative).select_related("user")
-    if user is not None:
-        records = records.filter(user=user)
-    return records.order_by("-completed_on", "-pk")
-
-
-def training_for_initiative(*, initiative: Initiative, pk) -> FacilitatorTraining:
-    record = training_records(initiative=initiative).filter(pk=pk).first()
-    if record is None:
-        raise Http404
-    return record
-
-
-def trainable_team(*, initiative: Initiative):
-    """Users with the facilitator or recorder role in the initiative, by name."""
-    return (
-        get_user_model()
-        .objects.filter(memberships__initiative=initiative, memberships__role__in=TRAINABLE_ROLES)
-        .distinct()
-        .order_by("display_name", "email")
-    )
-
-
-def is_trained(*, initiative: Initiative, user) -> bool:
-    """True if the user has a training record in this initiative."""
-    return FacilitatorTraining.objects.filter(initiative=initiative, user=user).exists()
-
-
-def untrained_facilitators(*, initiative: Initiative, users) -> set:
-    """The users (or user ids) among `users` without a training record here, in one query.
-
-    Returns the same kind of values it was given: users in, users out; ids in, ids out.
-    """
-    users = list(users)
-    if not users:
-        return set()
-    ids = {getattr(u, "pk", u) for u in users}
-    trained = set(
-        FacilitatorTraining.objects.filter(initiative=initiative, user_id__in=ids).values_list(
-            "user_id", flat=True
-        )
-    )
-    return {u for u in users if getattr(u, "pk", u) not in trained}
-
-
-# --- training: services -----------------------------------------------------------------------
-
-
-def initiative_today(initiative: Initiative) -> date:
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(initiative.timezone))
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
 """The circle form: name, guide, language, size, time slot, venue or online link, composition
-rules, facilitators and recorder. Saving goes through guides.circles (circle_create/update)."""
+rules, facilitators and recorder. Saving goes through guides.services.circles (circle_create,
+circle_update)."""
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
@@ -11,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from dialogue_hub.forms import DateTimeInput
 from initiatives.models import Role
 
-from .circles import (
+from ..models import CircleRole
+from ..selectors.circles import (
     DEFAULT_MAX_SIZE,
     DEFAULT_MIN_SIZE,
     LARGEST_CIRCLE,
@@ -24,7 +26,6 @@ from .circles import (
     rules_min_per_role,
     team_members,
 )
-from .models import CircleRole
 
 
 class TeamMemberField(forms.ModelChoiceField):

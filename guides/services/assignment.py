@@ -14,11 +14,17 @@ from initiatives.services import activity_record
 from participants.models import Participant, Status
 from participants.selectors.registration import eligible_for_placement
 
+from ..assignment.algorithm import assign
+from ..assignment.loading import (
+    INTERPRETATION,
+    PERSON_FIELDS,
+    circle_spec,
+    person_from_row,
+    strings,
+)
+from ..assignment.messages import language_label, names_shown
+from ..assignment.model import Person, Result
 from ..models import Circle, CircleMember, CircleRole, CircleStaff, KeepTogether, PlacedBy
-from .algorithm import assign
-from .loading import INTERPRETATION, PERSON_FIELDS, circle_spec, person_from_row, strings
-from .messages import language_label, names_shown
-from .model import Person, Result
 
 
 @transaction.atomic

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dialogue_hub.forms import DateInput
 
-from .models import AttendanceStatus
+from ..models import AttendanceStatus
 
 
 class TimeInput(forms.TimeInput):

@@ -1,0 +1,319 @@
+"""Circles: create, edit and delete a circle with its facilitators, recorder and composition
+rules. Keyword-only, atomic and logged (never a participant's or team member's name in the log).
+"""
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from dialogue_hub.exceptions import DomainError
+from dialogue_hub.exceptions import full_clean_or_raise as _validate
+from initiatives.models import Initiative, Membership, Role
+from initiatives.services import activity_record
+from participants.models import Participant, Status
+
+from ..models import (
+    Circle,
+    CircleMember,
+    CircleRole,
+    CircleStaff,
+    DiscussionGuide,
+)
+from ..selectors.circles import (
+    DEFAULT_MAX_SIZE,
+    DEFAULT_MIN_SIZE,
+    RULE_ROLES,
+    circle_has_records,
+    circle_problems,
+    make_rules,
+    rules_min_per_role,
+)
+
+
+def _save(circle: Circle, **kwargs) -> None:
+    """Save; a name taken by a concurrent request a moment ago is a field error, not a 500."""
+    try:
+        with transaction.atomic():
+            circle.save(**kwargs)
+    except IntegrityError as exc:
+        raise DomainError(_("Another circle already has this name."), field="name") from exc
+
+
+def _has_role(*, initiative: Initiative, user, role: str) -> bool:
+    return Membership.objects.filter(initiative=initiative, user=user, role=role).exists()
+
+
+def _check(
+    *,
+    initiative: Initiative,
+    circle: Circle | None,
+    name: str,
+    guide: DiscussionGuide | None,
+    language: str,
+    min_size: int,
+    max_size: int,
+    time_slot: str,
+    venue_name: str,
+    online_link: str,
+    min_per_role: dict[str, int],
+    max_share_percent: int | None,
+    facilitators: list,
+    recorder,
+    time_slots: list[str],
+) -> None:
+    if not name.strip():
+        raise DomainError(_("Give the circle a name."), field="name")
+    same_name = Circle.objects.filter(initiative=initiative, name__iexact=name.strip())
+    if circle is not None:
+        same_name = same_name.exclude(pk=circle.pk)
+    if same_name.exists():
+        raise DomainError(_("Another circle already has this name."), field="name")
+    if guide is not None and guide.initiative_id != initiative.pk:
+        raise DomainError(_("Choose one of this initiative's own guides."), field="guide")
+    allowed_languages = set(initiative.languages or []) | (
+        {circle.language} if circle is not None else set()
+    )
+    if language not in allowed_languages:
+        raise DomainError(_("Choose one of the initiative's languages."), field="language")
+    allowed_slots = set(time_slots) | ({circle.time_slot} if circle is not None else set())
+    if time_slot and time_slot not in allowed_slots:
+        raise DomainError(
+            _("Choose one of the time slots in the registration settings."), field="time_slot"
+        )
+    if time_slots and not time_slot:
+        raise DomainError(_("Choose when this circle meets."), field="time_slot")
+    problems = circle_problems(
+        min_size=min_size,
+        max_size=max_size,
+        venue_name=venue_name,
+        online_link=online_link,
+        min_per_role=min_per_role,
+        max_share_percent=max_share_percent,
+    )
+    if problems:
+        problem_field, message = problems[0]
+        raise DomainError(message, field=problem_field)
+    if not facilitators or facilitators[0] is None:
+        raise DomainError(_("Choose a facilitator."), field="facilitator_1")
+    if len(facilitators) > 2:
+        raise DomainError(_("A circle has one or two facilitators."), field="facilitator_2")
+    if len(facilitators) == 2 and facilitators[0].pk == facilitators[1].pk:
+        raise DomainError(
+            _(
+                "The same person is chosen twice: pick a different co-facilitator or leave it empty."
+            ),
+            field="facilitator_2",
+        )
+    for index, person in enumerate(facilitators, start=1):
+        if not _has_role(initiative=initiative, user=person, role=Role.FACILITATOR):
+            raise DomainError(
+                _("Choose a team member with the facilitator role in this initiative."),
+                field=f"facilitator_{index}",
+            )
+    if recorder is not None and not _has_role(
+        initiative=initiative, user=recorder, role=Role.RECORDER
+    ):
+        raise DomainError(
+            _("Choose a team member with the recorder role in this initiative."), field="recorder"
+        )
+
+
+def _sync_staff(*, circle: Circle, facilitators: list, recorder) -> bool:
+    """Make the circle's staff rows match; True if anything changed."""
+    wanted = {(person.pk, CircleRole.FACILITATOR.value) for person in facilitators}
+    if recorder is not None:
+        wanted.add((recorder.pk, CircleRole.RECORDER.value))
+    existing = {(row.user_id, row.role): row for row in CircleStaff.objects.filter(circle=circle)}
+    stale = [row.pk for key, row in existing.items() if key not in wanted]
+    if stale:
+        CircleStaff.objects.filter(pk__in=stale).delete()
+    new = [
+        CircleStaff(circle=circle, user_id=user_id, role=role)
+        for user_id, role in sorted(wanted - set(existing))
+    ]
+    CircleStaff.objects.bulk_create(new)
+    return bool(stale or new)
+
+
+@transaction.atomic
+def circle_create(
+    *,
+    user,
+    initiative: Initiative,
+    name: str,
+    guide: DiscussionGuide | None = None,
+    language: str = "en",
+    min_size: int = DEFAULT_MIN_SIZE,
+    max_size: int = DEFAULT_MAX_SIZE,
+    time_slot: str = "",
+    first_meeting_at: datetime | None = None,
+    venue_name: str = "",
+    venue_address: str = "",
+    is_neutral_venue: bool = False,
+    is_accessible: bool = False,
+    online_link: str = "",
+    min_per_role: dict[str, int] | None = None,
+    max_share_percent: int | None = None,
+    facilitators: list,
+    recorder=None,
+    time_slots: list[str] | None = None,
+) -> Circle:
+    """Create a circle with one or two facilitators and an optional recorder."""
+    facilitators = [person for person in facilitators if person is not None]
+    min_per_role = min_per_role or {}
+    _check(
+        initiative=initiative,
+        circle=None,
+        name=name,
+        guide=guide,
+        language=language,
+        min_size=min_size,
+        max_size=max_size,
+        time_slot=time_slot,
+        venue_name=venue_name,
+        online_link=online_link,
+        min_per_role=min_per_role,
+        max_share_percent=max_share_percent,
+        facilitators=facilitators,
+        recorder=recorder,
+        time_slots=time_slots or [],
+    )
+    circle = Circle(
+        initiative=initiative,
+        name=name.strip(),
+        guide=guide,
+        language=language,
+        min_size=min_size,
+        max_size=max_size,
+        time_slot=time_slot,
+        first_meeting_at=first_meeting_at,
+        venue_name=venue_name.strip(),
+        venue_address=venue_address.strip(),
+        is_neutral_venue=is_neutral_venue,
+        is_accessible=is_accessible,
+        online_link=online_link.strip(),
+        rules=make_rules(min_per_role=min_per_role, max_share_percent=max_share_percent),
+    )
+    _validate(circle, exclude=["initiative"])
+    _save(circle)
+    _sync_staff(circle=circle, facilitators=facilitators, recorder=recorder)
+    activity_record(initiative=initiative, actor=user, action="circle.created", target=circle)
+    return circle
+
+
+@transaction.atomic
+def circle_update(
+    *,
+    user,
+    circle: Circle,
+    name: str,
+    guide: DiscussionGuide | None,
+    language: str,
+    min_size: int,
+    max_size: int,
+    time_slot: str,
+    first_meeting_at: datetime | None,
+    venue_name: str,
+    venue_address: str,
+    is_neutral_venue: bool,
+    is_accessible: bool,
+    online_link: str,
+    min_per_role: dict[str, int],
+    max_share_percent: int | None,
+    facilitators: list,
+    recorder=None,
+    time_slots: list[str] | None = None,
+) -> Circle:
+    """Change a circle's settings and staff. Minimums for role categories the form does not
+    show are kept."""
+    circle = Circle.objects.select_for_update().get(pk=circle.pk)
+    initiative = circle.initiative
+    facilitators = [person for person in facilitators if person is not None]
+    kept = {
+        role: n for role, n in rules_min_per_role(circle.rules).items() if role not in RULE_ROLES
+    }
+    all_mins = {**kept, **min_per_role}
+    _check(
+        initiative=initiative,
+        circle=circle,
+        name=name,
+        guide=guide,
+        language=language,
+        min_size=min_size,
+        max_size=max_size,
+        time_slot=time_slot,
+        venue_name=venue_name,
+        online_link=online_link,
+        min_per_role=all_mins,
+        max_share_percent=max_share_percent,
+        facilitators=facilitators,
+        recorder=recorder,
+        time_slots=time_slots or [],
+    )
+    rules = {
+        key: value
+        for key, value in (circle.rules or {}).items()
+        if key not in ("min_per_role", "max_share_per_role")
+    }
+    rules.update(make_rules(min_per_role=all_mins, max_share_percent=max_share_percent))
+    values = {
+        "name": name.strip(),
+        "guide": guide,
+        "language": language,
+        "min_size": min_size,
+        "max_size": max_size,
+        "time_slot": time_slot,
+        "first_meeting_at": first_meeting_at,
+        "venue_name": venue_name.strip(),
+        "venue_address": venue_address.strip(),
+        "is_neutral_venue": is_neutral_venue,
+        "is_accessible": is_accessible,
+        "online_link": online_link.strip(),
+        "rules": rules,
+    }
+    changed = [name for name, value in values.items() if getattr(circle, name) != value]
+    for field_name, value in values.items():
+        setattr(circle, field_name, value)
+    _validate(circle, exclude=["initiative"])
+    if changed:
+        _save(circle, update_fields=[*changed, "updated_at"])
+    staff_changed = _sync_staff(circle=circle, facilitators=facilitators, recorder=recorder)
+    if changed or staff_changed:
+        activity_record(
+            initiative=initiative,
+            actor=user,
+            action="circle.updated",
+            target=circle,
+            details={"fields": sorted(changed), "staff_changed": staff_changed},
+        )
+    return circle
+
+
+@transaction.atomic
+def circle_delete(*, user, circle: Circle) -> None:
+    """Delete a circle that has no attendance or logs yet. Its members go back to the pool of
+    confirmed people; its scheduled meetings go with it."""
+    circle = Circle.objects.select_for_update().get(pk=circle.pk)
+    if circle_has_records(circle):
+        raise DomainError(
+            _(
+                "This circle has met: its attendance and session logs are kept, so it can't be "
+                "deleted."
+            )
+        )
+    initiative, circle_id, label = circle.initiative, circle.pk, str(circle)
+    released = Participant.objects.filter(
+        circle_membership__circle=circle, status=Status.ASSIGNED
+    ).update(status=Status.CONFIRMED)
+    members = CircleMember.objects.filter(circle=circle).count()
+    circle.delete()
+    circle.pk = circle_id
+    activity_record(
+        initiative=initiative,
+        actor=user,
+        action="circle.deleted",
+        target=circle,
+        label=label,
+        details={"members": members, "released": released},
+    )
