@@ -2,7 +2,7 @@
 editing a ballot before it opens, entering paper votes, the results, and the participant's
 own voting page reached from their private manage link.
 
-Thin views: the permission mixin (or the signed link), then actions.forum.
+Thin views: the permission mixin (or the signed link), then the forum feature's selectors and services.
 """
 
 from django.contrib import messages
@@ -25,9 +25,10 @@ from initiatives.views import InitiativeAccessMixin
 from participants.models import Status
 from participants.views.public import TokenMixin
 
-from .. import forum
-from ..forms_forum import BallotForm, PaperVoteForm, VoteForm, VoterSearchForm
+from ..forms.forum import BallotForm, PaperVoteForm, VoteForm, VoterSearchForm
 from ..models import BallotKind, VoteChannel
+from ..selectors import forum as selectors
+from ..services import forum as services
 
 PAGE_SIZE = 25
 
@@ -52,11 +53,11 @@ class BallotListView(ForumReadMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         page = Paginator(
-            forum.ballots_for_initiative(initiative=self.initiative), PAGE_SIZE
+            selectors.ballots_for_initiative(initiative=self.initiative), PAGE_SIZE
         ).get_page(self.request.GET.get("page"))
         now = timezone.now()
         for ballot in page.object_list:
-            ballot.status = forum.ballot_status(ballot, now)
+            ballot.status = selectors.ballot_status(ballot, now)
         context["page_obj"] = page
         return context
 
@@ -80,8 +81,8 @@ class BallotFormMixin(ForumReadMixin):
             "item_ids": form.item_ids(),
         }
         if ballot is None:
-            return forum.ballot_create(initiative=self.initiative, **values)
-        return forum.ballot_update(ballot=ballot, **values)
+            return services.ballot_create(initiative=self.initiative, **values)
+        return services.ballot_update(ballot=ballot, **values)
 
 
 class BallotCreateView(BallotFormMixin, TemplateView):
@@ -103,8 +104,8 @@ class BallotCreateView(BallotFormMixin, TemplateView):
 
 class BallotUpdateView(BallotFormMixin, TemplateView):
     def get_ballot(self):
-        ballot = forum.ballot_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
-        ballot.status = forum.ballot_status(ballot)
+        ballot = selectors.ballot_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
+        ballot.status = selectors.ballot_status(ballot)
         return ballot
 
     def get(self, request, *args, **kwargs):
@@ -143,11 +144,11 @@ class BallotResultsView(ForumReadMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        ballot = forum.ballot_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
-        ballot.status = forum.ballot_status(ballot)
+        ballot = selectors.ballot_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
+        ballot.status = selectors.ballot_status(ballot)
         context.update(
             ballot=ballot,
-            results=forum.ballot_results(
+            results=selectors.ballot_results(
                 ballot=ballot, sees_people=has_perm(self.initiative.roles, "participants.view")
             ),
         )
@@ -161,9 +162,11 @@ class PaperVoteView(ForumReadMixin, TemplateView):
     template_name = "actions/forum/paper_vote.html"
 
     def setup_objects(self):
-        self.ballot = forum.ballot_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
-        self.ballot.status = forum.ballot_status(self.ballot)
-        self.voter = forum.voter_for_initiative(
+        self.ballot = selectors.ballot_for_initiative(
+            initiative=self.initiative, pk=self.kwargs["pk"]
+        )
+        self.ballot.status = selectors.ballot_status(self.ballot)
+        self.voter = selectors.voter_for_initiative(
             initiative=self.initiative,
             pk=self.request.POST.get("participant") or self.request.GET.get("participant"),
         )
@@ -173,7 +176,7 @@ class PaperVoteView(ForumReadMixin, TemplateView):
         query = search.cleaned_data["q"] if search.is_valid() else ""
         existing = None
         if self.voter is not None:
-            existing = forum.dots_of(ballot=self.ballot, participant=self.voter)
+            existing = selectors.dots_of(ballot=self.ballot, participant=self.voter)
             if form is None:
                 form = PaperVoteForm(
                     ballot=self.ballot, dot_map=existing.dot_map if existing else None
@@ -193,10 +196,10 @@ class PaperVoteView(ForumReadMixin, TemplateView):
             form=form,
             search=search,
             query=query,
-            matches=forum.voters_search(initiative=self.initiative, query=query)
+            matches=selectors.voters_search(initiative=self.initiative, query=query)
             if self.voter is None
             else [],
-            refusal=forum.window_refusal(self.ballot),
+            refusal=selectors.window_refusal(self.ballot),
         )
 
     def get(self, request, *args, **kwargs):
@@ -210,7 +213,7 @@ class PaperVoteView(ForumReadMixin, TemplateView):
         form = PaperVoteForm(request.POST, ballot=self.ballot)
         if form.is_valid():
             try:
-                forum.vote_submit(
+                services.vote_submit(
                     ballot=self.ballot,
                     participant=self.voter,
                     dots=form.dots(),
@@ -246,12 +249,12 @@ class ParticipantForumView(TokenMixin, View):
         """The initiative's recent ballots: a form on each open one (the posted one kept bound),
         the reason on the others, and the person's own dots wherever they voted."""
         can_vote = self.participant.status != Status.WITHDRAWN
-        ballots = forum.participant_ballots(initiative=self.initiative) if can_vote else []
-        responses = forum.responses_of(ballots=ballots, participant=self.participant)
+        ballots = selectors.participant_ballots(initiative=self.initiative) if can_vote else []
+        responses = selectors.responses_of(ballots=ballots, participant=self.participant)
         now = timezone.now()
         for ballot in ballots:
-            ballot.status = forum.ballot_status(ballot, now)
-            ballot.refusal = forum.window_refusal(ballot, now)
+            ballot.status = selectors.ballot_status(ballot, now)
+            ballot.refusal = selectors.window_refusal(ballot, now)
             ballot.response = responses.get(ballot.pk)
             if ballot.response:
                 ballot.my_dots = [
@@ -261,7 +264,7 @@ class ParticipantForumView(TokenMixin, View):
                 ]
             if bound is not None and bound.ballot.pk == ballot.pk:
                 ballot.form = bound
-            elif ballot.status == forum.BallotStatus.OPEN:
+            elif ballot.status == selectors.BallotStatus.OPEN:
                 ballot.form = VoteForm(
                     ballot=ballot,
                     dot_map=ballot.response.dot_map if ballot.response else None,
@@ -274,7 +277,7 @@ class ParticipantForumView(TokenMixin, View):
             "token": self.token,
             "can_vote": can_vote,
             "ballots": ballots,
-            "has_open": any(ballot.status == forum.BallotStatus.OPEN for ballot in ballots),
+            "has_open": any(ballot.status == selectors.BallotStatus.OPEN for ballot in ballots),
         }
 
     def get(self, request):
@@ -287,7 +290,7 @@ class ParticipantForumView(TokenMixin, View):
         ballot = next(
             (
                 ballot
-                for ballot in forum.participant_ballots(initiative=self.initiative)
+                for ballot in selectors.participant_ballots(initiative=self.initiative)
                 if str(ballot.pk) == request.POST.get("ballot")
             ),
             None,
@@ -299,7 +302,7 @@ class ParticipantForumView(TokenMixin, View):
         if form.is_valid():
             try:
                 # The service refuses outside the window, with the reason, on the form.
-                forum.vote_submit(ballot=ballot, participant=self.participant, dots=form.dots())
+                services.vote_submit(ballot=ballot, participant=self.participant, dots=form.dots())
             except DomainError as error:
                 add_domain_error(form, error)
             else:

@@ -3,7 +3,7 @@ and for the oversight group (`ideas.manage`) bringing in ideas from approved ses
 adding and editing ideas, themes, putting ideas under a theme, merging duplicates and choosing
 what the public results page shows.
 
-Thin views: the permission mixin, then a selector or service from actions.ideas.
+Thin views: the permission mixin, then a selector or service of the ideas feature.
 """
 
 from urllib.parse import urlencode
@@ -21,9 +21,10 @@ from dialogue_hub.forms import add_domain_error
 from initiatives.permissions import can_see_idea_provenance
 from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
 
-from .. import ideas
-from ..forms_ideas import AssignThemeForm, IdeaForm, MergeForm, ThemeForm
+from ..forms.ideas import AssignThemeForm, IdeaForm, MergeForm, ThemeForm
 from ..models import Level
+from ..selectors import ideas as selectors
+from ..services import ideas as services
 
 
 class IdeasMixin(InitiativeAccessMixin):
@@ -42,13 +43,13 @@ class IdeaListView(IdeasMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        filters = ideas.clean_filters(initiative=self.initiative, params=self.request.GET)
-        queryset = ideas.idea_list(
+        filters = selectors.clean_filters(initiative=self.initiative, params=self.request.GET)
+        queryset = selectors.idea_list(
             initiative=self.initiative,
             **filters,
             with_provenance=can_see_idea_provenance(self.initiative.roles),
         )
-        page = Paginator(queryset, ideas.PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page = Paginator(queryset, selectors.PAGE_SIZE).get_page(self.request.GET.get("page"))
         query_string = urlencode(
             {
                 key: value
@@ -60,7 +61,7 @@ class IdeaListView(IdeasMixin, TemplateView):
                 if value
             }
         )
-        themes = list(ideas.themes_for_initiative(initiative=self.initiative))
+        themes = list(selectors.themes_for_initiative(initiative=self.initiative))
         context.update(
             page_obj=page,
             filters=filters,
@@ -68,11 +69,11 @@ class IdeaListView(IdeasMixin, TemplateView):
             query_string=query_string,
             themes=themes,
             levels=Level.choices,
-            no_theme=ideas.NO_THEME,
+            no_theme=selectors.NO_THEME,
             section="ideas",
         )
         if context["can"]["ideas_manage"]:
-            context["pending"] = ideas.pending_action_ideas(initiative=self.initiative).count()
+            context["pending"] = selectors.pending_action_ideas(initiative=self.initiative).count()
         return context
 
 
@@ -80,7 +81,7 @@ class IdeaCollectView(IdeasMixin, PostOnlyMixin, View):
     permission = "ideas.manage"
 
     def post(self, request, *args, **kwargs):
-        created = ideas.ideas_collect(user=request.user, initiative=self.initiative)
+        created = services.ideas_collect(user=request.user, initiative=self.initiative)
         if created:
             messages.success(
                 request,
@@ -113,7 +114,7 @@ class IdeaAddView(IdeasMixin, TemplateView):
         form = self._form(request.POST)
         if form.is_valid():
             try:
-                ideas.idea_create(
+                services.idea_create(
                     user=request.user, initiative=self.initiative, **form.cleaned_data
                 )
             except DomainError as error:
@@ -129,7 +130,7 @@ class IdeaEditView(IdeasMixin, TemplateView):
     template_name = "actions/ideas/form.html"
 
     def get_idea(self):
-        idea = ideas.idea_for_initiative(
+        idea = selectors.idea_for_initiative(
             initiative=self.initiative,
             pk=self.kwargs["pk"],
             with_provenance=can_see_idea_provenance(self.initiative.roles),
@@ -152,7 +153,7 @@ class IdeaEditView(IdeasMixin, TemplateView):
         form = IdeaForm(request.POST, initiative=self.initiative, submit_label=_("Save idea"))
         if form.is_valid():
             try:
-                ideas.idea_update(user=request.user, idea=idea, **form.cleaned_data)
+                services.idea_update(user=request.user, idea=idea, **form.cleaned_data)
             except DomainError as error:
                 add_domain_error(form, error)
             else:
@@ -165,10 +166,10 @@ class IdeaPublicView(IdeasMixin, PostOnlyMixin, View):
     permission = "ideas.manage"
 
     def post(self, request, *args, **kwargs):
-        idea = ideas.idea_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
+        idea = selectors.idea_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
         public = request.POST.get("is_public") == "1"
         try:
-            ideas.idea_set_public(user=request.user, idea=idea, is_public=public)
+            services.idea_set_public(user=request.user, idea=idea, is_public=public)
         except DomainError as error:
             messages.error(request, error.message)
         else:
@@ -186,7 +187,7 @@ class IdeasAssignView(IdeasMixin, PostOnlyMixin, View):
         form = AssignThemeForm(request.POST, initiative=self.initiative)
         if form.is_valid():
             try:
-                changed = ideas.ideas_assign_theme(
+                changed = services.ideas_assign_theme(
                     user=request.user,
                     initiative=self.initiative,
                     ideas=list(form.cleaned_data["ideas"]),
@@ -235,7 +236,7 @@ class IdeasMergeView(IdeasMixin, TemplateView):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                ideas.ideas_merge(
+                services.ideas_merge(
                     user=request.user,
                     initiative=self.initiative,
                     kept=data["kept"],
@@ -272,7 +273,7 @@ class ThemeListView(IdeasMixin, TemplateView):
         form = ThemeForm(request.POST)
         if form.is_valid():
             try:
-                ideas.theme_create(
+                services.theme_create(
                     user=request.user, initiative=self.initiative, **form.cleaned_data
                 )
             except DomainError as error:
@@ -285,7 +286,7 @@ class ThemeListView(IdeasMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            themes=ideas.themes_for_initiative(initiative=self.initiative), section="themes"
+            themes=selectors.themes_for_initiative(initiative=self.initiative), section="themes"
         )
         return context
 
@@ -295,7 +296,7 @@ class ThemeEditView(IdeasMixin, TemplateView):
     template_name = "actions/ideas/theme_form.html"
 
     def get(self, request, *args, **kwargs):
-        theme = ideas.theme_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
+        theme = selectors.theme_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
         form = ThemeForm(
             initial={"name": theme.name, "description": theme.description},
             submit_label=_("Save theme"),
@@ -305,11 +306,11 @@ class ThemeEditView(IdeasMixin, TemplateView):
         )
 
     def post(self, request, *args, **kwargs):
-        theme = ideas.theme_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
+        theme = selectors.theme_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
         form = ThemeForm(request.POST, submit_label=_("Save theme"))
         if form.is_valid():
             try:
-                ideas.theme_update(user=request.user, theme=theme, **form.cleaned_data)
+                services.theme_update(user=request.user, theme=theme, **form.cleaned_data)
             except DomainError as error:
                 add_domain_error(form, error)
             else:
@@ -324,9 +325,9 @@ class ThemeDeleteView(IdeasMixin, PostOnlyMixin, View):
     permission = "ideas.manage"
 
     def post(self, request, *args, **kwargs):
-        theme = ideas.theme_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
+        theme = selectors.theme_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
         try:
-            ideas.theme_delete(user=request.user, theme=theme)
+            services.theme_delete(user=request.user, theme=theme)
         except DomainError as error:
             messages.error(request, error.message)
         else:

@@ -1,5 +1,6 @@
 """Progress updates of an action team, outcomes, and the community assets inventory.
-Thin views: permission mixin, then a service or selector from actions.progress / actions.assets."""
+Thin views: permission mixin, then a service or selector of the progress feature
+(actions/services/progress.py, actions/selectors/progress.py)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -15,9 +16,10 @@ from dialogue_hub.forms import add_domain_error
 from initiatives.permissions import has_perm, require
 from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
 
-from .. import assets, progress
-from ..forms_progress import AssetForm, AssetGoalsForm, OutcomeForm, ProgressUpdateForm
+from ..forms.progress import AssetForm, AssetGoalsForm, OutcomeForm, ProgressUpdateForm
 from ..models import AssetKind, Level, OutcomeKind
+from ..selectors import progress as selectors
+from ..services import progress as services
 
 PAGE_SIZE = 20
 
@@ -40,7 +42,7 @@ class TeamMixin(InitiativeAccessMixin):
 
     def get_team(self):
         if not hasattr(self, "_team"):
-            self._team = progress.team_for_initiative(
+            self._team = selectors.team_for_initiative(
                 initiative=self.initiative, pk=self.kwargs["pk"]
             )
         return self._team
@@ -50,7 +52,7 @@ class TeamMixin(InitiativeAccessMixin):
         team = self.get_team()
         context["team"] = team
         context["team_urls"] = team_urls(self.initiative, team)
-        context["can_post_update"] = progress.can_post_update(
+        context["can_post_update"] = selectors.can_post_update(
             user=self.request.user, initiative=self.initiative, team=team
         )
         return context
@@ -62,16 +64,16 @@ class TeamUpdateListView(TeamMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         team = context["team"]
-        paginator = Paginator(progress.team_updates(team=team), PAGE_SIZE)
+        paginator = Paginator(selectors.team_updates(team=team), PAGE_SIZE)
         page = paginator.get_page(self.request.GET.get("page"))
         updates = list(page.object_list)
-        progress.attach_milestone_titles(updates, team=team)
+        selectors.attach_milestone_titles(updates, team=team)
         page.object_list = updates
         context["page_obj"] = page
-        context["last_update_at"] = progress.last_update_at(team)
-        context["next_due"] = progress.next_update_due(team)
-        context["is_silent"] = progress.team_is_silent(
-            team, today=progress.initiative_today(self.initiative)
+        context["last_update_at"] = selectors.last_update_at(team)
+        context["next_due"] = selectors.next_update_due(team)
+        context["is_silent"] = selectors.team_is_silent(
+            team, today=selectors.initiative_today(self.initiative)
         )
         return context
 
@@ -80,13 +82,13 @@ class TeamUpdateCreateView(TeamMixin, TemplateView):
     template_name = "actions/progress/update_form.html"
 
     def _check(self):
-        if not progress.can_post_update(
+        if not selectors.can_post_update(
             user=self.request.user, initiative=self.initiative, team=self.get_team()
         ):
             raise PermissionDenied
 
     def _form(self, data=None):
-        return ProgressUpdateForm(data, milestones=progress.team_milestones(team=self.get_team()))
+        return ProgressUpdateForm(data, milestones=selectors.team_milestones(team=self.get_team()))
 
     def get(self, request, *args, **kwargs):
         self._check()
@@ -97,12 +99,12 @@ class TeamUpdateCreateView(TeamMixin, TemplateView):
         form = self._form(request.POST)
         if form.is_valid():
             try:
-                progress.progress_update_create(
+                services.progress_update_create(
                     user=request.user,
                     team=self.get_team(),
                     narrative=form.cleaned_data["narrative"],
                     blockers=form.cleaned_data["blockers"],
-                    evidence_links=form.cleaned_data["evidence_links"],
+                    evidence_links=form.cleaned_data["evidence_links"].splitlines(),
                     statuses=form.statuses(),
                 )
             except DomainError as error:
@@ -127,9 +129,9 @@ class OutcomeListView(InitiativeAccessMixin, TemplateView):
         kind = self.request.GET.get("kind", "")
         level = level if level in Level.values else ""
         kind = kind if kind in OutcomeKind.values else ""
-        queryset = progress.outcomes(initiative=self.initiative, level=level, kind=kind)
+        queryset = selectors.outcomes(initiative=self.initiative, level=level, kind=kind)
         context["page_obj"] = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
-        context["by_level"] = progress.outcomes_by_level(initiative=self.initiative)
+        context["by_level"] = selectors.outcomes_by_level(initiative=self.initiative)
         context["level"], context["kind"] = level, kind
         context["levels"], context["kinds"] = Level.choices, OutcomeKind.choices
         filters = [f"level={level}"] if level else []
@@ -158,7 +160,7 @@ class OutcomeCreateView(InitiativeAccessMixin, TemplateView):
         form = self._form(request.POST)
         if form.is_valid():
             try:
-                progress.outcome_create(
+                services.outcome_create(
                     user=request.user, initiative=self.initiative, **form.service_data()
                 )
             except DomainError as error:
@@ -173,7 +175,7 @@ class OutcomeMixin(InitiativeAccessMixin):
     permission = "teams.manage"
 
     def get_outcome(self):
-        return progress.outcome_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
+        return selectors.outcome_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
 
 
 class OutcomeUpdateView(OutcomeMixin, TemplateView):
@@ -190,7 +192,7 @@ class OutcomeUpdateView(OutcomeMixin, TemplateView):
         form = OutcomeForm(request.POST, instance=self.get_outcome(), initiative=self.initiative)
         if form.is_valid():
             try:
-                progress.outcome_update(
+                services.outcome_update(
                     user=request.user, outcome=outcome, data=form.service_data()
                 )
             except DomainError as error:
@@ -203,7 +205,7 @@ class OutcomeUpdateView(OutcomeMixin, TemplateView):
 
 class OutcomeDeleteView(OutcomeMixin, PostOnlyMixin, View):
     def post(self, request, *args, **kwargs):
-        progress.outcome_delete(user=request.user, outcome=self.get_outcome())
+        services.outcome_delete(user=request.user, outcome=self.get_outcome())
         messages.success(request, _("Outcome deleted."))
         return redirect("actions:outcomes", slug=self.initiative.slug)
 
@@ -218,7 +220,7 @@ class AssetListView(InitiativeAccessMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         kind = self.request.GET.get("kind", "")
         kind = kind if kind in AssetKind.values else ""
-        queryset = assets.assets(initiative=self.initiative, kind=kind)
+        queryset = selectors.assets(initiative=self.initiative, kind=kind)
         context["page_obj"] = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
         context["kind"], context["kinds"] = kind, AssetKind.choices
         context["filter_query"] = f"kind={kind}" if kind else ""
@@ -230,7 +232,7 @@ class AssetDetailView(InitiativeAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        asset = assets.asset_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
+        asset = selectors.asset_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
         context["asset"] = asset
         if context["can"]["assets_manage"] and "goals_form" not in context:
             context["goals_form"] = AssetGoalsForm(
@@ -246,11 +248,11 @@ class AssetGoalsView(AssetDetailView):
         return redirect("actions:asset_detail", slug=self.initiative.slug, pk=kwargs["pk"])
 
     def post(self, request, *args, **kwargs):
-        asset = assets.asset_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
+        asset = selectors.asset_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
         form = AssetGoalsForm(request.POST, initiative=self.initiative)
         if form.is_valid():
             try:
-                assets.asset_set_goals(
+                services.asset_set_goals(
                     user=request.user, asset=asset, goals=form.cleaned_data["goals"]
                 )
             except DomainError as error:
@@ -284,7 +286,7 @@ class AssetCreateView(AssetFormMixin, TemplateView):
         form = self.asset_form(request.POST, submit_label=_("Add asset"))
         if form.is_valid():
             try:
-                asset = assets.asset_create(
+                asset = services.asset_create(
                     user=request.user, initiative=self.initiative, **form.service_data()
                 )
             except DomainError as error:
@@ -301,7 +303,7 @@ class AssetUpdateView(AssetFormMixin, TemplateView):
     template_name = "actions/assets/asset_form.html"
 
     def get_asset(self):
-        return assets.asset_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
+        return selectors.asset_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
 
     def get(self, request, *args, **kwargs):
         asset = self.get_asset()
@@ -313,7 +315,7 @@ class AssetUpdateView(AssetFormMixin, TemplateView):
         form = self.asset_form(request.POST, instance=self.get_asset())
         if form.is_valid():
             try:
-                assets.asset_update(user=request.user, asset=asset, data=form.service_data())
+                services.asset_update(user=request.user, asset=asset, data=form.service_data())
             except DomainError as error:
                 add_domain_error(form, error)
             else:
@@ -326,8 +328,8 @@ class AssetDeleteView(InitiativeAccessMixin, PostOnlyMixin, View):
     permission = "assets.manage"
 
     def post(self, request, *args, **kwargs):
-        asset = assets.asset_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
-        assets.asset_delete(user=request.user, asset=asset)
+        asset = selectors.asset_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
+        services.asset_delete(user=request.user, asset=asset)
         messages.success(request, _("Asset deleted."))
         return redirect("actions:assets", slug=self.initiative.slug)
 
@@ -340,7 +342,7 @@ class OfferListView(InitiativeAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        queryset = assets.participant_offers(initiative=self.initiative)
+        queryset = selectors.participant_offers(initiative=self.initiative)
         context["page_obj"] = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
         return context
 
@@ -352,7 +354,7 @@ class OfferToAssetView(AssetFormMixin, TemplateView):
 
     def _participant(self):
         require(self.initiative.roles, "participants.view")
-        return assets.participant_with_offer(initiative=self.initiative, pk=self.kwargs["pk"])
+        return selectors.participant_with_offer(initiative=self.initiative, pk=self.kwargs["pk"])
 
     def get(self, request, *args, **kwargs):
         participant = self._participant()
@@ -373,7 +375,7 @@ class OfferToAssetView(AssetFormMixin, TemplateView):
         form = self.asset_form(request.POST, submit_label=_("Add asset"))
         if form.is_valid():
             try:
-                asset = assets.asset_create(
+                asset = services.asset_create(
                     user=request.user, initiative=self.initiative, **form.service_data()
                 )
             except DomainError as error:

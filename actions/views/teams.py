@@ -3,7 +3,7 @@ names only for roles that see the roster), creating, editing and deleting a team
 goals and milestones (teams.manage), and a participant's "join a team" page from their manage
 link.
 
-Thin views: the permission mixin, then a selector or service from actions.teams.
+Thin views: the permission mixin, then a selector or service of the teams feature (actions/selectors/teams.py, actions/services/teams.py).
 """
 
 import re
@@ -24,8 +24,7 @@ from dialogue_hub.privacy import shown_count
 from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
 from participants.views.public import TokenMixin
 
-from .. import teams
-from ..forms_teams import (
+from ..forms.teams import (
     GoalForm,
     MemberOrganizationForm,
     MemberParticipantForm,
@@ -33,6 +32,9 @@ from ..forms_teams import (
     TeamForm,
 )
 from ..models import ActionTeam
+from ..selectors import progress as progress_selectors
+from ..selectors import teams as selectors
+from ..services import teams as services
 
 PAGE_SIZE = 25
 
@@ -42,7 +44,9 @@ class TeamMixin(InitiativeAccessMixin):
 
     def get_team(self) -> ActionTeam:
         if not hasattr(self, "team"):
-            self.team = teams.team_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
+            self.team = selectors.team_for_initiative(
+                initiative=self.initiative, pk=self.kwargs["pk"]
+            )
         return self.team
 
     def team_url(self):
@@ -57,11 +61,11 @@ class TeamListView(InitiativeAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        page = Paginator(teams.teams_queryset(initiative=self.initiative), PAGE_SIZE).get_page(
+        page = Paginator(selectors.teams_queryset(initiative=self.initiative), PAGE_SIZE).get_page(
             self.request.GET.get("page")
         )
         rows = list(page.object_list)
-        progress = teams.teams_progress(rows)
+        progress = selectors.teams_progress(rows)
         sees_names = context["can"]["participants_view"]
         for team in rows:
             team.progress = progress[team.pk]
@@ -77,9 +81,9 @@ class TeamDetailView(TeamMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         team = self.get_team()
-        today = teams.today_for(self.initiative)
-        people, organizations = teams.team_members(team=team)
-        goals = teams.team_goals(team=team, today=today)
+        today = progress_selectors.initiative_today(self.initiative)
+        people, organizations = selectors.team_members(team=team)
+        goals = selectors.team_goals(team=team, today=today)
         sees_names = context["can"]["participants_view"]
         slug = self.initiative.slug
         context.update(
@@ -91,7 +95,7 @@ class TeamDetailView(TeamMixin, TemplateView):
             sees_names=sees_names,
             goals=goals,
             overdue_count=sum(1 for g in goals for m in g.milestones if m.is_overdue),
-            progress=teams.team_progress(team),
+            progress=selectors.team_progress(team),
             today=today,
             updates_url=reverse("actions:team_updates", kwargs={"slug": slug, "pk": team.pk}),
             active="action",
@@ -121,7 +125,7 @@ class TeamCreateView(InitiativeAccessMixin, TemplateView):
         form = self._form(request.POST)
         if form.is_valid():
             try:
-                team = teams.team_create(
+                team = services.team_create(
                     user=request.user, initiative=self.initiative, **form.service_data()
                 )
             except DomainError as error:
@@ -161,8 +165,8 @@ class TeamUpdateView(TeamMixin, TemplateView):
         if form.is_valid():
             try:
                 # Work on a fresh copy so a refused save leaves nothing half-changed.
-                fresh = teams.team_for_initiative(initiative=self.initiative, pk=team.pk)
-                teams.team_update(user=request.user, team=fresh, **form.service_data(team))
+                fresh = selectors.team_for_initiative(initiative=self.initiative, pk=team.pk)
+                services.team_update(user=request.user, team=fresh, **form.service_data(team))
             except DomainError as error:
                 add_domain_error(form, error)
             else:
@@ -181,12 +185,12 @@ class TeamDeleteView(TeamMixin, PostOnlyMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         team = self.get_team()
         try:
-            teams.team_delete(
+            services.team_delete(
                 user=request.user, team=team, confirm=request.POST.get("confirm") == "1"
             )
-        except teams.TeamHasHistory:
+        except services.TeamHasHistory:
             return self.render_to_response(
-                self.get_context_data(team=team, counts=teams.team_history_counts(team))
+                self.get_context_data(team=team, counts=selectors.team_history_counts(team))
             )
         messages.success(
             request,
@@ -208,7 +212,7 @@ class TeamMembersView(TeamMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         team = self.get_team()
-        people, organizations = teams.team_members(team=team)
+        people, organizations = selectors.team_members(team=team)
         sees_names = context["can"]["participants_view"]
         kwargs.setdefault("person_form", MemberParticipantForm(initiative=self.initiative))
         kwargs.setdefault("org_form", MemberOrganizationForm(initiative=self.initiative))
@@ -237,7 +241,7 @@ class TeamMembersView(TeamMixin, TemplateView):
             field = "organization"
         if form.is_valid():
             try:
-                teams.team_member_add(
+                services.team_member_add(
                     user=request.user, team=team, **{field: form.cleaned_data[field]}
                 )
             except DomainError as error:
@@ -253,8 +257,8 @@ class TeamMemberRemoveView(TeamMixin, PostOnlyMixin, View):
 
     def post(self, request, *args, **kwargs):
         team = self.get_team()
-        member = teams.member_for_team(team=team, pk=kwargs["id"])
-        teams.team_member_remove(user=request.user, member=member)
+        member = selectors.member_for_team(team=team, pk=kwargs["id"])
+        services.team_member_remove(user=request.user, member=member)
         messages.success(request, _("Removed from the team."))
         return redirect("actions:team_members", slug=self.initiative.slug, pk=team.pk)
 
@@ -276,7 +280,7 @@ class GoalCreateView(TeamMixin, TemplateView):
         form = GoalForm(request.POST, submit_label=_("Add goal"))
         if form.is_valid():
             try:
-                teams.goal_create(user=request.user, team=team, **form.cleaned_data)
+                services.goal_create(user=request.user, team=team, **form.cleaned_data)
             except DomainError as error:
                 add_domain_error(form, error)
             else:
@@ -290,7 +294,7 @@ class GoalUpdateView(TeamMixin, TemplateView):
     template_name = "actions/teams/goal_form.html"
 
     def get(self, request, *args, **kwargs):
-        goal = teams.goal_for_team(team=self.get_team(), pk=kwargs["id"])
+        goal = selectors.goal_for_team(team=self.get_team(), pk=kwargs["id"])
         form = GoalForm(initial=GoalForm.initial_for(goal))
         return self.render_to_response(
             self.get_context_data(form=form, team=self.get_team(), goal=goal)
@@ -298,13 +302,13 @@ class GoalUpdateView(TeamMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         team = self.get_team()
-        goal = teams.goal_for_team(team=team, pk=kwargs["id"])
+        goal = selectors.goal_for_team(team=team, pk=kwargs["id"])
         form = GoalForm(request.POST)
         if form.is_valid():
             try:
-                teams.goal_update(
+                services.goal_update(
                     user=request.user,
-                    goal=teams.goal_for_team(team=team, pk=goal.pk),
+                    goal=selectors.goal_for_team(team=team, pk=goal.pk),
                     **form.cleaned_data,
                 )
             except DomainError as error:
@@ -319,8 +323,8 @@ class GoalDeleteView(TeamMixin, PostOnlyMixin, View):
     permission = "teams.manage"
 
     def post(self, request, *args, **kwargs):
-        goal = teams.goal_for_team(team=self.get_team(), pk=kwargs["id"])
-        teams.goal_delete(user=request.user, goal=goal)
+        goal = selectors.goal_for_team(team=self.get_team(), pk=kwargs["id"])
+        services.goal_delete(user=request.user, goal=goal)
         messages.success(request, _("Goal deleted with its milestones."))
         return redirect(self.team_url())
 
@@ -330,7 +334,7 @@ class MilestoneCreateView(TeamMixin, TemplateView):
     template_name = "actions/teams/milestone_form.html"
 
     def get(self, request, *args, **kwargs):
-        goal = teams.goal_for_team(team=self.get_team(), pk=kwargs["id"])
+        goal = selectors.goal_for_team(team=self.get_team(), pk=kwargs["id"])
         return self.render_to_response(
             self.get_context_data(
                 form=MilestoneForm(submit_label=_("Add milestone")), team=self.get_team(), goal=goal
@@ -339,11 +343,11 @@ class MilestoneCreateView(TeamMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         team = self.get_team()
-        goal = teams.goal_for_team(team=team, pk=kwargs["id"])
+        goal = selectors.goal_for_team(team=team, pk=kwargs["id"])
         form = MilestoneForm(request.POST, submit_label=_("Add milestone"))
         if form.is_valid():
             try:
-                teams.milestone_create(user=request.user, goal=goal, **form.cleaned_data)
+                services.milestone_create(user=request.user, goal=goal, **form.cleaned_data)
             except DomainError as error:
                 add_domain_error(form, error)
             else:
@@ -357,7 +361,7 @@ class MilestoneUpdateView(TeamMixin, TemplateView):
     template_name = "actions/teams/milestone_form.html"
 
     def get(self, request, *args, **kwargs):
-        milestone = teams.milestone_for_team(team=self.get_team(), pk=kwargs["id"])
+        milestone = selectors.milestone_for_team(team=self.get_team(), pk=kwargs["id"])
         form = MilestoneForm(initial=MilestoneForm.initial_for(milestone))
         return self.render_to_response(
             self.get_context_data(
@@ -367,13 +371,13 @@ class MilestoneUpdateView(TeamMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         team = self.get_team()
-        milestone = teams.milestone_for_team(team=team, pk=kwargs["id"])
+        milestone = selectors.milestone_for_team(team=team, pk=kwargs["id"])
         form = MilestoneForm(request.POST)
         if form.is_valid():
             try:
-                teams.milestone_update(
+                services.milestone_update(
                     user=request.user,
-                    milestone=teams.milestone_for_team(team=team, pk=milestone.pk),
+                    milestone=selectors.milestone_for_team(team=team, pk=milestone.pk),
                     **form.cleaned_data,
                 )
             except DomainError as error:
@@ -390,8 +394,8 @@ class MilestoneDeleteView(TeamMixin, PostOnlyMixin, View):
     permission = "teams.manage"
 
     def post(self, request, *args, **kwargs):
-        milestone = teams.milestone_for_team(team=self.get_team(), pk=kwargs["id"])
-        teams.milestone_delete(user=request.user, milestone=milestone)
+        milestone = selectors.milestone_for_team(team=self.get_team(), pk=kwargs["id"])
+        services.milestone_delete(user=request.user, milestone=milestone)
         messages.success(request, _("Milestone deleted."))
         return redirect(self.team_url())
 
@@ -411,7 +415,7 @@ class ParticipantTeamsView(TokenMixin, View):
             {
                 "participant": participant,
                 "initiative": participant.initiative,
-                "teams": teams.teams_for_participant(participant=participant),
+                "teams": selectors.teams_for_participant(participant=participant),
                 "token": self.token,
                 "can_join": participant.status != "withdrawn",
             },
@@ -433,11 +437,11 @@ class ParticipantTeamsView(TokenMixin, View):
             messages.error(request, _("Choose one of the teams below."))
             return self._render(request, status=400)
         if request.POST.get("action") == "leave":
-            if teams.team_leave(participant=participant, team=team):
+            if services.team_leave(participant=participant, team=team):
                 messages.success(request, _("You have left %(team)s.") % {"team": team.name})
         else:
             try:
-                teams.team_join(participant=participant, team=team)
+                services.team_join(participant=participant, team=team)
             except DomainError as error:
                 messages.error(request, error.message)
                 return self._render(request, status=400)

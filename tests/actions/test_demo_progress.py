@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from actions.dashboard import progress_overview
 from actions.models import ActionTeam, Milestone, Outcome
+from actions.selectors.results import progress_overview
 from initiatives.models import Initiative
 
 pytestmark = pytest.mark.django_db
