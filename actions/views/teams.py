@@ -14,14 +14,17 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.generic import TemplateView
+from django.views.generic.base import ContextMixin, TemplateResponseMixin
 
 from dialogue_hub.exceptions import DomainError
-from dialogue_hub.forms import add_domain_error
 from dialogue_hub.privacy import shown_count
-from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
+from initiatives.permissions import has_perm
+from initiatives.views import InitiativeAccessMixin, InitiativeActionView, InitiativeFormView
 from participants.views.public import TokenMixin
 
 from ..forms.teams import (
@@ -39,18 +42,36 @@ from ..services import teams as services
 PAGE_SIZE = 25
 
 
-class TeamMixin(InitiativeAccessMixin):
-    """Loads `self.team` (404 for a team of another initiative)."""
+class TeamPageMixin(InitiativeAccessMixin):
+    """A page of one team: `self.team` loaded once (404 for a team of another initiative)."""
 
-    def get_team(self) -> ActionTeam:
-        if not hasattr(self, "team"):
-            self.team = selectors.team_for_initiative(
-                initiative=self.initiative, pk=self.kwargs["pk"]
-            )
-        return self.team
+    @cached_property
+    def team(self) -> ActionTeam:
+        return selectors.team_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
 
     def team_url(self):
-        return reverse("actions:team_detail", args=[self.initiative.slug, self.get_team().pk])
+        return reverse("actions:team_detail", args=[self.initiative.slug, self.team.pk])
+
+
+class TeamFormView(TeamPageMixin, InitiativeFormView):
+    """A form on a team's page (teams.manage): the team in the context, back to the team after."""
+
+    permission = "teams.manage"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(team=self.team, **kwargs)
+
+    def get_success_url(self):
+        return self.team_url()
+
+
+class TeamActionView(TeamPageMixin, InitiativeActionView):
+    """A button on a team's page (teams.manage), back to the team after."""
+
+    permission = "teams.manage"
+
+    def get_success_url(self):
+        return self.team_url()
 
 
 # --- list and detail ----------------------------------------------------------------------------
@@ -75,12 +96,12 @@ class TeamListView(InitiativeAccessMixin, TemplateView):
         return context
 
 
-class TeamDetailView(TeamMixin, TemplateView):
+class TeamDetailView(TeamPageMixin, TemplateView):
     template_name = "actions/teams/detail.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        team = self.get_team()
+        team = self.team
         today = progress_selectors.initiative_today(self.initiative)
         people, organizations = selectors.team_members(team=team)
         goals = selectors.team_goals(team=team, today=today)
@@ -106,84 +127,69 @@ class TeamDetailView(TeamMixin, TemplateView):
 # --- create, edit, delete -----------------------------------------------------------------------
 
 
-class TeamCreateView(InitiativeAccessMixin, TemplateView):
+class TeamCreateView(InitiativeFormView):
     permission = "teams.manage"
     template_name = "actions/teams/form.html"
+    form_class = TeamForm
+    success_message = _lazy("Team created. Next, add its members and goals.")
 
-    def _form(self, data=None):
-        return TeamForm(
-            data,
-            initiative=self.initiative,
-            show_convener=permissions_see_names(self.initiative),
-            submit_label=_("Create team"),
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "initiative": self.initiative,
+            "show_convener": sees_names(self.initiative),
+            "submit_label": _("Create team"),
+        }
+
+    def perform(self, form):
+        return services.team_create(
+            user=self.request.user, initiative=self.initiative, **form.service_data()
         )
 
-    def get(self, request, *args, **kwargs):
-        return self.render_to_response(self.get_context_data(form=self._form()))
-
-    def post(self, request, *args, **kwargs):
-        form = self._form(request.POST)
-        if form.is_valid():
-            try:
-                team = services.team_create(
-                    user=request.user, initiative=self.initiative, **form.service_data()
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Team created. Next, add its members and goals."))
-                return redirect("actions:team_detail", slug=self.initiative.slug, pk=team.pk)
-        return self.render_to_response(self.get_context_data(form=form))
+    def get_success_url(self):
+        return reverse("actions:team_detail", args=[self.initiative.slug, self.result.pk])
 
 
-def permissions_see_names(initiative) -> bool:
-    from initiatives.permissions import has_perm
-
+def sees_names(initiative) -> bool:
     return has_perm(initiative.roles, "participants.view")
 
 
-class TeamUpdateView(TeamMixin, TemplateView):
-    permission = "teams.manage"
+class TeamUpdateView(TeamFormView):
     template_name = "actions/teams/form.html"
+    form_class = TeamForm
+    success_message = _lazy("Team saved.")
 
-    def _form(self, data=None, initial=None):
-        return TeamForm(
-            data,
-            initial=initial,
-            initiative=self.initiative,
-            team=self.get_team(),
-            show_convener=permissions_see_names(self.initiative),
+    def get_object(self):
+        return self.team
+
+    def get_initial(self):
+        # Only an unbound form shows what is stored (the ideas take a query).
+        return TeamForm.initial_for(self.team) if self.request.method == "GET" else {}
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "initiative": self.initiative,
+            "team": self.team,
+            "show_convener": sees_names(self.initiative),
+        }
+
+    def perform(self, form):
+        # A copy, so a refused save leaves the team the page shows as stored.
+        services.team_update(
+            user=self.request.user, team=self.fresh_object(), **form.service_data(self.team)
         )
 
-    def get(self, request, *args, **kwargs):
-        form = self._form(initial=TeamForm.initial_for(self.get_team()))
-        return self.render_to_response(self.get_context_data(form=form, team=self.get_team()))
 
-    def post(self, request, *args, **kwargs):
-        form = self._form(request.POST)
-        team = self.get_team()
-        if form.is_valid():
-            try:
-                # Work on a fresh copy so a refused save leaves nothing half-changed.
-                fresh = selectors.team_for_initiative(initiative=self.initiative, pk=team.pk)
-                services.team_update(user=request.user, team=fresh, **form.service_data(team))
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Team saved."))
-                return redirect(self.team_url())
-        return self.render_to_response(self.get_context_data(form=form, team=team))
-
-
-class TeamDeleteView(TeamMixin, PostOnlyMixin, TemplateView):
+class TeamDeleteView(TeamActionView, TemplateResponseMixin, ContextMixin):
     """Deletes at once when the team has no progress updates; otherwise shows what would go
-    and asks again (the second POST carries confirm=1)."""
+    and asks again (the second POST carries confirm=1). Asking is not a refusal, so this one
+    answers the service's TeamHasHistory itself."""
 
-    permission = "teams.manage"
     template_name = "actions/teams/delete.html"
 
     def post(self, request, *args, **kwargs):
-        team = self.get_team()
+        team = self.team
         try:
             services.team_delete(
                 user=request.user, team=team, confirm=request.POST.get("confirm") == "1"
@@ -203,201 +209,151 @@ class TeamDeleteView(TeamMixin, PostOnlyMixin, TemplateView):
 # --- members ------------------------------------------------------------------------------------
 
 
-class TeamMembersView(TeamMixin, TemplateView):
-    """Add and remove members. Adding people needs the roster (names); organizations don't."""
+class TeamMembersView(TeamFormView):
+    """Add and remove members. Adding people needs the roster (names); organizations don't.
+    The page has two forms; the one posted is bound, the other shown empty."""
 
-    permission = "teams.manage"
     template_name = "actions/teams/members.html"
+    success_message = _lazy("Added to the team.")
+
+    def adds_person(self) -> bool:
+        return "person-participant" in self.request.POST and sees_names(self.initiative)
+
+    def get_form_class(self):
+        return MemberParticipantForm if self.adds_person() else MemberOrganizationForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        del kwargs["prefix"]  # each member form sets its own
+        return {**kwargs, "initiative": self.initiative}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        team = self.get_team()
-        people, organizations = selectors.team_members(team=team)
-        sees_names = context["can"]["participants_view"]
-        kwargs.setdefault("person_form", MemberParticipantForm(initiative=self.initiative))
-        kwargs.setdefault("org_form", MemberOrganizationForm(initiative=self.initiative))
+        form = context.pop("form")
+        person_form = org_form = None
+        if self.request.method == "POST":
+            person_form, org_form = (form, None) if self.adds_person() else (None, form)
+        person_form = person_form or MemberParticipantForm(initiative=self.initiative)
+        org_form = org_form or MemberOrganizationForm(initiative=self.initiative)
+        people, organizations = selectors.team_members(team=self.team)
+        sees = context["can"]["participants_view"]
         context.update(
-            team=team,
-            people=people if sees_names else [],
-            people_count=len(people) if sees_names else shown_count(len(people)),
+            people=people if sees else [],
+            people_count=len(people) if sees else shown_count(len(people)),
             organizations=organizations,
-            sees_names=sees_names,
-            person_form=kwargs["person_form"] if sees_names else None,
-            org_form=kwargs["org_form"],
+            sees_names=sees,
+            person_form=person_form if sees else None,
+            org_form=org_form,
             active="action",
         )
         return context
 
-    def post(self, request, *args, **kwargs):
-        team = self.get_team()
-        sees_names = permissions_see_names(self.initiative)
-        if "person-participant" in request.POST and sees_names:
-            form = MemberParticipantForm(request.POST, initiative=self.initiative)
-            extra = {"person_form": form}
-            field = "participant"
-        else:
-            form = MemberOrganizationForm(request.POST, initiative=self.initiative)
-            extra = {"org_form": form}
-            field = "organization"
-        if form.is_valid():
-            try:
-                services.team_member_add(
-                    user=request.user, team=team, **{field: form.cleaned_data[field]}
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Added to the team."))
-                return redirect("actions:team_members", slug=self.initiative.slug, pk=team.pk)
-        return self.render_to_response(self.get_context_data(**extra))
+    def perform(self, form):
+        field = "participant" if self.adds_person() else "organization"
+        services.team_member_add(
+            user=self.request.user, team=self.team, **{field: form.cleaned_data[field]}
+        )
+
+    def get_success_url(self):
+        return reverse("actions:team_members", args=[self.initiative.slug, self.team.pk])
 
 
-class TeamMemberRemoveView(TeamMixin, PostOnlyMixin, View):
-    permission = "teams.manage"
+class TeamMemberRemoveView(TeamActionView):
+    success_message = _lazy("Removed from the team.")
 
-    def post(self, request, *args, **kwargs):
-        team = self.get_team()
-        member = selectors.member_for_team(team=team, pk=kwargs["id"])
-        services.team_member_remove(user=request.user, member=member)
-        messages.success(request, _("Removed from the team."))
-        return redirect("actions:team_members", slug=self.initiative.slug, pk=team.pk)
+    def perform(self):
+        member = selectors.member_for_team(team=self.team, pk=self.kwargs["id"])
+        services.team_member_remove(user=self.request.user, member=member)
+
+    def get_success_url(self):
+        return reverse("actions:team_members", args=[self.initiative.slug, self.team.pk])
 
 
 # --- goals and milestones ----------------------------------------------------------------------
 
 
-class GoalCreateView(TeamMixin, TemplateView):
-    permission = "teams.manage"
+class GoalCreateView(TeamFormView):
     template_name = "actions/teams/goal_form.html"
+    form_class = GoalForm
+    success_message = _lazy("Goal added. Next, break it into milestones.")
 
-    def get(self, request, *args, **kwargs):
-        return self.render_to_response(
-            self.get_context_data(form=GoalForm(submit_label=_("Add goal")), team=self.get_team())
-        )
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "submit_label": _("Add goal")}
 
-    def post(self, request, *args, **kwargs):
-        team = self.get_team()
-        form = GoalForm(request.POST, submit_label=_("Add goal"))
-        if form.is_valid():
-            try:
-                services.goal_create(user=request.user, team=team, **form.cleaned_data)
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Goal added. Next, break it into milestones."))
-                return redirect(self.team_url())
-        return self.render_to_response(self.get_context_data(form=form, team=team))
+    def perform(self, form):
+        services.goal_create(user=self.request.user, team=self.team, **form.cleaned_data)
 
 
-class GoalUpdateView(TeamMixin, TemplateView):
-    permission = "teams.manage"
+class GoalUpdateView(TeamFormView):
     template_name = "actions/teams/goal_form.html"
+    form_class = GoalForm
+    context_object_name = "goal"
+    success_message = _lazy("Goal saved.")
 
-    def get(self, request, *args, **kwargs):
-        goal = selectors.goal_for_team(team=self.get_team(), pk=kwargs["id"])
-        form = GoalForm(initial=GoalForm.initial_for(goal))
-        return self.render_to_response(
-            self.get_context_data(form=form, team=self.get_team(), goal=goal)
-        )
+    def get_object(self):
+        return selectors.goal_for_team(team=self.team, pk=self.kwargs["id"])
 
-    def post(self, request, *args, **kwargs):
-        team = self.get_team()
-        goal = selectors.goal_for_team(team=team, pk=kwargs["id"])
-        form = GoalForm(request.POST)
-        if form.is_valid():
-            try:
-                services.goal_update(
-                    user=request.user,
-                    goal=selectors.goal_for_team(team=team, pk=goal.pk),
-                    **form.cleaned_data,
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Goal saved."))
-                return redirect(self.team_url())
-        return self.render_to_response(self.get_context_data(form=form, team=team, goal=goal))
+    def get_initial(self):
+        return GoalForm.initial_for(self.object)
+
+    def perform(self, form):
+        services.goal_update(user=self.request.user, goal=self.fresh_object(), **form.cleaned_data)
 
 
-class GoalDeleteView(TeamMixin, PostOnlyMixin, View):
-    permission = "teams.manage"
+class GoalDeleteView(TeamActionView):
+    success_message = _lazy("Goal deleted with its milestones.")
 
-    def post(self, request, *args, **kwargs):
-        goal = selectors.goal_for_team(team=self.get_team(), pk=kwargs["id"])
-        services.goal_delete(user=request.user, goal=goal)
-        messages.success(request, _("Goal deleted with its milestones."))
-        return redirect(self.team_url())
+    def perform(self):
+        goal = selectors.goal_for_team(team=self.team, pk=self.kwargs["id"])
+        services.goal_delete(user=self.request.user, goal=goal)
 
 
-class MilestoneCreateView(TeamMixin, TemplateView):
-    permission = "teams.manage"
+class MilestoneCreateView(TeamFormView):
     template_name = "actions/teams/milestone_form.html"
+    form_class = MilestoneForm
+    success_message = _lazy("Milestone added.")
 
-    def get(self, request, *args, **kwargs):
-        goal = selectors.goal_for_team(team=self.get_team(), pk=kwargs["id"])
-        return self.render_to_response(
-            self.get_context_data(
-                form=MilestoneForm(submit_label=_("Add milestone")), team=self.get_team(), goal=goal
-            )
-        )
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(goal=self.goal, **kwargs)
 
-    def post(self, request, *args, **kwargs):
-        team = self.get_team()
-        goal = selectors.goal_for_team(team=team, pk=kwargs["id"])
-        form = MilestoneForm(request.POST, submit_label=_("Add milestone"))
-        if form.is_valid():
-            try:
-                services.milestone_create(user=request.user, goal=goal, **form.cleaned_data)
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Milestone added."))
-                return redirect(self.team_url())
-        return self.render_to_response(self.get_context_data(form=form, team=team, goal=goal))
+    @cached_property
+    def goal(self):
+        return selectors.goal_for_team(team=self.team, pk=self.kwargs["id"])
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "submit_label": _("Add milestone")}
+
+    def perform(self, form):
+        services.milestone_create(user=self.request.user, goal=self.goal, **form.cleaned_data)
 
 
-class MilestoneUpdateView(TeamMixin, TemplateView):
-    permission = "teams.manage"
+class MilestoneUpdateView(TeamFormView):
     template_name = "actions/teams/milestone_form.html"
+    form_class = MilestoneForm
+    context_object_name = "milestone"
+    success_message = _lazy("Milestone saved.")
 
-    def get(self, request, *args, **kwargs):
-        milestone = selectors.milestone_for_team(team=self.get_team(), pk=kwargs["id"])
-        form = MilestoneForm(initial=MilestoneForm.initial_for(milestone))
-        return self.render_to_response(
-            self.get_context_data(
-                form=form, team=self.get_team(), goal=milestone.goal, milestone=milestone
-            )
-        )
+    def get_object(self):
+        return selectors.milestone_for_team(team=self.team, pk=self.kwargs["id"])
 
-    def post(self, request, *args, **kwargs):
-        team = self.get_team()
-        milestone = selectors.milestone_for_team(team=team, pk=kwargs["id"])
-        form = MilestoneForm(request.POST)
-        if form.is_valid():
-            try:
-                services.milestone_update(
-                    user=request.user,
-                    milestone=selectors.milestone_for_team(team=team, pk=milestone.pk),
-                    **form.cleaned_data,
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Milestone saved."))
-                return redirect(self.team_url())
-        return self.render_to_response(
-            self.get_context_data(form=form, team=team, goal=milestone.goal, milestone=milestone)
+    def get_initial(self):
+        return MilestoneForm.initial_for(self.object)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(goal=self.object.goal, **kwargs)
+
+    def perform(self, form):
+        services.milestone_update(
+            user=self.request.user, milestone=self.fresh_object(), **form.cleaned_data
         )
 
 
-class MilestoneDeleteView(TeamMixin, PostOnlyMixin, View):
-    permission = "teams.manage"
+class MilestoneDeleteView(TeamActionView):
+    success_message = _lazy("Milestone deleted.")
 
-    def post(self, request, *args, **kwargs):
-        milestone = selectors.milestone_for_team(team=self.get_team(), pk=kwargs["id"])
-        services.milestone_delete(user=request.user, milestone=milestone)
-        messages.success(request, _("Milestone deleted."))
-        return redirect(self.team_url())
+    def perform(self):
+        milestone = selectors.milestone_for_team(team=self.team, pk=self.kwargs["id"])
+        services.milestone_delete(user=self.request.user, milestone=milestone)
 
 
 # --- a participant joins a team from their manage link -----------------------------------------
