@@ -1,12 +1,6 @@
-"""The ideas feature's reads (selectors).
-
-Action ideas and themes: reads (selectors) and writes (services).
-
-Ideas come from the action ideas of approved session logs (`ideas_collect`, which keeps each
-source through an IdeaSource) or are added by the oversight group (organizers and coalition
-leads). The group clusters ideas into themes and merges duplicates; a merged idea is kept for
-history (`merged_into`) and every source moves to the kept idea. Ideas are never attributed to
-people: a source names its circle and meeting, nobody else.
+"""Action ideas and themes: the reads (the ideas list with its filters, one idea or theme, the
+action ideas of approved session logs not brought in yet). The writes, and what an idea is,
+are in actions/services/ideas.py.
 """
 
 from django.db.models import Count, Prefetch, Q, QuerySet

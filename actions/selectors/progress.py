@@ -1,32 +1,9 @@
-"""The progress feature's reads (selectors).
-
-Progress updates (narrative, blockers, evidence links, milestone status changes), the
-silent-team check the dashboard uses, and outcomes.
-
-Writes (services) are keyword-only, atomic and logged; reads (selectors) join and aggregate in
-SQL. Who may post an update: roles with `progress.update`, and the team's own neutral
-facilitator (checked per team by `can_post_update`).
-
-The community assets inventory: what partners and participants already offer, and which
-action teams' goals build on it.
-
-Privacy: an asset offered by a participant names the participant only to roles with
-`participants.view`; everyone else sees "a participant". The log never holds a name.
-
-The actions app's planned emails, swept by Celery beat (actions.tasks).
-
-- Milestone due (category milestones): MILESTONE_DUE_DAYS (3) days before a milestone's due
-  date, to the team's owners: its convener (a participant) and its neutral facilitator (a user).
-- Milestone overdue (category milestones): the day after the due date, while the milestone is
-  neither done nor dropped. A sweep that missed days (beat stopped) still sends it within
-  OVERDUE_GRACE_DAYS; older overdue milestones are left alone rather than flooding inboxes.
-- Weekly digest (category digest): one email per coalition lead covering every initiative they
-  lead, built at sending time from the progress dashboard's selectors (actions/selectors/results.py).
-
-Dates are the initiative's own (its time zone); emails are planned for SEND_HOUR o'clock there.
-Each key names the milestone, its due date and the recipient (or the lead and the ISO week), so
-a second sweep adds nothing and a changed due date gets a fresh reminder; the builders in
-actions/emails.py cancel what no longer applies. A constant number of queries per sweep.
+"""The progress feature's reads: a team's progress updates and the silent-team check the
+dashboard uses, outcomes, the community assets inventory (what partners and participants
+already offer, and which action teams' goals build on it), and the weekly digest's content.
+Reads join and aggregate in SQL. Who may post an update: roles with `progress.update`, and the
+team's own neutral facilitator (checked per team by `can_post_update`). The writes are in
+actions/services/progress.py.
 """
 
 import zoneinfo

@@ -1,8 +1,9 @@
-"""The results feature's reads (selectors).
+"""What came of the action phase, read-only: the coalition lead's progress dashboard and the
+public results page.
 
-The coalition lead's progress dashboard: every initiative where the user holds `progress.view`,
-rolled up from milestones in SQL, with overdue milestones, silent teams, outcomes by level, a
-timeline and the per-team table as CSV.
+The dashboard: every initiative where the user holds `progress.view`, rolled up from
+milestones in SQL, with overdue milestones, silent teams, outcomes by level, a timeline and
+the per-team table as CSV.
 
 Definitions (the same everywhere in the actions app):
 - goal progress: the share of its milestones that are done, dropped ones left out, each
@@ -84,8 +85,20 @@ def today_in(tz_name: str) -> date:
     return timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(tz_name)).date()
 
 
+class ProgressShown:
+    """A row's `progress` as the page shows it: a whole percentage and a bar width."""
+
+    @property
+    def progress_percent(self) -> int | None:
+        return percent(self.progress)
+
+    @property
+    def bar(self) -> int:
+        return bar(self.progress)
+
+
 @dataclass
-class TeamRow:
+class TeamRow(ProgressShown):
     team: ActionTeam
     initiative: Initiative
     goal_progress: dict = field(default_factory=dict)  # goal id -> share or None
@@ -98,14 +111,6 @@ class TeamRow:
         return _average(self.goal_progress.values())
 
     @property
-    def progress_percent(self) -> int | None:
-        return percent(self.progress)
-
-    @property
-    def bar(self) -> int:
-        return bar(self.progress)
-
-    @property
     def last_update_date(self) -> date | None:
         if self.last_update is None:
             return None
@@ -115,7 +120,7 @@ class TeamRow:
 
 
 @dataclass
-class InitiativeRow:
+class InitiativeRow(ProgressShown):
     initiative: Initiative
     teams: list = field(default_factory=list)
     outcome_counts: dict = field(default_factory=dict)  # level -> count
@@ -123,14 +128,6 @@ class InitiativeRow:
     @property
     def progress(self) -> float | None:
         return _average(row.progress for row in self.teams)
-
-    @property
-    def progress_percent(self) -> int | None:
-        return percent(self.progress)
-
-    @property
-    def bar(self) -> int:
-        return bar(self.progress)
 
     @property
     def team_count(self) -> int:

@@ -1,8 +1,6 @@
-"""The teams feature's reads (selectors).
-
-Action teams, their goals and milestones: services (writes, logged) and selectors (reads),
-including the progress roll-up from milestones that the team pages and the coalition dashboard
-share.
+"""Action teams, their members, goals and milestones: the reads, including the progress roll-up
+from milestones that the team pages and the coalition dashboard share. The writes are in
+actions/services/teams.py.
 
 Progress roll-up (the one definition used everywhere)
 -----------------------------------------------------
@@ -17,9 +15,6 @@ Progress roll-up (the one definition used everywhere)
 * **Initiative progress** = the plain average of the progress of its teams that have one.
 * Every value is a ``Decimal`` share from 0 to 1, rounded half-up to 4 decimal places only at
   the end (goal values are averaged unrounded), so 2 of 3 milestones done is 0.6667.
-
-Services take keyword-only arguments, run in one transaction and write the activity log in
-it; a participant appears in the log only as str(participant), never by name.
 """
 
 from collections import defaultdict
@@ -224,11 +219,6 @@ def team_members(*, team: ActionTeam) -> tuple[list, list]:
         key=lambda r: r.organization.organization.name.lower(),
     )
     return people, organizations
-
-
-def open_ideas(*, initiative: Initiative) -> QuerySet:
-    """Ideas a team can take up: the initiative's ideas not merged into another one."""
-    return Idea.objects.filter(initiative=initiative, merged_into__isnull=True).order_by("pk")
 
 
 def idea_choices(*, initiative: Initiative, team: ActionTeam | None = None) -> QuerySet:

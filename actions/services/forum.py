@@ -1,15 +1,11 @@
-"""The forum feature's writes (services).
-
-The action forum: ballots of themes or ideas with a voting window, and dot-voting.
+"""The action forum's writes: ballots of themes or ideas with a voting window, and dot-voting.
 
 Each person spreads up to `dots_per_person` dots over a ballot's items, online through their
 private manage link or on paper at the forum (entered by staff). Each person is counted once:
 the unique constraint on BallotResponse(ballot, participant) is the guarantee, and
 `vote_submit` locks the person's row so concurrent submissions replace each other instead of
 colliding (an IntegrityError that still slips through becomes a polite DomainError).
-
-Results count people (voters per item, voters in all): shown to roles without the roster only
-through small-count suppression (`ballot_results`).
+The reads are in actions/selectors/forum.py.
 """
 
 from datetime import datetime

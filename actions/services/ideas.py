@@ -1,12 +1,11 @@
-"""The ideas feature's writes (services).
-
-Action ideas and themes: reads (selectors) and writes (services).
+"""Action ideas and themes: the writes.
 
 Ideas come from the action ideas of approved session logs (`ideas_collect`, which keeps each
 source through an IdeaSource) or are added by the oversight group (organizers and coalition
 leads). The group clusters ideas into themes and merges duplicates; a merged idea is kept for
 history (`merged_into`) and every source moves to the kept idea. Ideas are never attributed to
-people: a source names its circle and meeting, nobody else.
+people: a source names its circle and meeting, nobody else. The reads are in
+actions/selectors/ideas.py.
 """
 
 from django.db import IntegrityError, transaction

@@ -1,19 +1,11 @@
-"""The progress feature's writes (services).
-
-Progress updates (narrative, blockers, evidence links, milestone status changes), the
-silent-team check the dashboard uses, and outcomes.
-
-Writes (services) are keyword-only, atomic and logged; reads (selectors) join and aggregate in
-SQL. Who may post an update: roles with `progress.update`, and the team's own neutral
-facilitator (checked per team by `can_post_update`).
-
-The community assets inventory: what partners and participants already offer, and which
-action teams' goals build on it.
+"""The progress feature's writes: progress updates (narrative, blockers, evidence links, milestone
+status changes), outcomes, the community assets inventory, and the planned reminder emails.
+Writes are keyword-only, atomic and logged; the reads are in actions/selectors/progress.py.
 
 Privacy: an asset offered by a participant names the participant only to roles with
 `participants.view`; everyone else sees "a participant". The log never holds a name.
 
-The actions app's planned emails, swept by Celery beat (actions.tasks).
+The planned emails, swept by Celery beat (actions.tasks):
 
 - Milestone due (category milestones): MILESTONE_DUE_DAYS (3) days before a milestone's due
   date, to the team's owners: its convener (a participant) and its neutral facilitator (a user).
@@ -21,7 +13,8 @@ The actions app's planned emails, swept by Celery beat (actions.tasks).
   neither done nor dropped. A sweep that missed days (beat stopped) still sends it within
   OVERDUE_GRACE_DAYS; older overdue milestones are left alone rather than flooding inboxes.
 - Weekly digest (category digest): one email per coalition lead covering every initiative they
-  lead, built at sending time from the progress dashboard's selectors (actions/selectors/results.py).
+  lead, built at sending time (`digest_content` in actions/selectors/progress.py) from the
+  progress dashboard's selectors (actions/selectors/results.py).
 
 Dates are the initiative's own (its time zone); emails are planned for SEND_HOUR o'clock there.
 Each key names the milestone, its due date and the recipient (or the lead and the ISO week), so

@@ -1,25 +1,9 @@
-"""The teams feature's writes (services).
-
-Action teams, their goals and milestones: services (writes, logged) and selectors (reads),
-including the progress roll-up from milestones that the team pages and the coalition dashboard
-share.
-
-Progress roll-up (the one definition used everywhere)
------------------------------------------------------
-* A milestone *counts* unless its status is ``dropped``. Its weight is ``milestone.weight``
-  when set, otherwise 1. So a goal whose milestones have no weights gets a plain average, and a
-  goal where weights are set gets a weighted average (unweighted milestones next to weighted
-  ones count as weight 1).
-* **Goal progress** = Σ weight of its counted milestones that are ``done`` ÷ Σ weight of all its
-  counted milestones. A goal with no counted milestone has no progress (None).
-* **Team progress** = the plain average of the progress of its goals that have one (goals
-  without counted milestones are left out, they are not 0). None when no goal has progress.
-* **Initiative progress** = the plain average of the progress of its teams that have one.
-* Every value is a ``Decimal`` share from 0 to 1, rounded half-up to 4 decimal places only at
-  the end (goal values are averaged unrounded), so 2 of 3 milestones done is 0.6667.
+"""Action teams, their members, goals and milestones: the writes (creating, editing and deleting
+a team, adding and removing members, a participant joining or leaving, goals and milestones).
 
 Services take keyword-only arguments, run in one transaction and write the activity log in
-it; a participant appears in the log only as str(participant), never by name.
+it; a participant appears in the log only as str(participant), never by name. The reads,
+including the progress roll-up, are in actions/selectors/teams.py.
 """
 
 from django.db import IntegrityError, transaction
@@ -41,8 +25,9 @@ from ..models import (
     MilestoneStatus,
     TeamMember,
 )
+from ..selectors.ideas import open_ideas
 from ..selectors.progress import initiative_today
-from ..selectors.teams import open_ideas, team_history_counts
+from ..selectors.teams import team_history_counts
 
 LONGEST_CADENCE_DAYS = 365
 HEAVIEST_WEIGHT = 100
