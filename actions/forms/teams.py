@@ -1,5 +1,6 @@
 """Forms for action teams, their members, goals and milestones. Saving goes through
-actions.services.teams (team_create, goal_create, milestone_update, …); these only validate and lay out."""
+actions.services.teams (team_create, goal_create, milestone_update, …); these only validate
+and lay out."""
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Layout, Submit

@@ -254,6 +254,9 @@ def outcome_delete(*, user, outcome: Outcome) -> None:
     )
 
 
+# --- community assets -------------------------------------------------------------------------
+
+
 ASSET_FIELDS = ["kind", "name", "description", "partner", "offered_by"]
 
 
@@ -274,9 +277,6 @@ def _check_asset(*, initiative: Initiative, data: dict) -> None:
         raise DomainError(
             _("An asset is offered by a partner or by a participant, not both."), field="partner"
         )
-
-
-# --- community assets -------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -352,6 +352,8 @@ def asset_set_goals(*, user, asset: CommunityAsset, goals) -> None:
         details={"goals": len(goals)},
     )
 
+
+# --- milestone reminders -----------------------------------------------------------------------
 
 MILESTONE_DUE_DAYS = 3
 OVERDUE_GRACE_DAYS = 7

@@ -3,7 +3,8 @@ names only for roles that see the roster), creating, editing and deleting a team
 goals and milestones (teams.manage), and a participant's "join a team" page from their manage
 link.
 
-Thin views: the permission mixin, then a selector or service of the teams feature (actions/selectors/teams.py, actions/services/teams.py).
+Thin views: the permission mixin, then a selector or service of the teams feature
+(actions/selectors/teams.py, actions/services/teams.py).
 """
 
 import re
