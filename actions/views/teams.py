@@ -128,19 +128,31 @@ class TeamDetailView(TeamPageMixin, TemplateView):
 # --- create, edit, delete -----------------------------------------------------------------------
 
 
-class TeamCreateView(InitiativeFormView):
+def sees_names(initiative) -> bool:
+    return has_perm(initiative.roles, "participants.view")
+
+
+class TeamEditMixin:
+    """The team form, to create or edit: choices from the initiative, and the convener only for
+    roles that see the roster."""
+
     permission = "teams.manage"
     template_name = "actions/teams/form.html"
     form_class = TeamForm
-    success_message = _lazy("Team created. Next, add its members and goals.")
 
     def get_form_kwargs(self):
         return {
             **super().get_form_kwargs(),
             "initiative": self.initiative,
             "show_convener": sees_names(self.initiative),
-            "submit_label": _("Create team"),
         }
+
+
+class TeamCreateView(TeamEditMixin, InitiativeFormView):
+    success_message = _lazy("Team created. Next, add its members and goals.")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "submit_label": _("Create team")}
 
     def perform(self, form):
         return services.team_create(
@@ -151,13 +163,7 @@ class TeamCreateView(InitiativeFormView):
         return reverse("actions:team_detail", args=[self.initiative.slug, self.result.pk])
 
 
-def sees_names(initiative) -> bool:
-    return has_perm(initiative.roles, "participants.view")
-
-
-class TeamUpdateView(TeamFormView):
-    template_name = "actions/teams/form.html"
-    form_class = TeamForm
+class TeamUpdateView(TeamEditMixin, TeamFormView):
     success_message = _lazy("Team saved.")
 
     def get_object(self):
@@ -168,12 +174,7 @@ class TeamUpdateView(TeamFormView):
         return TeamForm.initial_for(self.team) if self.request.method == "GET" else {}
 
     def get_form_kwargs(self):
-        return {
-            **super().get_form_kwargs(),
-            "initiative": self.initiative,
-            "team": self.team,
-            "show_convener": sees_names(self.initiative),
-        }
+        return {**super().get_form_kwargs(), "team": self.team}
 
     def perform(self, form):
         # A copy, so a refused save leaves the team the page shows as stored.
