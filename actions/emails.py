@@ -1,4 +1,4 @@
-"""The emails the actions app sends, built at sending time (planned by actions/reminders.py).
+"""The emails the actions app sends, built at sending time (planned by actions/services/progress.py).
 
 Registered with the outbox in ActionsConfig.ready(). A milestone reminder is cancelled when the
 milestone was done, dropped or deleted, its due date moved (the new date has its own reminder)
@@ -16,9 +16,9 @@ from initiatives.models import Phase
 from participants.models import Status
 from participants.services import registration as participant_services
 
-from . import dashboard, reminders
 from .models import Milestone
-from .progress import initiative_today
+from .selectors.progress import DIGEST_OUTCOME_DAYS, digest_content, initiative_today
+from .selectors.results import CLOSED_STATUSES
 
 
 def _milestone_of(message) -> Milestone:
@@ -30,7 +30,7 @@ def _milestone_of(message) -> Milestone:
     )
     if milestone is None:
         raise outbox.Stale("The milestone was deleted.")
-    if milestone.status in dashboard.CLOSED_STATUSES:
+    if milestone.status in CLOSED_STATUSES:
         raise outbox.Stale("The milestone is done or was dropped.")
     if milestone.due_on is None or milestone.due_on.isoformat() != params.get("due_on"):
         raise outbox.Stale("The milestone's due date changed.")
@@ -84,14 +84,14 @@ def build_digest(message) -> outbox.Built:
     user = get_user_model().objects.filter(pk=message.params.get("user"), is_active=True).first()
     if user is None:
         raise outbox.Stale("The account was deleted or deactivated.")
-    content = reminders.digest_content(user=user, now=timezone.now())
+    content = digest_content(user=user, now=timezone.now())
     if not content:
         raise outbox.Stale("The recipient no longer leads an open initiative.")
     return outbox.Built(
         template="digest_weekly",
         context={
             "initiatives": content,
-            "outcome_days": reminders.DIGEST_OUTCOME_DAYS,
+            "outcome_days": DIGEST_OUTCOME_DAYS,
             "dashboard_url": absolute_url(reverse("actions:dashboard")),
         },
     )

@@ -1,9 +1,9 @@
-"""The actions app's beat tasks: they only plan outbox rows (see actions/reminders.py); the
+"""The actions app's beat tasks: they only plan outbox rows (see actions/services/progress.py); the
 outbox's own tasks send them."""
 
 from celery import shared_task
 
-from . import reminders
+from .services import progress as reminders
 
 
 @shared_task

@@ -80,12 +80,12 @@ ALLOWLIST = {
         "An agenda can have at most %(n)d items",
     ): "MAX_AGENDA_ITEMS, 30",
     ("guides/forms/library.py", "An agenda can have at most %(n)d items"): "MAX_AGENDA_ITEMS, 30",
-    ("actions/forum.py", "A ballot holds at most %(count)d items"): "MAX_ITEMS, 60",
-    ("actions/forms_forum.py", "You gave %(total)d dots"): "more than each person's, >= 1",
-    ("actions/forum.py", "You gave %(total)d dots"): "more than each person's, >= 1",
-    ("actions/forum.py", "Each person gets between %(low)d"): "MAX_DOTS, 10",
-    ("actions/ideas.py", "Merge at most %(n)s ideas"): "MAX_MERGE, 50",
-    ("actions/progress.py", "Give at most %(max)s links"): "a constant above 1",
+    ("actions/services/forum.py", "A ballot holds at most %(count)d items"): "MAX_ITEMS, 60",
+    ("actions/forms/forum.py", "You gave %(total)d dots"): "more than each person's, >= 1",
+    ("actions/services/forum.py", "You gave %(total)d dots"): "more than each person's, >= 1",
+    ("actions/services/forum.py", "Each person gets between %(low)d"): "MAX_DOTS, 10",
+    ("actions/services/ideas.py", "Merge at most %(n)s ideas"): "MAX_MERGE, 50",
+    ("actions/services/progress.py", "Give at most %(max)s links"): "a constant above 1",
     ("templates/participants/staff/import.html", "{{ max }} rows"): "MAX_ROWS, 1000",
     # Link lifetimes and registration caps in emails: settings in days (14 to 30 by default)
     # and caps an organizer sets for a whole initiative.

@@ -1,6 +1,6 @@
-"""The actions app's URLs, one module per area (each owns its list)."""
+"""The actions app's URLs, one module per feature (each owns its list)."""
 
-from . import dashboard, forum, ideas, progress, public, teams
+from . import forum, ideas, progress, results, teams
 
 app_name = "actions"
 
@@ -9,6 +9,5 @@ urlpatterns = [
     *forum.urlpatterns,
     *teams.urlpatterns,
     *progress.urlpatterns,
-    *dashboard.urlpatterns,
-    *public.urlpatterns,
+    *results.urlpatterns,
 ]

@@ -2,7 +2,7 @@
 editing a ballot before it opens, entering paper votes, the results, and the participant's
 own voting page reached from their private manage link.
 
-Thin views: the permission mixin (or the signed link), then actions.forum.
+Thin views: the permission mixin (or the signed link), then the forum feature's selectors and services.
 """
 
 from django.contrib import messages
@@ -14,20 +14,21 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.views import View
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import TemplateView
 
-from dialogue_hub.exceptions import DomainError
-from dialogue_hub.forms import add_domain_error
+from dialogue_hub.editing import ServiceFormView
 from initiatives.permissions import has_perm
-from initiatives.views import InitiativeAccessMixin
+from initiatives.views import InitiativeAccessMixin, InitiativeFormView
 from participants.models import Status
 from participants.views.public import TokenMixin
 
-from .. import forum
-from ..forms_forum import BallotForm, PaperVoteForm, VoteForm, VoterSearchForm
+from ..forms.forum import BallotForm, PaperVoteForm, VoteForm, VoterSearchForm
 from ..models import BallotKind, VoteChannel
+from ..selectors import forum as selectors
+from ..services import forum as services
 
 PAGE_SIZE = 25
 
@@ -52,25 +53,27 @@ class BallotListView(ForumReadMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         page = Paginator(
-            forum.ballots_for_initiative(initiative=self.initiative), PAGE_SIZE
+            selectors.ballots_for_initiative(initiative=self.initiative), PAGE_SIZE
         ).get_page(self.request.GET.get("page"))
         now = timezone.now()
         for ballot in page.object_list:
-            ballot.status = forum.ballot_status(ballot, now)
+            ballot.status = selectors.ballot_status(ballot, now)
         context["page_obj"] = page
         return context
 
 
-class BallotFormMixin(ForumReadMixin):
+class BallotFormView(ForumReadMixin, InitiativeFormView):
     permission = "forum.manage"
     template_name = "actions/forum/ballot_form.html"
+    form_class = BallotForm
+    context_object_name = "ballot"
 
-    def render_form(self, form, ballot=None):
-        return self.render_to_response(self.get_context_data(form=form, ballot=ballot))
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "initiative": self.initiative}
 
-    def save(self, form, ballot=None):
+    def ballot_values(self, form) -> dict:
         data = form.cleaned_data
-        values = {
+        return {
             "user": self.request.user,
             "title": data["title"],
             "kind": data["kind"],
@@ -79,63 +82,40 @@ class BallotFormMixin(ForumReadMixin):
             "dots_per_person": data["dots_per_person"],
             "item_ids": form.item_ids(),
         }
-        if ballot is None:
-            return forum.ballot_create(initiative=self.initiative, **values)
-        return forum.ballot_update(ballot=ballot, **values)
+
+    def get_success_url(self):
+        return reverse("actions:forum", args=[self.initiative.slug])
 
 
-class BallotCreateView(BallotFormMixin, TemplateView):
-    def get(self, request, *args, **kwargs):
-        return self.render_form(BallotForm(initiative=self.initiative))
+class BallotCreateView(BallotFormView):
+    success_message = _lazy("Ballot created.")
 
-    def post(self, request, *args, **kwargs):
-        form = BallotForm(request.POST, initiative=self.initiative)
-        if form.is_valid():
-            try:
-                self.save(form)
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Ballot created."))
-                return redirect("actions:forum", slug=self.initiative.slug)
-        return self.render_form(form)
+    def perform(self, form):
+        return services.ballot_create(initiative=self.initiative, **self.ballot_values(form))
 
 
-class BallotUpdateView(BallotFormMixin, TemplateView):
-    def get_ballot(self):
-        ballot = forum.ballot_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
-        ballot.status = forum.ballot_status(ballot)
+class BallotUpdateView(BallotFormView):
+    success_message = _lazy("Ballot saved.")
+
+    def get_object(self):
+        ballot = selectors.ballot_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
+        ballot.status = selectors.ballot_status(ballot)
         return ballot
 
-    def get(self, request, *args, **kwargs):
-        ballot = self.get_ballot()
+    def get_initial(self):
+        ballot = self.object
         field = "themes" if ballot.kind == BallotKind.THEMES else "ideas"
-        chosen = [item.theme_id or item.idea_id for item in ballot.items.all()]
-        form = BallotForm(
-            initiative=self.initiative,
-            initial={
-                "title": ballot.title,
-                "kind": ballot.kind,
-                "opens_at": timezone.localtime(ballot.opens_at),
-                "closes_at": timezone.localtime(ballot.closes_at),
-                "dots_per_person": ballot.dots_per_person,
-                field: chosen,
-            },
-        )
-        return self.render_form(form, ballot)
+        return {
+            "title": ballot.title,
+            "kind": ballot.kind,
+            "opens_at": timezone.localtime(ballot.opens_at),
+            "closes_at": timezone.localtime(ballot.closes_at),
+            "dots_per_person": ballot.dots_per_person,
+            field: [item.theme_id or item.idea_id for item in ballot.items.all()],
+        }
 
-    def post(self, request, *args, **kwargs):
-        ballot = self.get_ballot()
-        form = BallotForm(request.POST, initiative=self.initiative)
-        if form.is_valid():
-            try:
-                self.save(form, ballot)
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Ballot saved."))
-                return redirect("actions:forum", slug=self.initiative.slug)
-        return self.render_form(form, ballot)
+    def perform(self, form):
+        return services.ballot_update(ballot=self.fresh_object(), **self.ballot_values(form))
 
 
 class BallotResultsView(ForumReadMixin, TemplateView):
@@ -143,45 +123,64 @@ class BallotResultsView(ForumReadMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        ballot = forum.ballot_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
-        ballot.status = forum.ballot_status(ballot)
+        ballot = selectors.ballot_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
+        ballot.status = selectors.ballot_status(ballot)
         context.update(
             ballot=ballot,
-            results=forum.ballot_results(
+            results=selectors.ballot_results(
                 ballot=ballot, sees_people=has_perm(self.initiative.roles, "participants.view")
             ),
         )
         return context
 
 
-class PaperVoteView(ForumReadMixin, TemplateView):
+class PaperVoteView(ForumReadMixin, InitiativeFormView):
     """Enter the dots of someone who voted on paper: find the person, then their dots."""
 
     permission = "forum.manage"
     template_name = "actions/forum/paper_vote.html"
+    success_message = _lazy("Paper vote saved.")
 
-    def setup_objects(self):
-        self.ballot = forum.ballot_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
-        self.ballot.status = forum.ballot_status(self.ballot)
-        self.voter = forum.voter_for_initiative(
+    @cached_property
+    def ballot(self):
+        ballot = selectors.ballot_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
+        ballot.status = selectors.ballot_status(ballot)
+        return ballot
+
+    @cached_property
+    def voter(self):
+        return selectors.voter_for_initiative(
             initiative=self.initiative,
             pk=self.request.POST.get("participant") or self.request.GET.get("participant"),
         )
 
-    def context(self, form=None):
+    @cached_property
+    def existing(self):
+        if self.voter is None:
+            return None
+        return selectors.dots_of(ballot=self.ballot, participant=self.voter)
+
+    def post(self, request, *args, **kwargs):
+        if self.voter is None:
+            raise Http404
+        return super().post(request, *args, **kwargs)
+
+    def get_form(self, form_class=None):
+        if self.request.method == "POST":
+            return PaperVoteForm(self.request.POST, ballot=self.ballot)
+        if self.voter is None:
+            return None
+        existing = self.existing
+        return PaperVoteForm(ballot=self.ballot, dot_map=existing.dot_map if existing else None)
+
+    def get_context_data(self, **kwargs):
         search = VoterSearchForm(self.request.GET or None)
         query = search.cleaned_data["q"] if search.is_valid() else ""
-        existing = None
-        if self.voter is not None:
-            existing = forum.dots_of(ballot=self.ballot, participant=self.voter)
-            if form is None:
-                form = PaperVoteForm(
-                    ballot=self.ballot, dot_map=existing.dot_map if existing else None
-                )
-        return self.get_context_data(
+        voter, existing = self.voter, self.existing
+        return super().get_context_data(
             ballot=self.ballot,
-            voter=self.voter,
-            voter_withdrawn=self.voter is not None and self.voter.status == Status.WITHDRAWN,
+            voter=voter,
+            voter_withdrawn=voter is not None and voter.status == Status.WITHDRAWN,
             existing=existing,
             existing_dots=[
                 (item, existing.dot_map[item.pk])
@@ -190,53 +189,36 @@ class PaperVoteView(ForumReadMixin, TemplateView):
             ]
             if existing
             else [],
-            form=form,
             search=search,
             query=query,
-            matches=forum.voters_search(initiative=self.initiative, query=query)
-            if self.voter is None
+            matches=selectors.voters_search(initiative=self.initiative, query=query)
+            if voter is None
             else [],
-            refusal=forum.window_refusal(self.ballot),
+            refusal=selectors.window_refusal(self.ballot),
+            **kwargs,
         )
 
-    def get(self, request, *args, **kwargs):
-        self.setup_objects()
-        return self.render_to_response(self.context())
+    def perform(self, form):
+        services.vote_submit(
+            ballot=self.ballot,
+            participant=self.voter,
+            dots=form.dots(),
+            channel=VoteChannel.PAPER,
+            entered_by=self.request.user,
+            replace=form.cleaned_data["replace"],
+        )
 
-    def post(self, request, *args, **kwargs):
-        self.setup_objects()
-        if self.voter is None:
-            raise Http404
-        form = PaperVoteForm(request.POST, ballot=self.ballot)
-        if form.is_valid():
-            try:
-                forum.vote_submit(
-                    ballot=self.ballot,
-                    participant=self.voter,
-                    dots=form.dots(),
-                    channel=VoteChannel.PAPER,
-                    entered_by=request.user,
-                    replace=form.cleaned_data["replace"],
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Paper vote saved."))
-                return redirect(
-                    reverse(
-                        "actions:paper_vote",
-                        kwargs={"slug": self.initiative.slug, "pk": self.ballot.pk},
-                    )
-                )
-        return self.render_to_response(self.context(form))
+    def get_success_url(self):
+        return reverse("actions:paper_vote", args=[self.initiative.slug, self.ballot.pk])
 
 
 # --- the participant's own page (private link, no account) ---------------------------------------
 
 
 @method_decorator(login_not_required, name="dispatch")
-class ParticipantForumView(TokenMixin, View):
+class ParticipantForumView(TokenMixin, ServiceFormView):
     template_name = "actions/forum/participant.html"
+    success_message = _lazy("Thank you: your dots are saved.")
 
     @property
     def initiative(self):
@@ -246,12 +228,12 @@ class ParticipantForumView(TokenMixin, View):
         """The initiative's recent ballots: a form on each open one (the posted one kept bound),
         the reason on the others, and the person's own dots wherever they voted."""
         can_vote = self.participant.status != Status.WITHDRAWN
-        ballots = forum.participant_ballots(initiative=self.initiative) if can_vote else []
-        responses = forum.responses_of(ballots=ballots, participant=self.participant)
+        ballots = selectors.participant_ballots(initiative=self.initiative) if can_vote else []
+        responses = selectors.responses_of(ballots=ballots, participant=self.participant)
         now = timezone.now()
         for ballot in ballots:
-            ballot.status = forum.ballot_status(ballot, now)
-            ballot.refusal = forum.window_refusal(ballot, now)
+            ballot.status = selectors.ballot_status(ballot, now)
+            ballot.refusal = selectors.window_refusal(ballot, now)
             ballot.response = responses.get(ballot.pk)
             if ballot.response:
                 ballot.my_dots = [
@@ -261,7 +243,7 @@ class ParticipantForumView(TokenMixin, View):
                 ]
             if bound is not None and bound.ballot.pk == ballot.pk:
                 ballot.form = bound
-            elif ballot.status == forum.BallotStatus.OPEN:
+            elif ballot.status == selectors.BallotStatus.OPEN:
                 ballot.form = VoteForm(
                     ballot=ballot,
                     dot_map=ballot.response.dot_map if ballot.response else None,
@@ -274,7 +256,7 @@ class ParticipantForumView(TokenMixin, View):
             "token": self.token,
             "can_vote": can_vote,
             "ballots": ballots,
-            "has_open": any(ballot.status == forum.BallotStatus.OPEN for ballot in ballots),
+            "has_open": any(ballot.status == selectors.BallotStatus.OPEN for ballot in ballots),
         }
 
     def get(self, request):
@@ -284,25 +266,28 @@ class ParticipantForumView(TokenMixin, View):
         if self.participant.status == Status.WITHDRAWN:
             messages.error(request, _("People who withdrew from the dialogues cannot vote."))
             return redirect("actions:participant_forum", token=self.token)
-        ballot = next(
+        self.ballot = next(
             (
                 ballot
-                for ballot in forum.participant_ballots(initiative=self.initiative)
+                for ballot in selectors.participant_ballots(initiative=self.initiative)
                 if str(ballot.pk) == request.POST.get("ballot")
             ),
             None,
         )
-        if ballot is None:
+        if self.ballot is None:
             messages.error(request, _("This ballot is not open for voting."))
             return redirect("actions:participant_forum", token=self.token)
-        form = VoteForm(request.POST, ballot=ballot)
-        if form.is_valid():
-            try:
-                # The service refuses outside the window, with the reason, on the form.
-                forum.vote_submit(ballot=ballot, participant=self.participant, dots=form.dots())
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Thank you: your dots are saved."))
-                return redirect("actions:participant_forum", token=self.token)
-        return render(request, self.template_name, self.context(bound=form))
+        return super().post(request)
+
+    def get_form(self, form_class=None):
+        return VoteForm(self.request.POST, ballot=self.ballot)
+
+    def perform(self, form):
+        # The service refuses outside the window, with the reason, on the form.
+        services.vote_submit(ballot=self.ballot, participant=self.participant, dots=form.dots())
+
+    def form_invalid(self, form):
+        return render(self.request, self.template_name, self.context(bound=form))
+
+    def get_success_url(self):
+        return reverse("actions:participant_forum", kwargs={"token": self.token})

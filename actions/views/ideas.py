@@ -3,7 +3,7 @@ and for the oversight group (`ideas.manage`) bringing in ideas from approved ses
 adding and editing ideas, themes, putting ideas under a theme, merging duplicates and choosing
 what the public results page shows.
 
-Thin views: the permission mixin, then a selector or service from actions.ideas.
+Thin views: the permission mixin, then a selector or service of the ideas feature.
 """
 
 from urllib.parse import urlencode
@@ -11,19 +11,19 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
-from django.views import View
 from django.views.generic import TemplateView
 
-from dialogue_hub.exceptions import DomainError
-from dialogue_hub.forms import add_domain_error
 from initiatives.permissions import can_see_idea_provenance
-from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
+from initiatives.views import InitiativeAccessMixin, InitiativeActionView, InitiativeFormView
 
-from .. import ideas
-from ..forms_ideas import AssignThemeForm, IdeaForm, MergeForm, ThemeForm
+from ..forms.ideas import AssignThemeForm, IdeaForm, MergeForm, ThemeForm
 from ..models import Level
+from ..selectors import ideas as selectors
+from ..services import ideas as services
 
 
 class IdeasMixin(InitiativeAccessMixin):
@@ -32,8 +32,29 @@ class IdeasMixin(InitiativeAccessMixin):
         context["active"] = "action"
         return context
 
-    def to_list(self):
-        return redirect("actions:ideas", slug=self.initiative.slug)
+    def list_url(self):
+        return reverse("actions:ideas", args=[self.initiative.slug])
+
+    def themes_url(self):
+        return reverse("actions:themes", args=[self.initiative.slug])
+
+
+class IdeaFormView(IdeasMixin, InitiativeFormView):
+    """A form of the oversight group (ideas.manage); back to the ideas list after."""
+
+    permission = "ideas.manage"
+
+    def get_success_url(self):
+        return self.list_url()
+
+
+class IdeaActionView(IdeasMixin, InitiativeActionView):
+    """A button of the oversight group (ideas.manage); back to the ideas list after."""
+
+    permission = "ideas.manage"
+
+    def get_success_url(self):
+        return self.list_url()
 
 
 class IdeaListView(IdeasMixin, TemplateView):
@@ -42,13 +63,13 @@ class IdeaListView(IdeasMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        filters = ideas.clean_filters(initiative=self.initiative, params=self.request.GET)
-        queryset = ideas.idea_list(
+        filters = selectors.clean_filters(initiative=self.initiative, params=self.request.GET)
+        queryset = selectors.idea_list(
             initiative=self.initiative,
             **filters,
             with_provenance=can_see_idea_provenance(self.initiative.roles),
         )
-        page = Paginator(queryset, ideas.PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page = Paginator(queryset, selectors.PAGE_SIZE).get_page(self.request.GET.get("page"))
         query_string = urlencode(
             {
                 key: value
@@ -60,7 +81,7 @@ class IdeaListView(IdeasMixin, TemplateView):
                 if value
             }
         )
-        themes = list(ideas.themes_for_initiative(initiative=self.initiative))
+        themes = list(selectors.themes_for_initiative(initiative=self.initiative))
         context.update(
             page_obj=page,
             filters=filters,
@@ -68,68 +89,53 @@ class IdeaListView(IdeasMixin, TemplateView):
             query_string=query_string,
             themes=themes,
             levels=Level.choices,
-            no_theme=ideas.NO_THEME,
+            no_theme=selectors.NO_THEME,
             section="ideas",
         )
         if context["can"]["ideas_manage"]:
-            context["pending"] = ideas.pending_action_ideas(initiative=self.initiative).count()
+            context["pending"] = selectors.pending_action_ideas(initiative=self.initiative).count()
         return context
 
 
-class IdeaCollectView(IdeasMixin, PostOnlyMixin, View):
-    permission = "ideas.manage"
+class IdeaCollectView(IdeaActionView):
+    def perform(self):
+        return services.ideas_collect(user=self.request.user, initiative=self.initiative)
 
-    def post(self, request, *args, **kwargs):
-        created = ideas.ideas_collect(user=request.user, initiative=self.initiative)
-        if created:
-            messages.success(
-                request,
-                ngettext(
-                    "Brought in %(n)s new idea from approved session logs.",
-                    "Brought in %(n)s new ideas from approved session logs.",
-                    created,
-                )
-                % {"n": created},
-            )
-        else:
-            messages.info(
-                request,
-                _("No new ideas: every action idea of the approved session logs is already here."),
-            )
-        return self.to_list()
+    def get_success_message(self):
+        if self.result:
+            return ngettext(
+                "Brought in %(n)s new idea from approved session logs.",
+                "Brought in %(n)s new ideas from approved session logs.",
+                self.result,
+            ) % {"n": self.result}
+        # Nothing new is news, not success.
+        messages.info(
+            self.request,
+            _("No new ideas: every action idea of the approved session logs is already here."),
+        )
+        return ""
 
 
-class IdeaAddView(IdeasMixin, TemplateView):
-    permission = "ideas.manage"
+class IdeaAddView(IdeaFormView):
     template_name = "actions/ideas/form.html"
+    form_class = IdeaForm
+    success_message = _lazy("Idea added.")
 
-    def _form(self, data=None):
-        return IdeaForm(data, initiative=self.initiative)
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "initiative": self.initiative}
 
-    def get(self, request, *args, **kwargs):
-        return self.render_to_response(self.get_context_data(form=self._form()))
-
-    def post(self, request, *args, **kwargs):
-        form = self._form(request.POST)
-        if form.is_valid():
-            try:
-                ideas.idea_create(
-                    user=request.user, initiative=self.initiative, **form.cleaned_data
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Idea added."))
-                return self.to_list()
-        return self.render_to_response(self.get_context_data(form=form))
+    def perform(self, form):
+        services.idea_create(
+            user=self.request.user, initiative=self.initiative, **form.cleaned_data
+        )
 
 
-class IdeaEditView(IdeasMixin, TemplateView):
-    permission = "ideas.manage"
-    template_name = "actions/ideas/form.html"
+class IdeaEditView(IdeaAddView):
+    context_object_name = "idea"
+    success_message = _lazy("Idea saved.")
 
-    def get_idea(self):
-        idea = ideas.idea_for_initiative(
+    def get_object(self):
+        idea = selectors.idea_for_initiative(
             initiative=self.initiative,
             pk=self.kwargs["pk"],
             with_provenance=can_see_idea_provenance(self.initiative.roles),
@@ -138,197 +144,151 @@ class IdeaEditView(IdeasMixin, TemplateView):
             messages.info(self.request, _("This idea was merged into another one."))
         return idea
 
-    def get(self, request, *args, **kwargs):
-        idea = self.get_idea()
-        form = IdeaForm(
-            initial={"text": idea.text, "theme": idea.theme, "level": idea.level},
-            initiative=self.initiative,
-            submit_label=_("Save idea"),
-        )
-        return self.render_to_response(self.get_context_data(form=form, idea=idea))
+    def get_initial(self):
+        idea = self.object
+        return {"text": idea.text, "theme": idea.theme, "level": idea.level}
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "submit_label": _("Save idea")}
+
+    def perform(self, form):
+        services.idea_update(user=self.request.user, idea=self.fresh_object(), **form.cleaned_data)
+
+
+class IdeaPublicView(IdeaActionView):
+    def perform(self):
+        idea = selectors.idea_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
+        public = self.request.POST.get("is_public") == "1"
+        services.idea_set_public(user=self.request.user, idea=idea, is_public=public)
+        return public
+
+    def get_success_message(self):
+        if self.result:
+            return _("The idea will show on the public results page.")
+        return _("The idea is hidden from the public results page.")
+
+
+class IdeasAssignView(IdeaActionView):
     def post(self, request, *args, **kwargs):
-        idea = self.get_idea()
-        form = IdeaForm(request.POST, initiative=self.initiative, submit_label=_("Save idea"))
-        if form.is_valid():
-            try:
-                ideas.idea_update(user=request.user, idea=idea, **form.cleaned_data)
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Idea saved."))
-                return self.to_list()
-        return self.render_to_response(self.get_context_data(form=form, idea=idea))
-
-
-class IdeaPublicView(IdeasMixin, PostOnlyMixin, View):
-    permission = "ideas.manage"
-
-    def post(self, request, *args, **kwargs):
-        idea = ideas.idea_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
-        public = request.POST.get("is_public") == "1"
-        try:
-            ideas.idea_set_public(user=request.user, idea=idea, is_public=public)
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            if public:
-                messages.success(request, _("The idea will show on the public results page."))
-            else:
-                messages.success(request, _("The idea is hidden from the public results page."))
-        return self.to_list()
-
-
-class IdeasAssignView(IdeasMixin, PostOnlyMixin, View):
-    permission = "ideas.manage"
-
-    def post(self, request, *args, **kwargs):
-        form = AssignThemeForm(request.POST, initiative=self.initiative)
-        if form.is_valid():
-            try:
-                changed = ideas.ideas_assign_theme(
-                    user=request.user,
-                    initiative=self.initiative,
-                    ideas=list(form.cleaned_data["ideas"]),
-                    theme=form.cleaned_data["theme"],
-                )
-            except DomainError as error:
-                messages.error(request, error.message)
-            else:
-                theme = form.cleaned_data["theme"]
-                if theme:
-                    message = ngettext(
-                        "Put %(n)s idea under the theme “%(theme)s”.",
-                        "Put %(n)s ideas under the theme “%(theme)s”.",
-                        changed,
-                    ) % {"n": changed, "theme": theme.name}
-                else:
-                    message = ngettext(
-                        "Took %(n)s idea out of its theme.",
-                        "Took %(n)s ideas out of their themes.",
-                        changed,
-                    ) % {"n": changed}
-                messages.success(request, message)
-        else:
-            for errors in form.errors.values():
+        self.form = AssignThemeForm(request.POST, initiative=self.initiative)
+        if not self.form.is_valid():
+            for errors in self.form.errors.values():
                 for error in errors:
                     messages.error(request, error)
-        return self.to_list()
+            return redirect(self.list_url())
+        return super().post(request, *args, **kwargs)
 
-
-class IdeasMergeView(IdeasMixin, TemplateView):
-    permission = "ideas.manage"
-    template_name = "actions/ideas/merge.html"
-
-    def _form(self, data=None, initial=None):
-        return MergeForm(data, initial=initial, initiative=self.initiative)
-
-    def get(self, request, *args, **kwargs):
-        chosen = [value for value in request.GET.getlist("ideas") if value.isdigit()]
-        initial = {"merged": chosen[1:], "kept": chosen[0]} if chosen else None
-        return self.render_to_response(
-            self.get_context_data(form=self._form(initial=initial), section="merge")
+    def perform(self):
+        return services.ideas_assign_theme(
+            user=self.request.user,
+            initiative=self.initiative,
+            ideas=list(self.form.cleaned_data["ideas"]),
+            theme=self.form.cleaned_data["theme"],
         )
 
-    def post(self, request, *args, **kwargs):
-        form = self._form(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                ideas.ideas_merge(
-                    user=request.user,
-                    initiative=self.initiative,
-                    kept=data["kept"],
-                    merged=list(data["merged"]),
-                    text=data["text"],
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(
-                    request,
-                    ngettext(
-                        "Merged %(n)s idea into the kept one; its sources moved with it.",
-                        "Merged %(n)s ideas into the kept one; their sources moved with them.",
-                        len(data["merged"]),
-                    )
-                    % {"n": len(data["merged"])},
-                )
-                return self.to_list()
-        return self.render_to_response(self.get_context_data(form=form, section="merge"))
+    def get_success_message(self):
+        changed, theme = self.result, self.form.cleaned_data["theme"]
+        if theme:
+            return ngettext(
+                "Put %(n)s idea under the theme “%(theme)s”.",
+                "Put %(n)s ideas under the theme “%(theme)s”.",
+                changed,
+            ) % {"n": changed, "theme": theme.name}
+        return ngettext(
+            "Took %(n)s idea out of its theme.",
+            "Took %(n)s ideas out of their themes.",
+            changed,
+        ) % {"n": changed}
+
+
+class IdeasMergeView(IdeaFormView):
+    template_name = "actions/ideas/merge.html"
+    form_class = MergeForm
+    extra_context = {"section": "merge"}
+
+    def get_initial(self):
+        chosen = [value for value in self.request.GET.getlist("ideas") if value.isdigit()]
+        return {"merged": chosen[1:], "kept": chosen[0]} if chosen else {}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "initiative": self.initiative}
+
+    def perform(self, form):
+        data = form.cleaned_data
+        services.ideas_merge(
+            user=self.request.user,
+            initiative=self.initiative,
+            kept=data["kept"],
+            merged=list(data["merged"]),
+            text=data["text"],
+        )
+
+    def get_success_message(self, form):
+        merged = len(form.cleaned_data["merged"])
+        return ngettext(
+            "Merged %(n)s idea into the kept one; its sources moved with it.",
+            "Merged %(n)s ideas into the kept one; their sources moved with them.",
+            merged,
+        ) % {"n": merged}
 
 
 # --- themes --------------------------------------------------------------------------------------
 
 
-class ThemeListView(IdeasMixin, TemplateView):
-    permission = "ideas.manage"
+class ThemeListView(IdeaFormView):
+    """The themes, and the form to create one."""
+
     template_name = "actions/ideas/themes.html"
-
-    def get(self, request, *args, **kwargs):
-        return self.render_to_response(self.get_context_data(form=ThemeForm()))
-
-    def post(self, request, *args, **kwargs):
-        form = ThemeForm(request.POST)
-        if form.is_valid():
-            try:
-                ideas.theme_create(
-                    user=request.user, initiative=self.initiative, **form.cleaned_data
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Theme created."))
-                return redirect("actions:themes", slug=self.initiative.slug)
-        return self.render_to_response(self.get_context_data(form=form))
+    form_class = ThemeForm
+    success_message = _lazy("Theme created.")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            themes=ideas.themes_for_initiative(initiative=self.initiative), section="themes"
+            themes=selectors.themes_for_initiative(initiative=self.initiative), section="themes"
         )
         return context
 
+    def perform(self, form):
+        services.theme_create(
+            user=self.request.user, initiative=self.initiative, **form.cleaned_data
+        )
 
-class ThemeEditView(IdeasMixin, TemplateView):
-    permission = "ideas.manage"
+    def get_success_url(self):
+        return self.themes_url()
+
+
+class ThemeEditView(IdeaFormView):
     template_name = "actions/ideas/theme_form.html"
+    form_class = ThemeForm
+    context_object_name = "theme"
+    extra_context = {"section": "themes"}
+    success_message = _lazy("Theme saved.")
 
-    def get(self, request, *args, **kwargs):
-        theme = ideas.theme_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
-        form = ThemeForm(
-            initial={"name": theme.name, "description": theme.description},
-            submit_label=_("Save theme"),
-        )
-        return self.render_to_response(
-            self.get_context_data(form=form, theme=theme, section="themes")
-        )
+    def get_object(self):
+        return selectors.theme_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
 
-    def post(self, request, *args, **kwargs):
-        theme = ideas.theme_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
-        form = ThemeForm(request.POST, submit_label=_("Save theme"))
-        if form.is_valid():
-            try:
-                ideas.theme_update(user=request.user, theme=theme, **form.cleaned_data)
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Theme saved."))
-                return redirect("actions:themes", slug=self.initiative.slug)
-        return self.render_to_response(
-            self.get_context_data(form=form, theme=theme, section="themes")
+    def get_initial(self):
+        return {"name": self.object.name, "description": self.object.description}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "submit_label": _("Save theme")}
+
+    def perform(self, form):
+        services.theme_update(
+            user=self.request.user, theme=self.fresh_object(), **form.cleaned_data
         )
 
+    def get_success_url(self):
+        return self.themes_url()
 
-class ThemeDeleteView(IdeasMixin, PostOnlyMixin, View):
-    permission = "ideas.manage"
 
-    def post(self, request, *args, **kwargs):
-        theme = ideas.theme_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
-        try:
-            ideas.theme_delete(user=request.user, theme=theme)
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("Theme deleted; its ideas now have no theme."))
-        return redirect("actions:themes", slug=self.initiative.slug)
+class ThemeDeleteView(IdeaActionView):
+    success_message = _lazy("Theme deleted; its ideas now have no theme.")
+
+    def perform(self):
+        theme = selectors.theme_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
+        services.theme_delete(user=self.request.user, theme=theme)
+
+    def get_success_url(self):
+        return self.themes_url()

@@ -1,23 +1,23 @@
 """Progress updates of an action team, outcomes, and the community assets inventory.
-Thin views: permission mixin, then a service or selector from actions.progress / actions.assets."""
+Thin views: permission mixin, then a service or selector of the progress feature
+(actions/services/progress.py, actions/selectors/progress.py)."""
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.views import View
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import TemplateView
 
-from dialogue_hub.exceptions import DomainError
-from dialogue_hub.forms import add_domain_error
 from initiatives.permissions import has_perm, require
-from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
+from initiatives.views import InitiativeAccessMixin, InitiativeActionView, InitiativeFormView
 
-from .. import assets, progress
-from ..forms_progress import AssetForm, AssetGoalsForm, OutcomeForm, ProgressUpdateForm
+from ..forms.progress import AssetForm, AssetGoalsForm, OutcomeForm, ProgressUpdateForm
 from ..models import AssetKind, Level, OutcomeKind
+from ..selectors import progress as selectors
+from ..services import progress as services
 
 PAGE_SIZE = 20
 
@@ -35,84 +35,75 @@ def team_urls(initiative, team) -> dict:
 # --- progress updates ----------------------------------------------------------------------------
 
 
-class TeamMixin(InitiativeAccessMixin):
-    permission = "initiative.view"
+class TeamUpdatesMixin(InitiativeAccessMixin):
+    """The progress updates pages of one team: `self.team` (with when it last posted) loaded once,
+    and whether the user may post an update."""
 
-    def get_team(self):
-        if not hasattr(self, "_team"):
-            self._team = progress.team_for_initiative(
-                initiative=self.initiative, pk=self.kwargs["pk"]
-            )
-        return self._team
+    @cached_property
+    def team(self):
+        return selectors.team_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
+
+    def may_post_update(self) -> bool:
+        return selectors.can_post_update(
+            user=self.request.user, initiative=self.initiative, team=self.team
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        team = self.get_team()
-        context["team"] = team
-        context["team_urls"] = team_urls(self.initiative, team)
-        context["can_post_update"] = progress.can_post_update(
-            user=self.request.user, initiative=self.initiative, team=team
-        )
+        context["team"] = self.team
+        context["team_urls"] = team_urls(self.initiative, self.team)
+        context["can_post_update"] = self.may_post_update()
         return context
 
 
-class TeamUpdateListView(TeamMixin, TemplateView):
+class TeamUpdateListView(TeamUpdatesMixin, TemplateView):
     template_name = "actions/progress/update_list.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         team = context["team"]
-        paginator = Paginator(progress.team_updates(team=team), PAGE_SIZE)
+        paginator = Paginator(selectors.team_updates(team=team), PAGE_SIZE)
         page = paginator.get_page(self.request.GET.get("page"))
         updates = list(page.object_list)
-        progress.attach_milestone_titles(updates, team=team)
+        selectors.attach_milestone_titles(updates, team=team)
         page.object_list = updates
         context["page_obj"] = page
-        context["last_update_at"] = progress.last_update_at(team)
-        context["next_due"] = progress.next_update_due(team)
-        context["is_silent"] = progress.team_is_silent(
-            team, today=progress.initiative_today(self.initiative)
+        context["last_update_at"] = selectors.last_update_at(team)
+        context["next_due"] = selectors.next_update_due(team)
+        context["is_silent"] = selectors.team_is_silent(
+            team, today=selectors.initiative_today(self.initiative)
         )
         return context
 
 
-class TeamUpdateCreateView(TeamMixin, TemplateView):
+class TeamUpdateCreateView(TeamUpdatesMixin, InitiativeFormView):
     template_name = "actions/progress/update_form.html"
+    form_class = ProgressUpdateForm
+    success_message = _lazy("Update posted.")
 
-    def _check(self):
-        if not progress.can_post_update(
-            user=self.request.user, initiative=self.initiative, team=self.get_team()
-        ):
+    def check_access(self):
+        if not self.may_post_update():
             raise PermissionDenied
 
-    def _form(self, data=None):
-        return ProgressUpdateForm(data, milestones=progress.team_milestones(team=self.get_team()))
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "milestones": selectors.team_milestones(team=self.team),
+        }
 
-    def get(self, request, *args, **kwargs):
-        self._check()
-        return self.render_to_response(self.get_context_data(form=self._form()))
+    def perform(self, form):
+        services.progress_update_create(
+            user=self.request.user,
+            team=self.team,
+            narrative=form.cleaned_data["narrative"],
+            blockers=form.cleaned_data["blockers"],
+            # The service reads the links, one a line; a bad one is shown on the field.
+            evidence_links=form.cleaned_data["evidence_links"].splitlines(),
+            statuses=form.statuses(),
+        )
 
-    def post(self, request, *args, **kwargs):
-        self._check()
-        form = self._form(request.POST)
-        if form.is_valid():
-            try:
-                progress.progress_update_create(
-                    user=request.user,
-                    team=self.get_team(),
-                    narrative=form.cleaned_data["narrative"],
-                    blockers=form.cleaned_data["blockers"],
-                    evidence_links=form.cleaned_data["evidence_links"],
-                    statuses=form.statuses(),
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Update posted."))
-                return redirect(
-                    "actions:team_updates", slug=self.initiative.slug, pk=self.get_team().pk
-                )
-        return self.render_to_response(self.get_context_data(form=form))
+    def get_success_url(self):
+        return reverse("actions:team_updates", args=[self.initiative.slug, self.team.pk])
 
 
 # --- outcomes ------------------------------------------------------------------------------------
@@ -127,9 +118,9 @@ class OutcomeListView(InitiativeAccessMixin, TemplateView):
         kind = self.request.GET.get("kind", "")
         level = level if level in Level.values else ""
         kind = kind if kind in OutcomeKind.values else ""
-        queryset = progress.outcomes(initiative=self.initiative, level=level, kind=kind)
+        queryset = selectors.outcomes(initiative=self.initiative, level=level, kind=kind)
         context["page_obj"] = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
-        context["by_level"] = progress.outcomes_by_level(initiative=self.initiative)
+        context["by_level"] = selectors.outcomes_by_level(initiative=self.initiative)
         context["level"], context["kind"] = level, kind
         context["levels"], context["kinds"] = Level.choices, OutcomeKind.choices
         filters = [f"level={level}"] if level else []
@@ -139,73 +130,56 @@ class OutcomeListView(InitiativeAccessMixin, TemplateView):
         return context
 
 
-class OutcomeCreateView(InitiativeAccessMixin, TemplateView):
+class OutcomeFormView(InitiativeFormView):
     permission = "teams.manage"
     template_name = "actions/progress/outcome_form.html"
+    form_class = OutcomeForm
 
-    def _form(self, data=None):
-        return OutcomeForm(
-            data,
-            initiative=self.initiative,
-            submit_label=_("Record outcome"),
-            initial={"team": self.request.GET.get("team")},
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "initiative": self.initiative}
+
+    def get_success_url(self):
+        return reverse("actions:outcomes", args=[self.initiative.slug])
+
+
+class OutcomeCreateView(OutcomeFormView):
+    success_message = _lazy("Outcome recorded.")
+
+    def get_initial(self):
+        return {"team": self.request.GET.get("team")}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "submit_label": _("Record outcome")}
+
+    def perform(self, form):
+        services.outcome_create(
+            user=self.request.user, initiative=self.initiative, **form.service_data()
         )
 
-    def get(self, request, *args, **kwargs):
-        return self.render_to_response(self.get_context_data(form=self._form()))
 
-    def post(self, request, *args, **kwargs):
-        form = self._form(request.POST)
-        if form.is_valid():
-            try:
-                progress.outcome_create(
-                    user=request.user, initiative=self.initiative, **form.service_data()
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Outcome recorded."))
-                return redirect("actions:outcomes", slug=self.initiative.slug)
-        return self.render_to_response(self.get_context_data(form=form))
+class OutcomeUpdateView(OutcomeFormView):
+    context_object_name = "outcome"
+    success_message = _lazy("Outcome saved.")
+
+    def get_object(self):
+        return selectors.outcome_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
+
+    def perform(self, form):
+        services.outcome_update(
+            user=self.request.user, outcome=self.fresh_object(), data=form.service_data()
+        )
 
 
-class OutcomeMixin(InitiativeAccessMixin):
+class OutcomeDeleteView(InitiativeActionView):
     permission = "teams.manage"
+    success_message = _lazy("Outcome deleted.")
 
-    def get_outcome(self):
-        return progress.outcome_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
+    def perform(self):
+        outcome = selectors.outcome_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
+        services.outcome_delete(user=self.request.user, outcome=outcome)
 
-
-class OutcomeUpdateView(OutcomeMixin, TemplateView):
-    template_name = "actions/progress/outcome_form.html"
-
-    def get(self, request, *args, **kwargs):
-        outcome = self.get_outcome()
-        form = OutcomeForm(instance=outcome, initiative=self.initiative)
-        return self.render_to_response(self.get_context_data(form=form, outcome=outcome))
-
-    def post(self, request, *args, **kwargs):
-        outcome = self.get_outcome()
-        # Bind to a copy so a refused save leaves the record the service changes untouched.
-        form = OutcomeForm(request.POST, instance=self.get_outcome(), initiative=self.initiative)
-        if form.is_valid():
-            try:
-                progress.outcome_update(
-                    user=request.user, outcome=outcome, data=form.service_data()
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Outcome saved."))
-                return redirect("actions:outcomes", slug=self.initiative.slug)
-        return self.render_to_response(self.get_context_data(form=form, outcome=outcome))
-
-
-class OutcomeDeleteView(OutcomeMixin, PostOnlyMixin, View):
-    def post(self, request, *args, **kwargs):
-        progress.outcome_delete(user=request.user, outcome=self.get_outcome())
-        messages.success(request, _("Outcome deleted."))
-        return redirect("actions:outcomes", slug=self.initiative.slug)
+    def get_success_url(self):
+        return reverse("actions:outcomes", args=[self.initiative.slug])
 
 
 # --- community assets ----------------------------------------------------------------------------
@@ -218,118 +192,119 @@ class AssetListView(InitiativeAccessMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         kind = self.request.GET.get("kind", "")
         kind = kind if kind in AssetKind.values else ""
-        queryset = assets.assets(initiative=self.initiative, kind=kind)
+        queryset = selectors.assets(initiative=self.initiative, kind=kind)
         context["page_obj"] = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
         context["kind"], context["kinds"] = kind, AssetKind.choices
         context["filter_query"] = f"kind={kind}" if kind else ""
         return context
 
 
-class AssetDetailView(InitiativeAccessMixin, TemplateView):
-    template_name = "actions/assets/asset_detail.html"
+class AssetPageMixin(InitiativeAccessMixin):
+    """A page of one asset: `self.asset` loaded once; the goals form for assets.manage."""
+
+    @cached_property
+    def asset(self):
+        return selectors.asset_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        asset = assets.asset_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
-        context["asset"] = asset
+        context["asset"] = self.asset
         if context["can"]["assets_manage"] and "goals_form" not in context:
             context["goals_form"] = AssetGoalsForm(
-                initiative=self.initiative, initial={"goals": list(asset.goals.all())}
+                initiative=self.initiative, initial={"goals": list(self.asset.goals.all())}
             )
         return context
 
+    def asset_url(self, asset=None):
+        return reverse(
+            "actions:asset_detail", args=[self.initiative.slug, (asset or self.asset).pk]
+        )
 
-class AssetGoalsView(AssetDetailView):
+
+class AssetDetailView(AssetPageMixin, TemplateView):
+    template_name = "actions/assets/asset_detail.html"
+
+
+class AssetGoalsView(AssetPageMixin, InitiativeFormView):
+    """The goals form on the asset's page: a refused link shows that page again."""
+
     permission = "assets.manage"
+    template_name = "actions/assets/asset_detail.html"
+    form_class = AssetGoalsForm
+    success_message = _lazy("Goals linked.")
 
     def get(self, request, *args, **kwargs):
         return redirect("actions:asset_detail", slug=self.initiative.slug, pk=kwargs["pk"])
 
-    def post(self, request, *args, **kwargs):
-        asset = assets.asset_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
-        form = AssetGoalsForm(request.POST, initiative=self.initiative)
-        if form.is_valid():
-            try:
-                assets.asset_set_goals(
-                    user=request.user, asset=asset, goals=form.cleaned_data["goals"]
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Goals linked."))
-                return redirect("actions:asset_detail", slug=self.initiative.slug, pk=asset.pk)
-        return self.render_to_response(self.get_context_data(goals_form=form))
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "initiative": self.initiative}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(goals_form=kwargs.pop("form"), **kwargs)
+        context.pop("form", None)
+        return context
+
+    def perform(self, form):
+        services.asset_set_goals(
+            user=self.request.user, asset=self.asset, goals=form.cleaned_data["goals"]
+        )
+
+    def get_success_url(self):
+        return self.asset_url()
 
 
-class AssetFormMixin(InitiativeAccessMixin):
+class AssetFormView(InitiativeFormView):
     permission = "assets.manage"
+    template_name = "actions/assets/asset_form.html"
+    form_class = AssetForm
 
-    def asset_form(self, data=None, **kwargs):
-        return AssetForm(
-            data,
-            initiative=self.initiative,
-            show_participants=has_perm(self.initiative.roles, "participants.view"),
-            **kwargs,
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "initiative": self.initiative,
+            "show_participants": has_perm(self.initiative.roles, "participants.view"),
+        }
+
+    def get_success_url(self):
+        return reverse("actions:asset_detail", args=[self.initiative.slug, self.result.pk])
+
+
+class AssetCreateView(AssetFormView):
+    success_message = _lazy("Asset added. Link it to the goals of teams that build on it.")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "submit_label": _("Add asset")}
+
+    def perform(self, form):
+        return services.asset_create(
+            user=self.request.user, initiative=self.initiative, **form.service_data()
         )
 
 
-class AssetCreateView(AssetFormMixin, TemplateView):
-    template_name = "actions/assets/asset_form.html"
+class AssetUpdateView(AssetFormView):
+    context_object_name = "asset"
+    success_message = _lazy("Asset saved.")
 
-    def get(self, request, *args, **kwargs):
-        form = self.asset_form(submit_label=_("Add asset"))
-        return self.render_to_response(self.get_context_data(form=form))
+    def get_object(self):
+        return selectors.asset_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
 
-    def post(self, request, *args, **kwargs):
-        form = self.asset_form(request.POST, submit_label=_("Add asset"))
-        if form.is_valid():
-            try:
-                asset = assets.asset_create(
-                    user=request.user, initiative=self.initiative, **form.service_data()
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(
-                    request, _("Asset added. Link it to the goals of teams that build on it.")
-                )
-                return redirect("actions:asset_detail", slug=self.initiative.slug, pk=asset.pk)
-        return self.render_to_response(self.get_context_data(form=form))
+    def perform(self, form):
+        services.asset_update(
+            user=self.request.user, asset=self.fresh_object(), data=form.service_data()
+        )
+        return self.object
 
 
-class AssetUpdateView(AssetFormMixin, TemplateView):
-    template_name = "actions/assets/asset_form.html"
-
-    def get_asset(self):
-        return assets.asset_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
-
-    def get(self, request, *args, **kwargs):
-        asset = self.get_asset()
-        form = self.asset_form(instance=asset)
-        return self.render_to_response(self.get_context_data(form=form, asset=asset))
-
-    def post(self, request, *args, **kwargs):
-        asset = self.get_asset()
-        form = self.asset_form(request.POST, instance=self.get_asset())
-        if form.is_valid():
-            try:
-                assets.asset_update(user=request.user, asset=asset, data=form.service_data())
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Asset saved."))
-                return redirect("actions:asset_detail", slug=self.initiative.slug, pk=asset.pk)
-        return self.render_to_response(self.get_context_data(form=form, asset=asset))
-
-
-class AssetDeleteView(InitiativeAccessMixin, PostOnlyMixin, View):
+class AssetDeleteView(InitiativeActionView):
     permission = "assets.manage"
+    success_message = _lazy("Asset deleted.")
 
-    def post(self, request, *args, **kwargs):
-        asset = assets.asset_for_initiative(initiative=self.initiative, pk=kwargs["pk"])
-        assets.asset_delete(user=request.user, asset=asset)
-        messages.success(request, _("Asset deleted."))
-        return redirect("actions:assets", slug=self.initiative.slug)
+    def perform(self):
+        asset = selectors.asset_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
+        services.asset_delete(user=self.request.user, asset=asset)
+
+    def get_success_url(self):
+        return reverse("actions:assets", args=[self.initiative.slug])
 
 
 class OfferListView(InitiativeAccessMixin, TemplateView):
@@ -340,47 +315,30 @@ class OfferListView(InitiativeAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        queryset = assets.participant_offers(initiative=self.initiative)
+        queryset = selectors.participant_offers(initiative=self.initiative)
         context["page_obj"] = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
         return context
 
 
-class OfferToAssetView(AssetFormMixin, TemplateView):
+class OfferToAssetView(AssetCreateView):
     """Turn one participant's offer into an asset (needs the roster and the inventory)."""
 
-    template_name = "actions/assets/asset_form.html"
+    success_message = _lazy("Asset added from the participant's offer.")
 
-    def _participant(self):
+    def check_access(self):
         require(self.initiative.roles, "participants.view")
-        return assets.participant_with_offer(initiative=self.initiative, pk=self.kwargs["pk"])
 
-    def get(self, request, *args, **kwargs):
-        participant = self._participant()
-        form = self.asset_form(
-            submit_label=_("Add asset"),
-            initial={
-                "offered_by": participant.pk,
-                "description": participant.offers,
-                "name": participant.offers.splitlines()[0][:200] if participant.offers else "",
-            },
-        )
-        return self.render_to_response(
-            self.get_context_data(form=form, offer_participant=participant)
-        )
+    @cached_property
+    def participant(self):
+        return selectors.participant_with_offer(initiative=self.initiative, pk=self.kwargs["pk"])
 
-    def post(self, request, *args, **kwargs):
-        participant = self._participant()
-        form = self.asset_form(request.POST, submit_label=_("Add asset"))
-        if form.is_valid():
-            try:
-                asset = assets.asset_create(
-                    user=request.user, initiative=self.initiative, **form.service_data()
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Asset added from the participant's offer."))
-                return redirect("actions:asset_detail", slug=self.initiative.slug, pk=asset.pk)
-        return self.render_to_response(
-            self.get_context_data(form=form, offer_participant=participant)
-        )
+    def get_initial(self):
+        offers = self.participant.offers
+        return {
+            "offered_by": self.participant.pk,
+            "description": offers,
+            "name": offers.splitlines()[0][:200] if offers else "",
+        }
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(offer_participant=self.participant, **kwargs)

@@ -3,7 +3,8 @@ names only for roles that see the roster), creating, editing and deleting a team
 goals and milestones (teams.manage), and a participant's "join a team" page from their manage
 link.
 
-Thin views: the permission mixin, then a selector or service from actions.teams.
+Thin views: the permission mixin, then a selector or service of the teams feature
+(actions/selectors/teams.py, actions/services/teams.py).
 """
 
 import re
@@ -14,18 +15,20 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.generic import TemplateView
+from django.views.generic.base import ContextMixin, TemplateResponseMixin
 
 from dialogue_hub.exceptions import DomainError
-from dialogue_hub.forms import add_domain_error
 from dialogue_hub.privacy import shown_count
-from initiatives.views import InitiativeAccessMixin, PostOnlyMixin
+from initiatives.permissions import has_perm
+from initiatives.views import InitiativeAccessMixin, InitiativeActionView, InitiativeFormView
 from participants.views.public import TokenMixin
 
-from .. import teams
-from ..forms_teams import (
+from ..forms.teams import (
     GoalForm,
     MemberOrganizationForm,
     MemberParticipantForm,
@@ -33,20 +36,43 @@ from ..forms_teams import (
     TeamForm,
 )
 from ..models import ActionTeam
+from ..selectors import progress as progress_selectors
+from ..selectors import teams as selectors
+from ..services import teams as services
 
 PAGE_SIZE = 25
 
 
-class TeamMixin(InitiativeAccessMixin):
-    """Loads `self.team` (404 for a team of another initiative)."""
+class TeamPageMixin(InitiativeAccessMixin):
+    """A page of one team: `self.team` loaded once (404 for a team of another initiative)."""
 
-    def get_team(self) -> ActionTeam:
-        if not hasattr(self, "team"):
-            self.team = teams.team_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
-        return self.team
+    @cached_property
+    def team(self) -> ActionTeam:
+        return selectors.team_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
 
     def team_url(self):
-        return reverse("actions:team_detail", args=[self.initiative.slug, self.get_team().pk])
+        return reverse("actions:team_detail", args=[self.initiative.slug, self.team.pk])
+
+
+class TeamFormView(TeamPageMixin, InitiativeFormView):
+    """A form on a team's page (teams.manage): the team in the context, back to the team after."""
+
+    permission = "teams.manage"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(team=self.team, **kwargs)
+
+    def get_success_url(self):
+        return self.team_url()
+
+
+class TeamActionView(TeamPageMixin, InitiativeActionView):
+    """A button on a team's page (teams.manage), back to the team after."""
+
+    permission = "teams.manage"
+
+    def get_success_url(self):
+        return self.team_url()
 
 
 # --- list and detail ----------------------------------------------------------------------------
@@ -57,11 +83,11 @@ class TeamListView(InitiativeAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        page = Paginator(teams.teams_queryset(initiative=self.initiative), PAGE_SIZE).get_page(
+        page = Paginator(selectors.teams_queryset(initiative=self.initiative), PAGE_SIZE).get_page(
             self.request.GET.get("page")
         )
         rows = list(page.object_list)
-        progress = teams.teams_progress(rows)
+        progress = selectors.teams_progress(rows)
         sees_names = context["can"]["participants_view"]
         for team in rows:
             team.progress = progress[team.pk]
@@ -71,15 +97,15 @@ class TeamListView(InitiativeAccessMixin, TemplateView):
         return context
 
 
-class TeamDetailView(TeamMixin, TemplateView):
+class TeamDetailView(TeamPageMixin, TemplateView):
     template_name = "actions/teams/detail.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        team = self.get_team()
-        today = teams.today_for(self.initiative)
-        people, organizations = teams.team_members(team=team)
-        goals = teams.team_goals(team=team, today=today)
+        team = self.team
+        today = progress_selectors.initiative_today(self.initiative)
+        people, organizations = selectors.team_members(team=team)
+        goals = selectors.team_goals(team=team, today=today)
         sees_names = context["can"]["participants_view"]
         slug = self.initiative.slug
         context.update(
@@ -91,7 +117,7 @@ class TeamDetailView(TeamMixin, TemplateView):
             sees_names=sees_names,
             goals=goals,
             overdue_count=sum(1 for g in goals for m in g.milestones if m.is_overdue),
-            progress=teams.team_progress(team),
+            progress=selectors.team_progress(team),
             today=today,
             updates_url=reverse("actions:team_updates", kwargs={"slug": slug, "pk": team.pk}),
             active="action",
@@ -102,91 +128,77 @@ class TeamDetailView(TeamMixin, TemplateView):
 # --- create, edit, delete -----------------------------------------------------------------------
 
 
-class TeamCreateView(InitiativeAccessMixin, TemplateView):
-    permission = "teams.manage"
-    template_name = "actions/teams/form.html"
-
-    def _form(self, data=None):
-        return TeamForm(
-            data,
-            initiative=self.initiative,
-            show_convener=permissions_see_names(self.initiative),
-            submit_label=_("Create team"),
-        )
-
-    def get(self, request, *args, **kwargs):
-        return self.render_to_response(self.get_context_data(form=self._form()))
-
-    def post(self, request, *args, **kwargs):
-        form = self._form(request.POST)
-        if form.is_valid():
-            try:
-                team = teams.team_create(
-                    user=request.user, initiative=self.initiative, **form.service_data()
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Team created. Next, add its members and goals."))
-                return redirect("actions:team_detail", slug=self.initiative.slug, pk=team.pk)
-        return self.render_to_response(self.get_context_data(form=form))
-
-
-def permissions_see_names(initiative) -> bool:
-    from initiatives.permissions import has_perm
-
+def sees_names(initiative) -> bool:
     return has_perm(initiative.roles, "participants.view")
 
 
-class TeamUpdateView(TeamMixin, TemplateView):
+class TeamEditMixin:
+    """The team form, to create or edit: choices from the initiative, and the convener only for
+    roles that see the roster."""
+
     permission = "teams.manage"
     template_name = "actions/teams/form.html"
+    form_class = TeamForm
 
-    def _form(self, data=None, initial=None):
-        return TeamForm(
-            data,
-            initial=initial,
-            initiative=self.initiative,
-            team=self.get_team(),
-            show_convener=permissions_see_names(self.initiative),
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "initiative": self.initiative,
+            "show_convener": sees_names(self.initiative),
+        }
+
+
+class TeamCreateView(TeamEditMixin, InitiativeFormView):
+    success_message = _lazy("Team created. Next, add its members and goals.")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "submit_label": _("Create team")}
+
+    def perform(self, form):
+        return services.team_create(
+            user=self.request.user, initiative=self.initiative, **form.service_data()
         )
 
-    def get(self, request, *args, **kwargs):
-        form = self._form(initial=TeamForm.initial_for(self.get_team()))
-        return self.render_to_response(self.get_context_data(form=form, team=self.get_team()))
-
-    def post(self, request, *args, **kwargs):
-        form = self._form(request.POST)
-        team = self.get_team()
-        if form.is_valid():
-            try:
-                # Work on a fresh copy so a refused save leaves nothing half-changed.
-                fresh = teams.team_for_initiative(initiative=self.initiative, pk=team.pk)
-                teams.team_update(user=request.user, team=fresh, **form.service_data(team))
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Team saved."))
-                return redirect(self.team_url())
-        return self.render_to_response(self.get_context_data(form=form, team=team))
+    def get_success_url(self):
+        return reverse("actions:team_detail", args=[self.initiative.slug, self.result.pk])
 
 
-class TeamDeleteView(TeamMixin, PostOnlyMixin, TemplateView):
+class TeamUpdateView(TeamEditMixin, TeamFormView):
+    success_message = _lazy("Team saved.")
+
+    def get_object(self):
+        return self.team
+
+    def get_initial(self):
+        # Only an unbound form shows what is stored (the ideas take a query).
+        return TeamForm.initial_for(self.team) if self.request.method == "GET" else {}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "team": self.team}
+
+    def perform(self, form):
+        # A copy, so a refused save leaves the team the page shows as stored.
+        services.team_update(
+            user=self.request.user, team=self.fresh_object(), **form.service_data(self.team)
+        )
+
+
+class TeamDeleteView(TeamActionView, TemplateResponseMixin, ContextMixin):
     """Deletes at once when the team has no progress updates; otherwise shows what would go
-    and asks again (the second POST carries confirm=1)."""
+    and asks again (the second POST carries confirm=1). Asking is not a refusal, so this one
+    answers the service's TeamHasHistory itself."""
 
-    permission = "teams.manage"
     template_name = "actions/teams/delete.html"
 
     def post(self, request, *args, **kwargs):
-        team = self.get_team()
+        team = self.team
         try:
-            teams.team_delete(
+            services.team_delete(
                 user=request.user, team=team, confirm=request.POST.get("confirm") == "1"
             )
-        except teams.TeamHasHistory:
+        except services.TeamHasHistory:
             return self.render_to_response(
-                self.get_context_data(team=team, counts=teams.team_history_counts(team))
+                self.get_context_data(team=team, counts=selectors.team_history_counts(team))
             )
         messages.success(
             request,
@@ -199,201 +211,151 @@ class TeamDeleteView(TeamMixin, PostOnlyMixin, TemplateView):
 # --- members ------------------------------------------------------------------------------------
 
 
-class TeamMembersView(TeamMixin, TemplateView):
-    """Add and remove members. Adding people needs the roster (names); organizations don't."""
+class TeamMembersView(TeamFormView):
+    """Add and remove members. Adding people needs the roster (names); organizations don't.
+    The page has two forms; the one posted is bound, the other shown empty."""
 
-    permission = "teams.manage"
     template_name = "actions/teams/members.html"
+    success_message = _lazy("Added to the team.")
+
+    def adds_person(self) -> bool:
+        return "person-participant" in self.request.POST and sees_names(self.initiative)
+
+    def get_form_class(self):
+        return MemberParticipantForm if self.adds_person() else MemberOrganizationForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        del kwargs["prefix"]  # each member form sets its own
+        return {**kwargs, "initiative": self.initiative}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        team = self.get_team()
-        people, organizations = teams.team_members(team=team)
-        sees_names = context["can"]["participants_view"]
-        kwargs.setdefault("person_form", MemberParticipantForm(initiative=self.initiative))
-        kwargs.setdefault("org_form", MemberOrganizationForm(initiative=self.initiative))
+        form = context.pop("form")
+        person_form = org_form = None
+        if self.request.method == "POST":
+            person_form, org_form = (form, None) if self.adds_person() else (None, form)
+        person_form = person_form or MemberParticipantForm(initiative=self.initiative)
+        org_form = org_form or MemberOrganizationForm(initiative=self.initiative)
+        people, organizations = selectors.team_members(team=self.team)
+        sees = context["can"]["participants_view"]
         context.update(
-            team=team,
-            people=people if sees_names else [],
-            people_count=len(people) if sees_names else shown_count(len(people)),
+            people=people if sees else [],
+            people_count=len(people) if sees else shown_count(len(people)),
             organizations=organizations,
-            sees_names=sees_names,
-            person_form=kwargs["person_form"] if sees_names else None,
-            org_form=kwargs["org_form"],
+            sees_names=sees,
+            person_form=person_form if sees else None,
+            org_form=org_form,
             active="action",
         )
         return context
 
-    def post(self, request, *args, **kwargs):
-        team = self.get_team()
-        sees_names = permissions_see_names(self.initiative)
-        if "person-participant" in request.POST and sees_names:
-            form = MemberParticipantForm(request.POST, initiative=self.initiative)
-            extra = {"person_form": form}
-            field = "participant"
-        else:
-            form = MemberOrganizationForm(request.POST, initiative=self.initiative)
-            extra = {"org_form": form}
-            field = "organization"
-        if form.is_valid():
-            try:
-                teams.team_member_add(
-                    user=request.user, team=team, **{field: form.cleaned_data[field]}
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Added to the team."))
-                return redirect("actions:team_members", slug=self.initiative.slug, pk=team.pk)
-        return self.render_to_response(self.get_context_data(**extra))
+    def perform(self, form):
+        field = "participant" if self.adds_person() else "organization"
+        services.team_member_add(
+            user=self.request.user, team=self.team, **{field: form.cleaned_data[field]}
+        )
+
+    def get_success_url(self):
+        return reverse("actions:team_members", args=[self.initiative.slug, self.team.pk])
 
 
-class TeamMemberRemoveView(TeamMixin, PostOnlyMixin, View):
-    permission = "teams.manage"
+class TeamMemberRemoveView(TeamActionView):
+    success_message = _lazy("Removed from the team.")
 
-    def post(self, request, *args, **kwargs):
-        team = self.get_team()
-        member = teams.member_for_team(team=team, pk=kwargs["id"])
-        teams.team_member_remove(user=request.user, member=member)
-        messages.success(request, _("Removed from the team."))
-        return redirect("actions:team_members", slug=self.initiative.slug, pk=team.pk)
+    def perform(self):
+        member = selectors.member_for_team(team=self.team, pk=self.kwargs["id"])
+        services.team_member_remove(user=self.request.user, member=member)
+
+    def get_success_url(self):
+        return reverse("actions:team_members", args=[self.initiative.slug, self.team.pk])
 
 
 # --- goals and milestones ----------------------------------------------------------------------
 
 
-class GoalCreateView(TeamMixin, TemplateView):
-    permission = "teams.manage"
+class GoalCreateView(TeamFormView):
     template_name = "actions/teams/goal_form.html"
+    form_class = GoalForm
+    success_message = _lazy("Goal added. Next, break it into milestones.")
 
-    def get(self, request, *args, **kwargs):
-        return self.render_to_response(
-            self.get_context_data(form=GoalForm(submit_label=_("Add goal")), team=self.get_team())
-        )
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "submit_label": _("Add goal")}
 
-    def post(self, request, *args, **kwargs):
-        team = self.get_team()
-        form = GoalForm(request.POST, submit_label=_("Add goal"))
-        if form.is_valid():
-            try:
-                teams.goal_create(user=request.user, team=team, **form.cleaned_data)
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Goal added. Next, break it into milestones."))
-                return redirect(self.team_url())
-        return self.render_to_response(self.get_context_data(form=form, team=team))
+    def perform(self, form):
+        services.goal_create(user=self.request.user, team=self.team, **form.cleaned_data)
 
 
-class GoalUpdateView(TeamMixin, TemplateView):
-    permission = "teams.manage"
+class GoalUpdateView(TeamFormView):
     template_name = "actions/teams/goal_form.html"
+    form_class = GoalForm
+    context_object_name = "goal"
+    success_message = _lazy("Goal saved.")
 
-    def get(self, request, *args, **kwargs):
-        goal = teams.goal_for_team(team=self.get_team(), pk=kwargs["id"])
-        form = GoalForm(initial=GoalForm.initial_for(goal))
-        return self.render_to_response(
-            self.get_context_data(form=form, team=self.get_team(), goal=goal)
-        )
+    def get_object(self):
+        return selectors.goal_for_team(team=self.team, pk=self.kwargs["id"])
 
-    def post(self, request, *args, **kwargs):
-        team = self.get_team()
-        goal = teams.goal_for_team(team=team, pk=kwargs["id"])
-        form = GoalForm(request.POST)
-        if form.is_valid():
-            try:
-                teams.goal_update(
-                    user=request.user,
-                    goal=teams.goal_for_team(team=team, pk=goal.pk),
-                    **form.cleaned_data,
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Goal saved."))
-                return redirect(self.team_url())
-        return self.render_to_response(self.get_context_data(form=form, team=team, goal=goal))
+    def get_initial(self):
+        return GoalForm.initial_for(self.object)
+
+    def perform(self, form):
+        services.goal_update(user=self.request.user, goal=self.fresh_object(), **form.cleaned_data)
 
 
-class GoalDeleteView(TeamMixin, PostOnlyMixin, View):
-    permission = "teams.manage"
+class GoalDeleteView(TeamActionView):
+    success_message = _lazy("Goal deleted with its milestones.")
 
-    def post(self, request, *args, **kwargs):
-        goal = teams.goal_for_team(team=self.get_team(), pk=kwargs["id"])
-        teams.goal_delete(user=request.user, goal=goal)
-        messages.success(request, _("Goal deleted with its milestones."))
-        return redirect(self.team_url())
+    def perform(self):
+        goal = selectors.goal_for_team(team=self.team, pk=self.kwargs["id"])
+        services.goal_delete(user=self.request.user, goal=goal)
 
 
-class MilestoneCreateView(TeamMixin, TemplateView):
-    permission = "teams.manage"
+class MilestoneCreateView(TeamFormView):
     template_name = "actions/teams/milestone_form.html"
+    form_class = MilestoneForm
+    success_message = _lazy("Milestone added.")
 
-    def get(self, request, *args, **kwargs):
-        goal = teams.goal_for_team(team=self.get_team(), pk=kwargs["id"])
-        return self.render_to_response(
-            self.get_context_data(
-                form=MilestoneForm(submit_label=_("Add milestone")), team=self.get_team(), goal=goal
-            )
-        )
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(goal=self.goal, **kwargs)
 
-    def post(self, request, *args, **kwargs):
-        team = self.get_team()
-        goal = teams.goal_for_team(team=team, pk=kwargs["id"])
-        form = MilestoneForm(request.POST, submit_label=_("Add milestone"))
-        if form.is_valid():
-            try:
-                teams.milestone_create(user=request.user, goal=goal, **form.cleaned_data)
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Milestone added."))
-                return redirect(self.team_url())
-        return self.render_to_response(self.get_context_data(form=form, team=team, goal=goal))
+    @cached_property
+    def goal(self):
+        return selectors.goal_for_team(team=self.team, pk=self.kwargs["id"])
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "submit_label": _("Add milestone")}
+
+    def perform(self, form):
+        services.milestone_create(user=self.request.user, goal=self.goal, **form.cleaned_data)
 
 
-class MilestoneUpdateView(TeamMixin, TemplateView):
-    permission = "teams.manage"
+class MilestoneUpdateView(TeamFormView):
     template_name = "actions/teams/milestone_form.html"
+    form_class = MilestoneForm
+    context_object_name = "milestone"
+    success_message = _lazy("Milestone saved.")
 
-    def get(self, request, *args, **kwargs):
-        milestone = teams.milestone_for_team(team=self.get_team(), pk=kwargs["id"])
-        form = MilestoneForm(initial=MilestoneForm.initial_for(milestone))
-        return self.render_to_response(
-            self.get_context_data(
-                form=form, team=self.get_team(), goal=milestone.goal, milestone=milestone
-            )
-        )
+    def get_object(self):
+        return selectors.milestone_for_team(team=self.team, pk=self.kwargs["id"])
 
-    def post(self, request, *args, **kwargs):
-        team = self.get_team()
-        milestone = teams.milestone_for_team(team=team, pk=kwargs["id"])
-        form = MilestoneForm(request.POST)
-        if form.is_valid():
-            try:
-                teams.milestone_update(
-                    user=request.user,
-                    milestone=teams.milestone_for_team(team=team, pk=milestone.pk),
-                    **form.cleaned_data,
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Milestone saved."))
-                return redirect(self.team_url())
-        return self.render_to_response(
-            self.get_context_data(form=form, team=team, goal=milestone.goal, milestone=milestone)
+    def get_initial(self):
+        return MilestoneForm.initial_for(self.object)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(goal=self.object.goal, **kwargs)
+
+    def perform(self, form):
+        services.milestone_update(
+            user=self.request.user, milestone=self.fresh_object(), **form.cleaned_data
         )
 
 
-class MilestoneDeleteView(TeamMixin, PostOnlyMixin, View):
-    permission = "teams.manage"
+class MilestoneDeleteView(TeamActionView):
+    success_message = _lazy("Milestone deleted.")
 
-    def post(self, request, *args, **kwargs):
-        milestone = teams.milestone_for_team(team=self.get_team(), pk=kwargs["id"])
-        teams.milestone_delete(user=request.user, milestone=milestone)
-        messages.success(request, _("Milestone deleted."))
-        return redirect(self.team_url())
+    def perform(self):
+        milestone = selectors.milestone_for_team(team=self.team, pk=self.kwargs["id"])
+        services.milestone_delete(user=self.request.user, milestone=milestone)
 
 
 # --- a participant joins a team from their manage link -----------------------------------------
@@ -411,7 +373,7 @@ class ParticipantTeamsView(TokenMixin, View):
             {
                 "participant": participant,
                 "initiative": participant.initiative,
-                "teams": teams.teams_for_participant(participant=participant),
+                "teams": selectors.teams_for_participant(participant=participant),
                 "token": self.token,
                 "can_join": participant.status != "withdrawn",
             },
@@ -433,11 +395,11 @@ class ParticipantTeamsView(TokenMixin, View):
             messages.error(request, _("Choose one of the teams below."))
             return self._render(request, status=400)
         if request.POST.get("action") == "leave":
-            if teams.team_leave(participant=participant, team=team):
+            if services.team_leave(participant=participant, team=team):
                 messages.success(request, _("You have left %(team)s.") % {"team": team.name})
         else:
             try:
-                teams.team_join(participant=participant, team=team)
+                services.team_join(participant=participant, team=team)
             except DomainError as error:
                 messages.error(request, error.message)
                 return self._render(request, status=400)

@@ -4,8 +4,8 @@ every page of progress updates, outcomes and assets."""
 import pytest
 from django.urls import reverse
 
-from actions import assets
 from actions.models import AssetKind, CommunityAsset, Outcome, ProgressUpdate
+from actions.services import progress as assets
 from actions.urls import progress as progress_urls
 from dialogue_hub.exceptions import DomainError
 from initiatives.models import ActivityLogEntry, Role

@@ -11,13 +11,13 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from actions import dashboard
 from actions.models import (
     ActionTeam,
     Level,
     Milestone,
     ProgressUpdate,
 )
+from actions.selectors import results as dashboard
 from initiatives.models import Membership, Role
 
 from ..factories import (
@@ -408,8 +408,8 @@ def test_a_repeat_view_is_served_without_the_rollup_and_follows_a_logged_change(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from actions import progress
     from actions.models import Level, OutcomeKind
+    from actions.services import progress
 
     team = ActionTeamFactory(initiative=initiative, name="Cached Team")
     MilestoneFactory(goal__team=team, title="Cached milestone", status="planned")

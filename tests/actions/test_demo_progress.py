@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from actions.dashboard import progress_overview
 from actions.models import ActionTeam, Milestone, Outcome
+from actions.selectors.results import progress_overview
 
 pytestmark = pytest.mark.django_db
 

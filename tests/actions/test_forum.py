@@ -8,7 +8,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from actions import forum
 from actions.models import (
     Ballot,
     BallotDot,
@@ -17,6 +16,8 @@ from actions.models import (
     BallotResponse,
     VoteChannel,
 )
+from actions.selectors import forum as forum_selectors
+from actions.services import forum
 from dialogue_hub.exceptions import DomainError
 from initiatives.models import ActivityLogEntry, Role
 from initiatives.permissions import PERMISSIONS
@@ -94,7 +95,7 @@ def test_ballot_create_with_ideas_keeps_order_and_logs(initiative, organizer):
     )
     assert ballot.title == "Which ideas first?"
     assert [item.idea_id for item in items_of(ballot)] == [ideas[2].pk, ideas[0].pk]
-    assert forum.ballot_status(ballot) == forum.BallotStatus.UPCOMING
+    assert forum_selectors.ballot_status(ballot) == forum_selectors.BallotStatus.UPCOMING
     assert ActivityLogEntry.objects.filter(action="ballot.created", initiative=initiative).exists()
 
 
@@ -394,7 +395,7 @@ def test_results_rank_by_dots_with_voter_counts(organizer_client, initiative):
         add_response(ballot, ParticipantFactory(initiative=initiative), {b: 2, c: 1})
     for _ in range(3):
         add_response(ballot, ParticipantFactory(initiative=initiative), {a: 3})
-    results = forum.ballot_results(ballot=ballot, sees_people=True)
+    results = forum_selectors.ballot_results(ballot=ballot, sees_people=True)
     assert [(row.item.pk, row.dots, row.voters) for row in results.rows] == [
         (b.pk, 24, 12),
         (c.pk, 12, 12),
@@ -415,7 +416,7 @@ def test_results_suppress_small_voter_counts_for_roles_without_the_roster(
     for _ in range(11):
         add_response(ballot, ParticipantFactory(initiative=initiative), {b: 1})
     add_response(ballot, ParticipantFactory(initiative=initiative), {a: 3})
-    results = forum.ballot_results(ballot=ballot, sees_people=False)
+    results = forum_selectors.ballot_results(ballot=ballot, sees_people=False)
     by_item = {row.item.pk: row for row in results.rows}
     assert by_item[b.pk].voters == 11
     assert by_item[a.pk].voters is None
@@ -432,7 +433,7 @@ def test_results_suppress_small_voter_counts_for_roles_without_the_roster(
 
     few = open_ballot(initiative)
     add_response(few, ParticipantFactory(initiative=initiative), {items_of(few)[0]: 1})
-    results = forum.ballot_results(ballot=few, sees_people=False)
+    results = forum_selectors.ballot_results(ballot=few, sees_people=False)
     assert results.voters is None
     assert results.voters_suppressed
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from actions import forum
 from actions.models import Ballot, BallotDot, BallotItem, BallotResponse, Idea, VoteChannel
+from actions.services import forum
 from dialogue_hub.exceptions import DomainError
 from participants.models import Participant
 

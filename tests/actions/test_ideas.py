@@ -9,7 +9,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from actions import ideas as services
 from actions.models import (
     ActionTeam,
     Ballot,
@@ -19,6 +18,8 @@ from actions.models import (
     Level,
     Theme,
 )
+from actions.selectors import ideas as selectors
+from actions.services import ideas as services
 from dialogue_hub.exceptions import DomainError
 from guides.models import ActionIdea, LogStatus
 from initiatives.models import ActivityLogEntry, Role
@@ -264,7 +265,7 @@ def test_merge_keeps_every_source_and_hides_merged_ideas(organizer, initiative):
     assert kept.sources.count() == 6
     assert kept.text == "A youth league with officers"
     assert set(Idea.objects.filter(merged_into=kept)) == {second, third}
-    assert list(services.idea_list(initiative=initiative)) == [kept]
+    assert list(selectors.idea_list(initiative=initiative)) == [kept]
     entry = actions_logged(initiative, "ideas.merged").get()
     assert entry.details["sources_moved"] == 4
 
@@ -432,10 +433,10 @@ def test_list_shows_sources_never_names_and_filters(client, initiative, member_o
 def test_list_hides_merged_ideas_and_paginates(organizer_client, initiative):
     kept, dup = IdeaFactory.create_batch(2, initiative=initiative)
     services.ideas_merge(user=None, initiative=initiative, kept=kept, merged=[dup])
-    IdeaFactory.create_batch(services.PAGE_SIZE, initiative=initiative)
+    IdeaFactory.create_batch(selectors.PAGE_SIZE, initiative=initiative)
     url = reverse("actions:ideas", args=[initiative.slug])
     page = organizer_client.get(url).context["page_obj"]
-    assert page.paginator.count == services.PAGE_SIZE + 1
+    assert page.paginator.count == selectors.PAGE_SIZE + 1
     assert dup not in page.object_list
     assert organizer_client.get(url + "?page=2").context["page_obj"].number == 2
 
@@ -574,8 +575,8 @@ def test_a_theme_on_a_ballot_cannot_be_deleted_and_votes_stay():
 
     from django.utils import timezone
 
-    from actions import ideas as idea_services
     from actions.models import Ballot, BallotItem, Theme
+    from actions.services import ideas as idea_services
     from dialogue_hub.exceptions import DomainError
     from initiatives.models import Initiative
 

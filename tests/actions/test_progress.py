@@ -7,7 +7,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from actions import progress
 from actions.models import (
     ActionTeam,
     Level,
@@ -16,6 +15,8 @@ from actions.models import (
     OutcomeKind,
     ProgressUpdate,
 )
+from actions.selectors import progress as progress_selectors
+from actions.services import progress
 from dialogue_hub.exceptions import DomainError
 from initiatives.models import ActivityLogEntry, Role
 
@@ -49,7 +50,7 @@ def local_noon(day):
 
 
 def test_team_is_silent_only_once_its_cadence_has_passed(initiative):
-    today = progress.initiative_today(initiative)
+    today = progress_selectors.initiative_today(initiative)
     on_time = ActionTeamFactory(initiative=initiative, update_every_days=30)
     late = ActionTeamFactory(initiative=initiative, update_every_days=30)
     set_created(on_time, local_noon(today - timedelta(days=60)))
@@ -57,43 +58,45 @@ def test_team_is_silent_only_once_its_cadence_has_passed(initiative):
     set_created(ProgressUpdateFactory(team=on_time), local_noon(today - timedelta(days=30)))
     set_created(ProgressUpdateFactory(team=late), local_noon(today - timedelta(days=31)))
 
-    assert progress.silent_teams(initiative=initiative, today=today) == {late.pk}
+    assert progress_selectors.silent_teams(initiative=initiative, today=today) == {late.pk}
 
 
 def test_team_without_updates_counts_from_its_creation(initiative):
-    today = progress.initiative_today(initiative)
+    today = progress_selectors.initiative_today(initiative)
     new = ActionTeamFactory(initiative=initiative, update_every_days=7)
     old = ActionTeamFactory(initiative=initiative, update_every_days=7)
     set_created(new, local_noon(today - timedelta(days=7)))
     set_created(old, local_noon(today - timedelta(days=8)))
-    assert progress.silent_teams(initiative=initiative, today=today) == {old.pk}
+    assert progress_selectors.silent_teams(initiative=initiative, today=today) == {old.pk}
 
 
 def test_latest_update_counts_and_other_initiatives_are_ignored(initiative, other_initiative):
-    today = progress.initiative_today(initiative)
+    today = progress_selectors.initiative_today(initiative)
     team = ActionTeamFactory(initiative=initiative, update_every_days=10)
     set_created(team, local_noon(today - timedelta(days=100)))
     set_created(ProgressUpdateFactory(team=team), local_noon(today - timedelta(days=50)))
     set_created(ProgressUpdateFactory(team=team), local_noon(today - timedelta(days=2)))
     elsewhere = ActionTeamFactory(initiative=other_initiative, update_every_days=1)
     set_created(elsewhere, local_noon(today - timedelta(days=100)))
-    assert progress.silent_teams(initiative=initiative, today=today) == set()
-    team = progress.teams_with_last_update(initiative=initiative).get()
-    assert progress.last_update_at(team) == local_noon(today - timedelta(days=2))
+    assert progress_selectors.silent_teams(initiative=initiative, today=today) == set()
+    team = progress_selectors.teams_with_last_update(initiative=initiative).get()
+    assert progress_selectors.last_update_at(team) == local_noon(today - timedelta(days=2))
 
 
 def test_silent_teams_is_one_query(initiative, django_assert_num_queries):
     for _ in range(10):
         ProgressUpdateFactory(team=ActionTeamFactory(initiative=initiative))
     with django_assert_num_queries(1):
-        progress.silent_teams(initiative=initiative, today=timezone.localdate())
+        progress_selectors.silent_teams(initiative=initiative, today=timezone.localdate())
 
 
 def test_last_update_at_without_annotation(initiative):
     team = ActionTeamFactory(initiative=initiative)
-    assert progress.last_update_at(team) is None
+    assert progress_selectors.last_update_at(team) is None
     update = ProgressUpdateFactory(team=team)
-    assert progress.last_update_at(ActionTeam.objects.get(pk=team.pk)) == update.created_at
+    assert (
+        progress_selectors.last_update_at(ActionTeam.objects.get(pk=team.pk)) == update.created_at
+    )
 
 
 # --- progress updates: service ---------------------------------------------------------------------
@@ -113,7 +116,7 @@ def test_status_changes_are_applied_and_recorded(initiative, organizer):
     )
     started.refresh_from_db()
     assert started.status == MilestoneStatus.DONE
-    assert started.completed_on == progress.initiative_today(initiative)
+    assert started.completed_on == progress_selectors.initiative_today(initiative)
     assert update.narrative == "The library agreed to host."
     assert update.status_changes == [{"milestone": started.pk, "from": "in_progress", "to": "done"}]
     assert update.evidence_links == ["https://example.org/minutes"]
@@ -310,7 +313,7 @@ def test_outcome_create_records_and_logs(initiative, organizer):
 
 
 def test_outcome_in_the_future_is_refused(initiative, organizer):
-    tomorrow = progress.initiative_today(initiative) + timedelta(days=1)
+    tomorrow = progress_selectors.initiative_today(initiative) + timedelta(days=1)
     with pytest.raises(DomainError) as error:
         progress.outcome_create(
             user=organizer, initiative=initiative, **outcome_data(happened_on=tomorrow)
@@ -394,7 +397,8 @@ def test_outcomes_filter_by_level_and_kind_and_count_by_level(client, initiative
     OutcomeFactory(initiative=initiative, level=Level.COMMUNITY, title="Community one")
     OutcomeFactory(initiative=InitiativeFactory(), level=Level.POLICY, title="Elsewhere")
     counts = {
-        row["level"]: row["count"] for row in progress.outcomes_by_level(initiative=initiative)
+        row["level"]: row["count"]
+        for row in progress_selectors.outcomes_by_level(initiative=initiative)
     }
     assert counts == {"individual": 0, "community": 1, "institutional": 0, "policy": 2}
     client.force_login(organizer)
@@ -424,14 +428,14 @@ def test_outcome_list_query_count_does_not_grow(client, initiative, organizer):
 
 
 def test_one_team_check_agrees_with_silent_teams(initiative):
-    today = progress.initiative_today(initiative)
+    today = progress_selectors.initiative_today(initiative)
     teams = []
     for age in (4, 5, 6):
         team = ActionTeamFactory(initiative=initiative, update_every_days=5)
         set_created(team, local_noon(today - timedelta(days=age)))
         teams.append(team)
-    silent = progress.silent_teams(initiative=initiative, today=today)
+    silent = progress_selectors.silent_teams(initiative=initiative, today=today)
     for team in teams:
-        loaded = progress.team_for_initiative(initiative=initiative, pk=team.pk)
-        assert progress.team_is_silent(loaded, today=today) == (team.pk in silent)
+        loaded = progress_selectors.team_for_initiative(initiative=initiative, pk=team.pk)
+        assert progress_selectors.team_is_silent(loaded, today=today) == (team.pk in silent)
     assert silent == {teams[2].pk}

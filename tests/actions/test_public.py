@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import formats, timezone
 
-from actions import public
 from actions.models import Level
+from actions.selectors import results as public
 from guides.models import ActionIdea, LogStatus
 from participants.models import Status
 

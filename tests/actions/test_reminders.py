@@ -10,8 +10,10 @@ from django.core import mail
 from django.utils import timezone
 from freezegun import freeze_time
 
-from actions import reminders, tasks
+from actions import tasks
 from actions.models import MilestoneStatus
+from actions.selectors import progress as progress_selectors
+from actions.services import progress as reminders
 from dialogue_hub import outbox
 from dialogue_hub.models import OutboxMessage, OutboxStatus
 from initiatives.models import Phase, Role
@@ -308,7 +310,7 @@ def test_digest_covers_the_leads_initiatives_only_and_names_no_participant(
 
 def test_digest_silent_teams_follow_the_dashboard(led):
     with freeze_time(NOW):
-        content = reminders.digest_content(user=led["lead"], now=NOW)
+        content = progress_selectors.digest_content(user=led["lead"], now=NOW)
     first = next(item for item in content if item.initiative.name == "Riverton Dialogues")
     assert [row.team.name for row in first.row.silent_teams] == ["Quiet Team"]
     assert [m.title for m in first.overdue_milestones] == ["Walk the routes"]

@@ -11,7 +11,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from actions import teams
 from actions.models import (
     ActionTeam,
     Goal,
@@ -20,6 +19,9 @@ from actions.models import (
     ProgressUpdate,
     TeamMember,
 )
+from actions.selectors import progress as progress_selectors
+from actions.selectors import teams as team_selectors
+from actions.services import teams
 from dialogue_hub.exceptions import DomainError
 from initiatives.models import ActivityLogEntry, Role
 from initiatives.permissions import PERMISSIONS
@@ -65,7 +67,7 @@ def test_unweighted_goals_are_plain_averages_and_dropped_milestones_do_not_count
     # 2 of 2: 1
     goal_with(team, (DONE, None), (DONE, None))
 
-    assert teams.team_progress(team) == Decimal("0.6667")  # (1/3 + 1) / 2
+    assert team_selectors.team_progress(team) == Decimal("0.6667")  # (1/3 + 1) / 2
 
 
 def test_weights_are_used_where_set_and_unweighted_milestones_count_as_one(initiative):
@@ -73,7 +75,7 @@ def test_weights_are_used_where_set_and_unweighted_milestones_count_as_one(initi
     # done weight 3 + done unweighted 1 = 4 of 3 + 1 + 1 = 5
     goal_with(team, (DONE, 3), (MilestoneStatus.IN_PROGRESS, None), (DONE, None), (DROPPED, 50))
 
-    assert teams.team_progress(team) == Decimal("0.8000")
+    assert team_selectors.team_progress(team) == Decimal("0.8000")
 
 
 def test_goals_without_counted_milestones_are_left_out_not_zero(initiative):
@@ -82,7 +84,7 @@ def test_goals_without_counted_milestones_are_left_out_not_zero(initiative):
     goal_with(team, (DROPPED, None))  # nothing counts
     GoalFactory(team=team)  # no milestones
 
-    assert teams.team_progress(team) == Decimal("0.5000")
+    assert team_selectors.team_progress(team) == Decimal("0.5000")
 
 
 def test_team_without_milestones_has_no_progress(initiative):
@@ -92,10 +94,10 @@ def test_team_without_milestones_has_no_progress(initiative):
     only_dropped = ActionTeamFactory(initiative=initiative)
     goal_with(only_dropped, (DROPPED, 2))
 
-    assert teams.team_progress(empty) is None
-    assert teams.team_progress(only_goal) is None
-    assert teams.team_progress(only_dropped) is None
-    assert teams.initiative_progress([empty, only_goal, only_dropped]) is None
+    assert team_selectors.team_progress(empty) is None
+    assert team_selectors.team_progress(only_goal) is None
+    assert team_selectors.team_progress(only_dropped) is None
+    assert team_selectors.initiative_progress([empty, only_goal, only_dropped]) is None
 
 
 def test_initiative_progress_averages_teams_that_have_progress(initiative):
@@ -108,8 +110,12 @@ def test_initiative_progress_averages_teams_that_have_progress(initiative):
     goal_with(other, (DONE, None))
 
     expected = ((Decimal(1) / 3 + Decimal(1) / 4) / 2).quantize(Decimal("0.0001"))
-    assert teams.initiative_progress(initiative.action_teams.all()) == expected == Decimal("0.2917")
-    assert teams.teams_progress(initiative.action_teams.all())[a.pk] == Decimal("0.3333")
+    assert (
+        team_selectors.initiative_progress(initiative.action_teams.all())
+        == expected
+        == Decimal("0.2917")
+    )
+    assert team_selectors.teams_progress(initiative.action_teams.all())[a.pk] == Decimal("0.3333")
 
 
 def test_progress_takes_one_query_whatever_the_number_of_teams(initiative):
@@ -117,8 +123,8 @@ def test_progress_takes_one_query_whatever_the_number_of_teams(initiative):
     for team in team_list:
         goal_with(team, (DONE, 2), (PLANNED, None))
     with CaptureQueriesContext(connection) as ctx:
-        result = teams.teams_progress(team_list)
-        teams.initiative_progress(team_list)
+        result = team_selectors.teams_progress(team_list)
+        team_selectors.initiative_progress(team_list)
     assert len(ctx.captured_queries) == 2
     assert set(result.values()) == {Decimal("0.6667")}
 
@@ -126,9 +132,9 @@ def test_progress_takes_one_query_whatever_the_number_of_teams(initiative):
 def test_goal_progress_from_loaded_milestones_matches_the_sql(initiative):
     team = ActionTeamFactory(initiative=initiative)
     goal = goal_with(team, (DONE, 5), (PLANNED, None), (DROPPED, 2), (DONE, None))
-    assert teams._round(teams.goal_progress_from(goal.milestones.all())) == teams.team_progress(
-        team
-    )
+    assert team_selectors._round(
+        team_selectors.goal_progress_from(goal.milestones.all())
+    ) == team_selectors.team_progress(team)
 
 
 # --- services: teams -----------------------------------------------------------------------------
@@ -277,7 +283,7 @@ def test_milestone_done_sets_completed_on_and_leaving_done_clears_it(initiative,
 
     teams.milestone_update(user=organizer, milestone=milestone, title="Meet", status=DONE)
     milestone.refresh_from_db()
-    assert milestone.completed_on == teams.today_for(initiative)
+    assert milestone.completed_on == progress_selectors.initiative_today(initiative)
 
     teams.milestone_update(user=organizer, milestone=milestone, title="Meet", status=PLANNED)
     milestone.refresh_from_db()
@@ -376,7 +382,7 @@ def test_detail_shows_goals_progress_and_highlights_overdue_milestones(
 ):
     team = ActionTeamFactory(initiative=initiative)
     goal = GoalFactory(team=team, title="A youth seat on the board", indicator="Seats")
-    today = teams.today_for(initiative)
+    today = progress_selectors.initiative_today(initiative)
     MilestoneFactory(goal=goal, title="Late one", due_on=today - timedelta(days=1))
     MilestoneFactory(goal=goal, title="Done late", due_on=today - timedelta(days=3), status=DONE)
     MilestoneFactory(

@@ -18,7 +18,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.utils import timezone
 
-from actions import reminders as action_reminders
+from actions.services import progress as action_reminders
 from dialogue_hub import outbox
 from dialogue_hub.emails import payload_to_message
 from dialogue_hub.models import OutboxMessage

@@ -20,8 +20,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from actions import forum
 from actions.models import Ballot, BallotDot, BallotItem, BallotResponse, Idea
+from actions.services import forum
 from dialogue_hub import outbox
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.models import OutboxMessage, OutboxStatus

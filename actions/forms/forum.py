@@ -1,6 +1,6 @@
 """Forms of the action forum: a ballot (window, dots, items), a dot-vote, a paper vote entered
 by staff, and the search for the person whose paper vote is entered. Saving goes through
-actions.forum (ballot_create/ballot_update/vote_submit)."""
+actions.services.forum (ballot_create/ballot_update/vote_submit)."""
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from dialogue_hub.forms import DateTimeInput, SafeModelMultipleChoiceField
 
-from .forum import MAX_DOTS, MIN_DOTS, item_choices
-from .models import BallotKind
+from ..models import BallotKind
+from ..selectors.forum import item_choices
+from ..services.forum import MAX_DOTS, MIN_DOTS
 
 
 class BallotForm(forms.Form):

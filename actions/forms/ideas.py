@@ -1,6 +1,6 @@
 """Forms for action ideas and themes: add or edit an idea, a theme, put ideas under a theme,
 merge duplicates. Choices are always scoped to the initiative; saving goes through
-actions.ideas (the services)."""
+actions.services.ideas."""
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from dialogue_hub.forms import SafeModelMultipleChoiceField
 
-from .ideas import MAX_IDEA_TEXT, open_ideas
-from .models import Level, Theme
+from ..models import Level, Theme
+from ..selectors.ideas import open_ideas
+from ..services.ideas import MAX_IDEA_TEXT
 
 
 def _helper(label) -> FormHelper:

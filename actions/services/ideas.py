@@ -1,126 +1,26 @@
-"""Action ideas and themes: reads (selectors) and writes (services).
+"""Action ideas and themes: the writes.
 
 Ideas come from the action ideas of approved session logs (`ideas_collect`, which keeps each
 source through an IdeaSource) or are added by the oversight group (organizers and coalition
 leads). The group clusters ideas into themes and merges duplicates; a merged idea is kept for
 history (`merged_into`) and every source moves to the kept idea. Ideas are never attributed to
-people: a source names its circle and meeting, nobody else.
+people: a source names its circle and meeting, nobody else. The reads are in
+actions/selectors/ideas.py.
 """
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404
 from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
-from guides.selectors.logs import approved_action_ideas
 from initiatives.models import Initiative
 from initiatives.services import activity_record
 
-from .models import ActionTeam, BallotItem, Idea, IdeaSource, Level, Theme
+from ..models import ActionTeam, BallotItem, Idea, IdeaSource, Theme
+from ..selectors.ideas import open_ideas, pending_action_ideas
 
-PAGE_SIZE = 25
-NO_THEME = "none"
 MAX_IDEA_TEXT = 1_000
 MAX_MERGE = 50
-
-
-# --- selectors -----------------------------------------------------------------------------------
-
-
-def _sources_prefetch() -> Prefetch:
-    return Prefetch(
-        "sources",
-        queryset=IdeaSource.objects.select_related("action_idea__log__meeting__circle").order_by(
-            "action_idea__log__meeting__starts_at", "pk"
-        ),
-    )
-
-
-def open_ideas(*, initiative: Initiative) -> QuerySet[Idea]:
-    """The initiative's ideas that were not merged into another one."""
-    return Idea.objects.filter(initiative=initiative, merged_into__isnull=True)
-
-
-def idea_list(
-    *,
-    initiative: Initiative,
-    theme: str = "",
-    level: str = "",
-    query: str = "",
-    with_provenance: bool = False,
-) -> QuerySet[Idea]:
-    """Open ideas with their theme, filtered, and where each came from: with `with_provenance`
-    (initiatives.permissions.can_see_idea_provenance) their sources (circle, meeting), else
-    only how many circle meetings raised each (`source_count`).
-
-    `theme` is a theme id, NO_THEME ("none": ideas without a theme) or "" (all);
-    unknown values are ignored by the caller (see `clean_filters`)."""
-    queryset = open_ideas(initiative=initiative)
-    if theme == NO_THEME:
-        queryset = queryset.filter(theme__isnull=True)
-    elif theme:
-        queryset = queryset.filter(theme_id=int(theme))
-    if level:
-        queryset = queryset.filter(level=level)
-    if query:
-        queryset = queryset.filter(text__icontains=query)
-    queryset = queryset.select_related("theme").order_by("theme__name", "created_at", "pk")
-    if with_provenance:
-        return queryset.prefetch_related(_sources_prefetch())
-    return queryset.annotate(source_count=Count("sources"))
-
-
-def themes_for_initiative(*, initiative: Initiative) -> QuerySet[Theme]:
-    """Themes A–Z with how many open ideas each holds."""
-    return Theme.objects.filter(initiative=initiative).annotate(
-        idea_count=Count("ideas", filter=Q(ideas__merged_into__isnull=True))
-    )
-
-
-def clean_filters(*, initiative: Initiative, params) -> dict[str, str]:
-    """The list's filters from a query string, anything unknown dropped (never an error)."""
-    theme = (params.get("theme") or "").strip()
-    if (
-        theme
-        and theme != NO_THEME
-        and not (
-            theme.isdigit()
-            and len(theme) < 10
-            and Theme.objects.filter(initiative=initiative, pk=int(theme)).exists()
-        )
-    ):
-        theme = ""
-    level = (params.get("level") or "").strip()
-    if level not in Level.values:
-        level = ""
-    query = " ".join((params.get("q") or "").split())[:200]
-    return {"theme": theme, "level": level, "query": query}
-
-
-def idea_for_initiative(*, initiative: Initiative, pk: int, with_provenance: bool = False) -> Idea:
-    queryset = Idea.objects.filter(initiative=initiative, pk=pk).select_related("theme")
-    if with_provenance:
-        queryset = queryset.prefetch_related(_sources_prefetch())
-    else:
-        queryset = queryset.annotate(source_count=Count("sources"))
-    idea = queryset.first()
-    if idea is None:
-        raise Http404
-    return idea
-
-
-def theme_for_initiative(*, initiative: Initiative, pk: int) -> Theme:
-    theme = Theme.objects.filter(initiative=initiative, pk=pk).first()
-    if theme is None:
-        raise Http404
-    return theme
-
-
-def pending_action_ideas(*, initiative: Initiative):
-    """Action ideas of approved logs not yet brought in as ideas."""
-    return approved_action_ideas(initiative=initiative).filter(idea_source__isnull=True)
 
 
 # --- services ------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Forms for action teams, their members, goals and milestones. Saving goes through
-actions.teams (team_create, goal_create, milestone_update, …); these only validate and lay out."""
+actions.services.teams (team_create, goal_create, milestone_update, …); these only validate
+and lay out."""
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Layout, Submit
@@ -8,8 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from dialogue_hub.forms import DateInput, SafeModelMultipleChoiceField
 
-from . import teams
-from .models import Level, MilestoneStatus
+from ..models import Level, MilestoneStatus
+from ..selectors.teams import (
+    convener_choices,
+    facilitator_choices,
+    idea_choices,
+    partner_choices,
+)
+from ..services.teams import GOAL_FIELDS, HEAVIEST_WEIGHT, LONGEST_CADENCE_DAYS
 
 
 class ParticipantChoiceField(forms.ModelChoiceField):
@@ -58,16 +65,16 @@ class TeamForm(forms.Form):
     update_every_days = forms.IntegerField(
         label=_("Expected progress update every (days)"),
         min_value=1,
-        max_value=teams.LONGEST_CADENCE_DAYS,
+        max_value=LONGEST_CADENCE_DAYS,
         initial=30,
     )
     is_public = forms.BooleanField(label=_("Show on the public results page"), required=False)
 
     def __init__(self, *args, initiative, team=None, show_convener=True, submit_label=None, **kw):
         super().__init__(*args, **kw)
-        self.fields["ideas"].queryset = teams.idea_choices(initiative=initiative, team=team)
-        self.fields["convener"].queryset = teams.convener_choices(initiative=initiative, team=team)
-        self.fields["facilitator"].queryset = teams.facilitator_choices(initiative=initiative)
+        self.fields["ideas"].queryset = idea_choices(initiative=initiative, team=team)
+        self.fields["convener"].queryset = convener_choices(initiative=initiative, team=team)
+        self.fields["facilitator"].queryset = facilitator_choices(initiative=initiative)
         if not show_convener:
             # Roles that may not see participants' names keep the current convener unchanged.
             del self.fields["convener"]
@@ -121,9 +128,9 @@ class MemberParticipantForm(forms.Form):
 
     def __init__(self, *args, initiative, **kwargs):
         super().__init__(*args, prefix="person", **kwargs)
-        self.fields["participant"].queryset = teams.convener_choices(
-            initiative=initiative
-        ).order_by("name", "pk")
+        self.fields["participant"].queryset = convener_choices(initiative=initiative).order_by(
+            "name", "pk"
+        )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout("participant")
@@ -134,7 +141,7 @@ class MemberOrganizationForm(forms.Form):
 
     def __init__(self, *args, initiative, **kwargs):
         super().__init__(*args, prefix="org", **kwargs)
-        self.fields["organization"].queryset = teams.partner_choices(initiative=initiative)
+        self.fields["organization"].queryset = partner_choices(initiative=initiative)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout("organization")
@@ -179,7 +186,7 @@ class GoalForm(forms.Form):
 
     @staticmethod
     def initial_for(goal) -> dict:
-        return {key: getattr(goal, key) for key in teams.GOAL_FIELDS}
+        return {key: getattr(goal, key) for key in GOAL_FIELDS}
 
 
 class MilestoneForm(forms.Form):
@@ -191,7 +198,7 @@ class MilestoneForm(forms.Form):
     weight = forms.IntegerField(
         label=_("Weight (optional)"),
         min_value=1,
-        max_value=teams.HEAVIEST_WEIGHT,
+        max_value=HEAVIEST_WEIGHT,
         required=False,
         help_text=_(
             "Leave empty to count every milestone of the goal equally; a weight of 2 counts "

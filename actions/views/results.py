@@ -1,16 +1,22 @@
-"""The coalition lead's progress dashboard across initiatives, and its per-team CSV."""
+"""What came of the action phase: the coalition lead's progress dashboard across initiatives
+(with its per-team CSV) and the public results page of a published initiative (no sign-in).
+Read-only pages; their figures come from actions.selectors.results."""
 
 import csv
 import functools
+import zoneinfo
 
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.generic import TemplateView
 
 from initiatives import cache as initiative_cache
+from initiatives import selectors as initiative_selectors
 
-from .. import dashboard
+from ..selectors import results as selectors
 
 TIMELINE_PAGE_SIZE = 20
 
@@ -25,14 +31,14 @@ class DashboardView(TemplateView):
         context = super().get_context_data(**kwargs)
         # Who may see what is read fresh; the figures are kept until one of the initiatives
         # changes (initiatives/cache.py: every action service logs its change).
-        initiatives = dashboard.initiatives_with_progress_view(user=self.request.user)
+        initiatives = selectors.initiatives_with_progress_view(user=self.request.user)
         ids = [initiative.pk for initiative in initiatives]
         number = self.request.GET.get("page")
         # The dashboard's HTML is the same for everyone who may follow the same initiatives
         # (no role-dependent part): the template caches it, and these run only on a miss.
-        overview = functools.cache(lambda: dashboard.kept_progress_rows(initiatives))
+        overview = functools.cache(lambda: selectors.kept_progress_rows(initiatives))
         page_obj = functools.cache(
-            lambda: dashboard.kept_timeline_page(initiatives, number, per_page=TIMELINE_PAGE_SIZE)
+            lambda: selectors.kept_timeline_page(initiatives, number, per_page=TIMELINE_PAGE_SIZE)
         )
         context.update(
             has_initiatives=bool(initiatives),
@@ -49,13 +55,32 @@ class DashboardExportView(View):
     """The per-team table as CSV (aggregates and team names only; formula-safe cells)."""
 
     def get(self, request, *args, **kwargs):
-        overview = dashboard.progress_overview(user=request.user)
+        overview = selectors.progress_overview(user=request.user)
         filename = f"progress-{timezone.localdate():%Y-%m-%d}.csv"
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response["Cache-Control"] = "no-store"
         response.write("\ufeff")  # so spreadsheet programs read UTF-8
         writer = csv.writer(response)
-        writer.writerow(dashboard.csv_header())
-        writer.writerows(dashboard.csv_rows(overview))
+        writer.writerow(selectors.csv_header())
+        writer.writerows(selectors.csv_rows(overview))
+        return response
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PublicResultsView(TemplateView):
+    """404 unless the initiative is published; shows only what was opted in."""
+
+    template_name = "actions/public/results.html"
+
+    def get(self, request, *args, **kwargs):
+        initiative = initiative_selectors.public_initiative(slug=kwargs["slug"])
+        # Meeting dates are shown in the initiative's own time zone.
+        with timezone.override(zoneinfo.ZoneInfo(initiative.timezone)):
+            response = self.render_to_response(
+                self.get_context_data(
+                    initiative=initiative, results=selectors.public_results(initiative=initiative)
+                )
+            )
+            response.render()
         return response

@@ -5,13 +5,11 @@ from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dialogue_hub.exceptions import DomainError
 from dialogue_hub.forms import DateInput, SafeModelMultipleChoiceField
 from initiatives.selectors import coalition_members
 
-from . import assets as asset_selectors
-from .models import CommunityAsset, MilestoneStatus, Outcome
-from .progress import initiative_today, parse_evidence_links
+from ..models import CommunityAsset, MilestoneStatus, Outcome
+from ..selectors.progress import initiative_goals, initiative_today, offering_participants
 
 MILESTONE_PREFIX = "milestone_"
 
@@ -74,12 +72,6 @@ class ProgressUpdateForm(forms.Form):
         if names:
             parts.append(Fieldset(_("Milestone status"), *names))
         self.helper.layout = Layout(*parts, Submit("submit", _("Post update")))
-
-    def clean_evidence_links(self):
-        try:
-            return parse_evidence_links(self.cleaned_data["evidence_links"])
-        except DomainError as error:
-            raise forms.ValidationError(error.message) from error
 
     def statuses(self) -> dict[int, str]:
         return {
@@ -179,9 +171,7 @@ class AssetForm(forms.ModelForm):
         self.fields["partner"].queryset = coalition_members(initiative=initiative)
         parts = ["kind", "name", "description", "partner"]
         if show_participants:
-            self.fields["offered_by"].queryset = asset_selectors.offering_participants(
-                initiative=initiative
-            )
+            self.fields["offered_by"].queryset = offering_participants(initiative=initiative)
             parts.append("offered_by")
         else:
             # Staff without the roster never see (or change) who offered an asset.
@@ -203,7 +193,7 @@ class AssetGoalsForm(forms.Form):
 
     def __init__(self, *args, initiative, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["goals"].queryset = asset_selectors.initiative_goals(initiative=initiative)
+        self.fields["goals"].queryset = initiative_goals(initiative=initiative)
         self.helper = FormHelper()
         self.helper.form_tag = False  # the page wraps it in a form posting to asset_goals
         self.helper.layout = Layout("goals", Submit("submit", _("Save links")))

@@ -1,6 +1,9 @@
-"""The coalition lead's progress dashboard: every initiative where the user holds `progress.view`,
-rolled up from milestones in SQL, with overdue milestones, silent teams, outcomes by level, a
-timeline and the per-team table as CSV.
+"""What came of the action phase, read-only: the coalition lead's progress dashboard and the
+public results page.
+
+The dashboard: every initiative where the user holds `progress.view`, rolled up from
+milestones in SQL, with overdue milestones, silent teams, outcomes by level, a timeline and
+the per-team table as CSV.
 
 Definitions (the same everywhere in the actions app):
 - goal progress: the share of its milestones that are done, dropped ones left out, each
@@ -14,6 +17,13 @@ Definitions (the same everywhere in the actions app):
 
 Only aggregates and team/goal/milestone/outcome names: never a participant's name.
 A constant number of queries whatever the number of initiatives, teams and milestones.
+
+The public results page of a published initiative: voices → ideas → teams → outcomes.
+
+Only what the oversight group opted in is shown (Idea.is_public, ActionTeam.is_public,
+Outcome.is_public). An idea shows where it was raised — the circle's name and the meeting's
+date, from its sources in approved session logs — and never anything else from the log or
+any participant's name. Participation figures go through small-count suppression.
 """
 
 import zoneinfo
@@ -21,17 +31,37 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import CharField, Count, F, IntegerField, Max, Q, Sum, Value
+from django.db.models import CharField, Count, F, IntegerField, Max, Prefetch, Q, Sum, Value
 from django.db.models.functions import Coalesce, Left, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
+from dialogue_hub.privacy import shown_count
+from guides.models import (
+    ActionIdea,
+    Circle,
+    CircleMember,
+    CircleSession,
+    LogStatus,
+    MeetingStatus,
+)
 from initiatives import cache as initiative_cache
 from initiatives.models import Initiative, Membership
 from initiatives.permissions import has_perm
 from participants.exports import csv_safe
+from participants.models import Status
 
-from .models import ActionTeam, Level, Milestone, MilestoneStatus, Outcome, ProgressUpdate
+from ..models import (
+    ActionTeam,
+    Idea,
+    IdeaSource,
+    Level,
+    Milestone,
+    MilestoneStatus,
+    Outcome,
+    ProgressUpdate,
+)
 
 CLOSED_STATUSES = (MilestoneStatus.DONE, MilestoneStatus.DROPPED)
 
@@ -55,8 +85,20 @@ def today_in(tz_name: str) -> date:
     return timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(tz_name)).date()
 
 
+class ProgressShown:
+    """A row's `progress` as the page shows it: a whole percentage and a bar width."""
+
+    @property
+    def progress_percent(self) -> int | None:
+        return percent(self.progress)
+
+    @property
+    def bar(self) -> int:
+        return bar(self.progress)
+
+
 @dataclass
-class TeamRow:
+class TeamRow(ProgressShown):
     team: ActionTeam
     initiative: Initiative
     goal_progress: dict = field(default_factory=dict)  # goal id -> share or None
@@ -69,14 +111,6 @@ class TeamRow:
         return _average(self.goal_progress.values())
 
     @property
-    def progress_percent(self) -> int | None:
-        return percent(self.progress)
-
-    @property
-    def bar(self) -> int:
-        return bar(self.progress)
-
-    @property
     def last_update_date(self) -> date | None:
         if self.last_update is None:
             return None
@@ -86,7 +120,7 @@ class TeamRow:
 
 
 @dataclass
-class InitiativeRow:
+class InitiativeRow(ProgressShown):
     initiative: Initiative
     teams: list = field(default_factory=list)
     outcome_counts: dict = field(default_factory=dict)  # level -> count
@@ -94,14 +128,6 @@ class InitiativeRow:
     @property
     def progress(self) -> float | None:
         return _average(row.progress for row in self.teams)
-
-    @property
-    def progress_percent(self) -> int | None:
-        return percent(self.progress)
-
-    @property
-    def bar(self) -> int:
-        return bar(self.progress)
 
     @property
     def team_count(self) -> int:
@@ -140,7 +166,7 @@ def initiatives_with_progress_view(*, user) -> list[Initiative]:
     return list(Initiative.objects.filter(pk__in=allowed).order_by("name", "pk"))
 
 
-def _overdue_condition(initiatives) -> Q:
+def overdue_condition(initiatives) -> Q:
     """Milestones due before today in their own initiative's time zone, still open."""
     by_zone = defaultdict(list)
     for initiative in initiatives:
@@ -169,7 +195,7 @@ def milestone_rollup(initiatives) -> dict[int, dict]:
                 Value(0),
                 output_field=IntegerField(),
             ),
-            overdue=Count("pk", filter=_overdue_condition(initiatives)),
+            overdue=Count("pk", filter=overdue_condition(initiatives)),
         )
         .order_by()
     )
@@ -181,7 +207,7 @@ def milestone_rollup(initiatives) -> dict[int, dict]:
     return result
 
 
-def is_silent(*, team: ActionTeam, last_update: datetime | None, now: datetime) -> bool:
+def silent_at_now(*, team: ActionTeam, last_update: datetime | None, now: datetime) -> bool:
     reference = last_update or team.created_at
     return reference < now - timedelta(days=team.update_every_days)
 
@@ -214,7 +240,7 @@ def progress_rows(initiatives: list[Initiative]) -> list[InitiativeRow]:
                 goal_progress=figures["goals"],
                 overdue=figures["overdue"],
                 last_update=team.last_update,
-                silent=is_silent(team=team, last_update=team.last_update, now=now),
+                silent=silent_at_now(team=team, last_update=team.last_update, now=now),
             )
         )
     outcomes = (
@@ -345,3 +371,115 @@ def csv_rows(overview: list[InitiativeRow]):
                 last.isoformat() if last else "",
                 str(gettext_lazy("yes")) if row.silent else str(gettext_lazy("no")),
             ]
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    count: int | None  # None: hidden because it is from 1 to 9
+
+
+def participation_figures(*, initiative: Initiative) -> list[Figure]:
+    """People taking part (placed in a circle, not withdrawn), circles, meetings held (not
+    cancelled, already started) and ideas raised (in approved session logs). Four queries."""
+    people = (
+        CircleMember.objects.filter(circle__initiative=initiative)
+        .exclude(participant__status=Status.WITHDRAWN)
+        .count()
+    )
+    circles = Circle.objects.filter(initiative=initiative).count()
+    meetings = (
+        CircleSession.objects.filter(circle__initiative=initiative, starts_at__lte=timezone.now())
+        .exclude(status=MeetingStatus.CANCELLED)
+        .count()
+    )
+    ideas = ActionIdea.objects.filter(
+        log__meeting__circle__initiative=initiative, log__status=LogStatus.APPROVED
+    ).count()
+    return [
+        Figure("people", _("People taking part"), shown_count(people)),
+        Figure("circles", _("Dialogue circles"), shown_count(circles)),
+        Figure("meetings", _("Circle meetings held"), shown_count(meetings)),
+        Figure("ideas", _("Ideas for action raised"), shown_count(ideas)),
+    ]
+
+
+def _public_sources():
+    return (
+        IdeaSource.objects.filter(action_idea__log__status=LogStatus.APPROVED)
+        .select_related("action_idea__log__meeting__circle")
+        .order_by("action_idea__log__meeting__starts_at", "pk")
+    )
+
+
+def public_ideas(*, initiative: Initiative):
+    """Opted-in ideas (merged duplicates left out: their sources moved to the kept idea), each
+    with its sources (circle and meeting) and its public teams."""
+    return (
+        Idea.objects.filter(initiative=initiative, is_public=True, merged_into__isnull=True)
+        .select_related("theme")
+        .prefetch_related(
+            Prefetch("sources", queryset=_public_sources(), to_attr="public_sources"),
+            Prefetch(
+                "teams",
+                queryset=ActionTeam.objects.filter(is_public=True).order_by("name"),
+                to_attr="public_teams",
+            ),
+        )
+        .order_by("created_at", "pk")
+    )
+
+
+def public_teams(*, initiative: Initiative):
+    """Opted-in teams with their public ideas and public outcomes."""
+    return (
+        ActionTeam.objects.filter(initiative=initiative, is_public=True)
+        .prefetch_related(
+            Prefetch(
+                "ideas",
+                queryset=Idea.objects.filter(is_public=True, merged_into__isnull=True).order_by(
+                    "created_at", "pk"
+                ),
+                to_attr="public_ideas",
+            ),
+            Prefetch(
+                "outcomes",
+                queryset=Outcome.objects.filter(is_public=True).order_by("-happened_on", "-pk"),
+                to_attr="public_outcomes",
+            ),
+        )
+        .order_by("name")
+    )
+
+
+def public_outcomes(*, initiative: Initiative):
+    """Opted-in outcomes; the team is named only when the team is public too."""
+    return (
+        Outcome.objects.filter(initiative=initiative, is_public=True)
+        .select_related("team")
+        .order_by("-happened_on", "-pk")
+    )
+
+
+@dataclass
+class PublicResults:
+    initiative: Initiative
+    figures: list
+    ideas: list
+    teams: list
+    outcomes: list
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.ideas or self.teams or self.outcomes)
+
+
+def public_results(*, initiative: Initiative) -> PublicResults:
+    return PublicResults(
+        initiative=initiative,
+        figures=participation_figures(initiative=initiative),
+        ideas=list(public_ideas(initiative=initiative)),
+        teams=list(public_teams(initiative=initiative)),
+        outcomes=list(public_outcomes(initiative=initiative)),
+    )

@@ -1,0 +1,13 @@
+"""URL patterns for what came of the action phase: the coalition lead's progress dashboard
+across initiatives (and its per-team CSV), and the public results page of a published
+initiative."""
+
+from django.urls import path
+
+from ..views import results as views
+
+urlpatterns = [
+    path("progress/", views.DashboardView.as_view(), name="dashboard"),
+    path("progress/teams.csv", views.DashboardExportView.as_view(), name="dashboard_csv"),
+    path("initiatives/<slug:slug>/results/", views.PublicResultsView.as_view(), name="results"),
+]
