@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -56,13 +55,6 @@ class InitiativeAccessMixin:
         context["initiative"] = self.initiative
         context["can"] = permissions_for(self.initiative.roles)
         return context
-
-
-class PostOnlyMixin:
-    """Kept for the other apps' buttons until they move onto InitiativeActionView."""
-
-    def get(self, request, *args, **kwargs):
-        return HttpResponseNotAllowed(["POST"])
 
 
 class InitiativeFormView(InitiativeAccessMixin, ServiceFormView):

@@ -1,0 +1,9 @@
+"""The guides app's reads, one module per feature, named as in views/ and services/:
+
+- assignment.py: counts, circles, people and keep-together requests of the assignment pages;
+- circles.py: the composition rules, the circles overview, a facilitator's circles, one circle;
+- library.py: shipped guides and an initiative's copies, sessions, training;
+- logs.py: a meeting's log and who may act on it, approved logs and their ideas;
+- meetings.py: schedules, clashes, attendance, the calendar feeds' meetings;
+- reminders.py: who gets a circle's meeting emails (the sweep's reads), no page of its own.
+"""

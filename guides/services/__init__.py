@@ -1,0 +1,12 @@
+"""The guides app's writes, one module per feature, named as in views/ and urls/:
+
+- assignment.py: running the balanced assignment (the engine is ../assignment/), moving,
+  removing and locking, keep-together requests;
+- circles.py: circles with their staff and composition, placement notices;
+- library.py: copying and adapting guides, their sessions, facilitator training;
+- logs.py: session logs from draft to approval, their action ideas;
+- meetings.py: a circle's schedule, rescheduling and cancelling, attendance;
+- reminders.py: meeting emails planned by the sweep (tasks.py), no page of its own.
+
+Reads are in selectors/ under the same names.
+"""
