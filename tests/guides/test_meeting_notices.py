@@ -17,7 +17,6 @@ from guides.models import CircleMember, CircleSession, MeetingStatus
 from guides.services import meetings as meeting_services
 from guides.services import reminders as reminder_services
 from initiatives.models import ActivityLogEntry, Role
-from initiatives.permissions import PERMISSIONS
 
 from ..factories import (
     CircleFactory,
@@ -400,27 +399,3 @@ def test_staff_reminder_is_dropped_when_they_left_the_circle(initiative):
     outcome = outbox.send_batch(list(OutboxMessage.objects.values_list("pk", flat=True)))
 
     assert outcome["cancelled"] == 2
-
-
-# --- role × URL matrix (the placement notices in guides/urls/circles.py) ---------------------
-
-NOTICE_URLS = {"circle_placement_notices"}
-
-
-def test_every_notices_url_is_in_the_matrix():
-    from guides.urls import circles as circle_urls
-
-    notice_names = {p.name for p in circle_urls.urlpatterns if "notices" in p.name}
-    assert notice_names == NOTICE_URLS
-
-
-@pytest.mark.parametrize("role", Role.values)
-def test_placement_notices_role_matrix(client, initiative, member_of, role):
-    circle_with_people(initiative, members=1)
-    client.force_login(member_of(initiative, role))
-
-    response = client.post(notices_url(initiative))
-
-    allowed = role in PERMISSIONS["circles.manage"]
-    assert response.status_code == (302 if allowed else 403), role
-    assert OutboxMessage.objects.exists() is allowed

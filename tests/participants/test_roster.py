@@ -9,7 +9,6 @@ import pytest
 from django.urls import reverse
 
 from initiatives.models import ActivityLogEntry, Role
-from initiatives.permissions import PERMISSIONS
 from participants.exports import csv_safe
 from participants.models import (
     Consent,
@@ -119,31 +118,8 @@ def snapshot(initiative):
     )
 
 
-def test_every_staff_url_is_in_the_matrix():
+def test_every_staff_url_is_listed():
     assert {pattern.name for pattern in staff_urls.urlpatterns} == set(URL_PERMISSIONS)
-
-
-@pytest.mark.parametrize("role", Role.values)
-@pytest.mark.parametrize("url_name", sorted(URL_PERMISSIONS))
-def test_role_matrix(client, setup, role, url_name):
-    method, permission, needs_pk = URL_PERMISSIONS[url_name]
-    person = ParticipantFactory(initiative=setup, email="someone@example.net")
-    login(client, setup, role)
-    before = snapshot(setup)
-
-    response = getattr(client, method)(
-        url(url_name, setup, *([person.pk] if needs_pk else [])), POST_DATA.get(url_name, {})
-    )
-
-    if role in PERMISSIONS[permission]:
-        assert response.status_code in (200, 302), (role, url_name, response.status_code)
-        if method == "post":
-            assert response.status_code == 302, response.content.decode()[:1500]
-            assert snapshot(setup) != before
-    else:
-        assert response.status_code == 403, (role, url_name, response.status_code)
-        assert snapshot(setup) == before
-        assert b"someone@example.net" not in response.content
 
 
 @pytest.mark.parametrize("role", ROSTER_BLOCKED)
