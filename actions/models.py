@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from dialogue_hub.models import TimeStampedModel
+from dialogue_hub.models import TimeStampedModel, one_of_the_choices
 from guides.models import ActionIdea
 from initiatives.models import CoalitionMembership, Initiative
 from participants.models import Participant
@@ -364,10 +364,7 @@ class Milestone(TimeStampedModel):
         verbose_name_plural = _("milestones")
         ordering = ["goal", "due_on", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=["planned", "in_progress", "blocked", "done", "dropped"]),
-                name="milestone_status_valid",
-            ),
+            one_of_the_choices("status", MilestoneStatus, name="milestone_status_valid"),
             models.CheckConstraint(
                 condition=Q(weight__isnull=True) | Q(weight__gte=1),
                 name="milestone_weight_positive",

@@ -6,6 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def one_of_the_choices(field: str, choices: type[models.Choices], *, name: str):
+    """A check constraint: `field` holds one of the values of `choices` (a TextChoices class), so
+    a value written around the model's validation (a bulk update, raw SQL) is refused too."""
+    return models.CheckConstraint(condition=models.Q(**{f"{field}__in": choices.values}), name=name)
+
+
 class TimeStampedModel(models.Model):
     """Abstract base for every model: when a row was created and last changed."""
 
@@ -137,9 +143,7 @@ class OutboxMessage(models.Model):
         verbose_name_plural = _("outgoing emails")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(status__in=OutboxStatus.values), name="outbox_status_valid"
-            ),
+            one_of_the_choices("status", OutboxStatus, name="outbox_status_valid"),
             models.CheckConstraint(
                 condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
                 name="outbox_sent_has_time",

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from dialogue_hub.models import TimeStampedModel
+from dialogue_hub.models import TimeStampedModel, one_of_the_choices
 from initiatives.models import Initiative
 from participants.models import Participant
 
@@ -311,10 +311,7 @@ class SessionLog(TimeStampedModel):
         verbose_name = _("session log")
         verbose_name_plural = _("session logs")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=["draft", "submitted", "approved"]),
-                name="session_log_status_valid",
-            ),
+            one_of_the_choices("status", LogStatus, name="session_log_status_valid"),
             models.CheckConstraint(
                 condition=~Q(status="approved") | Q(approved_at__isnull=False),
                 name="session_log_approved_has_time",

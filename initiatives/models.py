@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from dialogue_hub.models import TimeStampedModel
+from dialogue_hub.models import TimeStampedModel, one_of_the_choices
 
 
 def timezone_choices():
@@ -108,9 +108,7 @@ class Initiative(TimeStampedModel):
                 | Q(ends_on__gte=models.F("starts_on")),
                 name="initiative_ends_after_start",
             ),
-            models.CheckConstraint(
-                condition=Q(phase__in=PHASE_ORDER), name="initiative_phase_valid"
-            ),
+            one_of_the_choices("phase", Phase, name="initiative_phase_valid"),
         ]
         indexes = [models.Index(fields=["is_published", "phase"], name="initiative_public_idx")]
 
@@ -221,10 +219,7 @@ class Organization(TimeStampedModel):
         verbose_name_plural = _("organizations")
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(sector__in=[choice.value for choice in Sector]),
-                name="organization_sector_valid",
-            ),
+            one_of_the_choices("sector", Sector, name="organization_sector_valid"),
         ]
 
     def __str__(self):
@@ -273,10 +268,7 @@ class CoalitionMembership(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["initiative", "organization"], name="coalition_membership_unique"
             ),
-            models.CheckConstraint(
-                condition=Q(role__in=[choice.value for choice in CoalitionRole]),
-                name="coalition_membership_role_valid",
-            ),
+            one_of_the_choices("role", CoalitionRole, name="coalition_membership_role_valid"),
         ]
 
     def __str__(self):
@@ -321,10 +313,7 @@ class Membership(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["user", "initiative", "role"], name="membership_unique"
             ),
-            models.CheckConstraint(
-                condition=Q(role__in=[choice.value for choice in Role]),
-                name="membership_role_valid",
-            ),
+            one_of_the_choices("role", Role, name="membership_role_valid"),
         ]
         indexes = [
             models.Index(fields=["initiative", "role"], name="membership_initiative_role_idx")
@@ -372,10 +361,7 @@ class Invitation(TimeStampedModel):
                 condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
                 name="invitation_one_open_per_role",
             ),
-            models.CheckConstraint(
-                condition=Q(role__in=[choice.value for choice in Role]),
-                name="invitation_role_valid",
-            ),
+            one_of_the_choices("role", Role, name="invitation_role_valid"),
             models.CheckConstraint(
                 condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
                 name="invitation_not_accepted_and_revoked",

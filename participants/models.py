@@ -12,7 +12,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dialogue_hub.models import TimeStampedModel
+from dialogue_hub.models import TimeStampedModel, one_of_the_choices
 from initiatives.models import CoalitionMembership, Initiative
 
 
@@ -261,9 +261,7 @@ class Participant(TimeStampedModel):
                 condition=Q(seat_number__isnull=False),
                 name="participant_seat_unique",
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=[s.value for s in Status]), name="participant_status_valid"
-            ),
+            one_of_the_choices("status", Status, name="participant_status_valid"),
             models.CheckConstraint(
                 condition=Q(seat_number__isnull=True)
                 | ~Q(status__in=[Status.WAITLISTED, Status.WITHDRAWN]),

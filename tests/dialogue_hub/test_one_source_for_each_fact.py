@@ -88,3 +88,42 @@ def test_no_view_hides_a_link_when_its_url_name_is_wrong():
         and "NoReverseMatch" in ast.unparse(handler.type)
     ]
     assert offences == []
+
+
+# --- "one of the choices" check constraints -------------------------------------------------------
+
+
+def choice_constraints():
+    """(model, field name, allowed values) of every check constraint that reads `field__in=…`."""
+    from django.apps import apps
+    from django.db.models import CheckConstraint
+
+    for model in apps.get_models():
+        for constraint in model._meta.constraints:
+            if not isinstance(constraint, CheckConstraint):
+                continue
+            children = constraint.condition.children
+            if len(children) == 1 and isinstance(children[0], tuple):
+                lookup, values = children[0]
+                if lookup.endswith("__in"):
+                    yield model, lookup.removesuffix("__in"), list(values)
+
+
+def test_every_choice_constraint_allows_exactly_the_fields_choices():
+    found = list(choice_constraints())
+    assert len(found) >= 9
+    for model, field_name, values in found:
+        field = model._meta.get_field(field_name)
+        assert values == [value for value, _label in field.choices], (model, field_name)
+
+
+def test_choice_constraints_are_written_with_the_one_helper():
+    # one_of_the_choices (dialogue_hub/models.py) states them; no models.py spells one out.
+    spelled = []
+    for path in ROOT.glob("*/models.py"):
+        text = path.read_text(encoding="utf-8")
+        if "__in=" in text and "CheckConstraint(" in text:
+            for line in text.splitlines():
+                if "__in=" in line and "condition" in line:
+                    spelled.append(f"{path.relative_to(ROOT)}: {line.strip()}")
+    assert not spelled, spelled
