@@ -74,6 +74,8 @@ class ServiceFormView(ObjectMixin, FormView):
         `self.result` for the success message and URL). Raise DomainError to refuse."""
         raise NotImplementedError
 
+    result = None  # what perform(form) returned, once it has
+
     def form_valid(self, form):
         try:
             self.result = self.perform(form)
@@ -106,10 +108,14 @@ class ServiceActionView(ObjectMixin, View):
     def perform(self):
         raise NotImplementedError
 
+    result = None  # what perform() returned, once it has
+    refusal = None  # the DomainError perform() raised, if it did
+
     def post(self, request, *args, **kwargs):
         try:
             self.result = self.perform()
         except DomainError as error:
+            self.refusal = error
             messages.error(request, self.get_error_message(error))
             return HttpResponseRedirect(self.get_failure_url())
         message = self.get_success_message()

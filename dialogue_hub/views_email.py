@@ -32,6 +32,16 @@ def _read(token):
         return None
 
 
+def _unbound_when_empty(request, kwargs: dict) -> dict:
+    """A POST with an empty body shows the page again: every box of these forms may be left
+    unticked, so a bound empty form would be valid and stop every email. A browser's submit
+    always carries the CSRF token, so leaving every box unticked still saves."""
+    if not request.POST and not request.FILES:
+        kwargs.pop("data", None)
+        kwargs.pop("files", None)
+    return kwargs
+
+
 def _wanted(opted_out: set[str]) -> list[str]:
     return [c for c in outbox.CATEGORIES if c not in opted_out]
 
@@ -87,7 +97,9 @@ class PreferencesView(ServiceFormView):
         return super().post(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "categories": outbox.CATEGORIES}
+        return _unbound_when_empty(
+            self.request, {**super().get_form_kwargs(), "categories": outbox.CATEGORIES}
+        )
 
     def get_initial(self):
         return {"wanted": _wanted(self.opted_out)}
@@ -142,7 +154,9 @@ class MyPreferencesView(ServiceFormView):
     success_url = reverse_lazy("my_email_preferences")
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "categories": outbox.CATEGORIES}
+        return _unbound_when_empty(
+            self.request, {**super().get_form_kwargs(), "categories": outbox.CATEGORIES}
+        )
 
     def get_initial(self):
         user = self.request.user

@@ -143,8 +143,9 @@ class InitiativeUpdateView(InitiativeChangeMixin, InitiativeFormView):
         return self.initiative
 
     def perform(self, form):
+        # A copy: a refused change leaves the page's heading as stored.
         services.initiative_update(
-            user=self.request.user, initiative=self.initiative, data=form.cleaned_data
+            user=self.request.user, initiative=self.fresh_object(), data=form.cleaned_data
         )
 
 

@@ -68,17 +68,31 @@ def demo_world(django_db_setup, django_db_blocker):
     from django.core.management import call_command
     from django.db import transaction
 
-    with django_db_blocker.unblock(), transaction.atomic():
+    # The database is open to the seeding and the rollback only: between them a test reaches it
+    # through its own `db` fixture, as any test does.
+    outer = transaction.atomic()
+    with django_db_blocker.unblock():
+        outer.__enter__()
         out = io.StringIO()
         call_command("seed_demo", "--if-empty", stdout=out)
+    try:
         yield out.getvalue()
-        transaction.set_rollback(True)
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.fixture
-def demo(demo_world, db):
-    """The demo's main initiative (see demo_world: seeded once a module, opt-in)."""
+def demo(request, demo_world, db):
+    """The demo's main initiative (see demo_world: seeded once a module, opt-in). Not for a
+    transactional test: it would run inside the module's transaction, and its flush would empty
+    the demo for the tests after it."""
     from initiatives.models import Initiative
+
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        pytest.fail("the `demo` fixture cannot serve a django_db(transaction=True) test")
 
     return Initiative.objects.get(slug=DEMO_SLUG)
 

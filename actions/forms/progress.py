@@ -5,11 +5,13 @@ from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dialogue_hub.exceptions import DomainError
 from dialogue_hub.forms import DateInput, SafeModelMultipleChoiceField
 from initiatives.selectors import coalition_members
 
 from ..models import CommunityAsset, MilestoneStatus, Outcome
 from ..selectors.progress import initiative_goals, initiative_today, offering_participants
+from ..services.progress import parse_evidence_links
 
 MILESTONE_PREFIX = "milestone_"
 
@@ -72,6 +74,13 @@ class ProgressUpdateForm(forms.Form):
         if names:
             parts.append(Fieldset(_("Milestone status"), *names))
         self.helper.layout = Layout(*parts, Submit("submit", _("Post update")))
+
+    def clean_evidence_links(self):
+        # Checked here too, so a bad link is shown with the form's other errors at once.
+        try:
+            return parse_evidence_links(self.cleaned_data["evidence_links"])
+        except DomainError as error:
+            raise forms.ValidationError(error.message) from error
 
     def statuses(self) -> dict[int, str]:
         return {

@@ -97,8 +97,7 @@ class TeamUpdateCreateView(TeamUpdatesMixin, InitiativeFormView):
             team=self.team,
             narrative=form.cleaned_data["narrative"],
             blockers=form.cleaned_data["blockers"],
-            # The service reads the links, one a line; a bad one is shown on the field.
-            evidence_links=form.cleaned_data["evidence_links"].splitlines(),
+            evidence_links=form.cleaned_data["evidence_links"],
             statuses=form.statuses(),
         )
 

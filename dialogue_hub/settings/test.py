@@ -1,16 +1,15 @@
 """Test settings: SQLite by default, the real PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set."""
 
 import os
-import re
+from urllib.parse import urlsplit, urlunsplit
 
 # Parallel test runs (pytest-xdist): each worker process gets a Redis database of its own (db N+1
 # for worker gwN), as it gets a test database of its own, so one worker's flushes, broker queues
 # and rate limits never meet another's. Set before base.py reads REDIS_URL.
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
 if _worker.startswith("gw") and os.environ.get("REDIS_URL"):
-    os.environ["REDIS_URL"] = re.sub(
-        r"(/\d+)?$", f"/{int(_worker[2:]) + 1}", os.environ["REDIS_URL"].rstrip("/"), count=1
-    )
+    _url = urlsplit(os.environ["REDIS_URL"])
+    os.environ["REDIS_URL"] = urlunsplit(_url._replace(path=f"/{int(_worker[2:]) + 1}"))
 
 from .base import *  # noqa: E402, F403
 from .base import REDIS_URL, TEMPLATES  # noqa: E402

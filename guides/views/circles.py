@@ -283,6 +283,8 @@ class PlacementNoticesView(InitiativeActionView):
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
+        if self.refusal is not None:
+            return response
         if not self.result:
             messages.info(
                 request,

@@ -148,7 +148,7 @@ class TargetEditView(TargetMixin, TargetFormView):
 
     def perform(self, form):
         services.inclusion_target_update(
-            user=self.request.user, target=self.object, data=form.service_data()
+            user=self.request.user, target=self.fresh_object(), data=form.service_data()
         )
 
 

@@ -176,7 +176,7 @@ class OutreachActivityUpdateView(OutreachActivityMixin, OutreachActivityFormView
 
     def perform(self, form):
         services.outreach_activity_update(
-            user=self.request.user, activity=self.object, data=form.service_data()
+            user=self.request.user, activity=self.fresh_object(), data=form.service_data()
         )
 
 

@@ -308,7 +308,10 @@ class TokenMixin:
         self.token = token
         # Participant pages show dates in the initiative's own time zone.
         with timezone.override(self.participant.initiative.timezone):
-            return super().dispatch(request, *args, **kwargs)
+            response = super().dispatch(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()  # a TemplateResponse is drawn here, in that time zone
+            return response
 
     def _problem(self, request, problem, token):
         initiative = None

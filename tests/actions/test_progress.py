@@ -230,6 +230,15 @@ def test_bad_evidence_link_shows_field_error_and_keeps_input(client, initiative,
     assert not ProgressUpdate.objects.exists()
 
 
+def test_a_bad_evidence_link_is_shown_with_the_forms_other_errors(client, initiative, organizer):
+    team = ActionTeamFactory(initiative=initiative)
+    client.force_login(organizer)
+    response = client.post(add_url(team), {"narrative": "", "evidence_links": "www example org"})
+    errors = response.context["form"].errors
+    assert "narrative" in errors
+    assert "Line 1 is not a web address" in " ".join(errors["evidence_links"])
+
+
 def test_bad_status_value_is_a_field_error_not_a_500(client, initiative, organizer):
     team = ActionTeamFactory(initiative=initiative)
     milestone = MilestoneFactory(goal__team=team)

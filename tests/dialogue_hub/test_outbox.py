@@ -426,6 +426,18 @@ class TestPreferences:
         client.post(url, {"wanted": list(outbox.CATEGORIES)})
         assert outbox.opted_out_categories(participant.email) == set()
 
+    def test_an_empty_post_stops_no_email(self, client):
+        # Every box may be left unticked, so an empty body (the CSRF token sent as a header)
+        # must show the page again, not save "no emails at all"; a browser's own submit with
+        # every box unticked carries the token and does save it.
+        token = outbox.unsubscribe_token(email="a@example.org", category="digest", language="en")
+        url = reverse("email_preferences", kwargs={"token": token})
+        response = client.post(url)
+        assert response.status_code == 200
+        assert outbox.opted_out_categories("a@example.org") == set()
+        client.post(url, {"csrfmiddlewaretoken": "x"})
+        assert outbox.opted_out_categories("a@example.org") == set(outbox.CATEGORIES)
+
     def test_a_tampered_link_says_so(self, client):
         assert client.get("/email/preferences/not-a-token/").status_code == 404
         assert client.post("/email/unsubscribe/not-a-token/").status_code == 404

@@ -254,6 +254,24 @@ def notices_url(initiative):
     return reverse("guides:circle_placement_notices", kwargs={"slug": initiative.slug})
 
 
+def test_a_refused_placement_notice_run_says_why(client, initiative, organizer, monkeypatch):
+    from dialogue_hub.exceptions import DomainError
+    from guides.services import reminders as reminder_services
+
+    def refuse(**kwargs):
+        raise DomainError("The circles are locked for a moment; try again.")
+
+    monkeypatch.setattr(reminder_services, "placement_notices_send", refuse)
+    client.force_login(organizer)
+
+    response = client.post(notices_url(initiative), follow=True)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The circles are locked for a moment; try again." in page
+    assert "No placement notices were sent" not in page
+
+
 def test_organizer_emails_placement_notices_once_per_person_and_circle(
     client, initiative, organizer, django_capture_on_commit_callbacks
 ):

@@ -317,6 +317,43 @@ EXPECTED = {
     "actions:results": {"get": everyone(OK), "post": everyone(NOT_ALLOWED)},
 }
 
+# A valid form for the pages where a permission could hide behind validation: every role posts
+# it, so a refused role is refused with data that would be saved, and changes nothing.
+VALID_POST = {
+    "initiatives:edit": {
+        "name": "Changed",
+        "community": "Changed",
+        "languages": ["en"],
+        "timezone": "UTC",
+    },
+    "initiatives:phase": {"to_phase": "recruiting"},
+    "initiatives:publish": {"publish": "1"},
+    "initiatives:coalition_add": {"name": "New Org", "sector": "faith", "role": "partner"},
+    "initiatives:coalition_edit": {"name": "Changed Org", "sector": "faith", "role": "partner"},
+    "initiatives:invite": {"email": "new@example.org", "role": "recorder"},
+    "actions:idea_public": {"is_public": "1"},
+    "participants:inclusion_target_add": {"group": "resident", "community_percent": "55"},
+    "participants:inclusion_target_edit": {"group": "young_person", "community_percent": "12.5"},
+    "participants:registration_settings": {
+        "is_open": "on",
+        "neighborhoods": "Eastside\nNorthgate",
+        "policy_version": "2026-2",
+    },
+    "participants:participant_add": {
+        "name": "Rosa Díaz",
+        "email": "rosa@example.net",
+        "preferred_language": "es",
+        "neighborhood": "Eastside",
+        "role_category": "resident",
+        "age_band": "25_34",
+        "availability": ["Tuesday evening"],
+        "accessibility_needs": ["childcare"],
+        "how_heard": "flyer",
+        "consent_participation": "on",
+        "consent_contact": "on",
+    },
+}
+
 PATTERNS = url_patterns()
 
 
@@ -337,6 +374,10 @@ def test_every_url_pattern_has_an_expected_outcome():
     assert len(PATTERNS) == len(names), "two patterns share a name"
 
 
+def test_the_valid_posts_name_real_url_patterns():
+    assert set(VALID_POST) <= {name for _route, name in PATTERNS}
+
+
 def test_the_matrix_covers_every_role():
     assert len(ROLES) == 11
 
@@ -352,7 +393,8 @@ def test_url_answers_every_role_as_expected(world, clients, route, name):
             cache.clear()  # rate limits count per test, not across the eleven roles
             with isolated(), kept_cookies(client):
                 before = snapshot() if expected != OK else None
-                response = getattr(client, method)(url, {})
+                data = VALID_POST.get(name, {}) if method == "post" else {}
+                response = getattr(client, method)(url, data)
                 after = snapshot() if expected != OK else None
             stats.add("url_role_checks", 1)
             if response.status_code >= 500:
