@@ -1,12 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from participants.views.home import home
-
 from . import views, views_email
 
 urlpatterns = [
-    path("", home, name="home"),
+    path("", include("participants.urls.home")),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("i18n/setlang/", views.set_language, name="set_language"),
