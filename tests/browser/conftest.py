@@ -240,6 +240,22 @@ class Journey:
         screenshot and fail on serious/critical axe findings."""
         self.page.wait_for_load_state("load")
         self.main_thread.check(self.page, f"{self.name}-{step}")
+        # Nothing wider than the screen: on a phone a long word or label must wrap, not push
+        # the page sideways.
+        overflow = self.page.evaluate(
+            """() => {
+                const width = document.documentElement.clientWidth;
+                return [...document.body.querySelectorAll('*')]
+                    .filter((el) => el.getBoundingClientRect().right > width + 1
+                        && !el.closest('.table-responsive, .overflow-auto, .visually-hidden'))
+                    .slice(0, 5).map((el) => el.outerHTML.slice(0, 140));
+            }"""
+        )
+        if overflow:
+            pytest.fail(
+                f"wider than the screen on {self.page.url} ({self.name}-{step}): {overflow}",
+                pytrace=False,
+            )
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=SCREENSHOTS / f"{self.name}-{step}.png", full_page=True)
         if not self.page.evaluate("typeof window.axe !== 'undefined'"):

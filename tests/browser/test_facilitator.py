@@ -24,6 +24,9 @@ from ..factories import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+# A theme as long as a log takes (80 characters): on a phone it must wrap, not widen the page.
+LONG_THEME = "Residents and officers want the park lit and patrolled on foot on weekend nights"
+
 
 def test_facilitator_takes_attendance_and_submits_the_log(journey):
     initiative = InitiativeFactory(name="Riverton Dialogues")
@@ -38,7 +41,10 @@ def test_facilitator_takes_attendance_and_submits_the_log(journey):
     meeting = CircleSessionFactory(
         circle=circle, number=1, starts_at=timezone.now() - timedelta(days=1)
     )
-    j = journey("facilitator")
+    # A facilitator logs the meeting on a phone, in the room.
+    j = journey(
+        "facilitator", viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True
+    )
     page = j.page
     j.sign_in(facilitator.email, PASSWORD)
 
@@ -62,12 +68,12 @@ def test_facilitator_takes_attendance_and_submits_the_log(journey):
     with page.expect_navigation():
         page.get_by_role("link", name="Write the log").first.click()
     j.check("log-edit")
-    page.fill("textarea[name=new_themes]", "Trust\nTraffic stops")
+    page.fill("textarea[name=new_themes]", "Trust\nTraffic stops\n" + LONG_THEME)
     page.fill("textarea[name=agreements]", "Everyone wants faster 311 answers.")
     page.fill("textarea[name=action_ideas]", "A youth–police basketball league")
     with page.expect_navigation():
         page.get_by_role("button", name="Save and submit for approval").click()
     log = SessionLog.objects.get(meeting=meeting)
     assert log.status == LogStatus.SUBMITTED
-    assert log.themes == ["Trust", "Traffic stops"]
+    assert log.themes == ["Trust", "Traffic stops", LONG_THEME]
     j.check("log-submitted")
