@@ -57,6 +57,7 @@ class ServiceFormView(ObjectMixin, FormView):
     # Django's ProcessFormView takes a PUT as a POST; a form page answers 405 to it, as before.
     http_method_names = ["get", "post", "head", "options"]
     success_message = ""
+    result = None  # what perform(form) returned, once it has
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -73,8 +74,6 @@ class ServiceFormView(ObjectMixin, FormView):
         """Call the service with the form's cleaned data; return what it made (kept as
         `self.result` for the success message and URL). Raise DomainError to refuse."""
         raise NotImplementedError
-
-    result = None  # what perform(form) returned, once it has
 
     def form_valid(self, form):
         try:
@@ -104,12 +103,11 @@ class ServiceActionView(ObjectMixin, View):
     http_method_names = ["post", "options"]
     success_message = ""
     success_url = None
+    result = None  # what perform() returned, once it has
+    refusal = None  # the DomainError perform() raised, if it did
 
     def perform(self):
         raise NotImplementedError
-
-    result = None  # what perform() returned, once it has
-    refusal = None  # the DomainError perform() raised, if it did
 
     def post(self, request, *args, **kwargs):
         try:
