@@ -3,6 +3,9 @@
 Facilitators and recorders see and work in their own circles only; organizers in all.
 """
 
+from django.db.models import Exists, OuterRef
+
+from initiatives.models import Membership
 from initiatives.permissions import has_perm
 
 from .models import CircleRole, CircleStaff
@@ -32,6 +35,18 @@ def can_draft_log(user, roles, circle) -> bool:
 # your approval" email all ask them.
 
 
+def acting_facilitators(circle_ids):
+    """The facilitator rows of these circles whose person can still act: an active account that
+    still holds a role in the circle's initiative. Someone removed from the team, or whose account
+    was closed, neither approves a log nor stands in the way of the author approving it."""
+    on_team = Membership.objects.filter(
+        user_id=OuterRef("user_id"), initiative_id=OuterRef("circle__initiative_id")
+    )
+    return CircleStaff.objects.filter(
+        Exists(on_team), circle_id__in=circle_ids, role=CircleRole.FACILITATOR, user__is_active=True
+    )
+
+
 def approvers_among(facilitator_ids, *, author_id) -> set:
     """Which of a circle's facilitators (ids) may approve a log written by `author_id`."""
     facilitators = set(facilitator_ids)
@@ -40,10 +55,10 @@ def approvers_among(facilitator_ids, *, author_id) -> set:
 
 
 def log_approvers(log) -> list:
-    """The users who may approve `log` (a facilitator of its circle, not its author when the
-    circle has another facilitator), by name. Empty when the circle has no facilitator."""
+    """The users who may approve `log` (a facilitator of its circle still on the team, not its
+    author when the circle has another), by name. Empty when the circle has no such facilitator."""
     staff = list(
-        CircleStaff.objects.filter(circle_id=log.meeting.circle_id, role=CircleRole.FACILITATOR)
+        acting_facilitators([log.meeting.circle_id])
         .select_related("user")
         .order_by("user__display_name", "user_id")
     )

@@ -43,7 +43,7 @@ from ..models import (
     MeetingStatus,
     SessionLog,
 )
-from ..permissions import approvers_among
+from ..permissions import acting_facilitators, approvers_among
 from .library import untrained_facilitators
 
 User = get_user_model()
@@ -543,7 +543,7 @@ def my_circles(*, initiative: Initiative, user, now=None) -> list[MyCircle]:
         roles.setdefault(circle_id, set()).add(role)
     facilitators: dict[int, dict[int, str]] = {}
     for circle_id, user_id, name in (
-        CircleStaff.objects.filter(circle_id__in=ids, role=CircleRole.FACILITATOR)
+        acting_facilitators(ids)
         .order_by("user__display_name", "user_id")
         .values_list("circle_id", "user_id", "user__display_name")
     ):

@@ -237,6 +237,34 @@ def test_only_a_submitted_log_can_be_approved(meeting, recorder, facilitator):
         log_services.log_approve(user=recorder, log=log)
 
 
+@pytest.mark.parametrize("leaves", ["removed from the team", "account closed"])
+def test_a_co_facilitator_who_left_does_not_block_the_authors_approval(
+    client, initiative, circle, meeting, facilitator, member_of, leaves
+):
+    from guides.permissions import log_approvers
+    from initiatives.models import Membership
+
+    co = member_of(initiative, Role.FACILITATOR, display_name="Otto Co")
+    CircleStaffFactory(circle=circle, user=co, role="facilitator")
+    log = save(meeting, facilitator)
+    log_services.log_submit(user=facilitator, log=log)
+    assert log_approvers(log) == [co]  # while Otto is on the team, he approves
+
+    if leaves == "removed from the team":
+        Membership.objects.filter(user=co, initiative=initiative).delete()
+    else:
+        co.is_active = False
+        co.save(update_fields=["is_active"])
+
+    assert log_approvers(log) == [facilitator]
+    client.force_login(facilitator)
+    page = client.get(reverse("guides:my_circles", args=[initiative.slug])).content.decode()
+    assert "Otto Co" not in page
+    log_services.log_approve(user=facilitator, log=log)
+    log.refresh_from_db()
+    assert log.status == LogStatus.APPROVED
+
+
 def test_an_empty_log_cannot_be_submitted(meeting, recorder):
     log = save(meeting, recorder, themes=[], agreements="", action_ideas=[])
     with pytest.raises(DomainError):
@@ -504,6 +532,8 @@ def test_a_facilitator_does_not_approve_their_own_log_when_a_co_facilitator_can(
     meeting = CircleSessionFactory(starts_at=timezone.now() - timedelta(days=1))
     first = CircleStaffFactory(circle=meeting.circle, role="facilitator").user
     second = CircleStaffFactory(circle=meeting.circle, role="facilitator").user
+    for user in (first, second):  # both on the team, as the circle services require
+        MembershipFactory(user=user, initiative=meeting.circle.initiative, role=Role.FACILITATOR)
     log = log_services.log_save(user=first, meeting=meeting, themes=[], action_ideas=["One idea"])
     log_services.log_submit(user=first, log=log)
     with pytest.raises(DomainError, match="other facilitator"):
