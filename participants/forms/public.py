@@ -124,9 +124,12 @@ class ProfileFields(SettingsAwareForm):
         return cleaned
 
     def profile_data(self):
+        """The answers of the fields this form shows: a question the organizers took off the
+        form (no neighborhoods or time slots listed any more) is not answered "nothing"."""
         return {
             key: self.cleaned_data.get(key, [] if key in ("availability",) else "")
             for key in PROFILE_FIELDS
+            if key in self.fields
         }
 
 

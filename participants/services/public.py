@@ -24,6 +24,7 @@ from ..models import (
     Status,
 )
 from .registration import (
+    DEMOGRAPHIC_FIELDS,
     OPTIONAL_CONSENTS,
     email_after_commit,
     full_clean,
@@ -65,7 +66,10 @@ def participant_update(
     data = {**data, "email": participant.email}
     if participant.age_band == AgeBand.UNDER_13 and participant.guardian_consented_at is None:
         raise DomainError(_("A parent or guardian must consent before these details can be given."))
-    profile = validate_profile(data, settings_row)
+    # Only what was asked changes: an answer to a question no longer on the form is kept.
+    profile = {
+        key: value for key, value in validate_profile(data, settings_row).items() if key in data
+    }
     if profile.get("age_band") == AgeBand.UNDER_13:
         raise DomainError(_("Ask your parent or guardian to register you."), field="age_band")
     was_minor = participant.is_minor
@@ -112,8 +116,22 @@ def participant_update(
         and participant.guardian_consented_at is None
     ):
         email_after_commit(participant, "guardian_request")
-    answers = validate_demographics(demographics, settings_row)
     existing = Demographics.objects.filter(participant=participant).first()
+    kept = (
+        existing.lived_experience
+        if existing is not None
+        and demographics is not None
+        and "lived_experience" not in demographics
+        else []
+    )
+    answers = validate_demographics(demographics, settings_row)
+    if kept:  # the lived-experience question is off the form: its answer stays
+        blank = {
+            field.name: field.get_default()
+            for field in Demographics._meta.concrete_fields
+            if field.name in DEMOGRAPHIC_FIELDS
+        }
+        answers = {**blank, **(answers or {}), "lived_experience": kept}
     if answers is None and existing is not None:
         existing.delete()
     elif answers is not None:

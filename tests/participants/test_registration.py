@@ -613,3 +613,50 @@ class TestReviewFixes:
             client.post(url, {"email": "other@example.net"})
         assert client.post(url, {"email": "x@example.net"}).status_code == 429
         cache.clear()
+
+
+def test_saving_the_manage_page_keeps_answers_to_questions_no_longer_on_the_form(
+    client, django_capture_on_commit_callbacks
+):
+    """The organizers emptied the neighborhoods, time slots and lived-experience lists after Ana
+    registered: her page no longer asks those questions, and saving it keeps her answers."""
+    initiative = InitiativeFactory()
+    settings_row = RegistrationSettingsFactory(initiative=initiative)
+    with django_capture_on_commit_callbacks(execute=True):
+        ana = services.participant_register(
+            initiative=initiative,
+            data={
+                "name": "Ana Torres",
+                "email": "ana@example.net",
+                "preferred_language": "en",
+                "age_band": "25_34",
+                "role_category": "resident",
+                "neighborhood": "Eastside",
+                "availability": ["Tuesday evening"],
+            },
+            demographics={"lived_experience": ["Immigrant"], "gender": "woman"},
+            consents={"participation"},
+        ).participant
+    settings_row.neighborhoods, settings_row.time_slots = [], []
+    settings_row.lived_experience_groups = []
+    settings_row.save()
+    url = manage_url(ana)
+    page = client.get(url).content.decode()
+    assert 'name="neighborhood"' not in page
+    assert 'name="lived_experience"' not in page
+
+    answers = registration_answers("ana@example.net", name="Ana T.")
+    for hidden in ("neighborhood", "availability", "consent_participation", "consent_contact"):
+        answers.pop(hidden)
+    response = client.post(url, {**answers, "gender": "woman"})
+
+    assert response.status_code == 302
+    ana.refresh_from_db()
+    assert (ana.name, ana.neighborhood, ana.availability) == (
+        "Ana T.",
+        "Eastside",
+        ["Tuesday evening"],
+    )
+    demographics = Demographics.objects.get(participant=ana)
+    assert demographics.lived_experience == ["Immigrant"]
+    assert demographics.race_ethnicity == ["hispanic"]
