@@ -115,7 +115,9 @@ class OrganizationFieldsMixin(forms.Form):
     is_bridge_builder = forms.BooleanField(
         label=_("Bridge-builder: trusted by both the police and residents"), required=False
     )
-    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    website = forms.URLField(
+        label=_("Website"), required=False, assume_scheme="https", max_length=200
+    )
     description = forms.CharField(
         label=_("About the organization"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )

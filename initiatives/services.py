@@ -298,6 +298,13 @@ def coalition_member_add(
 def coalition_member_update(
     *, user, member: CoalitionMembership, organization_data: dict, membership_data: dict
 ) -> CoalitionMembership:
+    # A fresh, locked read: the caller's object (the page's heading) is never written into, so a
+    # refused change leaves it showing what is stored.
+    member = (
+        CoalitionMembership.objects.select_for_update(of=("self",))
+        .select_related("organization", "initiative")
+        .get(pk=member.pk)
+    )
     organization = member.organization
     org_changed = _changed_fields(organization, organization_data, ORGANIZATION_FIELDS)
     member_changed = _changed_fields(member, membership_data, COALITION_FIELDS)

@@ -223,6 +223,24 @@ class TestCoalition:
         assert exc.value.field == "existing"
         assert not initiative.coalition_memberships.exists()
 
+    def test_a_refused_coalition_edit_leaves_the_callers_object_as_stored(
+        self, initiative, organizer
+    ):
+        # The edit page shows its object in the heading: a refused change must not be in it.
+        member = CoalitionMembershipFactory(initiative=initiative, organization__name="Old Name")
+        with pytest.raises(DomainError):
+            services.coalition_member_update(
+                user=organizer,
+                member=member,
+                organization_data={
+                    "name": "Typed Name",
+                    "sector": member.organization.sector,
+                    "website": "https://example.org/" + "x" * 300,
+                },
+                membership_data={},
+            )
+        assert member.organization.name == "Old Name"
+
     def test_editing_a_shared_organization_changes_only_this_coalition(self, initiative, organizer):
         other = CoalitionMembershipFactory(
             organization__name="Riverton PD", organization__sector=Sector.POLICE
