@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
+# Settings come from the process's environment only. No .env is read here: the one
+# .env.example describes is docker compose's (env_file), with production values that would
+# otherwise leak into `make test`.
 env = environ.Env()
-# Optional .env next to manage.py, for developers who want one.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # https://docs.djangoproject.com/en/5.2/ref/settings/#secret-key
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-only-key-change-me-" + "x" * 20)
