@@ -157,7 +157,7 @@ class PlaceFormView(AssignmentMixin, InitiativeFormView):
     """A page with a form that puts one person into one circle."""
 
     form_class = PlaceForm
-    submit_label = _("Place in circle")
+    submit_label = _lazy("Place in circle")
 
     def people(self):
         raise NotImplementedError
@@ -222,7 +222,7 @@ class AssignmentCircleView(AssignmentCircleMixin, PlaceFormView):
     """One circle's members, with a form to move one of them to another circle."""
 
     template_name = "guides/assignment/circle.html"
-    submit_label = _("Move")
+    submit_label = _lazy("Move")
 
     def people(self):
         return assignment_selectors.people_in_circle(circle=self.object)

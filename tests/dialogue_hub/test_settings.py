@@ -333,3 +333,14 @@ def test_make_run_serves_without_debug_unless_a_developer_asks(tmp_path):
 
     debug = run_manage("shell", "-c", SERVE_CHECK, env={**env, "DJANGO_DEBUG": "true"})
     assert json.loads(debug.stdout.strip().splitlines()[-1])["debug"] is True
+
+
+def test_no_settings_module_reads_an_env_file():
+    # docker compose's .env holds production values (allowed hosts, secrets): read by the
+    # settings, it would change what make test checks and make run serves.
+    readers = [
+        path.name
+        for path in (ROOT / "dialogue_hub" / "settings").glob("*.py")
+        if "read_env" in path.read_text(encoding="utf-8")
+    ]
+    assert readers == []

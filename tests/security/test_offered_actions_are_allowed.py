@@ -37,6 +37,7 @@ from .access import (
     ROLES,
     client_for,
     clients_fixture,
+    html_of,
     kept_cookies,
     url_for,
     url_patterns,
@@ -177,14 +178,6 @@ def error_messages(response):
     storage = getattr(response.wsgi_request, "_messages", None)
     queued = getattr(storage, "_queued_messages", [])
     return [str(m) for m in queued if m.level >= message_levels.ERROR]
-
-
-def html_of(response):
-    if response.status_code != 200 or getattr(response, "streaming", False):
-        return None
-    if "html" not in response.get("Content-Type", ""):
-        return None
-    return response.content.decode("utf-8", "replace")
 
 
 # --- the walk ------------------------------------------------------------------------------------
