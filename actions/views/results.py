@@ -2,17 +2,16 @@
 (with its per-team CSV) and the public results page of a published initiative (no sign-in).
 Read-only pages; their figures come from actions.selectors.results."""
 
-import csv
 import functools
 import zoneinfo
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.generic import TemplateView
 
+from dialogue_hub.downloads import csv_download
 from initiatives import cache as initiative_cache
 from initiatives import selectors as initiative_selectors
 
@@ -57,14 +56,7 @@ class DashboardExportView(View):
     def get(self, request, *args, **kwargs):
         overview = selectors.progress_overview(user=request.user)
         filename = f"progress-{timezone.localdate():%Y-%m-%d}.csv"
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        response["Cache-Control"] = "no-store"
-        response.write("\ufeff")  # so spreadsheet programs read UTF-8
-        writer = csv.writer(response)
-        writer.writerow(selectors.csv_header())
-        writer.writerows(selectors.csv_rows(overview))
-        return response
+        return csv_download(filename, rows=[selectors.csv_header(), *selectors.csv_rows(overview)])
 
 
 @method_decorator(login_not_required, name="dispatch")

@@ -1,9 +1,6 @@
 """The inclusion dashboard (aggregates only, small counts suppressed for every viewer), its CSV
 export, and the community benchmarks and targets it compares sign-ups against."""
 
-import csv
-
-from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject, cached_property
@@ -12,6 +9,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from dialogue_hub.downloads import csv_download
 from initiatives import cache as initiative_cache
 from initiatives.views import InitiativeAccessMixin, InitiativeActionView, InitiativeFormView
 
@@ -48,13 +46,7 @@ class InclusionExportView(InitiativeAccessMixin, View):
         dashboard = selectors.inclusion_dashboard(initiative=self.initiative)
         services.inclusion_export_record(user=request.user, initiative=self.initiative)
         filename = f"inclusion-{self.initiative.slug}-{timezone.localdate():%Y-%m-%d}.csv"
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        response.write("\ufeff")  # so spreadsheet programs read UTF-8
-        writer = csv.writer(response)
-        writer.writerow(csv_header())
-        writer.writerows(csv_rows(dashboard))
-        return response
+        return csv_download(filename, rows=[csv_header(), *csv_rows(dashboard)])
 
 
 class TargetListView(InitiativeAccessMixin, TemplateView):

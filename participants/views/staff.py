@@ -10,7 +10,6 @@ data is logged.
 import functools
 
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -21,6 +20,7 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
+from dialogue_hub.downloads import csv_download
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.privacy import shown_count
 from initiatives import cache as initiative_cache
@@ -47,13 +47,6 @@ def _participant_url(initiative, participant) -> str:
     return reverse(
         "participants:participant", kwargs={"slug": initiative.slug, "pk": participant.pk}
     )
-
-
-def _csv_response(text: str, filename: str) -> HttpResponse:
-    response = HttpResponse(text.encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 # --- registration settings -----------------------------------------------------------------------
@@ -202,7 +195,7 @@ class RosterExportView(RosterMixin, View):
             details={"filters": filters.for_log(), "demographics": with_demographics},
         )
         filename = f"{self.initiative.slug}-participants-{timezone.localdate():%Y-%m-%d}.csv"
-        return _csv_response(text, filename)
+        return csv_download(filename, text=text)
 
 
 class ParticipantDetailView(InitiativeAccessMixin, TemplateView):
@@ -442,4 +435,4 @@ class ImportTemplateView(InitiativeAccessMixin, View):
     permission = "participants.manage"
 
     def get(self, request, *args, **kwargs):
-        return _csv_response(imports.template_csv(), "sign-in-sheet-template.csv")
+        return csv_download("sign-in-sheet-template.csv", text=imports.template_csv())
