@@ -32,7 +32,7 @@ from ..models import (
     OutcomeKind,
     ProgressUpdate,
 )
-from .results import InitiativeRow, overdue_condition, progress_overview
+from .results import InitiativeRow, is_silent, overdue_condition, progress_overview
 
 
 def initiative_today(initiative: Initiative) -> date:
@@ -105,11 +105,6 @@ def last_update_at(team: ActionTeam) -> datetime | None:
     if hasattr(team, "last_update_at"):
         return team.last_update_at
     return ProgressUpdate.objects.filter(team=team).aggregate(last=Max("created_at"))["last"]
-
-
-def is_silent(*, last_activity: datetime, every_days: int, today: date, tz) -> bool:
-    """Silent: the last update (or the team's creation) is more than `every_days` days old."""
-    return (today - timezone.localdate(last_activity, timezone=tz)).days > every_days
 
 
 def silent_teams(*, initiative: Initiative, today: date) -> set[int]:

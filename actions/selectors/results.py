@@ -29,7 +29,7 @@ any participant's name. Participation figures go through small-count suppression
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.db.models import CharField, Count, F, IntegerField, Max, Prefetch, Q, Sum, Value
 from django.db.models.functions import Coalesce, Left, TruncDate
@@ -207,9 +207,11 @@ def milestone_rollup(initiatives) -> dict[int, dict]:
     return result
 
 
-def silent_at_now(*, team: ActionTeam, last_update: datetime | None, now: datetime) -> bool:
-    reference = last_update or team.created_at
-    return reference < now - timedelta(days=team.update_every_days)
+def is_silent(*, last_activity: datetime, every_days: int, today: date, tz) -> bool:
+    """Silent: the last update (or the team's creation) is more than `every_days` days old, in
+    days of the initiative's time zone. The one rule: the dashboard, its CSV and the team's own
+    updates page ask it."""
+    return (today - timezone.localdate(last_activity, timezone=tz)).days > every_days
 
 
 def progress_overview(*, user) -> list[InitiativeRow]:
@@ -224,7 +226,8 @@ def progress_rows(initiatives: list[Initiative]) -> list[InitiativeRow]:
         return []
     by_pk = {initiative.pk: InitiativeRow(initiative=initiative) for initiative in initiatives}
     rollup = milestone_rollup(initiatives)
-    now = timezone.now()
+    zones = {pk: zoneinfo.ZoneInfo(row.initiative.timezone) for pk, row in by_pk.items()}
+    today = {pk: today_in(row.initiative.timezone) for pk, row in by_pk.items()}
     teams = (
         ActionTeam.objects.filter(initiative__in=list(by_pk))
         .annotate(last_update=Max("updates__created_at"))
@@ -240,7 +243,12 @@ def progress_rows(initiatives: list[Initiative]) -> list[InitiativeRow]:
                 goal_progress=figures["goals"],
                 overdue=figures["overdue"],
                 last_update=team.last_update,
-                silent=silent_at_now(team=team, last_update=team.last_update, now=now),
+                silent=is_silent(
+                    last_activity=team.last_update or team.created_at,
+                    every_days=team.update_every_days,
+                    today=today[team.initiative_id],
+                    tz=zones[team.initiative_id],
+                ),
             )
         )
     outcomes = (

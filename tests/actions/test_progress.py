@@ -448,3 +448,23 @@ def test_one_team_check_agrees_with_silent_teams(initiative):
         loaded = progress_selectors.team_for_initiative(initiative=initiative, pk=team.pk)
         assert progress_selectors.team_is_silent(loaded, today=today) == (team.pk in silent)
     assert silent == {teams[2].pk}
+
+
+def test_the_dashboard_and_the_team_page_agree_on_which_teams_are_silent(initiative):
+    # 7-day cadence, last heard from 7 days and an hour ago (and around it): both say the same.
+    from actions.selectors.results import progress_rows
+
+    now = timezone.now()
+    teams = []
+    for hours in (6 * 24, 7 * 24 - 1, 7 * 24 + 1, 8 * 24 - 1, 8 * 24 + 1, 9 * 24):
+        team = ActionTeamFactory(initiative=initiative, update_every_days=7)
+        set_created(team, now - timedelta(hours=hours))
+        teams.append(team)
+    (row,) = progress_rows([initiative])
+    dashboard = {team_row.team.pk: team_row.silent for team_row in row.teams}
+    today = progress_selectors.initiative_today(initiative)
+    for team in teams:
+        loaded = progress_selectors.team_for_initiative(initiative=initiative, pk=team.pk)
+        assert dashboard[team.pk] == progress_selectors.team_is_silent(loaded, today=today), team
+    assert any(dashboard.values())
+    assert not all(dashboard.values())
