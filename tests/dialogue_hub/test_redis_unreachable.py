@@ -14,8 +14,10 @@ from dialogue_hub import cache_backends, ratelimit
 
 
 @pytest.fixture(autouse=True)
-def _fresh_breakers():
+def _fresh_breakers(monkeypatch):
     cache_backends._breakers.clear()
+    # The "counted per process" warning is logged once a minute: each test starts unwarned.
+    monkeypatch.setattr(ratelimit, "_warned_at", -60.0)
     yield
     cache_backends._breakers.clear()
 
