@@ -12,8 +12,12 @@ from .models import CircleRole, CircleStaff
 
 
 def staff_roles(user, circle) -> set[str]:
-    """The user's roles in this circle: {"facilitator"}, {"recorder"}, both or none."""
-    return set(CircleStaff.objects.filter(circle=circle, user=user).values_list("role", flat=True))
+    """The user's roles in this circle (a Circle or its id): {"facilitator"}, {"recorder"}, both
+    or none. The one query for it: pages, services and checks all ask here."""
+    circle_id = getattr(circle, "pk", circle)
+    return set(
+        CircleStaff.objects.filter(circle_id=circle_id, user=user).values_list("role", flat=True)
+    )
 
 
 def can_open_circle(user, roles, circle) -> bool:

@@ -43,7 +43,7 @@ from ..models import (
     MeetingStatus,
     SessionLog,
 )
-from ..permissions import acting_facilitators, approvers_among
+from ..permissions import acting_facilitators, approvers_among, staff_roles
 from .library import untrained_facilitators
 
 User = get_user_model()
@@ -246,15 +246,11 @@ def circle_for_initiative(*, initiative: Initiative, pk) -> Circle:
     return circle
 
 
-def circle_staff_roles(*, user, circle: Circle) -> set[str]:
-    return set(CircleStaff.objects.filter(circle=circle, user=user).values_list("role", flat=True))
-
-
 def circle_for_user(*, initiative: Initiative, user, pk, sees_all: bool) -> Circle:
     """A circle the user may open: any circle of the initiative for `sees_all` (organizers,
     data steward), otherwise only circles they staff; anything else is 404."""
     circle = circle_for_initiative(initiative=initiative, pk=pk)
-    if not sees_all and not circle_staff_roles(user=user, circle=circle):
+    if not sees_all and not staff_roles(user, circle):
         raise Http404
     return circle
 

@@ -15,7 +15,6 @@ from ..models import (
     CircleMember,
     CircleRole,
     CircleSession,
-    CircleStaff,
     LogStatus,
     SessionLog,
 )
@@ -50,14 +49,6 @@ def initiative_themes(*, initiative: Initiative) -> list[str]:
 
 
 # --- permissions per circle ----------------------------------------------------------------------
-
-
-def staff_roles(*, user, meeting: CircleSession) -> set[str]:
-    return set(
-        CircleStaff.objects.filter(circle_id=meeting.circle_id, user=user).values_list(
-            "role", flat=True
-        )
-    )
 
 
 # --- logs ----------------------------------------------------------------------------------------

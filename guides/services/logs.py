@@ -21,7 +21,7 @@ from ..models import (
     MeetingStatus,
     SessionLog,
 )
-from ..selectors.logs import member_names, staff_roles
+from ..selectors.logs import member_names
 from . import reminders
 
 TEXT_FIELDS = ["agreements", "disagreements", "open_questions", "group_dynamics", "safety_concerns"]
@@ -67,14 +67,14 @@ def clean_lines(value, *, max_length: int) -> list[str]:
 
 
 def _require_staff(*, user, meeting: CircleSession) -> set[str]:
-    roles = staff_roles(user=user, meeting=meeting)
+    roles = permissions.staff_roles(user, meeting.circle_id)
     if not roles:
         raise DomainError(_("Only this circle's recorder and facilitators can write its log."))
     return roles
 
 
 def _require_facilitator(*, user, meeting: CircleSession) -> None:
-    if CircleRole.FACILITATOR not in staff_roles(user=user, meeting=meeting):
+    if CircleRole.FACILITATOR not in permissions.staff_roles(user, meeting.circle_id):
         raise DomainError(_("Only a facilitator of this circle can approve its log."))
 
 

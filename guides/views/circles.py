@@ -26,6 +26,7 @@ from initiatives.views import InitiativeAccessMixin, InitiativeActionView, Initi
 from participants.services.registration import registration_settings_for
 
 from ..forms.circles import CircleForm
+from ..permissions import staff_roles as circle_staff_roles
 from ..selectors import circles as circle_selectors
 from ..selectors import reminders as reminder_selectors
 from ..services import circles as circle_services
@@ -136,7 +137,7 @@ class CircleDetailView(InitiativeAccessMixin, TemplateView):
         circle = circle_selectors.circle_for_user(
             initiative=self.initiative, user=self.request.user, pk=kwargs["pk"], sees_all=sees_all
         )
-        staff_roles = circle_selectors.circle_staff_roles(user=self.request.user, circle=circle)
+        staff_roles = circle_staff_roles(self.request.user, circle)
         summary = circle_selectors.circle_summaries(
             circle_selectors.circles_overview_queryset(initiative=self.initiative).filter(
                 pk=circle.pk

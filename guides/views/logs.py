@@ -22,7 +22,7 @@ from initiatives.views import InitiativeAccessMixin, InitiativeActionView, Initi
 
 from ..forms.logs import ReturnLogForm, SessionLogForm
 from ..models import LogStatus, MeetingStatus
-from ..permissions import log_approvers
+from ..permissions import log_approvers, staff_roles
 from ..selectors import circles as circle_selectors
 from ..selectors import logs as log_selectors
 from ..services import logs as log_services
@@ -81,7 +81,7 @@ class MeetingLogMixin(ObjectMixin):
         self.meeting = log_selectors.meeting_for_initiative(
             initiative=self.initiative, pk=self.kwargs["pk"]
         )
-        self.staff = log_selectors.staff_roles(user=self.request.user, meeting=self.meeting)
+        self.staff = staff_roles(self.request.user, self.meeting.circle_id)
         self.log = log_selectors.log_of(self.meeting)
         approved = self.log is not None and self.log.status == LogStatus.APPROVED
         # Organizers also follow logs waiting for approval (not drafts); others read approved ones.
