@@ -3,7 +3,8 @@ PYTHON ?= python3
 # The port `make run` serves on (`make run PORT=8101`). Every link in the emails it writes points
 # there too, unless DIALOGUE_HUB_BASE_URL is set (e.g. to an address others reach you on).
 PORT ?= 8000
-# Test processes (pytest-xdist): one per CPU by default; `make test TEST_WORKERS=0` runs in one.
+# Test processes (pytest-xdist): one per CPU by default, at most 15 (each takes one of Redis's 16
+# databases, see dialogue_hub/settings/test.py); `make test TEST_WORKERS=0` runs in one.
 TEST_WORKERS ?= auto
 DIALOGUE_HUB_BASE_URL ?= http://127.0.0.1:$(PORT)
 VENV := .venv
@@ -43,7 +44,7 @@ run: demo
 test: install
 	DJANGO_SETTINGS_MODULE=dialogue_hub.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 15 --dist worksteal
 
 ## Time 10,000 session reminders through planner → Redis → Celery worker → SMTP against a plain
 ## SMTP loop, then the main pages of a 100-initiative community under gunicorn against a trivial

@@ -5,11 +5,22 @@ from urllib.parse import urlsplit, urlunsplit
 
 # Parallel test runs (pytest-xdist): each worker process gets a Redis database of its own (db N+1
 # for worker gwN), as it gets a test database of its own, so one worker's flushes, broker queues
-# and rate limits never meet another's. Set before base.py reads REDIS_URL.
+# and rate limits never meet another's. Set before base.py reads REDIS_URL. A stock Redis has 16
+# databases (0-15), so at most 15 workers can share one: `make test` caps `-n auto` there
+# (--maxprocesses), and more workers asked for by hand stop here with what to do instead of
+# failing later in every Redis test.
+REDIS_DATABASES = 16
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
 if _worker.startswith("gw") and os.environ.get("REDIS_URL"):
+    _db = int(_worker[2:]) + 1
+    if _db >= REDIS_DATABASES:
+        raise RuntimeError(
+            f"Test worker {_worker} would need Redis database {_db}, but Redis has "
+            f"{REDIS_DATABASES} (0-{REDIS_DATABASES - 1}). Run at most {REDIS_DATABASES - 1} "
+            "workers with REDIS_URL set (make test TEST_WORKERS=15)."
+        )
     _url = urlsplit(os.environ["REDIS_URL"])
-    os.environ["REDIS_URL"] = urlunsplit(_url._replace(path=f"/{int(_worker[2:]) + 1}"))
+    os.environ["REDIS_URL"] = urlunsplit(_url._replace(path=f"/{_db}"))
 
 from .base import *  # noqa: E402, F403
 from .base import REDIS_URL, TEMPLATES  # noqa: E402

@@ -344,3 +344,45 @@ def test_no_settings_module_reads_an_env_file():
         if "read_env" in path.read_text(encoding="utf-8")
     ]
     assert readers == []
+
+
+# --- Parallel tests: each worker has a Redis database of its own, and Redis has 16 -----------
+
+
+def settings_of_worker(worker: str) -> subprocess.CompletedProcess:
+    code = "import dialogue_hub.settings.test as s; print(s.REDIS_URL)"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_URL", "PYTEST_XDIST"))}
+    return subprocess.run(  # noqa: S603 - our own interpreter, fixed code
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**env, "PYTEST_XDIST_WORKER": worker, "REDIS_URL": "redis://127.0.0.1:6379/0?x=1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_each_test_worker_gets_its_own_redis_database_up_to_the_last_one():
+    first, last = settings_of_worker("gw0"), settings_of_worker("gw14")
+    assert first.stdout.strip() == "redis://127.0.0.1:6379/1?x=1", first.stderr
+    assert last.stdout.strip() == "redis://127.0.0.1:6379/15?x=1", last.stderr
+
+
+def test_a_worker_past_redis_databases_stops_with_what_to_do():
+    result = settings_of_worker("gw15")
+    assert result.returncode != 0
+    assert "would need Redis database 16" in result.stderr
+    assert "TEST_WORKERS=15" in result.stderr
+
+
+def test_make_test_caps_automatic_workers_at_the_redis_databases():
+    dry_run = subprocess.run(
+        ["make", "-n", "test"],  # noqa: S607 - make from PATH, as a developer runs it
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert "--maxprocesses 15" in next(line for line in dry_run.splitlines() if "pytest" in line)
