@@ -25,9 +25,19 @@ SYNTHETIC_RACES = [r.value for r in RaceEthnicity]
 
 
 def synthetic_population(
-    n_people: int, n_circles: int, *, seed: int = 1, pair_share: float = 0.03
+    n_people: int,
+    n_circles: int,
+    *,
+    seed: int = 1,
+    pair_share: float = 0.03,
+    mobility_share: float = 0.0,
+    accessible_share: float = 0.5,
 ) -> tuple[list[Person], list[CircleSpec], list[tuple[int, int]]]:
-    """A made-up population (seeded, so always the same) for tests and the benchmark."""
+    """A made-up population (seeded, so always the same) for tests and the benchmark.
+
+    `mobility_share` of the people asked for mobility access and `accessible_share` of the
+    circles are accessible; both are drawn from a generator of their own, so the rest of the
+    population is the same whatever they are."""
     rng = random.Random(seed)  # noqa: S311 - test data, not security
     roles = [
         (RoleCategory.RESIDENT.value, 50),
@@ -83,6 +93,11 @@ def synthetic_population(
             # Friends who sign up together usually share their times.
             people[b] = replace(people[b], availability=people[a].availability)
             pairs.append((people[a].id, people[b].id))
+    access = random.Random(seed + 1_000_003)  # noqa: S311 - test data, not security
+    circles = [replace(c, accessible=access.random() < accessible_share) for c in circles]
+    people = [
+        replace(p, needs_mobility=True) if access.random() < mobility_share else p for p in people
+    ]
     return people, circles, pairs
 
 

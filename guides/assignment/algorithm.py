@@ -17,8 +17,9 @@ a set or relies on string hashing, and no randomness is used. It runs in four st
    role categories between circles.
 
 Hard rules are never broken: availability against the circle's time slot, language (people who
-need interpretation may join a circle in another language), the circle's largest size, and
-keep-together groups (together or not at all). Everything it could not do is reported in
+need interpretation may join a circle in another language), step-free access (people who asked
+for mobility access join only accessible circles), the circle's largest size, and keep-together
+groups (together or not at all). Everything it could not do is reported in
 plain words (`Problem.message`)."""
 
 from __future__ import annotations
@@ -165,6 +166,8 @@ class _Assigner(Reporting):
             for slot in slots:
                 for lang in langs:
                     found.extend(buckets.get((slot, lang), ()))
+            if person.needs_mobility:
+                found = [ci for ci in found if self.states[ci].spec.accessible]
             self.feasible.append(sorted(found))
         self.feasible_set = [frozenset(f) for f in self.feasible]
 

@@ -10,6 +10,7 @@ from ..models import Circle
 from .model import CircleSpec, Person
 
 INTERPRETATION = AccessibilityNeed.INTERPRETATION.value
+MOBILITY = AccessibilityNeed.MOBILITY.value
 
 PERSON_FIELDS = (
     "pk",
@@ -31,6 +32,7 @@ def strings(value) -> tuple[str, ...]:
 
 def person_from_row(row: Mapping) -> Person:
     """A Person from a Participant.values(*PERSON_FIELDS) row (JSON fields read defensively)."""
+    needs = strings(row["accessibility_needs"])
     return Person(
         id=row["pk"],
         language=row["preferred_language"] or "",
@@ -39,8 +41,15 @@ def person_from_row(row: Mapping) -> Person:
         age_band=row["age_band"] or "",
         neighborhood=row["neighborhood"] or "",
         race=strings(row["demographics__race_ethnicity"]),
-        needs_interpretation=INTERPRETATION in strings(row["accessibility_needs"]),
+        needs_interpretation=INTERPRETATION in needs,
+        needs_mobility=MOBILITY in needs,
     )
+
+
+def circle_is_accessible(circle: Circle) -> bool:
+    """Whether someone who needs step-free access can join: its venue is marked accessible, or
+    it meets online (joined from home)."""
+    return bool(circle.is_accessible or circle.online_link)
 
 
 def circle_spec(circle: Circle) -> CircleSpec:
@@ -53,4 +62,5 @@ def circle_spec(circle: Circle) -> CircleSpec:
         max_size=circle.max_size,
         rules=circle.rules if isinstance(circle.rules, dict) else {},
         locked=circle.is_locked,
+        accessible=circle_is_accessible(circle),
     )

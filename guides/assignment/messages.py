@@ -65,6 +65,19 @@ def problem_message(code: str, params: Mapping) -> str:
             )
             % p
         )
+    if code == "unplaced_mobility":
+        return (
+            ngettext(
+                "%(count)s person could not be placed: they asked for mobility access and no "
+                "accessible circle fits their time and language. Mark a venue accessible or add "
+                "an accessible %(language)s circle on %(slot)s.",
+                "%(count)s people could not be placed: they asked for mobility access and no "
+                "accessible circle fits their times and languages. Mark a venue accessible or add "
+                "an accessible %(language)s circle on %(slot)s.",
+                n,
+            )
+            % p
+        )
     if code == "unplaced_full":
         return (
             ngettext(

@@ -25,6 +25,7 @@ class Person:
     neighborhood: str = ""
     race: tuple[str, ...] = ()  # empty: not answered (or "prefer not to say")
     needs_interpretation: bool = False
+    needs_mobility: bool = False  # step-free access: a hard rule, see `fits`
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,7 @@ class CircleSpec:
     max_size: int = 12
     rules: Mapping = field(default_factory=dict, hash=False, compare=False)
     locked: bool = False
+    accessible: bool = False  # venue marked accessible, or the circle meets online
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +80,11 @@ class Result:
 
 
 def fits(person: Person, circle: CircleSpec) -> bool:
-    """The hard rules of time and language (capacity and groups are checked by the caller)."""
+    """The hard rules of time, language and access (capacity and groups are checked by the
+    caller). A person who asked for mobility access only ever joins an accessible circle."""
     if circle.time_slot and circle.time_slot not in person.availability:
+        return False
+    if person.needs_mobility and not circle.accessible:
         return False
     return circle.language == person.language or person.needs_interpretation
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from .model import Person, Problem, fits
 
@@ -11,12 +12,16 @@ class Reporting:
     """The report step of `algorithm._Assigner`: one `Problem` per thing it could not do."""
 
     def _why_no_fit(self, person: Person) -> str:
-        """Why no circle fits this person: time, language, both, or only locked ones."""
+        """Why no circle fits this person: time, language, both, access, or only locked ones."""
         specs = [s.spec for s in self.states]
         time_ok = [c for c in specs if not c.time_slot or c.time_slot in person.availability]
         fitting = [c for c in time_ok if fits(person, c)]
         if fitting:
             return "locked"
+        if person.needs_mobility:
+            ignoring_access = replace(person, needs_mobility=False)
+            if any(fits(ignoring_access, c) for c in time_ok):
+                return "mobility"
         if not time_ok:
             return "time"
         if not any(c.language == person.language for c in specs):
@@ -48,7 +53,7 @@ class Reporting:
         if ineligible_pairs:
             problems.append(Problem("pair_ineligible", {"count": ineligible_pairs}))
 
-        for reason in ("time", "language", "time_language", "full", "locked"):
+        for reason in ("time", "language", "time_language", "mobility", "full", "locked"):
             people = reasons.get(reason)
             if not people:
                 continue
@@ -57,7 +62,7 @@ class Reporting:
                 params["slot"] = most_common(
                     slot for pi in people for slot in sorted(set(self.people[pi].availability))
                 )
-            elif reason in ("language", "time_language"):
+            elif reason in ("language", "time_language", "mobility"):
                 params["language"] = most_common(self.people[pi].language for pi in people)
                 params["slot"] = most_common(
                     slot for pi in people for slot in sorted(set(self.people[pi].availability))

@@ -50,7 +50,7 @@ SLOTS = ("Tuesday evening", "Thursday evening", "Saturday morning")
 
 
 def check_hard_rules(people, circles, pairs, locked_members, result):
-    """Availability, language, capacity, locked circles and keep-together groups."""
+    """Availability, language, access, capacity, locked circles and keep-together groups."""
     by_person = {p.id: p for p in people}
     by_circle = {c.id: c for c in circles}
     fixed = {p.id for members in locked_members.values() for p in members}
@@ -60,6 +60,7 @@ def check_hard_rules(people, circles, pairs, locked_members, result):
         assert person_id not in fixed
         assert not circle.locked, (person_id, circle.name)
         assert fits(person, circle), (person, circle)
+        assert circle.accessible or not person.needs_mobility, (person, circle)
         sizes[circle_id] += 1
     for circle_id, size in sizes.items():
         assert size <= by_circle[circle_id].max_size, (circle_id, size)
@@ -110,6 +111,50 @@ def test_hard_rules_hold_on_generated_populations(seed):
     check_hard_rules(people, circles, pairs, {}, result)
     # Most people fit somewhere in this population; the assignment places nearly all of them.
     assert result.placed_count >= 0.9 * len(people)
+
+
+@pytest.mark.parametrize("seed", [21, 22, 23, 24, 25])
+@pytest.mark.parametrize("accessible_share", [0.0, 0.2, 0.6, 1.0])
+def test_nobody_who_asked_for_mobility_access_is_placed_in_an_inaccessible_circle(
+    seed, accessible_share
+):
+    people, circles, pairs = synthetic_population(
+        240, 24, seed=seed, mobility_share=0.1, accessible_share=accessible_share
+    )
+    needing = {p.id for p in people if p.needs_mobility}
+    accessible = {c.id for c in circles if c.accessible}
+    assert needing, "the population has people who need mobility access"
+    # People placed by hand before the run (fixed members) must not be moved by it either.
+    locked_members = {circles[0].id: [p for p in people[:3] if not p.needs_mobility]}
+    result = assign(people, circles, pairs, locked_members)
+    check_hard_rules(people, circles, pairs, locked_members, result)
+    placed_needing = {pid: cid for pid, cid in result.placements.items() if pid in needing}
+    assert set(placed_needing.values()) <= accessible
+    if accessible_share == 0.0:
+        assert not placed_needing
+        unplaced = next(p for p in result.problems if p.code == "unplaced_mobility")
+        # Each is reported; those in a keep-together group are counted with their group.
+        assert 0 < unplaced.params["count"] <= len(needing)
+    if accessible_share == 1.0:
+        assert not any(p.code == "unplaced_mobility" for p in result.problems)
+
+
+def test_mobility_access_unplaced_report_says_what_would_fix_it():
+    person = Person(id=1, language="es", availability=("Tuesday evening",), needs_mobility=True)
+    stairs = CircleSpec(id=1, name="Upstairs", language="es", time_slot="Tuesday evening")
+    step_free = CircleSpec(
+        id=2, name="Library", language="es", time_slot="Thursday evening", accessible=True
+    )
+    result = assign([person], [stairs, step_free])
+    assert result.unplaced == [1]
+    (problem,) = [p for p in result.problems if p.code.startswith("unplaced_")]
+    assert problem.code == "unplaced_mobility"
+    assert problem.message == (
+        "1 person could not be placed: they asked for mobility access and no accessible "
+        "circle fits their time and language. Mark a venue accessible or add an accessible "
+        "Spanish circle on Tuesday evening."
+    )
+    assert assign([person], [replace(stairs, accessible=True)]).placements == {1: 1}
 
 
 @pytest.mark.parametrize("seed", [11, 12, 13])
