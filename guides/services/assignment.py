@@ -17,7 +17,9 @@ from participants.selectors.registration import eligible_for_placement
 from ..assignment.algorithm import assign
 from ..assignment.loading import (
     INTERPRETATION,
+    MOBILITY,
     PERSON_FIELDS,
+    circle_is_accessible,
     circle_spec,
     person_from_row,
     strings,
@@ -213,8 +215,9 @@ def circle_member_move(
     override: bool = False,
 ) -> CircleMember:
     """Put a person in `circle` by hand (from another circle or from nowhere). Refused when
-    the circle is full or the person may not be placed; a circle that doesn't suit their time
-    or language is refused unless `override`."""
+    the circle is full, the person may not be placed, or they asked for mobility access and
+    the circle is not accessible; a circle that doesn't suit their time or language is refused
+    unless `override`."""
     if participant.initiative_id != initiative.pk or circle.initiative_id != initiative.pk:
         raise DomainError(_("Choose a person and a circle of this initiative."))
     circle = Circle.objects.select_for_update().get(pk=circle.pk)
@@ -242,6 +245,16 @@ def circle_member_move(
                 "out first, or raise its largest size."
             )
             % {"circle": circle.name, "size": size, "max": circle.max_size},
+            field="circle",
+        )
+    if MOBILITY in strings(participant.accessibility_needs) and not circle_is_accessible(circle):
+        # A hard rule, as in the balanced assignment: no "place anyway".
+        raise DomainError(
+            _(
+                "%(circle)s is not accessible, and this person asked for mobility access. "
+                "Choose an accessible circle, or mark this circle's venue accessible if it is."
+            )
+            % {"circle": circle.name},
             field="circle",
         )
     problems = fit_problems(participant, circle)

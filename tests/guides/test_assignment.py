@@ -764,6 +764,34 @@ class TestMove:
                 user=organizer, initiative=initiative, participant=spanish, circle=tuesday
             )
 
+    def test_a_move_into_an_inaccessible_circle_is_refused_even_with_the_override(
+        self, setup, initiative, organizer
+    ):
+        tuesday, _saturday, _person = setup
+        wheelchair = seat_people(
+            initiative, [{"availability": [SLOTS[0]], "accessibility_needs": ["mobility"]}]
+        )[0]
+        for override in (False, True):
+            with pytest.raises(DomainError, match="not accessible, and this person asked"):
+                assignment_services.circle_member_move(
+                    user=organizer,
+                    initiative=initiative,
+                    participant=wheelchair,
+                    circle=tuesday,
+                    override=override,
+                )
+        assert not CircleMember.objects.filter(participant=wheelchair).exists()
+        for accessible in ({"is_accessible": True}, {"online_link": "https://meet.example/x"}):
+            Circle.objects.filter(pk=tuesday.pk).update(
+                **{"is_accessible": False, "online_link": "", **accessible}
+            )
+            tuesday.refresh_from_db()
+            CircleMember.objects.filter(participant=wheelchair).delete()
+            member = assignment_services.circle_member_move(
+                user=organizer, initiative=initiative, participant=wheelchair, circle=tuesday
+            )
+            assert member.circle_id == tuesday.pk
+
     def test_move_of_someone_not_eligible_is_refused(self, setup, initiative, organizer):
         tuesday, _saturday, _person = setup
         minor = seat_people(initiative, [{"availability": [SLOTS[0]], "age_band": "13_17"}])[0]
