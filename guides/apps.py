@@ -7,6 +7,11 @@ class GuidesConfig(AppConfig):
     verbose_name = _("Guides and circles")
 
     def ready(self):
+        from initiatives.selectors import ATTENTION_PROVIDERS
+
         from . import emails
+        from .selectors.needs import needs_attention
 
         emails.register_kinds()
+        if needs_attention not in ATTENTION_PROVIDERS:
+            ATTENTION_PROVIDERS.append(needs_attention)

@@ -1,6 +1,8 @@
 """Demo circles for Riverton: the police–residents guide copied into the initiative, trained
 facilitators, circles per time slot and language, the balanced assignment, meeting series
-started three weeks ago, attendance and approved session logs with action ideas."""
+started three weeks ago, attendance and approved session logs with action ideas, and what the
+people coming need: two people who asked for mobility access (placed in accessible circles),
+childcare arranged for one circle's next meeting and not yet for the one after."""
 
 import random
 from datetime import date, datetime, time, timedelta
@@ -10,15 +12,17 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from initiatives.models import Membership, Role
-from participants.models import RegistrationSettings
+from participants.models import Participant, RegistrationSettings
 from participants.selectors.registration import eligible_for_placement
 
 from .models import CircleSession, DiscussionGuide, MeetingStatus
+from .selectors import needs as need_selectors
 from .services import assignment as assignment_services
 from .services import circles as circle_services
 from .services import library as library_services
 from .services import logs as log_services
 from .services import meetings as meeting_services
+from .services import needs as need_services
 
 DEMO_PASSWORD = "riverton-demo-2026"  # noqa: S105 - documented demo password, local use only
 
@@ -167,6 +171,14 @@ def seed_circles(initiative, *, organizer) -> dict:
                     recorder=recorder if number <= 3 else None,
                 )
             )
+    # Two residents use a wheelchair: the assignment places them only in accessible circles.
+    wheelchair = list(
+        eligible_for_placement(initiative=initiative)
+        .filter(accessibility_needs=[], role_category="resident")
+        .order_by("pk")
+        .values_list("pk", flat=True)[:2]
+    )
+    Participant.objects.filter(pk__in=wheelchair).update(accessibility_needs=["mobility"])
     result = assignment_services.circle_assign_balanced(user=organizer, initiative=initiative)
 
     past = timezone.now()
@@ -221,7 +233,29 @@ def seed_circles(initiative, *, organizer) -> dict:
         ideas_written += 2
         log_services.log_submit(user=facilitator, log=draft)
         log_services.log_approve(user=approver, log=draft)
+    _arrange_childcare(created, organizer=organizer)
     return {"circles": len(created), "placed": result.placed_count, "ideas": ideas_written}
+
+
+def _arrange_childcare(circles, *, organizer) -> None:
+    """Childcare arranged for the next meeting of the first circle that needs it, not yet for
+    the meeting after (the meeting sheet and the staff's notice show the difference)."""
+    needs = need_selectors.circle_needs([c.pk for c in circles])
+    for circle in circles:
+        if any(need.need == "childcare" for need in needs[circle.pk]):
+            break
+    else:
+        return
+    upcoming = CircleSession.objects.filter(
+        circle=circle, status=MeetingStatus.SCHEDULED, starts_at__gt=timezone.now()
+    ).order_by("starts_at")
+    if upcoming:
+        need_services.need_arrange(
+            user=organizer,
+            meeting=upcoming[0],
+            need="childcare",
+            note="Two sitters from the Eastside YMCA, in the room next door",
+        )
 
 
 def seed_email_history(initiative, *, organizer) -> dict:

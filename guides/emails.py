@@ -38,6 +38,7 @@ from .models import (
     SessionLog,
 )
 from .permissions import can_approve_log
+from .selectors import needs as need_selectors
 from .selectors import reminders as reminder_selectors
 from .services import reminders as reminder_services
 
@@ -54,8 +55,9 @@ def _id(value):
 
 
 def prefetch_meetings(messages) -> dict:
-    """What a batch of meeting emails needs, in four queries whatever its size: the meetings,
-    the recipients' places in their circles, the staff accounts and who staffs which circle."""
+    """What a batch of meeting emails needs, in six queries whatever its size: the meetings,
+    the recipients' places in their circles, the staff accounts, who staffs which circle and,
+    for staff, the meetings' needs and what of them is arranged."""
     meeting_ids = {_id(m.params.get("meeting")) for m in messages} - {None}
     meetings = {
         meeting.pk: meeting
@@ -82,7 +84,14 @@ def prefetch_meetings(messages) -> dict:
             "user_id", "circle_id"
         )
     )
-    return {"meetings": meetings, "memberships": memberships, "users": users, "staff": staff}
+    needs = need_selectors.meeting_needs(meetings.values()) if users else {}
+    return {
+        "meetings": meetings,
+        "memberships": memberships,
+        "users": users,
+        "staff": staff,
+        "needs": needs,
+    }
 
 
 def _prefetched(message):
@@ -261,14 +270,17 @@ def upcoming_meetings(circle_id: int):
 def build_reminder(message) -> outbox.Built:
     meeting = _meeting(message)
     _check_upcoming(meeting, message)
+    recipient = _recipient(message, meeting)
+    context = {
+        **_meeting_context(meeting, message),
+        **recipient,
+        "hours": message.params.get("hours"),
+    }
+    if recipient["is_staff"]:
+        # The staff's reminder lists what the people coming need that is not arranged yet.
+        context.update(unarranged=_unarranged(message, meeting), sheet_url=_sheet_url(meeting))
     return outbox.Built(
-        template="meeting_reminder",
-        context={
-            **_meeting_context(meeting, message),
-            **_recipient(message, meeting),
-            "hours": message.params.get("hours"),
-        },
-        attachments=[meeting_ics(meeting)],
+        template="meeting_reminder", context=context, attachments=[meeting_ics(meeting)]
     )
 
 
@@ -324,6 +336,41 @@ def build_nudge(message) -> outbox.Built:
             "log_url": absolute_url(
                 reverse("guides:log_edit", kwargs={"slug": slug, "pk": meeting.pk})
             ),
+        },
+    )
+
+
+def _sheet_url(meeting: CircleSession) -> str:
+    slug = meeting.circle.initiative.slug
+    return absolute_url(reverse("guides:meeting_sheet", kwargs={"slug": slug, "pk": meeting.pk}))
+
+
+def _unarranged(message, meeting: CircleSession) -> list:
+    """The meeting's needs not arranged yet (from the batch's prefetch when there is one)."""
+    cache = _prefetched(message)
+    if cache is not None and "needs" in cache:
+        needs = cache["needs"].get(meeting.pk)
+    else:
+        needs = need_selectors.meeting_needs([meeting]).get(meeting.pk)
+    return needs.unarranged if needs is not None else []
+
+
+def build_needs(message) -> outbox.Built:
+    """Three days before a meeting, to its staff: what its people need that is not arranged
+    yet. Nothing is sent once everything is arranged (or nobody needs anything)."""
+    meeting = _meeting(message)
+    _check_upcoming(meeting, message)
+    user = _staff_of(message, meeting.circle_id)
+    unarranged = _unarranged(message, meeting)
+    if not unarranged:
+        raise outbox.Stale("Everything this meeting's people need is arranged.")
+    return outbox.Built(
+        template="meeting_needs",
+        context={
+            **_meeting_context(meeting, message),
+            "name": user.display_name,
+            "unarranged": unarranged,
+            "sheet_url": _sheet_url(meeting),
         },
     )
 
@@ -473,6 +520,13 @@ def register_kinds() -> None:
         prefetch=prefetch_meetings,
     )
     outbox.register(reminder_services.ASSIGNED, label=_("Circle placement"), build=build_assigned)
+    outbox.register(
+        reminder_services.NEEDS,
+        label=_("What a meeting still needs"),
+        category="reminders",
+        build=build_needs,
+        prefetch=prefetch_meetings,
+    )
     outbox.register(
         reminder_services.LOG_TO_APPROVE,
         label=_("A session log to approve"),

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dialogue_hub.models import TimeStampedModel, one_of_the_choices
 from initiatives.models import Initiative
-from participants.models import Participant
+from participants.models import AccessibilityNeed, Participant
 
 
 class DiscussionGuide(TimeStampedModel):
@@ -356,3 +356,37 @@ class FacilitatorTraining(TimeStampedModel):
 
     def __str__(self):
         return f"{self.user}: {self.curriculum} ({self.completed_on})"
+
+
+class NeedArrangement(TimeStampedModel):
+    """One need of a meeting's people (childcare, transport, an interpreter into a language,
+    something else) marked arranged by an organizer or the circle's staff: who, when, a note.
+
+    The need itself is not stored: it is counted from the members' registration answers each
+    time it is shown (guides/selectors/needs.py), so a need answered after placement reaches the
+    circle at once and a person who withdraws leaves the totals. A row here only says "arranged"
+    for one meeting; the next meeting's need is arranged on its own."""
+
+    meeting = models.ForeignKey(
+        CircleSession, on_delete=models.CASCADE, related_name="arrangements"
+    )
+    need = models.CharField(_("need"), max_length=16, choices=AccessibilityNeed.choices)
+    # The interpreter's language (the members' own) for interpretation; blank for other needs.
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    arranged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("arranged need")
+        verbose_name_plural = _("arranged needs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "need", "language"], name="need_arrangement_unique"
+            ),
+            one_of_the_choices("need", AccessibilityNeed, name="need_arrangement_need_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.need} {self.language} arranged for {self.meeting}"

@@ -72,3 +72,9 @@ def log_approvers(log) -> list:
 
 def can_approve_log(user, log) -> bool:
     return any(approver.pk == user.pk for approver in log_approvers(log))
+
+
+def sees_individual_needs(roles, my_circle_roles) -> bool:
+    """Each person's needs, and marking a meeting's needs arranged: organizers and the circle's
+    staff only. Anyone else who sees the circle sees the totals, small counts suppressed."""
+    return has_perm(roles, "circles.manage") or bool(my_circle_roles)

@@ -461,6 +461,7 @@ READ_ACTIONS = frozenset(
         "participant.viewed",
         "participants.import_reviewed",
         "circle.members_viewed",
+        "meeting.sheet_viewed",
         "log.viewed",
         "logs.viewed",
     }
@@ -517,6 +518,12 @@ ACTIVITY_DESCRIPTIONS = {
     "meeting.rescheduled": _("moved the meeting %(target)s to a new date or time"),
     "meeting.cancelled": _("cancelled the meeting %(target)s"),
     "meeting.attendance_taken": _("took attendance at the meeting %(target)s"),
+    "meeting.sheet_viewed": _("opened the meeting sheet of %(target)s (members and their needs)"),
+    "meeting.need_arranged": _("marked a need arranged for the meeting %(target)s"),
+    "meeting.need_arrangement_changed": _(
+        "changed the note of an arranged need for the meeting %(target)s"
+    ),
+    "meeting.need_unarranged": _("marked a need not arranged for the meeting %(target)s"),
     # Guides and training: guides and curricula are named, never a person.
     "guide.copied": _("copied the discussion guide “%(target)s” into the initiative"),
     "guide.updated": _("edited the discussion guide “%(target)s”"),

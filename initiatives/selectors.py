@@ -76,6 +76,23 @@ class InitiativeSummary:
         return [Role(role).label for role in Role.values if role in self.roles]
 
 
+# What other apps add to "Needs attention" (initiatives imports no app: they register here from
+# their AppConfig.ready). A provider takes initiative ids and returns {id: [message, ...]} in a
+# fixed number of queries, whatever the number of initiatives.
+ATTENTION_PROVIDERS: list = []
+
+
+def more_attention_items(initiative_ids) -> dict[int, list[str]]:
+    """The registered providers' items for these (open) initiatives, by initiative id."""
+    found: dict[int, list[str]] = defaultdict(list)
+    ids = list(initiative_ids)
+    if ids:
+        for provider in ATTENTION_PROVIDERS:
+            for initiative_id, items in provider(ids).items():
+                found[initiative_id].extend(items)
+    return found
+
+
 def attention_items(initiative: Initiative, sectors: dict) -> list[str]:
     """What an organizer should look at next, from an initiative annotated by initiatives_with_counts."""
     items = []
@@ -195,6 +212,14 @@ def initiative_summaries_for_user(*, user) -> list[InitiativeSummary]:
         if can_manage_initiative(initiative_roles):
             summary.attention = attention_items(initiative, summary.sectors)
         summaries.append(summary)
+    managed = [
+        s.initiative.pk
+        for s in summaries
+        if can_manage_initiative(s.roles) and s.initiative.phase != Phase.CLOSED
+    ]
+    more = more_attention_items(managed)
+    for summary in summaries:
+        summary.attention.extend(more.get(summary.initiative.pk, []))
     return summaries
 
 

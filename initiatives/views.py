@@ -102,6 +102,15 @@ class InitiativeDetailView(InitiativeAccessMixin, TemplateView):
     template_name = "initiatives/initiative_detail.html"
     with_counts = True
 
+    @staticmethod
+    def attention(initiative, sectors, can) -> list[str]:
+        if not can["initiative_change"]:
+            return []
+        items = selectors.attention_items(initiative, sectors)
+        if initiative.phase != Phase.CLOSED:
+            items += selectors.more_attention_items([initiative.pk]).get(initiative.pk, [])
+        return items
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         initiative = self.initiative
@@ -110,9 +119,7 @@ class InitiativeDetailView(InitiativeAccessMixin, TemplateView):
         context.update(
             phases=selectors.phase_steps(initiative),
             mix=mix,
-            attention=selectors.attention_items(initiative, sectors)
-            if context["can"]["initiative_change"]
-            else [],
+            attention=self.attention(initiative, sectors, context["can"]),
             role_labels=[str(label) for value, label in Role.choices if value in initiative.roles],
         )
         if context["can"]["outbox_view"]:

@@ -119,3 +119,24 @@ def test_demo_emails_page_shows_sent_notices_a_bounce_and_planned_reminders(clie
     page = client.get(f"/manage/{main.slug}/outbox/")
     assert page.status_code == 200
     assert "550 5.1.1" in page.content.decode()
+
+
+def test_demo_shows_needs_reaching_the_circles(demo):
+    from guides.models import CircleMember, NeedArrangement
+    from guides.selectors.needs import meeting_needs
+
+    wheelchair = CircleMember.objects.filter(
+        circle__initiative=demo, participant__accessibility_needs=["mobility"]
+    ).select_related("circle")
+    assert wheelchair.count() == 2
+    assert all(member.circle.is_accessible for member in wheelchair)
+    # Childcare arranged for one circle's next meeting, not yet for the meeting after it.
+    arranged = NeedArrangement.objects.get(meeting__circle__initiative=demo, need="childcare")
+    meetings = list(
+        arranged.meeting.circle.meetings.filter(starts_at__gte=arranged.meeting.starts_at).order_by(
+            "starts_at"
+        )[:2]
+    )
+    needs = meeting_needs(meetings)
+    assert "childcare" not in [n.need for n in needs[meetings[0].pk].unarranged]
+    assert "childcare" in [n.need for n in needs[meetings[1].pk].unarranged]

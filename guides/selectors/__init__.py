@@ -5,5 +5,6 @@
 - library.py: shipped guides and an initiative's copies, sessions, training;
 - logs.py: a meeting's log and who may act on it, approved logs and their ideas;
 - meetings.py: schedules, clashes, attendance, the calendar feeds' meetings;
+- needs.py: what circles' and meetings' people need (from their answers), what is arranged;
 - reminders.py: who gets a circle's meeting emails (the sweep's reads), no page of its own.
 """

@@ -7,7 +7,10 @@
 - "write up your session notes" nudges ("log.nudge") to the staff of a meeting that ended a
   day ago or more and still has no submitted or approved log;
 - alerts to organizers ("alert.no_facilitator") about a circle that meets within a week and
-  has no facilitator.
+  has no facilitator;
+- "what this meeting still needs" notices ("meeting.needs") to a circle's staff three days
+  before each meeting: sent only if, by then, some need of its people (interpretation,
+  childcare, transport, another) is still not arranged (guides/emails.py decides at sending).
 
 Every row has a unique key (kind, object, recipient and, for reminders, the offset and the
 meeting's time), so running the sweep twice adds nothing, and a rescheduled meeting gets
@@ -51,6 +54,7 @@ RESCHEDULED = "meeting.rescheduled"
 CANCELLED = "meeting.cancelled"
 ASSIGNED = "circle.assigned"
 LOG_TO_APPROVE = "log.to_approve"
+NEEDS = "meeting.needs"
 
 # Reminders are planned for meetings starting within max(reminder_hours) + this margin.
 PLANNING_MARGIN = timedelta(hours=1)
@@ -61,6 +65,8 @@ NUDGE_WITHIN = timedelta(days=7)
 LONGEST_MEETING = timedelta(hours=24)
 # Alerts: circles meeting within this period without a facilitator.
 ALERT_WITHIN = timedelta(days=7)
+# Needs notices: this long before each meeting, to its circle's staff.
+NEEDS_NOTICE_BEFORE = timedelta(days=3)
 
 
 # Rows handed to the outbox at once: keeps every `key IN (...)` under SQLite's variable limit.
@@ -179,16 +185,7 @@ def _nudge_rows(now: datetime) -> list[dict]:
     ]
     if not meetings:
         return []
-    staff = defaultdict(dict)
-    for circle_id, pk, email, language in (
-        CircleStaff.objects.filter(
-            circle_id__in={m.circle_id for m in meetings}, user__is_active=True
-        )
-        .exclude(user__email="")
-        .order_by("circle_id", "user_id")
-        .values_list("circle_id", "user_id", "user__email", "user__preferred_language")
-    ):
-        staff[circle_id][pk] = (email, language)
+    staff = _staff_addresses({m.circle_id for m in meetings})
     rows = []
     for meeting in meetings:
         for user_id, (email, language) in staff.get(meeting.circle_id, {}).items():
@@ -202,6 +199,53 @@ def _nudge_rows(now: datetime) -> list[dict]:
                     params={"meeting": meeting.pk, "user": user_id},
                     scheduled_for=meeting.starts_at,
                     send_after=now,
+                )
+            )
+    return rows
+
+
+def _staff_addresses(circle_ids) -> dict[int, dict[int, tuple[str, str]]]:
+    """circle id -> {user id: (email, language)} of its staff with an active account and an
+    address (once each, even when facilitator and recorder). One query."""
+    staff = defaultdict(dict)
+    for circle_id, pk, email, language in (
+        CircleStaff.objects.filter(circle_id__in=list(circle_ids), user__is_active=True)
+        .exclude(user__email="")
+        .order_by("circle_id", "user_id")
+        .values_list("circle_id", "user_id", "user__email", "user__preferred_language")
+    ):
+        staff[circle_id][pk] = (email, language)
+    return staff
+
+
+def _needs_rows(now: datetime) -> list[dict]:
+    """A needs notice to each staff member of every meeting within three days (due three days
+    before it, or now for a meeting planned at shorter notice)."""
+    meetings = list(
+        CircleSession.objects.filter(
+            status=MeetingStatus.SCHEDULED,
+            starts_at__gt=now,
+            starts_at__lte=now + NEEDS_NOTICE_BEFORE + PLANNING_MARGIN,
+        )
+        .select_related("circle", "circle__initiative")
+        .order_by("starts_at", "pk")
+    )
+    if not meetings:
+        return []
+    staff = _staff_addresses({m.circle_id for m in meetings})
+    rows = []
+    for meeting in meetings:
+        for user_id, (email, language) in staff.get(meeting.circle_id, {}).items():
+            rows.append(
+                dict(
+                    kind=NEEDS,
+                    to=email,
+                    key=f"{NEEDS}:{meeting.pk}:u{user_id}:{meeting.starts_at.isoformat()}",
+                    initiative=meeting.circle.initiative,
+                    language=language,
+                    params={"meeting": meeting.pk, "user": user_id},
+                    scheduled_for=meeting.starts_at,
+                    send_after=max(now, meeting.starts_at - NEEDS_NOTICE_BEFORE),
                 )
             )
     return rows
@@ -257,13 +301,15 @@ def _alert_rows(now: datetime) -> list[dict]:
 
 
 def reminders_plan(*, now: datetime | None = None) -> dict[str, int]:
-    """The sweep: plan reminders, nudges and alerts. Returns how many new rows of each."""
+    """The sweep: plan reminders, nudges, alerts and needs notices. Returns how many new rows of
+    each."""
     now = now or timezone.now()
     with transaction.atomic():
         reminders = add_rows(_reminder_rows(_upcoming_meetings(now), now))
         nudges = add_rows(_nudge_rows(now))
         alerts = add_rows(_alert_rows(now))
-    return {"reminders": reminders, "nudges": nudges, "alerts": alerts}
+        needs = add_rows(_needs_rows(now))
+    return {"reminders": reminders, "nudges": nudges, "alerts": alerts, "needs": needs}
 
 
 # --- notices written by the services ------------------------------------------------------------

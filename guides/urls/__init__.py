@@ -1,6 +1,6 @@
 """The guides app's URLs, one module per area (each owns its list)."""
 
-from . import assignment, circles, library, logs, meetings, participant
+from . import assignment, circles, library, logs, meetings, needs, participant
 
 app_name = "guides"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     *circles.urlpatterns,
     *assignment.urlpatterns,
     *meetings.urlpatterns,
+    *needs.urlpatterns,
     *logs.urlpatterns,
     *participant.urlpatterns,
 ]

@@ -26,8 +26,10 @@ from initiatives.views import InitiativeAccessMixin, InitiativeActionView, Initi
 from participants.services.registration import registration_settings_for
 
 from ..forms.circles import CircleForm
+from ..permissions import sees_individual_needs
 from ..permissions import staff_roles as circle_staff_roles
 from ..selectors import circles as circle_selectors
+from ..selectors import needs as need_selectors
 from ..selectors import reminders as reminder_selectors
 from ..services import circles as circle_services
 from ..services import reminders as reminder_services
@@ -44,6 +46,9 @@ def meeting_links(todos, *, slug: str) -> None:
         )
         todo.log_url = reverse("guides:log_detail", kwargs={"slug": slug, "pk": todo.meeting.pk})
         todo.log_edit_url = reverse("guides:log_edit", kwargs={"slug": slug, "pk": todo.meeting.pk})
+        todo.sheet_url = reverse(
+            "guides:meeting_sheet", kwargs={"slug": slug, "pk": todo.meeting.pk}
+        )
 
 
 def circle_page_url(initiative, circle) -> str:
@@ -52,12 +57,17 @@ def circle_page_url(initiative, circle) -> str:
 
 
 def page_summaries(*, initiative, page, now) -> list:
-    """The summaries of the circles on `page` (a page of range(number of circles))."""
+    """The summaries of the circles on `page` (a page of range(number of circles)), each with
+    its needs (one query more)."""
     queryset = circle_selectors.circles_overview_queryset(initiative=initiative, now=now)
     bottom = (page.number - 1) * page.paginator.per_page
-    return circle_selectors.circle_summaries(
+    summaries = circle_selectors.circle_summaries(
         queryset[bottom : bottom + page.paginator.per_page], now=now
     )
+    needs = need_selectors.circle_needs(summary.circle.pk for summary in summaries)
+    for summary in summaries:
+        summary.needs = needs[summary.circle.pk]
+    return summaries
 
 
 class CirclesOverviewView(InitiativeAccessMixin, TemplateView):
@@ -147,6 +157,13 @@ class CircleDetailView(InitiativeAccessMixin, TemplateView):
         meetings = circle_selectors.circle_meetings(circle=circle)
         slug = self.initiative.slug
         meeting_links(meetings, slug=slug)
+        sees_needs = sees_individual_needs(roles, staff_roles)
+        if sees_needs:
+            by_meeting = need_selectors.meeting_needs(todo.meeting for todo in meetings)
+            now = timezone.now()
+            for todo in meetings:
+                todo.needs = by_meeting[todo.meeting.pk]
+                todo.upcoming = todo.meeting.starts_at > now
         if members:
             activity_record(
                 initiative=self.initiative,
@@ -161,6 +178,8 @@ class CircleDetailView(InitiativeAccessMixin, TemplateView):
             meetings=meetings,
             staff_roles=staff_roles,
             is_staff=bool(staff_roles),
+            needs=need_selectors.circle_needs([circle.pk])[circle.pk],
+            sees_needs=sees_needs,
             has_records=circle_selectors.circle_has_records(circle)
             if context["can"]["circles_manage"]
             else True,

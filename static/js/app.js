@@ -7,3 +7,12 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// Buttons with data-print print the page (the meeting sheet); without JavaScript they stay
+// hidden (d-none) and the browser's own Print does the same.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-print]").forEach((button) => {
+    button.classList.remove("d-none");
+    button.addEventListener("click", () => window.print());
+  });
+});

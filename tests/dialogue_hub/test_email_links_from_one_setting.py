@@ -120,7 +120,10 @@ def every_app_email():
     unconfirmed = ParticipantFactory(
         initiative=initiative, status=Status.REGISTERED, email_confirmed_at=None
     )
-    confirmed = ParticipantFactory(initiative=initiative, email_confirmed_at=now)
+    # Asked for childcare: the staff of their circle get a needs notice before its meetings.
+    confirmed = ParticipantFactory(
+        initiative=initiative, email_confirmed_at=now, accessibility_needs=["childcare"]
+    )
     minor = ParticipantFactory(
         initiative=initiative,
         age_band="13_17",
@@ -152,7 +155,8 @@ def every_app_email():
     participant_reminders.reminders_plan(now=now)
 
     # Circles and meetings: placement notice, reminders, a moved and a cancelled meeting, a
-    # nudge to write up the notes, an alert about a circle without a facilitator.
+    # nudge to write up the notes, an alert about a circle without a facilitator, a notice of
+    # what a meeting still needs.
     circle = CircleFactory(initiative=initiative)
     CircleMemberFactory(circle=circle, participant=confirmed)
     CircleStaffFactory(circle=circle, role="facilitator")

@@ -122,7 +122,7 @@ def test_running_the_planner_twice_adds_nothing(initiative):
     reminders_plan_task.delay()  # the beat task: the same, with the real clock
 
     assert first["reminders"] == 8
-    assert second == {"reminders": 0, "nudges": 0, "alerts": 0}
+    assert second == {"reminders": 0, "nudges": 0, "alerts": 0, "needs": 0}
     assert reminder_rows().count() == 8
 
 

@@ -30,6 +30,7 @@ VIEW_LOG_ACTIONS = {
     "participant.data_downloaded",
     "inclusion.exported",
     "circle.members_viewed",
+    "meeting.sheet_viewed",
     "log.viewed",
     "logs.viewed",
 }

@@ -555,6 +555,7 @@ NOT_EDITS = {
     "guides:assignment_unplaced": "places someone",
     "guides:assignment_circle": "moves someone",
     "guides:circle_schedule_generate": "generates meetings from a start",
+    "guides:need_arrange": "marks a need not yet arranged as arranged, with a new note",
     "actions:idea_add": "adds an idea",
     "actions:ideas_merge": "merges ideas",
     "actions:ideas_assign": "gives chosen ideas a theme",

@@ -227,6 +227,10 @@ EXPECTED = {
     "guides:meeting_cancel": action("circles.manage"),
     "guides:meeting_ics": page("circles.manage", extra=CIRCLE_STAFF),
     "guides:attendance": form("circles.manage", extra=CIRCLE_STAFF),
+    # The meeting sheet names people and their needs: organizers and the circle's staff only.
+    "guides:meeting_sheet": page("circles.manage", extra=CIRCLE_STAFF),
+    "guides:need_arrange": action("circles.manage", extra=CIRCLE_STAFF),
+    "guides:need_unarrange": action("circles.manage", extra=CIRCLE_STAFF),
     "guides:participant_feed": token_page(),
     "guides:staff_feed": token_page(),
     # --- guides: session logs (the meeting's log is approved) ---

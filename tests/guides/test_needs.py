@@ -1,0 +1,274 @@
+"""What people need to take part reaches their circle (issue 15, items 2 and 3): totals per
+circle and meeting counted from the registration answers, the printable meeting sheet, marking a
+need arranged, the staff's reminder and needs notice that list only what is not arranged, the
+organizer's "needs attention", and who sees individuals versus suppressed totals."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from dialogue_hub import outbox
+from dialogue_hub.models import OutboxMessage, OutboxStatus
+from guides.models import MeetingStatus, NeedArrangement
+from guides.selectors import needs as need_selectors
+from guides.services import reminders as reminder_services
+from initiatives.models import ActivityLogEntry, Role
+from participants.models import Status
+
+from ..factories import (
+    CircleFactory,
+    CircleMemberFactory,
+    CircleSessionFactory,
+    CircleStaffFactory,
+    ParticipantFactory,
+)
+from ..helpers import assert_queries_do_not_grow
+
+pytestmark = pytest.mark.django_db
+
+
+def member(circle, *needs, language="en", **kwargs):
+    kwargs.setdefault("status", Status.ASSIGNED)
+    person = ParticipantFactory(
+        initiative=circle.initiative,
+        accessibility_needs=list(needs),
+        preferred_language=language,
+        **kwargs,
+    )
+    CircleMemberFactory(circle=circle, participant=person)
+    return person
+
+
+@pytest.fixture
+def circle(initiative):
+    circle = CircleFactory(initiative=initiative, language="en")
+    member(circle, "childcare")
+    member(circle, "childcare", "transport")
+    member(circle, "interpretation", language="es")  # an interpreter into Spanish
+    member(circle, "interpretation")  # an English speaker in an English circle: nothing
+    member(circle, "mobility")
+    member(circle, "other", accessibility_other="A quiet corner")
+    member(circle, "childcare", status=Status.WITHDRAWN)  # left: not counted
+    member(circle)
+    return circle
+
+
+@pytest.fixture
+def meeting(circle):
+    return CircleSessionFactory(circle=circle, starts_at=timezone.now() + timedelta(days=2))
+
+
+def labels(needs):
+    return {need.label: need.count for need in needs}
+
+
+def sheet_url(meeting):
+    return reverse(
+        "guides:meeting_sheet", kwargs={"slug": meeting.circle.initiative.slug, "pk": meeting.pk}
+    )
+
+
+def arrange(client, meeting, need, language="", note="", action="need_arrange"):
+    url = reverse(
+        f"guides:{action}", kwargs={"slug": meeting.circle.initiative.slug, "pk": meeting.pk}
+    )
+    return client.post(url, {"need": need, "language": language, "note": note}, follow=True)
+
+
+# --- counting -----------------------------------------------------------------------------------
+
+
+def test_a_circle_counts_its_members_needs(circle):
+    assert labels(need_selectors.circle_needs([circle.pk])[circle.pk]) == {
+        "Interpreter: Spanish": 1,
+        "Childcare": 2,
+        "Transportation": 1,
+        "Mobility access": 1,
+        "Something else": 1,
+    }
+
+
+def test_a_need_answered_after_placement_or_a_withdrawal_shows_at_once(circle):
+    newcomer = member(circle)
+    newcomer.accessibility_needs = ["childcare"]
+    newcomer.save()
+    (leaver,) = [
+        m.participant
+        for m in circle.members.all()
+        if "transport" in m.participant.accessibility_needs
+    ]
+    leaver.status = Status.WITHDRAWN
+    leaver.save()
+    needs = labels(need_selectors.circle_needs([circle.pk])[circle.pk])
+    assert needs["Childcare"] == 2  # one joined, one left
+    assert "Transportation" not in needs
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+
+def test_the_meeting_sheet_lists_needs_people_and_is_logged(organizer_client, meeting):
+    page = organizer_client.get(sheet_url(meeting)).content.decode()
+    assert "Interpreter: Spanish" in page
+    assert "Childcare" in page
+    assert "not arranged yet" in page
+    assert "A quiet corner" in page  # who needs what, for organizers and staff
+    assert "Met by the venue (accessible)" in page  # mobility: nothing to arrange
+    assert ActivityLogEntry.objects.filter(action="meeting.sheet_viewed").count() == 1
+
+
+def test_circle_staff_see_individual_needs_and_the_steward_only_suppressed_totals(
+    client, member_of, initiative, circle, meeting
+):
+    facilitator = member_of(initiative, Role.FACILITATOR)
+    CircleStaffFactory(circle=circle, user=facilitator)
+    url = reverse("guides:circle_detail", kwargs={"slug": initiative.slug, "pk": circle.pk})
+    client.force_login(facilitator)
+    page = client.get(url).content.decode()
+    assert "Childcare 2" in page
+    assert "4 needs not arranged" in page  # interpreter, childcare, transport, other
+    client.force_login(member_of(initiative, Role.DATA_STEWARD))
+    page = client.get(url).content.decode()
+    assert "Childcare 2" not in page
+    assert "(fewer than 10)" in page
+    assert client.get(sheet_url(meeting)).status_code == 403
+    client.force_login(member_of(initiative, Role.POLICE_LIAISON))
+    assert client.get(sheet_url(meeting)).status_code == 403
+
+
+def test_marking_arranged_and_back(organizer_client, organizer, meeting):
+    response = arrange(organizer_client, meeting, "childcare", note="Rosa's daycare, room 2")
+    assert "Marked arranged." in response.content.decode()
+    arrangement = NeedArrangement.objects.get(meeting=meeting)
+    assert (arrangement.need, arrangement.arranged_by) == ("childcare", organizer)
+    page = organizer_client.get(sheet_url(meeting)).content.decode()
+    assert "Rosa&#x27;s daycare, room 2" in page
+    assert need_selectors.meeting_needs([meeting])[meeting.pk].unarranged[0].label != "Childcare"
+
+    arrange(organizer_client, meeting, "childcare", action="need_unarrange")
+    assert not NeedArrangement.objects.exists()
+    assert (
+        ActivityLogEntry.objects.filter(
+            action__in=["meeting.need_arranged", "meeting.need_unarranged"]
+        ).count()
+        == 2
+    )
+
+
+@pytest.mark.parametrize(
+    ("need", "language", "note", "refusal"),
+    [
+        ("mobility", "", "", "That need could not be found"),
+        ("interpretation", "en", "", "Nobody in this circle has that need any more"),
+        ("childcare", "", "x" * 301, "Ensure this value has at most 300 characters"),
+        ("nonsense", "", "", "That need could not be found"),
+    ],
+)
+def test_a_need_that_is_not_there_or_a_long_note_is_refused_and_nothing_saved(
+    organizer_client, meeting, need, language, note, refusal
+):
+    response = arrange(organizer_client, meeting, need, language, note)
+    assert refusal in response.content.decode()
+    assert not NeedArrangement.objects.exists()
+
+
+def test_nothing_is_arranged_for_a_cancelled_meeting(organizer_client, meeting):
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.save()
+    response = arrange(organizer_client, meeting, "childcare")
+    assert "This meeting is cancelled" in response.content.decode()
+    assert not NeedArrangement.objects.exists()
+
+
+# --- emails -------------------------------------------------------------------------------------
+
+
+def send_all():
+    outbox.send_batch(list(OutboxMessage.objects.values_list("pk", flat=True)))
+
+
+def test_the_staff_needs_notice_lists_what_is_not_arranged_and_is_dropped_once_all_is(
+    organizer_client, circle, meeting
+):
+    staff = CircleStaffFactory(circle=circle, role="facilitator").user
+    reminder_services.reminders_plan()
+    notice = OutboxMessage.objects.get(kind=reminder_services.NEEDS)
+    assert notice.to_email == staff.email
+    assert notice.send_after <= timezone.now()  # the meeting is less than three days away
+    send_all()
+    (sent,) = [m for m in mail.outbox if m.to == [staff.email] and "Not arranged" in m.subject]
+    assert "- Childcare: 2 people" in sent.body
+    assert "- Interpreter: Spanish: 1 person" in sent.body
+    assert sheet_url(meeting) in sent.body
+
+    # Everything arranged: a notice planned for the next meeting is not sent at all.
+    later = CircleSessionFactory(
+        circle=circle, starts_at=timezone.now() + timedelta(days=2, hours=1)
+    )
+    for need, language in (
+        ("childcare", ""),
+        ("transport", ""),
+        ("interpretation", "es"),
+        ("other", ""),
+    ):
+        arrange(organizer_client, later, need, language)
+    reminder_services.reminders_plan()
+    send_all()
+    later_notice = OutboxMessage.objects.get(kind=reminder_services.NEEDS, params__meeting=later.pk)
+    assert later_notice.status == OutboxStatus.CANCELLED
+
+
+def test_the_staff_reminder_drops_a_need_once_it_is_arranged(organizer_client, circle, meeting):
+    staff = CircleStaffFactory(circle=circle, role="facilitator").user
+    arrange(organizer_client, meeting, "childcare", note="Booked")
+    reminder_services.reminders_plan()
+    mail.outbox.clear()
+    send_all()
+    (reminder,) = [m for m in mail.outbox if m.to == [staff.email] and "Reminder" in m.subject]
+    assert "Not arranged yet for the people coming:" in reminder.body
+    assert "- Transportation: 1 person" in reminder.body
+    assert "Childcare" not in reminder.body
+    members_reminders = [m for m in mail.outbox if m.to != [staff.email]]
+    assert members_reminders
+    assert not any("Not arranged" in m.body for m in members_reminders)
+
+
+# --- the organizer's home -----------------------------------------------------------------------
+
+
+def test_the_organizers_home_counts_needs_not_arranged_in_the_next_7_days(
+    organizer_client, initiative, meeting
+):
+    CircleSessionFactory(circle=meeting.circle, starts_at=timezone.now() + timedelta(days=9))
+    expected = "4 needs of meetings in the next 7 days are not arranged yet"
+    assert expected in organizer_client.get(reverse("home")).content.decode()
+    detail = reverse("initiatives:detail", kwargs={"slug": initiative.slug})
+    assert expected in organizer_client.get(detail).content.decode()
+
+
+# --- query counts -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["sheet", "circle", "overview"])
+def test_needs_pages_do_not_grow_with_people_or_needs(
+    organizer_client, initiative, circle, meeting, page
+):
+    url = {
+        "sheet": sheet_url(meeting),
+        "circle": reverse(
+            "guides:circle_detail", kwargs={"slug": initiative.slug, "pk": circle.pk}
+        ),
+        "overview": reverse("guides:circles", kwargs={"slug": initiative.slug}),
+    }[page]
+
+    def more_people():
+        for index in range(50):
+            member(circle, "childcare", "transport", language=("es", "en")[index % 2])
+            if index % 10 == 0:
+                other = CircleFactory(initiative=initiative, name=f"More {index}")
+                member(other, "interpretation", language="es")
+
+    assert_queries_do_not_grow(organizer_client, url, more_people, limit=30)
