@@ -7,7 +7,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from dialogue_hub.models import TimeStampedModel, one_of_the_choices
+from dialogue_hub.models import (
+    TimeStampedModel,
+    acting_user,
+    exactly_one_of,
+    one_of_the_choices,
+)
 from guides.models import ActionIdea
 from initiatives.models import CoalitionMembership, Initiative
 from participants.models import Participant
@@ -50,9 +55,7 @@ class Idea(TimeStampedModel):
     merged_into = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged"
     )
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    added_by = acting_user()
     is_public = models.BooleanField(_("show on the public results page"), default=False)
 
     class Meta:
@@ -128,11 +131,7 @@ class BallotItem(TimeStampedModel):
         verbose_name_plural = _("ballot items")
         ordering = ["ballot", "position", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=(Q(theme__isnull=False) & Q(idea__isnull=True))
-                | (Q(theme__isnull=True) & Q(idea__isnull=False)),
-                name="ballot_item_theme_or_idea",
-            ),
+            exactly_one_of("theme", "idea", name="ballot_item_theme_or_idea"),
         ]
 
     def __str__(self):
@@ -154,9 +153,7 @@ class BallotResponse(TimeStampedModel):
     channel = models.CharField(
         max_length=8, choices=VoteChannel.choices, default=VoteChannel.ONLINE
     )
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    entered_by = acting_user()
 
     class Meta:
         verbose_name = _("ballot response")
@@ -256,10 +253,8 @@ class TeamMember(TimeStampedModel):
         verbose_name = _("team member")
         verbose_name_plural = _("team members")
         constraints = [
-            models.CheckConstraint(
-                condition=(Q(participant__isnull=False) & Q(organization__isnull=True))
-                | (Q(participant__isnull=True) & Q(organization__isnull=False)),
-                name="team_member_person_or_organization",
+            exactly_one_of(
+                "participant", "organization", name="team_member_person_or_organization"
             ),
             models.UniqueConstraint(
                 fields=["team", "participant"],
@@ -378,9 +373,7 @@ class Milestone(TimeStampedModel):
 
 class ProgressUpdate(TimeStampedModel):
     team = models.ForeignKey(ActionTeam, on_delete=models.CASCADE, related_name="updates")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    author = acting_user()
     narrative = models.TextField(_("what happened"))
     blockers = models.TextField(_("blockers"), blank=True)
     evidence_links = models.JSONField(_("evidence links"), default=list, blank=True)

@@ -12,6 +12,34 @@ def one_of_the_choices(field: str, choices: type[models.Choices], *, name: str):
     return models.CheckConstraint(condition=models.Q(**{f"{field}__in": choices.values}), name=name)
 
 
+def time_set_in_status(status: str, field: str, *, name: str):
+    """A check constraint: a row whose `status` is `status` has `field`, the time it got there,
+    set (an email marked sent has its sending time, an approved log its approval time)."""
+    return models.CheckConstraint(
+        condition=~models.Q(status=status) | models.Q(**{f"{field}__isnull": False}), name=name
+    )
+
+
+def exactly_one_of(first: str, second: str, *, name: str):
+    """A check constraint: of two optional foreign keys, exactly one is set (a ballot item is a
+    theme or an idea, an action team member a person or an organization)."""
+    return models.CheckConstraint(
+        condition=(
+            models.Q(**{f"{first}__isnull": False}) & models.Q(**{f"{second}__isnull": True})
+        )
+        | (models.Q(**{f"{first}__isnull": True}) & models.Q(**{f"{second}__isnull": False})),
+        name=name,
+    )
+
+
+def acting_user(**options):
+    """The user who did something to a row (created, added, recorded or approved it): optional,
+    with no reverse accessor, and the row outlives the account: deleting the user leaves the
+    reference empty. `options` add to these or override them (a verbose_name, blank=False)."""
+    options = {"null": True, "blank": True, "related_name": "+", **options}
+    return models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, **options)
+
+
 class TimeStampedModel(models.Model):
     """Abstract base for every model: when a row was created and last changed."""
 
@@ -144,10 +172,7 @@ class OutboxMessage(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             one_of_the_choices("status", OutboxStatus, name="outbox_status_valid"),
-            models.CheckConstraint(
-                condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
-                name="outbox_sent_has_time",
-            ),
+            time_set_in_status("sent", "sent_at", name="outbox_sent_has_time"),
         ]
         indexes = [
             # The relay: due messages waiting to be sent, and claims that timed out.

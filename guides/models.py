@@ -7,7 +7,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from dialogue_hub.models import TimeStampedModel, one_of_the_choices
+from dialogue_hub.models import (
+    TimeStampedModel,
+    acting_user,
+    one_of_the_choices,
+    time_set_in_status,
+)
 from initiatives.models import Initiative
 from participants.models import AccessibilityNeed, Participant
 
@@ -260,9 +265,7 @@ class Attendance(TimeStampedModel):
         Participant, on_delete=models.CASCADE, related_name="attendance"
     )
     status = models.CharField(_("attendance"), max_length=16, choices=AttendanceStatus.choices)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    recorded_by = acting_user()
 
     class Meta:
         verbose_name = _("attendance")
@@ -298,12 +301,8 @@ class SessionLog(TimeStampedModel):
     safety_concerns = models.TextField(
         _("safety concerns"), blank=True, help_text=_("Visible to organizers only.")
     )
-    drafted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    drafted_by = acting_user()
+    approved_by = acting_user()
     submitted_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
 
@@ -312,10 +311,7 @@ class SessionLog(TimeStampedModel):
         verbose_name_plural = _("session logs")
         constraints = [
             one_of_the_choices("status", LogStatus, name="session_log_status_valid"),
-            models.CheckConstraint(
-                condition=~Q(status="approved") | Q(approved_at__isnull=False),
-                name="session_log_approved_has_time",
-            ),
+            time_set_in_status("approved", "approved_at", name="session_log_approved_has_time"),
         ]
         indexes = [models.Index(fields=["status"], name="session_log_status_idx")]
 

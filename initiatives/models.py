@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from dialogue_hub.models import TimeStampedModel, one_of_the_choices
+from dialogue_hub.models import TimeStampedModel, acting_user, one_of_the_choices
 
 
 def timezone_choices():
@@ -88,14 +88,7 @@ class Initiative(TimeStampedModel):
         blank=True,
         help_text=_("When participants and facilitators are reminded of a meeting."),
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = acting_user(verbose_name=_("created by"))
 
     class Meta:
         verbose_name = _("initiative")
@@ -206,13 +199,7 @@ class Organization(TimeStampedModel):
     )
     website = models.URLField(_("website"), blank=True)
     description = models.TextField(_("about"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = acting_user()
 
     class Meta:
         verbose_name = _("organization")
@@ -297,13 +284,7 @@ class Membership(TimeStampedModel):
     )
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    added_by = acting_user()
 
     class Meta:
         verbose_name = _("team membership")
@@ -339,15 +320,11 @@ class Invitation(TimeStampedModel):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     message = models.TextField(_("personal message"), blank=True)
     key = models.CharField(max_length=64, unique=True, editable=False)
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    invited_by = acting_user(blank=False)
     expires_at = models.DateTimeField(_("expires"))
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    accepted_by = acting_user()
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     class Meta:
@@ -409,9 +386,7 @@ class ActivityLogEntry(models.Model):
     initiative = models.ForeignKey(
         Initiative, on_delete=models.CASCADE, related_name="activity", null=True, blank=True
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    actor = acting_user()
     action = models.CharField(_("action"), max_length=64)
     target_type = models.CharField(max_length=64, blank=True)
     target_id = models.CharField(max_length=64, blank=True)

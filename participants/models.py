@@ -12,7 +12,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dialogue_hub.models import TimeStampedModel, one_of_the_choices
+from dialogue_hub.models import TimeStampedModel, acting_user, one_of_the_choices
 from initiatives.models import CoalitionMembership, Initiative
 
 
@@ -240,9 +240,7 @@ class Participant(TimeStampedModel):
     source = models.CharField(
         _("source"), max_length=16, choices=Source.choices, default=Source.ONLINE
     )
-    registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    registered_by = acting_user()
 
     class Meta:
         verbose_name = _("participant")
