@@ -1,3 +1,4 @@
+from crispy_forms.layout import Div
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +39,38 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
+def columns(*names, css_class="col-sm-6") -> Div:
+    """A Bootstrap row of fields side by side, one column of width `css_class` each: the pairs
+    (start and end date, baseline and target, …) that the forms' layouts put on one line."""
+    return Div(*(Div(name, css_class=css_class) for name in names), css_class="row")
+
+
+class InitialFromObjectMixin:
+    """For a plain form that edits one object whose attributes are named as the form's fields
+    (a goal, a milestone, a guide's session)."""
+
+    @classmethod
+    def initial_for(cls, obj) -> dict:
+        """The edit page's initial data: each field's value read off `obj`."""
+        return {name: getattr(obj, name) for name in cls.base_fields}
+
+
+def required_text(text: str, message) -> str:
+    """A text the form needs, stripped: `message` is the field's error when nothing is left."""
+    text = text.strip()
+    if not text:
+        raise forms.ValidationError(message)
+    return text
+
+
+def not_in_future(day, *, today, message):
+    """The date of something already done (an outcome, a training, an outreach activity):
+    `message` is the field's error when it is after `today` (the day where the initiative is)."""
+    if day > today:
+        raise forms.ValidationError(message)
+    return day
+
+
 def add_domain_error(form, error) -> None:
     """Show a service's DomainError on the form: next to its field when the form has it."""
     if error.field and error.field in form.fields:
@@ -60,6 +93,38 @@ class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                     params={"pk": pk},
                 )
         return super()._check_values(value)
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    """A user (a member of an initiative's team), by name, or email when they gave no name."""
+
+    def label_from_instance(self, obj):
+        return obj.display_name or obj.email
+
+
+def optional_row(label, empty_label, *, help_text="", field_class=forms.ModelChoiceField):
+    """An optional drop-down of the rows the form's __init__ gives the field (the initiative's
+    teams, partners, guides, team members), `empty_label` naming the choice of none;
+    `field_class` may say how a row is labelled."""
+    return field_class(
+        label=label,
+        queryset=None,
+        required=False,
+        empty_label=empty_label,
+        help_text=help_text,
+    )
+
+
+def row_checkboxes(label, *, help_text="", field_class=SafeModelMultipleChoiceField):
+    """Optional checkboxes, one for each row of the queryset the form's __init__ gives the field
+    (the initiative's themes, ideas or goals); `field_class` may say how a row is labelled."""
+    return field_class(
+        label=label,
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=help_text,
+    )
 
 
 class EmailPreferencesForm(forms.Form):

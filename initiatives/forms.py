@@ -1,10 +1,10 @@
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Field, Layout, Submit
+from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from dialogue_hub.forms import DateInput
+from dialogue_hub.forms import DateInput, columns
 
 from .models import (
     COALITION_FIELDS,
@@ -90,11 +90,7 @@ class InitiativeForm(forms.ModelForm):
             "process_goals",
             "languages",
             "timezone",
-            Div(
-                Div("starts_on", css_class="col-sm-6"),
-                Div("ends_on", css_class="col-sm-6"),
-                css_class="row",
-            ),
+            columns("starts_on", "ends_on"),
             "reminder_hours",
             Submit("submit", submit_label or _("Save")),
         )
@@ -105,6 +101,13 @@ class InitiativeForm(forms.ModelForm):
         if starts and ends and ends < starts:
             self.add_error("ends_on", _("The end date must be on or after the start date."))
         return cleaned
+
+
+class PartnerChoiceField(forms.ModelChoiceField):
+    """A coalition partner (a CoalitionMembership), by its organization's name."""
+
+    def label_from_instance(self, obj):
+        return obj.organization.name
 
 
 class OrganizationFieldsMixin(forms.Form):
@@ -164,11 +167,7 @@ class CoalitionMemberForm(OrganizationFieldsMixin, forms.ModelForm):
             "description",
             "role",
             "commitment",
-            Div(
-                Div("contact_name", css_class="col-sm-6"),
-                Div("contact_email", css_class="col-sm-6"),
-                css_class="row",
-            ),
+            columns("contact_name", "contact_email"),
             Submit("submit", _("Save") if editing else _("Add to coalition")),
         ]
         self.helper.layout = Layout(*layout)

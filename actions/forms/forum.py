@@ -7,7 +7,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dialogue_hub.forms import DateTimeInput, SafeModelMultipleChoiceField
+from dialogue_hub.forms import DateTimeInput, row_checkboxes
 
 from ..models import BallotKind
 from ..selectors.forum import item_choices
@@ -32,18 +32,11 @@ class BallotForm(forms.Form):
     dots_per_person = forms.IntegerField(
         label=_("Dots per person"), min_value=MIN_DOTS, max_value=MAX_DOTS, initial=3
     )
-    themes = SafeModelMultipleChoiceField(
-        label=_("Themes on the ballot"),
-        queryset=None,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Used when the ballot is on themes."),
+    themes = row_checkboxes(
+        _("Themes on the ballot"), help_text=_("Used when the ballot is on themes.")
     )
-    ideas = SafeModelMultipleChoiceField(
-        label=_("Ideas on the ballot"),
-        queryset=None,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
+    ideas = row_checkboxes(
+        _("Ideas on the ballot"),
         help_text=_("Used when the ballot is on ideas. Merged ideas are not listed."),
     )
 

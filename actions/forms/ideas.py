@@ -7,7 +7,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dialogue_hub.forms import SafeModelMultipleChoiceField
+from dialogue_hub.forms import SafeModelMultipleChoiceField, optional_row
 
 from ..models import Level, Theme
 from ..selectors.ideas import open_ideas
@@ -20,16 +20,20 @@ def _helper(label) -> FormHelper:
     return helper
 
 
+def _idea_label(idea) -> str:
+    """An idea by its number and its text, cut to 120 characters."""
+    text = idea.text if len(idea.text) <= 120 else idea.text[:119] + "…"
+    return f"#{idea.pk} {text}"
+
+
 class IdeaChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        text = obj.text if len(obj.text) <= 120 else obj.text[:119] + "…"
-        return f"#{obj.pk} {text}"
+        return _idea_label(obj)
 
 
 class IdeaMultipleChoiceField(SafeModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        text = obj.text if len(obj.text) <= 120 else obj.text[:119] + "…"
-        return f"#{obj.pk} {text}"
+        return _idea_label(obj)
 
 
 class IdeaForm(forms.Form):
@@ -74,9 +78,7 @@ class AssignThemeForm(forms.Form):
         queryset=None,
         error_messages={"required": _("Tick at least one idea.")},
     )
-    theme = forms.ModelChoiceField(
-        label=_("Theme"), queryset=None, required=False, empty_label=_("No theme")
-    )
+    theme = optional_row(_("Theme"), _("No theme"))
 
     def __init__(self, *args, initiative, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,29 +1,28 @@
 """Forms for progress updates, outcomes and community assets."""
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Fieldset, Layout, Submit
+from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dialogue_hub.exceptions import DomainError
-from dialogue_hub.forms import DateInput, SafeModelMultipleChoiceField
+from dialogue_hub.forms import (
+    DateInput,
+    SafeModelMultipleChoiceField,
+    columns,
+    not_in_future,
+    optional_row,
+    row_checkboxes,
+)
+from initiatives.forms import PartnerChoiceField
 from initiatives.selectors import coalition_members
 
 from ..models import CommunityAsset, MilestoneStatus, Outcome
 from ..selectors.progress import initiative_goals, initiative_today, offering_participants
 from ..services.progress import parse_evidence_links
+from .teams import ParticipantChoiceField
 
 MILESTONE_PREFIX = "milestone_"
-
-
-class PartnerChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.organization.name
-
-
-class ParticipantChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.name or str(obj)
 
 
 class TeamChoiceField(forms.ModelChoiceField):
@@ -90,12 +89,7 @@ class ProgressUpdateForm(forms.Form):
 
 
 class OutcomeForm(forms.ModelForm):
-    team = TeamChoiceField(
-        label=_("Action team (optional)"),
-        queryset=None,
-        required=False,
-        empty_label=_("No team"),
-    )
+    team = optional_row(_("Action team (optional)"), _("No team"), field_class=TeamChoiceField)
     evidence_url = forms.URLField(
         label=_("Evidence link (optional)"),
         required=False,
@@ -127,47 +121,34 @@ class OutcomeForm(forms.ModelForm):
         self.fields["team"].queryset = initiative.action_teams.order_by("name")
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            Div(
-                Div("kind", css_class="col-sm-6"),
-                Div("level", css_class="col-sm-6"),
-                css_class="row",
-            ),
+            columns("kind", "level"),
             "title",
             "description",
-            Div(
-                Div("happened_on", css_class="col-sm-6"),
-                Div("team", css_class="col-sm-6"),
-                css_class="row",
-            ),
+            columns("happened_on", "team"),
             "evidence_url",
             "is_public",
             Submit("submit", submit_label or _("Save")),
         )
 
     def clean_happened_on(self):
-        happened_on = self.cleaned_data["happened_on"]
-        if happened_on > initiative_today(self.initiative):
-            raise forms.ValidationError(
-                _("Record an outcome once it has happened: this date is in the future.")
-            )
-        return happened_on
+        return not_in_future(
+            self.cleaned_data["happened_on"],
+            today=initiative_today(self.initiative),
+            message=_("Record an outcome once it has happened: this date is in the future."),
+        )
 
     def service_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self._meta.fields}
 
 
 class AssetForm(forms.ModelForm):
-    partner = PartnerChoiceField(
-        label=_("Offered by a partner (optional)"),
-        queryset=None,
-        required=False,
-        empty_label=_("No partner"),
+    partner = optional_row(
+        _("Offered by a partner (optional)"), _("No partner"), field_class=PartnerChoiceField
     )
-    offered_by = ParticipantChoiceField(
-        label=_("Offered by a participant (optional)"),
-        queryset=None,
-        required=False,
-        empty_label=_("No participant"),
+    offered_by = optional_row(
+        _("Offered by a participant (optional)"),
+        _("No participant"),
+        field_class=ParticipantChoiceField,
     )
 
     class Meta:
@@ -193,12 +174,7 @@ class AssetForm(forms.ModelForm):
 
 
 class AssetGoalsForm(forms.Form):
-    goals = GoalChoiceField(
-        label=_("Goals that build on this asset"),
-        queryset=None,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    goals = row_checkboxes(_("Goals that build on this asset"), field_class=GoalChoiceField)
 
     def __init__(self, *args, initiative, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,11 +3,20 @@ actions.services.teams (team_create, goal_create, milestone_update, …); these 
 and lay out."""
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Layout, Submit
+from crispy_forms.layout import Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dialogue_hub.forms import DateInput, SafeModelMultipleChoiceField
+from dialogue_hub.forms import (
+    DateInput,
+    InitialFromObjectMixin,
+    SafeModelMultipleChoiceField,
+    UserChoiceField,
+    columns,
+    optional_row,
+    row_checkboxes,
+)
+from initiatives.forms import PartnerChoiceField
 
 from ..models import Level, MilestoneStatus
 from ..selectors.teams import (
@@ -16,27 +25,19 @@ from ..selectors.teams import (
     idea_choices,
     partner_choices,
 )
-from ..services.teams import GOAL_FIELDS, HEAVIEST_WEIGHT, LONGEST_CADENCE_DAYS
+from ..services.teams import HEAVIEST_WEIGHT, LONGEST_CADENCE_DAYS
 
 
 class ParticipantChoiceField(forms.ModelChoiceField):
+    """A participant (a convener, a team member, who offered an asset), by name."""
+
     def label_from_instance(self, obj):
         return obj.name or str(obj)
-
-
-class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.display_name or obj.email
 
 
 class IdeaChoiceField(SafeModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return obj.text[:120]
-
-
-class PartnerChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.organization.name
 
 
 class TeamForm(forms.Form):
@@ -45,22 +46,17 @@ class TeamForm(forms.Form):
     description = forms.CharField(
         label=_("What the team works on"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
-    ideas = IdeaChoiceField(
-        label=_("Ideas the team takes up"),
-        queryset=None,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
+    ideas = row_checkboxes(
+        _("Ideas the team takes up"),
         help_text=_("Open ideas of this initiative (merged duplicates are not listed)."),
+        field_class=IdeaChoiceField,
     )
-    convener = ParticipantChoiceField(
-        label=_("Convener"), queryset=None, required=False, empty_label=_("Not chosen yet")
-    )
-    facilitator = UserChoiceField(
-        label=_("Neutral facilitator"),
-        queryset=None,
-        required=False,
-        empty_label=_("Not chosen yet"),
+    convener = optional_row(_("Convener"), _("Not chosen yet"), field_class=ParticipantChoiceField)
+    facilitator = optional_row(
+        _("Neutral facilitator"),
+        _("Not chosen yet"),
         help_text=_("A member of the initiative's team with the facilitator role."),
+        field_class=UserChoiceField,
     )
     update_every_days = forms.IntegerField(
         label=_("Expected progress update every (days)"),
@@ -81,11 +77,7 @@ class TeamForm(forms.Form):
         self.helper = FormHelper()
         self.helper.layout = Layout(
             "name",
-            Div(
-                Div("level", css_class="col-sm-6"),
-                Div("update_every_days", css_class="col-sm-6"),
-                css_class="row",
-            ),
+            columns("level", "update_every_days"),
             "description",
             "ideas",
             *(["convener"] if show_convener else []),
@@ -147,7 +139,7 @@ class MemberOrganizationForm(forms.Form):
         self.helper.layout = Layout("organization")
 
 
-class GoalForm(forms.Form):
+class GoalForm(InitialFromObjectMixin, forms.Form):
     title = forms.CharField(label=_("Goal"), max_length=200)
     indicator = forms.CharField(
         label=_("Indicator"),
@@ -171,25 +163,13 @@ class GoalForm(forms.Form):
         self.helper.layout = Layout(
             "title",
             "indicator",
-            Div(
-                Div("baseline", css_class="col-sm-6"),
-                Div("target", css_class="col-sm-6"),
-                css_class="row",
-            ),
-            Div(
-                Div("due_on", css_class="col-sm-6"),
-                Div("owner", css_class="col-sm-6"),
-                css_class="row",
-            ),
+            columns("baseline", "target"),
+            columns("due_on", "owner"),
             Submit("submit", submit_label or _("Save goal")),
         )
 
-    @staticmethod
-    def initial_for(goal) -> dict:
-        return {key: getattr(goal, key) for key in GOAL_FIELDS}
 
-
-class MilestoneForm(forms.Form):
+class MilestoneForm(InitialFromObjectMixin, forms.Form):
     title = forms.CharField(label=_("Milestone"), max_length=200)
     due_on = forms.DateField(label=_("Due"), required=False, widget=DateInput())
     status = forms.ChoiceField(
@@ -211,15 +191,6 @@ class MilestoneForm(forms.Form):
         self.helper = FormHelper()
         self.helper.layout = Layout(
             "title",
-            Div(
-                Div("due_on", css_class="col-sm-4"),
-                Div("status", css_class="col-sm-4"),
-                Div("weight", css_class="col-sm-4"),
-                css_class="row",
-            ),
+            columns("due_on", "status", "weight", css_class="col-sm-4"),
             Submit("submit", submit_label or _("Save milestone")),
         )
-
-    @staticmethod
-    def initial_for(milestone) -> dict:
-        return {key: getattr(milestone, key) for key in ["title", "due_on", "status", "weight"]}

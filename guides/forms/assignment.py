@@ -7,7 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PersonChoiceField(forms.ModelChoiceField):
-    """A person by name and short id (two people may share a name; minors may have none yet)."""
+    """A person by name and short id (two people may share a name; minors may have none yet),
+    chosen from the people the form's __init__ gives the field."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=None, empty_label=_("Choose a person"), **kwargs)
 
     def label_from_instance(self, obj):
         return f"{obj.display_name} ({obj.public_id.hex[:8]})"
@@ -28,13 +32,9 @@ class CircleChoiceField(forms.ModelChoiceField):
 
 
 class KeepTogetherForm(forms.Form):
-    first = PersonChoiceField(
-        label=_("First person"), queryset=None, empty_label=_("Choose a person")
-    )
+    first = PersonChoiceField(label=_("First person"))
     second = PersonChoiceField(
         label=_("Second person"),
-        queryset=None,
-        empty_label=_("Choose a person"),
         help_text=_("The assignment places them in the same circle, or leaves both out."),
     )
 
@@ -56,9 +56,7 @@ class KeepTogetherForm(forms.Form):
 class PlaceForm(forms.Form):
     """Move one person (of `people`) into one circle (of `circles`)."""
 
-    participant = PersonChoiceField(
-        label=_("Person"), queryset=None, empty_label=_("Choose a person")
-    )
+    participant = PersonChoiceField(label=_("Person"))
     circle = CircleChoiceField(
         label=_("Circle"),
         queryset=None,

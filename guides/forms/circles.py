@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dialogue_hub.forms import DateTimeInput
+from dialogue_hub.forms import DateTimeInput, columns, optional_row
 from initiatives.models import Role
 
 from ..models import CircleRole
@@ -35,11 +35,9 @@ class TeamMemberField(forms.ModelChoiceField):
 
 class CircleForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
-    guide = forms.ModelChoiceField(
-        label=_("Discussion guide"),
-        queryset=None,
-        required=False,
-        empty_label=_("No guide yet"),
+    guide = optional_row(
+        _("Discussion guide"),
+        _("No guide yet"),
         help_text=_("One of this initiative's own guides (copy one from the library first)."),
     )
     language = forms.ChoiceField(label=_("Language"))
@@ -74,19 +72,17 @@ class CircleForm(forms.Form):
         ),
     )
     facilitator_1 = TeamMemberField(label=_("Facilitator"), queryset=None)
-    facilitator_2 = TeamMemberField(
-        label=_("Co-facilitator (optional)"),
-        queryset=None,
-        required=False,
-        empty_label=_("No co-facilitator"),
+    facilitator_2 = optional_row(
+        _("Co-facilitator (optional)"),
+        _("No co-facilitator"),
         help_text=_("A pair from different backgrounds is common practice."),
+        field_class=TeamMemberField,
     )
-    recorder = TeamMemberField(
-        label=_("Recorder"),
-        queryset=None,
-        required=False,
-        empty_label=_("No recorder yet"),
+    recorder = optional_row(
+        _("Recorder"),
+        _("No recorder yet"),
         help_text=_("Writes the session logs; a facilitator approves them."),
+        field_class=TeamMemberField,
     )
 
     def __init__(self, *args, initiative, time_slots, circle=None, submit_label=None, **kwargs):
@@ -141,16 +137,8 @@ class CircleForm(forms.Form):
                 Div("language", css_class="col-sm-4"),
                 css_class="row",
             ),
-            Div(
-                Div("min_size", css_class="col-6"),
-                Div("max_size", css_class="col-6"),
-                css_class="row",
-            ),
-            Div(
-                Div("time_slot", css_class="col-sm-6"),
-                Div("first_meeting_at", css_class="col-sm-6"),
-                css_class="row",
-            ),
+            columns("min_size", "max_size", css_class="col-6"),
+            columns("time_slot", "first_meeting_at"),
             Fieldset(
                 _("Where"),
                 HTML(
@@ -166,10 +154,7 @@ class CircleForm(forms.Form):
             ),
             Fieldset(
                 _("Composition rules"),
-                Div(
-                    *[Div(rule_field(role), css_class="col-sm-6") for role in RULE_ROLES],
-                    css_class="row",
-                ),
+                columns(*[rule_field(role) for role in RULE_ROLES]),
                 "max_share_percent",
             ),
             Fieldset(_("Facilitators and recorder"), "facilitator_1", "facilitator_2", "recorder"),

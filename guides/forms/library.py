@@ -5,37 +5,61 @@ that can't be read is a field error naming the line, and the typed text is kept.
 """
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Layout, Submit
+from crispy_forms.layout import Layout, Submit
 from django import forms
 from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
-from dialogue_hub.forms import DateInput
+from dialogue_hub.forms import (
+    DateInput,
+    InitialFromObjectMixin,
+    UserChoiceField,
+    columns,
+    not_in_future,
+    required_text,
+)
 
 from ..selectors.library import initiative_today, trainable_team
 from ..services.library import MAX_AGENDA_ITEMS, MAX_MINUTES, MAX_QUESTIONS
 
 
-def format_agenda(agenda) -> str:
-    return "\n".join(
-        f"{item.get('minutes', '')} | {item.get('title', '')}" for item in agenda or []
-    )
+class _LinesField(forms.CharField):
+    """A textarea of one item per line, cleaned to the list of its items (`items`, at most
+    `most`, else the error `too_many`) and showing a list as its lines again (`format_item`)."""
 
+    most: int
+    too_many: str
 
-def format_questions(questions) -> str:
-    return "\n".join(questions or [])
+    def items(self, text: str) -> list:
+        raise NotImplementedError
 
-
-class AgendaField(forms.CharField):
-    """A textarea of "minutes | title" lines, cleaned to [{"title", "minutes"}]."""
-
-    widget = forms.Textarea(attrs={"rows": 7})
+    def format_item(self, item) -> str:
+        return item
 
     def to_python(self, value):
         text = super().to_python(value) or ""
         # CharField checks for NUL on what to_python returns: a list here, which hides it.
-        ProhibitNullCharactersValidator()(text)
+        ProhibitNullCharactersValidator()(text)  # PostgreSQL refuses NUL, even inside JSON
+        items = self.items(text)
+        if len(items) > self.most:
+            raise forms.ValidationError(self.too_many, params={"n": self.most})
+        return items
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(self.format_item(item) for item in value)
+        return value
+
+
+class AgendaField(_LinesField):
+    """A textarea of "minutes | title" lines, cleaned to [{"title", "minutes"}]."""
+
+    widget = forms.Textarea(attrs={"rows": 7})
+    most = MAX_AGENDA_ITEMS
+    too_many = _("An agenda can have at most %(n)d items.")
+
+    def items(self, text):
         items = []
         for number, raw in enumerate(text.splitlines(), start=1):
             line = raw.strip()
@@ -62,31 +86,19 @@ class AgendaField(forms.CharField):
                     params={"n": number},
                 )
             items.append({"title": title, "minutes": int(minutes)})
-        if len(items) > MAX_AGENDA_ITEMS:
-            raise forms.ValidationError(
-                _("An agenda can have at most %(n)d items."), params={"n": MAX_AGENDA_ITEMS}
-            )
         return items
 
-    def prepare_value(self, value):
-        return format_agenda(value) if isinstance(value, list) else value
+    def format_item(self, item):
+        return f"{item.get('minutes', '')} | {item.get('title', '')}"
 
 
-class QuestionsField(forms.CharField):
+class QuestionsField(_LinesField):
     widget = forms.Textarea(attrs={"rows": 6})
+    most = MAX_QUESTIONS
+    too_many = _("A session can have at most %(n)d questions.")
 
-    def to_python(self, value):
-        text = super().to_python(value) or ""
-        ProhibitNullCharactersValidator()(text)  # PostgreSQL refuses NUL, even inside JSON
-        questions = [line.strip() for line in text.splitlines() if line.strip()]
-        if len(questions) > MAX_QUESTIONS:
-            raise forms.ValidationError(
-                _("A session can have at most %(n)d questions."), params={"n": MAX_QUESTIONS}
-            )
-        return questions
-
-    def prepare_value(self, value):
-        return format_questions(value) if isinstance(value, list) else value
+    def items(self, text):
+        return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 class GuideForm(forms.Form):
@@ -113,7 +125,7 @@ class GuideForm(forms.Form):
         )
 
 
-class GuideSessionForm(forms.Form):
+class GuideSessionForm(InitialFromObjectMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     goals = forms.CharField(
         label=_("Goals"),
@@ -139,30 +151,15 @@ class GuideSessionForm(forms.Form):
         self.helper.layout = Layout(
             "title",
             "goals",
-            Div(Div("duration_minutes", css_class="col-sm-6"), css_class="row"),
+            columns("duration_minutes"),
             "agenda",
             "questions",
             Submit("submit", submit_label or _("Save session")),
         )
 
-    @staticmethod
-    def initial_for(session) -> dict:
-        return {
-            "title": session.title,
-            "goals": session.goals,
-            "duration_minutes": session.duration_minutes,
-            "agenda": session.agenda,
-            "questions": session.questions,
-        }
-
-
-class TraineeChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.display_name or obj.email
-
 
 class TrainingForm(forms.Form):
-    user = TraineeChoiceField(
+    user = UserChoiceField(
         label=_("Team member"),
         queryset=None,
         empty_label=_("Choose a facilitator or recorder"),
@@ -188,24 +185,18 @@ class TrainingForm(forms.Form):
         self.helper.layout = Layout(
             "user",
             "curriculum",
-            Div(
-                Div("completed_on", css_class="col-sm-6"),
-                Div("trainer", css_class="col-sm-6"),
-                css_class="row",
-            ),
+            columns("completed_on", "trainer"),
             Submit("submit", _("Record training")),
         )
 
     def clean_curriculum(self):
-        curriculum = self.cleaned_data["curriculum"].strip()
-        if not curriculum:
-            raise forms.ValidationError(_("Say which curriculum the training followed."))
-        return curriculum
+        return required_text(
+            self.cleaned_data["curriculum"], _("Say which curriculum the training followed.")
+        )
 
     def clean_completed_on(self):
-        completed_on = self.cleaned_data["completed_on"]
-        if completed_on > initiative_today(self.initiative):
-            raise forms.ValidationError(
-                _("Record a training once it is completed: this date is in the future.")
-            )
-        return completed_on
+        return not_in_future(
+            self.cleaned_data["completed_on"],
+            today=initiative_today(self.initiative),
+            message=_("Record a training once it is completed: this date is in the future."),
+        )

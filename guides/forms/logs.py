@@ -26,6 +26,13 @@ def _area(rows=3, **attrs):
     return forms.Textarea(attrs={"rows": rows, **attrs})
 
 
+def _log_text(label, rows=3, help_text=""):
+    """One of the log's free texts (TEXT_FIELDS): optional, at most MAX_TEXT characters."""
+    return forms.CharField(
+        label=label, required=False, max_length=MAX_TEXT, widget=_area(rows), help_text=help_text
+    )
+
+
 class SessionLogForm(forms.Form):
     themes = forms.MultipleChoiceField(
         label=_("Themes"),
@@ -38,33 +45,23 @@ class SessionLogForm(forms.Form):
         required=False,
         widget=_area(2),
     )
-    agreements = forms.CharField(
-        label=_("Where the group agreed"), required=False, max_length=MAX_TEXT, widget=_area()
-    )
-    disagreements = forms.CharField(
-        label=_("Where people disagreed"), required=False, max_length=MAX_TEXT, widget=_area()
-    )
-    open_questions = forms.CharField(
-        label=_("Open questions"), required=False, max_length=MAX_TEXT, widget=_area()
-    )
+    agreements = _log_text(_("Where the group agreed"))
+    disagreements = _log_text(_("Where people disagreed"))
+    open_questions = _log_text(_("Open questions"))
     action_ideas = forms.CharField(
         label=_("Action ideas, one per line"),
         required=False,
         widget=_area(5),
         help_text=_("Each line is saved as its own idea for the action forum."),
     )
-    group_dynamics = forms.CharField(
-        label=_("Group dynamics"),
-        required=False,
-        max_length=MAX_TEXT,
-        widget=_area(2),
+    group_dynamics = _log_text(
+        _("Group dynamics"),
+        rows=2,
         help_text=_("How the conversation went: who found it hard to speak up, tensions, trust."),
     )
-    safety_concerns = forms.CharField(
-        label=_("Safety concerns"),
-        required=False,
-        max_length=MAX_TEXT,
-        widget=_area(2),
+    safety_concerns = _log_text(
+        _("Safety concerns"),
+        rows=2,
         help_text=_("Seen only by organizers and this circle's facilitators and recorder."),
     )
 

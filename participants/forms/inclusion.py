@@ -10,9 +10,24 @@ from crispy_forms.layout import HTML, Div, Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dialogue_hub.forms import columns
+
 from ..models import Dimension
 
 PERCENT_STEP = Decimal("0.0001")
+
+
+def _percent_field(label, help_text):
+    """An optional percent, 0 to 100 with up to two decimals (e.g. 18.5)."""
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_value=100,
+        max_digits=6,
+        decimal_places=2,
+        help_text=help_text,
+    )
 
 
 class DimensionPickForm(forms.Form):
@@ -29,14 +44,9 @@ class DimensionPickForm(forms.Form):
 
 class InclusionTargetForm(forms.Form):
     group = forms.ChoiceField(label=_("Group"))
-    community_percent = forms.DecimalField(
-        label=_("Share of the community (%)"),
-        required=False,
-        min_value=0,
-        max_value=100,
-        max_digits=6,
-        decimal_places=2,
-        help_text=_("From a census or survey, e.g. 18.5 for 18.5% of residents."),
+    community_percent = _percent_field(
+        _("Share of the community (%)"),
+        _("From a census or survey, e.g. 18.5 for 18.5% of residents."),
     )
     source = forms.CharField(
         label=_("Source"),
@@ -53,14 +63,9 @@ class InclusionTargetForm(forms.Form):
         min_value=0,
         max_value=1_000_000,
     )
-    target_percent = forms.DecimalField(
-        label=_("Target: percent of participants"),
-        required=False,
-        min_value=0,
-        max_value=100,
-        max_digits=6,
-        decimal_places=2,
-        help_text=_("Fill in one of the two targets, or neither if you only record the share."),
+    target_percent = _percent_field(
+        _("Target: percent of participants"),
+        _("Fill in one of the two targets, or neither if you only record the share."),
     )
 
     def __init__(self, *args, dimension: str, choices, instance=None, submit_label=None, **kwargs):
@@ -92,11 +97,7 @@ class InclusionTargetForm(forms.Form):
                 css_class="row",
             ),
             HTML("<h3 class='h6 mt-3'>{}</h3>".format(_("Target for this initiative"))),
-            Div(
-                Div("target_count", css_class="col-sm-6"),
-                Div("target_percent", css_class="col-sm-6"),
-                css_class="row",
-            ),
+            columns("target_count", "target_percent"),
             Submit("submit", submit_label or _("Save")),
         )
 

@@ -1,22 +1,24 @@
 """Forms for outreach tracking: a partner's referral link and an outreach activity."""
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Layout, Submit
+from crispy_forms.layout import Layout, Submit
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dialogue_hub.forms import DateInput
+from dialogue_hub.forms import (
+    DateInput,
+    columns,
+    not_in_future,
+    optional_row,
+    required_text,
+)
+from initiatives.forms import PartnerChoiceField
 from initiatives.selectors import coalition_members
 
 from ..models import Channel, OutreachActivity
 
 MAX_PEOPLE_REACHED = 10_000_000
-
-
-class PartnerChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.organization.name
 
 
 class ReferralLinkForm(forms.Form):
@@ -49,11 +51,10 @@ class ReferralLinkForm(forms.Form):
 
 
 class OutreachActivityForm(forms.ModelForm):
-    partner = PartnerChoiceField(
-        label=_("Partner (optional)"),
-        queryset=None,
-        required=False,
-        empty_label=_("No partner: the organizers did it"),
+    partner = optional_row(
+        _("Partner (optional)"),
+        _("No partner: the organizers did it"),
+        field_class=PartnerChoiceField,
     )
     people_reached = forms.IntegerField(
         label=_("People reached"),
@@ -79,28 +80,20 @@ class OutreachActivityForm(forms.ModelForm):
             "partner",
             "channel",
             "segment",
-            Div(
-                Div("people_reached", css_class="col-sm-6"),
-                Div("happened_on", css_class="col-sm-6"),
-                css_class="row",
-            ),
+            columns("people_reached", "happened_on"),
             "notes",
             Submit("submit", submit_label or _("Save")),
         )
 
     def clean_segment(self):
-        segment = self.cleaned_data["segment"].strip()
-        if not segment:
-            raise forms.ValidationError(_("Say who this outreach was aimed at."))
-        return segment
+        return required_text(self.cleaned_data["segment"], _("Say who this outreach was aimed at."))
 
     def clean_happened_on(self):
-        happened_on = self.cleaned_data["happened_on"]
-        if happened_on > timezone.localdate():
-            raise forms.ValidationError(
-                _("Log outreach once it has happened: this date is in the future.")
-            )
-        return happened_on
+        return not_in_future(
+            self.cleaned_data["happened_on"],
+            today=timezone.localdate(),
+            message=_("Log outreach once it has happened: this date is in the future."),
+        )
 
     def service_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self._meta.fields}

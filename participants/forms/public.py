@@ -14,6 +14,7 @@ from django.utils.functional import cached_property
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from dialogue_hub.forms import columns
 from initiatives import cache as initiative_cache
 
 from ..models import (
@@ -206,11 +207,7 @@ PROFILE_LAYOUT = [
     "name",
     "email",
     "phone",
-    Div(
-        Div("preferred_language", css_class="col-sm-6"),
-        Div("age_band", css_class="col-sm-6"),
-        css_class="row",
-    ),
+    columns("preferred_language", "age_band"),
     "role_category",
     "neighborhood",
     "availability",
@@ -293,11 +290,7 @@ class RegistrationForm(ConsentFields, DemographicFields, ProfileFields):
                 [
                     Fieldset(
                         _("About you"),
-                        Div(
-                            Div("preferred_language", css_class="col-sm-6"),
-                            Div("age_band", css_class="col-sm-6"),
-                            css_class="row",
-                        ),
+                        columns("preferred_language", "age_band"),
                         HTML(
                             format_lazy(
                                 '<p class="alert alert-info {}" role="note">{}</p>',
