@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
-from dialogue_hub.services import save_values
+from dialogue_hub.services import refuse_taken_name, save_values
 from initiatives.models import Initiative
 from initiatives.services import activity_record
 
@@ -121,12 +121,13 @@ def _clean_theme_name(name: str) -> str:
     return name
 
 
-def _check_unique_theme(*, initiative: Initiative, name: str, exclude_pk=None) -> None:
-    clash = Theme.objects.filter(initiative=initiative, name__iexact=name)
-    if exclude_pk:
-        clash = clash.exclude(pk=exclude_pk)
-    if clash.exists():
-        raise DomainError(_("There is already a theme with this name."), field="name")
+def _check_unique_theme(*, initiative: Initiative, name: str, theme: Theme | None = None) -> None:
+    refuse_taken_name(
+        Theme.objects.filter(initiative=initiative),
+        name,
+        instance=theme,
+        message=_("There is already a theme with this name."),
+    )
 
 
 @transaction.atomic
@@ -143,7 +144,7 @@ def theme_create(*, user, initiative: Initiative, name: str, description: str = 
 @transaction.atomic
 def theme_update(*, user, theme: Theme, name: str, description: str = "") -> Theme:
     name = _clean_theme_name(name)
-    _check_unique_theme(initiative=theme.initiative, name=name, exclude_pk=theme.pk)
+    _check_unique_theme(initiative=theme.initiative, name=name, theme=theme)
     values = {"name": name, "description": (description or "").strip()}
     save_values(theme, values, exclude=["initiative"])
     activity_record(initiative=theme.initiative, actor=user, action="theme.updated", target=theme)

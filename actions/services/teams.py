@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
-from dialogue_hub.services import save_values
+from dialogue_hub.services import refuse_taken_name, save_values
 from initiatives.models import CoalitionMembership, Initiative, Membership, Role
 from initiatives.services import activity_record
 from participants.models import Participant, Status
@@ -57,11 +57,12 @@ def _team_values(
     ideas = list(ideas)
     if not name.strip():
         raise DomainError(_("Give the team a name."), field="name")
-    same = ActionTeam.objects.filter(initiative=initiative, name__iexact=name.strip())
-    if team is not None:
-        same = same.exclude(pk=team.pk)
-    if same.exists():
-        raise DomainError(_("Another team already has this name."), field="name")
+    refuse_taken_name(
+        ActionTeam.objects.filter(initiative=initiative),
+        name.strip(),
+        instance=team,
+        message=_("Another team already has this name."),
+    )
     if level not in Level.values:
         raise DomainError(_("Choose a level of change."), field="level")
     if not 1 <= update_every_days <= LONGEST_CADENCE_DAYS:
@@ -184,6 +185,28 @@ def team_delete(*, user, team: ActionTeam, confirm: bool = False) -> dict[str, i
 # --- members -----------------------------------------------------------------------------------
 
 
+def _record_for_team(team: ActionTeam, *, actor, action: str, target, label: str | None = None):
+    """Log a change to the team's members or goals: the entry names the team (its name and id)
+    in its details."""
+    activity_record(
+        initiative=team.initiative,
+        actor=actor,
+        action=action,
+        target=target,
+        label=label,
+        details={"team": team.name, "team_id": team.pk},
+    )
+
+
+def _record_member_change(
+    team: ActionTeam, *, user, action: str, member: Participant | CoalitionMembership
+):
+    """Log a member added or removed: a participant named as str(participant), never by name; a
+    partner by its organization's name."""
+    label = str(member) if isinstance(member, Participant) else member.organization.name
+    _record_for_team(team, actor=user, action=action, target=member, label=label)
+
+
 @transaction.atomic
 def team_member_add(
     *,
@@ -214,30 +237,18 @@ def team_member_add(
             member.save()
     except IntegrityError as exc:
         raise DomainError(_("Already on the team.")) from exc
-    activity_record(
-        initiative=team.initiative,
-        actor=user,
-        action="action_team.member_added",
-        target=participant if participant is not None else organization,
-        label=str(participant) if participant is not None else organization.organization.name,
-        details={"team": team.name, "team_id": team.pk},
-    )
+    added = participant if participant is not None else organization
+    _record_member_change(team, user=user, action="action_team.member_added", member=added)
     return member
 
 
 @transaction.atomic
 def team_member_remove(*, user, member: TeamMember) -> None:
-    team = member.team
-    label = (
-        str(member.participant) if member.participant_id else member.organization.organization.name
-    )
-    activity_record(
-        initiative=team.initiative,
-        actor=user,
+    _record_member_change(
+        member.team,
+        user=user,
         action="action_team.member_removed",
-        target=member.participant or member.organization,
-        label=label,
-        details={"team": team.name, "team_id": team.pk},
+        member=member.participant or member.organization,
     )
     member.delete()
 
@@ -257,13 +268,7 @@ def team_join(*, participant: Participant, team: ActionTeam) -> TeamMember:
             member = TeamMember.objects.create(team=team, participant=participant)
     except IntegrityError:  # a double click: already a member
         return TeamMember.objects.get(team=team, participant=participant)
-    activity_record(
-        initiative=team.initiative,
-        actor=None,
-        action="action_team.joined",
-        target=participant,
-        details={"team": team.name, "team_id": team.pk},
-    )
+    _record_for_team(team, actor=None, action="action_team.joined", target=participant)
     return member
 
 
@@ -273,13 +278,7 @@ def team_leave(*, participant: Participant, team: ActionTeam) -> bool:
         raise Http404
     deleted, _rows = TeamMember.objects.filter(team=team, participant=participant).delete()
     if deleted:
-        activity_record(
-            initiative=team.initiative,
-            actor=None,
-            action="action_team.left",
-            target=participant,
-            details={"team": team.name, "team_id": team.pk},
-        )
+        _record_for_team(team, actor=None, action="action_team.left", target=participant)
     return bool(deleted)
 
 
@@ -318,13 +317,7 @@ def goal_create(*, user, team: ActionTeam, **fields) -> Goal:
     goal = Goal(team=team, **_goal_values(**fields))
     _validate(goal)
     goal.save()
-    activity_record(
-        initiative=team.initiative,
-        actor=user,
-        action="goal.created",
-        target=goal,
-        details={"team": team.name, "team_id": team.pk},
-    )
+    _record_for_team(team, actor=user, action="goal.created", target=goal)
     return goal
 
 
