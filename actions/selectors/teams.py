@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from initiatives.models import CoalitionMembership, Initiative, Role
 from participants.models import Participant, Status
@@ -156,35 +156,25 @@ def teams_queryset(*, initiative: Initiative) -> QuerySet:
 
 def team_for_initiative(*, initiative: Initiative, pk: int) -> ActionTeam:
     """One team of the initiative (404 for a team of another initiative)."""
-    team = (
-        ActionTeam.objects.filter(initiative=initiative, pk=pk)
-        .select_related("convener", "facilitator", "initiative")
-        .first()
+    return get_object_or_404(
+        ActionTeam.objects.filter(initiative=initiative, pk=pk).select_related(
+            "convener", "facilitator", "initiative"
+        )
     )
-    if team is None:
-        raise Http404
-    return team
 
 
 def goal_for_team(*, team: ActionTeam, pk: int) -> Goal:
-    goal = Goal.objects.filter(team=team, pk=pk).first()
-    if goal is None:
-        raise Http404
-    return goal
+    return get_object_or_404(Goal.objects.filter(team=team, pk=pk))
 
 
 def milestone_for_team(*, team: ActionTeam, pk: int) -> Milestone:
-    milestone = Milestone.objects.filter(goal__team=team, pk=pk).select_related("goal").first()
-    if milestone is None:
-        raise Http404
-    return milestone
+    return get_object_or_404(
+        Milestone.objects.filter(goal__team=team, pk=pk).select_related("goal")
+    )
 
 
 def member_for_team(*, team: ActionTeam, pk: int) -> TeamMember:
-    member = TeamMember.objects.filter(team=team, pk=pk).first()
-    if member is None:
-        raise Http404
-    return member
+    return get_object_or_404(TeamMember.objects.filter(team=team, pk=pk))
 
 
 @dataclass
