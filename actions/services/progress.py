@@ -37,7 +37,7 @@ from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
 from dialogue_hub.services import save_values
 from initiatives.models import CoalitionMembership, Initiative, Membership, Phase, Role
-from initiatives.services import activity_record
+from initiatives.services import activity_record, delete_recorded
 from participants.models import Participant, Status
 
 from ..models import (
@@ -243,12 +243,7 @@ def outcome_update(*, user, outcome: Outcome, data: dict) -> Outcome:
 
 @transaction.atomic
 def outcome_delete(*, user, outcome: Outcome) -> None:
-    initiative, label, pk = outcome.initiative, str(outcome), outcome.pk
-    outcome.delete()
-    outcome.pk = pk
-    activity_record(
-        initiative=initiative, actor=user, action="outcome.deleted", target=outcome, label=label
-    )
+    delete_recorded(outcome, actor=user, action="outcome.deleted")
 
 
 # --- community assets -------------------------------------------------------------------------
@@ -315,12 +310,7 @@ def asset_update(*, user, asset: CommunityAsset, data: dict) -> CommunityAsset:
 
 @transaction.atomic
 def asset_delete(*, user, asset: CommunityAsset) -> None:
-    initiative, label, pk = asset.initiative, str(asset), asset.pk
-    asset.delete()
-    asset.pk = pk
-    activity_record(
-        initiative=initiative, actor=user, action="asset.deleted", target=asset, label=label
-    )
+    delete_recorded(asset, actor=user, action="asset.deleted")
 
 
 @transaction.atomic
