@@ -53,6 +53,7 @@ from ..models import (
 )
 from ..selectors.progress import initiative_today
 from ..selectors.results import CLOSED_STATUSES
+from .teams import milestone_completed_on
 
 MAX_EVIDENCE_LINKS = 20
 MAX_LINK_LENGTH = 500
@@ -128,11 +129,8 @@ def progress_update_create(
         if milestone.status == new:
             continue
         changes.append({"milestone": pk, "from": milestone.status, "to": new})
+        milestone.completed_on = milestone_completed_on(milestone, status=new, today=today)
         milestone.status = new
-        if new == MilestoneStatus.DONE:
-            milestone.completed_on = today
-        elif milestone.completed_on is not None:
-            milestone.completed_on = None
         milestone.save(update_fields=["status", "completed_on", "updated_at"])
     update = ProgressUpdate(
         team=team,

@@ -7,6 +7,7 @@ including the progress roll-up, are in actions/selectors/teams.py.
 """
 
 from contextlib import contextmanager
+from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.http import Http404
@@ -355,6 +356,18 @@ def _milestone_values(*, title: str, due_on, status: str, weight: int | None) ->
     return {"title": title.strip(), "due_on": due_on, "status": status, "weight": weight}
 
 
+def milestone_completed_on(milestone: Milestone | None, *, status: str, today: date) -> date | None:
+    """The completed_on a milestone (as stored; None for a new one) has once given `status`:
+    becoming done, `today` (the initiative's date); staying done, the day it was done; not
+    done, None. The one rule for milestone_create, milestone_update and the status changes of
+    a progress update (actions/services/progress.py)."""
+    if status != MilestoneStatus.DONE:
+        return None
+    if milestone is not None and milestone.status == MilestoneStatus.DONE:
+        return milestone.completed_on
+    return today
+
+
 @transaction.atomic
 def milestone_create(
     *,
@@ -366,9 +379,9 @@ def milestone_create(
     weight: int | None = None,
 ) -> Milestone:
     values = _milestone_values(title=title, due_on=due_on, status=status, weight=weight)
-    milestone = Milestone(goal=goal, **values)
-    if status == MilestoneStatus.DONE:
-        milestone.completed_on = initiative_today(goal.team.initiative)
+    today = initiative_today(goal.team.initiative)
+    completed_on = milestone_completed_on(None, status=status, today=today)
+    milestone = Milestone(goal=goal, **values, completed_on=completed_on)
     _validate(milestone)
     milestone.save()
     activity_record(
@@ -396,11 +409,10 @@ def milestone_update(
     values = _milestone_values(title=title, due_on=due_on, status=status, weight=weight)
     before = milestone.status
     initiative = milestone.goal.team.initiative
-    if status != MilestoneStatus.DONE:
-        values["completed_on"] = None
-    elif before != MilestoneStatus.DONE:
-        values["completed_on"] = initiative_today(initiative)
-    save_values(milestone, values)  # still done: it keeps the day it was done
+    values["completed_on"] = milestone_completed_on(
+        milestone, status=status, today=initiative_today(initiative)
+    )
+    save_values(milestone, values)
     activity_record(
         initiative=initiative,
         actor=user,
