@@ -159,10 +159,11 @@ def progress_update_create(
 def _stripped(data: dict, fields: list[str]) -> dict:
     """`fields` of `data` (one left out is None), texts stripped: what the outcome and asset
     services store."""
-    values = {name: data.get(name) for name in fields}
-    return {
-        name: value.strip() if isinstance(value, str) else value for name, value in values.items()
-    }
+    values = {}
+    for name in fields:
+        value = data.get(name)
+        values[name] = value.strip() if isinstance(value, str) else value
+    return values
 
 
 OUTCOME_FIELDS = [
