@@ -80,6 +80,17 @@ def activity_record(
     )
 
 
+def delete_recorded(instance, *, actor, action: str, label: str | None = None) -> None:
+    """Delete `instance` (a row of an initiative) and log `action` on it in the same
+    transaction: the entry keeps the deleted row's id, and `label` (by default str(instance),
+    read before the delete) says what it was."""
+    initiative, pk = instance.initiative, instance.pk
+    label = str(instance) if label is None else label
+    instance.delete()
+    instance.pk = pk
+    activity_record(initiative=initiative, actor=actor, action=action, target=instance, label=label)
+
+
 # --- initiatives ------------------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from initiatives.selectors import coalition_members
 
 from ..models import CommunityAsset, MilestoneStatus, Outcome
 from ..selectors.progress import initiative_goals, initiative_today, offering_participants
-from ..services.progress import parse_evidence_links
+from ..services.progress import ASSET_FIELDS, OUTCOME_FIELDS, parse_evidence_links
 from .teams import ParticipantChoiceField
 
 MILESTONE_PREFIX = "milestone_"
@@ -100,16 +100,7 @@ class OutcomeForm(forms.ModelForm):
 
     class Meta:
         model = Outcome
-        fields = [
-            "kind",
-            "level",
-            "title",
-            "description",
-            "happened_on",
-            "evidence_url",
-            "team",
-            "is_public",
-        ]
+        fields = OUTCOME_FIELDS  # what outcome_update writes
         widgets = {
             "happened_on": DateInput,
             "description": forms.Textarea(attrs={"rows": 3}),
@@ -153,7 +144,7 @@ class AssetForm(forms.ModelForm):
 
     class Meta:
         model = CommunityAsset
-        fields = ["kind", "name", "description", "partner", "offered_by"]
+        fields = ASSET_FIELDS  # what asset_update writes
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, initiative, show_participants: bool, submit_label=None, **kwargs):

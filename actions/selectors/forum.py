@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -84,17 +84,13 @@ def ballots_for_initiative(*, initiative: Initiative) -> QuerySet[Ballot]:
 
 def ballot_for_initiative(*, initiative: Initiative, pk: int) -> Ballot:
     """A ballot of this initiative, with its items (and their theme or idea); 404 otherwise."""
-    ballot = (
+    return get_object_or_404(
         Ballot.objects.filter(initiative=initiative, pk=pk)
         .select_related("initiative")
         .prefetch_related(
             Prefetch("items", queryset=BallotItem.objects.select_related("theme", "idea"))
         )
-        .first()
     )
-    if ballot is None:
-        raise Http404
-    return ballot
 
 
 def participant_ballots(*, initiative: Initiative, limit: int = 10) -> list[Ballot]:

@@ -4,7 +4,7 @@ are in actions/services/ideas.py.
 """
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from guides.selectors.logs import approved_action_ideas
 from initiatives.models import Initiative
@@ -94,17 +94,11 @@ def idea_for_initiative(*, initiative: Initiative, pk: int, with_provenance: boo
         queryset = queryset.prefetch_related(_sources_prefetch())
     else:
         queryset = queryset.annotate(source_count=Count("sources"))
-    idea = queryset.first()
-    if idea is None:
-        raise Http404
-    return idea
+    return get_object_or_404(queryset)
 
 
 def theme_for_initiative(*, initiative: Initiative, pk: int) -> Theme:
-    theme = Theme.objects.filter(initiative=initiative, pk=pk).first()
-    if theme is None:
-        raise Http404
-    return theme
+    return get_object_or_404(Theme.objects.filter(initiative=initiative, pk=pk))
 
 
 def pending_action_ideas(*, initiative: Initiative):

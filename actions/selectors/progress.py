@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, QuerySet
 from django.db.models.functions import Coalesce
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,15 +44,11 @@ def initiative_today(initiative: Initiative) -> date:
 
 
 def team_for_initiative(*, initiative: Initiative, pk) -> ActionTeam:
-    team = (
+    return get_object_or_404(
         ActionTeam.objects.filter(initiative=initiative, pk=pk)
         .select_related("facilitator", "initiative")
         .annotate(last_update_at=Max("updates__created_at"))
-        .first()
     )
-    if team is None:
-        raise Http404
-    return team
 
 
 def can_post_update(*, user, initiative: Initiative, team: ActionTeam) -> bool:
@@ -152,10 +148,9 @@ def outcomes(*, initiative: Initiative, level: str = "", kind: str = "") -> Quer
 
 
 def outcome_for_initiative(*, initiative: Initiative, pk) -> Outcome:
-    outcome = outcomes(initiative=initiative).filter(pk=pk).select_related("initiative").first()
-    if outcome is None:
-        raise Http404
-    return outcome
+    return get_object_or_404(
+        outcomes(initiative=initiative).filter(pk=pk).select_related("initiative")
+    )
 
 
 def outcomes_by_level(*, initiative: Initiative) -> list[dict]:
@@ -189,17 +184,13 @@ def assets(*, initiative: Initiative, kind: str = "") -> QuerySet[CommunityAsset
 
 
 def asset_for_initiative(*, initiative: Initiative, pk) -> CommunityAsset:
-    asset = (
+    return get_object_or_404(
         CommunityAsset.objects.filter(initiative=initiative, pk=pk)
         .select_related("partner__organization", "offered_by", "initiative")
         .prefetch_related(
             Prefetch("goals", queryset=Goal.objects.select_related("team").order_by("team__name"))
         )
-        .first()
     )
-    if asset is None:
-        raise Http404
-    return asset
 
 
 def initiative_goals(*, initiative: Initiative) -> QuerySet[Goal]:
@@ -223,10 +214,7 @@ def participant_offers(*, initiative: Initiative) -> QuerySet[Participant]:
 
 
 def participant_with_offer(*, initiative: Initiative, pk) -> Participant:
-    participant = participant_offers(initiative=initiative).filter(pk=pk).first()
-    if participant is None:
-        raise Http404
-    return participant
+    return get_object_or_404(participant_offers(initiative=initiative).filter(pk=pk))
 
 
 def offering_participants(*, initiative: Initiative) -> QuerySet[Participant]:

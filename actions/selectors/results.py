@@ -31,7 +31,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import CharField, Count, F, IntegerField, Max, Prefetch, Q, Sum, Value
+from django.db.models import CharField, Count, F, Max, Prefetch, Q, Value
 from django.db.models.functions import Coalesce, Left, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -62,6 +62,7 @@ from ..models import (
     Outcome,
     ProgressUpdate,
 )
+from .teams import goal_share_rows
 
 CLOSED_STATUSES = (MilestoneStatus.DONE, MilestoneStatus.DROPPED)
 
@@ -180,29 +181,16 @@ def overdue_condition(initiatives) -> Q:
 def milestone_rollup(initiatives) -> dict[int, dict]:
     """Per team: {"goals": {goal id: share}, "overdue": n}. One query.
 
-    Dropped milestones are left out; a missing weight counts as 1, which makes the weighted
-    share equal to the plain share when no milestone of the goal has a weight.
+    The shares are the team pages' (`goal_share_rows` in actions/selectors/teams.py), as floats.
     """
-    weight = Coalesce("weight", Value(1), output_field=IntegerField())
-    rows = (
-        Milestone.objects.filter(goal__team__initiative__in=[i.pk for i in initiatives])
-        .exclude(status=MilestoneStatus.DROPPED)
-        .values("goal_id", "goal__team_id")
-        .annotate(
-            total=Sum(weight),
-            done=Coalesce(
-                Sum(weight, filter=Q(status=MilestoneStatus.DONE)),
-                Value(0),
-                output_field=IntegerField(),
-            ),
-            overdue=Count("pk", filter=overdue_condition(initiatives)),
-        )
-        .order_by()
+    rows = goal_share_rows(
+        Milestone.objects.filter(goal__team__initiative__in=[i.pk for i in initiatives]),
+        overdue=Count("pk", filter=overdue_condition(initiatives)),
     )
     result = defaultdict(lambda: {"goals": {}, "overdue": 0})
     for row in rows:
         team = result[row["goal__team_id"]]
-        team["goals"][row["goal_id"]] = row["done"] / row["total"] if row["total"] else None
+        team["goals"][row["goal_id"]] = None if row["share"] is None else float(row["share"])
         team["overdue"] += row["overdue"]
     return result
 

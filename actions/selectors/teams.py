@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from initiatives.models import CoalitionMembership, Initiative, Role
 from participants.models import Participant, Status
@@ -58,12 +58,15 @@ def _share(done_weight: int, total_weight: int) -> Decimal | None:
     return Decimal(done_weight) / Decimal(total_weight) if total_weight else None
 
 
-def _goal_shares(team_ids) -> dict[int, dict[int, Decimal | None]]:
-    """{team_id: {goal_id: unrounded share}} for goals with counted milestones, in one query."""
+def goal_share_rows(milestones: QuerySet, **per_goal):
+    """The roll-up's one query: for each goal among `milestones`, a dict with its `goal_id`, its
+    `goal__team_id` and its unrounded `share` (Decimal, or None; see the module docstring), plus
+    any `per_goal` aggregates the caller adds (the dashboard's overdue count). Goals whose
+    milestones are all dropped have no row. Serves the team pages and the coalition dashboard
+    (actions/selectors/results.py), so both read progress by the same rule."""
     weight = Coalesce("weight", Value(1), output_field=IntegerField())
     rows = (
-        Milestone.objects.filter(goal__team_id__in=team_ids)
-        .exclude(status=MilestoneStatus.DROPPED)
+        milestones.exclude(status=MilestoneStatus.DROPPED)
         .values("goal_id", "goal__team_id")
         .annotate(
             total=Sum(weight),
@@ -74,12 +77,20 @@ def _goal_shares(team_ids) -> dict[int, dict[int, Decimal | None]]:
                     output_field=IntegerField(),
                 )
             ),
+            **per_goal,
         )
         .order_by()
     )
-    shares: dict[int, dict[int, Decimal | None]] = defaultdict(dict)
     for row in rows:
-        shares[row["goal__team_id"]][row["goal_id"]] = _share(row["done"], row["total"])
+        row["share"] = _share(row.pop("done"), row.pop("total"))
+        yield row
+
+
+def _goal_shares(team_ids) -> dict[int, dict[int, Decimal | None]]:
+    """{team_id: {goal_id: unrounded share}} for goals with counted milestones, in one query."""
+    shares: dict[int, dict[int, Decimal | None]] = defaultdict(dict)
+    for row in goal_share_rows(Milestone.objects.filter(goal__team_id__in=team_ids)):
+        shares[row["goal__team_id"]][row["goal_id"]] = row["share"]
     return shares
 
 
@@ -145,35 +156,25 @@ def teams_queryset(*, initiative: Initiative) -> QuerySet:
 
 def team_for_initiative(*, initiative: Initiative, pk: int) -> ActionTeam:
     """One team of the initiative (404 for a team of another initiative)."""
-    team = (
-        ActionTeam.objects.filter(initiative=initiative, pk=pk)
-        .select_related("convener", "facilitator", "initiative")
-        .first()
+    return get_object_or_404(
+        ActionTeam.objects.filter(initiative=initiative, pk=pk).select_related(
+            "convener", "facilitator", "initiative"
+        )
     )
-    if team is None:
-        raise Http404
-    return team
 
 
 def goal_for_team(*, team: ActionTeam, pk: int) -> Goal:
-    goal = Goal.objects.filter(team=team, pk=pk).first()
-    if goal is None:
-        raise Http404
-    return goal
+    return get_object_or_404(Goal.objects.filter(team=team, pk=pk))
 
 
 def milestone_for_team(*, team: ActionTeam, pk: int) -> Milestone:
-    milestone = Milestone.objects.filter(goal__team=team, pk=pk).select_related("goal").first()
-    if milestone is None:
-        raise Http404
-    return milestone
+    return get_object_or_404(
+        Milestone.objects.filter(goal__team=team, pk=pk).select_related("goal")
+    )
 
 
 def member_for_team(*, team: ActionTeam, pk: int) -> TeamMember:
-    member = TeamMember.objects.filter(team=team, pk=pk).first()
-    if member is None:
-        raise Http404
-    return member
+    return get_object_or_404(TeamMember.objects.filter(team=team, pk=pk))
 
 
 @dataclass

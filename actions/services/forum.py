@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError, full_clean_or_raise
+from dialogue_hub.services import save_values
 from initiatives.models import Initiative
 from initiatives.services import activity_record
 from participants.models import Participant, Status
@@ -36,9 +37,11 @@ MAX_ITEMS = 60
 # --- services: ballots -------------------------------------------------------------------------
 
 
-def _clean_ballot(
-    *, initiative: Initiative, title: str, kind: str, opens_at, closes_at, dots_per_person: int
-) -> str:
+def _ballot_values(
+    *, title: str, kind: str, opens_at: datetime, closes_at: datetime, dots_per_person: int = 3
+) -> dict:
+    """Check a ballot's fields for ballot_create and ballot_update; return them as the ballot
+    stores them (the title's spaces folded)."""
     title = " ".join((title or "").split())
     if not title:
         raise DomainError(_("Give the ballot a title."), field="title")
@@ -54,7 +57,13 @@ def _clean_ballot(
             % {"low": MIN_DOTS, "high": MAX_DOTS},
             field="dots_per_person",
         )
-    return title
+    return {
+        "title": title,
+        "kind": kind,
+        "opens_at": opens_at,
+        "closes_at": closes_at,
+        "dots_per_person": dots_per_person,
+    }
 
 
 def _set_items(*, ballot: Ballot, kind: str, item_ids: list) -> None:
@@ -98,73 +107,30 @@ def _set_items(*, ballot: Ballot, kind: str, item_ids: list) -> None:
 
 
 @transaction.atomic
-def ballot_create(
-    *,
-    user,
-    initiative: Initiative,
-    title: str,
-    kind: str,
-    opens_at: datetime,
-    closes_at: datetime,
-    dots_per_person: int = 3,
-    item_ids: list,
-) -> Ballot:
-    title = _clean_ballot(
-        initiative=initiative,
-        title=title,
-        kind=kind,
-        opens_at=opens_at,
-        closes_at=closes_at,
-        dots_per_person=dots_per_person,
-    )
-    ballot = Ballot(
-        initiative=initiative,
-        title=title,
-        kind=kind,
-        opens_at=opens_at,
-        closes_at=closes_at,
-        dots_per_person=dots_per_person,
-    )
+def ballot_create(*, user, initiative: Initiative, item_ids: list, **fields) -> Ballot:
+    """Create a ballot of these items. `fields`: its title, kind, voting window and dots per
+    person, as `_ballot_values` takes them."""
+    values = _ballot_values(**fields)
+    ballot = Ballot(initiative=initiative, **values)
     full_clean_or_raise(ballot)
     ballot.save()
-    _set_items(ballot=ballot, kind=kind, item_ids=item_ids)
+    _set_items(ballot=ballot, kind=values["kind"], item_ids=item_ids)
     activity_record(initiative=initiative, actor=user, action="ballot.created", target=ballot)
     return ballot
 
 
 @transaction.atomic
 def ballot_update(
-    *,
-    user,
-    ballot: Ballot,
-    title: str,
-    kind: str,
-    opens_at: datetime,
-    closes_at: datetime,
-    dots_per_person: int,
-    item_ids: list,
-    now: datetime | None = None,
+    *, user, ballot: Ballot, item_ids: list, now: datetime | None = None, **fields
 ) -> Ballot:
-    """Edit a ballot that has not opened yet (once people vote, its items and dots are fixed)."""
+    """Edit a ballot that has not opened yet (once people vote, its items and dots are fixed).
+    `fields` as for ballot_create."""
     ballot = Ballot.objects.select_for_update().select_related("initiative").get(pk=ballot.pk)
     if ballot_status(ballot, now) != BallotStatus.UPCOMING:
         raise DomainError(_("Voting has started: the ballot can no longer be changed."))
-    title = _clean_ballot(
-        initiative=ballot.initiative,
-        title=title,
-        kind=kind,
-        opens_at=opens_at,
-        closes_at=closes_at,
-        dots_per_person=dots_per_person,
-    )
-    ballot.title, ballot.kind = title, kind
-    ballot.opens_at, ballot.closes_at = opens_at, closes_at
-    ballot.dots_per_person = dots_per_person
-    full_clean_or_raise(ballot)
-    ballot.save(
-        update_fields=["title", "kind", "opens_at", "closes_at", "dots_per_person", "updated_at"]
-    )
-    _set_items(ballot=ballot, kind=kind, item_ids=item_ids)
+    values = _ballot_values(**fields)
+    save_values(ballot, values)
+    _set_items(ballot=ballot, kind=values["kind"], item_ids=item_ids)
     activity_record(
         initiative=ballot.initiative, actor=user, action="ballot.updated", target=ballot
     )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
+from dialogue_hub.services import refuse_taken_name, save_values
 from initiatives.models import Initiative
 from initiatives.services import activity_record
 
@@ -90,9 +91,7 @@ def idea_update(*, user, idea: Idea, text: str, theme: Theme | None, level: str)
     if idea.merged_into_id:
         raise DomainError(_("This idea was merged into another one; edit that one instead."))
     _check_theme(initiative=idea.initiative, theme=theme)
-    idea.text, idea.theme, idea.level = _clean_text(text), theme, level
-    _validate(idea)
-    idea.save(update_fields=["text", "theme", "level", "updated_at"])
+    save_values(idea, {"text": _clean_text(text), "theme": theme, "level": level})
     activity_record(
         initiative=idea.initiative, actor=user, action="idea.updated", label=f"#{idea.pk}"
     )
@@ -122,12 +121,13 @@ def _clean_theme_name(name: str) -> str:
     return name
 
 
-def _check_unique_theme(*, initiative: Initiative, name: str, exclude_pk=None) -> None:
-    clash = Theme.objects.filter(initiative=initiative, name__iexact=name)
-    if exclude_pk:
-        clash = clash.exclude(pk=exclude_pk)
-    if clash.exists():
-        raise DomainError(_("There is already a theme with this name."), field="name")
+def _check_unique_theme(*, initiative: Initiative, name: str, theme: Theme | None = None) -> None:
+    refuse_taken_name(
+        Theme.objects.filter(initiative=initiative),
+        name,
+        instance=theme,
+        message=_("There is already a theme with this name."),
+    )
 
 
 @transaction.atomic
@@ -144,10 +144,9 @@ def theme_create(*, user, initiative: Initiative, name: str, description: str = 
 @transaction.atomic
 def theme_update(*, user, theme: Theme, name: str, description: str = "") -> Theme:
     name = _clean_theme_name(name)
-    _check_unique_theme(initiative=theme.initiative, name=name, exclude_pk=theme.pk)
-    theme.name, theme.description = name, (description or "").strip()
-    _validate(theme, exclude=["initiative"])
-    theme.save(update_fields=["name", "description", "updated_at"])
+    _check_unique_theme(initiative=theme.initiative, name=name, theme=theme)
+    values = {"name": name, "description": (description or "").strip()}
+    save_values(theme, values, exclude=["initiative"])
     activity_record(initiative=theme.initiative, actor=user, action="theme.updated", target=theme)
     return theme
 

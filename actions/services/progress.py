@@ -35,8 +35,9 @@ from django.utils.translation import gettext as _
 from dialogue_hub import outbox
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
+from dialogue_hub.services import save_values
 from initiatives.models import CoalitionMembership, Initiative, Membership, Phase, Role
-from initiatives.services import activity_record
+from initiatives.services import activity_record, delete_recorded
 from participants.models import Participant, Status
 
 from ..models import (
@@ -52,6 +53,7 @@ from ..models import (
 )
 from ..selectors.progress import initiative_today
 from ..selectors.results import CLOSED_STATUSES
+from .teams import milestone_completed_on
 
 MAX_EVIDENCE_LINKS = 20
 MAX_LINK_LENGTH = 500
@@ -127,11 +129,8 @@ def progress_update_create(
         if milestone.status == new:
             continue
         changes.append({"milestone": pk, "from": milestone.status, "to": new})
+        milestone.completed_on = milestone_completed_on(milestone, status=new, today=today)
         milestone.status = new
-        if new == MilestoneStatus.DONE:
-            milestone.completed_on = today
-        elif milestone.completed_on is not None:
-            milestone.completed_on = None
         milestone.save(update_fields=["status", "completed_on", "updated_at"])
     update = ProgressUpdate(
         team=team,
@@ -155,6 +154,17 @@ def progress_update_create(
 
 
 # --- outcomes: services --------------------------------------------------------------------------
+
+
+def _stripped(data: dict, fields: list[str]) -> dict:
+    """`fields` of `data` (one left out is None), texts stripped: what the outcome and asset
+    services store."""
+    values = {}
+    for name in fields:
+        value = data.get(name)
+        values[name] = value.strip() if isinstance(value, str) else value
+    return values
+
 
 OUTCOME_FIELDS = [
     "kind",
@@ -213,17 +223,7 @@ def outcome_create(
         "is_public": is_public,
     }
     _check_outcome(initiative=initiative, data=data)
-    outcome = Outcome(
-        initiative=initiative,
-        team=team,
-        kind=kind,
-        level=level,
-        title=title.strip(),
-        description=(description or "").strip(),
-        happened_on=happened_on,
-        evidence_url=(evidence_url or "").strip(),
-        is_public=is_public,
-    )
+    outcome = Outcome(initiative=initiative, **_stripped(data, OUTCOME_FIELDS))
     _validate(outcome)
     outcome.save()
     activity_record(initiative=initiative, actor=user, action="outcome.recorded", target=outcome)
@@ -233,11 +233,7 @@ def outcome_create(
 @transaction.atomic
 def outcome_update(*, user, outcome: Outcome, data: dict) -> Outcome:
     _check_outcome(initiative=outcome.initiative, data=data)
-    for name in OUTCOME_FIELDS:
-        value = data[name]
-        setattr(outcome, name, value.strip() if isinstance(value, str) else value)
-    _validate(outcome)
-    outcome.save(update_fields=[*OUTCOME_FIELDS, "updated_at"])
+    save_values(outcome, _stripped(data, OUTCOME_FIELDS))
     activity_record(
         initiative=outcome.initiative, actor=user, action="outcome.updated", target=outcome
     )
@@ -246,12 +242,7 @@ def outcome_update(*, user, outcome: Outcome, data: dict) -> Outcome:
 
 @transaction.atomic
 def outcome_delete(*, user, outcome: Outcome) -> None:
-    initiative, label, pk = outcome.initiative, str(outcome), outcome.pk
-    outcome.delete()
-    outcome.pk = pk
-    activity_record(
-        initiative=initiative, actor=user, action="outcome.deleted", target=outcome, label=label
-    )
+    delete_recorded(outcome, actor=user, action="outcome.deleted")
 
 
 # --- community assets -------------------------------------------------------------------------
@@ -298,14 +289,7 @@ def asset_create(
         "offered_by": offered_by,
     }
     _check_asset(initiative=initiative, data=data)
-    asset = CommunityAsset(
-        initiative=initiative,
-        kind=kind,
-        name=name.strip(),
-        description=(description or "").strip(),
-        partner=partner,
-        offered_by=offered_by,
-    )
+    asset = CommunityAsset(initiative=initiative, **_stripped(data, ASSET_FIELDS))
     _validate(asset)
     asset.save()
     activity_record(initiative=initiative, actor=user, action="asset.added", target=asset)
@@ -318,23 +302,14 @@ def asset_update(*, user, asset: CommunityAsset, data: dict) -> CommunityAsset:
     names cannot change who offered it): the asset keeps its participant then."""
     data = {"offered_by": asset.offered_by, **data}
     _check_asset(initiative=asset.initiative, data=data)
-    for field in ASSET_FIELDS:
-        value = data.get(field)
-        setattr(asset, field, value.strip() if isinstance(value, str) else value)
-    _validate(asset)
-    asset.save(update_fields=[*ASSET_FIELDS, "updated_at"])
+    save_values(asset, _stripped(data, ASSET_FIELDS))
     activity_record(initiative=asset.initiative, actor=user, action="asset.updated", target=asset)
     return asset
 
 
 @transaction.atomic
 def asset_delete(*, user, asset: CommunityAsset) -> None:
-    initiative, label, pk = asset.initiative, str(asset), asset.pk
-    asset.delete()
-    asset.pk = pk
-    activity_record(
-        initiative=initiative, actor=user, action="asset.deleted", target=asset, label=label
-    )
+    delete_recorded(asset, actor=user, action="asset.deleted")
 
 
 @transaction.atomic

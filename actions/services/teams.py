@@ -6,6 +6,9 @@ it; a participant appears in the log only as str(participant), never by name. Th
 including the progress roll-up, are in actions/selectors/teams.py.
 """
 
+from contextlib import contextmanager
+from datetime import date
+
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -13,6 +16,7 @@ from django.utils.translation import ngettext
 
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
+from dialogue_hub.services import refuse_taken_name, save_values
 from initiatives.models import CoalitionMembership, Initiative, Membership, Role
 from initiatives.services import activity_record
 from participants.models import Participant, Status
@@ -36,35 +40,30 @@ HEAVIEST_WEIGHT = 100
 # --- team services ------------------------------------------------------------------------------
 
 
-TEAM_FIELDS = [
-    "name",
-    "level",
-    "description",
-    "convener",
-    "facilitator",
-    "update_every_days",
-    "is_public",
-]
-
-
-def _check_team(
+def _team_values(
     *,
     initiative: Initiative,
     team: ActionTeam | None,
     name: str,
     level: str,
-    ideas,
-    convener,
-    facilitator,
-    update_every_days: int,
-) -> None:
+    description: str = "",
+    ideas=(),
+    convener: Participant | None = None,
+    facilitator=None,
+    update_every_days: int = 30,
+    is_public: bool = False,
+) -> tuple[dict, list]:
+    """Check a team's fields for team_create (`team` None) and team_update; return the values
+    the team stores (name and description stripped) and its ideas."""
+    ideas = list(ideas)
     if not name.strip():
         raise DomainError(_("Give the team a name."), field="name")
-    same = ActionTeam.objects.filter(initiative=initiative, name__iexact=name.strip())
-    if team is not None:
-        same = same.exclude(pk=team.pk)
-    if same.exists():
-        raise DomainError(_("Another team already has this name."), field="name")
+    refuse_taken_name(
+        ActionTeam.objects.filter(initiative=initiative),
+        name.strip(),
+        instance=team,
+        message=_("Another team already has this name."),
+    )
     if level not in Level.values:
         raise DomainError(_("Choose a level of change."), field="level")
     if not 1 <= update_every_days <= LONGEST_CADENCE_DAYS:
@@ -99,92 +98,49 @@ def _check_team(
             _("Choose a team member with the facilitator role in this initiative."),
             field="facilitator",
         )
+    values = {
+        "name": name.strip(),
+        "level": level,
+        "description": description.strip(),
+        "convener": convener,
+        "facilitator": facilitator,
+        "update_every_days": update_every_days,
+        "is_public": is_public,
+    }
+    return values, ideas
 
 
-def _save_team(team: ActionTeam, **kwargs) -> None:
+@contextmanager
+def _name_not_taken():
+    """Around a team's save: a concurrent request that took the name a moment ago (the unique
+    constraint) becomes the same refusal as the check before it."""
     try:
         with transaction.atomic():
-            team.save(**kwargs)
-    except IntegrityError as exc:  # a concurrent request took the name a moment ago
+            yield
+    except IntegrityError as exc:
         raise DomainError(_("Another team already has this name."), field="name") from exc
 
 
 @transaction.atomic
-def team_create(
-    *,
-    user,
-    initiative: Initiative,
-    name: str,
-    level: str,
-    description: str = "",
-    ideas=(),
-    convener: Participant | None = None,
-    facilitator=None,
-    update_every_days: int = 30,
-    is_public: bool = False,
-) -> ActionTeam:
-    ideas = list(ideas)
-    _check_team(
-        initiative=initiative,
-        team=None,
-        name=name,
-        level=level,
-        ideas=ideas,
-        convener=convener,
-        facilitator=facilitator,
-        update_every_days=update_every_days,
-    )
-    team = ActionTeam(
-        initiative=initiative,
-        name=name.strip(),
-        level=level,
-        description=description.strip(),
-        convener=convener,
-        facilitator=facilitator,
-        update_every_days=update_every_days,
-        is_public=is_public,
-    )
+def team_create(*, user, initiative: Initiative, **fields) -> ActionTeam:
+    """Create a team. `fields`: its fields and ideas, as `_team_values` takes them."""
+    values, ideas = _team_values(initiative=initiative, team=None, **fields)
+    team = ActionTeam(initiative=initiative, **values)
     _validate(team, exclude=["name"])
-    _save_team(team)
+    with _name_not_taken():
+        team.save()
     team.ideas.set(ideas)
     activity_record(initiative=initiative, actor=user, action="action_team.created", target=team)
     return team
 
 
 @transaction.atomic
-def team_update(
-    *,
-    user,
-    team: ActionTeam,
-    name: str,
-    level: str,
-    description: str = "",
-    ideas=(),
-    convener: Participant | None = None,
-    facilitator=None,
-    update_every_days: int = 30,
-    is_public: bool = False,
-) -> ActionTeam:
-    ideas = list(ideas)
-    _check_team(
-        initiative=team.initiative,
-        team=team,
-        name=name,
-        level=level,
-        ideas=ideas,
-        convener=convener,
-        facilitator=facilitator,
-        update_every_days=update_every_days,
-    )
-    team.name = name.strip()
-    team.level = level
-    team.description = description.strip()
-    team.convener = convener
-    team.facilitator = facilitator
-    team.update_every_days = update_every_days
-    team.is_public = is_public
-    _validate(team, exclude=["name"])
-    _save_team(team, update_fields=[*TEAM_FIELDS, "updated_at"])
+def team_update(*, user, team: ActionTeam, **fields) -> ActionTeam:
+    """Change a team. `fields`: all its fields and ideas, as `_team_values` takes them (one
+    left out takes its default)."""
+    values, ideas = _team_values(initiative=team.initiative, team=team, **fields)
+    with _name_not_taken():
+        save_values(team, values, exclude=["name"])
     team.ideas.set(ideas)
     activity_record(
         initiative=team.initiative, actor=user, action="action_team.updated", target=team
@@ -230,6 +186,28 @@ def team_delete(*, user, team: ActionTeam, confirm: bool = False) -> dict[str, i
 # --- members -----------------------------------------------------------------------------------
 
 
+def _record_for_team(team: ActionTeam, *, actor, action: str, target, label: str | None = None):
+    """Log a change to the team's members or goals: the entry names the team (its name and id)
+    in its details."""
+    activity_record(
+        initiative=team.initiative,
+        actor=actor,
+        action=action,
+        target=target,
+        label=label,
+        details={"team": team.name, "team_id": team.pk},
+    )
+
+
+def _record_member_change(
+    team: ActionTeam, *, user, action: str, member: Participant | CoalitionMembership
+):
+    """Log a member added or removed: a participant named as str(participant), never by name; a
+    partner by its organization's name."""
+    label = str(member) if isinstance(member, Participant) else member.organization.name
+    _record_for_team(team, actor=user, action=action, target=member, label=label)
+
+
 @transaction.atomic
 def team_member_add(
     *,
@@ -260,30 +238,18 @@ def team_member_add(
             member.save()
     except IntegrityError as exc:
         raise DomainError(_("Already on the team.")) from exc
-    activity_record(
-        initiative=team.initiative,
-        actor=user,
-        action="action_team.member_added",
-        target=participant if participant is not None else organization,
-        label=str(participant) if participant is not None else organization.organization.name,
-        details={"team": team.name, "team_id": team.pk},
-    )
+    added = participant if participant is not None else organization
+    _record_member_change(team, user=user, action="action_team.member_added", member=added)
     return member
 
 
 @transaction.atomic
 def team_member_remove(*, user, member: TeamMember) -> None:
-    team = member.team
-    label = (
-        str(member.participant) if member.participant_id else member.organization.organization.name
-    )
-    activity_record(
-        initiative=team.initiative,
-        actor=user,
+    _record_member_change(
+        member.team,
+        user=user,
         action="action_team.member_removed",
-        target=member.participant or member.organization,
-        label=label,
-        details={"team": team.name, "team_id": team.pk},
+        member=member.participant or member.organization,
     )
     member.delete()
 
@@ -303,13 +269,7 @@ def team_join(*, participant: Participant, team: ActionTeam) -> TeamMember:
             member = TeamMember.objects.create(team=team, participant=participant)
     except IntegrityError:  # a double click: already a member
         return TeamMember.objects.get(team=team, participant=participant)
-    activity_record(
-        initiative=team.initiative,
-        actor=None,
-        action="action_team.joined",
-        target=participant,
-        details={"team": team.name, "team_id": team.pk},
-    )
+    _record_for_team(team, actor=None, action="action_team.joined", target=participant)
     return member
 
 
@@ -319,13 +279,7 @@ def team_leave(*, participant: Participant, team: ActionTeam) -> bool:
         raise Http404
     deleted, _rows = TeamMember.objects.filter(team=team, participant=participant).delete()
     if deleted:
-        activity_record(
-            initiative=team.initiative,
-            actor=None,
-            action="action_team.left",
-            target=participant,
-            details={"team": team.name, "team_id": team.pk},
-        )
+        _record_for_team(team, actor=None, action="action_team.left", target=participant)
     return bool(deleted)
 
 
@@ -335,73 +289,44 @@ def team_leave(*, participant: Participant, team: ActionTeam) -> bool:
 GOAL_FIELDS = ["title", "indicator", "baseline", "target", "due_on", "owner"]
 
 
-def _goal_values(*, title: str, **values) -> dict:
-    if not title.strip():
-        raise DomainError(_("Give the goal a title."), field="title")
-    cleaned = {"title": title.strip()}
-    for key in ["indicator", "baseline", "target", "owner"]:
-        cleaned[key] = (values.get(key) or "").strip()
-    cleaned["due_on"] = values.get("due_on")
-    return cleaned
-
-
-@transaction.atomic
-def goal_create(
+def _goal_values(
     *,
-    user,
-    team: ActionTeam,
     title: str,
     indicator: str = "",
     baseline: str = "",
     target: str = "",
     due_on=None,
     owner: str = "",
-) -> Goal:
-    values = _goal_values(
-        title=title,
-        indicator=indicator,
-        baseline=baseline,
-        target=target,
-        due_on=due_on,
-        owner=owner,
-    )
-    goal = Goal(team=team, **values)
+) -> dict:
+    """The goal's GOAL_FIELDS as goal_create and goal_update store them (texts stripped);
+    refuses a goal without a title."""
+    if not title.strip():
+        raise DomainError(_("Give the goal a title."), field="title")
+    return {
+        "title": title.strip(),
+        "indicator": (indicator or "").strip(),
+        "baseline": (baseline or "").strip(),
+        "target": (target or "").strip(),
+        "due_on": due_on,
+        "owner": (owner or "").strip(),
+    }
+
+
+@transaction.atomic
+def goal_create(*, user, team: ActionTeam, **fields) -> Goal:
+    """Add a goal to the team. `fields`: the goal's GOAL_FIELDS, as `_goal_values` takes them."""
+    goal = Goal(team=team, **_goal_values(**fields))
     _validate(goal)
     goal.save()
-    activity_record(
-        initiative=team.initiative,
-        actor=user,
-        action="goal.created",
-        target=goal,
-        details={"team": team.name, "team_id": team.pk},
-    )
+    _record_for_team(team, actor=user, action="goal.created", target=goal)
     return goal
 
 
 @transaction.atomic
-def goal_update(
-    *,
-    user,
-    goal: Goal,
-    title: str,
-    indicator: str = "",
-    baseline: str = "",
-    target: str = "",
-    due_on=None,
-    owner: str = "",
-) -> Goal:
-    values = _goal_values(
-        title=title,
-        indicator=indicator,
-        baseline=baseline,
-        target=target,
-        due_on=due_on,
-        owner=owner,
-    )
-    for key, value in values.items():
-        setattr(goal, key, value)
-    _validate(goal)
-    goal.save(update_fields=[*GOAL_FIELDS, "updated_at"])
+def goal_update(*, user, goal: Goal, **fields) -> Goal:
+    """Change a goal. `fields`: all its GOAL_FIELDS, as `_goal_values` takes them (one left out
+    is cleared)."""
+    save_values(goal, _goal_values(**fields))
     activity_record(initiative=goal.team.initiative, actor=user, action="goal.updated", target=goal)
     return goal
 
@@ -418,9 +343,6 @@ def goal_delete(*, user, goal: Goal) -> None:
     goal.delete()
 
 
-MILESTONE_FIELDS = ["title", "due_on", "status", "weight", "completed_on"]
-
-
 def _milestone_values(*, title: str, due_on, status: str, weight: int | None) -> dict:
     if not title.strip():
         raise DomainError(_("Give the milestone a title."), field="title")
@@ -434,6 +356,18 @@ def _milestone_values(*, title: str, due_on, status: str, weight: int | None) ->
     return {"title": title.strip(), "due_on": due_on, "status": status, "weight": weight}
 
 
+def milestone_completed_on(milestone: Milestone | None, *, status: str, today: date) -> date | None:
+    """The completed_on a milestone (as stored; None for a new one) has once given `status`:
+    becoming done, `today` (the initiative's date); staying done, the day it was done; not
+    done, None. The one rule for milestone_create, milestone_update and the status changes of
+    a progress update (actions/services/progress.py)."""
+    if status != MilestoneStatus.DONE:
+        return None
+    if milestone is not None and milestone.status == MilestoneStatus.DONE:
+        return milestone.completed_on
+    return today
+
+
 @transaction.atomic
 def milestone_create(
     *,
@@ -445,9 +379,9 @@ def milestone_create(
     weight: int | None = None,
 ) -> Milestone:
     values = _milestone_values(title=title, due_on=due_on, status=status, weight=weight)
-    milestone = Milestone(goal=goal, **values)
-    if status == MilestoneStatus.DONE:
-        milestone.completed_on = initiative_today(goal.team.initiative)
+    today = initiative_today(goal.team.initiative)
+    completed_on = milestone_completed_on(None, status=status, today=today)
+    milestone = Milestone(goal=goal, **values, completed_on=completed_on)
     _validate(milestone)
     milestone.save()
     activity_record(
@@ -474,15 +408,11 @@ def milestone_update(
     leaving done clears it."""
     values = _milestone_values(title=title, due_on=due_on, status=status, weight=weight)
     before = milestone.status
-    for key, value in values.items():
-        setattr(milestone, key, value)
     initiative = milestone.goal.team.initiative
-    if status == MilestoneStatus.DONE and before != MilestoneStatus.DONE:
-        milestone.completed_on = initiative_today(initiative)
-    elif status != MilestoneStatus.DONE:
-        milestone.completed_on = None
-    _validate(milestone)
-    milestone.save(update_fields=[*MILESTONE_FIELDS, "updated_at"])
+    values["completed_on"] = milestone_completed_on(
+        milestone, status=status, today=initiative_today(initiative)
+    )
+    save_values(milestone, values)
     activity_record(
         initiative=initiative,
         actor=user,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
 from initiatives.models import CoalitionMembership, Initiative
-from initiatives.services import activity_record
+from initiatives.services import activity_record, delete_recorded
 
 from ..models import Channel, OutreachActivity, ReferralLink
 from ..selectors.outreach import SESSION_KEY, link_label
@@ -84,13 +84,7 @@ def referral_link_create(
 @transaction.atomic
 def referral_link_delete(*, user, link: ReferralLink) -> None:
     """Delete a link. People who came through it keep their partner; the link stops working."""
-    initiative, label = link.initiative, link_label(link)
-    target_id = link.pk
-    link.delete()
-    link.pk = target_id
-    activity_record(
-        initiative=initiative, actor=user, action="referral.deleted", target=link, label=label
-    )
+    delete_recorded(link, actor=user, action="referral.deleted", label=link_label(link))
 
 
 def referral_remember(*, request, link: ReferralLink) -> None:
@@ -167,9 +161,4 @@ def outreach_activity_update(*, user, activity: OutreachActivity, data: dict) ->
 
 @transaction.atomic
 def outreach_activity_delete(*, user, activity: OutreachActivity) -> None:
-    initiative, label, target_id = activity.initiative, activity.segment, activity.pk
-    activity.delete()
-    activity.pk = target_id
-    activity_record(
-        initiative=initiative, actor=user, action="outreach.deleted", target=activity, label=label
-    )
+    delete_recorded(activity, actor=user, action="outreach.deleted", label=activity.segment)

@@ -288,6 +288,19 @@ def test_milestone_done_sets_completed_on_and_leaving_done_clears_it(initiative,
     assert milestone.completed_on is None
 
 
+def test_a_milestone_created_done_is_done_today_and_an_edit_keeps_that_day(initiative, organizer):
+    goal = GoalFactory(team=ActionTeamFactory(initiative=initiative))
+    milestone = teams.milestone_create(user=organizer, goal=goal, title="Meet", status=DONE)
+    assert milestone.completed_on == progress_selectors.initiative_today(initiative)
+
+    earlier = milestone.completed_on - timedelta(days=5)
+    Milestone.objects.filter(pk=milestone.pk).update(completed_on=earlier)
+    milestone.refresh_from_db()
+    teams.milestone_update(user=organizer, milestone=milestone, title="Met", status=DONE)
+    milestone.refresh_from_db()
+    assert (milestone.title, milestone.completed_on) == ("Met", earlier)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [({"title": " "}, "title"), ({"weight": 0}, "weight"), ({"status": "finished"}, "status")],
