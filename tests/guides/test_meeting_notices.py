@@ -277,10 +277,12 @@ def test_organizer_emails_placement_notices_once_per_person_and_circle(
 ):
     first = circle_with_people(initiative, members=2, venue_address="12 Elm St")
     second = circle_with_people(initiative, members=1)
-    meeting = CircleSessionFactory(circle=first, starts_at=timezone.now() + timedelta(days=4))
-    CircleSessionFactory(circle=first, starts_at=timezone.now() + timedelta(days=11))
+    # Never on the hour: the email writes 8 p.m. as "8 p.m.", and the test looks for "8:00".
+    start = timezone.now().replace(minute=31, second=0, microsecond=0)
+    meeting = CircleSessionFactory(circle=first, starts_at=start + timedelta(days=4))
+    CircleSessionFactory(circle=first, starts_at=start + timedelta(days=11))
     CircleSessionFactory(
-        circle=first, starts_at=timezone.now() + timedelta(days=18), status=MeetingStatus.CANCELLED
+        circle=first, starts_at=start + timedelta(days=18), status=MeetingStatus.CANCELLED
     )
     client.force_login(organizer)
 
