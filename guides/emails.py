@@ -31,6 +31,7 @@ from . import calendars
 from .models import CircleMember, CircleSession, CircleStaff, LogStatus, MeetingStatus, SessionLog
 from .permissions import can_approve_log
 from .selectors import reminders as reminder_selectors
+from .selectors.circles import facilitators
 from .services import reminders as reminder_services
 
 User = get_user_model()
@@ -351,7 +352,7 @@ def build_no_facilitator(message) -> outbox.Built:
     meeting = _meeting(message)
     _check_upcoming(meeting, message)
     circle = meeting.circle
-    if reminder_selectors.facilitators(circle=circle).exists():
+    if facilitators(circle=circle).exists():
         raise outbox.Stale("The circle has a facilitator now.")
     user = User.objects.filter(pk=message.params.get("user"), is_active=True).first()
     if (

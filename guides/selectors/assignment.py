@@ -18,7 +18,8 @@ from participants.selectors.registration import eligible_for_placement
 from ..assignment.loading import PERSON_FIELDS, person_from_row
 from ..assignment.messages import names_shown
 from ..assignment.model import Person
-from ..models import Circle, CircleMember, CircleRole, CircleStaff, KeepTogether, PlacedBy
+from ..models import Circle, CircleMember, CircleRole, KeepTogether, PlacedBy
+from .circles import facilitators
 
 
 @dataclass(frozen=True)
@@ -94,11 +95,7 @@ def assignment_inputs(*, initiative: Initiative, for_update: bool = False) -> As
                 "minors also need a guardian's consent."
             ),
         )
-    staffed = set(
-        CircleStaff.objects.filter(
-            circle__in=open_circles, role=CircleRole.FACILITATOR
-        ).values_list("circle_id", flat=True)
-    )
+    staffed = set(facilitators(circle__in=open_circles).values_list("circle_id", flat=True))
     lacking = [c.name for c in open_circles if c.pk not in staffed]
     if lacking:
         return inputs.refuse(
@@ -193,27 +190,19 @@ def unplaced_people(*, initiative: Initiative) -> QuerySet[Participant]:
     )
 
 
+def _per_circle(rows: QuerySet) -> Coalesce:
+    """How many of `rows` (filtered on circle=OuterRef("pk")) each circle has, 0 for none."""
+    count = rows.order_by().values("circle").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(count, output_field=IntegerField()), 0)
+
+
 def circles_for_assignment(*, initiative: Initiative) -> QuerySet[Circle]:
     """The initiative's circles with member and facilitator counts (one query)."""
-    members = (
-        CircleMember.objects.filter(circle=OuterRef("pk"))
-        .order_by()
-        .values("circle")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    facilitators = (
-        CircleStaff.objects.filter(circle=OuterRef("pk"), role=CircleRole.FACILITATOR)
-        .order_by()
-        .values("circle")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     return (
         Circle.objects.filter(initiative=initiative)
         .annotate(
-            member_count=Coalesce(Subquery(members, output_field=IntegerField()), 0),
-            facilitator_count=Coalesce(Subquery(facilitators, output_field=IntegerField()), 0),
+            member_count=_per_circle(CircleMember.objects.filter(circle=OuterRef("pk"))),
+            facilitator_count=_per_circle(facilitators(circle=OuterRef("pk"))),
         )
         .order_by("name", "pk")
     )

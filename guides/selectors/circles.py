@@ -62,6 +62,12 @@ RULE_ROLES = [
 ROLE_LABELS = dict(RoleCategory.choices)
 
 
+def facilitators(**filters) -> QuerySet[CircleStaff]:
+    """The facilitators among circle staff (`filters` choose the circles): what the assignment
+    requires in every unlocked circle, and what the organizers are alerted to when missing."""
+    return CircleStaff.objects.filter(role=CircleRole.FACILITATOR, **filters)
+
+
 def rule_field(role: str) -> str:
     """The form field (and DomainError field) of the minimum for one role category."""
     return f"min_{role}"

@@ -1,6 +1,5 @@
-"""Who gets a circle's meeting emails, who placed in a circle has no address to email, and the
-two facts the sweep plans by and the emails check again when sent: a meeting's log is written,
-a circle has a facilitator."""
+"""Who gets a circle's meeting emails, who placed in a circle has no address to email, and which
+logs are written (the sweep nudges for the others, and the nudge checks again when sent)."""
 
 from __future__ import annotations
 
@@ -9,7 +8,7 @@ from dataclasses import dataclass
 
 from participants.models import Status
 
-from ..models import CircleMember, CircleRole, CircleStaff, LogStatus, SessionLog
+from ..models import CircleMember, CircleStaff, LogStatus, SessionLog
 
 # People who get no meeting emails (they left, or never came).
 SILENT_STATUSES = (Status.WITHDRAWN, Status.NO_SHOW)
@@ -62,11 +61,6 @@ def written_logs(**filters):
     return SessionLog.objects.filter(
         status__in=[LogStatus.SUBMITTED, LogStatus.APPROVED], **filters
     )
-
-
-def facilitators(**filters):
-    """The facilitators among circle staff: a circle without one alerts its organizers."""
-    return CircleStaff.objects.filter(role=CircleRole.FACILITATOR, **filters)
 
 
 def circle_recipients(circle_ids) -> dict[int, list[Recipient]]:

@@ -35,10 +35,10 @@ from initiatives.services import activity_record
 
 from ..models import CircleSession, MeetingStatus, SessionLog
 from ..permissions import log_approvers
+from ..selectors.circles import facilitators
 from ..selectors.reminders import (
     Recipient,
     circle_recipients,
-    facilitators,
     member_addresses,
     staff_addresses,
     written_logs,
