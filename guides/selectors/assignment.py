@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from ..assignment.loading import PERSON_FIELDS, person_from_row
 from ..assignment.messages import names_shown
 from ..assignment.model import Person
 from ..models import Circle, CircleMember, CircleRole, KeepTogether, PlacedBy
-from .circles import facilitators
+from .circles import facilitators, per_circle
 
 
 @dataclass(frozen=True)
@@ -190,19 +190,13 @@ def unplaced_people(*, initiative: Initiative) -> QuerySet[Participant]:
     )
 
 
-def _per_circle(rows: QuerySet) -> Coalesce:
-    """How many of `rows` (filtered on circle=OuterRef("pk")) each circle has, 0 for none."""
-    count = rows.order_by().values("circle").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(count, output_field=IntegerField()), 0)
-
-
 def circles_for_assignment(*, initiative: Initiative) -> QuerySet[Circle]:
     """The initiative's circles with member and facilitator counts (one query)."""
     return (
         Circle.objects.filter(initiative=initiative)
         .annotate(
-            member_count=_per_circle(CircleMember.objects.filter(circle=OuterRef("pk"))),
-            facilitator_count=_per_circle(facilitators(circle=OuterRef("pk"))),
+            member_count=per_circle(CircleMember.objects.filter(circle=OuterRef("pk"))),
+            facilitator_count=per_circle(facilitators(circle=OuterRef("pk"))),
         )
         .order_by("name", "pk")
     )

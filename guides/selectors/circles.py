@@ -279,15 +279,10 @@ def _next_meeting_subquery(now):
     )
 
 
-def _member_count():
-    sub = (
-        CircleMember.objects.filter(circle=OuterRef("pk"))
-        .order_by()
-        .values("circle")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
+def per_circle(rows: QuerySet) -> Coalesce:
+    """How many of `rows` (filtered on circle=OuterRef("pk")) each circle has, 0 for none."""
+    count = rows.order_by().values("circle").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(count, output_field=IntegerField()), Value(0))
 
 
 @dataclass
@@ -328,7 +323,7 @@ class CircleSummary:
 def circles_overview_queryset(*, initiative: Initiative, now=None) -> QuerySet[Circle]:
     now = now or timezone.now()
     return circles_for_initiative(initiative=initiative).annotate(
-        member_count=_member_count(),
+        member_count=per_circle(CircleMember.objects.filter(circle=OuterRef("pk"))),
         next_meeting_at=Subquery(_next_meeting_subquery(now)),
     )
 
