@@ -80,6 +80,18 @@ def activity_record(
     )
 
 
+def create_and_record(instance, *, initiative, actor, action: str, **entry):
+    """A create service's last step: validate the new `instance` (its first problem a
+    DomainError), save it and log `action` on it. `entry`: as activity_record takes it (the
+    target is `instance` unless given)."""
+    _validate(instance)
+    instance.save()
+    activity_record(
+        initiative=initiative, actor=actor, action=action, **{"target": instance, **entry}
+    )
+    return instance
+
+
 # --- initiatives ------------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
 from initiatives.models import CoalitionMembership, Initiative
-from initiatives.services import activity_record
+from initiatives.services import activity_record, create_and_record
 
 from ..models import Channel, OutreachActivity, ReferralLink
 from ..selectors.outreach import SESSION_KEY, link_label
@@ -124,16 +124,13 @@ def outreach_activity_create(
         happened_on=happened_on,
         notes=notes.strip(),
     )
-    _validate(activity)
-    activity.save()
-    activity_record(
+    return create_and_record(
+        activity,
         initiative=initiative,
         actor=user,
         action="outreach.logged",
-        target=activity,
         label=activity.segment,
     )
-    return activity
 
 
 @transaction.atomic
