@@ -116,6 +116,18 @@ def fit_problems(participant: Participant, circle: Circle) -> list[str]:
     return problems
 
 
+def _status_follows_placement(participant: Participant, *, placed: bool) -> None:
+    """A person's status follows their placement by hand: confirmed becomes assigned when they
+    are placed, assigned becomes confirmed when they are taken out (as the assignment's run
+    does for everyone it places or replaces); other statuses stay."""
+    before, after = (
+        (Status.CONFIRMED, Status.ASSIGNED) if placed else (Status.ASSIGNED, Status.CONFIRMED)
+    )
+    if participant.status == before:
+        participant.status = after
+        participant.save(update_fields=["status", "updated_at"])
+
+
 @transaction.atomic
 def circle_member_move(
     *,
@@ -181,9 +193,7 @@ def circle_member_move(
         action = "circle.member_moved"
     if problems:
         details["override"] = True
-    if participant.status == Status.CONFIRMED:
-        participant.status = Status.ASSIGNED
-        participant.save(update_fields=["status", "updated_at"])
+    _status_follows_placement(participant, placed=True)
     activity_record(
         initiative=initiative, actor=user, action=action, target=participant, details=details
     )
@@ -196,9 +206,7 @@ def circle_member_remove(*, user, member: CircleMember) -> None:
     circle = member.circle
     participant = member.participant
     member.delete()
-    if participant.status == Status.ASSIGNED:
-        participant.status = Status.CONFIRMED
-        participant.save(update_fields=["status", "updated_at"])
+    _status_follows_placement(participant, placed=False)
     activity_record(
         initiative=circle.initiative,
         actor=user,
