@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
+from dialogue_hub.services import refuse_taken_name
 from initiatives.models import Initiative, Membership, Role
 from initiatives.services import activity_record
 from participants.models import Participant, Status
@@ -88,11 +89,12 @@ def _circle_values(
         }
     if not name.strip():
         raise DomainError(_("Give the circle a name."), field="name")
-    same_name = Circle.objects.filter(initiative=initiative, name__iexact=name.strip())
-    if circle is not None:
-        same_name = same_name.exclude(pk=circle.pk)
-    if same_name.exists():
-        raise DomainError(_("Another circle already has this name."), field="name")
+    refuse_taken_name(
+        Circle.objects.filter(initiative=initiative),
+        name.strip(),
+        instance=circle,
+        message=_("Another circle already has this name."),
+    )
     if guide is not None and guide.initiative_id != initiative.pk:
         raise DomainError(_("Choose one of this initiative's own guides."), field="guide")
     allowed_languages = set(initiative.languages or []) | (

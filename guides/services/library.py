@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
+from dialogue_hub.services import save_values
 from initiatives.models import Initiative, Membership
 from initiatives.services import activity_record, create_and_record
 
@@ -118,11 +119,14 @@ def guide_update(
     languages: list[str],
 ) -> DiscussionGuide:
     _check_own(initiative, guide)
-    guide.title = title.strip()
-    guide.description = description.strip()
-    guide.languages = _clean_languages(languages)
-    _validate(guide)
-    guide.save(update_fields=["title", "description", "languages", "updated_at"])
+    save_values(
+        guide,
+        {
+            "title": title.strip(),
+            "description": description.strip(),
+            "languages": _clean_languages(languages),
+        },
+    )
     activity_record(initiative=initiative, actor=user, action="guide.updated", target=guide)
     return guide
 
@@ -198,11 +202,7 @@ def guide_session_update(
     """Change a session of one of the initiative's guides. `fields`: all of them, as
     `_session_fields` takes them (one left out takes its default)."""
     _check_own(initiative, session.guide)
-    fields = _session_fields(**fields)
-    for name, value in fields.items():
-        setattr(session, name, value)
-    _validate(session)
-    session.save(update_fields=[*fields, "updated_at"])
+    save_values(session, _session_fields(**fields))
     activity_record(
         initiative=initiative, actor=user, action="guide.session_updated", target=session.guide
     )
