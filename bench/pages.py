@@ -28,7 +28,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -44,7 +43,7 @@ BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
-from reminders import log, machine, stop_process_group, write_md_section  # noqa: E402
+from reminders import Server, log, machine, write_md_section  # noqa: E402
 
 from tests.smtp_sink import free_port  # noqa: E402
 
@@ -453,44 +452,35 @@ def profile_registration(c: Community, *, repeat: int = 20) -> str:
 # --- gunicorn -----------------------------------------------------------------------------
 
 
-class Gunicorn:
+class Gunicorn(Server):
+    name = "gunicorn"
+
     def __init__(self, port: int, log_path: Path):
+        super().__init__(log_path)
         self.port = port
-        self.log_path = log_path
-        self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("wb") as out:
-            self.process = subprocess.Popen(  # noqa: S603 (our interpreter, our arguments)
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    f"--workers={WORKERS}",
-                    "--worker-class=sync",
-                    f"--bind={HOST}:{self.port}",
-                    f"--pythonpath={ROOT}",
-                    "--timeout=60",
-                    "dialogue_hub.wsgi",
-                ],
-                cwd=ROOT,
-                env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"},
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited:\n{self.log_path.read_text()[-3000:]}")
-            with suppress(OSError):
-                status, _, _ = request("GET", "/bench/ok", port=self.port)
-                if status == 200 and len(self.workers()) == WORKERS:
-                    return
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer within {timeout}s")
+        self.launch(
+            [
+                "gunicorn",
+                f"--workers={WORKERS}",
+                "--worker-class=sync",
+                f"--bind={HOST}:{self.port}",
+                f"--pythonpath={ROOT}",
+                "--timeout=60",
+                "dialogue_hub.wsgi",
+            ],
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"},
+            ready=self._answers,
+            timeout=timeout,
+            pause=0.2,
+        )
+
+    def _answers(self) -> bool:
+        with suppress(OSError):
+            status, _, _ = request("GET", "/bench/ok", port=self.port)
+            return status == 200 and len(self.workers()) == WORKERS
+        return False
 
     def workers(self) -> list[int]:
         """The live worker pids, from the "Booting worker with pid" lines of the log (gunicorn
@@ -510,10 +500,6 @@ class Gunicorn:
                 if line.startswith("VmRSS:"):
                     sizes.append(round(int(line.split()[1]) / 1024, 1))
         return sizes
-
-    def stop(self) -> None:
-        stop_process_group(self.process)
-        self.process = None
 
 
 # --- HTTP client --------------------------------------------------------------------------

@@ -77,38 +77,23 @@ def stop_process_group(process) -> None:
 # --- the worker ---------------------------------------------------------------------------
 
 
-class Worker:
-    """`celery worker` in its own session (stopped with its children), logging to var/bench/."""
+class Server:
+    """One of the benchmark's servers (the Celery worker here, gunicorn in pages.py): a
+    `python -m …` process in its own session, logging to `log_path`, stopped with its children."""
 
-    def __init__(self, *, smtp_port: int, log_path: Path, extra_env: dict | None = None):
-        self.smtp_port = smtp_port
+    name = "the server"
+
+    def __init__(self, log_path: Path):
         self.log_path = log_path
-        self.extra_env = extra_env or {}
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 90) -> None:
-        env = {**os.environ, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(self.smtp_port)}
-        env.update(self.extra_env)
+    def launch(self, args: list[str], *, env: dict, ready, timeout: float, pause: float = 0):
+        """Start `python -m <args>` from the project's root and wait until `ready()` is true;
+        RuntimeError (with the log's end) if it exits first or takes over `timeout` seconds."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("wb") as out:
             self.process = subprocess.Popen(  # noqa: S603 (our interpreter, our arguments)
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "dialogue_hub",
-                    "worker",
-                    "--pool=prefork",
-                    f"--concurrency={WORKER_CONCURRENCY}",
-                    "-Q",
-                    QUEUE,
-                    "--without-heartbeat",
-                    "--without-mingle",
-                    "--without-gossip",
-                    "--loglevel=WARNING",
-                    f"--hostname=bench-{uuid.uuid4().hex[:8]}@%h",
-                ],
+                [sys.executable, "-m", *args],
                 cwd=ROOT,
                 env=env,
                 stdin=subprocess.DEVNULL,
@@ -116,20 +101,60 @@ class Worker:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        # With --loglevel=WARNING the "ready" line is not logged; ask the worker instead.
-        from dialogue_hub.celery import app
-
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the worker exited:\n{self.log_path.read_text()[-3000:]}")
-            if app.control.ping(timeout=0.5):
+                raise RuntimeError(f"{self.name} exited:\n{self.log_path.read_text()[-3000:]}")
+            if ready():
                 return
-        raise RuntimeError(f"the worker did not answer within {timeout}s")
+            time.sleep(pause)
+        raise RuntimeError(f"{self.name} did not answer within {timeout}s")
 
     def stop(self) -> None:
         stop_process_group(self.process)
         self.process = None
+
+
+class Worker(Server):
+    """`celery worker` in its own session (stopped with its children), logging to var/bench/."""
+
+    name = "the worker"
+
+    def __init__(self, *, smtp_port: int, log_path: Path, extra_env: dict | None = None):
+        super().__init__(log_path)
+        self.smtp_port = smtp_port
+        self.extra_env = extra_env or {}
+
+    def start(self, timeout: float = 90) -> None:
+        env = {**os.environ, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(self.smtp_port)}
+        env.update(self.extra_env)
+        self.launch(
+            [
+                "celery",
+                "-A",
+                "dialogue_hub",
+                "worker",
+                "--pool=prefork",
+                f"--concurrency={WORKER_CONCURRENCY}",
+                "-Q",
+                QUEUE,
+                "--without-heartbeat",
+                "--without-mingle",
+                "--without-gossip",
+                "--loglevel=WARNING",
+                f"--hostname=bench-{uuid.uuid4().hex[:8]}@%h",
+            ],
+            env=env,
+            ready=self._answers,
+            timeout=timeout,
+        )
+
+    @staticmethod
+    def _answers() -> bool:
+        # With --loglevel=WARNING the "ready" line is not logged; ask the worker instead.
+        from dialogue_hub.celery import app
+
+        return bool(app.control.ping(timeout=0.5))
 
 
 # --- data ---------------------------------------------------------------------------------

@@ -28,18 +28,11 @@ from participants.models import Participant
 from participants.services import registration as participant_services
 
 from . import calendars
-from .models import (
-    CircleMember,
-    CircleRole,
-    CircleSession,
-    CircleStaff,
-    LogStatus,
-    MeetingStatus,
-    SessionLog,
-)
+from .models import CircleMember, CircleSession, CircleStaff, LogStatus, MeetingStatus, SessionLog
 from .permissions import can_approve_log
 from .selectors import needs as need_selectors
 from .selectors import reminders as reminder_selectors
+from .selectors.circles import facilitators
 from .services import reminders as reminder_services
 
 User = get_user_model()
@@ -170,6 +163,12 @@ def _staff_of(message, circle_id: int):
     return user
 
 
+def _page_url(meeting, url_name: str, pk: int) -> str:
+    """The absolute link to a page of the meeting's initiative that takes a pk."""
+    slug = meeting.circle.initiative.slug
+    return absolute_url(reverse(url_name, kwargs={"slug": slug, "pk": pk}))
+
+
 def _recipient(message, meeting: CircleSession) -> dict:
     """Who the message is for, and the page their links open."""
     circle = meeting.circle
@@ -182,14 +181,11 @@ def _recipient(message, meeting: CircleSession) -> dict:
             "page_url": circle_page_url(participant),
         }
     user = _staff_of(message, circle.pk)
-    slug = circle.initiative.slug
     return {
         "user": user,
         "name": user.display_name,
         "is_staff": True,
-        "page_url": absolute_url(
-            reverse("guides:attendance", kwargs={"slug": slug, "pk": meeting.pk})
-        ),
+        "page_url": _page_url(meeting, "guides:attendance", meeting.pk),
         "feed_url": calendars.staff_feed_url(user, circle.initiative),
     }
 
@@ -267,6 +263,15 @@ def upcoming_meetings(circle_id: int):
 # --- builders ------------------------------------------------------------------------------------
 
 
+def _to_team_member(message, meeting, user, template: str, **context) -> outbox.Built:
+    """An email to one team member about a meeting (the nudge, the log to approve, the alert):
+    the meeting's context, their name and `context` (the page it links to)."""
+    return outbox.Built(
+        template=template,
+        context={**_meeting_context(meeting, message), "name": user.display_name, **context},
+    )
+
+
 def build_reminder(message) -> outbox.Built:
     meeting = _meeting(message)
     _check_upcoming(meeting, message)
@@ -322,22 +327,11 @@ def build_nudge(message) -> outbox.Built:
     meeting = _meeting(message)
     if meeting.status == MeetingStatus.CANCELLED:
         raise outbox.Stale("The meeting was cancelled.")
-    if SessionLog.objects.filter(
-        meeting=meeting, status__in=[LogStatus.SUBMITTED, LogStatus.APPROVED]
-    ).exists():
+    if reminder_selectors.written_logs(meeting=meeting).exists():
         raise outbox.Stale("The session log was written meanwhile.")
     user = _staff_of(message, meeting.circle_id)
-    slug = meeting.circle.initiative.slug
-    return outbox.Built(
-        template="log_nudge",
-        context={
-            **_meeting_context(meeting, message),
-            "name": user.display_name,
-            "log_url": absolute_url(
-                reverse("guides:log_edit", kwargs={"slug": slug, "pk": meeting.pk})
-            ),
-        },
-    )
+    log_url = _page_url(meeting, "guides:log_edit", meeting.pk)
+    return _to_team_member(message, meeting, user, "log_nudge", log_url=log_url)
 
 
 def _sheet_url(meeting: CircleSession) -> str:
@@ -394,18 +388,10 @@ def build_log_to_approve(message) -> outbox.Built:
     user = User.objects.filter(pk=_id(message.params.get("user")), is_active=True).first()
     if user is None or not can_approve_log(user, log):
         raise outbox.Stale("The person may no longer approve this log.")
-    meeting = log.meeting
-    slug = meeting.circle.initiative.slug
-    return outbox.Built(
-        template="log_to_approve",
-        context={
-            **_meeting_context(meeting, message),
-            "name": user.display_name,
-            "author": log.drafted_by.display_name if log.drafted_by else "",
-            "log_url": absolute_url(
-                reverse("guides:log_detail", kwargs={"slug": slug, "pk": meeting.pk})
-            ),
-        },
+    author = log.drafted_by.display_name if log.drafted_by else ""
+    log_url = _page_url(log.meeting, "guides:log_detail", log.meeting.pk)
+    return _to_team_member(
+        message, log.meeting, user, "log_to_approve", author=author, log_url=log_url
     )
 
 
@@ -413,7 +399,7 @@ def build_no_facilitator(message) -> outbox.Built:
     meeting = _meeting(message)
     _check_upcoming(meeting, message)
     circle = meeting.circle
-    if CircleStaff.objects.filter(circle=circle, role=CircleRole.FACILITATOR).exists():
+    if facilitators(circle=circle).exists():
         raise outbox.Stale("The circle has a facilitator now.")
     user = User.objects.filter(pk=message.params.get("user"), is_active=True).first()
     if (
@@ -423,17 +409,8 @@ def build_no_facilitator(message) -> outbox.Built:
         ).exists()
     ):
         raise outbox.Stale("The person is no longer an organizer.")
-    slug = circle.initiative.slug
-    return outbox.Built(
-        template="alert_no_facilitator",
-        context={
-            **_meeting_context(meeting, message),
-            "name": user.display_name,
-            "edit_url": absolute_url(
-                reverse("guides:circle_edit", kwargs={"slug": slug, "pk": circle.pk})
-            ),
-        },
-    )
+    edit_url = _page_url(meeting, "guides:circle_edit", circle.pk)
+    return _to_team_member(message, meeting, user, "alert_no_facilitator", edit_url=edit_url)
 
 
 def build_assigned(message) -> outbox.Built:

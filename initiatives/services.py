@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from dialogue_hub import outbox
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
+from dialogue_hub.services import save_values
 
 from . import cache as initiative_cache
 from . import selectors
@@ -91,6 +92,18 @@ def delete_recorded(instance, *, actor, action: str, label: str | None = None) -
     activity_record(initiative=initiative, actor=actor, action=action, target=instance, label=label)
 
 
+def create_and_record(instance, *, initiative, actor, action: str, **entry):
+    """A create service's last step: validate the new `instance` (its first problem a
+    DomainError), save it and log `action` on it. `entry`: as activity_record takes it (the
+    target is `instance` unless given)."""
+    _validate(instance)
+    instance.save()
+    activity_record(
+        initiative=initiative, actor=actor, action=action, **{"target": instance, **entry}
+    )
+    return instance
+
+
 # --- initiatives ------------------------------------------------------------------------------
 
 
@@ -160,10 +173,7 @@ def initiative_update(*, user, initiative: Initiative, data: dict) -> Initiative
     changed = _changed_fields(initiative, data, INITIATIVE_EDITABLE_FIELDS)
     if not changed:
         return initiative
-    for field_name in changed:
-        setattr(initiative, field_name, data[field_name])
-    _validate(initiative)
-    initiative.save(update_fields=[*changed, "updated_at"])
+    save_values(initiative, {f: data[f] for f in changed})
     activity_record(
         initiative=initiative,
         actor=user,
@@ -341,10 +351,7 @@ def coalition_member_update(
             member.organization = organization
             member_changed.append("organization")
         else:
-            for f in org_changed:
-                setattr(organization, f, organization_data[f])
-            _validate(organization)
-            organization.save(update_fields=[*org_changed, "updated_at"])
+            save_values(organization, {f: organization_data[f] for f in org_changed})
     if member_changed:
         _validate(member)
         member.save(update_fields=[*member_changed, "updated_at"])

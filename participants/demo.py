@@ -73,6 +73,7 @@ AGES = [
     ("prefer_not", 4),
 ]
 # Community shares from a fictional census (American Community Survey style), and sign-up weights.
+CENSUS_SOURCE = "American Community Survey 5-year (fictional demo figures)"
 RACE = [
     ("white", "0.46", 52),
     ("black", "0.26", 18),
@@ -224,45 +225,39 @@ def seed_participants(initiative, *, team=(), count=300) -> int:
             happened_on=today - timedelta(days=days_ago),
         )
 
+    def target(dimension, group, *, source=CENSUS_SOURCE, source_year=2023, **figures):
+        """One inclusion target of the demo (census figures of 2023 unless told)."""
+        InclusionTarget.objects.create(
+            initiative=initiative,
+            dimension=dimension,
+            group=group,
+            source=source,
+            source_year=source_year,
+            **figures,
+        )
+
     for dimension, rows in [
         ("neighborhood", NEIGHBORHOODS),
         ("race_ethnicity", [(code, share) for code, share, _w in RACE]),
     ]:
         for group, share in rows:
-            InclusionTarget.objects.create(
-                initiative=initiative,
-                dimension=dimension,
-                group=group,
-                community_share=Decimal(share),
-                source="American Community Survey 5-year (fictional demo figures)",
-                source_year=2023,
-            )
-    InclusionTarget.objects.create(
-        initiative=initiative,
-        dimension="role_category",
-        group="young_person",
-        community_share=Decimal("0.15"),
-        target_share=Decimal("0.25"),
+            target(dimension, group, community_share=Decimal(share))
+    target(
+        "role_category",
+        "young_person",
         source="Process goal",
         source_year=2027,
+        community_share=Decimal("0.15"),
+        target_share=Decimal("0.25"),
     )
-    InclusionTarget.objects.create(
-        initiative=initiative,
-        dimension="role_category",
-        group="sworn_officer",
-        target_count=40,
+    target(
+        "role_category",
+        "sworn_officer",
         source="Process goal: one officer per circle",
         source_year=2027,
+        target_count=40,
     )
-    InclusionTarget.objects.create(
-        initiative=initiative,
-        dimension="age_band",
-        group="18_24",
-        community_share=Decimal("0.12"),
-        target_share=Decimal("0.15"),
-        source="American Community Survey 5-year (fictional demo figures)",
-        source_year=2023,
-    )
+    target("age_band", "18_24", community_share=Decimal("0.12"), target_share=Decimal("0.15"))
 
     now = timezone.now()
     people = []

@@ -62,6 +62,12 @@ RULE_ROLES = [
 ROLE_LABELS = dict(RoleCategory.choices)
 
 
+def facilitators(**filters) -> QuerySet[CircleStaff]:
+    """The facilitators among circle staff (`filters` choose the circles): what the assignment
+    requires in every unlocked circle, and what the organizers are alerted to when missing."""
+    return CircleStaff.objects.filter(role=CircleRole.FACILITATOR, **filters)
+
+
 def rule_field(role: str) -> str:
     """The form field (and DomainError field) of the minimum for one role category."""
     return f"min_{role}"
@@ -273,15 +279,10 @@ def _next_meeting_subquery(now):
     )
 
 
-def _member_count():
-    sub = (
-        CircleMember.objects.filter(circle=OuterRef("pk"))
-        .order_by()
-        .values("circle")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
+def per_circle(rows: QuerySet) -> Coalesce:
+    """How many of `rows` (filtered on circle=OuterRef("pk")) each circle has, 0 for none."""
+    count = rows.order_by().values("circle").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(count, output_field=IntegerField()), Value(0))
 
 
 @dataclass
@@ -322,7 +323,7 @@ class CircleSummary:
 def circles_overview_queryset(*, initiative: Initiative, now=None) -> QuerySet[Circle]:
     now = now or timezone.now()
     return circles_for_initiative(initiative=initiative).annotate(
-        member_count=_member_count(),
+        member_count=per_circle(CircleMember.objects.filter(circle=OuterRef("pk"))),
         next_meeting_at=Subquery(_next_meeting_subquery(now)),
     )
 

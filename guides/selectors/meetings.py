@@ -24,12 +24,12 @@ from ..models import (
     AttendanceStatus,
     Circle,
     CircleMember,
-    CircleRole,
     CircleSession,
     CircleStaff,
     MeetingStatus,
     SessionLog,
 )
+from .circles import facilitators
 from .library import untrained_facilitators
 
 INTERVAL_CHOICES = (7, 14)
@@ -286,7 +286,7 @@ def untrained_facilitator_names(*, circle) -> list[str]:
     such a circle shows a warning). Two queries."""
     staff = [
         row.user
-        for row in CircleStaff.objects.filter(circle=circle, role=CircleRole.FACILITATOR)
+        for row in facilitators(circle=circle)
         .select_related("user")
         .order_by("user__display_name", "user_id")
     ]

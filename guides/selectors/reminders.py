@@ -1,4 +1,5 @@
-"""Who gets a circle's meeting emails, and who placed in a circle has no address to email."""
+"""Who gets a circle's meeting emails, who placed in a circle has no address to email, and which
+logs are written (the sweep nudges for the others, and the nudge checks again when sent)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,7 @@ from dataclasses import dataclass
 
 from participants.models import Status
 
-from ..models import (
-    CircleMember,
-    CircleStaff,
-)
+from ..models import CircleMember, CircleStaff, LogStatus, SessionLog
 
 # People who get no meeting emails (they left, or never came).
 SILENT_STATUSES = (Status.WITHDRAWN, Status.NO_SHOW)
@@ -47,6 +45,24 @@ def member_addresses(**filters):
     )
 
 
+def staff_addresses(**filters):
+    """(circle id, user id, email, language) of the circle staff `filters` choose who get
+    meeting emails: active accounts with an email address. In circle order."""
+    return (
+        CircleStaff.objects.filter(user__is_active=True, **filters)
+        .exclude(user__email="")
+        .order_by("circle_id", "user_id")
+        .values_list("circle_id", "user_id", "user__email", "user__preferred_language")
+    )
+
+
+def written_logs(**filters):
+    """Session logs that are written up (submitted or approved): no nudge for their meeting."""
+    return SessionLog.objects.filter(
+        status__in=[LogStatus.SUBMITTED, LogStatus.APPROVED], **filters
+    )
+
+
 def circle_recipients(circle_ids) -> dict[int, list[Recipient]]:
     """Each circle's members (not withdrawn or no-show, with an email address) and its staff
     (active users, once each even when facilitator and recorder). Two queries."""
@@ -58,13 +74,7 @@ def circle_recipients(circle_ids) -> dict[int, list[Recipient]]:
     for circle_id, pk, email, language in members:
         found[circle_id].append(Recipient("p", pk, email, language))
     seen = set()
-    staff = (
-        CircleStaff.objects.filter(circle_id__in=circle_ids, user__is_active=True)
-        .exclude(user__email="")
-        .order_by("circle_id", "user_id")
-        .values_list("circle_id", "user_id", "user__email", "user__preferred_language")
-    )
-    for circle_id, pk, email, language in staff:
+    for circle_id, pk, email, language in staff_addresses(circle_id__in=circle_ids):
         if (circle_id, pk) not in seen:
             seen.add((circle_id, pk))
             found[circle_id].append(Recipient("u", pk, email, language))

@@ -4,9 +4,7 @@ circle, keep-together requests. Keyword-only, atomic, logged with counts or anon
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from dialogue_hub.exceptions import DomainError
 from initiatives.models import Initiative
@@ -18,15 +16,14 @@ from ..assignment.algorithm import assign
 from ..assignment.loading import (
     INTERPRETATION,
     MOBILITY,
-    PERSON_FIELDS,
     circle_is_accessible,
     circle_spec,
-    person_from_row,
     strings,
 )
-from ..assignment.messages import language_label, names_shown
-from ..assignment.model import Person, Result
-from ..models import Circle, CircleMember, CircleRole, CircleStaff, KeepTogether, PlacedBy
+from ..assignment.messages import language_label
+from ..assignment.model import Result
+from ..models import Circle, CircleMember, KeepTogether, PlacedBy
+from ..selectors.assignment import assignment_inputs
 
 
 @transaction.atomic
@@ -36,97 +33,17 @@ def circle_assign_balanced(*, user, initiative: Initiative) -> Result:
     unlocked circles are replaced; locked circles and organizers' placements are kept.
 
     Refuses, changing nothing, when there are no circles, nobody to place, circles without a
-    facilitator, or no circle at a time (and in a language) anyone can come."""
-    circles = list(Circle.objects.select_for_update().filter(initiative=initiative).order_by("pk"))
-    if not circles:
-        raise DomainError(
-            _(
-                "There are no circles yet. Create the circles first, each with a time slot, a "
-                "language and a facilitator, then run the assignment."
-            )
-        )
-    open_circles = [c for c in circles if not c.is_locked]
-    if not open_circles:
-        raise DomainError(
-            _(
-                "Every circle is locked, so there is nowhere to place people. Unlock a circle "
-                "or create a new one."
-            )
-        )
-    eligible = [
-        person_from_row(row)
-        for row in eligible_for_placement(initiative=initiative)
-        .order_by("pk")
-        .values(*PERSON_FIELDS)
-    ]
-    if not eligible:
-        raise DomainError(
-            _(
-                "Nobody can be placed yet: people need to have confirmed their registration, "
-                "hold a place (not on the waiting list) and have consented to take part; "
-                "minors also need a guardian's consent."
-            )
-        )
-    staffed = set(
-        CircleStaff.objects.filter(
-            circle__in=open_circles, role=CircleRole.FACILITATOR
-        ).values_list("circle_id", flat=True)
-    )
-    lacking = [c.name for c in open_circles if c.pk not in staffed]
-    if lacking:
-        raise DomainError(
-            ngettext(
-                "This circle has no facilitator yet: %(names)s. Add a facilitator (or lock the "
-                "circle so it is left as it is) and run the assignment again.",
-                "These circles have no facilitator yet: %(names)s. Add a facilitator to each (or "
-                "lock the circles you don't want filled) and run the assignment again.",
-                len(lacking),
-            )
-            % {"names": names_shown(lacking)}
-        )
-
-    # Who stays where they are: everyone in a locked circle, and organizers' placements.
-    locked_ids = {c.pk for c in circles if c.is_locked}
-    fixed_rows = (
-        CircleMember.objects.filter(circle__initiative=initiative)
-        .filter(Q(circle_id__in=locked_ids) | Q(placed_by=PlacedBy.ORGANIZER))
-        .order_by("participant_id")
-        .values("circle_id", *("participant__" + f for f in PERSON_FIELDS))
-    )
-    locked_members: dict[int, list[Person]] = {}
-    for row in fixed_rows:
-        person = person_from_row({f: row["participant__" + f] for f in PERSON_FIELDS})
-        locked_members.setdefault(row["circle_id"], []).append(person)
-    fixed_ids = {p.id for people in locked_members.values() for p in people}
-    to_place = [p for p in eligible if p.id not in fixed_ids]
-    if not to_place:
-        raise DomainError(
-            _(
-                "Everyone who can be placed is already in a locked circle or was placed by an "
-                "organizer. Unlock a circle to let the assignment place people again."
-            )
-        )
-    circle_slots = sorted({c.time_slot for c in open_circles})
-    if "" not in circle_slots and not any(
-        set(p.availability) & set(circle_slots) for p in to_place
-    ):
-        people_slots = sorted({slot for p in to_place for slot in p.availability})
-        raise DomainError(
-            _(
-                "No circle meets at a time when anyone is available. The circles meet on: "
-                "%(circle_slots)s. People are available on: %(people_slots)s. Change the "
-                "circles' time slots to match."
-            )
-            % {
-                "circle_slots": names_shown(circle_slots),
-                "people_slots": names_shown(people_slots) or _("no time given"),
-            }
-        )
+    facilitator, or no circle at a time anyone can come (`assignment_inputs` decides, and the
+    assignment page asks it too before offering "Run"), or when the run places nobody."""
+    inputs = assignment_inputs(initiative=initiative, for_update=True)
+    if inputs.refusal is not None:
+        raise DomainError(inputs.refusal.message)
+    circles, open_circles, to_place = inputs.circles, inputs.open_circles, inputs.to_place
 
     pairs = list(
         KeepTogether.objects.filter(initiative=initiative).values_list("first_id", "second_id")
     )
-    result = assign(to_place, [circle_spec(c) for c in circles], pairs, locked_members)
+    result = assign(to_place, [circle_spec(c) for c in circles], pairs, inputs.locked_members)
     if not result.placements:
         reasons = " ".join(p.message for p in result.problems if p.code.startswith("unplaced_"))
         raise DomainError(
@@ -158,13 +75,13 @@ def circle_assign_balanced(*, user, initiative: Initiative) -> Result:
         details={
             "placed": result.placed_count,
             "unplaced": len(result.unplaced),
-            "kept": len(fixed_ids),
+            "kept": inputs.kept,
             "replaced": removed,
             "circles": len(open_circles),
             "problems": len(result.problems),
         },
     )
-    result.kept = len(fixed_ids)
+    result.kept = inputs.kept
     return result
 
 
@@ -203,6 +120,18 @@ def fit_problems(participant: Participant, circle: Circle) -> list[str]:
             }
         )
     return problems
+
+
+def _status_follows_placement(participant: Participant, *, placed: bool) -> None:
+    """A person's status follows their placement by hand: confirmed becomes assigned when they
+    are placed, assigned becomes confirmed when they are taken out (as the assignment's run
+    does for everyone it places or replaces); other statuses stay."""
+    before, after = (
+        (Status.CONFIRMED, Status.ASSIGNED) if placed else (Status.ASSIGNED, Status.CONFIRMED)
+    )
+    if participant.status == before:
+        participant.status = after
+        participant.save(update_fields=["status", "updated_at"])
 
 
 @transaction.atomic
@@ -281,9 +210,7 @@ def circle_member_move(
         action = "circle.member_moved"
     if problems:
         details["override"] = True
-    if participant.status == Status.CONFIRMED:
-        participant.status = Status.ASSIGNED
-        participant.save(update_fields=["status", "updated_at"])
+    _status_follows_placement(participant, placed=True)
     activity_record(
         initiative=initiative, actor=user, action=action, target=participant, details=details
     )
@@ -296,9 +223,7 @@ def circle_member_remove(*, user, member: CircleMember) -> None:
     circle = member.circle
     participant = member.participant
     member.delete()
-    if participant.status == Status.ASSIGNED:
-        participant.status = Status.CONFIRMED
-        participant.save(update_fields=["status", "updated_at"])
+    _status_follows_placement(participant, placed=False)
     activity_record(
         initiative=circle.initiative,
         actor=user,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
+from dialogue_hub.services import refuse_taken_name
 from initiatives.models import Initiative, Membership, Role
 from initiatives.services import activity_record
 from participants.models import Participant, Status
@@ -44,31 +45,56 @@ def _has_role(*, initiative: Initiative, user, role: str) -> bool:
     return Membership.objects.filter(initiative=initiative, user=user, role=role).exists()
 
 
-def _check(
+def _circle_values(
     *,
     initiative: Initiative,
     circle: Circle | None,
     name: str,
-    guide: DiscussionGuide | None,
-    language: str,
-    min_size: int,
-    max_size: int,
-    time_slot: str,
-    venue_name: str,
-    online_link: str,
-    min_per_role: dict[str, int],
-    max_share_percent: int | None,
+    guide: DiscussionGuide | None = None,
+    language: str = "en",
+    min_size: int = DEFAULT_MIN_SIZE,
+    max_size: int = DEFAULT_MAX_SIZE,
+    time_slot: str = "",
+    first_meeting_at: datetime | None = None,
+    venue_name: str = "",
+    venue_address: str = "",
+    is_neutral_venue: bool = False,
+    is_accessible: bool = False,
+    online_link: str = "",
+    min_per_role: dict[str, int] | None = None,
+    max_share_percent: int | None = None,
     facilitators: list,
-    recorder,
-    time_slots: list[str],
-) -> None:
+    recorder=None,
+    time_slots: list[str] | None = None,
+) -> tuple[dict, list]:
+    """Check a circle's settings and staff for circle_create (`circle` None) and circle_update;
+    return the values the circle stores (texts stripped, rules made from the minimums and the
+    share; an edit keeps minimums for role categories the form does not show, and any other
+    rules) and its one or two facilitators. `time_slots`: the registration's time slots."""
+    facilitators = [person for person in facilitators if person is not None]
+    min_per_role = min_per_role or {}
+    time_slots = time_slots or []
+    rules = {}
+    if circle is not None:
+        kept = {
+            role: n
+            for role, n in rules_min_per_role(circle.rules).items()
+            if role not in RULE_ROLES
+        }
+        min_per_role = {**kept, **min_per_role}
+        rules = {
+            key: value
+            for key, value in (circle.rules or {}).items()
+            if key not in ("min_per_role", "max_share_per_role")
+        }
     if not name.strip():
         raise DomainError(_("Give the circle a name."), field="name")
-    same_name = Circle.objects.filter(initiative=initiative, name__iexact=name.strip())
-    if circle is not None:
-        same_name = same_name.exclude(pk=circle.pk)
-    if same_name.exists():
-        raise DomainError(_("Another circle already has this name."), field="name")
+    refuse_taken_name(
+        Circle.objects.filter(initiative=initiative),
+        name.strip(),
+        instance=circle,
+        message=_("Another circle already has this name."),
+    )
     if guide is not None and guide.initiative_id != initiative.pk:
         raise DomainError(_("Choose one of this initiative's own guides."), field="guide")
     allowed_languages = set(initiative.languages or []) | (
@@ -117,6 +143,23 @@ def _check(
         raise DomainError(
             _("Choose a team member with the recorder role in this initiative."), field="recorder"
         )
+    rules.update(make_rules(min_per_role=min_per_role, max_share_percent=max_share_percent))
+    values = {
+        "name": name.strip(),
+        "guide": guide,
+        "language": language,
+        "min_size": min_size,
+        "max_size": max_size,
+        "time_slot": time_slot,
+        "first_meeting_at": first_meeting_at,
+        "venue_name": venue_name.strip(),
+        "venue_address": venue_address.strip(),
+        "is_neutral_venue": is_neutral_venue,
+        "is_accessible": is_accessible,
+        "online_link": online_link.strip(),
+        "rules": rules,
+    }
+    return values, facilitators
 
 
 def _sync_staff(*, circle: Circle, facilitators: list, recorder) -> bool:
@@ -137,64 +180,13 @@ def _sync_staff(*, circle: Circle, facilitators: list, recorder) -> bool:
 
 
 @transaction.atomic
-def circle_create(
-    *,
-    user,
-    initiative: Initiative,
-    name: str,
-    guide: DiscussionGuide | None = None,
-    language: str = "en",
-    min_size: int = DEFAULT_MIN_SIZE,
-    max_size: int = DEFAULT_MAX_SIZE,
-    time_slot: str = "",
-    first_meeting_at: datetime | None = None,
-    venue_name: str = "",
-    venue_address: str = "",
-    is_neutral_venue: bool = False,
-    is_accessible: bool = False,
-    online_link: str = "",
-    min_per_role: dict[str, int] | None = None,
-    max_share_percent: int | None = None,
-    facilitators: list,
-    recorder=None,
-    time_slots: list[str] | None = None,
-) -> Circle:
-    """Create a circle with one or two facilitators and an optional recorder."""
-    facilitators = [person for person in facilitators if person is not None]
-    min_per_role = min_per_role or {}
-    _check(
-        initiative=initiative,
-        circle=None,
-        name=name,
-        guide=guide,
-        language=language,
-        min_size=min_size,
-        max_size=max_size,
-        time_slot=time_slot,
-        venue_name=venue_name,
-        online_link=online_link,
-        min_per_role=min_per_role,
-        max_share_percent=max_share_percent,
-        facilitators=facilitators,
-        recorder=recorder,
-        time_slots=time_slots or [],
+def circle_create(*, user, initiative: Initiative, recorder=None, **fields) -> Circle:
+    """Create a circle with one or two facilitators and an optional recorder. `fields`: its
+    settings, facilitators and the registration's time slots, as `_circle_values` takes them."""
+    values, facilitators = _circle_values(
+        initiative=initiative, circle=None, recorder=recorder, **fields
     )
-    circle = Circle(
-        initiative=initiative,
-        name=name.strip(),
-        guide=guide,
-        language=language,
-        min_size=min_size,
-        max_size=max_size,
-        time_slot=time_slot,
-        first_meeting_at=first_meeting_at,
-        venue_name=venue_name.strip(),
-        venue_address=venue_address.strip(),
-        is_neutral_venue=is_neutral_venue,
-        is_accessible=is_accessible,
-        online_link=online_link.strip(),
-        rules=make_rules(min_per_role=min_per_role, max_share_percent=max_share_percent),
-    )
+    circle = Circle(initiative=initiative, **values)
     _validate(circle, exclude=["initiative"])
     _save(circle)
     _sync_staff(circle=circle, facilitators=facilitators, recorder=recorder)
@@ -203,75 +195,15 @@ def circle_create(
 
 
 @transaction.atomic
-def circle_update(
-    *,
-    user,
-    circle: Circle,
-    name: str,
-    guide: DiscussionGuide | None,
-    language: str,
-    min_size: int,
-    max_size: int,
-    time_slot: str,
-    first_meeting_at: datetime | None,
-    venue_name: str,
-    venue_address: str,
-    is_neutral_venue: bool,
-    is_accessible: bool,
-    online_link: str,
-    min_per_role: dict[str, int],
-    max_share_percent: int | None,
-    facilitators: list,
-    recorder=None,
-    time_slots: list[str] | None = None,
-) -> Circle:
-    """Change a circle's settings and staff. Minimums for role categories the form does not
-    show are kept."""
+def circle_update(*, user, circle: Circle, recorder=None, **fields) -> Circle:
+    """Change a circle's settings and staff. `fields`: all its settings, facilitators and the
+    registration's time slots, as `_circle_values` takes them (one left out takes its default).
+    Minimums for role categories the form does not show are kept."""
     circle = Circle.objects.select_for_update().get(pk=circle.pk)
     initiative = circle.initiative
-    facilitators = [person for person in facilitators if person is not None]
-    kept = {
-        role: n for role, n in rules_min_per_role(circle.rules).items() if role not in RULE_ROLES
-    }
-    all_mins = {**kept, **min_per_role}
-    _check(
-        initiative=initiative,
-        circle=circle,
-        name=name,
-        guide=guide,
-        language=language,
-        min_size=min_size,
-        max_size=max_size,
-        time_slot=time_slot,
-        venue_name=venue_name,
-        online_link=online_link,
-        min_per_role=all_mins,
-        max_share_percent=max_share_percent,
-        facilitators=facilitators,
-        recorder=recorder,
-        time_slots=time_slots or [],
+    values, facilitators = _circle_values(
+        initiative=initiative, circle=circle, recorder=recorder, **fields
     )
-    rules = {
-        key: value
-        for key, value in (circle.rules or {}).items()
-        if key not in ("min_per_role", "max_share_per_role")
-    }
-    rules.update(make_rules(min_per_role=all_mins, max_share_percent=max_share_percent))
-    values = {
-        "name": name.strip(),
-        "guide": guide,
-        "language": language,
-        "min_size": min_size,
-        "max_size": max_size,
-        "time_slot": time_slot,
-        "first_meeting_at": first_meeting_at,
-        "venue_name": venue_name.strip(),
-        "venue_address": venue_address.strip(),
-        "is_neutral_venue": is_neutral_venue,
-        "is_accessible": is_accessible,
-        "online_link": online_link.strip(),
-        "rules": rules,
-    }
     changed = [name for name, value in values.items() if getattr(circle, name) != value]
     for field_name, value in values.items():
         setattr(circle, field_name, value)

@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
+from dialogue_hub.services import save_values
 from initiatives.models import Initiative, Membership
-from initiatives.services import activity_record
+from initiatives.services import activity_record, create_and_record
 
 from ..models import DiscussionGuide, FacilitatorTraining, GuideSession
 from ..selectors.library import TRAINABLE_ROLES, guide_in_use, initiative_today
@@ -118,11 +119,14 @@ def guide_update(
     languages: list[str],
 ) -> DiscussionGuide:
     _check_own(initiative, guide)
-    guide.title = title.strip()
-    guide.description = description.strip()
-    guide.languages = _clean_languages(languages)
-    _validate(guide)
-    guide.save(update_fields=["title", "description", "languages", "updated_at"])
+    save_values(
+        guide,
+        {
+            "title": title.strip(),
+            "description": description.strip(),
+            "languages": _clean_languages(languages),
+        },
+    )
     activity_record(initiative=initiative, actor=user, action="guide.updated", target=guide)
     return guide
 
@@ -155,75 +159,50 @@ def _renumber(guide: DiscussionGuide) -> None:
         GuideSession.objects.filter(pk=session.pk).update(position=n)
 
 
-def _session_fields(*, title, goals, duration_minutes, agenda, questions) -> dict:
-    return {
-        "title": title.strip(),
-        "goals": goals.strip(),
-        "duration_minutes": duration_minutes,
-        "agenda": clean_agenda(agenda),
-        "questions": clean_questions(questions),
-    }
-
-
-@transaction.atomic
-def guide_session_create(
+def _session_fields(
     *,
-    user,
-    initiative: Initiative,
-    guide: DiscussionGuide,
     title: str,
     goals: str = "",
     duration_minutes: int = 120,
     agenda: list | None = None,
     questions: list | None = None,
+) -> dict:
+    """A guide session's values for guide_session_create and guide_session_update: texts
+    stripped, the agenda and questions checked (none given: none)."""
+    return {
+        "title": title.strip(),
+        "goals": goals.strip(),
+        "duration_minutes": duration_minutes,
+        "agenda": clean_agenda(agenda or []),
+        "questions": clean_questions(questions or []),
+    }
+
+
+@transaction.atomic
+def guide_session_create(
+    *, user, initiative: Initiative, guide: DiscussionGuide, **fields
 ) -> GuideSession:
-    """Add a session at the end of one of the initiative's guides."""
+    """Add a session at the end of one of the initiative's guides. `fields`: its title, goals,
+    length, agenda and questions, as `_session_fields` takes them."""
     _check_own(initiative, guide)
     guide = DiscussionGuide.objects.select_for_update().get(pk=guide.pk)
     last = GuideSession.objects.filter(guide=guide).aggregate(last=Max("position"))["last"] or 0
     if GuideSession.objects.filter(guide=guide).count() >= MAX_SESSIONS:
         raise DomainError(_("A guide can have at most %(n)d sessions.") % {"n": MAX_SESSIONS})
-    session = GuideSession(
-        guide=guide,
-        position=last + 1,
-        **_session_fields(
-            title=title,
-            goals=goals,
-            duration_minutes=duration_minutes,
-            agenda=agenda or [],
-            questions=questions or [],
-        ),
+    session = GuideSession(guide=guide, position=last + 1, **_session_fields(**fields))
+    return create_and_record(
+        session, initiative=initiative, actor=user, action="guide.session_added", target=guide
     )
-    _validate(session)
-    session.save()
-    activity_record(initiative=initiative, actor=user, action="guide.session_added", target=guide)
-    return session
 
 
 @transaction.atomic
 def guide_session_update(
-    *,
-    user,
-    initiative: Initiative,
-    session: GuideSession,
-    title: str,
-    goals: str = "",
-    duration_minutes: int,
-    agenda: list,
-    questions: list,
+    *, user, initiative: Initiative, session: GuideSession, **fields
 ) -> GuideSession:
+    """Change a session of one of the initiative's guides. `fields`: all of them, as
+    `_session_fields` takes them (one left out takes its default)."""
     _check_own(initiative, session.guide)
-    fields = _session_fields(
-        title=title,
-        goals=goals,
-        duration_minutes=duration_minutes,
-        agenda=agenda,
-        questions=questions,
-    )
-    for name, value in fields.items():
-        setattr(session, name, value)
-    _validate(session)
-    session.save(update_fields=[*fields, "updated_at"])
+    save_values(session, _session_fields(**fields))
     activity_record(
         initiative=initiative, actor=user, action="guide.session_updated", target=session.guide
     )
@@ -305,16 +284,13 @@ def training_add(
         completed_on=completed_on,
         trainer=trainer.strip(),
     )
-    _validate(record)
-    record.save()
-    activity_record(
+    return create_and_record(
+        record,
         initiative=initiative,
         actor=user,
         action="training.recorded",
-        target=record,
         label=record.curriculum,
     )
-    return record
 
 
 @transaction.atomic

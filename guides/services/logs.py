@@ -207,12 +207,19 @@ def log_save(
     return log
 
 
-def _locked_log(log: SessionLog) -> SessionLog:
-    return (
+def _locked_log(log: SessionLog, user, require, status: str, refusal: str) -> SessionLog:
+    """The first step of submitting, approving and sending back: the log locked for the change,
+    once `require` (_require_staff or _require_facilitator) lets `user` act on it and it is in
+    `status` (otherwise DomainError(`refusal`))."""
+    log = (
         SessionLog.objects.select_for_update(of=("self",))
         .select_related("meeting__circle__initiative")
         .get(pk=log.pk)
     )
+    require(user=user, meeting=log.meeting)
+    if log.status != status:
+        raise DomainError(refusal)
+    return log
 
 
 def _has_content(log: SessionLog) -> bool:
@@ -226,10 +233,8 @@ def _has_content(log: SessionLog) -> bool:
 @transaction.atomic
 def log_submit(*, user, log: SessionLog) -> SessionLog:
     """Hand a draft to the facilitators for approval."""
-    log = _locked_log(log)
-    _require_staff(user=user, meeting=log.meeting)
-    if log.status != LogStatus.DRAFT:
-        raise DomainError(_("Only a draft can be submitted."))
+    refusal = _("Only a draft can be submitted.")
+    log = _locked_log(log, user, _require_staff, LogStatus.DRAFT, refusal)
     if not _has_content(log):
         raise DomainError(_("The log is empty: write down what the circle talked about first."))
     log.status = LogStatus.SUBMITTED
@@ -244,10 +249,8 @@ def log_submit(*, user, log: SessionLog) -> SessionLog:
 @transaction.atomic
 def log_approve(*, user, log: SessionLog) -> SessionLog:
     """A facilitator of the circle approves a submitted log; it is read-only from then on."""
-    log = _locked_log(log)
-    _require_facilitator(user=user, meeting=log.meeting)
-    if log.status != LogStatus.SUBMITTED:
-        raise DomainError(_("Only a submitted log can be approved."))
+    refusal = _("Only a submitted log can be approved.")
+    log = _locked_log(log, user, _require_facilitator, LogStatus.SUBMITTED, refusal)
     if not permissions.can_approve_log(user, log):
         # Two people look at every log: the one who wrote it and a facilitator who approves.
         raise DomainError(_("You wrote this log, so the circle's other facilitator approves it."))
@@ -263,10 +266,8 @@ def log_approve(*, user, log: SessionLog) -> SessionLog:
 @transaction.atomic
 def log_return(*, user, log: SessionLog, note: str) -> SessionLog:
     """A facilitator sends a submitted log back to draft, saying what to change."""
-    log = _locked_log(log)
-    _require_facilitator(user=user, meeting=log.meeting)
-    if log.status != LogStatus.SUBMITTED:
-        raise DomainError(_("Only a submitted log can be sent back."))
+    refusal = _("Only a submitted log can be sent back.")
+    log = _locked_log(log, user, _require_facilitator, LogStatus.SUBMITTED, refusal)
     note = note.strip()
     if not note:
         raise DomainError(_("Say what should change before it can be approved."), field="note")

@@ -36,16 +36,16 @@ from dialogue_hub.models import OutboxMessage, OutboxStatus
 from initiatives.models import Initiative, Membership, Role
 from initiatives.services import activity_record
 
-from ..models import (
-    CircleRole,
-    CircleSession,
-    CircleStaff,
-    LogStatus,
-    MeetingStatus,
-    SessionLog,
-)
+from ..models import CircleSession, MeetingStatus, SessionLog
 from ..permissions import log_approvers
-from ..selectors.reminders import Recipient, circle_recipients, member_addresses
+from ..selectors.circles import facilitators
+from ..selectors.reminders import (
+    Recipient,
+    circle_recipients,
+    member_addresses,
+    staff_addresses,
+    written_logs,
+)
 
 REMINDER = "meeting.reminder"
 NUDGE = "log.nudge"
@@ -166,9 +166,6 @@ def meeting_reminders_plan(*, meeting_ids, now: datetime | None = None) -> int:
 
 
 def _nudge_rows(now: datetime) -> list[dict]:
-    finished_log = SessionLog.objects.filter(
-        meeting=OuterRef("pk"), status__in=[LogStatus.SUBMITTED, LogStatus.APPROVED]
-    )
     meetings = [
         m
         for m in CircleSession.objects.filter(
@@ -176,7 +173,7 @@ def _nudge_rows(now: datetime) -> list[dict]:
             starts_at__gte=now - NUDGE_WITHIN - LONGEST_MEETING,
             starts_at__lte=now - NUDGE_AFTER,
         )
-        .exclude(Exists(finished_log))
+        .exclude(Exists(written_logs(meeting=OuterRef("pk"))))
         .select_related("circle", "circle__initiative")
         .order_by("starts_at", "pk")
         if now - NUDGE_WITHIN
@@ -185,7 +182,7 @@ def _nudge_rows(now: datetime) -> list[dict]:
     ]
     if not meetings:
         return []
-    staff = _staff_addresses({m.circle_id for m in meetings})
+    staff = _staff_by_circle({m.circle_id for m in meetings})
     rows = []
     for meeting in meetings:
         for user_id, (email, language) in staff.get(meeting.circle_id, {}).items():
@@ -204,16 +201,10 @@ def _nudge_rows(now: datetime) -> list[dict]:
     return rows
 
 
-def _staff_addresses(circle_ids) -> dict[int, dict[int, tuple[str, str]]]:
-    """circle id -> {user id: (email, language)} of its staff with an active account and an
-    address (once each, even when facilitator and recorder). One query."""
+def _staff_by_circle(circle_ids) -> dict[int, dict[int, tuple[str, str]]]:
+    """circle id -> {user id: (email, language)} of its staff who get emails (one query)."""
     staff = defaultdict(dict)
-    for circle_id, pk, email, language in (
-        CircleStaff.objects.filter(circle_id__in=list(circle_ids), user__is_active=True)
-        .exclude(user__email="")
-        .order_by("circle_id", "user_id")
-        .values_list("circle_id", "user_id", "user__email", "user__preferred_language")
-    ):
+    for circle_id, pk, email, language in staff_addresses(circle_id__in=list(circle_ids)):
         staff[circle_id][pk] = (email, language)
     return staff
 
@@ -232,7 +223,7 @@ def _needs_rows(now: datetime) -> list[dict]:
     )
     if not meetings:
         return []
-    staff = _staff_addresses({m.circle_id for m in meetings})
+    staff = _staff_by_circle({m.circle_id for m in meetings})
     rows = []
     for meeting in meetings:
         for user_id, (email, language) in staff.get(meeting.circle_id, {}).items():
@@ -252,9 +243,6 @@ def _needs_rows(now: datetime) -> list[dict]:
 
 
 def _alert_rows(now: datetime) -> list[dict]:
-    has_facilitator = CircleStaff.objects.filter(
-        circle_id=OuterRef("circle_id"), role=CircleRole.FACILITATOR
-    )
     first_meeting = {}
     for meeting in (
         CircleSession.objects.filter(
@@ -262,7 +250,7 @@ def _alert_rows(now: datetime) -> list[dict]:
             starts_at__gt=now,
             starts_at__lte=now + ALERT_WITHIN,
         )
-        .exclude(Exists(has_facilitator))
+        .exclude(Exists(facilitators(circle_id=OuterRef("circle_id"))))
         .select_related("circle", "circle__initiative")
         .order_by("starts_at", "pk")
     ):

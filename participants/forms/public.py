@@ -229,12 +229,7 @@ DEMOGRAPHIC_LAYOUT = Fieldset(
             ),
         )
     ),
-    "race_ethnicity",
-    "race_ethnicity_detail",
-    "gender",
-    "gender_self_description",
-    "lived_experience",
-    "lived_experience_prefer_not",
+    *DEMOGRAPHIC_FIELDS,
     css_class="mt-3",
 )
 

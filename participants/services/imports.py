@@ -63,22 +63,11 @@ MAX_ROWS = 1000
 # How long an uploaded file may wait to be imported before the beat task deletes it.
 UPLOAD_KEEP = timedelta(hours=24)
 
+# A sheet's columns: the profile a person gives when registering (but for the free-text
+# accessibility note and offers), then a yes/no column for each optional consent.
 COLUMNS = [
-    "name",
-    "email",
-    "phone",
-    "preferred_language",
-    "neighborhood",
-    "role_category",
-    "age_band",
-    "availability",
-    "accessibility_needs",
-    "how_heard",
-    "guardian_name",
-    "guardian_email",
-    "consent_evaluation",
-    "consent_media",
-    "consent_contact",
+    *(f for f in registration.PROFILE_FIELDS if f not in ("accessibility_other", "offers")),
+    *(f"consent_{kind}" for kind in registration.OPTIONAL_CONSENTS),
 ]
 REQUIRED_COLUMNS = ["name", "email"]
 # Other spellings people give their columns.

@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
+from dialogue_hub.services import save_values
 from initiatives.models import CoalitionMembership, Initiative
-from initiatives.services import activity_record, delete_recorded
+from initiatives.services import activity_record, create_and_record, delete_recorded
 
 from ..models import Channel, OutreachActivity, ReferralLink
 from ..selectors.outreach import SESSION_KEY, link_label
@@ -118,16 +119,13 @@ def outreach_activity_create(
         happened_on=happened_on,
         notes=notes.strip(),
     )
-    _validate(activity)
-    activity.save()
-    activity_record(
+    return create_and_record(
+        activity,
         initiative=initiative,
         actor=user,
         action="outreach.logged",
-        target=activity,
         label=activity.segment,
     )
-    return activity
 
 
 @transaction.atomic
@@ -136,18 +134,15 @@ def outreach_activity_update(*, user, activity: OutreachActivity, data: dict) ->
         _check_partner(initiative=activity.initiative, partner=data["partner"])
     if "channel" in data:
         _check_channel(data["channel"])
-    changed = []
-    for name in OUTREACH_FIELDS:
-        if name not in data:
-            continue
-        value = data[name].strip() if isinstance(data[name], str) else data[name]
-        if getattr(activity, name) != value:
-            setattr(activity, name, value)
-            changed.append(name)
+    given = {
+        name: data[name].strip() if isinstance(data[name], str) else data[name]
+        for name in OUTREACH_FIELDS
+        if name in data
+    }
+    changed = [name for name, value in given.items() if getattr(activity, name) != value]
     if not changed:
         return activity
-    _validate(activity)
-    activity.save(update_fields=[*changed, "updated_at"])
+    save_values(activity, {name: given[name] for name in changed})
     activity_record(
         initiative=activity.initiative,
         actor=user,

@@ -37,6 +37,14 @@ from .registration import (
 )
 
 
+def _record(participant: Participant, action: str, *, actor=None, **entry) -> None:
+    """Log `action` on the participant in their initiative's activity log (`actor` None: the
+    person or their guardian, through a private link)."""
+    activity_record(
+        initiative=participant.initiative, actor=actor, action=action, target=participant, **entry
+    )
+
+
 @transaction.atomic
 def participant_confirm_email(*, participant: Participant) -> Participant:
     """Double opt-in: the person followed the link we emailed them."""
@@ -47,12 +55,7 @@ def participant_confirm_email(*, participant: Participant) -> Participant:
             participant.status = Status.CONFIRMED
             fields.append("status")
         participant.save(update_fields=fields)
-        activity_record(
-            initiative=participant.initiative,
-            actor=None,
-            action="participant.confirmed",
-            target=participant,
-        )
+        _record(participant, "participant.confirmed")
     return participant
 
 
@@ -136,13 +139,7 @@ def participant_update(
         existing.delete()
     elif answers is not None:
         Demographics.objects.update_or_create(participant=participant, defaults=answers)
-    activity_record(
-        initiative=participant.initiative,
-        actor=actor,
-        action="participant.updated",
-        target=participant,
-        details={"fields": changed},
-    )
+    _record(participant, "participant.updated", actor=actor, details={"fields": changed})
     return participant
 
 
@@ -180,12 +177,7 @@ def participant_withdraw(*, participant: Participant, actor=None) -> Participant
     Consent.objects.filter(
         participant=participant, kind=ConsentKind.PARTICIPATION, withdrawn_at__isnull=True
     ).update(withdrawn_at=now)
-    activity_record(
-        initiative=participant.initiative,
-        actor=actor,
-        action="participant.withdrawn",
-        target=participant,
-    )
+    _record(participant, "participant.withdrawn", actor=actor)
     waitlist_promote(initiative=participant.initiative)
     return participant
 
@@ -221,13 +213,7 @@ def consent_set(
             participant.save(update_fields=["phone", "updated_at"])
     else:
         return
-    activity_record(
-        initiative=participant.initiative,
-        actor=None,
-        action="consent.given" if given else "consent.withdrawn",
-        target=participant,
-        details={"kind": kind},
-    )
+    _record(participant, "consent.given" if given else "consent.withdrawn", details={"kind": kind})
 
 
 @transaction.atomic
@@ -300,12 +286,7 @@ def guardian_consent(
             if kind in consents
         ]
     )
-    activity_record(
-        initiative=participant.initiative,
-        actor=None,
-        action="participant.guardian_consented",
-        target=participant,
-    )
+    _record(participant, "participant.guardian_consented")
     return participant
 
 

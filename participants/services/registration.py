@@ -500,27 +500,15 @@ def _register(
     return result
 
 
-def participant_register_online(
-    *,
-    initiative,
-    data: dict,
-    consents=(),
-    demographics: dict | None = None,
-    referral: ReferralLink | None = None,
-) -> RegistrationOutcome:
-    """A registration from the public form. An address already registered gets exactly the
-    answer a new one gets (the page must not tell a neighbour, an employer or an officer who
+def participant_register_online(*, initiative, **answers) -> RegistrationOutcome:
+    """A registration from the public form (`answers`: its data, consents, demographics and
+    referral, as participant_register takes them). An address already registered gets exactly
+    the answer a new one gets (the page must not tell a neighbour, an employer or an officer who
     signed up): the stored registration stays as it is, and its owner is emailed that they are
     registered, with their private link (`participant_remind_registered`). Raises DomainError
     for anything else refused."""
     try:
-        result = participant_register(
-            initiative=initiative,
-            data=data,
-            consents=consents,
-            demographics=demographics,
-            referral=referral,
-        )
+        result = participant_register(initiative=initiative, **answers)
     except DuplicateRegistration as duplicate:
         participant_remind_registered(participant=duplicate.participant)
         return duplicate.outcome

@@ -4,9 +4,11 @@ service (locked circles and organizers' placements kept, refusals change nothing
 queries), moving, removing, locking, keep-together requests, and the pages (404
 outside the initiative, query count flat at 10× circles, bad input)."""
 
+import inspect
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -25,6 +27,7 @@ from bench.assignment import synthetic_population
 from dialogue_hub.exceptions import DomainError
 from guides.assignment import CircleSpec, Person, assign, fits
 from guides.models import Circle, CircleMember, KeepTogether, PlacedBy
+from guides.selectors import assignment as assignment_selectors
 from guides.services import assignment as assignment_services
 from initiatives.models import ActivityLogEntry, Role
 from participants.models import Consent, ConsentKind, Demographics, Participant, Status
@@ -509,6 +512,43 @@ def make_circles(initiative, n, *, staffed=True, prefix="Circle"):
     return circles
 
 
+def _all_locked(initiative, organizer):
+    for circle in make_circles(initiative, 2):
+        assignment_services.circle_set_locked(user=organizer, circle=circle, locked=True)
+    seat_people(initiative, [{"availability": list(SLOTS)}])
+
+
+def _all_kept(initiative, organizer):
+    circles = make_circles(initiative, 2)
+    person = seat_people(initiative, [{"availability": list(SLOTS)}])[0]
+    assignment_services.circle_member_move(
+        user=organizer, initiative=initiative, participant=person, circle=circles[0]
+    )
+
+
+# One setup for each reason the assignment refuses to run (`assignment_inputs`' codes).
+REFUSAL_SETUPS = {
+    "no_circles": lambda initiative, organizer: seat_people(
+        initiative, [{"availability": list(SLOTS)}]
+    ),
+    "all_locked": _all_locked,
+    "nobody_eligible": lambda initiative, organizer: (
+        make_circles(initiative, 2),
+        ParticipantFactory(initiative=initiative, status=Status.REGISTERED),
+    ),
+    "no_facilitator": lambda initiative, organizer: (
+        make_circles(initiative, 1),
+        make_circles(initiative, 1, staffed=False, prefix="Unstaffed"),
+        seat_people(initiative, [{"availability": list(SLOTS)}]),
+    ),
+    "all_kept": _all_kept,
+    "no_common_time": lambda initiative, organizer: (
+        make_circles(initiative, 3),
+        seat_people(initiative, [{"availability": ["Sunday afternoon"]} for _ in range(5)]),
+    ),
+}
+
+
 def db_state(initiative):
     return sorted(
         CircleMember.objects.filter(circle__initiative=initiative).values_list(
@@ -937,6 +977,36 @@ class TestPages:
         )
         assert "There are no circles yet" in response.content.decode()
         assert not ActivityLogEntry.objects.filter(action="circles.assigned").exists()
+
+    @pytest.mark.parametrize("code", sorted(REFUSAL_SETUPS))
+    def test_page_offers_run_only_when_the_service_would_not_refuse(
+        self, organizer_client, initiative, organizer, code
+    ):
+        """Each refusal of `circle_assign_balanced`: the page does not offer "Run" and says why;
+        once the cause is gone, it offers it and the run goes through."""
+        REFUSAL_SETUPS[code](initiative, organizer)
+        page_url = reverse("guides:assignment", args=[initiative.slug])
+        run_url = reverse("guides:assignment_run", args=[initiative.slug])
+        summary = assignment_selectors.assignment_summary(initiative=initiative)
+        assert getattr(summary.refusal, "code", None) == code
+        text = organizer_client.get(page_url).content.decode()
+        assert run_url not in text
+        assert "Not ready to run:" in text
+        with pytest.raises(DomainError) as exc:
+            assignment_services.circle_assign_balanced(user=organizer, initiative=initiative)
+        assert exc.value.message == summary.refusal.message
+
+    def test_page_offers_run_when_ready(self, organizer_client, initiative, organizer):
+        make_circles(initiative, 2)
+        seat_people(initiative, [{"availability": list(SLOTS)} for _ in range(3)])
+        assert assignment_selectors.assignment_summary(initiative=initiative).blocker == ""
+        text = organizer_client.get(reverse("guides:assignment", args=[initiative.slug])).content
+        assert reverse("guides:assignment_run", args=[initiative.slug]) in text.decode()
+        assignment_services.circle_assign_balanced(user=organizer, initiative=initiative)
+
+    def test_every_refusal_has_a_page_test(self):
+        source = inspect.getsource(assignment_selectors.assignment_inputs)
+        assert set(re.findall(r'refuse\(\s*"(\w+)"', source)) == set(REFUSAL_SETUPS)
 
     def test_assignment_page_query_count_does_not_grow(self, organizer_client, initiative):
         make_circles(initiative, 3)
