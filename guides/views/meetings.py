@@ -159,14 +159,10 @@ class ScheduleGenerateView(ScheduleFormView):
         return {**super().get_form_kwargs(), "has_meetings": self._has_meetings()}
 
     def perform(self, form):
-        data = form.cleaned_data
+        # The form's fields are the service's arguments (replace_future only once the circle
+        # has meetings; the service's default otherwise).
         return meeting_services.circle_schedule_generate(
-            user=self.request.user,
-            circle=self.circle,
-            first_day=data["first_day"],
-            start_time=data["start_time"],
-            interval_days=data["interval_days"],
-            replace_future=data.get("replace_future", False),
+            user=self.request.user, circle=self.circle, **form.cleaned_data
         )
 
     def get_success_message(self, form):
@@ -202,13 +198,8 @@ class MeetingRescheduleView(ScheduleFormView):
         return {"day": local.date(), "at": local.time(), "venue_name": self.meeting.venue_name}
 
     def perform(self, form):
-        data = form.cleaned_data
         return meeting_services.meeting_reschedule(
-            user=self.request.user,
-            meeting=self.meeting,
-            day=data["day"],
-            at=data["at"],
-            venue_name=data["venue_name"],
+            user=self.request.user, meeting=self.meeting, **form.cleaned_data
         )
 
     def success_warnings(self, form):

@@ -155,9 +155,12 @@ def _read_outcome(request, slug):
     }
 
 
+@method_decorator(login_not_required, name="dispatch")
+@hide_personal_data
 class RateLimitedFormView(ServiceFormView):
     """A public form that takes seats or sends email: every POST is counted, per client and
-    per email address posted, before anything else; over a limit, the form answers 429."""
+    per email address posted, before anything else; over a limit, the form answers 429. Open
+    without signing in, and what is posted stays out of error reports."""
 
     limit_name = ""
 
@@ -183,8 +186,6 @@ class RateLimitedFormView(ServiceFormView):
         return super().get_context_data(initiative=self.initiative, **kwargs)
 
 
-@method_decorator(login_not_required, name="dispatch")
-@hide_personal_data
 class RegisterView(RateLimitedFormView):
     template_name = "participants/public/register.html"
     form_class = RegistrationForm
@@ -262,8 +263,6 @@ class RegisteredView(View):
         return response
 
 
-@method_decorator(login_not_required, name="dispatch")
-@hide_personal_data
 class LinkRequestView(RateLimitedFormView):
     template_name = "participants/public/link_request.html"
     form_class = ManageLinkRequestForm
@@ -325,8 +324,11 @@ class TokenMixin:
         )
 
 
+@method_decorator(login_not_required, name="dispatch")
+@hide_personal_data
 class TokenFormView(TokenMixin, ServiceFormView):
-    """A form page reached through a participant's private link."""
+    """A form page reached through a participant's private link: open without signing in, and
+    what is posted stays out of error reports."""
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(participant=self.participant, **kwargs)
@@ -335,15 +337,16 @@ class TokenFormView(TokenMixin, ServiceFormView):
         return reverse("participants:manage", kwargs={"token": self.token})
 
 
+@method_decorator(login_not_required, name="dispatch")
+@hide_personal_data
 class TokenActionView(TokenMixin, ServiceActionView):
-    """A button on the manage page: it acts, then goes back to the manage page."""
+    """A button on the manage page: it acts, then goes back to the manage page. Open without
+    signing in, and what is posted stays out of error reports."""
 
     def get_success_url(self):
         return reverse("participants:manage", kwargs={"token": self.token})
 
 
-@method_decorator(login_not_required, name="dispatch")
-@hide_personal_data
 class ConfirmView(TokenFormView):
     salt = registration.CONFIRM_SALT
     max_age_setting = "DIALOGUE_HUB_CONFIRM_LINK_DAYS"
@@ -359,8 +362,6 @@ class ConfirmView(TokenFormView):
         return reverse("participants:manage", kwargs={"token": token})
 
 
-@method_decorator(login_not_required, name="dispatch")
-@hide_personal_data
 class ManageView(TokenFormView):
     template_name = "participants/public/manage.html"
     form_class = ManageForm
@@ -412,8 +413,6 @@ class ManageView(TokenFormView):
         return self.manage_url()
 
 
-@method_decorator(login_not_required, name="dispatch")
-@hide_personal_data
 class ManageConsentsView(TokenActionView):
     success_message = _lazy("Your consent choices are saved.")
 
@@ -428,8 +427,6 @@ class ManageConsentsView(TokenActionView):
             )
 
 
-@method_decorator(login_not_required, name="dispatch")
-@hide_personal_data
 class ManageWithdrawView(TokenActionView):
     success_message = _lazy(
         "You have withdrawn. Your answers are kept until you delete them; you can do that below."
@@ -458,8 +455,6 @@ class ManageDownloadView(TokenMixin, View):
         return response
 
 
-@method_decorator(login_not_required, name="dispatch")
-@hide_personal_data
 class ManageDeleteView(TokenFormView):
     template_name = "participants/public/delete.html"
     form_class = forms.Form  # one button
@@ -477,8 +472,6 @@ class ManageDeleteView(TokenFormView):
         return self.result.get_public_url()
 
 
-@method_decorator(login_not_required, name="dispatch")
-@hide_personal_data
 class GuardianView(TokenFormView):
     """The guardian's consent, and for a child under 13 the child's details, in one page."""
 
