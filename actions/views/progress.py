@@ -121,6 +121,7 @@ class OutcomeListView(InitiativeAccessMixin, TemplateView):
         context["page_obj"] = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
         context["by_level"] = selectors.outcomes_by_level(initiative=self.initiative)
         context["level"], context["kind"] = level, kind
+        context["filtered"] = bool(level or kind)
         context["levels"], context["kinds"] = Level.choices, OutcomeKind.choices
         filters = [f"level={level}"] if level else []
         filters += [f"kind={kind}"] if kind else []

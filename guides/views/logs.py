@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import TemplateView
@@ -61,6 +62,7 @@ class LogListView(InitiativeAccessMixin, TemplateView):
             page_obj=page,
             circle_options=circle_options,
             circle_id=circle_id,
+            query_string=urlencode({"circle": circle_id}) if circle_id else "",
             sees_safety=has_perm(self.initiative.roles, "logs.safety"),
         )
         return context
