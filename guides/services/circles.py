@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
@@ -14,6 +15,7 @@ from initiatives.models import Initiative, Membership, Role
 from initiatives.services import activity_record
 from participants.models import Participant, Status
 
+from ..assignment.loading import MOBILITY, circle_is_accessible
 from ..models import (
     Circle,
     CircleMember,
@@ -30,6 +32,7 @@ from ..selectors.circles import (
     make_rules,
     rules_min_per_role,
 )
+from ..selectors.reminders import SILENT_STATUSES
 
 
 def _save(circle: Circle, **kwargs) -> None:
@@ -205,8 +208,11 @@ def circle_update(*, user, circle: Circle, recorder=None, **fields) -> Circle:
         initiative=initiative, circle=circle, recorder=recorder, **fields
     )
     changed = [name for name, value in values.items() if getattr(circle, name) != value]
+    was_accessible = circle_is_accessible(circle)
     for field_name, value in values.items():
         setattr(circle, field_name, value)
+    if was_accessible and not circle_is_accessible(circle):
+        _refuse_if_members_need_access(circle)
     _validate(circle, exclude=["initiative"])
     if changed:
         _save(circle, update_fields=[*changed, "updated_at"])
@@ -220,6 +226,30 @@ def circle_update(*, user, circle: Circle, recorder=None, **fields) -> Circle:
             details={"fields": sorted(changed), "staff_changed": staff_changed},
         )
     return circle
+
+
+def _refuse_if_members_need_access(circle: Circle) -> None:
+    """A circle whose members asked for mobility access stays accessible: the same hard rule
+    as the assignment and a move by hand, seen from the venue's side."""
+    needing = sum(
+        1
+        for needs in CircleMember.objects.filter(circle=circle)
+        .exclude(participant__status__in=SILENT_STATUSES)
+        .values_list("participant__accessibility_needs", flat=True)
+        if isinstance(needs, list) and MOBILITY in needs
+    )
+    if needing:
+        raise DomainError(
+            ngettext(
+                "%(count)s member of this circle asked for mobility access: keep its venue "
+                "accessible (or an online link), or move them to an accessible circle first.",
+                "%(count)s members of this circle asked for mobility access: keep its venue "
+                "accessible (or an online link), or move them to an accessible circle first.",
+                needing,
+            )
+            % {"count": needing},
+            field="is_accessible",
+        )
 
 
 @transaction.atomic

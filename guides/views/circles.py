@@ -25,6 +25,7 @@ from initiatives.services import activity_record
 from initiatives.views import InitiativeAccessMixin, InitiativeActionView, InitiativeFormView
 from participants.services.registration import registration_settings_for
 
+from ..assignment.loading import MOBILITY, circle_is_accessible
 from ..forms.circles import CircleForm
 from ..permissions import sees_individual_needs
 from ..permissions import staff_roles as circle_staff_roles
@@ -158,6 +159,7 @@ class CircleDetailView(InitiativeAccessMixin, TemplateView):
         slug = self.initiative.slug
         meeting_links(meetings, slug=slug)
         sees_needs = sees_individual_needs(roles, staff_roles)
+        needs = need_selectors.circle_needs([circle.pk])[circle.pk]
         if sees_needs:
             by_meeting = need_selectors.meeting_needs(todo.meeting for todo in meetings)
             now = timezone.now()
@@ -178,8 +180,12 @@ class CircleDetailView(InitiativeAccessMixin, TemplateView):
             meetings=meetings,
             staff_roles=staff_roles,
             is_staff=bool(staff_roles),
-            needs=need_selectors.circle_needs([circle.pk])[circle.pk],
+            needs=needs,
             sees_needs=sees_needs,
+            # Someone who asked for mobility access in a circle that is not (or no longer)
+            # accessible: placed before they asked, or before the venue changed.
+            access_missing=not circle_is_accessible(circle)
+            and any(need.need == MOBILITY for need in needs),
             has_records=circle_selectors.circle_has_records(circle)
             if context["can"]["circles_manage"]
             else True,

@@ -1113,6 +1113,32 @@ class TestPages:
         assert response.status_code == 302
         assert CircleMember.objects.get(participant=person).placed_by == PlacedBy.ORGANIZER
 
+    def test_the_unplaced_page_names_who_needs_an_accessible_venue_and_refuses_stairs(
+        self, organizer_client, initiative
+    ):
+        upstairs = CircleFactory(initiative=initiative, name="Upstairs", time_slot=SLOTS[0])
+        wheelchair, other = seat_people(
+            initiative,
+            [
+                {"availability": [SLOTS[0]], "accessibility_needs": ["mobility"]},
+                {"availability": [SLOTS[0]]},
+            ],
+        )
+        url = reverse("guides:assignment_unplaced", args=[initiative.slug])
+        page = organizer_client.get(url).content.decode()
+        names = [row.split("</th>")[0] for row in page.split('<th scope="row"')[1:]]
+        assert [n for n in names if "needs an accessible venue" in n] == [
+            n for n in names if wheelchair.name in n
+        ]
+        assert [n for n in names if other.name in n]
+        response = organizer_client.post(
+            url, {"participant": wheelchair.pk, "circle": upstairs.pk, "override": "on"}
+        )
+        assert "Upstairs is not accessible, and this person asked for mobility access" in (
+            response.content.decode()
+        )
+        assert not CircleMember.objects.filter(participant=wheelchair).exists()
+
     def test_lock_toggle_and_remove(self, organizer_client, initiative, page_objects):
         circle, member = page_objects["circle"], page_objects["member"]
         url = reverse("guides:assignment_lock", args=[initiative.slug, circle.pk])

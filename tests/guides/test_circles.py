@@ -353,6 +353,34 @@ def test_edit_form_shows_current_values_and_saves(
     assert not CircleStaff.objects.filter(circle=circle, role="recorder").exists()
 
 
+def test_a_circle_whose_members_need_mobility_access_stays_accessible(
+    organizer_client, initiative, slots, organizer, facilitator
+):
+    circle = create(initiative, organizer, facilitator, is_accessible=True)
+    wheelchair = CircleMemberFactory(circle=circle).participant
+    wheelchair.accessibility_needs = ["mobility"]
+    wheelchair.save()
+    url = reverse("guides:circle_edit", args=[initiative.slug, circle.pk])
+    detail = reverse("guides:circle_detail", args=[initiative.slug, circle.pk])
+    warning = "Someone in this circle asked for mobility access, but its venue is not marked"
+
+    response = organizer_client.post(url, form_data(facilitator, name="Upstairs"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "1 member of this circle asked for mobility access" in page
+    assert 'value="Upstairs"' in page  # what was typed is kept
+    circle.refresh_from_db()
+    assert (circle.name, circle.is_accessible) == ("Circle A", True)
+    assert warning not in organizer_client.get(detail).content.decode()
+
+    # An online link keeps it accessible; a venue marked accessible by someone else and then
+    # unmarked in the database (or a need answered after placement) is shown as a warning.
+    online = form_data(facilitator, online_link="https://meet.example.org/a")
+    assert organizer_client.post(url, online).status_code == 302
+    Circle.objects.filter(pk=circle.pk).update(is_accessible=False, online_link="")
+    assert warning in organizer_client.get(detail).content.decode()
+
+
 def test_delete_view_refuses_a_circle_that_has_met(organizer_client, initiative):
     circle = CircleFactory(initiative=initiative)
     SessionLogFactory(meeting=CircleSessionFactory(circle=circle))
