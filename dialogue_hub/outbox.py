@@ -171,6 +171,23 @@ def preferences_set(*, address: str, opted_out: Iterable[str]) -> EmailPreferenc
     return row
 
 
+def preferences_wanted(*, address: str, wanted: Iterable[str]) -> EmailPreference:
+    """Keep the categories in `wanted` for `address` and turn the others off (the preferences
+    page's form, from an email's link or signed in)."""
+    chosen = set(wanted)
+    return preferences_set(address=address, opted_out={c for c in CATEGORIES if c not in chosen})
+
+
+@transaction.atomic
+def account_preferences_set(*, user, wanted: Iterable[str], language: str) -> None:
+    """A signed-in user's own email choices: the categories they want and the language their
+    emails are written in."""
+    preferences_wanted(address=user.email, wanted=wanted)
+    if language != user.preferred_language:
+        user.preferred_language = language
+        user.save(update_fields=["preferred_language"])
+
+
 def preferences_for_hash(digest: str) -> set[str]:
     row = EmailPreference.objects.filter(address_hash=digest).first()
     return set(row.opted_out) if row else set()

@@ -105,10 +105,7 @@ class PreferencesView(ServiceFormView):
         return {"wanted": _wanted(self.opted_out)}
 
     def perform(self, form):
-        chosen = set(form.cleaned_data["wanted"])
-        outbox.preferences_set(
-            address=self.object["h"], opted_out={c for c in outbox.CATEGORIES if c not in chosen}
-        )
+        outbox.preferences_wanted(address=self.object["h"], wanted=form.cleaned_data["wanted"])
 
     def get_success_url(self):
         return reverse("email_preferences", kwargs={"token": self.kwargs["token"]})
@@ -164,11 +161,8 @@ class MyPreferencesView(ServiceFormView):
         return {"wanted": _wanted(opted_out), "language": user.preferred_language}
 
     def perform(self, form):
-        user = self.request.user
-        chosen = set(form.cleaned_data["wanted"])
-        outbox.preferences_set(
-            address=user.email, opted_out={c for c in outbox.CATEGORIES if c not in chosen}
+        outbox.account_preferences_set(
+            user=self.request.user,
+            wanted=form.cleaned_data["wanted"],
+            language=form.cleaned_data["language"],
         )
-        if form.cleaned_data["language"] != user.preferred_language:
-            user.preferred_language = form.cleaned_data["language"]
-            user.save(update_fields=["preferred_language"])
