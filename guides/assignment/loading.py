@@ -48,8 +48,20 @@ def person_from_row(row: Mapping) -> Person:
 
 def circle_is_accessible(circle: Circle) -> bool:
     """Whether someone who needs step-free access can join: its venue is marked accessible, or
-    it meets online (joined from home)."""
-    return bool(circle.is_accessible or circle.online_link)
+    it meets online only (no venue: joined from home). A circle that meets at a venue and also
+    has an online link is not, unless the venue is marked: nobody is sent to join from home
+    while the others meet in the room."""
+    return venue_is_accessible(
+        is_accessible=circle.is_accessible,
+        online_link=circle.online_link,
+        venue_name=circle.venue_name,
+        venue_address=circle.venue_address,
+    )
+
+
+def venue_is_accessible(*, is_accessible, online_link, venue_name, venue_address) -> bool:
+    """`circle_is_accessible` from a circle's fields (as a grouped query returns them)."""
+    return bool(is_accessible or (online_link and not venue_name and not venue_address))
 
 
 def circle_spec(circle: Circle) -> CircleSpec:

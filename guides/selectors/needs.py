@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.db.models import Count
@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 from dialogue_hub.privacy import shown_count
 from participants.models import AccessibilityNeed, Participant
 
+from ..assignment.loading import venue_is_accessible
 from ..assignment.messages import language_label
 from ..models import CircleMember, CircleSession, MeetingStatus, NeedArrangement
 from .reminders import SILENT_STATUSES
@@ -34,6 +35,13 @@ MOBILITY = AccessibilityNeed.MOBILITY.value
 # assignment and of every move), so it is shown but never waits to be arranged.
 ORDER = list(AccessibilityNeed.values)
 UPCOMING_DAYS = 7
+# The circle's fields that say whether it is accessible (guides/assignment/loading.py).
+ACCESS_FIELDS = (
+    "circle__is_accessible",
+    "circle__online_link",
+    "circle__venue_name",
+    "circle__venue_address",
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,10 @@ class Need:
     need: str
     language: str
     count: int
+    # Mobility access in a circle that is not accessible (someone asked after they were placed,
+    # or the venue changed): not met, and nothing to mark arranged, the person or the venue
+    # has to change.
+    access_missing: bool = False
 
     @property
     def key(self) -> tuple[str, str]:
@@ -79,7 +91,13 @@ class MeetingNeeds:
 
     @property
     def unarranged(self) -> list[Need]:
-        return [n for n in self.needs if n.arrangeable and n.key not in self.arranged]
+        """What still needs doing: needs not marked arranged, and mobility access the venue
+        does not give."""
+        return [
+            n
+            for n in self.needs
+            if n.access_missing or (n.arrangeable and n.key not in self.arranged)
+        ]
 
 
 def needs_of(participant_needs, *, language: str, circle_language: str) -> list[tuple[str, str]]:
@@ -120,20 +138,32 @@ def circle_needs(circle_ids: Iterable[int]) -> dict[int, list[Need]]:
         .values(
             "circle_id",
             "circle__language",
+            *ACCESS_FIELDS,
             "participant__preferred_language",
             "participant__accessibility_needs",
         )
         .annotate(n=Count("pk"))
     )
     counts: dict[int, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
+    inaccessible = set()
     for row in rows:
+        if not venue_is_accessible(**{f.removeprefix("circle__"): row[f] for f in ACCESS_FIELDS}):
+            inaccessible.add(row["circle_id"])
         for key in needs_of(
             row["participant__accessibility_needs"],
             language=row["participant__preferred_language"],
             circle_language=row["circle__language"],
         ):
             counts[row["circle_id"]][key] += row["n"]
-    return {circle_id: _sorted(counts.get(circle_id, {})) for circle_id in circle_ids}
+    return {
+        circle_id: [
+            replace(need, access_missing=True)
+            if need.need == MOBILITY and circle_id in inaccessible
+            else need
+            for need in _sorted(counts.get(circle_id, {}))
+        ]
+        for circle_id in circle_ids
+    }
 
 
 def meeting_needs(meetings: Iterable[CircleSession]) -> dict[int, MeetingNeeds]:

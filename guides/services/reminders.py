@@ -39,6 +39,7 @@ from initiatives.services import activity_record
 from ..models import CircleSession, MeetingStatus, SessionLog
 from ..permissions import log_approvers
 from ..selectors.circles import facilitators
+from ..selectors.needs import meeting_needs
 from ..selectors.reminders import (
     Recipient,
     circle_recipients,
@@ -210,8 +211,9 @@ def _staff_by_circle(circle_ids) -> dict[int, dict[int, tuple[str, str]]]:
 
 
 def _needs_rows(now: datetime) -> list[dict]:
-    """A needs notice to each staff member of every meeting within three days (due three days
-    before it, or now for a meeting planned at shorter notice)."""
+    """A needs notice to each staff member of every meeting within three days whose people
+    need something not arranged yet (due three days before it, or now for a meeting planned at
+    shorter notice, or a need answered later). The builder checks again at sending time."""
     meetings = list(
         CircleSession.objects.filter(
             status=MeetingStatus.SCHEDULED,
@@ -221,6 +223,8 @@ def _needs_rows(now: datetime) -> list[dict]:
         .select_related("circle", "circle__initiative")
         .order_by("starts_at", "pk")
     )
+    pending = meeting_needs(meetings)
+    meetings = [m for m in meetings if pending[m.pk].unarranged]
     if not meetings:
         return []
     staff = _staff_by_circle({m.circle_id for m in meetings})

@@ -25,7 +25,6 @@ from initiatives.services import activity_record
 from initiatives.views import InitiativeAccessMixin, InitiativeActionView, InitiativeFormView
 from participants.services.registration import registration_settings_for
 
-from ..assignment.loading import MOBILITY, circle_is_accessible
 from ..forms.circles import CircleForm
 from ..permissions import sees_individual_needs
 from ..permissions import staff_roles as circle_staff_roles
@@ -184,8 +183,7 @@ class CircleDetailView(InitiativeAccessMixin, TemplateView):
             sees_needs=sees_needs,
             # Someone who asked for mobility access in a circle that is not (or no longer)
             # accessible: placed before they asked, or before the venue changed.
-            access_missing=not circle_is_accessible(circle)
-            and any(need.need == MOBILITY for need in needs),
+            access_missing=any(need.access_missing for need in needs),
             has_records=circle_selectors.circle_has_records(circle)
             if context["can"]["circles_manage"]
             else True,

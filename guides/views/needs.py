@@ -18,6 +18,7 @@ from ..forms.needs import NeedArrangeForm
 from ..models import MeetingStatus
 from ..selectors import circles as circle_selectors
 from ..selectors import needs as need_selectors
+from ..selectors.reminders import SILENT_STATUSES
 from ..services import needs as need_services
 from .meetings import CircleAccessMixin
 
@@ -30,7 +31,12 @@ class MeetingSheetView(CircleAccessMixin, InitiativeAccessMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         meeting = self.meeting
-        members = list(circle_selectors.circle_members(circle=self.circle))
+        # Who is expected: members who have not withdrawn or been marked no-show.
+        members = list(
+            circle_selectors.circle_members(circle=self.circle).exclude(
+                participant__status__in=SILENT_STATUSES
+            )
+        )
         activity_record(
             initiative=self.initiative,
             actor=self.request.user,

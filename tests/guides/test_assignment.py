@@ -592,6 +592,48 @@ class TestService:
         assert entry.details["placed"] == result.placed_count
         assert "Person" not in json.dumps(entry.details)  # counts only, never names
 
+    def test_mobility_access_holds_through_the_service_and_any_move(self, initiative, organizer):
+        """Generated people and circles in the database: nobody who asked for mobility access
+        is ever in an inaccessible circle, after the balanced assignment and after 300 moves
+        by hand tried at random (with "place anyway" ticked)."""
+        rng = random.Random(11)
+        rows = generated_rows(160, seed=11)
+        for row in rows:
+            if rng.random() < 0.12:
+                row["accessibility_needs"] = [*row["accessibility_needs"], "mobility"]
+        people = seat_people(initiative, rows)
+        circles = make_circles(initiative, 15)
+        Circle.objects.filter(pk__in=[c.pk for c in circles[::3]]).update(is_accessible=True)
+        needing = {p.pk for p in people if "mobility" in p.accessibility_needs}
+
+        def broken():
+            return list(
+                CircleMember.objects.filter(
+                    participant_id__in=needing, circle__is_accessible=False
+                ).values_list("participant_id", "circle__name")
+            )
+
+        result = assignment_services.circle_assign_balanced(user=organizer, initiative=initiative)
+        assert broken() == []
+        assert CircleMember.objects.filter(participant_id__in=needing).exists()
+        assert result.placed_count > 100
+        circles = list(Circle.objects.filter(initiative=initiative))
+        refused = 0
+        for _attempt in range(300):
+            person, circle = rng.choice(people), rng.choice(circles)
+            try:
+                assignment_services.circle_member_move(
+                    user=organizer,
+                    initiative=initiative,
+                    participant=person,
+                    circle=circle,
+                    override=True,
+                )
+            except DomainError as error:
+                refused += "mobility access" in str(error.message)
+        assert broken() == []
+        assert refused > 0  # the walk did try to move people who need access into stairs
+
     def test_writing_300_placements_takes_a_bounded_number_of_queries(
         self, big, initiative, organizer
     ):
@@ -821,7 +863,19 @@ class TestMove:
                     override=override,
                 )
         assert not CircleMember.objects.filter(participant=wheelchair).exists()
-        for accessible in ({"is_accessible": True}, {"online_link": "https://meet.example/x"}):
+        # Meeting at the venue with an online link too: still not accessible.
+        Circle.objects.filter(pk=tuesday.pk).update(online_link="https://meet.example/x")
+        tuesday.refresh_from_db()
+        with pytest.raises(DomainError, match="not accessible, and this person asked"):
+            assignment_services.circle_member_move(
+                user=organizer, initiative=initiative, participant=wheelchair, circle=tuesday
+            )
+        online_only = {
+            "online_link": "https://meet.example/x",
+            "venue_name": "",
+            "venue_address": "",
+        }
+        for accessible in ({"is_accessible": True}, online_only):
             Circle.objects.filter(pk=tuesday.pk).update(
                 **{"is_accessible": False, "online_link": "", **accessible}
             )

@@ -373,9 +373,14 @@ def test_a_circle_whose_members_need_mobility_access_stays_accessible(
     assert (circle.name, circle.is_accessible) == ("Circle A", True)
     assert warning not in organizer_client.get(detail).content.decode()
 
-    # An online link keeps it accessible; a venue marked accessible by someone else and then
-    # unmarked in the database (or a need answered after placement) is shown as a warning.
-    online = form_data(facilitator, online_link="https://meet.example.org/a")
+    # Meeting online only keeps it accessible (an online link beside the venue does not); a
+    # venue unmarked behind the form's back (or a need answered after placement) is shown as a
+    # warning on the circle's page.
+    hybrid = form_data(facilitator, online_link="https://meet.example.org/a")
+    assert organizer_client.post(url, hybrid).status_code == 200  # the room is still upstairs
+    online = form_data(
+        facilitator, online_link="https://meet.example.org/a", venue_name="", venue_address=""
+    )
     assert organizer_client.post(url, online).status_code == 302
     Circle.objects.filter(pk=circle.pk).update(is_accessible=False, online_link="")
     assert warning in organizer_client.get(detail).content.decode()

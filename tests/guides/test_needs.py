@@ -44,7 +44,7 @@ def member(circle, *needs, language="en", **kwargs):
 
 @pytest.fixture
 def circle(initiative):
-    circle = CircleFactory(initiative=initiative, language="en")
+    circle = CircleFactory(initiative=initiative, language="en", is_accessible=True)
     member(circle, "childcare")
     member(circle, "childcare", "transport")
     member(circle, "interpretation", language="es")  # an interpreter into Spanish
@@ -118,6 +118,24 @@ def test_the_meeting_sheet_lists_needs_people_and_is_logged(organizer_client, me
     assert "A quiet corner" in page  # who needs what, for organizers and staff
     assert "Met by the venue (accessible)" in page  # mobility: nothing to arrange
     assert ActivityLogEntry.objects.filter(action="meeting.sheet_viewed").count() == 1
+    # The sign-in sheet lists who is expected: not who withdrew.
+    withdrawn = meeting.circle.members.get(participant__status=Status.WITHDRAWN).participant
+    assert "Sign-in sheet (7 members)" in page
+    assert withdrawn.name not in page
+
+
+def test_mobility_access_the_venue_does_not_give_is_not_met_and_needs_doing(
+    organizer_client, initiative, circle, meeting
+):
+    # Someone asked for mobility access after placement, or the venue changed since.
+    type(circle).objects.filter(pk=circle.pk).update(is_accessible=False)
+    needs = need_selectors.meeting_needs([meeting])[meeting.pk]
+    assert "Mobility access" in [need.label for need in needs.unarranged]
+    page = organizer_client.get(sheet_url(meeting)).content.decode()
+    assert "not met" in page
+    assert "Met by the venue" not in page
+    home = organizer_client.get(reverse("home")).content.decode()
+    assert "5 needs of meetings in the next 7 days are not arranged yet" in home
 
 
 def test_circle_staff_see_individual_needs_and_the_steward_only_suppressed_totals(
@@ -204,10 +222,12 @@ def test_the_staff_needs_notice_lists_what_is_not_arranged_and_is_dropped_once_a
     assert "- Interpreter: Spanish: 1 person" in sent.body
     assert sheet_url(meeting) in sent.body
 
-    # Everything arranged: a notice planned for the next meeting is not sent at all.
+    # Everything arranged after the notice was planned: it is not sent at all.
     later = CircleSessionFactory(
         circle=circle, starts_at=timezone.now() + timedelta(days=2, hours=1)
     )
+    reminder_services.reminders_plan()
+    later_notice = OutboxMessage.objects.get(kind=reminder_services.NEEDS, params__meeting=later.pk)
     for need, language in (
         ("childcare", ""),
         ("transport", ""),
@@ -215,10 +235,20 @@ def test_the_staff_needs_notice_lists_what_is_not_arranged_and_is_dropped_once_a
         ("other", ""),
     ):
         arrange(organizer_client, later, need, language)
-    reminder_services.reminders_plan()
     send_all()
-    later_notice = OutboxMessage.objects.get(kind=reminder_services.NEEDS, params__meeting=later.pk)
+    later_notice.refresh_from_db()
     assert later_notice.status == OutboxStatus.CANCELLED
+    # And a sweep after that plans nothing more for it.
+    assert reminder_services.reminders_plan()["needs"] == 0
+
+
+def test_no_needs_notice_is_planned_for_a_meeting_whose_people_need_nothing(initiative):
+    quiet = CircleFactory(initiative=initiative)
+    member(quiet)
+    CircleStaffFactory(circle=quiet, role="facilitator")
+    CircleSessionFactory(circle=quiet, starts_at=timezone.now() + timedelta(days=2))
+    assert reminder_services.reminders_plan()["needs"] == 0
+    assert not OutboxMessage.objects.filter(kind=reminder_services.NEEDS).exists()
 
 
 def test_the_staff_reminder_drops_a_need_once_it_is_arranged(organizer_client, circle, meeting):
