@@ -15,7 +15,7 @@ from initiatives.models import Initiative
 from participants.models import Participant, Status
 from participants.selectors.registration import eligible_for_placement
 
-from ..assignment.loading import PERSON_FIELDS, person_from_row
+from ..assignment.loading import PERSON_FIELDS, person_from_row, strings
 from ..assignment.messages import names_shown
 from ..assignment.model import Person
 from ..models import Circle, CircleMember, CircleRole, KeepTogether, PlacedBy
@@ -49,13 +49,16 @@ class AssignmentInputs:
         return self
 
 
-def assignment_inputs(*, initiative: Initiative, for_update: bool = False) -> AssignmentInputs:
+def assignment_inputs(
+    *, initiative: Initiative, for_update: bool = False, check_only: bool = False
+) -> AssignmentInputs:
     """Load what the balanced assignment works on and check, in order, the rules under which it
     refuses to run: no circles, every circle locked, nobody who can be placed, an unlocked circle
     without a facilitator, everyone already kept where they are, no circle at a time anyone can
     come. The one decision for both the service (`circle_assign_balanced` raises the refusal)
     and the assignment page (offers "Run" only when there is none). `for_update` locks the
-    circles, for the service's transaction.
+    circles, for the service's transaction. `check_only` (the page) decides the same rules in a
+    few queries that do not grow with the number of people, and loads nobody.
 
     Whether the assignment then places anyone (capacity, language, keep-together groups) only
     running it can tell; the service refuses that case after the run."""
@@ -80,12 +83,13 @@ def assignment_inputs(*, initiative: Initiative, for_update: bool = False) -> As
                 "or create a new one."
             ),
         )
-    eligible = [
-        person_from_row(row)
-        for row in eligible_for_placement(initiative=initiative)
-        .order_by("pk")
-        .values(*PERSON_FIELDS)
-    ]
+    eligible_qs = eligible_for_placement(initiative=initiative)
+    if check_only:
+        eligible = eligible_qs.exists()
+    else:
+        eligible = [
+            person_from_row(row) for row in eligible_qs.order_by("pk").values(*PERSON_FIELDS)
+        ]
     if not eligible:
         return inputs.refuse(
             "nobody_eligible",
@@ -112,6 +116,19 @@ def assignment_inputs(*, initiative: Initiative, for_update: bool = False) -> As
 
     # Who stays where they are: everyone in a locked circle, and organizers' placements.
     locked_ids = {c.pk for c in inputs.circles if c.is_locked}
+    if check_only:
+        # The available times of those left to place, as distinct lists (a few rows).
+        availabilities = [
+            strings(value)
+            for value in eligible_qs.exclude(
+                Q(circle_membership__circle_id__in=locked_ids)
+                | Q(circle_membership__placed_by=PlacedBy.ORGANIZER)
+            )
+            .order_by()
+            .values_list("availability", flat=True)
+            .distinct()
+        ]
+        return _check_people(inputs, open_circles, availabilities)
     fixed_rows = (
         CircleMember.objects.filter(circle__initiative=initiative)
         .filter(Q(circle_id__in=locked_ids) | Q(placed_by=PlacedBy.ORGANIZER))
@@ -123,8 +140,14 @@ def assignment_inputs(*, initiative: Initiative, for_update: bool = False) -> As
         inputs.locked_members.setdefault(row["circle_id"], []).append(person)
     fixed_ids = {p.id for people in inputs.locked_members.values() for p in people}
     inputs.kept = len(fixed_ids)
-    inputs.to_place = to_place = [p for p in eligible if p.id not in fixed_ids]
-    if not to_place:
+    inputs.to_place = [p for p in eligible if p.id not in fixed_ids]
+    return _check_people(inputs, open_circles, [p.availability for p in inputs.to_place])
+
+
+def _check_people(inputs: AssignmentInputs, open_circles, availabilities) -> AssignmentInputs:
+    """The last two rules, from the available times of the people left to place (one list
+    each, or each distinct list)."""
+    if not availabilities:
         return inputs.refuse(
             "all_kept",
             _(
@@ -134,9 +157,9 @@ def assignment_inputs(*, initiative: Initiative, for_update: bool = False) -> As
         )
     circle_slots = sorted({c.time_slot for c in open_circles})
     if "" not in circle_slots and not any(
-        set(p.availability) & set(circle_slots) for p in to_place
+        set(available) & set(circle_slots) for available in availabilities
     ):
-        people_slots = sorted({slot for p in to_place for slot in p.availability})
+        people_slots = sorted({slot for available in availabilities for slot in available})
         return inputs.refuse(
             "no_common_time",
             _(
@@ -228,7 +251,7 @@ def assignment_summary(*, initiative: Initiative) -> AssignmentSummary:
         capacity=circles["capacity"],
         pairs=KeepTogether.objects.filter(initiative=initiative).count(),
         without_facilitator=without,
-        refusal=assignment_inputs(initiative=initiative).refusal,
+        refusal=assignment_inputs(initiative=initiative, check_only=True).refusal,
     )
 
 

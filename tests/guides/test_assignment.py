@@ -1059,7 +1059,9 @@ class TestPages:
         assignment_services.circle_assign_balanced(user=organizer, initiative=initiative)
 
     def test_every_refusal_has_a_page_test(self):
-        source = inspect.getsource(assignment_selectors.assignment_inputs)
+        source = inspect.getsource(assignment_selectors.assignment_inputs) + inspect.getsource(
+            assignment_selectors._check_people
+        )
         assert set(re.findall(r'refuse\(\s*"(\w+)"', source)) == set(REFUSAL_SETUPS)
 
     def test_assignment_page_query_count_does_not_grow(self, organizer_client, initiative):
