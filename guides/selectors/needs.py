@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -25,7 +25,13 @@ from dialogue_hub.privacy import shown_count
 from participants.models import AccessibilityNeed, Participant
 
 from ..assignment.messages import language_label
-from ..models import CircleMember, CircleSession, MeetingStatus, NeedArrangement
+from ..models import (
+    CircleMember,
+    CircleSession,
+    MeetingExcusal,
+    MeetingStatus,
+    NeedArrangement,
+)
 from .reminders import SILENT_STATUSES
 
 INTERPRETATION = AccessibilityNeed.INTERPRETATION.value
@@ -136,17 +142,59 @@ def circle_needs(circle_ids: Iterable[int]) -> dict[int, list[Need]]:
     return {circle_id: _sorted(counts.get(circle_id, {})) for circle_id in circle_ids}
 
 
+def _excused_needs(meeting_ids: list[int]) -> dict[int, dict[tuple[str, str], int]]:
+    """meeting id -> the needs of the members who said they can't make it (one grouped query):
+    they are left out of that meeting's totals."""
+    if not meeting_ids:
+        return {}
+    rows = (
+        MeetingExcusal.objects.filter(
+            meeting_id__in=meeting_ids,
+            participant__circle_membership__circle_id=F("meeting__circle_id"),
+        )
+        .exclude(participant__status__in=SILENT_STATUSES)
+        .order_by()
+        .values(
+            "meeting_id",
+            "meeting__circle__language",
+            "participant__preferred_language",
+            "participant__accessibility_needs",
+        )
+        .annotate(n=Count("pk"))
+    )
+    counts: dict[int, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        for key in needs_of(
+            row["participant__accessibility_needs"],
+            language=row["participant__preferred_language"],
+            circle_language=row["meeting__circle__language"],
+        ):
+            counts[row["meeting_id"]][key] += row["n"]
+    return counts
+
+
+def _less(needs: list[Need], excused: dict[tuple[str, str], int]) -> list[Need]:
+    if not excused:
+        return needs
+    return _sorted({need.key: need.count - excused.get(need.key, 0) for need in needs})
+
+
 def meeting_needs(meetings: Iterable[CircleSession]) -> dict[int, MeetingNeeds]:
-    """meeting id -> its needs and arrangements. Two queries for any number of meetings."""
+    """meeting id -> its needs and arrangements, leaving out the people excused in advance from
+    that meeting. Three queries for any number of meetings."""
     meetings = list(meetings)
     totals = circle_needs({m.circle_id for m in meetings})
+    excused = _excused_needs([m.pk for m in meetings])
     arranged: dict[int, dict] = defaultdict(dict)
     for arrangement in NeedArrangement.objects.filter(
         meeting__in=[m.pk for m in meetings]
     ).select_related("arranged_by"):
         arranged[arrangement.meeting_id][(arrangement.need, arrangement.language)] = arrangement
     return {
-        m.pk: MeetingNeeds(m, totals.get(m.circle_id, []), arranged.get(m.pk, {})) for m in meetings
+        m.pk: MeetingNeeds(
+            m, _less(totals.get(m.circle_id, []), excused.get(m.pk, {})), arranged.get(m.pk, {})
+        )
+        for m in meetings
     }
 
 
