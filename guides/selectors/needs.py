@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, F
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -28,10 +28,10 @@ from ..assignment.messages import language_label
 from ..models import (
     CircleMember,
     CircleSession,
-    MeetingExcusal,
     MeetingStatus,
     NeedArrangement,
 )
+from .participant import counting_excusals
 from .reminders import SILENT_STATUSES
 
 INTERPRETATION = AccessibilityNeed.INTERPRETATION.value
@@ -113,64 +113,49 @@ def _sorted(counts: dict[tuple[str, str], int]) -> list[Need]:
     ]
 
 
-def circle_needs(circle_ids: Iterable[int]) -> dict[int, list[Need]]:
-    """circle id -> its needs, in one query: the members' answers grouped by circle, language
-    and answer (a bounded number of rows however many people), folded here."""
-    circle_ids = list(circle_ids)
-    if not circle_ids:
-        return {}
-    rows = (
-        CircleMember.objects.filter(circle_id__in=circle_ids)
-        .exclude(participant__status__in=SILENT_STATUSES)
+def _grouped_needs(rows, *, by: str, circle: str) -> dict[int, dict[tuple[str, str], int]]:
+    """{`by` id: {(need, language): people}} from rows that reach a participant (`participant`)
+    and a circle (the lookup `circle`): one query grouped by id, languages and answers, so it
+    returns a bounded number of rows however many people, folded here."""
+    grouped = (
+        rows.exclude(participant__status__in=SILENT_STATUSES)
         .order_by()
         .values(
-            "circle_id",
-            "circle__language",
+            by,
+            f"{circle}__language",
             "participant__preferred_language",
             "participant__accessibility_needs",
         )
         .annotate(n=Count("pk"))
     )
     counts: dict[int, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
-    for row in rows:
+    for row in grouped:
         for key in needs_of(
             row["participant__accessibility_needs"],
             language=row["participant__preferred_language"],
-            circle_language=row["circle__language"],
+            circle_language=row[f"{circle}__language"],
         ):
-            counts[row["circle_id"]][key] += row["n"]
+            counts[row[by]][key] += row["n"]
+    return counts
+
+
+def circle_needs(circle_ids: Iterable[int]) -> dict[int, list[Need]]:
+    """circle id -> its needs, in one query (the members' answers, grouped)."""
+    circle_ids = list(circle_ids)
+    if not circle_ids:
+        return {}
+    counts = _grouped_needs(
+        CircleMember.objects.filter(circle_id__in=circle_ids), by="circle_id", circle="circle"
+    )
     return {circle_id: _sorted(counts.get(circle_id, {})) for circle_id in circle_ids}
 
 
 def _excused_needs(meeting_ids: list[int]) -> dict[int, dict[tuple[str, str], int]]:
-    """meeting id -> the needs of the members who said they can't make it (one grouped query):
-    they are left out of that meeting's totals."""
+    """meeting id -> the needs of the members who said they can't make it (one query): they are
+    left out of that meeting's totals."""
     if not meeting_ids:
         return {}
-    rows = (
-        MeetingExcusal.objects.filter(
-            meeting_id__in=meeting_ids,
-            participant__circle_membership__circle_id=F("meeting__circle_id"),
-        )
-        .exclude(participant__status__in=SILENT_STATUSES)
-        .order_by()
-        .values(
-            "meeting_id",
-            "meeting__circle__language",
-            "participant__preferred_language",
-            "participant__accessibility_needs",
-        )
-        .annotate(n=Count("pk"))
-    )
-    counts: dict[int, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
-    for row in rows:
-        for key in needs_of(
-            row["participant__accessibility_needs"],
-            language=row["participant__preferred_language"],
-            circle_language=row["meeting__circle__language"],
-        ):
-            counts[row["meeting_id"]][key] += row["n"]
-    return counts
+    return _grouped_needs(counting_excusals(meeting_ids), by="meeting_id", circle="meeting__circle")
 
 
 def _less(needs: list[Need], excused: dict[tuple[str, str], int]) -> list[Need]:

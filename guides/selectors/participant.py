@@ -33,21 +33,21 @@ def pending_move_request(participant: Participant) -> MoveRequest | None:
     ).first()
 
 
+def counting_excusals(meeting_ids: Iterable[int]):
+    """The excusals of these meetings that count: their person is still a member of the
+    meeting's circle and still takes part (a person who moved or withdrew is not "excused")."""
+    return MeetingExcusal.objects.filter(
+        meeting_id__in=list(meeting_ids),
+        participant__circle_membership__circle_id=F("meeting__circle_id"),
+    ).exclude(participant__status__in=SILENT_STATUSES)
+
+
 def excused_by_meeting(meeting_ids: Iterable[int]) -> dict[int, set[int]]:
-    """meeting id -> the participant ids excused in advance who are still members of its
-    circle and take part. One query."""
+    """meeting id -> the participant ids excused in advance (that count). One query."""
     found: dict[int, set[int]] = defaultdict(set)
     ids = list(meeting_ids)
-    if not ids:
-        return found
-    rows = (
-        MeetingExcusal.objects.filter(
-            meeting_id__in=ids,
-            participant__circle_membership__circle_id=F("meeting__circle_id"),
-        )
-        .exclude(participant__status__in=SILENT_STATUSES)
-        .values_list("meeting_id", "participant_id")
-    )
-    for meeting_id, participant_id in rows:
-        found[meeting_id].add(participant_id)
+    if ids:
+        pairs = counting_excusals(ids).values_list("meeting_id", "participant_id")
+        for meeting_id, participant_id in pairs:
+            found[meeting_id].add(participant_id)
     return found

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError
+from dialogue_hub.models import create_once
 from initiatives.services import activity_record
 from participants.models import Participant
 
@@ -20,7 +21,6 @@ from ..models import (
     MeetingExcusal,
     MeetingStatus,
     MoveRequest,
-    MoveRequestStatus,
 )
 from ..selectors.participant import offered_time_slots
 from ..selectors.reminders import SILENT_STATUSES
@@ -56,18 +56,13 @@ def meeting_excuse(
         raise DomainError(_("This meeting was cancelled."))
     if meeting.starts_at <= now:
         raise DomainError(_("This meeting has already started."))
-    existing = MeetingExcusal.objects.filter(meeting=meeting, participant=participant)
     if excused:
-        if existing.exists():
-            return False
-        try:
-            with transaction.atomic():
-                MeetingExcusal.objects.create(meeting=meeting, participant=participant)
-        except IntegrityError:  # a double click: the first one counts
+        # A double click: the first one counts.
+        if not create_once(MeetingExcusal(meeting=meeting, participant=participant)):
             return False
         action = "meeting.excused_in_advance"
     else:
-        if not existing.delete()[0]:
+        if not MeetingExcusal.objects.filter(meeting=meeting, participant=participant).delete()[0]:
             return False
         action = "meeting.excusal_withdrawn"
     activity_record(
@@ -92,10 +87,6 @@ def move_request_add(
     wanted_time_slot = (wanted_time_slot or "").strip()
     if wanted_time_slot and wanted_time_slot not in slots:
         raise DomainError(_("Choose one of the times offered."), field="wanted_time_slot")
-    if MoveRequest.objects.filter(
-        participant=participant, status=MoveRequestStatus.PENDING
-    ).exists():
-        raise DomainError(_("You have already asked. The organizers will answer you by email."))
     request = MoveRequest(
         initiative=membership.circle.initiative,
         participant=participant,
@@ -104,13 +95,8 @@ def move_request_add(
         wanted_time_slot=wanted_time_slot,
     )
     request.full_clean(exclude=["initiative", "participant", "from_circle"])
-    try:
-        with transaction.atomic():
-            request.save()
-    except IntegrityError as exc:  # the same request posted twice at once
-        raise DomainError(
-            _("You have already asked. The organizers will answer you by email.")
-        ) from exc
+    if not create_once(request):  # one request waits already (or this one was posted twice)
+        raise DomainError(_("You have already asked. The organizers will answer you by email."))
     activity_record(
         initiative=request.initiative,
         actor=None,

@@ -16,7 +16,7 @@ from dialogue_hub.exceptions import DomainError
 from initiatives.services import activity_record
 
 from ..models import Circle, MoveRequest, MoveRequestStatus
-from ..selectors.reminders import circle_recipients
+from ..selectors.reminders import Recipient, circle_recipients
 from .assignment import circle_member_move
 
 MOVE_ANSWER = "circle.move_answer"
@@ -53,16 +53,23 @@ def _decided(request: MoveRequest, *, user, status: str, answer: str, to_circle=
     )
 
 
-def _answer_person(request: MoveRequest) -> None:
+def _send(request: MoveRequest, kind: str, recipients) -> None:
+    """One email of `kind` about the request to each recipient (a Recipient of
+    selectors/reminders.py), in their language; once each (the key names the request)."""
+    for recipient in recipients:
+        outbox.outbox_add(
+            kind=kind,
+            to=recipient.email,
+            key=f"{kind}:{request.pk}:{recipient.tag}",
+            initiative=request.initiative,
+            language=recipient.language,
+            params={"request": request.pk, **recipient.params()},
+        )
+
+
+def _person(request: MoveRequest) -> Recipient:
     participant = request.participant
-    outbox.outbox_add(
-        kind=MOVE_ANSWER,
-        to=participant.email,
-        key=f"{MOVE_ANSWER}:{request.pk}",
-        initiative=request.initiative,
-        language=participant.preferred_language,
-        params={"request": request.pk, "participant": participant.pk},
-    )
+    return Recipient("p", participant.pk, participant.email, participant.preferred_language)
 
 
 @transaction.atomic
@@ -80,17 +87,9 @@ def move_request_accept(
         override=override,
     )
     _decided(request, user=user, status=MoveRequestStatus.ACCEPTED, answer=answer, to_circle=circle)
-    _answer_person(request)
-    for recipient in circle_recipients([circle.pk]).get(circle.pk, ()):
-        if recipient.who == "u":
-            outbox.outbox_add(
-                kind=MEMBER_JOINED,
-                to=recipient.email,
-                key=f"{MEMBER_JOINED}:{request.pk}:{recipient.tag}",
-                initiative=request.initiative,
-                language=recipient.language,
-                params={"request": request.pk, **recipient.params()},
-            )
+    _send(request, MOVE_ANSWER, [_person(request)])
+    staff = [r for r in circle_recipients([circle.pk]).get(circle.pk, ()) if r.who == "u"]
+    _send(request, MEMBER_JOINED, staff)
     return request
 
 
@@ -99,5 +98,5 @@ def move_request_decline(*, user, request: MoveRequest, answer: str = "") -> Mov
     """Say no, kindly: the person stays where they are and is told (with the organizer's note)."""
     request = _pending(request)
     _decided(request, user=user, status=MoveRequestStatus.DECLINED, answer=answer)
-    _answer_person(request)
+    _send(request, MOVE_ANSWER, [_person(request)])
     return request
