@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +30,18 @@ def exactly_one_of(first: str, second: str, *, name: str):
         | (models.Q(**{f"{first}__isnull": True}) & models.Q(**{f"{second}__isnull": False})),
         name=name,
     )
+
+
+def create_once(row: models.Model) -> bool:
+    """Insert a new row in a savepoint: False, with nothing written and the caller's transaction
+    still usable, when a unique constraint already holds its twin (a double click, the same form
+    posted twice at once). The caller answers as it sees fit (nothing to do, or a refusal)."""
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError:
+        return False
+    return True
 
 
 def acting_user(**options):

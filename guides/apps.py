@@ -11,7 +11,9 @@ class GuidesConfig(AppConfig):
 
         from . import emails
         from .selectors.needs import needs_attention
+        from .selectors.requests import move_requests_attention
 
         emails.register_kinds()
-        if needs_attention not in ATTENTION_PROVIDERS:
-            ATTENTION_PROVIDERS.append(needs_attention)
+        for provider in (needs_attention, move_requests_attention):
+            if provider not in ATTENTION_PROVIDERS:
+                ATTENTION_PROVIDERS.append(provider)

@@ -2,7 +2,9 @@
 facilitators, circles per time slot and language, the balanced assignment, meeting series
 started three weeks ago, attendance and approved session logs with action ideas, and what the
 people coming need: two people who asked for mobility access (placed in accessible circles),
-childcare arranged for one circle's next meeting and not yet for the one after."""
+childcare arranged for one circle's next meeting and not yet for the one after; and what
+participants said from their private link: one "can't make it" to a coming meeting, one
+request for another circle waiting in the organizers' queue."""
 
 import random
 from datetime import date, datetime, time, timedelta
@@ -17,12 +19,14 @@ from participants.selectors.registration import eligible_for_placement
 
 from .models import CircleSession, DiscussionGuide, MeetingStatus
 from .selectors import needs as need_selectors
+from .selectors.participant import offered_time_slots
 from .services import assignment as assignment_services
 from .services import circles as circle_services
 from .services import library as library_services
 from .services import logs as log_services
 from .services import meetings as meeting_services
 from .services import needs as need_services
+from .services import participant as participant_services
 
 DEMO_PASSWORD = "riverton-demo-2026"  # noqa: S105 - documented demo password, local use only
 
@@ -234,6 +238,7 @@ def seed_circles(initiative, *, organizer) -> dict:
         log_services.log_submit(user=facilitator, log=draft)
         log_services.log_approve(user=approver, log=draft)
     _arrange_childcare(created, organizer=organizer)
+    _self_service(created)
     return {"circles": len(created), "placed": result.placed_count, "ideas": ideas_written}
 
 
@@ -255,6 +260,38 @@ def _arrange_childcare(circles, *, organizer) -> None:
             meeting=upcoming[0],
             need="childcare",
             note="Two sitters from the Eastside YMCA, in the room next door",
+        )
+
+
+def _self_service(circles) -> None:
+    """One resident can't make their circle's next meeting (the attendance page shows them
+    excused, they get no reminder); one from another circle asks for another time."""
+    people = list(
+        Participant.objects.filter(circle_membership__circle__in=circles, accessibility_needs=[])
+        .select_related("circle_membership__circle__initiative")
+        .order_by("circle_membership__circle_id", "pk")
+    )
+    if not people:
+        return
+    away = people[0]
+    upcoming = CircleSession.objects.filter(
+        circle_id=away.circle_membership.circle_id,
+        status=MeetingStatus.SCHEDULED,
+        starts_at__gt=timezone.now(),
+    ).order_by("starts_at")
+    if upcoming:
+        participant_services.meeting_excuse(participant=away, meeting=upcoming[0])
+    asking = next(
+        (p for p in people if p.circle_membership.circle_id != away.circle_membership.circle_id),
+        None,
+    )
+    if asking is not None:
+        own = asking.circle_membership.circle
+        others = [s for s in offered_time_slots(own.initiative) if s != own.time_slot]
+        participant_services.move_request_add(
+            participant=asking,
+            reason="My shifts changed: I work evenings now. A weekend circle would suit me.",
+            wanted_time_slot=others[-1] if others else "",
         )
 
 

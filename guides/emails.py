@@ -28,12 +28,23 @@ from participants.models import Participant
 from participants.services import registration as participant_services
 
 from . import calendars
-from .models import CircleMember, CircleSession, CircleStaff, LogStatus, MeetingStatus, SessionLog
+from .models import (
+    CircleMember,
+    CircleSession,
+    CircleStaff,
+    LogStatus,
+    MeetingStatus,
+    MoveRequest,
+    MoveRequestStatus,
+    SessionLog,
+)
 from .permissions import can_approve_log
 from .selectors import needs as need_selectors
+from .selectors import participant as participant_selectors
 from .selectors import reminders as reminder_selectors
 from .selectors.circles import facilitators
 from .services import reminders as reminder_services
+from .services import requests as request_services
 
 User = get_user_model()
 ICS_MIMETYPE = "text/calendar"
@@ -48,9 +59,9 @@ def _id(value):
 
 
 def prefetch_meetings(messages) -> dict:
-    """What a batch of meeting emails needs, in six queries whatever its size: the meetings,
-    the recipients' places in their circles, the staff accounts, who staffs which circle and,
-    for staff, the meetings' needs and what of them is arranged."""
+    """What a batch of meeting emails needs, in eight queries whatever its size: the meetings,
+    the recipients' places in their circles, the staff accounts, who staffs which circle, who
+    is excused in advance and, for staff, the meetings' needs and what of them is arranged."""
     meeting_ids = {_id(m.params.get("meeting")) for m in messages} - {None}
     meetings = {
         meeting.pk: meeting
@@ -84,6 +95,7 @@ def prefetch_meetings(messages) -> dict:
         "users": users,
         "staff": staff,
         "needs": needs,
+        "excused": participant_selectors.excused_by_meeting(meetings),
     }
 
 
@@ -167,6 +179,14 @@ def _page_url(meeting, url_name: str, pk: int) -> str:
     """The absolute link to a page of the meeting's initiative that takes a pk."""
     slug = meeting.circle.initiative.slug
     return absolute_url(reverse(url_name, kwargs={"slug": slug, "pk": pk}))
+
+
+def _excused(message, meeting: CircleSession) -> set[int]:
+    """Who said they can't make this meeting (from the batch's prefetch when there is one)."""
+    cache = _prefetched(message)
+    if cache is not None and "excused" in cache:
+        return cache["excused"].get(meeting.pk, set())
+    return participant_selectors.excused_by_meeting([meeting.pk]).get(meeting.pk, set())
 
 
 def _recipient(message, meeting: CircleSession) -> dict:
@@ -276,14 +296,22 @@ def build_reminder(message) -> outbox.Built:
     meeting = _meeting(message)
     _check_upcoming(meeting, message)
     recipient = _recipient(message, meeting)
+    excused = _excused(message, meeting)
+    if not recipient["is_staff"] and recipient["participant"].pk in excused:
+        raise outbox.Stale("The person said they can't make this meeting.")
     context = {
         **_meeting_context(meeting, message),
         **recipient,
         "hours": message.params.get("hours"),
     }
     if recipient["is_staff"]:
-        # The staff's reminder lists what the people coming need that is not arranged yet.
-        context.update(unarranged=_unarranged(message, meeting), sheet_url=_sheet_url(meeting))
+        # The staff's reminder lists what the people coming need that is not arranged yet,
+        # and how many said they can't make it.
+        context.update(
+            unarranged=_unarranged(message, meeting),
+            sheet_url=_sheet_url(meeting),
+            excused_count=len(excused),
+        )
     return outbox.Built(
         template="meeting_reminder", context=context, attachments=[meeting_ics(meeting)]
     )
@@ -413,39 +441,95 @@ def build_no_facilitator(message) -> outbox.Built:
     return _to_team_member(message, meeting, user, "alert_no_facilitator", edit_url=edit_url)
 
 
-def build_assigned(message) -> outbox.Built:
-    circle_id = message.params.get("circle")
-    membership = _membership_of(message, circle_id)
-    participant, circle = membership.participant, membership.circle
-    meetings = upcoming_meetings(circle_id)
+def _placement(participant: Participant, circle, message) -> tuple[dict, list]:
+    """A person's circle as their emails tell it (its coming meetings, where, their page and
+    calendar), and the .ics of those meetings to attach."""
+    meetings = upcoming_meetings(circle.pk)
     initiative = participant.initiative
     feed_url = calendars.participant_feed_url(participant)
-    return outbox.Built(
-        template="circle_assigned",
-        context={
-            "participant": participant,
+    context = {
+        "participant": participant,
+        "name": participant.name,
+        "initiative": initiative,
+        "circle": circle,
+        "meetings": [
+            {
+                "number": m.number,
+                "title": m.title or (m.guide_session.title if m.guide_session else ""),
+                "when": local_when(m.starts_at, initiative=initiative, language=message.language),
+                "location": calendars.meeting_location(m),
+            }
+            for m in meetings
+        ],
+        "location": ", ".join(p for p in (circle.venue_name, circle.venue_address) if p),
+        "online_link": circle.online_link,
+        "page_url": circle_page_url(participant),
+        "feed_url": feed_url,
+        "webcal_url": calendars.webcal_url(feed_url),
+        "zone": initiative.timezone,
+    }
+    return context, [circle_ics(circle, meetings)] if meetings else []
+
+
+def build_assigned(message) -> outbox.Built:
+    membership = _membership_of(message, message.params.get("circle"))
+    context, attachments = _placement(membership.participant, membership.circle, message)
+    return outbox.Built(template="circle_assigned", context=context, attachments=attachments)
+
+
+def _move_request(message) -> MoveRequest:
+    request = (
+        MoveRequest.objects.select_related(
+            "initiative", "participant", "participant__initiative", "to_circle"
+        )
+        .filter(pk=_id(message.params.get("request")))
+        .first()
+    )
+    if request is None or request.status == MoveRequestStatus.PENDING:
+        raise outbox.Stale("The request is gone or waits again.")
+    return request
+
+
+def build_move_answer(message) -> outbox.Built:
+    """The organizers' answer to a person's request for another circle: on yes, their new
+    circle's details (as a placement notice has them); on no, a kind word and their page."""
+    request = _move_request(message)
+    if request.status == MoveRequestStatus.DECLINED:
+        participant = request.participant
+        context = {
             "name": participant.name,
-            "initiative": initiative,
-            "circle": circle,
-            "meetings": [
-                {
-                    "number": m.number,
-                    "title": m.title or (m.guide_session.title if m.guide_session else ""),
-                    "when": local_when(
-                        m.starts_at, initiative=initiative, language=message.language
-                    ),
-                    "location": calendars.meeting_location(m),
-                }
-                for m in meetings
-            ],
-            "location": ", ".join(p for p in (circle.venue_name, circle.venue_address) if p),
-            "online_link": circle.online_link,
+            "initiative": participant.initiative,
+            "answer": request.answer,
             "page_url": circle_page_url(participant),
-            "feed_url": feed_url,
-            "webcal_url": calendars.webcal_url(feed_url),
-            "zone": initiative.timezone,
+        }
+        return outbox.Built(template="move_declined", context=context)
+    membership = _membership_of(message, request.to_circle_id)
+    context, attachments = _placement(membership.participant, membership.circle, message)
+    context["answer"] = request.answer
+    return outbox.Built(template="move_accepted", context=context, attachments=attachments)
+
+
+def build_member_joined(message) -> outbox.Built:
+    """To the staff of the circle a person was moved into at their request: who joins."""
+    request = _move_request(message)
+    if request.status != MoveRequestStatus.ACCEPTED or request.to_circle is None:
+        raise outbox.Stale("The request was not accepted.")
+    circle, participant = request.to_circle, request.participant
+    if not CircleMember.objects.filter(participant=participant, circle=circle).exists():
+        raise outbox.Stale("The person is no longer in this circle.")
+    user = _staff_of(message, circle.pk)
+    slug = request.initiative.slug
+    return outbox.Built(
+        template="member_joined",
+        context={
+            "name": user.display_name,
+            "person": participant.name,
+            "circle": circle,
+            "initiative": request.initiative,
+            "circle_url": absolute_url(
+                reverse("guides:circle_detail", kwargs={"slug": slug, "pk": circle.pk})
+            ),
         },
-        attachments=[circle_ics(circle, meetings)] if meetings else [],
     )
 
 
@@ -508,6 +592,16 @@ def register_kinds() -> None:
         reminder_services.LOG_TO_APPROVE,
         label=_("A session log to approve"),
         build=build_log_to_approve,
+    )
+    outbox.register(
+        request_services.MOVE_ANSWER,
+        label=_("Answer to a request for another circle"),
+        build=build_move_answer,
+    )
+    outbox.register(
+        request_services.MEMBER_JOINED,
+        label=_("A person moved into your circle"),
+        build=build_member_joined,
     )
     for kind in ("participant.welcome", "participant.confirm"):
         if attach_circle_calendar not in outbox.EXTENSIONS.get(kind, []):

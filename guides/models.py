@@ -386,3 +386,81 @@ class NeedArrangement(TimeStampedModel):
 
     def __str__(self):
         return f"{self.need} {self.language} arranged for {self.meeting}"
+
+
+class MeetingExcusal(TimeStampedModel):
+    """A participant's "I can't make it" for a coming meeting, sent from their private link.
+
+    The attendance page shows them excused in advance, no reminder of that meeting goes to
+    them, the staff's reminder counts them, and the meeting's needs leave theirs out."""
+
+    meeting = models.ForeignKey(CircleSession, on_delete=models.CASCADE, related_name="excusals")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="excusals")
+
+    class Meta:
+        verbose_name = _("excused in advance")
+        verbose_name_plural = _("excused in advance")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "participant"], name="meeting_excusal_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["participant"], name="meeting_excusal_person_idx")]
+
+    def __str__(self):
+        return f"{self.participant} excused from {self.meeting}"
+
+
+class MoveRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+
+
+class MoveRequest(TimeStampedModel):
+    """A participant's request for another circle or time, with their reason, sent from their
+    private link. It waits in the organizers' queue until accepted (the person is moved by the
+    same rules as a move by hand) or declined (with a kind answer)."""
+
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="move_requests"
+    )
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="move_requests"
+    )
+    from_circle = models.ForeignKey(
+        Circle, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    wanted_time_slot = models.CharField(_("time that suits me"), max_length=100, blank=True)
+    reason = models.TextField(_("reason"), max_length=1000)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=MoveRequestStatus.choices,
+        default=MoveRequestStatus.PENDING,
+    )
+    to_circle = models.ForeignKey(
+        Circle, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answer = models.TextField(_("answer"), max_length=1000, blank=True)
+    decided_by = acting_user()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("request for another circle")
+        verbose_name_plural = _("requests for another circle")
+        ordering = ["created_at", "id"]
+        constraints = [
+            one_of_the_choices("status", MoveRequestStatus, name="move_request_status_valid"),
+            models.UniqueConstraint(
+                fields=["participant"],
+                condition=Q(status="pending"),
+                name="move_request_one_pending",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["initiative", "status"], name="move_request_queue_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.participant}: {self.reason[:40]}"

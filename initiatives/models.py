@@ -530,6 +530,14 @@ ACTIVITY_DESCRIPTIONS = {
     "circle.unlocked": _("unlocked the circle %(target)s"),
     "keep_together.added": _("recorded that %(target)s asked to be in the same circle"),
     "keep_together.deleted": _("deleted the keep-together request %(target)s"),
+    # Participants' self-service (no account): the person is never named.
+    "meeting.excused_in_advance": _("a participant said they can't make the meeting %(target)s"),
+    "meeting.excusal_withdrawn": _(
+        "a participant said they can come to the meeting %(target)s after all"
+    ),
+    "move_request.added": _("a participant asked for another circle or time (request %(target)s)"),
+    "move_request.accepted": _("accepted the request for another circle %(target)s"),
+    "move_request.declined": _("declined the request for another circle %(target)s"),
     # Action ideas: an idea appears only as its number (its text may be long); themes are named.
     "ideas.collected": _("brought in new ideas from approved session logs (%(target)s)"),
     "idea.added": _("added the idea %(target)s"),

@@ -140,3 +140,17 @@ def test_demo_shows_needs_reaching_the_circles(demo):
     needs = meeting_needs(meetings)
     assert "childcare" not in [n.need for n in needs[meetings[0].pk].unarranged]
     assert "childcare" in [n.need for n in needs[meetings[1].pk].unarranged]
+
+
+def test_demo_shows_a_cant_make_it_and_a_move_request_waiting(client, demo):
+    from guides.models import MeetingExcusal, MoveRequest, MoveRequestStatus
+
+    excusal = MeetingExcusal.objects.select_related("meeting").get(meeting__circle__initiative=demo)
+    assert excusal.meeting.starts_at > timezone.now()
+    waiting = MoveRequest.objects.get(initiative=demo, status=MoveRequestStatus.PENDING)
+    assert waiting.reason
+    assert waiting.wanted_time_slot != waiting.from_circle.time_slot
+    organizer = User.objects.get(email="organizer@demo.dialoguehub.org")
+    client.force_login(organizer)
+    page = client.get(f"/manage/{demo.slug}/assignment/requests/").content.decode()
+    assert "My shifts changed" in page

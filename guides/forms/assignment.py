@@ -53,10 +53,11 @@ class KeepTogetherForm(forms.Form):
         return data
 
 
-class PlaceForm(forms.Form):
-    """Move one person (of `people`) into one circle (of `circles`)."""
+class CircleTargetForm(forms.Form):
+    """The circle to put a person in (of `circles`), and "place anyway" for a time or language
+    that doesn't suit them: placing someone by hand and accepting a request to move share it.
+    Subclasses lay it out (`self.helper.layout`)."""
 
-    participant = PersonChoiceField(label=_("Person"))
     circle = CircleChoiceField(
         label=_("Circle"),
         queryset=None,
@@ -69,11 +70,21 @@ class PlaceForm(forms.Form):
         help_text=_("Only when you have agreed it with the person."),
     )
 
-    def __init__(self, *args, people, circles, submit_label, **kwargs):
+    def __init__(self, *args, circles, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["participant"].queryset = people
         self.fields["circle"].queryset = circles
         self.helper = FormHelper()
+
+
+class PlaceForm(CircleTargetForm):
+    """Move one person (of `people`) into one circle (of `circles`)."""
+
+    participant = PersonChoiceField(label=_("Person"))
+    field_order = ["participant", "circle", "override"]
+
+    def __init__(self, *args, people, circles, submit_label, **kwargs):
+        super().__init__(*args, circles=circles, **kwargs)
+        self.fields["participant"].queryset = people
         self.helper.layout = Layout(
             "participant", "circle", "override", Submit("submit", submit_label)
         )

@@ -97,9 +97,16 @@ class AttendanceForm(forms.Form):
                 label=row.participant.display_name,
                 choices=AttendanceStatus.choices,
                 required=False,
-                initial=row.status or None,
+                initial=self.initial_status(row) or None,
                 widget=forms.RadioSelect,
             )
+
+    @staticmethod
+    def initial_status(row) -> str:
+        """The stored mark; for someone not marked who said they can't make it, excused."""
+        if not row.status and row.excused_in_advance:
+            return AttendanceStatus.EXCUSED.value
+        return row.status
 
     @staticmethod
     def field_name(participant) -> str:
@@ -120,12 +127,13 @@ class AttendanceForm(forms.Form):
         items = []
         for row in self.rows:
             name = self.field_name(row.participant)
-            value = (self[name].value() if self.is_bound else row.status) or ""
+            value = (self[name].value() if self.is_bound else self.initial_status(row)) or ""
             items.append(
                 {
                     "label": row.participant.display_name,
                     "name": name,
                     "errors": self[name].errors if self.is_bound else [],
+                    "excused_in_advance": row.excused_in_advance,
                     "buttons": [
                         (f"{name}-{status}", status, label, style, status == value)
                         for status, label, style in buttons

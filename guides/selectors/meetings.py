@@ -26,6 +26,7 @@ from ..models import (
     CircleMember,
     CircleSession,
     CircleStaff,
+    MeetingExcusal,
     MeetingStatus,
     SessionLog,
 )
@@ -298,20 +299,30 @@ def untrained_facilitator_names(*, circle) -> list[str]:
 class AttendanceRow:
     participant: object
     status: str  # "" when not marked yet
+    excused_in_advance: bool = False  # they said they can't make it, from their private link
 
 
 def attendance_rows(*, meeting) -> list[AttendanceRow]:
     """The circle's members (withdrawn people left out), by name, with their mark at this
-    meeting. One query; only the participants' id and name are loaded."""
+    meeting and whether they said in advance they can't make it. One query; only the
+    participants' id and name are loaded."""
     mark = Attendance.objects.filter(meeting=meeting, participant=OuterRef("pk")).values("status")
+    excused = MeetingExcusal.objects.filter(meeting=meeting, participant=OuterRef("pk"))
     people = (
         Participant.objects.filter(circle_membership__circle_id=meeting.circle_id)
         .exclude(status=Status.WITHDRAWN)
         .only("pk", "name")
-        .annotate(mark=Subquery(mark))
+        .annotate(mark=Subquery(mark), excused_in_advance=Exists(excused))
         .order_by("name", "pk")
     )
-    return [AttendanceRow(participant=person, status=person.mark or "") for person in people]
+    return [
+        AttendanceRow(
+            participant=person,
+            status=person.mark or "",
+            excused_in_advance=person.excused_in_advance,
+        )
+        for person in people
+    ]
 
 
 @dataclass

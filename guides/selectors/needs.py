@@ -26,7 +26,13 @@ from participants.models import AccessibilityNeed, Participant
 
 from ..assignment.loading import venue_is_accessible
 from ..assignment.messages import language_label
-from ..models import CircleMember, CircleSession, MeetingStatus, NeedArrangement
+from ..models import (
+    CircleMember,
+    CircleSession,
+    MeetingStatus,
+    NeedArrangement,
+)
+from .participant import counting_excusals
 from .reminders import SILENT_STATUSES
 
 INTERPRETATION = AccessibilityNeed.INTERPRETATION.value
@@ -36,12 +42,7 @@ MOBILITY = AccessibilityNeed.MOBILITY.value
 ORDER = list(AccessibilityNeed.values)
 UPCOMING_DAYS = 7
 # The circle's fields that say whether it is accessible (guides/assignment/loading.py).
-ACCESS_FIELDS = (
-    "circle__is_accessible",
-    "circle__online_link",
-    "circle__venue_name",
-    "circle__venue_address",
-)
+ACCESS_FIELDS = ("is_accessible", "online_link", "venue_name", "venue_address")
 
 
 @dataclass(frozen=True)
@@ -125,20 +126,18 @@ def _sorted(counts: dict[tuple[str, str], int]) -> list[Need]:
     ]
 
 
-def circle_needs(circle_ids: Iterable[int]) -> dict[int, list[Need]]:
-    """circle id -> its needs, in one query: the members' answers grouped by circle, language
-    and answer (a bounded number of rows however many people), folded here."""
-    circle_ids = list(circle_ids)
-    if not circle_ids:
-        return {}
-    rows = (
-        CircleMember.objects.filter(circle_id__in=circle_ids)
-        .exclude(participant__status__in=SILENT_STATUSES)
+def _grouped_needs(rows, *, by: str, circle: str) -> tuple[dict, set]:
+    """({`by` id: {(need, language): people}}, the `by` ids whose circle is not accessible) from
+    rows that reach a participant (`participant`) and a circle (the lookup `circle`): one query
+    grouped by id, languages and answers, so it returns a bounded number of rows however many
+    people, folded here."""
+    grouped = (
+        rows.exclude(participant__status__in=SILENT_STATUSES)
         .order_by()
         .values(
-            "circle_id",
-            "circle__language",
-            *ACCESS_FIELDS,
+            by,
+            f"{circle}__language",
+            *(f"{circle}__{name}" for name in ACCESS_FIELDS),
             "participant__preferred_language",
             "participant__accessibility_needs",
         )
@@ -146,15 +145,27 @@ def circle_needs(circle_ids: Iterable[int]) -> dict[int, list[Need]]:
     )
     counts: dict[int, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
     inaccessible = set()
-    for row in rows:
-        if not venue_is_accessible(**{f.removeprefix("circle__"): row[f] for f in ACCESS_FIELDS}):
-            inaccessible.add(row["circle_id"])
+    for row in grouped:
+        if not venue_is_accessible(**{name: row[f"{circle}__{name}"] for name in ACCESS_FIELDS}):
+            inaccessible.add(row[by])
         for key in needs_of(
             row["participant__accessibility_needs"],
             language=row["participant__preferred_language"],
-            circle_language=row["circle__language"],
+            circle_language=row[f"{circle}__language"],
         ):
-            counts[row["circle_id"]][key] += row["n"]
+            counts[row[by]][key] += row["n"]
+    return counts, inaccessible
+
+
+def circle_needs(circle_ids: Iterable[int]) -> dict[int, list[Need]]:
+    """circle id -> its needs, in one query (the members' answers, grouped). Mobility access in a
+    circle that is not accessible is marked `access_missing`."""
+    circle_ids = list(circle_ids)
+    if not circle_ids:
+        return {}
+    counts, inaccessible = _grouped_needs(
+        CircleMember.objects.filter(circle_id__in=circle_ids), by="circle_id", circle="circle"
+    )
     return {
         circle_id: [
             replace(need, access_missing=True)
@@ -166,17 +177,41 @@ def circle_needs(circle_ids: Iterable[int]) -> dict[int, list[Need]]:
     }
 
 
+def _excused_needs(meeting_ids: list[int]) -> dict[int, dict[tuple[str, str], int]]:
+    """meeting id -> the needs of the members who said they can't make it (one query): they are
+    left out of that meeting's totals."""
+    if not meeting_ids:
+        return {}
+    counts, _inaccessible = _grouped_needs(
+        counting_excusals(meeting_ids), by="meeting_id", circle="meeting__circle"
+    )
+    return counts
+
+
+def _less(needs: list[Need], excused: dict[tuple[str, str], int]) -> list[Need]:
+    """`needs` without those of the people excused (each need keeps what else it says)."""
+    if not excused:
+        return needs
+    left = [replace(need, count=need.count - excused.get(need.key, 0)) for need in needs]
+    return [need for need in left if need.count > 0]
+
+
 def meeting_needs(meetings: Iterable[CircleSession]) -> dict[int, MeetingNeeds]:
-    """meeting id -> its needs and arrangements. Two queries for any number of meetings."""
+    """meeting id -> its needs and arrangements, leaving out the people excused in advance from
+    that meeting. Three queries for any number of meetings."""
     meetings = list(meetings)
     totals = circle_needs({m.circle_id for m in meetings})
+    excused = _excused_needs([m.pk for m in meetings])
     arranged: dict[int, dict] = defaultdict(dict)
     for arrangement in NeedArrangement.objects.filter(
         meeting__in=[m.pk for m in meetings]
     ).select_related("arranged_by"):
         arranged[arrangement.meeting_id][(arrangement.need, arrangement.language)] = arrangement
     return {
-        m.pk: MeetingNeeds(m, totals.get(m.circle_id, []), arranged.get(m.pk, {})) for m in meetings
+        m.pk: MeetingNeeds(
+            m, _less(totals.get(m.circle_id, []), excused.get(m.pk, {})), arranged.get(m.pk, {})
+        )
+        for m in meetings
     }
 
 

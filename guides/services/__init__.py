@@ -7,7 +7,10 @@
 - logs.py: session logs from draft to approval, their action ideas;
 - meetings.py: a circle's schedule, rescheduling and cancelling, attendance;
 - needs.py: marking a meeting's needs (childcare, an interpreter, ...) arranged or not;
-- reminders.py: meeting emails planned by the sweep (tasks.py), no page of its own.
+- participant.py: a participant's self-service from their private link ("I can't make it",
+  asking for another circle or time);
+- reminders.py: meeting emails planned by the sweep (tasks.py), no page of its own;
+- requests.py: the organizers' answers to requests for another circle (accept moves, decline).
 
 Reads are in selectors/ under the same names.
 """

@@ -1,6 +1,6 @@
 """The guides app's URLs, one module per area (each owns its list)."""
 
-from . import assignment, circles, library, logs, meetings, needs, participant
+from . import assignment, circles, library, logs, meetings, needs, participant, requests
 
 app_name = "guides"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     *needs.urlpatterns,
     *logs.urlpatterns,
     *participant.urlpatterns,
+    *requests.urlpatterns,
 ]

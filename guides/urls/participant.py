@@ -15,4 +15,14 @@ urlpatterns = [
         participant.ParticipantMeetingCalendarView.as_view(),
         name="participant_meeting_ics",
     ),
+    path(
+        "registration/<str:token>/circle/<int:pk>/cant-make-it/",
+        participant.ParticipantExcuseView.as_view(),
+        name="participant_meeting_excuse",
+    ),
+    path(
+        "registration/<str:token>/circle/move/",
+        participant.ParticipantMoveRequestView.as_view(),
+        name="participant_move_request",
+    ),
 ]

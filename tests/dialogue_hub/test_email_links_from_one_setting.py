@@ -24,7 +24,9 @@ from dialogue_hub.emails import payload_to_message
 from dialogue_hub.models import OutboxMessage
 from guides.models import MeetingStatus
 from guides.services import logs as log_services
+from guides.services import participant as participant_self_service
 from guides.services import reminders as reminder_services
+from guides.services import requests as move_requests
 from initiatives import services as initiative_services
 from initiatives.models import Role
 from participants.models import Source, Status
@@ -39,6 +41,7 @@ from ..factories import (
     CircleMemberFactory,
     CircleSessionFactory,
     CircleStaffFactory,
+    ConsentFactory,
     GoalFactory,
     InitiativeFactory,
     MembershipFactory,
@@ -196,6 +199,20 @@ def every_app_email():
     MilestoneFactory(goal=GoalFactory(team=team), due_on=today - timedelta(days=2))
     action_reminders.reminders_plan(now=now)
     action_reminders.digest_weekly(now=now)
+
+    # Requests for another circle from the private link: one accepted (the person gets their
+    # new circle, its staff the newcomer), one declined with a kind answer.
+    elsewhere = CircleFactory(initiative=initiative)
+    CircleStaffFactory(circle=elsewhere, role="facilitator")
+    for seat, answer in ((91, "accept"), (92, "decline")):
+        mover = ParticipantFactory(initiative=initiative, seat_number=seat, status=Status.ASSIGNED)
+        ConsentFactory(participant=mover)
+        CircleMemberFactory(circle=circle, participant=mover)
+        request = participant_self_service.move_request_add(participant=mover, reason="Shifts.")
+        if answer == "accept":
+            move_requests.move_request_accept(user=organizer, request=request, circle=elsewhere)
+        else:
+            move_requests.move_request_decline(user=organizer, request=request, answer="Sorry.")
 
     # A team invitation.
     initiative_services.invitation_create(

@@ -50,6 +50,8 @@ PUBLIC = {
     "participants:guardian",
     "guides:participant_circle",
     "guides:participant_meeting_ics",
+    "guides:participant_meeting_excuse",
+    "guides:participant_move_request",
     "guides:participant_feed",
     "guides:staff_feed",
     "actions:participant_forum",

@@ -219,6 +219,10 @@ EXPECTED = {
     "guides:assignment_circle": form("circles.manage"),
     "guides:assignment_lock": action("circles.manage"),
     "guides:assignment_member_remove": action("circles.manage"),
+    # Participants' requests for another circle: organizers answer them.
+    "guides:move_requests": page("circles.manage"),
+    "guides:move_request": form("circles.manage"),
+    "guides:move_request_decline": action("circles.manage"),
     # --- guides: meetings of circle 1 ---
     "guides:circle_schedule": page("circles.view", extra=CIRCLE_STAFF),
     "guides:circle_schedule_generate": form("circles.manage"),
@@ -257,6 +261,9 @@ EXPECTED = {
     },
     "guides:participant_circle": token_page(),
     "guides:participant_meeting_ics": token_page(),
+    # "I can't make it" (a button) and asking for another circle (a form), from the link.
+    "guides:participant_meeting_excuse": {"get": everyone(NOT_ALLOWED), "post": everyone(OK)},
+    "guides:participant_move_request": token_page(post=OK),
     # --- actions: ideas and themes ---
     "actions:ideas": page("initiative.view"),
     "actions:ideas_collect": action("ideas.manage"),

@@ -26,7 +26,7 @@ from actions.models import BallotDot, BallotItem, BallotResponse, TeamMember
 from dialogue_hub import outbox
 from dialogue_hub.models import OutboxMessage
 from guides import calendars
-from guides.models import ActionIdea, KeepTogether
+from guides.models import ActionIdea, KeepTogether, MeetingExcusal, MoveRequest
 from guides.services.reminders import placement_notices_send
 from initiatives import services as initiative_services
 from initiatives.models import Role
@@ -513,6 +513,17 @@ def _build_side(letter) -> Side:
     failed.last_error = "550 mailbox unavailable"
     failed.save(update_fields=["status", "last_error"])
 
+    # Self-service from the private link: the second person of circle 1 can't make its next
+    # meeting and asked for another circle (the first, whose link the URLs use, may still ask).
+    MeetingExcusal.objects.create(meeting=meetings_by_circle[0][2], participant=people[1])
+    move_request = MoveRequest.objects.create(
+        initiative=initiative,
+        participant=people[1],
+        from_circle=circles[0],
+        wanted_time_slot=circles[1].time_slot,
+        reason=mark("moverequest", "reason"),
+    )
+
     side.objects = {
         "participant": people[0],
         "minor": minor,
@@ -545,6 +556,7 @@ def _build_side(letter) -> Side:
         "milestone": milestone,
         "outcome": outcome,
         "asset": asset,
+        "move_request": move_request,
     }
     person = people[0]
     side.tokens = {
