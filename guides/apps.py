@@ -11,7 +11,10 @@ class GuidesConfig(AppConfig):
 
         from . import emails
         from .selectors.needs import needs_attention
+        from .selectors.safety import safety_attention
 
         emails.register_kinds()
         if needs_attention not in ATTENTION_PROVIDERS:
             ATTENTION_PROVIDERS.append(needs_attention)
+        if safety_attention not in ATTENTION_PROVIDERS:
+            ATTENTION_PROVIDERS.append(safety_attention)

@@ -140,3 +140,17 @@ def test_demo_shows_needs_reaching_the_circles(demo):
     needs = meeting_needs(meetings)
     assert "childcare" not in [n.need for n in needs[meetings[0].pk].unarranged]
     assert "childcare" in [n.need for n in needs[meetings[1].pk].unarranged]
+
+
+def test_demo_has_one_open_safety_case(demo, client):
+    from django.urls import reverse
+
+    from guides.models import SafetyCase
+    from initiatives.models import Membership, Role
+
+    case = SafetyCase.objects.get(initiative=demo)
+    assert (case.status, case.source, case.category) == ("open", "log", "retaliation")
+    organizer = Membership.objects.filter(initiative=demo, role=Role.ORGANIZER).first().user
+    client.force_login(organizer)
+    page = client.get(reverse("guides:safety_case", args=[demo.slug, case.pk]))
+    assert "arrest" in page.content.decode()

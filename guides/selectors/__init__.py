@@ -6,5 +6,6 @@
 - logs.py: a meeting's log and who may act on it, approved logs and their ideas;
 - meetings.py: schedules, clashes, attendance, the calendar feeds' meetings;
 - needs.py: what circles' and meetings' people need (from their answers), what is arranged;
+- safety.py: the safety cases a person may see, who is told of a new one, open cases' count;
 - reminders.py: who gets a circle's meeting emails (the sweep's reads), no page of its own.
 """

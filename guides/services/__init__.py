@@ -7,6 +7,7 @@
 - logs.py: session logs from draft to approval, their action ideas;
 - meetings.py: a circle's schedule, rescheduling and cancelling, attendance;
 - needs.py: marking a meeting's needs (childcare, an interpreter, ...) arranged or not;
+- safety.py: safety cases opened from a log or a participant's report, acknowledged, resolved;
 - reminders.py: meeting emails planned by the sweep (tasks.py), no page of its own.
 
 Reads are in selectors/ under the same names.

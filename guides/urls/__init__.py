@@ -1,6 +1,6 @@
 """The guides app's URLs, one module per area (each owns its list)."""
 
-from . import assignment, circles, library, logs, meetings, needs, participant
+from . import assignment, circles, library, logs, meetings, needs, participant, safety
 
 app_name = "guides"
 
@@ -11,5 +11,6 @@ urlpatterns = [
     *meetings.urlpatterns,
     *needs.urlpatterns,
     *logs.urlpatterns,
+    *safety.urlpatterns,
     *participant.urlpatterns,
 ]

@@ -50,6 +50,7 @@ PUBLIC = {
     "participants:guardian",
     "guides:participant_circle",
     "guides:participant_meeting_ics",
+    "guides:safety_report",
     "guides:participant_feed",
     "guides:staff_feed",
     "actions:participant_forum",
