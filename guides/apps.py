@@ -12,8 +12,9 @@ class GuidesConfig(AppConfig):
         from . import emails
         from .selectors.needs import needs_attention
         from .selectors.requests import move_requests_attention
+        from .selectors.safety import safety_attention
 
         emails.register_kinds()
-        for provider in (needs_attention, move_requests_attention):
+        for provider in (needs_attention, move_requests_attention, safety_attention):
             if provider not in ATTENTION_PROVIDERS:
                 ATTENTION_PROVIDERS.append(provider)

@@ -2,9 +2,10 @@
 facilitators, circles per time slot and language, the balanced assignment, meeting series
 started three weeks ago, attendance and approved session logs with action ideas, and what the
 people coming need: two people who asked for mobility access (placed in accessible circles),
-childcare arranged for one circle's next meeting and not yet for the one after; and what
-participants said from their private link: one "can't make it" to a coming meeting, one
-request for another circle waiting in the organizers' queue."""
+childcare arranged for one circle's next meeting and not yet for the one after; one open
+safety case (a fear of retaliation written in the first session log); and what participants
+said from their private link: one "can't make it" to a coming meeting, one request for another
+circle waiting in the organizers' queue."""
 
 import random
 from datetime import date, datetime, time, timedelta
@@ -28,6 +29,10 @@ from .services import meetings as meeting_services
 from .services import needs as need_services
 from .services import participant as participant_services
 
+SAFETY_CONCERN = (
+    "A resident asked afterwards whether what they said about a neighbour's arrest could be "
+    "held against them. Follow up before the next meeting."
+)
 DEMO_PASSWORD = "riverton-demo-2026"  # noqa: S105 - documented demo password, local use only
 
 # Time slot label -> (weekday, Monday = 0; start time)
@@ -233,6 +238,10 @@ def seed_circles(initiative, *, organizer) -> dict:
             open_questions="How can residents see what happens after a complaint is filed?",
             group_dynamics="Everyone spoke; the officers listened more as the evening went on.",
             action_ideas=rng.sample(IDEAS, k=2),
+            # The first log's safety concern opens the demo's one safety case, still open.
+            safety_concerns="" if ideas_written else SAFETY_CONCERN,
+            safety_category="retaliation",
+            safety_severity="high",
         )
         ideas_written += 2
         log_services.log_submit(user=facilitator, log=draft)

@@ -36,15 +36,18 @@ from .models import (
     MeetingStatus,
     MoveRequest,
     MoveRequestStatus,
+    SafetyCase,
+    SafetySource,
     SessionLog,
 )
-from .permissions import can_approve_log
+from .permissions import can_approve_log, can_see_case
 from .selectors import needs as need_selectors
 from .selectors import participant as participant_selectors
 from .selectors import reminders as reminder_selectors
 from .selectors.circles import facilitators
 from .services import reminders as reminder_services
 from .services import requests as request_services
+from .services import safety as safety_services
 
 User = get_user_model()
 ICS_MIMETYPE = "text/calendar"
@@ -423,6 +426,36 @@ def build_log_to_approve(message) -> outbox.Built:
     )
 
 
+def build_safety_case(message) -> outbox.Built:
+    """A safety case was opened: to an organizer or a staff member of its circle, who may still
+    see it. Says the kind and severity and links to the case; never its text."""
+    case = (
+        SafetyCase.objects.select_related("initiative")
+        .filter(pk=_id(message.params.get("case")))
+        .first()
+    )
+    user = User.objects.filter(pk=_id(message.params.get("user")), is_active=True).first()
+    if case is None or user is None:
+        raise outbox.Stale("The case or the person's account is gone.")
+    roles = Membership.objects.filter(user=user, initiative=case.initiative).values_list(
+        "role", flat=True
+    )
+    if not can_see_case(user, set(roles), case):
+        raise outbox.Stale("The person may no longer see this case.")
+    return outbox.Built(
+        template="safety_case",
+        context={
+            "initiative": case.initiative,
+            "case": case,
+            "name": user.display_name,
+            "from_log": case.source == SafetySource.LOG,
+            "case_url": absolute_url(
+                reverse("guides:safety_case", kwargs={"slug": case.initiative.slug, "pk": case.pk})
+            ),
+        },
+    )
+
+
 def build_no_facilitator(message) -> outbox.Built:
     meeting = _meeting(message)
     _check_upcoming(meeting, message)
@@ -603,6 +636,7 @@ def register_kinds() -> None:
         label=_("A person moved into your circle"),
         build=build_member_joined,
     )
+    outbox.register(safety_services.OPENED, label=_("A safety concern"), build=build_safety_case)
     for kind in ("participant.welcome", "participant.confirm"):
         if attach_circle_calendar not in outbox.EXTENSIONS.get(kind, []):
             outbox.extend(kind, attach_circle_calendar)

@@ -464,3 +464,101 @@ class MoveRequest(TimeStampedModel):
 
     def __str__(self):
         return f"{self.participant}: {self.reason[:40]}"
+
+
+class SafetyCategory(models.TextChoices):
+    THREAT = "threat", _("Threat or harassment in the circle")
+    RETALIATION = "retaliation", _("Fear of retaliation")
+    DISCLOSURE = "disclosure", _("Disclosure of harm")
+    CONDUCT = "conduct", _("Conduct of a participant")
+    OTHER = "other", _("Other")
+
+
+class SafetySeverity(models.TextChoices):
+    LOW = "low", _("Low: no one is at risk now")
+    MEDIUM = "medium", _("Medium: follow up this week")
+    HIGH = "high", _("High: someone may be at risk, act today")
+
+
+class SafetyStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class SafetySource(models.TextChoices):
+    LOG = "log", _("A session log")
+    PARTICIPANT = "participant", _("A participant's own report")
+
+
+class SafetyCaseQuerySet(models.QuerySet):
+    def delete(self):
+        raise TypeError("A safety case is never deleted, only resolved.")
+
+
+class SafetyCase(TimeStampedModel):
+    """A safety concern followed up with a protocol: opened from a session log's safety concern
+    or reported by a participant from their private link, then acknowledged and resolved (who,
+    when, a resolution note) by an organizer or the circle's staff. Seen by them only
+    (guides/permissions.py `can_see_case`). Never deleted: `delete()` refuses."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="+")
+    # The circle it concerns (none for a report by someone not placed yet); kept by name too,
+    # so the case outlives the circle.
+    circle = models.ForeignKey(
+        Circle, on_delete=models.SET_NULL, null=True, blank=True, related_name="safety_cases"
+    )
+    circle_name = models.CharField(_("circle"), max_length=200, blank=True)
+    # The log whose safety concern opened it (one case per log).
+    log = models.OneToOneField(
+        SessionLog,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="safety_case",
+    )
+    source = models.CharField(_("source"), max_length=16, choices=SafetySource.choices)
+    category = models.CharField(_("category"), max_length=16, choices=SafetyCategory.choices)
+    severity = models.CharField(_("severity"), max_length=8, choices=SafetySeverity.choices)
+    description = models.TextField(_("what happened"))
+    # A participant's report that names people: kept as written, shown to staff only.
+    names_people = models.BooleanField(default=False)
+    # The reporter asked that the circle's own staff not see it: organizers only.
+    organizers_only = models.BooleanField(_("organizers only"), default=False)
+    reported_by = acting_user()
+    # The participant who reported it with their name (none when anonymous).
+    participant = models.ForeignKey(
+        Participant, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=SafetyStatus.choices, default=SafetyStatus.OPEN
+    )
+    acknowledged_by = acting_user()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = acting_user()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+
+    objects = SafetyCaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("safety case")
+        verbose_name_plural = _("safety cases")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            one_of_the_choices("source", SafetySource, name="safety_case_source_valid"),
+            one_of_the_choices("category", SafetyCategory, name="safety_case_category_valid"),
+            one_of_the_choices("severity", SafetySeverity, name="safety_case_severity_valid"),
+            one_of_the_choices("status", SafetyStatus, name="safety_case_status_valid"),
+            time_set_in_status("resolved", "resolved_at", name="safety_case_resolved_has_time"),
+        ]
+        indexes = [
+            models.Index(fields=["initiative", "status"], name="safety_case_status_idx"),
+            models.Index(fields=["circle", "status"], name="safety_case_circle_idx"),
+        ]
+
+    def __str__(self):
+        return f"Safety case #{self.pk}"
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("A safety case is never deleted, only resolved.")

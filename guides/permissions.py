@@ -78,3 +78,13 @@ def sees_individual_needs(roles, my_circle_roles) -> bool:
     """Each person's needs, and marking a meeting's needs arranged: organizers and the circle's
     staff only. Anyone else who sees the circle sees the totals, small counts suppressed."""
     return has_perm(roles, "circles.manage") or bool(my_circle_roles)
+
+
+def can_see_case(user, roles, case) -> bool:
+    """A safety case: organizers (safety.cases) and the staff of the circle it concerns, unless
+    its reporter asked for organizers only. Nobody else, whatever else their role may read."""
+    if has_perm(roles, "safety.cases"):
+        return True
+    if case.circle_id is None or case.organizers_only:
+        return False
+    return bool(staff_roles(user, case.circle_id))

@@ -437,6 +437,8 @@ READ_ACTIONS = frozenset(
         "participants.import_reviewed",
         "circle.members_viewed",
         "meeting.sheet_viewed",
+        "safety.cases_viewed",
+        "safety.case_viewed",
         "log.viewed",
         "logs.viewed",
     }
@@ -499,6 +501,14 @@ ACTIVITY_DESCRIPTIONS = {
         "changed the note of an arranged need for the meeting %(target)s"
     ),
     "meeting.need_unarranged": _("marked a need not arranged for the meeting %(target)s"),
+    # Safety cases: by number, never what they say or who reported them.
+    "safety.case_opened": _("opened %(target)s from a session log's safety concern"),
+    "safety.case_updated": _("changed %(target)s with the session log's safety concern"),
+    "safety.case_reported": _("a participant raised %(target)s from their private link"),
+    "safety.case_acknowledged": _("acknowledged %(target)s"),
+    "safety.case_resolved": _("resolved %(target)s"),
+    "safety.cases_viewed": _("opened the list of safety cases"),
+    "safety.case_viewed": _("read %(target)s"),
     # Guides and training: guides and curricula are named, never a person.
     "guide.copied": _("copied the discussion guide “%(target)s” into the initiative"),
     "guide.updated": _("edited the discussion guide “%(target)s”"),

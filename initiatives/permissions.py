@@ -58,6 +58,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "logs.view": frozenset({Role.ORGANIZER, Role.COALITION_LEAD, Role.DATA_STEWARD}),
     # Read the safety concerns recorded in session logs.
     "logs.safety": frozenset({Role.ORGANIZER}),
+    # Every safety case of the initiative (a circle's staff see their circle's too, checked in
+    # guides/permissions.py). Never the police liaison, the observer or a coalition lead.
+    "safety.cases": frozenset({Role.ORGANIZER}),
     # Record facilitator training.
     "training.manage": frozenset({Role.ORGANIZER}),
     # --- from dialogue to action (enforced by the actions app) ---

@@ -154,3 +154,17 @@ def test_demo_shows_a_cant_make_it_and_a_move_request_waiting(client, demo):
     client.force_login(organizer)
     page = client.get(f"/manage/{demo.slug}/assignment/requests/").content.decode()
     assert "My shifts changed" in page
+
+
+def test_demo_has_one_open_safety_case(demo, client):
+    from django.urls import reverse
+
+    from guides.models import SafetyCase
+    from initiatives.models import Membership, Role
+
+    case = SafetyCase.objects.get(initiative=demo)
+    assert (case.status, case.source, case.category) == ("open", "log", "retaliation")
+    organizer = Membership.objects.filter(initiative=demo, role=Role.ORGANIZER).first().user
+    client.force_login(organizer)
+    page = client.get(reverse("guides:safety_case", args=[demo.slug, case.pk]))
+    assert "arrest" in page.content.decode()

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
+from ..models import SafetyCategory, SafetySeverity
 from ..selectors.logs import names_note
 from ..services.logs import (
     MAX_IDEA,
@@ -62,7 +63,24 @@ class SessionLogForm(forms.Form):
     safety_concerns = _log_text(
         _("Safety concerns"),
         rows=2,
-        help_text=_("Seen only by organizers and this circle's facilitators and recorder."),
+        help_text=_(
+            "Seen only by organizers and this circle's facilitators and recorder. Saving it "
+            "opens a safety case: they are emailed at once."
+        ),
+    )
+    # What a safety concern's case is (guides/services/safety.py): always sent by the page;
+    # missing from a post, the kind is "other" and the severity "medium".
+    safety_category = forms.ChoiceField(
+        label=_("Kind of safety concern"),
+        required=False,
+        choices=SafetyCategory.choices,
+        initial=SafetyCategory.OTHER,
+    )
+    safety_severity = forms.ChoiceField(
+        label=_("How serious is it?"),
+        required=False,
+        choices=SafetySeverity.choices,
+        initial=SafetySeverity.MEDIUM,
     )
 
     def __init__(self, *args, theme_choices, names, log=None, **kwargs):
@@ -96,6 +114,11 @@ class SessionLogForm(forms.Form):
             "group_dynamics",
             "safety_concerns",
             Div(
+                Div("safety_category", css_class="col-sm-6"),
+                Div("safety_severity", css_class="col-sm-6"),
+                css_class="row",
+            ),
+            Div(
                 # StrictButton: crispy's Submit always adds btn-primary, which hides outline text.
                 StrictButton(
                     _("Save draft"), type="submit", name="save", css_class="btn-outline-primary"
@@ -112,6 +135,9 @@ class SessionLogForm(forms.Form):
         initial = {name: getattr(log, name) for name in TEXT_FIELDS}
         initial["themes"] = list(log.themes or [])
         initial["action_ideas"] = "\n".join(idea.text for idea in log.action_ideas.all())
+        case = getattr(log, "safety_case", None)
+        if case is not None:
+            initial.update(safety_category=case.category, safety_severity=case.severity)
         return initial
 
     def clean_new_themes(self):
@@ -161,6 +187,8 @@ class SessionLogForm(forms.Form):
         return {
             "themes": self.all_themes(),
             **{name: data[name] for name in TEXT_FIELDS},
+            "safety_category": data["safety_category"] or SafetyCategory.OTHER,
+            "safety_severity": data["safety_severity"] or SafetySeverity.MEDIUM,
             "action_ideas": data["action_ideas"],
         }
 

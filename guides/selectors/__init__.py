@@ -8,5 +8,6 @@
 - needs.py: what circles' and meetings' people need (from their answers), what is arranged;
 - participant.py: a participant's excusals and request, who is excused in advance from what;
 - reminders.py: who gets a circle's meeting emails (the sweep's reads), no page of its own;
-- requests.py: the organizers' queue of requests for another circle, the count waiting.
+- requests.py: the organizers' queue of requests for another circle, the count waiting;
+- safety.py: the safety cases a person may see, who is told of a new one, open cases' count.
 """

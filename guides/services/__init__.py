@@ -10,7 +10,8 @@
 - participant.py: a participant's self-service from their private link ("I can't make it",
   asking for another circle or time);
 - reminders.py: meeting emails planned by the sweep (tasks.py), no page of its own;
-- requests.py: the organizers' answers to requests for another circle (accept moves, decline).
+- requests.py: the organizers' answers to requests for another circle (accept moves, decline);
+- safety.py: safety cases opened from a log or a participant's report, acknowledged, resolved.
 
 Reads are in selectors/ under the same names.
 """

@@ -22,7 +22,7 @@ from ..models import (
     SessionLog,
 )
 from ..selectors.logs import member_names
-from . import reminders
+from . import reminders, safety
 
 TEXT_FIELDS = ["agreements", "disagreements", "open_questions", "group_dynamics", "safety_concerns"]
 MAX_TEXT = 10_000
@@ -138,10 +138,14 @@ def log_save(
     open_questions: str = "",
     group_dynamics: str = "",
     safety_concerns: str = "",
+    safety_category: str = "other",
+    safety_severity: str = "medium",
     action_ideas: list[str],
     now=None,
 ) -> SessionLog:
-    """Create or edit the draft log of a meeting (recorder or facilitator of the circle)."""
+    """Create or edit the draft log of a meeting (recorder or facilitator of the circle). A
+    safety concern becomes a safety case (guides/services/safety.py), of the category and
+    severity given, and its people are emailed at once."""
     now = now or timezone.now()
     # Lock the meeting: two first saves at once must not both create its (one) log.
     meeting = (
@@ -196,6 +200,7 @@ def log_save(
         raise DomainError(" ".join(messages), field=field_name) from exc
     log.save()
     _sync_ideas(log=log, ideas=ideas)
+    safety.case_from_log(user=user, log=log, category=safety_category, severity=safety_severity)
     activity_record(
         initiative=meeting.circle.initiative,
         actor=user,

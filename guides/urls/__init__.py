@@ -1,6 +1,6 @@
 """The guides app's URLs, one module per area (each owns its list)."""
 
-from . import assignment, circles, library, logs, meetings, needs, participant, requests
+from . import assignment, circles, library, logs, meetings, needs, participant, requests, safety
 
 app_name = "guides"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     *meetings.urlpatterns,
     *needs.urlpatterns,
     *logs.urlpatterns,
+    *safety.urlpatterns,
     *participant.urlpatterns,
     *requests.urlpatterns,
 ]

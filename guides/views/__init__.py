@@ -1,8 +1,9 @@
 """Guides views, one module per feature, named as in urls/, forms/, services/ and selectors/:
 library.py (guides, training), circles.py (circles, overview, my circles, placement notices),
 assignment.py, meetings.py (schedule, attendance, calendars), needs.py (the meeting sheet, needs
-arranged), logs.py, participant.py (a participant's own circle, from their private link: "I
-can't make it", asking for another circle), requests.py (the organizers' queue of those requests).
+arranged), logs.py, safety.py (safety cases, a participant's own report), participant.py (a
+participant's own circle, from their private link: "I can't make it", asking for another
+circle), requests.py (the organizers' queue of those requests).
 
 Every create, edit and action view stands on `InitiativeFormView` / `InitiativeActionView`
 (initiatives/views.py), through a small per-feature base that loads the page's object once.

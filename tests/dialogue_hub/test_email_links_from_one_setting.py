@@ -187,8 +187,15 @@ def every_app_email():
         MembershipFactory(user=user, initiative=initiative, role=Role.FACILITATOR)
         CircleStaffFactory(circle=circle, user=user, role="facilitator")
     held = CircleSessionFactory(circle=circle, starts_at=now - timedelta(days=1))
+    # Its safety concern opens a safety case: the organizers and the circle's staff are told.
     log = log_services.log_save(
-        user=author, meeting=held, themes=[], action_ideas=["Youth council"]
+        user=author,
+        meeting=held,
+        themes=[],
+        action_ideas=["Youth council"],
+        safety_concerns="Someone was afraid of what might happen after the meeting.",
+        safety_category="retaliation",
+        safety_severity="high",
     )
     log_services.log_submit(user=author, log=log)
 

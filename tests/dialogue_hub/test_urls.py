@@ -52,6 +52,7 @@ PUBLIC = {
     "guides:participant_meeting_ics",
     "guides:participant_meeting_excuse",
     "guides:participant_move_request",
+    "guides:safety_report",
     "guides:participant_feed",
     "guides:staff_feed",
     "actions:participant_forum",

@@ -31,6 +31,8 @@ VIEW_LOG_ACTIONS = {
     "inclusion.exported",
     "circle.members_viewed",
     "meeting.sheet_viewed",
+    "safety.cases_viewed",
+    "safety.case_viewed",
     "log.viewed",
     "logs.viewed",
 }

@@ -434,7 +434,10 @@ EDITS = {
         objects=lambda s: [_log(s)],
         rows=lambda s: [_q(_log(s)), ActionIdea.objects.filter(log=_log(s))],
         shows=lambda s: {
-            "action_ideas": "\n".join(i.text for i in _log(s).action_ideas.order_by("position"))
+            "action_ideas": "\n".join(i.text for i in _log(s).action_ideas.order_by("position")),
+            # The safety case the log's concern opened (tests/security/world.py).
+            "safety_category": _log(s).safety_case.category,
+            "safety_severity": _log(s).safety_case.severity,
         },
         adds=("new_themes",),
         role=Role.RECORDER,
@@ -559,6 +562,8 @@ NOT_EDITS = {
     "guides:participant_move_request": "asks for another circle or time",
     "guides:move_request": "moves the person who asked into a circle",
     "guides:move_request_decline": "declines a request with a new answer",
+    "guides:safety_resolve": "resolves a safety case with a note of what was done",
+    "guides:safety_report": "a participant raises a new safety concern",
     "actions:idea_add": "adds an idea",
     "actions:ideas_merge": "merges ideas",
     "actions:ideas_assign": "gives chosen ideas a theme",

@@ -259,6 +259,13 @@ EXPECTED = {
         "get": member("initiative.view", ok=NOT_ALLOWED),
         "post": member(extra=FACILITATOR_ONLY),
     },
+    # --- guides: safety cases (case 1 is of circle 1): organizers and the circle's staff only,
+    # never the police liaison, the observer or a coalition lead ---
+    "guides:safety_cases": page("safety.cases", "circles.facilitate"),
+    "guides:safety_case": page("safety.cases", extra=CIRCLE_STAFF),
+    "guides:safety_acknowledge": action("safety.cases", extra=CIRCLE_STAFF),
+    "guides:safety_resolve": action("safety.cases", extra=CIRCLE_STAFF),
+    "guides:safety_report": token_page(post=OK),
     "guides:participant_circle": token_page(),
     "guides:participant_meeting_ics": token_page(),
     # "I can't make it" (a button) and asking for another circle (a form), from the link.

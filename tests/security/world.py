@@ -26,7 +26,7 @@ from actions.models import BallotDot, BallotItem, BallotResponse, TeamMember
 from dialogue_hub import outbox
 from dialogue_hub.models import OutboxMessage
 from guides import calendars
-from guides.models import ActionIdea, KeepTogether, MeetingExcusal, MoveRequest
+from guides.models import ActionIdea, KeepTogether, MeetingExcusal, MoveRequest, SafetyCase
 from guides.services.reminders import placement_notices_send
 from initiatives import services as initiative_services
 from initiatives.models import Role
@@ -558,6 +558,23 @@ def _build_side(letter) -> Side:
         "asset": asset,
         "move_request": move_request,
     }
+    # Each draft log's safety concern is a safety case (last: the hostile world's order of
+    # payloads above is kept).
+    for c, (circle, (_approved, draft)) in enumerate(
+        zip(circles, logs_by_circle, strict=True), start=1
+    ):
+        case = SafetyCase.objects.create(
+            initiative=initiative,
+            circle=circle,
+            circle_name=circle.name,
+            log=draft,
+            source="log",
+            category="retaliation",
+            severity="high",
+            description=draft.safety_concerns,
+            reported_by=draft.drafted_by,
+        )
+        side.objects["safety_case" if c == 1 else "safety_case2"] = case
     person = people[0]
     side.tokens = {
         "manage": participant_services.make_token(person, participant_services.MANAGE_SALT),
