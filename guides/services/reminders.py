@@ -183,23 +183,32 @@ def _nudge_rows(now: datetime) -> list[dict]:
     ]
     if not meetings:
         return []
+    return _staff_rows(
+        meetings,
+        kind=NUDGE,
+        key=lambda meeting, user_id: f"{NUDGE}:{meeting.pk}:u{user_id}",
+        send_after=lambda meeting: now,
+    )
+
+
+def _staff_rows(meetings, *, kind: str, key, send_after) -> list[dict]:
+    """One outbox row of `kind` for each staff member of each meeting's circle (one query);
+    `key(meeting, user_id)` and `send_after(meeting)` are what differs between kinds."""
     staff = _staff_by_circle({m.circle_id for m in meetings})
-    rows = []
-    for meeting in meetings:
-        for user_id, (email, language) in staff.get(meeting.circle_id, {}).items():
-            rows.append(
-                dict(
-                    kind=NUDGE,
-                    to=email,
-                    key=f"{NUDGE}:{meeting.pk}:u{user_id}",
-                    initiative=meeting.circle.initiative,
-                    language=language,
-                    params={"meeting": meeting.pk, "user": user_id},
-                    scheduled_for=meeting.starts_at,
-                    send_after=now,
-                )
-            )
-    return rows
+    return [
+        dict(
+            kind=kind,
+            to=email,
+            key=key(meeting, user_id),
+            initiative=meeting.circle.initiative,
+            language=language,
+            params={"meeting": meeting.pk, "user": user_id},
+            scheduled_for=meeting.starts_at,
+            send_after=send_after(meeting),
+        )
+        for meeting in meetings
+        for user_id, (email, language) in staff.get(meeting.circle_id, {}).items()
+    ]
 
 
 def _staff_by_circle(circle_ids) -> dict[int, dict[int, tuple[str, str]]]:
@@ -227,23 +236,14 @@ def _needs_rows(now: datetime) -> list[dict]:
     meetings = [m for m in meetings if pending[m.pk].unarranged]
     if not meetings:
         return []
-    staff = _staff_by_circle({m.circle_id for m in meetings})
-    rows = []
-    for meeting in meetings:
-        for user_id, (email, language) in staff.get(meeting.circle_id, {}).items():
-            rows.append(
-                dict(
-                    kind=NEEDS,
-                    to=email,
-                    key=f"{NEEDS}:{meeting.pk}:u{user_id}:{meeting.starts_at.isoformat()}",
-                    initiative=meeting.circle.initiative,
-                    language=language,
-                    params={"meeting": meeting.pk, "user": user_id},
-                    scheduled_for=meeting.starts_at,
-                    send_after=max(now, meeting.starts_at - NEEDS_NOTICE_BEFORE),
-                )
-            )
-    return rows
+    return _staff_rows(
+        meetings,
+        kind=NEEDS,
+        key=lambda meeting, user_id: (
+            f"{NEEDS}:{meeting.pk}:u{user_id}:{meeting.starts_at.isoformat()}"
+        ),
+        send_after=lambda meeting: max(now, meeting.starts_at - NEEDS_NOTICE_BEFORE),
+    )
 
 
 def _alert_rows(now: datetime) -> list[dict]:
