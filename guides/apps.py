@@ -8,9 +8,11 @@ class GuidesConfig(AppConfig):
 
     def ready(self):
         from initiatives.selectors import ATTENTION_PROVIDERS
+        from participants.selectors.public import EXPORT_PROVIDERS
 
         from . import emails
         from .selectors.needs import needs_attention
+        from .selectors.participant import participant_data
         from .selectors.requests import move_requests_attention
         from .selectors.safety import safety_attention
 
@@ -18,3 +20,5 @@ class GuidesConfig(AppConfig):
         for provider in (needs_attention, move_requests_attention, safety_attention):
             if provider not in ATTENTION_PROVIDERS:
                 ATTENTION_PROVIDERS.append(provider)
+        if participant_data not in EXPORT_PROVIDERS:
+            EXPORT_PROVIDERS.append(participant_data)

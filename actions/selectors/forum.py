@@ -5,6 +5,7 @@ through small-count suppression (`ballot_results`). The writes (ballots, votes) 
 actions/services/forum.py.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from participants.models import Participant, Status
 
 from ..models import (
     Ballot,
+    BallotDot,
     BallotItem,
     BallotKind,
     BallotResponse,
@@ -206,3 +208,30 @@ def ballot_results(*, ballot: Ballot, sees_people: bool) -> BallotResults:
         dots=sum(item.total_dots for item in items),
         suppressed=hide_total or any(row.voters_suppressed for row in rows),
     )
+
+
+def participant_votes(participant) -> dict:
+    """A person's votes in the action forum, for their own download: each ballot they voted on,
+    how (online or on paper), and their dots per item."""
+    dots = defaultdict(list)
+    for response_id, theme, idea, count in (
+        BallotDot.objects.filter(response__participant=participant)
+        .order_by("response_id", "item__position", "pk")
+        .values_list("response_id", "item__theme__name", "item__idea__text", "dots")
+    ):
+        dots[response_id].append({"item": theme or idea, "dots": count})
+    return {
+        "action_forum_votes": [
+            {
+                "ballot": title,
+                "voted_at": created_at.isoformat(),
+                "channel": channel,
+                "dots": dots.get(pk, []),
+            }
+            for pk, title, created_at, channel in BallotResponse.objects.filter(
+                participant=participant
+            )
+            .order_by("pk")
+            .values_list("pk", "ballot__title", "created_at", "channel")
+        ]
+    }

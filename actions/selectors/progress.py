@@ -283,3 +283,15 @@ def digest_content(*, user, now: datetime | None = None) -> list[DigestInitiativ
     for outcome in outcomes:
         by_pk[outcome.initiative_id].recent_outcomes.append(outcome)
     return list(by_pk.values())
+
+
+def participant_assets(participant) -> dict:
+    """What a person offered the action teams (skills, space, time), for their own download."""
+    return {
+        "offered_to_the_action_teams": [
+            {"kind": kind, "name": name, "description": description}
+            for kind, name, description in CommunityAsset.objects.filter(offered_by=participant)
+            .order_by("pk")
+            .values_list("kind", "name", "description")
+        ]
+    }

@@ -286,3 +286,20 @@ def team_history_counts(team: ActionTeam) -> dict[str, int]:
 
 def team_has_updates(team: ActionTeam) -> bool:
     return ProgressUpdate.objects.filter(team=team).exists()
+
+
+def participant_teams(participant) -> dict:
+    """A person's action teams, for their own download: the teams they joined and convene."""
+    return {
+        "action_teams": [
+            {"team": name, "joined_at": joined.isoformat()}
+            for name, joined in TeamMember.objects.filter(participant=participant)
+            .order_by("pk")
+            .values_list("team__name", "created_at")
+        ],
+        "convenes": list(
+            ActionTeam.objects.filter(convener=participant)
+            .order_by("pk")
+            .values_list("name", flat=True)
+        ),
+    }

@@ -7,11 +7,21 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import F
+from django.db.models import F, Q
 
 from participants.models import Participant
 
-from ..models import Circle, MeetingExcusal, MoveRequest, MoveRequestStatus
+from ..models import (
+    Attendance,
+    Circle,
+    CircleMember,
+    KeepTogether,
+    MeetingExcusal,
+    MoveRequest,
+    MoveRequestStatus,
+    SafetyCase,
+    SafetySource,
+)
 from .reminders import SILENT_STATUSES
 
 
@@ -51,3 +61,62 @@ def excused_by_meeting(meeting_ids: Iterable[int]) -> dict[int, set[int]]:
         for meeting_id, participant_id in pairs:
             found[meeting_id].add(participant_id)
     return found
+
+
+def _when(value):
+    return value.isoformat() if value else None
+
+
+def participant_data(participant: Participant) -> dict:
+    """What the guides app holds about a person, for their own download: their circle, their
+    attendance, the meetings they said they can't make, their requests for another circle and
+    the safety concerns they raised with their name (an anonymous one is tied to nobody)."""
+    membership = (
+        CircleMember.objects.filter(participant=participant).select_related("circle").first()
+    )
+    return {
+        "circle": {
+            "name": membership.circle.name,
+            "placed_by": membership.placed_by,
+            "since": _when(membership.created_at),
+        }
+        if membership
+        else None,
+        "attendance": [
+            {"meeting": number, "starts_at": _when(starts_at), "status": status}
+            for number, starts_at, status in Attendance.objects.filter(participant=participant)
+            .order_by("meeting__starts_at")
+            .values_list("meeting__number", "meeting__starts_at", "status")
+        ],
+        "excused_in_advance": [
+            {"meeting": number, "starts_at": _when(starts_at)}
+            for number, starts_at in MeetingExcusal.objects.filter(participant=participant)
+            .order_by("meeting__starts_at")
+            .values_list("meeting__number", "meeting__starts_at")
+        ],
+        "requests_for_another_circle": [
+            {
+                "asked_at": _when(request.created_at),
+                "reason": request.reason,
+                "wanted_time_slot": request.wanted_time_slot,
+                "status": request.status,
+                "answer": request.answer,
+            }
+            for request in MoveRequest.objects.filter(participant=participant).order_by("pk")
+        ],
+        # Who they asked to stay with is another person's name: only how many such requests.
+        "asked_to_stay_together_with": KeepTogether.objects.filter(
+            Q(first=participant) | Q(second=participant)
+        ).count(),
+        "safety_concerns_raised": [
+            {
+                "raised_at": _when(case.created_at),
+                "category": case.category,
+                "what_happened": case.description,
+                "status": case.status,
+            }
+            for case in SafetyCase.objects.filter(
+                participant=participant, source=SafetySource.PARTICIPANT
+            ).order_by("pk")
+        ],
+    }

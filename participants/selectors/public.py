@@ -9,11 +9,16 @@ from ..models import (
 )
 from ..services.registration import DEMOGRAPHIC_FIELDS, PROFILE_FIELDS
 
+# What the later apps hold about a person (participants imports none of them): each provider
+# takes the participant and returns {section: JSON-ready data}; guides and actions register
+# theirs from their AppConfig.ready, so the download has everything wherever it is kept.
+EXPORT_PROVIDERS: list = []
+
 
 def participant_export(participant: Participant) -> dict:
     """Everything we hold about the person, as JSON-ready data (their right of access)."""
     demographics = Demographics.objects.filter(participant=participant).first()
-    return {
+    data = {
         "initiative": participant.initiative.name,
         "registered_at": participant.created_at.isoformat(),
         "status": participant.status,
@@ -42,6 +47,9 @@ def participant_export(participant: Participant) -> dict:
             for consent in participant.consents.order_by("given_at", "id")
         ],
     }
+    for provider in EXPORT_PROVIDERS:
+        data.update(provider(participant))
+    return data
 
 
 def initiative_for_expired_token(token: str, salt: str):
