@@ -18,6 +18,7 @@ from ..forms.needs import NeedArrangeForm
 from ..models import MeetingStatus
 from ..selectors import circles as circle_selectors
 from ..selectors import needs as need_selectors
+from ..selectors import participant as participant_selectors
 from ..selectors.reminders import SILENT_STATUSES
 from ..services import needs as need_services
 from .meetings import CircleAccessMixin
@@ -47,6 +48,7 @@ class MeetingSheetView(CircleAccessMixin, InitiativeAccessMixin, TemplateView):
             needs=need_selectors.meeting_needs([meeting])[meeting.pk],
             people_needs=need_selectors.people_needs(circle=self.circle),
             members=members,
+            excused=participant_selectors.excused_by_meeting([meeting.pk]).get(meeting.pk, set()),
             is_cancelled=meeting.status == MeetingStatus.CANCELLED,
             note_max=need_services.NOTE_MAX,
         )

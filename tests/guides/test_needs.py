@@ -122,6 +122,19 @@ def test_the_meeting_sheet_lists_needs_people_and_is_logged(organizer_client, me
     withdrawn = meeting.circle.members.get(participant__status=Status.WITHDRAWN).participant
     assert "Sign-in sheet (7 members)" in page
     assert withdrawn.name not in page
+    assert "Excused in advance" not in page
+
+
+def test_the_sheet_marks_who_said_they_cannot_make_it(organizer_client, circle, meeting):
+    from guides.models import MeetingExcusal
+
+    away = circle.members.filter(participant__status=Status.ASSIGNED).first().participant
+    MeetingExcusal.objects.create(meeting=meeting, participant=away)
+    page = organizer_client.get(sheet_url(meeting)).content.decode()
+    sign_in = page.split('id="sign-in-heading"')[1]
+    (row,) = [r for r in sign_in.split("<tr>") if away.name in r]
+    assert "Excused in advance" in row
+    assert page.count("Excused in advance") == 1
 
 
 def test_mobility_access_the_venue_does_not_give_is_not_met_and_needs_doing(
@@ -295,7 +308,7 @@ def test_needs_pages_do_not_grow_with_people_or_needs(
     }[page]
 
     def more_people():
-        for index in range(50):
+        for index in range(80):  # ten times the 8 people the circle starts with
             member(circle, "childcare", "transport", language=("es", "en")[index % 2])
             if index % 10 == 0:
                 other = CircleFactory(initiative=initiative, name=f"More {index}")
