@@ -43,11 +43,18 @@ def provenance_needles(world) -> list[str]:
     return list(dict.fromkeys(needles))
 
 
+# A person's own download holds their attendance (circle, dates) and their forum votes (the idea's
+# text): their own data, reached only with their private link, not where an idea came from.
+NOT_PROVENANCE = {"participants:manage_download"}
+
+
 def pages(world):
     return [
         url_for(route, name, world.a)
         for route, name in url_patterns()
-        if not name.startswith("admin:") and name != "account_logout"
+        if not name.startswith("admin:")
+        and name != "account_logout"
+        and name not in NOT_PROVENANCE
     ]
 
 
