@@ -47,7 +47,10 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"person{n}@example.org")
-    display_name = factory.Faker("name")
+    # Not a made-up person's name: a team member's name is on every page they see (the menu),
+    # and a test that a participant's name is absent must not trip over a namesake
+    # ("Kimberly Ramos MD" signed in, "Kimberly Ramos" registered).
+    display_name = factory.Sequence(lambda n: f"Team Member {n}")
     password = factory.django.Password(PASSWORD)
 
     @factory.post_generation
