@@ -237,7 +237,7 @@ def test_accepting_moves_them_and_tells_them_and_the_new_staff(
     assert CircleMember.objects.get(participant=request.participant).circle == target
     person_mail = next(m for m in mail.outbox if m.to == [request.participant.email])
     assert "Saturday circle" in person_mail.subject
-    assert "Ahora estás en Saturday circle" in person_mail.body  # in Spanish, their language
+    assert "Ahora está en Saturday circle" in person_mail.body  # in Spanish, their language
     assert "Bienvenida." in person_mail.body
     assert person_mail.attachments[0][0] == f"circle-{target.pk}.ics"
     staff_mail = next(m for m in mail.outbox if m.to == [staff.email])
