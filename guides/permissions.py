@@ -6,7 +6,7 @@ Facilitators and recorders see and work in their own circles only; organizers in
 from django.db.models import Exists, OuterRef
 
 from initiatives.models import Membership
-from initiatives.permissions import has_perm
+from initiatives.permissions import PERMISSIONS, has_perm
 
 from .models import CircleRole, CircleStaff
 
@@ -80,11 +80,27 @@ def sees_individual_needs(roles, my_circle_roles) -> bool:
     return has_perm(roles, "circles.manage") or bool(my_circle_roles)
 
 
+def acting_staff(circle_ids):
+    """The staff rows of these circles whose person still works in circles here: an active
+    account holding a facilitator or recorder role in the circle's initiative. Someone removed
+    from the team, or left with another role only (a police liaison who once co-facilitated),
+    is no longer told what the circle's staff are told."""
+    facilitates = Membership.objects.filter(
+        user_id=OuterRef("user_id"),
+        initiative_id=OuterRef("circle__initiative_id"),
+        role__in=PERMISSIONS["circles.facilitate"],
+    )
+    return CircleStaff.objects.filter(
+        Exists(facilitates), circle_id__in=circle_ids, user__is_active=True
+    )
+
+
 def can_see_case(user, roles, case) -> bool:
-    """A safety case: organizers (safety.cases) and the staff of the circle it concerns, unless
-    its reporter asked for organizers only. Nobody else, whatever else their role may read."""
+    """A safety case: organizers (safety.cases) and the staff of the circle it concerns who
+    still facilitate or record here, unless its reporter asked for organizers only. Nobody
+    else, whatever else their role may read."""
     if has_perm(roles, "safety.cases"):
         return True
     if case.circle_id is None or case.organizers_only:
         return False
-    return bool(staff_roles(user, case.circle_id))
+    return has_perm(roles, "circles.facilitate") and bool(staff_roles(user, case.circle_id))

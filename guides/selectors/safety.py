@@ -13,6 +13,7 @@ from initiatives.models import Initiative, Membership, Role
 from initiatives.permissions import has_perm
 
 from ..models import CircleStaff, SafetyCase, SafetyStatus
+from ..permissions import acting_staff
 
 User = get_user_model()
 
@@ -24,6 +25,8 @@ def visible_cases(*, user, initiative: Initiative, roles):
         "circle", "reported_by", "acknowledged_by", "resolved_by"
     )
     if not has_perm(roles, "safety.cases"):
+        if not has_perm(roles, "circles.facilitate"):
+            return cases.none()
         staffed = CircleStaff.objects.filter(user=user).values("circle_id")
         cases = cases.filter(circle_id__in=staffed, organizers_only=False)
     return cases.order_by("-created_at", "-pk")
@@ -42,15 +45,15 @@ def case_for_initiative(*, initiative: Initiative, pk) -> SafetyCase:
 
 def case_recipients(case: SafetyCase) -> list:
     """Who is emailed when `case` opens: the initiative's organizers and, unless the reporter
-    asked for organizers only, the staff of its circle. Active accounts with an address, once
-    each. One query."""
+    asked for organizers only, the staff of its circle who still facilitate or record here
+    (`acting_staff`). Active accounts with an address, once each. One query."""
     who = Q(
         pk__in=Membership.objects.filter(
             initiative_id=case.initiative_id, role=Role.ORGANIZER
         ).values("user_id")
     )
     if case.circle_id is not None and not case.organizers_only:
-        who |= Q(pk__in=CircleStaff.objects.filter(circle_id=case.circle_id).values("user_id"))
+        who |= Q(pk__in=acting_staff([case.circle_id]).values("user_id"))
     return list(User.objects.filter(who, is_active=True).exclude(email="").order_by("pk"))
 
 

@@ -9,6 +9,9 @@ text, which stays on the case's page).
 
 from __future__ import annotations
 
+import hashlib
+
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,6 +39,7 @@ OPENED = "safety.case_opened"
 MAX_RESOLUTION = 4000
 # A private link that reports more than this in an hour is held back (each report emails the
 # organizers); the count lives in the cache only, so it keeps no trace of anonymous reports.
+DUPLICATE_SECONDS = 600
 REPORTS_PER_HOUR = 5
 
 
@@ -144,6 +148,11 @@ def case_report(
                 "If someone is in danger now, call the emergency number."
             )
         )
+    # The same report sent twice (a double tap) opens one case and emails once. Kept in the
+    # cache for ten minutes, as the hourly limit is, so nothing marks an anonymous reporter.
+    digest = hashlib.sha256(f"{category}\n{description}".encode()).hexdigest()[:32]
+    if not cache.add(f"safety-report-sent:{participant.pk}:{digest}", 1, DUPLICATE_SECONDS):
+        raise DomainError(_("We already have this report: the organizers have been told."))
     membership = CircleMember.objects.select_related("circle").filter(participant=participant)
     circle = membership.first().circle if membership.exists() else None
     case = _open(

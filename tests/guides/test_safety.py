@@ -16,7 +16,7 @@ from dialogue_hub.models import OutboxMessage
 from guides.models import SafetyCase
 from guides.services import logs as log_services
 from guides.services import safety as safety_services
-from initiatives.models import ActivityLogEntry, Role
+from initiatives.models import ActivityLogEntry, Membership, Role
 from initiatives.selectors import initiative_summaries_for_user
 from participants.services import registration as participant_services
 
@@ -380,6 +380,32 @@ def test_someone_not_placed_yet_reports_to_the_organizers(client, organizer, ini
     case = SafetyCase.objects.get()
     assert case.circle is None
     assert case.organizers_only
+
+
+def test_the_same_report_sent_twice_opens_one_case_and_emails_once(client, organizer, person):
+    report = {"category": "threat", "description": "A man waited for me outside.", "named": "0"}
+    assert client.post(report_url(person), report).status_code == 302
+    again = client.post(report_url(person), report)
+    assert again.status_code == 200
+    assert "We already have this report" in again.content.decode()
+    assert SafetyCase.objects.count() == 1
+    # The organizer (the only one to tell here), emailed once.
+    assert OutboxMessage.objects.filter(kind=safety_services.OPENED).count() == 1
+
+
+def test_someone_who_no_longer_facilitates_here_is_not_told_of_a_case_nor_sees_it(
+    client, organizer, facilitator, recorder, member_of, initiative, meeting
+):
+    # The facilitator is now only the police liaison: still a staff row, no facilitating role.
+    Membership.objects.filter(user=facilitator, initiative=initiative).update(
+        role=Role.POLICE_LIAISON
+    )
+    log_with_concern(recorder, meeting)
+    case = SafetyCase.objects.get()
+    rows = OutboxMessage.objects.filter(kind=safety_services.OPENED)
+    assert list(rows.values_list("to_email", flat=True)) == [organizer.email]
+    client.force_login(facilitator)
+    assert client.get(case_url(case)).status_code == 403
 
 
 def test_a_private_link_sends_at_most_a_few_reports_an_hour(client, person):
