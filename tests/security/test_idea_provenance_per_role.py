@@ -52,9 +52,7 @@ def pages(world):
     return [
         url_for(route, name, world.a)
         for route, name in url_patterns()
-        if not name.startswith("admin:")
-        and name != "account_logout"
-        and name not in NOT_PROVENANCE
+        if not name.startswith("admin:") and name != "account_logout" and name not in NOT_PROVENANCE
     ]
 
 
