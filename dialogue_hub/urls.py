@@ -29,4 +29,5 @@ urlpatterns = [
     path("", include("participants.urls")),
     path("", include("guides.urls")),
     path("", include("actions.urls")),
+    path("", include("evaluation.urls")),
 ]

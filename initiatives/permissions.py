@@ -81,6 +81,18 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "progress.view": frozenset(
         {Role.ORGANIZER, Role.COALITION_LEAD, Role.OBSERVER, Role.POLICE_LIAISON}
     ),
+    # --- evaluation (enforced by the evaluation app) ---
+    # The change report and the evaluation report: aggregates only, small groups hidden.
+    "evaluation.view": frozenset(
+        {Role.ORGANIZER, Role.COALITION_LEAD, Role.DATA_STEWARD, Role.POLICE_LIAISON}
+    ),
+    # Copy and adapt surveys, run the waves, enter paper surveys.
+    "evaluation.manage": frozenset({Role.ORGANIZER}),
+    # Share the public version of the evaluation report.
+    "evaluation.publish": frozenset({Role.ORGANIZER, Role.COALITION_LEAD}),
+    # After-session feedback of every circle, comments included, and the low-safety flags (a
+    # circle's own staff see their circle's, checked in evaluation/permissions.py).
+    "feedback.view": frozenset({Role.ORGANIZER}),
 }
 
 

@@ -33,7 +33,7 @@ from .factories import (
 )
 
 BASE = Path(settings.BASE_DIR)
-APPS = ("dialogue_hub", "initiatives", "participants", "guides", "actions")
+APPS = ("dialogue_hub", "initiatives", "participants", "guides", "actions", "evaluation")
 NOUNS = (
     r"(?:people|persons|participants|circles|ideas|members|teams|meetings|days|hours|minutes|"
     r"weeks|months|years|votes|dots|groups|messages|emails|sessions|milestones|goals|outcomes|"

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "participants.apps.ParticipantsConfig",
     "guides.apps.GuidesConfig",
     "actions.apps.ActionsConfig",
+    "evaluation.apps.EvaluationConfig",
 ]
 
 MIDDLEWARE = [

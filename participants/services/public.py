@@ -36,6 +36,18 @@ from .registration import (
     waitlist_promote,
 )
 
+# What a higher app keeps about a person without a key to them (evaluation answers stored under
+# a pseudonym) cannot be reached by the database's cascades. Such an app registers a function
+# here in its AppConfig.ready(): called as `hook(participant, reason)` inside the transaction,
+# before anything is deleted, with `reason` "erase" (the person's data is deleted) or the kind
+# of consent just withdrawn.
+FORGET_HOOKS: list = []
+
+
+def _forget(participant: Participant, reason: str) -> None:
+    for hook in FORGET_HOOKS:
+        hook(participant, reason)
+
 
 def _record(participant: Participant, action: str, *, actor=None, **entry) -> None:
     """Log `action` on the participant in their initiative's activity log (`actor` None: the
@@ -207,6 +219,7 @@ def consent_set(
     elif not given and active is not None:
         active.withdrawn_at = timezone.now()
         active.save(update_fields=["withdrawn_at"])
+        _forget(participant, kind)
         if kind == ConsentKind.CONTACT and participant.phone:
             # Contact consent covers the phone number: it goes with it.
             participant.phone = ""
@@ -304,6 +317,7 @@ def participant_erase(*, participant: Participant, actor=None) -> None:
         emails=[participant.guardian_email],
         params_match={"participant": participant.pk},
     )
+    _forget(participant, "erase")
     participant.delete()
     activity_record(
         initiative=initiative, actor=actor, action="participant.deleted", label=label, details={}

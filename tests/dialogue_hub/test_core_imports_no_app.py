@@ -45,7 +45,7 @@ def imported_modules(path: Path):
 
 
 def test_the_project_apps_are_found():
-    assert {"initiatives", "participants", "guides", "actions"} <= project_apps()
+    assert {"initiatives", "participants", "guides", "actions", "evaluation"} <= project_apps()
 
 
 def test_no_module_of_the_core_imports_an_app():

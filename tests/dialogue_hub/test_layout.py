@@ -20,8 +20,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from dialogue_hub.editing import ServiceActionView, ServiceFormView
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["dialogue_hub", "initiatives", "participants", "guides", "actions"]
-LARGE_APPS = ["participants", "guides", "actions"]
+APPS = ["dialogue_hub", "initiatives", "participants", "guides", "actions", "evaluation"]
+LARGE_APPS = ["participants", "guides", "actions", "evaluation"]
 LAYERS = ["views", "urls", "forms", "services", "selectors"]
 MAX_LINES = 800
 

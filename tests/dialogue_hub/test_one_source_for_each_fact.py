@@ -18,7 +18,7 @@ from dialogue_hub.privacy import shown_count, suppress
 from participants.services import registration as participant_services
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("dialogue_hub", "initiatives", "participants", "guides", "actions")
+APPS = ("dialogue_hub", "initiatives", "participants", "guides", "actions", "evaluation")
 
 
 def app_modules():

@@ -49,6 +49,8 @@ IN_THE_DOWNLOAD = {
     "actions.TeamMember": "action_teams",
     "actions.ActionTeam": "convenes",
     "actions.CommunityAsset": "offered_to_the_action_teams",
+    "evaluation.Invitation": "survey_invitations",
+    "evaluation.FeedbackReceipt": "feedback_given_after_meetings",
 }
 
 

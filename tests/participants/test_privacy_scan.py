@@ -33,7 +33,10 @@ def slug_only_pages():
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
                 walk(pattern.url_patterns, pattern.namespace or namespace)
-            elif namespace in ("initiatives", "participants", "guides", "actions") and pattern.name:
+            elif (
+                namespace in ("initiatives", "participants", "guides", "actions", "evaluation")
+                and pattern.name
+            ):
                 route = str(pattern.pattern)
                 if route.startswith("manage/<slug:slug>/") and set(pattern.pattern.converters) == {
                     "slug"

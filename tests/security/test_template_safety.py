@@ -17,7 +17,7 @@ from django.conf import settings
 from django.template import engines
 
 BASE = Path(settings.BASE_DIR)
-APPS = ("dialogue_hub", "initiatives", "participants", "guides", "actions")
+APPS = ("dialogue_hub", "initiatives", "participants", "guides", "actions", "evaluation")
 
 TEMPLATE_PATTERNS = {
     "|safe": re.compile(r"\|\s*safe(seq)?\b"),

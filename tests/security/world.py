@@ -73,7 +73,7 @@ LETTERS = ("A", "B")
 B_MARKERS = ("MARK-B", "mark-b-")
 
 # The apps whose tables are "the main tables" a denied request must not change.
-APP_LABELS = ("dialogue_hub", "initiatives", "participants", "guides", "actions")
+APP_LABELS = ("dialogue_hub", "initiatives", "participants", "guides", "actions", "evaluation")
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""Forms of the evaluation app, one module per area."""

@@ -1,0 +1,19 @@
+"""The survey library: the two instruments it ships, in our own words (English and Spanish).
+
+The trust instrument follows the constructs used in community–police surveys (see
+DOMAIN.md, "Trust survey items in use"): procedural justice (fair treatment, listening,
+respect, explaining decisions) and trust and legitimacy (trustworthy, confidence, willingness
+to work together). Residents answer them about the police; police officers and officials
+answer the mirror items about residents, under the same keys, so a change report sets the two
+side by side. The questions themselves (English and Spanish) were written into the database
+by migration 0002_library_instruments; organizers copy an instrument into their initiative and
+adapt it there.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+TRUST_SLUG = "community-police-trust"
+FEEDBACK_SLUG = "after-session-feedback"
+
+# The names of the scales, as reports show them.
+SCALES = {"procedural_justice": _("Procedural justice"), "trust": _("Trust and legitimacy")}

@@ -1,0 +1,3 @@
+"""URL patterns: see evaluation/views/instruments.py."""
+
+urlpatterns: list = []

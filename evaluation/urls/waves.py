@@ -1,0 +1,3 @@
+"""URL patterns: see evaluation/views/waves.py."""
+
+urlpatterns: list = []
