@@ -198,12 +198,14 @@ def response_submit(
     if not values and not comments:
         raise DomainError(_("Answer at least one question, or choose “prefer not to answer”."))
     respondent = pseudonym(participant)
-    membership = getattr(participant, "circle_membership", None)
-    circle_id = (
-        invitation.circle_id
-        if invitation is not None
-        else (membership.circle_id if membership is not None else None)
-    )
+    # The circle they were in when asked, else the one they are in now.
+    circle_id = invitation.circle_id if invitation is not None else None
+    if circle_id is None:
+        circle_id = (
+            participant.__class__.objects.filter(pk=participant.pk)
+            .values_list("circle_membership__circle", flat=True)
+            .first()
+        )
     Response.objects.filter(wave=wave, respondent=respondent).delete()
     response = Response.objects.create(
         wave=wave,
