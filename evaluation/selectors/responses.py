@@ -5,7 +5,7 @@ said there: that answer is tied to nobody)."""
 from participants.models import Participant
 
 from ..models import Answer, FeedbackReceipt, Invitation, Response
-from ..services.responses import pseudonym
+from ..services.responses import known_pseudonym
 
 
 def _when(value):
@@ -14,11 +14,11 @@ def _when(value):
 
 def participant_data(participant: Participant) -> dict:
     """For the person's own download (participants' EXPORT_PROVIDERS)."""
-    respondent = pseudonym(participant)
+    respondent = known_pseudonym(participant)
     responses = list(
         Response.objects.filter(wave__initiative=participant.initiative, respondent=respondent)
-        .select_related("wave")
-        .order_by("wave__kind")
+        if respondent
+        else Response.objects.none()
     )
     answers: dict[int, list] = {}
     for answer in Answer.objects.filter(response__in=responses).order_by("key"):

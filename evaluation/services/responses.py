@@ -61,6 +61,17 @@ def _secret(initiative) -> str:
     return EvaluationKey.objects.values_list("secret", flat=True).get(initiative=initiative)
 
 
+def known_pseudonym(participant: Participant) -> str | None:
+    """The person's pseudonym where their initiative has one already, else None (nobody there
+    has answered yet): for reads and deletions, which must not create the secret."""
+    secret = (
+        EvaluationKey.objects.filter(initiative_id=participant.initiative_id)
+        .values_list("secret", flat=True)
+        .first()
+    )
+    return pseudonym(participant, secret=secret) if secret else None
+
+
 def pseudonym(participant: Participant, *, secret: str | None = None) -> str:
     """The person's stable pseudonym in their initiative's evaluation."""
     secret = secret or _secret(participant.initiative)
@@ -244,6 +255,9 @@ def forget_participant(participant: Participant, reason: str) -> None:
     (found by recomputing their pseudonym) and their pending survey invitations' emails."""
     if reason not in ("erase", ConsentKind.EVALUATION):
         return
-    respondent = pseudonym(participant)
-    Response.objects.filter(wave__initiative=participant.initiative, respondent=respondent).delete()
+    respondent = known_pseudonym(participant)
+    if respondent is not None:
+        Response.objects.filter(
+            wave__initiative=participant.initiative, respondent=respondent
+        ).delete()
     Invitation.objects.filter(participant=participant).delete()
