@@ -96,14 +96,11 @@ class BaseItemFormSet(forms.BaseFormSet):
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), "locked_ids": self.locked_ids}
 
-    def _should_delete_form(self, form):
-        # A locked question cannot be removed: its box is not shown, and a posted one is ignored
-        # here so the service says why.
-        return not form.locked and super()._should_delete_form(form)
-
     def rows(self) -> tuple[list[dict], list[int]]:
         """The questions to keep, in the order asked, and the index in the formset of each."""
         kept = []
+        # A locked question shows no box to remove it; one posted anyway leaves it out here, and
+        # the service says why it cannot go.
         for index, form in enumerate(self.forms):
             if self._should_delete_form(form):
                 continue

@@ -379,3 +379,48 @@ def test_permissions(initiative, member_of, client, role, view, manage):
         assert client.get(url("instrument_edit", initiative, mine.pk)).status_code == 200
     else:
         assert copied.status_code == 403
+
+
+def test_detail_page_queries_do_not_grow_with_questions(
+    initiative, organizer_client, copy, django_assert_max_num_queries
+):
+    answer(copy)
+    with django_assert_max_num_queries(12):
+        organizer_client.get(url("instrument_detail", initiative, copy.pk))
+    rows = rows_of(copy)
+    rows += [
+        {
+            "id": None,
+            "key": f"extra{n}",
+            "audience": "everyone",
+            "kind": "agreement",
+            "scale": "",
+            "text_en": f"Extra {n}",
+            "text_es": f"Extra {n}",
+            "compared": False,
+        }
+        for n in range(20)
+    ]
+    newer = instrument_update(instrument=copy, data={"title": copy.title}, items=rows, actor=None)
+    with django_assert_max_num_queries(12):
+        page = organizer_client.get(url("instrument_detail", initiative, newer.pk))
+    assert "Extra 19" in page.content.decode()
+
+
+def test_removing_a_question_from_the_page(initiative, organizer_client, copy):
+    organizer_client.post(
+        url("instrument_edit", initiative, copy.pk), form_data(copy, {"items-14-DELETE": "on"})
+    )
+    assert not copy.items.filter(key="comment").exists()
+    assert copy.items.count() == 14
+
+
+def test_removing_a_locked_question_from_the_page_is_refused(initiative, organizer_client, copy):
+    answer(copy)
+    page = organizer_client.post(
+        url("instrument_edit", initiative, copy.pk), form_data(copy, {"items-0-DELETE": "on"})
+    )
+    assert page.status_code == 200
+    assert Instrument.objects.filter(initiative=initiative).count() == 1
+    assert copy.items.count() == 15
+    assert "cannot be removed" in page.content.decode()
