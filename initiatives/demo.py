@@ -1,7 +1,7 @@
 """Demo data for initiatives: a fictional mid-sized city, Riverton, and its coalition and team.
 
 Built through the services, so the activity log reads like real use. Called by the
-`seed_demo` command (in the `actions` app, which can reach every app's demo module).
+`seed_demo` command (in the `evaluation` app, the highest, which can reach every app's demo module).
 """
 
 from dataclasses import dataclass

@@ -97,6 +97,9 @@ PK_OBJECTS = {
     "actions:asset_delete": "asset",
     "actions:asset_goals": "asset",
     "actions:asset_from_offer": "participant",
+    "evaluation:instrument_detail": "instrument",
+    "evaluation:instrument_copy": "instrument",
+    "evaluation:instrument_edit": "instrument",
 }
 ID_OBJECTS = {
     "actions:team_member_remove": "team_member",

@@ -35,6 +35,7 @@ from django.utils import timezone
 from actions.models import ActionTeam, BallotDot, BallotItem, BallotResponse, Goal
 from dialogue_hub import outbox
 from dialogue_hub.models import EmailPreference
+from evaluation.models import Item
 from guides.models import ActionIdea, Attendance, CircleStaff
 from initiatives.models import Role
 from participants.models import Consent, Demographics, RegistrationSettings, RoleCap
@@ -339,6 +340,15 @@ def _preference_rows(email):
     return EmailPreference.objects.filter(address_hash=outbox.address_hash(email))
 
 
+def _instrument_items(instrument):
+    shown = {}
+    for n, item in enumerate(Item.objects.filter(instrument=instrument).order_by("position")):
+        for name in ("position", "key", "audience", "kind", "scale", "text_en", "text_es"):
+            shown[f"items-{n}-{name}"] = getattr(item, name)
+        shown[f"items-{n}-compared"] = item.compared
+    return shown
+
+
 EDITS = {
     "initiatives:edit": Edit(
         objects=lambda s: [s.initiative],
@@ -510,6 +520,22 @@ EDITS = {
             )
         },
         role=PARTICIPANT,
+    ),
+    # One of the initiative's own surveys, its questions a formset (a blank row to add one, a
+    # box to remove each).
+    "evaluation:instrument_edit": Edit(
+        objects=lambda s: [s.objects["instrument"]],
+        rows=lambda s: [
+            _q(s.objects["instrument"]),
+            Item.objects.filter(instrument=s.objects["instrument"]),
+        ],
+        shows=lambda s: _instrument_items(s.objects["instrument"]),
+        adds=(
+            "items-0-DELETE",
+            "items-1-DELETE",
+            *(f"items-2-{name}" for name in ("position", "key", "audience", "kind", "scale")),
+            *(f"items-2-{name}" for name in ("text_en", "text_es", "compared")),
+        ),
     ),
     # A signed-in person's own email choices, and anyone's through an email's link.
     "my_email_preferences": Edit(

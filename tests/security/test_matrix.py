@@ -190,6 +190,10 @@ EXPECTED = {
     "participants:referral_link_delete": action("outreach.manage"),
     # --- guides: library and training ---
     "guides:library": page("initiative.view"),
+    "evaluation:instruments": page("evaluation.view"),
+    "evaluation:instrument_detail": page("evaluation.view"),
+    "evaluation:instrument_copy": action("evaluation.manage"),
+    "evaluation:instrument_edit": form("evaluation.manage"),
     "guides:guide_detail": page("initiative.view"),
     "guides:guide_copy": action("guides.manage"),
     "guides:guide_edit": form("guides.manage"),

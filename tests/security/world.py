@@ -25,6 +25,7 @@ from django.utils import timezone
 from actions.models import BallotDot, BallotItem, BallotResponse, TeamMember
 from dialogue_hub import outbox
 from dialogue_hub.models import OutboxMessage
+from evaluation.models import Instrument, Item
 from guides import calendars
 from guides.models import ActionIdea, KeepTogether, MeetingExcusal, MoveRequest, SafetyCase
 from guides.services.reminders import placement_notices_send
@@ -524,7 +525,28 @@ def _build_side(letter) -> Side:
         reason=mark("moverequest", "reason"),
     )
 
+    # The initiative's own survey: a resident question and its police mirror.
+    instrument = Instrument.objects.create(
+        initiative=initiative,
+        kind="trust",
+        title=filled("instrument", "title"),
+        description=filled("instrument", "description"),
+    )
+    for position, audience in enumerate(("community", "police"), start=1):
+        Item.objects.create(
+            instrument=instrument,
+            position=position,
+            key="fair",
+            audience=audience,
+            kind="agreement",
+            scale="trust",
+            text_en=filled("item", "text_en", position),
+            text_es=filled("item", "text_es", position),
+            compared=True,
+        )
+
     side.objects = {
+        "instrument": instrument,
         "participant": people[0],
         "minor": minor,
         "coalition": coalition2,

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from actions import demo as actions_demo
+from evaluation import demo as evaluation_demo
 from guides import demo as guides_demo
 from initiatives import demo as initiatives_demo
 from initiatives.models import Initiative, Membership
@@ -47,12 +48,18 @@ class Command(BaseCommand):
                 facilitator=result.users["facilitator"],
             )
             guides_demo.seed_email_history(result.main, organizer=result.users["organizer"])
+            evaluation = evaluation_demo.seed_evaluation(
+                result.main, organizer=result.users["organizer"]
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded the demo initiative “{result.main.name}” with {count} participants, "
                 f"{circles['circles']} circles ({circles['placed']} people placed) and "
                 f"{circles['ideas']} action ideas in approved session logs, gathered into "
-                f"{actions['ideas']} ideas and {actions['teams']} action teams."
+                f"{actions['ideas']} ideas and {actions['teams']} action teams; "
+                f"{evaluation['pre']} answers to the survey before the dialogues, "
+                f"{evaluation['post']} after, and {evaluation['feedback']} after-session "
+                f"feedback forms."
             )
         )
         self._print_logins()
