@@ -58,9 +58,7 @@ def my_surveys(participant: Participant, now=None) -> list[Invitation]:
     """The person's survey invitations (waves in order), each with `is_open`. One query."""
     now = now or timezone.now()
     invitations = list(
-        Invitation.objects.filter(participant=participant, opens_at__lte=now).select_related(
-            "wave"
-        )
+        Invitation.objects.filter(participant=participant, opens_at__lte=now).select_related("wave")
     )
     for invitation in invitations:
         invitation.is_open = is_open(invitation, now)

@@ -306,18 +306,14 @@ def _new_invitations(waves: list[Wave], now: datetime) -> list[tuple[Invitation,
         return []
     circle_ids = {circle_id for _wave, circle_id in windows}
     members = list(_members(circle_ids))
-    asked = set(
-        Invitation.objects.filter(wave__in=waves).values_list("wave_id", "participant_id")
-    )
+    asked = set(Invitation.objects.filter(wave__in=waves).values_list("wave_id", "participant_id"))
     waves_by_initiative: dict[int, list[Wave]] = {}
     for wave in waves:
         waves_by_initiative.setdefault(wave.initiative_id, []).append(wave)
     fresh = []
     for membership in members:
         participant = membership.participant
-        if not _address(participant) or not may_be_asked(
-            participant, participant.active_consents
-        ):
+        if not _address(participant) or not may_be_asked(participant, participant.active_consents):
             continue
         for wave in waves_by_initiative.get(participant.initiative_id, ()):
             found = windows.get((wave.pk, membership.circle_id))

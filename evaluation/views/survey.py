@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from dialogue_hub.exceptions import DomainError
-from participants.views.public import TokenFormView, TokenMixin
+from participants.views.public import TokenFormView, TokenMixin, hide_personal_data
 
 from ..forms.waves import SurveyForm
 from ..models import WaveKind
@@ -44,6 +44,8 @@ class SurveyListView(TokenMixin, View):
         )
 
 
+@method_decorator(login_not_required, name="dispatch")
+@hide_personal_data
 class SurveyView(TokenFormView):
     """One wave's questions for the person's audience: five answers plus "prefer not to
     answer" each, and a comment. Sending again replaces the earlier answers."""
@@ -103,9 +105,9 @@ class SurveyView(TokenFormView):
 
     def get_success_message(self, form):
         closes = timezone.localtime(self.invitation.closes_at)
-        return _(
-            "Thank you: your answers are saved. You can change them until %(date)s."
-        ) % {"date": date_format(closes, "DATE_FORMAT")}
+        return _("Thank you: your answers are saved. You can change them until %(date)s.") % {
+            "date": date_format(closes, "DATE_FORMAT")
+        }
 
     def get_success_url(self):
         return reverse("evaluation:surveys", kwargs={"token": self.token})

@@ -169,5 +169,3 @@ class PaperEntryView(WaveMixin, InitiativeFormView):
         return reverse(
             "evaluation:wave_paper", kwargs={"slug": self.initiative.slug, "kind": self.object.kind}
         )
-
-
