@@ -1,3 +1,5 @@
-"""Reads of the evaluation app, one module per feature: `responses` (who may be asked, what a
-person may answer now), `change` (the change report), `feedback` (after-session feedback
-summaries), `report` (the evaluation report, built from the other apps' selectors)."""
+"""Reads of the evaluation app, one module per feature: `responses.py` (one person's part in
+the evaluation, for their download), `waves.py` (the organizers' overview of the waves, a
+person's own surveys, who may answer a paper survey), `change.py` (the change report),
+`feedback.py` (after-session feedback summaries), `report.py` (the evaluation report, built
+from the other apps' selectors)."""

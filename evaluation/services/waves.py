@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from dialogue_hub.exceptions import DomainError
 from guides.models import Circle, CircleMember, CircleSession, MeetingStatus
@@ -73,7 +74,12 @@ def trust_instrument_for(*, initiative, actor) -> Instrument:
 def _check_settings(*, kind: str, answer_days, reminder_days, follow_up_days) -> None:
     if not 1 <= answer_days <= MAX_ANSWER_DAYS:
         raise DomainError(
-            _("Give people between 1 and %(n)s days to answer.") % {"n": MAX_ANSWER_DAYS},
+            ngettext(
+                "Give people between 1 and %(n)s day to answer.",
+                "Give people between 1 and %(n)s days to answer.",
+                MAX_ANSWER_DAYS,
+            )
+            % {"n": MAX_ANSWER_DAYS},
             field="answer_days",
         )
     if reminder_days < 0 or (reminder_days and reminder_days >= answer_days):
@@ -83,7 +89,11 @@ def _check_settings(*, kind: str, answer_days, reminder_days, follow_up_days) ->
         )
     if kind == WaveKind.FOLLOW_UP and not 1 <= follow_up_days <= MAX_FOLLOW_UP_DAYS:
         raise DomainError(
-            _("The follow-up comes between 1 and %(n)s days after the last meeting.")
+            ngettext(
+                "The follow-up comes between 1 and %(n)s day after the last meeting.",
+                "The follow-up comes between 1 and %(n)s days after the last meeting.",
+                MAX_FOLLOW_UP_DAYS,
+            )
             % {"n": MAX_FOLLOW_UP_DAYS},
             field="follow_up_days",
         )
