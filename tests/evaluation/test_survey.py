@@ -276,3 +276,25 @@ def test_paper_entry_is_refused_on_a_closed_wave(organizer_client, initiative):
 def test_a_wave_not_set_up_is_404(organizer_client, initiative):
     url = reverse("evaluation:wave_paper", kwargs={"slug": initiative.slug, "kind": "post"})
     assert organizer_client.get(url).status_code == 404
+
+
+def test_the_survey_pages_take_a_few_queries(client, asked, django_assert_max_num_queries):
+    with django_assert_max_num_queries(8):
+        assert client.get(surveys_url(asked)).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(survey_url(asked)).status_code == 200
+
+
+def test_the_paper_page_queries_do_not_grow_with_the_people(
+    organizer_client, initiative, django_assert_max_num_queries
+):
+    set_up(initiative, "pre")
+    url = reverse("evaluation:wave_paper", kwargs={"slug": initiative.slug, "kind": "pre"})
+    people = [consenting(initiative) for _ in range(3)]
+    with django_assert_max_num_queries(14):
+        organizer_client.get(url, {"participant": people[0].pk})
+    for _ in range(30):
+        consenting(initiative)
+    with django_assert_max_num_queries(14):
+        page = organizer_client.get(url, {"participant": people[0].pk})
+    assert page.text.count("<option") == 34

@@ -585,7 +585,14 @@ def _build_side(letter) -> Side:
         initiative=initiative,
         actor=organizer,
     )
-    wave = Wave.objects.create(initiative=initiative, kind="pre", instrument=trust)
+    wave = Wave.objects.create(
+        initiative=initiative,
+        kind="pre",
+        instrument=trust,
+        answer_days=14,
+        reminder_days=4,
+        follow_up_days=45,
+    )
     Invitation.objects.create(
         wave=wave,
         participant=first,
@@ -600,6 +607,8 @@ def _build_side(letter) -> Side:
         data={
             "fair": "4",
             "listen": "prefer_not",
+            "respect": "5",
+            "explain": "2",
             "trustworthy": "3",
             "confidence": "4",
             "work_together": "5",
