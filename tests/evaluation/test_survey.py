@@ -70,6 +70,8 @@ def test_the_questions_are_in_spanish_with_five_answers_and_prefer_not(client, a
     assert page.status_code == 200
     assert "Se puede confiar en la policía de mi comunidad." in page.text
     assert "Prefiero no responder" in page.text
+    assert "Muy en desacuerdo" in page.text
+    assert "Antes de los diálogos" in page.text
     # Residents answer the resident version, never the officers' mirror items.
     assert "agentes y funcionarios" not in page.text
     assert page.text.count('type="radio" name="fair"') == 6
