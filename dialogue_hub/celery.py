@@ -62,6 +62,13 @@ app.conf.beat_schedule = {
         "task": "participants.tasks.import_uploads_purge_stale",
         "schedule": crontab(minute=15),
     },
+    # Every 15 minutes: survey waves: ask the people each open wave asks now (placed before
+    # their circle's first meeting, after its last one, the follow-up later) and remind them
+    # once (evaluation/services/waves.py).
+    "plan-survey-waves": {
+        "task": "evaluation.tasks.surveys_plan",
+        "schedule": crontab(minute="*/15"),
+    },
     # Every day at 04:00 UTC: delete sign-ups never confirmed before their link expired (and
     # under-13 sign-ups no guardian answered); their seats go to the waiting list.
     "expire-unconfirmed-registrations": {

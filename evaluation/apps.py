@@ -10,6 +10,7 @@ class EvaluationConfig(AppConfig):
         from participants.selectors.public import EXPORT_PROVIDERS
         from participants.services.public import FORGET_HOOKS
 
+        from . import emails
         from .selectors.responses import participant_data
         from .services.responses import forget_participant
 
@@ -18,3 +19,4 @@ class EvaluationConfig(AppConfig):
             FORGET_HOOKS.append(forget_participant)
         if participant_data not in EXPORT_PROVIDERS:
             EXPORT_PROVIDERS.append(participant_data)
+        emails.register_kinds()

@@ -441,6 +441,7 @@ READ_ACTIONS = frozenset(
         "safety.case_viewed",
         "log.viewed",
         "logs.viewed",
+        "evaluation.paper_people_viewed",
     }
 )
 
@@ -589,4 +590,12 @@ ACTIVITY_DESCRIPTIONS = {
     "milestone.created": _("added the milestone “%(target)s”"),
     "milestone.updated": _("updated the milestone “%(target)s”"),
     "milestone.deleted": _("deleted the milestone “%(target)s”"),
+    # Evaluation: survey waves (the kind of wave is the target's label: pre, post, follow_up).
+    "evaluation.instrument_copied": _("copied the survey “%(target)s” into the initiative"),
+    "evaluation.wave_set_up": _("set up a survey wave"),
+    "evaluation.wave_updated": _("changed the settings of a survey wave"),
+    "evaluation.wave_closed": _("closed a survey wave"),
+    "evaluation.wave_reopened": _("reopened a survey wave"),
+    "evaluation.paper_entered": _("entered a paper survey"),
+    "evaluation.paper_people_viewed": _("viewed who may answer a paper survey"),
 }

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import zoneinfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -217,25 +218,30 @@ def response_submit(
             .values_list("circle_membership__circle", flat=True)
             .first()
         )
-    Response.objects.filter(wave=wave, respondent=respondent).delete()
-    response = Response.objects.create(
-        wave=wave,
-        instrument=instrument,
-        respondent=respondent,
-        group=group_of(participant),
-        circle_id=circle_id,
-        source=source,
-        submitted_on=timezone.localdate(now),
+    # A second submission replaces the first: in place, so answering again with the same
+    # answers leaves every row as it was.
+    response = Response.objects.select_for_update().filter(
+        wave=wave, respondent=respondent
+    ).first() or Response(wave=wave, respondent=respondent)
+    response.instrument = instrument
+    response.group = group_of(participant)
+    response.circle_id = circle_id
+    response.source = source
+    # The day on the initiative's wall clock, wherever the answer comes from.
+    response.submitted_on = timezone.localdate(now, zoneinfo.ZoneInfo(wave.initiative.timezone))
+    response.save()
+    _replace_rows(
+        Answer,
+        response,
+        "key",
+        {key: {"value": value, "comment": ""} for key, value in values.items()}
+        | {key: {"value": None, "comment": text} for key, text in comments.items()},
     )
-    Answer.objects.bulk_create(
-        [Answer(response=response, key=key, value=value) for key, value in values.items()]
-        + [Answer(response=response, key=key, comment=text) for key, text in comments.items()]
-    )
-    ScaleScore.objects.bulk_create(
-        [
-            ScaleScore(response=response, scale=scale, score=score)
-            for scale, score in scale_scores(items, values).items()
-        ]
+    _replace_rows(
+        ScaleScore,
+        response,
+        "scale",
+        {scale: {"score": score} for scale, score in scale_scores(items, values).items()},
     )
     if invitation is not None and not invitation.answered:
         invitation.answered = True
@@ -248,6 +254,21 @@ def response_submit(
             details={"wave": wave.kind},
         )
     return response
+
+
+def _replace_rows(model, response: Response, name: str, wanted: dict[str, dict]) -> None:
+    """Make `response`'s rows of `model` (one per `name`) exactly `wanted` (name -> fields):
+    rows no longer wanted are deleted, changed ones updated, new ones added."""
+    kept = {getattr(row, name): row for row in model.objects.filter(response=response)}
+    model.objects.filter(pk__in=[row.pk for key, row in kept.items() if key not in wanted]).delete()
+    for key, fields in wanted.items():
+        row = kept.get(key)
+        if row is None:
+            model.objects.create(response=response, **{name: key}, **fields)
+        elif any(getattr(row, field) != value for field, value in fields.items()):
+            for field, value in fields.items():
+                setattr(row, field, value)
+            row.save(update_fields=list(fields))
 
 
 def forget_participant(participant: Participant, reason: str) -> None:

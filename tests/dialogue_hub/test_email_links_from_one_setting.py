@@ -22,6 +22,7 @@ from actions.services import progress as action_reminders
 from dialogue_hub import outbox
 from dialogue_hub.emails import payload_to_message
 from dialogue_hub.models import OutboxMessage
+from evaluation.services import waves as wave_services
 from guides.models import MeetingStatus
 from guides.services import logs as log_services
 from guides.services import participant as participant_self_service
@@ -220,6 +221,16 @@ def every_app_email():
             move_requests.move_request_accept(user=organizer, request=request, circle=elsewhere)
         else:
             move_requests.move_request_decline(user=organizer, request=request, answer="Sorry.")
+
+    # The trust survey's pre wave: the invitation, and a day later its reminder.
+    wave_services.wave_set_up(initiative=initiative, kind="pre", actor=organizer, reminder_days=1)
+    surveyed = ParticipantFactory(initiative=initiative, status=Status.ASSIGNED)
+    ConsentFactory(participant=surveyed, kind="evaluation")
+    later_circle = CircleFactory(initiative=initiative)
+    CircleMemberFactory(circle=later_circle, participant=surveyed)
+    CircleSessionFactory(circle=later_circle, starts_at=now + timedelta(days=30))
+    wave_services.surveys_plan(now=now)
+    wave_services.surveys_plan(now=now + timedelta(days=1, minutes=1))
 
     # A team invitation.
     initiative_services.invitation_create(

@@ -58,6 +58,8 @@ PUBLIC = {
     "actions:participant_forum",
     "actions:results",
     "actions:participant_teams",
+    "evaluation:surveys",
+    "evaluation:survey",
 }
 
 
@@ -94,6 +96,7 @@ def sample_values():
         "id": 1,
         "token": "not-a-real-token",
         "code": "no-such-code",
+        "kind": "pre",
     }
 
 

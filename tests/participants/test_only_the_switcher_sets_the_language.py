@@ -112,6 +112,7 @@ def test_no_public_page_but_the_switcher_sets_the_language(initiative):
             "key": "no-such-key",
             "code": "no-such-code",
             "uidb36": "1",
+            "kind": "pre",
             "pk": 1,
         }
         path = sample_path(route, values)

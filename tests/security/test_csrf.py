@@ -35,6 +35,7 @@ VIEW_LOG_ACTIONS = {
     "safety.case_viewed",
     "log.viewed",
     "logs.viewed",
+    "evaluation.paper_people_viewed",
 }
 
 

@@ -35,7 +35,8 @@ from django.utils import timezone
 from actions.models import ActionTeam, BallotDot, BallotItem, BallotResponse, Goal
 from dialogue_hub import outbox
 from dialogue_hub.models import EmailPreference
-from evaluation.models import Item
+from evaluation.models import Answer, Item, Response, ScaleScore
+from evaluation.selectors.waves import earlier_answers
 from guides.models import ActionIdea, Attendance, CircleStaff
 from initiatives.models import Role
 from participants.models import Consent, Demographics, RegistrationSettings, RoleCap
@@ -347,9 +348,28 @@ def _instrument_items(instrument):
             shown[f"items-{n}-{name}"] = getattr(item, name)
         shown[f"items-{n}-compared"] = item.compared
     return shown
+def _survey_rows(side):
+    responses = Response.objects.filter(wave=side.objects["wave"])
+    return [
+        responses,
+        Answer.objects.filter(response__in=responses),
+        ScaleScore.objects.filter(response__in=responses),
+    ]
 
 
 EDITS = {
+    # A survey wave's timings (the pre wave: no follow-up days).
+    "evaluation:wave_edit": Edit(
+        objects=lambda s: [s.objects["wave"]],
+        rows=lambda s: [_q(s.objects["wave"])],
+    ),
+    # The person's own answers, shown again through their private link (by pseudonym).
+    "evaluation:survey": Edit(
+        objects=lambda s: [],
+        rows=_survey_rows,
+        shows=lambda s: earlier_answers(s.objects["participant"], s.objects["wave"]),
+        role=PARTICIPANT,
+    ),
     "initiatives:edit": Edit(
         objects=lambda s: [s.initiative],
         rows=lambda s: [_q(s.initiative)],

@@ -337,6 +337,15 @@ EXPECTED = {
     "actions:dashboard": {"get": signed_in(OK), "post": signed_in(NOT_ALLOWED)},
     "actions:dashboard_csv": {"get": signed_in(OK), "post": signed_in(NOT_ALLOWED)},
     "actions:results": {"get": everyone(OK), "post": everyone(NOT_ALLOWED)},
+    # --- evaluation: survey waves (organizers) and a person's own surveys (private link) ---
+    "evaluation:waves": page("evaluation.manage"),
+    "evaluation:wave_set_up": action("evaluation.manage"),
+    "evaluation:wave_edit": form("evaluation.manage"),
+    "evaluation:wave_close": action("evaluation.manage"),
+    "evaluation:wave_reopen": action("evaluation.manage"),
+    "evaluation:wave_paper": form("evaluation.manage"),
+    "evaluation:surveys": token_page(),
+    "evaluation:survey": token_page(post=OK),
 }
 
 # A valid form for the pages where a permission could hide behind validation: every role posts

@@ -25,7 +25,10 @@ from django.utils import timezone
 from actions.models import BallotDot, BallotItem, BallotResponse, TeamMember
 from dialogue_hub import outbox
 from dialogue_hub.models import OutboxMessage
-from evaluation.models import Instrument, Item
+from evaluation.library import TRUST_SLUG
+from evaluation.models import Instrument, Invitation, Item, Wave
+from evaluation.services.instruments import instrument_copy
+from evaluation.services.responses import group_of, response_submit
 from guides import calendars
 from guides.models import ActionIdea, KeepTogether, MeetingExcusal, MoveRequest, SafetyCase
 from guides.services.reminders import placement_notices_send
@@ -597,6 +600,44 @@ def _build_side(letter) -> Side:
             reported_by=draft.drafted_by,
         )
         side.objects["safety_case" if c == 1 else "safety_case2"] = case
+    # --- evaluation: the pre wave, open; the first participant asked, and answered ---
+    trust = instrument_copy(
+        instrument=Instrument.objects.get(initiative__isnull=True, slug=TRUST_SLUG),
+        initiative=initiative,
+        actor=organizer,
+    )
+    wave = Wave.objects.create(
+        initiative=initiative,
+        kind="pre",
+        instrument=trust,
+        answer_days=14,
+        reminder_days=4,
+        follow_up_days=45,
+    )
+    Invitation.objects.create(
+        wave=wave,
+        participant=first,
+        group=group_of(first),
+        circle=circles[0],
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=10),
+    )
+    response_submit(
+        wave=wave,
+        participant=first,
+        data={
+            "fair": "4",
+            "listen": "prefer_not",
+            "respect": "5",
+            "explain": "2",
+            "trustworthy": "3",
+            "confidence": "4",
+            "work_together": "5",
+            "comment": filled("answer", "comment"),
+        },
+        now=now,
+    )
+    side.objects["wave"] = wave
     person = people[0]
     side.tokens = {
         "manage": participant_services.make_token(person, participant_services.MANAGE_SALT),
