@@ -1,3 +1,6 @@
-"""Reads of the evaluation app, one module per feature: `responses` (who may be asked, what a
-person may answer now), `change` (the change report), `feedback` (after-session feedback
-summaries), `report` (the evaluation report, built from the other apps' selectors)."""
+"""Reads of the evaluation app, one module per feature, named as in views/ and services/:
+
+- responses.py: one person's part in the evaluation (what they were asked and answered);
+- change.py: the change report (means per wave, paired changes with confidence intervals,
+  response rates, per group and circle, small groups hidden).
+"""

@@ -1,4 +1,5 @@
-"""Writes of the evaluation app, one module per feature: `responses` (pseudonyms, answering a
-wave, forgetting a person's answers), `waves` (planning and closing waves, their emails),
-`instruments` (copying and adapting surveys, new versions), `feedback` (after-session
-feedback)."""
+"""Writes of the evaluation app, one module per feature, named as in views/ and selectors/:
+
+- responses.py: pseudonyms, answering a wave, forgetting a person's answers;
+- change.py: the record that someone downloaded the change report.
+"""

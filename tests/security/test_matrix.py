@@ -333,6 +333,9 @@ EXPECTED = {
     "actions:dashboard": {"get": signed_in(OK), "post": signed_in(NOT_ALLOWED)},
     "actions:dashboard_csv": {"get": signed_in(OK), "post": signed_in(NOT_ALLOWED)},
     "actions:results": {"get": everyone(OK), "post": everyone(NOT_ALLOWED)},
+    # --- evaluation: the change report (aggregates, small groups hidden) ---
+    "evaluation:change": page("evaluation.view"),
+    "evaluation:change_export": page("evaluation.view"),
 }
 
 # A valid form for the pages where a permission could hide behind validation: every role posts
