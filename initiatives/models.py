@@ -431,6 +431,7 @@ READ_ACTIONS = frozenset(
     {
         "participant.data_downloaded",
         "inclusion.exported",
+        "evaluation.change_exported",
         "participants.roster_viewed",
         "participants.exported",
         "participant.viewed",
@@ -485,6 +486,7 @@ ACTIVITY_DESCRIPTIONS = {
     "target.updated": _("changed the inclusion benchmark and target for %(target)s"),
     "target.deleted": _("removed the inclusion benchmark and target for %(target)s"),
     "inclusion.exported": _("downloaded the inclusion dashboard as CSV (aggregates only)"),
+    "evaluation.change_exported": _("downloaded the change report as CSV (aggregates only)"),
     "participants.roster_viewed": _("viewed the participant list"),
     "participants.exported": _("downloaded the participant list as CSV"),
     "participant.viewed": _("viewed the registration of %(target)s"),

@@ -624,6 +624,8 @@ NOT_EDITS = {
     "actions:outcome_add": "records an outcome",
     "actions:asset_add": "adds an asset",
     "actions:asset_from_offer": "adds an asset from an offer",
+    "evaluation:change": "the change report: a page of figures, no form",
+    "evaluation:change_export": "the change report as CSV, no form",
 }
 
 ROUTES = dict((name, route) for route, name in url_patterns())

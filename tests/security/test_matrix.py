@@ -346,6 +346,9 @@ EXPECTED = {
     "evaluation:wave_paper": form("evaluation.manage"),
     "evaluation:surveys": token_page(),
     "evaluation:survey": token_page(post=OK),
+    # --- evaluation: the change report (aggregates, small groups hidden) ---
+    "evaluation:change": page("evaluation.view"),
+    "evaluation:change_export": page("evaluation.view"),
 }
 
 # A valid form for the pages where a permission could hide behind validation: every role posts
