@@ -7,9 +7,13 @@ class EvaluationConfig(AppConfig):
     verbose_name = _("Evaluation")
 
     def ready(self):
+        from initiatives.selectors import ATTENTION_PROVIDERS
+        from guides.views.participant import MEETING_LINKS
         from participants.selectors.public import EXPORT_PROVIDERS
         from participants.services.public import FORGET_HOOKS
 
+        from . import emails
+        from .selectors.feedback import feedback_attention, participant_feedback_links
         from .selectors.responses import participant_data
         from .services.responses import forget_participant
 
@@ -18,3 +22,8 @@ class EvaluationConfig(AppConfig):
             FORGET_HOOKS.append(forget_participant)
         if participant_data not in EXPORT_PROVIDERS:
             EXPORT_PROVIDERS.append(participant_data)
+        emails.register_feedback_kinds()
+        if feedback_attention not in ATTENTION_PROVIDERS:
+            ATTENTION_PROVIDERS.append(feedback_attention)
+        if participant_feedback_links not in MEETING_LINKS:
+            MEETING_LINKS.append(participant_feedback_links)
