@@ -7,8 +7,8 @@ class EvaluationConfig(AppConfig):
     verbose_name = _("Evaluation")
 
     def ready(self):
-        from initiatives.selectors import ATTENTION_PROVIDERS
         from guides.views.participant import MEETING_LINKS
+        from initiatives.selectors import ATTENTION_PROVIDERS
         from participants.selectors.public import EXPORT_PROVIDERS
         from participants.services.public import FORGET_HOOKS
 

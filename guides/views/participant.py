@@ -24,7 +24,6 @@ from ..selectors import participant as participant_selectors
 from ..services import participant as participant_services
 from .meetings import ics_response
 
-
 # Links a higher app adds to the meetings on a person's circle page (the evaluation app's "Give
 # feedback" after a meeting): each is called as provider(participant, meetings, token) and
 # returns {meeting id: [(label, url), ...]}, in a fixed number of queries. Registered in the

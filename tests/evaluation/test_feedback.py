@@ -95,7 +95,8 @@ def test_stored_feedback_names_nobody_and_has_a_random_id(initiative):
     )
     two = services.feedback_submit(meeting=meeting, participant=second, data=ANSWER)
 
-    assert one.pk.version == 4 and two.pk.version == 4
+    assert one.pk.version == 4
+    assert two.pk.version == 4
     assert one.pk != two.pk
     for row in [*Feedback.objects.values(), *FeedbackAnswer.objects.values()]:
         for value in row.values():
@@ -493,11 +494,12 @@ def test_the_email_links_to_the_form_and_a_stale_request_is_not_sent(
         services.feedback_requests_plan()
     assert len(mail.outbox) == 2
     message = next(m for m in mail.outbox if m.to == [first.email])
-    assert "How was today's session? (Tuesday circle)" == message.subject
+    assert message.subject == "How was today's session? (Tuesday circle)"
     path = reverse(
         "evaluation:participant_feedback", kwargs={"token": "X", "pk": meeting.pk}
     ).split("X")
-    assert path[0] in message.body and path[1] in message.body
+    assert path[0] in message.body
+    assert path[1] in message.body
     link = next(line for line in message.body.splitlines() if path[1] in line)
     assert client.get(link.replace("http://testserver", "")).status_code == 200
 

@@ -97,6 +97,8 @@ PK_OBJECTS = {
     "actions:asset_delete": "asset",
     "actions:asset_goals": "asset",
     "actions:asset_from_offer": "participant",
+    "evaluation:circle_feedback": "circle",
+    "evaluation:participant_feedback": "meeting",
 }
 ID_OBJECTS = {
     "actions:team_member_remove": "team_member",

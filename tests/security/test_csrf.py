@@ -31,6 +31,7 @@ VIEW_LOG_ACTIONS = {
     "inclusion.exported",
     "circle.members_viewed",
     "meeting.sheet_viewed",
+    "feedback.circle_viewed",
     "safety.cases_viewed",
     "safety.case_viewed",
     "log.viewed",

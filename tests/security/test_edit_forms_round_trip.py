@@ -534,6 +534,7 @@ EDITS = {
 # Forms with changeable fields that show nothing stored: they create, add, move, vote, ask for a
 # link or sign in. Posting one back unchanged is meant to do something.
 NOT_EDITS = {
+    "evaluation:participant_feedback": "anonymous feedback on a meeting, given once, never edited",
     "account_login": "signs in",
     "account_signup": "creates an account",
     "account_reauthenticate": "asks for the password again",

@@ -333,6 +333,12 @@ EXPECTED = {
     "actions:dashboard": {"get": signed_in(OK), "post": signed_in(NOT_ALLOWED)},
     "actions:dashboard_csv": {"get": signed_in(OK), "post": signed_in(NOT_ALLOWED)},
     "actions:results": {"get": everyone(OK), "post": everyone(NOT_ALLOWED)},
+    # --- evaluation: after-session feedback ---
+    # A circle's feedback: organizers and the circle's staff (circle 1's facilitator, recorder).
+    "evaluation:circle_feedback": page("feedback.view", extra=CIRCLE_STAFF),
+    "evaluation:feedback_overview": page("feedback.view"),
+    # The form of a meeting of the person's circle; a post with nothing answered is shown again.
+    "evaluation:participant_feedback": token_page(post=OK),
 }
 
 # A valid form for the pages where a permission could hide behind validation: every role posts
