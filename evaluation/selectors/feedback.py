@@ -302,24 +302,31 @@ def initiative_feedback_summary(initiative) -> dict:
 
 def feedback_attention(initiative_ids) -> dict[int, list[str]]:
     """initiatives.selectors.ATTENTION_PROVIDERS: per initiative, the circles whose feedback
-    says people did not feel safe to speak. Three queries for any number of initiatives."""
-    ids = list(initiative_ids)
-    summaries = _summaries(
-        Feedback.objects.filter(meeting__circle__initiative_id__in=ids),
+    says people did not feel safe to speak. One query for any number of initiatives (the
+    answers to the safety question, per circle: the people who answered the form's safety
+    question, prefer-not included, count towards the 5)."""
+    circle = "feedback__meeting__circle_id"
+    initiative = "feedback__meeting__circle__initiative_id"
+    rows = (
         FeedbackAnswer.objects.filter(
-            feedback__meeting__circle__initiative_id__in=ids, key=SAFETY_KEY
-        ),
-        "meeting__circle_id",
-        "feedback__meeting__circle_id",
+            feedback__meeting__circle__initiative_id__in=list(initiative_ids), key=SAFETY_KEY
+        )
+        .values(initiative, circle)
+        .annotate(
+            people=Count("feedback_id", distinct=True),
+            total=Sum("value"),
+            count=Count("value"),
+            disagree=Count("pk", filter=Q(value__lte=2)),
+        )
+        .order_by()
+        .values_list(initiative, "people", "total", "count", "disagree")
     )
-    flagged = [pk for pk, summary in summaries.items() if flag_low_safety(summary)]
-    if not flagged:
-        return {}
     per_initiative: dict[int, int] = {}
-    for initiative_id in Circle.objects.filter(pk__in=flagged).values_list(
-        "initiative_id", flat=True
-    ):
-        per_initiative[initiative_id] = per_initiative.get(initiative_id, 0) + 1
+    for initiative_id, people, total, count, disagree in rows:
+        summary = Summary(answers=people)
+        summary.add(SAFETY_KEY, total or 0, count, disagree)
+        if flag_low_safety(summary):
+            per_initiative[initiative_id] = per_initiative.get(initiative_id, 0) + 1
     return {
         initiative_id: [
             ngettext(
