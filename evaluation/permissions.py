@@ -14,3 +14,20 @@ def can_see_circle_feedback(user, roles, circle) -> bool:
     if has_perm(roles, "feedback.view"):
         return True
     return has_perm(roles, "circles.facilitate") and bool(staff_roles(user, circle))
+
+
+def circle_feedback_link(roles, circle, circle_roles) -> list:
+    """guides' CIRCLE_PAGE_LINKS: "After-session feedback" on a circle's page, for those who
+    may read it (no query: the viewer's roles in the circle are given)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext
+
+    if has_perm(roles, "feedback.view") or (
+        has_perm(roles, "circles.facilitate") and bool(circle_roles)
+    ):
+        url = reverse(
+            "evaluation:circle_feedback",
+            kwargs={"slug": circle.initiative.slug, "pk": circle.pk},
+        )
+        return [(gettext("After-session feedback"), url)]
+    return []

@@ -556,3 +556,23 @@ def test_uuid_ids_are_not_sequential(initiative):
     answer_all(meeting, people_in(circle, 5))
     ids = [uuid.UUID(str(pk)) for pk in Feedback.objects.values_list("pk", flat=True)]
     assert len({pk.int >> 64 for pk in ids}) == 5
+
+
+def test_the_circle_page_links_to_its_feedback_for_those_who_may_read_it(
+    client, initiative, member_of
+):
+    circle = CircleFactory(initiative=initiative)
+    feedback_url = reverse(
+        "evaluation:circle_feedback", kwargs={"slug": initiative.slug, "pk": circle.pk}
+    )
+    page_url = reverse("guides:circle_detail", kwargs={"slug": initiative.slug, "pk": circle.pk})
+    facilitator = member_of(initiative, Role.FACILITATOR)
+    CircleStaffFactory(circle=circle, user=facilitator)
+    for user, offered in (
+        (member_of(initiative, Role.ORGANIZER), True),
+        (facilitator, True),
+        (member_of(initiative, Role.DATA_STEWARD), False),
+    ):
+        client.force_login(user)
+        page = client.get(page_url).content.decode()
+        assert (feedback_url in page) is offered
