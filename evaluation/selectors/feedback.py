@@ -232,6 +232,7 @@ def circle_feedback(*, circle: Circle, with_comments: bool) -> dict:
         "total": total,
         "total_items": total.means(items),
         "flagged": flag_low_safety(total),
+        "any_comments": any(row.comments for row in rows),
         "min_answers": MIN_ANSWERS,
     }
 
