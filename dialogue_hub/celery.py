@@ -75,4 +75,10 @@ app.conf.beat_schedule = {
         "task": "participants.tasks.registrations_expire_unconfirmed",
         "schedule": crontab(hour=4, minute=0),
     },
+    # Every 15 minutes: after each meeting, ask the circle's members (those who agreed to
+    # evaluation surveys) "How was today's session?" (evaluation/services/feedback.py).
+    "plan-feedback-requests": {
+        "task": "evaluation.tasks.feedback_requests_plan",
+        "schedule": crontab(minute="*/15"),
+    },
 }

@@ -7,10 +7,15 @@ class EvaluationConfig(AppConfig):
     verbose_name = _("Evaluation")
 
     def ready(self):
+        from guides.views.circles import CIRCLE_PAGE_LINKS
+        from guides.views.participant import MEETING_LINKS
+        from initiatives.selectors import ATTENTION_PROVIDERS
         from participants.selectors.public import EXPORT_PROVIDERS
         from participants.services.public import FORGET_HOOKS
 
         from . import emails
+        from .permissions import circle_feedback_link
+        from .selectors.feedback import feedback_attention, participant_feedback_links
         from .selectors.responses import participant_data
         from .services.responses import forget_participant
 
@@ -20,3 +25,10 @@ class EvaluationConfig(AppConfig):
         if participant_data not in EXPORT_PROVIDERS:
             EXPORT_PROVIDERS.append(participant_data)
         emails.register_kinds()
+        emails.register_feedback_kinds()
+        if feedback_attention not in ATTENTION_PROVIDERS:
+            ATTENTION_PROVIDERS.append(feedback_attention)
+        if participant_feedback_links not in MEETING_LINKS:
+            MEETING_LINKS.append(participant_feedback_links)
+        if circle_feedback_link not in CIRCLE_PAGE_LINKS:
+            CIRCLE_PAGE_LINKS.append(circle_feedback_link)

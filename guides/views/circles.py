@@ -129,6 +129,13 @@ class MyCirclesView(InitiativeAccessMixin, TemplateView):
         return context
 
 
+# Pages of a higher app about one circle, linked from the circle's page (the evaluation app's
+# after-session feedback): each is called as provider(roles, circle, staff_roles) with the
+# viewer's roles in the initiative and in the circle, runs no query, and returns
+# [(label, url), ...]. Registered in the higher app's AppConfig.ready().
+CIRCLE_PAGE_LINKS: list = []
+
+
 class CircleDetailView(InitiativeAccessMixin, TemplateView):
     """One circle. Organizers and the data steward see every circle; facilitators and
     recorders only their own (others are 404); other roles are refused."""
@@ -192,6 +199,11 @@ class CircleDetailView(InitiativeAccessMixin, TemplateView):
                 "guides:circle_attendance", kwargs={"slug": slug, "pk": circle.pk}
             ),
             active="circles",
+            more_links=[
+                link
+                for provider in CIRCLE_PAGE_LINKS
+                for link in provider(roles, circle, staff_roles)
+            ],
         )
         return context
 

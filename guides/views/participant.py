@@ -24,6 +24,12 @@ from ..selectors import participant as participant_selectors
 from ..services import participant as participant_services
 from .meetings import ics_response
 
+# Links a higher app adds to the meetings on a person's circle page (the evaluation app's "Give
+# feedback" after a meeting): each is called as provider(participant, meetings, token) and
+# returns {meeting id: [(label, url), ...]}, in a fixed number of queries. Registered in the
+# higher app's AppConfig.ready().
+MEETING_LINKS: list = []
+
 
 class ParticipantTokenMixin(TokenMixin):
     """The private manage link (participants' TokenMixin), plus the person's circle."""
@@ -61,6 +67,12 @@ class ParticipantCircleView(ParticipantTokenMixin, View):
                 meeting.status != MeetingStatus.CANCELLED and meeting.starts_at > now
             )
             meeting.is_excused = meeting.pk in excused
+            meeting.links = []
+        for provider in MEETING_LINKS if meetings else ():
+            for meeting_id, links in provider(self.participant, meetings, self.token).items():
+                for meeting in meetings:
+                    if meeting.pk == meeting_id:
+                        meeting.links.extend(links)
         feed_url = calendars.participant_feed_url(self.participant) if self.circle else ""
         return render(
             request,

@@ -23,6 +23,7 @@ from dialogue_hub import outbox
 from dialogue_hub.emails import payload_to_message
 from dialogue_hub.models import OutboxMessage
 from evaluation.services import waves as wave_services
+from evaluation.services import feedback as feedback_services
 from guides.models import MeetingStatus
 from guides.services import logs as log_services
 from guides.services import participant as participant_self_service
@@ -199,6 +200,11 @@ def every_app_email():
         safety_severity="high",
     )
     log_services.log_submit(user=author, log=log)
+
+    # After the meetings, the circle's people who agreed to evaluation surveys are asked how
+    # the session was.
+    ConsentFactory(participant=confirmed, kind="evaluation")
+    feedback_services.feedback_requests_plan(now=now)
 
     # Action teams: a milestone due soon and one overdue; the coalition lead's weekly digest.
     team = ActionTeamFactory(initiative=initiative, convener=confirmed, facilitator=organizer)

@@ -53,6 +53,7 @@ PUBLIC = {
     "guides:participant_meeting_excuse",
     "guides:participant_move_request",
     "guides:safety_report",
+    "evaluation:participant_feedback",
     "guides:participant_feed",
     "guides:staff_feed",
     "actions:participant_forum",

@@ -628,8 +628,9 @@ class TestOrganizerHome:
                 InvitationFactory(initiative=extra)
 
         # One query or a few per "needs attention" provider (guides: needs not arranged,
-        # requests to move waiting, open safety cases), whatever the number of initiatives.
-        assert_queries_do_not_grow(client, reverse("home"), add_rows, limit=10)
+        # requests to move waiting, open safety cases; evaluation: circles whose feedback says
+        # people did not feel safe), whatever the number of initiatives.
+        assert_queries_do_not_grow(client, reverse("home"), add_rows, limit=11)
 
     def test_dashboard_query_count(self, organizer_client, initiative, organizer):
         def add_rows():
@@ -647,7 +648,7 @@ class TestOrganizerHome:
             organizer_client,
             reverse("initiatives:detail", args=[initiative.slug]),
             add_rows,
-            limit=12,
+            limit=13,  # 12, and one for the feedback safety flags (evaluation)
         )
 
 

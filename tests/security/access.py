@@ -100,6 +100,8 @@ PK_OBJECTS = {
     "evaluation:instrument_detail": "instrument",
     "evaluation:instrument_copy": "instrument",
     "evaluation:instrument_edit": "instrument",
+    "evaluation:circle_feedback": "circle",
+    "evaluation:participant_feedback": "meeting",
 }
 ID_OBJECTS = {
     "actions:team_member_remove": "team_member",

@@ -32,6 +32,7 @@ VIEW_LOG_ACTIONS = {
     "evaluation.change_exported",
     "circle.members_viewed",
     "meeting.sheet_viewed",
+    "feedback.circle_viewed",
     "safety.cases_viewed",
     "safety.case_viewed",
     "log.viewed",

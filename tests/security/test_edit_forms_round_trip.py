@@ -348,6 +348,8 @@ def _instrument_items(instrument):
             shown[f"items-{n}-{name}"] = getattr(item, name)
         shown[f"items-{n}-compared"] = item.compared
     return shown
+
+
 def _survey_rows(side):
     responses = Response.objects.filter(wave=side.objects["wave"])
     return [
@@ -580,6 +582,7 @@ EDITS = {
 # Forms with changeable fields that show nothing stored: they create, add, move, vote, ask for a
 # link or sign in. Posting one back unchanged is meant to do something.
 NOT_EDITS = {
+    "evaluation:participant_feedback": "anonymous feedback on a meeting, given once, never edited",
     "account_login": "signs in",
     "account_signup": "creates an account",
     "account_reauthenticate": "asks for the password again",

@@ -349,6 +349,12 @@ EXPECTED = {
     # --- evaluation: the change report (aggregates, small groups hidden) ---
     "evaluation:change": page("evaluation.view"),
     "evaluation:change_export": page("evaluation.view"),
+    # --- evaluation: after-session feedback ---
+    # A circle's feedback: organizers and the circle's staff (circle 1's facilitator, recorder).
+    "evaluation:circle_feedback": page("feedback.view", extra=CIRCLE_STAFF),
+    "evaluation:feedback_overview": page("feedback.view"),
+    # The form of a meeting of the person's circle; a post with nothing answered is shown again.
+    "evaluation:participant_feedback": token_page(post=OK),
 }
 
 # A valid form for the pages where a permission could hide behind validation: every role posts
