@@ -431,6 +431,7 @@ READ_ACTIONS = frozenset(
     {
         "participant.data_downloaded",
         "inclusion.exported",
+        "evaluation.report_exported",
         "participants.roster_viewed",
         "participants.exported",
         "participant.viewed",
@@ -589,4 +590,8 @@ ACTIVITY_DESCRIPTIONS = {
     "milestone.created": _("added the milestone “%(target)s”"),
     "milestone.updated": _("updated the milestone “%(target)s”"),
     "milestone.deleted": _("deleted the milestone “%(target)s”"),
+    # The evaluation report: aggregates only.
+    "evaluation.report_exported": _("downloaded the evaluation report as PDF (aggregates only)"),
+    "evaluation.report_shared": _("shared the public version of the evaluation report"),
+    "evaluation.report_unshared": _("took down the public version of the evaluation report"),
 }

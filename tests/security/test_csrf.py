@@ -29,6 +29,7 @@ VIEW_LOG_ACTIONS = {
     "participant.viewed",
     "participant.data_downloaded",
     "inclusion.exported",
+    "evaluation.report_exported",
     "circle.members_viewed",
     "meeting.sheet_viewed",
     "safety.cases_viewed",
