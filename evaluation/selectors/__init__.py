@@ -1,3 +1,4 @@
-"""Reads of the evaluation app, one module per feature: `responses` (who may be asked, what a
-person may answer now), `change` (the change report), `feedback` (after-session feedback
-summaries), `report` (the evaluation report, built from the other apps' selectors)."""
+"""Reads of the evaluation app, one module per feature: responses.py (who may be asked, what a
+person may answer now, a person's own download), change.py (the change report), feedback.py
+(after-session feedback summaries), report.py (the evaluation report, built section by section
+from the other apps' selectors)."""

@@ -11,5 +11,5 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def report_section(context, section):
     with context.push(**section.context):
-        # Template.render returns an already-escaped SafeString: nothing is marked safe here.
+        # The section's template escapes what it shows, as any template does.
         return get_template(section.template).template.render(context)

@@ -58,6 +58,7 @@ PUBLIC = {
     "actions:participant_forum",
     "actions:results",
     "actions:participant_teams",
+    "evaluation:public_report",
 }
 
 

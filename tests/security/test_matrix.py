@@ -333,6 +333,12 @@ EXPECTED = {
     "actions:dashboard": {"get": signed_in(OK), "post": signed_in(NOT_ALLOWED)},
     "actions:dashboard_csv": {"get": signed_in(OK), "post": signed_in(NOT_ALLOWED)},
     "actions:results": {"get": everyone(OK), "post": everyone(NOT_ALLOWED)},
+    # --- evaluation: the report (aggregates only), its PDF, sharing its public version ---
+    "evaluation:report": page("evaluation.view"),
+    "evaluation:report_pdf": page("evaluation.view"),
+    "evaluation:report_share": action("evaluation.publish"),
+    # Initiative A's report is shared (tests/security/world.py).
+    "evaluation:public_report": {"get": everyone(OK), "post": everyone(NOT_ALLOWED)},
 }
 
 # A valid form for the pages where a permission could hide behind validation: every role posts
@@ -350,6 +356,7 @@ VALID_POST = {
     "initiatives:coalition_edit": {"name": "Changed Org", "sector": "faith", "role": "partner"},
     "initiatives:invite": {"email": "new@example.org", "role": "recorder"},
     "actions:idea_public": {"is_public": "1"},
+    "evaluation:report_share": {"shared": "1"},
     "participants:inclusion_target_add": {"group": "resident", "community_percent": "55"},
     "participants:inclusion_target_edit": {"group": "young_person", "community_percent": "12.5"},
     "participants:registration_settings": {

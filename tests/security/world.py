@@ -25,6 +25,7 @@ from django.utils import timezone
 from actions.models import BallotDot, BallotItem, BallotResponse, TeamMember
 from dialogue_hub import outbox
 from dialogue_hub.models import OutboxMessage
+from evaluation.models import EvaluationReportSharing
 from guides import calendars
 from guides.models import ActionIdea, KeepTogether, MeetingExcusal, MoveRequest, SafetyCase
 from guides.services.reminders import placement_notices_send
@@ -493,6 +494,8 @@ def _build_side(letter) -> Side:
         evidence_url=f"https://mark-{letter.lower()}-evidence.example.net/1",
         is_public=True,
     )
+    # The evaluation report's public version is shared (its public page is walked too).
+    EvaluationReportSharing.objects.create(initiative=initiative, published_at=timezone.now())
 
     # --- invitations and email (through the services that write the outbox) ---
     invitation = initiative_services.invitation_create(
