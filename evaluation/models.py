@@ -363,3 +363,25 @@ class FeedbackAnswer(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class EvaluationReportSharing(TimeStampedModel):
+    """Whether the initiative's evaluation report has a public version (the coalition shares
+    it; services/report.py). No row, or `published_at` empty: not shared."""
+
+    initiative = models.OneToOneField(
+        Initiative, on_delete=models.CASCADE, related_name="evaluation_report_sharing"
+    )
+    published_at = models.DateTimeField(_("shared"), null=True, blank=True)
+    published_by = acting_user()
+
+    class Meta:
+        verbose_name = _("public evaluation report")
+        verbose_name_plural = _("public evaluation reports")
+
+    def __str__(self):
+        return f"Evaluation report of {self.initiative}"
+
+    @property
+    def is_shared(self) -> bool:
+        return self.published_at is not None

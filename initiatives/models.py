@@ -432,6 +432,7 @@ READ_ACTIONS = frozenset(
         "participant.data_downloaded",
         "inclusion.exported",
         "evaluation.change_exported",
+        "evaluation.report_exported",
         "participants.roster_viewed",
         "participants.exported",
         "participant.viewed",
@@ -600,4 +601,8 @@ ACTIVITY_DESCRIPTIONS = {
     "evaluation.wave_reopened": _("reopened a survey wave"),
     "evaluation.paper_entered": _("entered a paper survey"),
     "evaluation.paper_people_viewed": _("viewed who may answer a paper survey"),
+    # The evaluation report: aggregates only.
+    "evaluation.report_exported": _("downloaded the evaluation report as PDF (aggregates only)"),
+    "evaluation.report_shared": _("shared the public version of the evaluation report"),
+    "evaluation.report_unshared": _("took down the public version of the evaluation report"),
 }

@@ -475,3 +475,83 @@ def meetings_for_participant(participant: Participant):
 
 def meetings_for_staff(user, initiative: Initiative):
     return _meetings().filter(circle__initiative=initiative, circle__staff__user=user).distinct()
+
+
+# --- retention across circles (the evaluation report) ------------------------------------------
+
+
+@dataclass
+class MeetingNumberRetention:
+    """Retention at the n-th meeting, added up over the circles that held it: `present` and
+    `base` are the sums of the circles' `MeetingRetention` figures (the same definitions)."""
+
+    number: int
+    circles: int  # circles that held their n-th meeting
+    present: int
+    base: int
+
+    @property
+    def share(self) -> float | None:
+        return self.present / self.base if self.base else None
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.share is None else round(self.share * 100)
+
+
+def initiative_meeting_retention(*, initiative) -> dict[int, list[MeetingRetention]]:
+    """`circle_retention(...).meetings` of every circle of the initiative, by circle id, in
+    three queries whatever the number of circles and people: the same held meetings, the same
+    present counts and the same base (max(current members, people marked))."""
+    member_counts = dict(
+        CircleMember.objects.filter(circle__initiative=initiative)
+        .exclude(participant__status=Status.WITHDRAWN)
+        .values("circle_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("circle_id", "n")
+    )
+    meetings = list(
+        CircleSession.objects.filter(circle__initiative=initiative)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .filter(Exists(Attendance.objects.filter(meeting=OuterRef("pk"))))
+        .order_by("circle_id", "starts_at", "number")
+    )
+    by_meeting = defaultdict(lambda: defaultdict(int))
+    for row in (
+        Attendance.objects.filter(meeting__in=[m.pk for m in meetings])
+        .values("meeting_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        by_meeting[row["meeting_id"]][row["status"]] = row["n"]
+    result: dict[int, list[MeetingRetention]] = defaultdict(list)
+    for meeting in meetings:
+        counts = by_meeting[meeting.pk]
+        result[meeting.circle_id].append(
+            MeetingRetention(
+                meeting=meeting,
+                present=counts[AttendanceStatus.PRESENT],
+                absent=counts[AttendanceStatus.ABSENT],
+                excused=counts[AttendanceStatus.EXCUSED],
+                base=max(member_counts.get(meeting.circle_id, 0), sum(counts.values())),
+            )
+        )
+    return dict(result)
+
+
+def retention_by_meeting_number(*, initiative) -> list[MeetingNumberRetention]:
+    """Across the initiative's circles, per meeting number (a circle's first, second…
+    meeting), the people present out of those expected, over the circles that held that
+    meeting. Three queries."""
+    rows: dict[int, MeetingNumberRetention] = {}
+    for circle_meetings in initiative_meeting_retention(initiative=initiative).values():
+        for held in circle_meetings:
+            number = held.meeting.number
+            row = rows.setdefault(
+                number, MeetingNumberRetention(number=number, circles=0, present=0, base=0)
+            )
+            row.circles += 1
+            row.present += held.present
+            row.base += held.base
+    return [rows[number] for number in sorted(rows)]

@@ -22,8 +22,8 @@ from actions.services import progress as action_reminders
 from dialogue_hub import outbox
 from dialogue_hub.emails import payload_to_message
 from dialogue_hub.models import OutboxMessage
-from evaluation.services import waves as wave_services
 from evaluation.services import feedback as feedback_services
+from evaluation.services import waves as wave_services
 from guides.models import MeetingStatus
 from guides.services import logs as log_services
 from guides.services import participant as participant_self_service

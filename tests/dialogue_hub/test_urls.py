@@ -61,6 +61,7 @@ PUBLIC = {
     "actions:participant_teams",
     "evaluation:surveys",
     "evaluation:survey",
+    "evaluation:public_report",
 }
 
 

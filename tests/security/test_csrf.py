@@ -30,6 +30,7 @@ VIEW_LOG_ACTIONS = {
     "participant.data_downloaded",
     "inclusion.exported",
     "evaluation.change_exported",
+    "evaluation.report_exported",
     "circle.members_viewed",
     "meeting.sheet_viewed",
     "feedback.circle_viewed",

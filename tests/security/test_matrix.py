@@ -355,6 +355,12 @@ EXPECTED = {
     "evaluation:feedback_overview": page("feedback.view"),
     # The form of a meeting of the person's circle; a post with nothing answered is shown again.
     "evaluation:participant_feedback": token_page(post=OK),
+    # --- evaluation: the report (aggregates only), its PDF, sharing its public version ---
+    "evaluation:report": page("evaluation.view"),
+    "evaluation:report_pdf": page("evaluation.view"),
+    "evaluation:report_share": action("evaluation.publish"),
+    # Initiative A's report is shared (tests/security/world.py).
+    "evaluation:public_report": {"get": everyone(OK), "post": everyone(NOT_ALLOWED)},
 }
 
 # A valid form for the pages where a permission could hide behind validation: every role posts
@@ -372,6 +378,7 @@ VALID_POST = {
     "initiatives:coalition_edit": {"name": "Changed Org", "sector": "faith", "role": "partner"},
     "initiatives:invite": {"email": "new@example.org", "role": "recorder"},
     "actions:idea_public": {"is_public": "1"},
+    "evaluation:report_share": {"shared": "1"},
     "participants:inclusion_target_add": {"group": "resident", "community_percent": "55"},
     "participants:inclusion_target_edit": {"group": "young_person", "community_percent": "12.5"},
     "participants:registration_settings": {

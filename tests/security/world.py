@@ -26,7 +26,7 @@ from actions.models import BallotDot, BallotItem, BallotResponse, TeamMember
 from dialogue_hub import outbox
 from dialogue_hub.models import OutboxMessage
 from evaluation.library import TRUST_SLUG
-from evaluation.models import Instrument, Invitation, Item, Wave
+from evaluation.models import EvaluationReportSharing, Instrument, Invitation, Item, Wave
 from evaluation.services.instruments import instrument_copy
 from evaluation.services.responses import group_of, response_submit
 from guides import calendars
@@ -497,6 +497,8 @@ def _build_side(letter) -> Side:
         evidence_url=f"https://mark-{letter.lower()}-evidence.example.net/1",
         is_public=True,
     )
+    # The evaluation report's public version is shared (its public page is walked too).
+    EvaluationReportSharing.objects.create(initiative=initiative, published_at=timezone.now())
 
     # --- invitations and email (through the services that write the outbox) ---
     invitation = initiative_services.invitation_create(
