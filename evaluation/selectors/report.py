@@ -10,7 +10,7 @@ A section is a `ReportSection(key, title, template, build, public_build)`:
 
 REPORT_SECTIONS lists them in the report's order. Each build must run a fixed number of
 queries, whatever the number of participants and answers (tests/evaluation/test_report.py).
-To add a section, insert a ReportSection at the marked place (or call `register_section`).
+To add a section, insert a ReportSection in REPORT_SECTIONS (or call `register_section`).
 
 Where each figure comes from:
 - participation against the targets: `participants.selectors.inclusion.inclusion_dashboard`
@@ -18,6 +18,8 @@ Where each figure comes from:
   .participation_figures` (the public results page's figures);
 - retention: `guides.selectors.meetings.retention_by_meeting_number`, the circles' retention
   pages' figures (`circle_retention`) added up per meeting number;
+- trust change: `evaluation.selectors.change.change_report` (the change report page's);
+- after-session feedback: `evaluation.selectors.feedback.initiative_feedback_summary`;
 - ideas → action teams → outcomes: `actions.selectors.results.progress_rows` (the progress
   dashboard), `actions.selectors.progress.outcomes`, and for the public version
   `public_teams` / `public_outcomes` (the public results page).
@@ -51,6 +53,8 @@ from participants.models import Dimension
 from participants.selectors.inclusion import inclusion_dashboard
 
 from ..models import EvaluationReportSharing
+from .change import change_report
+from .feedback import initiative_feedback_summary
 
 
 class ReportSection(NamedTuple):
@@ -178,6 +182,17 @@ def public_actions_section(initiative: Initiative) -> dict:
     }
 
 
+def change_section(initiative: Initiative) -> dict:
+    """The change report's figures (evaluation.selectors.change, the change page's own)."""
+    return {"report": change_report(initiative)}
+
+
+def feedback_section(initiative: Initiative) -> dict:
+    """After-session feedback across circles (the feedback pages' selector): means per
+    question, once enough people answered; never comments."""
+    return {"summary": initiative_feedback_summary(initiative)}
+
+
 # --- the registry -------------------------------------------------------------------------------
 
 REPORT_SECTIONS: list[ReportSection] = [
@@ -195,16 +210,22 @@ REPORT_SECTIONS: list[ReportSection] = [
         build=retention_section,
         public_build=retention_section,
     ),
-    # MERGE: the "after-session feedback" section is registered here, e.g.
-    #   ReportSection(key="feedback", title=_("After-session feedback"),
-    #                 template="evaluation/includes/feedback_summary.html",
-    #                 build=lambda initiative: {"summary": initiative_feedback_summary(initiative)},
-    #                 public_build=None),
-    # MERGE: the "trust change" section is registered here, e.g.
-    #   ReportSection(key="change", title=_("Did trust change?"),
-    #                 template="evaluation/includes/change_summary.html",
-    #                 build=lambda initiative: {"report": change_report(initiative)},
-    #                 public_build=...),  # None unless it shows only suppressed aggregates
+    ReportSection(
+        key="change",
+        title=_("Did trust change?"),
+        template="evaluation/includes/change_summary.html",
+        build=change_section,
+        # Scales × groups only (no circle), every group under 10 hidden with complementary
+        # suppression: aggregates as the public results page shows them.
+        public_build=change_section,
+    ),
+    ReportSection(
+        key="feedback",
+        title=_("How the sessions felt"),
+        template="evaluation/includes/feedback_summary.html",
+        build=feedback_section,
+        public_build=None,
+    ),
     ReportSection(
         key="actions",
         title=_("From ideas to action"),

@@ -503,18 +503,35 @@ def _queries(client, url):
     return len(captured)
 
 
+# The pages whose figures come from the answers: the change report, its CSV, the evaluation
+# report (its "Did trust change?" section) and its public version.
+PAGES_OF_THE_ANSWERS = ("evaluation:change", "evaluation:change_export", "evaluation:report")
+
+
+def test_the_evaluation_report_shows_the_change_reports_figures(client, organizer, world):
+    report = change_report(world.initiative)
+    everyone = report.scales[0].everyone
+    client.force_login(organizer)
+    body = client.get(reverse("evaluation:report", args=[world.initiative.slug])).content.decode()
+    section = body[body.index('data-change-summary="table"') :]
+    assert f"{everyone.pre.mean:.2f}" in section
+    assert f"{everyone.post.mean:.2f}" in section
+
+
 def test_query_counts_do_not_grow_with_the_answers(client, member_of, django_assert_num_queries):
     small = InitiativeFactory(name="Small Town")
     large = InitiativeFactory(name="Large Town")
     World(small, scale=1)
     World(large, scale=10, with_invitations=False)
+    # Participants in both (the report's inclusion section reads them only where there are).
+    ParticipantFactory(initiative=large)
     assert Response.objects.filter(wave__initiative=large).count() >= 400
     counts = {}
     for initiative in (small, large):
         client.force_login(member_of(initiative, Role.ORGANIZER))
-        for name in ("evaluation:change", "evaluation:change_export"):
+        for name in PAGES_OF_THE_ANSWERS:
             counts[initiative.pk, name] = _queries(client, reverse(name, args=[initiative.slug]))
-    for name in ("evaluation:change", "evaluation:change_export"):
+    for name in PAGES_OF_THE_ANSWERS:
         assert counts[small.pk, name] == counts[large.pk, name], name
     # And the report itself is a fixed handful of queries.
     with django_assert_num_queries(9):
