@@ -7,6 +7,7 @@ class EvaluationConfig(AppConfig):
     verbose_name = _("Evaluation")
 
     def ready(self):
+        from actions.selectors.results import RESULTS_LINKS
         from guides.views.circles import CIRCLE_PAGE_LINKS
         from guides.views.participant import MEETING_LINKS
         from initiatives.selectors import ATTENTION_PROVIDERS
@@ -16,6 +17,7 @@ class EvaluationConfig(AppConfig):
         from . import emails
         from .permissions import circle_feedback_link
         from .selectors.feedback import feedback_attention, participant_feedback_links
+        from .selectors.report import public_report_links
         from .selectors.responses import participant_data
         from .services.responses import forget_participant
 
@@ -32,3 +34,5 @@ class EvaluationConfig(AppConfig):
             MEETING_LINKS.append(participant_feedback_links)
         if circle_feedback_link not in CIRCLE_PAGE_LINKS:
             CIRCLE_PAGE_LINKS.append(circle_feedback_link)
+        if public_report_links not in RESULTS_LINKS:
+            RESULTS_LINKS.append(public_report_links)

@@ -66,6 +66,15 @@ from .teams import goal_share_rows
 
 CLOSED_STATUSES = (MilestoneStatus.DONE, MilestoneStatus.DROPPED)
 
+# Other public pages of a published initiative that the results page links to, from apps above
+# this one (the evaluation report's public version): each app registers a function in its
+# AppConfig.ready(), called as `provider(initiative) -> [(label, url), …]`.
+RESULTS_LINKS: list = []
+
+
+def results_links(initiative: Initiative) -> list[tuple[str, str]]:
+    return [link for provider in RESULTS_LINKS for link in provider(initiative)]
+
 
 def _average(values) -> float | None:
     values = [value for value in values if value is not None]

@@ -71,7 +71,9 @@ class PublicResultsView(TemplateView):
         with timezone.override(zoneinfo.ZoneInfo(initiative.timezone)):
             response = self.render_to_response(
                 self.get_context_data(
-                    initiative=initiative, results=selectors.public_results(initiative=initiative)
+                    initiative=initiative,
+                    results=selectors.public_results(initiative=initiative),
+                    more_links=selectors.results_links(initiative),
                 )
             )
             response.render()

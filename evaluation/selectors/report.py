@@ -34,6 +34,7 @@ from datetime import date
 from typing import NamedTuple
 
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -270,6 +271,17 @@ def evaluation_report(initiative: Initiative, *, public: bool = False) -> Evalua
 
 def report_sharing(initiative: Initiative) -> EvaluationReportSharing | None:
     return EvaluationReportSharing.objects.filter(initiative=initiative).first()
+
+
+def public_report_links(initiative: Initiative) -> list[tuple[str, str]]:
+    """For the public results page (actions' RESULTS_LINKS): the shared evaluation report."""
+    if EvaluationReportSharing.objects.filter(
+        initiative=initiative, published_at__isnull=False
+    ).exists():
+        return [
+            (_("Evaluation report"), reverse("evaluation:public_report", args=[initiative.slug]))
+        ]
+    return []
 
 
 def shared_report_initiative(*, slug: str) -> Initiative:

@@ -356,10 +356,14 @@ def test_the_public_version_exists_only_while_shared(client, initiative, scene):
     client.logout()
     assert client.get(public_url).status_code == 200
     assert ActivityLogEntry.objects.filter(action="evaluation.report_shared").exists()
+    # The public results page links to it while it is shared.
+    results = reverse("actions:results", args=[initiative.slug])
+    assert f'href="{public_url}"' in client.get(results).content.decode()
     login(client, initiative, Role.ORGANIZER)
     client.post(url("report_share", initiative), {"shared": "0"})
     client.logout()
     assert client.get(public_url).status_code == 404
+    assert public_url not in client.get(results).content.decode()
     assert ActivityLogEntry.objects.filter(action="evaluation.report_unshared").exists()
 
 
