@@ -618,3 +618,17 @@ def test_the_report_reads_in_spanish(client, organizer, world):
     assert "Cómo leer el cambio" in body
     assert "La policía de mi comunidad trata a las personas con justicia." in body
     assert "menos de 10" in body
+    # Strings with a percent sign (templates double it in the message id) are translated too,
+    # and so are the groups, scales and waves named by the models.
+    for spanish in (
+        "Cambio (intervalo del 95 %)",
+        "El intervalo del 95 % indica",
+        "Justicia procedimental",
+        "Confianza y legitimidad",
+        "Residentes y miembros de la comunidad",
+        "Policía y funcionarios",
+        "Jóvenes",
+    ):
+        assert spanish in body, spanish
+    for english in ("95% interval", "Procedural justice", "Young people", "Police and officials"):
+        assert english not in body, english
