@@ -26,7 +26,7 @@ from django.db.models.functions import Cast
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from dialogue_hub.privacy import suppress
+from dialogue_hub.privacy import THRESHOLD, suppress
 from guides.models import Circle
 from initiatives.models import Initiative
 
@@ -362,9 +362,21 @@ def _suppressed(levels: _Levels, by_group: dict, by_circle: dict):
         [(key, by_circle.get(key, Moments()).n) for key in circle_keys]
         + [(key, by_circle[key].n) for key in extra]
     )
-    everyone_hidden = groups.total_suppressed or circles.total_suppressed
+    # Everyone's figure is the groups table's total. The circles table hides its total when
+    # every circle is hidden (circles of 8–12 people often are); that alone must not hide
+    # everyone: hidden circles stay unknowable beside a shown total unless they are all at
+    # the floor (1 each) or all at the ceiling (9 each), the one case that names them.
+    hidden_circles = [cell.count for cell in circles.cells if cell.count > 0]
+    pinned = circles.total_suppressed and (
+        circles.total == len(hidden_circles)
+        or circles.total == (THRESHOLD - 1) * len(hidden_circles)
+    )
+    everyone_hidden = groups.total_suppressed or pinned
     group_hidden = {cell.key: cell.suppressed or everyone_hidden for cell in groups.cells}
-    circle_hidden = {cell.key: cell.suppressed or everyone_hidden for cell in circles.cells}
+    circle_hidden = {
+        cell.key: cell.suppressed or everyone_hidden or circles.total_suppressed
+        for cell in circles.cells
+    }
     return everyone_hidden, group_hidden, circle_hidden
 
 

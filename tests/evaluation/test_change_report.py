@@ -632,3 +632,36 @@ def test_the_report_reads_in_spanish(client, organizer, world):
         assert spanish in body, spanish
     for english in ("95% interval", "Procedural justice", "Young people", "Police and officials"):
         assert english not in body, english
+
+
+def test_circles_of_usual_size_hide_only_themselves(initiative):
+    """Circles of 8 people (each under 10, so each hidden) must not blank the report: everyone
+    and the groups are their own table, and hidden circles beside a shown total stay
+    unknowable."""
+    world = World(initiative, follow_up=False)
+    Response.objects.filter(wave__initiative=initiative).delete()
+    world.people = []
+    world.circles.update(
+        {name: CircleFactory(initiative=initiative, name=name) for name in "DE"}
+    )
+    number = 0
+    for circle, group, count in (
+        ("A", Group.RESIDENT, 8),
+        ("B", Group.RESIDENT, 8),
+        ("C", Group.RESIDENT, 8),
+        ("D", Group.RESIDENT, 2),
+        ("D", Group.POLICE_OFFICIAL, 6),
+        ("E", Group.POLICE_OFFICIAL, 8),
+    ):
+        for _ in range(count):
+            number += 1
+            world.add(f"s{number:04d}", group, circle, waves=[WaveKind.PRE, WaveKind.POST])
+    world.flush()
+    report = change_report(initiative)
+    for measure in report.scales:
+        everyone = row_of(measure, "all")
+        assert not everyone.pre.hidden and everyone.pre.mean is not None
+        assert not row_of(measure, "group", Group.RESIDENT).post_change.hidden
+        assert not row_of(measure, "group", Group.POLICE_OFFICIAL).pre.hidden
+        for circle in world.circles.values():
+            assert row_of(measure, "circle", circle.pk).pre.hidden
