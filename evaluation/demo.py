@@ -11,18 +11,16 @@ held, so the change report has a change to show. Everything is seeded from a fix
 
 from __future__ import annotations
 
-import importlib
 import random
 from datetime import timedelta
 
-from django.apps import apps as global_apps
 from django.db.models import Prefetch
 from django.utils import timezone
 
 from guides.models import Attendance, Circle, CircleMember, CircleSession, SafetyCase
 from participants.models import Consent
 
-from .library import FEEDBACK_SLUG, TRUST_SLUG
+from .library import FEEDBACK_SLUG, TRUST_SLUG, library_instrument
 from .models import (
     Feedback,
     FeedbackAnswer,
@@ -99,22 +97,14 @@ def _invite(wave, people, opens_at, closes_at, circle):
     )
 
 
-def _library(slug) -> Instrument:
-    """A library survey; shipped again when a `flush` emptied the table the migration filled."""
-    found = Instrument.objects.filter(initiative__isnull=True, slug=slug).first()
-    if found is None:
-        migration = importlib.import_module("evaluation.migrations.0002_library_instruments")
-        migration.ship(global_apps, None)
-        found = Instrument.objects.get(initiative__isnull=True, slug=slug)
-    return found
-
-
 def seed_evaluation(initiative, *, organizer) -> dict:
     rng = random.Random(16)
     now = timezone.now()
-    trust = instrument_copy(instrument=_library(TRUST_SLUG), initiative=initiative, actor=organizer)
+    trust = instrument_copy(
+        instrument=library_instrument(TRUST_SLUG), initiative=initiative, actor=organizer
+    )
     feedback_form = instrument_copy(
-        instrument=_library(FEEDBACK_SLUG), initiative=initiative, actor=organizer
+        instrument=library_instrument(FEEDBACK_SLUG), initiative=initiative, actor=organizer
     )
     trust = Instrument.objects.prefetch_related("items").get(pk=trust.pk)
     pre = Wave.objects.create(

@@ -31,7 +31,7 @@ from .models import FeedbackReceipt, Invitation
 from .selectors.feedback import FEEDBACK_WINDOW, feedback_window_open
 from .services import waves as wave_services
 from .services.feedback import FEEDBACK_REQUEST
-from .services.responses import may_be_asked
+from .services.responses import dialogues_begun, may_be_asked
 
 
 def survey_url(participant, kind: str) -> str:
@@ -53,7 +53,15 @@ def invitation_of(message) -> Invitation:
         raise outbox.Stale("The invitation is gone.")
     if invitation.answered:
         raise outbox.Stale("The person has answered.")
-    if invitation.wave.closed_at is not None or invitation.closes_at <= timezone.now():
+    now = timezone.now()
+    if (
+        invitation.wave.closed_at is not None
+        or invitation.closes_at <= now
+        or (
+            invitation.wave.kind == "pre"
+            and dialogues_begun(invitation.participant, invitation, now)
+        )
+    ):
         raise outbox.Stale("The wave is closed.")
     participant = invitation.participant
     if participant.status in wave_services.NOT_ASKED_STATUSES:

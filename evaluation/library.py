@@ -17,3 +17,21 @@ FEEDBACK_SLUG = "after-session-feedback"
 
 # The names of the scales, as reports show them.
 SCALES = {"procedural_justice": _("Procedural justice"), "trust": _("Trust and legitimacy")}
+
+
+def library_instrument(slug: str):
+    """The library's instrument `slug`. Migration 0002 wrote the library; a database emptied
+    since (`manage.py flush`, a test run's flush after a transactional test) gets it written
+    again here, from the migration's own frozen definitions, rather than failing."""
+    import importlib
+
+    from django.apps import apps
+
+    from .models import Instrument
+
+    found = Instrument.objects.filter(initiative__isnull=True, slug=slug).first()
+    if found is None:
+        migration = importlib.import_module("evaluation.migrations.0002_library_instruments")
+        migration.ship(apps, None)
+        found = Instrument.objects.get(initiative__isnull=True, slug=slug)
+    return found

@@ -30,7 +30,7 @@ from dialogue_hub.privacy import shown_count
 from guides.models import Circle, CircleSession, MeetingStatus
 from participants.models import Participant
 
-from ..library import FEEDBACK_SLUG
+from ..library import FEEDBACK_SLUG, library_instrument
 from ..models import (
     Feedback,
     FeedbackAnswer,
@@ -63,11 +63,12 @@ def feedback_instrument(initiative) -> Instrument | None:
     )
     if own is not None:
         return own
-    return (
+    library = (
         Instrument.objects.filter(initiative__isnull=True, slug=FEEDBACK_SLUG)
         .prefetch_related("items")
         .first()
     )
+    return library or library_instrument(FEEDBACK_SLUG)
 
 
 def feedback_window_open(meeting: CircleSession, now: datetime | None = None) -> bool:

@@ -10,7 +10,7 @@ from dialogue_hub.privacy import shown_count
 from participants.models import Consent, ConsentKind, Participant
 
 from ..models import WAVE_ORDER, Answer, Invitation, Response, Wave, WaveKind
-from ..services.responses import may_be_asked, pseudonym
+from ..services.responses import dialogues_begun, may_be_asked, pseudonym
 from ..services.waves import NOT_ASKED_STATUSES
 
 
@@ -51,7 +51,14 @@ def wave_of(*, initiative, kind: str) -> Wave | None:
 
 def is_open(invitation: Invitation, now=None) -> bool:
     now = now or timezone.now()
-    return invitation.wave.closed_at is None and invitation.opens_at <= now < invitation.closes_at
+    return (
+        invitation.wave.closed_at is None
+        and invitation.opens_at <= now < invitation.closes_at
+        and not (
+            invitation.wave.kind == WaveKind.PRE
+            and dialogues_begun(invitation.participant, invitation, now)
+        )
+    )
 
 
 def my_surveys(participant: Participant, now=None) -> list[Invitation]:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError
+from guides.models import CircleMember, CircleSession, MeetingStatus
 from initiatives.services import activity_record
 from participants.models import (
     POLICE_CATEGORIES,
@@ -41,6 +42,7 @@ from ..models import (
     ResponseSource,
     ScaleScore,
     Wave,
+    WaveKind,
 )
 
 OFFICIAL_CATEGORIES = frozenset(
@@ -166,6 +168,25 @@ def may_be_asked(participant: Participant, consents=None) -> bool:
     return True
 
 
+def dialogues_begun(participant: Participant, invitation: Invitation, now) -> bool:
+    """A "before" answer is one given before the person's circle first met: once a meeting
+    (not cancelled) of their circle has started, the pre wave is over for them, whatever the
+    invitation said when the circle had no schedule yet or met later than now planned."""
+    circle_ids = {invitation.circle_id} - {None}
+    current = (
+        CircleMember.objects.filter(participant=participant)
+        .values_list("circle_id", flat=True)
+        .first()
+    )
+    if current is not None:
+        circle_ids.add(current)
+    return (
+        CircleSession.objects.filter(circle_id__in=circle_ids, starts_at__lte=now)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .exists()
+    )
+
+
 @transaction.atomic
 def response_submit(
     *,
@@ -194,6 +215,7 @@ def response_submit(
             invitation is None
             or wave.closed_at is not None
             or not (invitation.opens_at <= now < invitation.closes_at)
+            or (wave.kind == WaveKind.PRE and dialogues_begun(participant, invitation, now))
         ):
             raise DomainError(
                 _(

@@ -35,7 +35,7 @@ from guides.services.reminders import add_rows
 from initiatives.services import activity_record
 from participants.models import Consent, ConsentKind, Status
 
-from ..library import TRUST_SLUG
+from ..library import TRUST_SLUG, library_instrument
 from ..models import Instrument, InstrumentKind, Invitation, Wave, WaveKind
 from .instruments import instrument_copy
 from .responses import group_of, may_be_asked
@@ -65,9 +65,7 @@ def trust_instrument_for(*, initiative, actor) -> Instrument:
     )
     if own is not None:
         return own
-    library = Instrument.objects.filter(initiative__isnull=True, slug=TRUST_SLUG).first()
-    if library is None:
-        raise DomainError(_("The library has no trust survey to copy."))
+    library = library_instrument(TRUST_SLUG)
     return instrument_copy(instrument=library, initiative=initiative, actor=actor)
 
 

@@ -98,7 +98,7 @@ def sample_values():
         "id": 1,
         "token": "not-a-real-token",
         "code": "no-such-code",
-        "kind": "pre",
+        "kind": "post",
     }
 
 

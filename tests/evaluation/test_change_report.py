@@ -18,14 +18,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from scipy import stats
 
-from evaluation.library import FEEDBACK_SLUG, SCALES, TRUST_SLUG
+from evaluation.library import FEEDBACK_SLUG, SCALES, TRUST_SLUG, library_instrument
 from evaluation.models import (
     Answer,
     Audience,
     Feedback,
     FeedbackAnswer,
     Group,
-    Instrument,
     Invitation,
     Response,
     ScaleScore,
@@ -60,7 +59,7 @@ NON_STEWARDS = [Role.ORGANIZER, Role.COALITION_LEAD, Role.POLICE_LIAISON]
 
 def trust_items():
     """{audience: {scale: [keys]}} of the library's trust survey, read here on its own."""
-    instrument = Instrument.objects.get(initiative__isnull=True, slug=TRUST_SLUG)
+    instrument = library_instrument(TRUST_SLUG)
     found: dict = {}
     for item in instrument.items.filter(kind="agreement"):
         found.setdefault(item.audience, {}).setdefault(item.scale, []).append(item.key)
@@ -583,7 +582,7 @@ def test_the_answer_tables_name_no_one(world):
         ConsentFactory(participant=person, kind=ConsentKind.EVALUATION)
         world.add(pseudonym(person), Group.RESIDENT, "B", waves=[WaveKind.PRE])
     world.flush()
-    feedback_form = Instrument.objects.get(initiative__isnull=True, slug=FEEDBACK_SLUG)
+    feedback_form = library_instrument(FEEDBACK_SLUG)
     meeting = CircleSessionFactory(circle=world.circles["A"])
     for value in (3, 4, 5):
         feedback = Feedback.objects.create(
@@ -641,9 +640,7 @@ def test_circles_of_usual_size_hide_only_themselves(initiative):
     world = World(initiative, follow_up=False)
     Response.objects.filter(wave__initiative=initiative).delete()
     world.people = []
-    world.circles.update(
-        {name: CircleFactory(initiative=initiative, name=name) for name in "DE"}
-    )
+    world.circles.update({name: CircleFactory(initiative=initiative, name=name) for name in "DE"})
     number = 0
     for circle, group, count in (
         ("A", Group.RESIDENT, 8),
@@ -660,7 +657,8 @@ def test_circles_of_usual_size_hide_only_themselves(initiative):
     report = change_report(initiative)
     for measure in report.scales:
         everyone = row_of(measure, "all")
-        assert not everyone.pre.hidden and everyone.pre.mean is not None
+        assert not everyone.pre.hidden
+        assert everyone.pre.mean is not None
         assert not row_of(measure, "group", Group.RESIDENT).post_change.hidden
         assert not row_of(measure, "group", Group.POLICE_OFFICIAL).pre.hidden
         for circle in world.circles.values():

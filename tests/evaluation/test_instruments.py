@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dialogue_hub.exceptions import DomainError
+from evaluation.library import library_instrument
 from evaluation.models import Instrument, Response, Wave
 from evaluation.services.instruments import instrument_copy, instrument_update
 from initiatives.models import ActivityLogEntry, Role
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def library(slug="community-police-trust"):
-    return Instrument.objects.get(initiative__isnull=True, slug=slug)
+    return library_instrument(slug)
 
 
 def rows_of(instrument):

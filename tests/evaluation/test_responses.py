@@ -8,11 +8,10 @@ import pytest
 from django.utils import timezone
 
 from dialogue_hub.exceptions import DomainError
-from evaluation.library import TRUST_SLUG
+from evaluation.library import TRUST_SLUG, library_instrument
 from evaluation.models import (
     Answer,
     Group,
-    Instrument,
     Invitation,
     Response,
     ResponseSource,
@@ -24,7 +23,12 @@ from evaluation.services import responses as services
 from participants.models import ConsentGiver, ConsentKind, RoleCategory
 from participants.services.public import consent_set, participant_erase
 
-from ..factories import CircleMemberFactory, ConsentFactory, ParticipantFactory
+from ..factories import (
+    CircleMemberFactory,
+    CircleSessionFactory,
+    ConsentFactory,
+    ParticipantFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +44,7 @@ ALL_COMMUNITY = {
 
 
 def library_trust():
-    return Instrument.objects.get(initiative__isnull=True, slug=TRUST_SLUG)
+    return library_instrument(TRUST_SLUG)
 
 
 def wave_for(initiative, kind=WaveKind.PRE):
@@ -224,3 +228,25 @@ def test_withdrawing_another_consent_keeps_the_answers():
     services.response_submit(wave=wave, participant=person, data=ALL_COMMUNITY)
     consent_set(participant=person, kind=ConsentKind.MEDIA, given=False)
     assert Response.objects.count() == 1
+
+
+def test_the_pre_survey_closes_when_the_circle_first_meets_whatever_the_invitation_said():
+    """Asked before the circle had a schedule (open for 21 days), then the circle met: a
+    "before" answer is no longer one, online (paper entry stays for what was filled in before)."""
+    member = CircleMemberFactory()
+    person = member.participant
+    wave = wave_for(person.initiative)
+    invitation = asked(person, wave)
+    invitation.circle = member.circle
+    invitation.save()
+    services.response_submit(wave=wave, participant=person, data=ALL_COMMUNITY)
+    meeting = CircleSessionFactory(
+        circle=member.circle, number=1, starts_at=timezone.now() - timedelta(hours=1)
+    )
+    with pytest.raises(DomainError, match="closed now"):
+        services.response_submit(wave=wave, participant=person, data={"fair": "1"})
+    assert Answer.objects.get(key="fair").value == 4
+    # A cancelled meeting is not a start.
+    meeting.status = "cancelled"
+    meeting.save()
+    services.response_submit(wave=wave, participant=person, data={"fair": "1"})

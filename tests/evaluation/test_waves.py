@@ -15,8 +15,8 @@ from django.utils import timezone
 from dialogue_hub import outbox
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.models import OutboxMessage, OutboxStatus
-from evaluation.library import TRUST_SLUG
-from evaluation.models import Instrument, Invitation, Wave
+from evaluation.library import TRUST_SLUG, library_instrument
+from evaluation.models import Invitation, Wave
 from evaluation.services import waves as wave_services
 from evaluation.services.responses import response_submit
 from participants.models import Consent, ConsentKind, Participant
@@ -49,7 +49,7 @@ def test_setting_up_a_wave_copies_the_library_trust_survey_once(initiative, orga
     pre = set_up(initiative, "pre", organizer)
     post = set_up(initiative, "post", organizer)
 
-    library = Instrument.objects.get(initiative__isnull=True, slug=TRUST_SLUG)
+    library = library_instrument(TRUST_SLUG)
     assert pre.instrument == post.instrument
     assert pre.instrument.initiative == initiative
     assert pre.instrument.copied_from == library

@@ -140,7 +140,7 @@ def url_for(route, name, side) -> str:
         else "no-such-key",
         "code": objects["referral"].code,
         "uidb36": "1",
-        "kind": "pre",  # the evaluation's survey waves (side A has a pre wave)
+        "kind": "post",  # the evaluation's survey waves (side A has a post wave)
     }
     if name.startswith("actions:team") or name.startswith("actions:goal"):
         values["pk"] = objects["team"].pk

@@ -150,7 +150,7 @@ def test_every_public_form_that_takes_an_email_is_covered(site):
         "key": "no-such-key",
         "code": "no-such-code",
         "uidb36": "1",
-        "kind": "pre",
+        "kind": "post",
     }
     found = set()
     for route, name in walk(get_resolver().url_patterns):

@@ -25,7 +25,7 @@ from django.utils import timezone
 from actions.models import BallotDot, BallotItem, BallotResponse, TeamMember
 from dialogue_hub import outbox
 from dialogue_hub.models import OutboxMessage
-from evaluation.library import TRUST_SLUG
+from evaluation.library import TRUST_SLUG, library_instrument
 from evaluation.models import EvaluationReportSharing, Instrument, Invitation, Item, Wave
 from evaluation.services.instruments import instrument_copy
 from evaluation.services.responses import group_of, response_submit
@@ -602,15 +602,15 @@ def _build_side(letter) -> Side:
             reported_by=draft.drafted_by,
         )
         side.objects["safety_case" if c == 1 else "safety_case2"] = case
-    # --- evaluation: the pre wave, open; the first participant asked, and answered ---
+    # --- evaluation: the post wave, open; the first participant asked, and answered ---
     trust = instrument_copy(
-        instrument=Instrument.objects.get(initiative__isnull=True, slug=TRUST_SLUG),
+        instrument=library_instrument(TRUST_SLUG),
         initiative=initiative,
         actor=organizer,
     )
     wave = Wave.objects.create(
         initiative=initiative,
-        kind="pre",
+        kind="post",  # the circles have met: the pre survey is over for them
         instrument=trust,
         answer_days=14,
         reminder_days=4,
