@@ -87,9 +87,42 @@ def versions(instrument: Instrument) -> list[Version]:
     ]
 
 
+def earlier_version_ids(instrument: Instrument) -> list[int]:
+    """The versions this one replaced, newest first: the one whose `replaced_by` is this one,
+    the one that one replaced, and so on back to version 1 (one query)."""
+    if instrument.is_library:
+        return []
+    replaced = dict(
+        Instrument.objects.filter(
+            initiative_id=instrument.initiative_id, replaced_by__isnull=False
+        ).values_list("replaced_by_id", "pk")
+    )
+    ids: list[int] = []
+    current = instrument.pk
+    while current in replaced and replaced[current] not in ids:
+        current = replaced[current]
+        ids.append(current)
+    return ids
+
+
+def chain_answered(instrument: Instrument) -> bool:
+    """Whether anyone answered this survey in this version or any earlier one it replaced
+    (trust responses or feedback): then its compared questions are locked, even in a newer
+    version nobody answered yet. Uses `instrument.answered` when annotated."""
+    if getattr(instrument, "answered", False):
+        return True
+    if instrument.is_library:  # never answered itself, never a later version
+        return False
+    ids = [instrument.pk, *earlier_version_ids(instrument)]
+    return (
+        Response.objects.filter(instrument_id__in=ids).exists()
+        or Feedback.objects.filter(instrument_id__in=ids).exists()
+    )
+
+
 def locked_item_ids(instrument: Instrument) -> set[int]:
-    """The questions that cannot change: compared ones, once the survey has answers (needs
-    `instrument.answered`, annotated by the selectors above)."""
-    if not getattr(instrument, "answered", False):
+    """The questions that cannot change: compared ones, once the survey has answers in this
+    version or an earlier one (`chain_answered`)."""
+    if not chain_answered(instrument):
         return set()
     return {item.pk for item in instrument.items.all() if item.compared}

@@ -1,10 +1,15 @@
 """Copying a library survey into an initiative and adapting the copy.
 
-What people answered is never altered: once a survey has answers (a trust `Response` or an
+What people answered is never altered: once a version has answers (a trust `Response` or an
 after-session `Feedback`), a change makes the survey's next version (`version` + 1, the old one's
-`replaced_by` set, the initiative's waves moved to the new one) and the questions a change report
-compares (`Item.compared`) are locked: their key, wording, scale, audience and kind stay as they
-are, and they cannot be removed. Other questions may be added, reworded or removed.
+`replaced_by` set, the initiative's waves moved to the new one); a version nobody answered yet is
+changed in place. Once any version of the survey has answers (this one or one it replaced,
+`selectors.instruments.chain_answered`), the questions a change report compares
+(`Item.compared`) are locked in every later version too: their key, wording, scale, audience,
+kind and compared flag stay as they are, and they cannot be removed; no other question can become
+compared (the comparison needs the same wording from the start); and no new or changed question
+can join a scale that has compared questions (the scale score after would cover other questions
+than the one before). Other questions may be added, reworded or removed.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from dialogue_hub.exceptions import DomainError
 from initiatives.services import activity_record
 
 from ..models import Audience, Feedback, Instrument, Item, ItemKind, Response, Wave
+from ..selectors.instruments import chain_answered
 
 # What a question's row may carry (`instrument_update`'s `items`).
 ITEM_FIELDS = ("key", "audience", "kind", "scale", "text_en", "text_es", "compared")
@@ -146,7 +152,8 @@ def _check_keys(rows: list[dict]) -> None:
 
 
 def _check_locked(stored: dict[int, Item], rows: list[dict]) -> None:
-    """An answered survey's compared questions: kept, and kept as they are."""
+    """An answered survey's compared questions: kept, and kept as they are; no question newly
+    compared; no new or changed question joining a compared scale."""
     kept = {row["id"]: index for index, row in enumerate(rows) if row["id"] is not None}
     for item in stored.values():
         if not item.compared:
@@ -169,6 +176,29 @@ def _check_locked(stored: dict[int, Item], rows: list[dict]) -> None:
                     ),
                     field=item_field(index, name),
                 )
+    compared_scales = {item.scale for item in stored.values() if item.compared and item.scale}
+    for index, row in enumerate(rows):
+        item = stored.get(row["id"]) if row["id"] is not None else None
+        if item is not None and item.compared:
+            continue  # checked above: kept as it is
+        if row["compared"]:
+            raise DomainError(
+                _(
+                    "People have already answered this survey: a question can only be compared "
+                    "before and after if it was asked the same way from the start."
+                ),
+                field=item_field(index, "compared"),
+            )
+        changed = item is None or any(getattr(item, name) != row[name] for name in ITEM_FIELDS)
+        if changed and row["scale"] in compared_scales:
+            raise DomainError(
+                _(
+                    "People have already answered this survey, and this scale's questions are "
+                    "compared before and after: a new or changed question cannot join it. Use "
+                    "another scale or none."
+                ),
+                field=item_field(index, "scale"),
+            )
 
 
 @transaction.atomic
@@ -180,9 +210,10 @@ def instrument_update(
     the stored question it edits, or None for a new one; a stored question left out is
     removed).
 
-    Unanswered, the survey is changed in place. Answered, the change makes its next version
-    (returned) and the initiative's waves ask it from then on, while the answers stay with the
-    version answered; its compared questions are locked. A refusal names the field
+    This version unanswered, the survey is changed in place. Answered, the change makes its
+    next version (returned) and the initiative's waves ask it from then on, while the answers
+    stay with the version answered. Once this version or an earlier one has answers, the
+    compared questions are locked (see the module's docstring). A refusal names the field
     (`title`, `description`, or `items-<index>-<field>`)."""
     if instrument.is_library:
         raise DomainError(
@@ -220,7 +251,7 @@ def instrument_update(
                 _("This question is not part of this survey."), field=item_field(index, "key")
             )
     answered = is_answered(instrument)
-    if answered:
+    if answered or chain_answered(instrument):
         _check_locked(stored, rows)
     _check_keys(rows)
     if answered:

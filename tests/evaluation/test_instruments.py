@@ -425,3 +425,213 @@ def test_removing_a_locked_question_from_the_page_is_refused(initiative, organiz
     assert Instrument.objects.filter(initiative=initiative).count() == 1
     assert copy.items.count() == 15
     assert "cannot be removed" in page.content.decode()
+
+
+# --- locks follow the survey through its versions ----------------------------------------------
+
+
+def new_row(key, scale="", compared=False, audience="everyone"):
+    return {
+        "id": None,
+        "key": key,
+        "audience": audience,
+        "kind": "agreement",
+        "scale": scale,
+        "text_en": f"{key}?",
+        "text_es": f"¿{key}?",
+        "compared": compared,
+    }
+
+
+def version_two(organizer, copy):
+    """v1 answered in the pre wave; a harmless edit (the comment reworded) makes v2."""
+    answer(copy)
+    rows = rows_of(copy)
+    next(r for r in rows if r["key"] == "comment")["text_en"] = "Anything else?"
+    newer = instrument_update(
+        instrument=copy, data={"title": copy.title}, items=rows, actor=organizer
+    )
+    assert newer.version == 2
+    return newer
+
+
+def fair_index(rows):
+    return next(i for i, r in enumerate(rows) if (r["key"], r["audience"]) == ("fair", "community"))
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("text_en", "The police are terrible."),
+        ("text_es", "La policía es terrible."),
+        ("key", "fair_renamed"),
+        ("scale", "trust"),
+        ("audience", "everyone"),
+        ("compared", False),
+    ],
+)
+def test_reviewers_repro_compared_question_stays_locked_in_an_unanswered_later_version(
+    organizer, copy, field, value
+):
+    newer = version_two(organizer, copy)
+    rows = rows_of(newer)
+    index = fair_index(rows)
+    rows[index][field] = value
+    with pytest.raises(DomainError) as refused:
+        instrument_update(
+            instrument=newer, data={"title": newer.title}, items=rows, actor=organizer
+        )
+    assert refused.value.field == f"items-{index}-{field}"
+    assert newer.items.get(key="fair", audience="community").text_en == (
+        "Police in my community treat people fairly."
+    )
+    assert Instrument.objects.filter(initiative=copy.initiative).count() == 2
+
+
+def test_reviewers_repro_compared_question_cannot_be_removed_from_a_later_version(organizer, copy):
+    newer = version_two(organizer, copy)
+    rows = rows_of(newer)
+    rows.pop(fair_index(rows))
+    with pytest.raises(DomainError, match="cannot be removed"):
+        instrument_update(
+            instrument=newer, data={"title": newer.title}, items=rows, actor=organizer
+        )
+    assert newer.items.filter(key="fair", audience="community").exists()
+
+
+def test_locks_follow_the_whole_chain_of_versions(organizer, copy):
+    newer = version_two(organizer, copy)
+    answer_v2 = rows_of(newer)
+    answer_v2.append(new_row("extra"))
+    # v2 has no answers: edited in place, no v3.
+    same = instrument_update(
+        instrument=newer, data={"title": newer.title}, items=answer_v2, actor=organizer
+    )
+    assert same.pk == newer.pk
+    assert Instrument.objects.filter(initiative=copy.initiative).count() == 2
+    # Answers to v2 make v3; v3 (unanswered) is still locked by v1's and v2's answers.
+    answer(newer, "post")
+    rows = rows_of(newer)
+    rows[-1]["text_en"] = "Extra, reworded?"
+    third = instrument_update(
+        instrument=newer, data={"title": newer.title}, items=rows, actor=organizer
+    )
+    assert third.version == 3
+    rows = rows_of(third)
+    rows[fair_index(rows)]["text_en"] = "The police are terrible."
+    with pytest.raises(DomainError):
+        instrument_update(
+            instrument=third, data={"title": third.title}, items=rows, actor=organizer
+        )
+
+
+def test_unanswered_later_version_may_change_its_other_questions_in_place(organizer, copy):
+    newer = version_two(organizer, copy)
+    rows = rows_of(newer)
+    next(r for r in rows if r["key"] == "comment")["text_en"] = "Anything more?"
+    rows.append(new_row("safety", scale="safety"))
+    same = instrument_update(
+        instrument=newer, data={"title": newer.title}, items=rows, actor=organizer
+    )
+    assert same.pk == newer.pk
+    assert newer.items.get(key="comment").text_en == "Anything more?"
+    assert newer.items.filter(key="safety", scale="safety").exists()
+
+
+@pytest.mark.parametrize("later_version", [False, True])
+def test_no_question_can_become_compared_once_answered(organizer, copy, later_version):
+    rows = rows_of(copy) + [new_row("extra")]
+    copy = instrument_update(instrument=copy, data={"title": copy.title}, items=rows, actor=None)
+    survey = version_two(organizer, copy) if later_version else copy
+    if not later_version:
+        answer(survey)
+    # An existing question switched to compared, in the same save as its rewording.
+    rows = rows_of(survey)
+    index = next(i for i, r in enumerate(rows) if r["key"] == "extra")
+    rows[index].update(compared=True, text_en="Reworded, and now compared?")
+    with pytest.raises(DomainError) as refused:
+        instrument_update(instrument=survey, data={"title": survey.title}, items=rows, actor=None)
+    assert refused.value.field == f"items-{index}-compared"
+    # A new question cannot be compared either.
+    rows = rows_of(survey) + [new_row("brand_new", compared=True)]
+    with pytest.raises(DomainError) as refused:
+        instrument_update(instrument=survey, data={"title": survey.title}, items=rows, actor=None)
+    assert refused.value.field == f"items-{len(rows) - 1}-compared"
+    assert not survey.items.filter(compared=True, key__in=["extra", "brand_new"]).exists()
+
+
+def test_unanswered_survey_may_still_make_questions_compared(copy):
+    rows = rows_of(copy) + [new_row("extra", scale="trust", compared=True)]
+    instrument_update(instrument=copy, data={"title": copy.title}, items=rows, actor=None)
+    assert copy.items.get(key="extra").compared
+
+
+@pytest.mark.parametrize("later_version", [False, True])
+def test_new_or_changed_question_cannot_join_a_compared_scale_once_answered(
+    organizer, copy, later_version
+):
+    rows = rows_of(copy) + [new_row("extra")]
+    copy = instrument_update(instrument=copy, data={"title": copy.title}, items=rows, actor=None)
+    survey = version_two(organizer, copy) if later_version else copy
+    if not later_version:
+        answer(survey)
+    # A new question in the trust scale.
+    rows = rows_of(survey) + [new_row("trust_more", scale="trust")]
+    with pytest.raises(DomainError) as refused:
+        instrument_update(instrument=survey, data={"title": survey.title}, items=rows, actor=None)
+    assert refused.value.field == f"items-{len(rows) - 1}-scale"
+    # An existing non-compared question moved into the procedural justice scale.
+    rows = rows_of(survey)
+    index = next(i for i, r in enumerate(rows) if r["key"] == "extra")
+    rows[index]["scale"] = "procedural_justice"
+    with pytest.raises(DomainError) as refused:
+        instrument_update(instrument=survey, data={"title": survey.title}, items=rows, actor=None)
+    assert refused.value.field == f"items-{index}-scale"
+    assert not survey.items.filter(key__in=["extra", "trust_more"]).exclude(scale="").exists()
+    # A scale of its own is fine.
+    rows[index]["scale"] = "safety"
+    instrument_update(instrument=survey, data={"title": survey.title}, items=rows, actor=None)
+
+
+def test_answered_feedback_in_an_earlier_version_locks_too(organizer, initiative):
+    from evaluation.models import Feedback
+
+    from ..factories import CircleSessionFactory
+
+    form = instrument_copy(
+        instrument=library("after-session-feedback"), initiative=initiative, actor=organizer
+    )
+    Feedback.objects.create(meeting=CircleSessionFactory(), instrument=form)
+    rows = rows_of(form)
+    rows[-1]["text_en"] = "Anything else?"
+    newer = instrument_update(instrument=form, data={"title": form.title}, items=rows, actor=None)
+    assert newer.version == 2
+    rows = rows_of(newer)
+    rows[0]["text_en"] = "Changed"
+    with pytest.raises(DomainError) as refused:
+        instrument_update(instrument=newer, data={"title": newer.title}, items=rows, actor=None)
+    assert refused.value.field == "items-0-text_en"
+
+
+def test_later_version_shows_locked_rows_read_only(initiative, organizer_client, organizer, copy):
+    newer = version_two(organizer, copy)
+    page = organizer_client.get(url("instrument_edit", initiative, newer.pk))
+    assert page.status_code == 200
+    locked = [row for row in page.context["form"].items.forms if row.locked]
+    assert len(locked) == 14
+    assert "disabled" in page.content.decode()
+    # A posted change to a locked row is ignored; the rest is saved in place.
+    index = fair_index(rows_of(newer))
+    data = form_data(
+        newer,
+        {f"items-{index}-text_en": "The police are terrible.", "items-14-text_en": "More?"},
+    )
+    saved = organizer_client.post(url("instrument_edit", initiative, newer.pk), data)
+    assert saved.status_code == 302
+    assert Instrument.objects.filter(initiative=initiative).count() == 2
+    assert newer.items.get(key="fair", audience="community").text_en == (
+        "Police in my community treat people fairly."
+    )
+    assert newer.items.get(key="comment").text_en == "More?"
+    detail = organizer_client.get(url("instrument_detail", initiative, newer.pk))
+    assert "Locked" in detail.content.decode()
