@@ -348,6 +348,10 @@ class Feedback(models.Model):
 
 
 class FeedbackAnswer(models.Model):
+    """One answer of a `Feedback`. Random id, like its feedback: a sequential id, written in
+    the same transaction as the person's `FeedbackReceipt`, would line the two up."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="answers")
     key = models.SlugField(max_length=40)
     value = models.PositiveSmallIntegerField(null=True, blank=True)

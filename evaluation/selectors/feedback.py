@@ -6,6 +6,10 @@ Rules every summary follows:
   circle's page, per circle on the organizers' overview); fewer: "not shown until 5 people
   have answered". Comments follow the same threshold, and only organizers and the circle's own
   acting staff read them (evaluation/permissions.py).
+- Each question's mean (and its disagree share, and so the low-safety flag) also needs at
+  least 5 answers TO THAT QUESTION, "prefer not to answer" left out: five forms of which four
+  skipped the question would otherwise show one person's answer as a mean.
+- The number of answers is shown through `shown_count`: "fewer than 10" from 1 to 9.
 - The low-safety flag (`flag_low_safety`): a circle is flagged when, over all its meetings'
   feedback (at least 5 answers), the mean of "I felt safe to speak" is below 3.5 OR at least a
   quarter of the people who answered the question disagreed or strongly disagreed. Either
@@ -116,15 +120,29 @@ class Summary:
     def shown(self) -> bool:
         return self.answers >= MIN_ANSWERS
 
+    @property
+    def answers_shown(self) -> int | None:
+        """The number of answers as it may be shown: None ("fewer than 10") from 1 to 9."""
+        return shown_count(self.answers)
+
+    def answered(self, key: str) -> int:
+        """How many answered this question on the 1–5 scale ("prefer not" left out)."""
+        return self.tallies.get(key, (0, 0, 0))[1]
+
+    def question_shown(self, key: str) -> bool:
+        """Whether anything about this question may be shown or used: at least 5 forms AND
+        at least 5 answers to the question itself."""
+        return self.shown and self.answered(key) >= MIN_ANSWERS
+
     def mean(self, key: str) -> float | None:
         total, count, _disagree = self.tallies.get(key, (0, 0, 0))
-        if not self.shown or not count:
+        if not self.question_shown(key):
             return None
         return total / count
 
     def disagree_share(self, key: str) -> float | None:
         _total, count, disagree = self.tallies.get(key, (0, 0, 0))
-        if not self.shown or not count:
+        if not self.question_shown(key):
             return None
         return disagree / count
 
@@ -138,7 +156,8 @@ class Summary:
 
 def flag_low_safety(summary: Summary) -> bool:
     """Low safety: mean of "I felt safe to speak" below 3.5, or a quarter or more of those who
-    answered it disagree or strongly disagree. Only with at least 5 answers."""
+    answered it disagree or strongly disagree. Only with at least 5 answers to that question
+    ("prefer not" left out)."""
     mean = summary.mean(SAFETY_KEY)
     share = summary.disagree_share(SAFETY_KEY)
     if mean is None or share is None:
@@ -305,8 +324,8 @@ def initiative_feedback_summary(initiative) -> dict:
 def feedback_attention(initiative_ids) -> dict[int, list[str]]:
     """initiatives.selectors.ATTENTION_PROVIDERS: per initiative, the circles whose feedback
     says people did not feel safe to speak. One query for any number of initiatives (the
-    answers to the safety question, per circle: the people who answered the form's safety
-    question, prefer-not included, count towards the 5)."""
+    answers to the safety question, per circle; the flag needs 5 answers on the 1–5 scale,
+    "prefer not" left out, as everywhere)."""
     circle = "feedback__meeting__circle_id"
     initiative = "feedback__meeting__circle__initiative_id"
     rows = (

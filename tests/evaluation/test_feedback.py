@@ -83,7 +83,34 @@ def test_feedback_tables_have_no_column_that_ties_an_answer_to_a_person_or_a_tim
                 assert field.related_model._meta.app_label != "accounts", field
     related = {f.related_model for f in Feedback._meta.concrete_fields if f.is_relation}
     assert Participant not in related
+    # Random ids for both: a sequential one, written with the person's receipt, lines them up.
     assert isinstance(Feedback._meta.pk, models.UUIDField)
+    assert isinstance(FeedbackAnswer._meta.pk, models.UUIDField)
+
+
+SEQUENTIAL = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField"}
+
+
+def test_answers_cannot_be_lined_up_with_the_receipts_by_id(initiative):
+    circle = CircleFactory(initiative=initiative)
+    people = people_in(circle, 6)
+    meeting = past_meeting(circle)
+    answer_all(meeting, people)
+
+    # Receipts are sequential (they name the person); nothing stored with the answers is.
+    assert FeedbackReceipt.objects.filter(meeting=meeting).count() == 6
+    answer_ids = list(FeedbackAnswer.objects.values_list("pk", flat=True))
+    assert len(answer_ids) == 18
+    assert all(isinstance(pk, uuid.UUID) and pk.version == 4 for pk in answer_ids)
+    assert all(pk.version == 4 for pk in Feedback.objects.values_list("pk", flat=True))
+    with connection.cursor() as cursor:
+        for model in (Feedback, FeedbackAnswer):
+            table = model._meta.db_table
+            for column in connection.introspection.get_table_description(cursor, table):
+                if column.name in ("value", "meeting_id", "instrument_id"):
+                    continue  # the answer (1 to 5); the same meeting and form for everyone
+                kind = connection.introspection.get_field_type(column.type_code, column)
+                assert kind not in SEQUENTIAL, (table, column.name, kind)
 
 
 def test_stored_feedback_names_nobody_and_has_a_random_id(initiative):
@@ -274,13 +301,53 @@ def test_means_are_shown_only_once_5_people_answered(client, initiative, member_
 
 def test_prefer_not_to_answer_is_left_out_of_the_mean(initiative):
     circle = CircleFactory(initiative=initiative)
+    people = people_in(circle, 7)
+    meeting = past_meeting(circle)
+    answer_all(meeting, people[:5], safe="4")
+    answer_all(meeting, people[5:], safe="prefer_not")
+    total = selectors.circle_feedback(circle=circle, with_comments=False)["total"]
+    assert total.answers == 7
+    assert total.mean("safe") == pytest.approx(4)
+
+
+def test_a_question_fewer_than_5_answered_has_no_mean_and_no_flag(client, initiative, member_of):
+    """The reviewer's case: 5 forms, 4 chose "prefer not" on "safe", 1 answered 1. A mean
+    would be that one person's answer, and would flag the circle."""
+    circle = CircleFactory(initiative=initiative, name="Quiet circle")
     people = people_in(circle, 5)
     meeting = past_meeting(circle)
-    answer_all(meeting, people[:3], safe="4")
-    answer_all(meeting, people[3:], safe="prefer_not")
-    total = selectors.circle_feedback(circle=circle, with_comments=False)["total"]
-    assert total.answers == 5
-    assert total.mean("safe") == pytest.approx(4)
+    answer_all(meeting, people[:4], safe="prefer_not", heard="4", respect="4")
+    answer_all(meeting, people[4:], safe="1", heard="4", respect="4")
+
+    data = selectors.circle_feedback(circle=circle, with_comments=True)
+    row = data["meetings"][0]
+    assert row.summary.shown  # 5 forms: the other questions are shown
+    means = {item["key"]: item["mean"] for item in row.items}
+    assert means["safe"] is None
+    assert means["heard"] == pytest.approx(4)
+    assert row.summary.disagree_share("safe") is None
+    assert data["total"].mean("safe") is None
+    assert not data["flagged"]
+    assert not selectors.flag_low_safety(row.summary)
+
+    overview = selectors.initiative_feedback_overview(initiative)
+    assert overview["flagged"] == []
+    assert {i["key"]: i["mean"] for i in overview["circles"][0].items}["safe"] is None
+    summary = selectors.initiative_feedback_summary(initiative)
+    assert {i["key"]: i["mean"] for i in summary["items"]}["safe"] is None
+    assert selectors.feedback_attention([initiative.pk]) == {}
+    assert more_attention_items([initiative.pk]).get(initiative.pk) is None
+
+    client.force_login(member_of(initiative, Role.ORGANIZER))
+    for url in (
+        reverse("evaluation:circle_feedback", kwargs={"slug": initiative.slug, "pk": circle.pk}),
+        reverse("evaluation:feedback_overview", kwargs={"slug": initiative.slug}),
+    ):
+        page = client.get(url).content.decode()
+        assert "4.0" in page
+        assert "1.0" not in page
+        assert "Low safety" not in page
+        assert "did not feel safe" not in page
 
 
 @pytest.fixture
@@ -576,3 +643,29 @@ def test_the_circle_page_links_to_its_feedback_for_those_who_may_read_it(
         client.force_login(user)
         page = client.get(page_url).content.decode()
         assert (feedback_url in page) is offered
+
+
+def test_the_pages_show_no_count_from_1_to_9_but_the_means_from_5(client, initiative, member_of):
+    import re
+
+    circle = CircleFactory(initiative=initiative)
+    meeting = past_meeting(circle)
+    answer_all(meeting, people_in(circle, 6), heard="3")
+    client.force_login(member_of(initiative, Role.ORGANIZER))
+    for url in (
+        reverse("evaluation:circle_feedback", kwargs={"slug": initiative.slug, "pk": circle.pk}),
+        reverse("evaluation:feedback_overview", kwargs={"slug": initiative.slug}),
+    ):
+        page = client.get(url).content.decode()
+        table = page.split("<table")[1].split("</table>")[0]
+        assert "3.0" in table  # the mean, from 5 answers
+        assert "fewer than 10" in table
+        assert re.findall(r'data-count="([^"]*)"', table) == ["suppressed"]
+        cells = [c.strip() for c in re.findall(r">([^<]*)<", table)]
+        assert not [c for c in cells if c.isdigit() and 0 < int(c) < 10], (url, cells)
+
+    answer_all(past_meeting(circle, ago=timedelta(days=1)), people_in(circle, 4))
+    page = client.get(
+        reverse("evaluation:feedback_overview", kwargs={"slug": initiative.slug})
+    ).content.decode()
+    assert 'data-count="10"' in page  # from 10 the count is shown
