@@ -209,7 +209,7 @@ REPORT_SECTIONS: list[ReportSection] = [
         title=_("Who stayed, meeting after meeting"),
         template="evaluation/report/sections/retention.html",
         build=retention_section,
-        public_build=retention_section,
+        public_build=None,  # the public results page shows no attendance
     ),
     ReportSection(
         key="change",

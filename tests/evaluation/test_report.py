@@ -412,6 +412,9 @@ def test_only_sections_with_a_public_build_are_in_the_public_version(initiative,
     assert [s.key for s in report.sections] == [
         s.key for s in REPORT_SECTIONS if s.public_build is not None
     ]
+    # Aggregates the results page shows (participation, trust change, teams and outcomes
+    # opted in); not attendance, nor the feedback circles gave their facilitators.
+    assert [s.key for s in report.sections] == ["participation", "change", "actions"]
 
 
 def test_a_registered_section_is_rendered(client, initiative, scene, monkeypatch):
