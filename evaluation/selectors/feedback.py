@@ -196,6 +196,33 @@ def _summaries(feedback, answers, group_by_feedback: str, group_by_answer: str) 
     return found
 
 
+def _shown_rollup(feedback, answers, group_of_meeting: dict) -> dict:
+    """group id -> Summary, added up from what each meeting may show: meetings with at least
+    5 forms, and of those only the questions with at least 5 answers of their own. A circle's
+    or the initiative's figure is then a sum of shown figures, so a hidden meeting's cannot be
+    worked out by subtracting the shown meetings from it. Two queries."""
+    found: dict = {}
+    for meeting_id, summary in _summaries(
+        feedback, answers, "meeting_id", "feedback__meeting_id"
+    ).items():
+        if not summary.shown or meeting_id not in group_of_meeting:
+            continue
+        total = found.setdefault(group_of_meeting[meeting_id], Summary())
+        total.answers += summary.answers
+        for key, (value_sum, count, disagree) in summary.tallies.items():
+            if count >= MIN_ANSWERS:
+                total.add(key, value_sum, count, disagree)
+    return found
+
+
+def _meeting_circles(initiative) -> dict:
+    return dict(
+        CircleSession.objects.filter(circle__initiative=initiative)
+        .order_by()
+        .values_list("pk", "circle_id")
+    )
+
+
 @dataclass
 class MeetingFeedback:
     meeting: CircleSession
@@ -235,9 +262,12 @@ def circle_feedback(*, circle: Circle, with_comments: bool) -> dict:
     total = Summary()
     for meeting in meetings:
         summary = summaries.get(meeting.pk, Summary())
-        total.answers += summary.answers
-        for key, (value_sum, count, disagree) in summary.tallies.items():
-            total.add(key, value_sum, count, disagree)
+        # The circle's total adds up only what each meeting shows (see `_shown_rollup`).
+        if summary.shown:
+            total.answers += summary.answers
+            for key, (value_sum, count, disagree) in summary.tallies.items():
+                if count >= MIN_ANSWERS:
+                    total.add(key, value_sum, count, disagree)
         rows.append(
             MeetingFeedback(
                 meeting=meeting,
@@ -271,11 +301,10 @@ def initiative_feedback_overview(initiative) -> dict:
     instrument = feedback_instrument(initiative)
     items = agreement_items(instrument)
     circles = list(Circle.objects.filter(initiative=initiative).order_by("name", "pk"))
-    summaries = _summaries(
+    summaries = _shown_rollup(
         Feedback.objects.filter(meeting__circle__initiative=initiative),
         FeedbackAnswer.objects.filter(feedback__meeting__circle__initiative=initiative),
-        "meeting__circle_id",
-        "feedback__meeting__circle_id",
+        _meeting_circles(initiative),
     )
     rows = []
     for circle in circles:
@@ -306,11 +335,11 @@ def initiative_feedback_summary(initiative) -> dict:
     (None for 1 to 9), and the means are shown only from 5 answers. Three queries."""
     instrument = feedback_instrument(initiative)
     items = agreement_items(instrument)
-    summary = _summaries(
+    meetings = dict.fromkeys(_meeting_circles(initiative), initiative.pk)
+    summary = _shown_rollup(
         Feedback.objects.filter(meeting__circle__initiative=initiative),
         FeedbackAnswer.objects.filter(feedback__meeting__circle__initiative=initiative),
-        "meeting__circle__initiative_id",
-        "feedback__meeting__circle__initiative_id",
+        meetings,
     ).get(initiative.pk, Summary())
     return {
         "answers": shown_count(summary.answers),
