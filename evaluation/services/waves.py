@@ -291,7 +291,9 @@ def _email_row(kind: str, invitation: Invitation, participant, *, send_after) ->
     return dict(
         kind=kind,
         to=_address(participant),
-        key=f"{kind}:{invitation.wave_id}:p{participant.pk}",
+        # With the time the invitation opened: asked again after withdrawing and giving the
+        # consent anew, the person gets a new email (the old row keeps its key).
+        key=f"{kind}:{invitation.wave_id}:p{participant.pk}:{invitation.opens_at.isoformat()}",
         initiative=invitation.wave.initiative,
         language=participant.preferred_language,
         params={"wave": invitation.wave_id, "participant": participant.pk},

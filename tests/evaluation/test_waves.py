@@ -332,6 +332,18 @@ def test_withdrawing_the_consent_through_the_service_forgets_the_invitation(init
     assert invited_ids(wave) == set()
 
 
+def test_giving_the_consent_again_brings_a_new_invitation_email(initiative):
+    wave = set_up(initiative, "pre")
+    person = consenting(initiative)
+    circle_meeting_in(initiative, 7, people=[person])
+    wave_services.surveys_plan(now=timezone.now() - timedelta(hours=2))
+    consent_set(participant=person, kind=ConsentKind.EVALUATION, given=False)
+    consent_set(participant=person, kind=ConsentKind.EVALUATION, given=True)
+    wave_services.surveys_plan()
+    assert invited_ids(wave) == {person.pk}
+    assert rows(wave_services.INVITE).filter(to_email=person.email).count() == 2
+
+
 def test_the_beat_runs_the_sweep_every_15_minutes():
     from dialogue_hub.celery import app
 
