@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
-from dialogue_hub.privacy import shown_count
+from dialogue_hub.privacy import suppress
 from participants.models import Consent, ConsentKind, Participant
 
 from ..models import WAVE_ORDER, Answer, Invitation, Response, Wave, WaveKind
@@ -34,11 +34,22 @@ def waves_overview(*, initiative) -> list[dict]:
                 "kind": kind,
                 "label": WaveKind(kind).label,
                 "wave": wave,
-                "invited": shown_count(wave.invited) if wave else 0,
-                "answered": shown_count(wave.answered) if wave else 0,
+                **(
+                    _asked_and_answered(wave.invited, wave.answered)
+                    if wave
+                    else {"invited": 0, "answered": 0}
+                ),
             }
         )
     return rows
+
+
+def _asked_and_answered(invited: int, answered: int) -> dict:
+    """How many were asked and answered, as anyone may see them: the people who answered and
+    those who did not partition those asked, so both go through `suppress` (a shown "asked 23,
+    answered 17" would say 6 did not answer)."""
+    table = suppress([("answered", answered), ("not_answered", invited - answered)])
+    return {"invited": table.total_value, "answered": table.get("answered").value}
 
 
 def wave_of(*, initiative, kind: str) -> Wave | None:
