@@ -26,12 +26,17 @@ def library_instrument(slug: str):
     import importlib
 
     from django.apps import apps
+    from django.db import IntegrityError, transaction
 
     from .models import Instrument
 
     found = Instrument.objects.filter(initiative__isnull=True, slug=slug).first()
     if found is None:
         migration = importlib.import_module("evaluation.migrations.0002_library_instruments")
-        migration.ship(apps, None)
+        try:
+            with transaction.atomic():
+                migration.ship(apps, None)
+        except IntegrityError:
+            pass  # another request wrote it at the same moment
         found = Instrument.objects.get(initiative__isnull=True, slug=slug)
     return found
