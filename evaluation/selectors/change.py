@@ -432,10 +432,16 @@ def _rates(levels: _Levels, waves, invited: dict, answered: dict) -> list[RateRo
         return {(w, g, c, None): Moments(n) for (w, g, c), n in counts.items()}
 
     invited_cells, answered_cells = as_moments(invited), as_moments(answered)
+    # Those asked who did not answer: shown asked and answered counts give it by subtraction,
+    # so it is suppressed too (paper surveys of people never asked count as no one missing).
+    missing_cells = as_moments(
+        {key: max(0, n - answered.get(key, 0)) for key, n in invited.items()}
+    )
     tables = {
         wave: (
             _figures(levels, invited_cells, wave, None),
             _figures(levels, answered_cells, wave, None),
+            _figures(levels, missing_cells, wave, None),
         )
         for wave in waves
     }
@@ -443,12 +449,14 @@ def _rates(levels: _Levels, waves, invited: dict, answered: dict) -> list[RateRo
     for level, key, label in levels.rows():
         cells = []
         for wave in waves:
-            (asked, asked_hidden), (done, done_hidden) = (
+            (asked, asked_hidden), (done, done_hidden), (_missing, missing_hidden) = (
                 tables[wave][0][level, key],
                 tables[wave][1][level, key],
+                tables[wave][2][level, key],
             )
-            # The rate of a hidden count would give it back: hide the pair together.
-            hidden = asked_hidden or done_hidden
+            # The rate of a hidden count would give it back: hide the pair together, and with
+            # it when the difference (who did not answer) is hidden.
+            hidden = asked_hidden or done_hidden or missing_hidden
             cells.append(
                 RateCell(
                     wave=wave,

@@ -327,14 +327,37 @@ def test_compared_items_are_labelled_with_the_residents_question(world):
     }
 
 
+def asked_without_answering(world, n):
+    """n more residents of circle A asked the pre wave, who did not answer."""
+    Invitation.objects.bulk_create(
+        Invitation(
+            wave=world.waves[WaveKind.PRE],
+            participant=person,
+            group=Group.RESIDENT,
+            circle=world.circles["A"],
+            opens_at=OPENS,
+            closes_at=CLOSES,
+        )
+        for person in ParticipantFactory.create_batch(n, initiative=world.initiative)
+    )
+
+
 def test_response_rates_are_answered_over_invited(world):
-    report = change_report(world.initiative)
-    everyone = next(row for row in report.rates if row.level == "all")
-    pre = everyone.cells[0]
+    def everyone_pre():
+        report = change_report(world.initiative)
+        return report, next(row for row in report.rates if row.level == "all").cells[0]
+
+    # 3 of those asked did not answer: asked and answered side by side would give the 3 away.
+    _report, pre = everyone_pre()
+    assert pre.hidden
+    assert pre.invited is None
+    # 9 more asked who did not answer (12 in all): the pair and its rate show.
+    asked_without_answering(world, 9)
+    report, pre = everyone_pre()
     answered = sum(1 for *_rest, answers in world.people if WaveKind.PRE in answers)
     assert pre.answered == answered
-    assert pre.invited == answered + 3
-    assert pre.rate == pytest.approx(answered / (answered + 3))
+    assert pre.invited == answered + 12
+    assert pre.rate == pytest.approx(answered / (answered + 12))
     police = next(row for row in report.rates if row.key == Group.POLICE_OFFICIAL)
     assert police.hidden
     assert all(cell.invited is None for cell in police.cells)
@@ -541,6 +564,7 @@ def test_query_counts_do_not_grow_with_the_answers(client, member_of, django_ass
 
 
 def test_withdrawing_evaluation_consent_drops_the_report_n_by_one(world):
+    asked_without_answering(world, 9)  # 12 did not answer: the response rates show
     person = ParticipantFactory(initiative=world.initiative)
     ConsentFactory(participant=person, kind=ConsentKind.EVALUATION)
     world.add(pseudonym(person), Group.RESIDENT, "A", waves=[WaveKind.PRE, WaveKind.POST])
