@@ -212,47 +212,37 @@ class ChangeReport:
 # --- the queries -------------------------------------------------------------------------------
 
 
-def _moments(rows, measure_field, n="n", total="total", squares="squares"):
-    """{(wave, group, circle, measure): Moments} from values().annotate() rows."""
-    cells = {}
-    for row in rows:
-        key = (row["wave"], row["group"], row["circle"], row[measure_field])
-        cells[key] = Moments(row[n], float(row[total] or 0), float(row[squares] or 0))
-    return cells
+def _moments(queryset, measure_field: str, value) -> dict:
+    """{(wave, group, circle, measure): Moments} of `value` (a field or an expression) over
+    `queryset` (ScaleScore or Answer rows), summed in SQL by wave, group, circle and measure."""
+    value = F(value) if isinstance(value, str) else value
+    rows = (
+        queryset.values(
+            wave=F("response__wave__kind"),
+            group=F("response__group"),
+            circle=F("response__circle_id"),
+            measure=F(measure_field),
+        )
+        .annotate(
+            n=Count("id"),
+            total=Sum(value, output_field=FloatField()),
+            squares=Sum(value * value, output_field=FloatField()),
+        )
+        .order_by()
+    )
+    return {
+        (row["wave"], row["group"], row["circle"], row["measure"]): Moments(
+            row["n"], float(row["total"] or 0), float(row["squares"] or 0)
+        )
+        for row in rows
+    }
 
 
 def _wave_stats(initiative):
-    scores = (
-        ScaleScore.objects.filter(response__wave__initiative=initiative)
-        .values(
-            wave=F("response__wave__kind"),
-            group=F("response__group"),
-            circle=F("response__circle_id"),
-            measure=F("scale"),
-        )
-        .annotate(
-            n=Count("id"),
-            total=Sum("score"),
-            squares=Sum(F("score") * F("score"), output_field=FloatField()),
-        )
-        .order_by()
-    )
-    answers = (
-        Answer.objects.filter(response__wave__initiative=initiative, value__isnull=False)
-        .values(
-            wave=F("response__wave__kind"),
-            group=F("response__group"),
-            circle=F("response__circle_id"),
-            measure=F("key"),
-        )
-        .annotate(
-            n=Count("id"),
-            total=Sum("value"),
-            squares=Sum(F("value") * F("value")),
-        )
-        .order_by()
-    )
-    return _moments(scores, "measure"), _moments(answers, "measure")
+    """Each wave's sums of scale scores and of answers."""
+    scores = ScaleScore.objects.filter(response__wave__initiative=initiative)
+    answers = Answer.objects.filter(response__wave__initiative=initiative, value__isnull=False)
+    return _moments(scores, "scale", "score"), _moments(answers, "key", "value")
 
 
 def _pair_stats(initiative, pre_wave_id):
@@ -264,24 +254,11 @@ def _pair_stats(initiative, pre_wave_id):
         response__respondent=OuterRef("response__respondent"),
         scale=OuterRef("scale"),
     ).values("score")[:1]
-    difference = F("score") - F("pre")
     scores = (
         ScaleScore.objects.filter(response__wave__initiative=initiative)
         .exclude(response__wave_id=pre_wave_id)
         .annotate(pre=Subquery(pre_score, output_field=FloatField()))
         .filter(pre__isnull=False)
-        .values(
-            wave=F("response__wave__kind"),
-            group=F("response__group"),
-            circle=F("response__circle_id"),
-            measure=F("scale"),
-        )
-        .annotate(
-            n=Count("id"),
-            total=Sum(difference, output_field=FloatField()),
-            squares=Sum(difference * difference, output_field=FloatField()),
-        )
-        .order_by()
     )
     pre_value = Answer.objects.filter(
         response__wave_id=pre_wave_id,
@@ -289,26 +266,16 @@ def _pair_stats(initiative, pre_wave_id):
         key=OuterRef("key"),
         value__isnull=False,
     ).values("value")[:1]
-    value_difference = Cast("value", FloatField()) - F("pre")
     answers = (
         Answer.objects.filter(response__wave__initiative=initiative, value__isnull=False)
         .exclude(response__wave_id=pre_wave_id)
         .annotate(pre=Subquery(pre_value, output_field=FloatField()))
         .filter(pre__isnull=False)
-        .values(
-            wave=F("response__wave__kind"),
-            group=F("response__group"),
-            circle=F("response__circle_id"),
-            measure=F("key"),
-        )
-        .annotate(
-            n=Count("id"),
-            total=Sum(value_difference, output_field=FloatField()),
-            squares=Sum(value_difference * value_difference, output_field=FloatField()),
-        )
-        .order_by()
     )
-    return _moments(scores, "measure"), _moments(answers, "measure")
+    return (
+        _moments(scores, "scale", F("score") - F("pre")),
+        _moments(answers, "key", Cast("value", FloatField()) - F("pre")),
+    )
 
 
 def _counts(queryset):
