@@ -31,6 +31,29 @@ def answer_choices():
     ]
 
 
+def add_question_fields(form: forms.Form, items, language: str, **comment) -> None:
+    """One field per question of `items`, labelled in `language`, all optional: five radio
+    buttons plus "prefer not to answer", or a comment box (`comment` adds to its options:
+    widget rows, help text). The survey and the after-session feedback form share it."""
+    rows = comment.pop("rows", 4)
+    for item in items:
+        if item.kind == ItemKind.COMMENT:
+            form.fields[item.key] = forms.CharField(
+                label=item.text(language),
+                required=False,
+                max_length=COMMENT_MAX,
+                widget=forms.Textarea(attrs={"rows": rows}),
+                **comment,
+            )
+        else:
+            form.fields[item.key] = forms.ChoiceField(
+                label=item.text(language),
+                required=False,
+                choices=answer_choices(),
+                widget=forms.RadioSelect,
+            )
+
+
 class SurveyForm(forms.Form):
     """One field per question asked of the person's audience, labelled in `language`: five
     radio buttons plus "prefer not to answer" (all optional), or a comment."""
@@ -38,21 +61,7 @@ class SurveyForm(forms.Form):
     def __init__(self, *args, items, language: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.items = items
-        for item in items:
-            if item.kind == ItemKind.COMMENT:
-                self.fields[item.key] = forms.CharField(
-                    label=item.text(language),
-                    required=False,
-                    max_length=COMMENT_MAX,
-                    widget=forms.Textarea(attrs={"rows": 4}),
-                )
-            else:
-                self.fields[item.key] = forms.ChoiceField(
-                    label=item.text(language),
-                    required=False,
-                    choices=answer_choices(),
-                    widget=forms.RadioSelect,
-                )
+        add_question_fields(self, items, language)
 
     def questions(self):
         """(item, bound field) pairs, in order."""

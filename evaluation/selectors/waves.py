@@ -3,14 +3,14 @@ numbers hidden), a person's own surveys, and who may answer a paper survey."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from dialogue_hub.privacy import suppress
-from participants.models import Consent, ConsentKind, Participant
+from participants.models import Participant
 
 from ..models import WAVE_ORDER, Answer, Invitation, Response, Wave, WaveKind
-from ..services.responses import dialogues_begun, may_be_asked, pseudonym
+from ..services.responses import dialogues_begun, evaluation_consents, may_be_asked, pseudonym
 from ..services.waves import NOT_ASKED_STATUSES
 
 
@@ -112,15 +112,7 @@ def paper_people(*, initiative):
     people = (
         Participant.objects.filter(initiative=initiative)
         .exclude(status__in=NOT_ASKED_STATUSES)
-        .prefetch_related(
-            Prefetch(
-                "consents",
-                queryset=Consent.objects.filter(
-                    withdrawn_at__isnull=True, kind=ConsentKind.EVALUATION
-                ),
-                to_attr="active_consents",
-            )
-        )
+        .prefetch_related(evaluation_consents())
         .order_by("name", "pk")
     )
     return [person for person in people if may_be_asked(person, person.active_consents)]

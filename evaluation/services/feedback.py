@@ -21,7 +21,6 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,7 +30,7 @@ from guides.models import Attendance, AttendanceStatus, CircleMember, CircleSess
 from guides.selectors.participant import excused_by_meeting
 from guides.selectors.reminders import SILENT_STATUSES, member_addresses
 from guides.services.reminders import add_rows
-from participants.models import Consent, Participant
+from participants.models import Participant
 
 from ..models import Feedback, FeedbackAnswer, FeedbackReceipt
 from ..selectors.feedback import (
@@ -39,7 +38,7 @@ from ..selectors.feedback import (
     feedback_instrument,
     feedback_window_open,
 )
-from .responses import audience_of, clean_answers, items_for, may_be_asked
+from .responses import audience_of, clean_answers, evaluation_consents, items_for, may_be_asked
 
 FEEDBACK_REQUEST = "meeting.feedback"
 # Ask after meetings that ended at most this long ago (a sweep that was down catches up).
@@ -129,9 +128,8 @@ def _ended_meetings(now: datetime) -> list[CircleSession]:
 def _askable(participant_ids) -> set[int]:
     """Of these people, those who may be asked (the evaluation consent; a minor's in their
     guardian's). One query, the consents prefetched in a second."""
-    active = Consent.objects.filter(withdrawn_at__isnull=True)
     people = Participant.objects.filter(pk__in=list(participant_ids)).prefetch_related(
-        Prefetch("consents", queryset=active, to_attr="active_consents")
+        evaluation_consents()
     )
     return {person.pk for person in people if may_be_asked(person, person.active_consents)}
 

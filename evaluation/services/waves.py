@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -33,12 +32,12 @@ from dialogue_hub.exceptions import DomainError
 from guides.models import Circle, CircleMember, CircleSession, MeetingStatus
 from guides.services.reminders import add_rows
 from initiatives.services import activity_record
-from participants.models import Consent, ConsentKind, Status
+from participants.models import Status
 
 from ..library import TRUST_SLUG, library_instrument
 from ..models import Instrument, InstrumentKind, Invitation, Wave, WaveKind
 from .instruments import instrument_copy
-from .responses import group_of, may_be_asked
+from .responses import evaluation_consents, group_of, may_be_asked
 
 INVITE = "survey.invite"
 REMINDER = "survey.reminder"
@@ -274,15 +273,7 @@ def _members(circle_ids):
         CircleMember.objects.filter(circle_id__in=circle_ids)
         .exclude(participant__status__in=NOT_ASKED_STATUSES)
         .select_related("participant")
-        .prefetch_related(
-            Prefetch(
-                "participant__consents",
-                queryset=Consent.objects.filter(
-                    withdrawn_at__isnull=True, kind=ConsentKind.EVALUATION
-                ),
-                to_attr="active_consents",
-            )
-        )
+        .prefetch_related(evaluation_consents("participant__consents"))
         .order_by("circle_id", "participant_id")
     )
 
