@@ -17,6 +17,8 @@ def participant_data(participant: Participant) -> dict:
     respondent = known_pseudonym(participant)
     responses = list(
         Response.objects.filter(wave__initiative=participant.initiative, respondent=respondent)
+        .select_related("wave")
+        .order_by("wave__kind")
         if respondent
         else Response.objects.none()
     )

@@ -10,7 +10,12 @@ from dialogue_hub.privacy import suppress
 from participants.models import Participant
 
 from ..models import WAVE_ORDER, Answer, Invitation, Response, Wave, WaveKind
-from ..services.responses import dialogues_begun, evaluation_consents, may_be_asked, pseudonym
+from ..services.responses import (
+    dialogues_begun,
+    evaluation_consents,
+    known_pseudonym,
+    may_be_asked,
+)
 from ..services.waves import NOT_ASKED_STATUSES
 
 
@@ -95,7 +100,10 @@ def my_invitation(participant: Participant, kind: str) -> Invitation | None:
 def earlier_answers(participant: Participant, wave: Wave) -> dict[str, str]:
     """What the person answered to this wave before (found by their pseudonym), as the survey
     form's initial values: only ever shown to the person, through their private link."""
-    response = Response.objects.filter(wave=wave, respondent=pseudonym(participant)).first()
+    respondent = known_pseudonym(participant)  # a read never creates the secret
+    response = (
+        Response.objects.filter(wave=wave, respondent=respondent).first() if respondent else None
+    )
     if response is None:
         return {}
     return {

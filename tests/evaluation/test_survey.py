@@ -314,3 +314,11 @@ def test_the_paper_page_queries_do_not_grow_with_the_people(
     with django_assert_max_num_queries(14):
         page = organizer_client.get(url, {"participant": people[0].pk})
     assert page.text.count("<option") == 34
+
+
+def test_opening_the_survey_writes_nothing(client, asked):
+    """The first look at the survey (nobody answered yet) creates no pseudonym secret."""
+    from evaluation.models import EvaluationKey
+
+    assert client.get(survey_url(asked)).status_code == 200
+    assert not EvaluationKey.objects.exists()

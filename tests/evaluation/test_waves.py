@@ -355,7 +355,10 @@ def test_the_beat_runs_the_sweep_every_15_minutes():
 def test_a_second_consent_row_does_not_double_the_invitation(initiative):
     wave = set_up(initiative, "pre")
     person = consenting(initiative)
+    # An earlier evaluation consent, withdrawn, beside the active one; and another kind.
+    ConsentFactory(participant=person, kind=ConsentKind.EVALUATION, withdrawn_at=timezone.now())
     ConsentFactory(participant=person, kind=ConsentKind.MEDIA)
     circle_meeting_in(initiative, 7, people=[person])
     wave_services.surveys_plan()
     assert Invitation.objects.filter(wave=wave).count() == 1
+    assert rows(wave_services.INVITE).filter(to_email=person.email).count() == 1
