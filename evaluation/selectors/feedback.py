@@ -30,7 +30,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 
-from dialogue_hub.privacy import shown_count
+from dialogue_hub.privacy import shown_count, suppress
 from guides.models import Circle, CircleSession, MeetingStatus
 from participants.models import Participant
 
@@ -120,10 +120,14 @@ class Summary:
     def shown(self) -> bool:
         return self.answers >= MIN_ANSWERS
 
+    # The number of answers as a page shows it, set where it is one cell of a suppressed
+    # table (`_suppress_counts`); else the count on its own.
+    count_shown: int | None = field(default=-1)
+
     @property
     def answers_shown(self) -> int | None:
-        """The number of answers as it may be shown: None ("fewer than 10") from 1 to 9."""
-        return shown_count(self.answers)
+        """The number of answers as it may be shown: None ("fewer than 10") when hidden."""
+        return shown_count(self.answers) if self.count_shown == -1 else self.count_shown
 
     def answered(self, key: str) -> int:
         """How many answered this question on the 1–5 scale ("prefer not" left out)."""
@@ -258,6 +262,15 @@ def circle_feedback(*, circle: Circle, with_comments: bool) -> dict:
             .values_list("meeting_id", "comment")
         ):
             comments.setdefault(meeting_id, []).append(text)
+    # The meetings' counts add up to the circle's, which the overview shows or hides.
+    circle_cell = _circle_counts(circle.initiative)[1].get(circle.pk)
+    circle_shown = circle_cell is not None and not circle_cell.suppressed
+    # A circle whose count the overview hides shows none of its meetings' (they would add
+    # up to it); otherwise its meetings are one table with that total.
+    table = suppress([(pk, summary.answers) for pk, summary in summaries.items() if summary.shown])
+    for cell in table.cells:
+        hidden = not circle_shown or table.total_suppressed
+        summaries[cell.key].count_shown = None if hidden else cell.value
     rows = []
     total = Summary()
     for meeting in meetings:
@@ -301,11 +314,9 @@ def initiative_feedback_overview(initiative) -> dict:
     instrument = feedback_instrument(initiative)
     items = agreement_items(instrument)
     circles = list(Circle.objects.filter(initiative=initiative).order_by("name", "pk"))
-    summaries = _shown_rollup(
-        Feedback.objects.filter(meeting__circle__initiative=initiative),
-        FeedbackAnswer.objects.filter(feedback__meeting__circle__initiative=initiative),
-        _meeting_circles(initiative),
-    )
+    summaries, table = _circle_counts(initiative)
+    for cell in table.cells:
+        summaries[cell.key].count_shown = cell.value
     rows = []
     for circle in circles:
         circle.initiative = initiative
@@ -329,20 +340,33 @@ def initiative_feedback_overview(initiative) -> dict:
     }
 
 
+def _circle_counts(initiative) -> tuple[dict, object]:
+    """Each circle's Summary (what its meetings show, `_shown_rollup`) and the suppressed
+    table of their numbers of answers, whose total is the initiative's: the overview, the
+    circle pages and the report all show counts from this one table, so no count hidden on
+    one can be worked out from those shown on another. Three queries."""
+    summaries = _shown_rollup(
+        Feedback.objects.filter(meeting__circle__initiative=initiative),
+        FeedbackAnswer.objects.filter(feedback__meeting__circle__initiative=initiative),
+        _meeting_circles(initiative),
+    )
+    return summaries, suppress([(key, summary.answers) for key, summary in summaries.items()])
+
+
 def initiative_feedback_summary(initiative) -> dict:
     """For the evaluation report (every role that reads it): the initiative's overall mean
     per question and number of answers, no comment. The number goes through `shown_count`
     (None for 1 to 9), and the means are shown only from 5 answers. Three queries."""
     instrument = feedback_instrument(initiative)
     items = agreement_items(instrument)
-    meetings = dict.fromkeys(_meeting_circles(initiative), initiative.pk)
-    summary = _shown_rollup(
-        Feedback.objects.filter(meeting__circle__initiative=initiative),
-        FeedbackAnswer.objects.filter(feedback__meeting__circle__initiative=initiative),
-        meetings,
-    ).get(initiative.pk, Summary())
+    circles, table = _circle_counts(initiative)
+    summary = Summary()
+    for circle_summary in circles.values():
+        summary.answers += circle_summary.answers
+        for key, (value_sum, count, disagree) in circle_summary.tallies.items():
+            summary.add(key, value_sum, count, disagree)
     return {
-        "answers": shown_count(summary.answers),
+        "answers": table.total_value if summary.answers else 0,
         "any_answers": summary.answers > 0,
         "shown": summary.shown,
         "items": summary.means(items),
@@ -361,20 +385,26 @@ def feedback_attention(initiative_ids) -> dict[int, list[str]]:
         FeedbackAnswer.objects.filter(
             feedback__meeting__circle__initiative_id__in=list(initiative_ids), key=SAFETY_KEY
         )
-        .values(initiative, circle)
+        .values(initiative, circle, "feedback__meeting_id")
         .annotate(
-            people=Count("feedback_id", distinct=True),
             total=Sum("value"),
             count=Count("value"),
             disagree=Count("pk", filter=Q(value__lte=2)),
         )
         .order_by()
-        .values_list(initiative, "people", "total", "count", "disagree")
+        .values_list(initiative, circle, "total", "count", "disagree")
     )
-    per_initiative: dict[int, int] = {}
-    for initiative_id, people, total, count, disagree in rows:
-        summary = Summary(answers=people)
+    # A circle's flag rests only on meetings whose safety question has 5 answers of its own,
+    # as on its pages (`_shown_rollup`): hidden answers raise no flag anywhere.
+    circles: dict = {}
+    for initiative_id, circle_id, total, count, disagree in rows:
+        if count < MIN_ANSWERS:
+            continue
+        summary = circles.setdefault((initiative_id, circle_id), Summary())
+        summary.answers += count
         summary.add(SAFETY_KEY, total or 0, count, disagree)
+    per_initiative: dict[int, int] = {}
+    for (initiative_id, _circle_id), summary in circles.items():
         if flag_low_safety(summary):
             per_initiative[initiative_id] = per_initiative.get(initiative_id, 0) + 1
     return {

@@ -671,3 +671,35 @@ def test_the_pages_show_no_count_from_1_to_9_but_the_means_from_5(client, initia
     assert 'data-count="suppressed"' in client.get(overview).content.decode()
     answer_all(past_meeting(circle, ago=timedelta(days=2)), people_in(circle, 5))
     assert 'data-count="11"' in client.get(overview).content.decode()
+
+
+def test_hidden_meetings_raise_no_safety_flag(initiative):
+    """Two meetings of 4 answers each, all "did not feel safe": their pages hide them, so no
+    flag anywhere says what they said."""
+    circle = CircleFactory(initiative=initiative)
+    for ago in (timedelta(hours=3), timedelta(days=2)):
+        answer_all(past_meeting(circle, ago=ago), people_in(circle, 4), safe="1")
+    assert selectors.feedback_attention([initiative.pk]) == {}
+    assert not selectors.initiative_feedback_overview(initiative)["flagged"]
+
+
+def test_a_circles_hidden_meeting_count_cannot_be_worked_out_from_its_total(
+    client, initiative, member_of
+):
+    """Meetings of 12, 11 and 7 answers, the circle's 30 on the overview: the 7 is hidden on
+    the circle page, and so is the 11 (30 - 12 - 11 would give the 7)."""
+    import re
+
+    circle = CircleFactory(initiative=initiative)
+    for n, ago in ((12, 3), (11, 30), (7, 60)):
+        answer_all(past_meeting(circle, ago=timedelta(hours=ago)), people_in(circle, n))
+    client.force_login(member_of(initiative, Role.ORGANIZER))
+    overview = client.get(
+        reverse("evaluation:feedback_overview", kwargs={"slug": initiative.slug})
+    ).content.decode()
+    assert 'data-count="30"' in overview
+    page = client.get(
+        reverse("evaluation:circle_feedback", kwargs={"slug": initiative.slug, "pk": circle.pk})
+    ).content.decode()
+    counts = re.findall(r'data-count="([^"]*)"', page)
+    assert sorted(counts) == ["12", "suppressed", "suppressed"], counts
