@@ -10,10 +10,18 @@ from guides.permissions import staff_roles
 from initiatives.permissions import has_perm
 
 
+def may_read_circle_feedback(roles, circle_roles) -> bool:
+    """The rule: organizers, or a facilitator or recorder of the initiative who is on this
+    circle's staff (`circle_roles`: the viewer's roles in the circle)."""
+    return has_perm(roles, "feedback.view") or (
+        has_perm(roles, "circles.facilitate") and bool(circle_roles)
+    )
+
+
 def can_see_circle_feedback(user, roles, circle) -> bool:
     if has_perm(roles, "feedback.view"):
         return True
-    return has_perm(roles, "circles.facilitate") and bool(staff_roles(user, circle))
+    return may_read_circle_feedback(roles, staff_roles(user, circle))
 
 
 def circle_feedback_link(roles, circle, circle_roles) -> list:
@@ -22,9 +30,7 @@ def circle_feedback_link(roles, circle, circle_roles) -> list:
     from django.urls import reverse
     from django.utils.translation import gettext
 
-    if has_perm(roles, "feedback.view") or (
-        has_perm(roles, "circles.facilitate") and bool(circle_roles)
-    ):
+    if may_read_circle_feedback(roles, circle_roles):
         url = reverse(
             "evaluation:circle_feedback",
             kwargs={"slug": circle.initiative.slug, "pk": circle.pk},
