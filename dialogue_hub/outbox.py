@@ -63,6 +63,7 @@ CATEGORIES = {
     "milestones": _("Action team milestone reminders"),
     "digest": _("Weekly digest for coalition leads"),
     "alerts": _("Alerts for organizers"),
+    "surveys": _("Evaluation survey reminders and after-session feedback requests"),
 }
 
 UNSUBSCRIBE_SALT = "dialogue_hub.unsubscribe"

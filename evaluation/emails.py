@@ -103,7 +103,7 @@ def register_kinds() -> None:
     outbox.register(
         wave_services.REMINDER,
         label=_("Evaluation survey reminder"),
-        category="reminders",
+        category="surveys",
         build=_builder("survey_reminder"),
     )
 
@@ -171,6 +171,6 @@ def register_feedback_kinds() -> None:
     outbox.register(
         FEEDBACK_REQUEST,
         label=_("After-session feedback request"),
-        category="reminders",
+        category="surveys",
         build=build_feedback_request,
     )

@@ -75,6 +75,8 @@ class PaperPickForm(forms.Form):
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
+        # Two people may share a name: their address tells them apart (organizers only).
         self.fields["participant"].choices = [("", "—")] + [
-            (person.pk, person.display_name) for person in people
+            (person.pk, f"{person.display_name} · {person.email or person.guardian_email}")
+            for person in people
         ]

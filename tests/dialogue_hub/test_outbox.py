@@ -460,7 +460,12 @@ class TestPreferences:
         assert response.status_code == 200
         user.refresh_from_db()
         assert user.preferred_language == "es"
-        assert outbox.opted_out_categories(user.email) == {"milestones", "digest", "alerts"}
+        assert outbox.opted_out_categories(user.email) == {
+            "milestones",
+            "digest",
+            "alerts",
+            "surveys",
+        }
 
 
 class TestOutboxPage:

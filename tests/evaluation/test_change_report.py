@@ -641,6 +641,9 @@ def test_the_report_reads_in_spanish(client, organizer, world):
     assert "Cómo leer el cambio" in body
     assert "La policía de mi comunidad trata a las personas con justicia." in body
     assert "menos de 10" in body
+    # Response rates hidden so that non-answerers cannot be counted say so, not "fewer than
+    # 10" (the groups asked may be far larger).
+    assert "oculto por privacidad" in body
     # Strings with a percent sign (templates double it in the message id) are translated too,
     # and so are the groups, scales and waves named by the models.
     for spanish in (
