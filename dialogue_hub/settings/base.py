@@ -25,6 +25,9 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
+    # Organizers' own texts in every language (title_en, title_es, …); before the admin.
+    # https://django-modeltranslation.readthedocs.io/en/latest/installation.html
+    "modeltranslation",
     # django.contrib.admin on our own AdminSite, whose sign-in is throttled.
     # https://docs.djangoproject.com/en/5.2/ref/contrib/admin/#overriding-the-default-admin-site
     "dialogue_hub.apps.AdminConfig",
@@ -172,6 +175,13 @@ LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 # One written date style per language, short formats included (see dialogue_hub/formats/).
+# What organizers write (titles, descriptions, time slots, guides…) is stored per language by
+# django-modeltranslation (`<field>_en`, `<field>_es`; each app's translation.py). A reader
+# whose language is missing gets the other one, which the pages mark as such
+# (dialogue_hub/translated.py). Nothing is copied between languages on save.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("en", "es")}
+MODELTRANSLATION_AUTO_POPULATE = False
 FORMAT_MODULE_PATH = ["dialogue_hub.formats"]
 USE_I18N = True
 USE_TZ = True
