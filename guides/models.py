@@ -110,6 +110,12 @@ class Circle(TimeStampedModel):
     )
     is_accessible = models.BooleanField(_("wheelchair accessible"), default=False)
     online_link = models.URLField(_("online meeting link"), blank=True)
+    notes = models.TextField(
+        _("notes for participants"),
+        blank=True,
+        max_length=1000,
+        help_text=_("E.g. which entrance to use, parking, what to bring."),
+    )
     # {"min_per_role": {"sworn_officer": 1, "young_person": 2}, "max_share_per_role": 0.5}
     rules = models.JSONField(_("composition rules"), default=dict, blank=True)
     is_locked = models.BooleanField(

@@ -5,10 +5,12 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from dialogue_hub.forms import DateInput, columns
+from dialogue_hub.translated import TranslatedFieldsMixin
 
 from .models import (
     COALITION_FIELDS,
     INITIATIVE_EDITABLE_FIELDS,
+    INITIATIVE_TRANSLATED_FIELDS,
     MAX_REMINDER_HOURS,
     MAX_REMINDERS,
     ORGANIZATION_FIELDS,
@@ -47,7 +49,11 @@ class ReminderHoursField(forms.CharField):
         return sorted(hours, reverse=True)
 
 
-class InitiativeForm(forms.ModelForm):
+class InitiativeForm(TranslatedFieldsMixin, forms.ModelForm):
+    """An initiative's details; its title, description and goals in each language."""
+
+    translated_fields = INITIATIVE_TRANSLATED_FIELDS
+
     languages = forms.MultipleChoiceField(
         label=_("Languages"),
         choices=settings.LANGUAGES,
@@ -80,14 +86,21 @@ class InitiativeForm(forms.ModelForm):
         }
 
     def __init__(self, *args, submit_label=None, **kwargs):
+        instance = kwargs.get("instance")
+        if instance is not None:
+            kwargs.setdefault("first_language", instance.default_language)
+            kwargs.setdefault("translated_instance", instance)
         super().__init__(*args, **kwargs)
+        # Required in the first language ticked below, which the form learns on submission.
+        for name in self.translated_names("name"):
+            self.fields[name].required = False
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            "name",
+            *self.translated_names("name"),
             "community",
-            "description",
-            "impact_goals",
-            "process_goals",
+            *self.translated_names("description"),
+            *self.translated_names("impact_goals"),
+            *self.translated_names("process_goals"),
             "languages",
             "timezone",
             columns("starts_on", "ends_on"),
@@ -97,6 +110,10 @@ class InitiativeForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        # The title is required in the initiative's first language (the first one ticked).
+        first = (cleaned.get("languages") or [self.first_language])[0]
+        if "languages" in cleaned and not (cleaned.get(f"name_{first}") or "").strip():
+            self.add_error(f"name_{first}", _("Give the initiative's name in its first language."))
         starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
         if starts and ends and ends < starts:
             self.add_error("ends_on", _("The end date must be on or after the start date."))

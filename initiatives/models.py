@@ -152,10 +152,19 @@ class Initiative(TimeStampedModel):
         first = next((part for part in self.description.split("\n\n") if part.strip()), "")
         return Truncator(" ".join(first.split())).chars(SUMMARY_LENGTH)
 
+    @property
+    def default_language(self) -> str:
+        """The first of its languages: where an organizer's text is always given, and what a
+        sign-up table's form starts in."""
+        return (self.languages or [settings.LANGUAGE_CODE])[0]
+
     def language_labels(self):
         names = dict(settings.LANGUAGES)
         return [str(names.get(code, code)) for code in self.languages]
 
+
+# What an organizer writes in each language (initiatives/translation.py).
+INITIATIVE_TRANSLATED_FIELDS = ("name", "description", "impact_goals", "process_goals")
 
 # What an organizer edits: the form shows these, the service writes only these.
 INITIATIVE_EDITABLE_FIELDS = [

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from dialogue_hub import outbox
+from dialogue_hub import outbox, translated
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
 from dialogue_hub.services import save_values
@@ -23,6 +23,7 @@ from . import selectors
 from .models import (
     COALITION_FIELDS,
     INITIATIVE_EDITABLE_FIELDS,
+    INITIATIVE_TRANSLATED_FIELDS,
     ORGANIZATION_FIELDS,
     PHASE_ORDER,
     READ_ACTIONS,
@@ -45,7 +46,12 @@ RESERVED_SLUGS = {"new"}
 
 def _changed_fields(obj, data: dict, fields: list[str]) -> list[str]:
     """Which of `fields` `data` gives a value other than `obj`'s (what an edit changes)."""
-    return [f for f in fields if f in data and getattr(obj, f) != data[f]]
+    return [f for f in fields if f in data and _value(getattr(obj, f)) != _value(data[f])]
+
+
+def _value(value):
+    """An untranslated text (None) and an empty one are the same."""
+    return "" if value is None else value
 
 
 # --- activity log -----------------------------------------------------------------------------
@@ -122,8 +128,8 @@ def _unique_slug(name: str) -> str:
 def initiative_create(
     *,
     user,
-    name: str,
     community: str,
+    name: str = "",
     description: str = "",
     impact_goals: str = "",
     process_goals: str = "",
@@ -132,22 +138,51 @@ def initiative_create(
     starts_on=None,
     ends_on=None,
     reminder_hours: list[int] | None = None,
+    **translations,
 ) -> Initiative:
-    """Create an initiative; its creator becomes its first organizer."""
+    """Create an initiative; its creator becomes its first organizer.
+
+    `name`, `description` and the goals are in the initiative's first language; `translations`
+    gives them per language (`name_es`, …), see dialogue_hub/translated.py.
+    """
+    languages = languages or ["en"]
+    texts = translated.columns(
+        {
+            "name": name,
+            "description": description,
+            "impact_goals": impact_goals,
+            "process_goals": process_goals,
+        }
+        if name
+        else {},
+        INITIATIVE_TRANSLATED_FIELDS,
+        languages[0],
+    )
+    unknown = set(translations) - set(translated.column_names(INITIATIVE_TRANSLATED_FIELDS))
+    if unknown:
+        raise TypeError(f"initiative_create() got unexpected arguments {sorted(unknown)}")
+    texts.update(translations)
+    texts = {
+        key: (value.strip() if key.startswith("name_") and value else value or "")
+        for key, value in texts.items()
+    }
+    title = texts.get(f"name_{languages[0]}") or next(
+        (texts[f"name_{code}"] for code in translated.LANGUAGE_CODES if texts.get(f"name_{code}")),
+        "",
+    )
     initiative = Initiative(
-        name=name.strip(),
-        slug=_unique_slug(name),
+        slug=_unique_slug(title),
         community=community.strip(),
-        description=description,
-        impact_goals=impact_goals,
-        process_goals=process_goals,
-        languages=languages or ["en"],
+        languages=languages,
         timezone=timezone_name,
         starts_on=starts_on,
         ends_on=ends_on,
         reminder_hours=[48, 2] if reminder_hours is None else reminder_hours,
         created_by=user,
     )
+    for column, value in texts.items():
+        setattr(initiative, column, value)
+    initiative.__dict__["name"] = title
     _validate(initiative, exclude=["slug"])
     # Two organizers may create same-named initiatives at once: retry with the next free slug.
     for attempt in range(3):
@@ -160,7 +195,7 @@ def initiative_create(
                 raise DomainError(
                     _("Another initiative was just created with the same name; please try again.")
                 ) from exc
-            initiative.slug = _unique_slug(name)
+            initiative.slug = _unique_slug(title)
     Membership.objects.create(user=user, initiative=initiative, role=Role.ORGANIZER, added_by=user)
     activity_record(
         initiative=initiative, actor=user, action="initiative.created", target=initiative
@@ -170,7 +205,14 @@ def initiative_create(
 
 @transaction.atomic
 def initiative_update(*, user, initiative: Initiative, data: dict) -> Initiative:
-    changed = _changed_fields(initiative, data, INITIATIVE_EDITABLE_FIELDS)
+    """Save what `data` changes of the editable fields (the texts per language, see
+    dialogue_hub/translated.py: `name_es`, or a plain `name` for the first language)."""
+    data = {
+        **data,
+        **translated.columns(data, INITIATIVE_TRANSLATED_FIELDS, initiative.default_language),
+    }
+    fields = translated.column_names(INITIATIVE_TRANSLATED_FIELDS, INITIATIVE_EDITABLE_FIELDS)
+    changed = _changed_fields(initiative, data, fields)
     if not changed:
         return initiative
     save_values(initiative, {f: data[f] for f in changed})

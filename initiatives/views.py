@@ -17,13 +17,13 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 
-from dialogue_hub import outbox
+from dialogue_hub import outbox, translated
 from dialogue_hub.editing import ServiceActionView, ServiceFormView
 from dialogue_hub.exceptions import DomainError
 
 from . import selectors, services
 from .forms import AcceptWithNewAccountForm, CoalitionMemberForm, InitiativeForm, InvitationForm
-from .models import Phase, Role
+from .models import INITIATIVE_TRANSLATED_FIELDS, Phase, Role
 from .permissions import permissions_for, require
 
 
@@ -82,11 +82,12 @@ class InitiativeCreateView(ServiceFormView):
         data = form.cleaned_data
         return services.initiative_create(
             user=self.request.user,
-            name=data["name"],
             community=data["community"],
-            description=data["description"],
-            impact_goals=data["impact_goals"],
-            process_goals=data["process_goals"],
+            **{
+                name: data[name]
+                for name in translated.column_names(INITIATIVE_TRANSLATED_FIELDS)
+                if name in data
+            },
             languages=data["languages"],
             timezone_name=data["timezone"],
             starts_on=data["starts_on"],

@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dialogue_hub import translated
 from dialogue_hub.models import TimeStampedModel, acting_user, one_of_the_choices
 from initiatives.models import CoalitionMembership, Initiative
 
@@ -116,6 +117,17 @@ class RegistrationSettings(TimeStampedModel):
         blank=True,
         help_text=_("Groups people may say they belong to, e.g. immigrant, LGBTQ+, disability."),
     )
+    # Per language (option_labels_en, option_labels_es): {"time_slots": [...], ...}, each list
+    # the wording of the same-named list above, line for line, for readers of that language.
+    option_labels = models.JSONField(_("translated lists"), default=dict, blank=True)
+    consent_note = models.TextField(
+        _("note on consent"),
+        blank=True,
+        max_length=2000,
+        help_text=_(
+            "Shown beside the consent boxes, e.g. who sees the answers and how long they are kept."
+        ),
+    )
     max_participants = models.PositiveIntegerField(_("participant cap"), null=True, blank=True)
     policy_version = models.CharField(_("privacy policy version"), max_length=32, default="2026-1")
 
@@ -125,6 +137,37 @@ class RegistrationSettings(TimeStampedModel):
 
     def __str__(self):
         return f"Registration for {self.initiative}"
+
+    def option_choices(self, list_name: str, first_language: str | None = None, language=None):
+        """(stored value, label) for each entry of a list (`time_slots`, `neighborhoods`,
+        `lived_experience_groups`), labelled in the reader's language.
+
+        The list itself is in the initiative's first language (`first_language`) and is what
+        answers store; `option_labels_<language>[list_name]` words it, line for line, for
+        readers of another language. Missing or out of step (the list changed since), the
+        entry itself shows, a Translated marked as a fallback.
+        """
+        values = list(getattr(self, list_name) or [])
+        language = language or translated.reader_language()
+        if first_language is None:
+            first_language = self.initiative.default_language
+        labels = (getattr(self, f"option_labels_{language}", None) or {}).get(list_name) or []
+        if language != first_language and len(labels) == len(values):
+            return [
+                (value, translated.Translated(label, language))
+                if label
+                else (value, translated.Translated(value, first_language, True))
+                for value, label in zip(values, labels, strict=True)
+            ]
+        fallback = language != first_language
+        return [(value, translated.Translated(value, first_language, fallback)) for value in values]
+
+    def option_label(self, list_name: str, value: str, first_language=None, language=None):
+        """One stored value's label for the reader (the value itself if no longer listed)."""
+        for entry, label in self.option_choices(list_name, first_language, language):
+            if entry == value:
+                return label
+        return translated.Translated(value, first_language or "en")
 
     @property
     def accepting(self) -> bool:

@@ -27,9 +27,9 @@ def test_organizer_sets_up_an_initiative_and_a_facilitator_joins(
     response = client.post(
         reverse("initiatives:create"),
         {
-            "name": "Riverton Dialogues",
+            "name_en": "Riverton Dialogues",
             "community": "City of Riverton",
-            "description": "Residents and police in small circles.",
+            "description_en": "Residents and police in small circles.",
             "languages": ["en", "es"],
             "timezone": "America/Chicago",
             "starts_on": "2027-02-01",

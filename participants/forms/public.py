@@ -15,6 +15,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dialogue_hub.forms import columns
+from dialogue_hub.translated import marked_text
 from initiatives import cache as initiative_cache
 
 from ..models import (
@@ -47,6 +48,13 @@ class SettingsAwareForm(forms.Form):
     def __init__(self, *args, registration_settings=None, **kwargs):
         self.registration_settings = registration_settings
         super().__init__(*args, **kwargs)
+
+    def list_choices(self, list_name: str) -> list[tuple[str, str]]:
+        """A list's entries, worded in the reader's language or marked as not translated."""
+        rs = self.registration_settings
+        if rs is None:
+            return []
+        return [(value, marked_text(label)) for value, label in rs.option_choices(list_name)]
 
 
 class ProfileFields(SettingsAwareForm):
@@ -100,13 +108,12 @@ class ProfileFields(SettingsAwareForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        rs = self.registration_settings
-        neighborhoods = list(rs.neighborhoods) if rs else []
-        self.fields["neighborhood"].choices = [("", "—"), *[(n, n) for n in neighborhoods]]
+        neighborhoods = self.list_choices("neighborhoods")
+        self.fields["neighborhood"].choices = [("", "—"), *neighborhoods]
         if not neighborhoods:
             del self.fields["neighborhood"]
-        slots = list(rs.time_slots) if rs else []
-        self.fields["availability"].choices = [(slot, slot) for slot in slots]
+        slots = self.list_choices("time_slots")
+        self.fields["availability"].choices = slots
         if not slots:
             del self.fields["availability"]
 
@@ -169,9 +176,8 @@ class DemographicFields(SettingsAwareForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        rs = self.registration_settings
-        groups = list(rs.lived_experience_groups) if rs else []
-        self.fields["lived_experience"].choices = [(g, g) for g in groups]
+        groups = self.list_choices("lived_experience_groups")
+        self.fields["lived_experience"].choices = groups
         if not groups:
             del self.fields["lived_experience"]
             del self.fields["lived_experience_prefer_not"]
@@ -355,7 +361,7 @@ class RegistrationForm(ConsentFields, DemographicFields, ProfileFields):
 
 
 # Part of the cached form's key: a new layout is not served from a previous release's cache.
-LAYOUT_VERSION = "2"
+LAYOUT_VERSION = "3"
 
 
 def blank_registration_form_html(*, registration_settings, language: str) -> str:
@@ -375,6 +381,7 @@ def blank_registration_form_html(*, registration_settings, language: str) -> str
             str(rs.initiative_id),
             str(rs.pk),
             rs.updated_at.isoformat(),
+            rs.initiative.default_language,  # which lists' wording is a fallback
             language,
             translation.get_language() or "",
         ]

@@ -6,6 +6,7 @@ from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dialogue_hub.translated import LANGUAGE_NAMES, languages_in_order
 from initiatives.forms import DateInput
 
 from ..models import RegistrationSettings, RoleCategory
@@ -56,7 +57,18 @@ def cap_field_name(role: str) -> str:
     return f"cap_{role}"
 
 
+OPTION_LISTS = ("neighborhoods", "time_slots", "lived_experience_groups")
+
+
+def wording_field_name(list_name: str, language: str) -> str:
+    return f"{list_name}_{language}"
+
+
 class RegistrationSettingsForm(forms.Form):
+    """How the initiative registers people. Its lists are written in the initiative's first
+    language (what answers store) and may be worded, line for line, in the other languages
+    (`time_slots_es`, …), as the consent note may (`consent_note_es`, …)."""
+
     is_open = forms.BooleanField(
         label=_("Registration is open"),
         required=False,
@@ -94,8 +106,41 @@ class RegistrationSettingsForm(forms.Form):
         help_text=_("Stored with every consent, so you know which text each person agreed to."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, first_language=None, **kwargs):
         super().__init__(*args, **kwargs)
+        languages = languages_in_order(first_language)
+        self.first_language, self.other_languages = languages[0], languages[1:]
+        wording = {}
+        for list_name in OPTION_LISTS:
+            base = self.fields[list_name]
+            base.label = _("%(field)s (%(language)s)") % {
+                "field": base.label,
+                "language": LANGUAGE_NAMES[self.first_language],
+            }
+            for code in self.other_languages:
+                name = wording_field_name(list_name, code)
+                self.fields[name] = forms.CharField(
+                    label=_("The same in %(language)s") % {"language": LANGUAGE_NAMES[code]},
+                    required=False,
+                    widget=forms.Textarea(attrs={"rows": 4, "lang": code}),
+                    help_text=_(
+                        "Line for line, in the same order. Leave empty and people reading "
+                        "%(language)s see the list above, marked as not translated."
+                    )
+                    % {"language": LANGUAGE_NAMES[code]},
+                )
+                wording.setdefault(list_name, []).append(name)
+        for code in languages:
+            self.fields[f"consent_note_{code}"] = forms.CharField(
+                label=_("Note beside the consent boxes (%(language)s)")
+                % {"language": LANGUAGE_NAMES[code]},
+                required=False,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 3, "lang": code}),
+                help_text=_("Optional, e.g. who sees the answers and how long they are kept.")
+                if code == self.first_language
+                else "",
+            )
         for value, label in RoleCategory.choices:
             self.fields[cap_field_name(value)] = forms.IntegerField(
                 label=label, required=False, min_value=0, max_value=MAX_SEATS
@@ -108,16 +153,52 @@ class RegistrationSettingsForm(forms.Form):
         self.helper.layout = Layout(
             Fieldset(_("Sign-ups"), "is_open", "closes_on", "max_participants"),
             Fieldset(
-                _("Lists on the form"), "neighborhoods", "time_slots", "lived_experience_groups"
+                _("Lists on the form"),
+                *[
+                    name
+                    for list_name in OPTION_LISTS
+                    for name in [list_name, *wording.get(list_name, [])]
+                ],
             ),
             Fieldset(
                 _("Seats per role (blank: no cap)"),
                 Div(*cap_fields, css_class="row"),
                 css_class="mt-2",
             ),
-            Fieldset(_("Consent"), "policy_version"),
+            Fieldset(
+                _("Consent"),
+                "policy_version",
+                *[f"consent_note_{code}" for code in languages],
+            ),
             Submit("submit", _("Save settings")),
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        for list_name in OPTION_LISTS:
+            entries = cleaned.get(list_name)
+            for code in self.other_languages:
+                name = wording_field_name(list_name, code)
+                lines = [" ".join(line.split()) for line in (cleaned.get(name) or "").splitlines()]
+                lines = [line for line in lines if line]
+                if lines and entries is not None and len(lines) != len(entries):
+                    self.add_error(
+                        name,
+                        _(
+                            "Give one line for each of the %(n)d lines above, in the same order "
+                            "(you gave %(given)d), or leave this empty."
+                        )
+                        % {"n": len(entries), "given": len(lines)},
+                    )
+                elif any(len(line) > self.fields[list_name].max_item_length for line in lines):
+                    self.add_error(
+                        name,
+                        _("Keep each line under %(n)d characters.")
+                        % {"n": self.fields[list_name].max_item_length},
+                    )
+                else:
+                    cleaned[name] = lines
+        return cleaned
 
     @classmethod
     def initial_for(cls, row: RegistrationSettings, caps: dict[str, int]) -> dict:
@@ -130,11 +211,30 @@ class RegistrationSettingsForm(forms.Form):
             "max_participants": row.max_participants,
             "policy_version": row.policy_version,
         }
+        for code in LANGUAGE_NAMES:
+            labels = getattr(row, f"option_labels_{code}", None) or {}
+            for list_name in OPTION_LISTS:
+                initial[wording_field_name(list_name, code)] = "\n".join(
+                    labels.get(list_name) or []
+                )
+            initial[f"consent_note_{code}"] = getattr(row, f"consent_note_{code}", None) or ""
         initial.update({cap_field_name(role): seats for role, seats in caps.items()})
         return initial
 
     def settings_data(self) -> dict:
-        return {
+        """What the service saves: the fields, each language's wording of the lists
+        (`option_labels_es`: {"time_slots": [...], ...}) and consent notes."""
+        data = {
+            f"option_labels_{code}": {
+                list_name: self.cleaned_data[wording_field_name(list_name, code)]
+                for list_name in OPTION_LISTS
+                if self.cleaned_data.get(wording_field_name(list_name, code))
+            }
+            for code in self.other_languages
+        }
+        for code in [self.first_language, *self.other_languages]:
+            data[f"consent_note_{code}"] = self.cleaned_data.get(f"consent_note_{code}") or ""
+        return data | {
             key: self.cleaned_data[key]
             for key in [
                 "is_open",

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from dialogue_hub import translated
 from dialogue_hub.exceptions import DomainError
 from initiatives.services import activity_record
 
@@ -74,9 +75,19 @@ def registration_settings_update(
         "lived_experience_groups": _clean_list(data.get("lived_experience_groups")),
         "max_participants": data.get("max_participants"),
         "policy_version": (data.get("policy_version") or "").strip() or row.policy_version,
+        # Each language's wording of the lists and its consent note (dialogue_hub/translated.py).
+        **{
+            key: value
+            for key, value in data.items()
+            if key.startswith(("option_labels_", "consent_note_"))
+            and key.rsplit("_", 1)[1] in translated.LANGUAGE_CODES
+        },
     }
     for key, value in values.items():
-        if getattr(row, key) != value:
+        current = getattr(row, key)
+        if key.startswith(("option_labels_", "consent_note_")):  # untranslated: None
+            current, value = current or None, value or None
+        if current != value:
             setattr(row, key, value)
             changed.append(key)
     if changed:

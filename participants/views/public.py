@@ -205,7 +205,12 @@ class RegisterView(RateLimitedFormView):
     def _render(self, form=None):
         """The page; without `form`, the blank form's fields come from the cache."""
         is_open = registration.registration_is_open(self.settings_row)
-        context = {"initiative": self.initiative, "form": form, "is_open": is_open}
+        context = {
+            "initiative": self.initiative,
+            "registration_settings": self.settings_row,
+            "form": form,
+            "is_open": is_open,
+        }
         if is_open and form is None:
             context["form_html"] = blank_registration_form_html(
                 registration_settings=self.settings_row, language=self.request.LANGUAGE_CODE

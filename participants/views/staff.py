@@ -74,6 +74,9 @@ class RegistrationSettingsView(InitiativeFormView):
         )
         return RegistrationSettingsForm.initial_for(row, caps)
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "first_language": self.initiative.default_language}
+
     def perform(self, form):
         return services.registration_settings_update(
             user=self.request.user,

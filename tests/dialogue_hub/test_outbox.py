@@ -561,7 +561,7 @@ class TestReminderSettings:
         organizer = MembershipFactory(initiative=initiative, role=Role.ORGANIZER).user
         client.force_login(organizer)
         url = reverse("initiatives:edit", args=[initiative.slug])
-        base = {"name": initiative.name, "community": "Riverton", "languages": ["en"]}
+        base = {"name_en": initiative.name, "community": "Riverton", "languages": ["en"]}
         base["timezone"] = "America/Chicago"
         response = client.post(url, {**base, "reminder_hours": "2, 72"})
         assert response.status_code == 302

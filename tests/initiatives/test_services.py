@@ -85,7 +85,7 @@ class TestInitiativeUpdate:
         initiative.refresh_from_db()
         assert initiative.name == "Renamed"
         entry = ActivityLogEntry.objects.get(action="initiative.updated")
-        assert entry.details == {"fields": ["name"]}
+        assert entry.details == {"fields": ["name_en"]}
 
     def test_no_change_writes_nothing(self, initiative, organizer):
         services.initiative_update(

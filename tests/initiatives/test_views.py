@@ -185,9 +185,9 @@ class TestInitiativePages:
         response = client.post(
             reverse("initiatives:create"),
             {
-                "name": "Southbank Dialogues",
+                "name_en": "Southbank Dialogues",
                 "community": "Southbank",
-                "description": "Talking together.",
+                "description_en": "Talking together.",
                 "languages": ["en", "es"],
                 "timezone": "America/Chicago",
             },
@@ -207,7 +207,7 @@ class TestInitiativePages:
         response = client.post(
             reverse("initiatives:create"),
             {
-                "name": "Kept Name",
+                "name_en": "Kept Name",
                 "community": "",
                 "languages": ["en"],
                 "timezone": "Mars/Olympus",
@@ -228,16 +228,16 @@ class TestInitiativePages:
         response = organizer_client.post(
             url,
             {
-                "name": "Renamed",
+                "name_es": "Renamed",
                 "community": initiative.community,
-                "description": "New text",
+                "description_es": "New text",
                 "languages": ["es"],
                 "timezone": "America/Los_Angeles",
             },
         )
         assert response.status_code == 302
         initiative.refresh_from_db()
-        assert (initiative.name, initiative.languages, initiative.timezone) == (
+        assert (initiative.name_es, initiative.languages, initiative.timezone) == (
             "Renamed",
             ["es"],
             "America/Los_Angeles",
@@ -682,9 +682,9 @@ class TestBadInput:
         organizer_client.post(
             reverse("initiatives:edit", args=[initiative.slug]),
             {
-                "name": hostile,
+                "name_en": hostile,
                 "community": hostile,
-                "description": hostile,
+                "description_en": hostile,
                 "languages": ["en"],
                 "timezone": "UTC",
             },

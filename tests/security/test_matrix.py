@@ -367,7 +367,7 @@ EXPECTED = {
 # it, so a refused role is refused with data that would be saved, and changes nothing.
 VALID_POST = {
     "initiatives:edit": {
-        "name": "Changed",
+        "name_en": "Changed",
         "community": "Changed",
         "languages": ["en"],
         "timezone": "UTC",

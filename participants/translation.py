@@ -1,0 +1,13 @@
+"""Registration's lists and consent note, per language (see dialogue_hub/translated.py)."""
+
+from modeltranslation.translator import TranslationOptions, register
+
+from .models import RegistrationSettings
+
+
+@register(RegistrationSettings)
+class RegistrationSettingsTranslation(TranslationOptions):
+    # The lists themselves (time_slots, neighborhoods, lived_experience_groups) stay in the
+    # initiative's first language: they are what answers and circles store. `option_labels`
+    # holds, per language, the same lists' wording for readers of that language.
+    fields = ("option_labels", "consent_note")
