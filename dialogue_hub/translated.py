@@ -81,9 +81,17 @@ def translated(obj, field: str, language: str | None = None, *, prefer=None) -> 
     return Translated(value, code, is_fallback)
 
 
+# Whole phrases, not a language name put into one: languages decline and capitalize their
+# names differently (“(en inglés, …)”).
+FALLBACK_LABELS = {
+    "en": _("(in English, not translated yet)"),
+    "es": _("(in Spanish, not translated yet)"),
+}
+
+
 def fallback_label(language: str):
     """“(in English, not translated yet)”, in the reader's language."""
-    return _("(in %(language)s, not translated yet)") % {"language": LANGUAGE_NAMES[language]}
+    return FALLBACK_LABELS.get(language) or f"({LANGUAGE_NAMES.get(language, language)})"
 
 
 def marked_text(value) -> str:

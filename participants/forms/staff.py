@@ -120,14 +120,13 @@ class RegistrationSettingsForm(forms.Form):
             for code in self.other_languages:
                 name = wording_field_name(list_name, code)
                 self.fields[name] = forms.CharField(
-                    label=_("The same in %(language)s") % {"language": LANGUAGE_NAMES[code]},
+                    label=_("Translation (%(language)s)") % {"language": LANGUAGE_NAMES[code]},
                     required=False,
                     widget=forms.Textarea(attrs={"rows": 4, "lang": code}),
                     help_text=_(
-                        "Line for line, in the same order. Leave empty and people reading "
-                        "%(language)s see the list above, marked as not translated."
-                    )
-                    % {"language": LANGUAGE_NAMES[code]},
+                        "Line for line, in the same order. Left empty, readers of this "
+                        "language see the list above, marked as not translated."
+                    ),
                 )
                 wording.setdefault(list_name, []).append(name)
         for code in languages:
