@@ -154,6 +154,20 @@ def seed_initiatives() -> DemoInitiatives:
             "At least one officer in every circle.\n"
             "Every circle has a trained facilitator pair and a recorder."
         ),
+        name_es="Diálogos entre la comunidad y la policía de Riverton 2027",
+        description_es=(
+            "Después de un año de tensiones, vecinos, jóvenes, policías y funcionarios de la ciudad "
+            "se reúnen en círculos pequeños de 8 a 12 personas, cinco veces en seis semanas, para "
+            "hablar con franqueza sobre la policía en Riverton y decidir juntos qué cambiar. Todas "
+            "las personas que viven o trabajan en Riverton son bienvenidas; hay sesiones en inglés "
+            "y en español, con cuidado de niños."
+        ),
+        impact_goals_es=(
+            "Un puesto para jóvenes en el consejo asesor de la policía.\n"
+            "Una capacitación conjunta de la comunidad y la policía sobre desescalada, diseñada con "
+            "los vecinos.\n"
+            "Caminatas regulares por los vecindarios con los agentes del distrito."
+        ),
         languages=["en", "es"],
         timezone_name="America/Chicago",
         starts_on=date(2027, 2, 1),

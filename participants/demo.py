@@ -48,6 +48,45 @@ LIVED_EXPERIENCE = [
     "Formerly incarcerated",
     "Experienced homelessness",
 ]
+# The same lists as Spanish readers see them, line for line (proper names stay).
+SPANISH_LABELS = {
+    "neighborhoods": [
+        "Eastside",
+        "Northgate",
+        "Southbank",
+        "Centro",
+        "Riverside Heights",
+        "Millbrook",
+        "West End",
+        "Oak Park",
+        "Distrito del Puerto",
+    ],
+    "time_slots": [
+        "Martes por la tarde, 6–8 pm",
+        "Jueves por la tarde, 6–8 pm",
+        "Sábado por la mañana, 10–12",
+        "Domingo por la tarde, 2–4 pm",
+    ],
+    "lived_experience_groups": [
+        "Inmigrante o refugiado",
+        "LGBTQ+",
+        "Discapacidad",
+        "Estuvo encarcelado",
+        "Vivió sin hogar",
+    ],
+}
+CONSENT_NOTE = {
+    "en": (
+        "Only the organizing team sees your name and contact details. Answers about yourself "
+        "are optional and only ever shown as totals. We delete everything a year after the "
+        "last dialogue."
+    ),
+    "es": (
+        "Solo el equipo organizador ve su nombre y sus datos de contacto. Las preguntas sobre "
+        "usted son opcionales y solo se muestran como totales. Borramos todo un año después "
+        "del último diálogo."
+    ),
+}
 # (role category, weight in the demo sign-ups)
 ROLES = [
     ("resident", 52),
@@ -151,6 +190,9 @@ def seed_participants(initiative, *, team=(), count=300) -> int:
             "neighborhoods": [name for name, _share in NEIGHBORHOODS],
             "time_slots": TIME_SLOTS,
             "lived_experience_groups": LIVED_EXPERIENCE,
+            "option_labels_es": SPANISH_LABELS,
+            "consent_note_en": CONSENT_NOTE["en"],
+            "consent_note_es": CONSENT_NOTE["es"],
             "max_participants": 400,
             "policy_version": "2027-1",
         },
