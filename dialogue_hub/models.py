@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -53,13 +53,37 @@ def acting_user(**options):
 
 
 class TimeStampedModel(models.Model):
-    """Abstract base for every model: when a row was created and last changed."""
+    """Abstract base for every model: when a row was created and last changed.
+
+    For a model with texts per language (an app's translation.py), a save also writes each
+    text's own column (`title`) with the English text, or the Spanish one where there is no
+    English: what ordering, exports and lookups through other models read, whatever language
+    the page that saved it was in (dialogue_hub/translated.py).
+    """
 
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs):
+        from . import translated  # noqa: PLC0415 — translated imports settings-time names
+
+        fields = translated.fields_of(type(self))
+        if not fields:
+            return super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            written = set(update_fields)
+            kwargs["update_fields"] = written | {
+                field
+                for field in fields
+                if any(f"{field}_{code}" in written for code in translated.LANGUAGE_CODES)
+            }
+        # The descriptor of `title` reads the active language: the site's, while saving.
+        with translation.override(settings.LANGUAGE_CODE):
+            return super().save(*args, **kwargs)
 
 
 class UserManager(BaseUserManager):

@@ -16,6 +16,7 @@ columns), so nothing depends on the language the organizer's pages happen to be 
 """
 
 import copy
+import functools
 
 from django.conf import settings
 from django.utils.html import format_html
@@ -200,3 +201,29 @@ def column_names(fields, names=None) -> list[str]:
         else:
             out.append(name)
     return out
+
+
+@functools.cache
+def fields_of(model) -> tuple[str, ...]:
+    """The fields `model` has per language (registered in its app's translation.py)."""
+    from modeltranslation.translator import NotRegistered, translator  # noqa: PLC0415
+
+    try:
+        return tuple(translator.get_options_for_model(model).all_fields)
+    except NotRegistered:
+        return ()
+
+
+def ordering(field: str, language: str | None = None):
+    """An order_by() expression: `field` as the reader sees it (their language, else the
+    others), so rows not yet translated sort among the rest by the text they show.
+
+    (modeltranslation rewrites a plain `order_by("name")` to the reader's column alone, where
+    every untranslated row is NULL.)
+    """
+    from django.db.models import F, Value  # noqa: PLC0415
+    from django.db.models.functions import Coalesce, NullIf  # noqa: PLC0415
+
+    language = language or reader_language()
+    columns_ = [NullIf(F(f"{field}_{code}"), Value("")) for code in languages_in_order(language)]
+    return Coalesce(*columns_, Value(""))

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from dialogue_hub import translated
+
 from . import cache as initiative_cache
 from .models import (
     ESSENTIAL_SECTORS,
@@ -252,7 +254,11 @@ def initiative_for_user(*, user, slug: str, with_counts: bool = False) -> Initia
 
 
 def public_initiatives() -> QuerySet[Initiative]:
-    return Initiative.objects.filter(is_published=True).exclude(phase=Phase.CLOSED).order_by("name")
+    return (
+        Initiative.objects.filter(is_published=True)
+        .exclude(phase=Phase.CLOSED)
+        .order_by(translated.ordering("name"), "pk")
+    )
 
 
 def public_initiative(*, slug: str) -> Initiative:
