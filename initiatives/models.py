@@ -440,6 +440,7 @@ READ_ACTIONS = frozenset(
     {
         "participant.data_downloaded",
         "inclusion.exported",
+        "progress.milestones_exported",
         "evaluation.change_exported",
         "evaluation.report_exported",
         "participants.roster_viewed",
@@ -580,6 +581,9 @@ ACTIVITY_DESCRIPTIONS = {
     "ballot.paper_vote_entered": _("entered the paper vote of %(target)s at the action forum"),
     # Progress, outcomes and assets: teams, outcomes and assets are named, never a participant.
     "progress.updated": _("posted a progress update on the action team %(target)s"),
+    "progress.milestones_exported": _(
+        "downloaded the action teams' milestones as CSV (names and dates only)"
+    ),
     "outcome.recorded": _("recorded the outcome “%(target)s”"),
     "outcome.updated": _("edited the outcome “%(target)s”"),
     "outcome.deleted": _("deleted the outcome “%(target)s”"),

@@ -87,6 +87,21 @@ def activity_record(
     )
 
 
+def reading_record(*, initiatives, actor, action: str) -> None:
+    """Log one reading of data (an action in READ_ACTIONS) in each of several initiatives at
+    once, in one INSERT: a download that covers every initiative a user follows. Readings
+    change nothing, so cached figures stay valid."""
+    if action not in READ_ACTIONS:
+        raise ValueError(f"{action} is not a reading")
+    actor = actor if actor is not None and actor.is_authenticated else None
+    ActivityLogEntry.objects.bulk_create(
+        [
+            ActivityLogEntry(initiative=initiative, actor=actor, action=action)
+            for initiative in initiatives
+        ]
+    )
+
+
 def delete_recorded(instance, *, actor, action: str, label: str | None = None) -> None:
     """Delete `instance` (a row of an initiative) and log `action` on it in the same
     transaction: the entry keeps the deleted row's id, and `label` (by default str(instance),

@@ -147,6 +147,7 @@ def csv_header() -> list[str]:
         _("Source"),
         _("Year"),
         _("Representation ratio"),
+        _("Target status"),
     ]
 
 
@@ -168,7 +169,7 @@ def csv_rows(dashboard: InclusionDashboard) -> list[list[str]]:
     out = []
     for section, table in sections:
         if table is None:
-            out.append([csv_safe(section), "", _("Total"), SUPPRESSED_CSV, *[""] * 7])
+            out.append([csv_safe(section), "", _("Total"), SUPPRESSED_CSV, *[""] * 8])
             continue
         for row in table.rows:
             out.append(
@@ -184,6 +185,7 @@ def csv_rows(dashboard: InclusionDashboard) -> list[list[str]]:
                     csv_safe(row.source),
                     "" if row.source_year is None else str(row.source_year),
                     _csv_number(row.ratio, places=2),
+                    row.status_label,
                 ]
             )
         if table.additive:
@@ -193,7 +195,7 @@ def csv_rows(dashboard: InclusionDashboard) -> list[list[str]]:
                     csv_safe(table.label),
                     _("Total"),
                     SUPPRESSED_CSV if table.total_suppressed else str(table.total or 0),
-                    *[""] * 7,
+                    *[""] * 8,
                 ]
             )
     return out

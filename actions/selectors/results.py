@@ -34,7 +34,7 @@ from datetime import date, datetime
 from django.db.models import CharField, Count, F, Max, Prefetch, Q, Value
 from django.db.models.functions import Coalesce, Left, TruncDate
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dialogue_hub.privacy import shown_count
@@ -363,6 +363,48 @@ def csv_header() -> list[str]:
     ]
 
 
+# --- follow-up filters ----------------------------------------------------------------------------
+
+# ?show=… on the dashboard: the teams a coalition lead follows up with. The definitions are the
+# dashboard's own (TeamRow.overdue from `overdue_condition`, TeamRow.silent from `is_silent`).
+TEAM_FILTERS = {
+    "overdue": gettext_lazy("Teams with overdue milestones"),
+    "silent": gettext_lazy("Silent teams"),
+}
+
+
+def team_filter(value) -> str:
+    """A ?show= value as the page uses it: a key of TEAM_FILTERS, or "" (every team)."""
+    return value if value in TEAM_FILTERS else ""
+
+
+def _team_matches(row: TeamRow, show: str) -> bool:
+    if show == "overdue":
+        return row.overdue > 0
+    if show == "silent":
+        return row.silent
+    return True
+
+
+@dataclass
+class ShownInitiative:
+    """An initiative of the dashboard with the team rows the filter keeps. Its own figures
+    (progress, overdue, silent teams) stay those of all its teams."""
+
+    row: InitiativeRow
+    teams: list
+
+
+def filter_overview(overview: list[InitiativeRow], show: str) -> list[ShownInitiative]:
+    """The dashboard's initiatives, each with its teams that match `show` ("" keeps them all);
+    with a filter, initiatives without a matching team are left out. No query."""
+    shown = [
+        ShownInitiative(row=row, teams=[team for team in row.teams if _team_matches(team, show)])
+        for row in overview
+    ]
+    return [item for item in shown if item.teams] if show else shown
+
+
 def csv_rows(overview: list[InitiativeRow]):
     for initiative_row in overview:
         for row in initiative_row.teams:
@@ -488,3 +530,65 @@ def public_results(*, initiative: Initiative) -> PublicResults:
         teams=list(public_teams(initiative=initiative)),
         outcomes=list(public_outcomes(initiative=initiative)),
     )
+
+
+# --- milestone CSV -------------------------------------------------------------------------------
+
+
+def milestone_csv_header() -> list[str]:
+    return [
+        str(gettext_lazy("initiative")),
+        str(gettext_lazy("team")),
+        str(gettext_lazy("goal")),
+        str(gettext_lazy("milestone")),
+        str(gettext_lazy("weight")),
+        str(gettext_lazy("status")),
+        str(gettext_lazy("due_date")),
+        str(pgettext_lazy("milestone CSV column: the day it was last changed", "last_update")),
+    ]
+
+
+def milestone_csv_rows(initiatives: list[Initiative]):
+    """One row per milestone of these initiatives' teams (the caller checked progress.view):
+    initiative, team, goal, milestone, weight (empty when not set), status, due date and the
+    day the milestone was last changed, in the initiative's time zone. Names only, never a
+    participant. One query, read in chunks, whatever the number of milestones."""
+    zones = {initiative.pk: zoneinfo.ZoneInfo(initiative.timezone) for initiative in initiatives}
+    names = {initiative.pk: initiative.name for initiative in initiatives}
+    labels = dict(MilestoneStatus.choices)
+    rows = (
+        Milestone.objects.filter(goal__team__initiative__in=list(names))
+        .order_by(
+            "goal__team__initiative__name",
+            "goal__team__initiative_id",
+            "goal__team__name",
+            "goal__team_id",
+            F("goal__due_on").asc(nulls_last=True),
+            "goal_id",
+            F("due_on").asc(nulls_last=True),
+            "pk",
+        )
+        .values_list(
+            "goal__team__initiative_id",
+            "goal__team__name",
+            "goal__title",
+            "title",
+            "weight",
+            "status",
+            "due_on",
+            "updated_at",
+        )
+    )
+    for initiative_id, team, goal, title, weight, status, due_on, updated_at in rows.iterator(
+        chunk_size=500
+    ):
+        yield [
+            csv_safe(names[initiative_id]),
+            csv_safe(team),
+            csv_safe(goal),
+            csv_safe(title),
+            "" if weight is None else weight,
+            str(labels.get(status, status)),
+            due_on.isoformat() if due_on else "",
+            timezone.localdate(updated_at, timezone=zones[initiative_id]).isoformat(),
+        ]

@@ -24,6 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 
 from initiatives.models import CoalitionMembership, Initiative, Role
 from participants.models import Participant, Status
@@ -303,3 +304,17 @@ def participant_teams(participant) -> dict:
             .values_list("name", flat=True)
         ),
     }
+
+
+def convener_bodies(initiative: Initiative) -> list:
+    """participants' DECISION_BODIES: the action teams' conveners (each person once), for the
+    inclusion dashboard's mix of decision-making bodies. The emails are read there, in one
+    query; a convener is matched to their own registration, so a withdrawn one counts as not
+    registered."""
+    emails = (
+        ActionTeam.objects.filter(initiative=initiative, convener__isnull=False)
+        .values_list("convener__email", flat=True)
+        .order_by()
+        .distinct()
+    )
+    return [("conveners", gettext("Action-team conveners"), emails)]

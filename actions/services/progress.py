@@ -37,7 +37,7 @@ from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
 from dialogue_hub.services import save_values
 from initiatives.models import CoalitionMembership, Initiative, Membership, Phase, Role
-from initiatives.services import activity_record, delete_recorded
+from initiatives.services import activity_record, delete_recorded, reading_record
 from participants.models import Participant, Status
 
 from ..models import (
@@ -61,6 +61,13 @@ _url_validator = URLValidator(schemes=["http", "https"])
 
 
 # --- evidence links ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def milestones_export_record(*, user, initiatives) -> None:
+    """Log a download of the dashboard's milestone CSV in every initiative it covers (names
+    and dates only, but downloads are always logged). One INSERT whatever their number."""
+    reading_record(initiatives=initiatives, actor=user, action="progress.milestones_exported")
 
 
 def parse_evidence_links(text: str) -> list[str]:

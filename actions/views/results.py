@@ -1,5 +1,5 @@
 """What came of the action phase: the coalition lead's progress dashboard across initiatives
-(with its per-team CSV) and the public results page of a published initiative (no sign-in).
+(with its per-team and per-milestone CSVs) and the public results page of a published initiative (no sign-in).
 Read-only pages; their figures come from actions.selectors.results."""
 
 import functools
@@ -16,6 +16,7 @@ from initiatives import cache as initiative_cache
 from initiatives import selectors as initiative_selectors
 
 from ..selectors import results as selectors
+from ..services import progress as services
 
 TIMELINE_PAGE_SIZE = 20
 
@@ -33,9 +34,12 @@ class DashboardView(TemplateView):
         initiatives = selectors.initiatives_with_progress_view(user=self.request.user)
         ids = [initiative.pk for initiative in initiatives]
         number = self.request.GET.get("page")
+        show = selectors.team_filter(self.request.GET.get("show"))
         # The dashboard's HTML is the same for everyone who may follow the same initiatives
         # (no role-dependent part): the template caches it, and these run only on a miss.
-        overview = functools.cache(lambda: selectors.kept_progress_rows(initiatives))
+        overview = functools.cache(
+            lambda: selectors.filter_overview(selectors.kept_progress_rows(initiatives), show)
+        )
         page_obj = functools.cache(
             lambda: selectors.kept_timeline_page(initiatives, number, per_page=TIMELINE_PAGE_SIZE)
         )
@@ -46,6 +50,8 @@ class DashboardView(TemplateView):
             fragment_version=initiative_cache.version_of(ids),
             fragment_timeout=initiative_cache.TIMEOUT,
             page_number=self.request.GET.get("page", ""),
+            show=show,
+            team_filters=selectors.TEAM_FILTERS,
         )
         return context
 
@@ -57,6 +63,21 @@ class DashboardExportView(View):
         overview = selectors.progress_overview(user=request.user)
         filename = f"progress-{timezone.localdate():%Y-%m-%d}.csv"
         return csv_download(filename, rows=[selectors.csv_header(), *selectors.csv_rows(overview)])
+
+
+class DashboardMilestoneExportView(View):
+    """Every milestone of the teams on the dashboard as CSV, beside the per-team CSV and for the
+    same people (the initiatives where the user holds progress.view). The download is logged in
+    each initiative it covers."""
+
+    def get(self, request, *args, **kwargs):
+        initiatives = selectors.initiatives_with_progress_view(user=request.user)
+        services.milestones_export_record(user=request.user, initiatives=initiatives)
+        filename = f"progress-milestones-{timezone.localdate():%Y-%m-%d}.csv"
+        return csv_download(
+            filename,
+            rows=[selectors.milestone_csv_header(), *selectors.milestone_csv_rows(initiatives)],
+        )
 
 
 @method_decorator(login_not_required, name="dispatch")

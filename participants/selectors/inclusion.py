@@ -20,10 +20,10 @@ from django.db.models.functions import Lower, TruncWeek
 from django.http import Http404
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from dialogue_hub.privacy import THRESHOLD, shown_count, suppress
-from initiatives.models import CoalitionMembership, Initiative, Membership
+from initiatives.models import CoalitionMembership, CoalitionRole, Initiative, Membership
 
 from ..charts import BarChart, share_chart, week_chart
 from ..models import (
@@ -37,6 +37,7 @@ from ..models import (
     RoleCategory,
     Status,
 )
+from . import outreach
 
 # Keys of the rows that are not a group of the dimension itself.
 NOT_GIVEN = "_not_given"
@@ -70,6 +71,7 @@ class Row:
     source_year: int | None = None
     ratio: Decimal | None = None  # participant share ÷ community share
     compare_share: Decimal | None = None  # decision bodies: the participants' share of the group
+    status: str = ""  # groups with a target: ON_TRACK, BELOW_TARGET or NOT_YET_KNOWN
 
     @property
     def has_target(self) -> bool:
@@ -81,6 +83,10 @@ class Row:
         if self.share is None:
             return 0
         return min(100, int((self.share / 5).quantize(Decimal(1), ROUND_HALF_UP)) * 5)
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS.get(self.status, ""))
 
     @property
     def ratio_display(self) -> Decimal | None:
@@ -120,10 +126,21 @@ class RepresentationIndex:
 
 @dataclass
 class DecisionBodyMix:
+    key: str  # "team", "convening", "conveners"…: the tables' keys start with it
     label: str
     total: int | None  # people in the body, when shown
     total_suppressed: bool
     tables: list[Table]
+
+
+@dataclass
+class TargetProgress:
+    """Where one group with a target stands, and which partners could reach it."""
+
+    dimension: str
+    dimension_label: str
+    row: Row
+    partners: list = field(default_factory=list)  # outreach.PartnerLead
 
 
 @dataclass
@@ -138,6 +155,7 @@ class InclusionDashboard:
     channels: Table
     weeks: Table
     decision_bodies: list[DecisionBodyMix] = field(default_factory=list)
+    targets: list[TargetProgress] = field(default_factory=list)
 
     @property
     def has_benchmarks(self) -> bool:
@@ -482,6 +500,120 @@ def gap_alerts(tables: list[Table]) -> list[str]:
     return alerts
 
 
+# --- where each target stands -------------------------------------------------------------------
+#
+# While an initiative is small most counts are hidden, and a group's gap ("12 more needed") with
+# them. The status below still says where a group with a target stands, without giving a hidden
+# count away. Read `target_status` before changing anything here.
+
+ON_TRACK = "on_track"
+BELOW_TARGET = "below_target"
+NOT_YET_KNOWN = "not_yet_known"
+STATUS_LABELS = {
+    ON_TRACK: gettext_lazy("On track"),
+    BELOW_TARGET: gettext_lazy("Below target"),
+    NOT_YET_KNOWN: gettext_lazy("Not yet known"),
+}
+
+
+def hidden_range(table: Table, *, population_hidden: bool) -> tuple[int, int | None]:
+    """The range (low, high; high None for "no bound") in which anyone reading `table` can
+    already place each of its hidden counts, from what the table shows and the published
+    suppression rule (dialogue_hub/privacy.py) alone:
+
+    - a hidden count is at least 1: zeros are shown;
+    - it is at most the smallest non-zero count shown in the table: the rule hides the smallest
+      cells first;
+    - it is at most the number of participants when that is shown, and at most 9 when that
+      number is itself hidden (every count is then from 1 to 9);
+    - where the table's total is shown (one row per person), the hidden counts add up to the
+      total minus the shown ones: each is at most that sum minus 1 for each other hidden row,
+      and at least that sum minus the most the other hidden rows can hold.
+
+    Nothing here reads a hidden count: `Table` never holds one.
+    """
+    shown = [row.value for row in table.rows if not row.suppressed]
+    hidden = sum(1 for row in table.rows if row.suppressed)
+    nonzero = [value for value in shown if value > 0]
+    highs = []
+    if nonzero:
+        highs.append(min(nonzero))
+    if table.population is not None:
+        highs.append(table.population)
+    elif population_hidden:
+        highs.append(THRESHOLD - 1)
+    low = 1
+    if table.additive and table.total is not None and hidden:
+        rest = table.total - sum(shown)
+        highs.append(rest - (hidden - 1))
+        low = max(low, rest - (hidden - 1) * min(highs))
+    return low, (min(highs) if highs else None)
+
+
+def target_status(row: Row, *, low: int, high: int | None) -> str:
+    """ON_TRACK (the group has reached its target), BELOW_TARGET or NOT_YET_KNOWN, for a row
+    with a target ("" without one). `low`..`high` is the table's `hidden_range`.
+
+    Why this cannot reveal a hidden count: the status is a function of what the page already
+    shows and nothing else. A shown row compares its shown count with the target. A hidden row
+    is never compared with its own count: it is "on track" only when the target is at most
+    `low` and "below target" only when the target is above `high`, where `low` and `high` are
+    bounds every reader can work out from the shown counts, the shown totals and the published
+    rule (`hidden_range`); anywhere in between it is "not yet known", whatever the count. So two
+    initiatives whose pages show the same numbers get the same statuses, and no comparison of
+    statuses with totals, with other rows or with each other (or across dimensions, or over
+    time: the statuses are worked out afresh from each version of the page) says more about a
+    hidden count than the page says without them. A share target needs the number of
+    participants to become a number of people; while that number is hidden, so is the status.
+
+    tests/participants/test_target_status.py checks every small table: the status is always
+    true, and identical across every set of counts that shows the same page.
+    """
+    if not row.has_target:
+        return ""
+    target = row.target_people
+    if target is None:
+        return NOT_YET_KNOWN
+    if not row.suppressed:
+        return ON_TRACK if row.value >= target else BELOW_TARGET
+    if target <= low:
+        return ON_TRACK
+    if high is not None and target > high:
+        return BELOW_TARGET
+    return NOT_YET_KNOWN
+
+
+def apply_target_statuses(tables: list[Table], *, population_hidden: bool) -> None:
+    """Set `row.status` on every row with a target (see `target_status`)."""
+    for table in tables:
+        low, high = hidden_range(table, population_hidden=population_hidden)
+        for row in table.rows:
+            row.status = target_status(row, low=low, high=high)
+
+
+def target_progress(
+    *, initiative: Initiative, tables: list[Table], members
+) -> list[TargetProgress]:
+    """Every group with a target, in the dashboard's order, with its status (set by
+    `apply_target_statuses`) and the partners who could reach it (one query, none without
+    targets; participants/selectors/outreach.py: from the coalition's records, never from who
+    signed up)."""
+    items = [
+        TargetProgress(dimension=table.key, dimension_label=table.label, row=row)
+        for table in tables
+        for row in table.rows
+        if row.has_target
+    ]
+    leads = outreach.partners_for_groups(
+        initiative=initiative,
+        members=members,
+        groups=[(item.dimension, item.row.key) for item in items],
+    )
+    for item in items:
+        item.partners = leads.get((item.dimension, item.row.key), [])
+    return items
+
+
 # --- breakdowns ---------------------------------------------------------------------------------
 
 
@@ -527,13 +659,19 @@ def _week_counts(initiative: Initiative, qs) -> list[tuple[str, str, int]]:
 
 
 def decision_body_mix(
-    *, initiative: Initiative, emails, label: str, participant_tables: dict | None = None
+    *,
+    initiative: Initiative,
+    emails,
+    label: str,
+    participant_tables: dict | None = None,
+    key: str = "team",
 ) -> DecisionBodyMix:
     """Role, age and race/ethnicity mix of a decision-making body, from the registrations of
     its members (matched by email, ignoring case) in this initiative.
 
     `emails` is any iterable of email addresses, typically a `values_list(..., flat=True)`
-    queryset (the initiative team now; action-team conveners later). It is read once. People
+    queryset (the initiative team, the convening partners' contacts, the action-team conveners:
+    see `decision_bodies`). It is read once. People
     without a registration count as "not registered". Two queries whatever the sizes (the
     emails, then one GROUP BY of the matched registrations, found through an index on
     LOWER(email)).
@@ -576,16 +714,25 @@ def decision_body_mix(
             (NOT_REGISTERED, _("Not registered as a participant"), max(size - registered, 0))
         )
 
+    # The body's registered members are some of the participants: a body's count of a group
+    # is a floor for the participants' count of it. Where the participants' table hides a
+    # group, the body's table hides it too, or "12 young conveners" would narrow down (and,
+    # next to the participants' shown rows, could pin) a hidden count of young participants.
+    hidden_among_participants = {
+        dimension: frozenset(row.key for row in table.rows if row.suppressed)
+        for dimension, table in (participant_tables or {}).items()
+    }
+
     def build(also_hide=frozenset()):
         return [
             _table(
-                key=f"team-{dimension}",
+                key=f"{key}-{dimension}",
                 label=Dimension(dimension).label,
                 counts=counts,
                 population=size,
                 population_suppressed=size_suppressed,
                 additive=additive,
-                also_hide=also_hide,
+                also_hide=also_hide | hidden_among_participants.get(dimension, frozenset()),
                 identifiable=True,
             )
             for dimension, counts, additive in per_dimension
@@ -605,11 +752,19 @@ def decision_body_mix(
         if not additive:
             table.note = _("People could choose several answers, so these rows do not add up.")
     return DecisionBodyMix(
+        key=key,
         label=label,
         total=None if size_suppressed else size,
         total_suppressed=size_suppressed,
         tables=tables,
     )
+
+
+# Decision-making bodies kept by apps above this one (actions: the action teams' conveners).
+# Each app registers, in its AppConfig.ready(), `provider(initiative) -> [(key, label, emails),
+# …]`: `emails` as `decision_body_mix` takes them (a values_list queryset, read once). Their
+# mixes are built and suppressed here like the team's, so every body follows one rule.
+DECISION_BODIES: list = []
 
 
 def team_emails(initiative: Initiative):
@@ -620,6 +775,47 @@ def team_emails(initiative: Initiative):
         .order_by()
         .distinct()
     )
+
+
+def convening_partner_emails(initiative: Initiative):
+    """The contact people of the coalition's convening partners (each address once), for
+    decision_body_mix: the organizations that convene the coalition decide with the team."""
+    return (
+        CoalitionMembership.objects.filter(initiative=initiative, role=CoalitionRole.CONVENER)
+        .exclude(contact_email="")
+        .values_list("contact_email", flat=True)
+        .order_by()
+        .distinct()
+    )
+
+
+def decision_bodies(
+    *, initiative: Initiative, participant_tables: dict | None = None
+) -> list[DecisionBodyMix]:
+    """The initiative's decision-making bodies, each with its own mix: the initiative team,
+    the coalition's convening partners (their contact people), then the bodies other apps
+    register in DECISION_BODIES (the action teams' conveners). Two queries per body.
+
+    Each body is suppressed on its own with the `identifiable` rule. No figure is shown for
+    several bodies together (a person can sit on several), so no body's hidden cell can be
+    worked out by subtracting one body's figures from a combined table's.
+    """
+    bodies = [
+        ("team", _("Initiative team"), team_emails(initiative)),
+        ("convening", _("Convening partners"), convening_partner_emails(initiative)),
+    ]
+    for provider in DECISION_BODIES:
+        bodies.extend(provider(initiative))
+    return [
+        decision_body_mix(
+            initiative=initiative,
+            emails=emails,
+            label=str(label),
+            participant_tables=participant_tables,
+            key=key,
+        )
+        for key, label, emails in bodies
+    ]
 
 
 # --- charts -------------------------------------------------------------------------------------
@@ -685,14 +881,10 @@ def inclusion_dashboard(*, initiative: Initiative) -> InclusionDashboard:
             table.note = _("People could choose several answers, so these rows do not add up.")
     for table in dimensions:
         table.chart = share_chart(table)
+    apply_target_statuses(dimensions, population_hidden=population_suppressed)
     common = {"population": population, "population_suppressed": population_suppressed}
     by_dimension = {table.key: table for table in dimensions}
-    team = decision_body_mix(
-        initiative=initiative,
-        emails=team_emails(initiative),
-        label=_("Initiative team"),
-        participant_tables=by_dimension,
-    )
+    bodies = decision_bodies(initiative=initiative, participant_tables=by_dimension)
     weeks = _table(
         key="week",
         label=_("New registrations per week"),
@@ -723,7 +915,8 @@ def inclusion_dashboard(*, initiative: Initiative) -> InclusionDashboard:
             **common,
         ),
         weeks=weeks,
-        decision_bodies=[team],
+        decision_bodies=bodies,
+        targets=target_progress(initiative=initiative, tables=dimensions, members=members),
     )
 
 

@@ -4,17 +4,29 @@ page goes through dialogue_hub.privacy.suppress: coalition leads see these pages
 data stewards."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, QuerySet, Sum
 from django.http import Http404
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from dialogue_hub.privacy import Cell, SuppressedTable, suppress
-from initiatives.models import CoalitionMembership, Initiative
+from initiatives.models import CoalitionMembership, Initiative, Sector
 from initiatives.selectors import coalition_members
 
-from ..models import Channel, OutreachActivity, Participant, ReferralLink, Status
+from ..models import (
+    AgeBand,
+    Channel,
+    Dimension,
+    OutreachActivity,
+    Participant,
+    RaceEthnicity,
+    ReferralLink,
+    RoleCategory,
+    Status,
+)
 
 SESSION_KEY = "referral_code"
 CODE_PATTERN = re.compile(r"[a-z0-9_-]{1,40}")
@@ -322,3 +334,279 @@ def attribution(*, initiative: Initiative) -> Attribution:
         total=partner_table.total_value,
         has_signups=partner_table.total > 0,
     )
+
+
+# --- who could reach a group: partners for the inclusion dashboard's targets ----------------------
+#
+# Read from the coalition's own records only (its outreach activities and its partners'
+# sectors), never from who signed up through whom: a suggestion says nothing about any
+# participant. The dashboard is shown to roles without outreach.view, so a suggestion names the
+# partner and why, never an activity's segment text or numbers.
+
+# Words (English and Spanish, matched at the start of a word, ignoring case) that an outreach
+# segment such as "Spanish-speaking parents in Eastside" uses for a group, besides its label.
+GROUP_WORDS = {
+    (Dimension.ROLE_CATEGORY, RoleCategory.RESIDENT): ["resident", "neighbo", "vecin"],
+    (Dimension.ROLE_CATEGORY, RoleCategory.YOUNG_PERSON): [
+        "young",
+        "youth",
+        "teen",
+        "joven",
+        "jóven",
+        "juvenil",
+        "adolescent",
+    ],
+    (Dimension.ROLE_CATEGORY, RoleCategory.SWORN_OFFICER): [
+        "officer",
+        "police",
+        "policía",
+        "policia",
+        "agente",
+    ],
+    (Dimension.ROLE_CATEGORY, RoleCategory.POLICE_STAFF): ["police", "policía", "policia"],
+    (Dimension.ROLE_CATEGORY, RoleCategory.ELECTED_OFFICIAL): [
+        "elected",
+        "council",
+        "electo",
+        "concejal",
+    ],
+    (Dimension.ROLE_CATEGORY, RoleCategory.GOVERNMENT_STAFF): [
+        "government",
+        "city staff",
+        "gobierno",
+        "municipal",
+    ],
+    (Dimension.ROLE_CATEGORY, RoleCategory.FAITH_LEADER): [
+        "faith",
+        "church",
+        "congregation",
+        "mosque",
+        "synagogue",
+        "pastor",
+        "iglesia",
+        "congregación",
+    ],
+    (Dimension.ROLE_CATEGORY, RoleCategory.COMMUNITY_ORGANIZATION): [
+        "nonprofit",
+        "community group",
+        "organizaci",
+    ],
+    (Dimension.ROLE_CATEGORY, RoleCategory.EDUCATOR): [
+        "teacher",
+        "educator",
+        "maestr",
+        "docente",
+        "educador",
+    ],
+    (Dimension.ROLE_CATEGORY, RoleCategory.BUSINESS): [
+        "business",
+        "merchant",
+        "shop",
+        "negocio",
+        "comerciante",
+        "empresa",
+    ],
+    (Dimension.AGE_BAND, AgeBand.UNDER_13): ["children", "kids", "niños", "niñas"],
+    (Dimension.AGE_BAND, AgeBand.AGE_13_17): [
+        "teen",
+        "youth",
+        "high school",
+        "adolescent",
+        "joven",
+        "jóven",
+    ],
+    (Dimension.AGE_BAND, AgeBand.AGE_18_24): [
+        "young adult",
+        "college",
+        "student",
+        "youth",
+        "joven",
+        "jóven",
+        "universit",
+    ],
+    (Dimension.AGE_BAND, AgeBand.AGE_65_PLUS): [
+        "senior",
+        "elder",
+        "older",
+        "retire",
+        "mayores",
+        "jubilad",
+    ],
+    (Dimension.RACE_ETHNICITY, RaceEthnicity.BLACK): ["black", "african", "afro"],
+    (Dimension.RACE_ETHNICITY, RaceEthnicity.HISPANIC): ["hispanic", "latin", "hispan"],
+    (Dimension.RACE_ETHNICITY, RaceEthnicity.ASIAN): ["asian", "asiátic", "asiatic"],
+    (Dimension.RACE_ETHNICITY, RaceEthnicity.AMERICAN_INDIAN): [
+        "native",
+        "tribal",
+        "indígena",
+        "indigenous",
+    ],
+    (Dimension.RACE_ETHNICITY, RaceEthnicity.PACIFIC_ISLANDER): [
+        "pacific islander",
+        "hawaiian",
+        "isleñ",
+    ],
+    (Dimension.RACE_ETHNICITY, RaceEthnicity.MENA): [
+        "arab",
+        "middle eastern",
+        "north african",
+        "árabe",
+    ],
+}
+
+# Partner sectors that usually reach a group.
+GROUP_SECTORS = {
+    (Dimension.ROLE_CATEGORY, RoleCategory.RESIDENT): [Sector.NEIGHBORHOOD],
+    (Dimension.ROLE_CATEGORY, RoleCategory.YOUNG_PERSON): [Sector.YOUTH, Sector.SCHOOL],
+    (Dimension.ROLE_CATEGORY, RoleCategory.SWORN_OFFICER): [Sector.POLICE],
+    (Dimension.ROLE_CATEGORY, RoleCategory.POLICE_STAFF): [Sector.POLICE],
+    (Dimension.ROLE_CATEGORY, RoleCategory.ELECTED_OFFICIAL): [Sector.LOCAL_GOVERNMENT],
+    (Dimension.ROLE_CATEGORY, RoleCategory.GOVERNMENT_STAFF): [Sector.LOCAL_GOVERNMENT],
+    (Dimension.ROLE_CATEGORY, RoleCategory.FAITH_LEADER): [Sector.FAITH],
+    (Dimension.ROLE_CATEGORY, RoleCategory.COMMUNITY_ORGANIZATION): [
+        Sector.NEIGHBORHOOD,
+        Sector.SOCIAL_SERVICES,
+        Sector.CIVIL_RIGHTS,
+    ],
+    (Dimension.ROLE_CATEGORY, RoleCategory.EDUCATOR): [Sector.SCHOOL],
+    (Dimension.ROLE_CATEGORY, RoleCategory.BUSINESS): [Sector.BUSINESS],
+    (Dimension.AGE_BAND, AgeBand.UNDER_13): [Sector.SCHOOL, Sector.YOUTH],
+    (Dimension.AGE_BAND, AgeBand.AGE_13_17): [Sector.YOUTH, Sector.SCHOOL],
+    (Dimension.AGE_BAND, AgeBand.AGE_18_24): [Sector.YOUTH, Sector.SCHOOL],
+    (Dimension.AGE_BAND, AgeBand.AGE_65_PLUS): [Sector.FAITH, Sector.SOCIAL_SERVICES],
+}
+
+# Outreach channels that reach a group.
+GROUP_CHANNELS = {
+    (Dimension.ROLE_CATEGORY, RoleCategory.YOUNG_PERSON): [Channel.SCHOOL],
+    (Dimension.ROLE_CATEGORY, RoleCategory.SWORN_OFFICER): [Channel.POLICE],
+    (Dimension.ROLE_CATEGORY, RoleCategory.POLICE_STAFF): [Channel.POLICE],
+    (Dimension.ROLE_CATEGORY, RoleCategory.FAITH_LEADER): [Channel.FAITH],
+    (Dimension.ROLE_CATEGORY, RoleCategory.EDUCATOR): [Channel.SCHOOL],
+    (Dimension.AGE_BAND, AgeBand.UNDER_13): [Channel.SCHOOL],
+    (Dimension.AGE_BAND, AgeBand.AGE_13_17): [Channel.SCHOOL],
+    (Dimension.AGE_BAND, AgeBand.AGE_18_24): [Channel.SCHOOL],
+}
+
+CHOICES = {
+    Dimension.ROLE_CATEGORY: RoleCategory,
+    Dimension.AGE_BAND: AgeBand,
+    Dimension.RACE_ETHNICITY: RaceEthnicity,
+}
+
+MAX_PARTNERS = 3  # suggestions per group
+
+
+def group_terms(dimension: str, group: str) -> list[str]:
+    """What an outreach segment may call a group: its label in every language of the site,
+    split where it offers alternatives ("Black or African American"), and GROUP_WORDS.
+    Neighborhoods and lived-experience groups are their own names."""
+    labels = []
+    if dimension in CHOICES:
+        label = dict(CHOICES[dimension].choices).get(group)
+        if label is not None:
+            for code, _name in settings.LANGUAGES:
+                with translation.override(code):
+                    labels.append(str(label))
+    elif dimension == Dimension.LANGUAGE:
+        info = translation.get_language_info(group) if group in dict(settings.LANGUAGES) else {}
+        labels += [info.get("name", ""), info.get("name_local", "")]
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                labels.append(str(dict(settings.LANGUAGES).get(group, "")))
+    else:
+        labels.append(group)
+    terms = []
+    for label in labels:
+        terms += re.split(r"\s+(?:or|o|u)\s+|,\s*", label)
+    terms += GROUP_WORDS.get((dimension, group), [])
+    return sorted({term.strip().casefold() for term in terms if len(term.strip()) >= 3})
+
+
+def _mentions(text: str, terms) -> bool:
+    text = text.casefold()
+    return any(re.search(r"(?<!\w)" + re.escape(term), text) for term in terms)
+
+
+@dataclass
+class PartnerLead:
+    """A coalition partner that could reach a group, and why (plain sentences)."""
+
+    name: str
+    bridge_builder: bool
+    reasons: list = field(default_factory=list)
+    score: int = 0
+
+
+def _lead(leads: dict, member) -> PartnerLead:
+    return leads.setdefault(
+        member.pk,
+        PartnerLead(
+            name=member.organization.name, bridge_builder=member.organization.is_bridge_builder
+        ),
+    )
+
+
+def partners_for_groups(*, initiative: Initiative, members, groups) -> dict:
+    """{(dimension, group): [PartnerLead, …]} for each (dimension, group) of `groups`: the
+    partners among `members` (the initiative's CoalitionMembership rows, organizations loaded)
+    whose outreach activities were aimed at the group (their segment names it), that reached
+    people through a channel that reaches it, or whose sector usually serves it; the strongest
+    reason first, at most MAX_PARTNERS. One query (the activities grouped by partner, segment
+    and channel), whatever the number of activities; none without groups."""
+    groups = list(groups)
+    if not groups:
+        return {}
+    rows = list(
+        OutreachActivity.objects.filter(initiative=initiative, partner__isnull=False)
+        .order_by()
+        .values("partner_id", "segment", "channel")
+        .annotate(reached=Sum("people_reached"))
+    )
+    by_pk = {member.pk: member for member in members}
+    sector_labels = dict(Sector.choices)
+    channel_labels = dict(Channel.choices)
+    result = {}
+    for dimension, group in groups:
+        terms = group_terms(dimension, group)
+        channels = set(GROUP_CHANNELS.get((dimension, group), []))
+        sectors = set(GROUP_SECTORS.get((dimension, group), []))
+        leads: dict = {}
+        reached: dict = {}
+
+        aimed, through = set(), {}
+        for row in rows:
+            member = by_pk.get(row["partner_id"])
+            if member is None:
+                continue
+            if terms and _mentions(row["segment"], terms):
+                aimed.add(member.pk)
+                reached[member.pk] = reached.get(member.pk, 0) + (row["reached"] or 0)
+            elif row["channel"] in channels:
+                through.setdefault(member.pk, set()).add(row["channel"])
+                reached[member.pk] = reached.get(member.pk, 0) + (row["reached"] or 0)
+        for member in members:
+            if member.pk in aimed:
+                entry = _lead(leads, member)
+                entry.reasons.append(_("its outreach was aimed at this group"))
+                entry.score += 4
+            if member.pk in through and member.pk not in aimed:
+                entry = _lead(leads, member)
+                names = ", ".join(str(channel_labels[c]) for c in sorted(through[member.pk]))
+                entry.reasons.append(
+                    _("it reached people through: %(channels)s") % {"channels": names}
+                )
+                entry.score += 2
+            if member.organization.sector in sectors:
+                entry = _lead(leads, member)
+                entry.reasons.append(
+                    _("its sector usually serves this group (%(sector)s)")
+                    % {"sector": sector_labels[member.organization.sector]}
+                )
+                entry.score += 1
+        ranked = sorted(
+            leads.items(),
+            key=lambda item: (-item[1].score, -reached.get(item[0], 0), item[1].name.casefold()),
+        )
+        result[(dimension, group)] = [entry for _pk, entry in ranked[:MAX_PARTNERS]]
+    return result

@@ -336,6 +336,7 @@ EXPECTED = {
     # Signed-in pages across initiatives: each user sees only where they hold progress.view.
     "actions:dashboard": {"get": signed_in(OK), "post": signed_in(NOT_ALLOWED)},
     "actions:dashboard_csv": {"get": signed_in(OK), "post": signed_in(NOT_ALLOWED)},
+    "actions:dashboard_milestones_csv": {"get": signed_in(OK), "post": signed_in(NOT_ALLOWED)},
     "actions:results": {"get": everyone(OK), "post": everyone(NOT_ALLOWED)},
     # --- evaluation: survey waves (organizers) and a person's own surveys (private link) ---
     "evaluation:waves": page("evaluation.manage"),
