@@ -51,7 +51,8 @@ def test_marked_html_escapes_the_text():
     initiative = make("<b>Bold</b>")
     with translation.override("es"):
         html = str(marked(translated.translated(initiative, "name")))
-    assert "<b>" not in html and "&lt;b&gt;Bold&lt;/b&gt;" in html
+    assert "<b>" not in html
+    assert "&lt;b&gt;Bold&lt;/b&gt;" in html
 
 
 def test_saving_from_a_spanish_page_keeps_the_own_column_english():
@@ -94,7 +95,8 @@ class TitleForm(translated.TranslatedFieldsMixin, forms.Form):
 def test_a_form_field_becomes_one_per_language_the_first_required():
     form = TitleForm(first_language="es")
     assert list(form.fields) == ["title_es", "title_en", "other"]
-    assert form.fields["title_es"].required and not form.fields["title_en"].required
+    assert form.fields["title_es"].required
+    assert not form.fields["title_en"].required
     assert form.fields["title_en"].max_length == 20
     assert str(form.fields["title_es"].label) == "Title (Spanish)"
     form = TitleForm({"title_en": "Only English"}, first_language="es")

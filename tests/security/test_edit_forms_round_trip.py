@@ -288,6 +288,12 @@ def _caps(side):
     }
 
 
+def _list_wording(side):
+    """The lists' Spanish wording, line for line (option_labels_es)."""
+    labels = _fresh(_settings(side)).option_labels_es or {}
+    return {f"{name}_es": labels.get(name) for name in labels}
+
+
 def _consents(side, kinds):
     given = set(
         Consent.objects.filter(
@@ -389,7 +395,7 @@ EDITS = {
             _q(_settings(s)),
             RoleCap.objects.filter(initiative=s.initiative),
         ],
-        shows=_caps,
+        shows=lambda s: {**_caps(s), **_list_wording(s)},
     ),
     "participants:inclusion_target_edit": Edit(
         objects=lambda s: [s.objects["target"]],
