@@ -10,7 +10,6 @@ from initiatives.models import Phase
 
 from .models import ActionTeam, Ballot, Idea
 
-
 # A ballot lists at least two items (actions.services.forum).
 BALLOT_MIN_ITEMS = 2
 
