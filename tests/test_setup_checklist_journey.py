@@ -227,9 +227,9 @@ def test_a_new_organizer_follows_the_checklist_from_top_to_bottom(
     submit(
         client,
         page.form(action=reverse("initiatives:create")),
-        name="Riverton Dialogues",
+        name_en="Riverton Dialogues",
         community="City of Riverton",
-        description="Residents and police in small circles.",
+        description_en="Residents and police in small circles.",
         languages=["en", "es"],
     )
     initiative = Initiative.objects.get(name="Riverton Dialogues")

@@ -49,9 +49,9 @@ def test_a_new_organizer_opens_registration_by_following_the_checklist(journey):
     j.sign_in("dana@example.org", PASSWORD)
 
     j.go(reverse("initiatives:create"))
-    page.fill("input[name=name]", "Riverton Dialogues")
+    page.fill("input[name=name_en]", "Riverton Dialogues")
     page.fill("input[name=community]", "City of Riverton")
-    page.fill("textarea[name=description]", "Residents and police in small circles.")
+    page.fill("textarea[name=description_en]", "Residents and police in small circles.")
     save(page)
     initiative = Initiative.objects.get(name="Riverton Dialogues")
     expect(page.locator("#setup-checklist")).to_contain_text("0 of 13 steps done")
