@@ -7,15 +7,17 @@ class ActionsConfig(AppConfig):
     verbose_name = _("Actions")
 
     def ready(self):
+        from initiatives import checklist
         from participants.selectors.inclusion import DECISION_BODIES
         from participants.selectors.public import EXPORT_PROVIDERS
 
-        from . import emails
+        from . import emails, setup_steps
         from .selectors.forum import participant_votes
         from .selectors.progress import participant_assets
         from .selectors.teams import convener_bodies, participant_teams
 
         emails.register_kinds()
+        checklist.register(*setup_steps.STEPS)
         # A person's own download holds what they did here too (participants imports no app).
         for provider in (participant_teams, participant_votes, participant_assets):
             if provider not in EXPORT_PROVIDERS:

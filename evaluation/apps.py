@@ -10,11 +10,12 @@ class EvaluationConfig(AppConfig):
         from actions.selectors.results import RESULTS_LINKS
         from guides.views.circles import CIRCLE_PAGE_LINKS
         from guides.views.participant import MEETING_LINKS
+        from initiatives import checklist
         from initiatives.selectors import ATTENTION_PROVIDERS
         from participants.selectors.public import EXPORT_PROVIDERS
         from participants.services.public import FORGET_HOOKS
 
-        from . import emails
+        from . import emails, setup_steps
         from .permissions import circle_feedback_link
         from .selectors.feedback import feedback_attention, participant_feedback_links
         from .selectors.report import public_report_links
@@ -27,6 +28,7 @@ class EvaluationConfig(AppConfig):
         if participant_data not in EXPORT_PROVIDERS:
             EXPORT_PROVIDERS.append(participant_data)
         emails.register_kinds()
+        checklist.register(*setup_steps.STEPS)
         emails.register_feedback_kinds()
         if feedback_attention not in ATTENTION_PROVIDERS:
             ATTENTION_PROVIDERS.append(feedback_attention)

@@ -7,6 +7,7 @@ class InitiativesConfig(AppConfig):
     verbose_name = _("Initiatives")
 
     def ready(self):
-        from . import emails
+        from . import checklist, emails, setup_steps
 
         emails.register_kinds()
+        checklist.register(*setup_steps.STEPS)

@@ -21,7 +21,7 @@ from dialogue_hub import outbox, translated
 from dialogue_hub.editing import ServiceActionView, ServiceFormView
 from dialogue_hub.exceptions import DomainError
 
-from . import selectors, services
+from . import checklist, selectors, services
 from .forms import AcceptWithNewAccountForm, CoalitionMemberForm, InitiativeForm, InvitationForm
 from .models import INITIATIVE_TRANSLATED_FIELDS, Phase, Role
 from .permissions import permissions_for, require
@@ -122,6 +122,7 @@ class InitiativeDetailView(InitiativeAccessMixin, TemplateView):
             mix=mix,
             attention=self.attention(initiative, sectors, context["can"]),
             role_labels=[str(label) for value, label in Role.choices if value in initiative.roles],
+            checklist=checklist.setup_checklist(initiative=initiative, roles=initiative.roles),
         )
         if context["can"]["outbox_view"]:
             context["failed_emails"] = outbox.failed_count(initiative=initiative)

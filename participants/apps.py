@@ -7,6 +7,9 @@ class ParticipantsConfig(AppConfig):
     verbose_name = _("Participants")
 
     def ready(self):
-        from . import emails
+        from initiatives import checklist
+
+        from . import emails, setup_steps
 
         emails.register_kinds()
+        checklist.register(*setup_steps.STEPS)

@@ -58,17 +58,27 @@ class RegistrationSettingsView(InitiativeFormView):
     form_class = RegistrationSettingsForm
     success_message = _lazy("Registration settings saved.")
 
+    @functools.cached_property
+    def settings_row(self):
+        return registration.registration_settings_for(self.initiative)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["cap_rows"] = selectors.cap_rows(
             initiative=self.initiative, steward=context["can"]["demographics_view"]
         )
+        # Sign-ups need two switches, this page's and the landing page's: both shown here, with
+        # the one still off (the publish button is the overview's, InitiativePublishView).
+        context["signup"] = {
+            "open": self.settings_row.accepting,
+            "published": self.initiative.is_published,
+        }
         return context
 
     def get_initial(self):
         if self.request.method == "POST":
             return {}  # the form shows what was posted
-        row = registration.registration_settings_for(self.initiative)
+        row = self.settings_row
         caps = dict(
             RoleCap.objects.filter(initiative=self.initiative).values_list("role_category", "seats")
         )

@@ -648,7 +648,7 @@ class TestOrganizerHome:
             organizer_client,
             reverse("initiatives:detail", args=[initiative.slug]),
             add_rows,
-            limit=13,  # 12, and one for the feedback safety flags (evaluation)
+            limit=14,  # 12, one for the feedback safety flags (evaluation), one for the checklist
         )
 
 
