@@ -349,6 +349,10 @@ def test_a_minor_and_a_child_under_13_register_at_the_table(table_client, initia
     assert rows["13_17"].guardian_email == "marta@example.net"
     assert (rows["under_13"].name, rows["under_13"].email) == ("", "")
     assert all(p.outreach_activity == event for p in rows.values())
+    # The person's own download says where they signed up.
+    from participants.selectors.public import participant_export
+
+    assert participant_export(rows["13_17"])["signed_up_at_event"] == "Eastside block party"
 
 
 def test_the_table_is_credited_to_the_event_on_the_outreach_pages(
