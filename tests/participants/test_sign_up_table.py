@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from initiatives.models import ActivityLogEntry, Role
-from participants.models import Channel, OutreachActivity, Participant
+from participants.models import Channel, OutreachActivity, Participant, RegistrationSettings
 from participants.selectors.outreach import activity_signup_cells, attribution
 from participants.views import public, table
 
@@ -170,9 +170,7 @@ def test_the_start_form_says_what_is_missing(client, initiative, organizer):
 
 
 def test_a_table_cannot_start_while_registration_is_closed(client, initiative, organizer):
-    RegistrationSettingsFactory(initiative=initiative).__class__.objects.filter(
-        initiative=initiative
-    ).update(is_open=False)
+    RegistrationSettings.objects.filter(initiative=initiative).update(is_open=False)
     client.force_login(organizer)
     response = start_table(client, initiative)
     assert response.status_code == 200
