@@ -4,13 +4,16 @@ leaving it (the staff member signs in again)."""
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Fieldset, Layout, Submit
 from django import forms
+from django.contrib.auth import authenticate
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from dialogue_hub import ratelimit
 from dialogue_hub.forms import DateInput, columns, optional_row
 from initiatives.forms import PartnerChoiceField
-from initiatives.selectors import coalition_members
+from initiatives.permissions import has_perm
+from initiatives.selectors import coalition_members, roles_in
 
 from ..selectors.outreach import outreach_activities
 
@@ -85,9 +88,15 @@ class TableStartForm(forms.Form):
         return cleaned
 
 
+# Attempts to sign in again at one table (the tablet is in the public's hands).
+LEAVE_ATTEMPTS_PER_TABLE = 5
+LEAVE_WINDOW_SECONDS = 15 * 60
+
+
 class TableLeaveForm(forms.Form):
     """Sign in again to end the table: the email and password of a team member who may manage
-    registration for this initiative."""
+    registration for this initiative. Valid once they match (`self.user`); every error is shown
+    next to the password, the email kept."""
 
     email = forms.EmailField(
         label=_("Your email"),
@@ -100,7 +109,34 @@ class TableLeaveForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, request, initiative, attempts_key, **kwargs):
         super().__init__(*args, **kwargs)
+        self.request = request
+        self.initiative = initiative
+        self.attempts_key = attempts_key
+        self.user = None
         self.helper = FormHelper()
         self.helper.layout = Layout("email", "password", Submit("submit", _("Sign in and leave")))
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        if not ratelimit.allow(
+            self.attempts_key, limit=LEAVE_ATTEMPTS_PER_TABLE, window_seconds=LEAVE_WINDOW_SECONDS
+        ):
+            self.add_error(
+                "password", _("Too many attempts. Please wait a quarter of an hour and try again.")
+            )
+            return cleaned
+        user = authenticate(self.request, email=cleaned["email"], password=cleaned["password"])
+        if user is None:
+            self.add_error("password", _("That email and password do not match. Try again."))
+        elif not has_perm(roles_in(user=user, initiative=self.initiative), "participants.manage"):
+            self.add_error(
+                "password",
+                _("This account cannot end this initiative's sign-up table: ask an organizer."),
+            )
+        else:
+            self.user = user
+        return cleaned

@@ -4,7 +4,7 @@ from django.urls import path
 
 from dialogue_hub.routing import group
 
-from ..views import public, table
+from ..views import public
 
 urlpatterns = [
     group(
@@ -12,7 +12,6 @@ urlpatterns = [
         path("", public.RegisterView.as_view(), name="register"),
         path("thanks/", public.RegisteredView.as_view(), name="registered"),
         path("link/", public.LinkRequestView.as_view(), name="link_request"),
-        path("table/leave/", table.TableLeaveView.as_view(), name="table_leave"),
     ),
     group(
         "registration/<str:token>/",

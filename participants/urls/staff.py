@@ -4,7 +4,6 @@ participant list and its export, one participant, staff entry, and CSV import.""
 from django.urls import path
 
 from ..views import staff as views
-from ..views import table
 
 urlpatterns = [
     path(
@@ -21,11 +20,6 @@ urlpatterns = [
         "manage/<slug:slug>/participants/settings/",
         views.RegistrationSettingsView.as_view(),
         name="registration_settings",
-    ),
-    path(
-        "manage/<slug:slug>/participants/table/",
-        table.TableStartView.as_view(),
-        name="table_start",
     ),
     path(
         "manage/<slug:slug>/participants/new/",

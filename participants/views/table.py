@@ -14,23 +14,19 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
 
-from dialogue_hub import ratelimit
-from dialogue_hub.exceptions import DomainError
+from dialogue_hub.editing import ServiceFormView
 from initiatives import selectors as initiative_selectors
-from initiatives.permissions import has_perm
 from initiatives.views import InitiativeFormView
 
 from ..forms.table import TableLeaveForm, TableStartForm
@@ -45,9 +41,6 @@ MAX_AGE = 16 * 60 * 60
 # One table's registrations, counted per table instead of per connection: a busy event's
 # table registers far more people an hour than the public per-connection limit allows.
 REGISTRATIONS_PER_TABLE_PER_HOUR = 300
-# Attempts to sign in again at the table (the tablet is in the public's hands).
-LEAVE_ATTEMPTS_PER_TABLE = 5
-LEAVE_WINDOW_SECONDS = 15 * 60
 # The one-time note the thank-you page reads (which language to thank the person in).
 THANKS_KEY = "sign_up_table_thanks"
 
@@ -137,98 +130,80 @@ class TableStartView(InitiativeFormView):
 
     def perform(self, form):
         data = form.cleaned_data
-        return services.table_mode_start(
-            user=self.request.user,
+        user = self.request.user
+        activity = services.table_mode_start(
+            user=user,
             initiative=self.initiative,
             activity=data["activity"],
             event_name=data["event_name"],
             happened_on=data["happened_on"],
             partner=data["partner"],
         )
+        _begin(self.request, initiative=self.initiative, activity=activity, user=user)
+        return activity
+
+    def get_success_message(self, form):
+        with translation.override(default_language(self.initiative)):  # the table's language
+            return _(
+                "Sign-up table mode is on. Hand over the tablet: each person gets an empty form."
+            )
+
+    def get_success_url(self):
+        return register_url(self.initiative)
 
     def form_valid(self, form):
-        user = self.request.user
-        try:
-            activity = self.perform(form)
-        except DomainError as error:
-            self.add_domain_error(form, error)
-            return self.form_invalid(form)
-        _begin(self.request, initiative=self.initiative, activity=activity, user=user)
-        with translation.override(default_language(self.initiative)):  # the table's language
-            messages.success(
-                self.request,
-                _(
-                    "Sign-up table mode is on. Hand over the tablet: each person gets an empty form."
-                ),
-            )
-        response = redirect(register_url(self.initiative))
-        # The device's language was the staff member's: the table starts in the initiative's.
-        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+        response = super().form_valid(form)
+        if response.status_code == 302:
+            # The device's language was the staff member's: the table starts in the initiative's.
+            response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
         return response
 
 
 @method_decorator(login_not_required, name="dispatch")
 @method_decorator(sensitive_post_parameters("password"), name="dispatch")
-class TableLeaveView(View):
+class TableLeaveView(ServiceFormView):
     """Sign in again to leave the table: a team member who may manage this initiative's
-    registration. Anywhere else (no table here) it goes back to the registration page."""
+    registration (the form checks the password, at most a few times a quarter hour). Anywhere
+    else (no table here) it goes back to the registration page."""
 
     template_name = "participants/public/table_leave.html"
+    form_class = TableLeaveForm
 
-    def dispatch(self, request, slug):
-        self.initiative = initiative_selectors.public_initiative(slug=slug)
+    def dispatch(self, request, *args, **kwargs):
+        self.initiative = initiative_selectors.public_initiative(slug=kwargs["slug"])
         self.table = table_for(request, self.initiative)
         if self.table is None:
             return redirect(register_url(self.initiative))
         with translation.override(page_language(request, self.initiative)):
-            response = super().dispatch(request)
+            response = super().dispatch(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
         add_never_cache_headers(response)
         return response
 
-    def _render(self, form, status=200):
-        return render(
-            self.request,
-            self.template_name,
-            {"initiative": self.initiative, "form": form, "table_mode": True},
-            status=status,
-        )
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "request": self.request,
+            "initiative": self.initiative,
+            "attempts_key": f"table-leave:{self.table.table_id}",
+        }
 
-    def get(self, request):
-        return self._render(TableLeaveForm())
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(initiative=self.initiative, table_mode=True, **kwargs)
 
-    def post(self, request):
-        form = TableLeaveForm(request.POST)
-        if not form.is_valid():
-            return self._render(form)
-        allowed = ratelimit.allow(
-            f"table-leave:{self.table.table_id}",
-            limit=LEAVE_ATTEMPTS_PER_TABLE,
-            window_seconds=LEAVE_WINDOW_SECONDS,
-        )
-        if not allowed:
-            form.add_error(
-                "password", _("Too many attempts. Please wait a quarter of an hour and try again.")
-            )
-            return self._render(form, status=429)
-        user = authenticate(
-            request, email=form.cleaned_data["email"], password=form.cleaned_data["password"]
-        )
-        if user is None:
-            form.add_error("password", _("That email and password do not match. Try again."))
-            return self._render(form)
-        roles = initiative_selectors.roles_in(user=user, initiative=self.initiative)
-        if not has_perm(roles, "participants.manage"):
-            form.add_error(
-                "password",
-                _("This account cannot end this initiative's sign-up table: ask an organizer."),
-            )
-            return self._render(form)
+    def perform(self, form):
+        user = form.user
         activity = OutreachActivity.objects.filter(
             pk=self.table.activity_id, initiative=self.initiative
         ).first()
-        request.session.pop(SESSION_KEY, None)
-        request.session.pop(THANKS_KEY, None)
-        login(request, user)
+        self.request.session.pop(SESSION_KEY, None)
+        self.request.session.pop(THANKS_KEY, None)
+        login(self.request, user)
         services.table_mode_end(user=user, initiative=self.initiative, activity=activity)
-        messages.success(request, _("You are signed in again: sign-up table mode has ended."))
-        return redirect("participants:outreach", slug=self.initiative.slug)
+
+    def get_success_message(self, form):
+        return _("You are signed in again: sign-up table mode has ended.")
+
+    def get_success_url(self):
+        return reverse("participants:outreach", kwargs={"slug": self.initiative.slug})

@@ -58,7 +58,6 @@ URL_PERMISSIONS = {
     "import": ("get", "participants.manage", False),
     "import_review": ("get", "participants.manage", False),
     "import_template": ("get", "participants.manage", False),
-    "table_start": ("get", "participants.manage", False),
 }
 
 

@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from initiatives.models import ActivityLogEntry, Role
+from participants.forms.table import LEAVE_ATTEMPTS_PER_TABLE
 from participants.models import Channel, OutreachActivity, Participant, RegistrationSettings
 from participants.selectors.outreach import activity_signup_cells, attribution
 from participants.views import public, table
@@ -531,12 +532,12 @@ def test_another_organizer_may_end_the_table_but_not_a_police_liaison(
 
 
 def test_guessing_the_password_at_the_table_is_limited(table_client, initiative, organizer):
-    for _ in range(table.LEAVE_ATTEMPTS_PER_TABLE):
+    for _ in range(LEAVE_ATTEMPTS_PER_TABLE):
         table_client.post(leave_url(initiative), {"email": organizer.email, "password": "guess-1"})
     response = table_client.post(
         leave_url(initiative), {"email": organizer.email, "password": PASSWORD}
     )
-    assert response.status_code == 429
+    assert response.status_code == 200
     assert "Too many attempts" in response.context["form"].errors["password"][0]
     assert "_auth_user_id" not in table_client.session
 
