@@ -31,6 +31,7 @@ from initiatives.views import InitiativeFormView
 
 from ..forms.table import TableLeaveForm, TableStartForm
 from ..models import OutreachActivity
+from ..selectors.outreach import outreach_activity_or_none
 from ..services import table as services
 
 SESSION_KEY = "sign_up_table"
@@ -194,9 +195,7 @@ class TableLeaveView(ServiceFormView):
 
     def perform(self, form):
         user = form.user
-        activity = OutreachActivity.objects.filter(
-            pk=self.table.activity_id, initiative=self.initiative
-        ).first()
+        activity = outreach_activity_or_none(initiative=self.initiative, pk=self.table.activity_id)
         self.request.session.pop(SESSION_KEY, None)
         self.request.session.pop(THANKS_KEY, None)
         login(self.request, user)
