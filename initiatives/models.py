@@ -504,6 +504,8 @@ ACTIVITY_DESCRIPTIONS = {
     "participants.imported": _("imported a paper sign-in sheet"),
     "participants.import_reviewed": _("checked a paper sign-in sheet before importing it"),
     "registration.settings_changed": _("changed the registration settings"),
+    "registration.table_started": _("started a sign-up table for “%(target)s”"),
+    "registration.table_ended": _("signed in again and ended the sign-up table for “%(target)s”"),
     # Meetings: the circle and meeting number are named; attendance is logged as counts only.
     "circle.meetings_scheduled": _("scheduled the meetings of %(target)s from its guide"),
     "meeting.rescheduled": _("moved the meeting %(target)s to a new date or time"),

@@ -225,6 +225,11 @@ def initiative_summaries_for_user(*, user) -> list[InitiativeSummary]:
     return summaries
 
 
+def roles_in(*, user, initiative: Initiative) -> frozenset:
+    """The roles `user` holds in `initiative` (empty for none)."""
+    return _roles_by_initiative(user, [initiative.pk]).get(initiative.pk, frozenset())
+
+
 def initiative_for_user(*, user, slug: str, with_counts: bool = False) -> Initiative:
     """The initiative with `slug` if the user holds a role in it, else 404.
 

@@ -277,6 +277,15 @@ class Participant(TimeStampedModel):
     seat_number = models.PositiveIntegerField(null=True, blank=True, editable=False)
     email_confirmed_at = models.DateTimeField(_("email confirmed"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    # The community event whose sign-up table this person registered at (sign-up table mode).
+    outreach_activity = models.ForeignKey(
+        "OutreachActivity",
+        verbose_name=_("signed up at"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="participants",
+    )
     guardian_name = models.CharField(_("parent or guardian's name"), max_length=150, blank=True)
     guardian_email = models.EmailField(_("parent or guardian's email"), blank=True)
     guardian_consented_at = models.DateTimeField(_("guardian consented"), null=True, blank=True)

@@ -272,10 +272,16 @@ class RegistrationForm(ConsentFields, DemographicFields, ProfileFields):
     itself (`form_tag = False`), so the blank form's fields can be cached
     (`blank_registration_form_html`)."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, table_mode=False, **kwargs):
         super().__init__(*args, **kwargs)
         # Not asked of a child under 13 (hidden and not sent): required in clean() otherwise.
         self.fields["role_category"].required = False
+        if table_mode:
+            # At a sign-up table (views/table.py) the event is how they heard, and the shared
+            # browser must neither offer one person's answers to the next nor keep them.
+            del self.fields["how_heard"]
+            for field in self.fields.values():
+                field.widget.attrs["autocomplete"] = "off"
 
     @cached_property
     def helper(self):
@@ -364,14 +370,17 @@ class RegistrationForm(ConsentFields, DemographicFields, ProfileFields):
 LAYOUT_VERSION = "3"
 
 
-def blank_registration_form_html(*, registration_settings, language: str) -> str:
+def blank_registration_form_html(
+    *, registration_settings, language: str, table_mode: bool = False
+) -> str:
     """The fields of an unbound RegistrationForm, rendered by crispy-forms, from the cache.
 
     They are the same for every visitor of an initiative in one language: nothing in them is
     per visitor (the CSRF token and any referral are outside them, in the page or the session).
     The key holds the settings row's `updated_at`, which every change of its lists (neighborhoods,
     time slots, groups) moves, and the language: the person's, which is also the prefilled
-    preferred language. A form with errors is never cached (it holds what the person typed).
+    preferred language; and whether it is a sign-up table's form (no autofill, no "how did you
+    hear"). A form with errors is never cached (it holds what the person typed).
     """
     rs = registration_settings
     key = ":".join(
@@ -384,11 +393,16 @@ def blank_registration_form_html(*, registration_settings, language: str) -> str
             rs.initiative.default_language,  # which lists' wording is a fallback
             language,
             translation.get_language() or "",
+            "table" if table_mode else "public",
         ]
     )
     html = cache.get(key)
     if html is None:
-        form = RegistrationForm(registration_settings=rs, initial={"preferred_language": language})
+        form = RegistrationForm(
+            registration_settings=rs,
+            initial={"preferred_language": language},
+            table_mode=table_mode,
+        )
         html = render_crispy_form(form)
         # The timeout bounds memory and how long a previous release's form can be served.
         cache.set(key, html, initiative_cache.TIMEOUT)

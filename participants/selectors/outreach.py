@@ -100,6 +100,11 @@ def outreach_activity_for_initiative(*, initiative: Initiative, pk) -> OutreachA
     return activity
 
 
+def outreach_activity_or_none(*, initiative: Initiative, pk) -> OutreachActivity | None:
+    """The initiative's outreach record `pk`, or None (deleted since, or another's)."""
+    return OutreachActivity.objects.filter(initiative=initiative, pk=pk).first()
+
+
 @dataclass
 class ReachRow:
     key: object
@@ -260,6 +265,27 @@ def link_signup_cells(*, initiative: Initiative) -> dict:
 def link_signups(link_ids, cells: dict) -> dict:
     """The Cell for each link id (a zero cell for links nobody came through)."""
     return {pk: cells.get(pk, Cell(key=pk, count=0, suppressed=False)) for pk in link_ids}
+
+
+NOT_AT_A_TABLE = "no-table"  # key of the sign-ups not made at an event's sign-up table
+
+
+def activity_signup_cells(*, initiative: Initiative) -> dict:
+    """{outreach record pk: Cell} of the sign-ups (not withdrawn) made at that event's sign-up
+    table (participants/views/table.py). One additive table, in a fixed order (the records'
+    ids, then everyone else), so small counts and their complements are hidden alike on every
+    page. Two queries whatever the number of records or people."""
+    activity_ids = list(
+        OutreachActivity.objects.filter(initiative=initiative)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    counts = dict(
+        _signups(initiative).order_by().values_list("outreach_activity").annotate(n=Count("pk"))
+    )
+    items = [(pk, counts.pop(pk, 0)) for pk in activity_ids]
+    items.append((NOT_AT_A_TABLE, sum(counts.values())))
+    return {cell.key: cell for cell in suppress(items).cells if cell.key != NOT_AT_A_TABLE}
 
 
 @dataclass

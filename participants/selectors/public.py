@@ -23,6 +23,10 @@ def participant_export(participant: Participant) -> dict:
         "registered_at": participant.created_at.isoformat(),
         "status": participant.status,
         "profile": {key: getattr(participant, key) for key in PROFILE_FIELDS},
+        # The community event whose sign-up table they registered at, if they did.
+        "signed_up_at_event": (
+            participant.outreach_activity.segment if participant.outreach_activity_id else None
+        ),
         "email_confirmed_at": participant.email_confirmed_at.isoformat()
         if participant.email_confirmed_at
         else None,

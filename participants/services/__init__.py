@@ -8,6 +8,7 @@
 - imports.py: the CSV import of paper sign-in sheets (views/staff.py): checking a file, keeping
   it for review, importing its valid rows;
 - outreach.py, inclusion.py: referral links and outreach records; benchmarks and targets;
+- table.py: sign-up table mode (a shared tablet at an event), started and ended, logged;
 - reminders.py, retention.py: run by tasks.py (reminders to plan, closed initiatives' personal
   data to purge), no page of their own.
 

@@ -32,6 +32,7 @@ from ..models import (
     ConsentKind,
     Demographics,
     Gender,
+    OutreachActivity,
     Participant,
     RaceEthnicity,
     ReferralLink,
@@ -327,7 +328,7 @@ def _free_seat(initiative, settings_row: RegistrationSettings, role_category: st
 
 # Foreign keys a service sets from objects it was given (never from what someone typed):
 # full_clean need not query their tables to see that the rows exist.
-TRUSTED_RELATIONS = ["initiative", "registered_by", "referral_link", "partner"]
+TRUSTED_RELATIONS = ["initiative", "registered_by", "referral_link", "partner", "outreach_activity"]
 
 
 def full_clean(participant: Participant, *, exclude=()) -> None:
@@ -375,6 +376,7 @@ def participant_register(
     source: str = Source.ONLINE,
     registered_by=None,
     referral: ReferralLink | None = None,
+    outreach_activity: OutreachActivity | None = None,
 ) -> RegistrationResult:
     """Register one person. Raises DuplicateRegistration when the email is already registered,
     DomainError for anything else refused. Beyond a cap the person joins the waiting list.
@@ -393,6 +395,7 @@ def participant_register(
             source=source,
             registered_by=registered_by,
             referral=referral,
+            outreach_activity=outreach_activity,
         )
     except _NotSaved as failure:
         existing = (
@@ -417,6 +420,7 @@ def _register(
     source: str,
     registered_by,
     referral: ReferralLink | None,
+    outreach_activity: OutreachActivity | None = None,
 ) -> RegistrationResult:
     settings_row = lock_settings(initiative)  # serializes registrations of this initiative
     if source == Source.ONLINE and not registration_is_open(settings_row):
@@ -436,6 +440,13 @@ def _register(
             profile["how_heard"] = referral.channel
     else:
         referral = None
+    if outreach_activity is not None and outreach_activity.initiative_id == initiative.pk:
+        # Signed up at an event's sign-up table: credited to the event (its channel and its
+        # partner), so the outreach pages count them.
+        profile["outreach_activity"] = outreach_activity
+        profile["how_heard"] = outreach_activity.channel
+        if outreach_activity.partner_id and referral is None:
+            profile["partner"] = outreach_activity.partner
     role_category = profile.get("role_category", RoleCategory.RESIDENT)
     seat = _free_seat(initiative, settings_row, role_category)
     if seat is None:
@@ -486,7 +497,11 @@ def _register(
         actor=registered_by,
         action="participant.registered",
         target=participant,
-        details={"source": source, "waitlisted": status == Status.WAITLISTED},
+        details={
+            "source": source,
+            "waitlisted": status == Status.WAITLISTED,
+            **({"table": True} if participant.outreach_activity_id else {}),
+        },
     )
     result = RegistrationResult(participant=participant, waitlisted=status == Status.WAITLISTED)
     # Stamped as handed over when written: no UPDATE after the commit (outbox_add).

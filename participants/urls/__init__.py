@@ -1,6 +1,6 @@
 """The participants app's URLs, one module per area (each owns its list)."""
 
-from . import inclusion, outreach, public, staff
+from . import inclusion, outreach, public, staff, table
 
 app_name = "participants"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     *staff.urlpatterns,
     *inclusion.urlpatterns,
     *outreach.urlpatterns,
+    *table.urlpatterns,
 ]

@@ -130,7 +130,13 @@ class OutreachActivityListView(InitiativeAccessMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         paginator = Paginator(selectors.outreach_activities(initiative=self.initiative), PAGE_SIZE)
-        context["page_obj"] = paginator.get_page(self.request.GET.get("page"))
+        page = paginator.get_page(self.request.GET.get("page"))
+        cells = selectors.activity_signup_cells(initiative=self.initiative)
+        activities = list(page.object_list)
+        for activity in activities:
+            activity.table_signups = cells.get(activity.pk)
+        page.object_list = activities
+        context["page_obj"] = page
         context["totals"] = selectors.outreach_totals(initiative=self.initiative)
         return context
 

@@ -36,11 +36,12 @@ from ..forms.public import (
     blank_registration_form_html,
 )
 from ..models import AgeBand, ConsentKind, Participant
-from ..selectors.outreach import referral_for_session
+from ..selectors.outreach import outreach_activity_or_none, referral_for_session
 from ..selectors.public import initiative_for_expired_token, participant_export
 from ..selectors.registration import active_consent_kinds, demographics_of
 from ..services import public as services
 from ..services import registration
+from . import table
 
 # Pages whose forms carry personal data (names, contacts, demographics, a guardian's details):
 # error reports hide every field they post (and, with dialogue_hub/debug.py, every local).
@@ -70,11 +71,12 @@ def _posted_addresses(request) -> set[str]:
     return addresses
 
 
-def _over_limit(request, initiative, form_name, *, per_client, per_address) -> str:
+def _over_limit(request, initiative, form_name, *, per_client, per_address, client_key=None) -> str:
     """Count a public form's POST per client and per email address posted, the person's and a
     guardian's (any text: junk is counted like an address; none, nothing to count); "client"
-    or "address" when one is over its hourly limit."""
-    client = f"{form_name}:{ratelimit.client_key(request)}"
+    or "address" when one is over its hourly limit. The client is the connection unless
+    `client_key` names another (a sign-up table counts per table)."""
+    client = f"{form_name}:{client_key or ratelimit.client_key(request)}"
     if not ratelimit.allow(client, limit=per_client, window_seconds=3600):
         return "client"
     for posted in sorted(_posted_addresses(request)):
@@ -92,15 +94,14 @@ def _send_links(initiative, email, request) -> None:
         services.manage_link_request(initiative=initiative, email=email)
 
 
-def _too_many(request, initiative, template, form, refused="client"):
+def _too_many(request, initiative, template, form, refused="client", extra_context=None):
     if refused == "address":
         message = _("Too many attempts for this email address. Please wait a while and try again.")
     else:
         message = _("Too many attempts from your connection. Please wait a while and try again.")
     form.add_error(None, message)
-    return render(
-        request, template, {"initiative": initiative, "form": form, "is_open": True}, status=429
-    )
+    context = {"initiative": initiative, "form": form, "is_open": True, **(extra_context or {})}
+    return render(request, template, context, status=429)
 
 
 # The thank-you page's outcome travels in a short-lived signed cookie only that page receives
@@ -109,6 +110,10 @@ REGISTERED_COOKIE = "registered"
 REGISTERED_SALT = "participants.registered"
 REGISTERED_MAX_AGE = 60 * 60
 OUTCOME_KEYS = ("waitlisted", "minor", "under_13")
+
+
+def _register_path(slug):
+    return reverse("participants:register", kwargs={"slug": slug})
 
 
 def _registered_path(slug):
@@ -168,6 +173,14 @@ class RateLimitedFormView(ServiceFormView):
         """(per client, per email address posted), read when counting."""
         raise NotImplementedError
 
+    def client_key(self) -> str | None:
+        """What the per-client limit counts under: None for the visitor's connection."""
+        return None
+
+    def page_context(self) -> dict:
+        """What the page needs beyond the form (also when a limit refuses the post)."""
+        return {}
+
     def post(self, request, *args, **kwargs):
         form = self.get_form()
         per_client, per_address = self.hourly_limits()
@@ -177,22 +190,54 @@ class RateLimitedFormView(ServiceFormView):
             self.limit_name,
             per_client=per_client,
             per_address=per_address,
+            client_key=self.client_key(),
         )
         if refused:
-            return _too_many(request, self.initiative, self.template_name, form, refused)
+            return _too_many(
+                request, self.initiative, self.template_name, form, refused, self.page_context()
+            )
         return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(initiative=self.initiative, **kwargs)
 
 
+# Its own dispatch (a sign-up table's language and headers) is marked again: open without
+# signing in, and what is posted stays out of error reports.
+@method_decorator(login_not_required, name="dispatch")
+@hide_personal_data
 class RegisterView(RateLimitedFormView):
     template_name = "participants/public/register.html"
     form_class = RegistrationForm
     limit_name = "register"
 
     def hourly_limits(self):
+        if self.table is not None:
+            return table.REGISTRATIONS_PER_TABLE_PER_HOUR, REGISTRATIONS_PER_ADDRESS_PER_HOUR
         return REGISTRATIONS_PER_IP_PER_HOUR, REGISTRATIONS_PER_ADDRESS_PER_HOUR
+
+    def client_key(self):
+        # A sign-up table's registrations are counted per table (its signed marker, which only
+        # a signed-in team member can start), not per connection: the event's wifi is shared.
+        return self.table.rate_limit_key if self.table is not None else None
+
+    @cached_property
+    def table(self):
+        """The sign-up table this browser runs for the initiative (views/table.py), or None."""
+        return table.table_for(self.request, self.initiative)
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.table is None:
+            return super().dispatch(request, *args, **kwargs)
+        # At a table every person starts in the initiative's language (or the one they pick
+        # with the table's buttons): the browser keeps no language, and no page is stored.
+        language = table.page_language(request, self.initiative)
+        with translation.override(language):
+            request.LANGUAGE_CODE = language
+            response = super().dispatch(request, *args, **kwargs)
+        response["Content-Language"] = language
+        add_never_cache_headers(response)
+        return response
 
     @cached_property
     def settings_row(self):
@@ -211,11 +256,36 @@ class RegisterView(RateLimitedFormView):
             "form": form,
             "is_open": is_open,
         }
+        context.update(self.page_context())
         if is_open and form is None:
             context["form_html"] = blank_registration_form_html(
-                registration_settings=self.settings_row, language=self.request.LANGUAGE_CODE
+                registration_settings=self.settings_row,
+                language=self.request.LANGUAGE_CODE,
+                table_mode=self.table is not None,
             )
         return render(self.request, self.template_name, context)
+
+    def page_context(self):
+        if self.table is None:
+            return {}
+        return {"table_mode": True, "table_languages": self._table_languages()}
+
+    def _table_languages(self):
+        """The table's language buttons: the initiative's languages, its own first."""
+        names = dict(settings.LANGUAGES)
+        codes = [code for code in self.initiative.languages or [] if code in names]
+        default = table.default_language(self.initiative)
+        if default not in codes:
+            codes.insert(0, default)
+        return [
+            {
+                "code": code,
+                "name": translation.get_language_info(code)["name_local"],
+                "query": "" if code == default else f"?lang={code}",
+                "current": code == self.request.LANGUAGE_CODE,
+            }
+            for code in codes
+        ]
 
     def get(self, request, *args, **kwargs):
         return self._render()
@@ -224,22 +294,40 @@ class RegisterView(RateLimitedFormView):
         return self._render(form)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "registration_settings": self.settings_row}
+        return {
+            **super().get_form_kwargs(),
+            "registration_settings": self.settings_row,
+            "table_mode": self.table is not None,
+        }
 
     def perform(self, form):
         # The same answer for an address already registered (its owner is emailed).
+        if self.table is not None:
+            attribution = {
+                "outreach_activity": outreach_activity_or_none(
+                    initiative=self.initiative, pk=self.table.activity_id
+                )
+            }
+        else:
+            attribution = {
+                "referral": referral_for_session(request=self.request, initiative=self.initiative)
+            }
         return registration.participant_register_online(
             initiative=self.initiative,
             data=form.profile_data(),
             consents=form.consent_kinds(),
             demographics=form.demographic_data(),
-            referral=referral_for_session(request=self.request, initiative=self.initiative),
+            **attribution,
         )
 
     def form_valid(self, form):
         response = super().form_valid(form)
         if response.status_code == 302:  # registered: the thank-you page's outcome
-            _remember_outcome(response, self.initiative.slug, self.result)
+            if self.table is not None:
+                # Kept on the server, read once: nothing about the person in the browser.
+                table.remember_thanks(self.request, self.result.language)
+            else:
+                _remember_outcome(response, self.initiative.slug, self.result)
         return response
 
     def get_success_url(self):
@@ -250,6 +338,8 @@ class RegisterView(RateLimitedFormView):
 class RegisteredView(View):
     def get(self, request, slug):
         initiative = initiative_selectors.public_initiative(slug=slug)
+        if table.table_for(request, initiative) is not None:
+            return self._table_thanks(request, initiative)
         outcome = _read_outcome(request, slug)
         if outcome is None:
             return redirect("participants:register", slug=slug)
@@ -264,6 +354,26 @@ class RegisteredView(View):
         response["Content-Language"] = language
         # Shown once, as before (a reload goes back to the form), and to this browser only.
         response.delete_cookie(REGISTERED_COOKIE, path=_registered_path(slug), samesite="Lax")
+        add_never_cache_headers(response)
+        return response
+
+    def _table_thanks(self, request, initiative):
+        """A sign-up table's thank-you: in the person's language, nothing about them, and back
+        to an empty form with one button. Shown once: a reload or "back" gets the form."""
+        language = table.pop_thanks(request)
+        if language is None:
+            return redirect("participants:register", slug=initiative.slug)
+        with translation.override(language):
+            response = render(
+                request,
+                "participants/public/registered_table.html",
+                {
+                    "initiative": initiative,
+                    "table_mode": True,
+                    "next_url": _register_path(initiative.slug),
+                },
+            )
+        response["Content-Language"] = language
         add_never_cache_headers(response)
         return response
 

@@ -21,6 +21,14 @@
     });
   }
 
+  // A sign-up table's form (views/table.py): a page the browser kept in memory and shows again
+  // on "back" could still hold the previous person's answers, so it is loaded afresh.
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted && document.querySelector("form.dh-registration[data-table-mode]")) {
+      window.location.reload();
+    }
+  });
+
   function init() {
     document.querySelectorAll("form.dh-registration").forEach((form) => {
       update(form);

@@ -4,15 +4,29 @@ A Spanish speaker registers in Spanish, then the next person registers in Englis
 browser: each registration is recorded in its own language, and the Spanish one does not
 switch the browser (the next page is English with English preselected). A child under 13
 sees only the guardian's part of the form, with JavaScript and without it.
+
+In sign-up table mode (participants/views/table.py) an organizer hands a tablet over: three
+people register in a row and none of them leaves a trace for the next.
 """
 
+import re
+
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from participants.models import Participant
+from initiatives.models import Role
+from participants.models import OutreachActivity, Participant
+from participants.selectors.outreach import activity_signup_cells
 
-from ..factories import InitiativeFactory, RegistrationSettingsFactory
+from ..factories import (
+    PASSWORD,
+    InitiativeFactory,
+    MembershipFactory,
+    RegistrationSettingsFactory,
+    UserFactory,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -97,3 +111,126 @@ def test_under_13_sees_only_the_guardians_part(journey, initiative, javascript):
     child = Participant.objects.get()
     assert (child.age_band, child.name, child.email) == ("under_13", "", "")
     assert child.guardian_email == "rosa@example.net"
+
+
+# --- sign-up table mode ----------------------------------------------------------------------
+
+TABLET = {"width": 820, "height": 1180}
+
+FIELD_VALUES = """() => [...document.querySelectorAll(
+    'form.dh-registration input:not([type=hidden]):not([type=submit]), '
+    + 'form.dh-registration select, '
+    + 'form.dh-registration textarea')].map((field) => [
+        field.name, field.type, (field.type === 'checkbox' || field.type === 'radio')
+            ? String(field.checked) : field.value])"""
+
+
+def test_three_people_register_in_a_row_at_a_sign_up_table(journey, initiative):
+    """A tablet at a community event: the organizer starts table mode (and is signed out), three
+    people register one after another (one in Spanish), and after each one nothing of them is
+    left: not in the form, the page, the cookies, the storage, nor a step back in history."""
+    organizer = UserFactory()
+    MembershipFactory(user=organizer, initiative=initiative, role=Role.ORGANIZER)
+    j = journey("sign-up-table-mode", viewport=TABLET)
+    page = j.page
+    register_url = reverse("participants:register", args=[initiative.slug])
+
+    # The organizer starts the table from the registration pages.
+    j.sign_in(organizer.email, PASSWORD)
+    j.go(reverse("participants:registration_settings", args=[initiative.slug]))
+    page.get_by_role("link", name="Sign-up table").click()
+    expect(page.get_by_role("heading", name="Start a sign-up table")).to_be_visible()
+    j.check("table-start")
+    page.fill("input[name=event_name]", "Eastside block party")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Start the sign-up table").click()
+    expect(page.get_by_text("Sign-up table mode is on")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    j.check("table-form")
+    # The organizer's pages are behind a sign-in now, a step back in history included.
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    j.go(register_url)
+    expect(page.locator("form.dh-registration")).to_have_attribute("autocomplete", "off")
+    blank = page.evaluate(FIELD_VALUES)
+    assert ["preferred_language", "select-one", "en"] in blank
+
+    def no_trace_of(name, email):
+        traces = [name, name.split()[0], email, email.replace("@", "%40")]
+        text = page.locator("body").inner_text()
+        html = page.content()
+        for trace in traces:
+            assert trace not in text, trace
+            assert trace not in html, trace
+        cookies = " ".join(f"{c['name']}={c['value']}" for c in page.context.cookies())
+        for trace in traces:
+            assert trace.lower() not in cookies.lower(), trace
+        assert settings.LANGUAGE_COOKIE_NAME not in {c["name"] for c in page.context.cookies()}
+        # Nor in the page's storage (htmx keeps its history cache there).
+        stored = page.evaluate("JSON.stringify([{...localStorage}, {...sessionStorage}])")
+        for trace in traces:
+            assert trace not in stored, trace
+
+    def the_form_is_blank():
+        expect(page.locator("form.dh-registration")).to_be_visible()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        assert page.evaluate(FIELD_VALUES) == blank
+
+    people = [
+        ("Ana Torres", "ana@example.net", "en", None),
+        ("Rosa Gutiérrez", "rosa@example.net", "es", "Español"),
+        ("Sam Lee", "sam@example.net", "en", None),
+    ]
+    for number, (name, email, language, button) in enumerate(people, start=1):
+        if button:  # she reads the form in Spanish: the table's button, not a cookie
+            page.get_by_role("link", name=button).click()
+            expect(page.locator("html")).to_have_attribute("lang", "es")
+            j.check(f"person-{number}-form-es")
+        register(page, name=name, email=email, language=language)
+        heading = "Gracias por inscribirse" if language == "es" else "Thank you for registering"
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
+        no_trace_of(name, email)
+        j.check(f"person-{number}-thanks")
+        assert Participant.objects.count() == number
+        # A step back: the form again, empty, and nothing sent twice.
+        page.go_back()
+        expect(page.locator("form.dh-registration")).to_be_visible()
+        values = page.evaluate(FIELD_VALUES)
+        filled = [
+            (field, value)
+            for field, kind, value in values
+            if value not in ("", "false") and field not in ("preferred_language", "role_category")
+        ]
+        assert not filled, filled
+        no_trace_of(name, email)
+        assert Participant.objects.count() == number
+        # Forward again: the thank-you is shown once, then it is the next person's form.
+        page.go_forward()
+        the_form_is_blank()
+        no_trace_of(name, email)
+        j.go(register_url)  # "Next person"
+        the_form_is_blank()
+
+    recorded = dict(Participant.objects.values_list("email", "preferred_language"))
+    assert recorded == {"ana@example.net": "en", "rosa@example.net": "es", "sam@example.net": "en"}
+    event = OutreachActivity.objects.get()
+    assert (event.segment, event.channel) == ("Eastside block party", "event")
+    assert activity_signup_cells(initiative=initiative)[event.pk].count == 3
+
+    # Leaving the table needs the password again: a wrong one is refused next to the field.
+    page.get_by_role("link", name="Team: leave sign-up table mode").click()
+    page.fill("input[name=email]", organizer.email)
+    page.fill("input[name=password]", "not-the-password")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in and leave").click()
+    expect(page.locator("input[name=password]")).to_have_class(re.compile("is-invalid"))
+    expect(page.get_by_text("That email and password do not match")).to_be_visible()
+    j.check("leave-refused")
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in and leave").click()
+    expect(page.get_by_text("sign-up table mode has ended")).to_be_visible()
+    # The outreach page credits the event (three is a small number: shown as hidden).
+    expect(page.get_by_role("heading", name="Eastside block party")).to_be_visible()
+    expect(page.get_by_text("Signed up at its sign-up table: hidden")).to_be_visible()
+    j.check("outreach")

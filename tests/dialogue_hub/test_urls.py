@@ -41,6 +41,7 @@ PUBLIC = {
     "participants:register",
     "participants:registered",
     "participants:link_request",
+    "participants:table_leave",
     "participants:manage",
     "participants:confirm",
     "participants:manage_consents",

@@ -602,6 +602,8 @@ NOT_EDITS = {
     "participants:link_request": "emails a private link",
     "participants:guardian": "a guardian gives consent once",
     "participants:participant_add": "registers someone on their behalf",
+    "participants:table_start": "starts a sign-up table (and signs the organizer out)",
+    "participants:table_leave": "signs a team member in again to end a sign-up table",
     "participants:import": "uploads a file",
     "participants:inclusion_target_add": "adds a target",
     "participants:outreach_add": "logs outreach",

@@ -156,6 +156,8 @@ EXPECTED = {
     "participants:register": {"get": everyone(OK), "post": everyone(OK)},
     "participants:registered": {"get": everyone(OK), "post": everyone(NOT_ALLOWED)},
     "participants:link_request": {"get": everyone(OK), "post": everyone(OK)},
+    # Without a sign-up table running in the browser's session it goes back to the form.
+    "participants:table_leave": {"get": everyone(OK), "post": everyone(OK)},
     "participants:manage": token_page(post=OK),
     "participants:confirm": token_page(post=OK),
     "participants:manage_consents": {"get": everyone(NOT_ALLOWED), "post": everyone(OK)},
@@ -169,6 +171,7 @@ EXPECTED = {
     "participants:roster_export": page("participants.export"),
     "participants:registration_settings": form("participants.manage"),
     "participants:participant_add": form("participants.manage"),
+    "participants:table_start": form("participants.manage"),
     "participants:participant": page("participants.view"),
     "participants:participant_withdraw": action("participants.manage"),
     "participants:import": form("participants.manage"),
