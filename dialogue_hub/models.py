@@ -76,11 +76,13 @@ class TimeStampedModel(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             written = set(update_fields)
-            kwargs["update_fields"] = written | {
-                field
-                for field in fields
-                if any(f"{field}_{code}" in written for code in translated.LANGUAGE_CODES)
-            }
+            for field in fields:
+                columns = {f"{field}_{code}" for code in translated.LANGUAGE_CODES}
+                if written & {field, *columns}:
+                    # All of them: given `title` alone, modeltranslation's update would copy
+                    # its value (perhaps the Spanish fallback) into the English column.
+                    written |= {field, *columns}
+            kwargs["update_fields"] = written
         # The descriptor of `title` reads the active language: the site's, while saving.
         with translation.override(settings.LANGUAGE_CODE):
             return super().save(*args, **kwargs)

@@ -122,3 +122,24 @@ def test_plain_texts_go_to_the_first_language_and_per_language_ones_as_given():
         "description_es": "x",
     }
     assert translated.columns({"name": "Riverton"}, ("name",), "en") == {"name_en": "Riverton"}
+
+
+def test_saving_one_language_never_copies_it_into_another():
+    """A save of the Spanish column alone leaves the English one untranslated (modeltranslation
+    would copy the own column's value into the active language's if asked to save it alone)."""
+    initiative = InitiativeFactory(description="")
+    initiative.description_es = "Solo en español."
+    initiative.save(update_fields=["description_es"])
+    initiative.refresh_from_db()
+    assert (initiative.description_en or "", initiative.description_es) == ("", "Solo en español.")
+    with translation.override("en"):
+        assert translated.translated(initiative, "description").is_fallback
+
+
+def test_a_text_set_through_its_plain_name_on_a_spanish_page_is_saved():
+    initiative = InitiativeFactory(name="Riverton")
+    with translation.override("es"):
+        initiative.name = "Riverton en español"  # the descriptor writes name_es
+        initiative.save(update_fields=["name"])
+    initiative.refresh_from_db()
+    assert (initiative.name_en, initiative.name_es) == ("Riverton", "Riverton en español")
