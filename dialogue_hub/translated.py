@@ -81,9 +81,16 @@ def translated(obj, field: str, language: str | None = None, *, prefer=None) -> 
     return Translated(value, code, is_fallback)
 
 
+# Readers whose language writes language names in lowercase mid-sentence ("en inglés").
+LOWERCASE_LANGUAGE_NAMES = {"es"}
+
+
 def fallback_label(language: str):
     """“(in English, not translated yet)”, in the reader's language."""
-    return _("(in %(language)s, not translated yet)") % {"language": LANGUAGE_NAMES[language]}
+    name = str(LANGUAGE_NAMES[language])
+    if reader_language() in LOWERCASE_LANGUAGE_NAMES:
+        name = name.lower()
+    return _("(in %(language)s, not translated yet)") % {"language": name}
 
 
 def marked_text(value) -> str:
