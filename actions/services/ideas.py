@@ -58,8 +58,13 @@ def _fold(_field, value):
     return " ".join(value.split()) if isinstance(value, str) else value
 
 
-def _idea_texts(initiative: Initiative, text: str | None, texts: dict) -> dict:
-    """An idea's wording per language (`text_en`, …): `text` is the first language's."""
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _idea_texts(initiative: Initiative, text: str | None, texts: dict, *, new=False) -> dict:
+    """An idea's wording per language (`text_en`, …): `text` is the first language's, which a
+    `new` idea needs."""
     unknown = unknown_columns(texts, IDEA_TEXTS)
     if unknown:
         raise TypeError(f"unexpected idea fields {unknown}")
@@ -68,6 +73,8 @@ def _idea_texts(initiative: Initiative, text: str | None, texts: dict) -> dict:
         {**plain, **texts}, IDEA_TEXTS, initiative.default_language, clean=_fold
     )
     first = first_column("text", initiative.default_language)
+    if new:
+        columns.setdefault(first, "")
     for column, value in columns.items():
         if column == first or value is not None:
             columns[column] = _clean_text(value, field=column)
@@ -88,7 +95,7 @@ def ideas_collect(*, user, initiative: Initiative) -> int:
         try:
             with transaction.atomic():
                 idea = Idea.objects.create(
-                    initiative=initiative, **_idea_texts(initiative, text, {})
+                    initiative=initiative, **_idea_texts(initiative, text, {}, new=True)
                 )
                 IdeaSource.objects.create(idea=idea, action_idea=action_idea)
         except IntegrityError:
@@ -119,7 +126,7 @@ def idea_create(
     _check_theme(initiative=initiative, theme=theme)
     idea = Idea(
         initiative=initiative,
-        **_idea_texts(initiative, text, texts),
+        **_idea_texts(initiative, text, texts, new=True),
         theme=theme,
         level=level,
         added_by=user,
@@ -175,7 +182,7 @@ def _theme_values(
         {**plain, **texts},
         THEME_TEXTS,
         initiative.default_language,
-        clean=lambda field, value: _fold(field, value) if field == "name" else value,
+        clean=lambda field, value: _fold(field, value) if field == "name" else _strip(value),
     )
     first = first_column("name", initiative.default_language)
     if not values[first]:

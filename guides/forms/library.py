@@ -19,7 +19,12 @@ from dialogue_hub.forms import (
     not_in_future,
     required_text,
 )
-from dialogue_hub.translated import LANGUAGE_NAMES, TranslatedFieldsMixin
+from dialogue_hub.translated import (
+    LANGUAGE_NAMES,
+    LOWERCASE_LANGUAGE_NAMES,
+    TranslatedFieldsMixin,
+    reader_language,
+)
 
 from ..selectors.library import initiative_today, trainable_team
 from ..services.library import MAX_AGENDA_ITEMS, MAX_MINUTES, MAX_QUESTIONS
@@ -193,7 +198,9 @@ class GuideSessionForm(InitialFromObjectMixin, TranslatedFieldsMixin, forms.Form
     def __init__(self, *args, submit_label=None, **kwargs):
         super().__init__(*args, **kwargs)
         for name in self.translated_names("agenda")[1:]:
-            language = LANGUAGE_NAMES[name.rsplit("_", 1)[1]]
+            language = str(LANGUAGE_NAMES[name.rsplit("_", 1)[1]])
+            if reader_language() in LOWERCASE_LANGUAGE_NAMES:  # "en inglés"
+                language = language.lower()
             self.fields[name] = AgendaTitlesField(
                 label=self.fields[name].label,
                 required=False,
