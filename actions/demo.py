@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from dialogue_hub.translated import columns
 from guides.models import ActionIdea, LogStatus
 from initiatives.models import CoalitionMembership
 from participants.models import Participant, Status
@@ -53,8 +54,11 @@ def seed_actions(initiative, *, organizer, lead, facilitator) -> dict:
     rng = random.Random(5)
     now = timezone.now()
     today = timezone.localdate()
+    first = initiative.default_language  # the demo's texts are in its first language
     themes = {
-        name: Theme.objects.create(initiative=initiative, name=name)
+        name: Theme.objects.create(
+            initiative=initiative, **columns({"name": name}, ["name"], first)
+        )
         for name, _words in THEME_KEYWORDS
     }
 
@@ -68,7 +72,7 @@ def seed_actions(initiative, *, organizer, lead, facilitator) -> dict:
         if idea is None:
             idea = Idea.objects.create(
                 initiative=initiative,
-                text=action_idea.text,
+                **columns({"text": action_idea.text}, ["text"], first),
                 theme=_theme_for(action_idea.text, themes),
                 added_by=organizer,
                 is_public=True,
@@ -80,7 +84,7 @@ def seed_actions(initiative, *, organizer, lead, facilitator) -> dict:
     # The action forum: voting open this week, three dots each.
     ballot = Ballot.objects.create(
         initiative=initiative,
-        title="Riverton action forum",
+        **columns({"title": "Riverton action forum"}, ["title"], first),
         kind="ideas",
         opens_at=now - timedelta(days=2),
         closes_at=now + timedelta(days=5),
@@ -122,11 +126,10 @@ def seed_actions(initiative, *, organizer, lead, facilitator) -> dict:
         created_at = now - timedelta(days=60)
         action_team = ActionTeam.objects.create(
             initiative=initiative,
-            name=name,
+            **columns({"name": name, "description": description}, ["name", "description"], first),
             level=level,
             update_every_days=30,
             is_public=True,
-            description=description,
             convener=members_pool.pop(0) if members_pool else None,
             facilitator=facilitator,
         )

@@ -13,6 +13,7 @@ from dialogue_hub.models import (
     exactly_one_of,
     one_of_the_choices,
 )
+from dialogue_hub.translated import Translated, reader_language, translated
 from guides.models import ActionIdea
 from initiatives.models import CoalitionMembership, Initiative
 from participants.models import Participant
@@ -136,6 +137,16 @@ class BallotItem(TimeStampedModel):
 
     def __str__(self):
         return str(self.theme or self.idea)
+
+    @property
+    def reader_label(self):
+        """The theme's name or the idea's text in the reader's language, or marked as the other
+        language's (dialogue_hub/translated.py): what a voter reads."""
+        if self.theme_id:
+            return translated(self.theme, "name")
+        if self.idea_id:
+            return translated(self.idea, "text")
+        return Translated(str(self), reader_language())
 
 
 class VoteChannel(models.TextChoices):

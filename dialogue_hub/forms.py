@@ -72,9 +72,13 @@ def not_in_future(day, *, today, message):
 
 
 def add_domain_error(form, error) -> None:
-    """Show a service's DomainError on the form: next to its field when the form has it."""
-    if error.field and error.field in form.fields:
-        form.add_error(error.field, error.message)
+    """Show a service's DomainError on the form: next to its field when the form has it (a
+    text given per language, e.g. `title`, next to its first language's `title_en`)."""
+    field = error.field
+    if field and field not in form.fields and hasattr(form, "translated_names"):
+        field = form.translated_names(field)[0]
+    if field and field in form.fields:
+        form.add_error(field, error.message)
     else:
         form.add_error(None, error.message)
 

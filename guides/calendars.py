@@ -23,6 +23,7 @@ from dialogue_hub.emails import absolute_url
 from initiatives.models import Initiative
 from participants.models import Participant
 
+from . import texts
 from .models import CircleSession, MeetingStatus
 
 PARTICIPANT_FEED_SALT = "guides.calendar.participant"
@@ -93,13 +94,9 @@ def meeting_sequence(meeting: CircleSession) -> int:
     return max(0, int((meeting.updated_at - meeting.created_at).total_seconds()))
 
 
-def meeting_location(meeting: CircleSession) -> str:
-    circle = meeting.circle
-    if meeting.venue_name and meeting.venue_name != circle.venue_name:
-        return meeting.venue_name
-    if circle.venue_name or circle.venue_address:
-        return ", ".join(part for part in (circle.venue_name, circle.venue_address) if part)
-    return circle.online_link
+def meeting_location(meeting: CircleSession, language: str | None = None):
+    """Where the meeting is, in `language` (default: the active one), a Translated (guides/texts.py)."""
+    return texts.meeting_location(meeting, language)
 
 
 def _event(meeting: CircleSession) -> Event:
@@ -116,7 +113,7 @@ def _event(meeting: CircleSession) -> Event:
     event.add("description", f"{circle.initiative.name} — {circle.name} #{meeting.number}")
     location = meeting_location(meeting)
     if location:
-        event.add("location", location)
+        event.add("location", str(location))
     if circle.online_link and not meeting.venue_name and not circle.venue_name:
         event.add("url", circle.online_link)
     cancelled = meeting.status == MeetingStatus.CANCELLED

@@ -27,7 +27,7 @@ from initiatives.models import Membership, Role
 from participants.models import Participant
 from participants.services import registration as participant_services
 
-from . import calendars
+from . import calendars, texts
 from .models import (
     CircleMember,
     CircleSession,
@@ -45,6 +45,7 @@ from .selectors import needs as need_selectors
 from .selectors import participant as participant_selectors
 from .selectors import reminders as reminder_selectors
 from .selectors.circles import facilitators
+from .selectors.participant import time_slot_label
 from .services import reminders as reminder_services
 from .services import requests as request_services
 from .services import safety as safety_services
@@ -241,10 +242,10 @@ def _meeting_context(meeting: CircleSession, message) -> dict:
         "initiative": initiative,
         "circle": circle,
         "meeting": meeting,
-        "meeting_title": meeting.title
-        or (meeting.guide_session.title if meeting.guide_session else ""),
+        # The organizers' texts in the reader's language, or marked as the first language's.
+        "meeting_title": texts.meeting_title(meeting, message.language),
         "when": local_when(meeting.starts_at, initiative=initiative, language=message.language),
-        "location": calendars.meeting_location(meeting),
+        "location": calendars.meeting_location(meeting, message.language),
         "address": circle.venue_address,
         "online_link": circle.online_link,
     }
@@ -488,13 +489,16 @@ def _placement(participant: Participant, circle, message) -> tuple[dict, list]:
         "meetings": [
             {
                 "number": m.number,
-                "title": m.title or (m.guide_session.title if m.guide_session else ""),
+                "title": texts.meeting_title(m, message.language),
                 "when": local_when(m.starts_at, initiative=initiative, language=message.language),
-                "location": calendars.meeting_location(m),
+                "location": calendars.meeting_location(m, message.language),
             }
             for m in meetings
         ],
-        "location": ", ".join(p for p in (circle.venue_name, circle.venue_address) if p),
+        # The organizers' texts in the reader's language, or marked as the first language's.
+        "location": texts.circle_location(circle, message.language),
+        "notes": texts.circle_text(circle, "notes", message.language),
+        "time_slot": time_slot_label(circle, message.language),
         "online_link": circle.online_link,
         "page_url": circle_page_url(participant),
         "feed_url": feed_url,

@@ -8,13 +8,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dialogue_hub.forms import DateTimeInput, row_checkboxes
+from dialogue_hub.translated import TranslatedFieldsMixin, marked_text
 
 from ..models import BallotKind
 from ..selectors.forum import item_choices
 from ..services.forum import MAX_DOTS, MIN_DOTS
 
 
-class BallotForm(forms.Form):
+class BallotForm(TranslatedFieldsMixin, forms.Form):
+    """A ballot; its title in each of the initiative's languages (`title_en`, …)."""
+
+    translated_fields = ("title",)
+
     title = forms.CharField(label=_("Title"), max_length=200)
     kind = forms.ChoiceField(
         label=_("Vote on"), choices=BallotKind.choices, initial=BallotKind.IDEAS
@@ -41,7 +46,7 @@ class BallotForm(forms.Form):
     )
 
     def __init__(self, *args, initiative, submit_label=None, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, first_language=initiative.default_language, **kwargs)
         self.fields["themes"].queryset = item_choices(initiative=initiative, kind=BallotKind.THEMES)
         self.fields["ideas"].queryset = item_choices(initiative=initiative, kind=BallotKind.IDEAS)
         self.helper = FormHelper()
@@ -70,7 +75,7 @@ class VoteForm(forms.Form):
         dot_map = dot_map or {}
         for item in ballot.items.all():
             self.fields[f"{self.prefix_name}{item.pk}"] = forms.IntegerField(
-                label=str(item),
+                label=marked_text(item.reader_label),  # in the reader's language
                 min_value=0,
                 max_value=ballot.dots_per_person,
                 initial=dot_map.get(item.pk, 0),

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dialogue_hub.forms import SafeModelMultipleChoiceField, optional_row
+from dialogue_hub.translated import TranslatedFieldsMixin, translated
 
 from ..models import Level, Theme
 from ..selectors.ideas import open_ideas
@@ -22,7 +23,8 @@ def _helper(label) -> FormHelper:
 
 def _idea_label(idea) -> str:
     """An idea by its number and its text, cut to 120 characters."""
-    text = idea.text if len(idea.text) <= 120 else idea.text[:119] + "…"
+    text = str(translated(idea, "text"))
+    text = text if len(text) <= 120 else text[:119] + "…"
     return f"#{idea.pk} {text}"
 
 
@@ -36,7 +38,11 @@ class IdeaMultipleChoiceField(SafeModelMultipleChoiceField):
         return _idea_label(obj)
 
 
-class IdeaForm(forms.Form):
+class IdeaForm(TranslatedFieldsMixin, forms.Form):
+    """An idea, worded in each of the initiative's languages (`text_en`, …)."""
+
+    translated_fields = ("text",)
+
     text = forms.CharField(
         label=_("Idea"),
         max_length=MAX_IDEA_TEXT,
@@ -53,12 +59,16 @@ class IdeaForm(forms.Form):
     )
 
     def __init__(self, *args, initiative, submit_label=None, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, first_language=initiative.default_language, **kwargs)
         self.fields["theme"].queryset = Theme.objects.filter(initiative=initiative)
         self.helper = _helper(submit_label or _("Add idea"))
 
 
-class ThemeForm(forms.Form):
+class ThemeForm(TranslatedFieldsMixin, forms.Form):
+    """A theme; its name and description in each of the initiative's languages."""
+
+    translated_fields = ("name", "description")
+
     name = forms.CharField(label=_("Theme name"), max_length=150)
     description = forms.CharField(
         label=_("Description (optional)"),

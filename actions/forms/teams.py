@@ -16,6 +16,7 @@ from dialogue_hub.forms import (
     optional_row,
     row_checkboxes,
 )
+from dialogue_hub.translated import LANGUAGE_CODES, TranslatedFieldsMixin, translated
 from initiatives.forms import PartnerChoiceField
 
 from ..models import Level, MilestoneStatus
@@ -37,10 +38,15 @@ class ParticipantChoiceField(forms.ModelChoiceField):
 
 class IdeaChoiceField(SafeModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return obj.text[:120]
+        return str(translated(obj, "text"))[:120]
 
 
-class TeamForm(forms.Form):
+class TeamForm(TranslatedFieldsMixin, forms.Form):
+    """An action team; its name and description (shown on the public results page) in each of
+    the initiative's languages (`name_en`, …)."""
+
+    translated_fields = ("name", "description")
+
     name = forms.CharField(label=_("Name"), max_length=200)
     level = forms.ChoiceField(label=_("Level of change"), choices=Level.choices)
     description = forms.CharField(
@@ -67,7 +73,7 @@ class TeamForm(forms.Form):
     is_public = forms.BooleanField(label=_("Show on the public results page"), required=False)
 
     def __init__(self, *args, initiative, team=None, show_convener=True, submit_label=None, **kw):
-        super().__init__(*args, **kw)
+        super().__init__(*args, first_language=initiative.default_language, **kw)
         self.fields["ideas"].queryset = idea_choices(initiative=initiative, team=team)
         self.fields["convener"].queryset = convener_choices(initiative=initiative, team=team)
         self.fields["facilitator"].queryset = facilitator_choices(initiative=initiative)
@@ -76,9 +82,9 @@ class TeamForm(forms.Form):
             del self.fields["convener"]
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            "name",
+            *self.translated_names("name"),
             columns("level", "update_every_days"),
-            "description",
+            *self.translated_names("description"),
             "ideas",
             *(["convener"] if show_convener else []),
             "facilitator",
@@ -89,9 +95,12 @@ class TeamForm(forms.Form):
     @staticmethod
     def initial_for(team) -> dict:
         return {
-            "name": team.name,
+            **{
+                f"{field}_{code}": getattr(team, f"{field}_{code}", None) or ""
+                for field in TeamForm.translated_fields
+                for code in LANGUAGE_CODES
+            },
             "level": team.level,
-            "description": team.description,
             "ideas": list(team.ideas.values_list("pk", flat=True)),
             "convener": team.convener_id,
             "facilitator": team.facilitator_id,
@@ -102,9 +111,12 @@ class TeamForm(forms.Form):
     def service_data(self, team=None) -> dict:
         data = self.cleaned_data
         return {
-            "name": data["name"],
+            **{
+                name: data.get(name) or ""
+                for field in self.translated_fields
+                for name in self.translated_names(field)
+            },
             "level": data["level"],
-            "description": data.get("description", ""),
             "ideas": list(data.get("ideas") or []),
             "convener": data["convener"]
             if "convener" in self.fields

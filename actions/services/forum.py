@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError, full_clean_or_raise
 from dialogue_hub.services import save_values
+from dialogue_hub.translated_columns import column_values, first_column, unknown_columns
 from initiatives.models import Initiative
 from initiatives.services import activity_record
 from participants.models import Participant, Status
@@ -34,17 +35,38 @@ MAX_DOTS = 10
 MAX_ITEMS = 60
 
 
+# A ballot's title is given per language (actions/translation.py).
+BALLOT_TEXTS = ("title",)
+
+
 # --- services: ballots -------------------------------------------------------------------------
 
 
+def _fold(_field, value):
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
 def _ballot_values(
-    *, title: str, kind: str, opens_at: datetime, closes_at: datetime, dots_per_person: int = 3
+    *,
+    first_language: str,
+    title: str | None = None,
+    kind: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    dots_per_person: int = 3,
+    **texts,
 ) -> dict:
     """Check a ballot's fields for ballot_create and ballot_update; return them as the ballot
-    stores them (the title's spaces folded)."""
-    title = " ".join((title or "").split())
-    if not title:
-        raise DomainError(_("Give the ballot a title."), field="title")
+    stores them (the title's spaces folded). `title` is in the initiative's first language;
+    `texts` gives it per language (`title_es`, …: dialogue_hub/translated_columns.py)."""
+    unknown = unknown_columns(texts, BALLOT_TEXTS)
+    if unknown:
+        raise TypeError(f"unexpected ballot fields {unknown}")
+    plain = {"title": title} if title is not None else {}
+    titles = column_values({**plain, **texts}, BALLOT_TEXTS, first_language, clean=_fold)
+    first = first_column("title", first_language)
+    if not titles.get(first):
+        raise DomainError(_("Give the ballot a title."), field=first)
     if kind not in BallotKind.values:
         raise DomainError(_("Choose themes or ideas."), field="kind")
     if opens_at is None or closes_at is None:
@@ -58,7 +80,7 @@ def _ballot_values(
             field="dots_per_person",
         )
     return {
-        "title": title,
+        **titles,
         "kind": kind,
         "opens_at": opens_at,
         "closes_at": closes_at,
@@ -110,7 +132,7 @@ def _set_items(*, ballot: Ballot, kind: str, item_ids: list) -> None:
 def ballot_create(*, user, initiative: Initiative, item_ids: list, **fields) -> Ballot:
     """Create a ballot of these items. `fields`: its title, kind, voting window and dots per
     person, as `_ballot_values` takes them."""
-    values = _ballot_values(**fields)
+    values = _ballot_values(first_language=initiative.default_language, **fields)
     ballot = Ballot(initiative=initiative, **values)
     full_clean_or_raise(ballot)
     ballot.save()
@@ -128,7 +150,7 @@ def ballot_update(
     ballot = Ballot.objects.select_for_update().select_related("initiative").get(pk=ballot.pk)
     if ballot_status(ballot, now) != BallotStatus.UPCOMING:
         raise DomainError(_("Voting has started: the ballot can no longer be changed."))
-    values = _ballot_values(**fields)
+    values = _ballot_values(first_language=ballot.initiative.default_language, **fields)
     save_values(ballot, values)
     _set_items(ballot=ballot, kind=values["kind"], item_ids=item_ids)
     activity_record(

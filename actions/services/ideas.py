@@ -13,7 +13,15 @@ from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
-from dialogue_hub.services import refuse_taken_name, save_values
+from dialogue_hub.services import save_values
+from dialogue_hub.translated_columns import (
+    changed_columns,
+    column_values,
+    first_column,
+    refuse_taken_names,
+    unknown_columns,
+    with_originals,
+)
 from initiatives.models import Initiative
 from initiatives.services import activity_record
 
@@ -22,6 +30,9 @@ from ..selectors.ideas import open_ideas, pending_action_ideas
 
 MAX_IDEA_TEXT = 1_000
 MAX_MERGE = 50
+# Given per language (actions/translation.py); the first language is the initiative's.
+IDEA_TEXTS = ("text",)
+THEME_TEXTS = ("name", "description")
 
 
 # --- services ------------------------------------------------------------------------------------
@@ -32,15 +43,42 @@ def _check_theme(*, initiative: Initiative, theme: Theme | None) -> None:
         raise DomainError(_("Choose one of this initiative's themes."), field="theme")
 
 
-def _clean_text(text: str) -> str:
+def _clean_text(text: str, field: str = "text") -> str:
     text = " ".join((text or "").split())
     if not text:
-        raise DomainError(_("Write the idea."), field="text")
+        raise DomainError(_("Write the idea."), field=field)
     if len(text) > MAX_IDEA_TEXT:
         raise DomainError(
-            _("Keep the idea under %(n)s characters.") % {"n": MAX_IDEA_TEXT}, field="text"
+            _("Keep the idea under %(n)s characters.") % {"n": MAX_IDEA_TEXT}, field=field
         )
     return text
+
+
+def _fold(_field, value):
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _idea_texts(initiative: Initiative, text: str | None, texts: dict, *, new=False) -> dict:
+    """An idea's wording per language (`text_en`, …): `text` is the first language's, which a
+    `new` idea needs."""
+    unknown = unknown_columns(texts, IDEA_TEXTS)
+    if unknown:
+        raise TypeError(f"unexpected idea fields {unknown}")
+    plain = {"text": text} if text is not None else {}
+    columns = column_values(
+        {**plain, **texts}, IDEA_TEXTS, initiative.default_language, clean=_fold
+    )
+    first = first_column("text", initiative.default_language)
+    if new:
+        columns.setdefault(first, "")
+    for column, value in columns.items():
+        if column == first or value is not None:
+            columns[column] = _clean_text(value, field=column)
+    return columns
 
 
 @transaction.atomic
@@ -56,7 +94,9 @@ def ideas_collect(*, user, initiative: Initiative) -> int:
             continue
         try:
             with transaction.atomic():
-                idea = Idea.objects.create(initiative=initiative, text=text)
+                idea = Idea.objects.create(
+                    initiative=initiative, **_idea_texts(initiative, text, {}, new=True)
+                )
                 IdeaSource.objects.create(idea=idea, action_idea=action_idea)
         except IntegrityError:
             continue  # brought in by a concurrent request
@@ -74,11 +114,22 @@ def ideas_collect(*, user, initiative: Initiative) -> int:
 
 @transaction.atomic
 def idea_create(
-    *, user, initiative: Initiative, text: str, theme: Theme | None = None, level: str = ""
+    *,
+    user,
+    initiative: Initiative,
+    text: str | None = None,
+    theme: Theme | None = None,
+    level: str = "",
+    **texts,
 ) -> Idea:
+    """Add an idea; `text` in the initiative's first language, `texts` per language."""
     _check_theme(initiative=initiative, theme=theme)
     idea = Idea(
-        initiative=initiative, text=_clean_text(text), theme=theme, level=level, added_by=user
+        initiative=initiative,
+        **_idea_texts(initiative, text, texts, new=True),
+        theme=theme,
+        level=level,
+        added_by=user,
     )
     _validate(idea)
     idea.save()
@@ -87,11 +138,15 @@ def idea_create(
 
 
 @transaction.atomic
-def idea_update(*, user, idea: Idea, text: str, theme: Theme | None, level: str) -> Idea:
+def idea_update(
+    *, user, idea: Idea, text: str | None = None, theme: Theme | None, level: str, **texts
+) -> Idea:
+    """Change an idea; `text` in the initiative's first language, `texts` per language."""
     if idea.merged_into_id:
         raise DomainError(_("This idea was merged into another one; edit that one instead."))
     _check_theme(initiative=idea.initiative, theme=theme)
-    save_values(idea, {"text": _clean_text(text), "theme": theme, "level": level})
+    words = _idea_texts(idea.initiative, text, texts)
+    save_values(idea, {**words, "theme": theme, "level": level})
     activity_record(
         initiative=idea.initiative, actor=user, action="idea.updated", label=f"#{idea.pk}"
     )
@@ -114,27 +169,44 @@ def idea_set_public(*, user, idea: Idea, is_public: bool) -> Idea:
     return idea
 
 
-def _clean_theme_name(name: str) -> str:
-    name = " ".join((name or "").split())
-    if not name:
-        raise DomainError(_("Give the theme a name."), field="name")
-    return name
-
-
-def _check_unique_theme(*, initiative: Initiative, name: str, theme: Theme | None = None) -> None:
-    refuse_taken_name(
+def _theme_values(
+    *, initiative: Initiative, theme: Theme | None, name: str, description: str, texts: dict
+) -> dict:
+    """A theme's name (spaces folded) and description per language, the name given in the
+    initiative's first language and not another theme's in the same language."""
+    unknown = unknown_columns(texts, THEME_TEXTS)
+    if unknown:
+        raise TypeError(f"unexpected theme fields {unknown}")
+    plain = {"name": name, "description": description or ""}
+    values = column_values(
+        {**plain, **texts},
+        THEME_TEXTS,
+        initiative.default_language,
+        clean=lambda field, value: _fold(field, value) if field == "name" else _strip(value),
+    )
+    first = first_column("name", initiative.default_language)
+    if not values[first]:
+        raise DomainError(_("Give the theme a name."), field=first)
+    refuse_taken_names(
         Theme.objects.filter(initiative=initiative),
-        name,
+        values,
+        "name",
         instance=theme,
         message=_("There is already a theme with this name."),
     )
+    return values
 
 
 @transaction.atomic
-def theme_create(*, user, initiative: Initiative, name: str, description: str = "") -> Theme:
-    name = _clean_theme_name(name)
-    _check_unique_theme(initiative=initiative, name=name)
-    theme = Theme(initiative=initiative, name=name, description=(description or "").strip())
+def theme_create(
+    *, user, initiative: Initiative, name: str = "", description: str = "", **texts
+) -> Theme:
+    """Create a theme; `name` and `description` in the initiative's first language, `texts`
+    per language (`name_es`, …)."""
+    values = _theme_values(
+        initiative=initiative, theme=None, name=name, description=description, texts=texts
+    )
+    theme = Theme(initiative=initiative, **values)
     _validate(theme, exclude=["initiative"])
     theme.save()
     activity_record(initiative=initiative, actor=user, action="theme.created", target=theme)
@@ -142,10 +214,10 @@ def theme_create(*, user, initiative: Initiative, name: str, description: str = 
 
 
 @transaction.atomic
-def theme_update(*, user, theme: Theme, name: str, description: str = "") -> Theme:
-    name = _clean_theme_name(name)
-    _check_unique_theme(initiative=theme.initiative, name=name, theme=theme)
-    values = {"name": name, "description": (description or "").strip()}
+def theme_update(*, user, theme: Theme, name: str = "", description: str = "", **texts) -> Theme:
+    values = _theme_values(
+        initiative=theme.initiative, theme=theme, name=name, description=description, texts=texts
+    )
     save_values(theme, values, exclude=["initiative"])
     activity_record(initiative=theme.initiative, actor=user, action="theme.updated", target=theme)
     return theme
@@ -229,9 +301,15 @@ def ideas_merge(
             raise DomainError(_("Choose open ideas of this initiative to merge."), field="merged")
     kept = kept_now
     text = " ".join((text or "").split())
-    if text and text != kept.text:
-        kept.text = _clean_text(text)
-        kept.save(update_fields=["text", "updated_at"])
+    if text:  # the kept idea's new wording, in the initiative's first language
+        words = _idea_texts(
+            initiative, None, {first_column("text", initiative.default_language): text}
+        )
+        changed = changed_columns(kept, words)
+        for column in changed:
+            setattr(kept, column, words[column])
+        if changed:
+            kept.save(update_fields=with_originals(kept, [*changed, "updated_at"]))
 
     sources = IdeaSource.objects.filter(idea_id__in=merged_ids).update(idea=kept)
     BallotItem.objects.filter(idea_id__in=merged_ids).update(idea=kept)

@@ -16,7 +16,14 @@ from django.utils.translation import ngettext
 
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
-from dialogue_hub.services import refuse_taken_name, save_values
+from dialogue_hub.services import save_values
+from dialogue_hub.translated import column_names
+from dialogue_hub.translated_columns import (
+    column_values,
+    first_column,
+    refuse_taken_names,
+    unknown_columns,
+)
 from initiatives.models import CoalitionMembership, Initiative, Membership, Role
 from initiatives.services import activity_record
 from participants.models import Participant, Status
@@ -34,6 +41,10 @@ from ..selectors.progress import initiative_today
 from ..selectors.teams import team_history_counts
 
 LONGEST_CADENCE_DAYS = 365
+# What a team shows publicly, given per language (actions/translation.py).
+TEAM_TEXTS = ("name", "description")
+# A team's name is checked for uniqueness before saving (the check gives a field error).
+NAME_COLUMNS = ["name", *column_names(["name"])]
 HEAVIEST_WEIGHT = 100
 
 
@@ -44,7 +55,7 @@ def _team_values(
     *,
     initiative: Initiative,
     team: ActionTeam | None,
-    name: str,
+    name: str = "",
     level: str,
     description: str = "",
     ideas=(),
@@ -52,15 +63,28 @@ def _team_values(
     facilitator=None,
     update_every_days: int = 30,
     is_public: bool = False,
+    **texts,
 ) -> tuple[dict, list]:
     """Check a team's fields for team_create (`team` None) and team_update; return the values
-    the team stores (name and description stripped) and its ideas."""
+    the team stores (name and description stripped) and its ideas. `name` and `description`
+    are in the initiative's first language; `texts` gives them per language (`name_es`, …:
+    dialogue_hub/translated_columns.py)."""
     ideas = list(ideas)
-    if not name.strip():
-        raise DomainError(_("Give the team a name."), field="name")
-    refuse_taken_name(
+    unknown = unknown_columns(texts, TEAM_TEXTS)
+    if unknown:
+        raise TypeError(f"unexpected team fields {unknown}")
+    words = column_values(
+        {"name": name, "description": description, **texts},
+        TEAM_TEXTS,
+        initiative.default_language,
+    )
+    first = first_column("name", initiative.default_language)
+    if not words[first]:
+        raise DomainError(_("Give the team a name."), field=first)
+    refuse_taken_names(
         ActionTeam.objects.filter(initiative=initiative),
-        name.strip(),
+        words,
+        "name",
         instance=team,
         message=_("Another team already has this name."),
     )
@@ -99,9 +123,8 @@ def _team_values(
             field="facilitator",
         )
     values = {
-        "name": name.strip(),
+        **words,
         "level": level,
-        "description": description.strip(),
         "convener": convener,
         "facilitator": facilitator,
         "update_every_days": update_every_days,
@@ -126,7 +149,7 @@ def team_create(*, user, initiative: Initiative, **fields) -> ActionTeam:
     """Create a team. `fields`: its fields and ideas, as `_team_values` takes them."""
     values, ideas = _team_values(initiative=initiative, team=None, **fields)
     team = ActionTeam(initiative=initiative, **values)
-    _validate(team, exclude=["name"])
+    _validate(team, exclude=NAME_COLUMNS)
     with _name_not_taken():
         team.save()
     team.ideas.set(ideas)
@@ -140,7 +163,7 @@ def team_update(*, user, team: ActionTeam, **fields) -> ActionTeam:
     left out takes its default)."""
     values, ideas = _team_values(initiative=team.initiative, team=team, **fields)
     with _name_not_taken():
-        save_values(team, values, exclude=["name"])
+        save_values(team, values, exclude=NAME_COLUMNS)
     team.ideas.set(ideas)
     activity_record(
         initiative=team.initiative, actor=user, action="action_team.updated", target=team

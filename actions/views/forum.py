@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import TemplateView
 
 from dialogue_hub.editing import ServiceFormView
+from dialogue_hub.translated import LANGUAGE_CODES
 from initiatives.permissions import has_perm
 from initiatives.views import InitiativeAccessMixin, InitiativeFormView
 from participants.models import Status
@@ -75,7 +76,7 @@ class BallotFormView(ForumReadMixin, InitiativeFormView):
         data = form.cleaned_data
         return {
             "user": self.request.user,
-            "title": data["title"],
+            **{name: data[name] for name in form.translated_names("title")},
             "kind": data["kind"],
             "opens_at": data["opens_at"],
             "closes_at": data["closes_at"],
@@ -106,7 +107,7 @@ class BallotUpdateView(BallotFormView):
         ballot = self.object
         field = "themes" if ballot.kind == BallotKind.THEMES else "ideas"
         return {
-            "title": ballot.title,
+            **{f"title_{code}": getattr(ballot, f"title_{code}") or "" for code in LANGUAGE_CODES},
             "kind": ballot.kind,
             "opens_at": timezone.localtime(ballot.opens_at),
             "closes_at": timezone.localtime(ballot.closes_at),

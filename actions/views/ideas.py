@@ -146,10 +146,14 @@ class IdeaEditView(IdeaAddView):
 
     def get_initial(self):
         idea = self.object
-        return {"text": idea.text, "theme": idea.theme, "level": idea.level}
+        return {"theme": idea.theme, "level": idea.level}
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "submit_label": _("Save idea")}
+        return {
+            **super().get_form_kwargs(),
+            "submit_label": _("Save idea"),
+            "translated_instance": self.object,
+        }
 
     def perform(self, form):
         services.idea_update(user=self.request.user, idea=self.fresh_object(), **form.cleaned_data)
@@ -242,6 +246,9 @@ class ThemeListView(IdeaFormView):
     form_class = ThemeForm
     success_message = _lazy("Theme created.")
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "first_language": self.initiative.default_language}
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
@@ -268,11 +275,13 @@ class ThemeEditView(IdeaFormView):
     def get_object(self):
         return selectors.theme_for_initiative(initiative=self.initiative, pk=self.kwargs["pk"])
 
-    def get_initial(self):
-        return {"name": self.object.name, "description": self.object.description}
-
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "submit_label": _("Save theme")}
+        return {
+            **super().get_form_kwargs(),
+            "submit_label": _("Save theme"),
+            "first_language": self.initiative.default_language,
+            "translated_instance": self.object,
+        }
 
     def perform(self, form):
         services.theme_update(

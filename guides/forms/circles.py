@@ -10,10 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dialogue_hub.forms import DateTimeInput, columns, optional_row
+from dialogue_hub.translated import LANGUAGE_CODES, TranslatedFieldsMixin
 from initiatives.models import Role
 
 from ..models import CircleRole
 from ..selectors.circles import (
+    CIRCLE_TEXTS,
     DEFAULT_MAX_SIZE,
     DEFAULT_MIN_SIZE,
     LARGEST_CIRCLE,
@@ -33,7 +35,12 @@ class TeamMemberField(forms.ModelChoiceField):
         return str(obj)
 
 
-class CircleForm(forms.Form):
+class CircleForm(TranslatedFieldsMixin, forms.Form):
+    """A circle; its venue and notes for participants in each of the initiative's languages
+    (the first one is the original, see dialogue_hub/translated.py)."""
+
+    translated_fields = CIRCLE_TEXTS
+
     name = forms.CharField(label=_("Name"), max_length=120)
     guide = optional_row(
         _("Discussion guide"),
@@ -62,6 +69,13 @@ class CircleForm(forms.Form):
     online_link = forms.URLField(
         label=_("Online meeting link"), max_length=200, required=False, assume_scheme="https"
     )
+    notes = forms.CharField(
+        label=_("Notes for participants"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("E.g. which entrance to use, parking, what to bring."),
+    )
     max_share_percent = forms.IntegerField(
         label=_("No role category above (%)"),
         min_value=1,
@@ -86,7 +100,7 @@ class CircleForm(forms.Form):
     )
 
     def __init__(self, *args, initiative, time_slots, circle=None, submit_label=None, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, first_language=initiative.default_language, **kwargs)
         self.initiative = initiative
         self.circle = circle
         self.time_slots = list(time_slots)
@@ -146,11 +160,12 @@ class CircleForm(forms.Form):
                     + str(_("Give a venue, an online link, or both."))
                     + "</p>"
                 ),
-                "venue_name",
+                *self.translated_names("venue_name"),
                 "venue_address",
                 "is_neutral_venue",
                 "is_accessible",
                 "online_link",
+                *self.translated_names("notes"),
             ),
             Fieldset(
                 _("Composition rules"),
@@ -178,7 +193,11 @@ class CircleForm(forms.Form):
             "first_meeting_at": timezone.localtime(circle.first_meeting_at)
             if circle.first_meeting_at
             else None,
-            "venue_name": circle.venue_name,
+            **{
+                f"{field}_{code}": getattr(circle, f"{field}_{code}", None) or ""
+                for field in CIRCLE_TEXTS
+                for code in LANGUAGE_CODES
+            },
             "venue_address": circle.venue_address,
             "is_neutral_venue": circle.is_neutral_venue,
             "is_accessible": circle.is_accessible,
@@ -203,12 +222,14 @@ class CircleForm(forms.Form):
         problems = circle_problems(
             min_size=cleaned["min_size"],
             max_size=cleaned["max_size"],
-            venue_name=cleaned.get("venue_name", ""),
+            venue_name=cleaned.get(self.translated_names("venue_name")[0], ""),
             online_link=cleaned.get("online_link", "") if "online_link" in cleaned else "x",
             min_per_role=self.min_per_role(),
             max_share_percent=cleaned.get("max_share_percent"),
         )
         for field_name, message in problems:
+            if field_name == "venue_name":
+                field_name = self.translated_names("venue_name")[0]
             if field_name in self.fields and field_name not in self.errors:
                 self.add_error(field_name, message)
         first, second = cleaned.get("facilitator_1"), cleaned.get("facilitator_2")
@@ -231,7 +252,7 @@ class CircleForm(forms.Form):
             "max_size": data["max_size"],
             "time_slot": data["time_slot"] or "",
             "first_meeting_at": data["first_meeting_at"],
-            "venue_name": data["venue_name"],
+            **{name: data[name] for field in CIRCLE_TEXTS for name in self.translated_names(field)},
             "venue_address": data["venue_address"],
             "is_neutral_venue": data["is_neutral_venue"],
             "is_accessible": data["is_accessible"],

@@ -19,6 +19,12 @@ from dialogue_hub.forms import (
     not_in_future,
     required_text,
 )
+from dialogue_hub.translated import (
+    LANGUAGE_NAMES,
+    LOWERCASE_LANGUAGE_NAMES,
+    TranslatedFieldsMixin,
+    reader_language,
+)
 
 from ..selectors.library import initiative_today, trainable_team
 from ..services.library import MAX_AGENDA_ITEMS, MAX_MINUTES, MAX_QUESTIONS
@@ -92,6 +98,35 @@ class AgendaField(_LinesField):
         return f"{item.get('minutes', '')} | {item.get('title', '')}"
 
 
+class AgendaTitlesField(_LinesField):
+    """Another language's agenda: the items' titles, one per line (the minutes are the first
+    language's); the form pairs them with the first language's items."""
+
+    most = MAX_AGENDA_ITEMS
+    too_many = _("An agenda can have at most %(n)d items.")
+
+    def items(self, text):
+        titles = []
+        for number, raw in enumerate(text.splitlines(), start=1):
+            line = raw.strip()
+            if not line:
+                continue
+            minutes, bar, title = line.partition("|")
+            if bar and minutes.strip().isdigit():  # "15 | Bienvenida": the title is what counts
+                line = title.strip()
+            if len(line) > 200:
+                raise forms.ValidationError(
+                    _("Line %(n)d: keep the title under 200 characters."),
+                    code="agenda_title",
+                    params={"n": number},
+                )
+            titles.append(line)
+        return titles
+
+    def format_item(self, item):
+        return item.get("title", "") if isinstance(item, dict) else str(item)
+
+
 class QuestionsField(_LinesField):
     widget = forms.Textarea(attrs={"rows": 6})
     most = MAX_QUESTIONS
@@ -101,7 +136,11 @@ class QuestionsField(_LinesField):
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-class GuideForm(forms.Form):
+class GuideForm(TranslatedFieldsMixin, forms.Form):
+    """A guide's details; its title and description in each of the initiative's languages."""
+
+    translated_fields = ("title", "description")
+
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(
         label=_("Description"),
@@ -121,11 +160,22 @@ class GuideForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            "title", "description", "languages", Submit("submit", _("Save guide"))
+            *self.translated_names("title"),
+            *self.translated_names("description"),
+            "languages",
+            Submit("submit", _("Save guide")),
         )
 
 
-class GuideSessionForm(InitialFromObjectMixin, forms.Form):
+class GuideSessionForm(InitialFromObjectMixin, TranslatedFieldsMixin, forms.Form):
+    """A guide's session; its title, goals, agenda and questions in each language.
+
+    The agenda is timed in the first language ("minutes | title" lines); another language
+    gives the same items' titles, one line each in the same order, and reuses the minutes.
+    """
+
+    translated_fields = ("title", "goals", "agenda", "questions")
+
     title = forms.CharField(label=_("Title"), max_length=200)
     goals = forms.CharField(
         label=_("Goals"),
@@ -147,15 +197,70 @@ class GuideSessionForm(InitialFromObjectMixin, forms.Form):
 
     def __init__(self, *args, submit_label=None, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in self.translated_names("agenda")[1:]:
+            language = str(LANGUAGE_NAMES[name.rsplit("_", 1)[1]])
+            if reader_language() in LOWERCASE_LANGUAGE_NAMES:  # "en inglés"
+                language = language.lower()
+            self.fields[name] = AgendaTitlesField(
+                label=self.fields[name].label,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 7, "lang": name.rsplit("_", 1)[1]}),
+                help_text=_(
+                    "The titles of the same items in %(language)s, one line each in the same "
+                    "order, without minutes: the minutes above are used. Leave empty and people "
+                    "reading %(language)s see the agenda above, marked as not translated."
+                )
+                % {"language": language},
+            )
+        for name in self.translated_names("questions")[1:]:
+            self.fields[name].help_text = _(
+                "One question per line. Leave empty to show the questions above, marked as "
+                "not translated."
+            )
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            "title",
-            "goals",
+            *self.translated_names("title"),
+            *self.translated_names("goals"),
             columns("duration_minutes"),
-            "agenda",
-            "questions",
+            *self.translated_names("agenda"),
+            *self.translated_names("questions"),
             Submit("submit", submit_label or _("Save session")),
         )
+
+    @classmethod
+    def initial_for(cls, obj) -> dict:
+        """The edit page's initial data, each text in every language (`title_en`, …)."""
+        initial = {"duration_minutes": obj.duration_minutes}
+        for field in cls.translated_fields:
+            for code in LANGUAGE_NAMES:
+                value = getattr(obj, f"{field}_{code}", None)
+                initial[f"{field}_{code}"] = "" if value is None else value
+        return initial
+
+    def clean(self):
+        cleaned = super().clean()
+        first, *others = self.translated_names("agenda")
+        timed = cleaned.get(first)
+        for name in others:
+            titles = cleaned.get(name)
+            if not titles or timed is None:
+                cleaned[name] = None if not titles else cleaned.get(name)
+                continue
+            if len(titles) != len(timed):
+                self.add_error(
+                    name,
+                    _(
+                        "Give one title for each of the %(n)d agenda items above, in the same "
+                        "order (you gave %(given)d), or leave this empty."
+                    )
+                    % {"n": len(timed), "given": len(titles)},
+                )
+                continue
+            cleaned[name] = [
+                {"title": title, "minutes": item["minutes"]}
+                for title, item in zip(titles, timed, strict=True)
+            ]
+        return cleaned
 
 
 class TrainingForm(forms.Form):

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dialogue_hub.forms import DateInput
+from dialogue_hub.translated import TranslatedFieldsMixin
 
 from ..models import AttendanceStatus
 
@@ -60,7 +61,11 @@ class ScheduleGenerateForm(forms.Form):
         )
 
 
-class RescheduleForm(forms.Form):
+class RescheduleForm(TranslatedFieldsMixin, forms.Form):
+    """A meeting's new time, and its own venue in each language (`venue_name_en`, …)."""
+
+    translated_fields = ("venue_name",)
+
     day = forms.DateField(label=_("New date"), widget=DateInput)
     at = forms.TimeField(label=_("New start time"), widget=TimeInput)
     venue_name = forms.CharField(
@@ -74,7 +79,10 @@ class RescheduleForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            "day", "at", "venue_name", Submit("submit", _("Move the meeting"), css_class="btn-lg")
+            "day",
+            "at",
+            *self.translated_names("venue_name"),
+            Submit("submit", _("Move the meeting"), css_class="btn-lg"),
         )
 
 

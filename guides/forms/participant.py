@@ -4,6 +4,8 @@ time."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dialogue_hub.translated import marked_text
+
 from ..models import MoveRequest
 
 
@@ -18,8 +20,11 @@ class MoveRequestForm(forms.Form):
         help_text=_("Only the organizers read this."),
     )
 
-    def __init__(self, *args, time_slots, **kwargs):
+    def __init__(self, *args, time_slots, labels=None, **kwargs):
+        """`time_slots`: the stored values; `labels`: {value: label in the reader's language}
+        (guides.selectors.participant.time_slot_labels), a fallback marked."""
         super().__init__(*args, **kwargs)
+        labels = labels or {}
         self.fields["wanted_time_slot"].choices = [("", _("Any other time"))] + [
-            (slot, slot) for slot in time_slots
+            (slot, marked_text(labels.get(slot, slot))) for slot in time_slots
         ]

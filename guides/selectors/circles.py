@@ -48,6 +48,8 @@ from .library import untrained_facilitators
 
 User = get_user_model()
 
+# A circle's texts for participants, given per language (guides/translation.py).
+CIRCLE_TEXTS = ("venue_name", "notes")
 DEFAULT_MIN_SIZE = 8
 DEFAULT_MAX_SIZE = 12
 LARGEST_CIRCLE = 60

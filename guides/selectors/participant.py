@@ -9,7 +9,8 @@ from collections.abc import Iterable
 
 from django.db.models import F, Q
 
-from participants.models import Participant
+from dialogue_hub.translated import Translated, reader_language
+from participants.models import Participant, RegistrationSettings
 
 from ..models import (
     Attendance,
@@ -23,6 +24,28 @@ from ..models import (
     SafetySource,
 )
 from .reminders import SILENT_STATUSES
+
+
+def time_slot_labels(initiative, language: str | None = None) -> dict[str, Translated]:
+    """{stored time slot: its label for a reader of `language`} (the registration's lists are
+    in the initiative's first language and may be worded per language). One query."""
+    row = RegistrationSettings.objects.filter(initiative=initiative).first()
+    if row is None:
+        return {}
+    row.initiative = initiative
+    return dict(row.option_choices("time_slots", initiative.default_language, language))
+
+
+def time_slot_label(circle, language: str | None = None, labels=None) -> Translated:
+    """When `circle` meets, as its participants read it (`labels`: time_slot_labels, if the
+    caller has them); a slot no longer listed shows as stored, marked for other readers."""
+    language = language or reader_language()
+    first = circle.initiative.default_language
+    if not circle.time_slot:
+        return Translated("", language)
+    if labels is None:
+        labels = time_slot_labels(circle.initiative, language)
+    return labels.get(circle.time_slot) or Translated(circle.time_slot, first, language != first)
 
 
 def offered_time_slots(initiative) -> list[str]:

@@ -11,6 +11,12 @@ from django.utils.translation import ngettext
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
 from dialogue_hub.services import refuse_taken_name
+from dialogue_hub.translated_columns import (
+    changed_columns,
+    column_values,
+    unknown_columns,
+    with_originals,
+)
 from initiatives.models import Initiative, Membership, Role
 from initiatives.services import activity_record
 from participants.models import Participant, Status
@@ -24,6 +30,7 @@ from ..models import (
     DiscussionGuide,
 )
 from ..selectors.circles import (
+    CIRCLE_TEXTS,
     DEFAULT_MAX_SIZE,
     DEFAULT_MIN_SIZE,
     RULE_ROLES,
@@ -64,16 +71,28 @@ def _circle_values(
     is_neutral_venue: bool = False,
     is_accessible: bool = False,
     online_link: str = "",
+    notes: str = "",
     min_per_role: dict[str, int] | None = None,
     max_share_percent: int | None = None,
     facilitators: list,
     recorder=None,
     time_slots: list[str] | None = None,
+    **texts,
 ) -> tuple[dict, list]:
     """Check a circle's settings and staff for circle_create (`circle` None) and circle_update;
     return the values the circle stores (texts stripped, rules made from the minimums and the
     share; an edit keeps minimums for role categories the form does not show, and any other
-    rules) and its one or two facilitators. `time_slots`: the registration's time slots."""
+    rules) and its one or two facilitators. `time_slots`: the registration's time slots.
+
+    `venue_name` and `notes` are in the initiative's first language; `texts` gives them per
+    language (`venue_name_es`, `notes_en`, …: dialogue_hub/translated_columns.py)."""
+    unknown = unknown_columns(texts, CIRCLE_TEXTS)
+    if unknown:
+        raise TypeError(f"unexpected circle fields {unknown}")
+    first = initiative.default_language
+    text_columns = column_values(
+        {"venue_name": venue_name, "notes": notes, **texts}, CIRCLE_TEXTS, first
+    )
     facilitators = [person for person in facilitators if person is not None]
     min_per_role = min_per_role or {}
     time_slots = time_slots or []
@@ -112,16 +131,19 @@ def _circle_values(
         )
     if time_slots and not time_slot:
         raise DomainError(_("Choose when this circle meets."), field="time_slot")
+    first_venue = text_columns[f"venue_name_{first}"]
     problems = circle_problems(
         min_size=min_size,
         max_size=max_size,
-        venue_name=venue_name,
+        venue_name=first_venue,
         online_link=online_link,
         min_per_role=min_per_role,
         max_share_percent=max_share_percent,
     )
     if problems:
         problem_field, message = problems[0]
+        if problem_field == "venue_name":
+            problem_field = f"venue_name_{first}"
         raise DomainError(message, field=problem_field)
     if not facilitators or facilitators[0] is None:
         raise DomainError(_("Choose a facilitator."), field="facilitator_1")
@@ -155,7 +177,7 @@ def _circle_values(
         "max_size": max_size,
         "time_slot": time_slot,
         "first_meeting_at": first_meeting_at,
-        "venue_name": venue_name.strip(),
+        **text_columns,
         "venue_address": venue_address.strip(),
         "is_neutral_venue": is_neutral_venue,
         "is_accessible": is_accessible,
@@ -207,7 +229,14 @@ def circle_update(*, user, circle: Circle, recorder=None, **fields) -> Circle:
     values, facilitators = _circle_values(
         initiative=initiative, circle=circle, recorder=recorder, **fields
     )
-    changed = [name for name, value in values.items() if getattr(circle, name) != value]
+    texts = {
+        name: value for name, value in values.items() if name.rsplit("_", 1)[0] in CIRCLE_TEXTS
+    }
+    changed = [
+        name
+        for name, value in values.items()
+        if name not in texts and getattr(circle, name) != value
+    ] + changed_columns(circle, texts)
     was_accessible = circle_is_accessible(circle)
     for field_name, value in values.items():
         setattr(circle, field_name, value)
@@ -215,7 +244,7 @@ def circle_update(*, user, circle: Circle, recorder=None, **fields) -> Circle:
         _refuse_if_members_need_access(circle)
     _validate(circle, exclude=["initiative"])
     if changed:
-        _save(circle, update_fields=[*changed, "updated_at"])
+        _save(circle, update_fields=with_originals(circle, [*changed, "updated_at"]))
     staff_changed = _sync_staff(circle=circle, facilitators=facilitators, recorder=recorder)
     if changed or staff_changed:
         activity_record(

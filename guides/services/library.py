@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.exceptions import full_clean_or_raise as _validate
 from dialogue_hub.services import save_values
+from dialogue_hub.translated_columns import column_values, copy_columns, unknown_columns
 from initiatives.models import Initiative, Membership
 from initiatives.services import activity_record, create_and_record
 
@@ -24,6 +25,9 @@ MAX_AGENDA_ITEMS = 30
 MAX_QUESTIONS = 40
 MAX_MINUTES = 600
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
+# What is given per language (guides/translation.py): the first language is the initiative's.
+GUIDE_TEXTS = ("title", "description")
+SESSION_TEXTS = ("title", "goals", "agenda", "questions")
 
 
 # --- guides -----------------------------------------------------------------------------------
@@ -85,8 +89,7 @@ def guide_copy(*, user, initiative: Initiative, guide: DiscussionGuide) -> Discu
         initiative=initiative,
         copied_from=guide,
         slug=guide.slug,
-        title=guide.title,
-        description=guide.description,
+        **copy_columns(guide, GUIDE_TEXTS),
         languages=list(guide.languages),
         based_on=guide.based_on,
     )
@@ -96,11 +99,9 @@ def guide_copy(*, user, initiative: Initiative, guide: DiscussionGuide) -> Discu
         GuideSession(
             guide=copy,
             position=session.position,
-            title=session.title,
-            goals=session.goals,
             duration_minutes=session.duration_minutes,
-            agenda=[dict(item) for item in session.agenda],
-            questions=list(session.questions),
+            # Every language's title, goals, agenda and questions.
+            **copy_columns(session, SESSION_TEXTS),
         )
         for session in guide.sessions.order_by("position")
     )
@@ -114,19 +115,25 @@ def guide_update(
     user,
     initiative: Initiative,
     guide: DiscussionGuide,
-    title: str,
-    description: str = "",
+    title: str | None = None,
+    description: str | None = None,
     languages: list[str],
+    **texts,
 ) -> DiscussionGuide:
+    """Change one of the initiative's guides. `title` and `description` are in the
+    initiative's first language; `texts` gives them per language (`title_es`, …)."""
     _check_own(initiative, guide)
-    save_values(
-        guide,
-        {
-            "title": title.strip(),
-            "description": description.strip(),
-            "languages": _clean_languages(languages),
-        },
-    )
+    unknown = unknown_columns(texts, GUIDE_TEXTS)
+    if unknown:
+        raise TypeError(f"unexpected guide fields {unknown}")
+    plain = {
+        name: value
+        for name, value in (("title", title), ("description", description))
+        if value is not None
+    }
+    columns = column_values({**plain, **texts}, GUIDE_TEXTS, initiative.default_language)
+    _require_title(columns, initiative)
+    save_values(guide, {**columns, "languages": _clean_languages(languages)})
     activity_record(initiative=initiative, actor=user, action="guide.updated", target=guide)
     return guide
 
@@ -159,23 +166,57 @@ def _renumber(guide: DiscussionGuide) -> None:
         GuideSession.objects.filter(pk=session.pk).update(position=n)
 
 
+def _require_title(columns: dict, initiative: Initiative) -> None:
+    """A guide's or session's title is given in the initiative's first language."""
+    first = f"title_{initiative.default_language}"
+    if first in columns and not columns[first]:
+        raise DomainError(_("Give a title in the initiative's first language."), field=first)
+
+
+def _clean_session_text(field: str, value):
+    if field == "agenda":
+        return clean_agenda(value or []) if value is not None else None
+    if field == "questions":
+        return clean_questions(value or []) if value is not None else None
+    return (value or "").strip() if value is not None else None
+
+
 def _session_fields(
     *,
-    title: str,
+    initiative: Initiative,
+    title: str = "",
     goals: str = "",
     duration_minutes: int = 120,
     agenda: list | None = None,
     questions: list | None = None,
+    **texts,
 ) -> dict:
     """A guide session's values for guide_session_create and guide_session_update: texts
-    stripped, the agenda and questions checked (none given: none)."""
-    return {
-        "title": title.strip(),
-        "goals": goals.strip(),
-        "duration_minutes": duration_minutes,
-        "agenda": clean_agenda(agenda or []),
-        "questions": clean_questions(questions or []),
-    }
+    stripped, the agendas and questions checked (none given: none). `title`, `goals`,
+    `agenda` and `questions` are in the initiative's first language; `texts` gives them per
+    language (`title_es`, `agenda_es`, …). Another language's agenda has the same items, with
+    the same minutes, as the first language's."""
+    unknown = unknown_columns(texts, SESSION_TEXTS)
+    if unknown:
+        raise TypeError(f"unexpected guide session fields {unknown}")
+    plain = {"title": title, "goals": goals, "agenda": agenda or [], "questions": questions or []}
+    columns = column_values(
+        {**plain, **texts}, SESSION_TEXTS, initiative.default_language, clean=_clean_session_text
+    )
+    _require_title(columns, initiative)
+    first = initiative.default_language
+    minutes = [item["minutes"] for item in columns.get(f"agenda_{first}") or []]
+    for name, agenda_items in columns.items():
+        other = name.startswith("agenda_") and name != f"agenda_{first}" and agenda_items
+        if other and [item["minutes"] for item in agenda_items] != minutes:
+            raise DomainError(
+                _(
+                    "The agenda in each language has the same items and minutes as in the "
+                    "initiative's first language."
+                ),
+                field=name,
+            )
+    return {**columns, "duration_minutes": duration_minutes}
 
 
 @transaction.atomic
@@ -189,7 +230,9 @@ def guide_session_create(
     last = GuideSession.objects.filter(guide=guide).aggregate(last=Max("position"))["last"] or 0
     if GuideSession.objects.filter(guide=guide).count() >= MAX_SESSIONS:
         raise DomainError(_("A guide can have at most %(n)d sessions.") % {"n": MAX_SESSIONS})
-    session = GuideSession(guide=guide, position=last + 1, **_session_fields(**fields))
+    session = GuideSession(
+        guide=guide, position=last + 1, **_session_fields(initiative=initiative, **fields)
+    )
     return create_and_record(
         session, initiative=initiative, actor=user, action="guide.session_added", target=guide
     )
@@ -202,7 +245,7 @@ def guide_session_update(
     """Change a session of one of the initiative's guides. `fields`: all of them, as
     `_session_fields` takes them (one left out takes its default)."""
     _check_own(initiative, session.guide)
-    save_values(session, _session_fields(**fields))
+    save_values(session, _session_fields(initiative=initiative, **fields))
     activity_record(
         initiative=initiative, actor=user, action="guide.session_updated", target=session.guide
     )

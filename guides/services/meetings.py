@@ -12,6 +12,13 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from dialogue_hub.exceptions import DomainError
+from dialogue_hub.translated_columns import (
+    changed_columns,
+    column_values,
+    copy_columns,
+    unknown_columns,
+    with_originals,
+)
 from initiatives.services import activity_record
 from participants.models import Status
 
@@ -37,6 +44,8 @@ from . import reminders
 
 # Dates a meeting can be planned on, around today: typos like year 9999 are refused, not
 # scheduled (and never overflow the date arithmetic).
+# What an organizer may give a single meeting per language (its title comes from the guide).
+MEETING_TEXTS = ("venue_name",)
 PLANNING_WINDOW_PAST = timedelta(days=25 * 365)
 PLANNING_WINDOW_FUTURE = timedelta(days=10 * 365)
 
@@ -133,7 +142,8 @@ def circle_schedule_generate(
             circle=circle,
             guide_session=session,
             number=session.position,
-            title=session.title,
+            # The session's title in every language it is given in.
+            **copy_columns(session, ("title",)),
             starts_at=local_to_utc(day=day, at=start_time, zone=zone),
             duration_minutes=session.duration_minutes,
         )
@@ -173,6 +183,7 @@ def meeting_reschedule(
     at: time,
     venue_name: str | None = None,
     now: datetime | None = None,
+    **venue_names,
 ) -> RescheduleResult:
     """Move one meeting to a new date and time (wall-clock, initiative time zone).
 
@@ -181,7 +192,12 @@ def meeting_reschedule(
     marked present or a log) cannot be moved into the future. Attendance and logs always stay.
     A cancelled meeting moved to a new time is scheduled again (a make-up meeting).
     Clashes are returned as warnings, not refused.
+    `venue_name` (the initiative's first language) or `venue_names` (`venue_name_en`, …, see
+    dialogue_hub/translated_columns.py) give the meeting its own venue; blank: the circle's.
     """
+    unknown = unknown_columns(venue_names, MEETING_TEXTS)
+    if unknown:
+        raise TypeError(f"unexpected meeting fields {unknown}")
     now = now or timezone.now()
     check_planning_day(day, field="day")
     meeting = _refresh_for_update(meeting)
@@ -204,16 +220,19 @@ def meeting_reschedule(
     old_start = meeting.starts_at
     was_cancelled = meeting.status == MeetingStatus.CANCELLED
     meeting.starts_at = new_start
-    if venue_name is not None and venue_name.strip() != meeting.venue_name:
-        meeting.venue_name = venue_name.strip()
-        fields.append("venue_name")
+    given = {**({"venue_name": venue_name} if venue_name is not None else {}), **venue_names}
+    if given:
+        venues = column_values(given, MEETING_TEXTS, meeting.circle.initiative.default_language)
+        for column in changed_columns(meeting, venues):
+            setattr(meeting, column, venues[column])
+            fields.append(column)
     if meeting.status == MeetingStatus.CANCELLED:
         meeting.status = MeetingStatus.SCHEDULED
         fields.append("status")
     if len(fields) == 2 and old_start == new_start:
         raise DomainError(_("That is the meeting's current date and time."), field="day")
     meeting.full_clean(exclude=["circle", "guide_session"])
-    meeting.save(update_fields=fields)
+    meeting.save(update_fields=with_originals(meeting, fields))
     activity_record(
         initiative=meeting.circle.initiative,
         actor=user,

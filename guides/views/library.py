@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import TemplateView
 
+from dialogue_hub.translated import translated
 from initiatives.permissions import has_perm
 from initiatives.views import InitiativeAccessMixin, InitiativeActionView, InitiativeFormView
 
@@ -79,7 +80,7 @@ class GuideCopyView(InitiativeActionView):
     def get_success_message(self):
         return _(
             "“%(title)s” is now one of your initiative's guides. Adapt it to your community here."
-        ) % {"title": self.result.title}
+        ) % {"title": translated(self.result, "title")}
 
     def get_success_url(self):
         return guide_url(self.initiative, self.result.pk)
@@ -104,11 +105,13 @@ class GuideEditView(EditableGuideMixin, InitiativeFormView):
     success_message = _lazy("Guide saved.")
 
     def get_initial(self):
-        guide = self.object
+        return {"languages": self.object.languages}
+
+    def get_form_kwargs(self):
         return {
-            "title": guide.title,
-            "description": guide.description,
-            "languages": guide.languages,
+            **super().get_form_kwargs(),
+            "first_language": self.initiative.default_language,
+            "translated_instance": self.object,
         }
 
     def perform(self, form):
@@ -147,6 +150,9 @@ class GuideSessionFormView(SuccessWarningsMixin, InitiativeFormView):
     template_name = "guides/library/session_form.html"
     form_class = GuideSessionForm
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "first_language": self.initiative.default_language}
+
     def success_warnings(self, form):
         session = self.result
         total = library_selectors.agenda_minutes(session.agenda)
@@ -157,7 +163,11 @@ class GuideSessionFormView(SuccessWarningsMixin, InitiativeFormView):
                 "The agenda of “%(title)s” adds up to %(total)d min, but the session lasts "
                 "%(duration)d min. Saved anyway: adjust it when you can."
             )
-            % {"title": session.title, "total": total, "duration": session.duration_minutes}
+            % {
+                "title": translated(session, "title"),
+                "total": total,
+                "duration": session.duration_minutes,
+            }
         ]
 
     def get_success_url(self):

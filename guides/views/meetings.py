@@ -195,7 +195,14 @@ class MeetingRescheduleView(ScheduleFormView):
 
     def get_initial(self):
         local = timezone.localtime(self.meeting.starts_at)
-        return {"day": local.date(), "at": local.time(), "venue_name": self.meeting.venue_name}
+        return {"day": local.date(), "at": local.time()}
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "first_language": self.initiative.default_language,
+            "translated_instance": self.meeting,
+        }
 
     def perform(self, form):
         return meeting_services.meeting_reschedule(

@@ -16,7 +16,7 @@ from django.views import View
 
 from participants.views.public import TokenActionView, TokenFormView, TokenMixin
 
-from .. import calendars
+from .. import calendars, texts
 from ..forms.participant import MoveRequestForm
 from ..models import Circle, MeetingStatus
 from ..selectors import meetings as meeting_selectors
@@ -56,7 +56,11 @@ class ParticipantTokenMixin(TokenMixin):
 class ParticipantCircleView(ParticipantTokenMixin, View):
     def get(self, request):
         meetings = (
-            list(meeting_selectors.meetings_for_participant(self.participant))
+            list(
+                meeting_selectors.meetings_for_participant(self.participant).select_related(
+                    "guide_session"
+                )
+            )
             if self.circle
             else []
         )
@@ -67,6 +71,7 @@ class ParticipantCircleView(ParticipantTokenMixin, View):
                 meeting.status != MeetingStatus.CANCELLED and meeting.starts_at > now
             )
             meeting.is_excused = meeting.pk in excused
+            meeting.title_for_reader = texts.meeting_title(meeting)
             meeting.links = []
         for provider in MEETING_LINKS if meetings else ():
             for meeting_id, links in provider(self.participant, meetings, self.token).items():
@@ -81,6 +86,12 @@ class ParticipantCircleView(ParticipantTokenMixin, View):
                 "participant": self.participant,
                 "initiative": self.participant.initiative,
                 "circle": self.circle,
+                # The organizers' texts in the reader's language, or marked as a fallback.
+                "venue": texts.circle_text(self.circle, "venue_name") if self.circle else "",
+                "notes": texts.circle_text(self.circle, "notes") if self.circle else "",
+                "time_slot": participant_selectors.time_slot_label(self.circle)
+                if self.circle
+                else "",
                 "meetings": meetings,
                 "feed_url": request.build_absolute_uri(feed_url) if feed_url else "",
                 "webcal_url": calendars.webcal_url(request.build_absolute_uri(feed_url))
@@ -137,6 +148,7 @@ class ParticipantMoveRequestView(ParticipantTokenMixin, TokenFormView):
         return {
             **super().get_form_kwargs(),
             "time_slots": participant_selectors.offered_time_slots(initiative),
+            "labels": participant_selectors.time_slot_labels(initiative),
         }
 
     def get_context_data(self, **kwargs):

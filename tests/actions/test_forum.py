@@ -187,7 +187,7 @@ def test_ballot_form_view_creates_and_keeps_input_on_error(organizer_client, ini
     url = reverse("actions:ballot_add", args=[initiative.slug])
     assert organizer_client.get(url).status_code == 200
     bad = {
-        "title": "Forum night",
+        "title_en": "Forum night",
         "kind": "ideas",
         "opens_at": "2031-05-01T18:00",
         "closes_at": "2031-05-01T17:00",
@@ -205,7 +205,9 @@ def test_ballot_form_view_creates_and_keeps_input_on_error(organizer_client, ini
     assert ballot.opens_at.astimezone(datetime.UTC).hour == 23
     edit = reverse("actions:ballot_edit", args=[initiative.slug, ballot.pk])
     assert "Forum night" in organizer_client.get(edit).content.decode()
-    response = organizer_client.post(edit, {**bad, "closes_at": "2031-05-01T22:00", "title": "X"})
+    response = organizer_client.post(
+        edit, {**bad, "closes_at": "2031-05-01T22:00", "title_en": "X"}
+    )
     assert response.status_code == 302
     ballot.refresh_from_db()
     assert ballot.title == "X"

@@ -126,7 +126,11 @@ def test_add_an_idea_by_hand_with_theme_and_level(organizer_client, organizer, i
     theme = ThemeFactory(initiative=initiative)
     response = organizer_client.post(
         reverse("actions:idea_add", args=[initiative.slug]),
-        {"text": "  A  youth   advisory board ", "theme": theme.pk, "level": Level.INSTITUTIONAL},
+        {
+            "text_en": "  A  youth   advisory board ",
+            "theme": theme.pk,
+            "level": Level.INSTITUTIONAL,
+        },
     )
     assert response.status_code == 302
     idea = Idea.objects.get(initiative=initiative)
@@ -143,12 +147,12 @@ def test_add_an_idea_by_hand_with_theme_and_level(organizer_client, organizer, i
 @pytest.mark.parametrize(
     ("data", "field"),
     [
-        ({"text": ""}, "text"),
-        ({"text": "   "}, "text"),
-        ({"text": "x" * 1001}, "text"),
-        ({"text": "Fine", "level": "galactic"}, "level"),
-        ({"text": "Fine", "theme": "999999"}, "theme"),
-        ({"text": "Fine", "theme": "abc"}, "theme"),
+        ({"text_en": ""}, "text_en"),
+        ({"text_en": "   "}, "text_en"),
+        ({"text_en": "x" * 1001}, "text_en"),
+        ({"text_en": "Fine", "level": "galactic"}, "level"),
+        ({"text_en": "Fine", "theme": "999999"}, "theme"),
+        ({"text_en": "Fine", "theme": "abc"}, "theme"),
     ],
 )
 def test_adding_a_bad_idea_shows_field_errors(organizer_client, initiative, data, field):
@@ -161,7 +165,7 @@ def test_adding_a_bad_idea_shows_field_errors(organizer_client, initiative, data
 def test_a_theme_of_another_initiative_is_not_a_choice(organizer_client, initiative):
     foreign = ThemeFactory(initiative=InitiativeFactory())
     response = organizer_client.post(
-        reverse("actions:idea_add", args=[initiative.slug]), {"text": "x", "theme": foreign.pk}
+        reverse("actions:idea_add", args=[initiative.slug]), {"text_en": "x", "theme": foreign.pk}
     )
     assert "theme" in response.context["form"].errors
     with pytest.raises(DomainError):
@@ -171,20 +175,20 @@ def test_a_theme_of_another_initiative_is_not_a_choice(organizer_client, initiat
 
 def test_theme_create_rename_delete(organizer_client, initiative):
     themes_url = reverse("actions:themes", args=[initiative.slug])
-    assert organizer_client.post(themes_url, {"name": "Youth"}).status_code == 302
+    assert organizer_client.post(themes_url, {"name_en": "Youth"}).status_code == 302
     theme = Theme.objects.get(initiative=initiative)
     idea = IdeaFactory(initiative=initiative, theme=theme)
 
     # Duplicate name (any case): a field error, input kept.
-    response = organizer_client.post(themes_url, {"name": " youth "})
+    response = organizer_client.post(themes_url, {"name_en": " youth "})
     assert response.status_code == 200
-    assert "name" in response.context["form"].errors
-    assert response.context["form"]["name"].value() == " youth "
-    assert organizer_client.post(themes_url, {"name": ""}).context["form"].errors["name"]
+    assert "name_en" in response.context["form"].errors
+    assert response.context["form"]["name_en"].value() == " youth "
+    assert organizer_client.post(themes_url, {"name_en": ""}).context["form"].errors["name_en"]
 
     edit = reverse("actions:theme_edit", args=[initiative.slug, theme.pk])
     assert organizer_client.get(edit).status_code == 200
-    assert organizer_client.post(edit, {"name": "Young people"}).status_code == 302
+    assert organizer_client.post(edit, {"name_en": "Young people"}).status_code == 302
     theme.refresh_from_db()
     assert theme.name == "Young people"
 
@@ -204,10 +208,10 @@ def test_rename_to_an_existing_name_is_a_field_error(organizer_client, initiativ
     ThemeFactory(initiative=initiative, name="Trust")
     theme = ThemeFactory(initiative=initiative, name="Youth")
     response = organizer_client.post(
-        reverse("actions:theme_edit", args=[initiative.slug, theme.pk]), {"name": "TRUST"}
+        reverse("actions:theme_edit", args=[initiative.slug, theme.pk]), {"name_en": "TRUST"}
     )
     assert response.status_code == 200
-    assert "name" in response.context["form"].errors
+    assert "name_en" in response.context["form"].errors
     theme.refresh_from_db()
     assert theme.name == "Youth"
 
@@ -376,9 +380,9 @@ def test_edit_an_idea(organizer_client, initiative):
     idea = IdeaFactory(initiative=initiative)
     url = reverse("actions:idea_edit", args=[initiative.slug, idea.pk])
     assert organizer_client.get(url).status_code == 200
-    response = organizer_client.post(url, {"text": "", "level": ""})
-    assert "text" in response.context["form"].errors
-    organizer_client.post(url, {"text": "Better words", "level": Level.POLICY})
+    response = organizer_client.post(url, {"text_en": "", "level": ""})
+    assert "text_en" in response.context["form"].errors
+    organizer_client.post(url, {"text_en": "Better words", "level": Level.POLICY})
     idea.refresh_from_db()
     assert (idea.text, idea.level) == ("Better words", "policy")
 

@@ -181,8 +181,8 @@ def test_team_create_links_ideas_convener_facilitator_and_logs(initiative, organ
 @pytest.mark.parametrize(
     ("make_overrides", "field"),
     [
-        (lambda i: {"name": "  "}, "name"),
-        (lambda i: {"name": "existing TEAM"}, "name"),
+        (lambda i: {"name": "  "}, "name_en"),
+        (lambda i: {"name": "existing TEAM"}, "name_en"),
         (lambda i: {"level": "galactic"}, "level"),
         (lambda i: {"update_every_days": 0}, "update_every_days"),
         (lambda i: {"update_every_days": 400}, "update_every_days"),
@@ -331,9 +331,9 @@ def test_organizer_creates_a_team_through_the_form(organizer_client, initiative,
     response = organizer_client.post(
         url("team_add", initiative),
         {
-            "name": "Youth voice",
+            "name_en": "Youth voice",
             "level": "institutional",
-            "description": "A youth seat on the police advisory board.",
+            "description_en": "A youth seat on the police advisory board.",
             "ideas": [idea.pk],
             "convener": "",
             "facilitator": facilitator.pk,
@@ -349,8 +349,8 @@ def test_organizer_creates_a_team_through_the_form(organizer_client, initiative,
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
-        ({"name": ""}, "name"),
-        ({"name": "taken"}, "name"),
+        ({"name_en": ""}, "name_en"),
+        ({"name_en": "taken"}, "name_en"),
         ({"update_every_days": "0"}, "update_every_days"),
         ({"update_every_days": "soon"}, "update_every_days"),
         ({"level": "cosmic"}, "level"),
@@ -361,12 +361,12 @@ def test_team_form_shows_field_errors_and_keeps_input(
     organizer_client, initiative, overrides, field
 ):
     ActionTeamFactory(initiative=initiative, name="Taken")
-    data = {"name": "Youth voice", "level": "community", "update_every_days": "30"} | overrides
+    data = {"name_en": "Youth voice", "level": "community", "update_every_days": "30"} | overrides
     response = organizer_client.post(url("team_add", initiative), data)
     assert response.status_code == 200
     assert field in response.context["form"].errors
     assert ActionTeam.objects.count() == 1
-    if field != "name":
+    if field != "name_en":
         assert "Youth voice" in response.content.decode()
 
 
@@ -507,7 +507,7 @@ def test_coalition_lead_edit_keeps_the_convener_it_cannot_see(
     client.force_login(member_of(initiative, Role.COALITION_LEAD))
     response = client.post(
         url("team_edit", initiative, named_team.pk),
-        {"name": "Trust builders", "level": "policy", "update_every_days": "20"},
+        {"name_en": "Trust builders", "level": "policy", "update_every_days": "20"},
     )
     assert response.status_code == 302
     named_team.refresh_from_db()

@@ -79,7 +79,7 @@ def test_organizer_sets_up_an_initiative_with_a_circle_and_its_meetings(journey)
     j.go(reverse("guides:circle_add", args=[slug]))
     j.check("circle-new")
     page.fill("input[name=name]", "Eastside Tuesday")
-    page.fill("input[name=venue_name]", "Eastside Library")
+    page.fill("input[name=venue_name_en]", "Eastside Library")
     page.select_option("select[name=facilitator_1]", str(facilitator.pk))
     page.select_option("select[name=guide]", str(guide.pk))
     with page.expect_navigation():

@@ -61,7 +61,7 @@ def form_data(facilitator, **overrides):
         "min_size": "8",
         "max_size": "12",
         "time_slot": "Tuesday evening",
-        "venue_name": "Eastside Library",
+        "venue_name_en": "Eastside Library",
         "venue_address": "1 Main St",
         "is_neutral_venue": "on",
         "online_link": "",
@@ -126,7 +126,7 @@ def test_circle_create_saves_rules_staff_and_logs_without_names(
     ("overrides", "field"),
     [
         ({"min_size": 13, "max_size": 12}, "min_size"),
-        ({"venue_name": "", "online_link": ""}, "venue_name"),
+        ({"venue_name": "", "online_link": ""}, "venue_name_en"),
         ({"time_slot": "Midnight"}, "time_slot"),
         ({"name": "  "}, "name"),
         ({"language": "fr"}, "language"),
@@ -282,9 +282,9 @@ def test_organizer_creates_a_circle_through_the_form(
     ("overrides", "field"),
     [
         ({"min_size": "12", "max_size": "8"}, "min_size"),
-        ({"venue_name": "", "online_link": ""}, "venue_name"),
+        ({"venue_name_en": "", "online_link": ""}, "venue_name_en"),
         ({"time_slot": "Midnight"}, "time_slot"),
-        ({"online_link": "not a link", "venue_name": "Hall"}, "online_link"),
+        ({"online_link": "not a link", "venue_name_en": "Hall"}, "online_link"),
         ({"max_share_percent": "0"}, "max_share_percent"),
         ({"min_size": "abc"}, "min_size"),
     ],
@@ -379,7 +379,7 @@ def test_a_circle_whose_members_need_mobility_access_stays_accessible(
     hybrid = form_data(facilitator, online_link="https://meet.example.org/a")
     assert organizer_client.post(url, hybrid).status_code == 200  # the room is still upstairs
     online = form_data(
-        facilitator, online_link="https://meet.example.org/a", venue_name="", venue_address=""
+        facilitator, online_link="https://meet.example.org/a", venue_name_en="", venue_address=""
     )
     assert organizer_client.post(url, online).status_code == 302
     Circle.objects.filter(pk=circle.pk).update(is_accessible=False, online_link="")

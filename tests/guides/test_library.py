@@ -251,18 +251,18 @@ def test_deleting_a_guide_used_by_a_circle_is_refused(initiative, organizer):
 def test_agenda_lines_are_parsed_into_items():
     form = GuideSessionForm(
         {
-            "title": "Opening",
+            "title_en": "Opening",
             "duration_minutes": "120",
-            "agenda": "20 | Welcome\n\n  100|Stories  \n",
-            "questions": "Why here?\n\n  What now? \n",
+            "agenda_en": "20 | Welcome\n\n  100|Stories  \n",
+            "questions_en": "Why here?\n\n  What now? \n",
         }
     )
     assert form.is_valid(), form.errors
-    assert form.cleaned_data["agenda"] == [
+    assert form.cleaned_data["agenda_en"] == [
         {"title": "Welcome", "minutes": 20},
         {"title": "Stories", "minutes": 100},
     ]
-    assert form.cleaned_data["questions"] == ["Why here?", "What now?"]
+    assert form.cleaned_data["questions_en"] == ["Why here?", "What now?"]
 
 
 @pytest.mark.parametrize(
@@ -277,10 +277,10 @@ def test_agenda_lines_are_parsed_into_items():
     ],
 )
 def test_agenda_errors_are_field_errors_naming_the_line(text, line):
-    form = GuideSessionForm({"title": "Opening", "duration_minutes": "120", "agenda": text})
+    form = GuideSessionForm({"title_en": "Opening", "duration_minutes": "120", "agenda_en": text})
     assert not form.is_valid()
-    assert list(form.errors) == ["agenda"]
-    assert f"Line {line}:" in form.errors["agenda"][0]
+    assert list(form.errors) == ["agenda_en"]
+    assert f"Line {line}:" in form.errors["agenda_en"][0]
 
 
 def test_bad_agenda_in_the_edit_page_keeps_the_input_and_changes_nothing(
@@ -291,7 +291,7 @@ def test_bad_agenda_in_the_edit_page_keeps_the_input_and_changes_nothing(
 
     response = organizer_client.post(
         reverse("guides:guide_session_edit", args=[initiative.slug, session.pk]),
-        {"title": "Changed", "duration_minutes": "120", "agenda": "10 | Hi\nno minutes here"},
+        {"title_en": "Changed", "duration_minutes": "120", "agenda_en": "10 | Hi\nno minutes here"},
     )
 
     assert response.status_code == 200
@@ -309,10 +309,10 @@ def test_agenda_not_matching_the_duration_is_saved_with_a_warning(organizer_clie
     response = organizer_client.post(
         reverse("guides:guide_session_add", args=[initiative.slug, guide.pk]),
         {
-            "title": "Extra",
+            "title_en": "Extra",
             "duration_minutes": "120",
-            "agenda": "10 | Welcome\n30 | Talk",
-            "questions": "One?\nTwo?",
+            "agenda_en": "10 | Welcome\n30 | Talk",
+            "questions_en": "One?\nTwo?",
         },
         follow=True,
     )
@@ -336,7 +336,7 @@ def test_edit_page_shows_the_agenda_as_lines(organizer_client, initiative):
 def test_guide_edit_without_a_language_is_a_field_error(organizer_client, initiative):
     guide = own_guide(initiative)
     response = organizer_client.post(
-        reverse("guides:guide_edit", args=[initiative.slug, guide.pk]), {"title": "Renamed"}
+        reverse("guides:guide_edit", args=[initiative.slug, guide.pk]), {"title_en": "Renamed"}
     )
     assert response.status_code == 200
     assert "Choose at least one language." in response.content.decode()
@@ -507,9 +507,13 @@ def matrix_setup(initiative):
 
 def post_data(url_name, trainee):
     return {
-        "guide_edit": {"title": "Renamed", "description": "", "languages": ["en", "es"]},
-        "guide_session_add": {"title": "New", "duration_minutes": "120", "agenda": "120 | All"},
-        "guide_session_edit": {"title": "Edited", "duration_minutes": "90"},
+        "guide_edit": {"title_en": "Renamed", "description_en": "", "languages": ["en", "es"]},
+        "guide_session_add": {
+            "title_en": "New",
+            "duration_minutes": "120",
+            "agenda_en": "120 | All",
+        },
+        "guide_session_edit": {"title_en": "Edited", "duration_minutes": "90"},
         "guide_session_move": {"direction": "up"},
         "training_add": {
             "user": trainee.pk,

@@ -288,10 +288,25 @@ def _caps(side):
     }
 
 
-def _list_wording(side):
-    """The lists' Spanish wording, line for line (option_labels_es)."""
-    labels = _fresh(_settings(side)).option_labels_es or {}
-    return {f"{name}_es": labels.get(name) for name in labels}
+def _settings_shows(side):
+    """The caps, and each list's Spanish wording, line for line (option_labels_es)."""
+    labels = _settings(side).option_labels_es or {}
+    return {
+        **_caps(side),
+        **{
+            f"{name}_es": "\n".join(labels.get(name) or [])
+            for name in ("neighborhoods", "time_slots", "lived_experience_groups")
+        },
+    }
+
+
+def _agenda_shows(side):
+    """The first language's agenda as "minutes | title" lines, another's as its titles."""
+    session = _fresh(side.objects["guide_session"])
+    return {
+        "agenda_en": "\n".join(f"{i['minutes']} | {i['title']}" for i in session.agenda_en),
+        "agenda_es": "\n".join(i["title"] for i in session.agenda_es or []),
+    }
 
 
 def _consents(side, kinds):
@@ -395,7 +410,7 @@ EDITS = {
             _q(_settings(s)),
             RoleCap.objects.filter(initiative=s.initiative),
         ],
-        shows=lambda s: {**_caps(s), **_list_wording(s)},
+        shows=_settings_shows,
     ),
     "participants:inclusion_target_edit": Edit(
         objects=lambda s: [s.objects["target"]],
@@ -438,12 +453,7 @@ EDITS = {
     "guides:guide_session_edit": Edit(
         objects=lambda s: [s.objects["guide_session"]],
         rows=lambda s: [_q(s.objects["guide_session"])],
-        shows=lambda s: {
-            "agenda": "\n".join(
-                f"{item['minutes']} | {item['title']}"
-                for item in _fresh(s.objects["guide_session"]).agenda
-            )
-        },
+        shows=_agenda_shows,
     ),
     "guides:circle_edit": Edit(
         objects=lambda s: [s.objects["circle"]],

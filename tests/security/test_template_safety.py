@@ -45,6 +45,18 @@ ALLOWLIST = {
         "dialogue_hub/templatetags/bidi.py",
         'return format_html("<bdi>{}</bdi>", isolate(value))',
     ): "the |bdi filter: format_html escapes the person's text; only the <bdi> tags are markup",
+    ("dialogue_hub/translated.py", "return format_html("): (
+        "marked_html and fallback_note (the |marked and |fallback_note filters): format_html "
+        "escapes the organizer's text, the language code and the fallback label; only the "
+        "<span lang> and <small> tags are markup"
+    ),
+    ("dialogue_hub/translated.py", 'return format_html("{}", str(value))'): (
+        "marked_html of a text in the reader's language: format_html escapes it"
+    ),
+    (
+        "dialogue_hub/translated.py",
+        'return mark_safe("")  # noqa: S308 — an empty string',
+    ): "fallback_note with nothing to say: an empty string",
 }
 
 

@@ -34,7 +34,7 @@ from guides.models import ActionIdea, KeepTogether, MeetingExcusal, MoveRequest,
 from guides.services.reminders import placement_notices_send
 from initiatives import services as initiative_services
 from initiatives.models import Role
-from participants.models import RoleCap, RoleCategory
+from participants.models import RegistrationSettings, RoleCap, RoleCategory
 from participants.services import registration as participant_services
 from participants.services.public import manage_link_request
 
@@ -651,6 +651,7 @@ def _build_side(letter) -> Side:
         now=now,
     )
     side.objects["wave"] = wave
+    _fill_other_languages(side, filled, circles, meetings_by_circle, guide_sessions, idea2)
     person = people[0]
     side.tokens = {
         "manage": participant_services.make_token(person, participant_services.MANAGE_SALT),
@@ -661,6 +662,85 @@ def _build_side(letter) -> Side:
         "email": outbox.unsubscribe_token(email=person.email, category="reminders", language="en"),
     }
     return side
+
+
+def _set(obj, **columns):
+    """Write columns as they are (modeltranslation's per-language ones) and keep `obj` in step."""
+    type(obj).objects.filter(pk=obj.pk).update(**columns)
+    for name, value in columns.items():
+        setattr(obj, name, value)
+
+
+def _fill_other_languages(side, filled, circles, meetings_by_circle, guide_sessions, idea2):
+    """The organizers' texts in Spanish too (the initiative is run in English and Spanish), so
+    every per-language field of the edit forms is filled (tests/security/test_edit_forms_…)."""
+    initiative, objects = side.initiative, side.objects
+    _set(
+        initiative,
+        **{
+            f"{name}_es": filled("initiative", f"{name}_es")
+            for name in ("name", "description", "impact_goals", "process_goals")
+        },
+    )
+    settings_row = RegistrationSettings.objects.get(initiative=initiative)
+    _set(
+        settings_row,
+        option_labels_es={
+            name: [filled("settings", f"{name}_es", n) for n in range(len(values))]
+            for name, values in (
+                ("neighborhoods", settings_row.neighborhoods),
+                ("time_slots", settings_row.time_slots),
+                ("lived_experience_groups", settings_row.lived_experience_groups),
+            )
+        },
+        consent_note_en=filled("settings", "consent_note_en"),
+        consent_note_es=filled("settings", "consent_note_es"),
+    )
+    guide = objects["guide"]
+    _set(
+        guide,
+        title_es=filled("guide", "title_es"),
+        description_es=filled("guide", "description_es"),
+    )
+    for n, session in enumerate(guide_sessions, start=1):
+        _set(
+            session,
+            title_es=filled("guidesession", "title_es", n),
+            goals_es=filled("guidesession", "goals_es", n),
+            agenda_es=[
+                {"title": filled("guidesession", f"agenda_es{i}", n), "minutes": item["minutes"]}
+                for i, item in enumerate(session.agenda_en or [])
+            ],
+            questions_es=[filled("guidesession", "question_es", n)],
+        )
+    for c, circle in enumerate(circles, start=1):
+        _set(
+            circle,
+            venue_name_es=filled("circle", "venue_name_es", c),
+            notes_en=filled("circle", "notes_en", c),
+            notes_es=filled("circle", "notes_es", c),
+        )
+    for meetings in meetings_by_circle:
+        for meeting in meetings:
+            _set(
+                meeting,
+                title_es=filled("meeting", "title_es", meeting.pk),
+                venue_name_es=filled("meeting", "venue_name_es", meeting.pk),
+            )
+    _set(
+        objects["theme"],
+        name_es=filled("theme", "name_es"),
+        description_es=filled("theme", "description_es"),
+    )
+    _set(objects["idea"], text_es=filled("idea", "text_es"))
+    _set(idea2, text_es=filled("idea", "text_es", 2))
+    for n, ballot in enumerate((objects["ballot"], objects["upcoming_ballot"]), start=1):
+        _set(ballot, title_es=filled("ballot", "title_es", n))
+    _set(
+        objects["team"],
+        name_es=filled("team", "name_es"),
+        description_es=filled("team", "description_es"),
+    )
 
 
 def build_world() -> World:
