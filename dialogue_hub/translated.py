@@ -90,6 +90,11 @@ FALLBACK_LABELS = {
 }
 
 
+# Readers whose language writes language names in lowercase mid-sentence ("en inglés"), for
+# help texts that name a language.
+LOWERCASE_LANGUAGE_NAMES = {"es"}
+
+
 def fallback_label(language: str):
     """“(in English, not translated yet)”, in the reader's language."""
     return FALLBACK_LABELS.get(language) or f"({LANGUAGE_NAMES.get(language, language)})"
