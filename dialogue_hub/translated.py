@@ -57,6 +57,9 @@ def pick(obj, field: str, language: str | None = None, *, prefer: str | None = N
     to the others in the site's order.
     """
     language = language or reader_language()
+    if not hasattr(obj, f"{field}_{language}"):  # not a text per language (e.g. a dict)
+        value = obj.get(field) if isinstance(obj, dict) else getattr(obj, field, None)
+        return value, language, False
     for code in [language] + [c for c in languages_in_order(prefer) if c != language]:
         value = getattr(obj, f"{field}_{code}", None)
         if given(value):
