@@ -26,7 +26,9 @@ from ..models import (
     RaceEthnicity,
     RoleCategory,
 )
+from ..selectors.questions import questions_of
 from ..services.registration import DEMOGRAPHIC_FIELDS, PROFILE_FIELDS, UNDER_13_FIELDS
+from .questions import add_question_fields, question_data, questions_fieldset
 
 PREFER_NOT = ("prefer_not", _("Prefer not to say"))
 
@@ -42,11 +44,19 @@ def _checkboxes(label, choices, help_text="", required=False):
 
 
 class SettingsAwareForm(forms.Form):
-    """Takes the initiative's RegistrationSettings (its lists) as `registration_settings`."""
+    """Takes the initiative's RegistrationSettings (its lists) as `registration_settings`, and
+    the initiative's own questions to ask as `questions` (with the person's stored answers as
+    `answers`, {question id: value}); the forms that ask them add their fields."""
 
-    def __init__(self, *args, registration_settings=None, **kwargs):
+    def __init__(self, *args, registration_settings=None, questions=(), answers=None, **kwargs):
         self.registration_settings = registration_settings
+        self.questions = list(questions)
+        self.stored_answers = answers
+        self.question_names = []
         super().__init__(*args, **kwargs)
+
+    def question_data(self) -> dict:
+        return question_data(self)
 
 
 class ProfileFields(SettingsAwareForm):
@@ -270,6 +280,7 @@ class RegistrationForm(ConsentFields, DemographicFields, ProfileFields):
         super().__init__(*args, **kwargs)
         # Not asked of a child under 13 (hidden and not sent): required in clean() otherwise.
         self.fields["role_category"].required = False
+        add_question_fields(self, self.questions)
 
     @cached_property
     def helper(self):
@@ -307,6 +318,7 @@ class RegistrationForm(ConsentFields, DemographicFields, ProfileFields):
                         ),
                     ),
                     GUARDIAN_LAYOUT,
+                    Div(questions_fieldset(self.question_names), css_class=HIDE_UNDER_13),
                     Div(DEMOGRAPHIC_LAYOUT, css_class=HIDE_UNDER_13),
                     Fieldset(
                         _("Your consent"),
@@ -349,13 +361,16 @@ class RegistrationForm(ConsentFields, DemographicFields, ProfileFields):
     def demographic_data(self):
         return {} if self.under_13 else super().demographic_data()
 
+    def question_data(self):
+        return {} if self.under_13 else super().question_data()
+
     def consent_kinds(self):
         kinds = super().consent_kinds()
         return kinds & {ConsentKind.PARTICIPATION} if self.under_13 else kinds
 
 
 # Part of the cached form's key: a new layout is not served from a previous release's cache.
-LAYOUT_VERSION = "2"
+LAYOUT_VERSION = "3"
 
 
 def blank_registration_form_html(*, registration_settings, language: str) -> str:
@@ -364,7 +379,7 @@ def blank_registration_form_html(*, registration_settings, language: str) -> str
     They are the same for every visitor of an initiative in one language: nothing in them is
     per visitor (the CSRF token and any referral are outside them, in the page or the session).
     The key holds the settings row's `updated_at`, which every change of its lists (neighborhoods,
-    time slots, groups) moves, and the language: the person's, which is also the prefilled
+    time slots, groups) and of the initiative's own questions moves, and the language: the person's, which is also the prefilled
     preferred language. A form with errors is never cached (it holds what the person typed).
     """
     rs = registration_settings
@@ -381,7 +396,11 @@ def blank_registration_form_html(*, registration_settings, language: str) -> str
     )
     html = cache.get(key)
     if html is None:
-        form = RegistrationForm(registration_settings=rs, initial={"preferred_language": language})
+        form = RegistrationForm(
+            registration_settings=rs,
+            questions=questions_of(rs.initiative, active_only=True),
+            initial={"preferred_language": language},
+        )
         html = render_crispy_form(form)
         # The timeout bounds memory and how long a previous release's form can be served.
         cache.set(key, html, initiative_cache.TIMEOUT)
@@ -397,10 +416,12 @@ class ManageForm(DemographicFields, ProfileFields):
         self.fields["email"].help_text = _(
             "To use another address, delete this registration and register again."
         )
+        add_question_fields(self, self.questions, answers=self.stored_answers)
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Fieldset(_("Your answers"), *_present(self, PROFILE_LAYOUT)),
             GUARDIAN_LAYOUT,
+            *_present(self, [questions_fieldset(self.question_names)]),
             Fieldset(_("About you (optional)"), *_present(self, DEMOGRAPHIC_LAYOUT.fields)),
             Submit("submit", _("Save changes")),
         )

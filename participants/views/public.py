@@ -38,6 +38,7 @@ from ..forms.public import (
 from ..models import AgeBand, ConsentKind, Participant
 from ..selectors.outreach import referral_for_session
 from ..selectors.public import initiative_for_expired_token, participant_export
+from ..selectors.questions import answers_of, questions_of
 from ..selectors.registration import active_consent_kinds, demographics_of
 from ..services import public as services
 from ..services import registration
@@ -218,8 +219,16 @@ class RegisterView(RateLimitedFormView):
     def form_invalid(self, form):
         return self._render(form)
 
+    @cached_property
+    def questions(self):
+        return questions_of(self.initiative, active_only=True)
+
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "registration_settings": self.settings_row}
+        return {
+            **super().get_form_kwargs(),
+            "registration_settings": self.settings_row,
+            "questions": self.questions,
+        }
 
     def perform(self, form):
         # The same answer for an address already registered (its owner is emailed).
@@ -228,6 +237,8 @@ class RegisterView(RateLimitedFormView):
             data=form.profile_data(),
             consents=form.consent_kinds(),
             demographics=form.demographic_data(),
+            answers=form.question_data(),
+            questions=self.questions,
             referral=referral_for_session(request=self.request, initiative=self.initiative),
         )
 
@@ -376,8 +387,17 @@ class ManageView(TokenFormView):
             return None  # a child's details are their guardian's to give
         return super().get_form(form_class)
 
+    @cached_property
+    def questions(self):
+        return questions_of(self.participant.initiative, active_only=True)
+
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "registration_settings": self.settings_row}
+        return {
+            **super().get_form_kwargs(),
+            "registration_settings": self.settings_row,
+            "questions": self.questions,
+            "answers": answers_of(self.participant) if self.request.method != "POST" else None,
+        }
 
     def get_initial(self):
         participant = self.participant
@@ -407,6 +427,8 @@ class ManageView(TokenFormView):
             participant=self.participant,
             data=form.profile_data(),
             demographics=form.demographic_data(),
+            answers=form.question_data(),
+            questions=self.questions,
         )
 
     def get_success_url(self):
