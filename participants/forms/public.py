@@ -469,10 +469,13 @@ class ChildDetailsForm(DemographicFields, ProfileFields):
         self.fields["name"].label = _("Child's name")
         self.fields["name"].required = True
         self.fields["role_category"].initial = RoleCategory.YOUNG_PERSON
+        add_question_fields(self, self.questions)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            *_present(self, PROFILE_LAYOUT), *_present(self, DEMOGRAPHIC_LAYOUT.fields)
+            *_present(self, PROFILE_LAYOUT),
+            *_present(self, [questions_fieldset(self.question_names)]),
+            *_present(self, DEMOGRAPHIC_LAYOUT.fields),
         )
 
     def clean(self):

@@ -260,9 +260,12 @@ def guardian_consent(
     consents=(),
     child_data: dict | None = None,
     demographics: dict | None = None,
+    answers: dict | None = None,
+    questions=None,
 ) -> Participant:
     """The parent or guardian consents (from their emailed link). For a child under 13 they
-    also give the child's details now, since nothing else was stored before."""
+    also give the child's details now, since nothing else was stored before, with the answers
+    to the initiative's own questions (`answers`, checked against `questions`)."""
     if not participant.is_minor:
         raise DomainError(_("This registration does not need a guardian's consent."))
     # Lock the row: a double-submitted form must record the consent once.
@@ -299,9 +302,17 @@ def guardian_consent(
         for key, value in profile.items():
             setattr(participant, key, value)
         fields += list(profile)
-        answers = validate_demographics(demographics, settings_row)
+        question_answers = {}
         if answers:
-            Demographics.objects.update_or_create(participant=participant, defaults=answers)
+            if questions is None:
+                questions = questions_of(participant.initiative, active_only=True)
+            question_answers = answers_clean(questions=questions, raw=answers, require=True)
+        demographic_answers = validate_demographics(demographics, settings_row)
+        if demographic_answers:
+            Demographics.objects.update_or_create(
+                participant=participant, defaults=demographic_answers
+            )
+        answers_save(participant=participant, cleaned=question_answers)
         if participant.status == Status.REGISTERED:
             participant.status = Status.CONFIRMED
             fields.append("status")

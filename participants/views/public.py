@@ -512,8 +512,13 @@ class GuardianView(TokenFormView):
             registration_settings=registration.registration_settings_for(
                 self.participant.initiative
             ),
+            questions=self.child_questions,
             initial={"preferred_language": self.participant.preferred_language},
         )
+
+    @cached_property
+    def child_questions(self):
+        return questions_of(self.participant.initiative, active_only=True)
 
     def post(self, request, *args, **kwargs):
         form, child_form = self.get_form(), self.child_form
@@ -536,6 +541,8 @@ class GuardianView(TokenFormView):
             consents=form.consent_kinds(),
             child_data=child_form.profile_data() if child_form else None,
             demographics=child_form.demographic_data() if child_form else None,
+            answers=child_form.question_data() if child_form else None,
+            questions=self.child_questions if child_form else None,
         )
 
     def add_domain_error(self, form, error):

@@ -513,3 +513,34 @@ def test_public_pages_take_the_same_queries_with_ten_times_the_questions(client,
     assert after == before
     assert count_queries(client, url("register", setup)) == warm == 1  # cached fields
     assert before[url("register", setup)] <= 3  # settings, questions, choices
+
+
+def test_a_child_under_13_is_not_asked_and_their_guardian_answers_for_them(client, setup):
+    question = make(setup, required=True)
+    response = client.post(
+        url("register", setup),
+        {
+            "preferred_language": "en",
+            "age_band": "under_13",
+            "guardian_name": "Rosa",
+            "guardian_email": "rosa@example.net",
+            "consent_participation": "on",
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    child = Participant.objects.get()
+    assert not QuestionAnswer.objects.exists()
+    guardian = reverse("participants:guardian", args=[make_token(child, "participants.guardian")])
+    assert f'name="{question.field_name}"' in client.get(guardian).content.decode()
+    data = {
+        "consent_participation": "on",
+        "name": "Little One",
+        "preferred_language": "en",
+        "role_category": "young_person",
+    }
+    refused = client.post(guardian, data)
+    assert refused.status_code == 200
+    assert refused.context["child_form"].errors[question.field_name]
+    response = client.post(guardian, {**data, question.field_name: str(choice(question, 0).pk)})
+    assert response.status_code == 302
+    assert child.question_answers.get().value == choice(question, 0).pk
