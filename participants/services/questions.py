@@ -203,6 +203,8 @@ def question_update(*, user, question: Question, data: dict) -> Question:
     question.save()
     if kind in (QuestionKind.ONE_CHOICE, QuestionKind.SEVERAL_CHOICES):
         _set_choices(question, choices, primary_language(initiative))
+    else:  # no longer a question with choices (nobody answered it: see above)
+        question.choices.all().delete()
     _forms_changed(initiative)
     activity_record(
         initiative=initiative,
@@ -321,10 +323,11 @@ def answers_clean(*, questions, raw: dict, require: bool) -> dict:
                 raise DomainError(_("Choose an answer from the list."), field=name)
             cleaned[question.pk] = value in (YES, True)
         else:
-            offered = {str(choice.pk): choice.pk for choice in question.choices.all()}
-            picked = [value] if kind == QuestionKind.ONE_CHOICE else list(value)
-            if isinstance(value, list | tuple) and kind == QuestionKind.ONE_CHOICE:
-                picked = list(value)
+            # Retired choices are no longer offered (the answers that picked them keep them).
+            offered = {
+                str(choice.pk): choice.pk for choice in question.choices.all() if not choice.retired
+            }
+            picked = list(value) if isinstance(value, list | tuple) else [value]
             if any(str(item) not in offered for item in picked) or (
                 kind == QuestionKind.ONE_CHOICE and len(picked) != 1
             ):
