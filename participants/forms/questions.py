@@ -6,6 +6,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 from django.conf import settings
+from django.utils.html import escape, format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -19,9 +20,11 @@ SENSITIVE_NOTE = _("Only our data steward sees individual answers to this questi
 def question_field(question) -> forms.Field:
     """The form field that asks `question`, in the reader's language."""
     label = translated(question, "label")
-    help_text = translated(question, "help_text")
+    # Crispy-forms (like Django's own form templates) writes help texts as HTML: an organizer's
+    # text is escaped here, so it is shown as typed.
+    help_text = escape(translated(question, "help_text"))
     if question.sensitive:
-        help_text = f"{help_text} {SENSITIVE_NOTE}".strip()
+        help_text = format_html("{} {}", help_text, SENSITIVE_NOTE) if help_text else SENSITIVE_NOTE
     common = {"label": label, "help_text": help_text, "required": question.required}
     kind = question.kind
     if kind == QuestionKind.SHORT_TEXT:

@@ -12,7 +12,7 @@ from django.db.models import Count, Prefetch
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from dialogue_hub.privacy import suppress
+from dialogue_hub.privacy import shown_count, suppress
 
 from ..models import (
     CHOICE_KINDS,
@@ -211,8 +211,7 @@ def summaries(questions, *, steward: bool) -> list[QuestionSummary]:
             answered_any=answered > 0,
         )
         if question.kind in TEXT_KINDS:
-            table = suppress([("answered", answered)])
-            summary.answered = answered if steward else table.cells[0].value
+            summary.answered = answered if steward else shown_count(answered)
             result.append(summary)
             continue
         if question.kind == QuestionKind.YES_NO:
@@ -238,6 +237,6 @@ def summaries(questions, *, steward: bool) -> list[QuestionSummary]:
             summary.total = answered if steward else table.total_value
             summary.answered = summary.total
         else:
-            summary.answered = answered if steward else suppress([("a", answered)]).total_value
+            summary.answered = answered if steward else shown_count(answered)
         result.append(summary)
     return result
