@@ -6,7 +6,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 from django.conf import settings
-from django.utils.html import escape, format_html
+from django.utils.html import escape
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -22,9 +22,10 @@ def question_field(question) -> forms.Field:
     label = translated(question, "label")
     # Crispy-forms (like Django's own form templates) writes help texts as HTML: an organizer's
     # text is escaped here, so it is shown as typed.
-    help_text = escape(translated(question, "help_text"))
+    help_text = translated(question, "help_text")
     if question.sensitive:
-        help_text = format_html("{} {}", help_text, SENSITIVE_NOTE) if help_text else SENSITIVE_NOTE
+        help_text = f"{help_text} {SENSITIVE_NOTE}".strip()
+    help_text = escape(help_text)
     common = {"label": label, "help_text": help_text, "required": question.required}
     kind = question.kind
     if kind == QuestionKind.SHORT_TEXT:
