@@ -22,6 +22,7 @@ from .models import (
     RaceEthnicity,
 )
 from .selectors.inclusion import InclusionDashboard
+from .selectors.questions import answer_text, translated
 
 
 def _labels(choices, values):
@@ -110,16 +111,28 @@ def _export_row(participant: Participant, with_demographics: bool) -> list:
     return row
 
 
-def roster_csv(queryset, *, with_demographics: bool) -> str:
+def roster_csv(queryset, *, with_demographics: bool, questions=()) -> str:
     """The roster as CSV text, starting with a byte-order mark so spreadsheet programs read
-    accented names correctly. Every cell is neutralized against formula injection."""
+    accented names correctly. Every cell is neutralized against formula injection.
+
+    `questions`: the initiative's own questions to add a column for (the caller leaves the
+    sensitive ones out for anyone but the data steward); their answers are read in one query."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
     columns = EXPORT_COLUMNS + (DEMOGRAPHIC_COLUMNS if with_demographics else [])
-    writer.writerow([str(label) for _key, label in columns])
+    writer.writerow(
+        [str(label) for _key, label in columns]
+        + [csv_safe(translated(question, "label")) for question in questions]
+    )
+    if questions:
+        queryset = queryset.prefetch_related("question_answers")
     for participant in queryset:
-        writer.writerow([csv_safe(value) for value in _export_row(participant, with_demographics)])
+        row = _export_row(participant, with_demographics)
+        if questions:
+            answers = {a.question_id: a.value for a in participant.question_answers.all()}
+            row += [answer_text(question, answers.get(question.pk)) for question in questions]
+        writer.writerow([csv_safe(value) for value in row])
     return buffer.getvalue()
 
 

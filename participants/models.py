@@ -537,3 +537,113 @@ class ImportUpload(TimeStampedModel):
     def __str__(self):
         # Never the content: this string can end up in logs.
         return f"Import upload {self.pk}"
+
+
+class QuestionKind(models.TextChoices):
+    SHORT_TEXT = "short_text", _("Short text")
+    LONG_TEXT = "long_text", _("Long text")
+    ONE_CHOICE = "one_choice", _("One choice")
+    SEVERAL_CHOICES = "several_choices", _("Several choices")
+    YES_NO = "yes_no", _("Yes or no")
+
+
+CHOICE_KINDS = frozenset({QuestionKind.ONE_CHOICE, QuestionKind.SEVERAL_CHOICES})
+TEXT_KINDS = frozenset({QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT})
+
+
+class Question(TimeStampedModel):
+    """An initiative's own registration question. Its texts are per language (`label_en`,
+    `label_es`… through participants/translation.py). A question people answered is never
+    deleted: it is deactivated (off the forms), and its answers stay with the person.
+    A `sensitive` question's individual answers are the data steward's only, like demographics."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="questions")
+    kind = models.CharField(_("kind of answer"), max_length=16, choices=QuestionKind.choices)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    label = models.CharField(_("question"), max_length=300)
+    help_text = models.CharField(_("help text"), max_length=500, blank=True)
+    required = models.BooleanField(_("an answer is required"), default=False)
+    sensitive = models.BooleanField(
+        _("sensitive"),
+        default=False,
+        help_text=_(
+            "Only the data steward sees individual answers; everyone else sees totals, with "
+            "small numbers hidden."
+        ),
+    )
+    active = models.BooleanField(_("asked on the forms"), default=True)
+
+    class Meta:
+        verbose_name = _("registration question")
+        verbose_name_plural = _("registration questions")
+        ordering = ["position", "id"]
+        constraints = [
+            one_of_the_choices("kind", QuestionKind, name="question_kind_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["initiative", "active", "position"], name="question_active_idx"),
+        ]
+
+    def __str__(self):
+        return f"Question {self.pk}"
+
+    @property
+    def field_name(self) -> str:
+        """The name of its field on the forms (and of its filter on the roster)."""
+        return f"question_{self.pk}"
+
+    @property
+    def has_choices(self) -> bool:
+        return self.kind in CHOICE_KINDS
+
+
+class QuestionChoice(TimeStampedModel):
+    """One choice of a one-choice or several-choices question. An answer stores the choice's
+    id, whatever the language it was given in; a choice nobody may pick any more is `retired`
+    (kept, so the answers that picked it still read)."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    position = models.PositiveIntegerField(default=0)
+    label = models.CharField(_("choice"), max_length=200)
+    retired = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return f"Choice {self.pk}"
+
+
+class QuestionAnswer(TimeStampedModel):
+    """A participant's answer to one of the initiative's own questions.
+
+    `value` is a string (text questions), a boolean (yes/no), a choice id (one choice) or a
+    list of choice ids (several choices): never a label, so it reads in every language.
+    `keys` repeats what the roster filters on as "|yes|", "|12|", "|12|15|" (the filter is
+    `keys` containing "|12|", on every database); empty for text answers."""
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="question_answers"
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    value = models.JSONField()
+    keys = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "question"], name="questionanswer_unique"
+            ),
+        ]
+        indexes = [
+            # The roster's filter: the answers to one question with a given choice.
+            models.Index(fields=["question", "keys"], name="questionanswer_filter_idx"),
+        ]
+
+    def __str__(self):
+        # Never the value: this string can end up in logs.
+        return f"Question answer {self.pk}"

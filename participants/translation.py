@@ -1,8 +1,9 @@
-"""Registration's lists and consent note, per language (see dialogue_hub/translated.py)."""
+"""What organizers write for participants in the participants app, per language
+(django-modeltranslation adds `<field>_en`, `<field>_es`; see dialogue_hub/translated.py)."""
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import RegistrationSettings
+from .models import Question, QuestionChoice, RegistrationSettings
 
 
 @register(RegistrationSettings)
@@ -11,3 +12,13 @@ class RegistrationSettingsTranslation(TranslationOptions):
     # initiative's first language: they are what answers and circles store. `option_labels`
     # holds, per language, the same lists' wording for readers of that language.
     fields = ("option_labels", "consent_note")
+
+
+@register(Question)
+class QuestionTranslationOptions(TranslationOptions):
+    fields = ("label", "help_text")
+
+
+@register(QuestionChoice)
+class QuestionChoiceTranslationOptions(TranslationOptions):
+    fields = ("label",)

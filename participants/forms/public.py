@@ -27,7 +27,9 @@ from ..models import (
     RaceEthnicity,
     RoleCategory,
 )
+from ..selectors.questions import questions_of
 from ..services.registration import DEMOGRAPHIC_FIELDS, PROFILE_FIELDS, UNDER_13_FIELDS
+from .questions import add_question_fields, question_data, questions_fieldset
 
 PREFER_NOT = ("prefer_not", _("Prefer not to say"))
 
@@ -43,10 +45,15 @@ def _checkboxes(label, choices, help_text="", required=False):
 
 
 class SettingsAwareForm(forms.Form):
-    """Takes the initiative's RegistrationSettings (its lists) as `registration_settings`."""
+    """Takes the initiative's RegistrationSettings (its lists) as `registration_settings`, and
+    the initiative's own questions to ask as `questions` (with the person's stored answers as
+    `answers`, {question id: value}); the forms that ask them add their fields."""
 
-    def __init__(self, *args, registration_settings=None, **kwargs):
+    def __init__(self, *args, registration_settings=None, questions=(), answers=None, **kwargs):
         self.registration_settings = registration_settings
+        self.questions = list(questions)
+        self.stored_answers = answers
+        self.question_names = []
         super().__init__(*args, **kwargs)
 
     def list_choices(self, list_name: str) -> list[tuple[str, str]]:
@@ -55,6 +62,9 @@ class SettingsAwareForm(forms.Form):
         if rs is None:
             return []
         return [(value, marked_text(label)) for value, label in rs.option_choices(list_name)]
+
+    def question_data(self) -> dict:
+        return question_data(self)
 
 
 class ProfileFields(SettingsAwareForm):
@@ -276,6 +286,7 @@ class RegistrationForm(ConsentFields, DemographicFields, ProfileFields):
         super().__init__(*args, **kwargs)
         # Not asked of a child under 13 (hidden and not sent): required in clean() otherwise.
         self.fields["role_category"].required = False
+        add_question_fields(self, self.questions)
         if table_mode:
             # At a sign-up table (views/table.py) the event is how they heard, and the shared
             # browser must neither offer one person's answers to the next nor keep them.
@@ -319,6 +330,7 @@ class RegistrationForm(ConsentFields, DemographicFields, ProfileFields):
                         ),
                     ),
                     GUARDIAN_LAYOUT,
+                    Div(questions_fieldset(self.question_names), css_class=HIDE_UNDER_13),
                     Div(DEMOGRAPHIC_LAYOUT, css_class=HIDE_UNDER_13),
                     Fieldset(
                         _("Your consent"),
@@ -361,6 +373,9 @@ class RegistrationForm(ConsentFields, DemographicFields, ProfileFields):
     def demographic_data(self):
         return {} if self.under_13 else super().demographic_data()
 
+    def question_data(self):
+        return {} if self.under_13 else super().question_data()
+
     def consent_kinds(self):
         kinds = super().consent_kinds()
         return kinds & {ConsentKind.PARTICIPATION} if self.under_13 else kinds
@@ -378,9 +393,10 @@ def blank_registration_form_html(
     They are the same for every visitor of an initiative in one language: nothing in them is
     per visitor (the CSRF token and any referral are outside them, in the page or the session).
     The key holds the settings row's `updated_at`, which every change of its lists (neighborhoods,
-    time slots, groups) moves, and the language: the person's, which is also the prefilled
-    preferred language; and whether it is a sign-up table's form (no autofill, no "how did you
-    hear"). A form with errors is never cached (it holds what the person typed).
+    time slots, groups) and of the initiative's own questions moves, and the language: the
+    person's, which is also the prefilled preferred language; and whether it is a sign-up
+    table's form (no autofill, no "how did you hear"). A form with errors is never cached (it
+    holds what the person typed).
     """
     rs = registration_settings
     key = ":".join(
@@ -400,6 +416,7 @@ def blank_registration_form_html(
     if html is None:
         form = RegistrationForm(
             registration_settings=rs,
+            questions=questions_of(rs.initiative, active_only=True),
             initial={"preferred_language": language},
             table_mode=table_mode,
         )
@@ -418,10 +435,12 @@ class ManageForm(DemographicFields, ProfileFields):
         self.fields["email"].help_text = _(
             "To use another address, delete this registration and register again."
         )
+        add_question_fields(self, self.questions, answers=self.stored_answers)
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Fieldset(_("Your answers"), *_present(self, PROFILE_LAYOUT)),
             GUARDIAN_LAYOUT,
+            *_present(self, [questions_fieldset(self.question_names)]),
             Fieldset(_("About you (optional)"), *_present(self, DEMOGRAPHIC_LAYOUT.fields)),
             Submit("submit", _("Save changes")),
         )
@@ -469,10 +488,13 @@ class ChildDetailsForm(DemographicFields, ProfileFields):
         self.fields["name"].label = _("Child's name")
         self.fields["name"].required = True
         self.fields["role_category"].initial = RoleCategory.YOUNG_PERSON
+        add_question_fields(self, self.questions)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            *_present(self, PROFILE_LAYOUT), *_present(self, DEMOGRAPHIC_LAYOUT.fields)
+            *_present(self, PROFILE_LAYOUT),
+            *_present(self, [questions_fieldset(self.question_names)]),
+            *_present(self, DEMOGRAPHIC_LAYOUT.fields),
         )
 
     def clean(self):

@@ -13,6 +13,7 @@ from ..models import RegistrationSettings, RoleCategory
 from ..selectors.staff import DEFAULT_SORT, RosterFilters
 from ..services import imports
 from .public import GUARDIAN_LAYOUT, PROFILE_LAYOUT, ConsentFields, ProfileFields, _present
+from .questions import add_question_fields, questions_fieldset
 
 
 def _lines(value: str) -> list[str]:
@@ -264,10 +265,19 @@ class RosterFilterForm(forms.Form):
     partner = forms.ChoiceField(label=_("Partner"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), required=False)
 
-    def __init__(self, *args, choices: dict, **kwargs):
+    def __init__(self, *args, choices: dict, steward: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        # The initiative's own questions: a sensitive one is the data steward's filter only
+        # (filtering on it would tell anyone else who gave which answer).
+        self.question_filters = []
+        for name, label, sensitive, options in choices.get("questions", []):
+            if sensitive and not steward:
+                continue
+            self.fields[name] = forms.ChoiceField(label=label, choices=options, required=False)
+            self.question_filters.append(name)
         for name, options in choices.items():
-            self.fields[name].choices = options
+            if name in self.fields and name not in self.question_filters:
+                self.fields[name].choices = options
         if not choices.get("neighborhood") or len(choices["neighborhood"]) <= 1:
             del self.fields["neighborhood"]
         if len(choices.get("partner", [])) <= 1:
@@ -291,6 +301,11 @@ class RosterFilterForm(forms.Form):
             partner=int(partner) if partner else None,
             q=(data.get("q") or "").strip(),
             sort=data.get("sort") or DEFAULT_SORT,
+            answers={
+                int(name.removeprefix("question_")): data[name]
+                for name in self.question_filters
+                if data.get(name)
+            },
         )
 
 
@@ -320,10 +335,13 @@ class StaffRegistrationForm(ConsentFields, ProfileFields):
         self.fields["consent_evaluation"].label = _("They agree to answer evaluation surveys")
         self.fields["consent_media"].label = _("They agree to be quoted or photographed")
         self.fields["consent_contact"].label = _("They agree to be contacted about future work")
+        # The initiative's own questions, but never a sensitive one (see above).
+        add_question_fields(self, [q for q in self.questions if not q.sensitive])
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Fieldset(_("The person"), *_present(self, PROFILE_LAYOUT)),
             GUARDIAN_LAYOUT,
+            *_present(self, [questions_fieldset(self.question_names)]),
             Fieldset(
                 _("Consent"),
                 "consent_participation",

@@ -3,6 +3,8 @@
 - registration.py: a participant's demographics and consents, who can be placed in a circle;
 - public.py: the private link's pages (an expired link's initiative, the person's own data);
 - staff.py: the roster (list, filters, pages, one participant) and the seats per role;
+- questions.py: the initiative's own registration questions with their choices, a person's
+  answers as text in the reader's language, the roster's filters on them and their totals;
 - home.py: participant counts for the home page;
 - outreach.py, inclusion.py: referral links, outreach totals and attribution; the inclusion
   dashboard and the benchmarks and targets;

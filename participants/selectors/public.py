@@ -8,6 +8,7 @@ from ..models import (
     Participant,
 )
 from ..services.registration import DEMOGRAPHIC_FIELDS, PROFILE_FIELDS
+from .questions import answer_text, answers_of, questions_of, translated
 
 # What the later apps hold about a person (participants imports none of them): each provider
 # takes the participant and returns {section: JSON-ready data}; guides and actions register
@@ -51,6 +52,17 @@ def participant_export(participant: Participant) -> dict:
             for consent in participant.consents.order_by("given_at", "id")
         ],
     }
+    questions = questions_of(participant.initiative)
+    answers = answers_of(participant)
+    data["questions"] = [
+        {
+            "question": translated(question, "label"),
+            "answer": answer_text(question, answers[question.pk]),
+            "sensitive": question.sensitive,
+        }
+        for question in questions
+        if question.pk in answers
+    ]
     for provider in EXPORT_PROVIDERS:
         data.update(provider(participant))
     return data

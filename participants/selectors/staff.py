@@ -2,9 +2,9 @@
 one participant and their consents, seats taken per role for the registration settings.
 Reading personal data is logged by the view through services.staff.personal_data_access_record."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from ..models import (
     AgeBand,
     Consent,
     Participant,
+    QuestionAnswer,
     RegistrationSettings,
     RoleCap,
     RoleCategory,
@@ -26,6 +27,7 @@ from ..models import (
     Status,
 )
 from ..services import registration
+from . import questions as question_selectors
 
 PAGE_SIZE = 50
 
@@ -57,6 +59,8 @@ class RosterFilters:
     partner: int | None = None
     q: str = ""
     sort: str = DEFAULT_SORT
+    # The initiative's own questions: {question id: the answer's key (a choice id, yes, no)}.
+    answers: dict = field(default_factory=dict)
 
     def for_log(self) -> dict:
         """The filters as log details. The search text may be a name or an email: only
@@ -75,6 +79,9 @@ class RosterFilters:
         }
         if self.q:
             details["search"] = True
+        if self.answers:
+            # Question and choice ids: what was filtered on, never someone's answer.
+            details["questions"] = {str(pk): key for pk, key in sorted(self.answers.items())}
         return details
 
 
@@ -105,6 +112,14 @@ def roster(*, initiative, filters: RosterFilters, with_demographics: bool = Fals
             queryset = queryset.filter(**{name: value})
     if filters.partner:
         queryset = queryset.filter(partner_id=filters.partner)
+    for question_id, key in filters.answers.items():
+        queryset = queryset.filter(
+            Exists(
+                QuestionAnswer.objects.filter(
+                    participant=OuterRef("pk"), question_id=question_id, keys__contains=f"|{key}|"
+                )
+            )
+        )
     search = filters.q.strip()
     if search:
         queryset = queryset.filter(
@@ -182,9 +197,13 @@ def kept_filter_choices(*, initiative, token=None) -> dict:
     def choices():
         settings_row = registration.registration_settings_for(initiative)
         found = filter_choices(initiative=initiative, settings_row=settings_row)
+        questions = found.pop("questions")
         return {
-            name: [(value, str(label)) for value, label in options]
-            for name, options in found.items()
+            **{
+                name: [(value, str(label)) for value, label in options]
+                for name, options in found.items()
+            },
+            "questions": questions,
         }
 
     return initiative_cache.cached(
@@ -232,4 +251,6 @@ def filter_choices(*, initiative, settings_row: RegistrationSettings) -> dict:
             *[(str(p.pk), p.organization.name) for p in partners_for(initiative)],
         ],
         "sort": [(key, label) for key, (label, _order) in SORTS.items()],
+        # [(field name, label, sensitive, options)]: the form keeps the reader's own.
+        "questions": question_selectors.filter_options(question_selectors.questions_of(initiative)),
     }

@@ -5,6 +5,8 @@
 - public.py: what a participant or their guardian does through a private link (confirm,
   change, consents, withdraw, delete, a new link);
 - staff.py: the team's registration settings and the log of every look at personal data;
+- questions.py: the initiative's own registration questions (organizers add, change, move,
+  deactivate them) and checking and storing the answers every way in gives;
 - imports.py: the CSV import of paper sign-in sheets (views/staff.py): checking a file, keeping
   it for review, importing its valid rows;
 - outreach.py, inclusion.py: referral links and outreach records; benchmarks and targets;

@@ -20,9 +20,12 @@ from ..models import (
     ConsentKind,
     Demographics,
     Participant,
+    QuestionAnswer,
     RoleCap,
     Status,
 )
+from ..selectors.questions import questions_of
+from .questions import answers_clean, answers_save
 from .registration import (
     DEMOGRAPHIC_FIELDS,
     OPTIONAL_CONSENTS,
@@ -73,10 +76,18 @@ def participant_confirm_email(*, participant: Participant) -> Participant:
 
 @transaction.atomic
 def participant_update(
-    *, participant: Participant, data: dict, demographics: dict | None, actor=None
+    *,
+    participant: Participant,
+    data: dict,
+    demographics: dict | None,
+    actor=None,
+    answers: dict | None = None,
+    questions=None,
 ) -> Participant:
     """Change answers (from the manage link, or staff). The email cannot change here: a new
-    address needs its own registration and confirmation."""
+    address needs its own registration and confirmation. `answers`: the initiative's own
+    questions the form asked ({field name: value}, checked against `questions`); an answer to
+    a question no longer asked is kept."""
     settings_row = registration_settings_for(participant.initiative)
     data = {**data, "email": participant.email}
     if participant.age_band == AgeBand.UNDER_13 and participant.guardian_consented_at is None:
@@ -102,6 +113,11 @@ def participant_update(
             ),
             field="age_band",
         )
+    question_answers = {}
+    if answers:
+        if questions is None:
+            questions = questions_of(participant.initiative, active_only=True)
+        question_answers = answers_clean(questions=questions, raw=answers, require=actor is None)
     changed = [key for key, value in profile.items() if getattr(participant, key) != value]
     if "role_category" in changed and participant.seat_number is not None:
         # A new role must fit that role's seats, checked under the same lock as registration.
@@ -151,7 +167,13 @@ def participant_update(
         existing.delete()
     elif answers is not None:
         Demographics.objects.update_or_create(participant=participant, defaults=answers)
-    _record(participant, "participant.updated", actor=actor, details={"fields": changed})
+    answered = answers_save(participant=participant, cleaned=question_answers)
+    _record(
+        participant,
+        "participant.updated",
+        actor=actor,
+        details={"fields": changed, **({"questions": answered} if answered else {})},
+    )
     return participant
 
 
@@ -165,8 +187,9 @@ def participant_withdraw(*, participant: Participant, actor=None) -> Participant
     participant.withdrawn_at = now
     participant.seat_number = None
     # Withdrawing the consent to take part removes what it covered: the answers given to take
-    # part (availability, needs, phone, optional demographics). Name and email stay only so we
-    # can honor the withdrawal; deleting the registration removes them too.
+    # part (availability, needs, phone, optional demographics, answers to the initiative's own
+    # questions). Name and email stay only so we can honor the withdrawal; deleting the
+    # registration removes them too.
     participant.phone = ""
     participant.availability = []
     participant.accessibility_needs = []
@@ -186,6 +209,7 @@ def participant_withdraw(*, participant: Participant, actor=None) -> Participant
         ]
     )
     Demographics.objects.filter(participant=participant).delete()
+    QuestionAnswer.objects.filter(participant=participant).delete()
     Consent.objects.filter(
         participant=participant, kind=ConsentKind.PARTICIPATION, withdrawn_at__isnull=True
     ).update(withdrawn_at=now)
@@ -236,9 +260,12 @@ def guardian_consent(
     consents=(),
     child_data: dict | None = None,
     demographics: dict | None = None,
+    answers: dict | None = None,
+    questions=None,
 ) -> Participant:
     """The parent or guardian consents (from their emailed link). For a child under 13 they
-    also give the child's details now, since nothing else was stored before."""
+    also give the child's details now, since nothing else was stored before, with the answers
+    to the initiative's own questions (`answers`, checked against `questions`)."""
     if not participant.is_minor:
         raise DomainError(_("This registration does not need a guardian's consent."))
     # Lock the row: a double-submitted form must record the consent once.
@@ -275,9 +302,17 @@ def guardian_consent(
         for key, value in profile.items():
             setattr(participant, key, value)
         fields += list(profile)
-        answers = validate_demographics(demographics, settings_row)
+        question_answers = {}
         if answers:
-            Demographics.objects.update_or_create(participant=participant, defaults=answers)
+            if questions is None:
+                questions = questions_of(participant.initiative, active_only=True)
+            question_answers = answers_clean(questions=questions, raw=answers, require=True)
+        demographic_answers = validate_demographics(demographics, settings_row)
+        if demographic_answers:
+            Demographics.objects.update_or_create(
+                participant=participant, defaults=demographic_answers
+            )
+        answers_save(participant=participant, cleaned=question_answers)
         if participant.status == Status.REGISTERED:
             participant.status = Status.CONFIRMED
             fields.append("status")
@@ -305,7 +340,8 @@ def guardian_consent(
 
 @transaction.atomic
 def participant_erase(*, participant: Participant, actor=None) -> None:
-    """Delete the person's data entirely: registration, demographics, consents. The activity
+    """Delete the person's data entirely: registration, demographics, answers to the
+    initiative's own questions (deleted with the registration), consents. The activity
     log keeps only that an anonymous registration was deleted."""
     initiative = participant.initiative
     label = str(participant)

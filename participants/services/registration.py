@@ -42,6 +42,8 @@ from ..models import (
     Source,
     Status,
 )
+from ..selectors import questions as question_selectors
+from . import questions as question_services
 
 OPTIONAL_CONSENTS = (ConsentKind.EVALUATION, ConsentKind.MEDIA, ConsentKind.CONTACT)
 
@@ -377,6 +379,8 @@ def participant_register(
     registered_by=None,
     referral: ReferralLink | None = None,
     outreach_activity: OutreachActivity | None = None,
+    answers: dict | None = None,
+    questions=None,
 ) -> RegistrationResult:
     """Register one person. Raises DuplicateRegistration when the email is already registered,
     DomainError for anything else refused. Beyond a cap the person joins the waiting list.
@@ -396,6 +400,8 @@ def participant_register(
             registered_by=registered_by,
             referral=referral,
             outreach_activity=outreach_activity,
+            answers=answers,
+            questions=questions,
         )
     except _NotSaved as failure:
         existing = (
@@ -421,7 +427,12 @@ def _register(
     registered_by,
     referral: ReferralLink | None,
     outreach_activity: OutreachActivity | None = None,
+    answers: dict | None = None,
+    questions=None,
 ) -> RegistrationResult:
+    """`answers`: the initiative's own questions, {field name: what the form gave}, checked
+    against `questions` (those the form asked; loaded when not given). A required question is
+    enforced here for the public form only: staff and paper sheets may not know the answer."""
     settings_row = lock_settings(initiative)  # serializes registrations of this initiative
     if source == Source.ONLINE and not registration_is_open(settings_row):
         raise DomainError(_("Registration for this initiative is closed."))
@@ -432,6 +443,13 @@ def _register(
         )
     profile = validate_profile(data, settings_row)
     under_13 = profile.get("age_band") == AgeBand.UNDER_13
+    answers_given = {}
+    if answers and not under_13:
+        if questions is None:
+            questions = question_selectors.questions_of(initiative, active_only=True)
+        answers_given = question_services.answers_clean(
+            questions=questions, raw=answers, require=source == Source.ONLINE
+        )
     answers = None if under_13 else validate_demographics(demographics, settings_row)
     email = profile.get("email", "")
     if referral is not None and referral.initiative_id == initiative.pk:
@@ -492,6 +510,7 @@ def _register(
         )
     if answers:
         Demographics.objects.create(participant=participant, **answers)
+    question_services.answers_save(participant=participant, cleaned=answers_given, new=True)
     activity_record(
         initiative=initiative,
         actor=registered_by,

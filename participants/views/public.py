@@ -38,6 +38,7 @@ from ..forms.public import (
 from ..models import AgeBand, ConsentKind, Participant
 from ..selectors.outreach import outreach_activity_or_none, referral_for_session
 from ..selectors.public import initiative_for_expired_token, participant_export
+from ..selectors.questions import answers_of, questions_of
 from ..selectors.registration import active_consent_kinds, demographics_of
 from ..services import public as services
 from ..services import registration
@@ -293,11 +294,16 @@ class RegisterView(RateLimitedFormView):
     def form_invalid(self, form):
         return self._render(form)
 
+    @cached_property
+    def questions(self):
+        return questions_of(self.initiative, active_only=True)
+
     def get_form_kwargs(self):
         return {
             **super().get_form_kwargs(),
             "registration_settings": self.settings_row,
             "table_mode": self.table is not None,
+            "questions": self.questions,
         }
 
     def perform(self, form):
@@ -317,6 +323,8 @@ class RegisterView(RateLimitedFormView):
             data=form.profile_data(),
             consents=form.consent_kinds(),
             demographics=form.demographic_data(),
+            answers=form.question_data(),
+            questions=self.questions,
             **attribution,
         )
 
@@ -491,8 +499,17 @@ class ManageView(TokenFormView):
             return None  # a child's details are their guardian's to give
         return super().get_form(form_class)
 
+    @cached_property
+    def questions(self):
+        return questions_of(self.participant.initiative, active_only=True)
+
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "registration_settings": self.settings_row}
+        return {
+            **super().get_form_kwargs(),
+            "registration_settings": self.settings_row,
+            "questions": self.questions,
+            "answers": answers_of(self.participant) if self.request.method != "POST" else None,
+        }
 
     def get_initial(self):
         participant = self.participant
@@ -522,6 +539,8 @@ class ManageView(TokenFormView):
             participant=self.participant,
             data=form.profile_data(),
             demographics=form.demographic_data(),
+            answers=form.question_data(),
+            questions=self.questions,
         )
 
     def get_success_url(self):
@@ -605,8 +624,13 @@ class GuardianView(TokenFormView):
             registration_settings=registration.registration_settings_for(
                 self.participant.initiative
             ),
+            questions=self.child_questions,
             initial={"preferred_language": self.participant.preferred_language},
         )
+
+    @cached_property
+    def child_questions(self):
+        return questions_of(self.participant.initiative, active_only=True)
 
     def post(self, request, *args, **kwargs):
         form, child_form = self.get_form(), self.child_form
@@ -629,6 +653,8 @@ class GuardianView(TokenFormView):
             consents=form.consent_kinds(),
             child_data=child_form.profile_data() if child_form else None,
             demographics=child_form.demographic_data() if child_form else None,
+            answers=child_form.question_data() if child_form else None,
+            questions=self.child_questions if child_form else None,
         )
 
     def add_domain_error(self, form, error):

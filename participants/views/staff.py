@@ -36,6 +36,7 @@ from ..forms.staff import (
     StaffRegistrationForm,
 )
 from ..models import AccessibilityNeed, AgeBand, RaceEthnicity, RoleCap, RoleCategory, Source
+from ..selectors import questions as question_selectors
 from ..selectors import staff as selectors
 from ..selectors.registration import demographics_of
 from ..services import imports, registration
@@ -139,10 +140,16 @@ class RegistrationSettingsView(InitiativeFormView):
 
 
 class RosterMixin(InitiativeAccessMixin):
+    @property
+    def steward(self) -> bool:
+        """May see individual demographics and answers to sensitive questions."""
+        return has_perm(self.initiative.roles, "demographics.view")
+
     def filter_form(self, token=None):
         return RosterFilterForm(
             self.request.GET or None,
             choices=selectors.kept_filter_choices(initiative=self.initiative, token=token),
+            steward=self.steward,
         )
 
 
@@ -158,11 +165,14 @@ class RosterView(RosterMixin, TemplateView):
         queryset = selectors.roster(initiative=self.initiative, filters=filters)
         query = self.request.GET.copy()
         query.pop("page", None)
+        # The data steward may filter on sensitive questions, nobody else: the cached count
+        # and fragments of one must never be served to the other for the same query string.
+        cache_query = ("steward:" if self.steward else "team:") + query.urlencode()
         page = selectors.roster_page(
             queryset,
             self.request.GET.get("page"),
             initiative=self.initiative,
-            filter_query=query.urlencode(),
+            filter_query=cache_query,
             token=token,
         )
         # Read only when the rows' fragment is not in the cache (see the template).
@@ -186,7 +196,7 @@ class RosterView(RosterMixin, TemplateView):
             # list (the rows show no role-dependent part) until the initiative changes.
             fragment_version=token,
             fragment_timeout=initiative_cache.TIMEOUT,
-            filter_query=query.urlencode(),
+            filter_query=cache_query,
         )
         return context
 
@@ -196,16 +206,22 @@ class RosterExportView(RosterMixin, View):
 
     def get(self, request, *args, **kwargs):
         filters = self.filter_form().filters()
-        with_demographics = has_perm(self.initiative.roles, "demographics.view")
+        with_demographics = self.steward
         queryset = selectors.roster(
             initiative=self.initiative, filters=filters, with_demographics=with_demographics
         )
-        text = roster_csv(queryset, with_demographics=with_demographics)
+        # Sensitive questions' answers for the data steward only.
+        questions = question_selectors.questions_of(self.initiative, sensitive=with_demographics)
+        text = roster_csv(queryset, with_demographics=with_demographics, questions=questions)
         services.personal_data_access_record(
             initiative=self.initiative,
             user=request.user,
             action="participants.exported",
-            details={"filters": filters.for_log(), "demographics": with_demographics},
+            details={
+                "filters": filters.for_log(),
+                "demographics": with_demographics,
+                "sensitive_answers": any(question.sensitive for question in questions),
+            },
         )
         filename = f"{self.initiative.slug}-participants-{timezone.localdate():%Y-%m-%d}.csv"
         return csv_download(filename, text=text)
@@ -220,13 +236,22 @@ class ParticipantDetailView(InitiativeAccessMixin, TemplateView):
         participant = selectors.participant_for_initiative(
             initiative=self.initiative, pk=self.kwargs["pk"]
         )
+        steward = context["can"]["demographics_view"]
+        questions = question_selectors.questions_of(self.initiative)
+        answers = question_selectors.answers_of(participant)
+        rows = question_selectors.answer_rows(questions, answers, steward=steward)
         services.personal_data_access_record(
             initiative=self.initiative,
             user=self.request.user,
             action="participant.viewed",
             target=participant,
+            # The data steward's look at answers to sensitive questions is logged as such.
+            details={"sensitive_answers": True}
+            if steward and any(row.sensitive for row in rows)
+            else None,
         )
         context["participant"] = participant
+        context["answer_rows"] = rows
         needs = dict(AccessibilityNeed.choices)
         context["needs"] = [needs.get(need, need) for need in participant.accessibility_needs or []]
         if context["can"]["demographics_view"]:
@@ -271,16 +296,24 @@ class ParticipantAddView(InitiativeFormView):
     form_class = StaffRegistrationForm
     initial = {"role_category": RoleCategory.RESIDENT}
 
+    @functools.cached_property
+    def questions(self):
+        # Never a sensitive question: staff do not type in what only the steward may see.
+        return question_selectors.questions_of(self.initiative, active_only=True, sensitive=False)
+
     def get_form_kwargs(self):
         return {
             **super().get_form_kwargs(),
             "registration_settings": registration.registration_settings_for(self.initiative),
+            "questions": self.questions,
         }
 
     def perform(self, form):
         return registration.participant_register(
             initiative=self.initiative,
             data=form.profile_data(),
+            answers=form.question_data(),
+            questions=self.questions,
             consents=form.consent_kinds(),
             source=Source.STAFF,
             registered_by=self.request.user,

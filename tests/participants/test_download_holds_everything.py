@@ -39,6 +39,7 @@ pytestmark = pytest.mark.django_db
 IN_THE_DOWNLOAD = {
     "participants.Demographics": "demographics",
     "participants.Consent": "consents",
+    "participants.QuestionAnswer": "questions",
     "guides.CircleMember": "circle",
     "guides.Attendance": "attendance",
     "guides.MeetingExcusal": "excused_in_advance",

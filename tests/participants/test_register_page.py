@@ -56,10 +56,12 @@ def in_spanish(client):
 
 
 class TestQueries:
-    def test_a_cold_and_a_warm_get_take_one_query(
+    def test_a_cold_get_takes_two_queries_and_a_warm_one_one(
         self, client, url, initiative, renders, django_assert_max_num_queries
     ):
-        with django_assert_max_num_queries(1):
+        # Cold: the settings with the initiative, then its own questions (none: no choices to
+        # read). Warm: the settings only (tests/participants/test_questions.py: with questions).
+        with django_assert_max_num_queries(2):
             cold = client.get(url)
         with django_assert_max_num_queries(1):
             warm = client.get(url)
@@ -78,10 +80,11 @@ class TestQueries:
 
     def test_a_registration_takes_few_queries(self, client, url, django_assert_max_num_queries):
         client.get(url)
-        # Settings + initiative; the lock; cap and top seat; the participant, its consents, its
-        # answers, the activity entry and the email's outbox row (SQLite shows no BEGIN/COMMIT;
-        # the test's own transaction makes the service's atomic a savepoint: 2 more).
-        with django_assert_max_num_queries(10):
+        # Settings + initiative; the initiative's own questions (none here); the lock; cap and
+        # top seat; the participant, its consents, its answers, the activity entry and the
+        # email's outbox row (SQLite shows no BEGIN/COMMIT; the test's own transaction makes
+        # the service's atomic a savepoint: 2 more).
+        with django_assert_max_num_queries(11):
             response = client.post(url, answers())
         assert response.status_code == 302
         assert Participant.objects.filter(email="ana@example.net").exists()

@@ -39,7 +39,15 @@ from evaluation.models import Answer, Item, Response, ScaleScore
 from evaluation.selectors.waves import earlier_answers
 from guides.models import ActionIdea, Attendance, CircleStaff
 from initiatives.models import Role
-from participants.models import Consent, Demographics, RegistrationSettings, RoleCap
+from participants.models import (
+    Consent,
+    Demographics,
+    QuestionAnswer,
+    QuestionChoice,
+    RegistrationSettings,
+    RoleCap,
+)
+from participants.selectors.questions import form_value
 
 from .access import (
     ANONYMOUS,
@@ -349,6 +357,24 @@ def _ballot_items(ballot):
     }
 
 
+def _question_choices(side):
+    choices = QuestionChoice.objects.filter(question=side.objects["question"]).order_by("position")
+    return {
+        f"choices_{code}": [getattr(choice, f"label_{code}") for choice in choices]
+        for code in ("en", "es")
+    }
+
+
+def _own_answers(side):
+    """The person's answers to the initiative's own questions, as their fields show them."""
+    return {
+        answer.question.field_name: form_value(answer.question, answer.value)
+        for answer in QuestionAnswer.objects.filter(
+            participant=side.objects["participant"]
+        ).select_related("question")
+    }
+
+
 def _log(side):
     return side.objects["draft_meeting"].log
 
@@ -412,6 +438,16 @@ EDITS = {
         ],
         shows=_settings_shows,
     ),
+    # One of the initiative's own questions (world._add_questions: the sensitive, required one
+    # with choices and every text in both languages).
+    "participants:question_edit": Edit(
+        objects=lambda s: [s.objects["question"]],
+        rows=lambda s: [
+            _q(s.objects["question"]),
+            QuestionChoice.objects.filter(question=s.objects["question"]),
+        ],
+        shows=_question_choices,
+    ),
     "participants:inclusion_target_edit": Edit(
         objects=lambda s: [s.objects["target"]],
         rows=lambda s: [_q(s.objects["target"])],
@@ -435,7 +471,9 @@ EDITS = {
             _q(s.objects["participant"]),
             Demographics.objects.filter(participant=s.objects["participant"]),
             Consent.objects.filter(participant=s.objects["participant"]),
+            QuestionAnswer.objects.filter(participant=s.objects["participant"]),
         ],
+        shows=_own_answers,
         role=PARTICIPANT,
         # An adult has no guardian; "prefer not to say" excludes the groups they chose.
         left_unfilled=("guardian_name", "guardian_email", "lived_experience_prefer_not"),
@@ -616,6 +654,7 @@ NOT_EDITS = {
     "participants:table_leave": "signs a team member in again to end a sign-up table",
     "participants:import": "uploads a file",
     "participants:inclusion_target_add": "adds a target",
+    "participants:question_add": "adds a question",
     "participants:outreach_add": "logs outreach",
     "participants:referral_link_add": "creates a link",
     "guides:guide_session_add": "adds a session",

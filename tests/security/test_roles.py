@@ -4,7 +4,9 @@
   demographic answer, only aggregates.
 - Facilitators see their own circles only: circle 2's member names and log texts never
   reach the facilitator of circle 1, and circle 2's pages answer 403 or 404.
-- Only the data steward sees individual demographics (roster and participant page)."""
+- Only the data steward sees individual demographics and answers to the initiative's sensitive
+  questions (roster, its CSV and participant page); the others see them nowhere, on no page or
+  export (`demographic_markers` holds a planted sensitive answer)."""
 
 import pytest
 from django.core.cache import cache
@@ -52,7 +54,7 @@ def scan(client, urls, needles):
 @pytest.mark.parametrize("role", [Role.POLICE_LIAISON, Role.OBSERVER])
 def test_police_and_observers_never_see_a_resident(world, clients, role):
     a = world.a
-    needles = a.participant_names + a.participant_emails + a.demographic_markers
+    needles = a.participant_names + a.participant_emails + a.demographic_markers + a.answer_markers
     found = scan(clients[role], staff_pages(world), needles)
     assert not found, f"{role} sees residents' personal data: {found}"
 
@@ -98,6 +100,11 @@ def test_only_the_data_steward_sees_individual_demographics(world, clients):
         with isolated(), kept_cookies(steward):
             body = body_of(steward.get(url))
         assert "MARK-A-demographics-gender_self_description-1" in body, url
+        # The answer to a sensitive question of the initiative's own (world._add_questions).
+        assert "MARK-A-answer-sensitive-1" in body, url
+    with isolated(), kept_cookies(steward):
+        export = body_of(steward.get(f"/manage/{slug}/participants/export.csv"))
+    assert "MARK-A-answer-sensitive-1" in export
     others = [role for role in Role.values if role != Role.DATA_STEWARD]
     for role in others:
         found = scan(clients[role], staff_pages(world), a.demographic_markers)

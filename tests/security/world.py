@@ -34,7 +34,8 @@ from guides.models import ActionIdea, KeepTogether, MeetingExcusal, MoveRequest,
 from guides.services.reminders import placement_notices_send
 from initiatives import services as initiative_services
 from initiatives.models import Role
-from participants.models import RegistrationSettings, RoleCap, RoleCategory
+from participants.models import QuestionAnswer, RegistrationSettings, RoleCap, RoleCategory
+from participants.services import questions as question_services
 from participants.services import registration as participant_services
 from participants.services.public import manage_link_request
 
@@ -91,6 +92,9 @@ class Side:
     participant_names: list = field(default_factory=list)
     participant_emails: list = field(default_factory=list)
     demographic_markers: list = field(default_factory=list)
+    answer_markers: list = field(
+        default_factory=list
+    )  # answers to a question that is not sensitive
     circle2_markers: list = field(default_factory=list)  # member names and log texts of circle 2
     tokens: dict = field(default_factory=dict)
 
@@ -661,6 +665,7 @@ def _build_side(letter) -> Side:
         "staff_feed": calendars.staff_feed_token(facilitator, initiative),
         "email": outbox.unsubscribe_token(email=person.email, category="reminders", language="en"),
     }
+    _add_questions(side, mark, people)
     return side
 
 
@@ -740,6 +745,62 @@ def _fill_other_languages(side, filled, circles, meetings_by_circle, guide_sessi
         objects["team"],
         name_es=filled("team", "name_es"),
         description_es=filled("team", "description_es"),
+    )
+
+
+def _add_questions(side, mark, people):
+    """The initiative's own registration questions, each answered by the first participant: a
+    short text (not sensitive), a sensitive short text, and a sensitive, required one-choice
+    question with every text in both languages (the one the URLs name). The answers are planted
+    markers: the sensitive one is seen by the data steward only (`demographic_markers`), the
+    other by whoever sees the roster (`answer_markers`)."""
+    organizer = side.users[Role.ORGANIZER]
+    initiative = side.initiative
+    person, second = people[0], people[1]
+
+    def create(kind, n, **extra):
+        data = {
+            "kind": kind,
+            "label_en": mark("question", "label_en", n),
+            "label_es": mark("question", "label_es", n),
+            "help_text_en": mark("question", "help_text_en", n),
+            "help_text_es": mark("question", "help_text_es", n),
+            **extra,
+        }
+        return question_services.question_create(user=organizer, initiative=initiative, data=data)
+
+    open_question = create("short_text", 1)
+    secret = create("short_text", 2, sensitive=True)
+    choice = create(
+        "one_choice",
+        3,
+        sensitive=True,
+        required=True,
+        choices_en=[mark("choice", "label_en", 1), mark("choice", "label_en", 2)],
+        choices_es=[mark("choice", "label_es", 1), mark("choice", "label_es", 2)],
+    )
+    first_choice = choice.choices.order_by("position").first()
+    for question, value in (
+        (open_question, mark("answer", "open", 1)),
+        (secret, mark("answer", "sensitive", 1)),
+        (choice, first_choice.pk),
+    ):
+        QuestionAnswer.objects.create(
+            participant=person,
+            question=question,
+            value=value,
+            keys=question_services.filter_keys(value),
+        )
+    QuestionAnswer.objects.create(
+        participant=second,
+        question=choice,
+        value=first_choice.pk,
+        keys=question_services.filter_keys(first_choice.pk),
+    )
+    side.answer_markers.append(mark("answer", "open", 1))
+    side.demographic_markers.append(mark("answer", "sensitive", 1))
+    side.objects.update(
+        question=choice, question_open=open_question, question_sensitive_text=secret
     )
 
 
