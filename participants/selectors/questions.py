@@ -4,14 +4,14 @@ reader's language, the roster's filters on them, and the totals per choice (smal
 hidden for anyone but the data steward, as for demographics).
 
 A text an organizer did not give in the reader's language is shown in the other one, marked
-"(in English)" / "(in Spanish)"."""
+"(in English, not translated yet)" (dialogue_hub/translated.py)."""
 
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from dialogue_hub import translated as translated_texts
 from dialogue_hub.privacy import shown_count, suppress
 
 from ..models import (
@@ -22,23 +22,13 @@ from ..models import (
     QuestionChoice,
     QuestionKind,
 )
-from ..services.questions import LANGUAGES, NO, YES
-
-# How a text given only in the other language is marked, by that language.
-FALLBACK_MARKS = {"en": gettext_lazy("(in English)"), "es": gettext_lazy("(in Spanish)")}
+from ..services.questions import NO, YES
 
 
 def translated(obj, name: str) -> str:
-    """`obj.<name>` in the active language; else in another, marked as such; else ""."""
-    language = (get_language() or LANGUAGES[0])[:2]
-    own = getattr(obj, f"{name}_{language}", None)
-    if own:
-        return own
-    for other in LANGUAGES:
-        text = getattr(obj, f"{name}_{other}", None)
-        if other != language and text:
-            return f"{text} {FALLBACK_MARKS.get(other, '')}".strip()
-    return ""
+    """`obj.<name>` in the reader's language, or in another marked as such (plain text, for
+    labels and choices; see dialogue_hub/translated.py)."""
+    return translated_texts.marked_text(translated_texts.translated(obj, name))
 
 
 def questions_of(initiative, *, active_only: bool = False, sensitive: bool = True) -> list:

@@ -250,19 +250,19 @@ class TestAnswering:
         page = in_spanish(client).get(url("register", setup)).content.decode()
         assert "¿Qué escuela? 1" in page
         assert "Escuela Norte" in page
-        assert "South High (en inglés)" in page
+        assert "South High (en inglés, aún sin traducir)" in page
         client.post(reverse("set_language"), {"language": "en", "next": "/"})
         page = client.get(url("register", setup)).content.decode()
         assert "Which school? 1" in page
         assert "South High" in page
-        assert "(in English)" not in page
+        assert "not translated yet" not in page
 
     def test_a_question_only_in_spanish_is_marked_for_an_english_reader(self, client, setup):
         setup.languages = ["es", "en"]
         setup.save(update_fields=["languages"])
         make(setup, label_en="", label_es="¿Necesita comida?", kind="yes_no", choices_en=[])
         page = client.get(url("register", setup)).content.decode()
-        assert "¿Necesita comida? (in Spanish)" in page
+        assert "¿Necesita comida? (in Spanish, not translated yet)" in page
 
     def test_the_person_changes_their_answers_on_their_private_page(self, client, setup):
         question = make(setup)
