@@ -8,7 +8,7 @@ class ActionsConfig(AppConfig):
 
     def ready(self):
         from initiatives import checklist
-        from participants.selectors.inclusion import DECISION_BODIES
+        from participants.selectors.decision_bodies import DECISION_BODIES
         from participants.selectors.public import EXPORT_PROVIDERS
 
         from . import emails, setup_steps

@@ -389,7 +389,7 @@ def walk_public_site(
     initiative = world.a.initiative
     register = reverse("participants:register", args=[initiative.slug])
     posted = check(
-        stack.request("POST", register, registration_answers(email=email)),
+        stack.request("POST", register, world_registration(world, email)),
         f"POST {register}",
         ok=[302],
     )
@@ -462,6 +462,15 @@ def _production_password(user) -> None:
     user.save(update_fields=["password"])
 
 
+def world_registration(world, email) -> dict:
+    """A valid registration for the security world's initiative A, which asks a required
+    question of its own (world._add_questions)."""
+    question = world.a.objects["question"]
+    return registration_answers(
+        email=email, **{question.field_name: str(question.choices.first().pk)}
+    )
+
+
 def test_every_public_page_and_sign_in_answers_with_redis_stopped_or_paused(stack):
     world = build_world()
     _production_password(world.a.users["organizer"])
@@ -489,7 +498,7 @@ def test_every_public_page_and_sign_in_answers_with_redis_stopped_or_paused(stac
 
     # Redis is back, and once the app tries it again its registrations are handed over at once.
     wait_for_redis_in_use(stack, register)
-    after = stack.request("POST", register, registration_answers(email="after@example.net"))
+    after = stack.request("POST", register, world_registration(world, "after@example.net"))
     assert after.status == 302, stack.logs()
     handed = OutboxMessage.objects.get(to_email="after@example.net", kind="participant.confirm")
     assert handed.enqueued_at is not None, stack.logs()

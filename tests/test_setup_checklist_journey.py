@@ -319,7 +319,7 @@ def test_a_new_organizer_follows_the_checklist_from_top_to_bottom(
         guide=guide,
         facilitator_1=facilitator,
         time_slot="Tuesday evening",
-        venue_name="Eastside Library",
+        venue_name_en="Eastside Library",
         min_size="4",
     )
     assert_done(client, initiative, "circles")
@@ -355,14 +355,14 @@ def test_a_new_organizer_follows_the_checklist_from_top_to_bottom(
     assert f'href="{add_idea}"' in client.get(page.url).content.decode()
     for idea in ("A youth seat on the police advisory board", "Officers walk the Eastside beat"):
         page = open_page(client, add_idea)
-        submit(client, page.form(action=urlsplit(page.url).path), text=idea)
+        submit(client, page.form(action=urlsplit(page.url).path), text_en=idea)
     page = follow(client, initiative, "forum")
     assert urlsplit(page.url).path == reverse("actions:ballot_add", args=[initiative.slug])
     form = page.form(action=urlsplit(page.url).path)
     submit(
         client,
         form,
-        title="What should we work on?",
+        title_en="What should we work on?",
         opens_at="2030-11-01T18:00",
         closes_at="2030-11-08T18:00",
         ideas=form.options["ideas"],
@@ -371,7 +371,7 @@ def test_a_new_organizer_follows_the_checklist_from_top_to_bottom(
 
     # 12. An action team.
     page = follow(client, initiative, "action_teams")
-    submit(client, page.form(action=urlsplit(page.url).path), name="Youth seat", level="policy")
+    submit(client, page.form(action=urlsplit(page.url).path), name_en="Youth seat", level="policy")
     assert_done(client, initiative, "action_teams")
 
     # 13. The before and after surveys.

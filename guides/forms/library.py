@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from dialogue_hub.forms import (
     DateInput,
@@ -249,9 +250,12 @@ class GuideSessionForm(InitialFromObjectMixin, TranslatedFieldsMixin, forms.Form
             if len(titles) != len(timed):
                 self.add_error(
                     name,
-                    _(
+                    ngettext(
+                        "Give a title for the %(n)d agenda item above (you gave %(given)d), or "
+                        "leave this empty.",
                         "Give one title for each of the %(n)d agenda items above, in the same "
-                        "order (you gave %(given)d), or leave this empty."
+                        "order (you gave %(given)d), or leave this empty.",
+                        len(timed),
                     )
                     % {"n": len(timed), "given": len(titles)},
                 )

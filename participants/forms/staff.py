@@ -5,6 +5,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from dialogue_hub.translated import LANGUAGE_NAMES, languages_in_order
 from initiatives.forms import DateInput
@@ -184,9 +185,12 @@ class RegistrationSettingsForm(forms.Form):
                 if lines and entries is not None and len(lines) != len(entries):
                     self.add_error(
                         name,
-                        _(
+                        ngettext(
+                            "Give one line for the %(n)d line above (you gave %(given)d), or "
+                            "leave this empty.",
                             "Give one line for each of the %(n)d lines above, in the same order "
-                            "(you gave %(given)d), or leave this empty."
+                            "(you gave %(given)d), or leave this empty.",
+                            len(entries),
                         )
                         % {"n": len(entries), "given": len(lines)},
                     )

@@ -8,6 +8,10 @@
 - home.py: participant counts for the home page;
 - outreach.py, inclusion.py: referral links, outreach totals and attribution; the inclusion
   dashboard and the benchmarks and targets;
+- target_status.py: where each target stands while counts are hidden (on track, below target,
+  not yet known), from what the dashboard shows only;
+- decision_bodies.py: the mix of the people who decide (team, convening partners, the bodies
+  other apps register in DECISION_BODIES);
 - retention.py: closed initiatives whose personal data is due for purging.
 
 The CSV files staff download are built in ../exports.py, the dashboard's charts in ../charts.py.

@@ -16,14 +16,14 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db.models import BooleanField, Count, DateField, ExpressionWrapper, Q
-from django.db.models.functions import Lower, TruncWeek
+from django.db.models.functions import TruncWeek
 from django.http import Http404
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
-from dialogue_hub.privacy import THRESHOLD, shown_count, suppress
-from initiatives.models import CoalitionMembership, CoalitionRole, Initiative, Membership
+from dialogue_hub.privacy import shown_count, suppress
+from initiatives.models import CoalitionMembership, Initiative
 
 from ..charts import BarChart, share_chart, week_chart
 from ..models import (
@@ -38,6 +38,10 @@ from ..models import (
     Status,
 )
 from . import outreach
+from .target_status import (
+    STATUS_LABELS,
+    apply_target_statuses,
+)
 
 # Keys of the rows that are not a group of the dimension itself.
 NOT_GIVEN = "_not_given"
@@ -506,90 +510,6 @@ def gap_alerts(tables: list[Table]) -> list[str]:
 # them. The status below still says where a group with a target stands, without giving a hidden
 # count away. Read `target_status` before changing anything here.
 
-ON_TRACK = "on_track"
-BELOW_TARGET = "below_target"
-NOT_YET_KNOWN = "not_yet_known"
-STATUS_LABELS = {
-    ON_TRACK: gettext_lazy("On track"),
-    BELOW_TARGET: gettext_lazy("Below target"),
-    NOT_YET_KNOWN: gettext_lazy("Not yet known"),
-}
-
-
-def hidden_range(table: Table, *, population_hidden: bool) -> tuple[int, int | None]:
-    """The range (low, high; high None for "no bound") in which anyone reading `table` can
-    already place each of its hidden counts, from what the table shows and the published
-    suppression rule (dialogue_hub/privacy.py) alone:
-
-    - a hidden count is at least 1: zeros are shown;
-    - it is at most the smallest non-zero count shown in the table: the rule hides the smallest
-      cells first;
-    - it is at most the number of participants when that is shown, and at most 9 when that
-      number is itself hidden (every count is then from 1 to 9);
-    - where the table's total is shown (one row per person), the hidden counts add up to the
-      total minus the shown ones: each is at most that sum minus 1 for each other hidden row,
-      and at least that sum minus the most the other hidden rows can hold.
-
-    Nothing here reads a hidden count: `Table` never holds one.
-    """
-    shown = [row.value for row in table.rows if not row.suppressed]
-    hidden = sum(1 for row in table.rows if row.suppressed)
-    nonzero = [value for value in shown if value > 0]
-    highs = []
-    if nonzero:
-        highs.append(min(nonzero))
-    if table.population is not None:
-        highs.append(table.population)
-    elif population_hidden:
-        highs.append(THRESHOLD - 1)
-    low = 1
-    if table.additive and table.total is not None and hidden:
-        rest = table.total - sum(shown)
-        highs.append(rest - (hidden - 1))
-        low = max(low, rest - (hidden - 1) * min(highs))
-    return low, (min(highs) if highs else None)
-
-
-def target_status(row: Row, *, low: int, high: int | None) -> str:
-    """ON_TRACK (the group has reached its target), BELOW_TARGET or NOT_YET_KNOWN, for a row
-    with a target ("" without one). `low`..`high` is the table's `hidden_range`.
-
-    Why this cannot reveal a hidden count: the status is a function of what the page already
-    shows and nothing else. A shown row compares its shown count with the target. A hidden row
-    is never compared with its own count: it is "on track" only when the target is at most
-    `low` and "below target" only when the target is above `high`, where `low` and `high` are
-    bounds every reader can work out from the shown counts, the shown totals and the published
-    rule (`hidden_range`); anywhere in between it is "not yet known", whatever the count. So two
-    initiatives whose pages show the same numbers get the same statuses, and no comparison of
-    statuses with totals, with other rows or with each other (or across dimensions, or over
-    time: the statuses are worked out afresh from each version of the page) says more about a
-    hidden count than the page says without them. A share target needs the number of
-    participants to become a number of people; while that number is hidden, so is the status.
-
-    tests/participants/test_target_status.py checks every small table: the status is always
-    true, and identical across every set of counts that shows the same page.
-    """
-    if not row.has_target:
-        return ""
-    target = row.target_people
-    if target is None:
-        return NOT_YET_KNOWN
-    if not row.suppressed:
-        return ON_TRACK if row.value >= target else BELOW_TARGET
-    if target <= low:
-        return ON_TRACK
-    if high is not None and target > high:
-        return BELOW_TARGET
-    return NOT_YET_KNOWN
-
-
-def apply_target_statuses(tables: list[Table], *, population_hidden: bool) -> None:
-    """Set `row.status` on every row with a target (see `target_status`)."""
-    for table in tables:
-        low, high = hidden_range(table, population_hidden=population_hidden)
-        for row in table.rows:
-            row.status = target_status(row, low=low, high=high)
-
 
 def target_progress(
     *, initiative: Initiative, tables: list[Table], members
@@ -658,176 +578,6 @@ def _week_counts(initiative: Initiative, qs) -> list[tuple[str, str, int]]:
 # --- decision-making bodies ---------------------------------------------------------------------
 
 
-def decision_body_mix(
-    *,
-    initiative: Initiative,
-    emails,
-    label: str,
-    participant_tables: dict | None = None,
-    key: str = "team",
-) -> DecisionBodyMix:
-    """Role, age and race/ethnicity mix of a decision-making body, from the registrations of
-    its members (matched by email, ignoring case) in this initiative.
-
-    `emails` is any iterable of email addresses, typically a `values_list(..., flat=True)`
-    queryset (the initiative team, the convening partners' contacts, the action-team conveners:
-    see `decision_bodies`). It is read once. People
-    without a registration count as "not registered". Two queries whatever the sizes (the
-    emails, then one GROUP BY of the matched registrations, found through an index on
-    LOWER(email)).
-
-    Everyone who can open the dashboard knows who sits on these bodies, so their tables use
-    the stricter `identifiable` suppression: below 10 people nothing but "fewer than 10" is
-    shown; otherwise zeros and counts within 9 of the body's size are hidden as well.
-    """
-    wanted = sorted({email.strip().lower() for email in emails if email})
-    size = len(wanted)
-    rows = []
-    if wanted:
-        rows = list(
-            _participants(initiative)
-            .annotate(email_lower=Lower("email"))
-            .filter(email_lower__in=wanted)
-            .values("role_category", "age_band", RACE, **{ANSWERED: _answered()})
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-    race = _multi_select(rows, _race_groups, [key for key, _label in RACE_GROUPS])
-    per_dimension = [
-        (
-            Dimension.ROLE_CATEGORY,
-            _with_unlisted(RoleCategory.choices, _grouped_in_python(rows, "role_category")),
-            True,
-        ),
-        (
-            Dimension.AGE_BAND,
-            _with_unlisted(AgeBand.choices, _grouped_in_python(rows, "age_band")),
-            True,
-        ),
-        (Dimension.RACE_ETHNICITY, _race_rows(race), False),
-    ]
-    # Everyone registered is in exactly one role row: that sum is the registered people.
-    registered = sum(n for _k, _l, n in per_dimension[0][1])
-    size_suppressed = size < THRESHOLD
-    for _dimension, counts, _additive in per_dimension:
-        counts.append(
-            (NOT_REGISTERED, _("Not registered as a participant"), max(size - registered, 0))
-        )
-
-    # The body's registered members are some of the participants: a body's count of a group
-    # is a floor for the participants' count of it. Where the participants' table hides a
-    # group, the body's table hides it too, or "12 young conveners" would narrow down (and,
-    # next to the participants' shown rows, could pin) a hidden count of young participants.
-    hidden_among_participants = {
-        dimension: frozenset(row.key for row in table.rows if row.suppressed)
-        for dimension, table in (participant_tables or {}).items()
-    }
-
-    def build(also_hide=frozenset()):
-        return [
-            _table(
-                key=f"{key}-{dimension}",
-                label=Dimension(dimension).label,
-                counts=counts,
-                population=size,
-                population_suppressed=size_suppressed,
-                additive=additive,
-                also_hide=also_hide | hidden_among_participants.get(dimension, frozenset()),
-                identifiable=True,
-            )
-            for dimension, counts, additive in per_dimension
-        ]
-
-    tables = build()
-    # "Not registered" is the same number in every table: hidden in one, hidden in all,
-    # or a table that shows it would give back a cell hidden alongside it in another.
-    if any(row.key == NOT_REGISTERED and row.suppressed for t in tables for row in t.rows):
-        tables = build(frozenset({NOT_REGISTERED}))
-    for table, (dimension, _counts, additive) in zip(tables, per_dimension, strict=True):
-        compare = (participant_tables or {}).get(dimension)
-        if compare is not None:
-            shares = {row.key: row.share for row in compare.rows}
-            for row in table.rows:
-                row.compare_share = shares.get(row.key)
-        if not additive:
-            table.note = _("People could choose several answers, so these rows do not add up.")
-    return DecisionBodyMix(
-        key=key,
-        label=label,
-        total=None if size_suppressed else size,
-        total_suppressed=size_suppressed,
-        tables=tables,
-    )
-
-
-# Decision-making bodies kept by apps above this one (actions: the action teams' conveners).
-# Each app registers, in its AppConfig.ready(), `provider(initiative) -> [(key, label, emails),
-# …]`: `emails` as `decision_body_mix` takes them (a values_list queryset, read once). Their
-# mixes are built and suppressed here like the team's, so every body follows one rule.
-DECISION_BODIES: list = []
-
-
-def team_emails(initiative: Initiative):
-    """The initiative team's email addresses (each person once), for decision_body_mix."""
-    return (
-        Membership.objects.filter(initiative=initiative)
-        .values_list("user__email", flat=True)
-        .order_by()
-        .distinct()
-    )
-
-
-def convening_partner_emails(initiative: Initiative):
-    """The contact people of the coalition's convening partners (each address once), for
-    decision_body_mix: the organizations that convene the coalition decide with the team."""
-    return (
-        CoalitionMembership.objects.filter(initiative=initiative, role=CoalitionRole.CONVENER)
-        .exclude(contact_email="")
-        .values_list("contact_email", flat=True)
-        .order_by()
-        .distinct()
-    )
-
-
-def decision_bodies(
-    *, initiative: Initiative, participant_tables: dict | None = None
-) -> list[DecisionBodyMix]:
-    """The initiative's decision-making bodies, each with its own mix: the initiative team,
-    the coalition's convening partners (their contact people), then the bodies other apps
-    register in DECISION_BODIES (the action teams' conveners). Two queries per body.
-
-    Each body is suppressed on its own with the `identifiable` rule. No figure is shown for
-    several bodies together (a person can sit on several), so no body's hidden cell can be
-    worked out by subtracting one body's figures from a combined table's.
-    """
-    bodies = [
-        ("team", _("Initiative team"), team_emails(initiative)),
-        ("convening", _("Convening partners"), convening_partner_emails(initiative)),
-    ]
-    for provider in DECISION_BODIES:
-        bodies.extend(provider(initiative))
-    return [
-        decision_body_mix(
-            initiative=initiative,
-            emails=emails,
-            label=str(label),
-            participant_tables=participant_tables,
-            key=key,
-        )
-        for key, label, emails in bodies
-    ]
-
-
-# --- charts -------------------------------------------------------------------------------------
-#
-# Each chart plots figures of the table under it, and nothing else: a hidden week is a gap, a
-# hidden group is left out. They are drawn on the server (participants/charts.py), so they must
-# never hold a hidden count or anything worked out from one.
-
-
-# --- the dashboard ------------------------------------------------------------------------------
-
-
 def inclusion_dashboard(*, initiative: Initiative) -> InclusionDashboard:
     """Everything the dashboard and its CSV show, suppressed. Eight queries, whatever the number
     of participants: settings, targets, partners, one scan of the participants with their
@@ -884,6 +634,8 @@ def inclusion_dashboard(*, initiative: Initiative) -> InclusionDashboard:
     apply_target_statuses(dimensions, population_hidden=population_suppressed)
     common = {"population": population, "population_suppressed": population_suppressed}
     by_dimension = {table.key: table for table in dimensions}
+    from .decision_bodies import decision_bodies  # noqa: PLC0415 — it builds on this module
+
     bodies = decision_bodies(initiative=initiative, participant_tables=by_dimension)
     weeks = _table(
         key="week",

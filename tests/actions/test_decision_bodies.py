@@ -12,7 +12,7 @@ from django.urls import reverse
 from actions.selectors.teams import convener_bodies
 from initiatives.models import CoalitionRole, Role
 from participants.models import Status
-from participants.selectors import inclusion
+from participants.selectors import decision_bodies, inclusion
 
 from ..factories import (
     ActionTeamFactory,
@@ -40,7 +40,7 @@ def _values(body, dimension):
 
 
 def test_the_actions_app_registers_the_conveners():
-    assert convener_bodies in inclusion.DECISION_BODIES
+    assert convener_bodies in decision_bodies.DECISION_BODIES
 
 
 def test_every_body_is_listed_team_first(initiative):

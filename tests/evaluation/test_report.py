@@ -234,7 +234,9 @@ def test_the_page_runs_the_same_queries_with_ten_times_the_people(client, initia
     add_people(initiative, circles, meetings, per_circle=108, officers=27)
     big = page_queries(client, initiative)
     assert small == big
-    assert small <= 40, small
+    # The inclusion section's decision-making bodies read the convening partners and the
+    # teams' conveners too (three queries, whatever their number).
+    assert small <= 43, small
 
 
 def test_the_public_page_runs_the_same_queries_with_ten_times_the_people(client, initiative):

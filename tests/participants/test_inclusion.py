@@ -21,7 +21,7 @@ from django.utils import timezone
 from initiatives.models import ActivityLogEntry, Role
 from initiatives.permissions import PERMISSIONS
 from participants.models import InclusionTarget, Participant, Status
-from participants.selectors import inclusion
+from participants.selectors import decision_bodies, inclusion
 from participants.services import inclusion as services_inclusion
 from participants.urls import inclusion as inclusion_urls
 
@@ -283,7 +283,7 @@ def test_decision_body_mix_matches_team_emails_ignoring_case(initiative):
             if key not in (young.get(table.key, "black"), inclusion.NOT_REGISTERED)
         ), table.key
     # The same function takes any list of emails (e.g. action-team conveners later).
-    mix = inclusion.decision_body_mix(
+    mix = decision_bodies.decision_body_mix(
         initiative=initiative, emails=["lead1@example.org", "nobody@example.org"], label="x"
     )
     assert mix.total is None

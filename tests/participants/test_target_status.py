@@ -20,8 +20,8 @@ from actions.models import ActionTeam
 from dialogue_hub.privacy import shown_count
 from initiatives.models import CoalitionRole, Role, Sector
 from participants.models import InclusionTarget, OutreachActivity
-from participants.selectors import inclusion
-from participants.selectors.inclusion import BELOW_TARGET, NOT_YET_KNOWN, ON_TRACK
+from participants.selectors import inclusion, target_status
+from participants.selectors.target_status import BELOW_TARGET, NOT_YET_KNOWN, ON_TRACK
 
 from ..factories import (
     ActionTeamFactory,
@@ -67,7 +67,7 @@ def _statuses(counts, targets, *, population=None, additive=True):
         targets={("role_category", t.group): t for t in targets},
         dimension="role_category",
     )
-    inclusion.apply_target_statuses([table], population_hidden=population_hidden)
+    target_status.apply_target_statuses([table], population_hidden=population_hidden)
     page = (
         tuple((row.value, row.suppressed, row.target_people) for row in table.rows),
         table.total,

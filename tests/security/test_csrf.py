@@ -22,7 +22,8 @@ pytestmark = pytest.mark.django_db
 world = world_fixture()
 
 CSRF_EXEMPT = {"email_unsubscribe"}
-# What a GET may write: the record that someone viewed or exported personal data.
+# What a GET may write: the record that someone viewed or exported personal data, or exported
+# what the initiative tracks (the evaluation's figures, the teams' milestones).
 VIEW_LOG_ACTIONS = {
     "participants.roster_viewed",
     "participants.exported",
@@ -39,6 +40,7 @@ VIEW_LOG_ACTIONS = {
     "log.viewed",
     "logs.viewed",
     "evaluation.paper_people_viewed",
+    "progress.milestones_exported",
 }
 
 
