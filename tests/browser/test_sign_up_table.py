@@ -234,3 +234,32 @@ def test_three_people_register_in_a_row_at_a_sign_up_table(journey, initiative):
     expect(page.get_by_role("heading", name="Eastside block party")).to_be_visible()
     expect(page.get_by_text("Signed up at its sign-up table: hidden")).to_be_visible()
     j.check("outreach")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_a_required_question_does_not_block_a_child_under_13(journey, initiative, javascript):
+    """The initiative's own required question sits in the part hidden for a child under 13:
+    the browser must not refuse to send the guardian's part because of it (with JavaScript the
+    hidden part is disabled; without it, only CSS hides it)."""
+    from participants.services import questions as question_services
+
+    organizer = UserFactory()
+    question_services.question_create(
+        user=organizer,
+        initiative=initiative,
+        data={"kind": "yes_no", "label_en": "Do you need a meal?", "required": True},
+    )
+    j = journey(
+        f"under-13-required-{'js' if javascript else 'nojs'}", java_script_enabled=javascript
+    )
+    page = j.page
+    j.go(reverse("participants:register", args=[initiative.slug]))
+    page.select_option("select[name=age_band]", "under_13")
+    page.fill("input[name=guardian_name]", "Rosa")
+    page.fill("input[name=guardian_email]", "rosa@example.net")
+    page.check("input[name=consent_participation]")
+    with page.expect_navigation(timeout=5000):
+        page.locator("form.dh-registration [type=submit][name=submit]").click()
+    expect(page.get_by_role("heading", name="Thank you for registering")).to_be_visible()
+    child = Participant.objects.get()
+    assert (child.age_band, child.guardian_email) == ("under_13", "rosa@example.net")
