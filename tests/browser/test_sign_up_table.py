@@ -263,3 +263,47 @@ def test_a_required_question_does_not_block_a_child_under_13(journey, initiative
     expect(page.get_by_role("heading", name="Thank you for registering")).to_be_visible()
     child = Participant.objects.get()
     assert (child.age_band, child.guardian_email) == ("under_13", "rosa@example.net")
+
+
+def test_a_step_back_never_sends_the_previous_persons_answers_again(journey, initiative):
+    """At a sign-up table a person's first try is sent back with an error (the page answers
+    their post), then they register. The next person steps back: the page they reach is an
+    empty form loaded afresh, not the browser's offer to send the previous person's answers
+    again."""
+    organizer = UserFactory()
+    MembershipFactory(user=organizer, initiative=initiative, role=Role.ORGANIZER)
+    j = journey("sign-up-table-back", viewport=TABLET)
+    page = j.page
+    j.sign_in(organizer.email, PASSWORD)
+    j.go(reverse("participants:table_start", args=[initiative.slug]))
+    page.fill("input[name=event_name]", "Eastside block party")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Start the sign-up table").click()
+    page.fill("input[name=name]", "Rosa Gutiérrez")
+    page.fill("input[name=email]", "rosa@example.net")
+    page.select_option("select[name=age_band]", "35_44")
+    with page.expect_navigation():  # no consent yet: sent back with the error
+        page.locator("form.dh-registration [type=submit][name=submit]").click()
+    expect(page.locator("input[name=name]")).to_have_value("Rosa Gutiérrez")
+    page.check("input[name=consent_participation]")
+    with page.expect_navigation():
+        page.locator("form.dh-registration [type=submit][name=submit]").click()
+    expect(page.get_by_role("heading", name="Thank you for registering")).to_be_visible()
+
+    page.go_back()  # to the page that answered Rosa's first try
+    expect(page.locator("form.dh-registration")).to_be_visible()
+    expect(page.locator("input[name=name]")).to_have_value("")
+    assert "rosa@example.net" not in page.content()
+    assert Participant.objects.count() == 1
+
+    # A team member mistypes the password on the leave page, then goes back to the form.
+    page.get_by_role("link", name="Team: leave sign-up table mode").click()
+    page.fill("input[name=email]", organizer.email)
+    page.fill("input[name=password]", "close-to-the-password")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in and leave").click()
+    expect(page.get_by_text("That email and password do not match")).to_be_visible()
+    page.get_by_role("link", name="Back to the registration form").click()
+    page.go_back()  # the leave page again, afresh: nothing of the attempt is sent again
+    expect(page.locator("input[name=email]")).to_have_value("")
+    assert organizer.email not in page.content()
