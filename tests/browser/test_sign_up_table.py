@@ -307,3 +307,28 @@ def test_a_step_back_never_sends_the_previous_persons_answers_again(journey, ini
     page.go_back()  # the leave page again, afresh: nothing of the attempt is sent again
     expect(page.locator("input[name=email]")).to_have_value("")
     assert organizer.email not in page.content()
+
+
+def test_the_team_members_other_tabs_are_cleared_when_the_table_starts(journey, initiative):
+    """The organizer has the participant list open in another tab when they start the table
+    and hand the tablet over: that tab no longer shows anyone (it goes to the sign-in page)."""
+    organizer = UserFactory()
+    MembershipFactory(user=organizer, initiative=initiative, role=Role.ORGANIZER)
+    Participant.objects.create(
+        initiative=initiative, name="Previous Person", email="previous@example.net"
+    )
+    j = journey("sign-up-table-other-tab", viewport=TABLET)
+    page = j.page
+    j.sign_in(organizer.email, PASSWORD)
+    roster = page.context.new_page()
+    roster.goto(j.url(reverse("participants:roster", args=[initiative.slug])))
+    expect(roster.get_by_text("Previous Person")).to_be_visible()
+
+    j.go(reverse("participants:table_start", args=[initiative.slug]))
+    page.fill("input[name=event_name]", "Eastside block party")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Start the sign-up table").click()
+    expect(page.locator("form.dh-registration")).to_be_visible()
+
+    expect(roster).to_have_url(re.compile(r"/accounts/login/"))
+    assert "Previous Person" not in roster.content()
