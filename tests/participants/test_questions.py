@@ -353,6 +353,24 @@ class TestAnswering:
         assert response.status_code == 302
         assert list(QuestionAnswer.objects.values_list("value", flat=True)) == ["On paper"]
 
+    def test_staff_may_leave_a_required_question_blank(self, client, setup):
+        required = make(setup, "yes_no", n=1, required=True, choices_en=[])
+        client.force_login(setup.organizer)
+        response = client.post(
+            url("participant_add", setup),
+            {
+                "name": "Paper Person",
+                "email": "paper@example.net",
+                "preferred_language": "en",
+                "age_band": "25_34",
+                "role_category": "resident",
+                "consent_participation": "on",
+            },
+        )
+        assert response.status_code == 302, response.context["form"].errors
+        assert Participant.objects.filter(email="paper@example.net").exists()
+        assert not QuestionAnswer.objects.filter(question=required).exists()
+
 
 # --- who sees the answers -----------------------------------------------------------------------
 
