@@ -282,6 +282,12 @@ class RegistrationForm(ConsentFields, DemographicFields, ProfileFields):
     itself (`form_tag = False`), so the blank form's fields can be cached
     (`blank_registration_form_html`)."""
 
+    # No `required` attribute in the HTML: a required question of the initiative's own sits in
+    # the part a child under 13 is not asked, which CSS alone hides without JavaScript, and a
+    # hidden required field stops the browser from sending the guardian's part. The server
+    # checks what is required (clean(), the services) and says so next to the field.
+    use_required_attribute = False
+
     def __init__(self, *args, table_mode=False, **kwargs):
         super().__init__(*args, **kwargs)
         # Not asked of a child under 13 (hidden and not sent): required in clean() otherwise.
@@ -382,7 +388,7 @@ class RegistrationForm(ConsentFields, DemographicFields, ProfileFields):
 
 
 # Part of the cached form's key: a new layout is not served from a previous release's cache.
-LAYOUT_VERSION = "3"
+LAYOUT_VERSION = "4"
 
 
 def blank_registration_form_html(

@@ -11,14 +11,15 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ..models import QuestionKind
-from ..selectors.questions import choices_offered, form_value, translated
+from ..selectors.questions import choices_offered, form_value, picked_ids, translated
 from ..services.questions import LONG_TEXT_MAX, SHORT_TEXT_MAX, primary_language
 
 SENSITIVE_NOTE = _("Only our data steward sees individual answers to this question.")
 
 
-def question_field(question) -> forms.Field:
-    """The form field that asks `question`, in the reader's language."""
+def question_field(question, keep=()) -> forms.Field:
+    """The form field that asks `question`, in the reader's language (with the retired choices
+    in `keep` still offered: the person's own answer)."""
     label = translated(question, "label")
     # Crispy-forms (like Django's own form templates) writes help texts as HTML: an organizer's
     # text is escaped here, so it is shown as typed.
@@ -36,10 +37,12 @@ def question_field(question) -> forms.Field:
         )
     if kind == QuestionKind.SEVERAL_CHOICES:
         return forms.MultipleChoiceField(
-            choices=choices_offered(question), widget=forms.CheckboxSelectMultiple, **common
+            choices=choices_offered(question, keep), widget=forms.CheckboxSelectMultiple, **common
         )
     # One choice and yes/no: radio buttons (none picked until the person picks one).
-    return forms.ChoiceField(choices=choices_offered(question), widget=forms.RadioSelect, **common)
+    return forms.ChoiceField(
+        choices=choices_offered(question, keep), widget=forms.RadioSelect, **common
+    )
 
 
 def add_question_fields(form, questions, *, answers=None) -> list[str]:
@@ -47,7 +50,8 @@ def add_question_fields(form, questions, *, answers=None) -> list[str]:
     as initial values when given; returns their names for the layout."""
     names = []
     for question in questions:
-        form.fields[question.field_name] = question_field(question)
+        stored = (answers or {}).get(question.pk)
+        form.fields[question.field_name] = question_field(question, picked_ids(question, stored))
         if answers is not None and question.pk in answers:
             form.initial.setdefault(question.field_name, form_value(question, answers[question.pk]))
         names.append(question.field_name)

@@ -341,6 +341,10 @@ class StaffRegistrationForm(ConsentFields, ProfileFields):
         self.fields["consent_contact"].label = _("They agree to be contacted about future work")
         # The initiative's own questions, but never a sensitive one (see above).
         add_question_fields(self, [q for q in self.questions if not q.sensitive])
+        for name in self.question_names:
+            # A required question is the public form's to insist on: the paper sheet or the
+            # phone call staff type in may not have its answer (services.registration).
+            self.fields[name].required = False
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Fieldset(_("The person"), *_present(self, PROFILE_LAYOUT)),

@@ -46,15 +46,24 @@ def questions_of(initiative, *, active_only: bool = False, sensitive: bool = Tru
     )
 
 
-def choices_offered(question) -> list[tuple[str, str]]:
-    """The choices a form offers for the question: (value, label in the reader's language)."""
+def choices_offered(question, keep=()) -> list[tuple[str, str]]:
+    """The choices a form offers for the question: (value, label in the reader's language).
+    A retired choice is offered only to the person who picked it (`keep`, its ids): their
+    answer stays theirs when they save the form again."""
     if question.kind == QuestionKind.YES_NO:
         return [(YES, _("Yes")), (NO, _("No"))]
     return [
         (str(choice.pk), translated(choice, "label"))
         for choice in question.choices.all()
-        if not choice.retired
+        if not choice.retired or choice.pk in keep
     ]
+
+
+def picked_ids(question, value) -> set:
+    """The choice ids a stored value picked (none for a question without choices)."""
+    if question.kind not in CHOICE_KINDS or value is None:
+        return set()
+    return set(value) if isinstance(value, list) else {value}
 
 
 def form_value(question, value):

@@ -24,7 +24,7 @@ from ..models import (
     RoleCap,
     Status,
 )
-from ..selectors.questions import questions_of
+from ..selectors.questions import answers_of, questions_of
 from .questions import answers_clean, answers_save
 from .registration import (
     DEMOGRAPHIC_FIELDS,
@@ -117,7 +117,12 @@ def participant_update(
     if answers:
         if questions is None:
             questions = questions_of(participant.initiative, active_only=True)
-        question_answers = answers_clean(questions=questions, raw=answers, require=actor is None)
+        question_answers = answers_clean(
+            questions=questions,
+            raw=answers,
+            require=actor is None,
+            stored=answers_of(participant),
+        )
     changed = [key for key, value in profile.items() if getattr(participant, key) != value]
     if "role_category" in changed and participant.seat_number is not None:
         # A new role must fit that role's seats, checked under the same lock as registration.

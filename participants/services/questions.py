@@ -286,11 +286,13 @@ def _empty(value) -> bool:
     return value is None or value == "" or value == [] or value == ()
 
 
-def answers_clean(*, questions, raw: dict, require: bool) -> dict:
+def answers_clean(*, questions, raw: dict, require: bool, stored: dict | None = None) -> dict:
     """The answers posted to `questions` (raw: {field_name: what the form gave}), checked and
     in the stored form: {question_id: value or None (no answer)}. A question not in `raw` is
     left out (it was not on the form). DomainError on the question's field for a choice that
-    is not offered, a text too long, or (with `require`) a required question left blank."""
+    is not offered, a text too long, or (with `require`) a required question left blank.
+    `stored`: the person's answers so far ({question id: value}): a retired choice they picked
+    is still theirs to keep."""
     cleaned = {}
     for question in questions:
         name = question.field_name
@@ -324,8 +326,12 @@ def answers_clean(*, questions, raw: dict, require: bool) -> dict:
             cleaned[question.pk] = value in (YES, True)
         else:
             # Retired choices are no longer offered (the answers that picked them keep them).
+            previous = (stored or {}).get(question.pk)
+            kept = set(previous) if isinstance(previous, list) else {previous}
             offered = {
-                str(choice.pk): choice.pk for choice in question.choices.all() if not choice.retired
+                str(choice.pk): choice.pk
+                for choice in question.choices.all()
+                if not choice.retired or choice.pk in kept
             }
             picked = list(value) if isinstance(value, list | tuple) else [value]
             if any(str(item) not in offered for item in picked) or (

@@ -508,7 +508,8 @@ class ManageView(TokenFormView):
             **super().get_form_kwargs(),
             "registration_settings": self.settings_row,
             "questions": self.questions,
-            "answers": answers_of(self.participant) if self.request.method != "POST" else None,
+            # Also on a post: a retired choice the person picked stays offered to them.
+            "answers": answers_of(self.participant),
         }
 
     def get_initial(self):

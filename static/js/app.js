@@ -16,3 +16,45 @@ document.addEventListener("DOMContentLoaded", () => {
     button.addEventListener("click", () => window.print());
   });
 });
+
+// Sign-up table mode (participants/views/table.py) signs the team member out on this device and
+// hands it to the public. Their pages still open in other tabs (a participant list, someone's
+// details) are emptied and sent to the sign-in page as soon as the table's form opens, or when
+// such a tab is shown again (a tablet may have frozen it meanwhile).
+(function () {
+  "use strict";
+  const KEY = "dialogue-hub-table-started";
+
+  function tableStartedAt() {
+    try {
+      return Number(window.localStorage.getItem(KEY)) || 0;
+    } catch (error) {
+      return 0; // storage refused: nothing to compare
+    }
+  }
+
+  function clearIfSignedOut() {
+    const body = document.body;
+    if (body && body.hasAttribute("data-signed-in") && tableStartedAt() > performance.timeOrigin) {
+      body.replaceChildren();
+      window.location.replace(window.location.href);
+    }
+  }
+
+  window.addEventListener("storage", (event) => {
+    if (event.key === KEY) {
+      clearIfSignedOut();
+    }
+  });
+  document.addEventListener("visibilitychange", clearIfSignedOut);
+  window.addEventListener("pageshow", clearIfSignedOut);
+  document.addEventListener("DOMContentLoaded", () => {
+    if (document.querySelector("form.dh-registration[data-table-mode]")) {
+      try {
+        window.localStorage.setItem(KEY, String(Date.now()));
+      } catch (error) {
+        // storage refused: the other tabs still ask for a sign-in on their next load
+      }
+    }
+  });
+})();

@@ -21,6 +21,14 @@
     });
   }
 
+  // At a sign-up table (views/table.py) a page that answers a post (a form sent back with its
+  // errors, the leave page's refusal) is made an ordinary page of the history: a step back to it
+  // loads an empty form afresh, and the browser never offers the next person to send the
+  // previous one's answers again ("Confirm form resubmission").
+  if (document.querySelector("[data-table-mode]") && window.history.replaceState) {
+    window.history.replaceState(window.history.state, "", window.location.href);
+  }
+
   // A sign-up table's form (views/table.py): a page the browser kept in memory and shows again
   // on "back" could still hold the previous person's answers, so it is loaded afresh.
   window.addEventListener("pageshow", (event) => {

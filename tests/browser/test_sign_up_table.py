@@ -236,3 +236,101 @@ def test_three_people_register_in_a_row_at_a_sign_up_table(journey, initiative):
     expect(page.get_by_role("heading", name="Eastside block party")).to_be_visible()
     expect(page.get_by_text("Signed up at its sign-up table: hidden")).to_be_visible()
     j.check("outreach")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_a_required_question_does_not_block_a_child_under_13(journey, initiative, javascript):
+    """The initiative's own required question sits in the part hidden for a child under 13:
+    the browser must not refuse to send the guardian's part because of it (with JavaScript the
+    hidden part is disabled; without it, only CSS hides it)."""
+    from participants.services import questions as question_services
+
+    organizer = UserFactory()
+    question_services.question_create(
+        user=organizer,
+        initiative=initiative,
+        data={"kind": "yes_no", "label_en": "Do you need a meal?", "required": True},
+    )
+    j = journey(
+        f"under-13-required-{'js' if javascript else 'nojs'}", java_script_enabled=javascript
+    )
+    page = j.page
+    j.go(reverse("participants:register", args=[initiative.slug]))
+    page.select_option("select[name=age_band]", "under_13")
+    page.fill("input[name=guardian_name]", "Rosa")
+    page.fill("input[name=guardian_email]", "rosa@example.net")
+    page.check("input[name=consent_participation]")
+    with page.expect_navigation(timeout=5000):
+        page.locator("form.dh-registration [type=submit][name=submit]").click()
+    expect(page.get_by_role("heading", name="Thank you for registering")).to_be_visible()
+    child = Participant.objects.get()
+    assert (child.age_band, child.guardian_email) == ("under_13", "rosa@example.net")
+
+
+def test_a_step_back_never_sends_the_previous_persons_answers_again(journey, initiative):
+    """At a sign-up table a person's first try is sent back with an error (the page answers
+    their post), then they register. The next person steps back: the page they reach is an
+    empty form loaded afresh, not the browser's offer to send the previous person's answers
+    again."""
+    organizer = UserFactory()
+    MembershipFactory(user=organizer, initiative=initiative, role=Role.ORGANIZER)
+    j = journey("sign-up-table-back", viewport=TABLET)
+    page = j.page
+    j.sign_in(organizer.email, PASSWORD)
+    j.go(reverse("participants:table_start", args=[initiative.slug]))
+    page.fill("input[name=event_name]", "Eastside block party")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Start the sign-up table").click()
+    page.fill("input[name=name]", "Rosa Gutiérrez")
+    page.fill("input[name=email]", "rosa@example.net")
+    page.select_option("select[name=age_band]", "35_44")
+    with page.expect_navigation():  # no consent yet: sent back with the error
+        page.locator("form.dh-registration [type=submit][name=submit]").click()
+    expect(page.locator("input[name=name]")).to_have_value("Rosa Gutiérrez")
+    page.check("input[name=consent_participation]")
+    with page.expect_navigation():
+        page.locator("form.dh-registration [type=submit][name=submit]").click()
+    expect(page.get_by_role("heading", name="Thank you for registering")).to_be_visible()
+
+    page.go_back()  # to the page that answered Rosa's first try
+    expect(page.locator("form.dh-registration")).to_be_visible()
+    expect(page.locator("input[name=name]")).to_have_value("")
+    assert "rosa@example.net" not in page.content()
+    assert Participant.objects.count() == 1
+
+    # A team member mistypes the password on the leave page, then goes back to the form.
+    page.get_by_role("link", name="Team: leave sign-up table mode").click()
+    page.fill("input[name=email]", organizer.email)
+    page.fill("input[name=password]", "close-to-the-password")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in and leave").click()
+    expect(page.get_by_text("That email and password do not match")).to_be_visible()
+    page.get_by_role("link", name="Back to the registration form").click()
+    page.go_back()  # the leave page again, afresh: nothing of the attempt is sent again
+    expect(page.locator("input[name=email]")).to_have_value("")
+    assert organizer.email not in page.content()
+
+
+def test_the_team_members_other_tabs_are_cleared_when_the_table_starts(journey, initiative):
+    """The organizer has the participant list open in another tab when they start the table
+    and hand the tablet over: that tab no longer shows anyone (it goes to the sign-in page)."""
+    organizer = UserFactory()
+    MembershipFactory(user=organizer, initiative=initiative, role=Role.ORGANIZER)
+    Participant.objects.create(
+        initiative=initiative, name="Previous Person", email="previous@example.net"
+    )
+    j = journey("sign-up-table-other-tab", viewport=TABLET)
+    page = j.page
+    j.sign_in(organizer.email, PASSWORD)
+    roster = page.context.new_page()
+    roster.goto(j.url(reverse("participants:roster", args=[initiative.slug])))
+    expect(roster.get_by_text("Previous Person")).to_be_visible()
+
+    j.go(reverse("participants:table_start", args=[initiative.slug]))
+    page.fill("input[name=event_name]", "Eastside block party")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Start the sign-up table").click()
+    expect(page.locator("form.dh-registration")).to_be_visible()
+
+    expect(roster).to_have_url(re.compile(r"/accounts/login/"))
+    assert "Previous Person" not in roster.content()

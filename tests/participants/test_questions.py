@@ -289,6 +289,47 @@ class TestAnswering:
             question.pk: choice(question, 1).pk
         }
 
+    @pytest.mark.parametrize("kind", ["one_choice", "several_choices"])
+    def test_saving_the_private_page_keeps_an_answer_whose_choice_was_reworded(
+        self, client, setup, kind
+    ):
+        question = make(setup, kind)
+        north = choice(question, 0)
+        person = ParticipantFactory(initiative=setup)
+        value = north.pk if kind == "one_choice" else [north.pk, choice(question, 1).pk]
+        answer(person, question, value)
+        services.question_update(
+            user=setup.organizer,
+            question=question,
+            data={
+                "kind": kind,
+                "label_en": "Which school?",
+                "choices_en": ["North High School", "South High"],
+            },
+        )
+        manage = reverse("participants:manage", args=[make_token(person, MANAGE_SALT)])
+        page = client.get(manage).content.decode()
+        # The person's own (retired) choice is still there, picked.
+        assert "checked" in page.split(f'value="{north.pk}"')[1][:40]
+        assert "North High School" in page
+        picked = str(north.pk) if kind == "one_choice" else [str(pk) for pk in value]
+        data = {
+            "name": person.name,
+            "preferred_language": "en",
+            "age_band": person.age_band,
+            "role_category": person.role_category,
+            "phone": "555-0100",  # the change they came to make
+            question.field_name: picked,
+        }
+        response = client.post(manage, data)
+        assert response.status_code == 302, response.context["form"].errors
+        assert QuestionAnswer.objects.get(participant=person, question=question).value == value
+        # Nobody else is offered the retired choice.
+        other = ParticipantFactory(initiative=setup)
+        other_manage = reverse("participants:manage", args=[make_token(other, MANAGE_SALT)])
+        assert f'value="{north.pk}"' not in client.get(other_manage).content.decode()
+        assert f'value="{north.pk}"' not in client.get(url("register", setup)).content.decode()
+
     def test_staff_entry_asks_the_questions_but_never_a_sensitive_one(self, client, setup):
         open_question = make(setup, "short_text", n=1)
         secret = make(setup, "short_text", n=2, sensitive=True)
@@ -311,6 +352,24 @@ class TestAnswering:
         )
         assert response.status_code == 302
         assert list(QuestionAnswer.objects.values_list("value", flat=True)) == ["On paper"]
+
+    def test_staff_may_leave_a_required_question_blank(self, client, setup):
+        required = make(setup, "yes_no", n=1, required=True, choices_en=[])
+        client.force_login(setup.organizer)
+        response = client.post(
+            url("participant_add", setup),
+            {
+                "name": "Paper Person",
+                "email": "paper@example.net",
+                "preferred_language": "en",
+                "age_band": "25_34",
+                "role_category": "resident",
+                "consent_participation": "on",
+            },
+        )
+        assert response.status_code == 302, response.context["form"].errors
+        assert Participant.objects.filter(email="paper@example.net").exists()
+        assert not QuestionAnswer.objects.filter(question=required).exists()
 
 
 # --- who sees the answers -----------------------------------------------------------------------
