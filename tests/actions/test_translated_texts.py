@@ -263,3 +263,29 @@ def test_a_theme_name_taken_in_spanish_is_an_error_on_the_spanish_field(organize
     with pytest.raises(DomainError) as refused:
         idea_services.theme_create(user=None, initiative=bilingual, name="trust")
     assert refused.value.field == "name_en"
+
+
+# --- the ideas list's search, for staff reading Spanish -----------------------------------------
+
+
+def test_searching_ideas_in_spanish_finds_ideas_written_only_in_english(client, bilingual):
+    """modeltranslation rewrites `text__icontains` to the reader's column (`text_es`), NULL for an
+    idea not translated yet: a Spanish-reading organizer's search found nothing."""
+    organizer = UserFactory()
+    MembershipFactory(user=organizer, initiative=bilingual, role=Role.ORGANIZER)
+    english_only = set_columns(
+        IdeaFactory(initiative=bilingual), text_en="Night bus to the east side", text_es=None
+    )
+    both = set_columns(
+        IdeaFactory(initiative=bilingual), text_en="Youth league", text_es="Liga juvenil"
+    )
+    client.force_login(organizer)
+    url = reverse("actions:ideas", args=[bilingual.slug])
+
+    def found(query):
+        response = client.get(url, {"q": query}, HTTP_ACCEPT_LANGUAGE="es")
+        return {idea.pk for idea in response.context["page_obj"]}
+
+    assert found("night bus") == {english_only.pk}
+    assert found("juvenil") == {both.pk}
+    assert found("youth") == {both.pk}  # the English wording still finds it
