@@ -306,9 +306,7 @@ def test_teams_are_listed_a_to_z_as_a_spanish_reader_reads_their_names(client, b
     person = ParticipantFactory(initiative=bilingual, preferred_language="es")
     pages = [
         reverse("actions:results", kwargs={"slug": bilingual.slug}),
-        reverse(
-            "actions:participant_teams", kwargs={"token": make_token(person, MANAGE_SALT)}
-        ),
+        reverse("actions:participant_teams", kwargs={"token": make_token(person, MANAGE_SALT)}),
     ]
     for url in pages:
         page = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
