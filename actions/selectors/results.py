@@ -329,9 +329,15 @@ def timeline_entries(rows) -> list[dict]:
 
 
 def kept_progress_rows(initiatives: list[Initiative]) -> list[InitiativeRow]:
-    """progress_rows, kept until one of the initiatives changes (every action service logs)."""
+    """progress_rows, kept until one of the initiatives changes (every action service logs);
+    per language, as the teams are in the order of the names the reader sees."""
     ids = [initiative.pk for initiative in initiatives]
-    return initiative_cache.cached_for(ids, "progress-overview", lambda: progress_rows(initiatives))
+    return initiative_cache.cached_for(
+        ids,
+        "progress-overview",
+        lambda: progress_rows(initiatives),
+        vary=[translated.reader_language()],
+    )
 
 
 def kept_timeline_page(initiatives: list[Initiative], number, *, per_page: int):
