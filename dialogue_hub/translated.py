@@ -229,9 +229,15 @@ def ordering(field: str, language: str | None = None):
     (modeltranslation rewrites a plain `order_by("name")` to the reader's column alone, where
     every untranslated row is NULL.)
     """
-    from django.db.models import F, Value  # noqa: PLC0415
+    from django.db.models import F, TextField, Value  # noqa: PLC0415
     from django.db.models.functions import Coalesce, NullIf  # noqa: PLC0415
 
     language = language or reader_language()
-    columns_ = [NullIf(F(f"{field}_{code}"), Value("")) for code in languages_in_order(language)]
-    return Coalesce(*columns_, Value(""))
+    # Each language's column is a field class of its own: without an output_field, a query
+    # that groups (an aggregate beside it) cannot resolve the mixed types.
+    text = TextField()
+    columns_ = [
+        NullIf(F(f"{field}_{code}"), Value(""), output_field=text)
+        for code in languages_in_order(language)
+    ]
+    return Coalesce(*columns_, Value(""), output_field=text)

@@ -25,9 +25,19 @@ def meeting_title(meeting, language: str | None = None) -> Translated:
     """The meeting's own title, else its guide session's; "" when neither has one."""
     language = language or reader_language()
     prefer = _prefer(meeting.circle)
-    if _has(meeting, "title"):
-        return translated(meeting, "title", language, prefer=prefer)
     session = meeting.guide_session if meeting.guide_session_id else None
+    if _has(meeting, "title"):
+        own = translated(meeting, "title", language, prefer=prefer)
+        # Scheduling copied the session's titles; one translated since reaches the meeting,
+        # unless the meeting was given a title of its own (it no longer reads like the session).
+        if (
+            own.is_fallback
+            and session is not None
+            and given(getattr(session, f"title_{language}", None))
+            and str(own) == (getattr(session, f"title_{own.language}", None) or "")
+        ):
+            return translated(session, "title", language, prefer=prefer)
+        return own
     if _has(session, "title"):
         return translated(session, "title", language, prefer=prefer)
     return Translated("", language)

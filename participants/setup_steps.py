@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from initiatives.checklist import SetupStep, page
 from initiatives.models import Phase
 
-from .models import InclusionTarget, RegistrationSettings
+from .models import InclusionTarget, Participant, RegistrationSettings, Source
 
 TARGETS = SetupStep(
     key="targets",
@@ -40,8 +40,10 @@ REGISTRATION = SetupStep(
         "open": Exists(
             RegistrationSettings.objects.filter(initiative=OuterRef("pk"), is_open=True)
         ),
+        # Closed again once the places are taken is still done: people signed up through it.
+        "used": Exists(Participant.objects.filter(initiative=OuterRef("pk"), source=Source.ONLINE)),
     },
-    done=lambda facts: facts["open"],
+    done=lambda facts: facts["open"] or facts["used"],
     link=page("participants:registration_settings", _("Open the registration settings")),
     # Registration closed after recruitment is how it should be, not a missing step.
     needed_until=Phase.RECRUITING,

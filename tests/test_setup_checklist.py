@@ -362,3 +362,15 @@ def test_the_overview_does_not_query_more_with_ten_times_the_data(
         # and one for the whole checklist.
         limit=16,
     )
+
+
+def test_registration_closed_after_people_signed_up_online_stays_done(initiative):
+    """An organizer who closes registration during recruiting (the places are taken) has done
+    the step: the checklist must not send them back to "Open registration"."""
+    RegistrationSettingsFactory(initiative=initiative, is_open=False)
+    ParticipantFactory(initiative=initiative, source="staff")
+    assert (
+        status(initiative, "registration") == NOT_YET
+    )  # entered by staff: the form never took one
+    ParticipantFactory(initiative=initiative, source="online")
+    assert status(initiative, "registration") == DONE

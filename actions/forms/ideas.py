@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dialogue_hub.forms import SafeModelMultipleChoiceField, optional_row
-from dialogue_hub.translated import TranslatedFieldsMixin, translated
+from dialogue_hub.translated import TranslatedFieldsMixin, ordering, translated
 
 from ..models import Level, Theme
 from ..selectors.ideas import open_ideas
@@ -119,7 +119,7 @@ class MergeForm(forms.Form):
 
     def __init__(self, *args, initiative, **kwargs):
         super().__init__(*args, **kwargs)
-        ideas = open_ideas(initiative=initiative).order_by("text", "pk")
+        ideas = open_ideas(initiative=initiative).order_by(ordering("text"), "pk")
         self.fields["kept"].queryset = ideas
         self.fields["merged"].queryset = ideas
         self.helper = _helper(_("Merge ideas"))

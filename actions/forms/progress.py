@@ -5,6 +5,7 @@ from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dialogue_hub import translated
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.forms import (
     DateInput,
@@ -109,7 +110,9 @@ class OutcomeForm(forms.ModelForm):
     def __init__(self, *args, initiative, submit_label=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.initiative = initiative
-        self.fields["team"].queryset = initiative.action_teams.order_by("name")
+        self.fields["team"].queryset = initiative.action_teams.order_by(
+            translated.ordering("name"), "pk"
+        )
         self.helper = FormHelper()
         self.helper.layout = Layout(
             columns("kind", "level"),

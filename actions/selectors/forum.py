@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from dialogue_hub import translated
 from dialogue_hub.privacy import is_small, suppress
 from initiatives.models import Initiative
 from participants.models import Participant, Status
@@ -67,7 +68,9 @@ def window_refusal(ballot: Ballot, now: datetime | None = None) -> str | None:
 def item_choices(*, initiative: Initiative, kind: str) -> QuerySet:
     """What a ballot of `kind` may list: the initiative's themes, or its open (unmerged) ideas."""
     if kind == BallotKind.THEMES:
-        return Theme.objects.filter(initiative=initiative).order_by("name")
+        return Theme.objects.filter(initiative=initiative).order_by(
+            translated.ordering("name"), "pk"
+        )
     return Idea.objects.filter(initiative=initiative, merged_into__isnull=True).order_by(
         "created_at", "id"
     )

@@ -6,6 +6,7 @@ are in actions/services/ideas.py.
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from dialogue_hub import translated
 from guides.selectors.logs import approved_action_ideas
 from initiatives.models import Initiative
 
@@ -54,8 +55,15 @@ def idea_list(
     if level:
         queryset = queryset.filter(level=level)
     if query:
-        queryset = queryset.filter(text__icontains=query)
-    queryset = queryset.select_related("theme").order_by("theme__name", "created_at", "pk")
+        # Every language's column: a plain `text__icontains` is rewritten by modeltranslation
+        # to the reader's column alone, empty for an idea not translated yet.
+        matches = Q()
+        for code in translated.LANGUAGE_CODES:
+            matches |= Q(**{f"text_{code}__icontains": query})
+        queryset = queryset.filter(matches)
+    queryset = queryset.select_related("theme").order_by(
+        translated.ordering("theme__name"), "created_at", "pk"
+    )
     if with_provenance:
         return queryset.prefetch_related(_sources_prefetch())
     return queryset.annotate(source_count=Count("sources"))

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dialogue_hub import translated
 from initiatives.models import Initiative, Phase, Role
 from initiatives.permissions import has_perm
 from participants.models import Participant, Status
@@ -235,7 +236,7 @@ def lead_initiatives(*, user) -> list[Initiative]:
         Initiative.objects.filter(memberships__user=user, memberships__role=Role.COALITION_LEAD)
         .exclude(phase=Phase.CLOSED)
         .distinct()
-        .order_by("name", "pk")
+        .order_by(translated.ordering("name"), "pk")
     )
 
 

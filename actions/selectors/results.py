@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from dialogue_hub import translated
 from dialogue_hub.privacy import shown_count
 from guides.models import (
     ActionIdea,
@@ -173,7 +174,9 @@ def initiatives_with_progress_view(*, user) -> list[Initiative]:
     allowed = [pk for pk, held in roles.items() if has_perm(held, "progress.view")]
     if not allowed:
         return []
-    return list(Initiative.objects.filter(pk__in=allowed).order_by("name", "pk"))
+    return list(
+        Initiative.objects.filter(pk__in=allowed).order_by(translated.ordering("name"), "pk")
+    )
 
 
 def overdue_condition(initiatives) -> Q:
@@ -228,7 +231,7 @@ def progress_rows(initiatives: list[Initiative]) -> list[InitiativeRow]:
     teams = (
         ActionTeam.objects.filter(initiative__in=list(by_pk))
         .annotate(last_update=Max("updates__created_at"))
-        .order_by("name", "pk")
+        .order_by(translated.ordering("name"), "pk")
     )
     for team in teams:
         row = by_pk[team.initiative_id]
@@ -326,9 +329,15 @@ def timeline_entries(rows) -> list[dict]:
 
 
 def kept_progress_rows(initiatives: list[Initiative]) -> list[InitiativeRow]:
-    """progress_rows, kept until one of the initiatives changes (every action service logs)."""
+    """progress_rows, kept until one of the initiatives changes (every action service logs);
+    per language, as the teams are in the order of the names the reader sees."""
     ids = [initiative.pk for initiative in initiatives]
-    return initiative_cache.cached_for(ids, "progress-overview", lambda: progress_rows(initiatives))
+    return initiative_cache.cached_for(
+        ids,
+        "progress-overview",
+        lambda: progress_rows(initiatives),
+        vary=[translated.reader_language()],
+    )
 
 
 def kept_timeline_page(initiatives: list[Initiative], number, *, per_page: int):
@@ -470,7 +479,9 @@ def public_ideas(*, initiative: Initiative):
             Prefetch("sources", queryset=_public_sources(), to_attr="public_sources"),
             Prefetch(
                 "teams",
-                queryset=ActionTeam.objects.filter(is_public=True).order_by("name"),
+                queryset=ActionTeam.objects.filter(is_public=True).order_by(
+                    translated.ordering("name"), "pk"
+                ),
                 to_attr="public_teams",
             ),
         )
@@ -496,7 +507,7 @@ def public_teams(*, initiative: Initiative):
                 to_attr="public_outcomes",
             ),
         )
-        .order_by("name")
+        .order_by(translated.ordering("name"), "pk")
     )
 
 

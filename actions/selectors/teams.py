@@ -26,6 +26,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 
+from dialogue_hub import translated
 from initiatives.models import CoalitionMembership, Initiative, Role
 from participants.models import Participant, Status
 
@@ -151,7 +152,7 @@ def teams_queryset(*, initiative: Initiative) -> QuerySet:
             ),
             goal_count=Count("goals", distinct=True),
         )
-        .order_by("name", "pk")
+        .order_by(translated.ordering("name"), "pk")
     )
 
 
@@ -269,7 +270,7 @@ def teams_for_participant(*, participant: Participant) -> list[ActionTeam]:
         .annotate(
             member_rows=Count("members", filter=Q(members__participant=participant)),
         )
-        .order_by("name", "pk")
+        .order_by(translated.ordering("name"), "pk")
     )
 
 

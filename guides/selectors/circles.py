@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from dialogue_hub import translated
 from initiatives import cache as initiative_cache
 from initiatives.models import Initiative
 from participants.models import RoleCategory
@@ -586,7 +587,9 @@ def circle_meetings(*, circle: Circle, now=None) -> list[MeetingTodo]:
 
 
 def guides_for_initiative(*, initiative: Initiative) -> QuerySet[DiscussionGuide]:
-    return DiscussionGuide.objects.filter(initiative=initiative).order_by("title", "pk")
+    return DiscussionGuide.objects.filter(initiative=initiative).order_by(
+        translated.ordering("title"), "pk"
+    )
 
 
 def untrained_warning_names(*, initiative: Initiative, users) -> list[str]:

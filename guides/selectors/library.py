@@ -12,6 +12,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
+from dialogue_hub import translated
 from initiatives.models import Initiative, Role
 
 from ..models import DiscussionGuide, FacilitatorTraining, GuideSession
@@ -55,7 +56,7 @@ def _with_totals(queryset: QuerySet[DiscussionGuide]) -> QuerySet[DiscussionGuid
 def library_guides() -> QuerySet[DiscussionGuide]:
     """The shipped, read-only guides, with session count and total minutes."""
     return _with_totals(DiscussionGuide.objects.filter(initiative__isnull=True)).order_by(
-        "title", "pk"
+        translated.ordering("title"), "pk"
     )
 
 
@@ -64,7 +65,7 @@ def initiative_guides(*, initiative: Initiative) -> QuerySet[DiscussionGuide]:
     return (
         _with_totals(DiscussionGuide.objects.filter(initiative=initiative))
         .select_related("copied_from")
-        .order_by("title", "pk")
+        .order_by(translated.ordering("title"), "pk")
     )
 
 

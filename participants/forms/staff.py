@@ -28,6 +28,15 @@ def _lines(value: str) -> list[str]:
     return result
 
 
+def _wording_lines(value) -> list[str]:
+    """A translation's lines as typed (blank ones kept: an entry not translated yet), spaces
+    folded, trailing blank lines dropped."""
+    lines = [" ".join(line.split()) for line in (value or "").splitlines()]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
 class _ListField(forms.CharField):
     widget = forms.Textarea(attrs={"rows": 4})
 
@@ -124,6 +133,8 @@ class RegistrationSettingsForm(forms.Form):
                 self.fields[name] = forms.CharField(
                     label=_("Translation (%(language)s)") % {"language": LANGUAGE_NAMES[code]},
                     required=False,
+                    # Kept as typed: a blank first line is an entry not translated yet.
+                    strip=False,
                     widget=forms.Textarea(attrs={"rows": 4, "lang": code}),
                     help_text=_(
                         "Line for line, in the same order. Left empty, readers of this "
@@ -180,8 +191,13 @@ class RegistrationSettingsForm(forms.Form):
             entries = cleaned.get(list_name)
             for code in self.other_languages:
                 name = wording_field_name(list_name, code)
-                lines = [" ".join(line.split()) for line in (cleaned.get(name) or "").splitlines()]
-                lines = [line for line in lines if line]
+                raw = _wording_lines(cleaned.get(name))
+                lines = [line for line in raw if line]
+                if lines and entries is not None:
+                    raw = self._realigned(list_name, name, entries, raw)
+                    lines = [line for line in raw if line]
+                    if lines and len(raw) == len(entries):
+                        lines = raw  # a blank line: that entry is not translated yet
                 if lines and entries is not None and len(lines) != len(entries):
                     self.add_error(
                         name,
@@ -203,6 +219,18 @@ class RegistrationSettingsForm(forms.Form):
                 else:
                     cleaned[name] = lines
         return cleaned
+
+    def _realigned(self, list_name, name, entries, raw) -> list[str]:
+        """The translation `raw` of the list `entries`, kept on its entries when the list
+        changed and the translation was sent back as the form showed it: line for line it
+        would word another entry (“Jueves” on the slot that replaced Thursday's). Each
+        entry still listed keeps its wording; a new one is left untranslated (blank)."""
+        shown = _wording_lines(self.initial.get(name))
+        before = _lines(self.initial.get(list_name) or "")
+        if raw != shown or entries == before or len(shown) != len(before):
+            return raw
+        wording = {entry.casefold(): line for entry, line in zip(before, shown, strict=True)}
+        return [wording.get(entry.casefold(), "") for entry in entries]
 
     @classmethod
     def initial_for(cls, row: RegistrationSettings, caps: dict[str, int]) -> dict:

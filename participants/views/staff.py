@@ -77,8 +77,8 @@ class RegistrationSettingsView(InitiativeFormView):
         return context
 
     def get_initial(self):
-        if self.request.method == "POST":
-            return {}  # the form shows what was posted
+        # Also on POST (a bound form shows what was posted): the form compares the lists and
+        # translations sent with the stored ones to keep each wording on its entry.
         row = self.settings_row
         caps = dict(
             RoleCap.objects.filter(initiative=self.initiative).values_list("role_category", "seats")

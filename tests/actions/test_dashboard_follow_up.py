@@ -270,3 +270,20 @@ def test_milestone_csv_query_count_is_flat_at_ten_times_the_data(lead_client, in
             MilestoneFactory(goal__team__initiative=more)
 
     assert_queries_do_not_grow(lead_client, MILESTONES_CSV, add_rows, limit=8)
+
+
+def test_the_kept_figures_list_teams_a_to_z_in_each_readers_language(lead_client, initiative):
+    """The dashboard's figures are kept between visits: a Spanish reader after an English one
+    must get the teams in the order of the names they read, not the English reader's."""
+    initiative.languages = ["en", "es"]
+    initiative.save(update_fields=["languages"])
+    for english, spanish in (("Apple", None), ("Zoo", "Banco"), ("Zebra", None)):
+        team = ActionTeamFactory(initiative=initiative, name=english)
+        type(team).objects.filter(pk=team.pk).update(name_en=english, name_es=spanish)
+
+    def order(language, names):
+        page = lead_client.get(URL, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        return sorted(names, key=page.index)
+
+    assert order("en", ["Apple", "Zebra", "Zoo"]) == ["Apple", "Zebra", "Zoo"]
+    assert order("es", ["Banco", "Zebra", "Apple"]) == ["Apple", "Banco", "Zebra"]

@@ -263,3 +263,52 @@ def test_a_theme_name_taken_in_spanish_is_an_error_on_the_spanish_field(organize
     with pytest.raises(DomainError) as refused:
         idea_services.theme_create(user=None, initiative=bilingual, name="trust")
     assert refused.value.field == "name_en"
+
+
+# --- the ideas list's search, for staff reading Spanish -----------------------------------------
+
+
+def test_searching_ideas_in_spanish_finds_ideas_written_only_in_english(client, bilingual):
+    """modeltranslation rewrites `text__icontains` to the reader's column (`text_es`), NULL for an
+    idea not translated yet: a Spanish-reading organizer's search found nothing."""
+    organizer = UserFactory()
+    MembershipFactory(user=organizer, initiative=bilingual, role=Role.ORGANIZER)
+    english_only = set_columns(
+        IdeaFactory(initiative=bilingual), text_en="Night bus to the east side", text_es=None
+    )
+    both = set_columns(
+        IdeaFactory(initiative=bilingual), text_en="Youth league", text_es="Liga juvenil"
+    )
+    client.force_login(organizer)
+    url = reverse("actions:ideas", args=[bilingual.slug])
+
+    def found(query):
+        response = client.get(url, {"q": query}, HTTP_ACCEPT_LANGUAGE="es")
+        return {idea.pk for idea in response.context["page_obj"]}
+
+    assert found("night bus") == {english_only.pk}
+    assert found("juvenil") == {both.pk}
+    assert found("youth") == {both.pk}  # the English wording still finds it
+
+
+# --- lists A–Z as the reader reads them ----------------------------------------------------------
+
+
+def test_teams_are_listed_a_to_z_as_a_spanish_reader_reads_their_names(client, bilingual):
+    """`order_by("name")` is rewritten to `name_es`, NULL for a team not translated yet: those
+    came first (SQLite) or last (PostgreSQL) instead of among the others by the name shown."""
+    for english, spanish in (("Apple", None), ("Zoo", "Banco"), ("Zebra", None)):
+        set_columns(
+            ActionTeamFactory(initiative=bilingual, is_public=True),
+            name_en=english,
+            name_es=spanish,
+        )
+    person = ParticipantFactory(initiative=bilingual, preferred_language="es")
+    pages = [
+        reverse("actions:results", kwargs={"slug": bilingual.slug}),
+        reverse("actions:participant_teams", kwargs={"token": make_token(person, MANAGE_SALT)}),
+    ]
+    for url in pages:
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+        positions = [page.index(name) for name in ("Apple", "Banco", "Zebra")]
+        assert positions == sorted(positions), url

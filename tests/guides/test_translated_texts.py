@@ -432,3 +432,32 @@ def test_plain_texts_from_code_are_the_first_language_whatever_is_active(bilingu
         )
     assert (circle.venue_name_en, circle.venue_name_es) == ("Eastside Library", None)
     assert circle.notes_en == "Bring water."
+
+
+def test_a_session_translated_after_the_meetings_were_scheduled_reaches_its_meetings(
+    client, bilingual
+):
+    """Scheduling copies the session's titles into each meeting. An organizer who schedules
+    first and translates the guide afterwards (the usual order) must not leave Spanish readers
+    with the English title marked "not translated yet"; a meeting given its own title keeps it."""
+    guide = DiscussionGuideFactory(initiative=bilingual)
+    opening = GuideSessionFactory(guide=guide, position=1)
+    closing = GuideSessionFactory(guide=guide, position=2)
+    GuideSession.objects.filter(pk=opening.pk).update(title_en="Opening", title_es=None)
+    GuideSession.objects.filter(pk=closing.pk).update(title_en="Closing", title_es=None)
+    circle = bilingual_circle(bilingual, guide_id=guide.pk)
+    member = CircleMemberFactory(circle=circle, participant__preferred_language="es")
+    first = meeting(circle, 1, title_en="Opening")  # as scheduling copied it
+    CircleSession.objects.filter(pk=first.pk).update(guide_session=opening)
+    own = meeting(circle, 2, title_en="Our own closing night")  # renamed by the organizer
+    CircleSession.objects.filter(pk=own.pk).update(guide_session=closing)
+    # The organizer translates the guide afterwards.
+    GuideSession.objects.filter(pk=opening.pk).update(title_es="Apertura")
+    GuideSession.objects.filter(pk=closing.pk).update(title_es="Cierre")
+
+    page = client.get(circle_url(member.participant), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert "Apertura" in page
+    assert '<span lang="en">Opening</span>' not in page
+    assert '<span lang="en">Our own closing night</span>' in page
+    assert "Cierre" not in page

@@ -181,6 +181,48 @@ class TestTheOrganizersSettingsForm:
         rs = RegistrationSettings.objects.get(initiative=initiative)
         assert rs.time_slots == ["Tuesday evening", "Thursday evening", "Saturday morning"]
 
+    def test_a_list_changed_with_its_translation_untouched_keeps_each_label_on_its_entry(
+        self, organizer, initiative
+    ):
+        """The form shows the stored Spanish lines; an organizer who replaces an English entry
+        (same number of lines) and saves without touching them must not have the old entry's
+        Spanish ("Jueves por la tarde") worded onto the new one: a Spanish reader would pick
+        the wrong time slot."""
+        page = organizer.get(reverse("participants:registration_settings", args=[initiative.slug]))
+        shown = page.context["form"].initial["time_slots_es"]
+        assert shown == "Martes por la tarde\nJueves por la tarde\nSábado"
+        response = self.post(
+            organizer,
+            initiative,
+            time_slots="Tuesday evening\nSunday afternoon\nSaturday morning",
+            time_slots_es=shown,
+        )
+        assert response.status_code == 302
+        rs = RegistrationSettings.objects.select_related("initiative").get(initiative=initiative)
+        with translation.override("es"):
+            labels = [
+                (str(label), label.is_fallback) for _v, label in rs.option_choices("time_slots")
+            ]
+        assert labels == [
+            ("Martes por la tarde", False),
+            ("Sunday afternoon", True),
+            ("Sábado", False),
+        ]
+        # An entry removed, the translation untouched: the others keep their wording.
+        response = self.post(
+            organizer,
+            initiative,
+            time_slots="Tuesday evening\nSaturday morning",
+            time_slots_es="\n".join(rs.option_labels_es["time_slots"]),
+        )
+        assert response.status_code == 302
+        rs = RegistrationSettings.objects.select_related("initiative").get(initiative=initiative)
+        with translation.override("es"):
+            labels = [
+                (str(label), label.is_fallback) for _v, label in rs.option_choices("time_slots")
+            ]
+        assert labels == [("Martes por la tarde", False), ("Sábado", False)]
+
     def test_an_emptied_translation_falls_back_marked(self, organizer, initiative):
         assert self.post(organizer, initiative, time_slots_es="").status_code == 302
         rs = RegistrationSettings.objects.select_related("initiative").get(initiative=initiative)

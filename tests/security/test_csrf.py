@@ -32,6 +32,7 @@ VIEW_LOG_ACTIONS = {
     "inclusion.exported",
     "evaluation.change_exported",
     "evaluation.report_exported",
+    "progress.milestones_exported",  # the dashboard's milestone CSV: downloads are logged
     "circle.members_viewed",
     "meeting.sheet_viewed",
     "feedback.circle_viewed",
