@@ -6,6 +6,8 @@ into modeltranslation's columns with `column_values` and write those columns by 
 `obj.title = …`, which writes the language the organizer's page happens to be in).
 """
 
+from django.conf import settings
+
 from . import translated
 
 
@@ -75,6 +77,28 @@ def refuse_taken_names(queryset, values: dict, field: str, *, instance=None, mes
             same = same.exclude(pk=instance.pk)
         if same.exists():
             raise DomainError(message, field=column)
+    # The own column (`name`: the English text, else the Spanish, TimeStampedModel.save) has the
+    # model's unique constraint too: one row's Spanish name may not be another's English one.
+    final = {
+        code: values.get(f"{field}_{code}", getattr(instance, f"{field}_{code}", None))
+        for code in translated.LANGUAGE_CODES
+    }
+    code = next(
+        (
+            c
+            for c in translated.languages_in_order(settings.LANGUAGE_CODE)
+            if translated.given(final[c])
+        ),
+        None,
+    )
+    if code is None:
+        return
+    plain = queryset.rewrite(False) if hasattr(queryset, "rewrite") else queryset
+    same = plain.filter(**{f"{field}__iexact": final[code]})
+    if instance is not None:
+        same = same.exclude(pk=instance.pk)
+    if same.exists():
+        raise DomainError(message, field=f"{field}_{code}")
 
 
 def with_originals(instance, names) -> list[str]:

@@ -312,3 +312,16 @@ def test_teams_are_listed_a_to_z_as_a_spanish_reader_reads_their_names(client, b
         page = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
         positions = [page.index(name) for name in ("Apple", "Banco", "Zebra")]
         assert positions == sorted(positions), url
+
+
+def test_one_themes_spanish_name_as_anothers_english_name_is_refused_not_a_server_error():
+    """The own `name` column (English, else Spanish) carries the database's unique rule too."""
+    initiative = InitiativeFactory(languages=["es", "en"])
+    user = MembershipFactory(initiative=initiative, role=Role.ORGANIZER).user
+    idea_services.theme_create(user=user, initiative=initiative, name="Jóvenes")  # Spanish only
+    with pytest.raises(DomainError) as refused:
+        idea_services.theme_create(
+            user=user, initiative=initiative, name="Juventud", name_en="Jóvenes"
+        )
+    assert refused.value.field == "name_en"
+    assert Theme.objects.filter(initiative=initiative).count() == 1

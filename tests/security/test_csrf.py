@@ -41,7 +41,6 @@ VIEW_LOG_ACTIONS = {
     "log.viewed",
     "logs.viewed",
     "evaluation.paper_people_viewed",
-    "progress.milestones_exported",
 }
 
 
