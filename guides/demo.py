@@ -50,6 +50,22 @@ VENUES = [
     ("Riverside Heights Community Hall", "5 Elm Ct", False),
     ("Harbor District Boys & Girls Club", "900 Dock St", True),
 ]
+# The same venues as Spanish readers see them (the organizers wrote these too).
+VENUES_ES = {
+    "Eastside Library community room": "Sala comunitaria de la Biblioteca de Eastside",
+    "Northgate Recreation Center": "Centro Recreativo de Northgate",
+    "Common Ground Mediation Center": "Centro de Mediación Common Ground",
+    "Southbank Public Library": "Biblioteca Pública de Southbank",
+    "Riverside Heights Community Hall": "Salón Comunitario de Riverside Heights",
+    "Harbor District Boys & Girls Club": "Boys & Girls Club del Distrito del Puerto",
+}
+CIRCLE_NOTES = {
+    "en": "Use the side entrance; free parking behind the building. Childcare is in the room next door.",
+    "es": (
+        "Use la entrada lateral; hay estacionamiento gratuito detrás del edificio. El cuidado "
+        "de niños está en la sala de al lado."
+    ),
+}
 VOLUNTEER_FACILITATORS = [
     "Maya Thompson",
     "Jorge Alvarez",
@@ -171,6 +187,9 @@ def seed_circles(initiative, *, organizer) -> dict:
                     time_slot=slot,
                     time_slots=slots,
                     venue_name=venue,
+                    venue_name_es=VENUES_ES[venue],
+                    notes_en=CIRCLE_NOTES["en"],
+                    notes_es=CIRCLE_NOTES["es"],
                     venue_address=address,
                     is_neutral_venue=True,
                     is_accessible=accessible,
