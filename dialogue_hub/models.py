@@ -123,6 +123,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("site staff"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    mobile_phone = models.CharField(
+        _("mobile number"),
+        max_length=20,
+        blank=True,
+        help_text=_("For text messages, if you choose to get some by text."),
+    )
+    texts_wanted = models.BooleanField(
+        _("send my reminders by text too"),
+        default=False,
+        help_text=_("Meeting reminders and notes reminders, to the mobile number above."),
+    )
     preferred_language = models.CharField(
         _("email language"),
         max_length=8,
@@ -167,8 +178,14 @@ class OutboxStatus(models.TextChoices):
     SKIPPED = "skipped", _("Not sent: unsubscribed")
 
 
+class OutboxChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    TEXT = "text", _("Text message")
+
+
 class OutboxMessage(models.Model):
-    """One email: written in the transaction that decided to send it, sent by a Celery worker.
+    """One email or text message: written in the transaction that decided to send it, sent by a
+    Celery worker.
 
     The unique `key` names what the message is about (kind, object, recipient and the time it
     refers to), so a sweep that runs twice, a redelivered task or a retried request can never
@@ -186,7 +203,14 @@ class OutboxMessage(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=48)
     key = models.CharField(max_length=255, unique=True)
-    to_email = models.EmailField(_("to"), max_length=254)
+    channel = models.CharField(
+        _("channel"), max_length=8, choices=OutboxChannel.choices, default=OutboxChannel.EMAIL
+    )
+    # An email's address; for a text, the address its email version goes to if the provider
+    # refuses the number (blank: the person has no email, or has the email already).
+    to_email = models.EmailField(_("to"), max_length=254, blank=True)
+    # A text's number, in E.164 (+15551234567).
+    to_phone = models.CharField(_("to number"), max_length=20, blank=True)
     language = models.CharField(_("language"), max_length=8, default="en")
     params = models.JSONField(default=dict, blank=True)
     payload = models.JSONField(null=True, blank=True)
@@ -201,16 +225,28 @@ class OutboxMessage(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    # A text's length in provider segments, and their encoding ("GSM-7" or "UCS-2"), once sent.
+    segments = models.PositiveSmallIntegerField(_("segments"), null=True, blank=True)
+    encoding = models.CharField(_("encoding"), max_length=8, blank=True)
+    # The provider's id for a sent text (Twilio's message SID).
+    provider_ref = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
-        verbose_name = _("outgoing email")
-        verbose_name_plural = _("outgoing emails")
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
         ordering = ["-created_at", "-id"]
         constraints = [
             one_of_the_choices("status", OutboxStatus, name="outbox_status_valid"),
             time_set_in_status("sent", "sent_at", name="outbox_sent_has_time"),
+            one_of_the_choices("channel", OutboxChannel, name="outbox_channel_valid"),
+            # An email has an address; a text has a number.
+            models.CheckConstraint(
+                condition=(models.Q(channel="email") & ~models.Q(to_email=""))
+                | (models.Q(channel="text") & ~models.Q(to_phone="")),
+                name="outbox_has_an_address",
+            ),
         ]
         indexes = [
             # The relay: due messages waiting to be sent, and claims that timed out.
@@ -222,6 +258,13 @@ class OutboxMessage(models.Model):
             models.Index(fields=["initiative", "kind"], name="outbox_kind_idx"),
             # Erasure: every message to one address.
             models.Index(fields=["to_email"], name="outbox_to_idx"),
+            models.Index(fields=["to_phone"], name="outbox_to_phone_idx"),
+            # The organizer's page: one channel; and the texts sent this month.
+            models.Index(
+                fields=["initiative", "channel", "status", "-created_at"],
+                name="outbox_channel_idx",
+            ),
+            models.Index(fields=["initiative", "channel", "sent_at"], name="outbox_texts_sent_idx"),
         ]
 
     def __str__(self):
@@ -242,3 +285,21 @@ class EmailPreference(models.Model):
 
     def __str__(self):
         return self.address_hash[:12]
+
+
+class TextOptOut(models.Model):
+    """A mobile number that answered STOP (or START again): texting it ends at once, across
+    initiatives. Keyed by a one-way hash of the number, so the choice outlives the deletion of
+    the person's data without keeping the number itself."""
+
+    number_hash = models.CharField(max_length=64, unique=True)
+    stopped = models.BooleanField(_("texts stopped"), default=True)
+    keyword = models.CharField(_("last keyword"), max_length=16, blank=True)
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("text opt-out")
+        verbose_name_plural = _("text opt-outs")
+
+    def __str__(self):
+        return self.number_hash[:12]

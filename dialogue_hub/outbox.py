@@ -1,4 +1,4 @@
-"""The outbox: every email is a database row first, and a Celery task second.
+"""The outbox: every email and text message is a database row first, and a Celery task second.
 
 How a message travels:
 
@@ -15,6 +15,13 @@ How a message travels:
    SMTP connection and marks each row sent the moment the server accepted it. A transient
    error puts the row back with a growing delay; after DIALOGUE_HUB_OUTBOX_MAX_ATTEMPTS it
    ends as failed, where organizers see it and can resend it.
+
+A text message (dialogue_hub/texts.py) is a row like an email, with `channel="text"` and the
+number in `to_phone`: a caller gives `text_to=` (and `by_email=False` for a person who wants
+texts only) and the outbox writes the text's row beside (or instead of) the email's, under the
+email's key prefixed "text:". Its kind says which template words it (`register(text=…)`). So a
+text has every guarantee an email has; on top, it is held through quiet hours, never sent to a
+number that answered STOP, and, when the provider refuses the number, its email goes instead.
 
 Messages are rendered when they are sent, not when they are queued, so a reminder always
 shows the meeting as it is now, and a builder that finds its message no longer applies (the
@@ -51,7 +58,7 @@ from .emails import (
     payload_to_message,
     render_email,
 )
-from .models import EmailPreference, OutboxMessage, OutboxStatus
+from .models import EmailPreference, OutboxChannel, OutboxMessage, OutboxStatus
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +101,9 @@ class Kind:
     # Loads what a batch of this kind needs in a few queries (set as `message.prefetched`,
     # which the builder reads instead of querying per message).
     prefetch: Callable[[list[OutboxMessage]], dict] | None = None
+    # The text version's template (templates/texts/<text>.txt), for kinds a person may get by
+    # text; None: email only.
+    text: str | None = None
 
     @property
     def essential(self) -> bool:
@@ -114,10 +124,14 @@ def register(
     build: Callable[[OutboxMessage], Built] | None = None,
     on_sent: Callable[[OutboxMessage], None] | None = None,
     prefetch: Callable[[list[OutboxMessage]], dict] | None = None,
+    text: str | None = None,
 ) -> None:
     """Declare a kind of email. `build(message)` loads what it needs from `message.params`
     and returns a `Built`, or raises `Stale`. Without a builder the message must carry a
-    pre-rendered `payload`."""
+    pre-rendered `payload`. `text`: the template of its text message version, rendered with
+    the builder's context (templates/texts/<text>.txt)."""
+    if text is not None and build is None:
+        raise ValueError(f"{name}: a kind sent by text needs a builder")
     if category is not None and category not in CATEGORIES:
         raise ValueError(f"Unknown email category {category!r}")
     KINDS[name] = Kind(
@@ -127,6 +141,7 @@ def register(
         build=build,
         on_sent=on_sent,
         prefetch=prefetch,
+        text=text,
     )
 
 
@@ -226,7 +241,20 @@ def new_key(kind: str) -> str:
     return f"{kind}:{uuid.uuid4().hex}"
 
 
-def _row(
+TEXT_KEY_PREFIX = "text:"
+
+
+def text_key(key: str) -> str:
+    """The key of the text message version of the message keyed `key`."""
+    return f"{TEXT_KEY_PREFIX}{key}"[:255]
+
+
+def email_key(key: str) -> str:
+    """The key of the email version of a text message keyed `key` (its fallback)."""
+    return key.removeprefix(TEXT_KEY_PREFIX)
+
+
+def _rows(
     *,
     kind: str,
     to: str,
@@ -237,29 +265,62 @@ def _row(
     payload: dict | None = None,
     scheduled_for: datetime | None = None,
     send_after: datetime | None = None,
-) -> OutboxMessage:
+    text_to: str = "",
+    by_email: bool = True,
+) -> list[OutboxMessage]:
+    """The rows of one message: its email (to `to`, unless `by_email` is False) and, when
+    `text_to` is a number and the kind has a text version, its text. A text-only row keeps
+    `to` as the address its email goes to if the provider refuses the number. Rows without
+    an address are left out."""
     if kind not in KINDS:
         raise ValueError(f"Unknown email kind {kind!r}; register it first")
     if payload is None and KINDS[kind].build is None:
         raise ValueError(f"{kind} has no builder, so it needs a rendered payload")
-    return OutboxMessage(
+    key = (key or new_key(kind))[:255]
+    common = dict(
         initiative=initiative,
         kind=kind,
-        key=(key or new_key(kind))[:255],
-        to_email=normalize(to),
         language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
         params=params or {},
-        payload=payload,
         scheduled_for=scheduled_for,
         send_after=send_after or timezone.now(),
     )
+    rows = []
+    email = normalize(to)
+    if email and by_email:
+        rows.append(OutboxMessage(key=key, to_email=email, payload=payload, **common))
+    if text_to and KINDS[kind].text:
+        fallback = "" if (email and by_email) else email
+        rows.append(
+            OutboxMessage(
+                key=text_key(key),
+                channel=OutboxChannel.TEXT,
+                to_phone=text_to,
+                to_email=fallback,
+                **common,
+            )
+        )
+    return rows
+
+
+def _save_once(row: OutboxMessage, *, fresh_key: bool) -> bool:
+    if fresh_key:
+        row.save()  # a fresh key (new_key) is never taken: no savepoint needed
+        return True
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        return False
+    return True
 
 
 def outbox_add(*, handed_over: bool = False, **kwargs) -> OutboxMessage | None:
     """Add one message in the caller's transaction; it is handed to a worker after commit.
 
     Returns None when there is no address, or when a message with the same key exists
-    (it was already sent or is on its way). Keyword arguments as in `_row`.
+    (it was already sent or is on its way); else its row (the email's, when it has both an
+    email and a text). Keyword arguments as in `_rows`.
 
     `handed_over` (for pages that must answer fast: registration) writes a due row already
     stamped as handed over, so the publish after commit needs no UPDATE of its own. A broker
@@ -267,23 +328,16 @@ def outbox_add(*, handed_over: bool = False, **kwargs) -> OutboxMessage | None:
     process that stops between the commit and the publish: the relay then hands the row over
     after DIALOGUE_HUB_OUTBOX_REPUBLISH_SECONDS, as for a lost task, instead of at its next run.
     """
-    row = _row(**kwargs)
-    if not row.to_email:
-        return None
-    due = row.send_after <= timezone.now()
-    if handed_over and due:
-        row.enqueued_at = timezone.now()
-    if not kwargs.get("key"):
-        row.save()  # a fresh key (new_key) is never taken: no savepoint needed
-    else:
-        try:
-            with transaction.atomic():
-                row.save()
-        except IntegrityError:
-            return None
-    if due:
-        publish_on_commit([row.pk], stamped=handed_over)
-    return row
+    added = []
+    for row in _rows(**kwargs):
+        due = row.send_after <= timezone.now()
+        if handed_over and due:
+            row.enqueued_at = timezone.now()
+        if _save_once(row, fresh_key=not kwargs.get("key")):
+            added.append(row)
+            if due:
+                publish_on_commit([row.pk], stamped=handed_over)
+    return added[0] if added else None
 
 
 # PostgreSQL advisory lock id (any constant): bulk additions take turns, so two sweeps
@@ -304,8 +358,8 @@ def outbox_add_many(rows: list[dict]) -> int:
     Returns how many were new. Due ones are handed to workers after commit.
     """
     by_key: dict[str, OutboxMessage] = {}
-    for row in (_row(**row) for row in rows):
-        if row.to_email and row.key not in by_key:  # one row per key: the first
+    for row in (built for spec in rows for built in _rows(**spec)):
+        if row.key not in by_key:  # one row per key: the first
             by_key[row.key] = row
     built = list(by_key.values())
     if not built:
@@ -344,16 +398,26 @@ def outbox_cancel(*, queryset, reason: str) -> int:
     )
 
 
-def outbox_forget(*, initiative, emails: Iterable[str], params_match: dict | None = None) -> int:
-    """Delete messages to these addresses in one initiative (a person's data was erased).
+def outbox_forget(
+    *,
+    initiative,
+    emails: Iterable[str],
+    params_match: dict | None = None,
+    numbers: Iterable[str] = (),
+) -> int:
+    """Delete messages to these addresses (and texts to these numbers) in one initiative (a
+    person's data was erased, or they removed their number).
 
     With `params_match`, only messages whose params contain it (e.g. one child's guardian
     emails, when the guardian may have another child registered).
     """
     addresses = [normalize(e) for e in emails if e]
-    if not addresses:
+    numbers = [n for n in numbers if n]
+    if not addresses and not numbers:
         return 0
-    queryset = OutboxMessage.objects.filter(initiative=initiative, to_email__in=addresses)
+    queryset = OutboxMessage.objects.filter(
+        Q(to_email__in=addresses) | Q(to_phone__in=numbers), initiative=initiative
+    )
     if params_match:
         queryset = queryset.filter(**{f"params__{k}": v for k, v in params_match.items()})
     deleted, _by_model = queryset.delete()
@@ -565,14 +629,18 @@ def send_batch(ids: list[int]) -> dict[str, int]:
     outcome = {"sent": 0, "retry": 0, "failed": 0, "cancelled": 0, "skipped": 0}
     if not claimed:
         return outcome
-    rows = list(OutboxMessage.objects.filter(pk__in=claimed).order_by("pk"))
+    everything = list(
+        OutboxMessage.objects.filter(pk__in=claimed).select_related("initiative").order_by("pk")
+    )
+    rows = [row for row in everything if row.channel == OutboxChannel.EMAIL]
+    text_rows = [row for row in everything if row.channel == OutboxChannel.TEXT]
     hashes = {row.pk: address_hash(row.to_email) for row in rows}
     opted = {
         pref.address_hash: set(pref.opted_out)
         for pref in EmailPreference.objects.filter(address_hash__in=set(hashes.values()))
     }
     by_kind: dict[str, list[OutboxMessage]] = {}
-    for row in rows:
+    for row in everything:
         by_kind.setdefault(row.kind, []).append(row)
     for name, group in by_kind.items():
         kind = KINDS.get(name)
@@ -626,14 +694,22 @@ def send_batch(ids: list[int]) -> dict[str, int]:
                     payload=None,
                 )
                 outcome["sent"] += 1
-                if kind.on_sent is not None:
-                    try:
-                        kind.on_sent(row)
-                    except Exception:  # the email went; a bookkeeping bug must not stall the batch
-                        logger.exception("Outbox: after-send step of %s failed", row)
+                _after_sent(row, kind)
     finally:
         _close_quietly(connection)
+    if text_rows:
+        from .outbox_texts import send_texts  # noqa: PLC0415 — it builds on this module
+
+        send_texts(text_rows, outcome, now)
     return outcome
+
+
+def _after_sent(row: OutboxMessage, kind: Kind) -> None:
+    if kind.on_sent is not None:
+        try:
+            kind.on_sent(row)
+        except Exception:  # the message went; a bookkeeping bug must not stall the batch
+            logger.exception("Outbox: after-send step of %s failed", row)
 
 
 def _close_quietly(connection) -> None:

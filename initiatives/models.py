@@ -14,6 +14,16 @@ from django.utils.translation import gettext_lazy as _
 from dialogue_hub.models import TimeStampedModel, acting_user, one_of_the_choices
 
 
+def country_choices():
+    """Regions phone numbers can belong to, as "US (+1)", for reading local numbers."""
+    import phonenumbers  # noqa: PLC0415
+
+    return [
+        (region, f"{region} (+{phonenumbers.country_code_for_region(region)})")
+        for region in sorted(phonenumbers.SUPPORTED_REGIONS)
+    ]
+
+
 def timezone_choices():
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
@@ -70,6 +80,13 @@ class Initiative(TimeStampedModel):
     )
     timezone = models.CharField(
         _("time zone"), max_length=64, choices=timezone_choices, default="America/New_York"
+    )
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        choices=country_choices,
+        default="US",
+        help_text=_("Phone numbers written without a country code are read as this country's."),
     )
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)

@@ -73,6 +73,15 @@ class Channel(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class ContactBy(models.TextChoices):
+    """How a person wants to be reached. Texts need a mobile number and the texts consent;
+    withdrawing that consent, or removing the number, sets this back to email."""
+
+    EMAIL = "email", _("Email")
+    TEXT = "text", _("Text message")
+    BOTH = "both", _("Both email and text message")
+
+
 class Source(models.TextChoices):
     ONLINE = "online", _("Online form")
     STAFF = "staff", _("Entered by staff")
@@ -233,7 +242,11 @@ class Participant(TimeStampedModel):
     )
     name = models.CharField(_("name"), max_length=150, blank=True)
     email = models.EmailField(_("email"), blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # E.164 (+15551234567) when given through a form since texts exist (dialogue_hub/texts.py).
+    phone = models.CharField(_("mobile number"), max_length=40, blank=True)
+    contact_by = models.CharField(
+        _("how to reach me"), max_length=8, choices=ContactBy.choices, default=ContactBy.EMAIL
+    )
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
@@ -320,6 +333,11 @@ class Participant(TimeStampedModel):
             models.CheckConstraint(
                 condition=~Q(email="") | ~Q(guardian_email=""), name="participant_has_a_contact"
             ),
+            # Texts go to a number: no "text me" without one.
+            models.CheckConstraint(
+                condition=Q(contact_by="email") | ~Q(phone=""),
+                name="participant_texts_need_a_number",
+            ),
         ]
         indexes = [
             models.Index(fields=["initiative", "status"], name="participant_status_idx"),
@@ -394,6 +412,7 @@ class ConsentKind(models.TextChoices):
     EVALUATION = "evaluation", _("Answer evaluation surveys")
     MEDIA = "media", _("Be quoted or photographed, without my name unless I agree")
     CONTACT = "contact", _("Be contacted about future work")
+    TEXTS = "texts", _("Get text messages at my mobile number")
 
 
 class ConsentGiver(models.TextChoices):

@@ -46,6 +46,16 @@ def _english(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_texts_left_over():
+    """Texts sent by the locmem backend (dialogue_hub.texts.sent) start empty in each test."""
+    from dialogue_hub import texts
+
+    texts.sent.clear()
+    yield
+    texts.sent.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits and other cached state must not leak from one test into the next."""
     from django.core.cache import cache

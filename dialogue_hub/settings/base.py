@@ -349,6 +349,12 @@ DIALOGUE_HUB_OUTBOX_REPUBLISH_SECONDS = env.int(
 # Sent, cancelled and skipped messages are deleted after this many days (they hold addresses).
 DIALOGUE_HUB_OUTBOX_KEEP_DAYS = env.int("DIALOGUE_HUB_OUTBOX_KEEP_DAYS", default=90)
 
+# Text messages (dialogue_hub/texts.py): `file://` (one file per text in var/sms/, the default),
+# or `twilio://ACCOUNT_SID:AUTH_TOKEN@api.twilio.com?from=%2B15551234567` (or `?service=MG…`).
+# The name texts begin with, so people know who writes (keep it short: it counts in every text).
+DIALOGUE_HUB_SMS_URL = env("DIALOGUE_HUB_SMS_URL", default=f"file://{VAR_DIR / 'sms'}")
+DIALOGUE_HUB_SMS_SENDER_NAME = env("DIALOGUE_HUB_SMS_SENDER_NAME", default="Dialogue Hub")
+
 # How long the links emailed to participants work (days).
 DIALOGUE_HUB_MANAGE_LINK_DAYS = env.int("DIALOGUE_HUB_MANAGE_LINK_DAYS", default=30)
 DIALOGUE_HUB_CONFIRM_LINK_DAYS = env.int("DIALOGUE_HUB_CONFIRM_LINK_DAYS", default=14)

@@ -51,6 +51,7 @@ TEMPLATES = [
     for engine in TEMPLATES
 ]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+DIALOGUE_HUB_SMS_URL = "locmem://"
 # Unit tests run tasks eagerly; tests marked `redis` use a real broker and worker.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True

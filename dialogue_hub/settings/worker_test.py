@@ -16,3 +16,6 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=1025)
 EMAIL_USE_TLS = False
 EMAIL_USE_SSL = False
 EMAIL_TIMEOUT = 10
+
+# Texts go to the local server that speaks Twilio's Messages API, started by the test.
+DIALOGUE_HUB_SMS_URL = env("DIALOGUE_HUB_SMS_URL", default="locmem://")

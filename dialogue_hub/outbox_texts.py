@@ -1,0 +1,133 @@
+"""Sending the text messages of an outbox batch (dialogue_hub/outbox.py claims them with the
+emails; dialogue_hub/texts.py has the providers, STOP, quiet hours and segments)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import F
+from django.template import engines
+from django.utils import timezone, translation
+
+from . import texts
+from .models import OutboxMessage, OutboxStatus
+from .outbox import (
+    KINDS,
+    Kind,
+    Stale,
+    _after_sent,
+    _finish,
+    _retry_later,
+    email_key,
+    outbox_add,
+)
+from .text import neutralize
+
+logger = logging.getLogger("dialogue_hub.outbox")
+
+
+def render_text(row: OutboxMessage, kind: Kind) -> str:
+    """The text message for one row, in its language (raises Stale when it no longer applies):
+    the kind's text template with its builder's context, blank lines dropped."""
+    built = kind.build(row)
+    context = {**built.context, "sender": texts.sender_label(), "LANGUAGE_CODE": row.language}
+    with translation.override(row.language):
+        body = engines["text"].get_template(f"texts/{kind.text}.txt").render(context)
+    lines = (" ".join(line.split()) for line in body.splitlines())
+    return neutralize("\n".join(line for line in lines if line))
+
+
+def _email_instead(row: OutboxMessage) -> None:
+    """A text the provider refused: its email goes to the person's address instead, if they
+    have one and do not get the email already (its key is then taken, and nothing is added)."""
+    if row.to_email:
+        outbox_add(
+            kind=row.kind,
+            to=row.to_email,
+            key=email_key(row.key),
+            initiative=row.initiative,
+            language=row.language,
+            params=row.params,
+            scheduled_for=row.scheduled_for,
+        )
+
+
+def _hold_until(row: OutboxMessage, when: datetime) -> None:
+    """Put a claimed text back until `when` (quiet hours), without counting the attempt."""
+    OutboxMessage.objects.filter(pk=row.pk, status=OutboxStatus.SENDING).update(
+        status=OutboxStatus.PENDING,
+        send_after=when,
+        enqueued_at=None,
+        attempts=F("attempts") - 1,
+        updated_at=timezone.now(),
+    )
+
+
+def send_texts(rows: list[OutboxMessage], outcome: dict[str, int], now: datetime) -> None:
+    """Send claimed text messages over one provider connection: held through quiet hours,
+    skipped for numbers that answered STOP, the email sent instead of a refused number."""
+    stopped = texts.stopped_numbers(row.to_phone for row in rows)
+    backend = texts.get_backend()
+    outcome.setdefault("held", 0)
+    try:
+        for row in rows:
+            kind = KINDS.get(row.kind)
+            if kind is None or not kind.text:
+                _finish(row, OutboxStatus.FAILED, error=f"{row.kind} has no text version")
+                outcome["failed"] += 1
+                continue
+            if row.to_phone in stopped:
+                _finish(row, OutboxStatus.SKIPPED, error="The number answered STOP.")
+                outcome["skipped"] += 1
+                continue
+            zone = row.initiative.timezone if row.initiative_id else settings.TIME_ZONE
+            morning = texts.quiet_until(now, zone)
+            if morning is not None:
+                _hold_until(row, morning)
+                outcome["held"] += 1
+                continue
+            try:
+                body = render_text(row, kind)
+            except Stale as exc:
+                _finish(row, OutboxStatus.CANCELLED, error=str(exc))
+                outcome["cancelled"] += 1
+                continue
+            except Exception as exc:  # a bug in a builder or template: fail it, show it
+                logger.exception("Outbox: text %s could not be built", row)
+                _finish(row, OutboxStatus.FAILED, error=f"Could not be built: {exc}")
+                outcome["failed"] += 1
+                continue
+            try:
+                reference = backend.send(to=row.to_phone, body=body, reference=row.key)
+            except texts.TextError as exc:
+                if exc.transient:
+                    _retry_later(row, exc)
+                    outcome["retry"] += 1
+                    continue
+                if exc.unsubscribed:
+                    texts.set_stopped(row.to_phone, stopped=True, keyword="carrier")
+                    _finish(row, OutboxStatus.SKIPPED, error=exc.reason)
+                    outcome["skipped"] += 1
+                else:
+                    _finish(row, OutboxStatus.FAILED, error=exc.reason)
+                    outcome["failed"] += 1
+                _email_instead(row)
+                continue
+            size = texts.segments(body)
+            _finish(
+                row,
+                OutboxStatus.SENT,
+                sent_at=timezone.now(),
+                segments=size.count,
+                encoding=size.encoding,
+                provider_ref=(reference or "")[:64],
+            )
+            outcome["sent"] += 1
+            _after_sent(row, kind)
+    finally:
+        try:
+            backend.close()
+        except Exception:  # closing a connection the provider already dropped
+            logger.debug("Outbox: text provider connection was already closed")
