@@ -163,3 +163,50 @@ class AccountEmailPreferencesForm(EmailPreferencesForm):
 
         self.fields["language"].choices = [(c, _(n)) for c, n in settings.LANGUAGES]
         self.order_fields(["language", "wanted"])
+
+
+class AccountPreferencesForm(AccountEmailPreferencesForm):
+    """The signed-in user's own page: their emails (above) and, if they want them, their meeting
+    and notes reminders by text too, to their mobile number (read with `region` as the country
+    of a number written without its +code; stored in E.164)."""
+
+    mobile_phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=40,
+        required=False,
+        help_text=_("Only used for the text messages you ask for below."),
+    )
+    texts_wanted = forms.BooleanField(
+        label=_("Send my reminders by text too"),
+        required=False,
+        help_text=_(
+            "Meeting reminders, changes to your meetings and reminders to write up session "
+            "notes, by text as well as by email. Reply STOP to any text to end them."
+        ),
+    )
+
+    def __init__(self, *args, region: str = "US", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.region = region
+        self.order_fields(["language", "wanted", "mobile_phone", "texts_wanted"])
+
+    def clean_mobile_phone(self) -> str:
+        from .texts import InvalidNumber, normalize_number
+
+        try:
+            return normalize_number(self.cleaned_data["mobile_phone"], self.region)
+        except InvalidNumber:
+            raise forms.ValidationError(
+                _("This is not a mobile number we can text. Check it, with its country code.")
+            ) from None
+
+    def clean(self):
+        """Asking for texts needs a number; someone who had them and removes their number
+        turns them off (the service does: no number, no texts)."""
+        cleaned = super().clean()
+        opting_in = cleaned.get("texts_wanted") and not self.initial.get("texts_wanted")
+        if opting_in and not cleaned.get("mobile_phone") and "mobile_phone" not in self.errors:
+            self.add_error(
+                "mobile_phone", _("Give your mobile number to get your reminders by text.")
+            )
+        return cleaned

@@ -338,3 +338,28 @@ def auth_token() -> str:
 
 def sender_label() -> str:
     return settings.DIALOGUE_HUB_SMS_SENDER_NAME
+
+
+# --- staff who want their reminders by text ------------------------------------------------------
+
+
+@transaction.atomic
+def account_texts_set(*, user, mobile_phone: str, texts_wanted: bool) -> None:
+    """A signed-in user's mobile number (E.164, or "" to remove it) and whether their meeting and
+    notes reminders go by text too. No number, no texts: removing it turns them off. Texts still
+    waiting for the old number (changed, removed, or texts turned off) are cancelled."""
+    from .models import OutboxMessage, OutboxStatus  # noqa: PLC0415
+
+    texts_wanted = texts_wanted and bool(mobile_phone)
+    old = user.mobile_phone
+    if old and (old != mobile_phone or not texts_wanted):
+        OutboxMessage.objects.filter(
+            channel="text", to_phone=old, params__user=user.pk, status=OutboxStatus.PENDING
+        ).update(
+            status=OutboxStatus.CANCELLED,
+            last_error="The person turned these texts off or changed their number.",
+            updated_at=timezone.now(),
+        )
+    if (user.mobile_phone, user.texts_wanted) != (mobile_phone, texts_wanted):
+        user.mobile_phone, user.texts_wanted = mobile_phone, texts_wanted
+        user.save(update_fields=["mobile_phone", "texts_wanted"])

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views, views_email
+from . import views, views_account, views_email
 from .routing import group
 
 urlpatterns = [
@@ -11,7 +11,9 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     group(
         "email/",
-        path("preferences/", views_email.MyPreferencesView.as_view(), name="my_email_preferences"),
+        path(
+            "preferences/", views_account.MyPreferencesView.as_view(), name="my_email_preferences"
+        ),
         path(
             "preferences/<str:token>/",
             views_email.PreferencesView.as_view(),

@@ -3,6 +3,10 @@ dialogue_hub/outbox.py): meeting reminders, "write up your notes" nudges, organi
 rescheduled and cancelled notices, circle placement notices, and the .ics of a person's
 circle meetings added to the participants app's welcome and confirmation emails.
 
+Reminders, moved and cancelled meetings, placements and nudges have a text message version
+too (templates/texts/<name>.txt, `text=` below), rendered from the same builder's context, so a
+text that no longer applies is refused (`Stale`) exactly like its email.
+
 Registered in GuidesConfig.ready(). Every builder checks that its message still applies
 (the meeting did not move, was not cancelled, the person is still in the circle) and raises
 `outbox.Stale` otherwise, so the row ends cancelled instead of sending something wrong.
@@ -592,12 +596,14 @@ def register_kinds() -> None:
         category="reminders",
         build=build_reminder,
         prefetch=prefetch_meetings,
+        text="meeting_reminder",
     )
     outbox.register(
         reminder_services.NUDGE,
         label=_("Reminder to write up session notes"),
         category="nudges",
         build=build_nudge,
+        text="log_nudge",
     )
     outbox.register(
         reminder_services.NO_FACILITATOR,
@@ -610,14 +616,21 @@ def register_kinds() -> None:
         label=_("Meeting moved"),
         build=build_rescheduled,
         prefetch=prefetch_meetings,
+        text="meeting_rescheduled",
     )
     outbox.register(
         reminder_services.CANCELLED,
         label=_("Meeting cancelled"),
         build=build_cancelled,
         prefetch=prefetch_meetings,
+        text="meeting_cancelled",
     )
-    outbox.register(reminder_services.ASSIGNED, label=_("Circle placement"), build=build_assigned)
+    outbox.register(
+        reminder_services.ASSIGNED,
+        label=_("Circle placement"),
+        build=build_assigned,
+        text="circle_assigned",
+    )
     outbox.register(
         reminder_services.NEEDS,
         label=_("What a meeting still needs"),

@@ -354,6 +354,9 @@ DIALOGUE_HUB_OUTBOX_KEEP_DAYS = env.int("DIALOGUE_HUB_OUTBOX_KEEP_DAYS", default
 # The name texts begin with, so people know who writes (keep it short: it counts in every text).
 DIALOGUE_HUB_SMS_URL = env("DIALOGUE_HUB_SMS_URL", default=f"file://{VAR_DIR / 'sms'}")
 DIALOGUE_HUB_SMS_SENDER_NAME = env("DIALOGUE_HUB_SMS_SENDER_NAME", default="Dialogue Hub")
+# The country of a team member's mobile number written without its +code, when they belong to
+# no initiative yet (otherwise their first initiative's country): a 2-letter region.
+DIALOGUE_HUB_DEFAULT_COUNTRY = env("DIALOGUE_HUB_DEFAULT_COUNTRY", default="US")
 
 # How long the links emailed to participants work (days).
 DIALOGUE_HUB_MANAGE_LINK_DAYS = env.int("DIALOGUE_HUB_MANAGE_LINK_DAYS", default=30)

@@ -140,7 +140,7 @@ def _request_rows(now: datetime) -> list[dict]:
         return []
     meeting_ids = [m.pk for m in meetings]
     members = defaultdict(list)
-    for circle_id, participant_id, email, language in member_addresses(
+    for circle_id, participant_id, email, language, *_texts in member_addresses(
         circle_id__in={m.circle_id for m in meetings}
     ):
         members[circle_id].append((participant_id, email, language))

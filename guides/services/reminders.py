@@ -28,7 +28,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from dialogue_hub import outbox
@@ -74,18 +74,28 @@ NEEDS_NOTICE_BEFORE = timedelta(days=3)
 CHUNK = 5000
 
 
+def _keys(row: dict) -> list[str]:
+    """The outbox keys a planned row writes: its email's and, when it has a number and its kind
+    a text version, its text's."""
+    keys = [row["key"]] if row.get("by_email", True) or not row.get("text_to") else []
+    if row.get("text_to") and outbox.KINDS[row["kind"]].text:
+        keys.append(outbox.text_key(row["key"]))
+    return keys
+
+
 def add_rows(rows: list[dict]) -> int:
     """Hand planned rows to the outbox, leaving out (cheaply, before any model is built) the
-    ones already there: a sweep every 5 minutes mostly re-plans rows that exist."""
+    ones already there: a sweep every 5 minutes mostly re-plans rows that exist. A row is
+    there when its email and its text are (someone who asked for texts since gets them)."""
     added = 0
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
         existing = set(
-            OutboxMessage.objects.filter(key__in=[row["key"] for row in chunk]).values_list(
-                "key", flat=True
-            )
+            OutboxMessage.objects.filter(
+                key__in=[key for row in chunk for key in _keys(row)]
+            ).values_list("key", flat=True)
         )
-        fresh = [row for row in chunk if row["key"] not in existing]
+        fresh = [row for row in chunk if any(key not in existing for key in _keys(row))]
         if fresh:
             added += outbox.outbox_add_many(fresh)
     return added
@@ -121,10 +131,9 @@ def _reminder_rows(meetings: list[CircleSession], now: datetime) -> list[dict]:
                 rows.append(
                     dict(
                         kind=REMINDER,
-                        to=recipient.email,
                         key=reminder_key(meeting.pk, recipient, hours, meeting.starts_at),
                         initiative=initiative,
-                        language=recipient.language,
+                        **recipient.routing(),
                         params={**params, "hours": hours},
                         scheduled_for=meeting.starts_at,
                         send_after=meeting.starts_at - timedelta(hours=hours),
@@ -198,24 +207,24 @@ def _staff_rows(meetings, *, kind: str, key, send_after) -> list[dict]:
     return [
         dict(
             kind=kind,
-            to=email,
-            key=key(meeting, user_id),
+            key=key(meeting, recipient.pk),
             initiative=meeting.circle.initiative,
-            language=language,
-            params={"meeting": meeting.pk, "user": user_id},
+            **recipient.routing(),
+            params={"meeting": meeting.pk, "user": recipient.pk},
             scheduled_for=meeting.starts_at,
             send_after=send_after(meeting),
         )
         for meeting in meetings
-        for user_id, (email, language) in staff.get(meeting.circle_id, {}).items()
+        for recipient in staff.get(meeting.circle_id, {}).values()
     ]
 
 
-def _staff_by_circle(circle_ids) -> dict[int, dict[int, tuple[str, str]]]:
-    """circle id -> {user id: (email, language)} of its staff who get emails (one query)."""
+def _staff_by_circle(circle_ids) -> dict[int, dict[int, Recipient]]:
+    """circle id -> {user id: Recipient} of its staff who get emails (one query); kinds with a
+    text version also go by text to those who opted in."""
     staff = defaultdict(dict)
-    for circle_id, pk, email, language in staff_addresses(circle_id__in=list(circle_ids)):
-        staff[circle_id][pk] = (email, language)
+    for circle_id, *columns in staff_addresses(circle_id__in=list(circle_ids)):
+        staff[circle_id][columns[0]] = Recipient.staff(*columns)
     return staff
 
 
@@ -334,11 +343,18 @@ def log_approval_requests_cancel(*, log: SessionLog, reason: str) -> int:
     return outbox.outbox_cancel(queryset=queryset, reason=reason)
 
 
+def _reminder_keys(meeting: CircleSession) -> Q:
+    """The keys of a meeting's reminders: emails and their text versions."""
+    prefix = f"{REMINDER}:{meeting.pk}:"
+    return Q(key__startswith=prefix) | Q(key__startswith=outbox.text_key(prefix))
+
+
 def reminders_cancel(
     *, meeting: CircleSession, keep_for: datetime | None = None, reason: str
 ) -> int:
-    """Cancel the meeting's pending reminders (all, or all but those for `keep_for`)."""
-    queryset = OutboxMessage.objects.filter(key__startswith=f"{REMINDER}:{meeting.pk}:")
+    """Cancel the meeting's pending reminders, emails and texts (all, or all but those for
+    `keep_for`)."""
+    queryset = OutboxMessage.objects.filter(_reminder_keys(meeting))
     if keep_for is not None:
         queryset = queryset.exclude(scheduled_for=keep_for)
     return outbox.outbox_cancel(queryset=queryset, reason=reason)
@@ -351,10 +367,9 @@ def meeting_notices_add(*, meeting: CircleSession, kind: str, params: dict | Non
     rows = [
         dict(
             kind=kind,
-            to=recipient.email,
             key=f"{kind}:{meeting.pk}:{recipient.tag}:{stamp}",
             initiative=meeting.circle.initiative,
-            language=recipient.language,
+            **recipient.routing(),
             params={"meeting": meeting.pk, **recipient.params(), **(params or {})},
             scheduled_for=meeting.starts_at,
         )
@@ -372,7 +387,7 @@ def meeting_moved(
     # Moved back to a time it had before: its reminders for that time were cancelled, and
     # their keys would keep the new ones out.
     OutboxMessage.objects.filter(
-        key__startswith=f"{REMINDER}:{meeting.pk}:",
+        _reminder_keys(meeting),
         scheduled_for=meeting.starts_at,
         status=OutboxStatus.CANCELLED,
     ).delete()
@@ -418,17 +433,18 @@ def placement_notices_send(*, user, initiative) -> int:
     ready. Once per person and circle: clicking again only reaches people placed since (or
     moved to another circle). Returns how many were queued."""
     members = member_addresses(circle__initiative=initiative)
-    rows = [
-        dict(
-            kind=ASSIGNED,
-            to=email,
-            key=placement_key(circle_id, participant_id),
-            initiative=initiative,
-            language=language,
-            params={"circle": circle_id, "participant": participant_id},
+    rows = []
+    for circle_id, *columns in members:
+        recipient = Recipient.member(*columns)
+        rows.append(
+            dict(
+                kind=ASSIGNED,
+                key=placement_key(circle_id, recipient.pk),
+                initiative=initiative,
+                **recipient.routing(),
+                params={"circle": circle_id, "participant": recipient.pk},
+            )
         )
-        for circle_id, participant_id, email, language in members
-    ]
     queued = add_rows(rows)
     if queued:
         activity_record(

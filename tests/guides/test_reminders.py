@@ -11,14 +11,15 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from freezegun import freeze_time
 
-from dialogue_hub import outbox
-from dialogue_hub.models import OutboxMessage, OutboxStatus
+from dialogue_hub import outbox, texts
+from dialogue_hub.models import OutboxChannel, OutboxMessage, OutboxStatus
 from guides.models import CircleMember, CircleSession, MeetingStatus
 from guides.services import reminders as reminder_services
 from guides.tasks import reminders_plan as reminders_plan_task
 from initiatives.models import Role
-from participants.models import Participant, Status
+from participants.models import ContactBy, Participant, Status
 
 from ..factories import (
     CircleFactory,
@@ -476,20 +477,40 @@ def test_alert_email_links_to_the_circle(initiative, organizer):
 # --- queries and volume ------------------------------------------------------------------------
 
 
+def _texter(circle, contact_by=ContactBy.BOTH):
+    """A member who chose texts (the number and choice are read with the addresses)."""
+    CircleMemberFactory(
+        circle=circle, participant__phone="+13125550142", participant__contact_by=contact_by
+    )
+
+
 def _add_meetings(initiative, now, n):
-    # Few rows each, so every sweep's new rows fit one insert batch even on SQLite.
+    # Members who get texts (both, or texts only) and staff who opted in: texts cost no query
+    # per row (their number and choice are read with the addresses).
     for i in range(n):
-        CircleSessionFactory(
-            circle=circle_with_people(initiative, members=1, staff=False),
-            starts_at=now + timedelta(hours=20 + i),
+        circle = circle_with_people(initiative, members=1, staff=False)
+        _texter(circle, ContactBy.TEXT if i % 2 else ContactBy.BOTH)
+        CircleStaffFactory(
+            circle=circle, user__mobile_phone="+13125551234", user__texts_wanted=True
         )
+        CircleSessionFactory(circle=circle, starts_at=now + timedelta(hours=20 + i))
         circle = circle_with_people(initiative, members=1, staff=False)
         CircleStaffFactory(circle=circle)
+        CircleStaffFactory(
+            circle=circle, user__mobile_phone="+13125551234", user__texts_wanted=True
+        )
         CircleSessionFactory(circle=circle, starts_at=now - timedelta(hours=30 + i))
         CircleSessionFactory(
             circle=circle_with_people(initiative, staff=False),
             starts_at=now + timedelta(days=2, hours=i),
         )
+
+
+INSERT = "INSERT OR IGNORE"
+
+
+def _statements(ctx, *, inserts: bool):
+    return [q["sql"] for q in ctx.captured_queries if q["sql"].startswith(INSERT) == inserts]
 
 
 def test_planner_queries_do_not_grow_with_meetings(
@@ -500,12 +521,22 @@ def test_planner_queries_do_not_grow_with_meetings(
     with CaptureQueriesContext(connection) as few:
         reminder_services.reminders_plan(now=now)
     _add_meetings(initiative, now, 12)
+    before = OutboxMessage.objects.count()
     with CaptureQueriesContext(connection) as many:
         reminder_services.reminders_plan(now=now)
+    added = OutboxMessage.objects.count() - before
 
-    assert len(many.captured_queries) == len(few.captured_queries)
+    # Every read and write but the bulk inserts is the same whatever the number of meetings;
+    # the inserts are batched (SQLite takes 999 parameters: a few dozen rows an INSERT).
+    assert len(_statements(many, inserts=False)) == len(_statements(few, inserts=False))
+    assert len(_statements(many, inserts=True)) <= len(_statements(few, inserts=True)) + added // 30
     with django_assert_max_num_queries(len(few.captured_queries)):
         reminder_services.reminders_plan(now=now + timedelta(minutes=5))
+    # The texts were planned with the emails: reminders and nudges.
+    text_kinds = set(
+        OutboxMessage.objects.filter(channel=OutboxChannel.TEXT).values_list("kind", flat=True)
+    )
+    assert text_kinds == {reminder_services.REMINDER, reminder_services.NUDGE}
 
 
 def test_ten_thousand_reminders_are_planned_in_one_bulk_path(initiative):
@@ -547,16 +578,21 @@ def test_sending_a_batch_of_reminders_reads_in_a_few_queries_and_writes_one_per_
     flight); everything the builder reads is loaded once per batch."""
     from dialogue_hub import outbox
 
-    now = timezone.now()
-    for _n in range(6):
-        circle = circle_with_people(initiative, members=4)
-        CircleSessionFactory(circle=circle, starts_at=now + timedelta(hours=1))
-    reminder_services.reminders_plan(now=now)
-    ids = list(reminder_rows().values_list("pk", flat=True))
-    assert len(ids) >= 24
-    with CaptureQueriesContext(connection) as ctx:
-        outcome = outbox.send_batch(ids)
+    now = datetime(2026, 3, 10, 17, 0, tzinfo=UTC)  # midday in Chicago: texts go too
+    with freeze_time(now):
+        for _n in range(6):
+            circle = circle_with_people(initiative, members=4)
+            _texter(circle)
+            _texter(circle, ContactBy.TEXT)
+            CircleSessionFactory(circle=circle, starts_at=now + timedelta(hours=1))
+        reminder_services.reminders_plan(now=now)
+        ids = list(reminder_rows().values_list("pk", flat=True))
+        assert len(ids) >= 24 + 12 + 6
+        with CaptureQueriesContext(connection) as ctx:
+            outcome = outbox.send_batch(ids)
     assert outcome["sent"] == len(ids)
-    # A fixed 14 besides: the batch's prefetch (meetings, places, staff, who is excused in
-    # advance, the needs less the excused, what is arranged) and the outbox's own reads.
-    assert len(ctx.captured_queries) <= len(ids) + 14
+    assert len(texts.sent) == 12
+    # A fixed 15 besides: the batch's prefetch (meetings, places, staff, who is excused in
+    # advance, the needs less the excused, what is arranged), the outbox's own reads and, for
+    # the texts, which numbers answered STOP.
+    assert len(ctx.captured_queries) <= len(ids) + 15

@@ -33,7 +33,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from actions.models import ActionTeam, BallotDot, BallotItem, BallotResponse, Goal
-from dialogue_hub import outbox
+from dialogue_hub import outbox, texts
 from dialogue_hub.models import EmailPreference
 from evaluation.models import Answer, Item, Response, ScaleScore
 from evaluation.selectors.waves import earlier_answers
@@ -623,6 +623,8 @@ EDITS = {
         shows=lambda s: {
             "language": s.users[Role.ORGANIZER].preferred_language,
             "wanted": _wanted(s.users[Role.ORGANIZER].email),
+            "mobile_phone": texts.display_number(s.users[Role.ORGANIZER].mobile_phone),
+            "texts_wanted": True,
         },
     ),
     "email_preferences": Edit(
