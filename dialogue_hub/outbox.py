@@ -51,6 +51,7 @@ from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from . import texts
 from .emails import (
     EMAIL_ERRORS,
     absolute_url,
@@ -289,7 +290,7 @@ def _rows(
     email = normalize(to)
     if email and by_email:
         rows.append(OutboxMessage(key=key, to_email=email, payload=payload, **common))
-    if text_to and KINDS[kind].text:
+    if text_to and KINDS[kind].text and texts.enabled():
         fallback = "" if (email and by_email) else email
         rows.append(
             OutboxMessage(

@@ -325,6 +325,12 @@ def parse_url(url: str) -> tuple[type[Backend], dict]:
     raise ValueError(f"DIALOGUE_HUB_SMS_URL: unknown scheme {parts.scheme!r}")
 
 
+def enabled() -> bool:
+    """Whether texts can be sent at all (production without a provider: nobody is offered
+    texts, and no text row is ever written)."""
+    return bool(settings.DIALOGUE_HUB_SMS_URL)
+
+
 def get_backend() -> Backend:
     backend, options = parse_url(settings.DIALOGUE_HUB_SMS_URL)
     return backend(options)

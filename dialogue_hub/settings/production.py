@@ -28,6 +28,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # {% cache %} fragments are missed. Sessions live in PostgreSQL alone (below).
 CACHES = redis_caches(REDIS_URL)
 vars().update(env.email_url("EMAIL_URL"))
+# Text messages only with a provider (twilio://…): without one, nobody is offered texts, rather
+# than texts written to a folder nobody reads.
+DIALOGUE_HUB_SMS_URL = env("DIALOGUE_HUB_SMS_URL", default="")
 CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default="/app/var/celerybeat-schedule"
 )
