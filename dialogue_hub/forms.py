@@ -186,8 +186,12 @@ class AccountPreferencesForm(AccountEmailPreferencesForm):
     )
 
     def __init__(self, *args, region: str = "US", **kwargs):
+        from .texts import enabled
+
         super().__init__(*args, **kwargs)
         self.region = region
+        if not enabled():  # no provider: nobody is offered texts
+            del self.fields["mobile_phone"], self.fields["texts_wanted"]
         self.order_fields(["language", "wanted", "mobile_phone", "texts_wanted"])
 
     def clean_mobile_phone(self) -> str:
@@ -204,6 +208,8 @@ class AccountPreferencesForm(AccountEmailPreferencesForm):
         """Asking for texts needs a number; someone who had them and removes their number
         turns them off (the service does: no number, no texts)."""
         cleaned = super().clean()
+        if "texts_wanted" not in self.fields:
+            return cleaned
         opting_in = cleaned.get("texts_wanted") and not self.initial.get("texts_wanted")
         if opting_in and not cleaned.get("mobile_phone") and "mobile_phone" not in self.errors:
             self.add_error(

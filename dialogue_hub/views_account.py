@@ -4,7 +4,8 @@ for team members who want them, their reminders by text too (issue 18).
 A number is read with the country of the user's first initiative (or
 DIALOGUE_HUB_DEFAULT_COUNTRY) when written without its +code, and stored in E.164; asking for
 texts without a number is a field error next to the number, and removing the number turns the
-texts off (dialogue_hub/texts.py `account_texts_set`)."""
+texts off (dialogue_hub/texts.py `account_texts_set`). A site without a text provider offers
+neither field."""
 
 from django.conf import settings
 from django.db import transaction
@@ -39,6 +40,8 @@ class MyPreferencesView(views_email.MyPreferencesView):
     @transaction.atomic
     def perform(self, form):
         super().perform(form)
+        if "texts_wanted" not in form.fields:  # texts are off on this site (no provider)
+            return
         texts.account_texts_set(
             user=self.request.user,
             mobile_phone=form.cleaned_data["mobile_phone"],

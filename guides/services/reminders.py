@@ -31,7 +31,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from dialogue_hub import outbox
+from dialogue_hub import outbox, texts
 from dialogue_hub.models import OutboxMessage, OutboxStatus
 from initiatives.models import Initiative, Membership, Role
 from initiatives.services import activity_record
@@ -75,10 +75,10 @@ CHUNK = 5000
 
 
 def _keys(row: dict) -> list[str]:
-    """The outbox keys a planned row writes: its email's and, when it has a number and its kind
-    a text version, its text's."""
+    """The outbox keys a planned row writes: its email's and, when it has a number, its kind a
+    text version and texts can be sent at all, its text's."""
     keys = [row["key"]] if row.get("by_email", True) or not row.get("text_to") else []
-    if row.get("text_to") and outbox.KINDS[row["kind"]].text:
+    if row.get("text_to") and outbox.KINDS[row["kind"]].text and texts.enabled():
         keys.append(outbox.text_key(row["key"]))
     return keys
 

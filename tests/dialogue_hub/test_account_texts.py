@@ -109,3 +109,15 @@ def test_unticking_keeps_the_number_and_stops_the_texts(client, user):
 
     user.refresh_from_db()
     assert (user.mobile_phone, user.texts_wanted) == ("+13125550199", False)
+
+
+def test_a_site_without_a_text_provider_offers_no_texts(client, user, settings):
+    settings.DIALOGUE_HUB_SMS_URL = ""
+
+    page = client.get(URL).text
+    assert 'name="mobile_phone"' not in page
+    response = post(client, mobile_phone="(312) 555-0199", texts_wanted="on")
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.mobile_phone, user.texts_wanted) == ("", False)

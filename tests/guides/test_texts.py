@@ -405,3 +405,20 @@ def test_every_meeting_text_names_the_sender_carries_its_link_and_is_short(
         assert all(count <= 2 for _e, count, _l in sizes.values()), sizes
     else:
         assert all(count <= 5 for _e, count, _l in sizes.values()), sizes
+
+
+def test_a_site_without_a_text_provider_plans_no_texts(initiative, settings):
+    settings.DIALOGUE_HUB_SMS_URL = ""
+    circle = a_circle(initiative)
+    person = texter(circle)
+    CircleStaffFactory(circle=circle, user=UserFactory(mobile_phone=STAFF_PHONE, texts_wanted=True))
+    CircleSessionFactory(circle=circle, starts_at=STARTS)
+
+    assert reminder_services.reminders_plan()["reminders"] == 4
+    send_due()
+
+    assert not OutboxMessage.objects.filter(channel=OutboxChannel.TEXT).exists()
+    assert texts.sent == []
+    assert len(emails_to(person.email)) == 1
+    # Nothing waits to be added: the next sweep finds every row there.
+    assert reminder_services.reminders_plan(now=NOW + timedelta(minutes=5))["reminders"] == 0
