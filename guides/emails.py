@@ -233,6 +233,7 @@ def local_when(starts_at: datetime, *, initiative, language: str) -> dict:
     with translation.override(language):
         return {
             "date": date_format(local, "DATE_FORMAT"),
+            "day": date_format(local, "MONTH_DAY_FORMAT"),  # no year: for text messages
             "time": time_format(local, "TIME_FORMAT"),
             "weekday": date_format(local, "l"),
             "zone": initiative.timezone,

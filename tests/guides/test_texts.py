@@ -95,7 +95,7 @@ def test_both_gets_the_reminder_email_and_a_spanish_reminder_text(initiative):
     assert len(emails_to(person.email)) == 1
     [body] = texts_to(PHONE)
     assert body.startswith("Dialogue Hub: recordatorio, Northside se reúne")
-    assert "11 de marzo de 2026, 18:17" in body  # Chicago's wall clock, in Spanish
+    assert "11 de marzo, 18:17" in body  # Chicago's wall clock, in Spanish
     assert "Lugar: Library" in body
     assert "/circle/" in body
     assert body.split()[-1].startswith("http")
@@ -118,7 +118,7 @@ def test_text_only_gets_the_text_and_no_email(initiative):
 
     assert emails_to(person.email) == []
     [body] = texts_to(PHONE)
-    assert body.startswith("Dialogue Hub: reminder, Northside meets Wednesday March 11, 2026")
+    assert body.startswith("Dialogue Hub: reminder, Northside meets Wednesday March 11")
     assert "6:17 p.m." in body
     assert "Where: Library" in body
     # Its address is kept only as the fallback if the provider refuses the number.
@@ -222,10 +222,10 @@ def test_a_moved_meeting_cancels_the_old_reminder_texts_and_the_new_ones_say_the
         assert row.status == OutboxStatus.CANCELLED
     # The notice went at once (essential), then the new time's 48 h reminder (due at once).
     [notice, reminder] = texts_to(PHONE)
-    assert notice.startswith("Dialogue Hub: Northside meeting moved to Wednesday March 11, 2026")
+    assert notice.startswith("Dialogue Hub: Northside meeting moved to Wednesday March 11")
     assert "6:17 p.m." in notice
     assert "/circle/" in notice
-    assert "reminder, Northside meets Wednesday March 11, 2026, 6:17 p.m." in reminder
+    assert "reminder, Northside meets Wednesday March 11, 6:17 p.m." in reminder
     new = OutboxMessage.objects.filter(
         channel=OutboxChannel.TEXT, kind=reminder_services.REMINDER, scheduled_for=STARTS
     )
@@ -249,7 +249,7 @@ def test_a_cancelled_meeting_is_told_by_text_and_its_reminder_texts_are_cancelle
     assert {row.status for row in reminders} == {OutboxStatus.CANCELLED}
     [body] = texts_to(PHONE)
     assert body.startswith("Dialogue Hub: se canceló la reunión de Northside del jueves")
-    assert "12 de marzo de 2026, 06:17" in body
+    assert "12 de marzo, 06:17" in body
     assert "/circle/" in body
 
 
@@ -285,7 +285,7 @@ def test_the_placement_text_carries_the_link_to_the_circle_page(
     assert queued == 1
     [body] = texts_to(PHONE)
     assert body.startswith("Dialogue Hub: your circle is Northside.")
-    assert "First meeting: Wednesday March 11, 2026, 6:17 p.m." in body
+    assert "First meeting: Wednesday March 11, 6:17 p.m." in body
     link = body.split()[-1]
     assert "/circle/" in link
     page = Client().get(link.removeprefix("http://127.0.0.1:8000"))
@@ -394,6 +394,7 @@ def test_every_meeting_text_names_the_sender_carries_its_link_and_is_short(
         body = render_text(row, outbox.KINDS[kind])
         assert body.startswith("Dialogue Hub: "), body
         assert "http://127.0.0.1:8000/" in body, body
+        assert ".." not in body, body  # "6:17 p.m." ends a sentence once
         size = texts.segments(body)
         sizes[kind] = (size.encoding, size.count, size.length)
     print(language, sizes)  # the segment counts, for the record (pytest -s)
