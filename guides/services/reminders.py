@@ -17,6 +17,12 @@ meeting's time), so running the sweep twice adds nothing, and a rescheduled meet
 fresh reminders while the old ones are cancelled (and refused by the builder at sending time,
 see guides/emails.py). A fixed number of queries whatever the number of meetings.
 
+Each row also says where its text version goes (`text_to`, `by_email`: the recipient's
+`routing()`, guides/selectors/reminders.py): members who chose texts, staff who opted in. The
+outbox writes the text's row beside (or instead of) the email's, keyed "text:" + its key; a
+planned row counts as there only when both are, and cancelling a meeting's reminders cancels
+both.
+
 Meeting notices (rescheduled, cancelled), circle placement notices and "a log waits for your
 approval" requests are written by `meeting_notices_add()`, `placement_notices_send()` and
 `log_approval_requests_add()` below, called by the services.

@@ -423,3 +423,13 @@ def test_a_site_without_a_text_provider_plans_no_texts(initiative, settings):
     assert len(emails_to(person.email)) == 1
     # Nothing waits to be added: the next sweep finds every row there.
     assert reminder_services.reminders_plan(now=NOW + timedelta(minutes=5))["reminders"] == 0
+
+
+def test_people_reached_by_text_are_not_counted_as_unreachable(initiative):
+    from guides.selectors import reminders as reminder_selectors
+
+    circle = a_circle(initiative)
+    texter(circle, contact_by=ContactBy.TEXT, email="", guardian_email="mum@example.net")
+    CircleMemberFactory(circle=circle, participant__email="", participant__guardian_email="x@y.z")
+
+    assert reminder_selectors.placed_without_email(initiative=initiative) == 1
