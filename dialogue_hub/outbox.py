@@ -271,8 +271,10 @@ def _rows(
 ) -> list[OutboxMessage]:
     """The rows of one message: its email (to `to`, unless `by_email` is False) and, when
     `text_to` is a number and the kind has a text version, its text. A text-only row keeps
-    `to` as the address its email goes to if the provider refuses the number. Rows without
-    an address are left out."""
+    `to` as the address its email goes to if the provider refuses the number. A message that
+    cannot go by text (its kind has no text version, or no provider is set up) goes by email
+    even to a person who chose texts only: nobody misses a message for their choice of
+    channel. Rows without an address are left out."""
     if kind not in KINDS:
         raise ValueError(f"Unknown email kind {kind!r}; register it first")
     if payload is None and KINDS[kind].build is None:
@@ -288,9 +290,11 @@ def _rows(
     )
     rows = []
     email = normalize(to)
+    by_text = bool(text_to) and KINDS[kind].text is not None and texts.enabled()
+    by_email = by_email or not by_text
     if email and by_email:
         rows.append(OutboxMessage(key=key, to_email=email, payload=payload, **common))
-    if text_to and KINDS[kind].text and texts.enabled():
+    if by_text:
         fallback = "" if (email and by_email) else email
         rows.append(
             OutboxMessage(

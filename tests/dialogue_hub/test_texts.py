@@ -166,3 +166,29 @@ def test_the_file_backend_writes_one_file_per_text(tmp_path):
     content = files[0].read_text(encoding="utf-8")
     assert "To: +12025550143" in content
     assert "Hola ¿qué tal?" in content
+
+
+@pytest.mark.django_db
+def test_a_message_goes_by_text_by_email_or_both_as_the_person_chose(settings):
+    from dialogue_hub import outbox
+
+    def channels(kind, key, **routing):
+        outbox.outbox_add(kind=kind, to="Ana@Example.org", key=key, params={}, **routing)
+        return sorted(
+            (row.channel, row.to_email, row.to_phone)
+            for row in OutboxMessage.objects.filter(key__endswith=key)
+        )
+
+    text = ("text", "", "+12025550143")
+    email = ("email", "ana@example.org", "")
+    # Both: the email, and the text under the email's key prefixed "text:".
+    assert channels("meeting.reminder", "k1", text_to="+12025550143") == [email, text]
+    assert OutboxMessage.objects.filter(key="text:k1").exists()
+    # Texts only: the text keeps the address its email goes to if the number is refused.
+    only = channels("meeting.reminder", "k2", text_to="+12025550143", by_email=False)
+    assert only == [("text", "ana@example.org", "+12025550143")]
+    # A kind without a text version goes by email even to a person who chose texts only.
+    assert channels("meeting.needs", "k3", text_to="+12025550143", by_email=False) == [email]
+    # So does everything on a site without a text provider.
+    settings.DIALOGUE_HUB_SMS_URL = ""
+    assert channels("meeting.reminder", "k4", text_to="+12025550143", by_email=False) == [email]
