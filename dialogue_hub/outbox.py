@@ -45,7 +45,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import get_connection
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
@@ -60,6 +60,9 @@ from .emails import (
     render_email,
 )
 from .models import EmailPreference, OutboxChannel, OutboxMessage, OutboxStatus
+
+# The organizer's Messages page reads these; callers know them as outbox.<name>.
+from .outbox_page import failed_count, messages_for, status_counts  # noqa: F401
 
 logger = logging.getLogger(__name__)
 
@@ -724,15 +727,20 @@ def _close_quietly(connection) -> None:
         logger.debug("Outbox: mail connection was already closed")
 
 
-# --- the organizer's outbox page ---------------------------------------------------------------
+# --- the organizer's Messages page (its reads are in outbox_page.py) ---------------------------
 
 
 @transaction.atomic
-def outbox_resend(*, initiative, ids: Iterable[int] | None = None) -> int:
-    """Give failed messages of one initiative (all, or the ones in `ids`) a fresh start."""
+def outbox_resend(*, initiative, ids: Iterable[int] | None = None, channel: str = "") -> int:
+    """Give failed messages of one initiative (all, the ones in `ids`, or those of one channel)
+    a fresh start. A text starts as if never tried: no segments, encoding or provider id from
+    before (a failed text has none; the row says only what its next try does). A text to a number
+    that has answered STOP since is skipped when its turn comes, never sent."""
     queryset = OutboxMessage.objects.filter(initiative=initiative, status=OutboxStatus.FAILED)
     if ids is not None:
         queryset = queryset.filter(pk__in=list(ids))
+    if channel:
+        queryset = queryset.filter(channel=channel)
     chosen = list(queryset.values_list("pk", flat=True))
     OutboxMessage.objects.filter(pk__in=chosen).update(
         status=OutboxStatus.PENDING,
@@ -740,48 +748,12 @@ def outbox_resend(*, initiative, ids: Iterable[int] | None = None) -> int:
         send_after=timezone.now(),
         enqueued_at=None,
         claimed_at=None,
+        sent_at=None,
         last_error="",
+        segments=None,
+        encoding="",
+        provider_ref="",
         updated_at=timezone.now(),
     )
     publish_on_commit(chosen)
     return len(chosen)
-
-
-def status_counts(*, initiative, now: datetime | None = None) -> dict[str, int]:
-    """How many messages of the initiative are scheduled (not yet due), waiting (due),
-    sending, sent, failed, cancelled and skipped, in one query."""
-    now = now or timezone.now()
-    pending = Q(status=OutboxStatus.PENDING)
-    counts = OutboxMessage.objects.filter(initiative=initiative).aggregate(
-        scheduled=Count("pk", filter=pending & Q(send_after__gt=now)),
-        waiting=Count("pk", filter=pending & Q(send_after__lte=now)),
-        sending=Count("pk", filter=Q(status=OutboxStatus.SENDING)),
-        sent=Count("pk", filter=Q(status=OutboxStatus.SENT)),
-        failed=Count("pk", filter=Q(status=OutboxStatus.FAILED)),
-        cancelled=Count("pk", filter=Q(status=OutboxStatus.CANCELLED)),
-        skipped=Count("pk", filter=Q(status=OutboxStatus.SKIPPED)),
-    )
-    return counts
-
-
-def failed_count(*, initiative) -> int:
-    return OutboxMessage.objects.filter(initiative=initiative, status=OutboxStatus.FAILED).count()
-
-
-def messages_for(*, initiative, show: str, now: datetime | None = None, kind: str = ""):
-    now = now or timezone.now()
-    queryset = OutboxMessage.objects.filter(initiative=initiative).defer("payload", "params")
-    filters = {
-        "scheduled": Q(status=OutboxStatus.PENDING, send_after__gt=now),
-        "waiting": Q(status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING], send_after__lte=now),
-        "sent": Q(status=OutboxStatus.SENT),
-        "failed": Q(status=OutboxStatus.FAILED),
-        "cancelled": Q(status__in=[OutboxStatus.CANCELLED, OutboxStatus.SKIPPED]),
-    }
-    if show in filters:
-        queryset = queryset.filter(filters[show])
-    if kind:
-        queryset = queryset.filter(kind=kind)
-    if show == "scheduled":
-        return queryset.order_by("send_after", "pk")
-    return queryset.order_by("-created_at", "-pk")

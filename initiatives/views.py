@@ -1,6 +1,7 @@
 """Initiative, coalition and team pages. Views are thin: check permission, call a service, render."""
 
 import zoneinfo
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
@@ -17,9 +18,10 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 
-from dialogue_hub import outbox, translated
+from dialogue_hub import outbox, outbox_page, texts, translated
 from dialogue_hub.editing import ServiceActionView, ServiceFormView
 from dialogue_hub.exceptions import DomainError
+from dialogue_hub.models import OutboxChannel
 
 from . import checklist, selectors, services
 from .forms import AcceptWithNewAccountForm, CoalitionMemberForm, InitiativeForm, InvitationForm
@@ -204,7 +206,7 @@ class ActivityLogView(InitiativeAccessMixin, TemplateView):
         return context
 
 
-# --- outbox ------------------------------------------------------------------------------------
+# --- the Messages page (the outbox: emails and text messages) ----------------------------------
 
 OUTBOX_TABS = [
     ("scheduled", _lazy("Scheduled")),
@@ -213,10 +215,19 @@ OUTBOX_TABS = [
     ("failed", _lazy("Failed")),
     ("cancelled", _lazy("Not sent")),
 ]
+OUTBOX_CHANNELS = [("", _lazy("All channels")), *OutboxChannel.choices]
+
+
+def outbox_channel(request) -> str:
+    """The channel a Messages page request asks for ("email", "text"), or "" for both."""
+    channel = request.POST.get("channel", "") or request.GET.get("channel", "")
+    return channel if channel in OutboxChannel.values else ""
 
 
 class OutboxView(InitiativeAccessMixin, TemplateView):
-    """Every email of the initiative: scheduled reminders, sent and failed messages."""
+    """Every message of the initiative, email and text: scheduled reminders, sent and failed
+    messages, by channel; for texts, their segments and what the initiative sent each month.
+    Addresses and numbers are shown, never bodies (they hold people's private links)."""
 
     permission = "outbox.view"
     template_name = "initiatives/outbox.html"
@@ -224,7 +235,8 @@ class OutboxView(InitiativeAccessMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         now = timezone.now()
-        counts = outbox.status_counts(initiative=self.initiative, now=now)
+        channel = outbox_channel(self.request)
+        counts = outbox.status_counts(initiative=self.initiative, now=now, channel=channel)
         shown = {
             **counts,
             "waiting": counts["waiting"] + counts["sending"],
@@ -236,10 +248,14 @@ class OutboxView(InitiativeAccessMixin, TemplateView):
         kind = self.request.GET.get("kind", "")
         if kind not in outbox.KINDS:
             kind = ""
-        queryset = outbox.messages_for(initiative=self.initiative, show=show, now=now, kind=kind)
+        queryset = outbox.messages_for(
+            initiative=self.initiative, show=show, now=now, kind=kind, channel=channel
+        )
         page = Paginator(queryset, 50).get_page(self.request.GET.get("page"))
         for message in page.object_list:
             message.kind_label = outbox.kind_label(message.kind)
+            if message.channel == OutboxChannel.TEXT:
+                message.number = texts.display_number(message.to_phone)
         context.update(
             tabs=[(key, label, shown[key]) for key, label in OUTBOX_TABS],
             show=show,
@@ -247,8 +263,14 @@ class OutboxView(InitiativeAccessMixin, TemplateView):
             kinds=sorted(
                 ((name, str(k.label)) for name, k in outbox.KINDS.items()), key=lambda p: p[1]
             ),
+            channel=channel,
+            channels=OUTBOX_CHANNELS,
             page_obj=page,
             counts=counts,
+            # What texting costs: only for an initiative that texts at all.
+            text_months=outbox_page.text_months(initiative=self.initiative, now=now)
+            if counts["texts"]
+            else [],
             now=now,
         )
         return context
@@ -262,21 +284,25 @@ class OutboxResendView(InitiativeActionView):
         if raw:
             ids = [int(raw)] if raw.isascii() and raw.isdigit() and int(raw) < 2**63 else []
             return outbox.outbox_resend(initiative=self.initiative, ids=ids)
-        return outbox.outbox_resend(initiative=self.initiative)
+        return outbox.outbox_resend(
+            initiative=self.initiative, channel=outbox_channel(self.request)
+        )
 
     def get_success_message(self):
         if self.result:
             return ngettext(
-                "%(count)d email will be sent again.",
-                "%(count)d emails will be sent again.",
+                "%(count)d message will be sent again.",
+                "%(count)d messages will be sent again.",
                 self.result,
             ) % {"count": self.result}
-        # No failed email: a note, not a success.
-        messages.info(self.request, _("There was no failed email to send again."))
+        # No failed message: a note, not a success.
+        messages.info(self.request, _("There was no failed message to send again."))
         return ""
 
     def get_success_url(self):
-        return f"{reverse('initiatives:outbox', args=[self.initiative.slug])}?show=failed"
+        channel = outbox_channel(self.request)
+        query = urlencode({"show": "failed", **({"channel": channel} if channel else {})})
+        return f"{reverse('initiatives:outbox', args=[self.initiative.slug])}?{query}"
 
 
 @method_decorator(login_not_required, name="dispatch")

@@ -527,7 +527,7 @@ class TestOutboxPage:
         for value in ["abc", "99999999999999999999999", "-1", "１"]:
             response = client.post(url, {"message": value}, follow=True)
             assert response.status_code == 200
-            assert "no failed email" in response.content.decode()
+            assert "no failed message" in response.content.decode()
 
     def test_another_initiatives_messages_are_not_listed(self, client):
         mine, theirs = InitiativeFactory(), InitiativeFactory()
@@ -536,7 +536,7 @@ class TestOutboxPage:
         client.force_login(organizer)
         page = client.get(reverse("initiatives:outbox", args=[mine.slug]) + "?show=sent")
         assert "p0@example.net" not in page.content.decode()
-        assert "No emails" in page.content.decode() or "Nothing has been sent" in (
+        assert "No messages" in page.content.decode() or "Nothing has been sent" in (
             page.content.decode()
         )
 

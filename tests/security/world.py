@@ -536,6 +536,25 @@ def _build_side(letter) -> Side:
     failed.status = "failed"
     failed.last_error = "550 mailbox unavailable"
     failed.save(update_fields=["status", "last_error"])
+    # Text messages (the Messages page lists both channels and each month's texts): one sent,
+    # one the provider refused, whose email version goes to the person's address instead.
+    OutboxMessage.objects.bulk_create(
+        OutboxMessage(
+            initiative=initiative,
+            kind="participant.promoted",
+            key=f"text:world-{letter}-{status}",
+            channel="text",
+            to_phone=f"+1555010{n}{'7' if letter == 'A' else '8'}",
+            to_email=_email(letter, "texted", n),
+            params={"participant": people[0].pk},
+            status=status,
+            sent_at=timezone.now() if status == "sent" else None,
+            segments=2 if status == "sent" else None,
+            encoding="UCS-2" if status == "sent" else "",
+            last_error="" if status == "sent" else "21211: invalid 'To' number",
+        )
+        for n, status in enumerate(["sent", "failed"], start=1)
+    )
 
     # Self-service from the private link: the second person of circle 1 can't make its next
     # meeting and asked for another circle (the first, whose link the URLs use, may still ask).
