@@ -303,3 +303,24 @@ class TextOptOut(models.Model):
 
     def __str__(self):
         return self.number_hash[:12]
+
+
+class ShortLink(models.Model):
+    """A short address for a long link in a text message (a private page's signed link is some
+    150 characters, two segments on its own): /t/<code>/ sends its reader on to `target`, a
+    path of this site, until `expires_at`. The code is a bearer credential like the link it
+    stands for: random, 10 characters (59 bits), and its lookups are throttled per client."""
+
+    code = models.CharField(max_length=16, unique=True)
+    target = models.CharField(max_length=2000)
+    # One code per target: a second text with the same link reuses it.
+    target_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("short link")
+        verbose_name_plural = _("short links")
+
+    def __str__(self):
+        return self.code

@@ -21,5 +21,8 @@ def outbox_relay() -> int:
 
 @shared_task
 def outbox_purge_old() -> int:
-    """Delete finished messages past the retention period (beat: daily)."""
-    return outbox.outbox_purge_old()
+    """Delete finished messages past the retention period, and expired short links of texts
+    (beat: daily)."""
+    from . import shortlinks  # noqa: PLC0415
+
+    return outbox.outbox_purge_old() + shortlinks.purge_expired()

@@ -7,7 +7,8 @@ import redis
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.db import connection
-from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.http import HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
@@ -86,3 +87,29 @@ def favicon(request):
 
 # The language switcher posts here; it must work before anyone signs in.
 set_language = login_not_required(django_set_language)
+
+
+# Lookups of short links per client and hour: far beyond what a person opening their texts
+# does, far below what guessing a 59-bit code would need.
+SHORT_LINK_LOOKUPS_PER_HOUR = 60
+
+
+@login_not_required
+@require_GET
+@never_cache
+def short_link(request, code: str):
+    """/t/<code>/: a text message's short link, on to the page it stands for
+    (dialogue_hub/shortlinks.py). Unknown or expired: a page saying so, nothing else."""
+    from . import ratelimit, shortlinks  # noqa: PLC0415
+
+    client = f"shortlink:{ratelimit.client_key(request)}"
+    if not ratelimit.allow(client, limit=SHORT_LINK_LOOKUPS_PER_HOUR, window_seconds=3600):
+        response = render(request, "texts/short_link_gone.html", {"throttled": True}, status=429)
+        response["Retry-After"] = "3600"
+        return response
+    target = shortlinks.resolve(code)
+    if target is None:
+        return render(request, "texts/short_link_gone.html", {"throttled": False}, status=404)
+    response = HttpResponseRedirect(target)
+    response["Referrer-Policy"] = "no-referrer"
+    return response

@@ -76,6 +76,15 @@ def texts_to(number):
     return [text["body"] for text in texts.sent if text["to"] == number]
 
 
+def destination(body):
+    """Where the text's link (its last word, a short link) leads: the path it redirects to."""
+    link = body.split()[-1]
+    assert link.startswith("http://127.0.0.1:8000/t/"), body
+    response = Client().get(link.removeprefix("http://127.0.0.1:8000"))
+    assert response.status_code == 302, body
+    return response["Location"]
+
+
 def emails_to(address):
     return [message for message in mail.outbox if address in message.to]
 
@@ -97,10 +106,10 @@ def test_both_gets_the_reminder_email_and_a_spanish_reminder_text(initiative):
     assert body.startswith("Dialogue Hub: recordatorio, Northside se reúne")
     assert "11 de marzo, 18:17" in body  # Chicago's wall clock, in Spanish
     assert "Lugar: Library" in body
-    assert "/circle/" in body
+    assert "/circle/" in destination(body)
     assert body.split()[-1].startswith("http")
     # The link opens the person's own circle page.
-    page = Client().get(body.split()[-1].removeprefix("http://127.0.0.1:8000"))
+    page = Client().get(destination(body))
     assert page.status_code == 200
     assert "Northside" in page.text
     text_row = OutboxMessage.objects.get(channel=OutboxChannel.TEXT, params__hours=48)
@@ -224,7 +233,7 @@ def test_a_moved_meeting_cancels_the_old_reminder_texts_and_the_new_ones_say_the
     [notice, reminder] = texts_to(PHONE)
     assert notice.startswith("Dialogue Hub: Northside meeting moved to Wednesday March 11")
     assert "6:17 p.m." in notice
-    assert "/circle/" in notice
+    assert "/circle/" in destination(notice)
     assert "reminder, Northside meets Wednesday March 11, 6:17 p.m." in reminder
     new = OutboxMessage.objects.filter(
         channel=OutboxChannel.TEXT, kind=reminder_services.REMINDER, scheduled_for=STARTS
@@ -250,7 +259,7 @@ def test_a_cancelled_meeting_is_told_by_text_and_its_reminder_texts_are_cancelle
     [body] = texts_to(PHONE)
     assert body.startswith("Dialogue Hub: se canceló la reunión de Northside del jueves")
     assert "12 de marzo, 06:17" in body
-    assert "/circle/" in body
+    assert "/circle/" in destination(body)
 
 
 def test_a_cancellation_text_is_not_sent_once_the_meeting_is_on_again(
@@ -286,9 +295,9 @@ def test_the_placement_text_carries_the_link_to_the_circle_page(
     [body] = texts_to(PHONE)
     assert body.startswith("Dialogue Hub: your circle is Northside.")
     assert "First meeting: Wednesday March 11, 6:17 p.m." in body
-    link = body.split()[-1]
+    link = destination(body)
     assert "/circle/" in link
-    page = Client().get(link.removeprefix("http://127.0.0.1:8000"))
+    page = Client().get(link)
     assert page.status_code == 200
     assert "Northside" in page.text
     # Clicking again sends nothing more.
@@ -312,8 +321,8 @@ def test_opted_in_staff_get_the_nudge_by_text_and_others_by_email_only(initiativ
     [body] = [text["body"] for text in texts.sent]
     assert texts.sent[0]["to"] == STAFF_PHONE
     assert body.startswith("Dialogue Hub: please write up the notes of Northside meeting #")
-    assert body.endswith(
-        reverse("guides:log_edit", kwargs={"slug": initiative.slug, "pk": meeting.pk})
+    assert destination(body) == reverse(
+        "guides:log_edit", kwargs={"slug": initiative.slug, "pk": meeting.pk}
     )
     # Staff keep their emails: both got the nudge by email.
     assert len(emails_to(wants.email)) == 1
@@ -331,8 +340,8 @@ def test_opted_in_staff_get_their_meeting_reminders_by_text_too(initiative):
 
     [body] = texts_to(STAFF_PHONE)
     assert body.startswith("Dialogue Hub: recordatorio, Northside se reúne")
-    assert body.endswith(
-        reverse("guides:attendance", kwargs={"slug": initiative.slug, "pk": meeting.pk})
+    assert destination(body) == reverse(
+        "guides:attendance", kwargs={"slug": initiative.slug, "pk": meeting.pk}
     )
     assert len(emails_to(staff.email)) == 1
 
@@ -362,7 +371,7 @@ def test_every_meeting_text_names_the_sender_carries_its_link_and_is_short(
     initiative, organizer, language
 ):
     """Each text renders in both languages; segments: English fits one (GSM-7, 160), Spanish's
-    accents make it UCS-2 (70 a segment) and the signed link alone makes it three."""
+    accents make it UCS-2 (70 a segment), so two or three (links are short: /t/<code>/)."""
     circle = a_circle(initiative)
     person = texter(circle, language=language)
     staff = UserFactory(mobile_phone=STAFF_PHONE, texts_wanted=True, preferred_language=language)
@@ -399,13 +408,12 @@ def test_every_meeting_text_names_the_sender_carries_its_link_and_is_short(
         sizes[kind] = (size.encoding, size.count, size.length)
     print(language, sizes)  # the segment counts, for the record (pytest -s)
     if language == "en":
-        # English stays GSM-7; the nudge (a short staff link) fits one segment, the members'
-        # texts carry their signed private link (about 150 characters), so two.
+        # English stays GSM-7, and with a short link every text fits one segment.
         assert all(encoding == "GSM-7" for encoding, _c, _l in sizes.values()), sizes
-        assert sizes[reminder_services.NUDGE][1] == 1, sizes
-        assert all(count <= 2 for _e, count, _l in sizes.values()), sizes
+        assert all(count == 1 for _e, count, _l in sizes.values()), sizes
     else:
-        assert all(count <= 5 for _e, count, _l in sizes.values()), sizes
+        # Spanish accents make it UCS-2 (70 a segment): two or three.
+        assert all(count <= 3 for _e, count, _l in sizes.values()), sizes
 
 
 def test_a_site_without_a_text_provider_plans_no_texts(initiative, settings):

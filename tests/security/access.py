@@ -142,7 +142,7 @@ def url_for(route, name, side) -> str:
         "key": objects["invitation"].key
         if name == "initiatives:invitation_accept"
         else "no-such-key",
-        "code": objects["referral"].code,
+        "code": objects["short_link"].code if name == "short_link" else objects["referral"].code,
         "uidb36": "1",
         "kind": "post",  # the evaluation's survey waves (side A has a post wave)
     }

@@ -103,6 +103,8 @@ EXPECTED = {
     "healthz": {"get": everyone(OK), "post": everyone(NOT_ALLOWED)},
     "favicon": {"get": everyone(OK), "post": everyone(NOT_ALLOWED)},
     "set_language": {"get": everyone(OK), "post": everyone(OK)},
+    # A text message's short link: on to the page it stands for, whoever holds it.
+    "short_link": {"get": everyone(OK), "post": everyone(NOT_ALLOWED)},
     "my_email_preferences": {"get": signed_in(OK), "post": signed_in(OK)},
     "email_preferences": token_page(post=OK),
     "email_unsubscribe": token_page(post=OK),

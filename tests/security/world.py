@@ -20,11 +20,13 @@ from datetime import timedelta
 import pytest
 from django.apps import apps
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from actions.models import BallotDot, BallotItem, BallotResponse, TeamMember
-from dialogue_hub import outbox
-from dialogue_hub.models import OutboxMessage
+from dialogue_hub import outbox, shortlinks
+from dialogue_hub.emails import absolute_url
+from dialogue_hub.models import OutboxMessage, ShortLink
 from evaluation.library import TRUST_SLUG, library_instrument
 from evaluation.models import EvaluationReportSharing, Instrument, Invitation, Item, Wave
 from evaluation.services.instruments import instrument_copy
@@ -688,6 +690,10 @@ def _build_side(letter) -> Side:
         "email": outbox.unsubscribe_token(email=person.email, category="reminders", language="en"),
     }
     _add_questions(side, mark, people)
+    # A text message's short link to the person's private page (/t/<code>/).
+    manage = absolute_url(reverse("participants:manage", kwargs={"token": side.tokens["manage"]}))
+    code = shortlinks.shorten(manage).rstrip("/").rsplit("/", 1)[-1]
+    side.objects["short_link"] = ShortLink.objects.get(code=code)
     return side
 
 
