@@ -119,23 +119,29 @@ def test_the_html_engine_escapes():
 
 
 def test_the_text_engine_renders_only_text_email_templates():
-    """Only dialogue_hub/emails.py uses the text engine, and only on email/*.txt names."""
+    """Only dialogue_hub/emails.py uses the text engine, on email/*.txt names, and
+    dialogue_hub/outbox_texts.py, on texts/*.txt names (text messages)."""
     users = []
     for path in python_files():
         text = path.read_text(encoding="utf-8")
         if re.search(r"engines\[\s*[\"']text[\"']\s*\]|using\s*=\s*[\"']text[\"']", text):
             users.append(str(path.relative_to(BASE)))
-    assert users == ["dialogue_hub/emails.py"], users
+    assert sorted(users) == ["dialogue_hub/emails.py", "dialogue_hub/outbox_texts.py"], users
     source = (BASE / "dialogue_hub/emails.py").read_text(encoding="utf-8")
     names = re.findall(r"text_engine\.get_template\(([^)]*)\)", source)
     assert names, "emails.py no longer loads text templates the way this test reads"
     for name in names:
         assert re.fullmatch(r"f\"email/\{template\}(_subject)?\.txt\"", name.strip()), name
+    source = (BASE / "dialogue_hub/outbox_texts.py").read_text(encoding="utf-8")
+    names = re.findall(r"get_template\(([^)]*)\)", source)
+    assert names, "outbox_texts.py no longer loads text templates the way this test reads"
+    for name in names:
+        assert name.strip() == 'f"texts/{kind.text}.txt"', name
 
 
 def test_no_view_answers_with_a_text_template():
     """Views render .html only: a .txt template (unescaped where it is an email) is never a
-    page. The only .txt templates are under email/."""
+    page. The only .txt templates are under email/ and texts/ (text messages)."""
     for path in python_files():
         if "views" not in path.parts and path.name != "views.py":
             continue
@@ -143,7 +149,7 @@ def test_no_view_answers_with_a_text_template():
         assert not re.search(r"[\"'][\w/]+\.txt[\"']", text), path
     for path in template_files():
         if path.suffix == ".txt":
-            assert "email" in path.parts, path
+            assert "email" in path.parts or "texts" in path.parts, path
 
 
 def test_html_emails_escape_what_people_typed():
