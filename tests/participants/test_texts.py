@@ -576,3 +576,24 @@ def test_each_text_names_the_sender_carries_its_link_and_reads_in_both_languages
     print(f"{kind} [{language}]: {size.count} segment(s), {size.encoding}, {size.length} chars")
     assert size.encoding == "GSM-7"  # no accent in the wording forces UCS-2
     assert size.count <= 2
+
+
+def test_at_a_sign_up_table_a_person_chooses_texts_too(client, open_initiative, organizer):
+    client.force_login(organizer)
+    response = client.post(
+        reverse("participants:table_start", args=[open_initiative.slug]),
+        {"event_name": "Eastside block party", "happened_on": "2026-12-05"},
+    )
+    assert response.status_code == 302
+    page = client.get(register_url(open_initiative)).content.decode()
+    assert 'name="contact_by"' in page and 'name="consent_texts"' in page
+    response = client.post(
+        register_url(open_initiative),
+        registration_answers(phone="201 555 0154", contact_by="text", consent_texts="on"),
+    )
+    assert response.status_code == 302
+    person = Participant.objects.get()
+    assert (person.phone, person.contact_by) == ("+12015550154", ContactBy.TEXT)
+    assert text_rows(kind="participant.confirm").get().to_phone == "+12015550154"
+    # The next person at the table starts from an empty form: nothing of the last one.
+    assert "201 555 0154" not in client.get(register_url(open_initiative)).content.decode()
