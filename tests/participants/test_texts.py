@@ -586,7 +586,8 @@ def test_at_a_sign_up_table_a_person_chooses_texts_too(client, open_initiative, 
     )
     assert response.status_code == 302
     page = client.get(register_url(open_initiative)).content.decode()
-    assert 'name="contact_by"' in page and 'name="consent_texts"' in page
+    assert 'name="contact_by"' in page
+    assert 'name="consent_texts"' in page
     response = client.post(
         register_url(open_initiative),
         registration_answers(phone="201 555 0154", contact_by="text", consent_texts="on"),
