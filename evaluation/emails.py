@@ -98,13 +98,17 @@ def _builder(template: str):
 
 def register_kinds() -> None:
     outbox.register(
-        wave_services.INVITE, label=_("Evaluation survey"), build=_builder("survey_invite")
+        wave_services.INVITE,
+        label=_("Evaluation survey"),
+        build=_builder("survey_invite"),
+        text="survey_invite",
     )
     outbox.register(
         wave_services.REMINDER,
         label=_("Evaluation survey reminder"),
         category="surveys",
         build=_builder("survey_reminder"),
+        text="survey_reminder",
     )
 
 

@@ -134,9 +134,19 @@ def build_nearly_full(message) -> outbox.Built:
     )
 
 
+# Kinds a person may get by text too (templates/texts/<name>.txt), as they chose at
+# registration. Never a guardian's message, "already registered" (it must not tell whoever
+# holds a phone that an address is registered) or a private link asked for by email.
+TEXTS = {
+    "participant.confirm": "participant_confirm",
+    "participant.welcome": "participant_welcome",
+    "participant.promoted": "participant_promoted",
+}
+
+
 def register_kinds() -> None:
     for kind, (template, label) in KINDS.items():
-        outbox.register(kind, label=label, build=_builder(template))
+        outbox.register(kind, label=label, build=_builder(template), text=TEXTS.get(kind))
     outbox.register(
         "alert.nearly_full",
         label=_("Alert: registration nearly full"),

@@ -364,6 +364,20 @@ class Participant(TimeStampedModel):
     def display_name(self):
         return self.name or _("(name given after guardian consent)")
 
+    def text_routing(self) -> tuple[str, bool]:
+        """(the number to text, whether the email goes too) for a message that has a text
+        version: ("", True) for someone who gets email only.
+
+        Texts need `contact_by` text or both, which the services allow only with a number in
+        E.164 and an active texts consent. A minor gets none until a parent or guardian has
+        consented: texting is part of the guardian's consent, which replaces the minor's own
+        (services.public.guardian_consent sets `contact_by` back to email without it)."""
+        if self.contact_by == ContactBy.EMAIL or not self.phone.startswith("+"):
+            return "", True
+        if self.is_minor and self.guardian_consented_at is None:
+            return "", True
+        return self.phone, self.contact_by == ContactBy.BOTH
+
 
 class RaceEthnicity(models.TextChoices):
     """The combined question of the 2024 US federal standard (OMB SPD 15), select all that apply."""

@@ -41,3 +41,16 @@ def registration_answers(email="ana@example.net", **overrides) -> dict:
         "consent_contact": "on",
         **overrides,
     }
+
+
+def text_link_target(body: str) -> str:
+    """The path a text message's short link (/t/<code>/) leads to: the text's one link,
+    followed as the person's phone would follow it."""
+    import re
+
+    from django.test import Client
+
+    [link] = re.findall(r"https?://\S+/t/\S+/", body)
+    response = Client().get("/t/" + link.split("/t/", 1)[1])
+    assert response.status_code == 302, body
+    return response["Location"]

@@ -33,6 +33,7 @@ from guides.models import Circle, CircleMember, CircleSession, MeetingStatus
 from guides.services.reminders import add_rows
 from initiatives.services import activity_record
 from participants.models import Status
+from participants.selectors.registration import message_routing
 
 from ..library import TRUST_SLUG, library_instrument
 from ..models import Instrument, InstrumentKind, Invitation, Wave, WaveKind
@@ -290,6 +291,8 @@ def _email_row(kind: str, invitation: Invitation, participant, *, send_after) ->
         params={"wave": invitation.wave_id, "participant": participant.pk},
         scheduled_for=invitation.closes_at,
         send_after=send_after,
+        # By text too, or instead, as the person chose (participants' one place for it).
+        **message_routing(participant, kind),
     )
 
 

@@ -23,6 +23,7 @@ from ..models import (
     AgeBand,
     Channel,
     ConsentKind,
+    ContactBy,
     Gender,
     RaceEthnicity,
     RoleCategory,
@@ -72,7 +73,20 @@ class ProfileFields(SettingsAwareForm):
 
     name = forms.CharField(label=_("Your name"), max_length=150, required=False)
     email = forms.EmailField(label=_("Email"), required=False, max_length=254)
-    phone = forms.CharField(label=_("Phone (optional)"), max_length=40, required=False)
+    phone = forms.CharField(
+        label=_("Mobile number (optional)"),
+        max_length=40,
+        required=False,
+        help_text=_("Only if you would like text messages."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    contact_by = forms.ChoiceField(
+        label=_("How should we reach you?"),
+        choices=ContactBy.choices,
+        initial=ContactBy.EMAIL,
+        required=False,
+        widget=forms.RadioSelect,
+    )
     preferred_language = forms.ChoiceField(
         label=_("Preferred language"), choices=settings.LANGUAGES
     )
@@ -200,6 +214,12 @@ class DemographicFields(SettingsAwareForm):
         }
 
 
+TEXTS_CONSENT_HELP = _(
+    "Needed to choose text messages above: reminders and news of your registration, at most a "
+    "few a month. Reply STOP to end them at any time."
+)
+
+
 class ConsentFields(forms.Form):
     consent_participation = forms.BooleanField(
         label=ConsentKind.PARTICIPATION.label,
@@ -209,6 +229,11 @@ class ConsentFields(forms.Form):
     consent_evaluation = forms.BooleanField(label=ConsentKind.EVALUATION.label, required=False)
     consent_media = forms.BooleanField(label=ConsentKind.MEDIA.label, required=False)
     consent_contact = forms.BooleanField(label=ConsentKind.CONTACT.label, required=False)
+    consent_texts = forms.BooleanField(
+        label=ConsentKind.TEXTS.label,
+        required=False,
+        help_text=TEXTS_CONSENT_HELP,
+    )
 
     def clean_consent_participation(self):
         if not self.cleaned_data.get("consent_participation"):
@@ -223,6 +248,7 @@ PROFILE_LAYOUT = [
     "name",
     "email",
     "phone",
+    "contact_by",
     columns("preferred_language", "age_band"),
     "role_category",
     "neighborhood",
@@ -345,6 +371,7 @@ class RegistrationForm(ConsentFields, DemographicFields, ProfileFields):
                             "consent_evaluation",
                             "consent_media",
                             "consent_contact",
+                            "consent_texts",
                             css_class=HIDE_UNDER_13,
                         ),
                         css_class="mt-3",
@@ -388,7 +415,7 @@ class RegistrationForm(ConsentFields, DemographicFields, ProfileFields):
 
 
 # Part of the cached form's key: a new layout is not served from a previous release's cache.
-LAYOUT_VERSION = "4"
+LAYOUT_VERSION = "5"
 
 
 def blank_registration_form_html(
@@ -433,7 +460,17 @@ def blank_registration_form_html(
 
 
 class ManageForm(DemographicFields, ProfileFields):
-    """Change answers from the private link (email stays as registered)."""
+    """Change answers from the private link (email stays as registered), and the mobile number,
+    how to be reached and the texts consent, together (texts need both)."""
+
+    consent_texts = forms.BooleanField(
+        label=ConsentKind.TEXTS.label,
+        required=False,
+        help_text=_(
+            "Needed to choose text messages above. Untick it, or remove your number, and we "
+            "stop texting you."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -442,9 +479,11 @@ class ManageForm(DemographicFields, ProfileFields):
             "To use another address, delete this registration and register again."
         )
         add_question_fields(self, self.questions, answers=self.stored_answers)
+        profile_layout = list(PROFILE_LAYOUT)
+        profile_layout.insert(profile_layout.index("contact_by") + 1, "consent_texts")
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            Fieldset(_("Your answers"), *_present(self, PROFILE_LAYOUT)),
+            Fieldset(_("Your answers"), *_present(self, profile_layout)),
             GUARDIAN_LAYOUT,
             *_present(self, [questions_fieldset(self.question_names)]),
             Fieldset(_("About you (optional)"), *_present(self, DEMOGRAPHIC_LAYOUT.fields)),
@@ -482,6 +521,13 @@ class GuardianConsentForm(ConsentFields):
             "I agree that my child takes part in the dialogues"
         )
         self.fields["consent_participation"].help_text = ""
+        self.fields["consent_texts"].label = _(
+            "I agree that my child gets text messages at their mobile number"
+        )
+        self.fields["consent_texts"].help_text = _(
+            "Until you agree, we write to your child by email only. They can reply STOP to end "
+            "texts at any time."
+        )
         self.helper = FormHelper()
         self.helper.form_tag = False
 

@@ -367,6 +367,10 @@ class StaffRegistrationForm(ConsentFields, ProfileFields):
         self.fields["consent_evaluation"].label = _("They agree to answer evaluation surveys")
         self.fields["consent_media"].label = _("They agree to be quoted or photographed")
         self.fields["consent_contact"].label = _("They agree to be contacted about future work")
+        self.fields["consent_texts"].label = _("They agree to get text messages")
+        self.fields["consent_texts"].help_text = _(
+            "Needed to choose text messages for them. They can reply STOP at any time."
+        )
         # The initiative's own questions, but never a sensitive one (see above).
         add_question_fields(self, [q for q in self.questions if not q.sensitive])
         for name in self.question_names:
@@ -384,6 +388,7 @@ class StaffRegistrationForm(ConsentFields, ProfileFields):
                 "consent_evaluation",
                 "consent_media",
                 "consent_contact",
+                "consent_texts",
                 css_class="mt-3",
             ),
             Submit("submit", _("Register")),

@@ -47,6 +47,7 @@ from ..models import (
     AgeBand,
     Channel,
     ConsentKind,
+    ContactBy,
     ImportUpload,
     Participant,
     RegistrationSettings,
@@ -68,6 +69,7 @@ UPLOAD_KEEP = timedelta(hours=24)
 COLUMNS = [
     *(f for f in registration.PROFILE_FIELDS if f not in ("accessibility_other", "offers")),
     *(f"consent_{kind}" for kind in registration.OPTIONAL_CONSENTS),
+    "consent_texts",
 ]
 REQUIRED_COLUMNS = ["name", "email"]
 # Other spellings people give their columns.
@@ -80,6 +82,9 @@ HEADER_ALIASES = {
     "age": "age_band",
     "how_did_you_hear": "how_heard",
     "accessibility": "accessibility_needs",
+    "mobile": "phone",
+    "mobile_number": "phone",
+    "text_me": "contact_by",
 }
 YES = {"yes", "y", "true", "1", "x", "si", "sí", "s", "✓", "✔"}
 NO = {"no", "n", "false", "0", ""}
@@ -242,6 +247,9 @@ class _Lookups:
         self.age.update({"65+": AgeBand.AGE_65_PLUS, "under13": AgeBand.UNDER_13})
         self.need = self._choices(AccessibilityNeed.choices)
         self.channel = self._choices(Channel.choices)
+        self.contact_by = self._choices(ContactBy.choices)
+        self.contact_by.update({"sms": ContactBy.TEXT, "text": ContactBy.TEXT})
+        self.region = registration_settings.initiative.country
         self.language = self._choices(settings.LANGUAGES)
         for code, _label in settings.LANGUAGES:
             info = LANG_INFO.get(code, {})
@@ -384,8 +392,15 @@ def _check_row(cells: dict, lookups: _Lookups) -> tuple[dict, set, list]:
         _("Unknown accessibility need “%(value)s”."),
         errors,
     )
+    data["contact_by"] = choice(
+        "contact_by", lookups.contact_by, ContactBy.EMAIL, _("Unknown answer “%(value)s”.")
+    )
+    try:
+        data["phone"] = registration.phone_clean(data["phone"], region=lookups.region)
+    except DomainError:
+        errors.append(_("“%(value)s” is not a valid mobile number.") % {"value": get("phone")})
     consents = {ConsentKind.PARTICIPATION.value}  # signing the sheet
-    for kind in ("evaluation", "media", "contact"):
+    for kind in ("evaluation", "media", "contact", "texts"):
         raw = get(f"consent_{kind}")
         if _norm(raw) in YES:
             consents.add(kind)
@@ -394,6 +409,11 @@ def _check_row(cells: dict, lookups: _Lookups) -> tuple[dict, set, list]:
                 _("%(column)s should be yes or no, not “%(value)s”.")
                 % {"column": f"consent_{kind}", "value": raw}
             )
+    if data["contact_by"] != ContactBy.EMAIL and data["age_band"] != AgeBand.UNDER_13:
+        if not data["phone"]:
+            errors.append(_("Text messages were chosen without a mobile number."))
+        if ConsentKind.TEXTS not in consents:
+            errors.append(_("Text messages were chosen without consent_texts “yes”."))
     if data["age_band"] in MINOR_AGE_BANDS and not get("guardian_email"):
         errors.append(_("Under 18 without a parent or guardian's email."))
     if data["age_band"] != AgeBand.UNDER_13:

@@ -7,9 +7,11 @@ Every service is atomic and writes the activity log without personal data."""
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from dialogue_hub import outbox
 from dialogue_hub.exceptions import DomainError
+from dialogue_hub.models import OutboxChannel, OutboxMessage, OutboxStatus
 from initiatives.services import activity_record
 
 from ..models import (
@@ -18,6 +20,7 @@ from ..models import (
     Consent,
     ConsentGiver,
     ConsentKind,
+    ContactBy,
     Demographics,
     Participant,
     QuestionAnswer,
@@ -34,6 +37,7 @@ from .registration import (
     lock_settings,
     normalize_email,
     registration_settings_for,
+    texts_consent_missing,
     validate_demographics,
     validate_profile,
     waitlist_promote,
@@ -83,19 +87,31 @@ def participant_update(
     actor=None,
     answers: dict | None = None,
     questions=None,
+    texts_consent: bool | None = None,
 ) -> Participant:
     """Change answers (from the manage link, or staff). The email cannot change here: a new
     address needs its own registration and confirmation. `answers`: the initiative's own
     questions the form asked ({field name: value}, checked against `questions`); an answer to
-    a question no longer asked is kept."""
+    a question no longer asked is kept. `texts_consent`: the texts consent box as ticked
+    (None: not asked); see `_texts_update` for the number and the preference."""
     settings_row = registration_settings_for(participant.initiative)
     data = {**data, "email": participant.email}
     if participant.age_band == AgeBand.UNDER_13 and participant.guardian_consented_at is None:
         raise DomainError(_("A parent or guardian must consent before these details can be given."))
+    old_phone, old_contact_by = participant.phone, participant.contact_by
+    if (
+        "phone" in data
+        and not (data["phone"] or "").strip()
+        and data.get("contact_by", old_contact_by) == old_contact_by
+    ):
+        data["contact_by"] = ContactBy.EMAIL  # removing the number ends the texts
     # Only what was asked changes: an answer to a question no longer on the form is kept.
     profile = {
-        key: value for key, value in validate_profile(data, settings_row).items() if key in data
+        key: value
+        for key, value in validate_profile(data, settings_row, stored_phone=old_phone).items()
+        if key in data
     }
+    _texts_check(participant, profile, texts_consent=texts_consent, old_contact_by=old_contact_by)
     if profile.get("age_band") == AgeBand.UNDER_13:
         raise DomainError(_("Ask your parent or guardian to register you."), field="age_band")
     was_minor = participant.is_minor
@@ -173,6 +189,12 @@ def participant_update(
     elif answers is not None:
         Demographics.objects.update_or_create(participant=participant, defaults=answers)
     answered = answers_save(participant=participant, cleaned=question_answers)
+    _texts_update(
+        participant,
+        texts_consent=texts_consent,
+        old_phone=old_phone,
+        old_contact_by=old_contact_by,
+    )
     _record(
         participant,
         "participant.updated",
@@ -188,6 +210,9 @@ def participant_withdraw(*, participant: Participant, actor=None) -> Participant
         return participant
     lock_settings(participant.initiative)
     now = timezone.now()
+    # No more texts: the number goes (below), and with it the texts consent and the texts
+    # still waiting for it.
+    texts_stop(participant, numbers=[participant.phone], record=False, email_instead=False)
     participant.status = Status.WITHDRAWN
     participant.withdrawn_at = now
     participant.seat_number = None
@@ -232,6 +257,12 @@ def consent_set(
         if not given:
             participant_withdraw(participant=participant)
         return
+    if kind == ConsentKind.TEXTS:
+        if given and _texts_consent(participant) is None:
+            _texts_give(participant, given_by=given_by)
+        elif not given:
+            texts_stop(participant, numbers=[participant.phone])
+        return
     if kind not in OPTIONAL_CONSENTS:
         raise DomainError(_("Unknown consent."))
     active = Consent.objects.filter(
@@ -250,7 +281,8 @@ def consent_set(
         active.save(update_fields=["withdrawn_at"])
         _forget(participant, kind)
         if kind == ConsentKind.CONTACT and participant.phone:
-            # Contact consent covers the phone number: it goes with it.
+            # Contact consent covers the phone number: it goes with it, and so do the texts.
+            texts_stop(participant, numbers=[participant.phone])
             participant.phone = ""
             participant.save(update_fields=["phone", "updated_at"])
     else:
@@ -304,6 +336,10 @@ def guardian_consent(
             ).items()
             if key not in ("age_band", "guardian_name", "guardian_email", "email")
         }
+        if profile.get("contact_by", ContactBy.EMAIL) != ContactBy.EMAIL and (
+            ConsentKind.TEXTS not in consents
+        ):
+            raise texts_consent_missing()
         for key, value in profile.items():
             setattr(participant, key, value)
         fields += list(profile)
@@ -339,6 +375,10 @@ def guardian_consent(
             if kind in consents
         ]
     )
+    if ConsentKind.TEXTS not in consents and participant.contact_by != ContactBy.EMAIL:
+        # The guardian's consent replaces the minor's own: no texts without theirs.
+        participant.contact_by = ContactBy.EMAIL
+        participant.save(update_fields=["contact_by", "updated_at"])
     _record(participant, "participant.guardian_consented")
     return participant
 
@@ -352,7 +392,9 @@ def participant_erase(*, participant: Participant, actor=None) -> None:
     label = str(participant)
     lock_settings(initiative)
     # The emails we sent or were about to send hold the address: they go too.
-    outbox.outbox_forget(initiative=initiative, emails=[participant.email])
+    outbox.outbox_forget(
+        initiative=initiative, emails=[participant.email], numbers=[participant.phone]
+    )
     outbox.outbox_forget(
         initiative=initiative,
         emails=[participant.guardian_email],
@@ -388,3 +430,148 @@ def manage_link_request(*, initiative, email: str) -> None:
     ).exclude(status=Status.WITHDRAWN)
     for child in waiting_children:
         email_after_commit(child, "guardian_request")
+
+
+# --- text messages -------------------------------------------------------------------------------
+
+
+MINOR_TEXTS_REFUSAL = _lazy(
+    "For people under 18 a parent or guardian agrees to text messages: please ask the organizers."
+)
+
+
+def _texts_consent(participant: Participant) -> Consent | None:
+    return Consent.objects.filter(
+        participant=participant, kind=ConsentKind.TEXTS, withdrawn_at__isnull=True
+    ).first()
+
+
+def _texts_give(participant: Participant, *, given_by: str = ConsentGiver.SELF) -> None:
+    """Record the texts consent (its policy version and time, like every consent). A minor
+    whose parent or guardian has answered cannot give it alone: texting is part of the
+    guardian's consent (before the guardian answers, the minor's own tick is kept as their
+    wish, and the guardian's consent replaces it)."""
+    if (
+        given_by == ConsentGiver.SELF
+        and participant.is_minor
+        and participant.guardian_consented_at is not None
+    ):
+        raise DomainError(str(MINOR_TEXTS_REFUSAL), field="consent_texts")
+    Consent.objects.create(
+        participant=participant,
+        kind=ConsentKind.TEXTS,
+        given_by=given_by,
+        policy_version=registration_settings_for(participant.initiative).policy_version,
+        given_at=timezone.now(),
+    )
+    _record(participant, "consent.given", details={"kind": ConsentKind.TEXTS})
+
+
+def texts_to_email(participant: Participant, *, numbers, new_number: str = "") -> None:
+    """The texts still waiting for `numbers` (a number removed or replaced) are forgotten.
+    With `new_number` they wait again for it; otherwise those that went instead of an email
+    (texts only) go as emails, so a reminder queued ahead is not lost."""
+    numbers = [number for number in numbers if number]
+    if not numbers:
+        return
+    waiting = list(
+        OutboxMessage.objects.filter(
+            initiative=participant.initiative,
+            channel=OutboxChannel.TEXT,
+            to_phone__in=numbers,
+            status=OutboxStatus.PENDING,
+        )
+    )
+    outbox.outbox_forget(initiative=participant.initiative, emails=[], numbers=numbers)
+    for row in waiting:
+        if not (row.to_email or new_number):
+            continue  # its email goes anyway
+        outbox.outbox_add(
+            kind=row.kind,
+            to=row.to_email,
+            key=outbox.email_key(row.key),
+            initiative=participant.initiative,
+            language=row.language,
+            params=row.params,
+            scheduled_for=row.scheduled_for,
+            send_after=row.send_after,
+            text_to=new_number,
+            by_email=not new_number,
+        )
+
+
+def texts_stop(
+    participant: Participant, *, numbers=(), record: bool = True, email_instead: bool = True
+) -> None:
+    """No more texts for this person: the texts consent withdrawn, `contact_by` back to email,
+    and the texts still waiting for `numbers` (their old number) forgotten (sent as emails
+    instead where they replaced one, unless `email_instead` is False: a withdrawal or an
+    erasure). Does not save the participant's other changes."""
+    now = timezone.now()
+    withdrawn = Consent.objects.filter(
+        participant=participant, kind=ConsentKind.TEXTS, withdrawn_at__isnull=True
+    ).update(withdrawn_at=now)
+    if participant.contact_by != ContactBy.EMAIL:
+        participant.contact_by = ContactBy.EMAIL
+        participant.save(update_fields=["contact_by", "updated_at"])
+    if email_instead:
+        texts_to_email(participant, numbers=numbers)
+    else:
+        outbox.outbox_forget(initiative=participant.initiative, emails=[], numbers=numbers)
+    if withdrawn and record:
+        _record(participant, "consent.withdrawn", details={"kind": ConsentKind.TEXTS})
+
+
+def _texts_check(
+    participant: Participant, profile: dict, *, texts_consent: bool | None, old_contact_by: str
+) -> None:
+    """Before anything is saved: choosing text (or both) anew needs the texts consent, given
+    now or before; a minor cannot give it alone once their guardian has answered."""
+    active = _texts_consent(participant) is not None
+    wanted = profile.get("contact_by", old_contact_by)
+    consented = texts_consent or (texts_consent is None and active)
+    if wanted not in (ContactBy.EMAIL, old_contact_by) and not consented:
+        raise texts_consent_missing()
+    if (
+        texts_consent
+        and not active
+        and participant.is_minor
+        and participant.guardian_consented_at is not None
+    ):
+        raise DomainError(str(MINOR_TEXTS_REFUSAL), field="consent_texts")
+
+
+def _texts_update(
+    participant: Participant,
+    *,
+    texts_consent: bool | None,
+    old_phone: str,
+    old_contact_by: str,
+) -> None:
+    """After the profile is saved: keep "texts only with a number and the texts consent".
+
+    One who removes their number or unticks the consent gets no more texts (contact_by back
+    to email, consent withdrawn, their waiting texts forgotten or sent as emails). A changed
+    number: the texts waiting for the old one wait for the new one instead (or go as emails
+    when the person now wants email); so does a switch back to email."""
+    active = _texts_consent(participant)
+    wants_texts = participant.contact_by != ContactBy.EMAIL
+    if texts_consent and active is None:
+        _texts_give(participant)
+        active = True
+    removed = bool(old_phone) and not participant.phone
+    withdrawn = texts_consent is False and active is not None
+    if removed or withdrawn:
+        texts_stop(participant, numbers=[old_phone])
+        return
+    if wants_texts and active is None:
+        if participant.contact_by != old_contact_by:
+            raise texts_consent_missing()
+        texts_stop(participant, numbers=[old_phone])
+        return
+    if old_phone and participant.phone != old_phone:
+        # A new number: what waited for the old one is not sent there.
+        new_number = participant.phone if participant.contact_by != ContactBy.EMAIL else ""
+        texts_to_email(participant, numbers=[old_phone], new_number=new_number)
+    elif participant.contact_by == ContactBy.EMAIL and old_contact_by != ContactBy.EMAIL:
+        texts_to_email(participant, numbers=[old_phone])  # email from now on

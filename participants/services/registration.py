@@ -16,7 +16,7 @@ from django.db.models import Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dialogue_hub import outbox
+from dialogue_hub import outbox, texts
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.text import clean_line
 from initiatives.selectors import public_initiative
@@ -30,6 +30,7 @@ from ..models import (
     Consent,
     ConsentGiver,
     ConsentKind,
+    ContactBy,
     Demographics,
     Gender,
     OutreachActivity,
@@ -43,6 +44,7 @@ from ..models import (
     Status,
 )
 from ..selectors import questions as question_selectors
+from ..selectors.registration import message_routing
 from . import questions as question_services
 
 OPTIONAL_CONSENTS = (ConsentKind.EVALUATION, ConsentKind.MEDIA, ConsentKind.CONTACT)
@@ -57,6 +59,7 @@ PROFILE_FIELDS = [
     "name",
     "email",
     "phone",
+    "contact_by",
     "preferred_language",
     "neighborhood",
     "role_category",
@@ -91,14 +94,17 @@ class RegistrationOutcome:
     minor: bool
     under_13: bool
     language: str
+    by_text: bool = False  # texts only: the confirmation is a text, not an email
 
     @classmethod
     def of(cls, participant: Participant) -> "RegistrationOutcome":
+        text_to, by_email = participant.text_routing()
         return cls(
             waitlisted=participant.status == Status.WAITLISTED,
             minor=participant.is_minor,
             under_13=participant.age_band == AgeBand.UNDER_13,
             language=participant.preferred_language,
+            by_text=bool(text_to) and not by_email,
         )
 
 
@@ -175,21 +181,32 @@ GUARDIAN_KINDS = ("guardian_request", "guardian_reminder")
 
 
 def email_after_commit(
-    participant: Participant, kind: str, *, key: str | None = None, handed_over: bool = False
+    participant: Participant,
+    kind: str,
+    *,
+    key: str | None = None,
+    handed_over: bool = False,
+    by_text: bool = True,
 ) -> None:
+    """Queue message `kind` to the participant (or their guardian): by email, and by text too
+    or instead when they chose so and the kind has a text version (`message_routing`; never a
+    guardian's message). `by_text=False`: email only (a link someone asked for by email)."""
     to = (
         participant.guardian_email
         if kind in GUARDIAN_KINDS
         else (participant.email or participant.guardian_email)
     )
+    name = f"participant.{kind}"
+    routing = message_routing(participant, name) if by_text and kind not in GUARDIAN_KINDS else {}
     outbox.outbox_add(
-        kind=f"participant.{kind}",
+        kind=name,
         to=to,
         key=key,
         initiative=participant.initiative,
         language=participant.preferred_language,
         params={"participant": participant.pk},
         handed_over=handed_over,
+        **routing,
     )
 
 
@@ -208,9 +225,56 @@ def _clean_choices(values, allowed, label):
 ONE_LINE_FIELDS = frozenset({"name", "phone", "guardian_name", "accessibility_other"})
 
 
+def phone_clean(raw: str, *, region: str, stored: str = "") -> str:
+    """A mobile number as stored: E.164, read with the initiative's country (`region`) as the
+    default. A number left as it was stored (`stored`: one typed as free text before texts
+    existed) is kept as it is. Raises DomainError on the phone field for a number that is not
+    a valid one."""
+    raw = clean_line(raw or "").strip()
+    if not raw or (stored and raw == stored):
+        return raw
+    try:
+        return texts.normalize_number(raw, region)
+    except texts.InvalidNumber as exc:
+        raise DomainError(
+            _("Enter a valid mobile number, with its area code (for example 201 555 0123)."),
+            field="phone",
+        ) from exc
+
+
+def _clean_contact(cleaned: dict, region: str, stored_phone: str) -> None:
+    """The number (E.164) and how to reach the person: texts need a valid number."""
+    if "phone" in cleaned:
+        cleaned["phone"] = phone_clean(cleaned["phone"], region=region, stored=stored_phone)
+    if "contact_by" not in cleaned:
+        return
+    cleaned["contact_by"] = cleaned["contact_by"] or ContactBy.EMAIL
+    if cleaned["contact_by"] not in ContactBy.values:
+        raise DomainError(_("Choose an answer from the list."), field="contact_by")
+    if cleaned["contact_by"] == ContactBy.EMAIL:
+        return
+    phone = cleaned.get("phone") or ""
+    if not phone:
+        raise DomainError(_("Give your mobile number to get text messages."), field="phone")
+    if not phone.startswith("+"):  # a free-text number kept from before: read it now
+        cleaned["phone"] = phone_clean(phone, region=region)
+
+
+def texts_consent_missing() -> DomainError:
+    return DomainError(
+        _("Tick this box to get text messages, or choose email."), field="consent_texts"
+    )
+
+
 def validate_profile(
-    data: dict, settings_row: RegistrationSettings, *, require_contact: bool = True
+    data: dict,
+    settings_row: RegistrationSettings,
+    *,
+    require_contact: bool = True,
+    stored_phone: str = "",
 ) -> dict:
+    """The profile answers checked and cleaned. `stored_phone`: the number already stored,
+    kept as it is when given back unchanged."""
     cleaned = {key: data.get(key) for key in PROFILE_FIELDS if key in data}
     for key in ONE_LINE_FIELDS.intersection(cleaned):
         # Whoever calls (a form, the CSV import), a name holds no bidirectional override.
@@ -243,6 +307,7 @@ def validate_profile(
     )
     if cleaned.get("how_heard") and cleaned["how_heard"] not in Channel.values:
         raise DomainError(_("Choose an answer from the list."), field="how_heard")
+    _clean_contact(cleaned, settings_row.initiative.country, stored_phone)
     age_band = cleaned.get("age_band")
     if cleaned.get("guardian_email") and cleaned["guardian_email"] == cleaned.get("email"):
         raise DomainError(
@@ -443,6 +508,10 @@ def _register(
         )
     profile = validate_profile(data, settings_row)
     under_13 = profile.get("age_band") == AgeBand.UNDER_13
+    if profile.get("contact_by", ContactBy.EMAIL) != ContactBy.EMAIL and (
+        ConsentKind.TEXTS not in consents
+    ):
+        raise texts_consent_missing()
     answers_given = {}
     if answers and not under_13:
         if questions is None:

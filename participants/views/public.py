@@ -110,7 +110,7 @@ def _too_many(request, initiative, template, form, refused="client", extra_conte
 REGISTERED_COOKIE = "registered"
 REGISTERED_SALT = "participants.registered"
 REGISTERED_MAX_AGE = 60 * 60
-OUTCOME_KEYS = ("waitlisted", "minor", "under_13")
+OUTCOME_KEYS = ("waitlisted", "minor", "under_13", "by_text")
 
 
 def _register_path(slug):
@@ -127,6 +127,7 @@ def _remember_outcome(response, slug, outcome: registration.RegistrationOutcome)
         "waitlisted": outcome.waitlisted,
         "minor": outcome.minor,
         "under_13": outcome.under_13,
+        "by_text": outcome.by_text,
         # The registration's own language, for its thank-you page only: the browser's
         # language (the next person at a sign-up table) changes only with the switcher.
         "language": outcome.language,
@@ -517,6 +518,7 @@ class ManageView(TokenFormView):
         if self.request.method == "POST":
             return {"email": participant.email}
         initial = {key: getattr(participant, key) for key in registration.PROFILE_FIELDS}
+        initial["consent_texts"] = ConsentKind.TEXTS in self.active_consents
         demographics = demographics_of(participant)
         if demographics is not None:
             initial.update(
@@ -524,9 +526,13 @@ class ManageView(TokenFormView):
             )
         return initial
 
+    @cached_property
+    def active_consents(self):
+        return active_consent_kinds(self.participant)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        active = active_consent_kinds(self.participant)
+        active = self.active_consents
         context.update(
             initiative=self.participant.initiative,
             consent_form=ConsentChoicesForm(initial={f"consent_{kind}": True for kind in active}),
@@ -542,6 +548,7 @@ class ManageView(TokenFormView):
             demographics=form.demographic_data(),
             answers=form.question_data(),
             questions=self.questions,
+            texts_consent=form.cleaned_data.get("consent_texts", False),
         )
 
     def get_success_url(self):

@@ -90,11 +90,11 @@ def test_participant_registers_in_spanish_on_a_phone_with_the_keyboard(journey):
     j.go(email_path(body, r"/registration/[^/\s]+/"))
     expect(page.locator("html")).to_have_attribute("lang", "es")
     j.check("manage")
-    page.fill("input[name=phone]", "555-0134")
+    page.fill("input[name=phone]", "201-555-0134")
     with page.expect_navigation():
         page.get_by_role("button", name="Guardar cambios").click()
     participant.refresh_from_db()
-    assert participant.phone == "555-0134"
+    assert participant.phone == "+12015550134"
     expect(page.locator("html")).to_have_attribute("lang", "es")
     expect(page.locator("main")).to_contain_text("Su nombre")
     j.check("manage-saved")

@@ -318,7 +318,7 @@ class TestAnswering:
             "preferred_language": "en",
             "age_band": person.age_band,
             "role_category": person.role_category,
-            "phone": "555-0100",  # the change they came to make
+            "phone": "201-555-0100",  # the change they came to make
             question.field_name: picked,
         }
         response = client.post(manage, data)

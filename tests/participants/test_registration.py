@@ -32,7 +32,7 @@ def person(**overrides):
     data = {
         "name": "Ana Torres",
         "email": "Ana.Torres@Example.net ",
-        "phone": "555-0100",
+        "phone": "201-555-0100",
         "preferred_language": "es",
         "neighborhood": "Eastside",
         "role_category": "resident",
@@ -267,7 +267,7 @@ class TestPublicPages:
     ):
         url = reverse("participants:register", args=[open_initiative.slug])
         assert client.get(url).status_code == 200
-        form = registration_answers(phone="555-0100")
+        form = registration_answers(phone="201-555-0100")
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(url, form)
         assert response.status_code == 302

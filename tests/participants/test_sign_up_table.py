@@ -272,7 +272,7 @@ def test_the_form_starts_in_the_initiatives_first_language_whatever_the_browser(
 def test_the_thank_you_page_shows_nothing_personal_and_only_once(table_client, initiative):
     table_client.post(
         register_url(initiative),
-        registration_answers("sam@example.net", name="Sam Lee", phone="555-0101"),
+        registration_answers("sam@example.net", name="Sam Lee", phone="201-555-0101"),
     )
     thanks = table_client.get(thanks_url(initiative))
     html = text_of(thanks)
@@ -280,7 +280,7 @@ def test_the_thank_you_page_shows_nothing_personal_and_only_once(table_client, i
     assert "Thank you for registering" in html
     assert "Next person" in html
     assert f'href="{register_url(initiative)}"' in html  # "Next person": an empty form
-    for personal in ("Sam", "sam@example.net", "555-0101", "We have sent you an email"):
+    for personal in ("Sam", "sam@example.net", "201-555-0101", "We have sent you an email"):
         assert personal not in html
     assert "Email me my link" not in html  # it would mail the previous person's address
     assert "no-store" in thanks["Cache-Control"]

@@ -473,7 +473,7 @@ EDITS = {
             Consent.objects.filter(participant=s.objects["participant"]),
             QuestionAnswer.objects.filter(participant=s.objects["participant"]),
         ],
-        shows=_own_answers,
+        shows=lambda s: {**_own_answers(s), **_consents(s, ("texts",))},
         role=PARTICIPANT,
         # An adult has no guardian; "prefer not to say" excludes the groups they chose.
         left_unfilled=("guardian_name", "guardian_email", "lived_experience_prefer_not"),

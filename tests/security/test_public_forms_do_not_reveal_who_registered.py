@@ -47,7 +47,7 @@ class PublicEmailForm:
 
 
 def _registration_data(email):
-    return registration_answers(email=email, name="Same Name", phone="555-0199")
+    return registration_answers(email=email, name="Same Name", phone="201-555-0199")
 
 
 def _known_participant(site, email):

@@ -290,10 +290,21 @@ def _build_side(letter) -> Side:
     first.role_category = "educator"
     first.accessibility_needs = ["interpretation", "childcare"]
     first.how_heard = "partner"
+    # A mobile number in E.164, email and texts both, with the texts consent (the others keep
+    # a number typed as free text before texts existed).
+    first.phone = f"+1201555011{'7' if letter == 'A' else '8'}"
+    first.contact_by = "both"
     first.save(
-        update_fields=["preferred_language", "role_category", "accessibility_needs", "how_heard"]
+        update_fields=[
+            "preferred_language",
+            "role_category",
+            "accessibility_needs",
+            "how_heard",
+            "phone",
+            "contact_by",
+        ]
     )
-    for kind in ("evaluation", "media", "contact"):
+    for kind in ("evaluation", "media", "contact", "texts"):
         ConsentFactory(participant=first, kind=kind, policy_version="2026-2")
     side.participant_names += [minor.name, minor.guardian_name]
     side.participant_emails.append(minor.guardian_email)
