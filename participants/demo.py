@@ -13,6 +13,7 @@ from initiatives.models import CoalitionMembership
 from .models import (
     Consent,
     ConsentKind,
+    ContactBy,
     Demographics,
     InclusionTarget,
     OutreachActivity,
@@ -346,6 +347,7 @@ def seed_participants(initiative, *, team=(), count=300) -> int:
                 created_at=now - timedelta(days=rng.randint(0, 45), hours=rng.randint(0, 23)),
             )
         )
+    _choose_texts(people)
     Participant.objects.bulk_create(people, batch_size=500)
     people = list(Participant.objects.filter(initiative=initiative).order_by("id"))
     consents, answers = [], []
@@ -386,6 +388,34 @@ def seed_participants(initiative, *, team=(), count=300) -> int:
                     lived_experience=rng.sample(LIVED_EXPERIENCE, k=rng.choice([0, 0, 0, 1, 1, 2])),
                 )
             )
+        if person.contact_by != ContactBy.EMAIL:
+            consents.append(
+                Consent(
+                    participant=person,
+                    kind=ConsentKind.TEXTS,
+                    given_by=given_by,
+                    policy_version="2027-1",
+                    given_at=person.created_at,
+                )
+            )
     Consent.objects.bulk_create(consents, batch_size=1000)
     Demographics.objects.bulk_create(answers, batch_size=1000)
     return len(people)
+
+
+def _choose_texts(people) -> None:
+    """Some people choose texts (young people most): a mobile number and "text" or "both", with
+    the texts consent (written with the other consents). Not those who withdrew, nor minors
+    whose guardian has not consented yet. Its own random sequence: the rest of the demo stays
+    as it was."""
+    rng = random.Random(18)
+    for index, person in enumerate(people):
+        if person.status == Status.WITHDRAWN or (
+            person.guardian_email and person.guardian_consented_at is None
+        ):
+            continue
+        share = 0.45 if person.role_category == "young_person" else 0.2
+        if rng.random() < share:
+            # 202-555-01xx style numbers: valid in form, reserved for fiction.
+            person.phone = f"+1202555{1000 + index:04d}"
+            person.contact_by = rng.choice([ContactBy.BOTH, ContactBy.BOTH, ContactBy.TEXT])
