@@ -23,6 +23,7 @@ PUBLIC = {
     "set_language",
     "email_preferences",
     "email_unsubscribe",
+    "texts_inbound",
     "initiatives:public",
     "initiatives:invitation_accept",
     "participants:referral_join",
