@@ -15,12 +15,12 @@ of forged requests must not silence anyone's STOP. What is throttled: forged req
 client (over the limit they get 429 instead of 403, and stop being logged), and replies per
 number (over the limit the keyword still takes effect, only the reply is left out: each
 reply is a text we pay for, and a STOP always counts).
-Nothing personal is logged: the keyword and a short hash of the number.
+Nothing personal is logged: the keyword and the start of the number's keyed hash (the
+same hash TextOptOut keeps).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 
@@ -115,7 +115,7 @@ def inbound(request):
     action, word = texts.keyword_of(request.POST.get("Body", ""))
     if not number or not action:
         return _twiml()
-    digest = hashlib.sha256(number.encode()).hexdigest()[:10]
+    digest = texts.number_hash(number)[:12]  # keyed with SECRET_KEY: not a lookup table away
     if action in ("stop", "start"):
         texts.set_stopped(number, stopped=action == "stop", keyword=word)
     logger.info("Texts: %s from number %s.", action.upper(), digest)

@@ -180,7 +180,6 @@ class _Handler(BaseHTTPRequestHandler):
             "to": to,
             "uri": f"{uri}.json",
         }
-        self._answer(201, document)
         owner._record(
             ReceivedText(
                 sid=sid,
@@ -191,6 +190,7 @@ class _Handler(BaseHTTPRequestHandler):
                 received_at=time.monotonic(),
             )
         )
+        self._answer(201, document)  # recorded first: a client that has its answer finds it
 
 
 class _HTTPServer(ThreadingHTTPServer):

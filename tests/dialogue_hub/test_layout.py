@@ -135,6 +135,8 @@ FUNCTION_VIEWS = {
     "admin:login": "Django admin's own sign-in",
     "email_unsubscribe": "the mail client's one-click unsubscribe (RFC 8058): no form, no CSRF "
     "token, a plain-text answer, and a GET that redirects to the preferences page",
+    "texts_inbound": "the text provider's webhook: no form, no CSRF token (its signature is the "
+    "key), a TwiML answer",
 }
 
 

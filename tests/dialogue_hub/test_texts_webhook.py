@@ -235,3 +235,13 @@ def test_without_a_provider_that_sends_webhooks_there_is_no_webhook(client, sett
 
 def test_only_post(client):
     assert client.get(url()).status_code == 405
+
+
+def test_the_log_names_the_keyword_but_not_the_number(client, caplog):
+    with caplog.at_level("INFO", logger="dialogue_hub.views_texts"):
+        reply_of(twilio_post(client, "STOP texting me, Ana here"))
+
+    assert "STOP" in caplog.text
+    assert NUMBER not in caplog.text
+    assert NUMBER.lstrip("+") not in caplog.text
+    assert "Ana" not in caplog.text
