@@ -277,3 +277,33 @@ def test_a_rate_limit_on_one_number_does_not_hold_up_the_rest_of_the_batch(kind,
     assert fine.status == OutboxStatus.SENT
     assert server.by_recipient() == {NUMBER: 1}
     assert server.connections == 1  # the batch kept its one connection through the error
+
+
+@pytest.mark.postgres
+def test_a_batch_records_with_asynchronous_commit_and_gives_the_connection_back_as_it_was(
+    kind, server, person, monkeypatch
+):
+    """Outcomes commit without waiting for the disk while the batch runs (a database crash can
+    only repeat a text); the connection, kept for the next task, is back to the default."""
+    from django.db import connection
+
+    def setting():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    seen = []
+    real_send = texts.TwilioBackend.send
+
+    def send_and_look(self, **kwargs):
+        seen.append(setting())
+        return real_send(self, **kwargs)
+
+    monkeypatch.setattr(texts.TwilioBackend, "send", send_and_look)
+    row = add_text(kind, person)
+
+    assert send(row)["sent"] == 1
+
+    assert seen == ["off"]
+    assert setting() == "on"
+    assert row.status == OutboxStatus.SENT
