@@ -226,8 +226,9 @@ def test_forged_requests_from_one_client_are_throttled_but_signed_ones_still_cou
     assert stopped(NUMBER)
 
 
-def test_without_a_provider_that_sends_webhooks_there_is_no_webhook(client, settings):
-    settings.DIALOGUE_HUB_SMS_URL = "locmem://"
+@pytest.mark.parametrize("sms_url", ["locmem://", "file:///tmp/sms", ""])
+def test_without_a_provider_that_sends_webhooks_there_is_no_webhook(client, settings, sms_url):
+    settings.DIALOGUE_HUB_SMS_URL = sms_url  # "": production without texts
 
     assert twilio_post(client, "STOP").status_code == 404
     assert not TextOptOut.objects.exists()
