@@ -2,16 +2,16 @@
 group and the local server that speaks Twilio's Messages API (tests/twilio_server.py), reached
 by the real `twilio` package over HTTP. Nothing here is mocked, and nothing leaves the machine.
 
-- A batch of 1,000 reminder texts with the worker killed (SIGKILL) in the middle: every number
-  gets its text exactly once at the provider, except at most the ones in flight at the kill.
+- 1,000 meeting reminders by text (the guides planner, people who chose texts only) with the
+  worker killed (SIGKILL) in the middle: every number gets its reminder exactly once at the
+  provider, except at most the ones in flight at the kill.
 - The broker down: adding a text still answers at once; the row waits and goes out once the
   broker is back (the relay).
 - A STOP posted to the webhook, signed as the provider signs it, stops the next reminder: the
   outbox row is skipped and the provider receives nothing for that number.
 
-TEXT_KIND names the kind sent: a test kind with a text version (tests/text_kinds.py, loaded by
-the worker with --include) while no kind of the project has one; switch it to the project's
-reminder kind once that has a text version (its rows then need that kind's params).
+The broker and STOP tests add their rows directly, of a test kind with a text version
+(TEXT_KIND: tests/text_kinds.py, loaded by the worker with --include).
 """
 
 from __future__ import annotations
@@ -27,10 +27,12 @@ from twilio.request_validator import RequestValidator
 
 from dialogue_hub.models import OutboxChannel, OutboxMessage, OutboxStatus
 from dialogue_hub.outbox import outbox_add, outbox_add_many, outbox_relay
-from participants.models import Participant
+from guides.models import Circle, CircleMember, CircleSession
+from guides.services import reminders as reminder_services
+from participants.models import ContactBy, Participant
 
 from . import text_kinds
-from .factories import InitiativeFactory, ParticipantFactory
+from .factories import CircleFactory, InitiativeFactory, ParticipantFactory
 from .test_outbox_worker import (
     DOWN_BROKER,
     Worker,
@@ -49,6 +51,10 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
+# The project's meeting reminder (with its text version) for the kill test; the test kind
+# (tests/text_kinds.py, loaded by the worker with --include) for the others, whose rows are
+# added directly.
+MEETING_REMINDER = reminder_services.REMINDER
 TEXT_KIND = text_kinds.KIND
 WORKER_ARGS = ("--include=tests.text_kinds",)
 
@@ -143,18 +149,56 @@ def relay_until(predicate, *, worker: Worker, timeout: float, every: float = 2.0
 # --- a worker killed mid-batch -----------------------------------------------------------------
 
 
-def test_a_worker_killed_mid_batch_loses_no_text_and_repeats_only_what_was_in_flight(
+def circles_of_texters(starts_in: timedelta, *, circles: int, members: int):
+    """Circles whose members chose texts only (each with a number), meeting once `starts_in`
+    from now, in an initiative where it is daytime now (no quiet hours). Bulk inserts."""
+    initiative = InitiativeFactory(
+        languages=["en", "es"], phase="dialogue", timezone=text_kinds.daytime_zone()
+    )
+    circle_rows = Circle.objects.bulk_create(
+        [CircleFactory.build(initiative=initiative, name=f"Circle {i:03d}") for i in range(circles)]
+    )
+    persons = Participant.objects.bulk_create(
+        [
+            ParticipantFactory.build(
+                initiative=initiative,
+                email=f"texter-{initiative.pk}-{n:05d}@example.net",
+                preferred_language="es" if n % 4 == 3 else "en",
+                phone=number(n),
+                contact_by=ContactBy.TEXT,
+            )
+            for n in range(circles * members)
+        ]
+    )
+    CircleMember.objects.bulk_create(
+        [
+            CircleMember(circle=circle_rows[n // members], participant=p)
+            for n, p in enumerate(persons)
+        ]
+    )
+    starts_at = (timezone.now() + starts_in).replace(second=0, microsecond=0)
+    CircleSession.objects.bulk_create(
+        [CircleSession(circle=circle, number=1, starts_at=starts_at) for circle in circle_rows]
+    )
+    return initiative
+
+
+def test_a_worker_killed_mid_batch_loses_no_reminder_text_and_repeats_only_what_was_in_flight(
     worker, provider
 ):
+    """The project's meeting reminders by text, planned by the guides planner for 1,000 people
+    who chose texts only."""
     count = 1000
-    persons = people(count)
+    circles_of_texters(timedelta(hours=47), circles=100, members=10)
 
-    assert outbox_add_many(reminder_rows(persons)) == count
-    rows = OutboxMessage.objects.filter(channel=OutboxChannel.TEXT)
+    planned = reminder_services.reminders_plan()
+    assert planned["reminders"] == 2 * count  # the 48-hour one due now, the 2-hour one later
+    rows = OutboxMessage.objects.filter(
+        channel=OutboxChannel.TEXT, kind=MEETING_REMINDER, send_after__lte=timezone.now()
+    )
     assert rows.count() == count
     assert not OutboxMessage.objects.filter(channel=OutboxChannel.EMAIL).exists()
     assert all(rows.values_list("enqueued_at", flat=True))  # published on commit
-    assert queued_tasks() == count // django_settings.DIALOGUE_HUB_OUTBOX_BATCH_SIZE
     expected = {number(n) for n in range(count)}
 
     worker.start()
@@ -166,9 +210,8 @@ def test_a_worker_killed_mid_batch_loses_no_text_and_repeats_only_what_was_in_fl
     received_at_kill = provider.count
     assert received_at_kill <= count * 6 // 10, "the kill came too late to prove anything"
     wait_until(lambda: other_database_sessions() == 0, timeout=15)
-    at_kill = text_counts()
-    in_flight = at_kill[OutboxStatus.SENDING]
-    assert at_kill[OutboxStatus.SENT] < count
+    in_flight = rows.filter(status=OutboxStatus.SENDING).count()
+    assert rows.filter(status=OutboxStatus.SENT).count() < count
 
     worker.start()
     handed = relay_until(
@@ -176,19 +219,21 @@ def test_a_worker_killed_mid_batch_loses_no_text_and_repeats_only_what_was_in_fl
     )
 
     by_number = provider.by_recipient()
-    assert set(by_number) == expected  # every number got its text…
+    assert set(by_number) == expected  # every number got its reminder…
     duplicates = sum(by_number.values()) - count
     assert duplicates <= in_flight, (  # …once, but for what was in flight at the kill
         f"{duplicates} duplicates, but only {in_flight} texts were in flight at the kill"
     )
     assert max(by_number.values()) <= 2
-    final = text_counts()
-    assert final[OutboxStatus.SENT] == count
-    assert final[OutboxStatus.SENDING] == final[OutboxStatus.PENDING] == 0
-    assert final[OutboxStatus.FAILED] == 0
-    # Each row names the provider's message it became, and it is one the provider has.
+    assert not rows.exclude(status=OutboxStatus.SENT).exists()
+    # Each row names the provider's message it became; every text names the sender.
     sids = {m.sid for m in provider.messages}
     assert set(rows.values_list("provider_ref", flat=True)) <= sids
+    assert all(m.body.startswith("Dialogue Hub") for m in provider.messages)
+    # The 2-hour reminders wait for their time; no email went instead of a text.
+    later = OutboxMessage.objects.filter(channel=OutboxChannel.TEXT, status=OutboxStatus.PENDING)
+    assert later.count() == count
+    assert not later.filter(send_after__lte=timezone.now()).exists()
     assert not OutboxMessage.objects.filter(channel=OutboxChannel.EMAIL).exists()
     print(
         f"\nkill at {received_at_kill} received; in flight {in_flight}; "
