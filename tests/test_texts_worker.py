@@ -320,3 +320,62 @@ def test_a_stop_reply_stops_the_next_reminder(worker, provider, client):
     assert third.get(to_phone=other).status == OutboxStatus.SENT
     assert provider.by_recipient() == {stopper: 1, other: 2}  # nothing more for the stopper
     assert not OutboxMessage.objects.filter(channel=OutboxChannel.EMAIL).exists()
+
+
+def test_a_stop_reply_stops_the_next_meeting_reminder(worker, provider, client):
+    """The project's reminders: the 48-hour one goes; the person answers STOP; the 2-hour one,
+    already planned, is skipped at once, and a reminder for a meeting planned afterwards is
+    skipped by the worker. The provider never gets either."""
+    circles_of_texters(timedelta(hours=47), circles=1, members=2)
+    stopper, other = number(0), number(1)
+    worker.start()
+
+    reminder_services.reminders_plan()
+    assert provider.wait_for(2, timeout=60), worker.log_tail()
+    assert provider.by_recipient() == {stopper: 1, other: 1}
+    later = OutboxMessage.objects.filter(
+        kind=MEETING_REMINDER, channel=OutboxChannel.TEXT, status=OutboxStatus.PENDING
+    )
+    assert set(later.values_list("to_phone", flat=True)) == {stopper, other}
+
+    response = post_signed(client, {"From": stopper, "To": FROM_NUMBER, "Body": "ALTO"})
+    assert response.status_code == 200
+    assert "ya no recibirá".encode() in response.content
+
+    skipped = OutboxMessage.objects.get(
+        kind=MEETING_REMINDER, to_phone=stopper, status=OutboxStatus.SKIPPED
+    )
+    assert skipped.last_error == "The number answered STOP."
+    assert later.get().to_phone == other  # the other person's 2-hour reminder still waits
+
+    # Both 2-hour reminders' time comes (and a second meeting is planned): only the other
+    # person's texts go; the stopper's rows never reach the provider.
+    OutboxMessage.objects.filter(pk__in=later.values("pk")).update(send_after=timezone.now())
+    circle = Circle.objects.get()
+    CircleSession.objects.create(
+        circle=circle,
+        number=2,
+        starts_at=(timezone.now() + timedelta(hours=46)).replace(second=0, microsecond=0),
+    )
+    reminder_services.reminders_plan()
+    outbox_relay()
+    wait_until(
+        lambda: (
+            not OutboxMessage.objects.filter(
+                channel=OutboxChannel.TEXT,
+                status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING],
+                send_after__lte=timezone.now(),
+            ).exists()
+        ),
+        timeout=60,
+        message=worker.log_tail(),
+    )
+    assert provider.by_recipient() == {stopper: 1, other: 3}
+    stopper_rows = OutboxMessage.objects.filter(to_phone=stopper).exclude(
+        status=OutboxStatus.PENDING
+    )
+    statuses = sorted(stopper_rows.values_list("status", flat=True))
+    # The first reminder went before the STOP; every later one of theirs was skipped (the
+    # second meeting's, if the planner wrote it, by the worker).
+    assert statuses[0] == OutboxStatus.SENT
+    assert statuses[1:] in ([OutboxStatus.SKIPPED], [OutboxStatus.SKIPPED] * 2)
