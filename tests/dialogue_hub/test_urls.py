@@ -24,6 +24,7 @@ PUBLIC = {
     "email_preferences",
     "email_unsubscribe",
     "texts_inbound",
+    "short_link",
     "initiatives:public",
     "initiatives:invitation_accept",
     "participants:referral_join",
