@@ -47,9 +47,11 @@ test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 15 --dist worksteal
 
 ## Time 10,000 session reminders through planner → Redis → Celery worker → SMTP against a plain
-## SMTP loop, then the main pages of a 100-initiative community under gunicorn against a trivial
-## view (starts PostgreSQL/Redis if down; own databases); writes bench/results.{json,md}.
-## `bench/run reminders` or `bench/run pages` runs one of the two.
+## SMTP loop, 10,000 reminder texts through outbox → Redis → Celery worker → a local server that
+## speaks Twilio's API against a plain loop over one connection to it, then the main pages of a
+## 100-initiative community under gunicorn against a trivial view (starts PostgreSQL/Redis if
+## down; own databases); writes bench/results.{json,md}.
+## `bench/run reminders`, `bench/run texts` or `bench/run pages` runs one of the three.
 bench: install
 	bench/run
 

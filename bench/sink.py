@@ -1,5 +1,7 @@
-"""The benchmark's SMTP server in a process of its own (as a real mail server would be): the
-tests' aiosmtpd sink, counting into shared memory instead of keeping the messages."""
+"""The benchmark's servers in a process of their own (as a real mail server or text provider
+would be): the tests' aiosmtpd sink (tests/smtp_sink.py) or the tests' server that speaks
+Twilio's Messages API (tests/twilio_server.py), counting into shared memory instead of keeping
+the messages."""
 
 from __future__ import annotations
 
@@ -10,9 +12,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _serve(port, count, connections, last_at, ready, stop) -> None:
-    sys.path.insert(0, str(ROOT))
+def _server(kind: str):
+    if kind == "twilio":
+        from tests.twilio_server import TwilioServer
+
+        return TwilioServer
     from tests.smtp_sink import SmtpSink
+
+    return SmtpSink
+
+
+def _serve(kind, port, count, connections, last_at, ready, stop) -> None:
+    sys.path.insert(0, str(ROOT))
+    server = _server(kind)
 
     def on_message(received) -> None:
         with count.get_lock():
@@ -23,7 +35,7 @@ def _serve(port, count, connections, last_at, ready, stop) -> None:
         with connections.get_lock():
             connections.value += 1
 
-    with SmtpSink(port=port, keep=False, on_message=on_message, on_connect=on_connect):
+    with server(port=port, keep=False, on_message=on_message, on_connect=on_connect):
         with connections.get_lock():
             connections.value = 0  # the start-up probe
         ready.set()
@@ -31,8 +43,11 @@ def _serve(port, count, connections, last_at, ready, stop) -> None:
 
 
 class SinkProcess:
-    def __init__(self, port: int):
+    """`kind`: "smtp" (the SMTP sink) or "twilio" (the text provider's API)."""
+
+    def __init__(self, port: int, kind: str = "smtp"):
         self.port = port
+        self.kind = kind
         context = multiprocessing.get_context("spawn")
         self._count = context.Value("q", 0)
         self._connections = context.Value("q", 0)
@@ -41,8 +56,16 @@ class SinkProcess:
         self._stop = context.Event()
         self._process = context.Process(
             target=_serve,
-            args=(port, self._count, self._connections, self._last_at, self._ready, self._stop),
-            name="bench-smtp-sink",
+            args=(
+                kind,
+                port,
+                self._count,
+                self._connections,
+                self._last_at,
+                self._ready,
+                self._stop,
+            ),
+            name=f"bench-{kind}-sink",
             daemon=True,
         )
 
@@ -50,7 +73,7 @@ class SinkProcess:
         self._process.start()
         if not self._ready.wait(20):
             self.stop()
-            raise RuntimeError("the SMTP sink did not start")
+            raise RuntimeError(f"the {self.kind} sink did not start")
         return self
 
     def stop(self) -> None:

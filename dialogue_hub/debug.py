@@ -1,7 +1,14 @@
 """What error reports may show: the technical 500 report Django emails to ADMINS, and any
 reporter built on it."""
 
+import re
+
 from django.views.debug import SafeExceptionReporterFilter
+
+# The password of a URL with credentials (scheme://user:password@host): DIALOGUE_HUB_SMS_URL
+# carries the text provider's auth token, REDIS_URL or CELERY_BROKER_URL may carry a password,
+# and Django hides settings by their name only (…TOKEN, …PASSWORD), not these.
+URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]*(?=@)", re.IGNORECASE)
 
 
 class PersonalDataExceptionReporterFilter(SafeExceptionReporterFilter):
@@ -28,3 +35,9 @@ class PersonalDataExceptionReporterFilter(SafeExceptionReporterFilter):
         if not self.is_active(request):
             return super().get_traceback_frame_variables(request, tb_frame)
         return [(name, self.cleansed_substitute) for name in tb_frame.f_locals]
+
+    def cleanse_setting(self, key, value):
+        value = super().cleanse_setting(key, value)
+        if isinstance(value, str):
+            return URL_PASSWORD.sub(lambda m: m["head"] + str(self.cleansed_substitute), value)
+        return value

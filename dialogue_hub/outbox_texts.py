@@ -4,9 +4,11 @@ emails; dialogue_hub/texts.py has the providers, STOP, quiet hours and segments)
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.conf import settings
+from django.db import DatabaseError, connection
 from django.db.models import F
 from django.template import engines
 from django.utils import timezone, translation
@@ -65,9 +67,39 @@ def _hold_until(row: OutboxMessage, when: datetime) -> None:
     )
 
 
+@contextmanager
+def _asynchronous_commit():
+    """On PostgreSQL, what the batch records commits without waiting for the disk (about 0.8
+    ms a row instead of 4 here; a provider answers in about one). What this risks: if the
+    database server itself crashes, its last fraction of a second of commits is lost, all of
+    them and in order, so the rows go back to how they were before (claimed, then taken back by
+    the relay) and those texts go again: a duplicate, like a text in flight when a worker dies,
+    never a lost one. A worker killed at any point loses nothing: its commits are the
+    server's. Pages and planners that add rows keep the default (the row must exist once the
+    page answered)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+        except DatabaseError:  # the connection broke: the next query opens a fresh one
+            connection.close()
+
+
 def send_texts(rows: list[OutboxMessage], outcome: dict[str, int], now: datetime) -> None:
     """Send claimed text messages over one provider connection: held through quiet hours,
     skipped for numbers that answered STOP, the email sent instead of a refused number."""
+    with _asynchronous_commit():
+        _send_texts(rows, outcome, now)
+
+
+def _send_texts(rows: list[OutboxMessage], outcome: dict[str, int], now: datetime) -> None:
     stopped = texts.stopped_numbers(row.to_phone for row in rows)
     backend = texts.get_backend()
     outcome.setdefault("held", 0)

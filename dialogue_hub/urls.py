@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views, views_account, views_email
+from . import views, views_account, views_email, views_texts
 from .routing import group
 
 urlpatterns = [
@@ -26,6 +26,7 @@ urlpatterns = [
             name="email_unsubscribe",
         ),
     ),
+    path("texts/inbound/", views_texts.inbound, name="texts_inbound"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("initiatives.urls")),

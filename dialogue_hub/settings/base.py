@@ -331,6 +331,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # The twilio package logs every request's headers at INFO: ten lines per text message.
+    "loggers": {"twilio.http_client": {"level": "WARNING"}},
 }
 
 # Where links in emails point (emails are sent by Celery, outside any request).

@@ -135,6 +135,9 @@ FUNCTION_VIEWS = {
     "admin:login": "Django admin's own sign-in",
     "email_unsubscribe": "the mail client's one-click unsubscribe (RFC 8058): no form, no CSRF "
     "token, a plain-text answer, and a GET that redirects to the preferences page",
+    "short_link": "a text message's short link: a GET that redirects to the page it stands for",
+    "texts_inbound": "the text provider's webhook: no form, no CSRF token (its signature is the "
+    "key), a TwiML answer",
 }
 
 

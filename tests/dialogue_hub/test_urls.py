@@ -23,6 +23,8 @@ PUBLIC = {
     "set_language",
     "email_preferences",
     "email_unsubscribe",
+    "texts_inbound",
+    "short_link",
     "initiatives:public",
     "initiatives:invitation_accept",
     "participants:referral_join",

@@ -223,3 +223,22 @@ def test_error_reports_still_show_locals_while_debugging(rf, settings):
         dict(reporter_filter.get_traceback_frame_variables(request, frame))["marker"]
         == (SECRET_VALUES["name"])
     )
+
+
+def test_a_crash_in_the_texts_webhook_leaks_no_number_or_message(
+    client, site, caplog, monkeypatch, settings
+):
+    from twilio.request_validator import RequestValidator
+
+    sid, token = "AC" + "0" * 28 + "0d18", f"token-{_RUN}"
+    settings.DIALOGUE_HUB_SMS_URL = f"twilio+http://{sid}:{token}@127.0.0.1:9?from=%2B15005550006"
+    monkeypatch.setattr("dialogue_hub.texts.set_stopped", broken)
+    number = f"+1202555{int(_RUN, 16) % 10**4:04d}"
+    data = {"From": number, "Body": f"STOP Quintessa-{_RUN}", "AccountSid": sid}
+    path = reverse("texts_inbound")
+    signature = RequestValidator(token).compute_signature(
+        settings.DIALOGUE_HUB_BASE_URL.rstrip("/") + path, data
+    )
+    client.defaults["HTTP_X_TWILIO_SIGNATURE"] = signature
+    log, report = post_and_report(client, caplog, path, data)
+    assert_nothing_leaked(log, report, [number, number.lstrip("+"), f"Quintessa-{_RUN}", token])

@@ -108,6 +108,10 @@ EXPECTED = {
     "my_email_preferences": {"get": signed_in(OK), "post": signed_in(OK)},
     "email_preferences": token_page(post=OK),
     "email_unsubscribe": token_page(post=OK),
+    # The text provider's webhook: POST only; without a provider that signs webhooks (the test
+    # settings' locmem backend) it does not exist. Signed and unsigned posts with Twilio set
+    # up: tests/security/test_texts_webhook.py.
+    "texts_inbound": {"get": everyone(NOT_ALLOWED), "post": everyone(NOT_FOUND)},
     # --- allauth: a short explicit list ---
     "account_login": {"get": signed_in(OK, signed_out=OK), "post": signed_in(OK, signed_out=OK)},
     "account_logout": {"get": everyone(OK), "post": everyone(OK)},

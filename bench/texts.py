@@ -1,0 +1,364 @@
+"""Benchmark: 10,000 reminder texts through the whole pipeline, against a plain loop calling
+the same local text provider over one connection.
+
+Run it with `make bench` or `bench/run texts` (bench/run sets up the database and the
+environment). Steps:
+
+1. Build 10,000 participants of an initiative where it is daytime now (bulk inserts; no text
+   is held for quiet hours).
+2. Start the server that speaks Twilio's Messages API (tests/twilio_server.py) in its own
+   process and a real Celery worker (prefork, 4 children, BENCH_WORKER_CONCURRENCY) on the
+   real Redis and PostgreSQL, sending through the `twilio` package (DIALOGUE_HUB_SMS_URL).
+3. Pipeline, timed: `outbox_add_many()` with one text-only reminder per person (the rows
+   written in one transaction and published after commit, as a planner does) plus
+   `outbox_relay()` every 5 seconds, until the provider has all 10,000 texts (the clock stops
+   at the last one's arrival).
+4. Baseline, timed: the same texts rendered beforehand (untimed), then POSTed by a plain loop
+   over one `requests.Session` (one kept-alive connection) to the same server.
+5. Steps 3 and 4 make a round; `--rounds` (3) rounds run back to back, each with its own rows,
+   so that on a shared machine both timings of a round meet the same load. Print
+   `text_ratio = baseline_seconds / pipeline_seconds` of the median round (goal: at least 0.5)
+   and write bench/results.json (merged into what is there) and the "texts" section of
+   bench/results.md, every round listed.
+
+The kind sent is the test kind with a text version (tests/text_kinds.py, loaded by the worker
+with --include) while no kind of the project has one: a builder that loads the participant
+(one query per batch) and a two-line template, as a reminder's text is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH))
+
+from reminders import (  # noqa: E402
+    GOAL,
+    WORKER_CONCURRENCY,
+    Worker,
+    log,
+    machine,
+    purge_queue,
+    versions,
+    wait_for_sink,
+    write_md_section,
+)
+from sink import SinkProcess  # noqa: E402
+
+from tests.smtp_sink import free_port  # noqa: E402
+from tests.twilio_server import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, TwilioServer  # noqa: E402
+
+WORKER_ARGS = ("--include=tests.text_kinds",)
+FINDINGS = "<!-- findings: kept across runs, edit by hand -->"
+
+
+def number(n: int) -> str:
+    return f"+1312555{n:04d}" if n < 10_000 else f"+1312556{n - 10_000:04d}"
+
+
+def build_people(count: int):
+    from initiatives.models import Initiative, Phase
+    from participants.models import Participant, Status
+    from tests.text_kinds import daytime_zone
+
+    initiative = Initiative.objects.create(
+        name="Benchville Dialogues (texts)",
+        slug=f"bench-texts-{uuid.uuid4().hex[:8]}",
+        community="Benchville",
+        languages=["en", "es"],
+        timezone=daytime_zone(),
+        phase=Phase.DIALOGUE,
+        is_published=True,
+    )
+    return Participant.objects.bulk_create(
+        [
+            Participant(
+                initiative=initiative,
+                name=f"Participant {n:05d}",
+                email=f"texted-{n:05d}@bench.example.net",
+                preferred_language="en",
+                neighborhood="Eastside",
+                status=Status.CONFIRMED,
+                availability=["Tuesday evening"],
+            )
+            for n in range(count)
+        ],
+        batch_size=2000,
+    )
+
+
+def text_rows(people, round_: int) -> list[dict]:
+    from tests.text_kinds import KIND
+
+    return [
+        {
+            "kind": KIND,
+            "to": person.email,
+            "key": f"bench-text:{round_}:{person.pk}",
+            "initiative": person.initiative,
+            "language": person.preferred_language,
+            "params": {"participant": person.pk},
+            "text_to": number(n),
+            "by_email": False,
+        }
+        for n, person in enumerate(people)
+    ]
+
+
+def time_pipeline(sink: SinkProcess, people, round_: int, *, timeout: float) -> dict:
+    from dialogue_hub.models import OutboxMessage
+    from dialogue_hub.outbox import outbox_add_many, outbox_relay
+
+    handed = 0
+
+    def relay():
+        nonlocal handed
+        handed += outbox_relay()
+
+    rows = text_rows(people, round_)
+    sink.reset()
+    started = time.monotonic()
+    added = outbox_add_many(rows)
+    planned_at = time.monotonic()
+    if added != len(rows):
+        raise RuntimeError(f"the outbox added {added} texts, expected {len(rows)}")
+    relay()
+    wait_for_sink(sink, len(rows), timeout=timeout, tick=relay)
+    finished = sink.last_at
+    time.sleep(1)  # anything more (a duplicate) would arrive now
+    sent = OutboxMessage.objects.filter(
+        channel="text", status="sent", key__startswith=f"text:bench-text:{round_}:"
+    ).count()
+    return {
+        "seconds": finished - started,
+        "add_seconds": planned_at - started,
+        "received": sink.count,
+        "rows_sent": sent,
+        "connections": sink.connections,
+        "relay_handed_over": handed,
+    }
+
+
+def time_baseline(sink: SinkProcess, rows) -> dict:
+    import requests
+
+    from dialogue_hub.outbox import KINDS
+    from dialogue_hub.outbox_texts import render_text
+
+    bodies = [(row.to_phone, render_text(row, KINDS[row.kind])) for row in rows]  # untimed
+    url = f"http://127.0.0.1:{sink.port}/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
+    session = requests.Session()
+    session.auth = (ACCOUNT_SID, AUTH_TOKEN)
+    sink.reset()
+    started = time.monotonic()
+    for to, body in bodies:
+        response = session.post(url, data={"To": to, "From": FROM_NUMBER, "Body": body})
+        if response.status_code != 201:
+            raise RuntimeError(f"the baseline got {response.status_code}: {response.text}")
+    wait_for_sink(sink, len(bodies), timeout=600)
+    finished = sink.last_at
+    session.close()
+    return {"seconds": finished - started, "received": sink.count, "connections": sink.connections}
+
+
+def write_results(result: dict) -> None:
+    import json
+
+    json_path = BENCH / "results.json"
+    existing = {}
+    if json_path.exists():
+        try:
+            existing = json.loads(json_path.read_text())
+        except json.JSONDecodeError:
+            existing = {}
+    merged = {**existing, **result}
+    tmp = BENCH / "results.json.tmp"
+    tmp.write_text(json.dumps(merged, indent=2, sort_keys=True) + "\n")
+    tmp.replace(json_path)
+
+    ratio = result["text_ratio"]
+    n = result["text_messages"]
+    section = "\n".join(
+        [
+            "<!-- texts: written by bench/texts.py -->",
+            "## Reminder texts: pipeline vs. one connection to the provider",
+            "",
+            f"{result['text_date']} on {result['machine']}",
+            "",
+            f"{result['text_messages']:,} text-only reminders, one per person. Pipeline: "
+            "`outbox_add_many()` (rows written and published after commit) + `outbox_relay()` "
+            f"→ Redis → Celery worker (prefork, {WORKER_CONCURRENCY} children) → the `twilio` "
+            "package → the local server that speaks Twilio's Messages API "
+            "(tests/twilio_server.py, its own process). Baseline: the same texts rendered "
+            "beforehand, POSTed by one loop over one `requests.Session` to the same server.",
+            "",
+            "Each round times the pipeline, then the baseline for the same texts, back to back "
+            "(the machine is shared: both meet the same load); the median round counts.",
+            "",
+            "| round | pipeline s | texts/s | baseline s | texts/s | ratio | load at start |",
+            "|---:|---:|---:|---:|---:|---:|---:|",
+            *(
+                f"| {r['round']} | {r['pipeline_s']:.2f} | {n / r['pipeline_s']:.0f} "
+                f"| {r['baseline_s']:.2f} | {n / r['baseline_s']:.0f} | {r['ratio']:.3f} "
+                f"| {r['load_average_at_start']} |"
+                for r in result["text_rounds"]
+            ),
+            "",
+            f"**text_ratio = baseline / pipeline = {ratio:.3f}** (the median round; "
+            f"goal ≥ {GOAL}: {'met' if ratio >= GOAL else 'NOT met'})",
+            "",
+            f"Batch size {result['text_batch_size']}. HTTP connections to the provider (median "
+            "round): pipeline "
+            f"{result['text_pipeline_http_connections']:,}, baseline "
+            f"{result['text_baseline_http_connections']}. Load average at start: "
+            f"{result['text_load_average_at_start']}.",
+            "",
+            FINDINGS,
+            "<!-- /texts -->",
+        ]
+    )
+    write_md_section("texts", section, keep_from=FINDINGS)
+
+
+def one_round(sink: SinkProcess, people, round_: int, *, timeout: float) -> dict:
+    """The pipeline for a round's rows, then the baseline for the same texts, back to back (so
+    both meet the same load on a shared machine)."""
+    from dialogue_hub.models import OutboxMessage
+
+    count = len(people)
+    load = os.getloadavg()[0]
+    log(f"Round {round_}. Pipeline: outbox + relay until the provider has {count:,} texts…")
+    pipeline = time_pipeline(sink, people, round_, timeout=timeout)
+    log(
+        f"  {pipeline['seconds']:.2f}s ({count / pipeline['seconds']:.0f} texts/s); "
+        f"adding the rows {pipeline['add_seconds']:.2f}s; received {pipeline['received']:,} "
+        f"over {pipeline['connections']:,} HTTP connections; rows sent "
+        f"{pipeline['rows_sent']:,}; relay handed over {pipeline['relay_handed_over']:,}"
+    )
+    if pipeline["rows_sent"] != count or pipeline["received"] != count:
+        raise RuntimeError(f"round {round_}: {pipeline}, expected {count} once each")
+    rows = list(
+        OutboxMessage.objects.filter(
+            channel="text", status="sent", key__startswith=f"text:bench-text:{round_}:"
+        )
+        .select_related("initiative")
+        .order_by("pk")
+    )
+    log(f"  Baseline: {len(rows):,} pre-rendered texts over one HTTP connection…")
+    baseline = time_baseline(sink, rows)
+    log(
+        f"  {baseline['seconds']:.2f}s ({count / baseline['seconds']:.0f} texts/s) "
+        f"over {baseline['connections']:,} HTTP connection(s)"
+    )
+    ratio = baseline["seconds"] / pipeline["seconds"]
+    log(f"  ratio {ratio:.3f}")
+    return {
+        "round": round_,
+        "ratio": round(ratio, 4),
+        "pipeline_s": round(pipeline["seconds"], 3),
+        "baseline_s": round(baseline["seconds"], 3),
+        "add_s": round(pipeline["add_seconds"], 3),
+        "pipeline_connections": pipeline["connections"],
+        "baseline_connections": baseline["connections"],
+        "load_average_at_start": round(load, 2),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--timeout", type=float, default=900, help="seconds for the pipeline")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="pipeline + baseline rounds (the median counts)"
+    )
+    parser.add_argument("--no-write", action="store_true", help="don't write bench/results.*")
+    args = parser.parse_args()
+    if args.messages > 20_000:
+        raise SystemExit("at most 20,000 texts (the numbers run out)")
+    load_at_start = os.getloadavg()[0]
+
+    port = free_port()
+    sms_url = TwilioServer(port=port).sms_url()  # not started here: the sink process serves it
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dialogue_hub.settings.worker_test")
+    os.environ["DIALOGUE_HUB_SMS_URL"] = sms_url
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    import tests.text_kinds  # noqa: F401 — the kind, in this process too
+    from dialogue_hub.celery import app
+
+    if app.conf.task_always_eager or not settings.REDIS_URL:
+        raise SystemExit("bench/texts.py needs the real broker: run it through bench/run texts")
+
+    sink = SinkProcess(port, kind="twilio")
+    worker = Worker(
+        smtp_port=1,  # no email is sent
+        log_path=ROOT / "var" / "bench" / "worker-texts.log",
+        extra_env={"DIALOGUE_HUB_SMS_URL": sms_url},
+        extra_args=WORKER_ARGS,
+    )
+    try:
+        log(f"Building {args.messages:,} participants with a mobile number…")
+        started = time.monotonic()
+        people = build_people(args.messages)
+        log(f"  built in {time.monotonic() - started:.1f}s")
+        purge_queue()
+        sink.start()
+        log(f"Text provider (Twilio's API) on 127.0.0.1:{port} (own process); starting the worker…")
+        worker.start()
+
+        rounds = []
+        for round_ in range(1, args.rounds + 1):
+            rounds.append(one_round(sink, people, round_, timeout=args.timeout))
+        worker.stop()
+        ratios = sorted(r["ratio"] for r in rounds)
+        middle = rounds[[r["ratio"] for r in rounds].index(ratios[len(ratios) // 2])]
+        ratio = middle["ratio"]
+        result = {
+            "text_date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": machine(),
+            "text_ratio": round(ratio, 4),
+            "text_pipeline_s": round(middle["pipeline_s"], 3),
+            "text_baseline_s": round(middle["baseline_s"], 3),
+            "text_pipeline_msgs_per_s": round(args.messages / middle["pipeline_s"], 1),
+            "text_baseline_msgs_per_s": round(args.messages / middle["baseline_s"], 1),
+            "text_add_s": round(middle["add_s"], 3),
+            "text_messages": args.messages,
+            "text_rounds": rounds,
+            "text_pipeline_http_connections": middle["pipeline_connections"],
+            "text_baseline_http_connections": middle["baseline_connections"],
+            "text_batch_size": settings.DIALOGUE_HUB_OUTBOX_BATCH_SIZE,
+            "text_load_average_at_start": round(load_at_start, 2),
+            "text_versions": versions(),
+        }
+        log("")
+        log(f"text_pipeline_s = {result['text_pipeline_s']}  (the median round)")
+        log(f"text_baseline_s = {result['text_baseline_s']}")
+        log(
+            f"text_ratio = {ratio:.3f}  (baseline / pipeline, median of {len(rounds)} rounds: "
+            f"{', '.join(f'{r:.3f}' for r in ratios)}; goal ≥ {GOAL}: "
+            f"{'met' if ratio >= GOAL else 'NOT met'})"
+        )
+        if not args.no_write:
+            write_results(result)
+            log("Wrote bench/results.json and bench/results.md")
+    finally:
+        worker.stop()
+        sink.stop()
+        purge_queue()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
