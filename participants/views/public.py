@@ -35,7 +35,7 @@ from ..forms.public import (
     RegistrationForm,
     blank_registration_form_html,
 )
-from ..models import AgeBand, ConsentKind, Participant
+from ..models import AgeBand, ConsentKind, ContactBy, Participant
 from ..selectors.outreach import outreach_activity_or_none, referral_for_session
 from ..selectors.public import initiative_for_expired_token, participant_export
 from ..selectors.questions import answers_of, questions_of
@@ -477,6 +477,11 @@ class ConfirmView(TokenFormView):
     template_name = "participants/public/confirm.html"
     form_class = forms.Form  # one button
     success_message = _lazy("Thank you: your email address is confirmed.")
+
+    def get_success_message(self, form) -> str:
+        if self.participant.contact_by == ContactBy.TEXT:  # confirmed from a text message
+            return str(_lazy("Thank you: your registration is confirmed."))
+        return super().get_success_message(form)
 
     def perform(self, form):
         services.participant_confirm_email(participant=self.participant)

@@ -134,6 +134,8 @@ def test_registering_in_spanish_with_a_number_and_text_me_gets_the_confirmation_
     assert response.status_code == 302
     thanks = client.get(response.url).content.decode()
     assert "Le enviamos un mensaje de texto" in thanks  # not "check your email"
+    assert "¿No le llegó el mensaje de texto?" in thanks
+    assert "spam" not in thanks
     person = Participant.objects.get()
     assert (person.phone, person.contact_by) == ("+12015550142", ContactBy.TEXT)
     consent = active_texts_consent(person)
@@ -156,11 +158,14 @@ def test_registering_in_spanish_with_a_number_and_text_me_gets_the_confirmation_
     assert "Responda ALTO" in body  # the first text says how to stop them
     confirm = text_link_target(body)
     assert re.fullmatch(r"/registration/\S+/confirm/", confirm)
-    response = client.post(confirm)
+    page = client.get(confirm, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Confirme su inscripción" in page  # not "your email address": it came by text
+    response = client.post(confirm, HTTP_ACCEPT_LANGUAGE="es")
     assert response.status_code == 302
     person.refresh_from_db()
     assert person.status == Status.CONFIRMED  # the text's link confirms the registration
-    assert client.get(response.url).status_code == 200  # and leads to the private page
+    private = client.get(response.url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Gracias: su inscripción está confirmada." in private  # on the private page
 
 
 def test_both_sends_the_email_and_the_text(client, open_initiative):
