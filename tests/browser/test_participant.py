@@ -98,3 +98,78 @@ def test_participant_registers_in_spanish_on_a_phone_with_the_keyboard(journey):
     expect(page.locator("html")).to_have_attribute("lang", "es")
     expect(page.locator("main")).to_contain_text("Su nombre")
     j.check("manage-saved")
+
+
+def _daytime_zone() -> str:
+    """A time zone where it is between 10:00 and 18:00 now: texts are not held for the night."""
+    import zoneinfo
+    from datetime import datetime
+
+    zones = [
+        "Pacific/Honolulu", "America/Los_Angeles", "America/Chicago", "America/Sao_Paulo",
+        "Atlantic/Azores", "Europe/Madrid", "Europe/Athens", "Asia/Dubai", "Asia/Kolkata",
+        "Asia/Bangkok", "Asia/Tokyo", "Pacific/Auckland",
+    ]  # fmt: skip
+    return next(z for z in zones if 10 <= datetime.now(zoneinfo.ZoneInfo(z)).hour < 18)
+
+
+def test_a_young_person_on_a_phone_in_spanish_registers_to_be_reached_by_text(journey):
+    """Register with a mobile number and "text me": a bad number is refused next to the field
+    with everything kept; the confirmation arrives as a Spanish text whose short link confirms
+    the registration; no email is sent."""
+    from dialogue_hub import texts
+
+    initiative = InitiativeFactory(
+        name="Diálogos de Riverton",
+        is_published=True,
+        languages=["en", "es"],
+        timezone=_daytime_zone(),
+    )
+    RegistrationSettingsFactory(initiative=initiative, is_open=True)
+    j = journey("participant-texts", viewport=PHONE, is_mobile=True, has_touch=True, locale="es-US")
+    page = j.page
+
+    j.go(reverse("participants:register", args=[initiative.slug]))
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    page.fill("input[name=name]", "Maya Ortiz")
+    page.fill("input[name=email]", "maya@example.net")
+    page.select_option("select[name=preferred_language]", "es")
+    page.select_option("select[name=age_band]", "18_24")
+    page.fill("input[name=phone]", "12345")
+    page.check("input[name=contact_by][value=text]")
+    page.check("input[name=consent_participation]")
+    page.check("input[name=consent_texts]")
+    with page.expect_navigation():
+        page.locator("form [type=submit][name=submit]").click()
+
+    phone = page.locator("input[name=phone]")
+    expect(phone).to_have_value("12345")  # what was typed is kept
+    expect(phone).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#id_phone_error, .invalid-feedback").first).to_contain_text("número")
+    expect(page.locator("input[name=name]")).to_have_value("Maya Ortiz")
+    expect(page.locator("input[name=contact_by][value=text]")).to_be_checked()
+    assert not Participant.objects.exists()
+    j.check("register-texts-refused")
+
+    phone.fill("(201) 555-0188")
+    with page.expect_navigation():
+        page.locator("form [type=submit][name=submit]").click()
+    expect(page.locator("main")).to_contain_text("Le enviamos un mensaje de texto")
+    j.check("registered-by-text")
+    participant = Participant.objects.get(email="maya@example.net")
+    assert (participant.phone, participant.contact_by) == ("+12015550188", "text")
+
+    [text] = texts.sent
+    assert text["to"] == "+12015550188"
+    assert text["body"].startswith("Dialogue Hub: Gracias por inscribirse en Diálogos de Riverton")
+    assert not mail.outbox  # texts only: no confirmation email
+    link = re.search(r"https?://[^/\s]+(/t/[^/\s]+/)", text["body"]).group(1)
+    j.go(link)
+    expect(page.locator("h1")).to_have_text("Confirme su inscripción")
+    j.check("confirm-from-text")
+    with page.expect_navigation():
+        page.locator("main form [type=submit]").click()
+    expect(page.locator("main")).to_contain_text("Gracias: su inscripción está confirmada.")
+    j.check("confirmed-from-text")
+    participant.refresh_from_db()
+    assert participant.status == "confirmed"
