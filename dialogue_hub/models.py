@@ -309,7 +309,8 @@ class ShortLink(models.Model):
     """A short address for a long link in a text message (a private page's signed link is some
     150 characters, two segments on its own): /t/<code>/ sends its reader on to `target`, a
     path of this site, until `expires_at`. The code is a bearer credential like the link it
-    stands for: random, 10 characters (59 bits), and its lookups are throttled per client."""
+    stands for: 12 characters keyed with the site's secret (some 70 bits), and unknown codes
+    asked for are throttled per client."""
 
     code = models.CharField(max_length=16, unique=True)
     target = models.CharField(max_length=2000)

@@ -293,9 +293,8 @@ def _rows(
     )
     rows = []
     email = normalize(to)
-    by_text = bool(text_to) and KINDS[kind].text is not None and texts.enabled()
-    by_email = by_email or not by_text
-    if email and by_email:
+    by_email, by_text = _channels(kind, email, text_to, by_email)
+    if by_email:
         rows.append(OutboxMessage(key=key, to_email=email, payload=payload, **common))
     if by_text:
         fallback = "" if (email and by_email) else email
@@ -309,6 +308,21 @@ def _rows(
             )
         )
     return rows
+
+
+def _channels(kind: str, email: str, text_to: str, by_email: bool) -> tuple[bool, bool]:
+    """(an email row, a text row) for one message: see `_rows`."""
+    by_text = bool(text_to) and KINDS[kind].text is not None and texts.enabled()
+    return bool(email) and (by_email or not by_text), by_text
+
+
+def row_keys(row: dict) -> list[str]:
+    """The keys `_rows` writes for a planned row (a dict with a key), without building it:
+    a planner checks which of its rows exist already."""
+    by_email, by_text = _channels(
+        row["kind"], normalize(row.get("to", "")), row.get("text_to", ""), row.get("by_email", True)
+    )
+    return [row["key"]] * by_email + [text_key(row["key"])] * by_text
 
 
 def _save_once(row: OutboxMessage, *, fresh_key: bool) -> bool:

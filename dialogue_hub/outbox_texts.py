@@ -41,9 +41,10 @@ def render_text(row: OutboxMessage, kind: Kind) -> str:
     return neutralize("\n".join(line for line in lines if line))
 
 
-def _email_instead(row: OutboxMessage) -> None:
-    """A text the provider refused: its email goes to the person's address instead, if they
-    have one and do not get the email already (its key is then taken, and nothing is added)."""
+def email_instead(row: OutboxMessage) -> None:
+    """A text that will not go (the number refused, stopped, or the text failed): its email
+    goes to the person's address instead, if the row keeps one (a person who chose texts only;
+    one who gets the email anyway has none here, and an email key already taken adds nothing)."""
     if row.to_email:
         outbox_add(
             kind=row.kind,
@@ -53,7 +54,16 @@ def _email_instead(row: OutboxMessage) -> None:
             language=row.language,
             params=row.params,
             scheduled_for=row.scheduled_for,
+            send_after=row.send_after,  # a reminder still ahead keeps its time
         )
+
+
+def _fail(row: OutboxMessage, error: str, outcome: dict[str, int]) -> None:
+    """A text that cannot go ends failed (shown on the Messages page), and its email goes
+    instead where the person gets no email version already."""
+    _finish(row, OutboxStatus.FAILED, error=error)
+    outcome["failed"] += 1
+    email_instead(row)
 
 
 def _hold_until(row: OutboxMessage, when: datetime) -> None:
@@ -100,19 +110,27 @@ def send_texts(rows: list[OutboxMessage], outcome: dict[str, int], now: datetime
 
 
 def _send_texts(rows: list[OutboxMessage], outcome: dict[str, int], now: datetime) -> None:
-    stopped = texts.stopped_numbers(row.to_phone for row in rows)
-    backend = texts.get_backend()
     outcome.setdefault("held", 0)
+    try:
+        backend = texts.get_backend() if texts.enabled() else None
+    except ValueError as exc:  # DIALOGUE_HUB_SMS_URL is malformed
+        logger.error("Outbox: no text provider (%s)", exc)
+        backend = None
+    if backend is None:  # the provider was removed since these were written: email instead
+        for row in rows:
+            _fail(row, "No text message provider is set up.", outcome)
+        return
+    stopped = texts.stopped_numbers(row.to_phone for row in rows)
     try:
         for row in rows:
             kind = KINDS.get(row.kind)
             if kind is None or not kind.text:
-                _finish(row, OutboxStatus.FAILED, error=f"{row.kind} has no text version")
-                outcome["failed"] += 1
+                _fail(row, f"{row.kind} has no text version", outcome)
                 continue
             if row.to_phone in stopped:
                 _finish(row, OutboxStatus.SKIPPED, error="The number answered STOP.")
                 outcome["skipped"] += 1
+                email_instead(row)
                 continue
             zone = row.initiative.timezone if row.initiative_id else settings.TIME_ZONE
             morning = texts.quiet_until(now, zone)
@@ -128,15 +146,18 @@ def _send_texts(rows: list[OutboxMessage], outcome: dict[str, int], now: datetim
                 continue
             except Exception as exc:  # a bug in a builder or template: fail it, show it
                 logger.exception("Outbox: text %s could not be built", row)
-                _finish(row, OutboxStatus.FAILED, error=f"Could not be built: {exc}")
-                outcome["failed"] += 1
+                _fail(row, f"Could not be built: {exc}", outcome)
                 continue
             try:
                 reference = backend.send(to=row.to_phone, body=body, reference=row.key)
             except texts.TextError as exc:
                 if exc.transient:
                     _retry_later(row, exc)
-                    outcome["retry"] += 1
+                    if row.attempts >= settings.DIALOGUE_HUB_OUTBOX_MAX_ATTEMPTS:
+                        email_instead(row)  # it ended failed: the email goes instead
+                        outcome["failed"] += 1
+                    else:
+                        outcome["retry"] += 1
                     continue
                 if exc.unsubscribed:
                     texts.set_stopped(row.to_phone, stopped=True, keyword="carrier")
@@ -145,7 +166,7 @@ def _send_texts(rows: list[OutboxMessage], outcome: dict[str, int], now: datetim
                 else:
                     _finish(row, OutboxStatus.FAILED, error=exc.reason)
                     outcome["failed"] += 1
-                _email_instead(row)
+                email_instead(row)
                 continue
             size = texts.segments(body)
             _finish(

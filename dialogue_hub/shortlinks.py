@@ -1,6 +1,7 @@
 """Short links for text messages: `shorten(url)` turns a long link of this site (a private page's
 signed link) into DIALOGUE_HUB_BASE_URL/t/<code>/, which redirects to it (views_texts.py)
-until it expires. One code per target, reused and its expiry extended by each new text.
+until it expires. One code per target (computed from it with the site's secret key), reused
+and its expiry extended by each new text.
 
 Links to other sites, and anything not under DIALOGUE_HUB_BASE_URL, are left as they are.
 """
@@ -8,24 +9,20 @@ Links to other sites, and anything not under DIALOGUE_HUB_BASE_URL, are left as 
 from __future__ import annotations
 
 import hashlib
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from .emails import absolute_url
 from .models import ShortLink
 
 # No 0/O, 1/l/I: a code read aloud or copied by hand stays right.
 ALPHABET = "23456789abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
-CODE_LENGTH = 10
-
-
-def _new_code() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+CODE_LENGTH = 12  # 57**12: some 70 bits
+CODE_SALT = "dialogue_hub.short-link"
 
 
 def _lifetime() -> timedelta:
@@ -33,29 +30,35 @@ def _lifetime() -> timedelta:
     return timedelta(days=max(settings.DIALOGUE_HUB_MANAGE_LINK_DAYS, 30))
 
 
+def code_for(target: str) -> str:
+    """The code of a target: keyed with SECRET_KEY, so nobody can compute or aim one, and the
+    same target always gets the same code (a text re-rendered reuses it). Two targets sharing
+    a code would need a 70-bit coincidence."""
+    number = int.from_bytes(salted_hmac(CODE_SALT, target, algorithm="sha256").digest()[:16])
+    chars = []
+    for _ in range(CODE_LENGTH):
+        number, index = divmod(number, len(ALPHABET))
+        chars.append(ALPHABET[index])
+    return "".join(chars)
+
+
 def shorten(url: str) -> str:
+    """One query: the link's row is written, or its expiry pushed back (a text sent again)."""
     base = settings.DIALOGUE_HUB_BASE_URL.rstrip("/")
     if not url or not url.startswith(base + "/"):
         return url
     target = url[len(base) :]
-    digest = hashlib.sha256(target.encode()).hexdigest()
-    expires_at = timezone.now() + _lifetime()
-    updated = ShortLink.objects.filter(target_hash=digest).update(expires_at=expires_at)
-    if not updated:
-        for _attempt in range(5):
-            try:
-                with transaction.atomic():
-                    ShortLink.objects.create(
-                        code=_new_code(), target=target, target_hash=digest, expires_at=expires_at
-                    )
-                break
-            except IntegrityError:  # another text made it at once, or (rarely) a code collision
-                if ShortLink.objects.filter(target_hash=digest).exists():
-                    break
-        else:
-            return url
-    code = ShortLink.objects.filter(target_hash=digest).values_list("code", flat=True).first()
-    return absolute_url(reverse("short_link", kwargs={"code": code})) if code else url
+    code = code_for(target)
+    row = ShortLink(
+        code=code,
+        target=target,
+        target_hash=hashlib.sha256(target.encode()).hexdigest(),
+        expires_at=timezone.now() + _lifetime(),
+    )
+    ShortLink.objects.bulk_create(
+        [row], update_conflicts=True, unique_fields=["code"], update_fields=["expires_at"]
+    )
+    return absolute_url(reverse("short_link", kwargs={"code": code}))
 
 
 def resolve(code: str) -> str | None:

@@ -114,13 +114,20 @@ def set_stopped(e164: str, *, stopped: bool, keyword: str) -> TextOptOut:
         row.stopped, row.keyword, row.changed_at = stopped, keyword[:16], timezone.now()
         row.save(update_fields=["stopped", "keyword", "changed_at"])
     if stopped:
-        OutboxMessage.objects.filter(
-            channel="text", to_phone=e164, status=OutboxStatus.PENDING
-        ).update(
+        from .outbox_texts import email_instead  # noqa: PLC0415 — it builds on the outbox
+
+        waiting = list(
+            OutboxMessage.objects.select_for_update()
+            .select_related("initiative")
+            .filter(channel="text", to_phone=e164, status=OutboxStatus.PENDING)
+        )
+        OutboxMessage.objects.filter(pk__in=[message.pk for message in waiting]).update(
             status=OutboxStatus.SKIPPED,
             last_error="The number answered STOP.",
             updated_at=timezone.now(),
         )
+        for message in waiting:  # a person who chose texts only gets these by email now
+            email_instead(message)
     return row
 
 

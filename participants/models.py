@@ -372,11 +372,16 @@ class Participant(TimeStampedModel):
         E.164 and an active texts consent. A minor gets none until a parent or guardian has
         consented: texting is part of the guardian's consent, which replaces the minor's own
         (services.public.guardian_consent sets `contact_by` back to email without it)."""
-        if self.contact_by == ContactBy.EMAIL or not self.phone.startswith("+"):
+        return self.routing(self.contact_by, self.phone, self.age_band, self.guardian_consented_at)
+
+    @staticmethod
+    def routing(contact_by, phone, age_band, guardian_consented_at) -> tuple[str, bool]:
+        """`text_routing` from the columns alone (planners read them with values_list)."""
+        if contact_by == ContactBy.EMAIL or not (phone or "").startswith("+"):
             return "", True
-        if self.is_minor and self.guardian_consented_at is None:
+        if age_band in MINOR_AGE_BANDS and guardian_consented_at is None:
             return "", True
-        return self.phone, self.contact_by == ContactBy.BOTH
+        return phone, contact_by == ContactBy.BOTH
 
 
 class RaceEthnicity(models.TextChoices):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from participants.models import ContactBy, Status
+from participants.models import ContactBy, Participant, Status
 
 from ..models import CircleMember, CircleStaff, LogStatus, SessionLog
 
@@ -40,17 +40,12 @@ class Recipient:
     by_email: bool = True
 
     @classmethod
-    def member(cls, pk, email, language, phone, contact_by) -> Recipient:
-        """A circle member from the columns of `member_addresses` after the circle id."""
-        texts = contact_by in (ContactBy.TEXT, ContactBy.BOTH) and bool(phone)
-        return cls(
-            "p",
-            pk,
-            email,
-            language,
-            text_to=phone if texts else "",
-            by_email=not (texts and contact_by == ContactBy.TEXT),
-        )
+    def member(cls, pk, email, language, *routing_columns) -> Recipient:
+        """A circle member from the columns of `member_addresses` after the circle id: texts
+        by the participant's own rule (Participant.routing: a minor none until a guardian
+        consented)."""
+        text_to, by_email = Participant.routing(*routing_columns)
+        return cls("p", pk, email, language, text_to=text_to, by_email=by_email)
 
     @classmethod
     def staff(cls, pk, email, language, mobile_phone, texts_wanted) -> Recipient:
@@ -78,7 +73,8 @@ class Recipient:
 
 
 def member_addresses(**filters):
-    """(circle id, participant id, email, language, phone, contact_by) of the circle members
+    """(circle id, participant id, email, language, then contact_by, phone, age band and guardian
+    consent, what Participant.routing reads) of the circle members
     `filters` choose who get meeting messages: not withdrawn or no-show, with an email address
     or texts. In circle order; `Recipient.member(*row[1:])` reads the rest."""
     return (
@@ -91,8 +87,10 @@ def member_addresses(**filters):
             "participant_id",
             "participant__email",
             "participant__preferred_language",
-            "participant__phone",
             "participant__contact_by",
+            "participant__phone",
+            "participant__age_band",
+            "participant__guardian_consented_at",
         )
     )
 

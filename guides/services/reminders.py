@@ -37,7 +37,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from dialogue_hub import outbox, texts
+from dialogue_hub import outbox
 from dialogue_hub.models import OutboxMessage, OutboxStatus
 from initiatives.models import Initiative, Membership, Role
 from initiatives.services import activity_record
@@ -80,15 +80,6 @@ NEEDS_NOTICE_BEFORE = timedelta(days=3)
 CHUNK = 5000
 
 
-def _keys(row: dict) -> list[str]:
-    """The outbox keys a planned row writes: its email's and, when it has a number, its kind a
-    text version and texts can be sent at all, its text's."""
-    keys = [row["key"]] if row.get("by_email", True) or not row.get("text_to") else []
-    if row.get("text_to") and outbox.KINDS[row["kind"]].text and texts.enabled():
-        keys.append(outbox.text_key(row["key"]))
-    return keys
-
-
 def add_rows(rows: list[dict]) -> int:
     """Hand planned rows to the outbox, leaving out (cheaply, before any model is built) the
     ones already there: a sweep every 5 minutes mostly re-plans rows that exist. A row is
@@ -98,10 +89,10 @@ def add_rows(rows: list[dict]) -> int:
         chunk = rows[start : start + CHUNK]
         existing = set(
             OutboxMessage.objects.filter(
-                key__in=[key for row in chunk for key in _keys(row)]
+                key__in=[key for row in chunk for key in outbox.row_keys(row)]
             ).values_list("key", flat=True)
         )
-        fresh = [row for row in chunk if any(key not in existing for key in _keys(row))]
+        fresh = [row for row in chunk if any(key not in existing for key in outbox.row_keys(row))]
         if fresh:
             added += outbox.outbox_add_many(fresh)
     return added

@@ -201,9 +201,17 @@ def test_three_people_register_in_a_row_at_a_sign_up_table(journey, initiative):
         filled = [
             (field, value)
             for field, kind, value in values
-            if value not in ("", "false") and field not in ("preferred_language", "role_category")
+            # The defaults (the form_is_blank check compares them with a fresh form's).
+            if value not in ("", "false")
+            and field not in ("preferred_language", "role_category", "contact_by")
         ]
         assert not filled, filled
+        # "How should we reach you?" is back at its default, email.
+        assert [value for field, _k, value in values if field == "contact_by"] == [
+            "true",
+            "false",
+            "false",
+        ]
         no_trace_of(name, email)
         assert Participant.objects.count() == number
         # Forward again: the thank-you is shown once, then it is the next person's form.

@@ -441,3 +441,109 @@ def test_people_reached_by_text_are_not_counted_as_unreachable(initiative):
     CircleMemberFactory(circle=circle, participant__email="", participant__guardian_email="x@y.z")
 
     assert reminder_selectors.placed_without_email(initiative=initiative) == 1
+
+
+# --- nobody misses a message for their choice of channel ------------------------------------------
+
+
+def test_without_a_text_provider_a_texts_only_person_gets_the_reminder_by_email(
+    initiative, settings
+):
+    settings.DIALOGUE_HUB_SMS_URL = ""
+    circle = a_circle(initiative)
+    person = texter(circle, contact_by=ContactBy.TEXT)
+    CircleSessionFactory(circle=circle, starts_at=STARTS)
+
+    assert reminder_services.reminders_plan()["reminders"] == 2
+    send_due()
+
+    assert texts.sent == []
+    assert len(emails_to(person.email)) == 1
+    assert reminder_services.reminders_plan(now=NOW + timedelta(minutes=5))["reminders"] == 0
+
+
+def test_texts_waiting_when_the_provider_is_removed_go_by_email_instead(initiative, settings):
+    circle = a_circle(initiative)
+    person = texter(circle, contact_by=ContactBy.TEXT)
+    CircleSessionFactory(circle=circle, starts_at=STARTS)
+    reminder_services.reminders_plan()
+    settings.DIALOGUE_HUB_SMS_URL = ""
+
+    outcome = send_due(channel=OutboxChannel.TEXT)
+
+    assert outcome["failed"] == 1
+    failed = OutboxMessage.objects.get(channel=OutboxChannel.TEXT, status=OutboxStatus.FAILED)
+    assert failed.last_error == "No text message provider is set up."
+    send_due(channel=OutboxChannel.EMAIL)
+    assert len(emails_to(person.email)) == 1
+
+
+def test_after_stop_a_texts_only_person_gets_their_reminders_by_email(initiative):
+    circle = a_circle(initiative)
+    person = texter(circle, contact_by=ContactBy.TEXT)
+    CircleSessionFactory(circle=circle, starts_at=STARTS)
+    later = CircleSessionFactory(circle=circle, starts_at=STARTS + timedelta(days=7), number=2)
+    reminder_services.reminders_plan()
+    waiting = OutboxMessage.objects.filter(channel=OutboxChannel.TEXT, status=OutboxStatus.PENDING)
+    assert waiting.exists()
+
+    texts.set_stopped(PHONE, stopped=True, keyword="ALTO")  # the waiting texts: emails now
+    send_due()
+    assert texts.sent == []
+    assert len(emails_to(person.email)) == 1
+    # A reminder planned after the STOP: its text is skipped when sent, its email goes.
+    with freeze_time(later.starts_at - timedelta(hours=47)):
+        reminder_services.reminders_plan()
+        assert send_due(channel=OutboxChannel.TEXT)["skipped"] == 1
+        send_due(channel=OutboxChannel.EMAIL)
+    assert texts.sent == []
+    assert len(emails_to(person.email)) == 2
+    assert "Wednesday March 18" in emails_to(person.email)[-1].body
+
+
+def test_a_minor_without_a_guardians_consent_gets_no_meeting_texts(initiative):
+    circle = a_circle(initiative)
+    minor = texter(
+        circle,
+        contact_by=ContactBy.TEXT,
+        age_band="13_17",
+        guardian_email="mum@example.net",
+        guardian_consented_at=None,
+    )
+    CircleSessionFactory(circle=circle, starts_at=STARTS)
+
+    reminder_services.reminders_plan()
+    send_due()
+
+    assert texts.sent == []
+    assert len(emails_to(minor.email)) == 1  # the reminder by email instead
+    # Once the guardian consented, the texts come.
+    minor.guardian_consented_at = NOW
+    minor.save(update_fields=["guardian_consented_at"])
+    CircleSessionFactory(circle=circle, starts_at=STARTS + timedelta(hours=1), number=2)
+    reminder_services.reminders_plan()
+    send_due()
+    assert texts_to(PHONE)
+
+
+def test_a_text_the_provider_never_takes_ends_failed_and_its_email_goes_instead(
+    initiative, settings
+):
+    circle = a_circle(initiative)
+    person = texter(circle, contact_by=ContactBy.TEXT)
+    CircleSessionFactory(circle=circle, starts_at=STARTS)
+    reminder_services.reminders_plan()
+    text = OutboxMessage.objects.get(channel=OutboxChannel.TEXT, params__hours=48)
+    OutboxMessage.objects.filter(pk=text.pk).update(
+        attempts=settings.DIALOGUE_HUB_OUTBOX_MAX_ATTEMPTS - 1
+    )
+    # Nothing listens there: the provider is unreachable, a transient error, the last try.
+    settings.DIALOGUE_HUB_SMS_URL = "twilio+http://AC1:secret@127.0.0.1:9?from=%2B15005550006"
+
+    assert outbox.send_batch([text.pk])["failed"] == 1
+
+    text.refresh_from_db()
+    assert text.status == OutboxStatus.FAILED
+    assert "ConnectionError" in text.last_error or "Connection" in text.last_error
+    send_due(channel=OutboxChannel.EMAIL)
+    assert len(emails_to(person.email)) == 1
