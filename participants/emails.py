@@ -27,6 +27,7 @@ KINDS = {
     "participant.guardian_request": ("guardian_request", _("Guardian consent request")),
     "participant.guardian_reminder": ("guardian_reminder", _("Guardian consent reminder")),
     "participant.promoted": ("participant_promoted", _("Waiting list: place offered")),
+    "participant.confirmed": ("participant_confirmed", _("Registration: confirmed")),
 }
 
 
@@ -74,6 +75,8 @@ def _builder(template: str):
         participant = participant_of(message)
         if message.kind == "participant.guardian_reminder":
             _check_guardian_reminder(message, participant)
+        if message.kind == "participant.confirmed" and participant.status == Status.WITHDRAWN:
+            raise outbox.Stale("The participant withdrew.")
         return outbox.Built(
             template=template,
             context={
@@ -136,11 +139,16 @@ def build_nearly_full(message) -> outbox.Built:
 
 # Kinds a person may get by text too (templates/texts/<name>.txt), as they chose at
 # registration. Never a guardian's message, "already registered" (it must not tell whoever
-# holds a phone that an address is registered) or a private link asked for by email.
+# holds a phone that an address is registered), a private link asked for by email, nor the
+# confirmation link: it proves the email address, so it goes to that address whatever the
+# person chose (by text, whoever typed the number would confirm someone else's address and
+# learn, from the text that did or did not come, whether it was registered). Once the address
+# is confirmed, a person reached by text gets "participant.confirmed" by text only
+# (services.public.participant_confirm_email; an email-only person gets no such message).
 TEXTS = {
-    "participant.confirm": "participant_confirm",
     "participant.welcome": "participant_welcome",
     "participant.promoted": "participant_promoted",
+    "participant.confirmed": "participant_confirmed",
 }
 
 

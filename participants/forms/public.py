@@ -14,6 +14,7 @@ from django.utils.functional import cached_property
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from dialogue_hub import texts
 from dialogue_hub.forms import columns
 from dialogue_hub.translated import marked_text
 from initiatives import cache as initiative_cache
@@ -66,6 +67,22 @@ class SettingsAwareForm(forms.Form):
 
     def question_data(self) -> dict:
         return question_data(self)
+
+
+TEXTS_FIELDS = ("contact_by", "consent_texts")
+
+
+def without_texts(form) -> None:
+    """On a site without a text provider (`texts.enabled()` False) nobody is offered texts:
+    the form neither asks how to reach them nor for the texts consent, and the mobile number
+    is a plain optional phone. A field left out is not read (`profile_data`), so a person who
+    chose texts before keeps their choice, which takes effect once a provider is set up."""
+    if texts.enabled():
+        return
+    for name in TEXTS_FIELDS:
+        form.fields.pop(name, None)
+    if "phone" in form.fields:
+        form.fields["phone"].help_text = ""
 
 
 class ProfileFields(SettingsAwareForm):
@@ -132,6 +149,7 @@ class ProfileFields(SettingsAwareForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        without_texts(self)
         neighborhoods = self.list_choices("neighborhoods")
         self.fields["neighborhood"].choices = [("", "—"), *neighborhoods]
         if not neighborhoods:
@@ -234,6 +252,10 @@ class ConsentFields(forms.Form):
         required=False,
         help_text=TEXTS_CONSENT_HELP,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        without_texts(self)
 
     def clean_consent_participation(self):
         if not self.cleaned_data.get("consent_participation"):
@@ -443,6 +465,7 @@ def blank_registration_form_html(
             language,
             translation.get_language() or "",
             "table" if table_mode else "public",
+            "texts" if texts.enabled() else "no-texts",  # whether texts are offered
         ]
     )
     html = cache.get(key)
@@ -521,13 +544,14 @@ class GuardianConsentForm(ConsentFields):
             "I agree that my child takes part in the dialogues"
         )
         self.fields["consent_participation"].help_text = ""
-        self.fields["consent_texts"].label = _(
-            "I agree that my child gets text messages at their mobile number"
-        )
-        self.fields["consent_texts"].help_text = _(
-            "Until you agree, we write to your child by email only. They can reply STOP to end "
-            "texts at any time."
-        )
+        if "consent_texts" in self.fields:
+            self.fields["consent_texts"].label = _(
+                "I agree that my child gets text messages at their mobile number"
+            )
+            self.fields["consent_texts"].help_text = _(
+                "Until you agree, we write to your child by email only. They can reply STOP to "
+                "end texts at any time."
+            )
         self.helper = FormHelper()
         self.helper.form_tag = False
 

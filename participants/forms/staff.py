@@ -367,10 +367,11 @@ class StaffRegistrationForm(ConsentFields, ProfileFields):
         self.fields["consent_evaluation"].label = _("They agree to answer evaluation surveys")
         self.fields["consent_media"].label = _("They agree to be quoted or photographed")
         self.fields["consent_contact"].label = _("They agree to be contacted about future work")
-        self.fields["consent_texts"].label = _("They agree to get text messages")
-        self.fields["consent_texts"].help_text = _(
-            "Needed to choose text messages for them. They can reply STOP at any time."
-        )
+        if "consent_texts" in self.fields:  # not without a text provider (without_texts)
+            self.fields["consent_texts"].label = _("They agree to get text messages")
+            self.fields["consent_texts"].help_text = _(
+                "Needed to choose text messages for them. They can reply STOP at any time."
+            )
         # The initiative's own questions, but never a sensitive one (see above).
         add_question_fields(self, [q for q in self.questions if not q.sensitive])
         for name in self.question_names:
@@ -382,14 +383,19 @@ class StaffRegistrationForm(ConsentFields, ProfileFields):
             Fieldset(_("The person"), *_present(self, PROFILE_LAYOUT)),
             GUARDIAN_LAYOUT,
             *_present(self, [questions_fieldset(self.question_names)]),
-            Fieldset(
-                _("Consent"),
-                "consent_participation",
-                "consent_evaluation",
-                "consent_media",
-                "consent_contact",
-                "consent_texts",
-                css_class="mt-3",
+            *_present(
+                self,
+                [
+                    Fieldset(
+                        _("Consent"),
+                        "consent_participation",
+                        "consent_evaluation",
+                        "consent_media",
+                        "consent_contact",
+                        "consent_texts",
+                        css_class="mt-3",
+                    )
+                ],
             ),
             Submit("submit", _("Register")),
         )

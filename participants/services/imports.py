@@ -37,6 +37,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from dialogue_hub import texts
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.text import clean_line
 from initiatives.services import activity_record
@@ -72,6 +73,18 @@ COLUMNS = [
     "consent_texts",
 ]
 REQUIRED_COLUMNS = ["name", "email"]
+# How to reach the person and the texts consent: a sheet has them only on a site that can send
+# texts (`sheet_columns`); without a provider they are unknown columns, like any other.
+TEXTS_COLUMNS = ("contact_by", "consent_texts")
+
+
+def sheet_columns() -> list[str]:
+    """The columns a sheet may have on this site (the template's, the ones the page lists)."""
+    if texts.enabled():
+        return COLUMNS
+    return [column for column in COLUMNS if column not in TEXTS_COLUMNS]
+
+
 # Other spellings people give their columns.
 HEADER_ALIASES = {
     "e_mail": "email",
@@ -480,7 +493,8 @@ def check_text(*, initiative, text: str, notes=()) -> ImportReport:
 
 
 def _check_header(columns: list, header: list, report: ImportReport) -> None:
-    unknown = [raw.strip() for raw, key in zip(header, columns, strict=True) if key not in COLUMNS]
+    known = sheet_columns()
+    unknown = [raw.strip() for raw, key in zip(header, columns, strict=True) if key not in known]
     unknown = [name or _("(a column without a name)") for name in unknown]
     if unknown:
         report.file_errors.append(
@@ -598,7 +612,7 @@ def check_file(*, initiative, content: bytes) -> tuple[ImportReport, str]:
 
 def template_csv() -> str:
     """An empty sign-in sheet with the expected columns (UTF-8 with a BOM for Excel)."""
-    return "\ufeff" + ",".join(COLUMNS) + "\r\n"
+    return "\ufeff" + ",".join(sheet_columns()) + "\r\n"
 
 
 # --- the file waiting to be imported ---------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from dialogue_hub import outbox
+from dialogue_hub import outbox, texts
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.models import OutboxChannel, OutboxMessage, OutboxStatus
 from initiatives.services import activity_record
@@ -28,6 +28,7 @@ from ..models import (
     Status,
 )
 from ..selectors.questions import answers_of, questions_of
+from ..selectors.registration import message_routing
 from .questions import answers_clean, answers_save
 from .registration import (
     DEMOGRAPHIC_FIELDS,
@@ -42,6 +43,8 @@ from .registration import (
     validate_profile,
     waitlist_promote,
 )
+
+CONFIRMED = "participant.confirmed"
 
 # What a higher app keeps about a person without a key to them (evaluation answers stored under
 # a pseudonym) cannot be reached by the database's cascades. Such an app registers a function
@@ -66,7 +69,9 @@ def _record(participant: Participant, action: str, *, actor=None, **entry) -> No
 
 @transaction.atomic
 def participant_confirm_email(*, participant: Participant) -> Participant:
-    """Double opt-in: the person followed the link we emailed them."""
+    """Double opt-in: the person followed the link we emailed them (always by email, whatever
+    they chose: it proves the address). One reached by text then gets a short text saying so,
+    with the link to their page (`_confirmed_by_text`)."""
     if participant.email_confirmed_at is None:
         participant.email_confirmed_at = timezone.now()
         fields = ["email_confirmed_at", "updated_at"]
@@ -75,7 +80,29 @@ def participant_confirm_email(*, participant: Participant) -> Participant:
             fields.append("status")
         participant.save(update_fields=fields)
         _record(participant, "participant.confirmed")
+        _confirmed_by_text(participant)
     return participant
+
+
+def _confirmed_by_text(participant: Participant) -> None:
+    """The "you are confirmed, we will text you" message, by text only, once per person, to one
+    who chose text or both (and may be texted: `message_routing`). An email-only person gets nothing:
+    the page they land on already says it. Its email version goes only if the provider refuses
+    the number; without a provider nothing goes (an email saying "we will text you" would
+    not be true)."""
+    routing = message_routing(participant, CONFIRMED)
+    if not routing.get("text_to") or not texts.enabled():
+        return
+    outbox.outbox_add(
+        kind=CONFIRMED,
+        to=participant.email,
+        key=f"{CONFIRMED}:{participant.pk}",
+        initiative=participant.initiative,
+        language=participant.preferred_language,
+        params={"participant": participant.pk},
+        text_to=routing["text_to"],
+        by_email=False,
+    )
 
 
 @transaction.atomic
@@ -391,9 +418,14 @@ def participant_erase(*, participant: Participant, actor=None) -> None:
     initiative = participant.initiative
     label = str(participant)
     lock_settings(initiative)
-    # The emails we sent or were about to send hold the address: they go too.
+    # The emails we sent or were about to send hold the address: they go too. Their texts go
+    # as well, but only theirs: a brother or a parent may share the number.
+    outbox.outbox_forget(initiative=initiative, emails=[participant.email])
     outbox.outbox_forget(
-        initiative=initiative, emails=[participant.email], numbers=[participant.phone]
+        initiative=initiative,
+        emails=[],
+        numbers=[participant.phone],
+        params_match={"participant": participant.pk},
     )
     outbox.outbox_forget(
         initiative=initiative,
@@ -409,7 +441,8 @@ def participant_erase(*, participant: Participant, actor=None) -> None:
 
 
 def manage_link_request(*, initiative, email: str) -> None:
-    """Email fresh links to whoever registered with `email` (says nothing either way).
+    """Email fresh links to whoever registered with `email` (says nothing either way), by
+    email only, whatever they chose.
 
     Sends what the person still needs: the confirmation link while the address is not
     confirmed (it carries the manage link too), otherwise the manage link; and when `email`
@@ -421,7 +454,8 @@ def manage_link_request(*, initiative, email: str) -> None:
     participant = Participant.objects.filter(initiative=initiative, email=email).first()
     if participant is not None:
         kind = "confirm" if participant.email_confirmed_at is None else "manage_link"
-        email_after_commit(participant, kind)
+        # Asked for by email: it goes to that address only, never to a number.
+        email_after_commit(participant, kind, by_text=False)
     waiting_children = Participant.objects.filter(
         initiative=initiative,
         guardian_email=email,
@@ -467,10 +501,22 @@ def _texts_give(participant: Participant, *, given_by: str = ConsentGiver.SELF) 
     _record(participant, "consent.given", details={"kind": ConsentKind.TEXTS})
 
 
+def _texts_forget(participant: Participant, numbers) -> None:
+    """Delete the texts to `numbers` that are about this person. Siblings, or a parent and a
+    child, may share one phone: the others' texts stay where they were."""
+    outbox.outbox_forget(
+        initiative=participant.initiative,
+        emails=[],
+        numbers=numbers,
+        params_match={"participant": participant.pk},
+    )
+
+
 def texts_to_email(participant: Participant, *, numbers, new_number: str = "") -> None:
-    """The texts still waiting for `numbers` (a number removed or replaced) are forgotten.
-    With `new_number` they wait again for it; otherwise those that went instead of an email
-    (texts only) go as emails, so a reminder queued ahead is not lost."""
+    """The person's texts still waiting for `numbers` (a number removed or replaced) are
+    forgotten. With `new_number` they wait again for it; otherwise those that went instead of
+    an email (texts only) go as emails, so a reminder queued ahead is not lost. Only this
+    person's (`_texts_forget`): another may share the number."""
     numbers = [number for number in numbers if number]
     if not numbers:
         return
@@ -480,9 +526,10 @@ def texts_to_email(participant: Participant, *, numbers, new_number: str = "") -
             channel=OutboxChannel.TEXT,
             to_phone__in=numbers,
             status=OutboxStatus.PENDING,
+            params__participant=participant.pk,
         )
     )
-    outbox.outbox_forget(initiative=participant.initiative, emails=[], numbers=numbers)
+    _texts_forget(participant, numbers)
     for row in waiting:
         if not (row.to_email or new_number):
             continue  # its email goes anyway
@@ -517,7 +564,7 @@ def texts_stop(
     if email_instead:
         texts_to_email(participant, numbers=numbers)
     else:
-        outbox.outbox_forget(initiative=participant.initiative, emails=[], numbers=numbers)
+        _texts_forget(participant, numbers)
     if withdrawn and record:
         _record(participant, "consent.withdrawn", details={"kind": ConsentKind.TEXTS})
 

@@ -94,7 +94,9 @@ class RegistrationOutcome:
     minor: bool
     under_13: bool
     language: str
-    by_text: bool = False  # texts only: the confirmation is a text, not an email
+    # Texts only: the confirmation link still comes by email (it proves the address), the
+    # texts after it. Told from the answers given, so the same for a repeated registration.
+    by_text: bool = False
 
     @classmethod
     def of(cls, participant: Participant) -> "RegistrationOutcome":

@@ -35,7 +35,7 @@ from ..forms.public import (
     RegistrationForm,
     blank_registration_form_html,
 )
-from ..models import AgeBand, ConsentKind, ContactBy, Participant
+from ..models import AgeBand, ConsentKind, Participant
 from ..selectors.outreach import outreach_activity_or_none, referral_for_session
 from ..selectors.public import initiative_for_expired_token, participant_export
 from ..selectors.questions import answers_of, questions_of
@@ -478,11 +478,6 @@ class ConfirmView(TokenFormView):
     form_class = forms.Form  # one button
     success_message = _lazy("Thank you: your email address is confirmed.")
 
-    def get_success_message(self, form) -> str:
-        if self.participant.contact_by == ContactBy.TEXT:  # confirmed from a text message
-            return str(_lazy("Thank you: your registration is confirmed."))
-        return super().get_success_message(form)
-
     def perform(self, form):
         services.participant_confirm_email(participant=self.participant)
 
@@ -553,7 +548,12 @@ class ManageView(TokenFormView):
             demographics=form.demographic_data(),
             answers=form.question_data(),
             questions=self.questions,
-            texts_consent=form.cleaned_data.get("consent_texts", False),
+            # None: not asked (no text provider on this site), so the stored consent stays.
+            texts_consent=(
+                form.cleaned_data.get("consent_texts", False)
+                if "consent_texts" in form.fields
+                else None
+            ),
         )
 
     def get_success_url(self):

@@ -379,7 +379,8 @@ class ImportView(ImportReviewMixin, InitiativeFormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["registration_settings"] = registration.registration_settings_for(self.initiative)
-        context["columns"] = imports.COLUMNS
+        context["columns"] = imports.sheet_columns()
+        context["texts_enabled"] = "contact_by" in context["columns"]
         context["role_choices"] = RoleCategory.choices
         context["age_choices"] = AgeBand.choices
         context["max_rows"] = imports.MAX_ROWS

@@ -115,8 +115,9 @@ def _daytime_zone() -> str:
 
 def test_a_young_person_on_a_phone_in_spanish_registers_to_be_reached_by_text(journey):
     """Register with a mobile number and "text me": a bad number is refused next to the field
-    with everything kept; the confirmation arrives as a Spanish text whose short link confirms
-    the registration; no email is sent."""
+    with everything kept; the confirmation link comes by email (it proves the address), and
+    once it is followed a Spanish text says they are confirmed, its short link opening their
+    private page."""
     from dialogue_hub import texts
 
     initiative = InitiativeFactory(
@@ -154,22 +155,32 @@ def test_a_young_person_on_a_phone_in_spanish_registers_to_be_reached_by_text(jo
     phone.fill("(201) 555-0188")
     with page.expect_navigation():
         page.locator("form [type=submit][name=submit]").click()
-    expect(page.locator("main")).to_contain_text("Le enviamos un mensaje de texto")
+    expect(page.locator("main")).to_contain_text(
+        "Le enviamos por correo electrónico un enlace para confirmar su dirección"
+    )
+    expect(page.locator("main")).to_contain_text("le escribiremos por mensaje de texto")
     j.check("registered-by-text")
     participant = Participant.objects.get(email="maya@example.net")
     assert (participant.phone, participant.contact_by) == ("+12015550188", "text")
 
-    [text] = texts.sent
-    assert text["to"] == "+12015550188"
-    assert text["body"].startswith("Dialogue Hub: Gracias por inscribirse en Diálogos de Riverton")
-    assert not mail.outbox  # texts only: no confirmation email
-    link = re.search(r"https?://[^/\s]+(/t/[^/\s]+/)", text["body"]).group(1)
-    j.go(link)
-    expect(page.locator("h1")).to_have_text("Confirme su inscripción")
-    j.check("confirm-from-text")
+    assert texts.sent == []  # nothing to the phone before the address is confirmed
+    [email] = mail.outbox
+    assert email.to == ["maya@example.net"]
+    j.go(email_path(email.body, r"/registration/\S+/confirm/"))
+    expect(page.locator("h1")).to_have_text("Confirme su dirección de correo electrónico")
+    j.check("confirm-from-email")
     with page.expect_navigation():
         page.locator("main form [type=submit]").click()
-    expect(page.locator("main")).to_contain_text("Gracias: su inscripción está confirmada.")
-    j.check("confirmed-from-text")
+    expect(page.locator("main")).to_contain_text("Gracias: su correo electrónico está confirmado.")
     participant.refresh_from_db()
     assert participant.status == "confirmed"
+
+    [text] = texts.sent
+    assert text["to"] == "+12015550188"
+    assert text["body"].startswith("Dialogue Hub: Gracias por confirmar: ya participa en Diálogos")
+    assert "Responda ALTO" in text["body"]
+    assert len(mail.outbox) == 1  # the confirmed message went by text only
+    link = re.search(r"https?://[^/\s]+(/t/[^/\s]+/)", text["body"]).group(1)
+    j.go(link)
+    expect(page.locator("input[name=name]")).to_have_value("Maya Ortiz")  # their private page
+    j.check("private-page-from-text")

@@ -34,7 +34,7 @@ from initiatives.models import Role
 from participants.models import Source, Status
 from participants.services import registration as participant_services
 from participants.services import reminders as participant_reminders
-from participants.services.public import manage_link_request
+from participants.services.public import manage_link_request, participant_confirm_email
 
 from ..factories import (
     PASSWORD,
@@ -138,6 +138,22 @@ def every_app_email():
     )
     for email in (unconfirmed.email, confirmed.email, minor.guardian_email):
         manage_link_request(initiative=initiative, email=email)
+    # One reached by text confirms their address: "you are confirmed" goes by text, its email
+    # version only should the number be refused (rendered here as the fallback).
+    texter = participant_services.participant_register(
+        initiative=initiative,
+        data={
+            "name": "Leo Ruiz",
+            "email": "leo@example.net",
+            "phone": "201 555 0142",
+            "contact_by": "text",
+            "preferred_language": "en",
+            "role_category": "resident",
+            "age_band": "25_34",
+        },
+        consents={"participation", "texts"},
+    ).participant
+    participant_confirm_email(participant=texter)
     # Someone registers online with an address already registered: its owner is told.
     participant_services.participant_register_online(
         initiative=initiative,

@@ -1,12 +1,14 @@
 """Text messages, the participant's side: a mobile number in E.164, how to be reached (email,
 text or both) and the texts consent (its own Consent row, with the policy version and time);
-the messages registration sends by text as chosen; the private page, withdrawal and deletion
-ending the texts; minors texted only once a guardian agreed; staff entry and the CSV import
-reading numbers the same way."""
+the messages registration sends by text as chosen (never the confirmation link, which proves
+the email address: a "you are confirmed" text follows it); the private page, withdrawal and
+deletion ending the texts; minors texted only once a guardian agreed; staff entry and the CSV
+import reading numbers the same way. Privacy (shared phones, no provider): test_texts_privacy."""
 
 import re
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
@@ -26,6 +28,7 @@ from participants.services import imports
 from participants.services import registration as services
 from participants.services.public import (
     consent_set,
+    participant_confirm_email,
     participant_erase,
     participant_withdraw,
 )
@@ -117,8 +120,13 @@ def send_everything():
 # --- registering ---------------------------------------------------------------------------------
 
 
+def confirm_link(message) -> str:
+    """The confirmation link's path in an email."""
+    return re.search(r"https?://[^/\s]+(/registration/\S+/confirm/)", message.body).group(1)
+
+
 @freeze_time(DAYTIME)
-def test_registering_in_spanish_with_a_number_and_text_me_gets_the_confirmation_by_text(
+def test_registering_in_spanish_with_a_number_and_text_me_confirms_by_email_then_gets_a_text(
     client, open_initiative
 ):
     response = client.post(
@@ -133,49 +141,79 @@ def test_registering_in_spanish_with_a_number_and_text_me_gets_the_confirmation_
     )
     assert response.status_code == 302
     thanks = client.get(response.url).content.decode()
-    assert "Le enviamos un mensaje de texto" in thanks  # not "check your email"
-    assert "¿No le llegó el mensaje de texto?" in thanks
-    assert "spam" not in thanks
+    # The link proves the address, so it comes by email; the texts come after.
+    assert "Le enviamos por correo electrónico un enlace para confirmar su dirección" in thanks
+    assert "le escribiremos por mensaje de texto" in thanks
+    assert "Le enviamos un mensaje de texto" not in thanks
     person = Participant.objects.get()
     assert (person.phone, person.contact_by) == ("+12015550142", ContactBy.TEXT)
     consent = active_texts_consent(person)
     assert consent.given_by == ConsentGiver.SELF
     assert consent.policy_version == "2026-texts"  # the wording they agreed to
     assert consent.given_at is not None
-    # Texts only: the confirmation is a text, its email kept only as the fallback address.
-    confirmation = text_rows(kind="participant.confirm").get()
-    assert confirmation.to_phone == "+12015550142"
-    assert confirmation.to_email == "ana@example.net"
-    assert not email_rows(kind="participant.confirm").exists()
+    assert email_rows(kind="participant.confirm").get().to_email == "ana@example.net"
+    assert not text_rows().exists()
 
-    outcome = send_everything()
-    assert outcome["sent"] == 1
-    [sent] = texts.sent
-    assert sent["to"] == "+12015550142"
-    body = sent["body"]
-    assert body.startswith(f"{texts.sender_label()}:")
-    assert "Gracias por inscribirse" in body
-    assert "Responda ALTO" in body  # the first text says how to stop them
-    confirm = text_link_target(body)
-    assert re.fullmatch(r"/registration/\S+/confirm/", confirm)
+    assert send_everything()["sent"] == 1
+    assert texts.sent == []  # nothing to the phone before the address is confirmed
+    [email] = mail.outbox
+    assert email.to == ["ana@example.net"]
+    confirm = confirm_link(email)
     page = client.get(confirm, HTTP_ACCEPT_LANGUAGE="es").content.decode()
-    assert "Confirme su inscripción" in page  # not "your email address": it came by text
+    assert "Confirme su dirección de correo electrónico" in page
     response = client.post(confirm, HTTP_ACCEPT_LANGUAGE="es")
     assert response.status_code == 302
     person.refresh_from_db()
-    assert person.status == Status.CONFIRMED  # the text's link confirms the registration
+    assert person.status == Status.CONFIRMED
     private = client.get(response.url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
-    assert "Gracias: su inscripción está confirmada." in private  # on the private page
+    assert "Gracias: su correo electrónico está confirmado." in private
+
+    # Then, by text only: they are confirmed, and where their page is.
+    confirmed = text_rows(kind="participant.confirmed").get()
+    assert confirmed.key == f"text:participant.confirmed:{person.pk}"  # once per person
+    assert (confirmed.to_phone, confirmed.to_email) == ("+12015550142", "ana@example.net")
+    assert not email_rows(kind="participant.confirmed").exists()
+    assert send_everything()["sent"] == 1
+    [sent] = texts.sent
+    assert sent["to"] == "+12015550142"
+    body = sent["body"]
+    assert body.startswith(f"{texts.sender_label()}: Gracias por confirmar")
+    assert "recordatorios por mensaje de texto" in body
+    assert "Responda ALTO" in body  # the first text says how to stop them
+    assert len(mail.outbox) == 1  # no email besides the confirmation
+    private_page = text_link_target(body)
+    assert private_page == response.url  # the short link opens their private page
+    assert "Ana Torres" in client.get(private_page).content.decode()
+    # Following the link again confirms nothing new and sends no second text.
+    client.post(confirm)
+    assert text_rows(kind="participant.confirmed").count() == 1
 
 
-def test_both_sends_the_email_and_the_text(client, open_initiative):
+def test_both_gets_the_confirmation_by_email_and_then_the_confirmed_text(client, open_initiative):
     client.post(
         register_url(open_initiative),
         registration_answers(phone="201 555 0143", contact_by="both", consent_texts="on"),
     )
     assert email_rows(kind="participant.confirm").get().to_email == "ana@example.net"
-    text = text_rows(kind="participant.confirm").get()
-    assert (text.to_phone, text.to_email) == ("+12015550143", "")  # no fallback: it went
+    assert not text_rows().exists()
+    person = Participant.objects.get()
+    response = client.post(confirm_link_of(person))
+    assert response.status_code == 302
+    confirmed = text_rows(kind="participant.confirmed").get()
+    assert (confirmed.to_phone, confirmed.to_email) == ("+12015550143", "ana@example.net")
+    assert not email_rows(kind="participant.confirmed").exists()  # by text only
+
+
+def test_an_email_only_person_gets_no_confirmed_message(client, open_initiative):
+    client.post(register_url(open_initiative), registration_answers(phone="201 555 0144"))
+    client.post(confirm_link_of(Participant.objects.get()))
+    assert Participant.objects.get().status == Status.CONFIRMED
+    assert not OutboxMessage.objects.filter(kind="participant.confirmed").exists()
+
+
+def confirm_link_of(participant) -> str:
+    token = services.make_token(participant, services.CONFIRM_SALT)
+    return reverse("participants:confirm", kwargs={"token": token})
 
 
 def test_email_with_a_number_sends_no_text(client, open_initiative):
@@ -301,6 +339,7 @@ def test_waiting_list_promotion_goes_by_text(open_initiative):
 
 def test_removing_the_number_ends_the_texts(client, open_initiative):
     person = texter(open_initiative)
+    participant_confirm_email(participant=person)
     assert text_rows(status=OutboxStatus.PENDING, to_phone="+12015550142").exists()
     response = client.post(manage_url(person), manage_answers(person, phone=""))
     assert response.status_code == 302
@@ -310,7 +349,7 @@ def test_removing_the_number_ends_the_texts(client, open_initiative):
     assert Consent.objects.get(participant=person, kind=ConsentKind.TEXTS).withdrawn_at
     # The waiting text is gone; it was instead of an email, so the email goes now.
     assert not text_rows().exists()
-    assert email_rows(kind="participant.confirm").get().to_email == "ana@example.net"
+    assert email_rows(kind="participant.confirmed").get().to_email == "ana@example.net"
     # A later message adds no text.
     services.email_after_commit(person, "promoted")
     assert not text_rows().exists()
@@ -363,12 +402,13 @@ def test_an_invalid_number_on_the_private_page_changes_nothing(client, open_init
 
 def test_a_new_number_takes_over_the_texts_waiting_for_the_old_one(client, open_initiative):
     person = texter(open_initiative)
+    participant_confirm_email(participant=person)
     response = client.post(manage_url(person), manage_answers(person, phone="(201) 555-0149"))
     assert response.status_code == 302
     person.refresh_from_db()
     assert person.phone == "+12015550149"
     assert not text_rows(to_phone="+12015550142").exists()
-    assert text_rows(kind="participant.confirm").get().to_phone == "+12015550149"
+    assert text_rows(kind="participant.confirmed").get().to_phone == "+12015550149"
 
 
 def test_a_number_stored_as_free_text_before_texts_is_kept_as_it_was(client, open_initiative):
@@ -420,6 +460,8 @@ def test_withdrawal_removes_the_number_the_texts_consent_and_the_waiting_texts(
 def test_deletion_removes_the_texts(open_initiative):
     person = texter(open_initiative)
     other = texter(open_initiative, email="other@example.net", phone="201 555 0150")
+    for someone in (person, other):
+        participant_confirm_email(participant=someone)
     participant_erase(participant=person)
     assert not text_rows(to_phone="+12015550142").exists()
     assert not Consent.objects.filter(kind=ConsentKind.TEXTS, participant_id=person.pk).exists()
@@ -556,7 +598,7 @@ def test_import_reads_numbers_and_reports_a_bad_one_with_its_row(open_initiative
 
 # Segments each text takes (English GSM-7 / Spanish), with the test site's links and the
 # initiative's name: measured, so a longer wording shows up here.
-TEXT_KINDS = ["participant.confirm", "participant.welcome", "participant.promoted"]
+TEXT_KINDS = ["participant.confirmed", "participant.welcome", "participant.promoted"]
 
 
 @pytest.mark.parametrize("kind", TEXT_KINDS)
@@ -571,9 +613,8 @@ def test_each_text_names_the_sender_carries_its_link_and_reads_in_both_languages
     body = render_text(row, outbox.KINDS[kind])
     assert body.startswith(f"{texts.sender_label()}: ")
     assert open_initiative.name in body
-    link = "/confirm/" if kind == "participant.confirm" else "/registration/"
-    assert link in text_link_target(body), body
-    spanish = {"Confirme", "Buena noticia", "Le inscribimos"}
+    assert re.fullmatch(r"/registration/[^/]+/", text_link_target(body)), body  # their page
+    spanish = {"Gracias por confirmar", "Buena noticia", "Le inscribimos"}
     assert any(word in body for word in spanish) == (language == "es"), body
     stop = {"en": "Reply STOP to end texts.", "es": "Responda ALTO para dejar de recibir mensajes."}
     assert (stop[language] in body) == (kind != "participant.promoted")
@@ -600,6 +641,8 @@ def test_at_a_sign_up_table_a_person_chooses_texts_too(client, open_initiative, 
     assert response.status_code == 302
     person = Participant.objects.get()
     assert (person.phone, person.contact_by) == ("+12015550154", ContactBy.TEXT)
-    assert text_rows(kind="participant.confirm").get().to_phone == "+12015550154"
+    # The confirmation goes to the address typed, never to the number.
+    assert email_rows(kind="participant.confirm").get().to_email == "ana@example.net"
+    assert not text_rows().exists()
     # The next person at the table starts from an empty form: nothing of the last one.
     assert "201 555 0154" not in client.get(register_url(open_initiative)).content.decode()
