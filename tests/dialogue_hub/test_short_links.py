@@ -69,3 +69,139 @@ def test_the_daily_purge_deletes_expired_links():
     ShortLink.objects.filter(target="/other/").update(expires_at=timezone.now())
     tasks.outbox_purge_old()
     assert list(ShortLink.objects.values_list("target", flat=True)) == [PRIVATE.removeprefix(BASE)]
+
+
+# --- a batch of texts saves its links together ----------------------------------------------------
+
+
+def promoted_texts(count: int):
+    """`count` "a place freed up" texts (participant.promoted) to people of an initiative
+    where it is daytime now, by text only; their outbox rows."""
+    from dialogue_hub.models import OutboxChannel, OutboxMessage
+    from dialogue_hub.outbox import outbox_add_many
+
+    from ..factories import InitiativeFactory, ParticipantFactory
+    from ..helpers import daytime_zone
+
+    initiative = InitiativeFactory(timezone=daytime_zone())
+    people = ParticipantFactory.create_batch(count, initiative=initiative)
+    outbox_add_many(
+        [
+            {
+                "kind": "participant.promoted",
+                "to": person.email,
+                "key": f"promoted:{person.pk}",
+                "initiative": initiative,
+                "language": "en",
+                "params": {"participant": person.pk},
+                "text_to": f"+1202555{n:04d}",
+                "by_email": False,
+            }
+            for n, person in enumerate(people)
+        ]
+    )
+    rows = OutboxMessage.objects.filter(channel=OutboxChannel.TEXT).order_by("pk")
+    return people, list(rows.values_list("pk", flat=True))
+
+
+def opened_by(body: str):
+    """The participant whose private page a text's short link opens."""
+    from django.conf import settings
+    from django.urls import resolve
+
+    from participants.services.registration import MANAGE_SALT, resolve_token
+
+    from ..helpers import text_link_target
+
+    match = resolve(text_link_target(body))
+    assert match.view_name == "participants:manage"
+    days = settings.DIALOGUE_HUB_MANAGE_LINK_DAYS
+    return resolve_token(match.kwargs["token"], MANAGE_SALT, max_age_days=days)
+
+
+def shortlink_queries(count: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dialogue_hub import texts
+    from dialogue_hub.outbox import send_batch
+
+    people, ids = promoted_texts(count)
+    with CaptureQueriesContext(connection) as ctx:
+        assert send_batch(ids)["sent"] == count
+    queries = sum('"dialogue_hub_shortlink"' in q["sql"] for q in ctx.captured_queries)
+    bodies = {text["to"]: text["body"] for text in texts.sent}
+    assert [opened_by(bodies[f"+1202555{n:04d}"]) for n in range(count)] == people
+    return queries
+
+
+def test_a_batch_of_texts_saves_all_its_short_links_in_two_queries_each_leading_to_its_page():
+    """Each text of a batch carries its own working link, yet the batch writes its links in a
+    fixed number of queries (not three to five per text)."""
+    assert shortlink_queries(3) == 2
+    ShortLink.objects.all().delete()
+    assert shortlink_queries(12) == 2
+    assert ShortLink.objects.count() == 12
+    assert (
+        ShortLink.objects.filter(expires_at__gt=timezone.now() + timedelta(days=29)).count() == 12
+    )
+
+
+def test_a_text_whose_link_already_has_a_code_carries_that_code_and_extends_it(monkeypatch):
+    """A batch hands out a fresh code while rendering; when the target already had one (an
+    earlier text, or another worker at once), the text goes with the saved code."""
+    from dialogue_hub import texts
+    from dialogue_hub.outbox import send_batch
+
+    from ..factories import ParticipantFactory
+
+    real = shortlinks.LinkBatch.save
+
+    def saved_meanwhile(batch):
+        # Another process saves the same targets first, with codes of its own.
+        for n, (digest, (target, _code)) in enumerate(batch.links.items()):
+            ShortLink.objects.create(
+                code=f"earlier{n:03d}",
+                target=target,
+                target_hash=digest,
+                expires_at=timezone.now() + timedelta(days=1),
+            )
+        return real(batch)
+
+    monkeypatch.setattr(shortlinks.LinkBatch, "save", saved_meanwhile)
+    people, ids = promoted_texts(2)
+    ParticipantFactory(initiative=people[0].initiative)  # not in the batch
+
+    assert send_batch(ids)["sent"] == 2
+
+    bodies = sorted(text["body"] for text in texts.sent)
+    assert "/t/earlier000/" in bodies[0] + bodies[1]
+    assert all("/t/earlier" in body for body in bodies)
+    assert sorted(opened_by(body).pk for body in bodies) == sorted(p.pk for p in people)
+    assert ShortLink.objects.count() == 2  # no second code for the same page
+    assert not ShortLink.objects.filter(expires_at__lt=timezone.now() + timedelta(days=29))
+
+
+def test_a_code_already_taken_by_another_link_falls_back_to_one_link_at_a_time(monkeypatch):
+    """The batch's codes are random; should one be taken by another page's link (rarely), the
+    batch saves its links one by one instead, and every text still carries a working link."""
+    from dialogue_hub import texts
+    from dialogue_hub.outbox import send_batch
+
+    ShortLink.objects.create(
+        code="taken23456",
+        target="/elsewhere/",
+        target_hash=shortlinks._digest("/elsewhere/"),
+        expires_at=timezone.now() + timedelta(days=30),
+    )
+    codes = iter(["taken23456", "taken23456"])
+    real_new_code = shortlinks._new_code
+    monkeypatch.setattr(shortlinks, "_new_code", lambda: next(codes, None) or real_new_code())
+    people, ids = promoted_texts(2)
+
+    assert send_batch(ids)["sent"] == 2
+
+    bodies = [text["body"] for text in texts.sent]
+    assert sorted(opened_by(body).pk for body in bodies) == sorted(p.pk for p in people)
+    assert not any("/t/taken23456/" in body for body in bodies)
+    assert ShortLink.objects.count() == 3
