@@ -126,12 +126,10 @@ class Worker(Server):
         smtp_port: int,
         log_path: Path,
         extra_env: dict | None = None,
-        extra_args: tuple = (),
     ):
         super().__init__(log_path)
         self.smtp_port = smtp_port
         self.extra_env = extra_env or {}
-        self.extra_args = tuple(extra_args)  # e.g. --include=tests.text_kinds (bench/texts.py)
 
     def start(self, timeout: float = 90) -> None:
         env = {**os.environ, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(self.smtp_port)}
@@ -151,7 +149,6 @@ class Worker(Server):
                 "--without-gossip",
                 "--loglevel=WARNING",
                 f"--hostname=bench-{uuid.uuid4().hex[:8]}@%h",
-                *self.extra_args,
             ],
             env=env,
             ready=self._answers,

@@ -4,26 +4,25 @@ the same local text provider over one connection.
 Run it with `make bench` or `bench/run texts` (bench/run sets up the database and the
 environment). Steps:
 
-1. Build 10,000 participants of an initiative where it is daytime now (bulk inserts; no text
-   is held for quiet hours).
+1. Build 10,000 participants who chose texts only (a mobile number each), in circles of 10,
+   of an initiative where it is daytime now (no text is held for quiet hours) that reminds
+   people 48 hours before a meeting (bulk inserts).
 2. Start the server that speaks Twilio's Messages API (tests/twilio_server.py) in its own
    process and a real Celery worker (prefork, 4 children, BENCH_WORKER_CONCURRENCY) on the
    real Redis and PostgreSQL, sending through the `twilio` package (DIALOGUE_HUB_SMS_URL).
-3. Pipeline, timed: `outbox_add_many()` with one text-only reminder per person (the rows
-   written in one transaction and published after commit, as a planner does) plus
-   `outbox_relay()` every 5 seconds, until the provider has all 10,000 texts (the clock stops
-   at the last one's arrival).
+3. Pipeline, timed: each circle has a meeting 47 hours from now (made untimed, the previous
+   round's called off); `reminders_plan()` (the guides planner, as Celery beat runs it) writes
+   the project's meeting reminders ("meeting.reminder", by text only: templates/texts/
+   meeting_reminder.txt, with a short link to the person's circle page) and publishes them
+   after commit, plus `outbox_relay()` every 5 seconds, until the provider has all 10,000
+   texts (the clock stops at the last one's arrival).
 4. Baseline, timed: the same texts rendered beforehand (untimed), then POSTed by a plain loop
    over one `requests.Session` (one kept-alive connection) to the same server.
-5. Steps 3 and 4 make a round; `--rounds` (3) rounds run back to back, each with its own rows,
-   so that on a shared machine both timings of a round meet the same load. Print
+5. Steps 3 and 4 make a round; `--rounds` (3) rounds run back to back, each with its own
+   meetings, so that on a shared machine both timings of a round meet the same load. Print
    `text_ratio = baseline_seconds / pipeline_seconds` of the median round (goal: at least 0.5)
    and write bench/results.json (merged into what is there) and the "texts" section of
    bench/results.md, every round listed.
-
-The kind sent is the test kind with a text version (tests/text_kinds.py, loaded by the worker
-with --include) while no kind of the project has one: a builder that loads the participant
-(one query per batch) and a two-line template, as a reminder's text is.
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ import os
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,18 +56,23 @@ from sink import SinkProcess  # noqa: E402
 from tests.smtp_sink import free_port  # noqa: E402
 from tests.twilio_server import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, TwilioServer  # noqa: E402
 
-WORKER_ARGS = ("--include=tests.text_kinds",)
 FINDINGS = "<!-- findings: kept across runs, edit by hand -->"
+MEMBERS = 10  # people per circle
+REMIND_HOURS = 48  # the initiative's one reminder, this long before each meeting
+STARTS_IN = timedelta(hours=REMIND_HOURS - 1)  # so each meeting's reminder is due at once
 
 
 def number(n: int) -> str:
     return f"+1312555{n:04d}" if n < 10_000 else f"+1312556{n - 10_000:04d}"
 
 
-def build_people(count: int):
+def build_texters(count: int):
+    """An initiative where it is daytime now, with `count` people who chose texts only (a
+    mobile number each, no email wanted) in circles of MEMBERS. Bulk inserts."""
+    from guides.models import Circle, CircleMember
     from initiatives.models import Initiative, Phase
-    from participants.models import Participant, Status
-    from tests.text_kinds import daytime_zone
+    from participants.models import ContactBy, Participant, Status
+    from tests.helpers import daytime_zone
 
     initiative = Initiative.objects.create(
         name="Benchville Dialogues (texts)",
@@ -78,45 +82,75 @@ def build_people(count: int):
         timezone=daytime_zone(),
         phase=Phase.DIALOGUE,
         is_published=True,
+        reminder_hours=[REMIND_HOURS],
     )
-    return Participant.objects.bulk_create(
+    circles = Circle.objects.bulk_create(
+        [
+            Circle(
+                initiative=initiative,
+                name=f"Circle {i:04d}",
+                time_slot="Tuesday evening",
+                venue_name="Benchville Public Library",
+                venue_address="1 Main Street",
+                is_neutral_venue=True,
+            )
+            for i in range((count + MEMBERS - 1) // MEMBERS)
+        ],
+        batch_size=1000,
+    )
+    people = Participant.objects.bulk_create(
         [
             Participant(
                 initiative=initiative,
                 name=f"Participant {n:05d}",
                 email=f"texted-{n:05d}@bench.example.net",
-                preferred_language="en",
+                preferred_language="es" if n % 4 == 3 else "en",
                 neighborhood="Eastside",
                 status=Status.CONFIRMED,
                 availability=["Tuesday evening"],
+                phone=number(n),
+                contact_by=ContactBy.TEXT,
             )
             for n in range(count)
         ],
         batch_size=2000,
     )
+    CircleMember.objects.bulk_create(
+        [CircleMember(circle=circles[n // MEMBERS], participant=p) for n, p in enumerate(people)],
+        batch_size=2000,
+    )
+    return circles
 
 
-def text_rows(people, round_: int) -> list[dict]:
-    from tests.text_kinds import KIND
+def schedule_round(circles, round_: int):
+    """Each circle's meeting of this round, REMIND_HOURS - 1 hours from now (its reminder is
+    due at once); the previous round's meetings are called off first, so the planner plans
+    this round's reminders only. Returns the meetings' start."""
+    from django.utils import timezone
 
-    return [
-        {
-            "kind": KIND,
-            "to": person.email,
-            "key": f"bench-text:{round_}:{person.pk}",
-            "initiative": person.initiative,
-            "language": person.preferred_language,
-            "params": {"participant": person.pk},
-            "text_to": number(n),
-            "by_email": False,
-        }
-        for n, person in enumerate(people)
-    ]
+    from guides.models import CircleSession, MeetingStatus
+
+    CircleSession.objects.filter(circle__in=circles, status=MeetingStatus.SCHEDULED).update(
+        status=MeetingStatus.CANCELLED
+    )
+    starts_at = (timezone.now() + STARTS_IN).replace(second=0, microsecond=0)
+    CircleSession.objects.bulk_create(
+        [CircleSession(circle=c, number=round_, starts_at=starts_at) for c in circles],
+        batch_size=1000,
+    )
+    return starts_at
 
 
-def time_pipeline(sink: SinkProcess, people, round_: int, *, timeout: float) -> dict:
+def round_rows(starts_at):
     from dialogue_hub.models import OutboxMessage
-    from dialogue_hub.outbox import outbox_add_many, outbox_relay
+    from guides.services.reminders import REMINDER
+
+    return OutboxMessage.objects.filter(channel="text", kind=REMINDER, scheduled_for=starts_at)
+
+
+def time_pipeline(sink: SinkProcess, circles, round_: int, count: int, *, timeout: float) -> dict:
+    from dialogue_hub.outbox import outbox_relay
+    from guides.services.reminders import reminders_plan
 
     handed = 0
 
@@ -124,20 +158,18 @@ def time_pipeline(sink: SinkProcess, people, round_: int, *, timeout: float) -> 
         nonlocal handed
         handed += outbox_relay()
 
-    rows = text_rows(people, round_)
+    starts_at = schedule_round(circles, round_)  # untimed: the meetings exist beforehand
     sink.reset()
     started = time.monotonic()
-    added = outbox_add_many(rows)
+    planned = reminders_plan()
     planned_at = time.monotonic()
-    if added != len(rows):
-        raise RuntimeError(f"the outbox added {added} texts, expected {len(rows)}")
+    if planned["reminders"] != count or round_rows(starts_at).count() != count:
+        raise RuntimeError(f"the planner planned {planned}, expected {count} reminder texts")
     relay()
-    wait_for_sink(sink, len(rows), timeout=timeout, tick=relay)
+    wait_for_sink(sink, count, timeout=timeout, tick=relay)
     finished = sink.last_at
     time.sleep(1)  # anything more (a duplicate) would arrive now
-    sent = OutboxMessage.objects.filter(
-        channel="text", status="sent", key__startswith=f"text:bench-text:{round_}:"
-    ).count()
+    sent = round_rows(starts_at).filter(status="sent").count()
     return {
         "seconds": finished - started,
         "add_seconds": planned_at - started,
@@ -145,6 +177,7 @@ def time_pipeline(sink: SinkProcess, people, round_: int, *, timeout: float) -> 
         "rows_sent": sent,
         "connections": sink.connections,
         "relay_handed_over": handed,
+        "starts_at": starts_at,
     }
 
 
@@ -194,8 +227,10 @@ def write_results(result: dict) -> None:
             "",
             f"{result['text_date']} on {result['machine']}",
             "",
-            f"{result['text_messages']:,} text-only reminders, one per person. Pipeline: "
-            "`outbox_add_many()` (rows written and published after commit) + `outbox_relay()` "
+            f"{result['text_messages']:,} meeting reminders by text (the project's "
+            "`meeting.reminder`, with a short link), one per person (people who chose texts "
+            "only, circles of 10, a meeting in 47 h, reminders 48 h before). Pipeline: "
+            "`reminders_plan()` (rows written and published after commit) + `outbox_relay()` "
             f"→ Redis → Celery worker (prefork, {WORKER_CONCURRENCY} children) → the `twilio` "
             "package → the local server that speaks Twilio's Messages API "
             "(tests/twilio_server.py, its own process). Baseline: the same texts rendered "
@@ -229,15 +264,12 @@ def write_results(result: dict) -> None:
     write_md_section("texts", section, keep_from=FINDINGS)
 
 
-def one_round(sink: SinkProcess, people, round_: int, *, timeout: float) -> dict:
-    """The pipeline for a round's rows, then the baseline for the same texts, back to back (so
-    both meet the same load on a shared machine)."""
-    from dialogue_hub.models import OutboxMessage
-
-    count = len(people)
+def one_round(sink: SinkProcess, circles, round_: int, count: int, *, timeout: float) -> dict:
+    """The pipeline for a round's meetings, then the baseline for the same texts, back to back
+    (so both meet the same load on a shared machine)."""
     load = os.getloadavg()[0]
-    log(f"Round {round_}. Pipeline: outbox + relay until the provider has {count:,} texts…")
-    pipeline = time_pipeline(sink, people, round_, timeout=timeout)
+    log(f"Round {round_}. Pipeline: planner + relay until the provider has {count:,} texts…")
+    pipeline = time_pipeline(sink, circles, round_, count, timeout=timeout)
     log(
         f"  {pipeline['seconds']:.2f}s ({count / pipeline['seconds']:.0f} texts/s); "
         f"adding the rows {pipeline['add_seconds']:.2f}s; received {pipeline['received']:,} "
@@ -247,9 +279,8 @@ def one_round(sink: SinkProcess, people, round_: int, *, timeout: float) -> dict
     if pipeline["rows_sent"] != count or pipeline["received"] != count:
         raise RuntimeError(f"round {round_}: {pipeline}, expected {count} once each")
     rows = list(
-        OutboxMessage.objects.filter(
-            channel="text", status="sent", key__startswith=f"text:bench-text:{round_}:"
-        )
+        round_rows(pipeline["starts_at"])
+        .filter(status="sent")
         .select_related("initiative")
         .order_by("pk")
     )
@@ -295,7 +326,6 @@ def main() -> int:
     django.setup()
     from django.conf import settings
 
-    import tests.text_kinds  # noqa: F401 — the kind, in this process too
     from dialogue_hub.celery import app
 
     if app.conf.task_always_eager or not settings.REDIS_URL:
@@ -306,12 +336,11 @@ def main() -> int:
         smtp_port=1,  # no email is sent
         log_path=ROOT / "var" / "bench" / "worker-texts.log",
         extra_env={"DIALOGUE_HUB_SMS_URL": sms_url},
-        extra_args=WORKER_ARGS,
     )
     try:
-        log(f"Building {args.messages:,} participants with a mobile number…")
+        log(f"Building {args.messages:,} participants who chose texts, in circles…")
         started = time.monotonic()
-        people = build_people(args.messages)
+        circles = build_texters(args.messages)
         log(f"  built in {time.monotonic() - started:.1f}s")
         purge_queue()
         sink.start()
@@ -320,7 +349,7 @@ def main() -> int:
 
         rounds = []
         for round_ in range(1, args.rounds + 1):
-            rounds.append(one_round(sink, people, round_, timeout=args.timeout))
+            rounds.append(one_round(sink, circles, round_, args.messages, timeout=args.timeout))
         worker.stop()
         ratios = sorted(r["ratio"] for r in rounds)
         middle = rounds[[r["ratio"] for r in rounds].index(ratios[len(ratios) // 2])]

@@ -1,5 +1,10 @@
 """Sending the text messages of an outbox batch (dialogue_hub/outbox.py claims them with the
-emails; dialogue_hub/texts.py has the providers, STOP, quiet hours and segments)."""
+emails; dialogue_hub/texts.py has the providers, STOP, quiet hours and segments).
+
+The batch's texts are rendered first and their short links saved together (two queries for
+the batch, dialogue_hub/shortlinks.py); then each goes to the provider over one connection and
+its outcome is recorded as soon as the provider answers, so a worker killed mid-batch repeats
+only the text in flight."""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from django.db.models import F
 from django.template import engines
 from django.utils import timezone, translation
 
-from . import texts
+from . import shortlinks, texts
 from .models import OutboxMessage, OutboxStatus
 from .outbox import (
     KINDS,
@@ -102,6 +107,72 @@ def _asynchronous_commit():
             connection.close()
 
 
+def _prepare(row: OutboxMessage, stopped: set, outcome: dict[str, int], now: datetime):
+    """(kind, the text to send) for a claimed row, or (kind, None) once its outcome is recorded
+    (no text version, the number answered STOP, quiet hours, no longer applies, a bug); a text
+    that will not go has its email sent instead where the person gets no email version."""
+    kind = KINDS.get(row.kind)
+    if kind is None or not kind.text:
+        _fail(row, f"{row.kind} has no text version", outcome)
+        return kind, None
+    if row.to_phone in stopped:
+        _finish(row, OutboxStatus.SKIPPED, error="The number answered STOP.")
+        outcome["skipped"] += 1
+        email_instead(row)
+        return kind, None
+    zone = row.initiative.timezone if row.initiative_id else settings.TIME_ZONE
+    morning = texts.quiet_until(now, zone)
+    if morning is not None:
+        _hold_until(row, morning)
+        outcome["held"] += 1
+        return kind, None
+    try:
+        return kind, render_text(row, kind)
+    except Stale as exc:
+        _finish(row, OutboxStatus.CANCELLED, error=str(exc))
+        outcome["cancelled"] += 1
+    except Exception as exc:  # a bug in a builder or template: fail it, show it
+        logger.exception("Outbox: text %s could not be built", row)
+        _fail(row, f"Could not be built: {exc}", outcome)
+    return kind, None
+
+
+def _send_one(backend, row: OutboxMessage, kind: Kind, body: str, outcome: dict[str, int]) -> None:
+    """One text to the provider, its outcome recorded at once: sent (with its segments and the
+    provider's id), tried again later, or refused (the email instead)."""
+    try:
+        reference = backend.send(to=row.to_phone, body=body, reference=row.key)
+    except texts.TextError as exc:
+        if exc.transient:
+            _retry_later(row, exc)
+            if row.attempts >= settings.DIALOGUE_HUB_OUTBOX_MAX_ATTEMPTS:
+                email_instead(row)  # it ended failed: the email goes instead
+                outcome["failed"] += 1
+            else:
+                outcome["retry"] += 1
+            return
+        if exc.unsubscribed:
+            texts.set_stopped(row.to_phone, stopped=True, keyword="carrier")
+            _finish(row, OutboxStatus.SKIPPED, error=exc.reason)
+            outcome["skipped"] += 1
+        else:
+            _finish(row, OutboxStatus.FAILED, error=exc.reason)
+            outcome["failed"] += 1
+        email_instead(row)
+        return
+    size = texts.segments(body)
+    _finish(
+        row,
+        OutboxStatus.SENT,
+        sent_at=timezone.now(),
+        segments=size.count,
+        encoding=size.encoding,
+        provider_ref=(reference or "")[:64],
+    )
+    outcome["sent"] += 1
+    _after_sent(row, kind)
+
+
 def send_texts(rows: list[OutboxMessage], outcome: dict[str, int], now: datetime) -> None:
     """Send claimed text messages over one provider connection: held through quiet hours,
     skipped for numbers that answered STOP, the email sent instead of a refused number."""
@@ -121,64 +192,19 @@ def _send_texts(rows: list[OutboxMessage], outcome: dict[str, int], now: datetim
             _fail(row, "No text message provider is set up.", outcome)
         return
     stopped = texts.stopped_numbers(row.to_phone for row in rows)
-    try:
+    # First every text of the batch is rendered (or its outcome recorded: no text version,
+    # STOP, quiet hours, no longer applies), its short links collected and then saved at once;
+    # then each goes to the provider, its outcome recorded as soon as the provider answers.
+    ready = []
+    with shortlinks.collected() as links:
         for row in rows:
-            kind = KINDS.get(row.kind)
-            if kind is None or not kind.text:
-                _fail(row, f"{row.kind} has no text version", outcome)
-                continue
-            if row.to_phone in stopped:
-                _finish(row, OutboxStatus.SKIPPED, error="The number answered STOP.")
-                outcome["skipped"] += 1
-                email_instead(row)
-                continue
-            zone = row.initiative.timezone if row.initiative_id else settings.TIME_ZONE
-            morning = texts.quiet_until(now, zone)
-            if morning is not None:
-                _hold_until(row, morning)
-                outcome["held"] += 1
-                continue
-            try:
-                body = render_text(row, kind)
-            except Stale as exc:
-                _finish(row, OutboxStatus.CANCELLED, error=str(exc))
-                outcome["cancelled"] += 1
-                continue
-            except Exception as exc:  # a bug in a builder or template: fail it, show it
-                logger.exception("Outbox: text %s could not be built", row)
-                _fail(row, f"Could not be built: {exc}", outcome)
-                continue
-            try:
-                reference = backend.send(to=row.to_phone, body=body, reference=row.key)
-            except texts.TextError as exc:
-                if exc.transient:
-                    _retry_later(row, exc)
-                    if row.attempts >= settings.DIALOGUE_HUB_OUTBOX_MAX_ATTEMPTS:
-                        email_instead(row)  # it ended failed: the email goes instead
-                        outcome["failed"] += 1
-                    else:
-                        outcome["retry"] += 1
-                    continue
-                if exc.unsubscribed:
-                    texts.set_stopped(row.to_phone, stopped=True, keyword="carrier")
-                    _finish(row, OutboxStatus.SKIPPED, error=exc.reason)
-                    outcome["skipped"] += 1
-                else:
-                    _finish(row, OutboxStatus.FAILED, error=exc.reason)
-                    outcome["failed"] += 1
-                email_instead(row)
-                continue
-            size = texts.segments(body)
-            _finish(
-                row,
-                OutboxStatus.SENT,
-                sent_at=timezone.now(),
-                segments=size.count,
-                encoding=size.encoding,
-                provider_ref=(reference or "")[:64],
-            )
-            outcome["sent"] += 1
-            _after_sent(row, kind)
+            kind, body = _prepare(row, stopped, outcome, now)
+            if body is not None:
+                ready.append((row, kind, body))
+    links.save()
+    try:
+        for row, kind, body in ready:
+            _send_one(backend, row, kind, body, outcome)
     finally:
         try:
             backend.close()

@@ -4,11 +4,17 @@ until it expires. One code per target (computed from it with the site's secret k
 and its expiry extended by each new text.
 
 Links to other sites, and anything not under DIALOGUE_HUB_BASE_URL, are left as they are.
+
+A batch of texts (dialogue_hub/outbox_texts.py) renders inside `collected()`: there `shorten()`
+hands out the link (its code is known from the target) and only collects the row; `save()` then
+writes the whole batch's links in one statement instead of one per text.
 """
 
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django.conf import settings
@@ -42,8 +48,45 @@ def code_for(target: str) -> str:
     return "".join(chars)
 
 
+def _save(rows: list[ShortLink]) -> None:
+    """Write links, or push back the expiry of those written before (a text sent again)."""
+    if rows:
+        ShortLink.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["code"], update_fields=["expires_at"]
+        )
+
+
+class LinkBatch:
+    """The links a batch of texts shortened, written at once by `save()`."""
+
+    def __init__(self):
+        self.rows: dict[str, ShortLink] = {}
+
+    def add(self, row: ShortLink) -> None:
+        self.rows.setdefault(row.code, row)
+
+    def save(self) -> None:
+        _save(list(self.rows.values()))
+
+
+_batch: ContextVar[LinkBatch | None] = ContextVar("shortlinks_batch", default=None)
+
+
+@contextmanager
+def collected():
+    """Within it, `shorten()` writes nothing: save the yielded LinkBatch before the texts
+    rendered within go out."""
+    batch = LinkBatch()
+    token = _batch.set(batch)
+    try:
+        yield batch
+    finally:
+        _batch.reset(token)
+
+
 def shorten(url: str) -> str:
-    """One query: the link's row is written, or its expiry pushed back (a text sent again)."""
+    """The short link of `url`: written at once (one statement), or collected by the batch
+    being rendered (`collected()`)."""
     base = settings.DIALOGUE_HUB_BASE_URL.rstrip("/")
     if not url or not url.startswith(base + "/"):
         return url
@@ -55,9 +98,11 @@ def shorten(url: str) -> str:
         target_hash=hashlib.sha256(target.encode()).hexdigest(),
         expires_at=timezone.now() + _lifetime(),
     )
-    ShortLink.objects.bulk_create(
-        [row], update_conflicts=True, unique_fields=["code"], update_fields=["expires_at"]
-    )
+    batch = _batch.get()
+    if batch is not None:
+        batch.add(row)
+    else:
+        _save([row])
     return absolute_url(reverse("short_link", kwargs={"code": code}))
 
 

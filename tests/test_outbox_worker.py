@@ -151,11 +151,10 @@ class Worker:
     """`celery worker` as a subprocess in its own session, so SIGKILL reaches the main process
     and its prefork children at once, as when a machine loses power or the OOM killer strikes."""
 
-    def __init__(self, *, smtp_port: int, log_dir: Path, env: dict | None = None, args: tuple = ()):
+    def __init__(self, *, smtp_port: int, log_dir: Path, env: dict | None = None):
         self.smtp_port = smtp_port
         self.log_dir = log_dir
         self.extra_env = env or {}  # e.g. DIALOGUE_HUB_SMS_URL (tests/test_texts_worker.py)
-        self.extra_args = tuple(args)  # e.g. --include=tests.text_kinds
         self.process: subprocess.Popen | None = None
         self.log_path: Path | None = None
         self.runs = 0
@@ -202,7 +201,6 @@ class Worker:
                 "--without-gossip",
                 "--loglevel=INFO",
                 f"--hostname=outbox-test-{uuid.uuid4().hex[:8]}@%h",
-                *self.extra_args,
             ],
             cwd=BASE_DIR,
             env=self.environment(),

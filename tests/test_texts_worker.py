@@ -10,8 +10,10 @@ by the real `twilio` package over HTTP. Nothing here is mocked, and nothing leav
 - A STOP posted to the webhook, signed as the provider signs it, stops the next reminder: the
   outbox row is skipped and the provider receives nothing for that number.
 
-The broker and STOP tests add their rows directly, of a test kind with a text version
-(TEXT_KIND: tests/text_kinds.py, loaded by the worker with --include).
+The broker test and the first STOP test add their rows directly: the project's waiting-list
+message with its text version ("a place freed up and it is yours", participant.promoted),
+which a person may get more than once; the other tests send the project's meeting reminders,
+planned by the guides planner.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ from guides.models import Circle, CircleMember, CircleSession
 from guides.services import reminders as reminder_services
 from participants.models import ContactBy, Participant
 
-from . import text_kinds
 from .factories import CircleFactory, InitiativeFactory, ParticipantFactory
+from .helpers import daytime_zone
 from .test_outbox_worker import (
     DOWN_BROKER,
     Worker,
@@ -51,19 +53,10 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-# The project's meeting reminder (with its text version) for the kill test; the test kind
-# (tests/text_kinds.py, loaded by the worker with --include) for the others, whose rows are
-# added directly.
+# The project's kinds with a text version: the meeting reminder (planned by the guides
+# planner) and the waiting list's "your place" message (rows added directly).
 MEETING_REMINDER = reminder_services.REMINDER
-TEXT_KIND = text_kinds.KIND
-WORKER_ARGS = ("--include=tests.text_kinds",)
-
-
-@pytest.fixture
-def text_kind():
-    text_kinds.install()
-    yield TEXT_KIND
-    text_kinds.uninstall()
+PROMOTED = "participant.promoted"
 
 
 @pytest.fixture
@@ -74,13 +67,12 @@ def provider(settings):
 
 
 @pytest.fixture
-def worker(real_broker, provider, text_kind, tmp_path):  # noqa: F811 (real_broker: a fixture)
+def worker(real_broker, provider, tmp_path):  # noqa: F811 (real_broker: a fixture)
     """A worker (call .start()) that sends texts to `provider`; stopped at the end."""
     w = Worker(
         smtp_port=1,  # no email is sent here
         log_dir=tmp_path,
         env={"DIALOGUE_HUB_SMS_URL": provider.sms_url()},
-        args=WORKER_ARGS,
     )
     try:
         yield w
@@ -93,33 +85,40 @@ def number(n: int) -> str:
 
 
 def people(count: int):
-    """`count` participants of an initiative where it is daytime now (no quiet hours)."""
-    initiative = InitiativeFactory(languages=["en", "es"], timezone=text_kinds.daytime_zone())
+    """`count` participants who chose texts only (number(n) each), of an initiative where it is
+    daytime now (no quiet hours)."""
+    initiative = InitiativeFactory(
+        name="Eastside Talks", languages=["en", "es"], timezone=daytime_zone()
+    )
     return Participant.objects.bulk_create(
         [
             ParticipantFactory.build(
-                initiative=initiative, email=f"texted-{initiative.pk}-{n:05d}@example.net"
+                initiative=initiative,
+                email=f"texted-{initiative.pk}-{n:05d}@example.net",
+                phone=number(n),
+                contact_by=ContactBy.TEXT,
             )
             for n in range(count)
         ]
     )
 
 
-def reminder_rows(persons, *, round_: int = 1, send_after=None) -> list[dict]:
-    """outbox_add_many rows: a reminder by text only (the email kept as the fallback)."""
+def promoted_rows(persons, *, round_: int = 1, send_after=None) -> list[dict]:
+    """outbox_add_many rows: "a place freed up and it is yours" by text only (the email kept
+    as the fallback), as participants/services write it for a person who chose texts."""
     return [
         {
-            "kind": TEXT_KIND,
+            "kind": PROMOTED,
             "to": person.email,
-            "key": f"test-text-reminder:{person.pk}:{round_}",
+            "key": f"test-promoted:{person.pk}:{round_}",
             "initiative": person.initiative,
             "language": "en",
             "params": {"participant": person.pk},
             "send_after": send_after,
-            "text_to": number(n),
+            "text_to": person.phone,
             "by_email": False,
         }
-        for n, person in enumerate(persons)
+        for person in persons
     ]
 
 
@@ -153,7 +152,7 @@ def circles_of_texters(starts_in: timedelta, *, circles: int, members: int):
     """Circles whose members chose texts only (each with a number), meeting once `starts_in`
     from now, in an initiative where it is daytime now (no quiet hours). Bulk inserts."""
     initiative = InitiativeFactory(
-        languages=["en", "es"], phase="dialogue", timezone=text_kinds.daytime_zone()
+        languages=["en", "es"], phase="dialogue", timezone=daytime_zone()
     )
     circle_rows = Circle.objects.bulk_create(
         [CircleFactory.build(initiative=initiative, name=f"Circle {i:03d}") for i in range(circles)]
@@ -248,7 +247,7 @@ def test_a_text_added_with_the_broker_down_waits_and_goes_once_it_is_back(worker
     [person] = people(1)
     with broker_at(DOWN_BROKER):
         started = time.monotonic()
-        outbox_add(**reminder_rows([person])[0])
+        outbox_add(**promoted_rows([person])[0])
         elapsed = time.monotonic() - started
 
     assert elapsed < 2, f"adding a text took {elapsed:.2f}s with the broker down"
@@ -271,7 +270,7 @@ def test_a_text_added_with_the_broker_down_waits_and_goes_once_it_is_back(worker
     )
     [received] = provider.messages
     assert received.to == number(0)
-    assert received.body.startswith("Dialogue Hub: reminder for")
+    assert received.body.startswith("Dialogue Hub: Good news: a place freed up in Eastside Talks")
     assert OutboxMessage.objects.get(pk=row.pk).provider_ref == received.sid
 
 
@@ -286,30 +285,30 @@ def post_signed(client, params: dict):
     return client.post(path, params, HTTP_X_TWILIO_SIGNATURE=signature)
 
 
-def test_a_stop_reply_stops_the_next_reminder(worker, provider, client):
+def test_a_stop_reply_stops_the_next_text(worker, provider, client):
     persons = people(2)  # number(0) answers STOP; number(1) does not
     stopper, other = number(0), number(1)
     worker.start()
 
-    outbox_add_many(reminder_rows(persons, round_=1))
+    outbox_add_many(promoted_rows(persons, round_=1))
     assert provider.wait_for(2, timeout=60), worker.log_tail()
     assert provider.by_recipient() == {stopper: 1, other: 1}
 
-    # The next reminder is already waiting for its time when the STOP arrives…
+    # The next text is already waiting for its time when the STOP arrives…
     later = timezone.now() + timedelta(hours=1)
-    outbox_add_many(reminder_rows(persons, round_=2, send_after=later))
+    outbox_add_many(promoted_rows(persons, round_=2, send_after=later))
     response = post_signed(client, {"From": stopper, "To": FROM_NUMBER, "Body": "STOP"})
     assert response.status_code == 200
     assert b"no more texts" in response.content
 
-    waiting = OutboxMessage.objects.get(key=f"text:test-text-reminder:{persons[0].pk}:2")
+    waiting = OutboxMessage.objects.get(key=f"text:test-promoted:{persons[0].pk}:2")
     assert waiting.status == OutboxStatus.SKIPPED
     assert waiting.last_error == "The number answered STOP."
-    still = OutboxMessage.objects.get(key=f"text:test-text-reminder:{persons[1].pk}:2")
+    still = OutboxMessage.objects.get(key=f"text:test-promoted:{persons[1].pk}:2")
     assert still.status == OutboxStatus.PENDING
 
-    # …and one added after it (a new meeting's reminder) is skipped by the worker.
-    outbox_add_many(reminder_rows(persons, round_=3))
+    # …and one added after it is skipped by the worker.
+    outbox_add_many(promoted_rows(persons, round_=3))
     third = OutboxMessage.objects.filter(key__endswith=":3")
     wait_until(
         lambda: not third.filter(status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING]).exists(),

@@ -71,3 +71,79 @@ def test_the_daily_purge_deletes_expired_links():
     ShortLink.objects.filter(target="/other/").update(expires_at=timezone.now())
     tasks.outbox_purge_old()
     assert list(ShortLink.objects.values_list("target", flat=True)) == [PRIVATE.removeprefix(BASE)]
+
+
+# --- a batch of texts saves its links together ----------------------------------------------------
+
+
+def promoted_texts(count: int):
+    """`count` "a place freed up" texts (participant.promoted) to people of an initiative
+    where it is daytime now, by text only; their outbox rows."""
+    from dialogue_hub.models import OutboxChannel, OutboxMessage
+    from dialogue_hub.outbox import outbox_add_many
+
+    from ..factories import InitiativeFactory, ParticipantFactory
+    from ..helpers import daytime_zone
+
+    initiative = InitiativeFactory(timezone=daytime_zone())
+    people = ParticipantFactory.create_batch(count, initiative=initiative)
+    outbox_add_many(
+        [
+            {
+                "kind": "participant.promoted",
+                "to": person.email,
+                "key": f"promoted:{person.pk}",
+                "initiative": initiative,
+                "language": "en",
+                "params": {"participant": person.pk},
+                "text_to": f"+1202555{n:04d}",
+                "by_email": False,
+            }
+            for n, person in enumerate(people)
+        ]
+    )
+    rows = OutboxMessage.objects.filter(channel=OutboxChannel.TEXT).order_by("pk")
+    return people, list(rows.values_list("pk", flat=True))
+
+
+def opened_by(body: str):
+    """The participant whose private page a text's short link opens."""
+    from django.conf import settings
+    from django.urls import resolve
+
+    from participants.services.registration import MANAGE_SALT, resolve_token
+
+    from ..helpers import text_link_target
+
+    match = resolve(text_link_target(body))
+    assert match.view_name == "participants:manage"
+    days = settings.DIALOGUE_HUB_MANAGE_LINK_DAYS
+    return resolve_token(match.kwargs["token"], MANAGE_SALT, max_age_days=days)
+
+
+def shortlink_queries(count: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dialogue_hub import texts
+    from dialogue_hub.outbox import send_batch
+
+    people, ids = promoted_texts(count)
+    with CaptureQueriesContext(connection) as ctx:
+        assert send_batch(ids)["sent"] == count
+    queries = sum('"dialogue_hub_shortlink"' in q["sql"] for q in ctx.captured_queries)
+    bodies = {text["to"]: text["body"] for text in texts.sent}
+    assert [opened_by(bodies[f"+1202555{n:04d}"]) for n in range(count)] == people
+    return queries
+
+
+def test_a_batch_of_texts_saves_all_its_short_links_in_one_query_each_leading_to_its_page():
+    """Each text of a batch carries its own working link, yet the batch writes its links in
+    one statement (not one per text)."""
+    assert shortlink_queries(3) == 1
+    ShortLink.objects.all().delete()
+    assert shortlink_queries(12) == 1
+    assert ShortLink.objects.count() == 12
+    assert (
+        ShortLink.objects.filter(expires_at__gt=timezone.now() + timedelta(days=29)).count() == 12
+    )

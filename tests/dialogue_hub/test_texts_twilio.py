@@ -2,7 +2,10 @@
 server that speaks Twilio's Messages API (tests/twilio_server.py), and what the outbox does
 with each answer: sent with the provider's id and the segments; a refused number failed with
 the provider's reason and the email sent instead; a carrier unsubscribe stops the number;
-rate limited, provider down or unreachable: tried again later, never lost."""
+rate limited, provider down or unreachable: tried again later, never lost.
+
+The texts are the project's own: "a place freed up and it is yours" (participant.promoted,
+participants/emails.py) to people of an initiative where it is daytime now (no quiet hours)."""
 
 from __future__ import annotations
 
@@ -10,13 +13,16 @@ from datetime import timedelta
 
 import pytest
 import requests
+from django.urls import resolve
 from django.utils import timezone
 
 from dialogue_hub import texts
 from dialogue_hub.models import OutboxChannel, OutboxMessage, OutboxStatus, TextOptOut
 from dialogue_hub.outbox import outbox_add, send_batch
+from participants.services.registration import MANAGE_SALT, resolve_token
 
 from ..factories import InitiativeFactory, ParticipantFactory
+from ..helpers import daytime_zone, text_link_target
 from ..smtp_sink import free_port
 from ..twilio_server import (
     ACCOUNT_SID,
@@ -35,11 +41,8 @@ NUMBER = "+12025550143"
 
 @pytest.fixture
 def kind():
-    from .. import text_kinds
-
-    text_kinds.install()
-    yield text_kinds.KIND
-    text_kinds.uninstall()
+    """A kind of the project with a text version: the waiting list's "your place" message."""
+    return "participant.promoted"
 
 
 @pytest.fixture
@@ -51,9 +54,7 @@ def server(settings):
 
 @pytest.fixture
 def person(db):
-    from .. import text_kinds
-
-    initiative = InitiativeFactory(timezone=text_kinds.daytime_zone())
+    initiative = InitiativeFactory(name="Eastside Talks", timezone=daytime_zone())
     return ParticipantFactory(initiative=initiative, name="Ana Torres", email="ana@example.net")
 
 
@@ -122,8 +123,10 @@ def test_a_text_goes_to_the_provider_and_its_id_and_segments_are_kept(kind, serv
     [received] = server.messages
     assert received.to == NUMBER
     assert received.from_ == FROM_NUMBER
-    assert received.body.startswith("Dialogue Hub: reminder for Ana Torres")
-    assert f"/p/{person.pk}" in received.body
+    assert received.body.startswith("Dialogue Hub: Good news: a place freed up in Eastside Talks")
+    opened = resolve(text_link_target(received.body))  # the link opens the person's own page
+    assert opened.view_name == "participants:manage"
+    assert resolve_token(opened.kwargs["token"], MANAGE_SALT, max_age_days=1) == person
     assert row.status == OutboxStatus.SENT
     assert row.provider_ref == received.sid
     assert (row.segments, row.encoding) == (1, "GSM-7")
@@ -131,13 +134,13 @@ def test_a_text_goes_to_the_provider_and_its_id_and_segments_are_kept(kind, serv
 
 
 def test_an_accent_is_counted_as_ucs2(kind, server, person):
-    person.name = "María Ángeles"
-    person.save()
+    person.initiative.name = "Diálogos de Peñasco"
+    person.initiative.save()
     row = add_text(kind, person)
 
     send(row)
 
-    assert "María Ángeles" in server.messages[0].body
+    assert "Diálogos de Peñasco" in server.messages[0].body
     assert row.encoding == "UCS-2"
     assert row.segments == texts.segments(server.messages[0].body).count
 
