@@ -184,10 +184,16 @@ def time_pipeline(sink: SinkProcess, circles, round_: int, count: int, *, timeou
 def time_baseline(sink: SinkProcess, rows) -> dict:
     import requests
 
+    from dialogue_hub import shortlinks
     from dialogue_hub.outbox import KINDS
     from dialogue_hub.outbox_texts import render_text
 
-    bodies = [(row.to_phone, render_text(row, KINDS[row.kind])) for row in rows]  # untimed
+    # Untimed: rendered as a worker renders a batch (the short links saved together).
+    with shortlinks.collected() as links:
+        bodies = [(row.to_phone, render_text(row, KINDS[row.kind])) for row in rows]
+    changed = links.save()
+    for handed_out, link in changed.items():
+        bodies = [(to, body.replace(handed_out, link)) for to, body in bodies]
     url = f"http://127.0.0.1:{sink.port}/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
     session = requests.Session()
     session.auth = (ACCOUNT_SID, AUTH_TOKEN)
