@@ -28,6 +28,7 @@ from datetime import datetime, time, timedelta
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import phonenumbers
+import requests
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -269,6 +270,15 @@ class TwilioBackend(Backend):
         self.client = Client(self.options["sid"], self.options["token"], http_client=http)
         if self.options.get("base_url"):
             self.client.api.base_url = self.options["base_url"]
+        # The environment's proxy and CA bundle, read once for the batch rather than by
+        # requests on every text (a fifth of the package's cost per text).
+        base_url = self.client.api.base_url
+        http.proxy = requests.utils.get_environ_proxies(base_url) or None
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle:
+            http.session.verify = bundle
+        http.session.trust_env = False
+        self.messages = self.client.api.v2010.account.messages
 
     def send(self, *, to, body, reference):
         from requests import RequestException  # noqa: PLC0415
@@ -279,7 +289,7 @@ class TwilioBackend(Backend):
         if self.options.get("service"):
             sender = {"messaging_service_sid": self.options["service"]}
         try:
-            message = self.client.messages.create(to=to, body=body, **sender)
+            message = self.messages.create(to=to, body=body, **sender)
         except TwilioRestException as exc:
             reason = f"Twilio {exc.code or exc.status}: {exc.msg}"
             transient = exc.status == 429 or exc.status >= 500 or exc.code in TWILIO_RETRY_CODES
