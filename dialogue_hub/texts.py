@@ -118,7 +118,7 @@ def set_stopped(e164: str, *, stopped: bool, keyword: str) -> TextOptOut:
         from .outbox_texts import email_instead  # noqa: PLC0415 — it builds on the outbox
 
         waiting = list(
-            OutboxMessage.objects.select_for_update()
+            OutboxMessage.objects.select_for_update(of=("self",))
             .select_related("initiative")
             .filter(channel="text", to_phone=e164, status=OutboxStatus.PENDING)
         )
