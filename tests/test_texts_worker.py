@@ -309,7 +309,7 @@ def test_a_stop_reply_stops_the_next_text(worker, provider, client):
 
     # …and one added after it is skipped by the worker.
     outbox_add_many(promoted_rows(persons, round_=3))
-    third = OutboxMessage.objects.filter(key__endswith=":3")
+    third = OutboxMessage.objects.filter(key__endswith=":3", channel=OutboxChannel.TEXT)
     wait_until(
         lambda: not third.filter(status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING]).exists(),
         timeout=60,
@@ -318,7 +318,13 @@ def test_a_stop_reply_stops_the_next_text(worker, provider, client):
     assert third.get(to_phone=stopper).status == OutboxStatus.SKIPPED
     assert third.get(to_phone=other).status == OutboxStatus.SENT
     assert provider.by_recipient() == {stopper: 1, other: 2}  # nothing more for the stopper
-    assert not OutboxMessage.objects.filter(channel=OutboxChannel.EMAIL).exists()
+    # Texts only: the stopper's messages go by email instead (rounds 2 and 3), nobody else's.
+    emails = OutboxMessage.objects.filter(channel=OutboxChannel.EMAIL)
+    assert sorted(emails.values_list("key", flat=True)) == [
+        f"test-promoted:{persons[0].pk}:2",
+        f"test-promoted:{persons[0].pk}:3",
+    ]
+    assert set(emails.values_list("to_email", flat=True)) == {persons[0].email}
 
 
 def test_a_stop_reply_stops_the_next_meeting_reminder(worker, provider, client):
