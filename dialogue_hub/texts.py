@@ -370,7 +370,8 @@ def sender_label() -> str:
 def account_texts_set(*, user, mobile_phone: str, texts_wanted: bool) -> None:
     """A signed-in user's mobile number (E.164, or "" to remove it) and whether their meeting and
     notes reminders go by text too. No number, no texts: removing it turns them off. Texts still
-    waiting for the old number (changed, removed, or texts turned off) are cancelled."""
+    waiting for the old number (changed, removed, or texts turned off) are deleted, as a
+    participant's are: the planners' next sweep writes them again for the new number."""
     from .models import OutboxMessage, OutboxStatus  # noqa: PLC0415
 
     texts_wanted = texts_wanted and bool(mobile_phone)
@@ -378,11 +379,7 @@ def account_texts_set(*, user, mobile_phone: str, texts_wanted: bool) -> None:
     if old and (old != mobile_phone or not texts_wanted):
         OutboxMessage.objects.filter(
             channel="text", to_phone=old, params__user=user.pk, status=OutboxStatus.PENDING
-        ).update(
-            status=OutboxStatus.CANCELLED,
-            last_error="The person turned these texts off or changed their number.",
-            updated_at=timezone.now(),
-        )
+        ).delete()
     if (user.mobile_phone, user.texts_wanted) != (mobile_phone, texts_wanted):
         user.mobile_phone, user.texts_wanted = mobile_phone, texts_wanted
         user.save(update_fields=["mobile_phone", "texts_wanted"])

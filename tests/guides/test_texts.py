@@ -363,6 +363,26 @@ def test_staff_who_opt_in_later_get_texts_for_reminders_already_planned(initiati
     assert reminder_services.reminders_plan(now=NOW + timedelta(minutes=10))["reminders"] == 0
 
 
+def test_staff_who_change_their_number_get_the_planned_reminders_at_the_new_one(initiative):
+    from dialogue_hub.texts import account_texts_set
+
+    circle = a_circle(initiative)
+    staff = UserFactory(mobile_phone=STAFF_PHONE, texts_wanted=True)
+    CircleStaffFactory(circle=circle, user=staff)
+    CircleSessionFactory(circle=circle, starts_at=STARTS)
+    reminder_services.reminders_plan()
+    assert OutboxMessage.objects.filter(channel=OutboxChannel.TEXT, to_phone=STAFF_PHONE).exists()
+
+    account_texts_set(user=staff, mobile_phone="+13125559876", texts_wanted=True)
+    reminder_services.reminders_plan(now=NOW + timedelta(minutes=5))
+
+    pending = OutboxMessage.objects.filter(channel=OutboxChannel.TEXT, status=OutboxStatus.PENDING)
+    assert set(pending.values_list("to_phone", flat=True)) == {"+13125559876"}
+    send_due()
+    assert texts_to("+13125559876")
+    assert not texts_to(STAFF_PHONE)
+
+
 # --- the texts themselves ------------------------------------------------------------------------
 
 
