@@ -6,7 +6,7 @@ import logging
 import redis
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -103,7 +103,14 @@ def short_link(request, code: str):
     (dialogue_hub/shortlinks.py). Unknown or expired: a page saying so, nothing else."""
     from . import ratelimit, shortlinks  # noqa: PLC0415
 
-    target = shortlinks.resolve(code)
+    try:
+        target = shortlinks.resolve(code)
+    except DatabaseError:  # the database is down or too slow: say so, try again in a moment
+        logger.exception("Short link: the database did not answer.")
+        context = {"unavailable": True}
+        response = render(request, "texts/short_link_gone.html", context, status=503)
+        response["Retry-After"] = "60"
+        return response
     if target is None:
         client = f"shortlink-miss:{ratelimit.client_key(request)}"
         if not ratelimit.allow(client, limit=SHORT_LINK_MISSES_PER_HOUR, window_seconds=3600):

@@ -26,6 +26,7 @@ import re
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.db import DatabaseError
 from django.http import Http404, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -117,7 +118,11 @@ def inbound(request):
         return _twiml()
     digest = texts.number_hash(number)[:12]  # keyed with SECRET_KEY: not a lookup table away
     if action in ("stop", "start"):
-        texts.set_stopped(number, stopped=action == "stop", keyword=word)
+        try:
+            texts.set_stopped(number, stopped=action == "stop", keyword=word)
+        except DatabaseError:  # the database is down: the provider sees the failure, not a 500
+            logger.exception("Texts: %s from number %s not recorded.", action.upper(), digest)
+            return HttpResponse(status=503, headers={"Retry-After": "60"})
     logger.info("Texts: %s from number %s.", action.upper(), digest)
     reply_key = f"texts-inbound-replies:{digest}"
     if not ratelimit.allow(reply_key, limit=REPLIES_PER_NUMBER_PER_HOUR, window_seconds=3600):
