@@ -7,6 +7,9 @@ import re
 
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext
+
+from .json_errors import is_api, json_error
 
 from .text import has_control_characters, neutralize
 
@@ -73,6 +76,10 @@ class RefuseControlCharactersMiddleware:
                 request.path_info[:200],
                 ", ".join(sorted(repr(name[:40]) for name in request.GET)) or "none",
             )
+            if is_api(request):
+                return json_error(
+                    400, "control_characters", gettext("The address holds control characters.")
+                )
             return render(request, "control_characters.html", status=400)
         return self.get_response(request)
 

@@ -34,4 +34,9 @@ urlpatterns = [
     path("", include("guides.urls")),
     path("", include("actions.urls")),
     path("", include("evaluation.urls")),
+    path("", include("api.urls")),
 ]
+
+# /api/… answers its errors as JSON (api/errors.py), every other address with our pages.
+handler404 = "api.errors.handler404"
+handler500 = "api.errors.handler500"

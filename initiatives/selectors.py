@@ -4,7 +4,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -184,6 +184,22 @@ def _roles_by_initiative(user, initiative_ids=None) -> dict[int, frozenset]:
     return {key: frozenset(value) for key, value in roles.items()}
 
 
+def initiatives_of(*, user) -> QuerySet[Initiative]:
+    """The initiatives where `user` holds a role, by name. Their roles: `with_roles`."""
+    return Initiative.objects.filter(
+        Exists(Membership.objects.filter(user=user, initiative=OuterRef("pk")))
+    ).order_by(translated.ordering("name"), "pk")
+
+
+def with_roles(initiatives, *, user) -> list[Initiative]:
+    """These initiatives, each with the user's roles as `roles` (one query)."""
+    initiatives = list(initiatives)
+    roles = _roles_by_initiative(user, [initiative.pk for initiative in initiatives])
+    for initiative in initiatives:
+        initiative.roles = roles.get(initiative.pk, frozenset())
+    return initiatives
+
+
 def initiative_summaries_for_user(*, user) -> list[InitiativeSummary]:
     """The organizer home: the user's initiatives with phase, counts and what needs attention.
 
@@ -264,6 +280,12 @@ def public_initiatives() -> QuerySet[Initiative]:
         .exclude(phase=Phase.CLOSED)
         .order_by(translated.ordering("name"), "pk")
     )
+
+
+def published_initiatives() -> QuerySet[Initiative]:
+    """Every published initiative, closed ones included (their results stay public): the open
+    data's list."""
+    return Initiative.objects.filter(is_published=True).order_by(translated.ordering("name"), "pk")
 
 
 def public_initiative(*, slug: str) -> Initiative:

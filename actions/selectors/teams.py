@@ -45,7 +45,7 @@ PLACES = Decimal("0.0001")
 # --- progress roll-up ---------------------------------------------------------------------------
 
 
-def _round(value: Decimal | None) -> Decimal | None:
+def rounded(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.quantize(PLACES, rounding=ROUND_HALF_UP)
 
 
@@ -107,7 +107,7 @@ def teams_progress(teams) -> dict[int, Decimal | None]:
     ActionTeam), one query whatever the number of teams. See the module docstring."""
     ids = _team_ids(teams)
     shares = _goal_shares(ids)
-    return {pk: _round(_mean(shares.get(pk, {}).values())) for pk in ids}
+    return {pk: rounded(_mean(shares.get(pk, {}).values())) for pk in ids}
 
 
 def team_progress(team: ActionTeam) -> Decimal | None:
@@ -124,7 +124,7 @@ def initiative_progress(teams) -> Decimal | None:
     queryset is passed)."""
     ids = _team_ids(teams)
     shares = _goal_shares(ids)
-    return _round(_mean(_mean(shares.get(pk, {}).values()) for pk in ids))
+    return rounded(_mean(_mean(shares.get(pk, {}).values()) for pk in ids))
 
 
 def goal_progress_from(milestones) -> Decimal | None:
@@ -197,7 +197,7 @@ def team_goals(*, team: ActionTeam, today) -> list[GoalView]:
         milestones = list(goal.milestones.all())
         for milestone in milestones:
             milestone.is_overdue = is_overdue(milestone, today)
-        result.append(GoalView(goal, milestones, _round(goal_progress_from(milestones))))
+        result.append(GoalView(goal, milestones, rounded(goal_progress_from(milestones))))
     return result
 
 

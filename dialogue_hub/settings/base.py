@@ -50,11 +50,22 @@ INSTALLED_APPS = [
     "guides.apps.GuidesConfig",
     "actions.apps.ActionsConfig",
     "evaluation.apps.EvaluationConfig",
+    # The read-only API and open data (api/): Django REST framework, django-filter for its
+    # filters, drf-spectacular for the OpenAPI schema and its sidecar for the docs page's
+    # assets (served from here, no CDN), django-cors-headers for the open data only.
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
+    "api.apps.ApiConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # CORS headers for the open data (/api/v1/open/…) only: CORS_URLS_REGEX below.
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -334,6 +345,63 @@ LOGGING = {
     # The twilio package logs every request's headers at INFO: ten lines per text message.
     "loggers": {"twilio.http_client": {"level": "WARNING"}},
 }
+
+# --- the API (api/) -----------------------------------------------------------------------------
+# https://www.django-rest-framework.org/api-guide/settings/
+REST_FRAMEWORK = {
+    # Deny by default: a view that forgets its classes needs a token (api/views/base.py).
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "URL_FORMAT_OVERRIDE": None,
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+# https://drf-spectacular.readthedocs.io/en/latest/settings.html
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Dialogue Hub API",
+    "DESCRIPTION": (
+        "Read-only. **Open data** (`/api/v1/open/…`): what the public pages of a published "
+        "initiative show, as JSON and as CSV, for anyone, no token; counts from 1 to 9 are "
+        "suppressed. **Token API** (everything else): create a personal token on your "
+        "account's *API tokens* page and send it as `Authorization: Bearer <token>`; it reads "
+        "exactly what your roles read on the pages. Texts follow `Accept-Language` (en, es). "
+        "Errors are JSON: `{status, code, detail, errors}`. Limits: HTTP 429 with `Retry-After`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+    "TAGS": [
+        {"name": "open data", "description": "Anyone, no token: published initiatives only."},
+        {"name": "token API", "description": "A personal token, with its owner's roles."},
+    ],
+}
+# CORS: the open data may be read by any web page (a city's dashboard); nothing else.
+# https://github.com/adamchainz/django-cors-headers#configuration
+CORS_URLS_REGEX = r"^/api/v1/open/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
+CORS_ALLOW_CREDENTIALS = False
+# Requests per minute: per token, and per client (address) across the whole API.
+DIALOGUE_HUB_API_TOKEN_RATE = env.int("DIALOGUE_HUB_API_TOKEN_RATE", default=600)
+DIALOGUE_HUB_API_CLIENT_RATE = env.int("DIALOGUE_HUB_API_CLIENT_RATE", default=1200)
+# The license the open data is published under (shown in every open-data answer).
+DIALOGUE_HUB_OPEN_DATA_LICENSE = env("DIALOGUE_HUB_OPEN_DATA_LICENSE", default="CC BY 4.0")
+DIALOGUE_HUB_OPEN_DATA_LICENSE_URL = env(
+    "DIALOGUE_HUB_OPEN_DATA_LICENSE_URL",
+    default="https://creativecommons.org/licenses/by/4.0/",
+)
 
 # Where links in emails point (emails are sent by Celery, outside any request).
 DIALOGUE_HUB_BASE_URL = env("DIALOGUE_HUB_BASE_URL", default="http://127.0.0.1:8000")

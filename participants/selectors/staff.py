@@ -135,6 +135,14 @@ def roster(*, initiative, filters: RosterFilters, with_demographics: bool = Fals
     return queryset.order_by(*order)
 
 
+def participant_records(*, initiative) -> QuerySet[Participant]:
+    """Every participant of the initiative, oldest first, with their demographics and consents
+    joined in: the data steward's list for programs (the caller checked demographics.view)."""
+    return roster(
+        initiative=initiative, filters=RosterFilters(sort="created"), with_demographics=True
+    )
+
+
 def participant_for_initiative(*, initiative, pk: int) -> Participant:
     """One participant of the initiative, or 404 (never one of another initiative)."""
     return get_object_or_404(
