@@ -10,7 +10,6 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext
 
 from .json_errors import is_api, json_error
-
 from .text import has_control_characters, neutralize
 
 logger = logging.getLogger("django.security.ControlCharacters")

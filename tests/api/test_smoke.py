@@ -66,7 +66,9 @@ def test_token_reads_with_roles():
     response = api_client(token_for(steward)).get(url)
     assert response.status_code == 200, response.content
     assert response.json()["results"][0]["name"] == "Rosalind Quetzal"
-    teams = api_client(token_for(liaison)).get(reverse("api:teams", kwargs={"slug": initiative.slug}))
+    teams = api_client(token_for(liaison)).get(
+        reverse("api:teams", kwargs={"slug": initiative.slug})
+    )
     assert teams.json()["results"][0]["name"] == "Hoops"
     outsider = api_client(token_for(UserFactory())).get(
         reverse("api:teams", kwargs={"slug": initiative.slug})
@@ -77,7 +79,16 @@ def test_token_reads_with_roles():
     assert set(bad.json()["errors"]) == {"colour"}
     for name in ["me", "initiatives"]:
         assert api_client(token_for(steward, name)).get(reverse(f"api:{name}")).status_code == 200
-    for name in ["initiative", "goals", "milestones", "updates", "outcomes", "circles", "meetings", "inclusion"]:
+    for name in [
+        "initiative",
+        "goals",
+        "milestones",
+        "updates",
+        "outcomes",
+        "circles",
+        "meetings",
+        "inclusion",
+    ]:
         response = api_client(token_for(steward, "t" + name)).get(
             reverse(f"api:{name}", kwargs={"slug": initiative.slug})
         )
