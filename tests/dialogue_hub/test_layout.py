@@ -20,7 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from dialogue_hub.editing import ServiceActionView, ServiceFormView
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["dialogue_hub", "initiatives", "participants", "guides", "actions", "evaluation"]
+APPS = ["dialogue_hub", "initiatives", "participants", "guides", "actions", "evaluation", "api"]
 LARGE_APPS = ["participants", "guides", "actions", "evaluation"]
 LAYERS = ["views", "urls", "forms", "services", "selectors"]
 MAX_LINES = 800

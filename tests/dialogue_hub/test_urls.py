@@ -65,6 +65,18 @@ PUBLIC = {
     "evaluation:surveys",
     "evaluation:survey",
     "evaluation:public_report",
+    # The API's open data, its schema and its documentation page (no token).
+    "api:open_initiatives",
+    "api:open_initiatives_csv",
+    "api:open_initiative",
+    "api:open_results",
+    "api:open_results_csv",
+    "api:open_figures",
+    "api:open_figures_csv",
+    "api:open_milestones",
+    "api:open_milestones_csv",
+    "api:schema",
+    "api:docs",
 }
 
 
@@ -120,7 +132,11 @@ def test_every_url_requires_login_unless_public(client, sample_values):
         path = sample_path(pattern, sample_values)
         response = client.get(path)
         checked += 1
-        if name in PUBLIC:
+        if path.startswith("/api/") and name not in PUBLIC:
+            # The token API answers for itself: 401 in JSON, never a page or a redirect.
+            assert response.status_code == 401, (name, path, response.status_code)
+            assert response.json()["code"] == "not_authenticated", (name, path)
+        elif name in PUBLIC:
             assert response.status_code not in (401, 403, 500), (path, response.status_code)
             # Not bounced by LoginRequiredMiddleware (which always adds ?next=).
             assert not (response.status_code == 302 and "/accounts/login/?next=" in response.url), (

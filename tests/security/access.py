@@ -125,12 +125,26 @@ TOKENS = {
 }  # every other `token` is the participant's manage link
 
 
+API_PREFIX = "api/"
+
+
 def url_patterns():
-    """(route, name) of every pattern: the admin's only as admin:index."""
+    """(route, name) of every page pattern: the admin's only as admin:index; the API's
+    (/api/…, token or anonymous, never a session) are walked by `api_url_patterns`."""
     return [
         (route, name)
         for route, name in walk(get_resolver().url_patterns)
-        if not name.startswith("admin:") or name == "admin:index"
+        if (not name.startswith("admin:") or name == "admin:index")
+        and not route.startswith(API_PREFIX)
+    ]
+
+
+def api_url_patterns():
+    """(route, name) of every API pattern (tests/security/test_api_matrix.py)."""
+    return [
+        (route, name)
+        for route, name in walk(get_resolver().url_patterns)
+        if route.startswith(API_PREFIX)
     ]
 
 
