@@ -1,12 +1,14 @@
 """The API's documentation page: Swagger UI from drf-spectacular's sidecar (vendored with the
 package, served as our static files: no CDN), reading the schema at /api/v1/schema/. Its
-script is a file (the split view), so the site's Content-Security-Policy holds."""
+script is a file (the split view) and its styles too (templates/api/docs.html), so the site's
+Content-Security-Policy holds: no inline script or style."""
 
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 
 class DocsView(SpectacularSwaggerSplitView):
     url_name = "api:schema"
+    template_name = "api/docs.html"
     authentication_classes = []
     throttle_classes = []
     title = "Dialogue Hub API"
