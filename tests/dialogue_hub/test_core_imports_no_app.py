@@ -58,3 +58,29 @@ def test_no_module_of_the_core_imports_an_app():
         if module.split(".")[0] in higher
     ]
     assert offences == []
+
+
+# The apps from the lowest to the highest (DESIGN.md): each may import only those before it.
+ORDER = ["dialogue_hub", "initiatives", "participants", "guides", "actions", "evaluation", "api"]
+
+
+def test_every_project_app_has_a_place_in_the_order():
+    assert project_apps() | {"dialogue_hub"} == set(ORDER)
+
+
+def test_apps_depend_one_way_only():
+    """No app imports one above it: the API reads every app, no app knows the API. The core's
+    root urls.py is the one module that names the apps (in include() strings and the error
+    handlers' dotted paths, which are not imports)."""
+    offences = []
+    for rank, app in enumerate(ORDER):
+        higher = set(ORDER[rank + 1 :])
+        for path in sorted((CORE.parent / app).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            offences += [
+                f"{path.relative_to(CORE.parent)}:{line} imports {module}"
+                for line, module in imported_modules(path)
+                if module.split(".")[0] in higher
+            ]
+    assert offences == []
