@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
+from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -155,14 +156,8 @@ class InitiativeView(OpenView):
             return self.get_serializer(self.initiative).data
 
         data = self.cached("initiative", compute)
-        self.last_modified = _parsed(data["last_changed"])
+        self.last_modified = parse_datetime(data["last_changed"])
         return Response(data)
-
-
-def _parsed(value):
-    from django.utils.dateparse import parse_datetime
-
-    return parse_datetime(value) if isinstance(value, str) else value
 
 
 # --- results -------------------------------------------------------------------------------------
