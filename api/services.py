@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from dialogue_hub.exceptions import DomainError
 
@@ -33,7 +34,11 @@ def token_create(*, user, name: str, expires_on: date | None = None) -> tuple[Ap
     working = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
     if working.count() >= MAX_ACTIVE_TOKENS:
         raise DomainError(
-            _("You have %(count)d tokens. Revoke one you no longer use first.")
+            ngettext(
+                "You have %(count)d token. Revoke it first.",
+                "You have %(count)d tokens. Revoke one you no longer use first.",
+                MAX_ACTIVE_TOKENS,
+            )
             % {"count": MAX_ACTIVE_TOKENS}
         )
     value = new_token_value()
