@@ -41,9 +41,12 @@ def exception_handler(exc, context):
         detail = _("Check these parameters: %(names)s.") % {"names": names}
         response.data = error_body(response.status_code, code, detail, errors)
     else:
-        detail = getattr(exc, "detail", "") or response.status_text
-        if isinstance(detail, dict | list):
-            detail = " ".join(str(part) for part in _field_errors(detail).values())
+        # DRF's handler has turned Django's Http404 and PermissionDenied into its own
+        # exceptions: their message is in response.data (translated by DRF's catalogue).
+        data = response.data
+        detail = data.get("detail") if isinstance(data, dict) else data
+        if isinstance(detail, dict | list) or not detail:
+            detail = response.status_text
         if isinstance(exc, exceptions.NotAuthenticated):
             detail = _("Send a token: Authorization: Bearer <token>.")
         response.data = error_body(response.status_code, code, detail)

@@ -258,3 +258,23 @@ def test_the_stewards_reads_of_people_are_logged(initiative):
         "api_token": token.prefix,
     }
     assert "Rosalind" not in str(entry.details)
+
+
+def test_texts_follow_accept_language(initiative):
+    client = api_client()
+    url = reverse("api:open_figures", kwargs={"slug": initiative.slug})
+    english = {row["key"]: row["label"] for row in client.get(url).json()}
+    spanish = {
+        row["key"]: row["label"] for row in client.get(url, HTTP_ACCEPT_LANGUAGE="es").json()
+    }
+    assert english["people"] == "People taking part"
+    assert spanish["people"] != english["people"]
+    missing = client.get("/api/v1/open/initiatives/nope/results/", HTTP_ACCEPT_LANGUAGE="es")
+    assert missing.status_code == 404
+    assert missing.json()["detail"] == "No encontrado."  # DRF's own catalogue
+    bad = api_client().get(
+        reverse("api:open_milestones", kwargs={"slug": initiative.slug}),
+        {"colour": "red"},
+        HTTP_ACCEPT_LANGUAGE="es",
+    )
+    assert bad.json()["errors"]["colour"][0].startswith("Parámetro desconocido")
