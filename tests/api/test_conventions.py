@@ -278,3 +278,10 @@ def test_texts_follow_accept_language(initiative):
         HTTP_ACCEPT_LANGUAGE="es",
     )
     assert bad.json()["errors"]["colour"][0].startswith("Parámetro desconocido")
+
+
+def test_the_public_results_page_offers_its_data(initiative):
+    page = api_client().get(reverse("actions:results", kwargs={"slug": initiative.slug}))
+    csv_url = reverse("api:open_results_csv", kwargs={"slug": initiative.slug})
+    assert f'href="{csv_url}"' in page.content.decode()
+    assert api_client().get(csv_url).status_code == 200
