@@ -426,6 +426,11 @@ class Outcome(TimeStampedModel):
         verbose_name = _("outcome")
         verbose_name_plural = _("outcomes")
         ordering = ["-happened_on", "-id"]
+        # An initiative's outcomes, newest first (the outcomes page, the API and its
+        # happened_before/after filters).
+        indexes = [
+            models.Index(fields=["initiative", "-happened_on"], name="outcome_initiative_date_idx")
+        ]
 
     def __str__(self):
         return self.title
