@@ -23,8 +23,9 @@ S = "initiatives/<slug:slug>/"
 OPEN = "open/initiatives/"
 
 v1 = [
-    api("schema/", SpectacularAPIView, "schema"),
-    path("docs/", login_not_required(docs.DocsView.as_view()), name="docs"),
+    # Building the schema takes a moment: limited per client like every API answer.
+    api("schema/", SpectacularAPIView, "schema", throttle_classes=[ClientThrottle]),
+    api("docs/", docs.DocsView, "docs", throttle_classes=[ClientThrottle]),
     group(
         OPEN,
         api("", open_data.InitiativeListView, "open_initiatives"),
