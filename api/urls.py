@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from dialogue_hub.routing import group
 
+from .throttling import ClientThrottle
 from .views import docs, staff
 from .views import open as open_data
 
