@@ -1,14 +1,17 @@
 """Reads of the api app's own data (tokens). The API's answers read through the other apps'
 selectors (api/views/)."""
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from .models import ApiToken, token_hash
 
 
 def tokens_of(*, user) -> QuerySet[ApiToken]:
-    """The person's tokens, working ones first, newest first."""
-    return ApiToken.objects.filter(user=user).order_by("revoked_at", "-created_at", "-pk")
+    """The person's tokens: those not revoked first (newest first), then the revoked ones, the
+    last revoked first. `nulls_first`: PostgreSQL puts NULLs last in an ascending order."""
+    return ApiToken.objects.filter(user=user).order_by(
+        F("revoked_at").desc(nulls_first=True), "-created_at", "-pk"
+    )
 
 
 def token_of(*, user, pk) -> ApiToken:

@@ -1,7 +1,8 @@
 """/api/v1/: the open data (anonymous), the token API, the OpenAPI schema and its docs page.
 
-The API answers for itself: no view here needs a session (LoginRequiredMiddleware lets them
-through; they answer 401 without a token where one is needed)."""
+The API answers for itself: no view under /api/v1/ needs a session (LoginRequiredMiddleware
+lets them through; they answer 401 without a token where one is needed). The person's own
+token pages (/account/api-tokens/) are ordinary pages of the site: signed in, with a session."""
 
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
@@ -10,7 +11,7 @@ from drf_spectacular.views import SpectacularAPIView
 from dialogue_hub.routing import group
 
 from .throttling import ClientThrottle
-from .views import docs, staff
+from .views import docs, staff, tokens
 from .views import open as open_data
 
 app_name = "api"
@@ -56,4 +57,12 @@ v1 = [
     ),
 ]
 
-urlpatterns = [path("api/v1/", include(v1))]
+urlpatterns = [
+    path("api/v1/", include(v1)),
+    path("account/api-tokens/", tokens.TokenListView.as_view(), name="tokens"),
+    path(
+        "account/api-tokens/<int:pk>/revoke/",
+        tokens.TokenRevokeView.as_view(),
+        name="token_revoke",
+    ),
+]

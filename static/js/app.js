@@ -58,3 +58,23 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
 })();
+
+// Buttons with data-copy="<id>" copy that field's value (a new API token): hidden (d-none)
+// without JavaScript or a clipboard, where the field is selected and copied by hand.
+document.addEventListener("DOMContentLoaded", () => {
+  if (!navigator.clipboard) {
+    return;
+  }
+  document.querySelectorAll("[data-copy]").forEach((button) => {
+    const field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field) {
+      return;
+    }
+    button.classList.remove("d-none");
+    button.addEventListener("click", () => {
+      navigator.clipboard.writeText(field.value).then(() => {
+        button.textContent = button.getAttribute("data-copied") || button.textContent;
+      });
+    });
+  });
+});

@@ -106,6 +106,7 @@ PK_OBJECTS = {
     "evaluation:instrument_edit": "instrument",
     "evaluation:circle_feedback": "circle",
     "evaluation:participant_feedback": "meeting",
+    "api:token_revoke": "api_token",  # the organizer's own token
 }
 ID_OBJECTS = {
     "actions:team_member_remove": "team_member",

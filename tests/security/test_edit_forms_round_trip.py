@@ -646,6 +646,7 @@ NOT_EDITS = {
     "account_change_password": "sets a new password",
     "account_reset_password": "emails a reset link",
     "initiatives:create": "creates an initiative",
+    "api:tokens": "creates a personal API token",
     "initiatives:coalition_add": "adds an organization",
     "initiatives:invite": "invites someone",
     "participants:register": "registers someone new",

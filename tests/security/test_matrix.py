@@ -106,6 +106,15 @@ EXPECTED = {
     # A text message's short link: on to the page it stands for, whoever holds it.
     "short_link": {"get": everyone(OK), "post": everyone(NOT_ALLOWED)},
     "my_email_preferences": {"get": signed_in(OK), "post": signed_in(OK)},
+    # A person's own API tokens: everyone signed in has the page; the world's token (the one
+    # the revoke URL names) is A's organizer's, so anyone else revoking it gets 404.
+    "api:tokens": {"get": signed_in(OK), "post": signed_in(OK)},
+    "api:token_revoke": {
+        "get": signed_in(NOT_ALLOWED),
+        "post": lambda role: (
+            LOGIN if role in SIGNED_OUT else OK if role == Role.ORGANIZER else NOT_FOUND
+        ),
+    },
     "email_preferences": token_page(post=OK),
     "email_unsubscribe": token_page(post=OK),
     # The text provider's webhook: POST only; without a provider that signs webhooks (the test

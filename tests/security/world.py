@@ -1,7 +1,7 @@
 """One seeded "world" for the security suite: two initiatives, A and B, each with a team member
 in every role, a coalition, participants (one a minor with a guardian), demographics, circles
 with staff, meetings, attendance, session logs, ideas, a ballot, action teams, outcomes,
-assets, outreach, targets, invitations and outbox messages.
+assets, outreach, targets, invitations, outbox messages and the organizer's API token.
 
 Every text a person typed is a unique marker, ``MARK-{A|B}-{model}-{field}-{n}`` (email
 addresses ``mark-{a|b}-{what}-{n}@example.net``), so a test can prove that a page of A never
@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actions.models import BallotDot, BallotItem, BallotResponse, TeamMember
+from api.services import token_create
 from dialogue_hub import outbox, shortlinks
 from dialogue_hub.emails import absolute_url
 from dialogue_hub.models import OutboxMessage, ShortLink
@@ -705,6 +706,12 @@ def _build_side(letter) -> Side:
     manage = absolute_url(reverse("participants:manage", kwargs={"token": side.tokens["manage"]}))
     code = shortlinks.shorten(manage).rstrip("/").rsplit("/", 1)[-1]
     side.objects["short_link"] = ShortLink.objects.get(code=code)
+    # The organizer's personal API token (their tokens page lists it; revoking it is
+    # api:token_revoke, which answers 404 to everyone else). Marked last, so the hostile
+    # world's order of payloads above stays the same.
+    side.objects["api_token"], _value = token_create(
+        user=side.users[Role.ORGANIZER], name=mark("api_token", "name")
+    )
     return side
 
 
