@@ -274,7 +274,7 @@ def test_the_pages_speak_spanish(client, person):
     value = value_on(created)
     token = ApiToken.objects.get(user=person)
     duplicate = create(client, name="Hoja de cálculo")
-    assert "Usted ya tiene un token con este nombre." in duplicate.content.decode()
+    assert "Ya tiene un token con este nombre." in duplicate.content.decode()
     page = client.get(LIST).content.decode()
     assert "Revocar" in page
     assert "Aún no se ha usado" in page
