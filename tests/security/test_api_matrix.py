@@ -26,7 +26,6 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from api.services import token_create
 from initiatives.models import Role
 from initiatives.permissions import PERMISSIONS
 
@@ -36,10 +35,9 @@ from .access import (
     PARTICIPANT,
     ROLES,
     SIGNED_OUT,
+    api_clients_fixture,
     api_url_patterns,
-    client_for,
     url_for,
-    user_for,
 )
 from .world import changes, isolated, snapshot, world_fixture
 
@@ -51,29 +49,6 @@ SAFE_METHODS = ("get", "head", "options")
 UNSAFE_METHODS = ("post", "put", "patch", "delete")
 METHODS = SAFE_METHODS + UNSAFE_METHODS
 OK, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, NOT_ALLOWED = 200, 401, 403, 404, 405
-
-
-def api_clients_fixture():
-    """A module-scoped `api_clients` fixture: role -> a client reading the API as that role
-    (a token of the role's user; none for the anonymous visitor and the participant, whose
-    client carries the session of their private link). Made in the world's transaction."""
-
-    @pytest.fixture(scope="module")
-    def api_clients(world, django_db_blocker):
-        with django_db_blocker.unblock():
-            clients = {}
-            for role in ROLES:
-                user = user_for(role, world)
-                if user is None:
-                    clients[role] = client_for(role, world, raise_request_exception=False)
-                    continue
-                _token, value = token_create(user=user, name="API matrix")
-                clients[role] = Client(
-                    HTTP_AUTHORIZATION=f"Bearer {value}", raise_request_exception=False
-                )
-            return clients
-
-    return api_clients
 
 
 api_clients = api_clients_fixture()
