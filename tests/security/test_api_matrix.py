@@ -14,8 +14,9 @@ The rules, from initiatives.permissions.PERMISSIONS (the pages' table) as on the
 - HEAD and OPTIONS are answered as GET is (DRF checks the token and the role first).
 - POST, PUT, PATCH and DELETE: the API is read-only, but DRF checks the token and the role
   before the method, so an unsafe method is refused exactly as its GET would be (401, 404,
-  403) and only a caller who may read the endpoint learns 405. Nothing is said about what the
-  caller could not read anyway, and a write is never even attempted.
+  403) and only a caller who may read the endpoint learns 405 (with `Allow: GET, HEAD,
+  OPTIONS`). Nothing is said about what the caller could not read anyway, and a write is
+  never even attempted.
 
 Every refusal is a JSON error body `{status, code, detail}` (not YAML, HTML or CSV), and
 changes nothing (row counts and newest updated_at of every table, or PostgreSQL's write
@@ -185,6 +186,8 @@ def test_api_url_answers_every_role_as_expected(world, api_clients, route, name)
                     f"{where}: {want} is not a JSON error: {response['Content-Type']} "
                     f"{response.content[:120]!r}"
                 )
+            elif want == NOT_ALLOWED and response.get("Allow") != "GET, HEAD, OPTIONS":
+                problems.append(f"{where}: 405 with Allow: {response.get('Allow')}")
     assert not problems, f"{name} ({url}):\n  " + "\n  ".join(problems)
 
 
