@@ -26,7 +26,10 @@ ERROR_DESCRIPTIONS = {
     "401": "No token, or a token that is wrong, revoked or expired.",
     "403": "Your role in this initiative does not give access to this.",
     "404": "No such object, or not one you may see (an initiative you have no role in).",
-    "405": "Only GET, HEAD and OPTIONS are answered.",
+    "405": (
+        "Only GET, HEAD and OPTIONS are answered. The token and the role are checked first: "
+        "where a GET would be refused (401, 403, 404), so is any other method."
+    ),
     "406": "The Accept header asks for a format this endpoint does not give.",
     "429": "Too many requests: wait the seconds `Retry-After` says.",
 }

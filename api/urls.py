@@ -6,7 +6,6 @@ token pages (/account/api-tokens/) are ordinary pages of the site: signed in, wi
 
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
 
 from dialogue_hub.routing import group
 
@@ -26,7 +25,7 @@ OPEN = "open/initiatives/"
 
 v1 = [
     # Building the schema takes a moment: limited per client like every API answer.
-    api("schema/", SpectacularAPIView, "schema", throttle_classes=[ClientThrottle]),
+    api("schema/", docs.SchemaView, "schema", throttle_classes=[ClientThrottle]),
     api("docs/", docs.DocsView, "docs", throttle_classes=[ClientThrottle]),
     group(
         OPEN,

@@ -45,7 +45,23 @@ def check_parameters(request, view) -> None:
         )
 
 
-class ApiView(GenericAPIView):
+class JsonAnswers:
+    """Errors (a 405 included) and OPTIONS answer in JSON whatever the view renders otherwise:
+    the CSV twins, the OpenAPI schema (YAML) and the docs page (HTML) would render an error
+    body in their own format, or fail (a 500) rendering OPTIONS' description of the view."""
+
+    def get_renderers(self):
+        if self.request.method == "OPTIONS":
+            return [JSONRenderer()]
+        return super().get_renderers()
+
+    def handle_exception(self, exc):
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
+
+
+class ApiView(JsonAnswers, GenericAPIView):
     authentication_classes = [ApiTokenAuthentication]
     permission_classes = [IsAuthenticated]
     throttle_classes = [TokenThrottle]
@@ -82,12 +98,6 @@ class ApiView(GenericAPIView):
 
     def load(self, request, *args, **kwargs):
         """Load what the URL names and check access (after authentication)."""
-
-    def handle_exception(self, exc):
-        # Errors are JSON whatever the endpoint's format (a CSV endpoint included).
-        self.request.accepted_renderer = JSONRenderer()
-        self.request.accepted_media_type = JSONRenderer.media_type
-        return super().handle_exception(exc)
 
     def listed(self, queryset, serializer_class=None, **context):
         """A page of `queryset`, serialized, as the paginated answer."""
@@ -150,6 +160,6 @@ class OpenDataView(ApiView):
             self.initiative = public_initiative(slug=kwargs["slug"])
 
     def get_renderers(self):
-        if self.kwargs.get("format") == "csv":
+        if self.kwargs.get("format") == "csv" and self.request.method != "OPTIONS":
             return [CSVRenderer()]
         return [JSONRenderer()]

@@ -57,7 +57,9 @@ class OpenView(OpenDataView):
     csv = False  # True in the view's CSV twin (`csv_twin`)
 
     def get_renderers(self):
-        return [CSVRenderer()] if self.csv else super().get_renderers()
+        if self.csv and self.request.method != "OPTIONS":
+            return [CSVRenderer()]
+        return super().get_renderers()
 
     def known_parameters(self):
         names = super().known_parameters()

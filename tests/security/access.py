@@ -14,6 +14,7 @@ import pytest
 from django.test import Client
 from django.urls import get_resolver
 
+from api.services import token_create
 from initiatives.models import Role
 
 from ..dialogue_hub.test_urls import sample_path, walk
@@ -258,3 +259,26 @@ def html_of(response) -> str | None:
     if "html" not in response.get("Content-Type", ""):
         return None
     return response.content.decode("utf-8", "replace")
+
+
+def api_clients_fixture():
+    """A module-scoped `api_clients` fixture: role -> a client reading the API as that role
+    (a token of the role's user; none for the anonymous visitor and the participant, whose
+    client carries the session of their private link). Made in the world's transaction."""
+
+    @pytest.fixture(scope="module")
+    def api_clients(world, django_db_blocker):
+        with django_db_blocker.unblock():
+            clients = {}
+            for role in ROLES:
+                user = user_for(role, world)
+                if user is None:
+                    clients[role] = client_for(role, world, raise_request_exception=False)
+                    continue
+                _token, value = token_create(user=user, name="API matrix")
+                clients[role] = Client(
+                    HTTP_AUTHORIZATION=f"Bearer {value}", raise_request_exception=False
+                )
+            return clients
+
+    return api_clients
