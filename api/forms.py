@@ -16,7 +16,6 @@ from dialogue_hub.forms import DateInput, columns
 from .models import ApiToken
 
 # The furthest a person may set a token's last day: further is "never" (leave it empty).
-LONGEST = timedelta(days=10 * 366)
 
 
 class TokenCreateForm(forms.Form):
@@ -42,13 +41,3 @@ class TokenCreateForm(forms.Form):
         self.helper = FormHelper()
         self.helper.layout = columns("name", "expires_on")
         self.helper.add_input(Submit("create", _("Create token")))
-
-    def clean_expires_on(self):
-        """A day after today is the service's rule (its error, next to this field); a day
-        decades away would overflow the end-of-day the service computes, so it is refused here."""
-        day = self.cleaned_data["expires_on"]
-        if day is not None and day > timezone.localdate() + LONGEST:
-            raise forms.ValidationError(
-                _("Choose a day within the next ten years, or leave it empty.")
-            )
-        return day

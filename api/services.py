@@ -12,6 +12,7 @@ from dialogue_hub.exceptions import DomainError
 from .models import SHOWN_CHARS, ApiToken, new_token_value, token_hash
 
 MAX_ACTIVE_TOKENS = 20
+LONGEST_LIFE = timedelta(days=3652)  # an expiry further away is no expiry (leave it blank)
 LAST_USED_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often per token
 
 
@@ -31,6 +32,10 @@ def token_create(*, user, name: str, expires_on: date | None = None) -> tuple[Ap
         raise DomainError(_("Give the token a name."), field="name")
     if expires_on is not None and expires_on <= timezone.localdate():
         raise DomainError(_("Choose a day after today."), field="expires_on")
+    if expires_on is not None and expires_on > timezone.localdate() + LONGEST_LIFE:
+        raise DomainError(
+            _("Choose a day within the next ten years, or leave it empty."), field="expires_on"
+        )
     working = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
     if working.count() >= MAX_ACTIVE_TOKENS:
         raise DomainError(

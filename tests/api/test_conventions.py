@@ -285,3 +285,15 @@ def test_the_public_results_page_offers_its_data(initiative):
     csv_url = reverse("api:open_results_csv", kwargs={"slug": initiative.slug})
     assert f'href="{csv_url}"' in page.content.decode()
     assert api_client().get(csv_url).status_code == 200
+
+
+def test_a_token_expiring_past_ten_years_is_refused_by_the_service_too(initiative):
+    from dialogue_hub.exceptions import DomainError
+
+    with pytest.raises(DomainError) as refused:
+        token_create(
+            user=member(initiative),
+            name="Forever",
+            expires_on=timezone.localdate().replace(year=9999),
+        )
+    assert refused.value.field == "expires_on"
