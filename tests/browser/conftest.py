@@ -251,6 +251,12 @@ class Journey:
                     .slice(0, 5).map((el) => el.outerHTML.slice(0, 140));
             }"""
         )
+        # And the page as a whole: something the walk above leaves out (an absolutely positioned,
+        # visually hidden label escaping a table's scroll box) can still widen it.
+        if not overflow and self.page.evaluate(
+            "document.documentElement.scrollWidth > document.documentElement.clientWidth + 1"
+        ):
+            overflow = ["the page scrolls sideways (document wider than the screen)"]
         if overflow:
             pytest.fail(
                 f"wider than the screen on {self.page.url} ({self.name}-{step}): {overflow}",
