@@ -1,6 +1,7 @@
 """The page benchmark's server and client (bench/pages.py): gunicorn with 2 sync workers on
-bench/settings.py, and a threaded load generator over keep-alive connections that measures
-requests/s and latency percentiles."""
+bench/settings.py, a threaded load generator over keep-alive connections that measures
+requests/s and latency percentiles, and what it sends: the sign-in form, registration POSTs
+(each simulated client from its own loopback address), GETs with a cookie or a token."""
 
 from __future__ import annotations
 
