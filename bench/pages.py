@@ -7,14 +7,19 @@ database (dialogue_hub_bench_pages, dropped first) and sets the environment. Ste
    participants (80 % with demographics), 2,000 circles of 10, 12,000 meetings, 5,000 action
    items (ideas and milestones); a "1×" initiative a tenth its size (for `queries_10x`: the
    same page's query count with 10× the rows); 98 small ones. An organizer, a coalition lead
-   and a facilitator (staffing circles) for each of the two measured initiatives. ANALYZE.
+   and a facilitator (staffing circles) for each of the two measured initiatives; their public
+   results (approved logs, public ideas, teams, outcomes: bench/api_rows.py) and a personal API
+   token of the coalition lead. ANALYZE.
 2. SQL queries per page, in this process (django.test.Client + CaptureQueriesContext), at 1×
-   and 10×.
+   and 10×. The API's rows are pages here: the open-data results (anonymous) and the token
+   API's overdue milestones (the lead's token), their answers checked (bench/api_rows.py).
 3. Gunicorn (2 sync workers, bench/settings.py: production settings + bench/urls.py, which adds
-   the trivial `bench/ok`) on 127.0.0.1; a threaded load generator (16 connections, each page
-   for --requests requests or --seconds seconds, whichever first; signed in through the allauth
-   form with CSRF, one session per role) measures requests/s and p50/p99 latency, as a ratio to
-   `bench/ok` in the same run. Registration POSTs: 16 clients, distinct emails, then the exact
+   the trivial `bench/ok`; bench/http_load.py) on 127.0.0.1; a threaded load generator (16
+   connections, each page for --requests requests or --seconds seconds, whichever first;
+   signed in through the allauth form with CSRF, one session per role; the API with
+   `Authorization: Bearer`, its rate limits raised by bench/run) measures requests/s and p50/p99
+   latency, as a ratio to `bench/ok` in the same run. Registration POSTs: 16 clients, distinct
+   emails, then the exact
    participant count is checked in the database. Worker RSS after the run.
 4. `bench.assignment.benchmark_5000()`; bench/results.json (merged) and a section of
    bench/results.md with each target met / NOT met.
@@ -23,16 +28,12 @@ database (dialogue_hub_bench_pages, dropped first) and sets the environment. Ste
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
-import threading
 import time
-import urllib.parse
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -43,13 +44,30 @@ BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
-from reminders import Server, log, machine, write_md_section  # noqa: E402
+from api_rows import (  # noqa: E402
+    WITH_API_KEY,
+    add_public_results,
+    api_urls,
+    check_answer,
+    create_token,
+    profile_token,
+)
+from http_load import (  # noqa: E402
+    CONNECTIONS,
+    HOST,
+    Gunicorn,
+    Load,
+    get_page,
+    registration_form,
+    registration_posts,
+    request,
+    sign_in,
+    source_ip,
+)
+from reminders import log, machine, write_md_section  # noqa: E402
 
 from tests.smtp_sink import free_port  # noqa: E402
 
-HOST = "127.0.0.1"
-CONNECTIONS = 16
-WORKERS = 2
 TARGETS = {
     "staff_ratio": 0.03,
     "public_ratio": 0.05,
@@ -59,7 +77,8 @@ TARGETS = {
     "assignment_s": 2.0,
     "rss_mb": 150,
 }
-PUBLIC_PAGES = {"landing", "register"}
+PUBLIC_PAGES = {"landing", "register", "api_open_results"}  # the others: staff (and token API)
+API_RATES = ("DIALOGUE_HUB_API_TOKEN_RATE", "DIALOGUE_HUB_API_CLIENT_RATE")  # set by bench/run
 
 
 # --- data ---------------------------------------------------------------------------------
@@ -76,6 +95,7 @@ class Community:
     meeting: object
     participants: int = 0
     counts: dict = field(default_factory=dict)
+    token: str = ""  # the coalition lead's personal API token
 
 
 def password() -> str:
@@ -284,7 +304,9 @@ def build(*, large: int, small: int, smalls: int) -> tuple[Community, Community]
             open_registration=label == "10x",
         )
         people = staff(initiative, circles, meetings, prefix=label, password_hash=password_hash)
-        communities.append(Community(initiative=initiative, counts=counts, **people))
+        counts.update(add_public_results(initiative, author=people["organizer"]))
+        token = create_token(people["lead"])
+        communities.append(Community(initiative=initiative, counts=counts, token=token, **people))
         log(f"  {label}: {counts}")
     for i in range(smalls):
         build_initiative(i, participants=small, slug=f"town-{i:03d}", name=f"Town {i:03d}")
@@ -307,14 +329,15 @@ def existing(label: str) -> Community:
         .order_by("pk")
         .first()
     )
-    return Community(initiative=initiative, meeting=meeting, **people)
+    token = profile_token(people["lead"])
+    return Community(initiative=initiative, meeting=meeting, token=token, **people)
 
 
 # --- pages --------------------------------------------------------------------------------
 
 
 def page_urls(c: Community) -> dict[str, tuple[str, str | None]]:
-    """name → (path, role that requests it; None: anonymous)."""
+    """name → (path, role that requests it; None: anonymous; WITH_API_KEY: the lead's API token)."""
     from django.urls import reverse
 
     slug = c.initiative.slug
@@ -330,7 +353,20 @@ def page_urls(c: Community) -> dict[str, tuple[str, str | None]]:
             "facilitator",
         ),
         "progress_dashboard": (reverse("actions:dashboard"), "lead"),
+        **api_urls(c),
     }
+
+
+def client_for(c: Community, role: str | None):
+    """A test client as `role` reads its pages: anonymous, signed in, or with the API token."""
+    from django.test import Client
+
+    if role == WITH_API_KEY:
+        return Client(SERVER_NAME=HOST, headers={"authorization": f"Bearer {c.token}"})
+    client = Client(SERVER_NAME=HOST)
+    if role:
+        client.force_login(getattr(c, role))
+    return client
 
 
 def count_queries(c: Community) -> tuple[dict[str, int], dict[str, int]]:
@@ -339,13 +375,10 @@ def count_queries(c: Community) -> tuple[dict[str, int], dict[str, int]]:
     next one, as every request of the load test but the first after a change."""
     from django.core.cache import cache
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    clients = {None: Client(SERVER_NAME=HOST)}
-    for role in ("organizer", "lead", "facilitator"):
-        clients[role] = Client(SERVER_NAME=HOST)
-        clients[role].force_login(getattr(c, role))
+    clients = {role: client_for(c, role) for role in (None, "organizer", "lead", "facilitator")}
+    clients[WITH_API_KEY] = client_for(c, WITH_API_KEY)
     warm, cold = {}, {}
     for name, (path, role) in page_urls(c).items():
         client = clients[role]
@@ -357,6 +390,8 @@ def count_queries(c: Community) -> tuple[dict[str, int], dict[str, int]]:
             if response.status_code != 200:
                 raise RuntimeError(f"{name} ({path}) answered {response.status_code} in-process")
             counts[name] = len(captured.captured_queries)
+            if name.startswith("api_"):
+                check_answer(name, response.content)
     return warm, cold
 
 
@@ -367,7 +402,6 @@ def profile_pages(c: Community, names: list[str], *, repeat: int = 10) -> str:
     import pstats
 
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     out = io.StringIO()
@@ -378,9 +412,7 @@ def profile_pages(c: Community, names: list[str], *, repeat: int = 10) -> str:
         if name == "register_post":
             continue
         path, role = urls[name]
-        client = Client(SERVER_NAME=HOST)
-        if role:
-            client.force_login(getattr(c, role))
+        client = client_for(c, role)
         client.get(path)
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
@@ -449,256 +481,6 @@ def profile_registration(c: Community, *, repeat: int = 20) -> str:
     return out.getvalue()
 
 
-# --- gunicorn -----------------------------------------------------------------------------
-
-
-class Gunicorn(Server):
-    name = "gunicorn"
-
-    def __init__(self, port: int, log_path: Path):
-        super().__init__(log_path)
-        self.port = port
-
-    def start(self, timeout: float = 60) -> None:
-        self.launch(
-            [
-                "gunicorn",
-                f"--workers={WORKERS}",
-                "--worker-class=sync",
-                f"--bind={HOST}:{self.port}",
-                f"--pythonpath={ROOT}",
-                "--timeout=60",
-                "dialogue_hub.wsgi",
-            ],
-            env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"},
-            ready=self._answers,
-            timeout=timeout,
-            pause=0.2,
-        )
-
-    def _answers(self) -> bool:
-        with suppress(OSError):
-            status, _, _ = request("GET", "/bench/ok", port=self.port)
-            return status == 200 and len(self.workers()) == WORKERS
-        return False
-
-    def workers(self) -> list[int]:
-        """The live worker pids, from the "Booting worker with pid" lines of the log (gunicorn
-        has another child besides its workers: the control-socket server)."""
-        pids = []
-        with suppress(OSError):
-            for match in re.finditer(r"Booting worker with pid: (\d+)", self.log_path.read_text()):
-                pid = int(match.group(1))
-                if Path(f"/proc/{pid}").exists() and pid not in pids:
-                    pids.append(pid)
-        return pids
-
-    def rss_mb(self) -> list[float]:
-        sizes = []
-        for pid in self.workers():
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    sizes.append(round(int(line.split()[1]) / 1024, 1))
-        return sizes
-
-
-# --- HTTP client --------------------------------------------------------------------------
-
-
-def request(method, path, *, port, headers=None, body=None, conn=None, source=None):
-    """One request; returns (status, headers, body). A fresh connection unless `conn` given."""
-    own = conn is None
-    if own:
-        conn = http.client.HTTPConnection(HOST, port, timeout=30, source_address=source)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        response = conn.getresponse()
-        data = response.read()
-        return response.status, response.getheaders(), data
-    finally:
-        if own:
-            conn.close()
-
-
-def cookies_from(headers) -> dict[str, str]:
-    jar = {}
-    for name, value in headers:
-        if name.lower() == "set-cookie":
-            key, _, rest = value.partition("=")
-            jar[key.strip()] = rest.split(";", 1)[0]
-    return jar
-
-
-def cookie_header(jar: dict) -> str:
-    return "; ".join(f"{k}={v}" for k, v in jar.items())
-
-
-CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-def sign_in(port: int, email: str) -> str:
-    """POST the allauth sign-in form (with its CSRF token); returns the Cookie header."""
-    status, headers, body = request("GET", "/accounts/login/", port=port)
-    jar = cookies_from(headers)
-    token = CSRF_INPUT.search(body).group(1).decode()
-    form = urllib.parse.urlencode(
-        {"login": email, "password": password(), "csrfmiddlewaretoken": token}
-    )
-    status, headers, body = request(
-        "POST",
-        "/accounts/login/",
-        port=port,
-        body=form,
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": cookie_header(jar),
-        },
-    )
-    jar.update(cookies_from(headers))
-    if status != 302 or "sessionid" not in jar:
-        raise RuntimeError(f"signing in {email} failed: {status} {body[:300]!r}")
-    return cookie_header(jar)
-
-
-class Load:
-    """CONNECTIONS threads, each with its own keep-alive connection (reopened when the server
-    closes it: gunicorn's sync workers close after every response), sharing a request budget
-    and a deadline."""
-
-    def __init__(self, port: int, *, requests: int, seconds: float):
-        self.port = port
-        self.requests = requests
-        self.seconds = seconds
-
-    def run(self, make_request) -> dict:
-        """make_request(index) → (method, path, headers, body, ok(status, body) -> bool, source)."""
-        lock = threading.Lock()
-        issued = 0
-        latencies: list[float] = []
-        errors: list[str] = []
-        deadline = time.monotonic() + self.seconds
-
-        def worker():
-            nonlocal issued
-            conn = None
-            source = None
-            while True:
-                with lock:
-                    if issued >= self.requests or time.monotonic() >= deadline:
-                        break
-                    index = issued
-                    issued += 1
-                method, path, headers, body, ok, want_source = make_request(index)
-                if conn is None or want_source != source:
-                    if conn is not None:
-                        conn.close()
-                    source = want_source
-                    conn = http.client.HTTPConnection(
-                        HOST, self.port, timeout=30, source_address=source
-                    )
-                started = time.perf_counter()
-                try:
-                    conn.request(method, path, body=body, headers=headers)
-                    response = conn.getresponse()
-                    data = response.read()
-                    elapsed = time.perf_counter() - started
-                    good = ok(response.status, data)
-                    if response.will_close:
-                        conn.close()
-                        conn = None
-                except (OSError, http.client.HTTPException) as error:
-                    elapsed = time.perf_counter() - started
-                    good = False
-                    data = repr(error).encode()
-                    conn.close()
-                    conn = None
-                    response = None
-                with lock:
-                    latencies.append(elapsed)
-                    if not good:
-                        status = response.status if response is not None else "error"
-                        errors.append(f"{status}: {data[:200]!r}")
-            if conn is not None:
-                conn.close()
-
-        threads = [threading.Thread(target=worker) for _ in range(CONNECTIONS)]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        wall = time.perf_counter() - started
-        latencies.sort()
-
-        def pct(p):
-            return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
-
-        return {
-            "requests": len(latencies),
-            "seconds": wall,
-            "rps": len(latencies) / wall,
-            "p50_ms": pct(0.50),
-            "p99_ms": pct(0.99),
-            "errors": len(errors),
-            "first_errors": errors[:3],
-        }
-
-
-def get_page(path: str, cookie: str | None):
-    headers = {"Cookie": cookie} if cookie else {}
-
-    def make(_index):
-        return "GET", path, headers, None, lambda status, body: status == 200, None
-
-    return make
-
-
-def source_ip(n: int) -> tuple[str, int]:
-    """Loopback source address number n (127.0.1.1, 127.0.1.2, …): the registration form allows
-    30 POSTs per client address an hour, so each simulated client gets its own."""
-    n += 257
-    return (f"127.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255 or 1}", 0)
-
-
-def registration_form(email: str, index: int) -> dict:
-    return {
-        "name": f"Registrant {index}",
-        "email": email,
-        "phone": "",
-        "preferred_language": "en",
-        "age_band": "25_34",
-        "role_category": "resident",
-        "neighborhood": "Eastside",
-        "availability": "Tuesday evening",
-        "race_ethnicity": "hispanic",
-        "consent_participation": "on",
-        "consent_contact": "on",
-    }
-
-
-def registration_posts(load: Load, path: str, run_id: str) -> tuple[dict, set[str]]:
-    # One CSRF cookie + form token, fetched once (tokens are not tied to the client address).
-    status, headers, body = request("GET", path, port=load.port)
-    jar = cookies_from(headers)
-    token = CSRF_INPUT.search(body).group(1).decode()
-    emails: set[str] = set()
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "Cookie": cookie_header({"csrftoken": jar["csrftoken"]}),
-    }
-
-    def make(index):
-        email = f"reg-{run_id}-{index:06d}@bench.example.net"
-        emails.add(email)
-        form = urllib.parse.urlencode(
-            {"csrfmiddlewaretoken": token, **registration_form(email, index)}
-        )
-        ok = lambda status, body: status == 302  # noqa: E731 (the thank-you redirect)
-        return "POST", path, headers, form, ok, source_ip(index // 20)
-
-    return load.run(make), emails
-
-
 # --- results ------------------------------------------------------------------------------
 
 
@@ -736,6 +518,8 @@ def write_results(result: dict, notes: dict) -> None:
         "",
         "Queries warm: a request like those of the load test; cold: the first after the cache "
         "was emptied (kept figures, fragments and sessions computed again), as after a change.",
+        "",
+        notes["api"],
         "",
         "| page | req/s | ratio to trivial | p50 ms | p99 ms | queries 1× | queries 10× "
         "| cold 1× | cold 10× | ratio target | p99 ≤ 150 ms | ≤ 15 queries, same at 10× |",
@@ -779,8 +563,8 @@ def write_results(result: dict, notes: dict) -> None:
         "",
         "Targets:",
         "",
-        f"- dashboards/staff pages ≥ {TARGETS['staff_ratio']}× trivial, public pages ≥ "
-        f"{TARGETS['public_ratio']}×: " + missed("ratio"),
+        f"- dashboards/staff pages and the token API ≥ {TARGETS['staff_ratio']}× trivial, public "
+        f"pages and the open data ≥ {TARGETS['public_ratio']}×: " + missed("ratio"),
         f"- p99 ≤ {TARGETS['p99_ms']} ms at {CONNECTIONS} connections: " + missed("p99"),
         f"- ≤ {TARGETS['queries']} queries per page, identical at 1× and 10× (warm and cold): "
         + missed("queries"),
@@ -878,17 +662,22 @@ def main() -> int:
         server = Gunicorn(port, ROOT / "var" / "bench" / "gunicorn.log")
         server.start()
         log(f"gunicorn on {HOST}:{port}, workers {server.workers()}")
-        cookies = {None: None}
+        credentials = {None: {}, WITH_API_KEY: {"Authorization": f"Bearer {large.token}"}}
         for role in ("organizer", "lead", "facilitator"):
-            cookies[role] = sign_in(port, getattr(large, role).email)
+            cookie = sign_in(port, getattr(large, role).email, password())
+            credentials[role] = {"Cookie": cookie}
         load = Load(port, requests=args.requests, seconds=args.seconds)
-        load.run(get_page("/bench/ok", None))  # warm both workers
-        trivial = load.run(get_page("/bench/ok", None))
+        load.run(get_page("/bench/ok", {}))  # warm both workers
+        trivial = load.run(get_page("/bench/ok", {}))
         log(f"  trivial: {trivial['rps']:.0f}/s p50 {trivial['p50_ms']:.1f} ms")
         pages = {}
         for name, (path, role) in page_urls(large).items():
-            request("GET", path, port=port, headers={"Cookie": cookies[role] or ""})  # warm
-            figures = load.run(get_page(path, cookies[role]))
+            status, _, body = request("GET", path, port=port, headers=credentials[role])  # warm
+            if status != 200:
+                raise RuntimeError(f"{name} ({path}) answered {status} from gunicorn")
+            if name.startswith("api_"):
+                check_answer(name, body)
+            figures = load.run(get_page(path, credentials[role]))
             if figures["errors"]:
                 raise RuntimeError(f"{name}: {figures['errors']} errors: {figures['first_errors']}")
             pages[name] = {
@@ -938,6 +727,7 @@ def main() -> int:
             "pages_queries_cold": {name: {"1x": cold1[name], "10x": cold10[name]} for name in q1},
             "pages_build_s": round(build_s, 1),
             "pages_data": {"10x": large.counts, "1x": base.counts, "small": args.small},
+            "api_rate_limits": {name: os.environ.get(name) for name in API_RATES},
         }
         notes = {
             "data": (
@@ -946,7 +736,24 @@ def main() -> int:
                 f"{large.counts['circles']:,} circles of 10, {large.counts['meetings']:,} "
                 f"meetings, {large.counts['ideas']:,} ideas + {large.counts['milestones']:,} "
                 f"milestones; the 1× one a tenth of that; {args.smalls} more with "
-                f"{args.small} participants each."
+                f"{args.small} participants each. Public results of the 10× one: "
+                f"{large.counts['approved_logs']:,} approved session logs, "
+                f"{large.counts['public_ideas']:,} public ideas (each raised in 2–3 circles), "
+                f"{large.counts['public_teams']} of {large.counts['teams']} teams public, "
+                f"{large.counts['public_outcomes']} public outcomes; "
+                f"{large.counts['overdue_milestones']:,} of its milestones overdue."
+            ),
+            "api": (
+                "API rows: `api_open_results` is GET /api/v1/open/initiatives/<slug>/results/ "
+                "(anonymous, no If-None-Match: every answer a full 200 with its body, kept per "
+                "initiative version in initiatives/cache.py); `api_milestones_overdue` is GET "
+                "/api/v1/initiatives/<slug>/milestones/?overdue=true (the coalition lead's "
+                "personal token, `Authorization: Bearer`, first page of 50). The API's rate "
+                "limits are raised for this run ("
+                + ", ".join(f"{name}={os.environ.get(name, 'default')}" for name in API_RATES)
+                + ", set by bench/run) so that the one load client is not throttled; every "
+                "request still pays the limits' Redis round trips. The limits themselves are "
+                "tested in tests/api, not here."
             ),
             "requests": args.requests,
             "seconds": args.seconds,

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from dialogue_hub import translated
+from dialogue_hub.templatetags.choices import choice_label_of
 
 
 class TranslatedField(serializers.CharField):
@@ -21,7 +22,9 @@ class TranslatedField(serializers.CharField):
 
 
 class LabelField(serializers.CharField):
-    """The label of a choice field (`get_<field>_display`), in the reader's language."""
+    """The label of a choice field (what `get_<field>_display` gives), in the reader's language,
+    from labels resolved once per language (`choice_label_of`: Django's builds the choices' dict
+    on every call, a translation lookup per label, 20 ms of a page of 50 milestones)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("read_only", True)
@@ -31,7 +34,7 @@ class LabelField(serializers.CharField):
         return instance
 
     def to_representation(self, value):
-        return str(getattr(value, f"get_{self.source}_display")())
+        return str(choice_label_of(value, self.source))
 
 
 class FigureSerializer(serializers.Serializer):
