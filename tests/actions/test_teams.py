@@ -130,7 +130,7 @@ def test_progress_takes_one_query_whatever_the_number_of_teams(initiative):
 def test_goal_progress_from_loaded_milestones_matches_the_sql(initiative):
     team = ActionTeamFactory(initiative=initiative)
     goal = goal_with(team, (DONE, 5), (PLANNED, None), (DROPPED, 2), (DONE, None))
-    assert team_selectors._round(
+    assert team_selectors.rounded(
         team_selectors.goal_progress_from(goal.milestones.all())
     ) == team_selectors.team_progress(team)
 
