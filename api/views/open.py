@@ -56,7 +56,11 @@ class OpenView(OpenDataView):
     csv = False  # True in the view's CSV twin (`csv_twin`)
 
     def get_renderers(self):
-        return [CSVRenderer()] if self.csv else super().get_renderers()
+        # OPTIONS describes the endpoint (DRF's metadata, a JSON object), whatever its format:
+        # the CSV renderer writes rows, and had a 500 for it.
+        if self.csv and self.request.method != "OPTIONS":
+            return [CSVRenderer()]
+        return super().get_renderers()
 
     def known_parameters(self):
         names = super().known_parameters()

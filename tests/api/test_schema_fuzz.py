@@ -1,0 +1,387 @@
+"""A property-based fuzzer driven by the published OpenAPI schema (schemathesis): every
+operation of the open data (anonymous) and of the token API (a token for each role) is called
+with requests generated from the schema, and every answer must
+
+- never be a server error (`not_a_server_error`),
+- have a status code the schema documents for the operation (`status_code_conformance`),
+- have the content type the schema documents for that status (`content_type_conformance`),
+- have a body that validates against the schema (`response_schema_conformance`).
+
+The schema is the one the site publishes (/api/v1/schema/, as JSON), read through the WSGI
+application, so a view that answers something its schema does not say fails here. The
+database holds one realistic published initiative (`SLUG`): most generated requests name it,
+so that the views read real rows (teams, goals, milestones, updates, outcomes, circles,
+meetings, participants with demographics, ideas raised in circles), and some name a random
+slug. Generation is derandomized (the same cases on every run, in CI too) and small.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+import hypothesis
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+from hypothesis import HealthCheck
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.generation.meta import TestPhase
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from actions.models import Level, MilestoneStatus, OutcomeKind
+from guides.models import ActionIdea, LogStatus, MeetingStatus
+from initiatives.models import Phase, Role
+from participants.models import RoleCategory, Status
+
+from ..factories import (
+    ActionTeamFactory,
+    CircleFactory,
+    CircleMemberFactory,
+    CircleSessionFactory,
+    CircleStaffFactory,
+    DemographicsFactory,
+    GoalFactory,
+    IdeaFactory,
+    IdeaSourceFactory,
+    InclusionTargetFactory,
+    InitiativeFactory,
+    MembershipFactory,
+    MilestoneFactory,
+    OutcomeFactory,
+    ParticipantFactory,
+    ProgressUpdateFactory,
+    RegistrationSettingsFactory,
+    SessionLogFactory,
+    ThemeFactory,
+    UserFactory,
+)
+from .helpers import token_for
+
+SLUG = "riverton-fuzz-dialogues"
+ROLES = [
+    Role.ORGANIZER,
+    Role.DATA_STEWARD,
+    Role.POLICE_LIAISON,
+    Role.FACILITATOR,
+    Role.OBSERVER,
+]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+FUZZ = hypothesis.settings(
+    max_examples=20,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
+
+application = get_wsgi_application()
+schema = schemathesis.openapi.from_wsgi(
+    "/api/v1/schema/", application, headers={"Accept": "application/json"}
+)
+
+# Ids of the world's rows (filled in by `world`), for the hooks below.
+REAL_IDS: dict[str, list[int]] = {}
+
+
+@schema.hook
+def flatmap_path_parameters(context, path_parameters):
+    """Most cases name the real initiative (so the views read rows); the others keep the
+    generated slug (a 404 for an unknown one)."""
+    if not path_parameters or "slug" not in path_parameters:
+        return st.just(path_parameters)
+    real = {**path_parameters, "slug": SLUG}
+    return st.integers(0, 4).map(lambda n: path_parameters if n == 0 else real)
+
+
+@schema.hook
+def flatmap_query(context, query):
+    """An id filter (team, goal, circle) often names a real row of the initiative."""
+    if not query:
+        return st.just(query)
+    names = [name for name in ("team", "goal", "circle") if name in query and REAL_IDS.get(name)]
+    if not names:
+        return st.just(query)
+    choices = {name: st.sampled_from([query[name], *REAL_IDS[name]]) for name in names}
+    return st.fixed_dictionaries(choices).map(lambda picked: {**query, **picked})
+
+
+# --- the world -----------------------------------------------------------------------------------
+
+MEETING_AT = datetime(2026, 3, 10, 23, 31, tzinfo=UTC)
+
+
+def _build_world() -> dict:
+    """One published initiative with every kind of row the API reads, the people of each role
+    (a facilitator staffing one circle) and a token each; plus an unpublished initiative."""
+    today = timezone.localdate()
+    initiative = InitiativeFactory(
+        slug=SLUG,
+        name="Riverton Fuzz Dialogues",
+        name_es="Diálogos de Riverton",
+        languages=["en", "es"],
+        phase=Phase.ACTION,
+        is_published=True,
+        published_at=timezone.now() - timedelta(days=90),
+        starts_on=today - timedelta(days=120),
+        ends_on=today + timedelta(days=200),
+    )
+    InitiativeFactory(slug="hidden-dialogues", is_published=False)
+    RegistrationSettingsFactory(initiative=initiative)
+    InclusionTargetFactory(initiative=initiative, group=RoleCategory.YOUNG_PERSON)
+    InclusionTargetFactory(
+        initiative=initiative, dimension="role_category", group=RoleCategory.SWORN_OFFICER
+    )
+
+    people = {role: UserFactory() for role in ROLES}
+    for role, user in people.items():
+        MembershipFactory(initiative=initiative, user=user, role=role)
+
+    categories = [RoleCategory.RESIDENT, RoleCategory.YOUNG_PERSON, RoleCategory.SWORN_OFFICER]
+    participants = []
+    for n in range(24):
+        participant = ParticipantFactory(
+            initiative=initiative,
+            role_category=categories[n % 3],
+            status=[Status.CONFIRMED, Status.ASSIGNED, Status.ACTIVE, Status.WITHDRAWN][n % 4],
+            neighborhood=["Eastside", "Northgate", "Southbank"][n % 3],
+        )
+        if n % 2:
+            DemographicsFactory(
+                participant=participant,
+                race_ethnicity=["hispanic", "black"][: 1 + n % 2],
+                gender=["woman", "man", "nonbinary"][n % 3],
+                lived_experience=["Immigrant"] if n % 5 == 0 else [],
+            )
+        participants.append(participant)
+
+    circles = []
+    for n in range(3):
+        circle = CircleFactory(initiative=initiative, name=f"Circle {'ABC'[n]}")
+        for participant in participants[n * 6 : n * 6 + 6]:
+            CircleMemberFactory(circle=circle, participant=participant)
+        for number in range(1, 4):
+            CircleSessionFactory(
+                circle=circle,
+                number=number,
+                starts_at=MEETING_AT + timedelta(days=7 * number + n),
+                status=MeetingStatus.CANCELLED if number == 3 and n == 2 else MeetingStatus.SCHEDULED,
+            )
+        circles.append(circle)
+    CircleStaffFactory(circle=circles[0], user=people[Role.FACILITATOR])
+
+    theme = ThemeFactory(initiative=initiative, name="Youth and police")
+    ideas = []
+    for n, circle in enumerate(circles):
+        log = SessionLogFactory(
+            meeting=circle.meetings.first(),
+            status=LogStatus.APPROVED,
+            approved_at=timezone.now(),
+        )
+        action_idea = ActionIdea.objects.create(log=log, text=f"Raw idea {n}")
+        idea = IdeaFactory(
+            initiative=initiative,
+            text=f"Idea {n}: a youth–police basketball league",
+            theme=theme if n else None,
+            level=Level.COMMUNITY,
+            is_public=n != 2,
+        )
+        IdeaSourceFactory(idea=idea, action_idea=action_idea)
+        ideas.append(idea)
+
+    teams, goals = [], []
+    statuses = list(MilestoneStatus)
+    for n, level in enumerate(Level):
+        team = ActionTeamFactory(
+            initiative=initiative,
+            name=f"Team {level.label}",
+            description="What the team works on.",
+            level=level,
+            is_public=n % 2 == 0,
+        )
+        team.ideas.add(ideas[n % len(ideas)])
+        teams.append(team)
+        for g in range(2):
+            goal = GoalFactory(
+                team=team,
+                title=f"Goal {n}.{g}",
+                indicator="People reached",
+                baseline="0",
+                target="100",
+                due_on=today + timedelta(days=30 * (g - 1) + n),
+                owner="Pat",
+            )
+            goals.append(goal)
+            for m in range(3):
+                status = statuses[(n + g + m) % len(statuses)]
+                MilestoneFactory(
+                    goal=goal,
+                    title=f"Milestone {n}.{g}.{m}",
+                    status=status,
+                    weight=[None, 1, 3][m],
+                    due_on=today + timedelta(days=10 * (m - 1)) if m else None,
+                    completed_on=today - timedelta(days=2) if status == MilestoneStatus.DONE else None,
+                )
+        if n != 3:
+            ProgressUpdateFactory(
+                team=team,
+                narrative=f"Update of team {n}",
+                blockers="Waiting for the gym" if n else "",
+                evidence_links=["https://example.org/minutes"] if n % 2 else [],
+            )
+    for n, team in enumerate(teams):
+        OutcomeFactory(
+            team=team,
+            title=f"Outcome {n}",
+            kind=list(OutcomeKind)[n % len(OutcomeKind)],
+            level=team.level,
+            is_public=n % 2 == 0 or n == 1,
+            evidence_url="https://example.org/evidence" if n % 2 else "",
+        )
+    OutcomeFactory(initiative=initiative, title="Outcome without a team", is_public=True)
+
+    tokens = {role.value: token_for(user) for role, user in people.items()}
+    return {
+        "tokens": tokens,
+        "ids": {
+            "team": [team.pk for team in teams],
+            "goal": [goal.pk for goal in goals],
+            "circle": [circle.pk for circle in circles],
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """The world, built once for the module in a transaction rolled back after its last test
+    (each test runs in a savepoint inside it, through `db`), as conftest's `demo_world` does.
+
+    The WSGI application sends request_started/request_finished, whose `close_old_connections`
+    would close the test's connection in the middle of its transaction: Django's test client
+    disconnects it for the same reason, and so does this fixture while the module runs."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    outer = transaction.atomic()
+    with django_db_blocker.unblock():
+        outer.__enter__()
+        built = _build_world()
+    REAL_IDS.update(built["ids"])
+    try:
+        yield built
+    finally:
+        REAL_IDS.clear()
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def fuzz(world, db, settings):
+    """The world, with rate limits out of the way (the fuzzer sends hundreds of requests a
+    minute; the limits have tests of their own)."""
+    settings.DIALOGUE_HUB_API_TOKEN_RATE = 1_000_000
+    settings.DIALOGUE_HUB_API_CLIENT_RATE = 1_000_000
+    return world
+
+
+def aimed(case):
+    """The case, pointed at the real initiative when it comes from schemathesis's coverage
+    phase (boundary and malformed values of each parameter, built without the hooks above),
+    unless the slug is what that case is about."""
+    meta = case.meta
+    if (
+        case.path_parameters
+        and "slug" in case.path_parameters
+        and meta is not None
+        and meta.phase.name == TestPhase.COVERAGE
+        and meta.phase.data.parameter != "slug"
+    ):
+        case.path_parameters["slug"] = SLUG
+    return case
+
+
+# --- the fuzz ------------------------------------------------------------------------------------
+
+
+@schema.include(tag="open data").parametrize()
+@FUZZ
+def test_open_data_conforms_to_its_schema(case, fuzz):
+    aimed(case).call_and_validate(checks=CHECKS)
+
+
+@schema.include(tag="token API").parametrize()
+@pytest.mark.parametrize("role", [role.value for role in ROLES])
+@FUZZ
+def test_token_api_conforms_to_its_schema(case, fuzz, role):
+    headers = {"Authorization": f"Bearer {fuzz['tokens'][role]}"}
+    aimed(case).call_and_validate(headers=headers, checks=CHECKS)
+
+
+# --- what the schema does not list: Accept, HEAD and OPTIONS -------------------------------------
+
+# What a client may send as Accept (the schema does not list it, so schemathesis would not):
+# nothing, what the endpoint gives, another format (406), wildcards, a browser's, nonsense.
+ACCEPT = st.sampled_from(
+    [
+        None,
+        "application/json",
+        "text/csv",
+        "*/*",
+        "text/html,application/xhtml+xml,*/*;q=0.8",
+        "application/xml",
+        "application/json; indent=4",
+        "text/csv; charset=utf-8",
+        "image/*",
+        "nonsense",
+    ]
+)
+OTHER = hypothesis.settings(FUZZ, max_examples=12)
+
+
+def send_with(case, *, accept, method, **headers):
+    """GET or HEAD with `accept`: a documented status and content type (HEAD: no body to
+    validate). OPTIONS: never a server error, and a JSON description of the endpoint."""
+    case = aimed(case)
+    if accept is not None:
+        headers["Accept"] = accept
+    case.method = method
+    if method == "OPTIONS":
+        response = case.call(headers=headers)
+        case.validate_response(response, checks=[not_a_server_error], headers=headers)
+        if response.status_code == 200:
+            assert response.headers["content-type"][0].startswith("application/json")
+            assert response.json()["renders"]
+        return
+    checks = CHECKS if method == "GET" else CHECKS[:3]
+    case.call_and_validate(headers=headers, checks=checks)
+
+
+@schema.include(tag="open data").parametrize()
+@schema.given(accept=ACCEPT, method=st.sampled_from(["GET", "HEAD", "OPTIONS"]))
+@OTHER
+def test_open_data_answers_any_accept_head_and_options(case, accept, method, fuzz):
+    send_with(case, accept=accept, method=method)
+
+
+@schema.include(tag="token API").parametrize()
+@schema.given(accept=ACCEPT, method=st.sampled_from(["GET", "HEAD", "OPTIONS"]))
+@OTHER
+def test_token_api_answers_any_accept_head_and_options(case, accept, method, fuzz):
+    token = fuzz["tokens"][Role.ORGANIZER.value]
+    send_with(case, accept=accept, method=method, Authorization=f"Bearer {token}")
