@@ -54,6 +54,7 @@ class OpenView(OpenDataView):
 
     last_modified = None
     csv = False  # True in the view's CSV twin (`csv_twin`)
+    conditional = True  # the schema documents 304 (api/schema.py)
 
     def get_renderers(self):
         # OPTIONS describes the endpoint (DRF's metadata, a JSON object), whatever its format:

@@ -20,6 +20,7 @@ from ..factories import (
     InitiativeFactory,
     MembershipFactory,
     MilestoneFactory,
+    ProgressUpdateFactory,
     UserFactory,
 )
 from .helpers import api_client, token_for
@@ -47,6 +48,12 @@ def test_the_published_schema_is_valid_openapi():
     # Every operation documents the error answers in the one error shape.
     operation = published["paths"]["/api/v1/initiatives/{slug}/milestones/"]["get"]
     assert {"200", "400", "401", "403", "404", "406", "429"} <= set(operation["responses"])
+    assert "304" not in operation["responses"]
+    # The open data answers conditional requests: 304 and the two headers are documented.
+    operation = published["paths"]["/api/v1/open/initiatives/{slug}/results/"]["get"]
+    assert "304" in operation["responses"]
+    headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+    assert headers == {"If-None-Match", "If-Modified-Since"}
 
 
 @pytest.fixture
@@ -106,3 +113,45 @@ def test_a_milestone_without_a_due_day_is_not_overdue(published):
         assert [row["id"] for row in not_overdue] == [undated.pk]
         overdue = client.get(url, {"overdue": "true"}).json()["results"]
         assert [row["id"] for row in overdue] == [late.pk]
+
+
+@pytest.mark.parametrize(
+    ("since", "status"),
+    [
+        # No UTC equivalent (before year 1, after 9999): the database adapter raised (500).
+        ("0001-01-01T00:00:00+01:00", 400),
+        ("9999-12-31T23:59:59-01:00", 400),
+        # An offset Python takes and PostgreSQL does not (beyond ±15:59) was a 500 there.
+        ("2420-09-08T02:44:27.1-20:54", 200),
+        ("2026-01-01T00:00:00+23:59", 200),
+        ("2026-02-30T00:00:00Z", 400),
+    ],
+)
+def test_moments_at_the_edges_are_answered_not_a_server_error(since, status):
+    initiative = InitiativeFactory()
+    organizer = UserFactory()
+    MembershipFactory(initiative=initiative, user=organizer, role=Role.ORGANIZER)
+    client = api_client(token_for(organizer))
+    for name, parameter in [("updates", "since"), ("meetings", "starts_before")]:
+        url = reverse(f"api:{name}", kwargs={"slug": initiative.slug})
+        response = client.get(url, {parameter: since})
+        assert response.status_code == status, (name, response.content)
+        if status == 400:
+            assert list(response.json()["errors"]) == [parameter]
+
+
+def test_a_moment_with_an_offset_filters_as_the_same_moment_in_utc():
+    initiative = InitiativeFactory()
+    organizer = UserFactory()
+    MembershipFactory(initiative=initiative, user=organizer, role=Role.ORGANIZER)
+    team = ActionTeamFactory(initiative=initiative)
+    update = ProgressUpdateFactory(team=team)
+    posted = update.created_at
+    client = api_client(token_for(organizer))
+    url = reverse("api:updates", kwargs={"slug": initiative.slug})
+    # The same instant written at -20:00: the update is at or after it; a second later, not.
+    at = (posted - timedelta(hours=20)).replace(tzinfo=None).isoformat() + "-20:00"
+    assert [row["id"] for row in client.get(url, {"since": at}).json()["results"]] == [update.pk]
+    later = (posted - timedelta(hours=20) + timedelta(seconds=1)).replace(tzinfo=None)
+    response = client.get(url, {"since": later.isoformat() + "-20:00"})
+    assert response.json()["results"] == []

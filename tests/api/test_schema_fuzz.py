@@ -20,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 import hypothesis
 import pytest
 import schemathesis
-from django.core.wsgi import get_wsgi_application
 from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck
@@ -179,7 +179,9 @@ def _build_world() -> dict:
                 circle=circle,
                 number=number,
                 starts_at=MEETING_AT + timedelta(days=7 * number + n),
-                status=MeetingStatus.CANCELLED if number == 3 and n == 2 else MeetingStatus.SCHEDULED,
+                status=MeetingStatus.CANCELLED
+                if number == 3 and n == 2
+                else MeetingStatus.SCHEDULED,
             )
         circles.append(circle)
     CircleStaffFactory(circle=circles[0], user=people[Role.FACILITATOR])
@@ -234,7 +236,9 @@ def _build_world() -> dict:
                     status=status,
                     weight=[None, 1, 3][m],
                     due_on=today + timedelta(days=10 * (m - 1)) if m else None,
-                    completed_on=today - timedelta(days=2) if status == MilestoneStatus.DONE else None,
+                    completed_on=today - timedelta(days=2)
+                    if status == MilestoneStatus.DONE
+                    else None,
                 )
         if n != 3:
             ProgressUpdateFactory(
@@ -351,15 +355,32 @@ ACCEPT = st.sampled_from(
         "nonsense",
     ]
 )
-OTHER = hypothesis.settings(FUZZ, max_examples=12)
+LANGUAGE = st.sampled_from([None, "es", "es-MX,es;q=0.9,en;q=0.5", "fr", "*", "zz;q=abc,,"])
+# Conditional requests: "*" matches any ETag (304), a past date is before any change (200), a
+# future one after all (304), and junk is ignored.
+CONDITIONS = st.sampled_from(
+    [
+        {},
+        {"If-None-Match": "*"},
+        {"If-None-Match": 'W/"0123", "4567"'},
+        {"If-Modified-Since": "Sat, 01 Jan 2000 00:00:00 GMT"},
+        {"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"},
+        {"If-Modified-Since": "yesterday"},
+    ]
+)
+OTHER = hypothesis.settings(FUZZ, max_examples=15)
 
 
-def send_with(case, *, accept, method, **headers):
-    """GET or HEAD with `accept`: a documented status and content type (HEAD: no body to
-    validate). OPTIONS: never a server error, and a JSON description of the endpoint."""
+def send_with(case, *, accept, language, conditions, method, **headers):
+    """GET or HEAD with these Accept, Accept-Language and conditional headers: a documented
+    status and content type (HEAD: no body to validate). OPTIONS: never a server error, and
+    a JSON description of the endpoint."""
     case = aimed(case)
+    headers.update(conditions)
     if accept is not None:
         headers["Accept"] = accept
+    if language is not None:
+        headers["Accept-Language"] = language
     case.method = method
     if method == "OPTIONS":
         response = case.call(headers=headers)
@@ -372,16 +393,30 @@ def send_with(case, *, accept, method, **headers):
     case.call_and_validate(headers=headers, checks=checks)
 
 
+METHOD = st.sampled_from(["GET", "GET", "HEAD", "OPTIONS"])
+
+
 @schema.include(tag="open data").parametrize()
-@schema.given(accept=ACCEPT, method=st.sampled_from(["GET", "HEAD", "OPTIONS"]))
+@schema.given(accept=ACCEPT, language=LANGUAGE, conditions=CONDITIONS, method=METHOD)
 @OTHER
-def test_open_data_answers_any_accept_head_and_options(case, accept, method, fuzz):
-    send_with(case, accept=accept, method=method)
+def test_open_data_answers_any_accept_head_and_options(
+    case, accept, language, conditions, method, fuzz
+):
+    send_with(case, accept=accept, language=language, conditions=conditions, method=method)
 
 
 @schema.include(tag="token API").parametrize()
-@schema.given(accept=ACCEPT, method=st.sampled_from(["GET", "HEAD", "OPTIONS"]))
+@schema.given(accept=ACCEPT, language=LANGUAGE, conditions=CONDITIONS, method=METHOD)
 @OTHER
-def test_token_api_answers_any_accept_head_and_options(case, accept, method, fuzz):
+def test_token_api_answers_any_accept_head_and_options(
+    case, accept, language, conditions, method, fuzz
+):
     token = fuzz["tokens"][Role.ORGANIZER.value]
-    send_with(case, accept=accept, method=method, Authorization=f"Bearer {token}")
+    send_with(
+        case,
+        accept=accept,
+        language=language,
+        conditions=conditions,
+        method=method,
+        Authorization=f"Bearer {token}",
+    )
