@@ -8,7 +8,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from actions.models import Level, MilestoneStatus, OutcomeKind
@@ -20,7 +19,7 @@ YES_NO = [("true", "true"), ("false", "false")]
 BIGGEST_ID = 2**63 - 1
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": BIGGEST_ID})
 class IdFilter(filters.NumberFilter):
     """An object's id: a whole number from 1 (a decimal or a huge number is a 400, not a
     database error)."""

@@ -12,6 +12,7 @@ from drf_spectacular.drainage import reset_generator_stats
 from drf_spectacular.validation import validate_schema
 
 from actions.models import MilestoneStatus
+from api.pagination import MAX_PAGE_SIZE
 from initiatives.models import Role
 
 from ..factories import (
@@ -49,11 +50,26 @@ def test_the_published_schema_is_valid_openapi():
     operation = published["paths"]["/api/v1/initiatives/{slug}/milestones/"]["get"]
     assert {"200", "400", "401", "403", "404", "406", "429"} <= set(operation["responses"])
     assert "304" not in operation["responses"]
+    bounds = {p["name"]: p["schema"] for p in operation["parameters"] if p["in"] == "query"}
+    assert bounds["page"]["minimum"] == bounds["page_size"]["minimum"] == 1
+    assert bounds["page_size"]["maximum"] == MAX_PAGE_SIZE
+    assert bounds["goal"]["minimum"] == 1
     # The open data answers conditional requests: 304 and the two headers are documented.
     operation = published["paths"]["/api/v1/open/initiatives/{slug}/results/"]["get"]
     assert "304" in operation["responses"]
     headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
     assert headers == {"If-None-Match", "If-Modified-Since"}
+
+
+def test_the_documented_bounds_of_pages_are_the_ones_enforced():
+    url = reverse("api:open_initiatives")
+    client = api_client()
+    assert client.get(url, {"page_size": MAX_PAGE_SIZE}).status_code == 200
+    assert client.get(url, {"page": 1, "page_size": 1}).status_code == 200
+    for refused in [{"page_size": MAX_PAGE_SIZE + 1}, {"page_size": 0}, {"page": 0}]:
+        response = client.get(url, refused)
+        assert response.status_code == 400
+        assert list(response.json()["errors"]) == list(refused)
 
 
 @pytest.fixture
