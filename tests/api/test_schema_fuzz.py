@@ -450,7 +450,8 @@ def send_with(case, *, accept, language, conditions, method, **headers):
             assert response.json()["renders"]
         return
     checks = CHECKS if method == "GET" else CHECKS[:3]
-    case.call_and_validate(headers=headers, checks=checks)
+    response = case.call_and_validate(headers=headers, checks=checks)
+    assert response.request.method == method
 
 
 METHOD = st.sampled_from(["GET", "GET", "HEAD", "OPTIONS"])
