@@ -1,10 +1,13 @@
 """The API's filters (django-filter): a malformed value answers 400 naming the parameter
 (its form's error); an unknown parameter is refused before them (api/views/base.py)."""
 
+from datetime import UTC
+
 import django_filters as filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 
 from actions.models import Level, MilestoneStatus, OutcomeKind
@@ -16,7 +19,7 @@ YES_NO = [("true", "true"), ("false", "false")]
 BIGGEST_ID = 2**63 - 1
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": BIGGEST_ID})
 class IdFilter(filters.NumberFilter):
     """An object's id: a whole number from 1 (a decimal or a huge number is a 400, not a
     database error)."""
@@ -27,6 +30,26 @@ class IdFilter(filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", BIGGEST_ID)
         super().__init__(*args, **kwargs)
+
+
+class MomentField(IsoDateTimeField):
+    """An ISO 8601 moment, given to the database in UTC. Python takes offsets up to ±23:59,
+    PostgreSQL only up to ±15:59 (`-20:54` was a 500 there); and a moment so near year 1 or
+    9999 that it has no UTC equivalent (`0001-01-01T00:00+01:00`) is malformed (400), where
+    the database adapter would raise OverflowError (500)."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError as error:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from error
+
+
+class MomentFilter(filters.IsoDateTimeFilter):
+    field_class = MomentField
 
 
 class YesNoFilter(filters.ChoiceFilter):
@@ -78,7 +101,7 @@ class MilestoneFilter(filters.FilterSet):
 
 class UpdateFilter(filters.FilterSet):
     team = IdFilter(field_name="team_id", help_text=_("A team's id."))
-    since = filters.IsoDateTimeFilter(
+    since = MomentFilter(
         field_name="created_at", lookup_expr="gte", help_text=_("Posted at or after this time.")
     )
 
@@ -94,8 +117,8 @@ class OutcomeFilter(filters.FilterSet):
 class MeetingFilter(filters.FilterSet):
     circle = IdFilter(field_name="circle_id", help_text=_("A circle's id."))
     status = filters.ChoiceFilter(choices=MeetingStatus.choices)
-    starts_before = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
-    starts_after = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = MomentFilter(field_name="starts_at", lookup_expr="lt")
+    starts_after = MomentFilter(field_name="starts_at", lookup_expr="gte")
 
 
 class ParticipantFilter(filters.FilterSet):

@@ -51,6 +51,16 @@ class Pagination(PageNumberPagination):
         self.request = request
         return list(self.page)
 
+    def get_schema_operation_parameters(self, view):
+        """`page` and `page_size` with their bounds, so that a client (and the fuzzer) knows
+        what answers 400."""
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+        return parameters
+
     def get_paginated_response_schema(self, schema):
         body = super().get_paginated_response_schema(schema)
         body["required"] = ["count", "next", "previous", "results"]

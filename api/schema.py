@@ -4,6 +4,7 @@ fuzzer in tests/api/) can rely on the schema for every status code, not only 200
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 
@@ -33,11 +34,38 @@ ERROR_DESCRIPTIONS = {
     "406": "The Accept header asks for a format this endpoint does not give.",
     "429": "Too many requests: wait the seconds `Retry-After` says.",
 }
+NOT_MODIFIED = (
+    "Not Modified: the request's If-None-Match (the ETag) or If-Modified-Since (the "
+    "Last-Modified) of a previous answer still holds. No body."
+)
+
+CONDITIONAL_HEADERS = [
+    OpenApiParameter(
+        "If-None-Match",
+        str,
+        OpenApiParameter.HEADER,
+        description="The ETag of an answer you have: 304 while it still holds.",
+    ),
+    OpenApiParameter(
+        "If-Modified-Since",
+        str,
+        OpenApiParameter.HEADER,
+        description="The Last-Modified of an answer you have (an HTTP date): 304 while "
+        "nothing changed since.",
+    ),
+]
 
 
 class ApiAutoSchema(AutoSchema):
     """Adds the error answers to every operation: 401 and 403 where a token is needed, the
-    rest everywhere."""
+    rest everywhere; and 304 Not Modified where the view answers conditional requests (the
+    open data: ETag and Last-Modified)."""
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if getattr(self.view, "conditional", False):
+            return [*parameters, *CONDITIONAL_HEADERS]
+        return parameters
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -49,6 +77,8 @@ class ApiAutoSchema(AutoSchema):
                 body = self._get_response_for_code(ErrorSerializer, code, ["application/json"])
                 body["description"] = ERROR_DESCRIPTIONS[code]
                 responses[code] = body
+        if getattr(self.view, "conditional", False) and "304" not in responses:
+            responses["304"] = {"description": NOT_MODIFIED}
         return dict(sorted(responses.items()))
 
 

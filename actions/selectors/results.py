@@ -180,13 +180,20 @@ def initiatives_with_progress_view(*, user) -> list[Initiative]:
 
 
 def overdue_condition(initiatives) -> Q:
-    """Milestones due before today in their own initiative's time zone, still open."""
+    """Milestones due before today in their own initiative's time zone, still open.
+
+    A milestone without a due day is false here, never unknown: as an annotation
+    (`is_overdue` of actions/selectors/records.py) the condition must not be SQL NULL, or
+    the API would answer `null` where it documents a boolean and `overdue=false` would leave
+    those milestones out."""
     by_zone = defaultdict(list)
     for initiative in initiatives:
         by_zone[initiative.timezone].append(initiative.pk)
     due = Q(pk__in=[])
     for tz_name, ids in by_zone.items():
-        due |= Q(goal__team__initiative_id__in=ids, due_on__lt=today_in(tz_name))
+        due |= Q(
+            goal__team__initiative_id__in=ids, due_on__isnull=False, due_on__lt=today_in(tz_name)
+        )
     return due & ~Q(status__in=CLOSED_STATUSES)
 
 

@@ -55,8 +55,11 @@ class OpenView(OpenDataView):
 
     last_modified = None
     csv = False  # True in the view's CSV twin (`csv_twin`)
+    conditional = True  # the schema documents 304 (api/schema.py)
 
     def get_renderers(self):
+        # OPTIONS describes the endpoint (DRF's metadata, a JSON object), whatever its format:
+        # the CSV renderer writes rows, and had a 500 for it.
         if self.csv and self.request.method != "OPTIONS":
             return [CSVRenderer()]
         return super().get_renderers()
