@@ -19,9 +19,12 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
+from django.utils import timezone
 
 from dialogue_hub import translated
-from initiatives.models import Initiative
+from guides.models import CircleSession, MeetingStatus
+from initiatives.models import ActivityLogEntry, Initiative
+from participants.models import Participant
 
 from ..models import ActionTeam, Goal, Idea, Milestone, MilestoneStatus, Outcome, ProgressUpdate
 from .results import CLOSED_STATUSES, is_silent, overdue_condition, today_in
@@ -114,19 +117,59 @@ def outcome_records(*, initiative: Initiative) -> QuerySet[Outcome]:
     )
 
 
-def _latest(queryset):
-    return Subquery(queryset.order_by("-updated_at").values("updated_at")[:1])
+def _latest(queryset, field: str = "updated_at"):
+    return Subquery(queryset.order_by(f"-{field}").values(field)[:1])
+
+
+# What changes the open data without a public row's `updated_at` showing it: a public row made
+# private or deleted, a goal or theme renamed (the milestones and ideas show their names), a
+# session log approved (where ideas were raised, ideas raised), people placed in or taken out of
+# circles, circles created or deleted, meetings cancelled or moved (the participation figures).
+# Each of these services writes one of these entries to the activity log in its transaction.
+# An edit of a private team or outcome moves `last_changed` too (one needless download for a
+# poller, never a stale answer); reads written to the log (a roster viewed) never do.
+PUBLIC_CHANGES = [
+    "action_team.updated",
+    "action_team.deleted",
+    "goal.updated",
+    "goal.deleted",
+    "milestone.deleted",
+    "outcome.updated",
+    "outcome.deleted",
+    "idea.updated",
+    "idea.published",
+    "ideas.merged",
+    "ideas.themed",
+    "theme.updated",
+    "theme.deleted",
+    "log.approved",
+    "circles.assigned",
+    "circle.created",
+    "circle.deleted",
+    "circle.member_placed",
+    "circle.member_removed",
+    "meeting.cancelled",
+    "meeting.rescheduled",
+    "participant.deleted",
+    "participant.expired",
+    "initiative.personal_data_purged",
+]
 
 
 def public_last_changed(*, initiative: Initiative):
-    """When anything the public results show last changed: the initiative, its public ideas,
-    teams, their goals' milestones, and public outcomes. One query."""
+    """When anything the open data shows last changed: the initiative, its public ideas, teams,
+    their goals and milestones, public outcomes, the last change logged in PUBLIC_CHANGES, the
+    last person who withdrew, and the start of the last meeting held (the participation figures
+    count meetings held: one starting changes them with no write). One query."""
+    now = timezone.now()
+    public_teams = ActionTeam.objects.filter(initiative=OuterRef("pk"), is_public=True)
     moments = (
         Initiative.objects.filter(pk=initiative.pk)
         .annotate(
             latest_ideas=_latest(Idea.objects.filter(initiative=OuterRef("pk"), is_public=True)),
-            latest_teams=_latest(
-                ActionTeam.objects.filter(initiative=OuterRef("pk"), is_public=True)
+            latest_teams=_latest(public_teams),
+            latest_goals=_latest(
+                Goal.objects.filter(team__initiative=OuterRef("pk"), team__is_public=True)
             ),
             latest_milestones=_latest(
                 Milestone.objects.filter(
@@ -136,9 +179,35 @@ def public_last_changed(*, initiative: Initiative):
             latest_outcomes=_latest(
                 Outcome.objects.filter(initiative=OuterRef("pk"), is_public=True)
             ),
+            latest_logged=_latest(
+                ActivityLogEntry.objects.filter(
+                    initiative=OuterRef("pk"), action__in=PUBLIC_CHANGES, created_at__lte=now
+                ),
+                "created_at",
+            ),
+            latest_withdrawal=_latest(
+                Participant.objects.filter(
+                    initiative=OuterRef("pk"), withdrawn_at__isnull=False, withdrawn_at__lte=now
+                ),
+                "withdrawn_at",
+            ),
+            latest_meeting=_latest(
+                CircleSession.objects.filter(
+                    circle__initiative=OuterRef("pk"), starts_at__lte=now
+                ).exclude(status=MeetingStatus.CANCELLED),
+                "starts_at",
+            ),
         )
         .values_list(
-            "updated_at", "latest_ideas", "latest_teams", "latest_milestones", "latest_outcomes"
+            "updated_at",
+            "latest_ideas",
+            "latest_teams",
+            "latest_goals",
+            "latest_milestones",
+            "latest_outcomes",
+            "latest_logged",
+            "latest_withdrawal",
+            "latest_meeting",
         )
         .first()
     )

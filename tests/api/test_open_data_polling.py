@@ -1,0 +1,123 @@
+"""A portal polling the open data with If-Modified-Since: `last_changed` and Last-Modified move
+when what the open data shows changes through the pages' services — a public team made private,
+a public outcome deleted, a goal renamed, a meeting held since — so the portal gets the new
+rows (200), and stay put when nothing changed, so it keeps getting 304."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+from freezegun import freeze_time
+
+from actions.services.progress import outcome_delete
+from actions.services.teams import goal_update, team_update
+from initiatives.models import Role
+
+from ..factories import (
+    ActionTeamFactory,
+    CircleFactory,
+    CircleSessionFactory,
+    GoalFactory,
+    InitiativeFactory,
+    MembershipFactory,
+    MilestoneFactory,
+    OutcomeFactory,
+    ParticipantFactory,
+    UserFactory,
+)
+from .helpers import api_client, token_for
+
+pytestmark = pytest.mark.django_db
+
+START = timezone.now() - timedelta(days=10)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+
+
+@pytest.fixture
+def world():
+    with freeze_time(START):
+        initiative = InitiativeFactory(is_published=True, timezone="America/Chicago")
+        organizer = UserFactory()
+        MembershipFactory(initiative=initiative, user=organizer, role=Role.ORGANIZER)
+        team = ActionTeamFactory(initiative=initiative, name="Hoops", is_public=True)
+        goal = GoalFactory(team=team, title="A weekly league")
+        MilestoneFactory(goal=goal, title="Find a gym")
+        outcome = OutcomeFactory(initiative=initiative, is_public=True, title="City funds it")
+    return initiative, organizer, team, goal, outcome
+
+
+def poll(initiative, name, since=None):
+    """The portal's request: with If-Modified-Since when it has polled before."""
+    headers = {"HTTP_IF_MODIFIED_SINCE": since} if since else {}
+    return api_client().get(reverse(f"api:{name}", kwargs={"slug": initiative.slug}), **headers)
+
+
+def test_a_public_team_made_private_moves_last_modified(world):
+    initiative, organizer, team, _goal, _outcome = world
+    before = poll(initiative, "open_results")
+    assert [t["name"] for t in before.json()["teams"]] == ["Hoops"]
+    with freeze_time(START + timedelta(days=1)):
+        team_update(user=organizer, team=team, name="Hoops", level=team.level, is_public=False)
+    after = poll(initiative, "open_results", since=before["Last-Modified"])
+    assert after.status_code == 200
+    assert after.json()["teams"] == []
+    assert after.json()["last_changed"] > before.json()["last_changed"]
+    assert poll(initiative, "open_milestones", since=before["Last-Modified"]).status_code == 200
+
+
+def test_a_public_outcome_deleted_moves_last_modified(world):
+    initiative, organizer, _team, _goal, outcome = world
+    before = poll(initiative, "open_results")
+    with freeze_time(START + timedelta(days=1)):
+        outcome_delete(user=organizer, outcome=outcome)
+    after = poll(initiative, "open_results_csv", since=before["Last-Modified"])
+    assert after.status_code == 200
+    assert "City funds it" not in after.content.decode()
+
+
+def test_a_goal_renamed_moves_the_milestones_last_modified(world):
+    initiative, organizer, _team, goal, _outcome = world
+    before = poll(initiative, "open_milestones_csv")
+    with freeze_time(START + timedelta(days=1)):
+        goal_update(user=organizer, goal=goal, title="Two weekly games")
+    after = poll(initiative, "open_milestones_csv", since=before["Last-Modified"])
+    assert after.status_code == 200
+    assert "Two weekly games" in after.content.decode()
+
+
+def test_a_meeting_held_since_moves_the_figures_last_modified(world):
+    initiative, *_ = world
+    with freeze_time(START):
+        circle = CircleFactory(initiative=initiative)
+        CircleSessionFactory(circle=circle, starts_at=START + timedelta(days=2))
+    with freeze_time(START + timedelta(days=1)):
+        before = poll(initiative, "open_figures")
+    assert {row["key"]: row["count"] for row in before.json()}["meetings"] == 0
+    with freeze_time(START + timedelta(days=3)):
+        cache.clear()  # the figures are cached two minutes at most
+        after = poll(initiative, "open_figures", since=before["Last-Modified"])
+    assert after.status_code == 200
+    assert after.json() != before.json()
+
+
+def test_nothing_changed_keeps_last_modified_and_answers_304(world):
+    initiative, organizer, *_ = world
+    before = poll(initiative, "open_results")
+    steward = UserFactory()
+    MembershipFactory(initiative=initiative, user=steward, role=Role.DATA_STEWARD)
+    ParticipantFactory(initiative=initiative)
+    with freeze_time(START + timedelta(days=1)):
+        # Reads written to the activity log (the steward's roster) change nothing public.
+        roster = api_client(token_for(steward)).get(
+            reverse("api:participants", kwargs={"slug": initiative.slug})
+        )
+        assert roster.status_code == 200
+        again = poll(initiative, "open_results", since=before["Last-Modified"])
+    assert again.status_code == 304
+    assert poll(initiative, "open_results")["Last-Modified"] == before["Last-Modified"]
