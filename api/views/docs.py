@@ -5,12 +5,22 @@ sidecar (vendored with the package, served as our static files: no CDN), reading
 style. Their errors (a POST: 405) and OPTIONS answer in JSON like the rest of the API."""
 
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.negotiation import DefaultContentNegotiation
 
 from .base import JsonAnswers
 
 
+class FormatParameter(DefaultContentNegotiation):
+    """`?format=json` (or `yaml`) picks the schema's format, as the README says: a browser
+    cannot send an Accept header. Only here: the API's other endpoints take no `format`
+    (URL_FORMAT_OVERRIDE is off, an unknown parameter is a 400)."""
+
+    class settings:
+        URL_FORMAT_OVERRIDE = "format"
+
+
 class SchemaView(JsonAnswers, SpectacularAPIView):
-    pass
+    content_negotiation_class = FormatParameter
 
 
 class DocsView(JsonAnswers, SpectacularSwaggerSplitView):
