@@ -8,6 +8,7 @@ a filesystem Celery broker and emails written to ``var/outbox``.
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as default_cors_headers
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -392,6 +393,9 @@ CORS_URLS_REGEX = r"^/api/v1/open/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
+# A dashboard polling with If-None-Match / If-Modified-Since from its own script sends them in
+# a preflight's Access-Control-Request-Headers: allowed, or the browser blocks the request.
+CORS_ALLOW_HEADERS = (*default_cors_headers, "if-none-match", "if-modified-since")
 CORS_ALLOW_CREDENTIALS = False
 # Requests per minute: per token, and per client (address) across the whole API.
 DIALOGUE_HUB_API_TOKEN_RATE = env.int("DIALOGUE_HUB_API_TOKEN_RATE", default=600)
