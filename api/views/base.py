@@ -10,7 +10,10 @@ Query parameters are checked before anything is read: a parameter the endpoint d
 answers 400 naming it, as does a malformed value (django-filter's form errors).
 """
 
+import zoneinfo
+
 from django.apps import apps
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions
@@ -138,12 +141,21 @@ class ListView(ListModelMixin):
 
 
 class InitiativeApiView(ApiView):
+    """Times (a meeting's start, an update's) are written in the initiative's time zone, with
+    its offset, as its pages show them; a moment given without an offset in a filter is read
+    in it too."""
+
     permission = "initiative.view"
 
     def load(self, request, *args, **kwargs):
         self.initiative = initiative_for_user(user=request.user, slug=kwargs["slug"])
         require(self.initiative.roles, self.permission)
         self.check_access()
+        timezone.activate(zoneinfo.ZoneInfo(self.initiative.timezone))
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        timezone.deactivate()  # the thread's next request starts in the default zone again
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def check_access(self):
         """A view's rule beyond `permission` (raise PermissionDenied)."""
