@@ -4,7 +4,17 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -286,6 +296,14 @@ def published_initiatives() -> QuerySet[Initiative]:
     """Every published initiative, closed ones included (their results stay public): the open
     data's list."""
     return Initiative.objects.filter(is_published=True).order_by(translated.ordering("name"), "pk")
+
+
+def published_initiatives_last_changed():
+    """When the list of published initiatives last changed: the latest change of any
+    initiative ever published (published_at stays when it is unpublished), so that one leaving
+    the list counts too. None before the first is published."""
+    ever_published = Q(is_published=True) | Q(published_at__isnull=False)
+    return Initiative.objects.filter(ever_published).aggregate(latest=Max("updated_at"))["latest"]
 
 
 def public_initiative(*, slug: str) -> Initiative:

@@ -13,7 +13,6 @@ import hashlib
 import zoneinfo
 
 from django.conf import settings
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.dateparse import parse_datetime
@@ -26,7 +25,7 @@ from actions.selectors import records as action_records
 from actions.selectors import results as results_selectors
 from dialogue_hub import translated
 from initiatives import cache as initiative_cache
-from initiatives.selectors import published_initiatives
+from initiatives.selectors import published_initiatives, published_initiatives_last_changed
 
 from ..filters import MilestoneFilter
 from ..renderers import CSVRenderer
@@ -132,7 +131,7 @@ class InitiativeListView(ListView, OpenView):
 
     def list(self, request, *args, **kwargs):
         queryset = self.get_queryset()
-        self.last_modified = queryset.aggregate(latest=Max("updated_at"))["latest"]
+        self.last_modified = published_initiatives_last_changed()
         if self.csv:
             return Response(self.get_serializer(queryset, many=True).data)
         return self.listed(queryset)

@@ -121,3 +121,21 @@ def test_nothing_changed_keeps_last_modified_and_answers_304(world):
         again = poll(initiative, "open_results", since=before["Last-Modified"])
     assert again.status_code == 304
     assert poll(initiative, "open_results")["Last-Modified"] == before["Last-Modified"]
+
+
+def test_an_initiative_unpublished_moves_the_lists_last_modified(world):
+    from initiatives.services import initiative_set_published
+
+    _initiative, organizer, *_ = world
+    with freeze_time(START):
+        leaving = InitiativeFactory(is_published=False, description="Circles in Riverton.")
+        MembershipFactory(initiative=leaving, user=organizer, role=Role.ORGANIZER)
+        initiative_set_published(user=organizer, initiative=leaving, published=True)
+    url = reverse("api:open_initiatives_csv")
+    before = api_client().get(url)
+    assert leaving.slug in before.content.decode()
+    with freeze_time(START + timedelta(days=1)):
+        initiative_set_published(user=organizer, initiative=leaving, published=False)
+    after = api_client().get(url, HTTP_IF_MODIFIED_SINCE=before["Last-Modified"])
+    assert after.status_code == 200
+    assert leaving.slug not in after.content.decode()
