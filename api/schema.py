@@ -35,8 +35,9 @@ ERROR_DESCRIPTIONS = {
     "429": "Too many requests: wait the seconds `Retry-After` says.",
 }
 NOT_MODIFIED = (
-    "Not Modified: the request's If-None-Match (the ETag) or If-Modified-Since (the "
-    "Last-Modified) of a previous answer still holds. No body."
+    "Not Modified: the request's If-None-Match (the ETag of a previous answer) still holds. "
+    "No body. If-Modified-Since alone is not enough: something taken off the public results "
+    "does not move Last-Modified forward."
 )
 
 CONDITIONAL_HEADERS = [
@@ -45,13 +46,6 @@ CONDITIONAL_HEADERS = [
         str,
         OpenApiParameter.HEADER,
         description="The ETag of an answer you have: 304 while it still holds.",
-    ),
-    OpenApiParameter(
-        "If-Modified-Since",
-        str,
-        OpenApiParameter.HEADER,
-        description="The Last-Modified of an answer you have (an HTTP date): 304 while "
-        "nothing changed since.",
     ),
 ]
 

@@ -1,5 +1,6 @@
-"""What the public may read of a published initiative: the same as its public pages (the
-landing page and the results page), nothing more. Dates of meetings are in the initiative's
+"""What the public may read of a published initiative: what its public pages show (the landing
+page and the results page) and, as the open-data issue asks, the milestones of the teams the
+oversight group made public; nothing of a private team, idea or outcome, no person. Dates of meetings are in the initiative's
 time zone (the views set it)."""
 
 from django.conf import settings

@@ -14,7 +14,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.cache import get_conditional_response
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
@@ -48,9 +48,14 @@ def license_info() -> dict:
 
 
 class OpenView(OpenDataView):
-    """ETag (of the body) and Last-Modified (`self.last_modified`, when the data last changed)
-    on every 200; 304 Not Modified for a request that already has them (If-None-Match,
-    If-Modified-Since)."""
+    """ETag (of the body) and Last-Modified (`self.last_modified`, when the published items
+    last changed) on every 200; 304 Not Modified for a request whose If-None-Match holds.
+
+    Not on If-Modified-Since alone: an item withdrawn from publication or deleted leaves no
+    later moment among the published ones (the date can stand still or go back), and the
+    figures move without one; a 304 on the date would keep serving what was taken off.
+    `Cache-Control: no-cache` for the same reason: a cache may keep the answer but checks
+    its ETag each time, instead of guessing a lifetime from an old Last-Modified."""
 
     last_modified = None
     csv = False  # True in the view's CSV twin (`csv_twin`)
@@ -77,9 +82,8 @@ class OpenView(OpenDataView):
         seconds = int(self.last_modified.timestamp()) if self.last_modified else None
         if seconds is not None:
             response["Last-Modified"] = http_date(seconds)
-        conditional = get_conditional_response(
-            request, etag=etag, last_modified=seconds, response=response
-        )
+        patch_cache_control(response, no_cache=True)
+        conditional = get_conditional_response(request, etag=etag, response=response)
         return conditional or response
 
     def cached(self, name: str, compute):
