@@ -51,9 +51,10 @@ class OpenView(OpenDataView):
     """ETag (of the body) and Last-Modified (`self.last_modified`, when the published items
     last changed) on every 200; 304 Not Modified for a request whose If-None-Match holds.
 
-    Not on If-Modified-Since alone: an item withdrawn from publication or deleted leaves no
-    later moment among the published ones (the date can stand still or go back), and the
-    figures move without one; a 304 on the date would keep serving what was taken off.
+    Not on If-Modified-Since alone: `last_changed` also moves for an item withdrawn from
+    publication or deleted, and for the figures (the changes the activity log records and the
+    meetings held, actions/selectors/records.py `public_last_changed`), but that list is kept by
+    hand; a 304 on the date would keep serving what a change it misses took off.
     `Cache-Control: no-cache` for the same reason: a cache may keep the answer but checks
     its ETag each time, instead of guessing a lifetime from an old Last-Modified."""
 
