@@ -227,7 +227,7 @@ def test_the_last_use_is_shown(client, person):
 def test_the_empty_page_says_what_tokens_are_for_and_links_to_the_docs(client, person):
     page = client.get(LIST).content.decode()
     assert "You have no API tokens." in page
-    assert "section of the README" in page
+    assert "The API documentation explains how" in page
     assert f'href="{reverse("api:docs")}"' in page
     assert "<table" not in page
 
