@@ -149,3 +149,12 @@ def test_an_initiative_unpublished_moves_the_lists_last_modified(world):
     after = api_client().get(url)
     assert leaving.slug not in after.content.decode()
     assert moved(before, after)
+
+
+def test_every_public_change_names_a_logged_action():
+    """A misspelt name in PUBLIC_CHANGES would silently never move `last_changed`."""
+    from actions.selectors.records import PUBLIC_CHANGES
+    from initiatives.models import ACTIVITY_DESCRIPTIONS, READ_ACTIONS
+
+    assert set(PUBLIC_CHANGES) <= set(ACTIVITY_DESCRIPTIONS)
+    assert not set(PUBLIC_CHANGES) & READ_ACTIONS
