@@ -1,7 +1,7 @@
 """What the public may read of a published initiative: what its public pages show (the landing
 page and the results page) and, as the open-data issue asks, the milestones of the teams the
-oversight group made public; nothing of a private team, idea or outcome, no person. Dates of meetings are in the initiative's
-time zone (the views set it)."""
+oversight group made public; nothing of a private team, idea or outcome, no person. Dates of
+meetings are in the initiative's time zone (the views set it)."""
 
 from django.conf import settings
 from django.utils import timezone
@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from dialogue_hub import translated
 
+from .common import InitiativeBaseSerializer, MilestoneBaseSerializer, OutcomeBaseSerializer
 from .fields import FigureSerializer, LabelField, LicenseSerializer, TranslatedField
 
 
@@ -17,16 +18,7 @@ def absolute(path: str) -> str:
     return settings.DIALOGUE_HUB_BASE_URL.rstrip("/") + path
 
 
-class OpenInitiativeSerializer(serializers.Serializer):
-    slug = serializers.SlugField()
-    title = TranslatedField(source="name")
-    place = serializers.CharField(source="community")
-    phase = serializers.CharField()
-    phase_label = LabelField(source="phase")
-    starts_on = serializers.DateField(allow_null=True)
-    ends_on = serializers.DateField(allow_null=True)
-    languages = serializers.ListField(child=serializers.CharField())
-    timezone = serializers.CharField()
+class OpenInitiativeSerializer(InitiativeBaseSerializer):
     published_at = serializers.DateTimeField(allow_null=True)
     updated_at = serializers.DateTimeField()
     page_url = serializers.SerializerMethodField()
@@ -95,16 +87,7 @@ class OpenTeamSerializer(serializers.Serializer):
         return [outcome.pk for outcome in team.public_outcomes]
 
 
-class OpenOutcomeSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
-    title = serializers.CharField()
-    description = serializers.CharField()
-    kind = serializers.CharField()
-    kind_label = LabelField(source="kind")
-    level = serializers.CharField()
-    level_label = LabelField(source="level")
-    happened_on = serializers.DateField()
-    evidence_url = serializers.CharField()
+class OpenOutcomeSerializer(OutcomeBaseSerializer):
     team = serializers.SerializerMethodField()
 
     def get_team(self, outcome) -> int | None:
@@ -122,18 +105,5 @@ class OpenResultsSerializer(serializers.Serializer):
     outcomes = OpenOutcomeSerializer(many=True)
 
 
-class OpenMilestoneSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
-    team = serializers.IntegerField(source="goal.team_id")
-    team_name = serializers.SerializerMethodField()
-    goal = serializers.CharField(source="goal.title")
-    title = serializers.CharField()
-    status = serializers.CharField()
-    status_label = LabelField(source="status")
-    weight = serializers.IntegerField(allow_null=True)
-    due_on = serializers.DateField(allow_null=True)
-    completed_on = serializers.DateField(allow_null=True)
-    is_overdue = serializers.BooleanField()
-
-    def get_team_name(self, milestone) -> str:
-        return str(translated.translated(milestone.goal.team, "name"))
+class OpenMilestoneSerializer(MilestoneBaseSerializer):
+    """A milestone of a public team (nothing beyond the shared fields)."""

@@ -7,19 +7,16 @@ from rest_framework import serializers
 
 from dialogue_hub import translated
 
+from .common import (
+    InitiativeBaseSerializer,
+    MilestoneBaseSerializer,
+    OutcomeBaseSerializer,
+    TeamNameField,
+)
 from .fields import LabelField, TranslatedField
 
 
-class InitiativeSerializer(serializers.Serializer):
-    slug = serializers.SlugField()
-    title = TranslatedField(source="name")
-    place = serializers.CharField(source="community")
-    phase = serializers.CharField()
-    phase_label = LabelField(source="phase")
-    starts_on = serializers.DateField(allow_null=True)
-    ends_on = serializers.DateField(allow_null=True)
-    languages = serializers.ListField(child=serializers.CharField())
-    timezone = serializers.CharField()
+class InitiativeSerializer(InitiativeBaseSerializer):
     is_published = serializers.BooleanField()
     roles = serializers.SerializerMethodField()
 
@@ -68,7 +65,7 @@ class TeamSerializer(serializers.Serializer):
 class GoalSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     team = serializers.IntegerField(source="team_id")
-    team_name = serializers.SerializerMethodField()
+    team_name = TeamNameField(source="team")
     title = serializers.CharField()
     indicator = serializers.CharField()
     baseline = serializers.CharField()
@@ -77,56 +74,26 @@ class GoalSerializer(serializers.Serializer):
     owner = serializers.CharField()
     progress = serializers.SerializerMethodField()
 
-    def get_team_name(self, goal) -> str:
-        return str(translated.translated(goal.team, "name"))
-
     def get_progress(self, goal) -> float | None:
         return _progress(goal.progress)
 
 
-class MilestoneSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
-    team = serializers.IntegerField(source="goal.team_id")
-    team_name = serializers.SerializerMethodField()
-    goal = serializers.IntegerField(source="goal_id")
-    goal_title = serializers.CharField(source="goal.title")
-    title = serializers.CharField()
-    status = serializers.CharField()
-    status_label = LabelField(source="status")
-    weight = serializers.IntegerField(allow_null=True)
-    due_on = serializers.DateField(allow_null=True)
-    completed_on = serializers.DateField(allow_null=True)
-    is_overdue = serializers.BooleanField()
+class MilestoneSerializer(MilestoneBaseSerializer):
     updated_at = serializers.DateTimeField()
-
-    def get_team_name(self, milestone) -> str:
-        return str(translated.translated(milestone.goal.team, "name"))
 
 
 class UpdateSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     team = serializers.IntegerField(source="team_id")
-    team_name = serializers.SerializerMethodField()
+    team_name = TeamNameField(source="team")
     narrative = serializers.CharField()
     blockers = serializers.CharField()
     evidence_links = serializers.ListField(child=serializers.CharField())
     created_at = serializers.DateTimeField()
 
-    def get_team_name(self, update) -> str:
-        return str(translated.translated(update.team, "name"))
 
-
-class OutcomeSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
+class OutcomeSerializer(OutcomeBaseSerializer):
     team = serializers.IntegerField(source="team_id", allow_null=True)
-    title = serializers.CharField()
-    description = serializers.CharField()
-    kind = serializers.CharField()
-    kind_label = LabelField(source="kind")
-    level = serializers.CharField()
-    level_label = LabelField(source="level")
-    happened_on = serializers.DateField()
-    evidence_url = serializers.CharField()
     is_public = serializers.BooleanField()
 
 

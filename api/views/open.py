@@ -306,6 +306,7 @@ class MilestoneListView(ListView, OpenView):
         "team",
         "team_name",
         "goal",
+        "goal_title",
         "title",
         "status",
         "weight",
