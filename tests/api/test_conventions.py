@@ -29,11 +29,6 @@ from .helpers import api_client, token_for
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fresh_limits():
-    cache.clear()
-
-
 @pytest.fixture
 def initiative():
     return InitiativeFactory(is_published=True, timezone="America/Chicago")

@@ -10,7 +10,6 @@ ETag (a hash of the body) only, and the answers tell caches to check it each tim
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,11 +27,6 @@ from ..factories import (
 from .helpers import api_client
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limits():
-    cache.clear()
 
 
 @pytest.fixture
