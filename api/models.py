@@ -8,6 +8,7 @@ owner's roles, read at each request: a role taken away is gone from the token at
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -66,6 +67,18 @@ class ApiToken(models.Model):
 
     def is_expired(self, now=None) -> bool:
         return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    @property
+    def expired(self) -> bool:
+        return self.is_expired()
+
+    @property
+    def last_day(self):
+        """The last day the token works, as the person chose it: it expires at the end of that
+        day (the midnight that starts the next, api/services.py `_end_of`)."""
+        if self.expires_at is None:
+            return None
+        return timezone.localdate(self.expires_at - timedelta(microseconds=1))
 
     @property
     def is_usable(self) -> bool:

@@ -11,11 +11,9 @@ its hash is stored (api/models.py). Reloading that page posts the form again and
 (the name is taken), so the value cannot be shown a second time.
 """
 
-from datetime import date, timedelta
 
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -23,17 +21,8 @@ from django.views.decorators.cache import never_cache
 from dialogue_hub.editing import ServiceActionView, ServiceFormView
 
 from ..forms import TokenCreateForm
-from ..models import ApiToken
 from ..selectors import token_of, tokens_of
 from ..services import token_create, token_revoke
-
-
-def last_day(token: ApiToken) -> date | None:
-    """The last day the token works, as the person chose it: it expires at the end of that day
-    (the midnight that starts the next, api/services.py `_end_of`)."""
-    if token.expires_at is None:
-        return None
-    return timezone.localdate(token.expires_at - timedelta(microseconds=1))
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -64,18 +53,12 @@ class TokenListView(ServiceFormView):
             {
                 "token": token,
                 "value": value,
-                "last_day": last_day(token),
                 "me_url": self.request.build_absolute_uri(reverse("api:me")),
             },
         )
 
     def get_context_data(self, **kwargs):
-        now = timezone.now()
-        tokens = list(tokens_of(user=self.request.user))
-        for token in tokens:
-            token.last_day = last_day(token)
-            token.expired = token.is_expired(now)
-        return super().get_context_data(tokens=tokens, **kwargs)
+        return super().get_context_data(tokens=tokens_of(user=self.request.user), **kwargs)
 
 
 class TokenRevokeView(ServiceActionView):
