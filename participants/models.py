@@ -551,6 +551,42 @@ class InclusionTarget(TimeStampedModel):
         return f"{self.get_dimension_display()}: {self.group}"
 
 
+class InclusionTally(models.Model):
+    """How many people (not withdrawn) of an initiative count in one group of one dimension of
+    the inclusion dashboard: kept by PostgreSQL triggers as participants and their answers
+    change (migration 0009), so the dashboard reads a few dozen rows instead of scanning
+    every registration after each one (participants/selectors/tallies.py).
+
+    No timestamps and no Django writes: the triggers are the only writers, which is what keeps
+    the counts right whatever path changes a row (a form, an import, a bulk update, a cascade).
+    `initiative` has no database constraint and no Django cascade: a trigger deletes an
+    initiative's rows after the initiative, and Django's deletion order could otherwise meet
+    rows the participants' own triggers are still writing. On SQLite (`make run`, `make test`)
+    the table stays empty and the counts are computed with queries instead.
+    """
+
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    # The tally's own names (selectors/tallies.py DIMENSIONS), not Dimension: partners, the
+    # channel and the week are tallied too.
+    dimension = models.CharField(max_length=24)
+    # The answer as stored ("" = not given / not answered); a partner's membership id; a week's
+    # Monday (YYYY-MM-DD, in the initiative's time zone).
+    value = models.CharField(max_length=200)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "dimension", "value"], name="inclusion_tally_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.dimension}={self.value}: {self.n}"
+
+
 class ImportUpload(TimeStampedModel):
     """A checked paper sign-in sheet waiting for the organizer who uploaded it to import it or
     not: the decoded CSV text, which holds personal data (a child's name too, before any

@@ -156,6 +156,29 @@ def pytest_configure(config):
     got_request_exception.connect(_count_server_error, dispatch_uid="safety-server-errors")
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """After every test that wrote to PostgreSQL (the whole suite in CI), the inclusion tallies
+    its triggers kept must equal the counts computed from the registrations: whatever path a
+    test took to change a participant or their answers (a form, an import, a bulk update, a
+    deletion), the dashboard's figures stay right. Checked inside the test's transaction."""
+    result = yield
+    if connection.vendor == "postgresql" and _uses_the_database(item):
+        from .inclusion_tallies import tallies_disagree
+
+        problem = tallies_disagree()
+        if problem:
+            pytest.fail(problem, pytrace=False)
+    return result
+
+
+def _uses_the_database(item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    return (
+        "db" in names or "transactional_db" in names or bool(item.get_closest_marker("django_db"))
+    )
+
+
 def pytest_sessionfinish(session):
     # An xdist worker hands its counts to the controller, which prints the one summary line.
     workeroutput = getattr(session.config, "workeroutput", None)

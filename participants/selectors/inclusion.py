@@ -1,22 +1,21 @@
 """Reads for the inclusion dashboard: who has signed up, per dimension, against the community's
 make-up and the initiative's targets, and the same mix for the initiative's decision-making bodies.
 
-Every count is aggregated in SQL (one scan of the participants for every table but the weeks
-and the team, however many participants there are; see `_scan`) and leaves this module only
-through `dialogue_hub.privacy.suppress`. The page caches its rendered HTML per initiative version
+Every participant count comes from the initiative's tallies (selectors/tallies.py: on
+PostgreSQL kept by triggers as registrations change, so a cold dashboard reads a few dozen rows
+however many people there are) and leaves this module only through
+`dialogue_hub.privacy.suppress`. The page caches its rendered HTML per initiative version
 (initiatives/cache.py), so this runs again only after a logged change.
 The rows built here never carry a hidden count: a suppressed cell has `value=None`, and
 everything derived from it (share, ratio, bar, gap) is None too. The dashboard is the same for
 every viewer, the data steward included: individual answers live on the steward's own pages."""
 
-import zoneinfo
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import BooleanField, Count, DateField, ExpressionWrapper, Q
-from django.db.models.functions import TruncWeek
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import Http404
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -37,7 +36,7 @@ from ..models import (
     RoleCategory,
     Status,
 )
-from . import outreach
+from . import outreach, tallies
 from .target_status import (
     STATUS_LABELS,
     apply_target_statuses,
@@ -196,11 +195,6 @@ def _participants(initiative: Initiative):
     return Participant.objects.filter(initiative=initiative).exclude(status=Status.WITHDRAWN)
 
 
-def _grouped(queryset, field_name: str) -> dict:
-    rows = queryset.values(field_name).annotate(n=Count("pk")).order_by()
-    return {row[field_name]: row["n"] for row in rows}
-
-
 def _with_unlisted(groups: list[tuple[str, str]], counts: dict) -> list[tuple[str, str, int]]:
     """The listed groups in order, then any value found in the data but not listed."""
     listed = {key for key, _label in groups}
@@ -316,48 +310,39 @@ def _grouped_in_python(rows, field_name: str) -> dict:
 
 
 @dataclass
-class _Scan:
-    """What `_scan` counted: per field, {value: people} for the listed values."""
+class _Counts:
+    """The tallies as the tables read them: per column {value: people} (partners by membership
+    id, None for "no partner"), and the multi-select questions per listed group (None: not
+    answered)."""
 
     counts: dict
     race: dict
     lived: dict
 
 
-def _scan(qs, *, listed: dict[str, list], partner_ids: list[int], lived_groups) -> _Scan:
-    """Every count of the dashboard's participant tables but the weeks, in one query.
+def _counts(tally: dict[str, dict[str, int]], *, lived_groups) -> _Counts:
+    def column(dimension):
+        return dict(tally.get(dimension, {}))
 
-    `listed` maps a column to the values that get a row (plus "" where "not given" has one);
-    a column holding anything else is counted again with a GROUP BY (`_grouped`).
-    """
-    aggregates, where = {}, {}
-    for field_name, values in listed.items():
-        for value in dict.fromkeys(values):
-            alias = f"c{len(aggregates)}"
-            aggregates[alias] = Count("pk", filter=Q(**{field_name: value}))
-            where[alias] = (field_name, value)
-        aggregates[f"other_{field_name}"] = Count("pk", filter=~Q(**{f"{field_name}__in": values}))
-    for pk in partner_ids:
-        alias = f"c{len(aggregates)}"
-        aggregates[alias] = Count("pk", filter=Q(partner_id=pk))
-        where[alias] = ("partner_id", pk)
-    aggregates["no_partner"] = Count("pk", filter=Q(partner__isnull=True))
-    rows = list(
-        qs.values(RACE, LIVED, LIVED_PREFER_NOT, **{ANSWERED: _answered()})
-        .annotate(n=Count("pk"), **aggregates)
-        .order_by()
-    )
-    counts = {field_name: {} for field_name in [*listed, "partner_id"]}
-    for alias, (field_name, value) in where.items():
-        counts[field_name][value] = sum(row[alias] for row in rows)
-    counts["partner_id"][None] = sum(row["no_partner"] for row in rows)
-    for field_name in listed:
-        if any(row[f"other_{field_name}"] for row in rows):
-            counts[field_name] = _grouped(qs, field_name)
-    return _Scan(
-        counts=counts,
-        race=_multi_select(rows, _race_groups, [key for key, _label in RACE_GROUPS]),
-        lived=_multi_select(rows, lambda row: _lived_groups(row, lived_groups), lived_groups),
+    partners = {int(k) if k else None: n for k, n in tally.get("partner", {}).items()}
+
+    def multi(dimension, keys):
+        found = tally.get(dimension, {})
+        counts = {key: found.get(key, 0) for key in keys}
+        counts[None] = found.get(tallies.NOT_ANSWERED, 0)
+        return counts
+
+    return _Counts(
+        counts={
+            "role_category": column("role_category"),
+            "age_band": column("age_band"),
+            "preferred_language": column("language"),
+            "neighborhood": column("neighborhood"),
+            "how_heard": column("how_heard"),
+            "partner_id": partners,
+        },
+        race=multi("race", [key for key, _label in RACE_GROUPS]),
+        lived=multi("lived", list(dict.fromkeys(lived_groups))),
     )
 
 
@@ -551,19 +536,13 @@ def _partner_rows(members, counts: dict) -> list[tuple[str, str, int]]:
     return rows
 
 
-def _week_counts(initiative: Initiative, qs) -> list[tuple[str, str, int]]:
-    """New registrations per week (Monday start, in the initiative's time zone), gaps as 0.
+def _week_counts(weeks: dict[str, int]) -> list[tuple[str, str, int]]:
+    """New registrations per week (Monday start, in the initiative's time zone), gaps as 0,
+    from the tallies' {Monday (YYYY-MM-DD): people}.
 
     Per week, never cumulative: differences of cumulative counts would give small weeks back.
     """
-    tz = zoneinfo.ZoneInfo(initiative.timezone)
-    rows = (
-        qs.annotate(week=TruncWeek("created_at", tzinfo=tz, output_field=DateField()))
-        .values("week")
-        .annotate(n=Count("pk"))
-        .order_by("week")
-    )
-    counts = {row["week"]: row["n"] for row in rows}
+    counts = {date.fromisoformat(day): n for day, n in weeks.items()}
     if not counts:
         return []
     week, last = min(counts), max(counts)
@@ -587,19 +566,8 @@ def inclusion_dashboard(*, initiative: Initiative) -> InclusionDashboard:
         (t.dimension, t.group): t for t in InclusionTarget.objects.filter(initiative=initiative)
     }
     members = _partners(initiative)
-    qs = _participants(initiative)
-    scan = _scan(
-        qs,
-        listed={
-            "role_category": RoleCategory.values,
-            "age_band": AgeBand.values,
-            "preferred_language": [code for code, _name in settings.LANGUAGES],
-            "neighborhood": [*neighborhoods, ""],
-            "how_heard": [*Channel.values, ""],
-        },
-        partner_ids=[m.pk for m in members],
-        lived_groups=lived_groups,
-    )
+    tally = tallies.tallies(initiative)
+    scan = _counts(tally, lived_groups=lived_groups)
     role_counts = _with_unlisted(RoleCategory.choices, scan.counts["role_category"])
     population = sum(n for _k, _l, n in role_counts)
     population_suppressed = shown_count(population) is None
@@ -640,7 +608,7 @@ def inclusion_dashboard(*, initiative: Initiative) -> InclusionDashboard:
     weeks = _table(
         key="week",
         label=_("New registrations per week"),
-        counts=_week_counts(initiative, qs),
+        counts=_week_counts(tally.get("week", {})),
         additive=True,
         **common,
     )
