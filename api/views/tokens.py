@@ -11,7 +11,6 @@ its hash is stored (api/models.py). Reloading that page posts the form again and
 (the name is taken), so the value cannot be shown a second time.
 """
 
-
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
