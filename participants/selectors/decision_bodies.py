@@ -3,7 +3,6 @@ the initiative team, the coalition's convening partners' contacts, and bodies ot
 register in DECISION_BODIES (the action teams' conveners), each suppressed like the
 participants' tables and never showing a group the participants' table hides."""
 
-from django.db.models import Count
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
@@ -39,6 +38,7 @@ def decision_body_mix(
     label: str,
     participant_tables: dict | None = None,
     key: str = "team",
+    registrations: dict | None = None,
 ) -> DecisionBodyMix:
     """Role, age and race/ethnicity mix of a decision-making body, from the registrations of
     its members (matched by email, ignoring case) in this initiative.
@@ -47,25 +47,18 @@ def decision_body_mix(
     queryset (the initiative team, the convening partners' contacts, the action-team conveners:
     see `decision_bodies`). It is read once. People
     without a registration count as "not registered". Two queries whatever the sizes (the
-    emails, then one GROUP BY of the matched registrations, found through an index on
-    LOWER(email)).
+    emails, then the matched registrations, found through an index on LOWER(email)), or one
+    when `registrations` ({address: rows}, `_registrations_of`) already holds them.
 
     Everyone who can open the dashboard knows who sits on these bodies, so their tables use
     the stricter `identifiable` suppression: below 10 people nothing but "fewer than 10" is
     shown; otherwise zeros and counts within 9 of the body's size are hidden as well.
     """
-    wanted = sorted({email.strip().lower() for email in emails if email})
+    wanted = _normalized(emails)
     size = len(wanted)
-    rows = []
-    if wanted:
-        rows = list(
-            _participants(initiative)
-            .annotate(email_lower=Lower("email"))
-            .filter(email_lower__in=wanted)
-            .values("role_category", "age_band", RACE, **{ANSWERED: _answered()})
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
+    if registrations is None:
+        registrations = _registrations_of(initiative, wanted)
+    rows = [row for email in wanted for row in registrations.get(email, ())]
     race = _multi_select(rows, _race_groups, [key for key, _label in RACE_GROUPS])
     per_dimension = [
         (
@@ -134,6 +127,28 @@ def decision_body_mix(
     )
 
 
+def _normalized(emails) -> list[str]:
+    return sorted({email.strip().lower() for email in emails if email})
+
+
+def _registrations_of(initiative: Initiative, addresses) -> dict[str, list[dict]]:
+    """{address: [what the tables read of each registration with it, counted once]} for the
+    given lower-cased addresses, in one query."""
+    found = {}
+    if not addresses:
+        return found
+    rows = (
+        _participants(initiative)
+        .annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=list(addresses))
+        .values("email_lower", "role_category", "age_band", RACE, **{ANSWERED: _answered()})
+        .order_by()
+    )
+    for row in rows:
+        found.setdefault(row.pop("email_lower"), []).append({**row, "n": 1})
+    return found
+
+
 # Decision-making bodies kept by apps above this one (actions: the action teams' conveners).
 # Each app registers, in its AppConfig.ready(), `provider(initiative) -> [(key, label, emails),
 # …]`: `emails` as `decision_body_mix` takes them (a values_list queryset, read once). Their
@@ -168,7 +183,8 @@ def decision_bodies(
 ) -> list[DecisionBodyMix]:
     """The initiative's decision-making bodies, each with its own mix: the initiative team,
     the coalition's convening partners (their contact people), then the bodies other apps
-    register in DECISION_BODIES (the action teams' conveners). Two queries per body.
+    register in DECISION_BODIES (the action teams' conveners). One query per body for its
+    members' addresses, and one for the registrations of them all.
 
     Each body is suppressed on its own with the `identifiable` rule. No figure is shown for
     several bodies together (a person can sit on several), so no body's hidden cell can be
@@ -180,6 +196,10 @@ def decision_bodies(
     ]
     for provider in DECISION_BODIES:
         bodies.extend(provider(initiative))
+    members = [(key, label, _normalized(emails)) for key, label, emails in bodies]
+    registrations = _registrations_of(
+        initiative, sorted({email for _key, _label, emails in members for email in emails})
+    )
     return [
         decision_body_mix(
             initiative=initiative,
@@ -187,8 +207,9 @@ def decision_bodies(
             label=str(label),
             participant_tables=participant_tables,
             key=key,
+            registrations=registrations,
         )
-        for key, label, emails in bodies
+        for key, label, emails in members
     ]
 
 
