@@ -186,6 +186,42 @@ class Process:
             self.process.wait(timeout=10)
 
 
+def http_request(
+    port, method, path, data=None, *, cookies=None, host=None, headers=None, timeout=30.0
+):
+    """One request to the app on `port` as through the TLS proxy (X-Forwarded-Proto: https),
+    with a CSRF cookie and token of our own on POSTs; `host`: the Host header (default
+    HOST:port), `headers`: any more (e.g. the X-Forwarded-For a proxy appends). Returns the
+    response with .body, .elapsed, .cookies."""
+    csrf = secrets.token_hex(16)  # 32 characters: a valid CSRF secret
+    host = host or f"{HOST}:{port}"
+    headers = {"Host": host, "X-Forwarded-Proto": "https", **(headers or {})}
+    jar = {**(cookies or {})}
+    body = None
+    if method == "POST":
+        jar["csrftoken"] = csrf
+        headers["Origin"] = f"https://{host}"
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        body = urlencode({**(data or {}), "csrfmiddlewaretoken": csrf}, doseq=True)
+    if jar:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    started = time.monotonic()
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.body = response.read()
+    finally:
+        conn.close()
+    response.elapsed = time.monotonic() - started
+    response.cookies = {}
+    for header, value in response.getheaders():
+        if header.lower() == "set-cookie":
+            name, _, rest = value.partition("=")
+            response.cookies[name.strip()] = rest.split(";", 1)[0]
+    return response
+
+
 @pytest.fixture
 def stack(tmp_path):
     """A redis-server, an SMTP sink and gunicorn on production settings (no worker yet)."""
@@ -262,34 +298,7 @@ class Stack:
         raise AssertionError(f"gunicorn did not answer /healthz in {timeout}s:\n{self.logs()}")
 
     def request(self, method, path, data=None, *, cookies=None, timeout=30.0):
-        """One request as through the TLS proxy (X-Forwarded-Proto: https), with a CSRF cookie
-        and token of our own on POSTs; returns the response with .body, .elapsed, .cookies."""
-        csrf = secrets.token_hex(16)  # 32 characters: a valid CSRF secret
-        headers = {"Host": f"{HOST}:{self.port}", "X-Forwarded-Proto": "https"}
-        jar = {**(cookies or {})}
-        body = None
-        if method == "POST":
-            jar["csrftoken"] = csrf
-            headers["Origin"] = f"https://{HOST}:{self.port}"
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            body = urlencode({**(data or {}), "csrfmiddlewaretoken": csrf}, doseq=True)
-        if jar:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
-        conn = http.client.HTTPConnection(HOST, self.port, timeout=timeout)
-        started = time.monotonic()
-        try:
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            response.body = response.read()
-        finally:
-            conn.close()
-        response.elapsed = time.monotonic() - started
-        response.cookies = {}
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                response.cookies[name.strip()] = rest.split(";", 1)[0]
-        return response
+        return http_request(self.port, method, path, data, cookies=cookies, timeout=timeout)
 
     def start_worker(self) -> Process:
         worker = Process(

@@ -86,7 +86,7 @@ def test_compose_runs_every_app_service_from_one_image():
     import yaml
 
     services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
-    assert {"db", "redis", "web", "worker", "beat", "mail"} <= set(services)
+    assert {"db", "redis", "web", "proxy", "worker", "beat", "mail"} <= set(services)
     app_services = [services[name] for name in ("web", "worker", "beat", "migrate")]
     assert len({s["image"] for s in app_services}) == 1
     assert app_services[0]["image"].startswith("dialogue-hub:")
@@ -98,6 +98,42 @@ def test_compose_runs_every_app_service_from_one_image():
         services["web"]["environment"]["DJANGO_SETTINGS_MODULE"]
         == "dialogue_hub.settings.production"
     )
+
+
+def test_compose_runs_several_web_replicas_behind_its_proxy():
+    """`web` runs as replicas that only `proxy` (nginx, deploy/nginx.conf) reaches; nginx
+    follows the replicas by name, passes the Host and the TLS proxy's X-Forwarded-Proto on and
+    appends to X-Forwarded-For, and the app trusts exactly the two proxies: the host's TLS
+    proxy and nginx (tests/test_several_nodes.py runs the nodes that way)."""
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    web, proxy = services["web"], services["proxy"]
+    assert web["deploy"]["replicas"] >= 2
+    assert "ports" not in web  # nobody reaches a replica around the proxy
+    assert "deploy" not in services["beat"]  # one beat: each periodic task is sent once
+    assert proxy["ports"] == ["127.0.0.1:8000:8000"]  # for the host's TLS proxy only
+    assert proxy["depends_on"]["web"]["condition"] == "service_healthy"
+    repository, _colon, tag = proxy["image"].partition(":")
+    assert repository == "nginx"
+    # `server … resolve` in an upstream block is in open-source nginx since 1.27.3.
+    assert tuple(int(part) for part in tag.split("-")[0].split(".")) >= (1, 27, 3)
+    [mount] = proxy["volumes"]
+    source, target, mode = mount.split(":")
+    assert (target, mode) == ("/etc/nginx/conf.d/default.conf", "ro")
+    conf = " ".join((ROOT / source).read_text().split())
+    for directive in (
+        "listen 8000;",
+        "server web:8000 resolve;",
+        "proxy_pass http://web;",
+        "proxy_set_header Host $http_host;",
+        "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+        "proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;",
+    ):
+        assert directive in conf, directive
+    hops = compose["x-app"]["environment"]["DJANGO_TRUSTED_PROXY_HOPS"]
+    assert INTERPOLATED.sub(lambda match: match.group(2) or "", hops) == "2"
 
 
 # --- conventions: pinned images, every production variable in .env.example, pre-commit ----------
