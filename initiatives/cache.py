@@ -142,10 +142,13 @@ def versions(initiative_ids) -> dict:
     return tokens
 
 
-def cached_many(initiative_ids, name: str, compute, *, vary=(), timeout: int = TIMEOUT) -> dict:
+def cached_many(
+    initiative_ids, name: str, compute, *, vary=(), timeout: int = TIMEOUT, fresh=None
+) -> dict:
     """{initiative id: value} like `cached`, for several initiatives at once: compute(ids) is
-    called only for the initiatives whose value is not cached, and returns {id: value} (an id
-    it leaves out is stored and returned as None)."""
+    called only for the initiatives whose value is not cached (or, with `fresh`, no longer
+    fresh, as in `cached`), and returns {id: value} (an id it leaves out is stored and
+    returned as None)."""
     ids = list(dict.fromkeys(initiative_ids))
     if not ids:
         return {}
@@ -153,7 +156,11 @@ def cached_many(initiative_ids, name: str, compute, *, vary=(), timeout: int = T
     suffix = ":" + _hashed(vary) if vary else ""
     keys = {pk: f"initiative-cache:{name}:{pk}:{tokens[pk]}{suffix}" for pk in ids}
     found = cache.get_many(list(keys.values()))
-    result = {pk: found[key] for pk, key in keys.items() if key in found}
+    result = {
+        pk: found[key]
+        for pk, key in keys.items()
+        if key in found and (fresh is None or fresh(found[key]))
+    }
     missing = [pk for pk in ids if pk not in result]
     if missing:
         computed = compute(missing)

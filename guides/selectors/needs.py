@@ -16,19 +16,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from django.db.models import Count
+from django.db import connection
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from dialogue_hub.privacy import shown_count
+from initiatives import cache as initiative_cache
 from participants.models import AccessibilityNeed, Participant
 
 from ..assignment.loading import venue_is_accessible
 from ..assignment.messages import language_label
 from ..models import (
+    Circle,
     CircleMember,
     CircleSession,
+    MeetingExcusal,
     MeetingStatus,
     NeedArrangement,
 )
@@ -250,25 +254,164 @@ def people_needs(*, circle) -> list[PersonNeeds]:
     return people
 
 
-def needs_attention(initiative_ids, *, now: datetime | None = None) -> dict[int, list[str]]:
-    """For the organizer's home and the initiative page ("Needs attention"): per initiative, how
-    many needs of its meetings in the next 7 days are not arranged yet. Three queries for any
-    number of initiatives (registered in initiatives.selectors.ATTENTION_PROVIDERS)."""
-    now = now or timezone.now()
-    meetings = (
+# `len(MeetingNeeds.unarranged)` summed per initiative over its meetings in a window, in one
+# pass of the database: each member's answers unnested into rows (the JSON functions differ
+# between PostgreSQL and SQLite: `_ITEMS`), kept as in `needs_of` and `_less` (people who take
+# part and did not say they can't make the meeting; interpretation keyed by the person's
+# language when it is not the circle's), one row per meeting and (need, language) however many
+# people have it, then those arranged left out (mobility access: those the venue gives). Only
+# a count per initiative comes back, however many members. Raw SQL because the ORM has no
+# join on a JSON list's items nor an aggregate over grouped rows.
+_UNARRANGED_SQL = """
+SELECT found.initiative_id, COUNT(*)
+FROM (
+    SELECT DISTINCT circle.initiative_id, meeting.id AS meeting_id, item.value AS need,
+        CASE WHEN item.value = %s THEN person.preferred_language ELSE ''
+        END AS language,
+        (circle.is_accessible OR (circle.online_link <> '' AND circle.venue_name = ''
+            AND circle.venue_address = '')) AS accessible
+    FROM {meeting} meeting
+    JOIN {circle} circle ON circle.id = meeting.circle_id
+    JOIN {member} member ON member.circle_id = meeting.circle_id
+    JOIN {person} person ON person.id = member.participant_id
+    CROSS JOIN {items} AS item
+    WHERE circle.initiative_id IN ({initiatives})
+        AND person.initiative_id IN ({initiatives}) AND {asked}
+        AND meeting.status = %s
+        AND meeting.starts_at > %s AND meeting.starts_at <= %s
+        AND person.status NOT IN ({silent})
+        AND item.value IN ({needs})
+        AND (item.value <> %s OR (person.preferred_language <> ''
+            AND person.preferred_language <> circle.language))
+        AND NOT EXISTS (
+            SELECT 1 FROM {excusal} excusal
+            WHERE excusal.meeting_id = meeting.id AND excusal.participant_id = person.id
+        )
+) AS found
+LEFT JOIN {arrangement} arrangement ON arrangement.meeting_id = found.meeting_id
+    AND arrangement.need = found.need AND arrangement.language = found.language
+WHERE CASE WHEN found.need = %s THEN NOT found.accessible ELSE arrangement.id IS NULL END
+GROUP BY found.initiative_id
+"""
+# The items of a JSON list as rows with a `value` column (a value that is not a list: none).
+_ITEMS = {
+    "postgresql": "jsonb_array_elements_text(CASE WHEN jsonb_typeof(person.accessibility_needs)"
+    " = 'array' THEN person.accessibility_needs ELSE '[]'::jsonb END)",
+    "sqlite": "json_each(CASE WHEN json_type(person.accessibility_needs) = 'array'"
+    " THEN person.accessibility_needs ELSE '[]' END)",
+}
+
+
+# The people who asked for anything, as participant_with_needs_idx (participants/models.py)
+# says it, so that the planner reads only them through it.
+_ASKED = {
+    "postgresql": "NOT (person.accessibility_needs = '[]'::jsonb)",
+    "sqlite": "NOT (person.accessibility_needs = '[]')",
+}
+
+
+def _placeholders(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _unarranged_counts(initiative_ids, start: datetime, end: datetime) -> dict[int, int]:
+    """{initiative id: needs not arranged of its meetings starting in (start, end]} (one
+    query; an initiative with none is left out)."""
+    tables = {
+        "meeting": CircleSession,
+        "circle": Circle,
+        "member": CircleMember,
+        "person": Participant,
+        "excusal": MeetingExcusal,
+        "arrangement": NeedArrangement,
+    }
+    initiative_ids = list(initiative_ids)
+    if not initiative_ids:
+        return {}
+    silent = [str(status) for status in SILENT_STATUSES]
+    sql = _UNARRANGED_SQL.format(
+        items=_ITEMS[connection.vendor],
+        asked=_ASKED[connection.vendor],
+        initiatives=_placeholders(initiative_ids),
+        silent=_placeholders(silent),
+        needs=_placeholders(ORDER),
+        **{name: connection.ops.quote_name(model._meta.db_table) for name, model in tables.items()},
+    )
+    # In the order the placeholders come in the query.
+    params = [
+        INTERPRETATION,
+        *initiative_ids,
+        *initiative_ids,
+        MeetingStatus.SCHEDULED.value,
+        connection.ops.adapt_datetimefield_value(start),
+        connection.ops.adapt_datetimefield_value(end),
+        *silent,
+        *ORDER,
+        INTERPRETATION,
+        MOBILITY,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(cursor.fetchall())
+
+
+@dataclass(frozen=True)
+class _Unarranged:
+    """An initiative's count of needs not arranged, right for any moment in [since, until):
+    until the first meeting in the window starts (it leaves the window) or the next one after
+    the window comes within 7 days (it enters), whichever is first. None: no such meeting."""
+
+    count: int
+    since: datetime
+    until: datetime | None
+
+    def holds_at(self, now: datetime) -> bool:
+        return self.since <= now and (self.until is None or now < self.until)
+
+
+def _unarranged_by_initiative(initiative_ids, now: datetime) -> dict[int, _Unarranged]:
+    """Two queries for any number of initiatives and members (one when none has a meeting in
+    the next 7 days): the moments the window's meetings change, then the counts."""
+    end = now + timedelta(days=UPCOMING_DAYS)
+    window = Q(starts_at__lte=end)
+    bounds = (
         CircleSession.objects.filter(
             circle__initiative_id__in=list(initiative_ids),
             status=MeetingStatus.SCHEDULED,
             starts_at__gt=now,
-            starts_at__lte=now + timedelta(days=UPCOMING_DAYS),
         )
-        .select_related("circle")
-        .only("pk", "circle_id", "starts_at", "circle__initiative_id")
         .order_by()
+        .values("circle__initiative_id")
+        .annotate(leaves=Min("starts_at", filter=window), enters=Min("starts_at", filter=~window))
+        .values_list("circle__initiative_id", "leaves", "enters")
     )
-    counts: dict[int, int] = defaultdict(int)
-    for item in meeting_needs(meetings).values():
-        counts[item.meeting.circle.initiative_id] += len(item.unarranged)
+    until, upcoming = {}, []
+    for initiative_id, leaves, enters in bounds:
+        moments = [leaves, enters and enters - timedelta(days=UPCOMING_DAYS)]
+        until[initiative_id] = min((m for m in moments if m), default=None)
+        if leaves:
+            upcoming.append(initiative_id)
+    counts = _unarranged_counts(upcoming, now, end)
+    return {pk: _Unarranged(counts.get(pk, 0), now, until.get(pk)) for pk in initiative_ids}
+
+
+def needs_attention(initiative_ids, *, now: datetime | None = None) -> dict[int, list[str]]:
+    """For the organizer's home and the initiative page ("Needs attention"): per initiative, how
+    many needs of its meetings in the next 7 days are not arranged yet (what `meeting_needs`
+    lists as unarranged). Registered in initiatives.selectors.ATTENTION_PROVIDERS.
+
+    Kept per initiative version (initiatives/cache.py: arranging, an excusal, an answer, a
+    move or a meeting change all log a change) and computed again once a meeting leaves or
+    enters the 7 days, so never stale; cold, two queries for any number of initiatives."""
+    now = now or timezone.now()
+    ids = list(initiative_ids)
+    kept = initiative_cache.cached_many(
+        ids,
+        "needs-unarranged",
+        lambda missing: _unarranged_by_initiative(missing, now),
+        fresh=lambda value: value.holds_at(now),
+    )
+    counts = {initiative_id: value.count for initiative_id, value in kept.items()}
     return {
         initiative_id: [
             ngettext(

@@ -3,20 +3,24 @@ circle and meeting counted from the registration answers, the printable meeting 
 need arranged, the staff's reminder and needs notice that list only what is not arranged, the
 organizer's "needs attention", and who sees individuals versus suppressed totals."""
 
+import random
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from dialogue_hub import outbox
 from dialogue_hub.models import OutboxMessage, OutboxStatus
-from guides.models import MeetingStatus, NeedArrangement
+from guides.models import CircleSession, MeetingExcusal, MeetingStatus, NeedArrangement
 from guides.selectors import needs as need_selectors
 from guides.services import reminders as reminder_services
 from initiatives.models import ActivityLogEntry, Role
-from participants.models import Status
+from participants.models import Participant, Status
 
 from ..factories import (
     CircleFactory,
@@ -292,6 +296,126 @@ def test_the_organizers_home_counts_needs_not_arranged_in_the_next_7_days(
     assert expected in organizer_client.get(detail).content.decode()
 
 
+def counted(initiative, now):
+    """The number `needs_attention` reports for the initiative (0 when it says nothing)."""
+    items = need_selectors.needs_attention([initiative.pk], now=now).get(initiative.pk, [])
+    return int(items[0].split()[0]) if items else 0
+
+
+def listed(initiative, now):
+    """What the meeting sheets leave to arrange over the meetings in the next 7 days
+    (`meeting_needs`, read person by person): what `needs_attention` must count."""
+    meetings = CircleSession.objects.filter(
+        circle__initiative=initiative,
+        status=MeetingStatus.SCHEDULED,
+        starts_at__gt=now,
+        starts_at__lte=now + timedelta(days=7),
+    )
+    return sum(len(item.unarranged) for item in need_selectors.meeting_needs(meetings).values())
+
+
+def test_the_home_counts_what_the_meeting_sheets_leave_to_arrange(initiative):
+    """Many people, answers and meetings drawn at random: the count in SQL is the sheets'."""
+    rng = random.Random(15)
+    now = timezone.now()
+    venues = [  # accessible, not, online only (accessible), online with a venue (not marked)
+        {"is_accessible": True},
+        {"venue_name": "Hall"},
+        {"online_link": "https://meet.example.net/a"},
+        {"online_link": "https://meet.example.net/b", "venue_name": "Hall"},
+    ]
+    answers = [
+        [],
+        ["childcare"],
+        ["childcare", "childcare", "transport"],  # twice: still one person's need
+        ["interpretation"],
+        ["interpretation", "mobility"],
+        ["mobility"],
+        ["other", "nonsense"],
+        {"childcare": True},  # not a list: nothing
+        "childcare",
+    ]
+    statuses = [Status.ASSIGNED, Status.ASSIGNED, Status.CONFIRMED, Status.WITHDRAWN]
+    meetings = []
+    for index in range(12):
+        circle = CircleFactory(
+            initiative=initiative, language=("en", "es")[index % 2], **venues[index % 4]
+        )
+        people = [
+            member(
+                circle,
+                language=rng.choice(["en", "es", "fr"]),
+                status=rng.choice(statuses),
+            )
+            for _ in range(rng.randint(0, 7))
+        ]
+        Participant.objects.filter(pk__in=[p.pk for p in people[:1]]).update(
+            preferred_language=""  # no language said: no interpreter
+        )
+        for person in people:
+            Participant.objects.filter(pk=person.pk).update(accessibility_needs=rng.choice(answers))
+        for days in (-1, 2, 6, 9):  # past, in the window twice, after it
+            meeting = CircleSessionFactory(
+                circle=circle,
+                starts_at=now + timedelta(days=days, hours=index),
+                status=MeetingStatus.CANCELLED if rng.random() < 0.1 else MeetingStatus.SCHEDULED,
+            )
+            meetings.append(meeting)
+            for person in people:
+                if rng.random() < 0.3:
+                    MeetingExcusal.objects.create(meeting=meeting, participant=person)
+            for need, language in rng.sample(ARRANGEABLE, 3):
+                NeedArrangement.objects.create(meeting=meeting, need=need, language=language)
+    elsewhere = CircleFactory(language="en")  # another initiative's circle: not counted
+    member(elsewhere, "childcare")
+    CircleSessionFactory(circle=elsewhere, starts_at=now + timedelta(days=1))
+
+    expected = listed(initiative, now)
+    assert expected > 10  # the draw gives something to count
+    assert counted(initiative, now) == expected
+    # A moment later, a meeting has left the window (days=2 at index 0 is in it, -1 is not):
+    later = now + timedelta(days=3)
+    assert counted(initiative, later) == listed(initiative, later)
+
+
+ARRANGEABLE = [
+    ("childcare", ""),
+    ("transport", ""),
+    ("other", ""),
+    ("interpretation", "es"),
+    ("interpretation", "fr"),
+    ("interpretation", "en"),
+    ("mobility", ""),
+]
+
+
+def test_the_count_is_kept_until_the_data_changes_or_a_meeting_leaves_or_enters_the_7_days(
+    organizer_client, initiative, meeting, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    # Childcare, transport, interpreter into Spanish and "something else" (tests above).
+    later = CircleSessionFactory(circle=meeting.circle, starts_at=now + timedelta(days=8))
+    with CaptureQueriesContext(connection) as cold:
+        assert counted(initiative, now) == 4
+    assert len(cold) == 2
+    with CaptureQueriesContext(connection) as warm:
+        assert counted(initiative, now + timedelta(minutes=1)) == 4
+    assert len(warm) == 0  # kept
+    # Nothing changed in the data, but time went on: the next meeting is within 7 days,
+    NeedArrangement.objects.create(meeting=later, need="childcare")  # (factory: no change logged)
+    assert counted(initiative, later.starts_at - timedelta(days=7)) == 4 + 3
+    # and once the first meeting has started it is no longer counted.
+    assert counted(initiative, meeting.starts_at) == 3
+    # A change made through the services is counted at once.
+    with django_capture_on_commit_callbacks(execute=True):
+        arrange(organizer_client, meeting, "transport")
+    assert counted(initiative, now) == 3
+    assert (
+        "3 needs of meetings in the next 7 days"
+        in organizer_client.get(reverse("home")).content.decode()
+    )
+
+
 # --- query counts -------------------------------------------------------------------------------
 
 
@@ -315,3 +439,53 @@ def test_needs_pages_do_not_grow_with_people_or_needs(
                 member(other, "interpretation", language="es")
 
     assert_queries_do_not_grow(organizer_client, url, more_people, limit=30)
+
+
+def test_needs_attention_takes_the_same_queries_for_ten_times_the_meetings_and_people(
+    initiative, other_initiative
+):
+    now = timezone.now()
+
+    def circles(count):
+        for index in range(count):
+            for target in (initiative, other_initiative):
+                circle = CircleFactory(initiative=target, is_accessible=index % 2 == 0)
+                member(circle, "childcare", "mobility")
+                member(circle, "interpretation", language="es")
+                member(circle, "transport", status=Status.WITHDRAWN)
+                for days in (1, 3, 10):
+                    CircleSessionFactory(circle=circle, starts_at=now + timedelta(days=days))
+
+    def queries():
+        cache.clear()
+        with CaptureQueriesContext(connection) as cold:
+            found = need_selectors.needs_attention([initiative.pk, other_initiative.pk], now=now)
+        with CaptureQueriesContext(connection) as warm:
+            assert (
+                need_selectors.needs_attention([initiative.pk, other_initiative.pk], now=now)
+                == found
+            )
+        return found, len(cold), len(warm)
+
+    circles(2)
+    found, cold, warm = queries()
+    # Per meeting in the 7 days: childcare, an interpreter and, in every other circle, mobility.
+    assert found[initiative.pk][0].startswith("10 needs")
+    circles(18)
+    found, cold_10x, warm_10x = queries()
+    assert found[other_initiative.pk][0].startswith("100 needs")
+    assert (cold_10x, warm_10x) == (cold, warm) == (2, 0)
+
+
+def test_the_organizers_home_takes_the_same_queries_for_ten_times_the_meetings(
+    organizer_client, initiative, circle, meeting
+):
+    def more_meetings():
+        for index in range(10):
+            other = CircleFactory(initiative=initiative, name=f"More {index}")
+            for _ in range(8):
+                member(other, "childcare", "interpretation", language="es")
+            for days in range(1, 7):
+                CircleSessionFactory(circle=other, starts_at=timezone.now() + timedelta(days=days))
+
+    assert_queries_do_not_grow(organizer_client, reverse("home"), more_meetings, limit=15)

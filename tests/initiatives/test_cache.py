@@ -143,6 +143,22 @@ def test_a_value_that_is_no_longer_fresh_is_computed_again():
     assert len(calls) == 2
 
 
+def test_cached_many_computes_again_only_the_values_no_longer_fresh():
+    first, second = InitiativeFactory(), InitiativeFactory()
+    asked = []
+
+    def compute(ids):
+        asked.append(sorted(ids))
+        return {pk: (pk, len(asked)) for pk in ids}
+
+    ids = [first.pk, second.pk]
+    cache.cached_many(ids, "f", compute)
+    stale = cache.cached_many(ids, "f", compute, fresh=lambda value: value[0] != first.pk)
+    assert stale == {first.pk: (first.pk, 2), second.pk: (second.pk, 1)}
+    assert asked == [sorted(ids), [first.pk]]
+    assert cache.cached_many(ids, "f", compute) == stale  # stored again under the same key
+
+
 def test_an_unreachable_cache_server_is_a_miss_never_an_error(
     settings, client, django_capture_on_commit_callbacks
 ):
