@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("participants", "0008_participant_contact_by_texts"),
+        ("participants", "0009_inclusion_tally"),
     ]
 
     operations = [
