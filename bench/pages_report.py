@@ -25,6 +25,9 @@ TARGETS = {
     "inclusion_cold_ms": 20,  # in-process, first request after a registration, 20,000 people
     "inclusion_cold_growth": 1.5,  # 200,000 people: at most this times the 20,000 figure
     "mixed_registration_rps": 20,
+    # Arrivals, not a rate averaged over the run: a send more than this behind its schedule
+    # means the server could not take the registrations as they came (128 already waiting).
+    "mixed_late_s": 1.0,
 }
 PUBLIC_PAGES = {"landing", "register", "api_open_results"}  # the others: staff (and token API)
 
@@ -54,6 +57,7 @@ def judge(result: dict) -> dict:
     registrations = result["mixed"]["registrations"]
     registrations["met"] = (
         registrations["rps"] >= 0.95 * TARGETS["mixed_registration_rps"]
+        and registrations["late_s"] <= TARGETS["mixed_late_s"]
         and registrations["errors"] == 0
         and registrations["exact"]
     )
@@ -253,7 +257,8 @@ def mixed_table(result: dict, notes: dict) -> list[str]:
         f"Registrations: {reg['posts']} POSTs in {reg['seconds']:g} s = {reg['rps']:.1f}/s "
         f"(target {reg['target_rps']:g}/s), {reg['errors']} errors, {reg['new_rows']} new rows, "
         f"{reg['stored']} with the posted emails; p50 {reg['p50_ms']} ms, p99 {reg['p99_ms']} ms; "
-        f"sent at most {reg['late_s']:g} s behind schedule: {verdict(reg['met'])}.",
+        f"sent at most {reg['late_s']:g} s behind schedule (≤ {TARGETS['mixed_late_s']:g} s): "
+        f"{verdict(reg['met'])}.",
         "",
         f"Every staff page under the mix, and the registrations: {verdict(mixed['met'])}",
     ]
