@@ -14,6 +14,7 @@ import zoneinfo
 
 from django.apps import apps
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions
@@ -21,7 +22,9 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.mixins import ListModelMixin
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 
+from initiatives import cache as initiative_cache
 from initiatives.permissions import require
 from initiatives.selectors import initiative_for_user, public_initiative
 
@@ -123,6 +126,12 @@ class ListView(ListModelMixin):
     types from the model): an empty queryset of `schema_model` ("app_label.Model")."""
 
     records = None
+    # True for lists of the initiative's shared records (the same for every role allowed to
+    # read them, no personal data, nothing that moves with the hour): each page answered is
+    # kept per initiative version (initiatives/cache.py), so a change through any service
+    # shows at once, and by the address asked (filters, page, host), the language and the
+    # initiative's today (what `overdue` is counted against).
+    kept = False
 
     def records_kwargs(self) -> dict:
         return {"initiative": self.initiative}
@@ -137,7 +146,15 @@ class ListView(ListModelMixin):
         return self.list(request, *args, **kwargs)
 
     def list(self, request, *args, **kwargs):
-        return self.listed(self.get_queryset())
+        if not self.kept:
+            return self.listed(self.get_queryset())
+        data = initiative_cache.cached(
+            self.initiative.pk,
+            f"api-list:{type(self).__name__}",
+            lambda: self.listed(self.get_queryset()).data,
+            vary=[get_language(), request.build_absolute_uri(), timezone.localdate()],
+        )
+        return Response(data)
 
 
 class InitiativeApiView(ApiView):

@@ -105,6 +105,7 @@ class GoalListView(ListView, InitiativeApiView):
     filterset_class = GoalFilter
 
     records = action_records.goal_records
+    kept = True
     schema_model = "actions.Goal"
 
     def prepare(self, rows):
@@ -123,6 +124,7 @@ class MilestoneListView(ListView, InitiativeApiView):
     filterset_class = MilestoneFilter
 
     records = action_records.milestone_records
+    kept = True
     schema_model = "actions.Milestone"
 
 
@@ -134,6 +136,7 @@ class UpdateListView(ListView, InitiativeApiView):
     filterset_class = UpdateFilter
 
     records = action_records.update_records
+    kept = True
     schema_model = "actions.ProgressUpdate"
 
 
@@ -145,6 +148,7 @@ class OutcomeListView(ListView, InitiativeApiView):
     filterset_class = OutcomeFilter
 
     records = action_records.outcome_records
+    kept = True
     schema_model = "actions.Outcome"
 
 
