@@ -363,6 +363,26 @@ def measure_cold(large: Community, copies: Community, run_id: str) -> dict:
         run_id=run_id,
         first_index=1000,
     )["inclusion"]
+    # The same dashboard with its counts computed from the registrations, as before the
+    # tallies (participants/selectors/tallies.py `counted`, SQLite's path): before and after
+    # in one run.
+    from unittest import mock
+
+    from participants.selectors import tallies
+
+    inclusion = {
+        "10x": (large, pages["inclusion"][0], register, 5000),
+        "100x": (copies, reverse("participants:inclusion", args=[slug]), None, 6000),
+    }
+    with mock.patch.object(tallies, "tallies", tallies.counted):
+        for label, (community, path, register_path, first) in inclusion.items():
+            register_path = register_path or reverse("participants:register", args=[slug])
+            cold[f"inclusion_{label}_from_rows"] = pages_load.cold_times(
+                {"inclusion": (path, client_for(community, "organizer"))},
+                register_path,
+                run_id=run_id,
+                first_index=first,
+            )["inclusion"]
     for name, row in cold.items():
         log(
             f"  {name:<24} cold {row['cold_ms']:7.1f} ms ({row['queries']} queries), "

@@ -206,7 +206,9 @@ def cold_table(result: dict, notes: dict) -> list[str]:
         "(view and service, in its own transaction, committed), then the page, timed with its "
         f"queries; then the page again (warm). Median of {notes['cold_repeat']}, each page after "
         "its own registration. 10× initiative "
-        f"({notes['large_participants']:,} participants) unless named.",
+        f"({notes['large_participants']:,} participants) unless named. The `…_from_rows` rows: "
+        "the inclusion dashboard with its counts computed from the registrations as before the "
+        "tallies (`participants.selectors.tallies.counted`), for before and after in one run.",
         "",
         "| page (role) | cold ms | warm ms | cold queries | runs ms |",
         "|---|---:|---:|---:|---|",
