@@ -1,6 +1,6 @@
-"""The page benchmark's server and client (bench/pages.py): gunicorn with 2 sync workers on
-bench/settings.py; what the bench sends (the sign-in form, registration POSTs, each simulated
-client from its own loopback address); and a threaded Python load generator. The pages are
+"""The page benchmark's server and client (bench/pages.py): gunicorn with as many sync workers as
+production runs (`production_workers`) on bench/settings.py; what the bench sends (the sign-in
+form, registration POSTs, each simulated client from its own loopback address); and a threaded Python load generator. The pages are
 loaded by wrk (bench/wrk.py): this client reaches only about two thirds of the trivial view's
 real rate. It sends the registration POSTs (each needs its own form data and source address,
 and 100/s is far below its ceiling) and gives the trivial view's rate as a side figure."""
@@ -8,6 +8,7 @@ and 100/s is far below its ceiling) and gives the trivial view's rate as a side 
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import threading
@@ -21,7 +22,18 @@ from reminders import Server
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 CONNECTIONS = 16
-WORKERS = 2
+
+
+def production_workers() -> int:
+    """gunicorn's worker processes in production (the Dockerfile's command, which
+    docker-compose.yml repeats for each web replica): the bench serves pages as production
+    does, so a worker waiting on a lock or the disk costs what it costs there."""
+    command = re.search(r"^CMD (\[.*\])$", (ROOT / "Dockerfile").read_text(), re.MULTILINE)
+    words = json.loads(command.group(1))
+    return int(words[words.index("--workers") + 1])
+
+
+WORKERS = production_workers()
 
 
 # --- gunicorn -----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ environment. Steps:
    API's overdue milestones (the lead's token), their answers checked (bench/api_rows.py).
 3. Cold (bench/pages_load.py): each staff page's first request after a real registration,
    in-process, median of 5; the inclusion dashboard also at 200,000 participants.
-4. Gunicorn (2 sync workers, bench/settings.py: production settings + bench/urls.py, which adds
+4. Gunicorn (sync workers, as many as production runs, bench/settings.py: production settings + bench/urls.py, which adds
    the trivial `bench/ok`; bench/http_load.py) on 127.0.0.1, loaded by wrk (bench/wrk.py: 16
    connections, --seconds per page; signed in through the allauth form with CSRF, one session
    per role; the API with `Authorization: Bearer`, its rate limits raised by bench/run):

@@ -8,6 +8,7 @@ import json
 from contextlib import suppress
 from pathlib import Path
 
+from http_load import WORKERS
 from reminders import write_md_section
 from wrk import CLIENT_OK_SHARE, CONNECTIONS, THREADS
 
@@ -102,7 +103,7 @@ def header(result: dict, notes: dict) -> list[str]:
     client = result["client"]
     return [
         "<!-- pages: written by bench/pages.py -->",
-        "## Pages of a large community under load (gunicorn, 2 sync workers)",
+        f"## Pages of a large community under load (gunicorn, {WORKERS} sync workers)",
         "",
         f"{result['date']} on {result['machine']}",
         "",

@@ -123,7 +123,7 @@ def once(port, path, headers, *, seconds, connections, threads) -> dict:
 
 def client_check(port: int, path: str, *, seconds: float, rounds: int = 2) -> dict:
     """The trivial view at CONNECTIONS and at half as many. With a client that is not the
-    bottleneck the server is saturated either way (2 sync workers need 2 requests in flight),
+    bottleneck the server is saturated either way (the sync workers need as many requests in flight),
     so the rates match; if the full count gets clearly more, the client was what limited it.
     Alternated, `rounds` times each, and the best of each compared: a burst of other work on
     the machine lowers one round, not the best of two."""

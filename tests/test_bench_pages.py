@@ -12,13 +12,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import yaml
 
 sys.path.append(str(Path(__file__).resolve().parent.parent / "bench"))
 
+import http_load  # noqa: E402
 import pages_load  # noqa: E402
 import pages_report  # noqa: E402
 import wrk  # noqa: E402
 from http_load import source_ip  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
 
 needs_wrk = pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
 
@@ -176,3 +180,9 @@ def test_the_report_says_which_targets_a_run_met():
     # On average 20/s, but only by catching up after falling seconds behind.
     assert mixed_result(mixed__registrations__late_s=30.0)["mixed"]["met"] is False
     assert mixed_result(mixed__registrations__exact=False)["mixed"]["met"] is False
+
+
+def test_the_bench_serves_pages_with_as_many_workers_as_production():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    web = compose["services"]["web"]["command"]
+    assert http_load.WORKERS == int(web[web.index("--workers") + 1]) >= 2
