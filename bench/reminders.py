@@ -1,4 +1,5 @@
-"""Benchmark: 10,000 session reminders through the whole pipeline, against a plain SMTP loop.
+"""Benchmark: 10,000 session reminders through the whole pipeline, against a plain SMTP loop
+and against a plain one-task-per-message Celery setup.
 
 Run it with `make bench` (bench/run sets up the database and the environment). Steps:
 
@@ -10,8 +11,15 @@ Run it with `make bench` (bench/run sets up the database and the environment). S
    10,000 messages (the clock stops at the last message's arrival).
 4. Baseline, timed: the same 10,000 rows rendered beforehand with `dialogue_hub.outbox.render`
    (untimed), then sent by a plain loop over one SMTP connection to the same sink.
-5. Print `reminder_ratio = baseline_seconds / pipeline_seconds` (goal: at least 0.5) and
-   write bench/results.json (merged into what is there) and bench/results.md.
+5. Celery per message, timed: the same pre-rendered messages, one Celery task each
+   (bench/celery_per_message.py: Django's EmailMessage over a fresh SMTP connection per
+   message), published from here to a worker of the same concurrency, until the sink has them.
+6. Print `reminder_ratio = baseline_seconds / pipeline_seconds` (goal: at least 0.8) and
+   `reminder_ratio_vs_celery_per_message = celery_per_message_seconds / pipeline_seconds`,
+   and write bench/results.json (merged into what is there) and bench/results.md.
+
+The load average (one minute) is taken at the start and after each timing: the machine may be
+shared, and a busy one slows the single-connection baseline more than the pipeline.
 
 `--profile` additionally profiles the worker's code path (`send_batch`, in this process, on
 1,000 of the rows sent again) and prints where the time goes.
@@ -44,7 +52,7 @@ from sink import SinkProcess  # noqa: E402
 
 from tests.smtp_sink import free_port  # noqa: E402
 
-GOAL = 0.5
+GOAL = 0.8
 QUEUE = "celery"
 # Worker processes: sending email mostly waits on the network and the database, so four
 # processes on two cores (the Procfile and docker-compose.yml run the same number).
@@ -126,10 +134,12 @@ class Worker(Server):
         smtp_port: int,
         log_path: Path,
         extra_env: dict | None = None,
+        include: str = "",
     ):
         super().__init__(log_path)
         self.smtp_port = smtp_port
         self.extra_env = extra_env or {}
+        self.include = include  # more task modules to import (--include)
 
     def start(self, timeout: float = 90) -> None:
         env = {**os.environ, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(self.smtp_port)}
@@ -149,6 +159,7 @@ class Worker(Server):
                 "--without-gossip",
                 "--loglevel=WARNING",
                 f"--hostname=bench-{uuid.uuid4().hex[:8]}@%h",
+                *([f"--include={self.include}"] if self.include else []),
             ],
             env=env,
             ready=self._answers,
@@ -291,12 +302,9 @@ def time_pipeline(sink: SinkProcess, expected: int, *, timeout: float) -> dict:
     }
 
 
-def time_baseline(sink: SinkProcess, rows) -> dict:
+def time_baseline(sink: SinkProcess, messages) -> dict:
     from django.core.mail import get_connection
 
-    from dialogue_hub.outbox import KINDS, render
-
-    messages = [render(row, KINDS[row.kind]) for row in rows]  # untimed: SMTP only below
     connection = get_connection(
         "django.core.mail.backends.smtp.EmailBackend",
         host="127.0.0.1",
@@ -315,12 +323,36 @@ def time_baseline(sink: SinkProcess, rows) -> dict:
     return {"seconds": finished - started, "received": sink.count, "connections": sink.connections}
 
 
+def time_celery_per_message(sink: SinkProcess, messages, *, timeout: float) -> dict:
+    """The same pre-rendered messages, one Celery task each (publishing included in the time,
+    as the pipeline's includes planning and publishing)."""
+    from celery_per_message import as_task_payload, send_one_email
+
+    payloads = [as_task_payload(message) for message in messages]  # untimed
+    sink.reset()
+    started = time.monotonic()
+    for payload in payloads:
+        send_one_email.apply_async(args=[payload])
+    published_at = time.monotonic()
+    wait_for_sink(sink, len(payloads), timeout=timeout)
+    finished = sink.last_at
+    time.sleep(1)  # anything more (a duplicate) would arrive now
+    return {
+        "seconds": finished - started,
+        "publish_seconds": published_at - started,
+        "received": sink.count,
+        "connections": sink.connections,
+    }
+
+
 def profile_worker_path(sink: SinkProcess, rows, *, limit: int = 1000) -> str:
     """send_batch (what the worker's task runs) on `limit` of the rows, made pending again,
-    profiled in this process against the same sink."""
+    profiled in this process against the same sink, holding one mail connection across the
+    batches as a worker process does."""
     from django.conf import settings
     from django.utils import timezone
 
+    from dialogue_hub import outbox_email
     from dialogue_hub.models import OutboxMessage, OutboxStatus
     from dialogue_hub.outbox import send_batch
 
@@ -332,10 +364,12 @@ def profile_worker_path(sink: SinkProcess, rows, *, limit: int = 1000) -> str:
     size = settings.DIALOGUE_HUB_OUTBOX_BATCH_SIZE
     profiler = cProfile.Profile()
     started = time.monotonic()
+    outbox_email.hold_connection()
     profiler.enable()
     for start in range(0, len(ids), size):
         send_batch(ids[start : start + size])
     profiler.disable()
+    outbox_email.release_connection()
     elapsed = time.monotonic() - started
     out = io.StringIO()
     out.write(f"send_batch: {len(ids)} messages in {elapsed:.2f}s ")
@@ -349,6 +383,7 @@ def profile_worker_path(sink: SinkProcess, rows, *, limit: int = 1000) -> str:
 def stage_breakdown(sink: SinkProcess, rows, *, limit: int = 1000) -> str:
     """Where a worker's time per message goes, stage by stage, without a profiler's overhead
     (one process, the same rows and sink)."""
+    from django.conf import settings
     from django.core.mail import get_connection
     from django.db.models import F
     from django.utils import timezone
@@ -359,6 +394,7 @@ def stage_breakdown(sink: SinkProcess, rows, *, limit: int = 1000) -> str:
     rows = rows[:limit]
     n = len(rows)
     kind = KINDS[rows[0].kind]
+    size = settings.DIALOGUE_HUB_OUTBOX_BATCH_SIZE
     lines = [f"Per message, one process, {n} messages:"]
 
     def stage(label, fun):
@@ -367,7 +403,15 @@ def stage_breakdown(sink: SinkProcess, rows, *, limit: int = 1000) -> str:
         lines.append(f"  {label:<58} {(time.perf_counter() - started) / n * 1000:7.2f} ms")
         return result
 
-    stage("build (the kind's builder: queries, .ics)", lambda: [kind.build(r) for r in rows])
+    def prefetch():  # as send_batch loads a batch
+        for start in range(0, n, size):
+            batch = rows[start : start + size]
+            cache = kind.prefetch(batch) if kind.prefetch else None
+            for row in batch:
+                row.prefetched = cache
+
+    stage(f"prefetch (the kind's queries, per {size} rows)", prefetch)
+    stage("build (the kind's builder, from the prefetch)", lambda: [kind.build(r) for r in rows])
     messages = stage(
         "render (builder + templates + unsubscribe links)", lambda: [render(r, kind) for r in rows]
     )
@@ -390,13 +434,14 @@ def stage_breakdown(sink: SinkProcess, rows, *, limit: int = 1000) -> str:
         wait_for_sink(sink, n, timeout=300)
         return sink.connections
 
-    used = stage("SMTP, as send_batch does it (message.send() each)", lambda: smtp(False))
+    used = stage("SMTP, a fresh connection per message", lambda: smtp(False))
     lines[-1] += f"   [{used} connections]"
-    used = stage("SMTP over one opened connection", lambda: smtp(True))
+    used = stage("SMTP over one held connection (as send_batch)", lambda: smtp(True))
     lines[-1] += f"   [{used} connection]"
     ids = [r.pk for r in rows]
+    every = settings.DIALOGUE_HUB_OUTBOX_RECORD_EVERY
     stage(
-        "mark sent: one UPDATE per row (as _finish)",
+        "mark sent: one UPDATE per row",
         lambda: [
             OutboxMessage.objects.filter(pk=pk).update(
                 sent_at=timezone.now(), attempts=F("attempts")
@@ -405,8 +450,13 @@ def stage_breakdown(sink: SinkProcess, rows, *, limit: int = 1000) -> str:
         ],
     )
     stage(
-        "mark sent: one UPDATE for the batch (for comparison)",
-        lambda: OutboxMessage.objects.filter(pk__in=ids).update(sent_at=timezone.now()),
+        f"mark sent: one UPDATE per {every} rows (as send_batch)",
+        lambda: [
+            OutboxMessage.objects.filter(pk__in=ids[start : start + every]).update(
+                sent_at=timezone.now()
+            )
+            for start in range(0, n, every)
+        ],
     )
     return "\n".join(lines)
 
@@ -462,32 +512,48 @@ def write_results(result: dict) -> None:
     tmp.write_text(json.dumps(merged, indent=2, sort_keys=True) + "\n")
     tmp.replace(json_path)
 
+    met = "met" if result["reminder_goal_met"] else "NOT met"
+    loads = result["reminder_load_averages"]
+    rows = [
+        ("pipeline", "pipeline", loads.get("pipeline")),
+        ("baseline: one SMTP connection", "baseline", loads.get("baseline")),
+        ("Celery, one task per message", "celery_per_message", loads.get("celery_per_message")),
+    ]
     section = "\n".join(
         [
             "<!-- reminders: written by bench/reminders.py -->",
-            "## Session reminders: pipeline vs. one SMTP connection",
+            "## Session reminders: pipeline vs. one SMTP connection and vs. a task per message",
             "",
             f"{result['date']} on {result['machine']}",
             "",
             f"{result['reminder_messages']:,} due reminders ({result['reminder_circles']:,} circles "
             f"× {result['reminder_members']} participants, meetings in 47 h). Pipeline: "
             "`reminders_plan()` + `outbox_relay()` → Redis → Celery worker "
-            f"(prefork, {WORKER_CONCURRENCY} children) "
-            "→ SMTP sink (its own process). Baseline: the same messages rendered beforehand, sent "
-            "by one loop over one SMTP connection to the same sink.",
+            f"(prefork, {result['reminder_worker_concurrency']} children, each holding one SMTP "
+            "connection) → SMTP sink (its own process). Baseline: the same messages rendered "
+            "beforehand, sent by one loop over one SMTP connection to the same sink. Celery per "
+            "message: the same pre-rendered messages, one task each (bench/celery_per_message.py: "
+            "Django's EmailMessage over a fresh connection), the same worker concurrency and sink, "
+            "publishing included.",
             "",
-            "| | seconds | messages/s |",
-            "|---|---:|---:|",
-            f"| pipeline | {result['reminder_pipeline_s']:.2f} | {result['reminder_pipeline_msgs_per_s']:.0f} |",
-            f"| baseline | {result['reminder_baseline_s']:.2f} | {result['reminder_baseline_msgs_per_s']:.0f} |",
+            "| | seconds | messages/s | SMTP connections | load average after |",
+            "|---|---:|---:|---:|---:|",
+            *(
+                f"| {label} | {result[f'reminder_{key}_s']:.2f} | "
+                f"{result[f'reminder_{key}_msgs_per_s']:.0f} | "
+                f"{result[f'reminder_{key}_smtp_connections']:,} | {load} |"
+                for label, key, load in rows
+            ),
             "",
             f"**reminder_ratio = baseline / pipeline = {result['reminder_ratio']:.3f}** "
-            f"(goal ≥ {GOAL}: {'met' if result['reminder_ratio'] >= GOAL else 'NOT met'})",
+            f"(goal ≥ {result['reminder_goal']}: {met})",
+            "",
+            "reminder_ratio_vs_celery_per_message = Celery per message / pipeline = "
+            f"{result['reminder_ratio_vs_celery_per_message']:.3f} (above 1: the pipeline is faster)",
             "",
             f"Versions: {', '.join(f'{k} {v}' for k, v in result['reminder_versions'].items())}. "
-            f"Batch size {result['reminder_batch_size']}. SMTP connections: pipeline "
-            f"{result['reminder_pipeline_smtp_connections']:,}, baseline "
-            f"{result['reminder_baseline_smtp_connections']}. Load average at start: "
+            f"Batch size {result['reminder_batch_size']}, sent rows recorded "
+            f"{result['reminder_record_every']} at a time. Load average (1 min) at start: "
             f"{result['reminder_load_average_at_start']}.",
             "<!-- /reminders -->",
         ]
@@ -546,7 +612,17 @@ def main() -> int:
         raise SystemExit("bench/reminders.py needs the real broker: run it through bench/run")
 
     sink = SinkProcess(port)
-    worker = Worker(smtp_port=port, log_path=ROOT / "var" / "bench" / "worker.log")
+    log_dir = ROOT / "var" / "bench"
+    worker = Worker(smtp_port=port, log_path=log_dir / "worker.log")
+    naive_worker = Worker(
+        smtp_port=port,
+        log_path=log_dir / "worker-celery-per-message.log",
+        include="celery_per_message",
+        extra_env={
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(BENCH), os.environ.get("PYTHONPATH")]))
+        },
+    )
+    loads = {"start": round(load_at_start, 2)}
     try:
         log(f"Building {args.circles:,} circles × {args.members} participants…")
         started = time.monotonic()
@@ -559,24 +635,43 @@ def main() -> int:
 
         log(f"Pipeline: planner + relay until the sink has {expected:,} messages…")
         pipeline = time_pipeline(sink, expected, timeout=args.timeout)
+        loads["pipeline"] = round(os.getloadavg()[0], 2)
         log(
             f"  {pipeline['seconds']:.2f}s ({expected / pipeline['seconds']:.0f} msgs/s); "
             f"planner {pipeline['plan_seconds']:.2f}s; received {pipeline['received']:,} "
             f"over {pipeline['connections']:,} SMTP connections; "
-            f"relay handed over {pipeline['relay_handed_over']:,}"
+            f"relay handed over {pipeline['relay_handed_over']:,}; load {loads['pipeline']}"
         )
         worker.stop()
 
+        from dialogue_hub.outbox import KINDS, render
         from guides.services.reminders import REMINDER
 
         rows = list(
             OutboxMessage.objects.filter(kind=REMINDER, status="sent").order_by("pk")[:expected]
         )
+        messages = [render(row, KINDS[row.kind]) for row in rows]  # untimed
         log(f"Baseline: {len(rows):,} pre-rendered messages over one SMTP connection…")
-        baseline = time_baseline(sink, rows)
+        baseline = time_baseline(sink, messages)
+        loads["baseline"] = round(os.getloadavg()[0], 2)
         log(
             f"  {baseline['seconds']:.2f}s ({expected / baseline['seconds']:.0f} msgs/s) "
-            f"over {baseline['connections']:,} SMTP connection(s)"
+            f"over {baseline['connections']:,} SMTP connection(s); load {loads['baseline']}"
+        )
+
+        log(
+            f"Celery per message: {len(messages):,} tasks, each one pre-rendered message over a "
+            "fresh SMTP connection…"
+        )
+        purge_queue()
+        naive_worker.start()
+        naive = time_celery_per_message(sink, messages, timeout=args.timeout)
+        loads["celery_per_message"] = round(os.getloadavg()[0], 2)
+        naive_worker.stop()
+        log(
+            f"  {naive['seconds']:.2f}s ({expected / naive['seconds']:.0f} msgs/s); published in "
+            f"{naive['publish_seconds']:.2f}s; received {naive['received']:,} over "
+            f"{naive['connections']:,} SMTP connections; load {loads['celery_per_message']}"
         )
 
         ratio = baseline["seconds"] / pipeline["seconds"]
@@ -584,28 +679,46 @@ def main() -> int:
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": machine(),
             "reminder_ratio": round(ratio, 4),
+            "reminder_goal": GOAL,
+            "reminder_goal_met": ratio >= GOAL,
+            "reminder_ratio_vs_celery_per_message": round(
+                naive["seconds"] / pipeline["seconds"], 4
+            ),
             "reminder_pipeline_s": round(pipeline["seconds"], 3),
             "reminder_baseline_s": round(baseline["seconds"], 3),
+            "reminder_celery_per_message_s": round(naive["seconds"], 3),
             "reminder_pipeline_msgs_per_s": round(expected / pipeline["seconds"], 1),
             "reminder_baseline_msgs_per_s": round(expected / baseline["seconds"], 1),
+            "reminder_celery_per_message_msgs_per_s": round(expected / naive["seconds"], 1),
             "reminder_plan_s": round(pipeline["plan_seconds"], 3),
             "reminder_messages": expected,
             "reminder_circles": args.circles,
             "reminder_members": args.members,
             "reminder_pipeline_received": pipeline["received"],
+            "reminder_celery_per_message_received": naive["received"],
             "reminder_pipeline_smtp_connections": pipeline["connections"],
             "reminder_baseline_smtp_connections": baseline["connections"],
+            "reminder_celery_per_message_smtp_connections": naive["connections"],
             "reminder_batch_size": settings.DIALOGUE_HUB_OUTBOX_BATCH_SIZE,
-            "reminder_load_average_at_start": round(load_at_start, 2),
+            "reminder_record_every": settings.DIALOGUE_HUB_OUTBOX_RECORD_EVERY,
+            "reminder_worker_concurrency": WORKER_CONCURRENCY,
+            "reminder_load_average_at_start": loads["start"],
+            "reminder_load_averages": loads,
             "reminder_versions": versions(),
         }
         log("")
         log(f"reminder_pipeline_s = {result['reminder_pipeline_s']}")
         log(f"reminder_baseline_s = {result['reminder_baseline_s']}")
+        log(f"reminder_celery_per_message_s = {result['reminder_celery_per_message_s']}")
         log(
             f"reminder_ratio = {ratio:.3f}  (baseline / pipeline; goal ≥ {GOAL}: "
             f"{'met' if ratio >= GOAL else 'NOT met'})"
         )
+        log(
+            "reminder_ratio_vs_celery_per_message = "
+            f"{result['reminder_ratio_vs_celery_per_message']:.3f}  (celery per message / pipeline)"
+        )
+        log(f"load averages (1 min): {loads}")
         if not args.no_write:
             write_results(result)
             log("Wrote bench/results.json and bench/results.md")
@@ -616,6 +729,7 @@ def main() -> int:
             log(profile_worker_path(sink, rows))
     finally:
         worker.stop()
+        naive_worker.stop()
         sink.stop()
         purge_queue()
     return 0

@@ -11,8 +11,9 @@ How a message travels:
 3. `outbox_relay()` (Celery beat, every minute) hands over due rows that were never handed
    over or were handed over long ago, and takes back claims of workers that died.
 4. The worker's `outbox_send` task claims its rows atomically (pending → sending), builds
-   each message from the database in the recipient's language, sends the batch over one
-   SMTP connection and marks each row sent the moment the server accepted it. A transient
+   each message from the database in the recipient's language and sends the batch over the
+   worker process's SMTP connection, held open across batches; the rows the server accepted
+   are marked sent a few at a time (dialogue_hub/outbox_email.py). A transient
    error puts the row back with a growing delay; after DIALOGUE_HUB_OUTBOX_MAX_ATTEMPTS it
    ends as failed, where organizers see it and can resend it.
 
@@ -43,7 +44,6 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import get_connection
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -52,13 +52,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from . import texts
-from .emails import (
-    EMAIL_ERRORS,
-    absolute_url,
-    is_transient,
-    payload_to_message,
-    render_email,
-)
+from .emails import absolute_url, payload_to_message, render_email
 from .models import EmailPreference, OutboxChannel, OutboxMessage, OutboxStatus
 
 # The organizer's Messages page reads these; callers know them as outbox.<name>.
@@ -644,8 +638,9 @@ def _retry_later(row: OutboxMessage, exc: Exception) -> None:
 
 
 def send_batch(ids: list[int]) -> dict[str, int]:
-    """Claim, build and send these messages over one mail connection. Safe to run twice for
-    the same ids: only one run can claim a row."""
+    """Claim, build and send these messages (the emails over one mail connection:
+    dialogue_hub/outbox_email.py). Safe to run twice for the same ids: only one run can claim
+    a row."""
     now = timezone.now()
     claimed = _claim(list(ids), now)
     outcome = {"sent": 0, "retry": 0, "failed": 0, "cancelled": 0, "skipped": 0}
@@ -654,13 +649,6 @@ def send_batch(ids: list[int]) -> dict[str, int]:
     everything = list(
         OutboxMessage.objects.filter(pk__in=claimed).select_related("initiative").order_by("pk")
     )
-    rows = [row for row in everything if row.channel == OutboxChannel.EMAIL]
-    text_rows = [row for row in everything if row.channel == OutboxChannel.TEXT]
-    hashes = {row.pk: address_hash(row.to_email) for row in rows}
-    opted = {
-        pref.address_hash: set(pref.opted_out)
-        for pref in EmailPreference.objects.filter(address_hash__in=set(hashes.values()))
-    }
     by_kind: dict[str, list[OutboxMessage]] = {}
     for row in everything:
         by_kind.setdefault(row.kind, []).append(row)
@@ -670,55 +658,12 @@ def send_batch(ids: list[int]) -> dict[str, int]:
             cache = kind.prefetch(group)
             for row in group:
                 row.prefetched = cache
-    # One connection for the whole batch (message.send() on an open connection keeps it
-    # open); after a transient error it is closed and the next message reconnects.
-    connection = get_connection()
-    try:
-        for row in rows:
-            kind = KINDS.get(row.kind)
-            if kind is None:
-                _finish(row, OutboxStatus.FAILED, error=f"Unknown kind {row.kind}")
-                outcome["failed"] += 1
-                continue
-            if kind.category and kind.category in opted.get(hashes[row.pk], ()):
-                _finish(row, OutboxStatus.SKIPPED, payload=None)
-                outcome["skipped"] += 1
-                continue
-            try:
-                message = render(row, kind)
-            except Stale as exc:
-                _finish(row, OutboxStatus.CANCELLED, error=str(exc), payload=None)
-                outcome["cancelled"] += 1
-                continue
-            except Exception as exc:  # a bug in a builder or template: fail it, show it
-                logger.exception("Outbox: %s could not be built", row)
-                _finish(row, OutboxStatus.FAILED, error=f"Could not be built: {exc}")
-                outcome["failed"] += 1
-                continue
-            message.connection = connection
-            try:
-                connection.open()
-                message.send()
-            except EMAIL_ERRORS as exc:
-                if is_transient(exc):
-                    _retry_later(row, exc)
-                    outcome["retry"] += 1
-                else:
-                    _finish(row, OutboxStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
-                    outcome["failed"] += 1
-                _close_quietly(connection)  # start the next message on a fresh connection
-            else:
-                _finish(
-                    row,
-                    OutboxStatus.SENT,
-                    sent_at=timezone.now(),
-                    subject=str(message.subject)[:300],
-                    payload=None,
-                )
-                outcome["sent"] += 1
-                _after_sent(row, kind)
-    finally:
-        _close_quietly(connection)
+    rows = [row for row in everything if row.channel == OutboxChannel.EMAIL]
+    text_rows = [row for row in everything if row.channel == OutboxChannel.TEXT]
+    if rows:
+        from .outbox_email import send_emails  # noqa: PLC0415 — it builds on this module
+
+        send_emails(rows, outcome)
     if text_rows:
         from .outbox_texts import send_texts  # noqa: PLC0415 — it builds on this module
 
@@ -732,13 +677,6 @@ def _after_sent(row: OutboxMessage, kind: Kind) -> None:
             kind.on_sent(row)
         except Exception:  # the message went; a bookkeeping bug must not stall the batch
             logger.exception("Outbox: after-send step of %s failed", row)
-
-
-def _close_quietly(connection) -> None:
-    try:
-        connection.close()
-    except Exception:  # closing a connection the server already dropped
-        logger.debug("Outbox: mail connection was already closed")
 
 
 # --- the organizer's Messages page (its reads are in outbox_page.py) ---------------------------

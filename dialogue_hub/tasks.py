@@ -2,8 +2,20 @@
 twice, or re-published by the relay, never sends a message twice."""
 
 from celery import shared_task
+from celery.signals import worker_process_init, worker_process_shutdown
 
-from . import outbox
+from . import outbox, outbox_email
+
+
+@worker_process_init.connect
+def _hold_mail_connection(**_kwargs) -> None:
+    """Each worker process keeps one mail connection open across its batches."""
+    outbox_email.hold_connection()
+
+
+@worker_process_shutdown.connect
+def _close_mail_connection(**_kwargs) -> None:
+    outbox_email.release_connection()
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -241,6 +241,17 @@ def local_when(starts_at: datetime, *, initiative, language: str) -> dict:
 
 
 def _meeting_context(meeting: CircleSession, message) -> dict:
+    """What every email about a meeting says of it. The same for each of its recipients who
+    reads the same language: a batch works it out once (kept in the batch's prefetch)."""
+    cache = _prefetched(message)
+    memo = cache.setdefault("meeting_contexts", {}) if cache is not None else {}
+    key = (meeting.pk, message.language)
+    if key not in memo:
+        memo[key] = _meeting_facts(meeting, message.language)
+    return memo[key]
+
+
+def _meeting_facts(meeting: CircleSession, language: str) -> dict:
     circle = meeting.circle
     initiative = circle.initiative
     return {
@@ -248,9 +259,9 @@ def _meeting_context(meeting: CircleSession, message) -> dict:
         "circle": circle,
         "meeting": meeting,
         # The organizers' texts in the reader's language, or marked as the first language's.
-        "meeting_title": texts.meeting_title(meeting, message.language),
-        "when": local_when(meeting.starts_at, initiative=initiative, language=message.language),
-        "location": calendars.meeting_location(meeting, message.language),
+        "meeting_title": texts.meeting_title(meeting, language),
+        "when": local_when(meeting.starts_at, initiative=initiative, language=language),
+        "location": calendars.meeting_location(meeting, language),
         "address": circle.venue_address,
         "online_link": circle.online_link,
     }

@@ -3,7 +3,8 @@ group (prefork, two children) and an SMTP server. Nothing here is mocked.
 
 - A worker killed with SIGKILL mid-sweep loses no reminder: the relay takes back its claims
   once their lease expired and every recipient gets the reminder; the only duplicates are
-  messages that were in flight when it died.
+  messages that were in flight when it died (claimed, not yet recorded as sent). Each worker
+  process sends all its batches over one SMTP connection.
 - With the broker down the registration page still answers at once; the email waits as a
   row and goes out when the relay hands it over later.
 - A meeting moved after its reminder was queued sends only the reminder for the new time.
@@ -495,6 +496,8 @@ def test_a_worker_killed_mid_sweep_loses_no_reminder_and_repeats_only_what_was_i
     assert duplicates <= in_flight, (
         f"{duplicates} duplicates, but only {in_flight} messages were in flight at the kill"
     )
+    # Two runs of a worker with two processes, each holding one connection for its batches.
+    assert smtp_sink.connections <= 4, f"{smtp_sink.connections} SMTP connections"
     final = status_counts()
     assert final[OutboxStatus.SENT] == people
     assert final[OutboxStatus.SENDING] == 0

@@ -413,10 +413,17 @@ DIALOGUE_HUB_BASE_URL = env("DIALOGUE_HUB_BASE_URL", default="http://127.0.0.1:8
 # The outbox (dialogue_hub/outbox.py): messages per worker task, attempts before a message
 # is failed, the first retry delay (doubling up to an hour), how long a claim by a worker
 # may last before the relay takes it back, and when a handed-over message is handed over again.
-# A batch is one task, one mail connection and one provider session; each message in it is
-# recorded the moment it goes, so a larger batch repeats no more after a killed worker (200:
-# the text benchmark's pipeline took 15 s for 10,000 texts, against 17.5 s with 50).
+# A batch is one task and one provider session (emails go over the worker process's held mail
+# connection); what it sends is recorded as it goes, so a larger batch repeats no more after a
+# killed worker (200: the text benchmark's pipeline took 15 s for 10,000 texts, against 17.5 s
+# with 50).
 DIALOGUE_HUB_OUTBOX_BATCH_SIZE = env.int("DIALOGUE_HUB_OUTBOX_BATCH_SIZE", default=200)
+# Emails the mail server accepted are marked sent by one UPDATE per this many (and at a
+# batch's end, and within a second): a commit waits for the disk, a message for the server
+# about a millisecond. The price: a worker killed mid-batch sends again at most these (with the
+# same Message-ID), never fewer than it sent; 1 records each one as it goes
+# (dialogue_hub/outbox_email.py).
+DIALOGUE_HUB_OUTBOX_RECORD_EVERY = env.int("DIALOGUE_HUB_OUTBOX_RECORD_EVERY", default=20)
 DIALOGUE_HUB_OUTBOX_MAX_ATTEMPTS = env.int("DIALOGUE_HUB_OUTBOX_MAX_ATTEMPTS", default=6)
 DIALOGUE_HUB_OUTBOX_RETRY_SECONDS = env.int("DIALOGUE_HUB_OUTBOX_RETRY_SECONDS", default=60)
 DIALOGUE_HUB_OUTBOX_LEASE_SECONDS = env.int("DIALOGUE_HUB_OUTBOX_LEASE_SECONDS", default=600)

@@ -56,3 +56,30 @@ class CountingBackend(LocmemBackend):
         finally:
             if created:
                 self.close()
+
+
+class WatchingBackend(LocmemBackend):
+    """Delivers like the locmem backend and notes, as each message goes, how many outbox rows
+    the database already says are sent (what a worker killed at that moment would leave)."""
+
+    recorded_before_each: list[int] = []
+
+    def send_messages(self, messages):
+        from dialogue_hub.models import OutboxMessage, OutboxStatus
+
+        for _message in messages:
+            sent = OutboxMessage.objects.filter(status=OutboxStatus.SENT).count()
+            WatchingBackend.recorded_before_each.append(sent)
+        return super().send_messages(messages)
+
+
+class CrashingBackend(WatchingBackend):
+    """Delivers `crash_after` messages, then raises what no mail server raises (a bug, a time
+    limit): the batch stops there."""
+
+    crash_after = 0
+
+    def send_messages(self, messages):
+        if len(WatchingBackend.recorded_before_each) >= CrashingBackend.crash_after:
+            raise RuntimeError("the worker stopped mid-batch")
+        return super().send_messages(messages)
