@@ -55,6 +55,18 @@ CREATE FUNCTION participants_tally_facts(
     SELECT * FROM participants_tally_answers(answered, race, lived, lived_prefer_not)
 $$;
 
+-- Every writer of an initiative's tallies holds the initiative's advisory lock until it
+-- commits, taken before it touches a tally row (and, through
+-- participants.services.registration.lock_settings, before the registration settings row):
+-- the writers of one initiative never deadlock on its tally rows, and each trigger reads the
+-- other table (a person's answers, their registration) as last committed. Key: (31249, id),
+-- participants.selectors.tallies.LOCK_NAMESPACE.
+CREATE FUNCTION participants_tally_lock(initiative_ids bigint[]) RETURNS void
+LANGUAGE sql AS $$
+    SELECT pg_advisory_xact_lock(31249, id::int)
+      FROM (SELECT DISTINCT unnest(initiative_ids) AS id ORDER BY 1) AS ids
+$$;
+
 -- Add `deltas` (initiative_id, dimension, value, n) to the tallies.
 CREATE FUNCTION participants_tally_add(deltas jsonb) RETURNS void LANGUAGE sql AS $$
     INSERT INTO participants_inclusiontally AS t (initiative_id, dimension, value, n)
@@ -70,6 +82,14 @@ CREATE FUNCTION participants_tally_on_participant() RETURNS trigger LANGUAGE plp
 DECLARE
     deltas jsonb := '[]'::jsonb;
 BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM participants_tally_lock(array(SELECT initiative_id FROM new_rows));
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM participants_tally_lock(array(SELECT initiative_id FROM old_rows));
+    ELSE
+        PERFORM participants_tally_lock(array(
+            SELECT initiative_id FROM old_rows UNION SELECT initiative_id FROM new_rows));
+    END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         deltas := deltas || coalesce((
             SELECT jsonb_agg(jsonb_build_array(r.initiative_id, f.dimension, f.value, -1))
@@ -105,6 +125,21 @@ CREATE FUNCTION participants_tally_on_demographics() RETURNS trigger LANGUAGE pl
 DECLARE
     deltas jsonb := '[]'::jsonb;
 BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM participants_tally_lock(array(
+            SELECT p.initiative_id FROM new_rows d
+              JOIN participants_participant p ON p.id = d.participant_id));
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM participants_tally_lock(array(
+            SELECT p.initiative_id FROM old_rows d
+              JOIN participants_participant p ON p.id = d.participant_id));
+    ELSE
+        PERFORM participants_tally_lock(array(
+            SELECT p.initiative_id
+              FROM (SELECT participant_id FROM old_rows
+                    UNION SELECT participant_id FROM new_rows) d
+              JOIN participants_participant p ON p.id = d.participant_id));
+    END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         deltas := deltas || coalesce((
             SELECT jsonb_agg(jsonb_build_array(p.initiative_id, f.dimension, f.value, -1))
@@ -166,9 +201,13 @@ $$;
 CREATE FUNCTION participants_tally_on_initiative() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
+        PERFORM participants_tally_lock(array(SELECT id FROM old_rows));
         DELETE FROM participants_inclusiontally
          WHERE initiative_id IN (SELECT id FROM old_rows);
     ELSE
+        PERFORM participants_tally_lock(array(
+            SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
+             WHERE n.timezone IS DISTINCT FROM o.timezone));
         PERFORM participants_tally_rebuild(array(
             SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
              WHERE n.timezone IS DISTINCT FROM o.timezone));
@@ -224,6 +263,7 @@ def uninstall(apps, schema_editor):
         "participants_tally_on_demographics()",
         "participants_tally_on_participant()",
         "participants_tally_add(jsonb)",
+        "participants_tally_lock(bigint[])",
         "participants_tally_facts(text, text, text, text, text, bigint, timestamptz, text, "
         "boolean, jsonb, jsonb, boolean)",
         "participants_tally_answers(boolean, jsonb, jsonb, boolean)",

@@ -35,9 +35,22 @@ COLUMNS = {
     "partner": "partner_id",
 }
 NOT_ANSWERED = ""
+# The advisory lock's first key (the second: the initiative's id), as migration 0009's triggers
+# take it: see `initiative_lock`.
+LOCK_NAMESPACE = 31249
 RACE = "demographics__race_ethnicity"
 LIVED = "demographics__lived_experience"
 LIVED_PREFER_NOT = "demographics__lived_experience_prefer_not"
+
+
+def initiative_lock(initiative_id: int) -> None:
+    """Hold the initiative's tally lock until the transaction ends (PostgreSQL; nothing
+    elsewhere). The triggers take it before writing the initiative's tallies; a service that
+    locks other rows of the initiative first (the registration settings row) takes it before
+    them, so that it never waits for a row held by a writer that waits for this lock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, initiative_id])
 
 
 def tallies(initiative: Initiative) -> dict[str, dict[str, int]]:

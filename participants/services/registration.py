@@ -45,6 +45,7 @@ from ..models import (
 )
 from ..selectors import questions as question_selectors
 from ..selectors.registration import message_routing
+from ..selectors.tallies import initiative_lock
 from . import questions as question_services
 
 OPTIONAL_CONSENTS = (ConsentKind.EVALUATION, ConsentKind.MEDIA, ConsentKind.CONTACT)
@@ -415,7 +416,10 @@ def full_clean(participant: Participant, *, exclude=()) -> None:
 
 def lock_settings(initiative) -> RegistrationSettings:
     """The initiative's registration settings, read fresh and locked until the transaction
-    ends (created first if the initiative has none yet)."""
+    ends (created first if the initiative has none yet). The initiative's tally lock comes
+    first (participants/selectors/tallies.py `initiative_lock`): every writer of its
+    participants takes the two in that order."""
+    initiative_lock(initiative.pk)
     locked = RegistrationSettings.objects.select_for_update()
     try:
         settings_row = locked.get(initiative=initiative)

@@ -57,8 +57,7 @@ def registration_settings_update(
 ) -> SettingsOutcome:
     """Change how the initiative registers people. Lowering a cap below the seats already
     taken removes nobody (the outcome says so); a raised cap is filled from the waiting list."""
-    registration.registration_settings_for(initiative)
-    row = RegistrationSettings.objects.select_for_update().get(initiative=initiative)
+    row = registration.lock_settings(initiative)
     unknown = set(caps) - set(RoleCategory.values)
     if unknown:
         raise DomainError(_("Unknown role category."))
