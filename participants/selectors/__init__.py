@@ -12,6 +12,8 @@
   not yet known), from what the dashboard shows only;
 - decision_bodies.py: the mix of the people who decide (team, convening partners, the bodies
   other apps register in DECISION_BODIES);
+- tallies.py: the dashboard's counts per group, kept by PostgreSQL triggers as registrations
+  change (computed with a query elsewhere), and the initiative's tally lock;
 - retention.py: closed initiatives whose personal data is due for purging.
 
 The CSV files staff download are built in ../exports.py, the dashboard's charts in ../charts.py.
