@@ -226,8 +226,13 @@ def initiative_summaries_for_user(*, user) -> list[InitiativeSummary]:
     # The counts and the coalition's sectors move only when the initiative changes: kept per
     # initiative (initiatives/cache.py) instead of six subqueries and a GROUP BY each visit.
     ids = [i.pk for i in initiatives]
-    counts = initiative_cache.cached_many(ids, "initiative-counts", _counts_by_initiative)
-    sectors = initiative_cache.cached_many(ids, "coalition-sectors", _sectors_by_initiative)
+    # The coalition and the team: nothing a registration changes.
+    counts = initiative_cache.cached_many(
+        ids, "initiative-counts", _counts_by_initiative, registrations=initiative_cache.UNAFFECTED
+    )
+    sectors = initiative_cache.cached_many(
+        ids, "coalition-sectors", _sectors_by_initiative, registrations=initiative_cache.UNAFFECTED
+    )
     for initiative in initiatives:
         for name, value in (counts[initiative.pk] or {}).items():
             setattr(initiative, name, value)

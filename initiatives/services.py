@@ -65,15 +65,19 @@ def activity_record(
     target=None,
     details: dict | None = None,
     label: str | None = None,
+    changes: str = initiative_cache.EVERYTHING,
+    at_once: bool = True,
 ):
     """Append one entry to the activity log (call inside the service's transaction).
 
     `label` replaces str(target) where that would freeze personal data or one language into the log.
     A change (any action but READ_ACTIONS) also makes the initiative's cached figures stale once
-    the transaction commits (initiatives/cache.py).
+    the transaction commits (initiatives/cache.py). `changes=REGISTRATIONS`: the change only
+    added people (a registration); `at_once` False lets the staff dashboards of the people
+    show it within a few seconds instead (a public registration during a drive).
     """
     if action not in READ_ACTIONS and initiative is not None:
-        initiative_cache.changed(initiative.pk)
+        initiative_cache.changed(initiative.pk, scope=changes, at_once=at_once)
     return ActivityLogEntry.objects.create(
         initiative=initiative,
         actor=actor if actor is not None and actor.is_authenticated else None,

@@ -344,6 +344,7 @@ def kept_progress_rows(initiatives: list[Initiative]) -> list[InitiativeRow]:
         "progress-overview",
         lambda: progress_rows(initiatives),
         vary=[translated.reader_language()],
+        registrations=initiative_cache.UNAFFECTED,
     )
 
 
@@ -352,7 +353,11 @@ def kept_timeline_page(initiatives: list[Initiative], number, *, per_page: int):
     entries kept until one of the initiatives changes."""
     ids = [initiative.pk for initiative in initiatives]
     paginator = initiative_cache.CachedCountPaginator(
-        timeline(initiatives), per_page, initiative_id=ids, name="progress-timeline-count"
+        timeline(initiatives),
+        per_page,
+        initiative_id=ids,
+        name="progress-timeline-count",
+        registrations=initiative_cache.UNAFFECTED,
     )
     page = paginator.get_page(number)
     page.object_list = initiative_cache.cached_for(
@@ -360,6 +365,7 @@ def kept_timeline_page(initiatives: list[Initiative], number, *, per_page: int):
         "progress-timeline",
         lambda: timeline_entries(page.object_list),
         vary=[page.number],
+        registrations=initiative_cache.UNAFFECTED,
     )
     return page
 

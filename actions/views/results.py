@@ -47,7 +47,9 @@ class DashboardView(TemplateView):
             has_initiatives=bool(initiatives),
             overview=overview,
             page_obj=page_obj,
-            fragment_version=initiative_cache.version_of(ids),
+            fragment_version=initiative_cache.version_of(
+                ids, registrations=initiative_cache.UNAFFECTED
+            ),
             fragment_timeout=initiative_cache.TIMEOUT,
             page_number=self.request.GET.get("page", ""),
             show=show,

@@ -153,6 +153,8 @@ class ListView(ListModelMixin):
             f"api-list:{type(self).__name__}",
             lambda: self.listed(self.get_queryset()).data,
             vary=[get_language(), request.build_absolute_uri(), timezone.localdate()],
+            # Goals, milestones, updates and outcomes: nothing a registration changes.
+            registrations=initiative_cache.UNAFFECTED,
         )
         return Response(data)
 

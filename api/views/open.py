@@ -91,7 +91,12 @@ class OpenView(OpenDataView):
         """compute() from the initiative's cache while its data has not changed (at most two
         minutes: counts of meetings held move with the clock), per language."""
         return initiative_cache.cached(
-            self.initiative.pk, f"api.open.{name}", compute, vary=[translated.reader_language()]
+            self.initiative.pk,
+            f"api.open.{name}",
+            compute,
+            vary=[translated.reader_language()],
+            # People count once placed in a circle: a registration alone changes nothing here.
+            registrations=initiative_cache.UNAFFECTED,
         )
 
     def in_zone(self):

@@ -424,6 +424,10 @@ DIALOGUE_HUB_OUTBOX_BATCH_SIZE = env.int("DIALOGUE_HUB_OUTBOX_BATCH_SIZE", defau
 # same Message-ID), never fewer than it sent; 1 records each one as it goes
 # (dialogue_hub/outbox_email.py).
 DIALOGUE_HUB_OUTBOX_RECORD_EVERY = env.int("DIALOGUE_HUB_OUTBOX_RECORD_EVERY", default=20)
+# While people register many per second, the roster, the inclusion dashboard and the home's
+# counts are computed again at most every this many seconds, not once per registration; a
+# registration after a quiet spell, or entered by staff, shows at once (initiatives/cache.py).
+DIALOGUE_HUB_REGISTRATIONS_LAG = env.float("DIALOGUE_HUB_REGISTRATIONS_LAG", default=5.0)
 DIALOGUE_HUB_OUTBOX_MAX_ATTEMPTS = env.int("DIALOGUE_HUB_OUTBOX_MAX_ATTEMPTS", default=6)
 DIALOGUE_HUB_OUTBOX_RETRY_SECONDS = env.int("DIALOGUE_HUB_OUTBOX_RETRY_SECONDS", default=60)
 DIALOGUE_HUB_OUTBOX_LEASE_SECONDS = env.int("DIALOGUE_HUB_OUTBOX_LEASE_SECONDS", default=600)

@@ -458,6 +458,7 @@ def overview_state(*, initiative: Initiative, now) -> dict:
         initiative.pk,
         "circles-overview",
         compute,
+        registrations=initiative_cache.UNAFFECTED,
         fresh=lambda state: state["next_start"] is None or state["next_start"] >= now,
     )
 

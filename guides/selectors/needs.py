@@ -410,6 +410,8 @@ def needs_attention(initiative_ids, *, now: datetime | None = None) -> dict[int,
         "needs-unarranged",
         lambda missing: _unarranged_by_initiative(missing, now),
         fresh=lambda value: value.holds_at(now),
+        # Needs of circle members: someone who just registered is in no circle yet.
+        registrations=initiative_cache.UNAFFECTED,
     )
     counts = {initiative_id: value.count for initiative_id, value in kept.items()}
     return {

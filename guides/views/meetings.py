@@ -288,7 +288,9 @@ class AttendanceView(CircleAccessMixin, InitiativeFormView):
             # The blank form's rows (names and current marks) are the same for everyone who
             # may take attendance, until the initiative changes (a mark saved, a member moved):
             # the template caches their HTML, and the members are read only on a miss.
-            token = initiative_cache.version(self.initiative.pk)
+            token = initiative_cache.version(
+                self.initiative.pk, registrations=initiative_cache.UNAFFECTED
+            )
             rows = functools.cache(lambda: self.get_form().bound_rows())
             context.update(
                 rows=rows,

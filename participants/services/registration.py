@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from dialogue_hub import outbox, texts
 from dialogue_hub.exceptions import DomainError
 from dialogue_hub.text import clean_line
+from initiatives import cache as initiative_cache
 from initiatives.selectors import public_initiative
 from initiatives.services import activity_record
 
@@ -596,6 +597,10 @@ def _register(
             "waitlisted": status == Status.WAITLISTED,
             **({"table": True} if participant.outreach_activity_id else {}),
         },
+        # Someone new, in no circle yet: pages of circles, meetings and actions stay cached.
+        # Entered by staff (paper, a sign-up table): on their pages at once.
+        changes=initiative_cache.REGISTRATIONS,
+        at_once=source != Source.ONLINE or registered_by is not None,
     )
     result = RegistrationResult(participant=participant, waitlisted=status == Status.WAITLISTED)
     # Stamped as handed over when written: no UPDATE after the commit (outbox_add).

@@ -26,6 +26,7 @@ def home(request):
             [s.initiative.pk for s in summaries],
             "participant-counts",
             participant_selectors.participant_counts,
+            registrations=initiative_cache.LAGGED,
         )
         for summary in summaries:
             mine = counts.get(summary.initiative.pk) or {

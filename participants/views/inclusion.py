@@ -32,7 +32,9 @@ class InclusionDashboardView(InitiativeAccessMixin, TemplateView):
         context["dashboard"] = SimpleLazyObject(
             lambda: selectors.inclusion_dashboard(initiative=initiative)
         )
-        context["cache_version"] = initiative_cache.version(initiative.pk)
+        context["cache_version"] = initiative_cache.version(
+            initiative.pk, registrations=initiative_cache.LAGGED
+        )
         context["cache_timeout"] = initiative_cache.TIMEOUT
         return context
 

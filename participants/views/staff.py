@@ -159,7 +159,7 @@ class RosterView(RosterMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        token = initiative_cache.version(self.initiative.pk)
+        token = initiative_cache.version(self.initiative.pk, registrations=initiative_cache.LAGGED)
         form = self.filter_form(token)
         filters = form.filters()
         queryset = selectors.roster(initiative=self.initiative, filters=filters)
