@@ -393,6 +393,8 @@ def measure_cold(large: Community, copies: Community, run_id: str) -> dict:
 
 
 def measure(args) -> tuple[dict, dict]:
+    from django.conf import settings
+
     from bench.assignment import benchmark_5000
     from participants.models import Participant
 
@@ -519,6 +521,7 @@ def measure(args) -> tuple[dict, dict]:
         "inclusion_cold_ms_20k": cold["inclusion"]["cold_ms"],
         "inclusion_cold_ms_200k": cold["inclusion_100x"]["cold_ms"],
         "mixed": {
+            "registrations_lag_s": settings.DIALOGUE_HUB_REGISTRATIONS_LAG,
             "pages": {
                 name: {
                     "rps": round(f["rps"], 1),
@@ -551,6 +554,7 @@ def measure(args) -> tuple[dict, dict]:
         "large_participants": large.counts["participants"],
         "copies_participants": copies.counts["participants"],
         "cold_repeat": pages_load.COLD_REPEAT,
+        "registrations_lag": settings.DIALOGUE_HUB_REGISTRATIONS_LAG,
         "registration_exact": exact,
         "registration_detail": detail,
         **timings,

@@ -1,13 +1,17 @@
 """Cold and mixed traffic for the page benchmark (bench/pages.py, issue 20).
 
-Every registration changes its initiative's data, and every kept figure and fragment of that
-initiative is keyed by its version (initiatives/cache.py): during a recruitment drive the
-dashboards are cold far more often than a load test of one page at a time would show.
+Every registration changes its initiative's data. Before issue 20 every kept figure and
+fragment of the initiative was keyed by one version that each registration dropped, so during
+a recruitment drive the dashboards were cold far more often than a load test of one page at a
+time would show. Now a registration drops only the registrations' token (initiatives/cache.py):
+the pages that show nothing of a new person stay cached, and the staff dashboards of the people
+follow the drive at most every DIALOGUE_HUB_REGISTRATIONS_LAG seconds.
 
-- `cold_times`: in this process, the time of the first request to a page after a real
-  registration (the public form, through its view and service, as a person sends it), the
-  median of several; each page gets its own registration just before it, so that no page is
-  measured warm from another page's recomputation.
+- `cold_times`: in this process, each page after a real registration (the public form,
+  through its view and service, as a person sends it) with the lag at 0, and cold (every
+  initiative's kept figures dropped, as any other change does); the median of several. Each
+  page gets its own registration just before it, so that no page is measured warm from
+  another page's recomputation.
 - `Registrations`: public-form registrations POSTed to gunicorn at a steady rate in the
   background (a schedule, not a loop as fast as it can: the rate is the workload, 20/s in the
   issue), each from its own loopback address in groups of 20 (the form allows 30 an hour per
@@ -15,8 +19,8 @@ dashboards are cold far more often than a load test of one page at a time would 
 - `mixed`: each staff page loaded by wrk in turn while those registrations arrive throughout.
   One page at a time, as the quiet table does, so that each page's rate under the mix compares
   with its own quiet rate and with the trivial view at the same connection count; the
-  registrations are what make it "mixed": the page's caches go stale about every 50 ms, and
-  every request that arrives then pays for the recomputation (16 at once, if they do).
+  registrations are what make it "mixed": their own cost, and the recomputations of the
+  dashboards of the people they cause.
 """
 
 from __future__ import annotations

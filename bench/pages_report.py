@@ -247,8 +247,12 @@ def mixed_table(result: dict, notes: dict) -> list[str]:
         f"Registrations POSTed through the public form at a steady {reg['target_rps']:g}/s "
         "(scheduled, not as fast as possible) to the 10× initiative from before the first page "
         "to after the last; meanwhile wrk loads each staff page in turn as above "
-        f"({CONNECTIONS} connections, {notes['seconds']:g} s), so every page's kept figures go "
-        "stale with every registration. Ratio: to the quiet trivial view of this run.",
+        f"({CONNECTIONS} connections, {notes['seconds']:g} s). Each registration drops the "
+        "registrations' token of initiatives/cache.py: the roster, the inclusion dashboard and "
+        "the home's counts are computed again at once after a quiet spell and at most every "
+        f"{notes.get('registrations_lag', 5):g} s during the drive (DIALOGUE_HUB_REGISTRATIONS_LAG);"
+        " the circles, attendance, progress and API pages, which show nothing a registration "
+        "changes, stay cached. Ratio: to the quiet trivial view of this run.",
         "",
         "| page (role) | req/s | ratio to trivial | p50 ms | p99 ms | quiet req/s "
         f"| ≥ {TARGETS['staff_ratio']}× and p99 ≤ {TARGETS['p99_ms']} ms |",
