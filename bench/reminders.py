@@ -14,7 +14,9 @@ Run it with `make bench` (bench/run sets up the database and the environment). S
 5. Celery per message, timed: the same pre-rendered messages, one Celery task each
    (bench/celery_per_message.py: Django's EmailMessage over a fresh SMTP connection per
    message), published from here to a worker of the same concurrency, until the sink has them.
-6. Print `reminder_ratio = baseline_seconds / pipeline_seconds` (goal: at least 0.8) and
+6. Before, timed: the pipeline again with a worker running the code from before issue 20's
+   email work (bench/email_before.py), for before and after in one run.
+7. Print `reminder_ratio = baseline_seconds / pipeline_seconds` (goal: at least 0.8) and
    `reminder_ratio_vs_celery_per_message = celery_per_message_seconds / pipeline_seconds`,
    and write bench/results.json (merged into what is there) and bench/results.md.
 
@@ -95,14 +97,24 @@ class Server:
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
 
-    def launch(self, args: list[str], *, env: dict, ready, timeout: float, pause: float = 0):
-        """Start `python -m <args>` from the project's root and wait until `ready()` is true;
-        RuntimeError (with the log's end) if it exits first or takes over `timeout` seconds."""
+    def launch(
+        self,
+        args: list[str],
+        *,
+        env: dict,
+        ready,
+        timeout: float,
+        pause: float = 0,
+        cwd: Path = ROOT,
+    ):
+        """Start `python -m <args>` from the project's root (or `cwd`) and wait until `ready()`
+        is true; RuntimeError (with the log's end) if it exits first or takes over `timeout`
+        seconds."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("wb") as out:
             self.process = subprocess.Popen(  # noqa: S603 (our interpreter, our arguments)
                 [sys.executable, "-m", *args],
-                cwd=ROOT,
+                cwd=cwd,
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
@@ -135,11 +147,13 @@ class Worker(Server):
         log_path: Path,
         extra_env: dict | None = None,
         include: str = "",
+        root: Path = ROOT,
     ):
         super().__init__(log_path)
         self.smtp_port = smtp_port
         self.extra_env = extra_env or {}
         self.include = include  # more task modules to import (--include)
+        self.root = root  # the code it runs: this tree, or an earlier version's (`before_tree`)
 
     def start(self, timeout: float = 90) -> None:
         env = {**os.environ, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(self.smtp_port)}
@@ -164,6 +178,7 @@ class Worker(Server):
             env=env,
             ready=self._answers,
             timeout=timeout,
+            cwd=self.root,
         )
 
     @staticmethod
@@ -519,6 +534,14 @@ def write_results(result: dict) -> None:
         ("baseline: one SMTP connection", "baseline", loads.get("baseline")),
         ("Celery, one task per message", "celery_per_message", loads.get("celery_per_message")),
     ]
+    if "reminder_before_s" in result:
+        rows.append(
+            (
+                f"pipeline before issue 20 (worker at {result['reminder_before_ref']})",
+                "before",
+                loads.get("before"),
+            )
+        )
     section = "\n".join(
         [
             "<!-- reminders: written by bench/reminders.py -->",
@@ -551,6 +574,18 @@ def write_results(result: dict) -> None:
             "reminder_ratio_vs_celery_per_message = Celery per message / pipeline = "
             f"{result['reminder_ratio_vs_celery_per_message']:.3f} (above 1: the pipeline is faster)",
             "",
+            *(
+                [
+                    "Before and after in this run: the pipeline with a worker running the code "
+                    f"of {result['reminder_before_ref']} (bench/email_before.py) took "
+                    f"{result['reminder_before_s']:.2f} s (ratio to the baseline "
+                    f"{result['reminder_ratio_before']:.3f}); today's, {result['reminder_pipeline_s']:.2f}"
+                    f" s ({result['reminder_ratio']:.3f}).",
+                    "",
+                ]
+                if "reminder_before_s" in result
+                else []
+            ),
             f"Versions: {', '.join(f'{k} {v}' for k, v in result['reminder_versions'].items())}. "
             f"Batch size {result['reminder_batch_size']}, sent rows recorded "
             f"{result['reminder_record_every']} at a time. Load average (1 min) at start: "
@@ -674,6 +709,18 @@ def main() -> int:
             f"{naive['connections']:,} SMTP connections; load {loads['celery_per_message']}"
         )
 
+        from email_before import BEFORE, time_before
+
+        log(f"Before issue 20's email work: the pipeline with a worker running {BEFORE}…")
+        before = time_before(sink, expected, port=port, log_dir=log_dir, timeout=args.timeout)
+        loads["before"] = round(os.getloadavg()[0], 2)
+        if before:
+            log(
+                f"  {before['seconds']:.2f}s ({expected / before['seconds']:.0f} msgs/s); "
+                f"received {before['received']:,} over {before['connections']:,} SMTP "
+                f"connections; load {loads['before']}"
+            )
+
         ratio = baseline["seconds"] / pipeline["seconds"]
         result = {
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -706,6 +753,15 @@ def main() -> int:
             "reminder_load_averages": loads,
             "reminder_versions": versions(),
         }
+        if before:
+            result.update(
+                reminder_before_ref=before["ref"],
+                reminder_before_s=round(before["seconds"], 3),
+                reminder_before_msgs_per_s=round(expected / before["seconds"], 1),
+                reminder_before_smtp_connections=before["connections"],
+                reminder_before_received=before["received"],
+                reminder_ratio_before=round(baseline["seconds"] / before["seconds"], 4),
+            )
         log("")
         log(f"reminder_pipeline_s = {result['reminder_pipeline_s']}")
         log(f"reminder_baseline_s = {result['reminder_baseline_s']}")

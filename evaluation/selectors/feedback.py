@@ -32,6 +32,7 @@ from django.utils.translation import get_language, ngettext
 
 from dialogue_hub.privacy import shown_count, suppress
 from guides.models import Circle, CircleSession, MeetingStatus
+from initiatives import cache as initiative_cache
 from participants.models import Participant
 
 from ..library import FEEDBACK_SLUG, library_instrument
@@ -374,11 +375,7 @@ def initiative_feedback_summary(initiative) -> dict:
     }
 
 
-def feedback_attention(initiative_ids) -> dict[int, list[str]]:
-    """initiatives.selectors.ATTENTION_PROVIDERS: per initiative, the circles whose feedback
-    says people did not feel safe to speak. One query for any number of initiatives (the
-    answers to the safety question, per circle; the flag needs 5 answers on the 1–5 scale,
-    "prefer not" left out, as everywhere)."""
+def _low_safety_counts(initiative_ids) -> dict[int, int]:
     circle = "feedback__meeting__circle_id"
     initiative = "feedback__meeting__circle__initiative_id"
     rows = (
@@ -407,6 +404,21 @@ def feedback_attention(initiative_ids) -> dict[int, list[str]]:
     for (initiative_id, _circle_id), summary in circles.items():
         if flag_low_safety(summary):
             per_initiative[initiative_id] = per_initiative.get(initiative_id, 0) + 1
+    return per_initiative
+
+
+def feedback_attention(initiative_ids) -> dict[int, list[str]]:
+    """initiatives.selectors.ATTENTION_PROVIDERS: per initiative, the circles whose feedback
+    says people did not feel safe to speak. One query for any number of initiatives (the
+    answers to the safety question, per circle; the flag needs 5 answers on the 1–5 scale,
+    "prefer not" left out, as everywhere); kept per initiative version (feedback_submit drops
+    it, though it logs nothing: the feedback is anonymous)."""
+    per_initiative = initiative_cache.cached_many(
+        initiative_ids,
+        "attention-low-safety",
+        _low_safety_counts,
+        registrations=initiative_cache.UNAFFECTED,
+    )
     return {
         initiative_id: [
             ngettext(
@@ -419,6 +431,7 @@ def feedback_attention(initiative_ids) -> dict[int, list[str]]:
             % {"count": count}
         ]
         for initiative_id, count in per_initiative.items()
+        if count
     }
 
 

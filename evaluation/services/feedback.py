@@ -30,6 +30,7 @@ from guides.models import Attendance, AttendanceStatus, CircleMember, CircleSess
 from guides.selectors.participant import excused_by_meeting
 from guides.selectors.reminders import SILENT_STATUSES, member_addresses
 from guides.services.reminders import add_rows
+from initiatives import cache as initiative_cache
 from participants.models import Participant
 
 from ..models import Feedback, FeedbackAnswer, FeedbackReceipt
@@ -97,6 +98,9 @@ def feedback_submit(
     FeedbackAnswer.objects.bulk_create(
         [FeedbackAnswer(feedback=feedback, key=key, value=value) for key, value in values.items()]
     )
+    # Anonymous, so not in the activity log; but the figures kept from feedback (the home's
+    # "did not feel safe to speak") changed.
+    initiative_cache.changed(meeting.circle.initiative_id)
     return feedback
 
 

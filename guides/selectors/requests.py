@@ -8,6 +8,7 @@ from django.db.models import Count
 from django.http import Http404
 from django.utils.translation import ngettext
 
+from initiatives import cache as initiative_cache
 from initiatives.models import Initiative
 
 from ..models import MoveRequest, MoveRequestStatus
@@ -44,17 +45,27 @@ def move_request_for_initiative(*, initiative: Initiative, pk) -> MoveRequest:
     return request
 
 
-def move_requests_attention(initiative_ids) -> dict[int, list[str]]:
-    """For the organizer's home ("Needs attention"): per initiative, how many requests for
-    another circle wait for an answer. One query for any number of initiatives (registered in
-    initiatives.selectors.ATTENTION_PROVIDERS)."""
-    counts = (
+def _pending_counts(initiative_ids) -> dict[int, int]:
+    return dict(
         MoveRequest.objects.filter(
             initiative_id__in=list(initiative_ids), status=MoveRequestStatus.PENDING
         )
         .order_by()
         .values_list("initiative_id")
         .annotate(n=Count("pk"))
+    )
+
+
+def move_requests_attention(initiative_ids) -> dict[int, list[str]]:
+    """For the organizer's home ("Needs attention"): per initiative, how many requests for
+    another circle wait for an answer. One query for any number of initiatives (registered in
+    initiatives.selectors.ATTENTION_PROVIDERS), kept per initiative version: asking and
+    answering are logged changes, a registration changes nothing here."""
+    counts = initiative_cache.cached_many(
+        initiative_ids,
+        "attention-move-requests",
+        _pending_counts,
+        registrations=initiative_cache.UNAFFECTED,
     )
     return {
         initiative_id: [
@@ -65,6 +76,6 @@ def move_requests_attention(initiative_ids) -> dict[int, list[str]]:
             )
             % {"count": count}
         ]
-        for initiative_id, count in counts
+        for initiative_id, count in counts.items()
         if count
     }

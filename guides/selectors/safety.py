@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import ngettext
 
+from initiatives import cache as initiative_cache
 from initiatives.models import Initiative, Membership, Role
 from initiatives.permissions import has_perm
 
@@ -57,25 +58,36 @@ def case_recipients(case: SafetyCase) -> list:
     return list(User.objects.filter(who, is_active=True).exclude(email="").order_by("pk"))
 
 
+def _open_counts(initiative_ids) -> dict[int, int]:
+    return dict(
+        SafetyCase.objects.filter(initiative_id__in=list(initiative_ids))
+        .exclude(status=SafetyStatus.RESOLVED)
+        .order_by()
+        .values_list("initiative_id")
+        .annotate(count=Count("pk"))
+    )
+
+
 def safety_attention(initiative_ids) -> dict[int, list[str]]:
     """For the organizer's home and the initiative page ("Needs attention"): per initiative, how
     many safety cases are not resolved yet. One query for any number of initiatives (registered
-    in initiatives.selectors.ATTENTION_PROVIDERS)."""
-    counts = (
-        SafetyCase.objects.filter(initiative_id__in=list(initiative_ids))
-        .exclude(status=SafetyStatus.RESOLVED)
-        .values("initiative_id")
-        .annotate(count=Count("pk"))
-        .order_by()
+    in initiatives.selectors.ATTENTION_PROVIDERS), kept per initiative version: reporting,
+    acknowledging and resolving are logged changes, a registration changes nothing here."""
+    counts = initiative_cache.cached_many(
+        initiative_ids,
+        "attention-safety-cases",
+        _open_counts,
+        registrations=initiative_cache.UNAFFECTED,
     )
     return {
-        row["initiative_id"]: [
+        initiative_id: [
             ngettext(
                 "%(count)s open safety case: acknowledge it and follow it up.",
                 "%(count)s open safety cases: acknowledge them and follow them up.",
-                row["count"],
+                count,
             )
-            % {"count": row["count"]}
+            % {"count": count}
         ]
-        for row in counts
+        for initiative_id, count in counts.items()
+        if count
     }

@@ -703,3 +703,16 @@ def test_a_circles_hidden_meeting_count_cannot_be_worked_out_from_its_total(
     ).content.decode()
     counts = re.findall(r'data-count="([^"]*)"', page)
     assert sorted(counts) == ["12", "suppressed", "suppressed"], counts
+
+
+def test_the_homes_safety_flag_follows_feedback_given_after_it_was_kept(initiative):
+    """feedback_attention is kept per initiative version; feedback is anonymous and logs
+    nothing, so feedback_submit drops the version itself: the flag shows at once."""
+    circle = CircleFactory(initiative=initiative)
+    people = people_in(circle, 5)
+    meeting = past_meeting(circle)
+    assert selectors.feedback_attention([initiative.pk]) == {}  # now kept
+    answer_all(meeting, people, safe="1")
+    flagged = selectors.feedback_attention([initiative.pk])
+    assert len(flagged[initiative.pk]) == 1
+    assert "did not feel safe to speak" in flagged[initiative.pk][0]
