@@ -119,12 +119,14 @@ def _usual(items, hidden, total, additive):
     """Primary suppression, then — for a table whose total is shown — complementary suppression
     until no hidden cell can be worked out by someone who knows this rule.
 
-    Such a reader knows each hidden cell is at least 1 (zeros are shown) and at most the
-    smallest shown non-zero cell (the rule always hides the smallest first), and learns the
-    sum of the hidden cells from the total. The cells are pinned down when that sum allows a
-    single split: one hidden cell, every cell at 1, or every cell at the ceiling. So hide the
-    next-smallest cells until there are at least two, together holding at least 10 people,
-    strictly between those extremes; if nothing is left to hide, hide the total.
+    Such a reader knows each hidden cell is at least 1 (zeros are shown) and smaller than the
+    smallest shown non-zero cell (the rule hides the smallest first, and every cell of a count
+    it hides: a hidden cell is never as large as a shown one), so at most that cell − 1, and
+    learns the sum of the hidden cells from the total. The cells are pinned down when that sum
+    allows a single split: one hidden cell, every cell at 1, or every cell at the ceiling
+    (9, 9 hidden next to a shown 10: 18 can only be 9 + 9). So hide the next-smallest cells
+    until there are at least two, together holding at least 10 people, strictly between those
+    extremes; if nothing is left to hide, hide the total.
     """
     total_hidden = is_small(total) if additive else False
     if additive and hidden and not total_hidden:
@@ -141,14 +143,15 @@ def _usual(items, hidden, total, additive):
                 total_hidden = True
                 break
             in_hidden = sum(items[index][1] for index in hidden)
-            ceiling = min(shown)
+            smallest = min(shown)
+            ceiling = smallest - 1  # what a reader knows each hidden cell is at most
             if (
                 len(hidden) > 1
                 and in_hidden >= THRESHOLD
                 and len(hidden) < in_hidden < len(hidden) * ceiling
             ):
                 break
-            hidden |= {index for index, (_key, count) in enumerate(items) if count == ceiling}
+            hidden |= {index for index, (_key, count) in enumerate(items) if count == smallest}
     if total_hidden:
         hidden |= {index for index, (_key, count) in enumerate(items) if count > 0}
     return hidden, total_hidden

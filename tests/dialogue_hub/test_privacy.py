@@ -167,7 +167,7 @@ def _usual_rule_problems(counts, rule=suppress) -> list[str]:
     if table.total_value is None or not hidden:
         return []
     shown_nonzero = [cell.count for cell in table.cells if not cell.suppressed and cell.count > 0]
-    ceiling = min(shown_nonzero)
+    ceiling = min(shown_nonzero) - 1  # every hidden cell is below every shown one
     in_hidden = table.total - sum(cell.count for cell in table.cells if not cell.suppressed)
     if in_hidden < 10:  # the hidden cells together are not a small count either
         return [f"the hidden cells hold {in_hidden}, a small count"]
@@ -198,3 +198,90 @@ def test_the_usual_rule_check_catches_a_recoverable_cell():
         return dataclasses.replace(table, cells=cells, total_suppressed=False)
 
     assert _usual_rule_problems((15, 20, 40, 0), rule=leaky) == ["hidden cell 0 can be worked out"]
+
+
+# --- the informed reader's attack ---------------------------------------------------------------
+
+
+def _determined(table) -> list[str]:
+    """What a reader works out from a published additive table who knows the total and that
+    every hidden cell lies between 1 and the smallest shown non-zero cell − 1: each hidden
+    cell's feasible range, from the sum of the hidden cells (total − shown) and those bounds,
+    in closed form. A range of one value names the cell's count."""
+    hidden = [cell for cell in table.cells if cell.suppressed]
+    if table.total_value is None or not hidden:
+        return []
+    shown = [cell.count for cell in table.cells if not cell.suppressed and cell.count > 0]
+    in_hidden = table.total - sum(cell.count for cell in table.cells if not cell.suppressed)
+    k = len(hidden)
+    ceiling = min(shown) - 1 if shown else in_hidden
+    low = max(1, in_hidden - (k - 1) * ceiling)
+    high = min(ceiling, in_hidden - (k - 1))
+    problems = []
+    if in_hidden < 10:
+        problems.append(f"the hidden cells hold {in_hidden}, a small count")
+    if low >= high:
+        problems.append(f"each of the {k} hidden cells is {low}")
+    return problems
+
+
+def _tables():
+    """Additive tables of 2 to 12 cells: every multiset of counts from a grid of the
+    interesting values for up to 6 cells, and for 7 to 12 cells those made mostly of 1s (and
+    of 9s next to a 10) with a few other counts."""
+    grid = (0, 1, 2, 3, 5, 8, 9, 10, 11, 12, 19, 20, 30)
+    for cells in range(2, 7):
+        yield from itertools.combinations_with_replacement(grid, cells)
+    for cells in range(7, 13):
+        for many in (1, 9):
+            for repeat in range(cells - 3, cells + 1):
+                for rest in itertools.combinations_with_replacement(grid, cells - repeat):
+                    yield (many,) * repeat + rest
+
+
+def test_no_hidden_cell_is_determined_by_a_reader_who_knows_the_total_and_the_bounds():
+    # About 27,000 tables in one test: a failure names each table and what it gives away.
+    tables = [counts for counts in _tables() if sum(counts) >= 10]
+    assert len(tables) > 20_000
+    broken = []
+    for counts in tables:
+        table = suppress({f"c{index}": count for index, count in enumerate(counts)})
+        broken += [(counts, problem) for problem in _determined(table)]
+    assert not broken, broken[:20]
+
+
+def test_nine_nine_next_to_ten_is_not_given_away():
+    """The leak found by planting bugs: 9 and 9 hidden next to a shown 10 and 30, total 58. The
+    hidden cells are below 10 and add up to 18, so both are 9. The 10 must go too."""
+    table = suppress({"a": 9, "b": 9, "c": 10, "d": 30})
+    assert table.total_value == 58
+    assert [cell.value for cell in table.cells] == [None, None, None, 30]
+    assert not _determined(table)
+
+
+def test_ten_hidden_ones_are_not_given_away():
+    table = suppress({f"c{index}": 1 for index in range(10)} | {"big": 30})
+    assert not _determined(table)
+    assert table.total_value is None  # nothing else could be hidden: the total goes
+    assert all(cell.suppressed for cell in table.cells)
+
+
+def test_also_hide_hides_every_cell_as_large_as_the_forced_one():
+    table = suppress({"forced": 30, "same": 30, "larger": 50, "largest": 80}, also_hide=["forced"])
+    assert table.get("forced").suppressed
+    assert table.get("same").suppressed  # else every hidden cell would not be below it
+    assert not table.get("largest").suppressed
+    assert not _determined(table)
+
+
+def test_the_attack_catches_the_old_rule():
+    """The check bites: the rule as it was (the smallest shown cell itself as the ceiling)
+    publishes 9, 9, 10, 30 with only the 9s hidden, and the attack names both."""
+
+    def old_rule(counts):
+        table = suppress(counts)
+        cells = [dataclasses.replace(cell, suppressed=cell.count == 9) for cell in table.cells]
+        return dataclasses.replace(table, cells=cells, total_suppressed=False)
+
+    problems = _determined(old_rule({"a": 9, "b": 9, "c": 10, "d": 30}))
+    assert problems == ["each of the 2 hidden cells is 9"]
