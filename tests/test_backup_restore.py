@@ -187,15 +187,19 @@ def serve(env: dict, log_dir: Path) -> tuple[Process, int]:
         log_dir,
     )
     deadline = time.monotonic() + 60
-    while True:
-        assert web.alive(), web.log_tail()
-        with suppress(OSError):
-            answer = http_request(port, "GET", "/healthz", timeout=5)
-            # Redis is absent (503 for the broker and the cache); the database must be there.
-            assert json.loads(answer.body)["database"] == "ok", answer.body
-            return web, port
-        assert time.monotonic() < deadline, f"gunicorn did not answer\n{web.log_tail()}"
-        time.sleep(0.2)
+    try:
+        while True:
+            assert web.alive(), web.log_tail()
+            with suppress(OSError):
+                answer = http_request(port, "GET", "/healthz", timeout=5)
+                # Redis is absent (503 for the broker and the cache); the database is there.
+                assert json.loads(answer.body)["database"] == "ok", answer.body
+                return web, port
+            assert time.monotonic() < deadline, f"gunicorn did not answer\n{web.log_tail()}"
+            time.sleep(0.2)
+    except BaseException:
+        web.stop()
+        raise
 
 
 # --- the round trip -------------------------------------------------------------------------------

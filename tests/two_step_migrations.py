@@ -77,9 +77,12 @@ def sql_drops_or_renames(text: str) -> list[str]:
     found = []
     for statement in text.split(";"):
         statement = " ".join(statement.split())
-        altered = ALTER_TABLE.search(statement)
-        if DROP_TABLE.search(statement) or (altered and DROP_OR_RENAME.search(altered["rest"])):
-            found.append(statement)
+        dropped, altered = DROP_TABLE.search(statement), ALTER_TABLE.search(statement)
+        if altered and not DROP_OR_RENAME.search(altered["rest"]):
+            altered = None
+        starts = [match.start() for match in (dropped, altered) if match]
+        if starts:
+            found.append(statement[min(starts) :][:200])  # from its keyword, not a def's line
     return found
 
 
