@@ -451,6 +451,11 @@ DIALOGUE_HUB_MANAGE_LINK_DAYS = env.int("DIALOGUE_HUB_MANAGE_LINK_DAYS", default
 DIALOGUE_HUB_CONFIRM_LINK_DAYS = env.int("DIALOGUE_HUB_CONFIRM_LINK_DAYS", default=14)
 DIALOGUE_HUB_GUARDIAN_LINK_DAYS = env.int("DIALOGUE_HUB_GUARDIAN_LINK_DAYS", default=21)
 
+# Backups (deploy/backup.sh, README: Backups): the folder its dumps and latest.json are in, as
+# this process sees it (docker-compose.yml mounts the backups volume read-only into `web` at
+# /backups). Empty: the last backup's time is unknown here.
+DIALOGUE_HUB_BACKUP_DIR = env("DIALOGUE_HUB_BACKUP_DIR", default="")
+
 # Retention: the personal data of an initiative (participants, their demographics and consents,
 # its emails) is deleted this many days after it closed (participants/services/retention.py; run
 # `manage.py purge_closed_initiatives`, e.g. nightly).
