@@ -20,6 +20,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -81,15 +82,16 @@ def _switch_off() -> None:
     sentry_sdk.get_global_scope().set_client(None)
 
 
-@pytest.fixture
-def reporting(monkeypatch):
+@pytest.fixture(params=["0", "1"], ids=["errors-only", "traced"])
+def reporting(request, monkeypatch):
     """sentry-sdk on, started by error_reporting_init from the environment as production.py
-    does, sending to a local recording server; off again afterwards."""
+    does, sending to a local recording server; off again afterwards. Twice: errors only (the
+    default), and with every request traced (its transaction and spans are sent too)."""
     with SentryServer() as server:
         monkeypatch.setenv("SENTRY_DSN", server.dsn)
         monkeypatch.setenv("SENTRY_ENVIRONMENT", "test")
         monkeypatch.delenv("SENTRY_RELEASE", raising=False)
-        monkeypatch.delenv("SENTRY_TRACES_SAMPLE_RATE", raising=False)
+        monkeypatch.setenv("SENTRY_TRACES_SAMPLE_RATE", request.param)
         assert error_reporting_init(environ.Env()) is True
         try:
             yield server
@@ -209,6 +211,14 @@ def test_an_error_on_a_participant_page_arrives_without_their_data(
         crumb.get("category") == "query" and "participants_participant" in crumb["message"]
         for crumb in crumbs
     )
+
+    if os.environ["SENTRY_TRACES_SAMPLE_RATE"] == "1":
+        deadline = time.monotonic() + 30
+        while not reporting.payloads("transaction") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        [transaction] = reporting.payloads("transaction")
+        assert transaction["transaction"] == "/manage/{slug}/participants/{pk}/"
+        assert any(span.get("op") == "db" for span in transaction["spans"])
 
     # And nothing of the person, their link or the session.
     secrets = [*PERSON, manage_token, session_id, csrf_token, api_token]
