@@ -1,14 +1,10 @@
 """What error reports may show: the technical 500 report Django emails to ADMINS, and any
 reporter built on it."""
 
-import re
-
 from django.views.debug import SafeExceptionReporterFilter
 
-# The password of a URL with credentials (scheme://user:password@host): DIALOGUE_HUB_SMS_URL
-# carries the text provider's auth token, REDIS_URL or CELERY_BROKER_URL may carry a password,
-# and Django hides settings by their name only (…TOKEN, …PASSWORD), not these.
-URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]*(?=@)", re.IGNORECASE)
+# The password of a URL with credentials: Django hides settings by their name only.
+from .error_reporting import URL_PASSWORD
 
 
 class PersonalDataExceptionReporterFilter(SafeExceptionReporterFilter):

@@ -4,6 +4,8 @@ Secrets have no default: a missing one stops start-up with django-environ's
 ImproperlyConfigured message naming the variable.
 """
 
+from dialogue_hub.error_reporting import error_reporting_init
+
 from .base import *  # noqa: F403
 from .base import env, redis_caches
 
@@ -58,3 +60,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
+
+# Error reporting (optional): with SENTRY_DSN set, the errors of the web app and of the Celery
+# workers (they read these settings too) go to Sentry or a compatible service, personal data
+# scrubbed before sending (dialogue_hub/error_reporting.py). Without it sentry-sdk is not loaded.
+# https://docs.sentry.io/platforms/python/integrations/django/
+error_reporting_init(env)
