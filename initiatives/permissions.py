@@ -107,31 +107,6 @@ def require(roles, permission: str) -> None:
         raise PermissionDenied
 
 
-def can_view_initiative(roles) -> bool:
-    return has_perm(roles, "initiative.view")
-
-
-def can_manage_initiative(roles) -> bool:
-    return has_perm(roles, "initiative.change")
-
-
-def can_change_coalition(roles) -> bool:
-    return has_perm(roles, "coalition.change")
-
-
-def can_manage_team(roles) -> bool:
-    return has_perm(roles, "team.manage")
-
-
-def can_view_activity(roles) -> bool:
-    return has_perm(roles, "activity.view")
-
-
-def can_see_idea_provenance(roles) -> bool:
-    """May see which circle, meeting and date each action idea came from."""
-    return has_perm(roles, "ideas.provenance")
-
-
 def permissions_for(roles) -> dict[str, bool]:
     """Every permission as a flag, for templates: {{ perms_in.initiative_change }}."""
     return {name.replace(".", "_"): has_perm(roles, name) for name in PERMISSIONS}

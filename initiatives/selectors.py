@@ -36,7 +36,7 @@ from .models import (
     Role,
     Sector,
 )
-from .permissions import can_manage_initiative
+from .permissions import has_perm
 
 
 def _count(queryset: QuerySet, *, distinct_field: str = "pk"):
@@ -242,13 +242,13 @@ def initiative_summaries_for_user(*, user) -> list[InitiativeSummary]:
         summary = InitiativeSummary(
             initiative=initiative, roles=initiative_roles, sectors=sectors[initiative.pk] or {}
         )
-        if can_manage_initiative(initiative_roles):
+        if has_perm(initiative_roles, "initiative.change"):
             summary.attention = attention_items(initiative, summary.sectors)
         summaries.append(summary)
     managed = [
         s.initiative.pk
         for s in summaries
-        if can_manage_initiative(s.roles) and s.initiative.phase != Phase.CLOSED
+        if has_perm(s.roles, "initiative.change") and s.initiative.phase != Phase.CLOSED
     ]
     more = more_attention_items(managed)
     for summary in summaries:

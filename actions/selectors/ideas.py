@@ -42,7 +42,7 @@ def idea_list(
     with_provenance: bool = False,
 ) -> QuerySet[Idea]:
     """Open ideas with their theme, filtered, and where each came from: with `with_provenance`
-    (initiatives.permissions.can_see_idea_provenance) their sources (circle, meeting), else
+    ("ideas.provenance" in initiatives.permissions) their sources (circle, meeting), else
     only how many circle meetings raised each (`source_count`).
 
     `theme` is a theme id, NO_THEME ("none": ideas without a theme) or "" (all);

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 
-from initiatives.permissions import can_see_idea_provenance
+from initiatives.permissions import has_perm
 from initiatives.views import InitiativeAccessMixin, InitiativeActionView, InitiativeFormView
 
 from ..forms.ideas import AssignThemeForm, IdeaForm, MergeForm, ThemeForm
@@ -67,7 +67,7 @@ class IdeaListView(IdeasMixin, TemplateView):
         queryset = selectors.idea_list(
             initiative=self.initiative,
             **filters,
-            with_provenance=can_see_idea_provenance(self.initiative.roles),
+            with_provenance=has_perm(self.initiative.roles, "ideas.provenance"),
         )
         page = Paginator(queryset, selectors.PAGE_SIZE).get_page(self.request.GET.get("page"))
         query_string = urlencode(
@@ -138,7 +138,7 @@ class IdeaEditView(IdeaAddView):
         idea = selectors.idea_for_initiative(
             initiative=self.initiative,
             pk=self.kwargs["pk"],
-            with_provenance=can_see_idea_provenance(self.initiative.roles),
+            with_provenance=has_perm(self.initiative.roles, "ideas.provenance"),
         )
         if idea.merged_into_id:
             messages.info(self.request, _("This idea was merged into another one."))

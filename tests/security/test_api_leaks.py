@@ -15,7 +15,6 @@ import pytest
 from django.core.cache import cache
 
 from initiatives.models import Role
-from initiatives.permissions import PERMISSIONS
 from participants.models import Participant
 
 from ..api.helpers import api_client, token_for
@@ -32,6 +31,7 @@ from ..factories import (
 )
 from . import stats
 from .access import ROLES, api_clients_fixture, api_url_patterns, body_of, url_for
+from .expected_permissions import EXPECTED_ROLES
 from .world import isolated, world_fixture
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,7 @@ pytestmark = pytest.mark.django_db
 world = world_fixture()
 api_clients = api_clients_fixture()
 
-STEWARDS = PERMISSIONS["demographics.view"]
+STEWARDS = EXPECTED_ROLES["demographics.view"]
 READERS = [role for role in ROLES if role not in STEWARDS]
 # The roles the issue names first: police and officials never see a resident.
 assert {Role.POLICE_LIAISON, Role.OBSERVER} <= set(READERS)
@@ -177,7 +177,7 @@ def small_initiative():
 
 def test_inclusion_figures_suppress_small_counts_for_every_reader(small_initiative):
     slug = small_initiative.slug
-    for role in sorted(PERMISSIONS["inclusion.view"]):
+    for role in sorted(EXPECTED_ROLES["inclusion.view"]):
         user = UserFactory()
         MembershipFactory(initiative=small_initiative, user=user, role=role)
         response = api_client(token_for(user)).get(f"/api/v1/initiatives/{slug}/inclusion/")

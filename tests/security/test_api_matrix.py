@@ -6,7 +6,8 @@ Each role reads with a personal token of its user (`Authorization: Bearer …`).
 visitor sends none, nor does the participant: they have a session from their private link,
 which the API never reads (it knows tokens only), so they are anonymous to it.
 
-The rules, from initiatives.permissions.PERMISSIONS (the pages' table) as on the pages:
+The rules, from expected_permissions.EXPECTED_ROLES (the pages' table, written out by hand) as
+on the pages:
 - open data, the schema and its docs page: everyone 200, published initiative A included;
 - the token API: no token 401; an initiative the token's owner has no role in 404 (never
   403: its existence is not confirmed); a role without the endpoint's permission 403; with it
@@ -28,7 +29,6 @@ from django.core.cache import cache
 from django.test import Client
 
 from initiatives.models import Role
-from initiatives.permissions import PERMISSIONS
 
 from . import stats
 from .access import (
@@ -40,6 +40,7 @@ from .access import (
     api_url_patterns,
     url_for,
 )
+from .expected_permissions import EXPECTED_ROLES
 from .world import changes, isolated, snapshot, world_fixture
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +59,7 @@ api_clients = api_clients_fixture()
 def allowed(*permissions) -> frozenset:
     roles = set()
     for permission in permissions:
-        roles |= PERMISSIONS[permission]
+        roles |= EXPECTED_ROLES[permission]
     return frozenset(roles)
 
 
