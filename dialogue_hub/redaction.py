@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import unquote
 
 REDACTED = "[redacted]"
 # A URL parameter holding a secret, by its name.
@@ -139,6 +140,7 @@ def url_rules() -> tuple[re.Pattern, ...]:
         return ()
 
 
+_ESCAPED = re.compile(r"%[0-9A-Fa-f]{2}")
 _COOKIE_NAMES = r"sessionid|csrftoken|csrfmiddlewaretoken|x-csrftoken"
 # (pattern, replacement)
 GENERIC_RULES = [
@@ -171,6 +173,10 @@ def redact(text: str) -> str:
     """`text` with every secret and contact detail it holds replaced."""
     if not text:
         return text
+    if _ESCAPED.search(text):
+        # A link inside a query string or a referer ("?next=%2Fregistration%2F…"): decoded, so
+        # that the rules below see it.
+        text = unquote(text)
     for rule in url_rules():
         text = rule.sub(rf"\1{REDACTED}", text)
     for pattern, replacement in GENERIC_RULES:
