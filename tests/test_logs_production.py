@@ -140,7 +140,10 @@ def stack(django_db_setup, tmp_path_factory):
                     ],
                     # Celery warns a worker started as root before any logging is set up (a
                     # plain line); the image runs it as the user `app` (Dockerfile), not root.
-                    {**env, "PYTHONWARNINGS": "ignore:You're running the worker with superuser privileges"},
+                    {
+                        **env,
+                        "PYTHONWARNINGS": "ignore:You're running the worker with superuser privileges",
+                    },
                     log_dir,
                 )
             )

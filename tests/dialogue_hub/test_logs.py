@@ -118,9 +118,7 @@ def test_the_route_stays_readable_around_the_redacted_secret():
 @pytest.mark.urls("tests.dialogue_hub.test_logs")
 def test_a_new_route_with_a_token_is_redacted_without_being_listed():
     assert any(route.secrets == ("access_token",) for route in secret_routes())
-    assert (
-        redact("GET /brandnew/n3wS3cretValue/page/ 200") == f"GET /brandnew/{REDACTED}/page/ 200"
-    )
+    assert redact("GET /brandnew/n3wS3cretValue/page/ 200") == f"GET /brandnew/{REDACTED}/page/ 200"
 
 
 @pytest.mark.django_db
