@@ -22,4 +22,5 @@ RUN DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=build DATABASE_URL=sqlite:
  && mkdir -p /app/var && chown -R app:app /app/var
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "dialogue_hub.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Logging (JSON, the access log's tokens redacted) comes from the config module.
+CMD ["gunicorn", "--config", "python:dialogue_hub.gunicorn_conf", "dialogue_hub.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -8,6 +8,7 @@ class DialogueHubConfig(AppConfig):
     verbose_name = _("Dialogue Hub")
 
     def ready(self):
+        from . import request_ids  # noqa: F401 (connects its Celery and request signals)
         from .text import install_form_cleaning
 
         # Every one-line text field of every form drops bidirectional and control characters.

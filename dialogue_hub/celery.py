@@ -4,12 +4,18 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import setup_logging
+
+from .logs import celery_setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dialogue_hub.settings.local")
 
 app = Celery("dialogue_hub")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Workers and beat log through the settings' LOGGING (JSON in production, redacted, with the
+# request id of the request that queued a task: dialogue_hub/logs.py), not Celery's own format.
+setup_logging.connect(celery_setup_logging, weak=False)
 
 app.conf.beat_schedule = {
     # Every day at 02:30 UTC: delete the personal data of initiatives closed longer than

@@ -1,4 +1,5 @@
 import os
+import sys
 
 import pytest
 from django.conf import settings
@@ -140,6 +141,85 @@ def organizer_client(client, organizer):
     return client
 
 
+# --- no private-link token in any log line (tests/log_check.py) ---------------------------------
+
+_leak_check = None
+
+
+def leak_check():
+    """The session's LeakCheck, attached to the root logger (again, if a test reconfigured
+    logging since)."""
+    import logging
+
+    from .log_check import LeakCheck
+
+    global _leak_check
+    if _leak_check is None:
+        _leak_check = LeakCheck()
+    root = logging.getLogger()
+    if _leak_check not in root.handlers:
+        root.addHandler(_leak_check)
+    return _leak_check
+
+
+def _recording(function, kind):
+    from .log_check import record_secret
+
+    def wrapper(*args, **kwargs):
+        value = function(*args, **kwargs)
+        record_secret(value, kind)
+        return value
+
+    return wrapper
+
+
+def _record_invitation(sender, instance, **kwargs):
+    from .log_check import record_secret
+
+    record_secret(instance.key, "invitation key")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _record_secrets():
+    """The invitation keys, short-link codes and API tokens the tests make, for the log check
+    to recognise (signed links it checks with their salts)."""
+    from django.db.models.signals import post_save
+
+    from api import services as api_services
+    from dialogue_hub import shortlinks
+    from initiatives import services as initiative_services
+    from initiatives.models import Invitation
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(
+        initiative_services, "_new_key", _recording(initiative_services._new_key, "invitation key")
+    )
+    patch.setattr(shortlinks, "code_for", _recording(shortlinks.code_for, "short-link code"))
+    patch.setattr(
+        api_services, "new_token_value", _recording(api_services.new_token_value, "API token")
+    )
+    post_save.connect(_record_invitation, sender=Invitation, dispatch_uid="log-check-invitation")
+    yield
+    post_save.disconnect(sender=Invitation, dispatch_uid="log-check-invitation")
+    patch.undo()
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_in_logs(_record_secrets):
+    """Every line logged during a test (written as production writes it) must hold no private
+    link's token, invitation key, short-link code or API token: the test fails otherwise."""
+    from .log_check import report
+
+    check = leak_check()
+    before = check.take()  # logged between tests (a module's fixtures)
+    if before:
+        pytest.fail(report(before), pytrace=False)
+    yield
+    found = check.take()
+    if found:
+        pytest.fail(report(found), pytrace=False)
+
+
 # --- safety summary (tests/security/stats.py) ---------------------------------------------------
 
 
@@ -180,6 +260,12 @@ def _uses_the_database(item) -> bool:
 
 
 def pytest_sessionfinish(session):
+    # Lines logged after the last test (fixtures' teardown) are checked too.
+    if _leak_check is not None and (found := _leak_check.take()):
+        from .log_check import report
+
+        sys.stderr.write(report(found) + "\n")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
     # An xdist worker hands its counts to the controller, which prints the one summary line.
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:

@@ -21,6 +21,7 @@ and rate-limit counters gone (the broker's keys are left alone: the workers are 
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import signal
@@ -194,22 +195,22 @@ class Worker:
 
     def task_runs(self, task: str) -> list[tuple[datetime, float, dict]]:
         """(received at, seconds it ran, what it returned) for each run of `task`, from the
-        worker's log."""
-        log = self.process.log_path.read_text(errors="replace")
-        received = dict(
-            # The one machine's clock, compared only with itself.
-            (task_id, datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f"))  # noqa: DTZ007
-            for stamp, task_id in re.findall(
-                rf"\[([\d\- :,]+): INFO/MainProcess\] Task {re.escape(task)}\[([\w-]+)\] received",
-                log,
-            )
-        )
-        return [
-            (received[task_id], float(seconds), ast.literal_eval(result))
-            for task_id, seconds, result in re.findall(
-                rf"Task {re.escape(task)}\[([\w-]+)\] succeeded in ([\d.]+)s: (\{{.*\}})", log
-            )
-        ]
+        worker's log (production's: one JSON object a line, dialogue_hub/logs.py)."""
+        received, runs = {}, []
+        for line in self.process.log_path.read_text(errors="replace").splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            message = entry.get("message", "")
+            if found := re.fullmatch(rf"Task {re.escape(task)}\[([\w-]+)\] received", message):
+                received[found.group(1)] = datetime.fromisoformat(entry["time"])
+            elif found := re.fullmatch(
+                rf"Task {re.escape(task)}\[([\w-]+)\] succeeded in ([\d.]+)s: (\{{.*\}})", message
+            ):
+                task_id, seconds, result = found.groups()
+                runs.append((task_id, float(seconds), ast.literal_eval(result)))
+        return [(received[task_id], seconds, result) for task_id, seconds, result in runs]
 
 
 class Cluster:

@@ -12,6 +12,8 @@ from corsheaders.defaults import default_headers as default_cors_headers
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from dialogue_hub.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -63,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id, returned as X-Request-ID.
+    "dialogue_hub.request_ids.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # CORS headers for the open data (/api/v1/open/…) only: CORS_URLS_REGEX below.
@@ -337,15 +341,14 @@ DIALOGUE_HUB_INVITATION_DAYS = env.int("DIALOGUE_HUB_INVITATION_DAYS", default=1
 # Invitations that were never accepted are deleted this many days after they expire.
 DIALOGUE_HUB_INVITATION_PURGE_DAYS = env.int("DIALOGUE_HUB_INVITATION_PURGE_DAYS", default=90)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    # The twilio package logs every request's headers at INFO: ten lines per text message.
-    "loggers": {"twilio.http_client": {"level": "WARNING"}},
-}
+# Every logger through one console handler that redacts private-link tokens, API tokens,
+# session ids, addresses and numbers and adds the request id (dialogue_hub/logs.py): plain text
+# here (`make run`, tests), one JSON object a line in production (DJANGO_LOG_JSON).
+# https://docs.djangoproject.com/en/5.2/topics/logging/#configuring-logging
+LOGGING = logging_config(
+    json=env.bool("DJANGO_LOG_JSON", default=False),
+    level=env("DJANGO_LOG_LEVEL", default="INFO").upper(),
+)
 
 # --- the API (api/) -----------------------------------------------------------------------------
 # https://www.django-rest-framework.org/api-guide/settings/

@@ -5,6 +5,7 @@ ImproperlyConfigured message naming the variable.
 """
 
 from dialogue_hub.error_reporting import error_reporting_init
+from dialogue_hub.logs import logging_config
 
 from .base import *  # noqa: F403
 from .base import env, redis_caches
@@ -33,6 +34,12 @@ vars().update(env.email_url("EMAIL_URL"))
 # Text messages only with a provider (twilio://…): without one, nobody is offered texts, rather
 # than texts written to a folder nobody reads.
 DIALOGUE_HUB_SMS_URL = env("DIALOGUE_HUB_SMS_URL", default="")
+# One JSON object a line on standard error, for Django, gunicorn (dialogue_hub/gunicorn_conf.py)
+# and Celery alike, redacted and with the request id (dialogue_hub/logs.py; README "Logs").
+LOGGING = logging_config(
+    json=env.bool("DJANGO_LOG_JSON", default=True),
+    level=env("DJANGO_LOG_LEVEL", default="INFO").upper(),
+)
 CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default="/app/var/celerybeat-schedule"
 )
