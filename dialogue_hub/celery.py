@@ -5,6 +5,9 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
+# Beat's and the workers' heartbeats, read by /metrics and the status page (dialogue_hub/ops/).
+from .ops import celery_signals  # noqa: F401
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dialogue_hub.settings.local")
 
 app = Celery("dialogue_hub")
