@@ -13,11 +13,11 @@ Everything is committed (transaction=True) so the app's and the worker's connect
 
 from __future__ import annotations
 
+import http.client
 import re
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 
 import pytest
@@ -108,6 +108,11 @@ class Stack:
             time.sleep(0.2)
         raise AssertionError(f"gunicorn did not answer:\n{self.logs()}")
 
+    def stop_worker(self) -> None:
+        for process in [p for p in self.processes if p.name == "worker"]:
+            process.stop()
+            self.processes.remove(process)
+
     def start_worker(self) -> None:
         worker = Process(
             "worker",
@@ -152,8 +157,11 @@ class Stack:
             process.stop()
 
 
-@pytest.fixture
-def stack(tmp_path):
+@pytest.fixture(scope="module")
+def stack(django_db_setup, tmp_path_factory):
+    """One stack for the module (collecting the static files takes a while): each test leaves
+    it as it found it (no worker running, Redis up)."""
+    tmp_path = tmp_path_factory.mktemp("ops_stack")
     redis_server = RedisServer(tmp_path)
     redis_server.start()
     with SmtpSink() as sink:
@@ -186,6 +194,7 @@ def waited_seconds(page: str) -> int:
 
 def test_oldest_pending_grows_while_the_worker_is_stopped_and_drains_once_it_runs(stack):
     cookies = superuser_cookies()
+    stack.sink.clear()
     row = message(due=16 * MINUTE)  # an email due 16 minutes ago, the worker stopped since
     with relay_to(stack.redis.url):
         assert outbox_relay() == 1  # handed to the broker: it waits in Redis for a worker
@@ -208,6 +217,13 @@ def test_oldest_pending_grows_while_the_worker_is_stopped_and_drains_once_it_run
 
     started = time.time()
     stack.start_worker()
+    try:
+        drains(stack, row, cookies, started)
+    finally:
+        stack.stop_worker()
+
+
+def drains(stack, row, cookies, started) -> None:
     assert stack.sink.wait_for(1, timeout=30), stack.logs()
     deadline = time.monotonic() + 30
     while stack.metrics()[("dialogue_hub_outbox_due_messages", ())] != 0:
@@ -238,20 +254,36 @@ def test_request_counts_add_up_over_the_gunicorn_workers(stack):
             and dict(labels).get("view") == "favicon"
         )
 
-    # Six at a time, so that more than one worker answers them.
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        statuses = list(pool.map(lambda _: stack.get("/favicon.ico").status, range(12)))
-    assert statuses == [301] * 12
+    # Three connections open at once: a sync worker takes one connection and waits for its
+    # request, so each is taken by a different worker; four rounds, four requests each.
+    for _ in range(4):
+        connections = [
+            http.client.HTTPConnection(HOST, stack.port, timeout=30)
+            for _ in range(GUNICORN_WORKERS)
+        ]
+        for connection in connections:
+            connection.connect()
+        time.sleep(0.2)
+        headers = {"Host": f"{HOST}:{stack.port}", "X-Forwarded-Proto": "https"}
+        for connection in connections:
+            connection.request("GET", "/favicon.ico", headers=headers)
+        assert [connection.getresponse().status for connection in connections] == [301] * 3
+        for connection in connections:
+            connection.close()
     assert [favicon_requests(stack.metrics()) for _ in range(6)] == [12] * 6
 
 
 def test_with_redis_stopped_metrics_and_the_status_page_still_answer(stack):
     cookies = superuser_cookies()
     stack.redis.stop()
-    started = time.monotonic()
-    found = stack.metrics()
-    assert ("dialogue_hub_outbox_due_messages", ()) in found
-    page = stack.status_page(cookies)
-    assert time.monotonic() - started < 4
-    assert "Redis does not answer." in page
-    assert "docker compose up -d redis" in page
+    try:
+        started = time.monotonic()
+        found = stack.metrics()
+        assert ("dialogue_hub_outbox_due_messages", ()) in found
+        page = stack.status_page(cookies)
+        assert time.monotonic() - started < 4
+        assert "Redis does not answer." in page
+        assert "docker compose up -d redis" in page
+    finally:
+        stack.redis.start()
+    assert "Redis does not answer." not in stack.status_page(cookies)
