@@ -7,6 +7,8 @@ the superusers' status page (which says to look at the worker); once the worker 
 email is sent and both show none waiting, and the worker's heartbeat appears. The request
 counts /metrics shows are the sum over the three gunicorn workers, whichever answers the scrape.
 With Redis stopped, /metrics and the status page still answer (the page says Redis is down).
+A real `celery beat` with no worker records its hand-over of the sweep and not the sweep: the
+page tells a stopped worker from a stopped beat.
 
 Everything is committed (transaction=True) so the app's and the worker's connections see it.
 """
@@ -287,3 +289,34 @@ def test_with_redis_stopped_metrics_and_the_status_page_still_answer(stack):
     finally:
         stack.redis.start()
     assert "Redis does not answer." not in stack.status_page(cookies)
+
+
+def test_beat_handing_over_the_sweep_is_told_apart_from_a_worker_running_it(stack):
+    """A real `celery beat` with no worker: its hand-over of the sweep is recorded (at the start
+    of the next minute), the sweep itself is not, and the status page blames the worker."""
+    cookies = superuser_cookies()
+    beat = Process(
+        "beat",
+        [sys.executable, "-m", "celery", "-A", "dialogue_hub", "beat", "--loglevel=INFO"],
+        stack.env,
+        stack.tmp_path,
+    )
+    stack.processes.append(beat)
+    handover = ("dialogue_hub_beat_last_handover_timestamp_seconds", ())
+    try:
+        deadline = time.monotonic() + 90  # beat sends the sweep at the start of each minute
+        while stack.metrics()[handover] == 0:
+            assert beat.alive(), stack.logs()
+            assert time.monotonic() < deadline, stack.logs()
+            time.sleep(1)
+    finally:
+        beat.stop()
+        stack.processes.remove(beat)
+        stack.redis.client().flushall()  # the tasks beat sent, which no worker will run here
+    found = stack.metrics()
+    assert found[handover] >= time.time() - 120
+    assert found[("dialogue_hub_outbox_sweep_last_run_timestamp_seconds", ())] == 0
+    page = stack.status_page(cookies)
+    assert "The outbox sweep has never run." in page
+    assert "no worker runs it" in page
+    assert "Celery beat is probably stopped" not in page
