@@ -8,6 +8,9 @@ from celery.signals import setup_logging
 
 from .logs import celery_setup_logging
 
+# Beat's and the workers' heartbeats, read by /metrics and the status page (dialogue_hub/ops/).
+from .ops import celery_signals  # noqa: F401
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dialogue_hub.settings.local")
 
 app = Celery("dialogue_hub")

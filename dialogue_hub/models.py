@@ -265,6 +265,9 @@ class OutboxMessage(models.Model):
                 name="outbox_channel_idx",
             ),
             models.Index(fields=["initiative", "channel", "sent_at"], name="outbox_texts_sent_idx"),
+            # The operators' figures (/metrics, /ops/status/): messages by status and channel
+            # counted from the index alone, not the rows with their payloads.
+            models.Index(fields=["status", "channel"], name="outbox_status_channel_idx"),
         ]
 
     def __str__(self):
@@ -325,3 +328,26 @@ class ShortLink(models.Model):
 
     def __str__(self):
         return self.code
+
+
+class HeartbeatName(models.TextChoices):
+    BEAT = "beat", _("Celery beat handed the outbox sweep to the workers")
+    SWEEP = "sweep", _("A worker ran the outbox sweep")
+    WORKER = "worker", _("A Celery worker was running")
+    BACKUP = "backup", _("A backup was written")
+
+
+class Heartbeat(models.Model):
+    """When something that runs on its own last showed it is alive: one row per `name`, its time
+    overwritten each time (dialogue_hub/ops/heartbeats.py). The operators' figures read them."""
+
+    name = models.CharField(max_length=16, unique=True, choices=HeartbeatName.choices)
+    at = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+        constraints = [one_of_the_choices("name", HeartbeatName, name="heartbeat_name_valid")]
+
+    def __str__(self):
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"

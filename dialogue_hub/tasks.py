@@ -5,6 +5,7 @@ from celery import shared_task
 from celery.signals import worker_process_init, worker_process_shutdown
 
 from . import outbox, outbox_email
+from .ops.heartbeats import heartbeat_record
 
 
 @worker_process_init.connect
@@ -27,8 +28,11 @@ def outbox_send(ids: list[int]) -> dict:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def outbox_relay() -> int:
-    """Hand due, forgotten or abandoned messages to workers (beat: every minute)."""
-    return outbox.outbox_relay()
+    """Hand due, forgotten or abandoned messages to workers (beat: every minute), then record
+    the sweep (the "last beat sweep" of /metrics and the status page)."""
+    handed = outbox.outbox_relay()
+    heartbeat_record("sweep")
+    return handed
 
 
 @shared_task

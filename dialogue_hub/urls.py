@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from . import views, views_account, views_email, views_texts
+from .ops import views as ops_views
 from .routing import group
 
 urlpatterns = [
     path("", include("participants.urls.home")),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", ops_views.MetricsView.as_view(), name="metrics"),
+    path("ops/status/", ops_views.StatusView.as_view(), name="ops_status"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("t/<str:code>/", views.short_link, name="short_link"),

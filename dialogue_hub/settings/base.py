@@ -5,11 +5,13 @@ With no environment at all the app runs on the embedded default: SQLite,
 a filesystem Celery broker and emails written to ``var/outbox``.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
 from corsheaders.defaults import default_headers as default_cors_headers
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from dialogue_hub.logs import logging_config
@@ -62,12 +64,20 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "api.apps.ApiConfig",
+    # Prometheus metrics (/metrics, dialogue_hub/ops/): requests and latency per view, database
+    # time, and the app's own figures. https://github.com/korfuri/django-prometheus
+    "django_prometheus",
 ]
 
 MIDDLEWARE = [
     # First: every log line of the request carries its id, returned as X-Request-ID.
     "dialogue_hub.request_ids.RequestIdMiddleware",
+    # First and last: every request's count and latency, per view (django-prometheus).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # /metrics for an allowed scraper, before the host check: Prometheus names each web replica
+    # by its address, which is no host the site answers to (dialogue_hub/ops/middleware.py).
+    "dialogue_hub.ops.middleware.MetricsEndpointMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # CORS headers for the open data (/api/v1/open/…) only: CORS_URLS_REGEX below.
     "corsheaders.middleware.CorsMiddleware",
@@ -91,6 +101,7 @@ MIDDLEWARE = [
     # character answers a clear 400 page (see dialogue_hub/text.py).
     "dialogue_hub.middleware.NeutralizeBidiControlsMiddleware",
     "dialogue_hub.middleware.RefuseControlCharactersMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "dialogue_hub.urls"
@@ -120,14 +131,25 @@ TEMPLATES = [
     },
 ]
 
+
+def instrumented(database: dict) -> dict:
+    """`database` (a DATABASES entry) through django-prometheus's wrapper of its backend: the
+    same backend, and every query counted and timed (django_db_query_duration_seconds)."""
+    engine = database["ENGINE"]
+    prefix = "django.db.backends."
+    if engine.startswith(prefix):
+        database["ENGINE"] = "django_prometheus.db.backends." + engine.removeprefix(prefix)
+    return database
+
+
 # https://django-environ.readthedocs.io/en/latest/types.html#environ-env-db-url
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+    "default": instrumented(env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")),
 }
 if not env("DATABASE_URL", default=""):
     VAR_DIR.mkdir(exist_ok=True)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"].endswith(".sqlite3"):
     # WAL + a busy timeout let the web server and the Celery worker share the file.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
@@ -335,6 +357,33 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "dialogue_hub.debug.PersonalDataExceptionRep
 # the N-th address from the right (dialogue_hub/ratelimit.py). 0: no proxy, REMOTE_ADDR is the
 # client and X-Forwarded-For is ignored. Too high a number lets clients choose their address.
 DIALOGUE_HUB_TRUSTED_PROXY_HOPS = env.int("DJANGO_TRUSTED_PROXY_HOPS", default=0)
+
+# Metrics (/metrics, Prometheus's text format; dialogue_hub/ops/): answered only to a client whose
+# address (read as the rate limits read it, DJANGO_TRUSTED_PROXY_HOPS) is in one of these
+# networks, or that sends `Authorization: Bearer <DIALOGUE_HUB_METRICS_TOKEN>`; anyone else gets
+# the site's 404. Default: this machine only. A private range (10.0.0.0/8…) also lets in anyone
+# whose request a proxy of yours passes on without X-Forwarded-For: prefer the token.
+DIALOGUE_HUB_METRICS_ALLOWED_IPS = [
+    str(ipaddress.ip_network(network.strip(), strict=False))  # a typo stops start-up here
+    for network in env.list("DIALOGUE_HUB_METRICS_ALLOWED_IPS", default=["127.0.0.0/8", "::1/128"])
+    if network.strip()
+]
+# A long random secret (at least 32 characters); unset: no token is accepted.
+DIALOGUE_HUB_METRICS_TOKEN = env("DIALOGUE_HUB_METRICS_TOKEN", default="")
+if DIALOGUE_HUB_METRICS_TOKEN and len(DIALOGUE_HUB_METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("DIALOGUE_HUB_METRICS_TOKEN must be at least 32 characters long.")
+# No migrations gauge: it would query the migrations table in every process at start-up
+# (django-prometheus 2.5's default, spelled out).
+# https://github.com/korfuri/django-prometheus/blob/master/documentation/exports.md
+PROMETHEUS_EXPORT_MIGRATIONS = False
+# Under gunicorn each worker process counts its own requests: with PROMETHEUS_MULTIPROC_DIR set
+# (an empty folder, emptied at every start: compose mounts a tmpfs there), each writes its counts
+# to files in it and /metrics adds them up. Unset: /metrics shows the answering process's only.
+# https://prometheus.github.io/client_python/multiprocess/
+# prometheus_client reads the variable itself; here it is only created if missing.
+PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR", default="")
+if PROMETHEUS_MULTIPROC_DIR:
+    Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
 
 # How long an invitation to a team stays valid.
 DIALOGUE_HUB_INVITATION_DAYS = env.int("DIALOGUE_HUB_INVITATION_DAYS", default=14)

@@ -8,14 +8,14 @@ from dialogue_hub.error_reporting import error_reporting_init
 from dialogue_hub.logs import logging_config
 
 from .base import *  # noqa: F403
-from .base import env, redis_caches
+from .base import env, instrumented, redis_caches
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 # Every link in every email (sent by workers, outside any request) starts with this address.
 DIALOGUE_HUB_BASE_URL = env("DIALOGUE_HUB_BASE_URL")
-DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES = {"default": instrumented(env.db("DATABASE_URL"))}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 REDIS_URL = env("REDIS_URL")
@@ -52,8 +52,8 @@ STORAGES = {
 # https://docs.djangoproject.com/en/5.2/ref/settings/#secure-proxy-ssl-header
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-# /healthz is probed over plain HTTP inside the container network.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# /healthz is probed, and /metrics scraped, over plain HTTP inside the container network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SESSION_COOKIE_SECURE = True
 # Sessions in PostgreSQL alone (one primary-key read a signed-in request), not cached_db: a
 # cached copy that Redis kept through an outage would outlive a sign-out made during it, and

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {
     "home",
     "healthz",
+    "metrics",
     "favicon",
     "set_language",
     "email_preferences",

@@ -103,6 +103,12 @@ EXPECTED = {
     # --- project pages ---
     "home": {"get": everyone(OK), "post": everyone(NOT_ALLOWED)},
     "healthz": {"get": everyone(OK), "post": everyone(NOT_ALLOWED)},
+    # Prometheus metrics: the test client's address is 127.0.0.1, allowed by default; any other
+    # address without the token gets 404 whatever the method (tests/dialogue_hub/test_ops_metrics.py).
+    "metrics": {"get": everyone(OK), "post": everyone(NOT_ALLOWED)},
+    # The operators' status page: superusers only (no role here is one); 404 for everyone else
+    # signed in (tests/dialogue_hub/test_ops_status.py has the superuser's 200).
+    "ops_status": {"get": signed_in(NOT_FOUND), "post": signed_in(NOT_FOUND)},
     "favicon": {"get": everyone(OK), "post": everyone(NOT_ALLOWED)},
     "set_language": {"get": everyone(OK), "post": everyone(OK)},
     # A text message's short link: on to the page it stands for, whoever holds it.
