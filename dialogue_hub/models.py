@@ -334,7 +334,6 @@ class HeartbeatName(models.TextChoices):
     BEAT = "beat", _("Celery beat handed the outbox sweep to the workers")
     SWEEP = "sweep", _("A worker ran the outbox sweep")
     WORKER = "worker", _("A Celery worker was running")
-    BACKUP = "backup", _("A backup was written")
 
 
 class Heartbeat(models.Model):

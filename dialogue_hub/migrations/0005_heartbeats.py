@@ -14,13 +14,13 @@ class Migration(migrations.Migration):
             name='Heartbeat',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(choices=[('beat', 'Celery beat handed the outbox sweep to the workers'), ('sweep', 'A worker ran the outbox sweep'), ('worker', 'A Celery worker was running'), ('backup', 'A backup was written')], max_length=16, unique=True)),
+                ('name', models.CharField(choices=[('beat', 'Celery beat handed the outbox sweep to the workers'), ('sweep', 'A worker ran the outbox sweep'), ('worker', 'A Celery worker was running')], max_length=16, unique=True)),
                 ('at', models.DateTimeField(verbose_name='last seen')),
             ],
             options={
                 'verbose_name': 'heartbeat',
                 'verbose_name_plural': 'heartbeats',
-                'constraints': [models.CheckConstraint(condition=models.Q(('name__in', ['beat', 'sweep', 'worker', 'backup'])), name='heartbeat_name_valid')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('name__in', ['beat', 'sweep', 'worker'])), name='heartbeat_name_valid')],
             },
         ),
         migrations.AddIndex(

@@ -1,8 +1,8 @@
 """What the person who hosts Dialogue Hub reads to know it is running: the Prometheus endpoint
 (/metrics) and the superusers' status page (/ops/status/).
 
-- `heartbeats`: when beat, the outbox sweep, a worker and a backup last showed they ran
-  (one database row each), and `last_backup()`.
+- `heartbeats`: when beat, the outbox sweep and a worker last showed they ran (one database row
+  each); the last backup comes from dialogue_hub/backups.py (the backup job's latest.json).
 - `celery_signals`: the Celery hooks that record beat's and the workers' heartbeats.
 - `selectors`: the figures, read in SQL: the outbox by status and channel, its oldest due
   message, failures in the last hour; the versions running, the database's size, Redis.

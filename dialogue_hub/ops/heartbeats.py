@@ -8,9 +8,9 @@
 - "worker": a Celery worker's main process is running and connected to the broker; written
   when it is ready and every WORKER_SECONDS from its event loop (celery_signals.py), whether or
   not it has tasks to run.
-- "backup": a backup was written. The backup job records it after its dump succeeded
-  (`python manage.py record_backup`, or `backup_record()`); until one does, `last_backup()` is
-  None and the status page says "No backup recorded".
+
+The last backup is not a heartbeat: deploy/backup.sh writes its time next to the dumps, and
+dialogue_hub/backups.py `last_backup()` reads it (README: Backups).
 """
 
 from __future__ import annotations
@@ -40,13 +40,3 @@ def heartbeats() -> dict[str, datetime]:
     from ..models import Heartbeat  # noqa: PLC0415
 
     return dict(Heartbeat.objects.values_list("name", "at"))
-
-
-def backup_record(*, at: datetime | None = None) -> None:
-    """Record that a backup was written (the backup job calls this once its dump succeeded)."""
-    heartbeat_record("backup", at=at)
-
-
-def last_backup() -> datetime | None:
-    """When the last backup was written, if one was recorded (`backup_record`); None: unknown."""
-    return heartbeats().get("backup")

@@ -37,7 +37,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 
-from .. import ratelimit
+from .. import backups, ratelimit
 from . import heartbeats, selectors
 
 HEARTBEATS = {
@@ -53,11 +53,11 @@ HEARTBEATS = {
         "dialogue_hub_worker_last_seen_timestamp_seconds",
         "When a Celery worker last showed it is running; every 30 s while one runs (0: never).",
     ),
-    "backup": (
-        "dialogue_hub_backup_last_timestamp_seconds",
-        "When the last backup was recorded as written (0: none recorded).",
-    ),
 }
+BACKUP_METRIC = (
+    "dialogue_hub_backup_last_timestamp_seconds",
+    "When the last backup was written, from deploy/backup.sh's latest.json (0: none known).",
+)
 
 
 class AppCollector:
@@ -105,6 +105,8 @@ class AppCollector:
         for name, (metric, documentation) in HEARTBEATS.items():
             at = beats.get(name)
             yield GaugeMetricFamily(metric, documentation, value=at.timestamp() if at else 0)
+        backup = backups.last_backup()
+        yield GaugeMetricFamily(*BACKUP_METRIC, value=backup["time"].timestamp() if backup else 0)
 
 
 @lru_cache(maxsize=8)

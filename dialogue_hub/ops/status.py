@@ -17,6 +17,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from .. import backups
 from ..models import OutboxChannel, OutboxStatus
 from . import heartbeats, selectors
 
@@ -195,7 +196,8 @@ def status_read(*, now: datetime | None = None) -> Status:
     figures = selectors.outbox_figures(now=now)
     beats = heartbeats.heartbeats()
     versions = selectors.versions()
-    last_backup = beats.get("backup")
+    backup = backups.last_backup()
+    last_backup = backup["time"] if backup else None
     rows = [
         OutboxRow(
             label=str(label),

@@ -5,7 +5,7 @@ written by what they stand for: the sweep by the relay task, beat's by a publish
 process only. A real gunicorn with several workers and a real Celery worker: tests/test_ops_stack.py.
 """
 
-import io
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -14,7 +14,6 @@ import pytest
 import yaml
 from celery.signals import after_task_publish, beat_init
 from django.conf import settings as django_settings
-from django.core.management import call_command
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -37,6 +36,12 @@ def samples(body: bytes) -> dict:
         for sample in family.samples:
             found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
     return found
+
+
+def scrape(client) -> dict:
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    return samples(response.content)
 
 
 def value(found: dict, name: str, **labels) -> float:
@@ -228,18 +233,16 @@ def test_only_beats_process_records_beats_handover(not_beat):
     assert "beat" in heartbeats.heartbeats()
 
 
-def test_last_backup_is_unknown_until_one_is_recorded():
-    assert heartbeats.last_backup() is None
+def test_the_last_backup_is_the_time_the_backup_job_wrote(client, settings, tmp_path):
+    settings.DIALOGUE_HUB_BACKUP_DIR = str(tmp_path)
+    assert value(scrape(client), "dialogue_hub_backup_last_timestamp_seconds") == 0  # unknown
     written = timezone.now() - timedelta(hours=3)
-    heartbeats.backup_record(at=written)
-    assert heartbeats.last_backup() == written
-
-
-def test_the_backup_job_records_its_backup_with_a_command():
-    out = io.StringIO()
-    call_command("record_backup", stdout=out)
-    assert heartbeats.last_backup() is not None
-    assert out.getvalue().startswith("Backup recorded at ")
+    marker = {"time": written.isoformat(), "file": "dialogue-x.dump", "size": 1234}
+    (tmp_path / "latest.json").write_text(json.dumps(marker))
+    found = scrape(client)
+    assert value(found, "dialogue_hub_backup_last_timestamp_seconds") == pytest.approx(
+        written.timestamp()
+    )
 
 
 def test_the_alerts_and_the_readme_name_metrics_the_endpoint_has(client):
