@@ -17,7 +17,8 @@ recorded, `scrub_breadcrumb`), so that a changed option or a new integration let
   request, the Referer, messages, breadcrumbs. That covers the manage, guardian and survey links,
   email preference and unsubscribe links, calendar feeds, short links, invitations, allauth's
   confirmation and password-reset keys, and every route added later (the routes are read from
-  the URL conf, not listed here);
+  the URL conf, not listed here: the walk of dialogue_hub/redaction.py, given this broader rule
+  than the logs' one, `is_secret`);
 - stack frames keep their file, function, line and source, never their local variables;
 - messages: email addresses, phone numbers, signed tokens (django.core.signing), API tokens and
   passwords in URLs are replaced; in exception messages quoted values too ('Jane Doe'), keeping
@@ -144,14 +145,6 @@ URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]*(?=@)
 QUERY = re.compile(
     r"(?P<path>(?:[a-z][a-z0-9+.-]*://[^\s/?#]+)?/[^\s?#\"'<>]*)\?[^\s#\"'<>]*", re.IGNORECASE
 )
-# Quoted values in exception messages, and the identifiers and type names that stay.
-QUOTED = re.compile(r"'(?P<single>[^'\n]*)'|\"(?P<double>[^\"\n]*)\"")
-IDENTIFIER = re.compile(r"^(?:[a-z_][a-z0-9_]*|(?:[A-Z][a-z0-9]+){2,}|[A-Z_][A-Z0-9_]*)$")
-PG_KEY_DETAIL = re.compile(r"(?P<head>Key \(.*?\)=\()[^\n]*(?=\) )")
-SQL_LITERAL = re.compile(r"(?<![\w'])[EeNn]?'(?:[^']|'')*'")
-PLACEHOLDER = re.compile(r"^(?:\{\w+\}|<(?:\w+:)?\w+>|\[Filtered\])$")
-# When the URL conf cannot be read (the error is in it): every segment after the first.
-ANY_PRIVATE_PATH = re.compile(r"(?P<head>(?<![\w.~%-])/[\w.-]+/)(?P<rest>[^\s?#\"'<>]+)")
 
 
 # --- start-up ----------------------------------------------------------------------------------
@@ -224,6 +217,12 @@ def error_reporting_init(env) -> bool:
 # --- private links: read from the URL conf ------------------------------------------------------
 
 
+# A route's placeholder ({token}, <token>) where a secret would stand: not a value.
+PLACEHOLDER = re.compile(r"^(?:\{\w+\}|<(?:\w+:)?\w+>|\[Filtered\])$")
+# When the URL conf cannot be read (the error is in it): every segment after the first.
+ANY_PRIVATE_PATH = re.compile(r"(?P<head>(?<![\w.~%-])/[\w.-]+/)(?P<rest>[^\s?#\"'<>]+)")
+
+
 def is_secret(name: str, converter: object = None) -> bool:
     """Sentry's rule, broader than the logs' one: every kwarg but PUBLIC_KWARGS and numbers."""
     from django.urls.converters import IntConverter  # noqa: PLC0415
@@ -233,7 +232,6 @@ def is_secret(name: str, converter: object = None) -> bool:
 
 def _blank(match: re.Match) -> str:
     secret = match[2]
-    # a route's placeholder ({token}) is not a value
     return match[1] + (secret if PLACEHOLDER.match(secret) else FILTERED)
 
 
@@ -275,6 +273,13 @@ def scrub_text(text: str) -> str:
     text = AUTH_VALUE.sub(lambda m: f"{m['scheme']} {FILTERED}", text)
     text = EMAIL.sub(FILTERED, text)
     return PHONE_LIKE.sub(_phone, text)
+
+
+# Quoted values in exception messages, and the identifiers and type names that stay.
+QUOTED = re.compile(r"'(?P<single>[^'\n]*)'|\"(?P<double>[^\"\n]*)\"")
+IDENTIFIER = re.compile(r"^(?:[a-z_][a-z0-9_]*|(?:[A-Z][a-z0-9]+){2,}|[A-Z_][A-Z0-9_]*)$")
+PG_KEY_DETAIL = re.compile(r"(?P<head>Key \(.*?\)=\()[^\n]*(?=\) )")
+SQL_LITERAL = re.compile(r"(?<![\w'])[EeNn]?'(?:[^']|'')*'")
 
 
 def _quoted(match: re.Match) -> str:

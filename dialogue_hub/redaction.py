@@ -5,6 +5,8 @@ through every include) whose parameter is named like a secret (`token`, `key`, `
 `secret`, `signature`…) gives a rule "the path up to that parameter, then the secret", so
 `/registration/<token>/manage/` is logged as `/registration/[redacted]/manage/`, and a new
 route with a token is covered the day it is added. `secret_routes()` lists what the walk found.
+The walk and its rules (`path_rules`) take which parameters hold a secret as an argument:
+error reports (dialogue_hub/error_reporting.py) use the same ones with a broader rule.
 
 On top, whatever the URL conf cannot tell: `Authorization: Bearer …`, API tokens (`dh_…`),
 session and CSRF cookies and form fields, Django signed values (`value:timestamp:signature`,
