@@ -17,7 +17,8 @@ recorded, `scrub_breadcrumb`), so that a changed option or a new integration let
   request, the Referer, messages, breadcrumbs. That covers the manage, guardian and survey links,
   email preference and unsubscribe links, calendar feeds, short links, invitations, allauth's
   confirmation and password-reset keys, and every route added later (the routes are read from
-  the URL conf, not listed here);
+  the URL conf, not listed here: the walk of dialogue_hub/redaction.py, given this broader rule
+  than the logs' one, `is_secret`);
 - stack frames keep their file, function, line and source, never their local variables;
 - messages: email addresses, phone numbers, signed tokens (django.core.signing), API tokens and
   passwords in URLs are replaced; in exception messages quoted values too ('Jane Doe'), keeping
@@ -35,8 +36,9 @@ from __future__ import annotations
 
 import re
 import tomllib
-from functools import lru_cache
 from pathlib import Path
+
+from .redaction import path_rules
 
 FILTERED = "[Filtered]"
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -143,14 +145,6 @@ URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]*(?=@)
 QUERY = re.compile(
     r"(?P<path>(?:[a-z][a-z0-9+.-]*://[^\s/?#]+)?/[^\s?#\"'<>]*)\?[^\s#\"'<>]*", re.IGNORECASE
 )
-# Quoted values in exception messages, and the identifiers and type names that stay.
-QUOTED = re.compile(r"'(?P<single>[^'\n]*)'|\"(?P<double>[^\"\n]*)\"")
-IDENTIFIER = re.compile(r"^(?:[a-z_][a-z0-9_]*|(?:[A-Z][a-z0-9]+){2,}|[A-Z_][A-Z0-9_]*)$")
-PG_KEY_DETAIL = re.compile(r"(?P<head>Key \(.*?\)=\()[^\n]*(?=\) )")
-SQL_LITERAL = re.compile(r"(?<![\w'])[EeNn]?'(?:[^']|'')*'")
-PLACEHOLDER = re.compile(r"^(?:\{\w+\}|<(?:\w+:)?\w+>|\[Filtered\])$")
-# When the URL conf cannot be read (the error is in it): every segment after the first.
-ANY_PRIVATE_PATH = re.compile(r"(?P<head>(?<![\w.~%-])/[\w.-]+/)(?P<rest>[^\s?#\"'<>]+)")
 
 
 # --- start-up ----------------------------------------------------------------------------------
@@ -223,108 +217,22 @@ def error_reporting_init(env) -> bool:
 # --- private links: read from the URL conf ------------------------------------------------------
 
 
-def _group_end(regex: str, start: int) -> int:
-    """The index just past the group opened at regex[start] (escapes and classes skipped)."""
-    depth, index, in_class = 0, start, False
-    while index < len(regex):
-        char = regex[index]
-        if char == "\\":
-            index += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-            if regex[index + 1 : index + 2] == "]":
-                index += 1
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return index + 1
-        index += 1
-    return len(regex)
+# A route's placeholder ({token}, <token>) where a secret would stand: not a value.
+PLACEHOLDER = re.compile(r"^(?:\{\w+\}|<(?:\w+:)?\w+>|\[Filtered\])$")
+# When the URL conf cannot be read (the error is in it): every segment after the first.
+ANY_PRIVATE_PATH = re.compile(r"(?P<head>(?<![\w.~%-])/[\w.-]+/)(?P<rest>[^\s?#\"'<>]+)")
 
 
-def _route_regex(pattern) -> str:
-    """A route's regex without its anchors (^…\\Z or ^…$)."""
-    regex = pattern.regex.pattern
-    regex = regex.removeprefix("^")
-    if regex.endswith(r"\Z"):
-        regex = regex[:-2]
-    elif regex.endswith("$") and not regex.endswith(r"\$"):
-        regex = regex[:-1]
-    return regex
-
-
-def _routes(patterns, prefix: str = "", converters: dict | None = None):
-    """(full regex, converters by kwarg) of every route under `patterns`, includes walked."""
-    from django.urls import URLResolver  # noqa: PLC0415 (settings are read at first use)
-
-    for entry in patterns:
-        regex = prefix + _route_regex(entry.pattern)
-        known = {**(converters or {}), **getattr(entry.pattern, "converters", {})}
-        if isinstance(entry, URLResolver):
-            yield from _routes(entry.url_patterns, regex, known)
-        else:
-            yield regex, known
-
-
-GROUP = re.compile(r"\(\?P<(?P<name>\w+)>")
-
-
-def _is_secret(name: str, converter) -> bool:
+def is_secret(name: str, converter: object = None) -> bool:
+    """Sentry's rule, broader than the logs' one: every kwarg but PUBLIC_KWARGS and numbers."""
     from django.urls.converters import IntConverter  # noqa: PLC0415
 
     return name not in PUBLIC_KWARGS and not isinstance(converter, IntConverter)
 
 
-@lru_cache(maxsize=8)
-def private_path_patterns(urlconf: str) -> tuple[tuple[re.Pattern, tuple[str, ...]], ...]:
-    """For every route of `urlconf` that captures a secret: a regex matching its path up to the
-    last secret, anywhere in a text, with the names of the secret groups."""
-    from django.urls import get_resolver  # noqa: PLC0415
-
-    found: dict[str, tuple[str, ...]] = {}
-    for regex, converters in _routes(get_resolver(urlconf).url_patterns):
-        groups = list(GROUP.finditer(regex))
-        secret = [g for g in groups if _is_secret(g["name"], converters.get(g["name"]))]
-        if not secret:
-            continue
-        cut = _group_end(regex, secret[-1].start())
-        names: list[str] = []
-        rewritten, last = [], 0
-        for number, group in enumerate(g for g in groups if g.start() < cut):
-            rewritten.append(regex[last : group.start()])
-            label = f"g{number}"
-            rewritten.append(f"(?P<{label}>")
-            if group in secret:
-                names.append(label)
-            last = group.end()
-        rewritten.append(regex[last:cut])
-        found.setdefault("".join(rewritten), tuple(names))
-    compiled = []
-    for regex, names in found.items():
-        try:
-            compiled.append((re.compile(r"(?<![\w.~%-])" + regex), names))
-        except re.error:
-            continue
-    return tuple(compiled)
-
-
-def _blank_groups(match: re.Match, names: tuple[str, ...]) -> str:
-    text, offset, out, last = match.group(0), match.start(), [], 0
-    for name in names:
-        if match.start(name) < 0:
-            continue
-        start, end = match.start(name) - offset, match.end(name) - offset
-        if PLACEHOLDER.match(text[start:end]):
-            continue  # a route's placeholder ({token}), not a value
-        out += [text[last:start], FILTERED]
-        last = end
-    out.append(text[last:])
-    return "".join(out)
+def _blank(match: re.Match) -> str:
+    secret = match[2]
+    return match[1] + (secret if PLACEHOLDER.match(secret) else FILTERED)
 
 
 def scrub_paths(text: str) -> str:
@@ -334,11 +242,11 @@ def scrub_paths(text: str) -> str:
     try:
         from django.conf import settings  # noqa: PLC0415
 
-        patterns = private_path_patterns(settings.ROOT_URLCONF)
+        rules = path_rules(settings.ROOT_URLCONF, is_secret)
     except Exception:  # the URL conf itself is broken: keep only first segments  # noqa: BLE001
         return ANY_PRIVATE_PATH.sub(lambda m: m["head"] + FILTERED, text)
-    for pattern, names in patterns:
-        text = pattern.sub(lambda m, names=names: _blank_groups(m, names), text)
+    for rule in rules:
+        text = rule.sub(_blank, text)
     return text
 
 
@@ -365,6 +273,13 @@ def scrub_text(text: str) -> str:
     text = AUTH_VALUE.sub(lambda m: f"{m['scheme']} {FILTERED}", text)
     text = EMAIL.sub(FILTERED, text)
     return PHONE_LIKE.sub(_phone, text)
+
+
+# Quoted values in exception messages, and the identifiers and type names that stay.
+QUOTED = re.compile(r"'(?P<single>[^'\n]*)'|\"(?P<double>[^\"\n]*)\"")
+IDENTIFIER = re.compile(r"^(?:[a-z_][a-z0-9_]*|(?:[A-Z][a-z0-9]+){2,}|[A-Z_][A-Z0-9_]*)$")
+PG_KEY_DETAIL = re.compile(r"(?P<head>Key \(.*?\)=\()[^\n]*(?=\) )")
+SQL_LITERAL = re.compile(r"(?<![\w'])[EeNn]?'(?:[^']|'')*'")
 
 
 def _quoted(match: re.Match) -> str:

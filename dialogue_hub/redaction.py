@@ -5,6 +5,8 @@ through every include) whose parameter is named like a secret (`token`, `key`, `
 `secret`, `signature`…) gives a rule "the path up to that parameter, then the secret", so
 `/registration/<token>/manage/` is logged as `/registration/[redacted]/manage/`, and a new
 route with a token is covered the day it is added. `secret_routes()` lists what the walk found.
+The walk and its rules (`path_rules`) take which parameters hold a secret as an argument:
+error reports (dialogue_hub/error_reporting.py) use the same ones with a broader rule.
 
 On top, whatever the URL conf cannot tell: `Authorization: Bearer …`, API tokens (`dh_…`),
 session and CSRF cookies and form fields, Django signed values (`value:timestamp:signature`,
@@ -16,6 +18,7 @@ names the recipient).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
@@ -30,6 +33,14 @@ _END = rf"(?=[{_STOP}]|$)"
 
 _GROUP_START = re.compile(r"\(\?P<(\w+)>")
 
+# Whether a route parameter holds a secret: (its name, its converter) -> bool.
+SecretTest = Callable[[str, object], bool]
+
+
+def named_like_a_secret(name: str, converter: object = None) -> bool:
+    """The logs' rule: a parameter named like a secret (SECRET_NAME)."""
+    return bool(SECRET_NAME.search(name))
+
 
 @dataclass(frozen=True)
 class SecretRoute:
@@ -39,35 +50,41 @@ class SecretRoute:
 
 
 def _regex_text(pattern) -> str:
-    text = pattern.regex.pattern
-    if text.startswith("^"):
-        text = text[1:]
-    for ending in ("\\Z", "$"):
-        if text.endswith(ending):
-            text = text[: -len(ending)]
+    """A route's regex without its anchors (^…\\Z or ^…$)."""
+    text = pattern.regex.pattern.removeprefix("^")
+    if text.endswith("\\Z"):
+        return text[:-2]
+    if text.endswith("$") and not text.endswith("\\$"):
+        return text[:-1]
     return text
 
 
-def _walk(resolver, prefix: str = "", namespace: str = ""):
+def _walk(resolver, prefix: str = "", namespace: str = "", converters: dict | None = None):
+    """(full regex, URL name, converters by parameter) of every route, includes walked."""
     from django.urls import URLResolver
 
     for entry in resolver.url_patterns:
         text = prefix + _regex_text(entry.pattern)
+        known = {**(converters or {}), **getattr(entry.pattern, "converters", {})}
         if isinstance(entry, URLResolver):
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from _walk(entry, text, inner)
+            yield from _walk(entry, text, inner, known)
         else:
-            yield text, f"{namespace}{entry.name}" if entry.name else ""
+            yield text, f"{namespace}{entry.name}" if entry.name else "", known
 
 
-def secret_routes(urlconf: str | None = None) -> list[SecretRoute]:
-    """Every route of the URL conf with a parameter named like a secret."""
+def secret_routes(
+    urlconf: str | None = None, is_secret: SecretTest = named_like_a_secret
+) -> list[SecretRoute]:
+    """Every route of the URL conf with a parameter that holds a secret (by `is_secret`)."""
     from django.urls import get_resolver
 
     found = []
-    for text, name in _walk(get_resolver(urlconf)):
+    for text, name, converters in _walk(get_resolver(urlconf)):
         secrets = tuple(
-            m.group(1) for m in _GROUP_START.finditer(text) if SECRET_NAME.search(m.group(1))
+            m.group(1)
+            for m in _GROUP_START.finditer(text)
+            if is_secret(m.group(1), converters.get(m.group(1)))
         )
         if secrets:
             found.append(SecretRoute(route=text, name=name, secrets=secrets))
@@ -86,6 +103,8 @@ def _group_end(text: str, start: int) -> int:
             in_class = char != "]"
         elif char == "[":
             in_class = True
+            if text[i + 1 : i + 2] == "]":  # "[]…]": the first "]" is a character
+                i += 1
         elif char == "(":
             depth += 1
         elif char == ")":
@@ -99,32 +118,37 @@ def _group_end(text: str, start: int) -> int:
 _LITERAL = re.compile(r"(?:\\.|[^/()\[\]$^|*+?{}\\])*")
 
 
-def _rules_of(route: str) -> list[tuple[str, str]]:
-    """(what comes before, what may follow) for each secret parameter of `route`."""
+def _rules_of(found: SecretRoute) -> list[tuple[str, str]]:
+    """(what comes before, what may follow) for each secret parameter of a route."""
     rules = []
-    for match in _GROUP_START.finditer(route):
-        if not SECRET_NAME.search(match.group(1)):
+    for match in _GROUP_START.finditer(found.route):
+        if match.group(1) not in found.secrets:
             continue
         # The groups before it stay as they are, without their names (no clashes).
-        before = _GROUP_START.sub("(?:", route[: match.start()])
-        after = _LITERAL.match(route, _group_end(route, match.start())).group(0)
+        before = _GROUP_START.sub("(?:", found.route[: match.start()])
+        after = _LITERAL.match(found.route, _group_end(found.route, match.start())).group(0)
         rules.append((before, after))
     return rules
 
 
-def _url_rules(urlconf: str | None) -> list[re.Pattern]:
-    pairs = {pair for found in secret_routes(urlconf) for pair in _rules_of(found.route)}
+@lru_cache(maxsize=16)
+def path_rules(
+    urlconf: str | None, is_secret: SecretTest = named_like_a_secret
+) -> tuple[re.Pattern, ...]:
+    """The rules hiding the secrets of private links anywhere in a text: group 1 is the path up
+    to a secret, group 2 the secret. One a secret parameter of a route, read from the URL conf;
+    `is_secret` tells which parameters hold one (logs: SECRET_NAME; Sentry events: a broader
+    rule, dialogue_hub/error_reporting.py). Raises what a broken URL conf raises."""
+    pairs = {pair for found in secret_routes(urlconf, is_secret) for pair in _rules_of(found)}
     # The longest prefix first: in "key/<uidb36>-<key>/" the key's rule needs the uid unchanged.
     compiled = []
-    for before, after in sorted(pairs, key=lambda pair: -len(pair[0])):
+    for before, after in sorted(pairs, key=lambda pair: (-len(pair[0]), pair)):
         follow = f"(?={after})|{_END}" if after else _END
-        compiled.append(re.compile(f"(/{before})({_SECRET})(?:{follow})"))
-    return compiled
-
-
-@lru_cache(maxsize=8)
-def _cached_url_rules(urlconf: str) -> tuple[re.Pattern, ...]:
-    return tuple(_url_rules(urlconf))
+        try:
+            compiled.append(re.compile(f"(/{before})({_SECRET})(?:{follow})"))
+        except re.error:  # a route regex that cannot be cut (a back-reference): none seen
+            continue
+    return tuple(compiled)
 
 
 def url_rules() -> tuple[re.Pattern, ...]:
@@ -135,7 +159,7 @@ def url_rules() -> tuple[re.Pattern, ...]:
     if not apps.ready:
         return ()
     try:
-        return _cached_url_rules(settings.ROOT_URLCONF)
+        return path_rules(settings.ROOT_URLCONF)
     except Exception:  # noqa: BLE001 (a broken URL conf: the signed-value rule below still holds)
         return ()
 

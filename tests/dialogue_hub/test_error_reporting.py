@@ -43,6 +43,7 @@ from dialogue_hub.error_reporting import (
     scrub_sql,
     scrub_text,
 )
+from dialogue_hub.redaction import REDACTED, redact
 from dialogue_hub.tasks import outbox_send
 from initiatives.models import Role
 from participants.models import Participant
@@ -277,6 +278,7 @@ def _view(request, **kwargs):  # pragma: no cover (never served)
 urlpatterns = [
     path("", include("dialogue_hub.urls")),
     path("later/<str:secret>/<int:pk>/", _view, name="added_later"),
+    path("reference/<str:reference>/", _view, name="added_later_reference"),
 ]
 
 TOKEN = ".eJyrVipQslIqSE1OTS4tSU0tUqoFADZZBdA:1tJxyz:AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefg"
@@ -330,6 +332,16 @@ def test_a_route_added_later_is_covered_without_listing_it(settings):
     assert scrub_text(address) == f"/later/{FILTERED}/5/"
     # the project's own routes are still read through the include
     assert "Zq9abc" not in scrub_text("/registration/Zq9abc/")
+
+
+def test_events_hide_every_kwarg_where_logs_hide_only_secret_names(settings):
+    """One walk of the URL conf (dialogue_hub/redaction.py), two rules: an event loses whatever a
+    route captures but ids, slugs and kinds; a log line only what is named like a secret."""
+    settings.ROOT_URLCONF = __name__
+    address = reverse("added_later_reference", kwargs={"reference": "Zq9-reference"})
+    assert scrub_text(address) == f"/reference/{FILTERED}/"
+    assert redact(address) == address
+    assert redact("/later/Zq9-added/5/") == f"/later/{REDACTED}/5/"
 
 
 def test_text_loses_addresses_phones_tokens_and_query_strings():
