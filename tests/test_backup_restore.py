@@ -20,7 +20,6 @@ import shutil
 import subprocess
 import sys
 import time
-from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -34,15 +33,14 @@ from psycopg import sql
 
 from dialogue_hub.backups import last_backup
 
+from . import processes as procs
 from .conftest import DEMO_SLUG, IN_CI
+from .processes import HOST, Process, http_request
 from .smtp_sink import free_port
-from .test_redis_outage import HOST, Process, http_request
-from .test_several_nodes import COLLECT_STATIC
 
 pytestmark = [pytest.mark.postgres]
 
-BASE_DIR = Path(django_settings.BASE_DIR)
-SCRIPT = BASE_DIR / "deploy" / "backup.sh"
+SCRIPT = procs.BASE_DIR / "deploy" / "backup.sh"
 DEMO_ORGANIZER = "organizer@demo.dialoguehub.org"
 DEMO_PASSWORD = "riverton-demo-2026"  # noqa: S105 - the documented demo password
 KEEP = 3
@@ -113,34 +111,31 @@ def databases():
 # --- the app, as production runs it ---------------------------------------------------------------
 
 
-def production_environment(database: str, static_root: Path) -> dict:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PYTEST_", "CELERY_", "DJANGO_", "DIALOGUE_HUB_"))
-        and key not in ("DATABASE_URL", "REDIS_URL", "EMAIL_URL")
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="dialogue_hub.settings.production",
-        DJANGO_SECRET_KEY="backup-round-trip-" + "k" * 40,
-        DJANGO_ALLOWED_HOSTS=HOST,
-        DIALOGUE_HUB_BASE_URL=f"http://{HOST}",
-        DJANGO_STATIC_ROOT=str(static_root),
+def environment(database: str, static_root: Path) -> dict:
+    """The production settings on `database`, with no Redis at all: a free port refuses
+    connections (the cache and the broker fall back)."""
+    env = procs.production_environment(
+        free_port(),  # nothing listens there
+        static_root,
+        redis_url=f"redis://{HOST}:{free_port()}/0",
+        db_url=database_url(database),
+        DJANGO_SECRET_KEY="backup-round-trip-" + "k" * 40,  # `check --deploy` accepts it
         DJANGO_LOG_LEVEL="ERROR",  # Redis's absence is logged at WARNING on every start
-        DATABASE_URL=database_url(database),
-        DJANGO_CONN_MAX_AGE="0",
-        # No Redis: a free port refuses connections (the cache and the broker fall back).
-        REDIS_URL=f"redis://{HOST}:{free_port()}/0",
-        EMAIL_URL=f"smtp://{HOST}:{free_port()}",
-        CELERY_BEAT_SCHEDULE_FILENAME=str(static_root.parent / "celerybeat-schedule"),
-        PYTHONUNBUFFERED="1",
     )
+    # `check --deploy` passes with production's own SSL redirect.
+    del env["DJANGO_SECURE_SSL_REDIRECT"]
     return env
 
 
 def run(argv: list[str], env: dict, *, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run(  # noqa: S603 - our own interpreter, scripts and the PostgreSQL tools
-        argv, cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        argv,
+        cwd=procs.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -167,31 +162,13 @@ def pg_tools() -> dict[str, str]:
 def serve(env: dict, log_dir: Path) -> tuple[Process, int]:
     """gunicorn (one worker) on the production settings, once it answers."""
     port = free_port()
-    web = Process(
-        "gunicorn",
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "dialogue_hub.wsgi:application",
-            "--bind",
-            f"{HOST}:{port}",
-            "--workers",
-            "1",
-            "--timeout",
-            "60",
-            "--graceful-timeout",
-            "2",
-        ],
-        env,
-        log_dir,
-    )
+    web = Process("gunicorn", procs.gunicorn_argv(port), env, log_dir)
     deadline = time.monotonic() + 60
     try:
         while True:
             assert web.alive(), web.log_tail()
-            with suppress(OSError):
-                answer = http_request(port, "GET", "/healthz", timeout=5)
+            answer = procs.health(port)
+            if answer is not None:
                 # Redis is absent (503 for the broker and the cache); the database is there.
                 assert json.loads(answer.body)["database"] == "ok", answer.body
                 return web, port
@@ -210,15 +187,9 @@ def test_a_dump_of_the_demo_restores_into_a_fresh_database_that_serves_the_site(
 ):
     tools = pg_tools()
     lost, restored = databases
-    env = production_environment(lost, tmp_path / "static")
+    env = environment(lost, tmp_path / "static")
     # The static files' manifest (production's storage needs it) is collected meanwhile.
-    collecting = subprocess.Popen(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", COLLECT_STATIC],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    collecting = procs.start_collect_static(env)
     try:
         # A database loaded as `make run` loads one.
         maintenance(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(lost)))

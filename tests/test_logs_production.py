@@ -19,26 +19,21 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 import time
 import uuid
-from contextlib import suppress
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings as django_settings
 from django.urls import reverse
 
 from dialogue_hub import outbox
 
+from . import processes as procs
 from .factories import InitiativeFactory, RegistrationSettingsFactory
 from .helpers import registration_answers
+from .processes import HOST, Process, http_request
 from .smtp_sink import SmtpSink, free_port
-from .test_outbox_worker import wait_until
-from .test_redis_outage import HOST, Process, _production_environment, http_request
-from .test_several_nodes import COLLECT_STATIC
 
 pytestmark = [
     pytest.mark.postgres,
@@ -46,7 +41,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-BASE_DIR = Path(django_settings.BASE_DIR)
 START_WITHIN = 90  # seconds, for the three processes
 
 ADULT = {"name": "Marisol Quintanilla", "email": "marisol.quintanilla@example.net"}
@@ -68,7 +62,7 @@ class Stack:
         )
 
     def logs(self) -> str:
-        return "\n".join(process.log_path.read_text(errors="replace") for process in self.processes)
+        return "\n".join(process.log() for process in self.processes)
 
     def tails(self) -> str:
         return "\n".join(process.log_tail() for process in self.processes)
@@ -79,65 +73,35 @@ class Stack:
         def sent():
             return [m for m in self.sink.messages if address in m.recipients]
 
-        wait_until(lambda: sent(), timeout=60, message=self.tails())
+        procs.wait_until(lambda: sent(), timeout=60, message=self.tails())
         return sent()[0].email().get_body(preferencelist=("plain",)).get_content()
-
-
-def _start(name: str, argv: list[str], env: dict, log_dir: Path) -> Process:
-    return Process(name, [sys.executable, "-m", *argv], env, log_dir)
 
 
 @pytest.fixture(scope="module")
 def stack(django_db_setup, tmp_path_factory):
     log_dir = tmp_path_factory.mktemp("logs")
     with SmtpSink() as sink:
-        env = _production_environment(django_settings.REDIS_URL, sink.port, log_dir / "static")
-        env["DJANGO_LOG_LEVEL"] = "INFO"  # production's default: every INFO line is scanned
-        collected = subprocess.run(  # noqa: S603 (our own interpreter and script)
-            [sys.executable, "-c", COLLECT_STATIC],
-            cwd=BASE_DIR,
-            env={**env, "PYTHONPATH": str(BASE_DIR)},
-            capture_output=True,
-            check=False,
-        )
-        assert collected.returncode == 0, collected.stderr.decode(errors="replace")
+        # INFO: production's default, every INFO line is scanned.
+        env = procs.production_environment(sink.port, log_dir / "static", DJANGO_LOG_LEVEL="INFO")
+        procs.collect_static(env)
         port = free_port()
         processes = []
         try:
             processes.append(
-                _start(
+                Process(
                     "web",
                     # The Dockerfile's command, with a port of its own and one worker.
-                    [
-                        "gunicorn",
-                        "--config",
-                        "python:dialogue_hub.gunicorn_conf",
-                        "dialogue_hub.wsgi:application",
-                        "--bind",
-                        f"{HOST}:{port}",
-                        "--workers",
-                        "1",
-                        "--timeout",
-                        "60",
-                    ],
+                    procs.gunicorn_argv(
+                        port, config="python:dialogue_hub.gunicorn_conf", graceful_timeout=None
+                    ),
                     env,
                     log_dir,
                 )
             )
-            celery = ["celery", "--quiet", "-A", "dialogue_hub"]
             processes.append(
-                _start(
+                Process(
                     "worker",
-                    [
-                        *celery,
-                        "worker",
-                        "--loglevel=INFO",
-                        "--concurrency=1",
-                        "--without-mingle",
-                        "--without-gossip",
-                        "--without-heartbeat",
-                        "--pool=prefork",
-                    ],
+                    procs.celery_worker_argv("--concurrency=1", "--pool=prefork", quiet=True),
                     # Celery warns a worker started as root before any logging is set up (a
                     # plain line); the image runs it as the user `app` (Dockerfile), not root.
                     {
@@ -147,20 +111,20 @@ def stack(django_db_setup, tmp_path_factory):
                     log_dir,
                 )
             )
-            processes.append(_start("beat", [*celery, "beat", "--loglevel=INFO"], env, log_dir))
+            beat = [sys.executable, "-m", "celery", "--quiet", "-A", "dialogue_hub", "beat"]
+            processes.append(Process("beat", [*beat, "--loglevel=INFO"], env, log_dir))
             found = Stack(port, processes, sink)
 
             def ready() -> bool:
                 for process in processes:
                     assert process.alive(), f"{process.name} exited:\n{found.tails()}"
-                with suppress(OSError):
-                    up = found.request("GET", "/healthz").status == 200
-                    return (
-                        up
-                        and b" ready." in found.worker.log_path.read_bytes()
-                        and b"beat: Starting" in found.beat.log_path.read_bytes()
-                    )
-                return False
+                answer = procs.health(port, timeout=30)
+                return (
+                    answer is not None
+                    and answer.status == 200
+                    and found.worker.logged(b" ready.")
+                    and found.beat.logged(b"beat: Starting")
+                )
 
             deadline = time.monotonic() + START_WITHIN
             while not ready():
@@ -258,10 +222,10 @@ def test_registration_to_unsubscribe_logs_json_lines_without_secrets_or_people(s
             e.get("task_name") == "dialogue_hub.tasks.outbox_send"
             and e.get("request_id") == request_id
             and "succeeded" in e["message"]
-            for e in _entries(stack.worker.log_path.read_text(errors="replace"))
+            for e in _entries(stack.worker.log())
         )
 
-    wait_until(confirmation_task_logged, timeout=30, message=stack.tails())
+    procs.wait_until(confirmation_task_logged, timeout=30, message=stack.tails())
     time.sleep(1)  # the access lines of the last requests
 
     text = stack.logs()

@@ -17,16 +17,13 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 import zoneinfo
 from contextlib import contextmanager, suppress
 from datetime import UTC, timedelta
 from pathlib import Path
-from urllib.parse import quote
 
-import kombu.pools
 import pytest
 import redis
 from django.conf import settings as django_settings
@@ -51,6 +48,7 @@ from .factories import (
     ParticipantFactory,
     RegistrationSettingsFactory,
 )
+from .processes import BASE_DIR, celery_worker_argv, database_url, reset_producers, wait_until
 from .smtp_sink import SmtpSink
 
 pytestmark = [
@@ -59,7 +57,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-BASE_DIR = Path(django_settings.BASE_DIR)
 # Short for a test, yet longer than a live worker needs for a batch (about 3-4 s for 50
 # reminders here): send_batch does not check that it still holds a claim before each message,
 # so a lease shorter than a batch would let the relay hand a live worker's rows to another.
@@ -91,24 +88,16 @@ def queued_tasks() -> int:
     return sum(client.llen(key) for key in _queue_keys())
 
 
-def _reset_producers() -> None:
-    """Celery caches its broker connection and producers; drop them so the next publish
-    connects to whatever broker_url says now (kombu keeps them in global pools too)."""
-    kombu.pools.reset()
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @contextmanager
 def broker_at(url: str):
     real = app.conf.broker_url
     app.conf.broker_url = url
-    _reset_producers()
+    reset_producers()
     try:
         yield
     finally:
         app.conf.broker_url = real
-        _reset_producers()
+        reset_producers()
 
 
 @pytest.fixture
@@ -125,7 +114,7 @@ def real_broker(settings):
         yield
     finally:
         app.conf.task_always_eager = eager
-        _reset_producers()
+        reset_producers()
         purge_queue()
 
 
@@ -136,16 +125,6 @@ def real_broker(settings):
 def smtp_sink():
     with SmtpSink() as sink:
         yield sink
-
-
-def _database_url() -> str:
-    """The test database pytest-django created (test_<name>), for the worker's connections."""
-    db = connection.settings_dict
-    user = quote(db["USER"] or "", safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    host = db["HOST"] or "127.0.0.1"
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{user}{password}@{host}{port}/{db['NAME']}"
 
 
 class Worker:
@@ -168,7 +147,7 @@ class Worker:
         }
         env.update(
             DJANGO_SETTINGS_MODULE="dialogue_hub.settings.worker_test",
-            DATABASE_URL=_database_url(),
+            DATABASE_URL=database_url(),
             REDIS_URL=django_settings.REDIS_URL,
             CELERY_BROKER_URL=django_settings.REDIS_URL,
             EMAIL_HOST="127.0.0.1",
@@ -186,23 +165,13 @@ class Worker:
         self.log_path = self.log_dir / f"worker-{self.runs}.log"
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "dialogue_hub",
-                "worker",
+            celery_worker_argv(
                 "--pool=prefork",
                 "--concurrency=2",
                 "-Q",
                 QUEUE,
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-                "--loglevel=INFO",
                 f"--hostname=outbox-test-{uuid.uuid4().hex[:8]}@%h",
-            ],
+            ),
             cwd=BASE_DIR,
             env=self.environment(),
             stdin=subprocess.DEVNULL,
@@ -299,14 +268,6 @@ def worker(real_broker, smtp_sink, tmp_path):
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def wait_until(predicate, *, timeout: float, every: float = 0.1, message: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() >= deadline:
-            raise AssertionError(message or f"not true after {timeout}s")
-        time.sleep(every)
 
 
 def status_counts() -> dict[str, int]:

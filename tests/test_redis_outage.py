@@ -15,26 +15,17 @@ Everything is committed (transaction=True) so the app's and the worker's connect
 
 from __future__ import annotations
 
-import http.client
 import json
-import os
 import re
-import secrets
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from urllib.parse import quote, urlencode
 
-import kombu.pools
 import pytest
 import redis
-from django.conf import settings as django_settings
-from django.contrib.auth.hashers import Argon2PasswordHasher
-from django.db import connection
 from django.urls import get_resolver, reverse
 
 from dialogue_hub.celery import app as celery_app
@@ -42,10 +33,12 @@ from dialogue_hub.models import OutboxMessage, OutboxStatus
 from dialogue_hub.outbox import _message_id, outbox_relay
 from participants.models import Participant
 
+from . import processes as procs
 from .conftest import IN_CI
 from .dialogue_hub.test_urls import walk
 from .factories import PASSWORD
 from .helpers import registration_answers
+from .processes import HOST, Process, http_request
 from .security.access import url_for
 from .security.world import build_world
 from .smtp_sink import SmtpSink, free_port
@@ -56,8 +49,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-BASE_DIR = Path(django_settings.BASE_DIR)
-HOST = "127.0.0.1"
 ANSWER_WITHIN = 2.0  # seconds, for every request while Redis is stopped or paused
 
 
@@ -118,110 +109,6 @@ class RedisServer:
         self.process.send_signal(signal.SIGCONT)
 
 
-def _database_url() -> str:
-    """The test database pytest-django created, for the app's and the worker's connections."""
-    db = connection.settings_dict
-    user = quote(db["USER"] or "", safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    host = db["HOST"] or HOST
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{user}{password}@{host}{port}/{db['NAME']}"
-
-
-def _production_environment(redis_url: str, smtp_port: int, static_root: Path) -> dict:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PYTEST_", "CELERY_", "DJANGO_", "DIALOGUE_HUB_"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="dialogue_hub.settings.production",
-        DJANGO_SECRET_KEY=django_settings.SECRET_KEY,  # the world's links are signed with it
-        DJANGO_ALLOWED_HOSTS=HOST,
-        DIALOGUE_HUB_BASE_URL=f"http://{HOST}",
-        DJANGO_SECURE_SSL_REDIRECT="false",
-        DJANGO_STATIC_ROOT=str(static_root),
-        DJANGO_LOG_LEVEL="WARNING",
-        DATABASE_URL=_database_url(),
-        DJANGO_CONN_MAX_AGE="0",  # pytest-django flushes the database after the test
-        REDIS_URL=redis_url,
-        EMAIL_URL=f"smtp://{HOST}:{smtp_port}",
-        CELERY_BEAT_SCHEDULE_FILENAME=str(static_root.parent / "celerybeat-schedule"),
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-class Process:
-    """A child process in its own session, its output in a log file."""
-
-    def __init__(self, name: str, argv: list[str], env: dict, log_dir: Path):
-        self.name = name
-        self.log_path = log_dir / f"{name}.log"
-        self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-            argv,
-            cwd=BASE_DIR,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=self.log_path.open("wb"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def log_tail(self, lines: int = 60) -> str:
-        text = self.log_path.read_text(errors="replace").splitlines()
-        return f"--- {self.name} log ---\n" + "\n".join(text[-lines:])
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def stop(self) -> None:
-        with suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-
-def http_request(
-    port, method, path, data=None, *, cookies=None, host=None, headers=None, timeout=30.0
-):
-    """One request to the app on `port` as through the TLS proxy (X-Forwarded-Proto: https),
-    with a CSRF cookie and token of our own on POSTs; `host`: the Host header (default
-    HOST:port), `headers`: any more (e.g. the X-Forwarded-For a proxy appends). Returns the
-    response with .body, .elapsed, .cookies."""
-    csrf = secrets.token_hex(16)  # 32 characters: a valid CSRF secret
-    host = host or f"{HOST}:{port}"
-    headers = {"Host": host, "X-Forwarded-Proto": "https", **(headers or {})}
-    jar = {**(cookies or {})}
-    body = None
-    if method == "POST":
-        jar["csrftoken"] = csrf
-        headers["Origin"] = f"https://{host}"
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-        body = urlencode({**(data or {}), "csrfmiddlewaretoken": csrf}, doseq=True)
-    if jar:
-        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
-    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
-    started = time.monotonic()
-    try:
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        response.body = response.read()
-    finally:
-        conn.close()
-    response.elapsed = time.monotonic() - started
-    response.cookies = {}
-    for header, value in response.getheaders():
-        if header.lower() == "set-cookie":
-            name, _, rest = value.partition("=")
-            response.cookies[name.strip()] = rest.split(";", 1)[0]
-    return response
-
-
 @pytest.fixture
 def stack(tmp_path):
     """A redis-server, an SMTP sink and gunicorn on production settings (no worker yet)."""
@@ -229,36 +116,16 @@ def stack(tmp_path):
     redis_server.start()
     processes: list[Process] = []
     with SmtpSink() as sink:
-        env = _production_environment(redis_server.url, sink.port, tmp_path / "static")
-        collected = subprocess.run(  # noqa: S603
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-            cwd=BASE_DIR,
-            env=env,
-            capture_output=True,
-            check=False,
+        env = procs.production_environment(
+            sink.port, tmp_path / "static", redis_url=redis_server.url
         )
-        assert collected.returncode == 0, collected.stderr.decode(errors="replace")
+        procs.collect_static(env)
         port = free_port()
         web = Process(
             "gunicorn",
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "dialogue_hub.wsgi:application",
-                "--bind",
-                f"{HOST}:{port}",
-                "--workers",
-                "1",
-                "--timeout",
-                "60",
-                "--graceful-timeout",
-                "2",
-                "--access-logfile",
-                "-",
-                "--access-logformat",
-                "%(t)s %(r)s %(s)s %(L)ss",
-            ],
+            procs.gunicorn_argv(
+                port, "--access-logfile", "-", "--access-logformat", "%(t)s %(r)s %(s)s %(L)ss"
+            ),
             env,
             tmp_path,
         )
@@ -291,9 +158,9 @@ class Stack:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.web.alive(), f"gunicorn exited:\n{self.logs()}"
-            with suppress(OSError):
-                if self.request("GET", "/healthz", timeout=5).status == 200:
-                    return
+            answer = procs.health(self.port)
+            if answer is not None and answer.status == 200:
+                return
             time.sleep(0.2)
         raise AssertionError(f"gunicorn did not answer /healthz in {timeout}s:\n{self.logs()}")
 
@@ -301,27 +168,10 @@ class Stack:
         return http_request(self.port, method, path, data, cookies=cookies, timeout=timeout)
 
     def start_worker(self) -> Process:
-        worker = Process(
-            "worker",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "dialogue_hub",
-                "worker",
-                "--pool=solo",
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-                "--loglevel=INFO",
-            ],
-            self.env,
-            self.log_dir,
-        )
+        worker = Process("worker", procs.celery_worker_argv("--pool=solo"), self.env, self.log_dir)
         self.processes.append(worker)
         deadline = time.monotonic() + 60
-        while b" ready." not in worker.log_path.read_bytes():
+        while not worker.logged(b" ready."):
             assert worker.alive(), f"the worker exited:\n{self.logs()}"
             assert time.monotonic() < deadline, f"the worker did not start:\n{self.logs()}"
             time.sleep(0.1)
@@ -334,18 +184,12 @@ def relay_to(broker_url: str):
     real, eager = celery_app.conf.broker_url, celery_app.conf.task_always_eager
     celery_app.conf.broker_url = broker_url
     celery_app.conf.task_always_eager = False
-
-    def reset():
-        kombu.pools.reset()
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    reset()
+    procs.reset_producers()
     try:
         yield
     finally:
         celery_app.conf.broker_url, celery_app.conf.task_always_eager = real, eager
-        reset()
+        procs.reset_producers()
 
 
 # --- what a signed-out visitor reaches ------------------------------------------------------------
@@ -464,13 +308,6 @@ def wait_for_redis_in_use(stack: Stack, register: str) -> None:
         time.sleep(0.5)
 
 
-def _production_password(user) -> None:
-    """The test settings hash with MD5, which production does not accept: Argon2, as there."""
-    hasher = Argon2PasswordHasher()
-    user.password = hasher.encode(PASSWORD, hasher.salt())
-    user.save(update_fields=["password"])
-
-
 def world_registration(world, email) -> dict:
     """A valid registration for the security world's initiative A, which asks a required
     question of its own (world._add_questions)."""
@@ -482,7 +319,7 @@ def world_registration(world, email) -> dict:
 
 def test_every_public_page_and_sign_in_answers_with_redis_stopped_or_paused(stack):
     world = build_world()
-    _production_password(world.a.users["organizer"])
+    procs.production_password(world.a.users["organizer"])
     assert len(public_paths(world)) > 20  # the walk reaches the registration, links, feeds…
     register = reverse("participants:register", args=[world.a.initiative.slug])
     expected = answers_with_redis_up(stack, world)

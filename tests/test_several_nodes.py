@@ -22,14 +22,9 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
-from contextlib import suppress
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -45,6 +40,7 @@ from guides.services import reminders as reminder_services
 from initiatives.models import Role
 from participants.views import public as public_views
 
+from . import processes as procs
 from .factories import (
     PASSWORD,
     InitiativeFactory,
@@ -54,20 +50,13 @@ from .factories import (
     UserFactory,
 )
 from .helpers import registration_answers
+from .processes import HOST, Process, http_request
 from .smtp_sink import SmtpSink, free_port
 from .test_outbox_worker import (
     circles_meeting_in,
     purge_queue,  # noqa: F401 (used by real_broker)
     queued_tasks,
     real_broker,  # noqa: F401 (a fixture)
-    wait_until,
-)
-from .test_redis_outage import (
-    HOST,
-    Process,
-    _production_environment,
-    _production_password,
-    http_request,
 )
 
 pytestmark = [
@@ -76,25 +65,9 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-BASE_DIR = Path(django_settings.BASE_DIR)
 # The host's TLS proxy as compose's nginx sees it (the compose network's gateway).
 TLS_PROXY = "172.18.0.1"
 START_WITHIN = 120  # seconds, for all four processes together (a loaded `make test` is slow)
-
-# The production storage (whitenoise's CompressedManifestStaticFilesStorage) reads only the
-# manifest at run time; collecting without the compression takes seconds instead of a minute
-# and a half, and gives the same manifest.
-COLLECT_STATIC = """
-import django
-from django.conf import settings
-settings.STORAGES = {
-    **settings.STORAGES,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
-}
-django.setup()
-from django.core.management import call_command
-call_command("collectstatic", interactive=False, verbosity=0)
-"""
 
 
 # --- the nodes ----------------------------------------------------------------------------------
@@ -106,31 +79,12 @@ class Node:
     def __init__(self, name: str, env: dict, log_dir: Path):
         self.name = name
         self.port = free_port()
-        self.process = Process(
-            name,
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "dialogue_hub.wsgi:application",
-                "--bind",
-                f"{HOST}:{self.port}",
-                "--workers",
-                "1",
-                "--timeout",
-                "60",
-                "--graceful-timeout",
-                "2",
-            ],
-            env,
-            log_dir,
-        )
+        self.process = Process(name, procs.gunicorn_argv(self.port), env, log_dir)
 
     def ready(self) -> bool:
         assert self.process.alive(), f"gunicorn {self.name} exited:\n{self.process.log_tail()}"
-        with suppress(OSError):
-            return self.request("GET", "/healthz", timeout=5).status == 200
-        return False
+        answer = procs.health(self.port)
+        return answer is not None and answer.status == 200
 
     def request(
         self, method, path, data=None, *, cookies=None, client=None, forged=None, timeout=30.0
@@ -170,34 +124,20 @@ class Worker:
         self.name = name
         self.process = Process(
             name,
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "dialogue_hub",
-                "worker",
-                "--pool=prefork",
-                "--concurrency=1",
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-                "--loglevel=INFO",
-                f"--hostname={name}@%h",
-            ],
+            procs.celery_worker_argv("--pool=prefork", "--concurrency=1", f"--hostname={name}@%h"),
             env,
             log_dir,
         )
 
     def ready(self) -> bool:
         assert self.process.alive(), f"{self.name} exited:\n{self.process.log_tail()}"
-        return b" ready." in self.process.log_path.read_bytes()
+        return self.process.logged(b" ready.")
 
     def task_runs(self, task: str) -> list[tuple[datetime, float, dict]]:
         """(received at, seconds it ran, what it returned) for each run of `task`, from the
         worker's log (production's: one JSON object a line, dialogue_hub/logs.py)."""
         received, runs = {}, []
-        for line in self.process.log_path.read_text(errors="replace").splitlines():
+        for line in self.process.log().splitlines():
             try:
                 entry = json.loads(line)
             except ValueError:
@@ -228,7 +168,7 @@ class Cluster:
 
     def wait_until(self, predicate, *, timeout: float) -> None:
         try:
-            wait_until(predicate, timeout=timeout)
+            procs.wait_until(predicate, timeout=timeout)
         except AssertionError as error:
             raise AssertionError(f"{error}\n{self.logs()}") from None
 
@@ -253,18 +193,12 @@ class Cluster:
 def cluster(django_db_setup, tmp_path_factory):
     log_dir = tmp_path_factory.mktemp("nodes")
     with SmtpSink() as sink:
-        env = _production_environment(django_settings.REDIS_URL, sink.port, log_dir / "static")
         # Two proxies of ours in front of the nodes, as in docker-compose.yml (Node.request).
-        env["DJANGO_TRUSTED_PROXY_HOPS"] = "2"
-        # Before the nodes start: whitenoise reads the manifest when the app loads.
-        collected = subprocess.run(  # noqa: S603 (our own interpreter and script)
-            [sys.executable, "-c", COLLECT_STATIC],
-            cwd=BASE_DIR,
-            env={**env, "PYTHONPATH": str(BASE_DIR)},
-            capture_output=True,
-            check=False,
+        env = procs.production_environment(
+            sink.port, log_dir / "static", DJANGO_TRUSTED_PROXY_HOPS="2"
         )
-        assert collected.returncode == 0, collected.stderr.decode(errors="replace")
+        # Before the nodes start: whitenoise reads the manifest when the app loads.
+        procs.collect_static(env)
         started: list[Node | Worker] = []
         try:
             for name in ("web-a", "web-b"):
@@ -281,11 +215,7 @@ def cluster(django_db_setup, tmp_path_factory):
                 time.sleep(0.2)
             yield found
         finally:
-            for one in started:  # all at once: each takes a second or two to shut down
-                with suppress(ProcessLookupError):
-                    os.killpg(one.process.process.pid, signal.SIGTERM)
-            for one in started:
-                one.process.stop()
+            procs.stop_all([one.process for one in started])
 
 
 @pytest.fixture
@@ -309,7 +239,7 @@ def test_a_write_on_one_node_is_on_the_other_nodes_cached_page_and_the_session_i
     RegistrationSettingsFactory(initiative=initiative)
     ParticipantFactory(initiative=initiative, name="Early Bird")
     organizer = MembershipFactory(initiative=initiative, role=Role.ORGANIZER).user
-    _production_password(organizer)
+    procs.production_password(organizer)
     roster = reverse("participants:roster", args=[initiative.slug])
 
     # Signed in on A, the session works on B (sessions live in PostgreSQL).
@@ -346,7 +276,7 @@ def test_a_write_on_one_node_is_on_the_other_nodes_cached_page_and_the_session_i
 
 def test_rate_limits_count_the_requests_to_every_node_together(nodes):
     member = UserFactory(email="member@example.org")
-    _production_password(member)
+    procs.production_password(member)
     alternate = [nodes.a, nodes.b]
 
     # allauth: 5 failed sign-ins per account in 5 minutes; the 6th attempt is refused even

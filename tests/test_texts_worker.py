@@ -35,6 +35,7 @@ from participants.models import ContactBy, Participant
 
 from .factories import CircleFactory, InitiativeFactory, ParticipantFactory
 from .helpers import daytime_zone
+from .processes import wait_until
 from .test_outbox_worker import (
     DOWN_BROKER,
     Worker,
@@ -43,7 +44,6 @@ from .test_outbox_worker import (
     purge_queue,  # noqa: F401 (used by real_broker)
     queued_tasks,
     real_broker,  # noqa: F401 (a fixture)
-    wait_until,
 )
 from .twilio_server import AUTH_TOKEN, FROM_NUMBER, TwilioServer
 
