@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import http.client
 import re
-import subprocess
 import sys
 import time
 from contextlib import suppress
 
 import pytest
-from django.conf import settings as django_settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from prometheus_client.parser import text_string_to_metric_families
@@ -31,16 +29,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from dialogue_hub.models import OutboxMessage, OutboxStatus, User
 from dialogue_hub.outbox import outbox_relay
 
+from . import processes as procs
 from .dialogue_hub.ops_rows import MINUTE, message
+from .processes import HOST, Process, http_request
 from .smtp_sink import SmtpSink, free_port
-from .test_redis_outage import (
-    HOST,
-    Process,
-    RedisServer,
-    _production_environment,
-    http_request,
-    relay_to,
-)
+from .test_redis_outage import RedisServer, relay_to
 
 pytestmark = [
     pytest.mark.postgres,
@@ -64,7 +57,9 @@ class Stack:
     def __init__(self, tmp_path, redis_server, sink):
         self.tmp_path = tmp_path
         self.redis = redis_server
-        self.env = _production_environment(redis_server.url, sink.port, tmp_path / "static")
+        self.env = procs.production_environment(
+            sink.port, tmp_path / "static", redis_url=redis_server.url
+        )
         self.env["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path / "prometheus")
         self.processes: list[Process] = []
         self.port = free_port()
@@ -73,14 +68,7 @@ class Stack:
         return "\n".join(process.log_tail() for process in self.processes)
 
     def start_web(self) -> None:
-        collected = subprocess.run(  # noqa: S603
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-            cwd=django_settings.BASE_DIR,
-            env=self.env,
-            capture_output=True,
-            check=False,
-        )
-        assert collected.returncode == 0, collected.stderr.decode(errors="replace")
+        procs.collect_static(self.env)
         web = Process(
             "gunicorn",
             [
@@ -118,19 +106,7 @@ class Stack:
     def start_worker(self) -> None:
         worker = Process(
             "worker",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "dialogue_hub",
-                "worker",
-                "--pool=solo",
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-                "--loglevel=INFO",
-            ],
+            procs.celery_worker_argv("--pool=solo"),
             self.env,
             self.tmp_path,
         )
