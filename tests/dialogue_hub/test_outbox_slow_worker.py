@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from dialogue_hub import outbox
+from dialogue_hub import outbox, texts
 from dialogue_hub.models import OutboxMessage, OutboxStatus
 from initiatives.models import Role
 
@@ -38,7 +38,7 @@ def slow_kind():
             context={"participant": participant, "initiative": participant.initiative},
         )
 
-    outbox.register(KIND, label="Test (slow worker)", build=build)
+    outbox.register(KIND, label="Test (slow worker)", build=build, text="participant_promoted")
     yield
     outbox.KINDS.pop(KIND)
 
@@ -168,6 +168,21 @@ class TestLateFinish:
         # publish stands, so no second task is handed over for it).
         assert state(row) == after_reclaim["state"]
 
+    def test_a_late_success_leaves_the_row_the_relay_put_back(self, slow, published):
+        """The rule holds for a message the server finally took: the relay's decision stands
+        (it goes again, with the same Message-ID: a rare duplicate, never a lost message)."""
+        row = add(ParticipantFactory())
+        after_reclaim = {}
+
+        def meanwhile():
+            relay_after_the_lease()
+            after_reclaim["state"] = state(row)
+
+        slow.while_sending = meanwhile
+        assert outbox.send_batch([row.pk])["sent"] == 1
+        assert after_reclaim["state"][0] == OutboxStatus.PENDING
+        assert state(row) == after_reclaim["state"]
+
     def test_a_late_permanent_failure_does_not_fail_a_row_put_back(self, slow, published):
         participant = ParticipantFactory()
         row = add(participant)
@@ -228,6 +243,31 @@ class TestLateFinish:
         assert sent_by_b["state"][0] == OutboxStatus.SENT
         assert state(row) == sent_by_b["state"]
         assert len(mail.outbox) == 1
+
+
+class TestLateText:
+    def test_a_text_sent_late_leaves_another_workers_claim_alone(
+        self, settings, monkeypatch, published
+    ):
+        settings.DIALOGUE_HUB_SMS_URL = "locmem://"
+        monkeypatch.setattr(texts, "quiet_until", lambda when, zone: None)  # never quiet hours
+        participant = ParticipantFactory()
+        row = add(participant, text_to="+12025550143", by_email=False)
+        assert row.channel == "text"
+        claimed_again = {}
+        provider_send = texts.LocmemBackend.send
+
+        def slow_provider(backend, **kwargs):
+            relay_after_the_lease()
+            assert outbox._claim(published[0], timezone.now()) == [row.pk]
+            claimed_again["state"] = state(row)
+            return provider_send(backend, **kwargs)
+
+        monkeypatch.setattr(texts.LocmemBackend, "send", slow_provider)
+        assert outbox.send_batch([row.pk])["sent"] == 1
+        assert claimed_again["state"][0] == OutboxStatus.SENDING
+        assert state(row) == claimed_again["state"]
+        assert OutboxMessage.objects.get(pk=row.pk).provider_ref == ""
 
 
 # --- 3. cancel ----------------------------------------------------------------------------------
@@ -367,6 +407,7 @@ class TestRetry:
             outbox_send, "apply_async", lambda args, **kwargs: handed.append(args[0])
         )
         backoff_ends = row.send_after
+        assert timedelta(seconds=50) < backoff_ends - timezone.now() < timedelta(seconds=90)
         assert outbox.outbox_relay(now=backoff_ends - timedelta(seconds=1)) == 0
         assert handed == []
         # The relay runs every minute: the first run after the backoff hands it over, long
