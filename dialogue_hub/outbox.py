@@ -615,9 +615,12 @@ def _backoff_seconds(attempts: int) -> int:
 
 
 def _finish(row: OutboxMessage, status: str, *, error: str = "", **fields) -> None:
-    OutboxMessage.objects.filter(pk=row.pk, status=OutboxStatus.SENDING).update(
-        status=status, last_error=error[:500], updated_at=timezone.now(), **fields
-    )
+    """Record the outcome of this worker's claim of `row`. A worker slower than the lease
+    finds its claim taken back: the row is pending again, or another worker's claim (its own
+    `claimed_at`), or finished by that worker. Then this changes nothing."""
+    OutboxMessage.objects.filter(
+        pk=row.pk, status=OutboxStatus.SENDING, claimed_at=row.claimed_at
+    ).update(status=status, last_error=error[:500], updated_at=timezone.now(), **fields)
 
 
 def _retry_later(row: OutboxMessage, exc: Exception) -> None:

@@ -150,8 +150,12 @@ class _Accepted:
         if not self.rows:
             return
         rows, self.rows = self.rows, []
+        # Only rows still under this worker's claim (a batch's rows share one claimed_at): one
+        # the relay took back after the lease, or another worker claimed since, stays as is.
         OutboxMessage.objects.filter(
-            pk__in=[row.pk for row, _subject, _at in rows], status=OutboxStatus.SENDING
+            pk__in=[row.pk for row, _subject, _at in rows],
+            status=OutboxStatus.SENDING,
+            claimed_at__in={row.claimed_at for row, _subject, _at in rows},
         ).update(
             status=OutboxStatus.SENT,
             last_error="",

@@ -74,7 +74,9 @@ def _fail(row: OutboxMessage, error: str, outcome: dict[str, int]) -> None:
 
 def _hold_until(row: OutboxMessage, when: datetime) -> None:
     """Put a claimed text back until `when` (quiet hours), without counting the attempt."""
-    OutboxMessage.objects.filter(pk=row.pk, status=OutboxStatus.SENDING).update(
+    OutboxMessage.objects.filter(
+        pk=row.pk, status=OutboxStatus.SENDING, claimed_at=row.claimed_at
+    ).update(
         status=OutboxStatus.PENDING,
         send_after=when,
         enqueued_at=None,
@@ -175,16 +177,19 @@ def _sent_statement() -> str:
     assignments = ", ".join(f"{quote(c)} = %s" for c in [*columns, "provider_ref"])
     return (
         f"UPDATE {quote(OutboxMessage._meta.db_table)} SET {assignments} "  # noqa: S608 — names from the model, values bound
-        f"WHERE {quote('id')} = %s AND {quote('status')} = %s"
+        f"WHERE {quote('id')} = %s AND {quote('status')} = %s AND {quote('claimed_at')} = %s"
     )
 
 
 def _record_sent(row: OutboxMessage, size: texts.Segments, reference: str) -> None:
-    """Mark a claimed text sent, with its segments and the provider's id (as _finish does)."""
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    """Mark a claimed text sent, with its segments and the provider's id (as _finish does: only
+    while the row is still under this worker's claim)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    now = adapt(timezone.now())
     params = [OutboxStatus.SENT, "", now, now, size.count, size.encoding, reference[:64]]
+    claim = [row.pk, OutboxStatus.SENDING, adapt(row.claimed_at)]
     with connection.cursor() as cursor:
-        cursor.execute(_sent_statement(), [*params, row.pk, OutboxStatus.SENDING])
+        cursor.execute(_sent_statement(), [*params, *claim])
 
 
 def send_texts(rows: list[OutboxMessage], outcome: dict[str, int], now: datetime) -> None:

@@ -83,3 +83,22 @@ class CrashingBackend(WatchingBackend):
         if len(WatchingBackend.recorded_before_each) >= CrashingBackend.crash_after:
             raise RuntimeError("the worker stopped mid-batch")
         return super().send_messages(messages)
+
+
+class SlowBackend(LocmemBackend):
+    """A mail server slow enough for the rest of the world to move on while a message is on its
+    way: `while_sending` (run once, as the first message goes) is what happens meanwhile (the
+    lease runs out, the relay takes the claim back, another worker claims or sends the row);
+    then that slow message is delivered like the locmem backend, or `error` is raised for it.
+    Messages sent meanwhile (by another worker) are delivered at once."""
+
+    while_sending = None
+    error: Exception | None = None
+
+    def send_messages(self, messages):
+        meanwhile, SlowBackend.while_sending = SlowBackend.while_sending, None
+        if meanwhile is not None:
+            meanwhile()
+            if SlowBackend.error is not None:
+                raise SlowBackend.error
+        return super().send_messages(messages)
