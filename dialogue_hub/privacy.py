@@ -98,7 +98,7 @@ def suppress(
     if identifiable:
         hidden, total_hidden = _identifiable(items, hidden, total, population)
     else:
-        hidden, total_hidden = _usual(items, hidden, total, additive)
+        hidden, total_hidden = _usual(items, hidden, additive)
     cells = [
         Cell(key=key, count=count, suppressed=index in hidden)
         for index, (key, count) in enumerate(items)
@@ -106,16 +106,7 @@ def suppress(
     return SuppressedTable(cells=cells, total=total, total_suppressed=total_hidden)
 
 
-def _smallest_shown(items, hidden) -> int | None:
-    candidates = sorted(
-        (count, index)
-        for index, (_key, count) in enumerate(items)
-        if count > 0 and index not in hidden
-    )
-    return candidates[0][1] if candidates else None
-
-
-def _usual(items, hidden, total, additive):
+def _usual(items, hidden, additive):
     """Primary suppression, then — for a table whose total is shown — complementary suppression
     until no hidden cell can be worked out by someone who knows this rule.
 
@@ -126,10 +117,11 @@ def _usual(items, hidden, total, additive):
     allows a single split: one hidden cell, every cell at 1, or every cell at the ceiling
     (9, 9 hidden next to a shown 10: 18 can only be 9 + 9). So hide the next-smallest cells
     until there are at least two, together holding at least 10 people, strictly between those
-    extremes; if nothing is left to hide, hide the total.
+    extremes; if nothing is left to hide, hide the total. (A total from 1 to 9 is hidden that
+    way: every cell of it is small, so hidden, and nothing is left.)
     """
-    total_hidden = is_small(total) if additive else False
-    if additive and hidden and not total_hidden:
+    total_hidden = False
+    if additive and hidden:
         while True:
             # Cells forced hidden may be large: keep every hidden cell below every shown one.
             top = max(items[index][1] for index in hidden)

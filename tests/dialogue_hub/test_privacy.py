@@ -3,7 +3,7 @@ import itertools
 
 import pytest
 
-from dialogue_hub.privacy import suppress
+from dialogue_hub.privacy import shown_count, suppress
 
 
 def shown(table):
@@ -285,3 +285,81 @@ def test_the_attack_catches_the_old_rule():
 
     problems = _determined(old_rule({"a": 9, "b": 9, "c": 10, "d": 30}))
     assert problems == ["each of the 2 hidden cells is 9"]
+
+
+# --- what mutation testing found untested (make mutation) ---------------------------------------
+
+
+def test_a_single_count_is_shown_from_ten_and_at_zero():
+    assert [shown_count(n) for n in (0, 1, 9, 10, 11)] == [0, None, None, 10, 11]
+
+
+def test_a_list_of_pairs_is_suppressed_like_a_dict():
+    pairs = [("a", 3), ("b", 40), ("c", 12)]
+    assert [(c.key, c.value) for c in suppress(pairs).cells] == [
+        ("a", None),
+        ("b", 40),
+        ("c", None),
+    ]
+    assert suppress(iter(pairs)).total_value == 55
+
+
+def test_a_multi_select_table_keeps_its_total_even_when_small():
+    # Primary suppression only: the cells do not add up to a published total.
+    table = suppress({"a": 3, "b": 4}, additive=False)
+    assert table.total_suppressed is False
+    assert shown(table) == {"a": None, "b": None}
+
+
+def test_also_hide_hides_a_zero_too_even_when_the_total_goes():
+    table = suppress({"forced": 0, "b": 20, "c": 30}, also_hide={"forced"})
+    assert shown(table) == {"forced": None, "b": None, "c": 30}
+    table = suppress({"forced": 0, "b": 4}, also_hide={"forced"})
+    assert table.total_value is None
+    assert shown(table) == {"forced": None, "b": None}
+
+
+@pytest.mark.parametrize("identifiable", [False, True], ids=["usual", "identifiable"])
+def test_every_hidden_cell_stays_below_every_shown_one_whatever_is_forced(identifiable):
+    # Both rules' reader assumes it; a cell as large as a forced-hidden one must go with it.
+    broken = []
+    grid = (0, 4, 12, 20, 25, 28, 30, 100)
+    for counts in itertools.product(grid, repeat=4):
+        cells = {f"c{index}": count for index, count in enumerate(counts)} | {"forced": 30}
+        table = suppress(cells, identifiable=identifiable, also_hide={"forced"})
+        hidden = [c.count for c in table.cells if c.suppressed and c.count]
+        shown_counts = [c.count for c in table.cells if not c.suppressed and c.count]
+        assert table.get("forced").suppressed
+        if hidden and shown_counts and max(hidden) >= min(shown_counts):
+            broken.append(counts)
+    assert not broken, broken[:10]
+
+
+def test_only_as_much_is_hidden_as_the_reader_needs():
+    # 9 + 9 = 18 hidden next to a shown 11: each could be 8..10, so nothing more goes.
+    assert shown(suppress({"a": 9, "b": 9, "c": 11, "d": 30})) == {
+        "a": None,
+        "b": None,
+        "c": 11,
+        "d": 30,
+    }
+    team = {"a": 9, "b": 9, "c": 11, "d": 40}
+    assert shown(suppress(team, identifiable=True)) == {"a": None, "b": None, "c": 11, "d": 40}
+    # Two hidden cells holding exactly ten people are enough.
+    team = {"a": 4, "b": 6, "c": 20, "d": 30}
+    assert shown(suppress(team, identifiable=True)) == {"a": None, "b": None, "c": 20, "d": 30}
+
+
+def test_a_team_of_exactly_ten_shows_its_size():
+    table = suppress({"a": 4, "b": 6}, identifiable=True)
+    assert table.total_value == 10
+    assert shown(table) == {"a": None, "b": None}
+
+
+def test_a_team_cell_ten_away_from_the_total_is_shown():
+    assert shown(suppress({"a": 30, "b": 10}, identifiable=True)) == {"a": 30, "b": 10}
+
+
+def test_a_forced_team_cell_is_never_hidden_alone():
+    table = suppress({"a": 12, "b": 40, "c": 50}, identifiable=True, also_hide={"a"})
+    assert sum(cell.suppressed for cell in table.cells) >= 2
