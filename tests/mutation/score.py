@@ -5,7 +5,7 @@ mutmut (configured in pyproject.toml, [tool.mutmut]) leaves one `<module>.meta` 
 module under mutants/, holding each mutant's outcome. A mutant counts as killed when a test
 failed or ran out of time with it; as survived when the tests passed or none of them ran the
 changed function. Mutants shown to be equivalent (they cannot change behaviour) are listed with
-the reason in tests/mutation/equivalent.toml and left out of the score; an entry for a mutant
+the reason in tests/mutation/equivalent/*.toml and left out of the score; an entry for a mutant
 that is now killed, or no longer exists, is reported so the list stays true.
 
     python -m tests.mutation.score [--target 95]
@@ -22,7 +22,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-EQUIVALENT_FILE = Path(__file__).with_name("equivalent.toml")
+EQUIVALENT_DIR = Path(__file__).with_name("equivalent")
 
 KILLED = {1: "killed", 3: "killed", 36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout"}
 KILLED[255] = "timeout"
@@ -35,10 +35,14 @@ def modules() -> list[str]:
 
 
 def equivalents() -> dict[str, str]:
-    if not EQUIVALENT_FILE.exists():
-        return {}
-    data = tomllib.loads(EQUIVALENT_FILE.read_text())
-    return {name: entry["why"] for name, entry in data.get("mutant", {}).items()}
+    """Mutant name -> why it cannot change behaviour, from tests/mutation/equivalent/*.toml
+    (one file per module: `[mutant."dialogue_hub.privacy.x__usual__mutmut_16"]` with
+    `why = "…"`)."""
+    found: dict[str, str] = {}
+    for path in sorted(EQUIVALENT_DIR.glob("*.toml")):
+        for name, entry in tomllib.loads(path.read_text()).get("mutant", {}).items():
+            found[name] = entry["why"]
+    return found
 
 
 def outcome(code) -> str:
