@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
 
 NUMBER = "+12025550143"
 QUERIES_FOR_1001_ROWS = 100
+INVITE = "text/calendar; method=REQUEST"
 
 
 def _build(message):
@@ -937,7 +938,7 @@ class TestSending:
 
     def test_an_extension_step_adds_to_a_kinds_message(self, kinds):
         def add_ics(row, built):
-            built.attachments.append(("invite.ics", f"UID:{row.pk}", "text/calendar"))
+            built.attachments.append(("invite.ics", f"UID:{row.pk}", INVITE))
 
         kinds("test.note", build=_build)
         outbox.extend("test.note", add_ics)
@@ -946,4 +947,90 @@ class TestSending:
             kind="test.note", to=participant.email, params={"participant": participant.pk}
         )
         outbox.send_batch([row.pk])
-        assert mail.outbox[0].attachments == [("invite.ics", f"UID:{row.pk}", "text/calendar")]
+        assert mail.outbox[0].attachments == [("invite.ics", f"UID:{row.pk}", INVITE)]
+
+
+class TestRetries:
+    @pytest.mark.parametrize(
+        ("attempts", "shortest", "longest"),
+        [(0, 60, 75), (1, 60, 75), (2, 120, 150), (3, 240, 300), (7, 3600, 4500), (20, 3600, 4500)],
+    )
+    def test_the_delay_doubles_with_each_attempt_up_to_an_hour_plus_a_quarter_of_jitter(
+        self, settings, monkeypatch, attempts, shortest, longest
+    ):
+        settings.DIALOGUE_HUB_OUTBOX_RETRY_SECONDS = 60
+        monkeypatch.setattr(outbox.random, "uniform", lambda low, high: low)
+        assert outbox._backoff_seconds(attempts) == shortest
+        monkeypatch.setattr(outbox.random, "uniform", lambda low, high: high)
+        assert outbox._backoff_seconds(attempts) == longest
+
+    def test_a_retry_and_the_final_failure_are_logged_with_the_error(
+        self, kinds, settings, monkeypatch, caplog
+    ):
+        from .mail_backends import FlakyBackend, disconnected
+
+        settings.EMAIL_BACKEND = "tests.dialogue_hub.mail_backends.FlakyBackend"
+        settings.DIALOGUE_HUB_OUTBOX_MAX_ATTEMPTS = 2
+        monkeypatch.setattr(outbox.random, "uniform", lambda low, high: low)
+        monkeypatch.setattr(FlakyBackend, "error", disconnected())
+        kinds("test.note", build=_build)
+        row = outbox.outbox_add(
+            kind="test.note", to="a@example.org", params={"participant": ParticipantFactory().pk}
+        )
+        error = "SMTPServerDisconnected: Connection unexpectedly closed"
+        with caplog.at_level(logging.WARNING, logger="dialogue_hub.outbox"):
+            assert outbox.send_batch([row.pk])["retry"] == 1
+            OutboxMessage.objects.filter(pk=row.pk).update(send_after=timezone.now())
+            outbox.send_batch([row.pk])
+        row.refresh_from_db()
+        assert caplog.messages == [
+            f"Outbox: {row} failed ({error}); trying again in 60s.",
+            f"Outbox: giving up on {row} after 2 attempts: {error}",
+        ]
+        assert [r.levelno for r in caplog.records] == [logging.WARNING, logging.ERROR]
+        assert (row.status, row.last_error) == (OutboxStatus.FAILED, error)
+
+    def test_a_finished_row_records_when_and_why_cut_to_the_column(self, kinds):
+        def build(row):
+            raise outbox.Stale("m" * 600)
+
+        kinds("test.note", build=build)
+        row = outbox.outbox_add(kind="test.note", to="a@example.org")
+        assert outbox.send_batch([row.pk])["cancelled"] == 1
+        row.refresh_from_db()
+        assert (row.status, row.last_error) == (OutboxStatus.CANCELLED, "m" * 500)
+        assert row.updated_at > row.claimed_at
+
+    def test_a_claim_records_its_time(self, kinds):
+        kinds("test.note", build=_build)
+        row = outbox.outbox_add(kind="test.note", to="a@example.org")
+        now = timezone.now() + timedelta(seconds=5)
+        assert outbox._claim([row.pk], now) == [row.pk]
+        row.refresh_from_db()
+        assert (row.status, row.claimed_at, row.updated_at, row.attempts) == (
+            OutboxStatus.SENDING,
+            now,
+            now,
+            1,
+        )
+
+
+def test_a_sweep_takes_the_sweep_lock_on_postgresql(kinds, monkeypatch):
+    """Two sweeps take turns: on PostgreSQL each holds the advisory lock SWEEP_LOCK_ID until
+    its transaction ends (seen here without PostgreSQL: the statement is recorded, not run)."""
+    from django.db import connection
+
+    kinds("test.note", build=_build)
+    monkeypatch.setattr(connection, "vendor", "postgresql")
+    locks = []
+
+    def record_lock(execute, sql, params, many, context):
+        if "advisory" in sql:
+            locks.append((sql, params))
+            return None
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record_lock):
+        outbox.outbox_add_many([{"kind": "test.note", "key": "k", "to": "a@example.org"}])
+    assert locks == [("SELECT pg_advisory_xact_lock(%s)", [outbox.SWEEP_LOCK_ID])]
+    assert OutboxMessage.objects.filter(key="k").exists()
