@@ -41,6 +41,7 @@ def _build(message):
 def kinds():
     """Registers kinds for one test and removes them after it."""
     names = []
+    extensions = {name: list(steps) for name, steps in outbox.EXTENSIONS.items()}
 
     def register(name, **options):
         options.setdefault("label", name)
@@ -51,7 +52,8 @@ def kinds():
     yield register
     for name in names:
         outbox.KINDS.pop(name, None)
-        outbox.EXTENSIONS.pop(name, None)
+    outbox.EXTENSIONS.clear()
+    outbox.EXTENSIONS.update(extensions)
 
 
 def path_of(url: str) -> str:
@@ -1034,3 +1036,67 @@ def test_a_sweep_takes_the_sweep_lock_on_postgresql(kinds, monkeypatch):
         outbox.outbox_add_many([{"kind": "test.note", "key": "k", "to": "a@example.org"}])
     assert locks == [("SELECT pg_advisory_xact_lock(%s)", [outbox.SWEEP_LOCK_ID])]
     assert OutboxMessage.objects.filter(key="k").exists()
+
+
+def test_a_batchs_initiatives_are_loaded_with_its_rows_not_one_by_one(kinds):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def build(row):
+        return outbox.Built(template="member_joined", context={"name": row.initiative.name})
+
+    kinds("test.note", build=build)
+
+    def batch(count):
+        ids = [
+            outbox.outbox_add(
+                kind="test.note",
+                to=f"p{n}@example.org",
+                initiative=ParticipantFactory().initiative,
+            ).pk
+            for n in range(count)
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            assert outbox.send_batch(ids)["sent"] == count
+        return len(queries)
+
+    assert batch(5) == batch(1)
+
+
+def test_a_failed_publish_un_stamps_only_the_rows_still_waiting(kinds, real_broker):
+    kinds("test.note", build=_build)
+    sent = outbox.outbox_add(kind="test.note", to="a@example.org")
+    waiting = outbox.outbox_add(kind="test.note", to="b@example.org")
+    handed_at = timezone.now() - timedelta(minutes=1)
+    OutboxMessage.objects.filter(pk=sent.pk).update(
+        status=OutboxStatus.SENT, sent_at=handed_at, enqueued_at=handed_at
+    )
+    real_broker["fail"] = {1}
+    assert outbox.publish([sent.pk, waiting.pk]) is False
+    assert OutboxMessage.objects.get(pk=sent.pk).enqueued_at == handed_at
+    assert stamped([waiting]) == [False]
+
+
+def test_a_text_claimed_just_before_quiet_hours_goes_out(kinds, settings):
+    """A batch decides quiet hours by the time it claimed its rows, not by a later clock."""
+    from freezegun import freeze_time
+
+    from ..factories import InitiativeFactory
+
+    settings.DIALOGUE_HUB_SMS_URL = "locmem://"
+    kinds("test.texted", build=_build, text="participant_promoted")
+    participant = ParticipantFactory(initiative=InitiativeFactory(timezone="America/New_York"))
+    row = outbox.outbox_add(
+        kind="test.texted",
+        to=participant.email,
+        initiative=participant.initiative,
+        params={"participant": participant.pk},
+        text_to=NUMBER,
+        by_email=False,
+        send_after=timezone.now() - timedelta(days=3650),
+    )
+    # 20:59:50 in New York; every further reading of the clock is 20 s later.
+    with freeze_time("2027-01-14 01:59:50", auto_tick_seconds=20):
+        outcome = outbox.send_batch([row.pk])
+    assert outcome["sent"] == 1
+    assert OutboxMessage.objects.get(pk=row.pk).status == OutboxStatus.SENT
