@@ -6,6 +6,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
+from dialogue_hub import outbox_email
 from dialogue_hub.celery import app
 from initiatives import services
 from initiatives.models import Invitation, Role
@@ -25,6 +26,11 @@ def real_broker(settings):
             yield
     finally:
         app.conf.task_always_eager = True
+        # The solo pool announced a worker process (worker_process_init), so this process held
+        # its mail connection across batches from then on (dialogue_hub/tasks.py), for every
+        # later test of this pytest worker. It is a test process again.
+        outbox_email.release_connection()
+        outbox_email._held.enabled = False
 
 
 def test_invitation_email_goes_through_redis_and_a_worker(real_broker):

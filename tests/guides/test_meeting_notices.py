@@ -272,6 +272,19 @@ def test_a_refused_placement_notice_run_says_why(client, initiative, organizer, 
     assert "No placement notices were sent" not in page
 
 
+def placement_rows(initiative):
+    """This initiative's placement notices in the outbox (never another test's: the database
+    and the process are shared with whatever ran before in the same worker)."""
+    return OutboxMessage.objects.filter(initiative=initiative, kind=reminder_services.ASSIGNED)
+
+
+def outbox_state(initiative) -> str:
+    """What the outbox holds and sent, for an assertion's message: a failure says why."""
+    rows = placement_rows(initiative).order_by("pk").values_list("key", "status", "last_error")
+    sent = [(m.to, m.extra_headers.get("X-Dialogue-Hub-Kind"), m.subject) for m in mail.outbox]
+    return f"rows: {list(rows)}; mail.outbox: {sent}"
+
+
 def test_organizer_emails_placement_notices_once_per_person_and_circle(
     client, initiative, organizer, django_capture_on_commit_callbacks
 ):
@@ -284,6 +297,11 @@ def test_organizer_emails_placement_notices_once_per_person_and_circle(
     CircleSessionFactory(
         circle=first, starts_at=start + timedelta(days=18), status=MeetingStatus.CANCELLED
     )
+    members = list(
+        CircleMember.objects.filter(circle__in=[first, second])
+        .select_related("participant")
+        .order_by("pk")
+    )
     client.force_login(organizer)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -291,15 +309,18 @@ def test_organizer_emails_placement_notices_once_per_person_and_circle(
 
     assert response.redirect_chain[-1][0] == reverse("guides:circles", args=[initiative.slug])
     assert "3 placement notices are on their way." in response.content.decode()
-    assert len(mail.outbox) == 3
-    keys = set(
-        OutboxMessage.objects.filter(kind=reminder_services.ASSIGNED).values_list("key", flat=True)
-    )
-    assert keys == {
-        f"circle.assigned:{m.circle_id}:{m.participant_id}"
-        for m in CircleMember.objects.filter(circle__in=[first, second])
-    }
-    message = next(m for m in mail.outbox if m.to[0] == first.members.first().participant.email)
+    # One email to each placed person and none to anyone else of this test (the staff, the
+    # organizer): the addresses are this test's own, so mail another test's thread might
+    # still deliver into the process-wide outbox cannot count here.
+    ours = everyone(first) | everyone(second) | {organizer.email}
+    received = sorted(to for m in mail.outbox for to in m.to if to in ours)
+    assert received == sorted(m.participant.email for m in members), outbox_state(initiative)
+    assert set(placement_rows(initiative).values_list("key", "status")) == {
+        (f"circle.assigned:{m.circle_id}:{m.participant_id}", OutboxStatus.SENT) for m in members
+    }, outbox_state(initiative)
+    placed_first = members[0]
+    assert placed_first.circle_id == first.pk
+    message = next(m for m in mail.outbox if m.to == [placed_first.participant.email])
     assert first.name in message.subject
     assert "12 Elm St" in message.body
     assert meeting.starts_at.astimezone(CHICAGO).strftime("%-I:%M") in message.body
@@ -308,22 +329,27 @@ def test_organizer_emails_placement_notices_once_per_person_and_circle(
     filename, content, _mimetype = message.attachments[0]
     assert filename == f"circle-{first.pk}.ics"
     assert content.count("BEGIN:VEVENT") == 2  # the scheduled meetings, not the cancelled one
-    assert ActivityLogEntry.objects.filter(action="circle.placement_notices_sent").count() == 1
+    notices_logged = ActivityLogEntry.objects.filter(
+        initiative=initiative, action="circle.placement_notices_sent"
+    )
+    assert notices_logged.count() == 1
 
     # Again: nobody new. Then one person placed, one moved: only they get one.
     response = client.post(notices_url(initiative), follow=True)
     assert "No placement notices were sent" in response.content.decode()
     newcomer = CircleMemberFactory(circle=second)
-    moved = first.members.first()
+    moved = placed_first
     moved.circle = second
     moved.save(update_fields=["circle"])
     response = client.post(notices_url(initiative), follow=True)
     assert "2 placement notices are on their way." in response.content.decode()
-    latest = OutboxMessage.objects.filter(kind=reminder_services.ASSIGNED).order_by("-pk")[:2]
+    latest = placement_rows(initiative).order_by("-pk")[:2]
     assert {row.key for row in latest} == {
         f"circle.assigned:{second.pk}:{newcomer.participant_id}",
         f"circle.assigned:{second.pk}:{moved.participant_id}",
-    }
+    }, outbox_state(initiative)
+    assert placement_rows(initiative).count() == 5
+    assert notices_logged.count() == 2
 
 
 def test_placement_notice_for_someone_moved_before_sending_is_cancelled(initiative, organizer):
