@@ -51,7 +51,7 @@ DEFAULT_WEIGHTS = Weights()
 # Bounds of the descent: changes weighed per person (at most MAX_TRIES in all), passes, and
 # target circles per person and pass; of the annealing: iterations per person, at most.
 TRIES_PER_PERSON = 240
-MAX_TRIES = 100_000
+MAX_TRIES = 70_000
 MAX_PASSES = 20
 TARGETS_PER_PERSON = 10
 CYCLE_CIRCLES = 15  # circles tried for the third person of a cycle
@@ -64,6 +64,7 @@ ANNEAL_MIN_PER_PERSON = 100  # fewer per person: no annealing (the descent does 
 SMOOTH = 0.05
 # Simulated annealing: its temperatures (in units of the score).
 ANNEAL_START = 0.6
+EXPLORE_START = 1.5  # the exploring annealing starts hotter: it has further to go
 ANNEAL_END = 0.02
 
 
@@ -75,7 +76,7 @@ class Improver:
     who both answered), and per role what one more or one fewer would change in the role
     penalties, so that most swaps are weighed by eight look-ups."""
 
-    def __init__(self, assigner, weights: Weights):
+    def __init__(self, assigner, weights: Weights, *, ceiling: bool = True):
         self.a = assigner
         self.weights = weights
         self.dim_w = weights.attribute_weights()
@@ -143,7 +144,8 @@ class Improver:
             )
             for d in range(ndims)
         ]
-        self.ceiling = list(self.deviation)
+        # (No ceiling: the repair of role minimums, part of the greedy pass.)
+        self.ceiling = list(self.deviation) if ceiling else [math.inf] * ndims
         # The band of even sizes: from one below the average size to one above, or as wide as
         # the greedy pass left the circles at their smallest size or more (never wider).
         used = [c for c, s in enumerate(states) if s.open and self.size[c]]
@@ -157,6 +159,7 @@ class Improver:
         self.pout: list[list[float]] = [[] for _ in states]
         for c in range(len(states)):
             self._refresh(c)
+        self.gap_ceiling = self._gap_count()
 
     # the score ------------------------------------------------------------------------------
 
@@ -440,20 +443,47 @@ class Improver:
     def _apply(self, moves, change: list[float] | None = None) -> bool:
         """Make the moves ((person, circle) each; -1: out), unless `change` is None and they
         leave an attribute's deviation above what the greedy pass left it."""
-        if change is None:
+        bounded = change is None
+        if bounded:
             change = self._change(moves)
             if any(
                 self.deviation[d] + change[d] > self.ceiling[d] + 1e-6 for d in range(self.ndims)
             ):
                 return False
-        for d in range(self.ndims):
-            self.deviation[d] += change[d]
+        circles = {self.where[p] for p, _c in moves} | {c for _p, c in moves}
+        circles.discard(-1)
+        gaps = sum(self._gaps_of(c) for c in circles)
+        undo = [(p, self.where[p]) for p, _c in moves]
         for p, c in moves:
             self._move(p, c)
+        if bounded and sum(self._gaps_of(c) for c in circles) > gaps:
+            for p, c in reversed(undo):  # no more circles short of a role minimum
+                self._move(p, c)
+            self.moves -= 2 * len(moves)
+            return False
+        for d in range(self.ndims):
+            self.deviation[d] += change[d]
         return True
 
     def _within_ceiling(self) -> bool:
-        return all(self.deviation[d] <= self.ceiling[d] + 1e-6 for d in range(self.ndims))
+        return self._gap_count() <= self.gap_ceiling and all(
+            self.deviation[d] <= self.ceiling[d] + 1e-6 for d in range(self.ndims)
+        )
+
+    def _gaps_of(self, c: int) -> int:
+        """Circle c's role gaps as `quality.role_gaps` counts them."""
+        needs = self.a.states[c].needs
+        if not needs or not self.size[c]:
+            return 0
+        gaps = 0
+        for r, name in enumerate(self.role_names):
+            need = needs.get(name, 0)
+            if need and self.roles[c][r] < need <= self.supply[c][r]:
+                gaps += 1
+        return gaps
+
+    def _gap_count(self) -> int:
+        return sum(self._gaps_of(c) for c in range(len(self.size)))
 
     # the search -------------------------------------------------------------------------------
 
@@ -583,10 +613,12 @@ class Improver:
         ]
         if not people:
             return
-        temperature = ANNEAL_START
-        cooling = (ANNEAL_END / ANNEAL_START) ** (1.0 / iterations)
+        start = EXPLORE_START if explore else ANNEAL_START
+        temperature = start
+        cooling = (ANNEAL_END / start) ** (1.0 / iterations)
         current = best = 0.0
         best_deviation = list(self.deviation)
+        self.gap_ceiling = min(self.gap_ceiling, self._gap_count())  # never more gaps
         self.journal = []
         members = self.members
         for _it in range(iterations):
