@@ -54,6 +54,7 @@ TRIES_PER_PERSON = 240
 MAX_TRIES = 70_000
 MAX_PASSES = 20
 TARGETS_PER_PERSON = 10
+CHAIN_DEPTH = 4  # swaps in a chain that brings a role to a circle short of it
 CYCLE_CIRCLES = 15  # circles tried for the third person of a cycle
 TARGET_WINDOW = 30  # circles estimated per person and pass (the window turns each pass)
 SURPLUS = 0.2  # a person is worth moving when their leaving lowers the score by this much
@@ -298,8 +299,75 @@ class Improver:
                         break
                     done, budget = self._fill(x, r, by_role.get(r, []), budget)
                     if not done:
+                        done, budget = self._chain(x, r, budget)
+                    if not done:
                         break
         del feasible, feasible_set
+
+    def _chain(self, x: int, r: int, budget: int) -> tuple[bool, int]:
+        """A chain of swaps that brings someone of role r to circle x: someone of role r from
+        y1 for someone else of x, someone of role r from y2 for someone else of y1, … up to a
+        circle that can spare one (breadth-first, a few steps). Kept only if fewer circles end
+        short of a role minimum."""
+        states = self.a.states
+        feasible_set = self.a.feasible_set
+        unit_of = self.a.unit_of
+        name = self.role_names[r]
+        parent: dict[int, tuple[int, int, int]] = {}  # circle -> (circle it gives to, p, q)
+        frontier, seen = [x], {x}
+        for _depth in range(CHAIN_DEPTH):
+            following = []
+            for c in frontier:
+                takers = [q for q in self.members[c] if unit_of[q] == -1 and self.role[q] != r]
+                for y, state in enumerate(states):
+                    if y in seen or not state.open or not self.size[y]:
+                        continue
+                    budget -= 1
+                    pair = None
+                    for p in self.members[y]:
+                        if self.role[p] != r or unit_of[p] != -1 or c not in feasible_set[p]:
+                            continue
+                        q = next((q for q in takers if y in feasible_set[q]), None)
+                        if q is not None:
+                            pair = (p, q)
+                            break
+                    if pair is None:
+                        continue
+                    seen.add(y)
+                    parent[y] = (c, *pair)
+                    need = state.needs.get(name, 0)
+                    have = self.roles[y][r]
+                    if have - 1 >= need or have < need or self.supply[y][r] < need:
+                        return self._swap_chain(parent, y), budget
+                    following.append(y)
+                if budget <= 0:
+                    return False, budget
+            frontier = following
+            if not frontier:
+                break
+        return False, budget
+
+    def _swap_chain(self, parent, last: int) -> bool:
+        chain = []
+        y = last
+        while y in parent:
+            c, p, q = parent[y]
+            chain.append((p, q))
+            y = c
+        circles = {self.where[p] for p, _q in chain} | {self.where[q] for _p, q in chain}
+        gaps = sum(self._gaps_of(c) for c in circles)
+        done = []
+        for p, q in reversed(chain):  # from x outwards
+            a, b = self.where[q], self.where[p]
+            if not self._apply(((q, b), (p, a))):
+                break
+            done.append((p, q, a, b))
+        if len(done) == len(chain) and sum(self._gaps_of(c) for c in circles) < gaps:
+            return True
+        for p, q, a, b in reversed(done):
+            back = ((p, b), (q, a))
+            self._apply(back, self._change(back))
+        return False
 
     def _fill(self, x: int, r: int, candidates: list[int], budget: int) -> tuple[bool, int]:
         states = self.a.states
