@@ -61,7 +61,7 @@ W_SIZE = 0.5  # repair step: weight of the squared size (even sizes)
 # Bounds of the repair step.
 MAX_CANDIDATES = 400
 MAX_SPREAD_ROUNDS = 4
-GAP_TRIES = 30_000  # tries of the improvement pass at circles short of a role minimum
+GAP_TRIES = 20_000  # tries of the improvement pass at circles short of a role minimum
 
 
 # --- the algorithm -------------------------------------------------------------------------------
@@ -630,14 +630,18 @@ class _Assigner(Reporting, MakingRoom):
         self._consolidate()
         self._repair()
         # Circles short of a role minimum: moves, swaps and cycles of three that meet it.
-        repair = Improver(self, self.weights, ceiling=False)
-        repair.fix_gaps(GAP_TRIES)
-        repair.apply()
+        improver = Improver(self, self.weights, ceiling=False)
+        improver.fix_gaps(GAP_TRIES)
+        improver.apply()
+        placed = self.where.count(-1)
         failed = self._second_chance(units, failed)
         before = self._deviation()
         changes = 0
         if self.improve:
-            improver = Improver(self, self.weights)
+            if self.where.count(-1) != placed:
+                improver = Improver(self, self.weights)  # someone more placed: count afresh
+            improver.set_ceilings()
+            improver.moves = 0
             improver.run()
             iterations = min(ANNEAL_MAX, ANNEAL_PER_PERSON * len(self.people))
             if iterations >= ANNEAL_MIN_PER_PERSON * len(self.people):

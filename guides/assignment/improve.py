@@ -51,13 +51,13 @@ DEFAULT_WEIGHTS = Weights()
 # Bounds of the descent: changes weighed per person (at most MAX_TRIES in all), passes, and
 # target circles per person and pass; of the annealing: iterations per person, at most.
 TRIES_PER_PERSON = 240
-MAX_TRIES = 70_000
+MAX_TRIES = 100_000
 MAX_PASSES = 20
 TARGETS_PER_PERSON = 10
 CHAIN_DEPTH = 4  # swaps in a chain that brings a role to a circle short of it
 CYCLE_CIRCLES = 15  # circles tried for the third person of a cycle
-TARGET_WINDOW = 30  # circles estimated per person and pass (the window turns each pass)
-SURPLUS = 0.2  # a person is worth moving when their leaving lowers the score by this much
+TARGET_WINDOW = 45  # circles estimated per person and pass (the window turns each pass)
+SURPLUS = 0.05  # a person is worth moving when their leaving lowers the score by this much
 ANNEAL_PER_PERSON = 2_000
 ANNEAL_MAX = 150_000
 ANNEAL_MIN_PER_PERSON = 100  # fewer per person: no annealing (the descent does the work)
@@ -532,6 +532,12 @@ class Improver:
         for d in range(self.ndims):
             self.deviation[d] += change[d]
         return True
+
+    def set_ceilings(self) -> None:
+        """From now on no attribute's deviation, nor the number of role gaps, may end above
+        where they are (what the greedy pass and its repairs left)."""
+        self.ceiling = list(self.deviation)
+        self.gap_ceiling = self._gap_count()
 
     def _within_ceiling(self) -> bool:
         return self._gap_count() <= self.gap_ceiling and all(
