@@ -268,7 +268,7 @@ class Exact:
             "gaps": best_gaps,
             "gaps_proved": gaps_proved,
             "deviation_proved": status == cp_model.OPTIMAL,
-            "bound": round(solver.BestObjectiveBound() / SCALE, 2) if found else 0.0,
+            "bound": round(solver.BestObjectiveBound() / SCALE, 2) if found else None,
             "placements": self._placements(values),
             "from_ours": from_ours,
             "seconds": round(time.monotonic() - started, 1),
@@ -350,7 +350,8 @@ def write_results(rows: list[dict], seconds: float, workers: int, from_ours: boo
         "",
         f"{summary['date']}: {seconds:g} s per instance, {workers} workers. Deviation = total "
         "|count − fair share| of each circle over role, age band, neighborhood and "
-        "race/ethnicity; the solver maximises people placed, then minimises role gaps, then "
+        "race/ethnicity; the solver maximises people placed, then minimises the people missing "
+        "from circles below their smallest size, then role gaps, then "
         "the deviation (its best so far when not proved), "
         + ("its last phase starting from our assignment" if from_ours else "on its own")
         + f". Worst ratio (ours / solver): **{worst:.3f}**.",
@@ -362,7 +363,12 @@ def write_results(rows: list[dict], seconds: float, workers: int, from_ours: boo
     ]
     for r in rows:
         proved = "" if r["placed_proved"] else " (not proved)"
-        dev_proved = " proved" if r["deviation_proved"] else f" ({r['deviation_bound']})"
+        if r["deviation_proved"]:
+            dev_proved = " proved"
+        elif r["deviation_bound"] is None:
+            dev_proved = " (last phase: no solution in time, the role-gap phase's kept)"
+        else:
+            dev_proved = f" (bound {r['deviation_bound']})"
         lines.append(
             f"| {r['people']} | {r['circles']} | {r['seed']} | {r['placed_ours']} / "
             f"{r['placed_solver']}{proved} | {r['deviation_ours']} / "
