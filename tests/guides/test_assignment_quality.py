@@ -22,7 +22,7 @@ CASES = [
     (120, 11, 120),
     (150, 10, 5),
     (200, 18, 6),
-    (240, 14, 7),
+    (160, 10, 7),
 ]
 
 
@@ -107,7 +107,7 @@ def test_improvement_on_a_larger_population_is_substantial():
 
 
 def test_weights_steer_the_pass_and_are_said_in_the_report():
-    people, circles, pairs = synthetic_population(200, 18, seed=9)
+    people, circles, pairs = synthetic_population(120, 11, seed=9)
     plain = assign(people, circles, pairs)
     hoods = assign(people, circles, pairs, weights=Weights(neighborhood=4.0))
     assert (
