@@ -49,10 +49,12 @@ test: install
 ## Time 10,000 session reminders through planner → Redis → Celery worker → SMTP against a plain
 ## SMTP loop, 10,000 reminder texts through outbox → Redis → Celery worker → a local server that
 ## speaks Twilio's API against a plain loop over one connection to it, then the main pages of a
-## 100-initiative community under gunicorn against a trivial view, and last the two-node check
-## (tests/test_several_nodes.py: two gunicorn instances, two workers) (starts PostgreSQL/Redis if
+## 100-initiative community under gunicorn against a trivial view, the two-node check
+## (tests/test_several_nodes.py: two gunicorn instances, two workers), and last the assignment against
+## an exact solver (OR-Tools CP-SAT, bench/assignment_quality.py) (starts PostgreSQL/Redis if
 ## down; own databases); writes bench/results.{json,md}.
-## `bench/run reminders`, `bench/run texts`, `bench/run pages` or `bench/run nodes` runs one.
+## `bench/run reminders`, `bench/run texts`, `bench/run pages`, `bench/run nodes` or
+## `bench/run assignment` (the assignment against OR-Tools CP-SAT) runs one.
 bench: install
 	bench/run
 

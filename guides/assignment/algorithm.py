@@ -2,7 +2,8 @@
 
 The algorithm (`assign`) works on plain dataclasses, knows nothing of the database and is
 deterministic: inputs are sorted by stable keys (ids), ties are broken by id, nothing iterates
-a set or relies on string hashing, and no randomness is used. It runs in four steps:
+a set or relies on string hashing, and the one pseudo-random generator (the annealing's) has a
+fixed seed. It runs in five steps:
 
 1. seed: people of a role some circle asks a minimum of ("at least one sworn officer") go
    first, most constrained first, each to the circle that fits them and most risks missing
@@ -14,7 +15,15 @@ a set or relies on string hashing, and no randomness is used. It runs in four st
 3. consolidate: a circle below its smallest size borrows people from circles above theirs,
    or, failing that, hands its members to circles with room and stays empty;
 4. repair: a bounded pass of moves and swaps that meets unmet role minimums and evens out
-   role categories between circles.
+   sizes; anyone still waiting gets a place where there is room now (or can be made);
+5. improve (`improve.Improver`): circles short of a role minimum are filled by moves, swaps
+   and cycles of three, then a bounded local search (a descent, then a simulated annealing
+   with a fixed seed) moves and swaps people between circles they fit, over role, age band,
+   neighborhood and race/ethnicity, accepting a change only when the score improves and no
+   attribute ends worse than the greedy pass left it.
+
+When a person or keep-together group fits only full circles, the greedy step makes room: it
+moves placed people along a short chain of circles that fit them to one with room.
 
 Hard rules are never broken: availability against the circle's time slot, language (people who
 need interpretation may join a circle in another language), step-free access (people who asked
@@ -26,8 +35,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from .improve import (
+    ANNEAL_MAX,
+    ANNEAL_MIN_PER_PERSON,
+    ANNEAL_PER_PERSON,
+    DEFAULT_WEIGHTS,
+    Improver,
+    Weights,
+)
 from .model import NOT_ANSWERED, CircleSpec, Person, Problem, Result, parse_rules
 from .reporting import Reporting
+from .room import MakingRoom
 
 # Cost weights of the greedy step (lower cost wins).
 W_FILL = 3.0  # fill circles evenly (per share of the circle filled)
@@ -43,6 +61,7 @@ W_SIZE = 0.5  # repair step: weight of the squared size (even sizes)
 # Bounds of the repair step.
 MAX_CANDIDATES = 400
 MAX_SPREAD_ROUNDS = 4
+GAP_TRIES = 20_000  # tries of the improvement pass at circles short of a role minimum
 
 
 # --- the algorithm -------------------------------------------------------------------------------
@@ -111,8 +130,18 @@ def _shares(all_values: list[tuple[tuple[str, ...], ...]], ndims: int) -> list[d
     return shares
 
 
-class _Assigner(Reporting):
-    def __init__(self, people, circles, pairs, locked_members):
+class _Assigner(Reporting, MakingRoom):
+    def __init__(
+        self,
+        people,
+        circles,
+        pairs,
+        locked_members,
+        weights: Weights = DEFAULT_WEIGHTS,
+        improve: bool = True,
+    ):
+        self.weights = weights
+        self.improve = improve
         # Stable order: circles by id, people by id; duplicates dropped.
         self.circles = sorted({c.id: c for c in circles}.values(), key=lambda c: c.id)
         fixed_people: list[tuple[Person, int]] = []
@@ -144,6 +173,7 @@ class _Assigner(Reporting):
         self.where: list[int] = [-1] * len(self.people)  # person index -> state index
         self.unit_of: list[int] = [-1] * len(self.people)
         self.problems: list[Problem] = []
+        self.notes: list[Problem] = []
 
         for person, circle_id in fixed_people:
             state = self.by_id[circle_id]
@@ -295,6 +325,7 @@ class _Assigner(Reporting):
             rarity = min(self.role_total[self.people[pi].role] for pi in unit)
             order.append((len(feas), -len(unit), rarity, self.people[unit[0]].id, ui))
         order.sort()
+        self._feasible_of = feasible_of
         failed = []
         for *_key, ui in order:
             unit = units[ui]
@@ -315,7 +346,8 @@ class _Assigner(Reporting):
                 if best is None or cost < best[0]:
                     best = (cost, ci)
             if best is None:
-                failed.append((ui, "full" if feas else "nofit"))
+                if not (feas and self._make_room(unit, feas)):
+                    failed.append((ui, "full" if feas else "nofit"))
                 continue
             for pi in unit:
                 self._place(pi, self.states[best[1]])
@@ -475,11 +507,6 @@ class _Assigner(Reporting):
                     tries += 1
                     if not self._fill_need(state, role, by_role.get(role, [])):
                         break
-        # Spread: a circle with two or more of a role more than another circle that fits them.
-        for role in sorted(by_role):
-            for _round in range(MAX_SPREAD_ROUNDS):
-                if not self._spread(role, by_role[role]):
-                    break
         # Level: move people from the fullest circles to emptier ones that fit them.
         for _round in range(MAX_SPREAD_ROUNDS):
             if not self._level():
@@ -533,42 +560,6 @@ class _Assigner(Reporting):
                 if self._try_swap(p, q):
                     return True
         return False
-
-    def _spread(self, role: str, people: list[int]) -> bool:
-        improved = False
-        examined = 0
-        for q in people:
-            if examined >= MAX_CANDIDATES:
-                break
-            if self.where[q] < 0 or not self._movable(q):
-                continue
-            source = self.states[self.where[q]]
-            have = self._role_count(source, role)
-            if have < 2:
-                continue
-            examined += 1
-            targets = [
-                self.states[ci]
-                for ci in self.feasible[q]
-                if ci != source.index
-                and self.states[ci].open
-                and self._role_count(self.states[ci], role) <= have - 2
-            ]
-            targets.sort(key=lambda s: (self._role_count(s, role), s.spec.id))
-            for target in targets[:8]:
-                if self._try_move(q, target):
-                    improved = True
-                    break
-                done = False
-                for p in list(target.members):
-                    if self.people[p].role == role or not self._movable(p):
-                        continue
-                    if self._try_swap(q, p):
-                        done = improved = True
-                        break
-                if done:
-                    break
-        return improved
 
     # run ----------------------------------------------------------------------------------------
 
@@ -631,12 +622,37 @@ class _Assigner(Reporting):
                 for pi in unit:
                     self.unit_of[pi] = ui
         self.dissolved: list[int] = []
+        self.made_room = [0, 0]  # people placed by making room, people moved to make it
 
         seeded = self._seed(units)
         failed = self._greedy(units, anchors)
         del seeded
         self._consolidate()
         self._repair()
+        # Circles short of a role minimum: moves, swaps and cycles of three that meet it.
+        improver = Improver(self, self.weights, ceiling=False)
+        improver.fix_gaps(GAP_TRIES)
+        improver.apply()
+        placed = self.where.count(-1)
+        failed = self._second_chance(units, failed)
+        before = self._deviation()
+        changes = 0
+        if self.improve:
+            if self.where.count(-1) != placed:
+                improver = Improver(self, self.weights)  # someone more placed: count afresh
+            improver.set_ceilings()
+            improver.moves = 0
+            improver.run()
+            iterations = min(ANNEAL_MAX, ANNEAL_PER_PERSON * len(self.people))
+            if iterations >= ANNEAL_MIN_PER_PERSON * len(self.people):
+                # Enough tries per person for the annealing to pay (a small population).
+                improver.anneal(iterations // 2, seed=1)
+                improver.anneal(iterations // 2, seed=2, explore=True)
+                improver.fix_gaps(GAP_TRIES)
+            improver.apply()
+            changes = improver.moves
+            failed = self._second_chance(units, failed)
+        self._notes(before, changes)
 
         self._report(units, failed, blocked, ineligible_pairs)
         placements = {
@@ -650,6 +666,70 @@ class _Assigner(Reporting):
             unplaced=unplaced,
             problems=self.problems,
             sizes={s.spec.id: s.size for s in self.states},
+            notes=self.notes,
+        )
+
+    def _second_chance(self, units, failed) -> list[tuple[int, str]]:
+        """After the improvement pass: place the units still waiting where there is room now
+        (or can be made), and list those left out, with why (the improvement pass may have
+        let someone waiting take the place of another)."""
+        waiting = {ui for ui, _reason in failed}
+        for ui, unit in enumerate(units):
+            if ui not in waiting and all(self.where[pi] < 0 for pi in unit):
+                waiting.add(ui)
+        left = []
+        for ui in sorted(waiting):
+            unit = units[ui]
+            if any(self.where[pi] >= 0 for pi in unit):
+                continue
+            feas = [ci for ci in self._feasible_of[ui] if self.states[ci].open]
+            best = None
+            for ci in feas:
+                state = self.states[ci]
+                if state.size + len(unit) <= state.spec.max_size:
+                    cost = sum(self._cost(pi, state) for pi in unit)
+                    if best is None or cost < best[0]:
+                        best = (cost, ci)
+            if best is not None:
+                for pi in unit:
+                    self._place(pi, self.states[best[1]])
+            elif not (feas and self._make_room(unit, feas)):
+                left.append((ui, "full" if self._feasible_of[ui] else "nofit"))
+        return left
+
+    def _deviation(self) -> float:
+        """`quality.deviation` summed over the attributes, from the circles' counters."""
+        total = 0.0
+        for state in self.states:
+            if not state.size:
+                continue
+            for d, dim in enumerate(self.dims):
+                counts, answered = state.counts[d], state.answered[d]
+                total += sum(
+                    abs(counts.get(value, 0.0) - share * answered)
+                    for value, share in dim.shares.items()
+                )
+        return total
+
+    def _notes(self, before: float, changes: int) -> None:
+        """What the assignment did that the organizer should know (not problems)."""
+        people, moved = self.made_room
+        if people:
+            self.notes.append(Problem("made_room", {"count": people, "moved": moved}))
+        weights = self.weights
+        self.notes.append(
+            Problem(
+                "balanced",
+                {
+                    "before": round(before),
+                    "after": round(self._deviation()),
+                    "changes": changes,
+                    "role": weights.role,
+                    "age_band": weights.age_band,
+                    "neighborhood": weights.neighborhood,
+                    "race": weights.race,
+                },
+            )
         )
 
 
@@ -658,11 +738,19 @@ def assign(
     circles: Iterable[CircleSpec],
     pairs: Iterable[tuple[int, int]] = (),
     locked_members: Mapping[int, Sequence[Person]] | None = None,
+    *,
+    weights: Weights = DEFAULT_WEIGHTS,
+    improve: bool = True,
 ) -> Result:
     """Place `people` into the open (unlocked) `circles`.
 
     `pairs` are keep-together requests (person ids); `locked_members` maps a circle id to the
     people who stay in it whatever happens (members of a locked circle, people an organizer
     placed by hand); they count towards that circle's size and balance and are never moved.
+    `weights`: how much each attribute counts in the improvement pass (`improve.Weights`);
+    `improve=False` stops after the greedy pass and its repairs (to measure what the
+    improvement pass adds).
     """
-    return _Assigner(list(people), list(circles), list(pairs), locked_members or {}).run()
+    return _Assigner(
+        list(people), list(circles), list(pairs), locked_members or {}, weights, improve
+    ).run()

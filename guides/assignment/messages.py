@@ -239,6 +239,35 @@ def problem_message(code: str, params: Mapping) -> str:
             )
             % p
         )
+    if code == "made_room":
+        p["moved"] = p.get("moved", 0)
+        return (
+            ngettext(
+                "%(count)s person fitted only full circles and was placed after %(moved)s other "
+                "person or people were moved to circles that fit them and had room.",
+                "%(count)s people fitted only full circles and were placed after %(moved)s other "
+                "person or people were moved to circles that fit them and had room.",
+                n,
+            )
+            % p
+        )
+    if code == "balanced":
+        for key in ("role", "age_band", "neighborhood", "race"):
+            value = p.get(key, 1)
+            p[key] = f"{value:g}" if isinstance(value, int | float) else "1"
+        return (
+            _(
+                "How the circles were mixed: each circle is compared with the whole group's "
+                "shares of roles, age bands, neighborhoods and race/ethnicity (only people who "
+                "answered count), and people were moved or swapped between circles that fit "
+                "them while that brought the circles closer to those shares (%(changes)s "
+                "changes; the circles' total distance from the shares went from %(before)s to "
+                "%(after)s people). Each counts with a weight: roles %(role)s, age bands "
+                "%(age_band)s, neighborhoods %(neighborhood)s, race/ethnicity %(race)s. Role "
+                "minimums, sizes, times, languages, access and keep-together requests come first."
+            )
+            % p
+        )
     return code
 
 

@@ -64,6 +64,7 @@ class Result:
     problems: list[Problem]
     sizes: dict[int, int]  # circle id -> final size (fixed members included)
     kept: int = 0  # people left where they were (locked circles, organizers' placements)
+    notes: list[Problem] = field(default_factory=list)  # what it did: made room, balanced
 
     @property
     def placed_count(self) -> int:
@@ -76,6 +77,7 @@ class Result:
             "unplaced": len(self.unplaced),
             "kept": self.kept,
             "problems": [problem.as_dict() for problem in self.problems],
+            "notes": [note.as_dict() for note in self.notes],
         }
 
 

@@ -31,17 +31,22 @@ def report_load(session, *, initiative) -> dict | None:
     data = session.get(REPORT_SESSION_KEY % initiative.pk)
     if not isinstance(data, dict):
         return None
-    problems = []
-    for item in data.get("problems", []):
-        try:
-            problems.append(Problem(item["code"], dict(item["params"]), item.get("circle_id")))
-        except (KeyError, TypeError, ValueError):
-            continue
+
+    def problems(key):
+        found = []
+        for item in data.get(key, []):
+            try:
+                found.append(Problem(item["code"], dict(item["params"]), item.get("circle_id")))
+            except (KeyError, TypeError, ValueError):
+                continue
+        return found
+
     return {
         "placed": data.get("placed", 0),
         "unplaced": data.get("unplaced", 0),
         "kept": data.get("kept", 0),
-        "problems": problems,
+        "problems": problems("problems"),
+        "notes": problems("notes"),
     }
 
 

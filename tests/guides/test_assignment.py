@@ -1024,6 +1024,10 @@ class TestPages:
         assert "Assignment done" in text
         assert "Result of the last run" in text
         assert CircleMember.objects.filter(circle__initiative=initiative).count() > 250
+        # What it did: how the circles were mixed, with the weights, in plain words.
+        assert "What it did" in text
+        assert "How the circles were mixed" in text
+        assert "neighborhoods 1" in text
 
     def test_refusal_is_shown_and_changes_nothing(self, organizer_client, initiative):
         response = organizer_client.post(

@@ -1,0 +1,199 @@
+"""The improvement pass and making room, as properties on generated populations (no solver: the
+exact comparison is the quality bench, bench/assignment_quality.py): the improved assignment is
+never worse than the greedy pass on any attribute's deviation nor on role coverage, never breaks
+a hard rule, and leaves nobody out whom a simple augmenting check could place."""
+
+from collections import Counter
+
+import pytest
+
+from bench.assignment import synthetic_population
+from guides.assignment import CircleSpec, Person, assign, fits, parse_rules
+from guides.assignment.improve import Weights
+from guides.assignment.quality import ATTRIBUTES, deviation, role_gaps
+
+from .test_assignment import check_hard_rules
+
+# (people, circles, seed): plenty of circles, scarce circles, and a few circles.
+CASES = [
+    (40, 4, 1),
+    (60, 5, 61),
+    (90, 6, 3),
+    (120, 11, 120),
+    (150, 10, 5),
+    (200, 18, 6),
+    (160, 10, 7),
+]
+
+
+def groups_of(people, pairs):
+    ids = {p.id for p in people}
+    parent = {}
+
+    def find(x):
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        if a in ids and b in ids:
+            parent[find(a)] = find(b)
+    grouped = {}
+    for pid in parent:
+        grouped.setdefault(find(pid), set()).add(pid)
+    return {pid: members for members in grouped.values() for pid in members}
+
+
+def augmenting_place(people, circles, pairs, result):
+    """Someone left out who could be placed: a single person (not in a keep-together group)
+    who fits a circle with room, or a full circle one of whose single members fits another
+    circle with room without leaving the first short of a role minimum. None if nobody."""
+    in_group = groups_of(people, pairs)
+    by_id = {p.id: p for p in people}
+    members = {}
+    for pid, cid in result.placements.items():
+        members.setdefault(cid, []).append(by_id[pid])
+    sizes = Counter(result.placements.values())
+    for person_id in result.unplaced:
+        person = by_id[person_id]
+        if person_id in in_group:
+            continue
+        for circle in circles:
+            if circle.locked or not fits(person, circle):
+                continue
+            if sizes[circle.id] < circle.max_size:
+                return person_id, circle.id
+            needs, _share = parse_rules(circle.rules)
+            roles = Counter(p.role for p in members.get(circle.id, []))
+            for other in members.get(circle.id, []):
+                if other.id in in_group or roles[other.role] <= needs.get(other.role, 0):
+                    continue
+                for target in circles:
+                    if (
+                        target.id != circle.id
+                        and not target.locked
+                        and sizes[target.id] < target.max_size
+                        and fits(other, target)
+                    ):
+                        return person_id, (circle.id, other.id, target.id)
+    return None
+
+
+@pytest.mark.parametrize(("n_people", "n_circles", "seed"), CASES)
+def test_improved_is_never_worse_than_greedy_breaks_no_rule_and_places_who_can_be(
+    n_people, n_circles, seed
+):
+    people, circles, pairs = synthetic_population(n_people, n_circles, seed=seed)
+    greedy = assign(people, circles, pairs, improve=False)
+    improved = assign(people, circles, pairs)
+
+    check_hard_rules(people, circles, pairs, {}, improved)
+    assert improved.placed_count >= greedy.placed_count
+    assert augmenting_place(people, circles, pairs, improved) is None
+    before, after = deviation(people, greedy.placements), deviation(people, improved.placements)
+    for attribute in ATTRIBUTES:
+        assert after[attribute] <= before[attribute] + 1e-6, (attribute, before, after)
+    assert role_gaps(people, circles, improved.placements) <= role_gaps(
+        people, circles, greedy.placements
+    )
+    assert sum(after.values()) <= sum(before.values()) + 1e-6
+
+
+def test_improvement_on_a_larger_population_is_substantial():
+    people, circles, pairs = synthetic_population(400, 36, seed=400)
+    greedy = deviation(people, assign(people, circles, pairs, improve=False).placements)
+    improved = deviation(people, assign(people, circles, pairs).placements)
+    assert sum(improved.values()) <= 0.9 * sum(greedy.values()), (greedy, improved)
+
+
+def test_weights_steer_the_pass_and_are_said_in_the_report():
+    people, circles, pairs = synthetic_population(120, 11, seed=9)
+    plain = assign(people, circles, pairs)
+    hoods = assign(people, circles, pairs, weights=Weights(neighborhood=4.0))
+    assert (
+        deviation(people, hoods.placements)["neighborhood"]
+        < deviation(people, plain.placements)["neighborhood"]
+    )
+    note = next(n for n in hoods.notes if n.code == "balanced")
+    assert note.params["neighborhood"] == 4.0
+    assert "neighborhoods 4" in note.message
+    assert note.params["after"] < note.params["before"]
+    assert "balanced" in [n["code"] for n in hoods.as_dict()["notes"]]
+
+
+def test_fixed_people_and_groups_never_move():
+    people, circles, pairs = synthetic_population(150, 13, seed=11)
+    locked = {circles[0].id: people[:5]}
+    rest = people[5:]
+    grouped = groups_of(rest, pairs)
+    greedy = assign(rest, circles, pairs, locked, improve=False)
+    improved = assign(rest, circles, pairs, locked)
+    check_hard_rules(rest, circles, pairs, locked, improved)
+    assert not set(improved.placements) & {p.id for p in people[:5]}
+    for pid in grouped:
+        if pid in greedy.placements and pid in improved.placements:
+            assert greedy.placements[pid] == improved.placements[pid]
+
+
+def circle(cid, slot, max_size=1):
+    return CircleSpec(id=cid, name=f"C{cid}", time_slot=slot, min_size=1, max_size=max_size)
+
+
+def test_making_room_moves_a_placed_person_and_says_so():
+    # Everyone fits two circles; in id order the greedy step puts 1 in Monday's circle and 2 in
+    # Tuesday's, and 3 (Monday or Tuesday) finds both full. Moving 1 to Wednesday's seats 3.
+    people = [
+        Person(id=1, availability=("Mon", "Wed")),
+        Person(id=2, availability=("Tue", "Wed")),
+        Person(id=3, availability=("Mon", "Tue")),
+    ]
+    circles = [circle(1, "Mon"), circle(2, "Tue"), circle(3, "Wed")]
+    result = assign(people, circles)
+    assert result.unplaced == []
+    assert result.placements == {1: 3, 2: 2, 3: 1}
+    notes = {n.code: n for n in result.notes}
+    assert notes["made_room"].params == {"count": 1, "moved": 1}
+    assert "placed after 1 other" in notes["made_room"].message
+    assert not [p for p in result.problems if p.code.startswith("unplaced")]
+    # Without the move, 3 would have been left out: nobody else fits an empty circle.
+    assert assign(people, circles[:2]).unplaced == [3]
+
+
+def test_making_room_through_a_chain_of_moves():
+    # 4 fits only Monday's and Tuesday's circles, both full; the room comes from a chain:
+    # 1 from Monday to Tuesday, 2 from Tuesday to Wednesday, 3 from Wednesday to Thursday.
+    people = [
+        Person(id=1, availability=("Mon", "Tue")),
+        Person(id=2, availability=("Tue", "Wed")),
+        Person(id=3, availability=("Wed", "Thu")),
+        Person(id=4, availability=("Mon", "Tue")),
+    ]
+    circles = [circle(1, "Mon"), circle(2, "Tue"), circle(3, "Wed"), circle(4, "Thu")]
+    result = assign(people, circles)
+    assert result.unplaced == []
+    assert result.placements == {1: 2, 2: 3, 3: 4, 4: 1}
+    assert {n.code: n.params for n in result.notes}["made_room"] == {"count": 1, "moved": 3}
+
+
+def test_making_room_never_takes_a_circle_below_a_role_minimum():
+    officer = "sworn_officer"
+    people = [
+        Person(id=1, availability=("Mon", "Wed"), role=officer),
+        Person(id=2, availability=("Tue",)),
+        Person(id=3, availability=("Mon", "Tue")),
+    ]
+    rules = {"min_per_role": {officer: 1}}
+    circles = [
+        CircleSpec(id=1, name="C1", time_slot="Mon", min_size=1, max_size=1, rules=rules),
+        circle(2, "Tue"),
+        circle(3, "Wed"),
+    ]
+    result = assign(people, circles)
+    # The officer goes to Monday's circle (its rule asks for one). Moving them to Wednesday's
+    # would seat 3 but leave Monday's circle without its officer: 3 waits.
+    assert result.placements == {1: 1, 2: 2}
+    assert result.unplaced == [3]
+    assert not any(n.code == "made_room" for n in result.notes)
+    # Without the rule the move is made.
+    plain = [circle(1, "Mon"), circle(2, "Tue"), circle(3, "Wed")]
+    assert assign(people, plain).unplaced == []
