@@ -412,14 +412,12 @@ TRUSTED_RELATIONS = ["initiative", "registered_by", "referral_link", "partner", 
 def full_clean(participant: Participant, *, exclude=()) -> None:
     """Model validation (field lengths and the like) as a DomainError on the first bad field."""
     try:
-        participant.full_clean(
-            exclude=["seat_number", *exclude], validate_unique=False, validate_constraints=False
-        )
+        # Field by field only: a participant has no clean() of its own, so every error names
+        # its field; uniqueness and constraints are the database's (see participant_register).
+        participant.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         field_name, messages = next(iter(exc.message_dict.items()))
-        raise DomainError(
-            " ".join(messages), field=None if field_name == "__all__" else field_name
-        ) from exc
+        raise DomainError(" ".join(messages), field=field_name) from exc
 
 
 def lock_settings(initiative) -> RegistrationSettings:

@@ -141,6 +141,12 @@ REFUSALS = {
         "People under 18 need a parent or guardian's email: we ask them for consent.",
     ),
     "no email": ({"email": "  "}, (), "email", "Enter your email address."),
+    "letters for a number": (
+        {"phone": "XXXX"},
+        (),
+        "phone",
+        "Enter a valid mobile number, with its area code (for example 201 555 0123).",
+    ),
     "no name": ({"name": "   "}, (), "name", "Enter your name."),
     "unknown time slot": (
         {"availability": ["Midnight"]},
@@ -190,6 +196,31 @@ def test_each_refused_demographic_answer_says_why(initiative, case):
         register(initiative, demographics=answers)
     assert (refused.value.field, str(refused.value)) == (field, message)
     assert not Participant.objects.exists()
+
+
+def test_a_registration_with_only_a_name_and_an_email_is_taken(initiative):
+    """Staff entry and paper sheets may leave out every other answer: the defaults stand."""
+    person = services.participant_register(
+        initiative=initiative,
+        data={"name": "Ana Torres", "email": "Ana@Example.net"},
+        consents={"participation"},
+        source="import",
+    ).participant
+    person.refresh_from_db()
+    assert (person.email, person.role_category, person.age_band, person.status) == (
+        "ana@example.net",
+        "resident",
+        "prefer_not",
+        Status.CONFIRMED,
+    )
+
+
+def test_a_registration_without_an_email_field_asks_for_one(initiative):
+    with pytest.raises(DomainError) as refused:
+        services.participant_register(
+            initiative=initiative, data={"name": "Ana Torres"}, consents={"participation"}
+        )
+    assert (refused.value.field, str(refused.value)) == ("email", "Enter your email address.")
 
 
 def test_an_under_13_registration_checks_only_the_guardians_part(initiative):
@@ -309,6 +340,16 @@ def test_choosing_texts_reads_a_number_kept_from_before(initiative):
             stored_phone="evenings only",
         )
     assert refused.value.field == "phone"
+
+
+def test_a_number_kept_from_before_is_read_with_the_initiatives_country(initiative):
+    initiative.country = "GB"
+    initiative.save()
+    settings_row = services.lock_settings(initiative)
+    cleaned = services.validate_profile(
+        adult(phone="07911 123456", contact_by="text"), settings_row, stored_phone="07911 123456"
+    )
+    assert cleaned["phone"] == "+447911123456"
 
 
 def test_a_stored_number_starting_with_a_plus_is_put_in_e164_when_texts_are_chosen(initiative):
@@ -598,6 +639,22 @@ def test_the_public_settings_are_those_of_the_published_initiative_named(initiat
         services.public_registration_settings(slug=hidden.slug)
 
 
+def test_the_public_settings_come_with_their_initiative_in_one_query(
+    initiative, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        row = services.public_registration_settings(slug=initiative.slug)
+        assert (row.initiative.slug, row.accepting) == (initiative.slug, True)
+
+
+def test_an_initiative_without_settings_yet_gets_them_on_its_public_page():
+    fresh = InitiativeFactory(is_published=True)
+    row = services.public_registration_settings(slug=fresh.slug)
+    assert row.pk is not None
+    assert row.initiative == fresh
+    assert row.accepting is False
+
+
 # --- signed links ---------------------------------------------------------------------------
 
 
@@ -693,3 +750,32 @@ def test_a_registrations_emails_are_written_already_handed_over(initiative):
     register(initiative, email="teen@example.net", age_band="13_17", guardian_email="g@example.net")
     assert OutboxMessage.objects.count() == 2
     assert not OutboxMessage.objects.filter(enqueued_at__isnull=True).exists()
+
+
+def test_the_model_check_of_a_registration_reads_nothing_from_the_database(
+    initiative, django_assert_num_queries
+):
+    """The relations are set by the services from objects they hold; uniqueness and the
+    constraints are the database's when the row is inserted: no query to check them first."""
+    person = Participant(initiative=initiative, **adult(email="ana@example.net"), seat_number=1)
+    with django_assert_num_queries(0):
+        services.full_clean(person, exclude=services.TRUSTED_RELATIONS)
+    person.email = "not an address"
+    with pytest.raises(DomainError) as refused, django_assert_num_queries(0):
+        services.full_clean(person, exclude=services.TRUSTED_RELATIONS)
+    assert (refused.value.field, str(refused.value)) == ("email", "Enter a valid email address.")
+
+
+def test_every_problem_with_a_field_is_told_at_once(initiative):
+    person = Participant(initiative=initiative, **adult(email="x" * 260), seat_number=1)
+    with pytest.raises(DomainError) as refused:
+        services.full_clean(person, exclude=services.TRUSTED_RELATIONS)
+    assert refused.value.field == "email"
+    assert str(refused.value) == (
+        "Enter a valid email address. Ensure this value has at most 254 characters (it has 260)."
+    )
+
+
+def test_the_settings_row_is_locked_in_one_query(initiative, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert services.lock_settings(initiative).initiative == initiative
