@@ -116,7 +116,7 @@ class DuplicateRegistration(DomainError):
     """This email is already registered in the initiative; `participant` is that registration,
     `outcome` what a new registration with the refused answers would have been told."""
 
-    def __init__(self, participant, outcome: RegistrationOutcome | None = None):
+    def __init__(self, participant, outcome: RegistrationOutcome):
         super().__init__(
             _(
                 "This email address is already registered. We have sent its private link to that address."
@@ -124,7 +124,7 @@ class DuplicateRegistration(DomainError):
             field="email",
         )
         self.participant = participant
-        self.outcome = outcome or RegistrationOutcome.of(participant)
+        self.outcome = outcome
 
 
 @dataclass
@@ -169,7 +169,7 @@ def registration_is_open(settings_row: RegistrationSettings) -> bool:
 
 
 def make_token(participant: Participant, salt: str) -> str:
-    return signing.dumps({"p": participant.public_id.hex}, salt=salt, compress=True)
+    return signing.dumps({"p": participant.public_id.hex}, salt=salt)
 
 
 def resolve_token(token: str, salt: str, max_age_days: int) -> Participant:
@@ -260,8 +260,9 @@ def _clean_contact(cleaned: dict, region: str, stored_phone: str) -> None:
     phone = cleaned.get("phone") or ""
     if not phone:
         raise DomainError(_("Give your mobile number to get text messages."), field="phone")
-    if not phone.startswith("+"):  # a free-text number kept from before: read it now
-        cleaned["phone"] = phone_clean(phone, region=region)
+    # Read as a mobile number even when it was kept as stored: a free-text number from before
+    # texts existed (even one starting with "+") is put in E.164 now; one in E.164 reads as itself.
+    cleaned["phone"] = phone_clean(phone, region=region)
 
 
 def texts_consent_missing() -> DomainError:
@@ -373,10 +374,11 @@ def _free_seat(initiative, settings_row: RegistrationSettings, role_category: st
     figures = (
         RegistrationSettings.objects.filter(pk=settings_row.pk)
         .annotate(
+            # One row at most (a role has one cap: rolecap_unique).
             cap=Subquery(
                 RoleCap.objects.filter(initiative=initiative, role_category=role_category).values(
                     "seats"
-                )[:1]
+                )
             ),
             # ORDER BY … LIMIT 1, not MAX(): one step down the seat index.
             top=Subquery(seated.order_by("-seat_number").values("seat_number")[:1]),
@@ -391,10 +393,15 @@ def _free_seat(initiative, settings_row: RegistrationSettings, role_category: st
     if settings_row.max_participants is None:
         return (figures["top"] or 0) + 1
     used = set(seated.values_list("seat_number", flat=True))
-    for number in range(1, settings_row.max_participants + 1):
-        if number not in used:
-            return number
-    return None
+    if len(used) >= settings_row.max_participants:
+        # Full; or over a cap lowered below the seats taken: a freed number is not handed out
+        # again until the seated people are fewer than the cap.
+        return None
+    # Fewer people than seats: the lowest number nobody holds, at most the cap.
+    number = 1
+    while number in used:
+        number += 1
+    return number
 
 
 # Foreign keys a service sets from objects it was given (never from what someone typed):
@@ -405,14 +412,12 @@ TRUSTED_RELATIONS = ["initiative", "registered_by", "referral_link", "partner", 
 def full_clean(participant: Participant, *, exclude=()) -> None:
     """Model validation (field lengths and the like) as a DomainError on the first bad field."""
     try:
-        participant.full_clean(
-            exclude=["seat_number", *exclude], validate_unique=False, validate_constraints=False
-        )
+        # Field by field only: a participant has no clean() of its own, so every error names
+        # its field; uniqueness and constraints are the database's (see participant_register).
+        participant.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         field_name, messages = next(iter(exc.message_dict.items()))
-        raise DomainError(
-            " ".join(messages), field=None if field_name == "__all__" else field_name
-        ) from exc
+        raise DomainError(" ".join(messages), field=field_name) from exc
 
 
 def lock_settings(initiative) -> RegistrationSettings:
