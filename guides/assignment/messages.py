@@ -260,9 +260,9 @@ def problem_message(code: str, params: Mapping) -> str:
                 "How the circles were mixed: each circle is compared with the whole group's "
                 "shares of roles, age bands, neighborhoods and race/ethnicity (only people who "
                 "answered count), and people were moved or swapped between circles that fit "
-                "them while that brought the circles closer to those shares (%(changes)s "
-                "changes; the circles' total distance from the shares went from %(before)s to "
-                "%(after)s people). Each counts with a weight: roles %(role)s, age bands "
+                "them while that brought the circles closer to those shares (changes made: "
+                "%(changes)s; the circles' total distance from the shares, counted in people: "
+                "from %(before)s to %(after)s). Each counts with a weight: roles %(role)s, age bands "
                 "%(age_band)s, neighborhoods %(neighborhood)s, race/ethnicity %(race)s. Role "
                 "minimums, sizes, times, languages, access and keep-together requests come first."
             )

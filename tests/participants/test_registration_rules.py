@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import signing
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 from freezegun import freeze_time
 
 from dialogue_hub.exceptions import DomainError
@@ -776,6 +777,14 @@ def test_every_problem_with_a_field_is_told_at_once(initiative):
     )
 
 
-def test_the_settings_row_is_locked_in_one_query(initiative, django_assert_num_queries):
-    with django_assert_num_queries(1):
+def test_the_settings_row_is_locked_in_one_query(initiative):
+    # One query for the row (FOR UPDATE); on PostgreSQL the initiative's advisory lock first.
+    with CaptureQueriesContext(connection) as captured:
         assert services.lock_settings(initiative).initiative == initiative
+    sql = [query["sql"] for query in captured.captured_queries]
+    if connection.vendor == "postgresql":
+        assert len(sql) == 2
+        assert "pg_advisory_xact_lock" in sql[0]
+        assert "FOR UPDATE" in sql[1]
+    else:
+        assert len(sql) == 1
