@@ -29,7 +29,6 @@ assignment (the solver's best is then never worse than ours: how much it improve
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -47,7 +46,7 @@ import django  # noqa: E402
 django.setup()
 
 from ortools.sat.python import cp_model  # noqa: E402
-from reminders import write_md_section  # noqa: E402
+from reminders import merge_json, write_md_section  # noqa: E402
 
 from bench.assignment import synthetic_population  # noqa: E402
 from guides.assignment import assign, fits, parse_rules  # noqa: E402
@@ -332,17 +331,7 @@ def write_results(rows: list[dict], seconds: float, workers: int, from_ours: boo
         "role_gaps_no_worse": all(r["role_gaps_ours"] <= r["role_gaps_solver"] for r in rows),
         "shortfall_no_worse": all(r["shortfall_ours"] <= r["shortfall_solver"] for r in rows),
     }
-    json_path = BENCH / "results.json"
-    existing = {}
-    if json_path.exists():
-        try:
-            existing = json.loads(json_path.read_text())
-        except json.JSONDecodeError:
-            existing = {}
-    merged = {**existing, "assignment_quality": summary, "assignment_balance_ratio": worst}
-    tmp = BENCH / "results.json.tmp"
-    tmp.write_text(json.dumps(merged, indent=2, sort_keys=True) + "\n")
-    tmp.replace(json_path)
+    merge_json({"assignment_quality": summary, "assignment_balance_ratio": worst})
 
     lines = [
         "<!-- assignment_quality: written by bench/assignment_quality.py -->",

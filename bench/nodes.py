@@ -12,7 +12,6 @@ DATABASE_URL (pytest-django creates test_<name> beside it) and REDIS_URL (a data
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
@@ -24,7 +23,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
-from reminders import write_md_section  # noqa: E402
+from reminders import merge_json, write_md_section  # noqa: E402
 
 TEST = "tests/test_several_nodes.py"
 
@@ -47,16 +46,7 @@ def run_test() -> tuple[int, float, str]:
 
 
 def write_results(result: dict) -> None:
-    json_path = BENCH / "results.json"
-    existing = {}
-    if json_path.exists():
-        try:
-            existing = json.loads(json_path.read_text())
-        except json.JSONDecodeError:
-            existing = {}
-    tmp = BENCH / "results.json.tmp"
-    tmp.write_text(json.dumps({**existing, "two_nodes": result}, indent=2, sort_keys=True) + "\n")
-    tmp.replace(json_path)
+    merge_json({"two_nodes": result})
     verdict = "passed" if result["ok"] else "FAILED"
     write_md_section(
         "two_nodes",

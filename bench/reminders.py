@@ -515,17 +515,7 @@ def versions() -> dict:
 
 
 def write_results(result: dict) -> None:
-    json_path = BENCH / "results.json"
-    existing = {}
-    if json_path.exists():
-        try:
-            existing = json.loads(json_path.read_text())
-        except json.JSONDecodeError:
-            existing = {}
-    merged = {**existing, **result}
-    tmp = BENCH / "results.json.tmp"
-    tmp.write_text(json.dumps(merged, indent=2, sort_keys=True) + "\n")
-    tmp.replace(json_path)
+    merge_json(result)
 
     met = "met" if result["reminder_goal_met"] else "NOT met"
     loads = result["reminder_load_averages"]
@@ -594,6 +584,21 @@ def write_results(result: dict) -> None:
         ]
     )
     write_md_section("reminders", section)
+
+
+def merge_json(values: dict) -> None:
+    """Put `values` into bench/results.json, keeping every other bench's keys (written whole
+    through a temporary file, so a stopped run never leaves half a file)."""
+    json_path = BENCH / "results.json"
+    existing = {}
+    if json_path.exists():
+        try:
+            existing = json.loads(json_path.read_text())
+        except json.JSONDecodeError:
+            existing = {}
+    tmp = BENCH / "results.json.tmp"
+    tmp.write_text(json.dumps({**existing, **values}, indent=2, sort_keys=True) + "\n")
+    tmp.replace(json_path)
 
 
 def write_md_section(name: str, section: str, *, keep_from: str | None = None) -> None:

@@ -46,6 +46,7 @@ from reminders import (  # noqa: E402
     Worker,
     log,
     machine,
+    merge_json,
     purge_queue,
     versions,
     wait_for_sink,
@@ -208,19 +209,7 @@ def time_baseline(sink: SinkProcess, rows) -> dict:
 
 
 def write_results(result: dict) -> None:
-    import json
-
-    json_path = BENCH / "results.json"
-    existing = {}
-    if json_path.exists():
-        try:
-            existing = json.loads(json_path.read_text())
-        except json.JSONDecodeError:
-            existing = {}
-    merged = {**existing, **result}
-    tmp = BENCH / "results.json.tmp"
-    tmp.write_text(json.dumps(merged, indent=2, sort_keys=True) + "\n")
-    tmp.replace(json_path)
+    merge_json(result)
 
     ratio = result["text_ratio"]
     n = result["text_messages"]
