@@ -16,8 +16,10 @@ fixed seed. It runs in five steps:
    or, failing that, hands its members to circles with room and stays empty;
 4. repair: a bounded pass of moves and swaps that meets unmet role minimums and evens out
    sizes; anyone still waiting gets a place where there is room now (or can be made);
-5. improve (`improve.Improver`): circles short of a role minimum are filled by moves, swaps
-   and cycles of three, then a bounded local search (a descent, then a simulated annealing
+5. improve (`improve.Improver`): circles short of a role minimum are filled by moves, swaps,
+   cycles of three and chains through a few circles (`gaps.GapRepair`); a circle that still
+   cannot meet one is left unused when all its members fit other circles with people and
+   room (`room.MakingRoom._close_for_roles`, reported); then a bounded local search (a descent, then a simulated annealing
    with a fixed seed) moves and swaps people between circles they fit, over role, age band,
    neighborhood and race/ethnicity, accepting a change only when the score improves and no
    attribute ends worse than the greedy pass left it.
@@ -622,7 +624,9 @@ class _Assigner(Reporting, MakingRoom):
                 for pi in unit:
                     self.unit_of[pi] = ui
         self.dissolved: list[int] = []
+        self.closed: list[tuple[int, str, int, int]] = []  # circles left unused for a role
         self.made_room = [0, 0]  # people placed by making room, people moved to make it
+        self._filling = True  # making room may start an empty circle (not when closing one)
 
         seeded = self._seed(units)
         failed = self._greedy(units, anchors)
@@ -633,6 +637,11 @@ class _Assigner(Reporting, MakingRoom):
         improver = Improver(self, self.weights, ceiling=False)
         improver.fix_gaps(GAP_TRIES)
         improver.apply()
+        self.closed = self._close_for_roles()
+        if self.closed:
+            improver = Improver(self, self.weights, ceiling=False)
+            improver.fix_gaps(GAP_TRIES)
+            improver.apply()
         placed = self.where.count(-1)
         failed = self._second_chance(units, failed)
         before = self._deviation()

@@ -23,7 +23,9 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
+from typing import NamedTuple
 
+from .gaps import GapRepair
 from .quality import ATTRIBUTES
 
 
@@ -54,8 +56,6 @@ TRIES_PER_PERSON = 240
 MAX_TRIES = 100_000
 MAX_PASSES = 20
 TARGETS_PER_PERSON = 10
-CHAIN_DEPTH = 4  # swaps in a chain that brings a role to a circle short of it
-CYCLE_CIRCLES = 15  # circles tried for the third person of a cycle
 TARGET_WINDOW = 45  # circles estimated per person and pass (the window turns each pass)
 SURPLUS = 0.05  # a person is worth moving when their leaving lowers the score by this much
 ANNEAL_PER_PERSON = 2_000
@@ -69,7 +69,64 @@ EXPLORE_START = 1.5  # the exploring annealing starts hotter: it has further to 
 ANNEAL_END = 0.02
 
 
-class Improver:
+class Statics(NamedTuple):
+    """What the search needs that does not change while the assignment runs."""
+
+    vid: list  # per attribute: value -> id
+    shares: list  # per attribute: the fair shares, by value id
+    pv: list  # per person, per attribute: ((value id, weight), ...)
+    sv: list  # per person, per attribute: the value id; -1 not answered; below: several
+    role_names: list
+    role: list  # per person: the role's id
+    lang: list  # per person: their language
+    fit: list  # per circle, per role id: how many people of that role fit the circle
+
+
+def statics(assigner) -> Statics:
+    """The assigner's `Statics`, built once per assignment."""
+    found = getattr(assigner, "improver_statics", None)
+    if found is None:
+        found = assigner.improver_statics = _statics(assigner)
+    return found
+
+
+def _statics(assigner) -> Statics:
+    ndims = len(ATTRIBUTES)
+    shares: list[list[float]] = []
+    vid: list[dict[str, int]] = []
+    for dim in assigner.dims:
+        keys = list(dim.shares)
+        vid.append({k: i for i, k in enumerate(keys)})
+        shares.append([dim.shares[k] for k in keys])
+    pvs, svs = [], []
+    combos: dict[tuple, int] = {}
+    for vals in assigner.values:
+        pv = tuple(
+            tuple((vid[d][v], 1.0 / len(vals[d])) for v in vals[d] if v in vid[d])
+            for d in range(ndims)
+        )
+        keys = []
+        for d in range(ndims):
+            if not pv[d]:
+                keys.append(-1)
+            elif len(pv[d]) == 1:
+                keys.append(pv[d][0][0])
+            else:
+                keys.append(-2 - combos.setdefault((d, pv[d]), len(combos)))
+        pvs.append(pv)
+        svs.append(tuple(keys))
+    role_ids = {r: i for i, r in enumerate(sorted({p.role for p in assigner.people}))}
+    role_names = sorted(role_ids, key=role_ids.get)
+    role = [role_ids[p.role] for p in assigner.people]
+    lang = [p.language for p in assigner.people]
+    fit = [[0] * len(role_names) for _ in assigner.states]
+    for p, options in enumerate(assigner.feasible):
+        for c in options:
+            fit[c][role[p]] += 1
+    return Statics(vid, shares, pvs, svs, role_names, role, lang, fit)
+
+
+class Improver(GapRepair):
     """The local search, on arrays of its own built from the assigner's state.
 
     Per circle it keeps, for each attribute and value, what one more or one fewer person of
@@ -82,38 +139,10 @@ class Improver:
         self.weights = weights
         self.dim_w = weights.attribute_weights()
         ndims = self.ndims = len(ATTRIBUTES)
-        # Value ids per attribute, the fair shares as lists.
-        self.shares: list[list[float]] = []
-        vid: list[dict[str, int]] = []
-        for dim in assigner.dims:
-            keys = list(dim.shares)
-            vid.append({k: i for i, k in enumerate(keys)})
-            self.shares.append([dim.shares[k] for k in keys])
+        (vid, self.shares, self.pv, self.sv, self.role_names, self.role, self.lang, fit) = statics(
+            assigner
+        )
         self.nvals = [len(s) for s in self.shares]
-        # Per person: per attribute a tuple of (value id, weight), and one key per attribute
-        # (the value id; -1 not answered; below -1 one for each set of several values).
-        self.pv = []
-        self.sv = []
-        combos: dict[tuple, int] = {}
-        for vals in assigner.values:
-            pv = tuple(
-                tuple((vid[d][v], 1.0 / len(vals[d])) for v in vals[d] if v in vid[d])
-                for d in range(ndims)
-            )
-            keys = []
-            for d in range(ndims):
-                if not pv[d]:
-                    keys.append(-1)
-                elif len(pv[d]) == 1:
-                    keys.append(pv[d][0][0])
-                else:
-                    keys.append(-2 - combos.setdefault((d, pv[d]), len(combos)))
-            self.pv.append(pv)
-            self.sv.append(tuple(keys))
-        role_ids = {r: i for i, r in enumerate(sorted({p.role for p in assigner.people}))}
-        self.role_names = sorted(role_ids, key=role_ids.get)
-        self.role = [role_ids[p.role] for p in assigner.people]
-        self.lang = [p.language for p in assigner.people]
         states = assigner.states
         self.cnt = [
             [[s.counts[d].get(k, 0.0) for k in vid[d]] for d in range(ndims)] for s in states
@@ -124,10 +153,7 @@ class Improver:
         self.members = [list(s.members) for s in states]
         # Per circle and role, how many people of that role fit it (placed or not, fixed
         # members included): a minimum nobody could meet costs nothing (`quality.role_gaps`).
-        self.supply = [[0] * len(self.role_names) for _ in states]
-        for p, options in enumerate(assigner.feasible):
-            for c in options:
-                self.supply[c][self.role[p]] += 1
+        self.supply = [list(row) for row in fit]
         for c, state in enumerate(states):
             if state.fixed:
                 for r, count in enumerate(self.roles[c]):
@@ -276,142 +302,6 @@ class Improver:
             delta += self.pout[b][rq] + self.pin[b][rp]
         return delta + self._lang(p, b) - self._lang(q, b)
 
-    def fix_gaps(self, budget: int) -> None:
-        """Circles short of a role minimum: bring someone of that role from a circle with more
-        than its own minimum, by a move, a swap or a cycle of three (p to the short circle X,
-        someone of X to a circle Z, someone of Z to p's circle), when the score goes down."""
-        states = self.a.states
-        feasible, feasible_set = self.a.feasible, self.a.feasible_set
-        unit_of = self.a.unit_of
-        by_role: dict[int, list[int]] = {}
-        for p, c in enumerate(self.where):
-            if c >= 0 and unit_of[p] == -1:
-                by_role.setdefault(self.role[p], []).append(p)
-        for x, state in enumerate(states):
-            if not state.open or not self.size[x] or not state.needs:
-                continue
-            for role_name, need in state.needs.items():
-                if role_name not in self.role_names:
-                    continue
-                r = self.role_names.index(role_name)
-                for _attempt in range(need):
-                    if self.roles[x][r] >= need or budget <= 0:
-                        break
-                    done, budget = self._fill(x, r, by_role.get(r, []), budget)
-                    if not done:
-                        done, budget = self._chain(x, r, budget)
-                    if not done:
-                        break
-        del feasible, feasible_set
-
-    def _chain(self, x: int, r: int, budget: int) -> tuple[bool, int]:
-        """A chain of swaps that brings someone of role r to circle x: someone of role r from
-        y1 for someone else of x, someone of role r from y2 for someone else of y1, … up to a
-        circle that can spare one (breadth-first, a few steps). Kept only if fewer circles end
-        short of a role minimum."""
-        states = self.a.states
-        feasible_set = self.a.feasible_set
-        unit_of = self.a.unit_of
-        name = self.role_names[r]
-        parent: dict[int, tuple[int, int, int]] = {}  # circle -> (circle it gives to, p, q)
-        frontier, seen = [x], {x}
-        for _depth in range(CHAIN_DEPTH):
-            following = []
-            for c in frontier:
-                takers = [q for q in self.members[c] if unit_of[q] == -1 and self.role[q] != r]
-                for y, state in enumerate(states):
-                    if y in seen or not state.open or not self.size[y]:
-                        continue
-                    budget -= 1
-                    pair = None
-                    for p in self.members[y]:
-                        if self.role[p] != r or unit_of[p] != -1 or c not in feasible_set[p]:
-                            continue
-                        q = next((q for q in takers if y in feasible_set[q]), None)
-                        if q is not None:
-                            pair = (p, q)
-                            break
-                    if pair is None:
-                        continue
-                    seen.add(y)
-                    parent[y] = (c, *pair)
-                    need = state.needs.get(name, 0)
-                    have = self.roles[y][r]
-                    if have - 1 >= need or have < need or self.supply[y][r] < need:
-                        return self._swap_chain(parent, y), budget
-                    following.append(y)
-                if budget <= 0:
-                    return False, budget
-            frontier = following
-            if not frontier:
-                break
-        return False, budget
-
-    def _swap_chain(self, parent, last: int) -> bool:
-        chain = []
-        y = last
-        while y in parent:
-            c, p, q = parent[y]
-            chain.append((p, q))
-            y = c
-        circles = {self.where[p] for p, _q in chain} | {self.where[q] for _p, q in chain}
-        gaps = sum(self._gaps_of(c) for c in circles)
-        done = []
-        for p, q in reversed(chain):  # from x outwards
-            a, b = self.where[q], self.where[p]
-            if not self._apply(((q, b), (p, a))):
-                break
-            done.append((p, q, a, b))
-        if len(done) == len(chain) and sum(self._gaps_of(c) for c in circles) < gaps:
-            return True
-        for p, q, a, b in reversed(done):
-            back = ((p, b), (q, a))
-            self._apply(back, self._change(back))
-        return False
-
-    def _fill(self, x: int, r: int, candidates: list[int], budget: int) -> tuple[bool, int]:
-        states = self.a.states
-        feasible, feasible_set = self.a.feasible, self.a.feasible_set
-        unit_of = self.a.unit_of
-        best = None
-        for p in candidates:
-            y = self.where[p]
-            if y < 0 or y == x or x not in feasible_set[p] or unit_of[p] != -1:
-                continue
-            if self.roles[y][r] == states[y].needs.get(self.role_names[r], 0):
-                continue  # would leave y short: the score decides the other cases
-            if budget <= 0:
-                break
-            if self._can_move(y, x):
-                budget -= 1
-                delta = self.move_delta(p, x)
-                if delta < -1e-9 and (best is None or delta < best[0]):
-                    best = (delta, ((p, x),))
-            for q in self.members[x]:
-                if unit_of[q] != -1 or self.role[q] == r:
-                    continue
-                enter_x = self._replace(x, p, q)
-                if y in feasible_set[q]:
-                    budget -= 1
-                    delta = enter_x + self._replace(y, q, p)
-                    if delta < -1e-9 and (best is None or delta < best[0]):
-                        best = (delta, ((q, y), (p, x)))
-                for z in feasible[q][:CYCLE_CIRCLES]:
-                    if z in (x, y) or not states[z].open:
-                        continue
-                    for t in self.members[z]:
-                        if unit_of[t] != -1 or y not in feasible_set[t]:
-                            continue
-                        budget -= 1
-                        delta = enter_x + self._replace(z, q, t) + self._replace(y, t, p)
-                        if delta < -1e-9 and (best is None or delta < best[0]):
-                            best = (delta, ((q, z), (p, x), (t, y)))
-            if best is not None:
-                break
-        if best is None:
-            return False, budget
-        return self._apply(best[1]), budget
-
     def move_delta(self, p: int, b: int) -> float:
         """Exact change of the score when p moves to circle b (or joins it, if unplaced)."""
         a = self.where[p]
@@ -543,21 +433,6 @@ class Improver:
         return self._gap_count() <= self.gap_ceiling and all(
             self.deviation[d] <= self.ceiling[d] + 1e-6 for d in range(self.ndims)
         )
-
-    def _gaps_of(self, c: int) -> int:
-        """Circle c's role gaps as `quality.role_gaps` counts them."""
-        needs = self.a.states[c].needs
-        if not needs or not self.size[c]:
-            return 0
-        gaps = 0
-        for r, name in enumerate(self.role_names):
-            need = needs.get(name, 0)
-            if need and self.roles[c][r] < need <= self.supply[c][r]:
-                gaps += 1
-        return gaps
-
-    def _gap_count(self) -> int:
-        return sum(self._gaps_of(c) for c in range(len(self.size)))
 
     # the search -------------------------------------------------------------------------------
 

@@ -172,6 +172,23 @@ def problem_message(code: str, params: Mapping) -> str:
             )
             % p
         )
+    if code == "circle_closed":
+        return (
+            ngettext(
+                "%(circle)s was left unused: it could not have at least %(min)s %(role)s "
+                "(those who can come on %(slot)s in %(language)s are needed for the same rule "
+                "in other circles), so its %(count)s member was placed in another circle that "
+                "fits them. To use it, recruit more people in that role or move it to another "
+                "time.",
+                "%(circle)s was left unused: it could not have at least %(min)s %(role)s "
+                "(those who can come on %(slot)s in %(language)s are needed for the same rule "
+                "in other circles), so its %(count)s members were placed in other circles that "
+                "fit them. To use it, recruit more people in that role or move it to another "
+                "time.",
+                n,
+            )
+            % p
+        )
     if code == "circle_small":
         return (
             ngettext(

@@ -90,11 +90,29 @@ class Reporting:
             for ci in feasible:
                 fit_count[ci] += 1
                 fit_role[(ci, role)] = fit_role.get((ci, role), 0) + 1
+        closed = {ci: rest for ci, *rest in self.closed}
         for state in self.states:
             if state.spec.locked:
                 continue
             spec = state.spec
             supply = fit_count[state.index]
+            if state.index in closed:
+                role, minimum, count = closed[state.index]
+                problems.append(
+                    Problem(
+                        "circle_closed",
+                        {
+                            "circle": spec.name,
+                            "role": role,
+                            "min": minimum,
+                            "count": count,
+                            "slot": spec.time_slot,
+                            "language": spec.language,
+                        },
+                        spec.id,
+                    )
+                )
+                continue
             if state.size == 0:
                 problems.append(
                     Problem(

@@ -9,7 +9,8 @@ import pytest
 
 from bench.assignment import synthetic_population
 from guides.assignment import CircleSpec, Person, assign, fits, parse_rules
-from guides.assignment.improve import Weights
+from guides.assignment.algorithm import _Assigner
+from guides.assignment.improve import Improver, Weights
 from guides.assignment.quality import ATTRIBUTES, deviation, role_gaps
 
 from .test_assignment import check_hard_rules
@@ -160,8 +161,9 @@ def test_making_room_moves_a_placed_person_and_says_so():
 
 
 def test_making_room_through_a_chain_of_moves():
-    # 4 fits only Monday's and Tuesday's circles, both full; the room comes from a chain:
-    # 1 from Monday to Tuesday, 2 from Tuesday to Wednesday, 3 from Wednesday to Thursday.
+    # 4 fits only Monday's and Tuesday's circles, both full; the room comes from a chain, the
+    # shortest from either: 2 from Tuesday to Wednesday, 3 from Wednesday to Thursday (freeing
+    # Monday's would take three moves: 1 to Tuesday, 2 to Wednesday, 3 to Thursday).
     people = [
         Person(id=1, availability=("Mon", "Tue")),
         Person(id=2, availability=("Tue", "Wed")),
@@ -171,8 +173,8 @@ def test_making_room_through_a_chain_of_moves():
     circles = [circle(1, "Mon"), circle(2, "Tue"), circle(3, "Wed"), circle(4, "Thu")]
     result = assign(people, circles)
     assert result.unplaced == []
-    assert result.placements == {1: 2, 2: 3, 3: 4, 4: 1}
-    assert {n.code: n.params for n in result.notes}["made_room"] == {"count": 1, "moved": 3}
+    assert result.placements == {1: 1, 2: 3, 3: 4, 4: 2}
+    assert {n.code: n.params for n in result.notes}["made_room"] == {"count": 1, "moved": 2}
 
 
 def test_making_room_never_takes_a_circle_below_a_role_minimum():
@@ -197,3 +199,85 @@ def test_making_room_never_takes_a_circle_below_a_role_minimum():
     # Without the rule the move is made.
     plain = [circle(1, "Mon"), circle(2, "Tue"), circle(3, "Wed")]
     assert assign(people, plain).unplaced == []
+
+
+OFFICER = "sworn_officer"
+
+
+def officer_circles(max_size):
+    rules = {"min_per_role": {OFFICER: 1}}
+    return [
+        CircleSpec(
+            id=i, name=f"Circle {i}", time_slot="Tue", min_size=2, max_size=max_size, rules=rules
+        )
+        for i in (1, 2, 3)
+    ]
+
+
+def test_a_circle_that_cannot_have_an_officer_is_left_unused_when_its_people_fit_elsewhere():
+    # Two officers for three circles that each ask for one; nine residents. With room for
+    # everyone in two circles, the third is left unused rather than run without an officer.
+    people = [Person(id=i, role=OFFICER, availability=("Tue",)) for i in (1, 2)]
+    people += [Person(id=i, availability=("Tue",)) for i in range(3, 12)]
+    circles = officer_circles(max_size=8)
+    result = assign(people, circles)
+    assert result.unplaced == []
+    used = {cid for cid in result.placements.values()}
+    assert len(used) == 2
+    assert role_gaps(people, circles, result.placements) == 0
+    check_hard_rules(people, circles, [], {}, result)
+    closed = [p for p in result.problems if p.code == "circle_closed"]
+    assert len(closed) == 1
+    (unused,) = {c.id for c in circles} - used
+    assert closed[0].circle_id == unused
+    assert closed[0].params["role"] == OFFICER
+    assert 1 <= closed[0].params["count"] <= 8
+    assert closed[0].message.startswith(f"Circle {unused} was left unused: it could not have")
+    assert "sworn police officer" in closed[0].message
+    assert not [p for p in result.problems if p.code in ("circle_empty", "role_missing")]
+
+
+def test_a_circle_without_an_officer_stays_when_its_people_have_nowhere_else_to_go():
+    # The same people, but two circles of 5 cannot hold 11: all three stay in use, one
+    # without an officer, reported as such.
+    people = [Person(id=i, role=OFFICER, availability=("Tue",)) for i in (1, 2)]
+    people += [Person(id=i, availability=("Tue",)) for i in range(3, 12)]
+    circles = officer_circles(max_size=5)
+    result = assign(people, circles)
+    assert result.unplaced == []
+    assert len(set(result.placements.values())) == 3
+    assert not [p for p in result.problems if p.code == "circle_closed"]
+    assert [p.code for p in result.problems if p.code == "role_missing"] == ["role_missing"]
+
+
+def test_an_officer_reaches_a_circle_without_one_through_a_chain():
+    # Circle 1 (Mon) has no officer; officer 1 (Mon or Tue) is circle 2's (Tue) only one;
+    # circle 3 (Wed) has two, one of whom (2: Tue or Wed) can go to Tuesday. Nobody else fits
+    # another circle, so no swap can do it: 1 moves to Monday and 2 to Tuesday, and Wednesday,
+    # above its smallest size, is one smaller.
+    rules = {"min_per_role": {OFFICER: 1}}
+    circles = [
+        CircleSpec(id=c, name=f"C{c}", time_slot=slot, min_size=2, max_size=4, rules=rules)
+        for c, slot in ((1, "Mon"), (2, "Tue"), (3, "Wed"))
+    ]
+    people = [
+        Person(id=1, role=OFFICER, availability=("Mon", "Tue")),
+        Person(id=2, role=OFFICER, availability=("Tue", "Wed")),
+        Person(id=3, role=OFFICER, availability=("Wed",)),
+        Person(id=4, availability=("Mon",)),
+        Person(id=5, availability=("Mon",)),
+        Person(id=6, availability=("Tue",)),
+        Person(id=7, availability=("Wed",)),
+    ]
+    assigner = _Assigner(people, circles, [], {})
+    start = {1: 2, 2: 3, 3: 3, 4: 1, 5: 1, 6: 2, 7: 3}  # person id -> circle id
+    for pi, person in enumerate(assigner.people):
+        assigner._place(pi, assigner.by_id[start[person.id]])
+    assert role_gaps(people, circles, start) == 1
+    improver = Improver(assigner, Weights(), ceiling=False)
+    improver.fix_gaps(1_000)
+    improver.apply()
+    placed = zip(assigner.people, assigner.where, strict=True)
+    after = {p.id: assigner.states[ci].spec.id for p, ci in placed}
+    assert after == {1: 1, 2: 2, 3: 3, 4: 1, 5: 1, 6: 2, 7: 3}
+    assert role_gaps(people, circles, after) == 0
