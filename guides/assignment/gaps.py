@@ -7,13 +7,16 @@ from __future__ import annotations
 
 CHAIN_DEPTH = 4  # circles a chain that brings a role to a circle short of it passes through
 CYCLE_CIRCLES = 15  # circles tried for the third person of a cycle
+EVEN_DEPTH = 3  # circles a chain that evens out a chain's ends passes through
+EVEN_LOOKS = 5_000  # circles (or members) looked at per such chain (a bound on its time)
 
 
 class GapRepair:
     def fix_gaps(self, budget: int) -> None:
         """Circles short of a role minimum: bring someone of that role from a circle with more
         than its own minimum, by a move, a swap or a cycle of three (p to the short circle X,
-        someone of X to a circle Z, someone of Z to p's circle), when the score goes down."""
+        someone of X to a circle Z, someone of Z to p's circle) when the score goes down, else
+        by a chain through a few circles (`_chain`) when fewer circles end short."""
         states = self.a.states
         feasible, feasible_set = self.a.feasible, self.a.feasible_set
         unit_of = self.a.unit_of
@@ -21,6 +24,8 @@ class GapRepair:
         for p, c in enumerate(self.where):
             if c >= 0 and unit_of[p] == -1:
                 by_role.setdefault(self.role[p], []).append(p)
+        # Circles someone waiting fits: their places are kept for them (nobody is placed here).
+        self.wanted = {c for p, c0 in enumerate(self.where) if c0 < 0 for c in feasible[p]}
         for x, state in enumerate(states):
             if not state.open or not self.size[x] or not state.needs:
                 continue
@@ -104,8 +109,10 @@ class GapRepair:
         return False, budget
 
     def _even_ends(self, parent, x: int, last: int, r: int) -> list[tuple[int, int]] | None:
-        """The chain's moves, with one more to keep x and `last` within their sizes; None if
-        sizes can't be kept."""
+        """The chain's moves, with those that keep x (one more) and `last` (one fewer) within
+        their sizes: someone of x to `last`, or out of x along a short chain of circles to
+        one with room, and someone into `last` from a circle above its smallest size (or along
+        a chain); None if sizes can't be kept."""
         states = self.a.states
         moves = []
         y = last
@@ -113,37 +120,114 @@ class GapRepair:
             c, p = parent[y]
             moves.append((p, c))
             y = c
-        need = states[x].needs
-        movers = [
-            q
-            for q in self.members[x]
-            if self.a.unit_of[q] == -1
-            and self.roles[x][self.role[q]] > need.get(self.role_names[self.role[q]], 0)
-            and self.role[q] != r
-        ]
+        movers = self._spare(x, r)
         for q in movers:  # the sizes stay as they are
             if last in self.a.feasible_set[q]:
                 return [*moves, (q, last)]
-        # A place nobody waiting could take: someone waiting comes first.
-        waiting = [p for p in range(len(self.where)) if self.where[p] < 0]
+        busy = {p for p, _c in moves}
+        refilled = False
+        if not self._has_room(x):
+            eject = self._eject(x, r, last, busy)
+            if eject is None:
+                return None
+            moves += eject
+            busy.update(p for p, _c in eject)
+            refilled = eject[-1][1] == last
+        if not refilled and self.size[last] <= states[last].spec.min_size:
+            pull = self._pull(last, r, busy)
+            if pull is None:
+                return None
+            moves += pull
+        return moves
 
-        def free(c: int) -> bool:
-            spec = states[c].spec
-            return (
-                states[c].open
-                and 0 < self.size[c] < spec.max_size
-                and not any(c in self.a.feasible_set[p] for p in waiting)
-            )
+    def _has_room(self, c: int) -> bool:
+        """Whether circle c can take one more: below its largest size, and nobody waiting fits
+        it (someone waiting comes first)."""
+        state = self.a.states[c]
+        return state.open and 0 < self.size[c] < state.spec.max_size and c not in self.wanted
 
-        if self.size[last] <= states[last].spec.min_size:
-            return None
-        if free(x):
-            return moves
-        for q in movers:
-            for z in self.a.feasible[q]:
-                if z not in (x, last) and free(z):
-                    return [*moves, (q, z)]
+    def _spare(self, c: int, r: int) -> list[int]:
+        """Members of circle c who may leave it: single (not in a keep-together group), not of
+        role r, and of a role c has more of than its minimum."""
+        needs = self.a.states[c].needs
+        names, role, roles = self.role_names, self.role, self.roles[c]
+        return [
+            q
+            for q in self.members[c]
+            if self.a.unit_of[q] == -1
+            and role[q] != r
+            and roles[role[q]] > needs.get(names[role[q]], 0)
+        ]
+
+    def _eject(self, x: int, r: int, last: int, busy: set[int]) -> list[tuple[int, int]] | None:
+        """Moves that take one person out of x: to a circle with room (or to `last`, which
+        the chain leaves one smaller), through full circles if need be (breadth-first)."""
+        states, feasible = self.a.states, self.a.feasible
+        parent: dict[int, tuple[int, int]] = {}
+        frontier, seen = [x], {x}
+        looks = EVEN_LOOKS
+        for _depth in range(EVEN_DEPTH):
+            following = []
+            for c in frontier:
+                for q in self._spare(c, r):
+                    if q in busy:
+                        continue
+                    looks -= len(feasible[q])
+                    if looks < 0:
+                        return None
+                    for t in feasible[q]:
+                        if t in seen or not states[t].open or not self.size[t]:
+                            continue
+                        seen.add(t)
+                        parent[t] = (c, q)
+                        if t == last or self._has_room(t):
+                            return self._walk(parent, t)
+                        following.append(t)
+            frontier = following
         return None
+
+    def _pull(self, last: int, r: int, busy: set[int]) -> list[tuple[int, int]] | None:
+        """Moves that bring one person into `last` from a circle above its smallest size,
+        through circles at their smallest size if need be (breadth-first)."""
+        states, feasible_set = self.a.states, self.a.feasible_set
+        parent: dict[int, tuple[int, int]] = {}  # circle -> (circle it gives to, who moves)
+        frontier, seen = [last], {last}
+        looks = EVEN_LOOKS
+        for _depth in range(EVEN_DEPTH):
+            following = []
+            for c in frontier:
+                for w, state in enumerate(states):
+                    if w in seen or not state.open or not self.size[w]:
+                        continue
+                    looks -= len(self.members[w])
+                    if looks < 0:
+                        return None
+                    q = next(
+                        (q for q in self._spare(w, r) if q not in busy and c in feasible_set[q]),
+                        None,
+                    )
+                    if q is None:
+                        continue
+                    seen.add(w)
+                    parent[w] = (c, q)
+                    if self.size[w] > state.spec.min_size:
+                        return self._walk(parent, w, pulled=True)
+                    following.append(w)
+            frontier = following
+        return None
+
+    @staticmethod
+    def _walk(parent, end: int, *, pulled: bool = False) -> list[tuple[int, int]]:
+        """The moves (person, circle they go to) of a breadth-first search's chain, from `end`
+        back to where it started. parent[t] = (c, q): q goes from c to t, or (`pulled`) from t
+        to c."""
+        moves = []
+        t = end
+        while t in parent:
+            c, q = parent[t]
+            moves.append((q, c) if pulled else (q, t))
+            t = c
+        return moves
 
     def _keep_chain(self, moves, partial: bool) -> bool:
         """Make the moves if fewer circles end short of a role minimum (`partial`: or as many)."""

@@ -281,3 +281,42 @@ def test_an_officer_reaches_a_circle_without_one_through_a_chain():
     after = {p.id: assigner.states[ci].spec.id for p, ci in placed}
     assert after == {1: 1, 2: 2, 3: 3, 4: 1, 5: 1, 6: 2, 7: 3}
     assert role_gaps(people, circles, after) == 0
+
+
+def test_a_chain_evens_out_its_ends_when_circles_are_full_or_at_their_smallest_size():
+    # Monday's circle is full and has no officer; Tuesday's, at its smallest size, has two
+    # (1 can come on Monday). Nobody of Monday's fits Tuesday, so no swap: 1 goes to Monday,
+    # 5 (Monday or Thursday) makes way to Thursday's circle, which has room, and 9 (Wednesday
+    # or Tuesday) comes to Tuesday's from Wednesday's, which is above its smallest size.
+    rules = {"min_per_role": {OFFICER: 1}}
+    slots = ((1, "Mon"), (2, "Tue"), (3, "Thu"), (4, "Wed"))
+    circles = [
+        CircleSpec(id=c, name=f"C{c}", time_slot=slot, min_size=2, max_size=3, rules=rules)
+        for c, slot in slots
+    ]
+    people = [
+        Person(id=1, role=OFFICER, availability=("Mon", "Tue")),
+        Person(id=2, role=OFFICER, availability=("Tue",)),
+        Person(id=4, availability=("Mon",)),
+        Person(id=5, availability=("Mon", "Thu")),
+        Person(id=6, availability=("Mon",)),
+        Person(id=7, availability=("Thu",)),
+        Person(id=8, availability=("Thu",)),
+        Person(id=9, availability=("Tue", "Wed")),
+        Person(id=10, availability=("Wed",)),
+        Person(id=11, availability=("Wed",)),
+    ]
+    start = {1: 2, 2: 2, 4: 1, 5: 1, 6: 1, 7: 3, 8: 3, 9: 4, 10: 4, 11: 4}
+    assigner = _Assigner(people, circles, [], {})
+    for pi, person in enumerate(assigner.people):
+        assigner._place(pi, assigner.by_id[start[person.id]])
+    assert role_gaps(people, circles, start) == 1
+    improver = Improver(assigner, Weights(), ceiling=False)
+    improver.fix_gaps(1_000)
+    improver.apply()
+    placed = zip(assigner.people, assigner.where, strict=True)
+    after = {p.id: assigner.states[ci].spec.id for p, ci in placed}
+    assert after == {1: 1, 2: 2, 4: 1, 5: 3, 6: 1, 7: 3, 8: 3, 9: 2, 10: 4, 11: 4}
+    assert role_gaps(people, circles, after) == 0
+    sizes = Counter(after.values())
+    assert all(2 <= sizes[c.id] <= 3 for c in circles)
