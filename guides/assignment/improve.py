@@ -173,13 +173,14 @@ class Improver(GapRepair):
         ]
         # (No ceiling: the repair of role minimums, part of the greedy pass.)
         self.ceiling = list(self.deviation) if ceiling else [math.inf] * ndims
-        # The band of even sizes: from one below the average size to one above, or as wide as
-        # the greedy pass left the circles at their smallest size or more (never wider).
+        # The band of sizes: from two below the average size to two above, or as wide as the
+        # greedy pass left the circles at their smallest size or more (the size term of the
+        # score keeps them about even; a wider band lets the mix come first).
         used = [c for c, s in enumerate(states) if s.open and self.size[c]]
         average = sum(self.size[c] for c in used) / len(used) if used else 0.0
         filled = [self.size[c] for c in used if self.size[c] >= states[c].spec.min_size]
-        self.band_low = min([math.floor(average) - 1, *filled])
-        self.band_high = max([math.ceil(average) + 1, *filled])
+        self.band_low = min([math.floor(average) - 2, *filled])
+        self.band_high = max([math.ceil(average) + 2, *filled])
         self.up: list[list[list[float]]] = [[] for _ in states]
         self.dn: list[list[list[float]]] = [[] for _ in states]
         self.pin: list[list[float]] = [[] for _ in states]
@@ -440,8 +441,8 @@ class Improver(GapRepair):
         return self.a.unit_of[p] == -1
 
     def _can_move(self, a: int, b: int) -> bool:
-        """A move keeps both circles within their sizes and within the band of even sizes
-        (one below the average to one above, or closer to it than they were)."""
+        """A move keeps both circles within their sizes and within the band of sizes (two
+        below the average to two above, or closer to it than they were)."""
         spec_a, spec_b = self.a.states[a].spec, self.a.states[b].spec
         size_a, size_b = self.size[a], self.size[b]
         return (
