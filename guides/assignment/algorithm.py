@@ -269,6 +269,38 @@ class _Assigner(Reporting, MakingRoom):
             cost += W_LANG
         return cost
 
+    def _cheapest(self, pi: int, feas: list[int]) -> tuple[float, int] | None:
+        """(cost, circle) of the circle of `feas` with room where person pi costs least, the
+        first on a tie; None if all are full. `_cost` in one loop (the greedy step's hot path:
+        the same sums in the same order, so the same result)."""
+        states = self.states
+        terms = self.terms[pi]
+        role, language = self.role_lang[pi]
+        best = None
+        for ci in feas:
+            state = states[ci]
+            spec = state.spec
+            size = state.size
+            if size + 1 > spec.max_size:
+                continue
+            counts = state.counts
+            answered = state.answered
+            cost = W_FILL * size / spec.max_size
+            for d, value, weight, expected_share in terms:
+                cost += weight * (counts[d].get(value, 0.0) - expected_share * (answered[d] + 1))
+            have = counts[0].get(role, 0.0)
+            needs = state.needs
+            if needs and needs.get(role, 0) > have + 0.5:
+                cost -= W_NEED
+            share = state.max_share
+            if share is not None and have + 1 > share * max(size + 1, spec.min_size):
+                cost += W_OVER
+            if spec.language != language:
+                cost += W_LANG
+            if best is None or cost < best[0]:
+                best = (cost, ci)
+        return best
+
     # step 1: seed role minimums -------------------------------------------------------------
 
     def _seed(self, units: list[list[int]]) -> set[int]:
@@ -335,16 +367,12 @@ class _Assigner(Reporting, MakingRoom):
                 continue  # seeded
             feas = feasible_of[ui]
             need = len(unit)
-            best = None
-            single = unit[0] if need == 1 else None
-            for ci in feas:
+            best = self._cheapest(unit[0], feas) if need == 1 else None
+            for ci in feas if need > 1 else ():  # a keep-together group
                 state = self.states[ci]
                 if state.size + need > state.spec.max_size:
                     continue
-                if single is not None:
-                    cost = self._cost(single, state)
-                else:
-                    cost = sum(self._cost(pi, state) for pi in unit)
+                cost = sum(self._cost(pi, state) for pi in unit)
                 if best is None or cost < best[0]:
                     best = (cost, ci)
             if best is None:

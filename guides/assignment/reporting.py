@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
+from .improve import statics
 from .model import Person, Problem, fits
 
 
@@ -83,13 +84,13 @@ class Reporting:
             problems.append(Problem("interpretation", {"count": interpreted}))
 
         # Per circle: size and composition rules.
-        fit_count = [0] * len(self.states)
-        fit_role: dict[tuple[int, str], int] = {}
-        for pi, feasible in enumerate(self.feasible):
-            role = self.people[pi].role
-            for ci in feasible:
-                fit_count[ci] += 1
-                fit_role[(ci, role)] = fit_role.get((ci, role), 0) + 1
+        known = statics(self)  # per circle and role, how many fit it
+        fit_count = [sum(row) for row in known.fit]
+        fit_role = {
+            (ci, name): row[r]
+            for ci, row in enumerate(known.fit)
+            for r, name in enumerate(known.role_names)
+        }
         closed = {ci: rest for ci, *rest in self.closed}
         for state in self.states:
             if state.spec.locked:
