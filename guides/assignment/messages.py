@@ -257,13 +257,16 @@ def problem_message(code: str, params: Mapping) -> str:
             % p
         )
     if code == "made_room":
-        p["moved"] = p.get("moved", 0)
+        moved = p.get("moved", 0)
+        p["moved_people"] = ngettext(
+            "%(moved)s other person was moved", "%(moved)s other people were moved", moved
+        ) % {"moved": moved}
         return (
             ngettext(
-                "%(count)s person fitted only full circles and was placed after %(moved)s other "
-                "person or people were moved to circles that fit them and had room.",
-                "%(count)s people fitted only full circles and were placed after %(moved)s other "
-                "person or people were moved to circles that fit them and had room.",
+                "%(count)s person fitted only full circles and was placed after "
+                "%(moved_people)s to other circles that fit them and had room.",
+                "%(count)s people fitted only full circles and were placed after "
+                "%(moved_people)s to other circles that fit them and had room.",
                 n,
             )
             % p
