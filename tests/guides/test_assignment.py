@@ -1031,6 +1031,43 @@ class TestPages:
         assert "How the circles were mixed" in text
         assert "neighborhoods 1" in text
 
+    @pytest.mark.parametrize(
+        ("language", "said"),
+        [("en", "was left unused: it could not have at least 1"), ("es", "quedó sin usar")],
+    )
+    def test_a_circle_left_unused_for_want_of_an_officer_is_said_per_circle(
+        self, organizer_client, initiative, language, said
+    ):
+        # Three circles on the same evening ask for an officer; two officers and nine
+        # residents can come. Two circles hold everyone, so one is left unused, and the
+        # report (in the organizer's language) names it and says why.
+        circles = make_circles(initiative, 3)
+        for circle in circles:
+            circle.time_slot = SLOTS[0]
+            circle.language = "en"
+            circle.min_size = 2
+            circle.rules = {"min_per_role": {OFFICER: 1}}
+            circle.save()
+        rows = [{"availability": [SLOTS[0]], "role_category": OFFICER} for _ in range(2)]
+        rows += [{"availability": [SLOTS[0]], "role_category": "resident"} for _ in range(9)]
+        seat_people(initiative, rows)
+        organizer_client.cookies["django_language"] = language
+        response = organizer_client.post(
+            reverse("guides:assignment_run", args=[initiative.slug]),
+            follow=True,
+            headers={"accept-language": language},
+        )
+        text = response.content.decode()
+        used = set(
+            CircleMember.objects.filter(circle__initiative=initiative).values_list(
+                "circle_id", flat=True
+            )
+        )
+        assert len(used) == 2
+        assert CircleMember.objects.filter(circle__initiative=initiative).count() == 11
+        (unused,) = [c for c in circles if c.pk not in used]
+        assert f"{unused.name} {said}" in text
+
     def test_refusal_is_shown_and_changes_nothing(self, organizer_client, initiative):
         response = organizer_client.post(
             reverse("guides:assignment_run", args=[initiative.slug]), follow=True
