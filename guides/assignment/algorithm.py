@@ -19,10 +19,10 @@ fixed seed. It runs in five steps:
 5. improve (`improve.Improver`): circles short of a role minimum are filled by moves, swaps,
    cycles of three and chains through a few circles (`gaps.GapRepair`); a circle that still
    cannot meet one is left unused when all its members fit other circles with people and
-   room (`room.MakingRoom._close_for_roles`, reported); then a bounded local search (a descent, then a simulated annealing
-   with a fixed seed) moves and swaps people between circles they fit, over role, age band,
-   neighborhood and race/ethnicity, accepting a change only when the score improves and no
-   attribute ends worse than the greedy pass left it.
+   room (`room.MakingRoom._close_for_roles`, reported); then a bounded local search (a
+   descent, then a simulated annealing with a fixed seed) moves and swaps people between
+   circles they fit, over role, age band, neighborhood and race/ethnicity, accepting a change
+   only when the score improves and no attribute ends worse than the greedy pass left it.
 
 When a person or keep-together group fits only full circles, the greedy step makes room: it
 moves placed people along a short chain of circles that fit them to one with room.

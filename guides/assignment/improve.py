@@ -160,6 +160,7 @@ class Improver(GapRepair):
                     self.supply[c][r] += count
 
         self.where = list(assigner.where)
+        self.wanted: set[int] = set()  # circles someone waiting fits (`GapRepair.fix_gaps`)
         self.moves = 0
         self.journal: list[tuple[int, int]] = []  # (person, circle before), for `anneal`
         # Each attribute's deviation, and its ceiling: what the greedy pass left.
