@@ -114,12 +114,7 @@ class GapRepair:
         one with room, and someone into `last` from a circle above its smallest size (or along
         a chain); None if sizes can't be kept."""
         states = self.a.states
-        moves = []
-        y = last
-        while y in parent:
-            c, p = parent[y]
-            moves.append((p, c))
-            y = c
+        moves = self._walk(parent, last, pulled=True)
         movers = self._spare(x, r)
         for q in movers:  # the sizes stay as they are
             if last in self.a.feasible_set[q]:

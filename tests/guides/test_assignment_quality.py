@@ -214,11 +214,15 @@ def officer_circles(max_size):
     ]
 
 
+def two_officers_nine_residents():
+    people = [Person(id=i, role=OFFICER, availability=("Tue",)) for i in (1, 2)]
+    return people + [Person(id=i, availability=("Tue",)) for i in range(3, 12)]
+
+
 def test_a_circle_that_cannot_have_an_officer_is_left_unused_when_its_people_fit_elsewhere():
     # Two officers for three circles that each ask for one; nine residents. With room for
     # everyone in two circles, the third is left unused rather than run without an officer.
-    people = [Person(id=i, role=OFFICER, availability=("Tue",)) for i in (1, 2)]
-    people += [Person(id=i, availability=("Tue",)) for i in range(3, 12)]
+    people = two_officers_nine_residents()
     circles = officer_circles(max_size=8)
     result = assign(people, circles)
     assert result.unplaced == []
@@ -240,8 +244,7 @@ def test_a_circle_that_cannot_have_an_officer_is_left_unused_when_its_people_fit
 def test_a_circle_without_an_officer_stays_when_its_people_have_nowhere_else_to_go():
     # The same people, but two circles of 5 cannot hold 11: all three stay in use, one
     # without an officer, reported as such.
-    people = [Person(id=i, role=OFFICER, availability=("Tue",)) for i in (1, 2)]
-    people += [Person(id=i, availability=("Tue",)) for i in range(3, 12)]
+    people = two_officers_nine_residents()
     circles = officer_circles(max_size=5)
     result = assign(people, circles)
     assert result.unplaced == []
